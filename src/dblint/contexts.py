@@ -1,0 +1,172 @@
+"""File contexts: `migration`, `alembic-env`, `test` or `app`.
+
+Alembic script locations come from every alembic.ini of the project, from
+`[tool.alembic]` in pyproject.toml and from the `migrations` setting. A module
+that looks like a revision (module-level `revision` and `down_revision`, uses
+`alembic.op`) is a migration even where no configuration says so.
+"""
+
+from __future__ import annotations
+
+import configparser
+import posixpath
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from dblint.config import Settings
+from dblint.facts.model import FileFacts
+from dblint.pathmatch import matches
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+MIGRATION = "migration"
+ALEMBIC_ENV = "alembic-env"
+TEST = "test"
+APP = "app"
+
+
+@dataclass(frozen=True)
+class ScriptLocation:
+    """An Alembic script directory and its version directories (project-relative)."""
+
+    directory: str
+    version_dirs: tuple[str, ...]
+    source: str  # the file that declared it
+
+    @property
+    def env_path(self) -> str:
+        return posixpath.join(self.directory, "env.py") if self.directory else "env.py"
+
+
+def find_script_locations(root: Path, config_files: Iterable[str], settings: Settings) -> tuple[ScriptLocation, ...]:
+    """Every script location declared in the project, in a stable order."""
+    locations: dict[str, ScriptLocation] = {}
+    for rel in config_files:
+        name = rel.rsplit("/", 1)[-1]
+        found = _from_alembic_ini(root, rel) if name == "alembic.ini" else _from_pyproject(root, rel)
+        for location in found:
+            locations.setdefault(location.directory, location)
+    for entry in settings.migrations:
+        directory = _normalise(entry.strip("/"))
+        if directory is not None:
+            locations.setdefault(directory, ScriptLocation(directory, (posixpath.join(directory, "versions"),), "config"))
+    return tuple(sorted(locations.values(), key=lambda location: location.directory))
+
+
+def _normalise(path: str) -> str | None:
+    """A project-relative POSIX path, or None when it leaves the project."""
+    normal = posixpath.normpath(path) if path else "."
+    if normal == "..":
+        return None
+    if normal.startswith("../") or normal.startswith("/"):
+        return None
+    return "" if normal == "." else normal
+
+
+def _resolve(root: Path, config_dir: str, value: str) -> str | None:
+    here = str(root / config_dir) if config_dir else str(root)
+    value = value.replace("%(here)s", here).replace("%%", "%").strip()
+    if ":" in value and not value.startswith("/") and re.match(r"^[\w.]+:", value):
+        package, _, sub = value.partition(":")  # "package:dir" resource form
+        value = posixpath.join(package.replace(".", "/"), sub)
+        return _normalise(value)
+    if value.startswith("/"):
+        root_text = str(root).rstrip("/")
+        if value != root_text and not value.startswith(root_text + "/"):
+            return None
+        value = value[len(root_text) :].lstrip("/")
+        return _normalise(value)
+    return _normalise(posixpath.join(config_dir, value) if config_dir else value)
+
+
+def _split_locations(value: str) -> list[str]:
+    return [part for part in re.split(r"[\s,;]+", value) if part]
+
+
+def _location(root: Path, config_dir: str, script: str | None, versions: str | None, source: str) -> list[ScriptLocation]:
+    directory = _resolve(root, config_dir, script) if script else config_dir
+    if directory is None:
+        return []
+    version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
+    for entry in _split_locations(versions or ""):
+        resolved = _resolve(root, config_dir, entry)
+        if resolved is not None:
+            version_dirs.append(resolved)
+    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source)]
+
+
+def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read_string((root / rel).read_text(encoding="utf-8", errors="replace"), source=rel)
+    except (OSError, configparser.Error):
+        return []
+    config_dir = posixpath.dirname(rel)
+    found: list[ScriptLocation] = []
+    for section in parser.sections():
+        options = parser[section]
+        script = options.get("script_location")
+        if script is None and section != "alembic":
+            continue
+        # Flask-Migrate keeps alembic.ini inside the script directory, without script_location.
+        found += _location(root, config_dir, script, options.get("version_locations"), rel)
+    return found
+
+
+def _from_pyproject(root: Path, rel: str) -> list[ScriptLocation]:
+    try:
+        data = (root / rel).read_bytes()
+        if b"alembic" not in data:
+            return []
+        table = tomllib.loads(data.decode("utf-8")).get("tool", {}).get("alembic", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    if not isinstance(table, dict) or not isinstance(table.get("script_location"), str):
+        return []
+    versions = table.get("version_locations")
+    if isinstance(versions, list):
+        versions = " ".join(str(item) for item in versions)
+    return _location(root, posixpath.dirname(rel), table["script_location"], versions if isinstance(versions, str) else None, rel)
+
+
+def _under(path: str, directory: str) -> bool:
+    return not directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def looks_like_revision(facts: FileFacts) -> bool:
+    """Module-level `revision` and `down_revision` plus an import of `alembic.op`."""
+    names = {binding.name for binding in facts.bindings if not binding.scope}
+    uses_op = any(
+        (imp.module == "alembic" and imp.name == "op") or imp.module == "alembic.op" for imp in facts.imports
+    )
+    return uses_op and {"revision", "down_revision"} <= names
+
+
+def looks_like_env(facts: FileFacts) -> bool:
+    """An env.py that configures an Alembic migration context."""
+    return facts.path.rsplit("/", 1)[-1] == "env.py" and any(
+        imp.module == "alembic" and imp.name == "context" for imp in facts.imports
+    )
+
+
+def classify(facts: FileFacts, locations: Iterable[ScriptLocation], settings: Settings) -> str:
+    """The context of one file."""
+    path = facts.path
+    for location in locations:
+        if path == location.env_path:
+            return ALEMBIC_ENV
+        if any(_under(path, versions) for versions in location.version_dirs):
+            return MIGRATION
+    if looks_like_revision(facts):
+        return MIGRATION
+    if looks_like_env(facts):
+        return ALEMBIC_ENV
+    if matches(path, settings.test_paths):
+        return TEST
+    return APP

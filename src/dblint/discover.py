@@ -1,0 +1,120 @@
+"""Stage 1 of the pipeline: which files belong to a project.
+
+In a git work tree: the files git tracks plus untracked files it does not
+ignore. Elsewhere: a walk that skips VCS folders, virtual environments and
+build output. Symlinked directories are never followed, and no file whose
+real path lies outside the project root is read.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dblint.config import Settings
+from dblint.pathmatch import matches
+
+SKIPPED_DIRECTORIES = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", "site-packages", ".tox", ".nox",
+     ".venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".dblint_cache", ".eggs"}
+)
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+CONFIG_NAMES = frozenset({"alembic.ini", "pyproject.toml"})
+
+
+@dataclass
+class Discovery:
+    """Project-relative POSIX paths of Python files and of the configs contexts need."""
+
+    root: Path
+    python_files: list[str] = field(default_factory=list)
+    config_files: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+
+
+def find_project_root(path: Path) -> Path:
+    """The nearest directory at or above `path` holding a project marker."""
+    start = path if path.is_dir() else path.parent
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in PROJECT_MARKERS):
+            return directory
+    return start
+
+
+def discover(root: Path, settings: Settings) -> Discovery:
+    """All Python and config files of the project at `root`, minus excluded ones."""
+    result = Discovery(root=root)
+    listed = _git_files(root)
+    candidates = listed if listed is not None else _walk(root, result)
+    excludes = settings.exclude + settings.extend_exclude
+    real_root = os.path.realpath(root)
+    for rel in sorted(set(candidates)):
+        if excludes and matches(rel, excludes):
+            continue
+        name = rel.rsplit("/", 1)[-1]
+        if not (rel.endswith(".py") or name in CONFIG_NAMES):
+            continue
+        absolute = root / rel
+        if absolute.is_symlink() and not _inside(os.path.realpath(absolute), real_root):
+            continue
+        if listed is not None and (not absolute.is_file() or _skipped(rel)):
+            continue
+        (result.python_files if rel.endswith(".py") else result.config_files).append(rel)
+    return result
+
+
+def _skipped(rel: str) -> bool:
+    return any(part in SKIPPED_DIRECTORIES for part in rel.split("/")[:-1])
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Files git knows under `root`, or None when `root` is not in a work tree."""
+    try:
+        completed = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if completed.returncode != 0:
+        return None
+    names: list[str] = []
+    for raw in completed.stdout.split(b"\0"):
+        if raw:
+            names.append(os.fsdecode(raw))
+    return names
+
+
+def _walk(root: Path, result: Discovery) -> list[str]:
+    """An iterative walk that never follows symlinked directories."""
+    found: list[str] = []
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        directory = root / rel_dir if rel_dir else root
+        try:
+            entries = list(os.scandir(directory))
+        except OSError as error:
+            result.unreadable.append((rel_dir or ".", f"cannot read directory: {error.strerror or error}"))
+            continue
+        if rel_dir and any(entry.name == "pyvenv.cfg" for entry in entries):
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIPPED_DIRECTORIES and not entry.name.endswith(".egg-info"):
+                        stack.append(rel)
+                elif entry.is_file():
+                    found.append(rel)
+            except OSError:
+                continue
+    return found

@@ -1,0 +1,184 @@
+"""The one entry point adapters call: discover -> facts -> index -> rules.
+
+Nothing here reads argv, the environment or stdout; the adapters pass in
+everything (paths, settings, the directory paths are shown relative to).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Optional
+
+from dblint.config import Settings, find_config, load_settings
+from dblint.contexts import find_script_locations
+from dblint.diagnostics import Diagnostic
+from dblint.discover import discover, find_project_root
+from dblint.facts import FileFacts, extract_facts
+from dblint.facts.noqa import suppresses
+from dblint.index import ProjectIndex, build_index
+from dblint.pathmatch import matches
+from dblint.rules import Rule, all_rules
+from dblint.rules.internal import InternalError
+from dblint.selection import ignored_for_file, is_enabled
+
+SettingsOverride = Callable[[Settings], Settings]
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to check and how."""
+
+    paths: tuple[Path, ...]
+    config: Optional[Path] = None
+    override: Optional[SettingsOverride] = None
+    force_exclude: bool = False
+    apply_noqa: bool = True
+    use_prefilter: bool = True
+    sources: Mapping[Path, bytes] = field(default_factory=dict)  # replace on-disk bytes (stdin)
+
+
+@dataclass
+class ProjectRun:
+    """The outcome for one project root."""
+
+    root: Path
+    settings: Settings
+    index: ProjectIndex
+    reported: frozenset[str]  # project-relative paths findings are reported for
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class Result:
+    runs: list[ProjectRun]
+    tracebacks: list[str] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for run in self.runs for d in run.diagnostics]
+
+    @property
+    def internal_error(self) -> bool:
+        return any(d.code == InternalError.code for d in self.diagnostics)
+
+    @property
+    def files_checked(self) -> int:
+        return sum(len(run.reported) for run in self.runs)
+
+
+def settings_for(root: Path, request: Request) -> Settings:
+    """Defaults, then the config file, then the command line."""
+    settings = load_settings(request.config or find_config(root))
+    return request.override(settings) if request.override else settings
+
+
+def enabled_rules(settings: Settings) -> list[Rule]:
+    return [rule() for rule in all_rules() if is_enabled(rule.code, rule.default, settings)]
+
+
+def run(request: Request) -> Result:
+    """Check every project the requested paths belong to."""
+    groups: dict[Path, list[Path]] = {}
+    for path in request.paths:
+        absolute = Path(os.path.abspath(path))
+        groups.setdefault(find_project_root(absolute), []).append(absolute)
+    result = Result(runs=[])
+    for root in sorted(groups):
+        result.runs.append(_run_project(root, groups[root], request, result.tracebacks))
+    return result
+
+
+def read_facts(root: Path, rel: str, settings: Settings, request: Request) -> FileFacts:
+    """Facts of one file, with size and read failures turned into `error`."""
+    absolute = root / rel
+    try:
+        data = request.sources.get(absolute)
+        if data is None:
+            size = absolute.stat().st_size
+            if size > settings.max_file_size:
+                return FileFacts(path=rel, error=f"file is too large ({size} bytes > max-file-size {settings.max_file_size}), skipped")
+            data = absolute.read_bytes()
+    except OSError as error:
+        return FileFacts(path=rel, error=f"cannot read file: {error.strerror or error}")
+    if len(data) > settings.max_file_size:
+        return FileFacts(path=rel, error=f"file is too large ({len(data)} bytes > max-file-size {settings.max_file_size}), skipped")
+    return extract_facts(rel, data, use_prefilter=request.use_prefilter)
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path != root else ""
+
+
+def _run_project(root: Path, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+    settings = settings_for(root, request)
+    found = discover(root, settings)
+    rel_targets = [_rel(target, root) for target in targets]
+    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
+    python_files = set(found.python_files)
+    excludes = settings.exclude + settings.extend_exclude
+    for rel in explicit_files:
+        if request.force_exclude and excludes and matches(rel, excludes):
+            continue
+        python_files.add(rel)
+    facts = [read_facts(root, rel, settings, request) for rel in sorted(python_files)]
+    locations = find_script_locations(root, found.config_files, settings)
+    index = build_index(root, settings, facts, found.config_files, locations)
+    reported = frozenset(_reported_paths(rel_targets, explicit_files, python_files))
+    diagnostics = [
+        Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
+        for rel, reason in found.unreadable
+        if _under_any(rel, rel_targets)
+    ]
+    rules = enabled_rules(settings)
+    diagnostics += check(index, reported, rules, tracebacks)
+    codes = {rule.code for rule in rules} | {InternalError.code}
+    diagnostics = [d for d in diagnostics if d.code in codes]
+    diagnostics = [d for d in diagnostics if not ignored_for_file(d.path, d.code, settings)]
+    if request.apply_noqa:
+        diagnostics = [d for d in diagnostics if not _noqa_suppressed(d, index)]
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return ProjectRun(root, settings, index, reported, diagnostics)
+
+
+def _reported_paths(rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]) -> Iterable[str]:
+    directories = [rel for rel in rel_targets if rel not in explicit_files]
+    yield from (rel for rel in explicit_files if rel in python_files)
+    yield from (path for path in python_files if _under_any(path, directories))
+
+
+def _under_any(path: str, directories: list[str]) -> bool:
+    return any(not directory or path == directory or path.startswith(directory + "/") for directory in directories)
+
+
+def check(index: ProjectIndex, reported: frozenset[str], rules: list[Rule], tracebacks: list[str]) -> list[Diagnostic]:
+    """Run the rules; a rule that raises becomes a DBL002 on the file it failed on."""
+    found: list[Diagnostic] = []
+    internal = InternalError()
+    for path in sorted(reported):
+        facts = index.files[path]
+        for rule in rules:
+            try:
+                found.extend(rule.check_file(facts, index))
+            except Exception as error:  # noqa: BLE001 - any rule failure must not stop the run
+                tracebacks.append(traceback.format_exc())
+                found.append(internal.diagnostic(path, 1, 1, f"internal error in rule {rule.code} ({rule.name}): {error!r}"))
+    for rule in rules:
+        try:
+            found.extend(d for d in rule.check_project(index) if d.path in reported)
+        except Exception as error:  # noqa: BLE001
+            tracebacks.append(traceback.format_exc())
+            anchor = min(reported, default="")
+            if anchor:
+                found.append(internal.diagnostic(anchor, 1, 1, f"internal error in rule {rule.code} ({rule.name}): {error!r}"))
+    return found
+
+
+def _noqa_suppressed(diagnostic: Diagnostic, index: ProjectIndex) -> bool:
+    facts = index.files.get(diagnostic.path)
+    if facts is None:
+        return False
+    lines = {diagnostic.line, diagnostic.end_line or diagnostic.line}
+    return any(noqa.line in lines and suppresses(noqa, diagnostic.code) for noqa in facts.noqa)

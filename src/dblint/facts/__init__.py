@@ -1,0 +1,46 @@
+"""Stage 2 of the pipeline: bytes of one file -> `FileFacts`."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from dblint.facts.ast_imports import imports_from_ast
+from dblint.facts.extract import collect
+from dblint.facts.model import FileFacts
+from dblint.facts.noqa import find_noqa
+from dblint.facts.prefilter import needs_parse
+from dblint.facts.source import SourceError, check_syntax, decode
+
+__all__ = ["FileFacts", "extract_facts"]
+
+
+def extract_facts(path: str, data: bytes, *, use_prefilter: bool = True) -> FileFacts:
+    """Facts of one file; a file that cannot be read or parsed gets `error` set."""
+    try:
+        text = decode(data)
+        tree = check_syntax(text, path)
+    except SourceError as error:
+        return FileFacts(path=path, error=str(error))
+    noqa = find_noqa(text)
+    if tree is not None and use_prefilter and not needs_parse(data):
+        imports, all_names = imports_from_ast(tree)
+        return FileFacts(path=path, imports=tuple(imports), noqa=noqa, all_names=all_names)
+    try:
+        module = cst.parse_module(text)
+        collector = collect(module)
+    except cst.ParserSyntaxError as error:
+        return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
+    except RecursionError:
+        return FileFacts(path=path, error="nesting too deep to parse")
+    return FileFacts(
+        path=path,
+        parsed=True,
+        imports=tuple(collector.imports),
+        bindings=tuple(collector.bindings),
+        classes=tuple(collector.classes),
+        schema_calls=tuple(collector.schema_calls),
+        sql_strings=tuple(collector.sql_strings),
+        interactions=tuple(sorted(collector.interactions)),
+        noqa=noqa,
+        all_names=collector.all_names,
+    )

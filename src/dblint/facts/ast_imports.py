@@ -1,0 +1,67 @@
+"""Imports of files that need no LibCST pass, read from the interpreter's `ast`.
+
+The syntax check already built that tree, so this costs almost nothing and
+keeps cross-file resolution complete (re-exports, model registries).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from dblint.facts.model import Import
+
+
+def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str, ...]]]:
+    """Module-level and function-level imports, and a literal `__all__`."""
+    found: list[Import] = []
+    all_names: Optional[tuple[str, ...]] = None
+    for node, scope, type_checking in _walk(tree.body, "", False):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.split(".", 1)[0]
+                found.append(Import(local, alias.name, None, 0, node.lineno, scope, type_checking))
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                local = alias.asname or alias.name
+                found.append(Import(local, node.module or "", alias.name, node.level, node.lineno, scope, type_checking))
+        elif isinstance(node, ast.Assign) and not scope and _targets_all(node):
+            if isinstance(node.value, (ast.List, ast.Tuple)) and all(
+                isinstance(el, ast.Constant) and isinstance(el.value, str) for el in node.value.elts
+            ):
+                all_names = tuple(el.value for el in node.value.elts)  # type: ignore[attr-defined]
+    return found, all_names
+
+
+def _targets_all(node: ast.Assign) -> bool:
+    return any(isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets)
+
+
+def _walk(body: list[ast.stmt], scope: str, type_checking: bool):  # type: ignore[no-untyped-def]
+    """Statements with their enclosing function scope, iteratively (no recursion limit)."""
+    stack = [(statement, scope, type_checking) for statement in reversed(body)]
+    while stack:
+        node, current, checking = stack.pop()
+        yield node, current, checking
+        children: list[tuple[ast.stmt, str, bool]] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            inner = f"{current}.{node.name}" if current else node.name
+            children = [(child, inner, checking) for child in node.body]
+        elif isinstance(node, ast.If):
+            guarded = checking or _is_type_checking(node.test)
+            children = [(child, current, guarded) for child in node.body]
+            children += [(child, current, checking) for child in node.orelse]
+        else:
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                for child in getattr(node, field, ()) or ():
+                    if isinstance(child, ast.ExceptHandler):
+                        children += [(grandchild, current, checking) for grandchild in child.body]
+                    elif isinstance(child, ast.stmt):
+                        children.append((child, current, checking))
+        stack.extend(reversed(children))
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"

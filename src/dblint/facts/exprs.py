@@ -1,0 +1,133 @@
+"""Turning LibCST expressions into `Expr` summaries and dotted names."""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import libcst as cst
+
+from dblint.facts.model import Expr
+
+MAX_DEPTH = 6
+MAX_ITEMS = 64
+
+PositionOf = Callable[[cst.CSTNode], "tuple[int, int]"]
+
+
+def dotted(node: cst.BaseExpression) -> Optional[str]:
+    """`a.b.c` for names and attribute chains; `x[]` for subscripts, `f()` for calls."""
+    parts: list[str] = []
+    current: cst.BaseExpression = node
+    while True:
+        if isinstance(current, cst.Name):
+            parts.append(current.value)
+            return ".".join(reversed(parts))
+        if isinstance(current, cst.Attribute):
+            parts.append(current.attr.value)
+            current = current.value
+        elif isinstance(current, cst.Subscript):
+            inner = dotted(current.value)
+            if inner is None:
+                return None
+            parts.append(inner + "[]")
+            return ".".join(reversed(parts))
+        elif isinstance(current, cst.Call):
+            inner = dotted(current.func)
+            if inner is None:
+                return None
+            parts.append(inner + "()")
+            return ".".join(reversed(parts))
+        else:
+            return None
+
+
+def string_value(node: cst.BaseExpression) -> Optional[str]:
+    """The text of a string literal; f-string expressions become `{}`; None for bytes."""
+    if isinstance(node, cst.SimpleString):
+        if "b" in node.prefix.lower():
+            return None
+        try:
+            value = node.evaluated_value
+        except Exception:  # malformed escapes: keep the raw body
+            value = node.raw_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left = string_value(node.left)
+        right = string_value(node.right)
+        if left is None or right is None:
+            return None
+        return left + right
+    if isinstance(node, cst.FormattedString):
+        pieces: list[str] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                pieces.append(part.value)
+            else:
+                pieces.append("{}")
+        return "".join(pieces)
+    return None
+
+
+def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) -> Expr:
+    """A bounded summary of `node`; deeper or larger structures become "other"."""
+    line, column = position(node)
+    if depth > MAX_DEPTH:
+        return Expr("other", line=line, column=column)
+    text = string_value(node)
+    if text is not None:
+        return Expr("str", text, line=line, column=column)
+    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
+        return Expr("const", node.value, line=line, column=column)
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return Expr("const", node.value, line=line, column=column)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+        return Expr("const", "-" + node.expression.value, line=line, column=column)
+    if isinstance(node, cst.Call):
+        callee = dotted(node.func) or ""
+        args = tuple(
+            summarize(arg.value, position, depth + 1) for arg in node.args[:MAX_ITEMS] if arg.keyword is None and not arg.star
+        )
+        keywords = tuple(
+            (arg.keyword.value, summarize(arg.value, position, depth + 1))
+            for arg in node.args[:MAX_ITEMS]
+            if arg.keyword is not None
+        )
+        return Expr("call", callee, args, keywords, line, column)
+    if isinstance(node, cst.Subscript):
+        base = dotted(node.value) or ""
+        elements = tuple(
+            summarize(element.slice.value, position, depth + 1)
+            for element in node.slice[:MAX_ITEMS]
+            if isinstance(element.slice, cst.Index)
+        )
+        return Expr("subscript", base, elements, line=line, column=column)
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        name = dotted(node)
+        if name is not None:
+            return Expr("name", name, line=line, column=column)
+    if isinstance(node, cst.BinaryOperation):
+        operator = "|" if isinstance(node.operator, cst.BitOr) else type(node.operator).__name__
+        return Expr(
+            "op",
+            operator,
+            (summarize(node.left, position, depth + 1), summarize(node.right, position, depth + 1)),
+            line=line,
+            column=column,
+        )
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return Expr(
+            "list",
+            "",
+            tuple(summarize(el.value, position, depth + 1) for el in node.elements[:MAX_ITEMS] if isinstance(el, cst.Element)),
+            line=line,
+            column=column,
+        )
+    if isinstance(node, cst.Dict):
+        items: list[tuple[str, Expr]] = []
+        for element in node.elements[:MAX_ITEMS]:
+            if isinstance(element, cst.DictElement):
+                key = string_value(element.key)
+                if key is not None:
+                    items.append((key, summarize(element.value, position, depth + 1)))
+        return Expr("dict", "", (), tuple(items), line, column)
+    return Expr("other", line=line, column=column)

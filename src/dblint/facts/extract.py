@@ -1,0 +1,301 @@
+"""One LibCST pass over a file that records every fact the rules need."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Union
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from dblint.facts import sql
+from dblint.facts.exprs import dotted, string_value, summarize
+from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import, SchemaCall, SqlStatementFact, SqlString
+
+SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
+# Calls whose string arguments are messages for humans, never SQL to run.
+MESSAGE_CALLEES = frozenset(
+    {
+        "print", "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
+        "echo", "secho", "fail", "skip", "xfail", "gettext", "ngettext", "_", "lazy_gettext", "flash",
+        "abort", "HTTPException", "ValidationError", "add_note", "notify", "write", "send_message",
+    }
+)
+MESSAGE_KEYWORDS = frozenset({"help", "description", "msg", "message", "comment", "doc", "title", "summary", "detail", "reason"})
+_EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Failure|Exit)$")
+_SESSION_NAMES = frozenset({"Session", "sessionmaker", "scoped_session", "AsyncSession", "async_sessionmaker", "session"})
+_QUERY_CALLS = frozenset({"query", "select", "scalars", "scalar", "execute", "exec_driver_sql", "executemany"})
+
+MAX_SQL_LENGTH = 100_000
+
+StringNode = Union[cst.SimpleString, cst.ConcatenatedString, cst.FormattedString]
+
+
+def _is_message_call(node: cst.Call) -> bool:
+    name = dotted(node.func)
+    if name is None:
+        return False
+    last = name.rsplit(".", 1)[-1].rstrip("()[]")
+    return last in MESSAGE_CALLEES or bool(_EXCEPTION_NAME.search(last))
+
+
+class FactCollector(cst.CSTVisitor):
+    """Walks a module once, filling the fact lists."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.imports: list[Import] = []
+        self.bindings: list[Binding] = []
+        self.classes: list[ClassDef] = []
+        self.schema_calls: list[SchemaCall] = []
+        self.sql_strings: list[SqlString] = []
+        self.interactions: set[str] = set()
+        self.all_names: Optional[tuple[str, ...]] = None
+        self._scopes: list[str] = []
+        self._class_depth: list[bool] = []  # True where the innermost scope is a class body
+        self._type_checking = 0
+        self._message_depth = 0
+        self._called_attributes: set[int] = set()
+
+    # -- positions and scopes -------------------------------------------------
+
+    def _range(self, node: cst.CSTNode) -> CodeRange:
+        return self.get_metadata(PositionProvider, node)
+
+    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self._range(node).start
+        return start.line, start.column + 1
+
+    @property
+    def _scope(self) -> str:
+        return ".".join(self._scopes)
+
+    def _in_class_body(self) -> bool:
+        return bool(self._class_depth) and self._class_depth[-1]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes.append(node.name.value)
+        self._class_depth.append(False)
+        for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
+            if param.annotation is not None:
+                line, column = self._position(param)
+                annotation = summarize(param.annotation.annotation, self._position)
+                self.bindings.append(Binding(param.name.value, None, annotation, line, column, self._scope))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+        self._class_depth.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        line, column = self._position(node)
+        attrs: list[ClassAttr] = []
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    attrs.extend(self._class_attrs(small))
+        self.classes.append(
+            ClassDef(
+                name=node.name.value,
+                line=line,
+                column=column,
+                bases=tuple(summarize(arg.value, self._position) for arg in node.bases),
+                keywords=tuple(
+                    (arg.keyword.value, summarize(arg.value, self._position)) for arg in node.keywords if arg.keyword
+                ),
+                decorators=tuple(summarize(d.decorator, self._position) for d in node.decorators),
+                attrs=tuple(attrs),
+                scope=self._scope,
+            )
+        )
+        self._scopes.append(node.name.value)
+        self._class_depth.append(True)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scopes.pop()
+        self._class_depth.pop()
+
+    def _class_attrs(self, small: cst.BaseSmallStatement) -> list[ClassAttr]:
+        if isinstance(small, cst.Assign):
+            value = summarize(small.value, self._position)
+            return [
+                ClassAttr(target.target.value, value, None, *self._position(small))
+                for target in small.targets
+                if isinstance(target.target, cst.Name)
+            ]
+        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            value = summarize(small.value, self._position) if small.value is not None else None
+            annotation = summarize(small.annotation.annotation, self._position)
+            return [ClassAttr(small.target.value, value, annotation, *self._position(small))]
+        return []
+
+    # -- imports --------------------------------------------------------------
+
+    def visit_If(self, node: cst.If) -> None:
+        if dotted(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"):
+            self._type_checking += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if dotted(original_node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"):
+            self._type_checking -= 1
+
+    def visit_Import(self, node: cst.Import) -> None:
+        line, _ = self._position(node)
+        for alias in node.names:
+            full = cst.helpers.get_full_name_for_node(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local, module, name = alias.asname.name.value, full, None
+            else:
+                local, module, name = full.split(".", 1)[0], full, None
+            self.imports.append(Import(local, module, name, 0, line, self._scope, self._type_checking > 0))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        line, _ = self._position(node)
+        module = cst.helpers.get_full_name_for_node(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append(Import("*", module or "", "*", level, line, self._scope, self._type_checking > 0))
+            return
+        for alias in node.names:
+            name = cst.helpers.get_full_name_for_node(alias.name) or ""
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            self.imports.append(Import(local, module or "", name, level, line, self._scope, self._type_checking > 0))
+
+    # -- bindings ---------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._in_class_body():
+            return
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                name = target.target.value
+                if name == "__all__" and not self._scopes:
+                    self._record_all(node.value)
+                self.bindings.append(
+                    Binding(name, summarize(node.value, self._position), None, *self._position(node), self._scope)
+                )
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._in_class_body() or not isinstance(node.target, cst.Name):
+            return
+        value = summarize(node.value, self._position) if node.value is not None else None
+        annotation = summarize(node.annotation.annotation, self._position)
+        self.bindings.append(Binding(node.target.value, value, annotation, *self._position(node), self._scope))
+
+    def _record_all(self, value: cst.BaseExpression) -> None:
+        if isinstance(value, (cst.List, cst.Tuple)):
+            names = [string_value(el.value) for el in value.elements if isinstance(el, cst.Element)]
+            if all(isinstance(name, str) for name in names):
+                self.all_names = tuple(name for name in names if name is not None)
+
+    # -- calls -------------------------------------------------------------------
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if _is_message_call(node):
+            self._message_depth += 1
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in SCHEMA_METHODS or method == "create":
+                self._called_attributes.add(id(func))
+                self._record_schema_call(func, method, called=True)
+        name = dotted(func) or ""
+        last = name.rsplit(".", 1)[-1]
+        if last in _SESSION_NAMES or ".session." in f".{name}.":
+            self.interactions.add("session")
+        if last in _QUERY_CALLS:
+            self.interactions.add("query")
+        if last == "cursor":
+            self.interactions.add("raw-sql")
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if _is_message_call(original_node):
+            self._message_depth -= 1
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        method = node.attr.value
+        if method in SCHEMA_METHODS and id(node) not in self._called_attributes:
+            self._record_schema_call(node, method, called=False)
+        if method == "session" or method == "query":
+            self.interactions.add("session" if method == "session" else "query")
+
+    def _record_schema_call(self, func: cst.Attribute, method: str, called: bool) -> None:
+        receiver = dotted(func.value) or "?"
+        code_range = self._range(func)
+        self.schema_calls.append(
+            SchemaCall(
+                method=method,
+                receiver=receiver,
+                called=called,
+                line=code_range.start.line,
+                column=code_range.start.column + 1,
+                end_line=code_range.end.line,
+                scope=self._scope,
+            )
+        )
+
+    def visit_Arg(self, node: cst.Arg) -> Optional[bool]:
+        if node.keyword is not None and node.keyword.value in MESSAGE_KEYWORDS:
+            return False
+        return None
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        if node.msg is not None:
+            self._message_depth += 1
+
+    def leave_Assert(self, original_node: cst.Assert) -> None:
+        if original_node.msg is not None:
+            self._message_depth -= 1
+
+    # -- strings -----------------------------------------------------------------
+
+    def visit_Expr(self, node: cst.Expr) -> Optional[bool]:
+        # A bare string statement (docstring or disabled code) never runs as SQL.
+        if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return False
+        return None
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> Optional[bool]:
+        self._record_string(node)
+        return False
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> Optional[bool]:
+        self._record_string(node)
+        return False
+
+    def visit_FormattedString(self, node: cst.FormattedString) -> Optional[bool]:
+        self._record_string(node)
+        return False
+
+    def _record_string(self, node: StringNode) -> None:
+        if self._message_depth:
+            return
+        text = string_value(node)
+        if not text or len(text) > MAX_SQL_LENGTH:
+            return
+        statements = sql.classify_sql(text)
+        if not statements:
+            if sql.is_sql(text):
+                self.interactions.add("raw-sql")
+            return
+        self.interactions.add("raw-sql")
+        code_range = self._range(node)
+        self.sql_strings.append(
+            SqlString(
+                statements=tuple(SqlStatementFact(s.kind, s.name) for s in statements),
+                line=code_range.start.line,
+                column=code_range.start.column + 1,
+                end_line=code_range.end.line,
+                scope=self._scope,
+                text=text if len(text) <= 4000 else "",
+            )
+        )
+
+
+def collect(module: cst.Module) -> FactCollector:
+    """Run the collector over a parsed module."""
+    collector = FactCollector()
+    MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+    return collector

@@ -1,0 +1,152 @@
+"""Facts: plain, frozen, serialisable data extracted from one file.
+
+Facts depend only on a file's bytes, so they can be cached by content hash.
+They never refer to LibCST nodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A small summary of an expression, enough to resolve names and read literals.
+
+    kind is one of:
+      "str"    a string literal (text = its value, placeholders kept as `{}`)
+      "const"  a number, True, False or None (text = its source)
+      "name"   a dotted name `a.b.c` (text), subscripts written `a[]`
+      "call"   a call; text = the callee's dotted name; args / keywords summarised
+      "subscript"  `X[...]`; text = X's dotted name; args = the slice elements
+      "op"     a binary operation; text = the operator (`|`), args = both sides
+      "list"   a list, tuple or set display; args = the elements
+      "dict"   a dict display; keywords = string keys and their values
+      "other"  anything else (text = "")
+    """
+
+    kind: str
+    text: str = ""
+    args: tuple["Expr", ...] = ()
+    keywords: tuple[tuple[str, "Expr"], ...] = ()
+    line: int = 0
+    column: int = 0
+
+    def keyword(self, name: str) -> "Expr | None":
+        for key, value in self.keywords:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Import:
+    """A name bound by an import statement.
+
+    `import a.b` binds local `a` to module `a` (module="a", name=None, path="a.b").
+    `from .x import y as z` binds `z` (module=".x" resolved later with `level`).
+    """
+
+    local: str
+    module: str
+    name: str | None
+    level: int
+    line: int
+    scope: str  # "" at module level, else the enclosing function's qualified name
+    type_checking: bool = False
+
+
+@dataclass(frozen=True)
+class Binding:
+    """`name = value` (or `name: annotation = value`) in some scope."""
+
+    name: str
+    value: Expr | None
+    annotation: Expr | None
+    line: int
+    column: int
+    scope: str  # "" = module level; otherwise "func" or "Class.method"
+
+
+@dataclass(frozen=True)
+class ClassAttr:
+    """An assignment in a class body: `__tablename__ = "x"`, `id: Mapped[int] = mapped_column()`."""
+
+    name: str
+    value: Expr | None
+    annotation: Expr | None
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class ClassDef:
+    name: str
+    line: int
+    column: int
+    bases: tuple[Expr, ...]
+    keywords: tuple[tuple[str, Expr], ...]
+    decorators: tuple[Expr, ...]
+    attrs: tuple[ClassAttr, ...]
+    scope: str  # "" for a module-level class
+
+
+@dataclass(frozen=True)
+class SchemaCall:
+    """A `create_all` / `drop_all` / `create` reference on some receiver.
+
+    receiver is the dotted text before the method (`Base.metadata`, `db`,
+    `metadata.tables[]`, `sa.Table()`); called is False when the bound method
+    is passed around (`conn.run_sync(Base.metadata.create_all)`).
+    """
+
+    method: str
+    receiver: str
+    called: bool
+    line: int
+    column: int
+    end_line: int
+    scope: str
+
+
+@dataclass(frozen=True)
+class SqlStatementFact:
+    kind: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class SqlString:
+    """A string literal in code position whose text holds SQL statements."""
+
+    statements: tuple[SqlStatementFact, ...]
+    line: int
+    column: int
+    end_line: int
+    scope: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Noqa:
+    """A `# noqa` comment; codes is empty for a blanket noqa."""
+
+    line: int
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """All facts of one file. `error` is set when it could not be read or parsed."""
+
+    path: str
+    error: str | None = None
+    parsed: bool = False
+    imports: tuple[Import, ...] = ()
+    bindings: tuple[Binding, ...] = ()
+    classes: tuple[ClassDef, ...] = ()
+    schema_calls: tuple[SchemaCall, ...] = ()
+    sql_strings: tuple[SqlString, ...] = ()
+    interactions: tuple[str, ...] = ()
+    noqa: tuple[Noqa, ...] = ()
+    all_names: tuple[str, ...] | None = None  # `__all__`, when it is a literal list

@@ -1,0 +1,60 @@
+"""Reading a file's bytes into text, and deciding whether Python can parse it.
+
+Every failure is a `SourceError` whose message becomes a DBL001 finding.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sys
+import tokenize
+import warnings
+
+
+class SourceError(Exception):
+    """The file cannot be read or parsed; the message says why."""
+
+
+def decode(data: bytes) -> str:
+    """Decode Python source bytes as the interpreter would (BOM, coding cookie)."""
+    if b"\x00" in data:
+        raise SourceError("source contains a NUL byte")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise SourceError(f"bad coding declaration: {error.msg}") from None
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
+        raise SourceError(f"cannot decode as {encoding}: {reason}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    # Universal newlines, as the interpreter reads source: CRLF and CR become LF.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_NEWER_SYNTAX = re.compile(r"^\s*type\s+\w+|\b(?:def|class)\s+\w+\s*\[", re.MULTILINE)
+
+
+def check_syntax(text: str, filename: str) -> ast.Module | None:
+    """Parse with the interpreter's own parser; raise SourceError when it rejects the text.
+
+    Returns the `ast` tree, or None when the text uses syntax newer than the
+    running interpreter (PEP 695) that LibCST still reads.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=filename)
+    except SyntaxError as error:
+        if sys.version_info < (3, 12) and _NEWER_SYNTAX.search(text):
+            return None
+        where = f" (line {error.lineno})" if error.lineno else ""
+        raise SourceError(f"syntax error: {error.msg}{where}") from None
+    except (RecursionError, MemoryError):
+        raise SourceError("nesting too deep to parse") from None
+    except ValueError as error:
+        raise SourceError(f"cannot parse: {error}") from None

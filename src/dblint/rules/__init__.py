@@ -1,0 +1,35 @@
+"""Stage 4 of the pipeline: the rule catalog.
+
+Each module listed in `_RULE_MODULES` defines `Rule` subclasses; they are
+collected here, ordered by code. Adding a rule family is adding a module here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from types import ModuleType
+
+from dblint.rules import internal, schema_outside_migrations
+from dblint.rules.base import Rule
+
+__all__ = ["Rule", "all_rules", "rule_by_code"]
+
+_RULE_MODULES: tuple[ModuleType, ...] = (internal, schema_outside_migrations)
+
+
+@lru_cache(maxsize=1)
+def all_rules() -> tuple[type[Rule], ...]:
+    """Every rule class of the catalog, sorted by code."""
+    found: dict[str, type[Rule]] = {}
+    for module in _RULE_MODULES:
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and "code" in vars(value):
+                found[value.code] = value
+    return tuple(found[code] for code in sorted(found))
+
+
+def rule_by_code(code: str) -> type[Rule] | None:
+    for rule in all_rules():
+        if rule.code == code.upper():
+            return rule
+    return None

@@ -1,0 +1,50 @@
+"""What a rule is: a small declaration (code, name, docs, examples) plus checks.
+
+docs/rules.md and `dblint rule CODE` are generated from these declarations,
+and every example is executed by the test suite.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Iterable, Mapping, Union
+
+from dblint.diagnostics import Diagnostic
+from dblint.facts.model import FileFacts
+from dblint.index import ProjectIndex
+
+# An example is one file's source (placed at `app/main.py`) or a whole small project.
+ExampleSource = Union[str, Mapping[str, str]]
+EXAMPLE_PATH = "app/main.py"
+
+
+class Rule:
+    """Base class of all rules. Subclasses set the class attributes and override
+    `check_file` (findings within one file) and/or `check_project` (findings
+    that need the whole project at once, such as the revision graph)."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case, named for the pattern it flags
+    summary: ClassVar[str]
+    default: ClassVar[bool] = True
+    what_it_does: ClassVar[str]
+    why_bad: ClassVar[str]
+    example: ClassVar[ExampleSource]
+    use_instead: ClassVar[ExampleSource]
+    options: ClassVar[str] = "None."
+    fix: ClassVar[str] = ""
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        return ()
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        return ()
+
+    def diagnostic(self, path: str, line: int, column: int, message: str, end_line: int = 0) -> Diagnostic:
+        return Diagnostic(path, line, column, self.code, message, self.name, max(end_line, line))
+
+
+def example_files(example: ExampleSource) -> dict[str, str]:
+    """An example as a mapping of project-relative path to source."""
+    if isinstance(example, str):
+        return {EXAMPLE_PATH: example}
+    return dict(example)

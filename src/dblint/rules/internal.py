@@ -1,0 +1,45 @@
+"""DBL001 and DBL002: what dblint could not read, and where dblint itself failed."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from dblint.diagnostics import Diagnostic
+from dblint.facts.model import FileFacts
+from dblint.index import ProjectIndex
+from dblint.rules.base import Rule
+
+
+class UnparsableFile(Rule):
+    code = "DBL001"
+    name = "unparsable-file"
+    summary = "File could not be read or parsed; it was skipped and the scan went on"
+    what_it_does = (
+        "Reports a Python file that dblint could not read or parse: undecodable bytes, a wrong coding "
+        "declaration, a NUL byte, a syntax error (including Python 2 code), nesting too deep to parse, "
+        "a file larger than `max-file-size`, or a file or directory that cannot be read."
+    )
+    why_bad = (
+        "A file that cannot be parsed cannot be checked: any schema change or model in it is invisible "
+        "to dblint, and usually the interpreter rejects it as well."
+    )
+    example = "def create_tables(:\n    pass\n"
+    use_instead = "def create_tables():\n    pass\n"
+    options = "`max-file-size` (bytes, default 10 MB): larger files are reported and skipped."
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        if facts.error is not None:
+            yield self.diagnostic(facts.path, 1, 1, f"cannot check file: {facts.error}")
+
+
+class InternalError(Rule):
+    code = "DBL002"
+    name = "internal-error"
+    summary = "A rule raised an exception on this file; the run went on and exits with status 2"
+    what_it_does = (
+        "Reports that a dblint rule failed with an exception while checking this file. The other rules "
+        "and files are still checked; the exit status is 2. Run with `--debug` to see the traceback."
+    )
+    why_bad = "Findings of the failing rule may be missing for this file. Please report it with the traceback."
+    example = "# (raised by dblint itself; there is no source pattern)\n"
+    use_instead = "# (nothing to change in your code)\n"

@@ -1,0 +1,285 @@
+"""DBL101-DBL105: schema created, changed or dropped outside Alembic migrations."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from dblint.contexts import APP
+from dblint.diagnostics import Diagnostic
+from dblint.facts import sql
+from dblint.facts.model import FileFacts, SchemaCall
+from dblint.index import ProjectIndex
+from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
+from dblint.rules.base import Rule
+
+
+
+def applies(facts: FileFacts, index: ProjectIndex) -> bool:
+    """Schema rules look at application code only: not tests, migrations or env.py."""
+    return facts.parsed and index.context_of(facts.path) == APP
+
+
+def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """True when `call.receiver` is a MetaData, a base's `.metadata` or a Flask-SQLAlchemy `db`."""
+    kind = index.kind_of(facts.path, call.receiver, call.scope)
+    if kind is not None:
+        return kind in (METADATA, FLASK_DB)
+    segments = split_segments(call.receiver)
+    last, suffix = segments[-1]
+    # Unresolvable receivers (parameters, `self.metadata`): `<x>.metadata.create_all` is SQLAlchemy's idiom.
+    return not suffix and (last == "metadata" or (len(segments) == 1 and last.endswith("metadata")))
+
+
+def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """True when `call.receiver` is a `Table`, a model's `__table__` or `metadata.tables[...]`."""
+    kind = index.kind_of(facts.path, call.receiver, call.scope)
+    if kind is not None:
+        return kind == TABLE
+    segments = split_segments(call.receiver)
+    last, suffix = segments[-1]
+    if last == "__table__" and not suffix:
+        return True
+    return last == "tables" and suffix == "[]" and len(segments) > 1 and segments[-2][0].endswith("metadata")
+
+
+def _calls(facts: FileFacts, method: str) -> Iterator[SchemaCall]:
+    return (call for call in facts.schema_calls if call.method == method)
+
+
+class CreateAllOutsideMigrations(Rule):
+    code = "DBL101"
+    name = "create-all-outside-migrations"
+    summary = "`create_all()` on a MetaData, declarative base or Flask-SQLAlchemy `db` outside tests and migrations"
+    what_it_does = (
+        "Finds `metadata.create_all()`, `Base.metadata.create_all()`, `SQLModel.metadata.create_all()` and "
+        "Flask-SQLAlchemy's `db.create_all()` in application code, also when the bound method is passed as a "
+        "callable (`await conn.run_sync(Base.metadata.create_all)`, `event.listen(..., metadata.create_all)`). "
+        "Tests, Alembic migrations and env.py are not checked. `create_all` on unrelated objects is not reported."
+    )
+    why_bad = (
+        "`create_all()` creates every missing table from the current models, bypassing Alembic. Tables "
+        "created this way have no migration: a fresh database built by `alembic upgrade head` lacks them, "
+        "Alembic's version table no longer describes the schema, and the next autogenerate compares "
+        "against a database that was never migrated. Schema drift then surfaces late, in production."
+    )
+    example = (
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import DeclarativeBase\n\n\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n\n\n"
+        "engine = create_engine(\"postgresql://localhost/app\")\n"
+        "Base.metadata.create_all(engine)\n"
+    )
+    use_instead = (
+        "from sqlalchemy import create_engine\n"
+        "from sqlalchemy.orm import DeclarativeBase\n\n\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n\n\n"
+        "engine = create_engine(\"postgresql://localhost/app\")\n"
+        "# Tables are created by `alembic upgrade head`.\n"
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        if not applies(facts, index):
+            return
+        for call in _calls(facts, "create_all"):
+            if holds_metadata(call, facts, index):
+                how = "" if call.called else " (passed as a callable)"
+                yield self.diagnostic(
+                    facts.path,
+                    call.line,
+                    call.column,
+                    f"{call.receiver}.create_all(){how} creates tables outside Alembic migrations",
+                    call.end_line,
+                )
+
+
+class DropAllOutsideMigrations(Rule):
+    code = "DBL105"
+    name = "drop-all-outside-migrations"
+    summary = "`drop_all()` on a MetaData, declarative base or Flask-SQLAlchemy `db` outside tests and migrations"
+    what_it_does = (
+        "Finds `metadata.drop_all()`, `Base.metadata.drop_all()` and `db.drop_all()` in application code, "
+        "called or passed as a callable. Tests, migrations and env.py are not checked."
+    )
+    why_bad = (
+        "`drop_all()` drops every table of the metadata, data included, without a migration. In application "
+        "code it is one wrong environment variable away from wiping a production database, and the "
+        "Alembic version table is left claiming a schema that no longer exists."
+    )
+    example = (
+        "from app.db import Base, engine\n\n\n"
+        "def reset_database() -> None:\n"
+        "    Base.metadata.drop_all(engine)\n"
+    )
+    use_instead = (
+        "import subprocess\n\n\n"
+        "def reset_database() -> None:\n"
+        "    subprocess.run([\"alembic\", \"downgrade\", \"base\"], check=True)\n"
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        if not applies(facts, index):
+            return
+        for call in _calls(facts, "drop_all"):
+            if holds_metadata(call, facts, index):
+                how = "" if call.called else " (passed as a callable)"
+                yield self.diagnostic(
+                    facts.path,
+                    call.line,
+                    call.column,
+                    f"{call.receiver}.drop_all(){how} drops tables outside Alembic migrations",
+                    call.end_line,
+                )
+
+
+class TableCreateOutsideMigrations(Rule):
+    code = "DBL104"
+    name = "table-create-outside-migrations"
+    summary = "Single-table create (`table.create()`, `Model.__table__.create()`) outside tests and migrations"
+    what_it_does = (
+        "Finds `.create(...)` called on a SQLAlchemy `Table`: a name bound to `Table(...)` or `db.Table(...)`, "
+        "a model's `__table__`, or `metadata.tables[\"name\"]`. `create()` on anything else (a model "
+        "classmethod, a session, an `Enum` type) is not reported."
+    )
+    why_bad = (
+        "Creating one table from application code bypasses Alembic just like `create_all()`: the table has "
+        "no migration, so fresh environments and the migration history disagree about the schema."
+    )
+    example = (
+        "from sqlalchemy import Column, Integer, MetaData, Table, create_engine\n\n"
+        "metadata = MetaData()\n"
+        "audit_log = Table(\"audit_log\", metadata, Column(\"id\", Integer, primary_key=True))\n\n"
+        "engine = create_engine(\"sqlite://\")\n"
+        "audit_log.create(engine, checkfirst=True)\n"
+    )
+    use_instead = (
+        "from sqlalchemy import Column, Integer, MetaData, Table\n\n"
+        "metadata = MetaData()\n"
+        "audit_log = Table(\"audit_log\", metadata, Column(\"id\", Integer, primary_key=True))\n"
+        "# audit_log is created by an Alembic migration: op.create_table(\"audit_log\", ...)\n"
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        if not applies(facts, index):
+            return
+        for call in _calls(facts, "create"):
+            if call.called and holds_table(call, facts, index):
+                yield self.diagnostic(
+                    facts.path,
+                    call.line,
+                    call.column,
+                    f"{call.receiver}.create() creates a table outside Alembic migrations",
+                    call.end_line,
+                )
+
+
+class RawCreateTable(Rule):
+    code = "DBL102"
+    name = "raw-create-table"
+    summary = "Raw SQL `CREATE TABLE` string outside tests and migrations"
+    what_it_does = (
+        "Reads every string literal of application code (implicit concatenation, triple-quoted strings, "
+        "f-strings, `%` and `.format` templates, `text(...)`) and reports those that have the shape of a "
+        "`CREATE [OR REPLACE] [UNLOGGED] TABLE [IF NOT EXISTS] name (...)` or `... AS ...` statement. "
+        "Temporary tables, docstrings, comments, log, print and exception messages, and prose such as "
+        "\"could not create table users\" are not reported."
+    )
+    why_bad = (
+        "A table created by a SQL string in a script or at startup has no migration and no model Alembic "
+        "can compare: fresh databases miss it or get a different definition, and nobody finds it until an "
+        "audit."
+    )
+    example = (
+        "from sqlalchemy import text\n\n\n"
+        "def ensure_tables(conn) -> None:\n"
+        "    conn.execute(text(\"CREATE TABLE IF NOT EXISTS audit_log (id SERIAL PRIMARY KEY, event TEXT)\"))\n"
+    )
+    use_instead = (
+        "# migrations/versions/3f2a_add_audit_log.py\n"
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n\n"
+        "revision = \"3f2a\"\n"
+        "down_revision = None\n\n\n"
+        "def upgrade() -> None:\n"
+        "    op.create_table(\"audit_log\", sa.Column(\"id\", sa.Integer, primary_key=True), sa.Column(\"event\", sa.Text))\n"
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        if not applies(facts, index):
+            return
+        for string in facts.sql_strings:
+            for statement in string.statements:
+                if statement.kind == sql.CREATE_TABLE:
+                    yield self.diagnostic(
+                        facts.path,
+                        string.line,
+                        string.column,
+                        f"raw SQL creates table {statement.name or '?'} outside Alembic migrations",
+                        string.end_line,
+                    )
+                    break
+
+
+_DDL_WORDS = {
+    sql.ALTER_TABLE: "ALTER TABLE",
+    sql.DROP_TABLE: "DROP TABLE",
+    sql.CREATE_INDEX: "CREATE INDEX",
+    sql.DROP_INDEX: "DROP INDEX",
+    sql.CREATE_VIEW: "CREATE VIEW",
+    sql.DROP_VIEW: "DROP VIEW",
+    sql.CREATE_TYPE: "CREATE TYPE",
+    sql.DROP_TYPE: "DROP TYPE",
+    sql.CREATE_SEQUENCE: "CREATE SEQUENCE",
+    sql.DROP_SEQUENCE: "DROP SEQUENCE",
+    sql.CREATE_SCHEMA: "CREATE SCHEMA",
+    sql.DROP_SCHEMA: "DROP SCHEMA",
+    sql.RENAME_TABLE: "RENAME TABLE",
+}
+
+
+class RawSchemaDdl(Rule):
+    code = "DBL103"
+    name = "raw-schema-ddl"
+    summary = "Raw schema-changing DDL (`ALTER TABLE`, `DROP TABLE`, `CREATE INDEX`, views, types, ...) outside tests and migrations"
+    what_it_does = (
+        "Reports string literals in application code that are `ALTER TABLE`, `DROP TABLE`, "
+        "`CREATE/DROP [UNIQUE] INDEX`, `CREATE [MATERIALIZED] VIEW`, `CREATE TYPE/SEQUENCE/SCHEMA` (and their "
+        "`DROP`) or `RENAME TABLE` statements, read the same way as DBL102. DML (`SELECT`, `INSERT`, "
+        "`UPDATE`, `DELETE`) is never reported."
+    )
+    why_bad = (
+        "Schema changes made by ad-hoc SQL are invisible to Alembic: the migration history no longer "
+        "describes the database, autogenerate proposes to undo the change, and other environments never "
+        "receive it."
+    )
+    example = (
+        "def add_column(cursor) -> None:\n"
+        "    cursor.execute(\"ALTER TABLE users ADD COLUMN last_login TIMESTAMP\")\n"
+    )
+    use_instead = (
+        "# migrations/versions/7c1d_add_last_login.py\n"
+        "import sqlalchemy as sa\n"
+        "from alembic import op\n\n"
+        "revision = \"7c1d\"\n"
+        "down_revision = None\n\n\n"
+        "def upgrade() -> None:\n"
+        "    op.add_column(\"users\", sa.Column(\"last_login\", sa.DateTime()))\n"
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        if not applies(facts, index):
+            return
+        for string in facts.sql_strings:
+            for statement in string.statements:
+                words = _DDL_WORDS.get(statement.kind)
+                if words is not None:
+                    target = f" {statement.name}" if statement.name else ""
+                    yield self.diagnostic(
+                        facts.path,
+                        string.line,
+                        string.column,
+                        f"raw SQL {words}{target} changes the schema outside Alembic migrations",
+                        string.end_line,
+                    )
+                    break

@@ -1,0 +1,29 @@
+"""Each fixture project: the installed `dblint check` reports exactly the marked findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, expected_findings, run_tool
+
+PROJECTS = sorted(p.parent.name for p in FIXTURES.glob("*/pyproject.toml"))
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_findings_match_markers(project: str) -> None:
+    root = FIXTURES / project
+    completed = run_tool("dblint", "check", ".", "--format", "json", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    assert "Traceback" not in completed.stderr
+    actual = {(item["path"], item["line"], item["code"]) for item in json.loads(completed.stdout)}
+    expected = expected_findings(root)
+    assert sorted(actual - expected) == [], "unexpected findings"
+    assert sorted(expected - actual) == [], "missing findings"
+    assert completed.returncode == (1 if expected else 0)
+
+
+def test_projects_exist() -> None:
+    assert len(PROJECTS) >= 5
