@@ -6,6 +6,7 @@ everything (paths, settings, the directory paths are shown relative to).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -95,12 +96,10 @@ def read_facts(root: Path, rel: str, settings: Settings, request: Request) -> Fi
     """Facts of one file, with size and read failures turned into `error`."""
     absolute = root / rel
     try:
-        data = request.sources.get(absolute)
-        if data is None:
-            size = absolute.stat().st_size
-            if size > settings.max_file_size:
-                return FileFacts(path=rel, error=f"file is too large ({size} bytes > max-file-size {settings.max_file_size}), skipped")
-            data = absolute.read_bytes()
+        size = absolute.stat().st_size
+        if size > settings.max_file_size:
+            return FileFacts(path=rel, error=f"file is too large ({size} bytes > max-file-size {settings.max_file_size}), skipped")
+        data = absolute.read_bytes()
     except OSError as error:
         return FileFacts(path=rel, error=f"cannot read file: {error.strerror or error}")
     if len(data) > settings.max_file_size:
@@ -112,24 +111,50 @@ def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path != root else ""
 
 
-def _run_project(root: Path, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+@dataclass
+class LoadedProject:
+    """A project's settings, files, facts and index: everything before the rules run."""
+
+    root: Path
+    settings: Settings
+    python_files: frozenset[str]
+    config_files: list[str]
+    unreadable: list[tuple[str, str]]
+    facts: list[FileFacts]
+    index: ProjectIndex
+
+    def with_source(self, rel: str, data: bytes, request: Request) -> "LoadedProject":
+        """The same project with one file's bytes replaced (an editor's unsaved buffer)."""
+        replaced = extract_facts(rel, data, use_prefilter=request.use_prefilter)
+        facts = [item for item in self.facts if item.path != rel] + [replaced]
+        index = build_index(self.root, self.settings, facts, self.config_files, self.index.script_locations)
+        return dataclasses.replace(self, python_files=self.python_files | {rel}, facts=facts, index=index)
+
+
+def load_project(root: Path, request: Request, extra_files: Iterable[str] = ()) -> LoadedProject:
+    """Discover, read and index one project."""
     settings = settings_for(root, request)
     found = discover(root, settings)
-    rel_targets = [_rel(target, root) for target in targets]
-    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
     python_files = set(found.python_files)
     excludes = settings.exclude + settings.extend_exclude
-    for rel in explicit_files:
-        if request.force_exclude and excludes and matches(rel, excludes):
-            continue
-        python_files.add(rel)
+    for rel in extra_files:
+        if not (request.force_exclude and excludes and matches(rel, excludes)):
+            python_files.add(rel)
     facts = [read_facts(root, rel, settings, request) for rel in sorted(python_files)]
     locations = find_script_locations(root, found.config_files, settings)
     index = build_index(root, settings, facts, found.config_files, locations)
-    reported = frozenset(_reported_paths(rel_targets, explicit_files, python_files))
+    return LoadedProject(root, settings, frozenset(python_files), found.config_files, found.unreadable, facts, index)
+
+
+def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+    """Run the enabled rules, reporting on the files under `targets`."""
+    root, settings, index = project.root, project.settings, project.index
+    rel_targets = [_rel(target, root) for target in targets]
+    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
+    reported = frozenset(_reported_paths(rel_targets, explicit_files, project.python_files))
     diagnostics = [
         Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
-        for rel, reason in found.unreadable
+        for rel, reason in project.unreadable
         if _under_any(rel, rel_targets)
     ]
     rules = enabled_rules(settings)
@@ -141,6 +166,16 @@ def _run_project(root: Path, targets: list[Path], request: Request, tracebacks: 
         diagnostics = [d for d in diagnostics if not _noqa_suppressed(d, index)]
     diagnostics.sort(key=Diagnostic.sort_key)
     return ProjectRun(root, settings, index, reported, diagnostics)
+
+
+def _run_project(root: Path, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+    explicit = [_rel(target, root) for target in targets if target != root and not target.is_dir()]
+    project = load_project(root, request, explicit)
+    for target in targets:
+        data = request.sources.get(target)
+        if data is not None:
+            project = project.with_source(_rel(target, root), data, request)
+    return check_project(project, targets, request, tracebacks)
 
 
 def _reported_paths(rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]) -> Iterable[str]:

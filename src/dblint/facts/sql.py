@@ -183,14 +183,21 @@ _RESERVED = frozenset(
     """.split()
 )
 
+# English function words: "ALTER TABLE is not supported" names no table.
+_ENGLISH_WORDS = frozenset(
+    """
+    an the this that these those it its is was are were be been will would should
+    could can cannot must may might
+    """.split()
+)
+
 # Names that, when a statement ends right after them, show the text is a
 # status/log message ("DROP TABLE failed") rather than SQL.
-_PROSE_NAMES = frozenset(
+_STATUS_WORDS = frozenset(
     """
-    a an the this that these those it its is was are were be been will would should
-    could can cannot must may might not now here there later first again
-    failed fails failure succeeded success successful done ok okay complete completed
-    finished skipped aborted statement statements command operation
+    not now here there later first again failed fails failure succeeded success
+    successful done ok okay complete completed finished skipped aborted statement
+    statements command operation
     """.split()
 )
 
@@ -363,8 +370,9 @@ class _Cursor:
 
     def take_name(self) -> Optional[str]:
         """Consume a possibly dotted name; quotes are removed, placeholders kept verbatim."""
-        first = _name_part(self.peek())
-        if first is None:
+        token = self.peek()
+        first = _name_part(token)
+        if first is None or (token.kind == _WORD and first.lower() in _ENGLISH_WORDS and not self.is_punct(".", 1)):
             return None
         parts = [first]
         self.pos += 1
@@ -420,7 +428,7 @@ def _ends_after_names(names: Sequence[str], cursor: _Cursor) -> bool:
 
     "DROP TABLE failed" is a log message, not SQL, so a lone prose word is rejected.
     """
-    return cursor.at_end() and not (len(names) == 1 and names[0].lower() in _PROSE_NAMES)
+    return cursor.at_end() and not (len(names) == 1 and names[0].lower() in _STATUS_WORDS)
 
 
 def _bare(kind: str, names: Sequence[str], cursor: _Cursor) -> Optional[_Parsed]:
