@@ -20,9 +20,11 @@ it is cheap enough to run on every string literal of a repository.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, NamedTuple
 
 __all__ = [
     "ALTER_TABLE",
@@ -64,7 +66,7 @@ CREATE_SCHEMA = "create-schema"
 DROP_SCHEMA = "drop-schema"
 
 #: Every kind :func:`classify_sql` can report.
-DDL_KINDS: FrozenSet[str] = frozenset(
+DDL_KINDS: frozenset[str] = frozenset(
     {
         CREATE_TABLE,
         CREATE_TEMP_TABLE,
@@ -118,13 +120,14 @@ _NUMBER = "number"
 _PUNCT = "punct"
 
 # Placeholders that may be glued to identifier characters: {} / {name} / {0}
-# (str.format and f-strings), %s and %(name)s (DB-API pyformat).
-_PLACEHOLDER = r"\{[^{}\s]*\}|%\(\w+\)s|%s"
+# (str.format and f-strings), %s and %(name)s (DB-API pyformat), ${name}
+# (string.Template).
+_PLACEHOLDER = r"\{[^{}\s]*\}|%\(\w+\)s|%s|\$\{\w+\}"
 
 # Order matters: earlier alternatives win.  Every alternative is linear (no
 # nested quantifiers that can backtrack), and the final punct alternative
 # matches any single non-space character, so tokenizing never fails.
-_TOKEN_SPECS: Tuple[Tuple[str, str], ...] = (
+_TOKEN_SPECS: tuple[tuple[str, str], ...] = (
     ("space", r"\s+"),
     ("comment", r"--[^\n]*|/\*(?s:.*?)(?:\*/|\Z)"),
     (_STRING, r"'(?:[^']|'')*(?:'|\Z)"),
@@ -132,7 +135,7 @@ _TOKEN_SPECS: Tuple[Tuple[str, str], ...] = (
     (_QIDENT, r'"(?:[^"]|"")*(?:"|\Z)|`[^`]*(?:`|\Z)|\[[^\[\]\n]+\]'),
     (_NUMBER, r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+"),
     (_WORD, rf"(?:[^\W\d]|{_PLACEHOLDER})(?:[\w$]|{_PLACEHOLDER})*"),
-    (_PARAM, r"\?|\$\d+|:[^\W\d]\w*"),
+    (_PARAM, r"\?|\$\d+|\$[^\W\d]\w*|:[^\W\d]\w*"),
     (_PUNCT, r"::|<>|<=|>=|!=|\|\||\S"),
 )
 _TOKEN_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _TOKEN_SPECS))
@@ -150,7 +153,7 @@ def _tokenize(text: str) -> Iterator[_Token]:
     """Yield significant tokens lazily, so callers can stop after the first one."""
     for match in _TOKEN_RE.finditer(text):
         kind = match.lastgroup
-        if kind == "space" or kind == "comment":
+        if kind is None or kind == "space" or kind == "comment":
             continue
         if kind == "dollar":
             kind = _STRING
@@ -162,46 +165,52 @@ def _tokenize(text: str) -> Iterator[_Token]:
 # Vocabulary
 # ---------------------------------------------------------------------------
 
+
+def _words(text: str) -> frozenset[str]:
+    """A set of whitespace-separated words (keeps long keyword lists readable)."""
+    return frozenset(text.split())
+
+
 # Words that may begin the first statement of a text.  Anything else (e.g.
 # "Note:", "Failed", "we", Markdown "#") means the text is prose.
-_STATEMENT_VERBS = frozenset(
+_STATEMENT_VERBS = _words(
     """
     ABORT ALTER ANALYZE ATTACH BEGIN CALL CHECKPOINT CLUSTER COMMENT COMMIT COPY CREATE
     DEALLOCATE DECLARE DELETE DESC DESCRIBE DETACH DISCARD DO DROP END EXECUTE EXPLAIN
     GRANT INSERT LISTEN LOAD LOCK MERGE NOTIFY PRAGMA PREPARE REFRESH REINDEX RELEASE
     RENAME REPLACE RESET REVOKE ROLLBACK SAVEPOINT SELECT SET SHOW START TRUNCATE
     UNLISTEN UPDATE UPSERT USE VACUUM VALUES WITH
-    """.split()
+    """
 )
 
 # Unquoted words that can never be an object name.
-_RESERVED = frozenset(
+_RESERVED = _words(
     """
     AND AS BY CASCADE CHECK CONSTRAINT DEFAULT EXISTS FOREIGN FROM GROUP HAVING IF INTO
     JOIN LIKE LIMIT NOT NULL ON OR ORDER PRIMARY REFERENCES RESTRICT RETURNING SELECT
     SET TABLE TO UNION USING VALUES VIEW WHERE WITH
-    """.split()
+    """
 )
 
 # English function words: "ALTER TABLE is not supported" names no table.
-_ENGLISH_WORDS = frozenset(
+_ENGLISH_WORDS = _words(
     """
     an the this that these those it its is was are were be been will would should
     could can cannot must may might
-    """.split()
+    """
 )
 
 # Names that, when a statement ends right after them, show the text is a
 # status/log message ("DROP TABLE failed") rather than SQL.
-_STATUS_WORDS = frozenset(
+_STATUS_WORDS = _words(
     """
     not now here there later first again failed fails failure succeeded success
     successful done ok okay complete completed finished skipped aborted statement
     statements command operation
-    """.split()
+    """
 )
 
-_SQL_TYPES = frozenset(
+_SQL_TYPES = _words(
     """
     INT INTEGER SMALLINT BIGINT TINYINT MEDIUMINT INT2 INT4 INT8 SERIAL SMALLSERIAL
     BIGSERIAL SERIAL2 SERIAL4 SERIAL8 DECIMAL NUMERIC NUMBER REAL FLOAT FLOAT4 FLOAT8
@@ -212,15 +221,15 @@ _SQL_TYPES = frozenset(
     JSONB XML INET CIDR MACADDR MACADDR8 ENUM POINT LINE LSEG BOX PATH POLYGON CIRCLE
     GEOMETRY GEOGRAPHY TSVECTOR TSQUERY HSTORE CITEXT LTREE INT4RANGE INT8RANGE NUMRANGE
     TSRANGE TSTZRANGE DATERANGE OID REGCLASS VECTOR ARRAY
-    """.split()
+    """
 )
 
 # Words that end the type part of a column definition.
-_COLUMN_OPTION_WORDS = frozenset(
+_COLUMN_OPTION_WORDS = _words(
     """
     NOT NULL PRIMARY REFERENCES DEFAULT UNIQUE CHECK CONSTRAINT COLLATE GENERATED
     AUTO_INCREMENT AUTOINCREMENT IDENTITY COMMENT ON AS STORED VIRTUAL CHARSET
-    """.split()
+    """
 )
 
 # Column options that only SQL would contain (used to accept custom types).
@@ -229,13 +238,24 @@ _STRONG_COLUMN_OPTIONS = frozenset(
 )
 
 _CREATE_MODIFIERS = frozenset(
-    {"GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED", "UNIQUE", "MATERIALIZED", "RECURSIVE", "FULLTEXT", "SPATIAL"}
+    {
+        "GLOBAL",
+        "LOCAL",
+        "TEMP",
+        "TEMPORARY",
+        "UNLOGGED",
+        "UNIQUE",
+        "MATERIALIZED",
+        "RECURSIVE",
+        "FULLTEXT",
+        "SPATIAL",
+    }
 )
 _TEMP_MODIFIERS = frozenset({"TEMP", "TEMPORARY"})
 _MYSQL_VIEW_OPTION = "mysql-view-option"  # ALGORITHM=..., DEFINER=..., SQL SECURITY ...
 
 # Which CREATE modifiers each object accepts; anything else rejects the text.
-_ALLOWED_CREATE_MODIFIERS: Dict[str, FrozenSet[str]] = {
+_ALLOWED_CREATE_MODIFIERS: dict[str, frozenset[str]] = {
     "TABLE": frozenset({"GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED"}),
     "INDEX": frozenset({"UNIQUE", "FULLTEXT", "SPATIAL"}),
     "VIEW": frozenset({"TEMP", "TEMPORARY", "MATERIALIZED", "RECURSIVE", _MYSQL_VIEW_OPTION}),
@@ -244,20 +264,22 @@ _ALLOWED_CREATE_MODIFIERS: Dict[str, FrozenSet[str]] = {
     "SCHEMA": frozenset(),
 }
 
-_ALTER_TABLE_ACTIONS = frozenset(
+_ALTER_TABLE_ACTIONS = _words(
     """
     ADD ALTER ALGORITHM ANALYZE ATTACH AUTO_INCREMENT CHANGE CHARACTER CHARSET CHECK
     CLUSTER COALESCE COLLATE COMMENT CONVERT DETACH DISABLE DISCARD DROP ENABLE ENGINE
     EXCHANGE FORCE IMPORT INHERIT LOCK MODIFY NO NOT OF OPTIMIZE ORDER OWNER PARTITION
     REBUILD REMOVE RENAME REORGANIZE REPAIR REPLICA RESET ROW_FORMAT SET TRUNCATE
     VALIDATE
-    """.split()
+    """
 )
 
 _SEQUENCE_OPTIONS = frozenset(
     {"AS", "INCREMENT", "START", "MINVALUE", "MAXVALUE", "NO", "CACHE", "CYCLE", "OWNED", "RESTART"}
 )
-_SCHEMA_OPTIONS = frozenset({"AUTHORIZATION", "CREATE", "GRANT", "DEFAULT", "CHARACTER", "CHARSET", "COLLATE"})
+_SCHEMA_OPTIONS = frozenset(
+    {"AUTHORIZATION", "CREATE", "GRANT", "DEFAULT", "CHARACTER", "CHARSET", "COLLATE"}
+)
 _QUERY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "EXECUTE"})
 
 
@@ -266,7 +288,7 @@ _QUERY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE", "EXECUTE"})
 # ---------------------------------------------------------------------------
 
 
-def _is_placeholder(token: Optional[_Token]) -> bool:
+def _is_placeholder(token: _Token | None) -> bool:
     """True for a bind/format placeholder standing where a name or value goes."""
     if token is None:
         return False
@@ -279,7 +301,7 @@ def _unquote(text: str) -> str:
     return body.replace(closer * 2, closer) if closer != "]" else body
 
 
-def _name_part(token: Optional[_Token]) -> Optional[str]:
+def _name_part(token: _Token | None) -> str | None:
     """The identifier a single token spells, or None when it cannot be a name."""
     if token is None:
         return None
@@ -292,9 +314,9 @@ def _name_part(token: Optional[_Token]) -> Optional[str]:
     return None
 
 
-def _split_commas(tokens: Sequence[_Token]) -> List[List[_Token]]:
+def _split_commas(tokens: Sequence[_Token]) -> list[list[_Token]]:
     """Split on commas that are not nested inside parentheses."""
-    items: List[List[_Token]] = [[]]
+    items: list[list[_Token]] = [[]]
     depth = 0
     for token in tokens:
         if token.kind == _PUNCT:
@@ -326,7 +348,7 @@ class _Cursor:
         self.tokens = tokens
         self.pos = pos
 
-    def peek(self, ahead: int = 0) -> Optional[_Token]:
+    def peek(self, ahead: int = 0) -> _Token | None:
         index = self.pos + ahead
         return self.tokens[index] if index < len(self.tokens) else None
 
@@ -337,7 +359,7 @@ class _Cursor:
         token = self.peek(ahead)
         return token is not None and token.key in words
 
-    def take_kw(self, *words: str) -> Optional[str]:
+    def take_kw(self, *words: str) -> str | None:
         token = self.peek()
         if token is not None and token.key in words:
             self.pos += 1
@@ -368,11 +390,13 @@ class _Cursor:
         """At the start of a query body (after CREATE ... AS)."""
         return self.is_kw(*_QUERY_STARTS) or self.is_punct("(") or self.at_placeholder()
 
-    def take_name(self) -> Optional[str]:
+    def take_name(self) -> str | None:
         """Consume a possibly dotted name; quotes are removed, placeholders kept verbatim."""
         token = self.peek()
         first = _name_part(token)
-        if first is None or (token.kind == _WORD and first.lower() in _ENGLISH_WORDS and not self.is_punct(".", 1)):
+        if token is None or first is None:
+            return None
+        if token.kind == _WORD and first.lower() in _ENGLISH_WORDS and not self.is_punct(".", 1):
             return None
         parts = [first]
         self.pos += 1
@@ -384,7 +408,7 @@ class _Cursor:
             self.pos += 2
         return ".".join(parts)
 
-    def take_names(self) -> Optional[List[str]]:
+    def take_names(self) -> list[str] | None:
         """Consume a comma-separated list of names."""
         name = self.take_name()
         if name is None:
@@ -398,7 +422,7 @@ class _Cursor:
             names.append(name)
         return names
 
-    def take_group(self) -> Tuple[List[_Token], bool]:
+    def take_group(self) -> tuple[list[_Token], bool]:
         """Consume '(' ... ')' and return the inner tokens and whether the group was closed."""
         start = self.pos + 1
         depth = 0
@@ -419,8 +443,8 @@ class _Cursor:
 
 class _Parsed(NamedTuple):
     kind: str
-    name: Optional[str]
-    columns: Tuple[SqlColumn, ...] = ()
+    name: str | None
+    columns: tuple[SqlColumn, ...] = ()
 
 
 def _ends_after_names(names: Sequence[str], cursor: _Cursor) -> bool:
@@ -431,7 +455,7 @@ def _ends_after_names(names: Sequence[str], cursor: _Cursor) -> bool:
     return cursor.at_end() and not (len(names) == 1 and names[0].lower() in _STATUS_WORDS)
 
 
-def _bare(kind: str, names: Sequence[str], cursor: _Cursor) -> Optional[_Parsed]:
+def _bare(kind: str, names: Sequence[str], cursor: _Cursor) -> _Parsed | None:
     """Result for a statement that must end right after its name(s)."""
     return _Parsed(kind, names[0]) if _ends_after_names(names, cursor) else None
 
@@ -453,14 +477,22 @@ def _is_table_constraint(item: Sequence[_Token]) -> bool:
     if first in ("CHECK", "EXCLUDE"):
         return second is not None and (second.text == "(" or second_key == "USING")
     if first in ("UNIQUE", "KEY", "INDEX", "FULLTEXT", "SPATIAL"):
-        # "key VARCHAR(10)" is a column named key; "KEY idx (col)" is a MySQL index.
-        return second is not None and second_key not in _SQL_TYPES and (
-            second.text == "(" or second_key in ("KEY", "INDEX", "USING") or second.kind in (_WORD, _QIDENT)
+        # "KEY idx (col)" / "UNIQUE (a, b)" / "UNIQUE KEY ..." are MySQL-style index
+        # clauses; "key VARCHAR(10)" is a column named key.
+        third = item[2] if len(item) > 2 else None
+        return second is not None and (
+            second.text == "("
+            or second_key in ("KEY", "INDEX", "USING")
+            or (
+                second_key not in _SQL_TYPES
+                and third is not None
+                and (third.text == "(" or third.key == "USING")
+            )
         )
     return False
 
 
-def _primary_key_names(item: Sequence[_Token]) -> List[str]:
+def _primary_key_names(item: Sequence[_Token]) -> list[str]:
     """Column names listed in a table-level PRIMARY KEY (...) clause."""
     for index in range(len(item) - 2):
         if item[index].key == "PRIMARY" and item[index + 1].key == "KEY" and item[index + 2].text == "(":
@@ -470,9 +502,9 @@ def _primary_key_names(item: Sequence[_Token]) -> List[str]:
     return []
 
 
-def _references(text: str, tokens: Sequence[_Token]) -> Optional[str]:
-    """'table.column' from the tokens after REFERENCES."""
-    cursor = _Cursor(text, tokens)
+def _references(text: str, tokens: Sequence[_Token], start: int) -> str | None:
+    """'table.column' from the tokens after REFERENCES (which ends at start)."""
+    cursor = _Cursor(text, tokens, start)
     table = cursor.take_name()
     if table is None:
         return None
@@ -484,7 +516,7 @@ def _references(text: str, tokens: Sequence[_Token]) -> Optional[str]:
     return table
 
 
-def _parse_column(text: str, item: Sequence[_Token]) -> Optional[Tuple[SqlColumn, bool]]:
+def _parse_column(text: str, item: Sequence[_Token]) -> tuple[SqlColumn, bool] | None:
     """Parse 'name TYPE [options]'; also report whether it is unmistakably SQL."""
     name = _name_part(item[0])
     if name is None:
@@ -497,7 +529,12 @@ def _parse_column(text: str, item: Sequence[_Token]) -> Optional[Tuple[SqlColumn
         token = rest[type_end]
         if depth == 0 and (
             token.key in _COLUMN_OPTION_WORDS
-            or (token.key == "CHARACTER" and type_end > 0 and type_end + 1 < len(rest) and rest[type_end + 1].key == "SET")
+            or (
+                token.key == "CHARACTER"
+                and type_end > 0
+                and type_end + 1 < len(rest)
+                and rest[type_end + 1].key == "SET"
+            )
         ):
             break
         if token.text == "(" and token.kind == _PUNCT:
@@ -527,8 +564,8 @@ def _parse_column(text: str, item: Sequence[_Token]) -> Optional[Tuple[SqlColumn
             strong_option = True
         elif token.key == "PRIMARY" and next_key == "KEY":
             nullable, primary_key, strong_option = False, True, True
-        elif token.key == "REFERENCES":
-            references = _references(text, rest[index + 1 :])
+        elif token.key == "REFERENCES" and references is None:
+            references = _references(text, rest, index + 1)
         if token.key in _STRONG_COLUMN_OPTIONS:
             strong_option = True
 
@@ -538,7 +575,7 @@ def _parse_column(text: str, item: Sequence[_Token]) -> Optional[Tuple[SqlColumn
     return SqlColumn(name, type_name, nullable, primary_key, references), strong
 
 
-def _parse_table_elements(text: str, inner: Sequence[_Token], closed: bool) -> Optional[Tuple[SqlColumn, ...]]:
+def _parse_table_elements(text: str, inner: Sequence[_Token], closed: bool) -> tuple[SqlColumn, ...] | None:
     """Columns of a CREATE TABLE list, or None when the parentheses hold prose.
 
     Every element must be a column definition or a constraint, and at least one
@@ -548,8 +585,8 @@ def _parse_table_elements(text: str, inner: Sequence[_Token], closed: bool) -> O
     items = [item for item in _split_commas(inner) if item]
     if not items:
         return ()
-    columns: List[SqlColumn] = []
-    primary_keys: List[str] = []
+    columns: list[SqlColumn] = []
+    primary_keys: list[str] = []
     strong = False
     for position, item in enumerate(items):
         if len(item) == 1 and _is_placeholder(item[0]):
@@ -595,7 +632,7 @@ def _skip_mysql_view_option(cursor: _Cursor) -> bool:
     return False
 
 
-def _create_table(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parsed]:
+def _create_table(cursor: _Cursor, modifiers: frozenset[str]) -> _Parsed | None:
     kind = CREATE_TEMP_TABLE if modifiers & _TEMP_MODIFIERS else CREATE_TABLE
     cursor.take_seq("IF", "NOT", "EXISTS")
     name = cursor.take_name()
@@ -621,7 +658,7 @@ def _create_table(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parse
     return None
 
 
-def _create_index(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parsed]:
+def _create_index(cursor: _Cursor, modifiers: frozenset[str]) -> _Parsed | None:
     cursor.take_kw("CONCURRENTLY")
     cursor.take_seq("IF", "NOT", "EXISTS")
     name = None
@@ -641,7 +678,7 @@ def _create_index(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parse
     return None
 
 
-def _create_view(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parsed]:
+def _create_view(cursor: _Cursor, modifiers: frozenset[str]) -> _Parsed | None:
     cursor.take_seq("IF", "NOT", "EXISTS")
     name = cursor.take_name()
     if name is None:
@@ -657,7 +694,7 @@ def _create_view(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parsed
     return _Parsed(CREATE_VIEW, name) if cursor.at_query() else None
 
 
-def _create_type(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parsed]:
+def _create_type(cursor: _Cursor, modifiers: frozenset[str]) -> _Parsed | None:
     name = cursor.take_name()
     if name is None or not cursor.take_kw("AS"):
         return None
@@ -666,7 +703,7 @@ def _create_type(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parsed
     return None
 
 
-def _create_sequence(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parsed]:
+def _create_sequence(cursor: _Cursor, modifiers: frozenset[str]) -> _Parsed | None:
     cursor.take_seq("IF", "NOT", "EXISTS")
     name = cursor.take_name()
     if name is None:
@@ -676,7 +713,7 @@ def _create_sequence(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Pa
     return _bare(CREATE_SEQUENCE, [name], cursor)
 
 
-def _create_schema(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Parsed]:
+def _create_schema(cursor: _Cursor, modifiers: frozenset[str]) -> _Parsed | None:
     cursor.take_seq("IF", "NOT", "EXISTS")
     if cursor.take_kw("AUTHORIZATION"):  # schema named after the role
         role = cursor.take_name()
@@ -689,7 +726,7 @@ def _create_schema(cursor: _Cursor, modifiers: FrozenSet[str]) -> Optional[_Pars
     return _bare(CREATE_SCHEMA, [name], cursor)
 
 
-_CREATE_PARSERS: Dict[str, Callable[[_Cursor, FrozenSet[str]], Optional[_Parsed]]] = {
+_CREATE_PARSERS: dict[str, Callable[[_Cursor, frozenset[str]], _Parsed | None]] = {
     "TABLE": _create_table,
     "INDEX": _create_index,
     "VIEW": _create_view,
@@ -699,9 +736,9 @@ _CREATE_PARSERS: Dict[str, Callable[[_Cursor, FrozenSet[str]], Optional[_Parsed]
 }
 
 
-def _parse_create(cursor: _Cursor) -> Optional[_Parsed]:
+def _parse_create(cursor: _Cursor) -> _Parsed | None:
     cursor.take_seq("OR", "REPLACE")
-    modifiers = set()
+    modifiers: set[str] = set()
     while True:
         modifier = cursor.take_kw(*_CREATE_MODIFIERS)
         if modifier is not None:
@@ -726,7 +763,7 @@ _DROP_KINDS = {
 }
 
 
-def _parse_drop(cursor: _Cursor) -> Optional[_Parsed]:
+def _parse_drop(cursor: _Cursor) -> _Parsed | None:
     temporary = cursor.take_kw("TEMPORARY")  # MySQL
     materialized = cursor.take_kw("MATERIALIZED")  # PostgreSQL
     target = cursor.take_kw(*_DROP_KINDS)
@@ -747,7 +784,7 @@ def _parse_drop(cursor: _Cursor) -> Optional[_Parsed]:
     return _bare(_DROP_KINDS[target], names, cursor)
 
 
-def _parse_alter(cursor: _Cursor) -> Optional[_Parsed]:
+def _parse_alter(cursor: _Cursor) -> _Parsed | None:
     if not cursor.take_kw("TABLE"):
         return None
     cursor.take_seq("IF", "EXISTS")
@@ -761,7 +798,7 @@ def _parse_alter(cursor: _Cursor) -> Optional[_Parsed]:
     return None
 
 
-def _parse_rename(cursor: _Cursor) -> Optional[_Parsed]:
+def _parse_rename(cursor: _Cursor) -> _Parsed | None:
     if not cursor.take_kw("TABLE"):
         return None
     first = cursor.take_name()
@@ -770,7 +807,7 @@ def _parse_rename(cursor: _Cursor) -> Optional[_Parsed]:
     return _Parsed(RENAME_TABLE, first)
 
 
-_DDL_PARSERS: Dict[str, Callable[[_Cursor], Optional[_Parsed]]] = {
+_DDL_PARSERS: dict[str, Callable[[_Cursor], _Parsed | None]] = {
     "CREATE": _parse_create,
     "ALTER": _parse_alter,
     "DROP": _parse_drop,
@@ -814,7 +851,7 @@ def _plausible_select_item(item: Sequence[_Token], standalone: bool) -> bool:
 
 def _select_shape(cursor: _Cursor) -> bool:
     cursor.take_kw("DISTINCT", "ALL")
-    select_list: List[_Token] = []
+    select_list: list[_Token] = []
     depth = 0
     while not cursor.at_end():
         token = cursor.peek()
@@ -826,7 +863,9 @@ def _select_shape(cursor: _Cursor) -> bool:
         select_list.append(token)
         cursor.pos += 1
     standalone = not cursor.take_kw("FROM")
-    if not select_list or not all(_plausible_select_item(item, standalone) for item in _split_commas(select_list)):
+    if not select_list or not all(
+        _plausible_select_item(item, standalone) for item in _split_commas(select_list)
+    ):
         return False
     return standalone or cursor.is_punct("(") or cursor.take_name() is not None
 
@@ -924,7 +963,7 @@ def _merge_shape(cursor: _Cursor) -> bool:
     return cursor.is_kw("USING")
 
 
-_DML_SHAPES: Dict[str, Callable[[_Cursor], bool]] = {
+_DML_SHAPES: dict[str, Callable[[_Cursor], bool]] = {
     "SELECT": _select_shape,
     "INSERT": _insert_shape,
     "UPDATE": _update_shape,
@@ -945,7 +984,7 @@ _SQL_HINT = re.compile(
 )
 
 
-def _statements(text: str) -> Iterator[List[_Token]]:
+def _statements(text: str) -> Iterator[list[_Token]]:
     """Token lists of the ';'-separated statements, or nothing if the text starts as prose."""
     tokens = _tokenize(text)
     first = next(tokens, None)
@@ -954,8 +993,8 @@ def _statements(text: str) -> Iterator[List[_Token]]:
     starts_as_sql = first.key in _STATEMENT_VERBS or (first.kind == _PUNCT and first.text in "(;")
     if not starts_as_sql:
         return
-    current: List[_Token] = []
-    for token in _chain(first, tokens):
+    current: list[_Token] = []
+    for token in itertools.chain((first,), tokens):
         if token.kind == _PUNCT and token.text == ";":
             if current:
                 yield current
@@ -966,12 +1005,7 @@ def _statements(text: str) -> Iterator[List[_Token]]:
         yield current
 
 
-def _chain(first: _Token, rest: Iterator[_Token]) -> Iterator[_Token]:
-    yield first
-    yield from rest
-
-
-def _classify_statement(text: str, tokens: List[_Token]) -> Optional[_Parsed]:
+def _classify_statement(text: str, tokens: list[_Token]) -> _Parsed | None:
     parser = _DDL_PARSERS.get(tokens[0].key)
     if parser is None or _looks_like_sentence(tokens):
         return None

@@ -1,0 +1,68 @@
+"""Rule documentation: generated docs are committed, every example is executed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import run_tool
+from dblint.ruledocs import render_rules_markdown
+from dblint.rules import all_rules
+from dblint.rules.base import example_files
+
+REPO = Path(__file__).resolve().parents[1]
+EXECUTABLE_RULES = [rule for rule in all_rules() if rule.code != "DBL002"]
+
+
+def test_docs_rules_md_is_generated_from_the_rules() -> None:
+    committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == render_rules_markdown(), "docs/rules.md is stale: run `python -m dblint.ruledocs > docs/rules.md`"
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
+def test_rule_declares_every_doc_section(rule) -> None:
+    assert rule.name == rule.name.lower() and " " not in rule.name and "_" not in rule.name
+    for section in ("summary", "what_it_does", "why_bad", "options"):
+        assert getattr(rule, section).strip(), f"{rule.code} has no {section}"
+
+
+def _codes_reported(tmp_path: Path, files: dict[str, str], code: str) -> list[str]:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "example"\n')
+    for rel, text in files.items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    completed = run_tool("dblint", "check", ".", "--format", "json", "--extend-select", code, cwd=tmp_path)
+    assert completed.returncode in (0, 1), completed.stderr
+    return [item["code"] for item in json.loads(completed.stdout)]
+
+
+@pytest.mark.parametrize("rule", EXECUTABLE_RULES, ids=lambda rule: rule.code)
+def test_bad_example_is_flagged(rule, tmp_path: Path) -> None:
+    assert rule.code in _codes_reported(tmp_path, example_files(rule.example), rule.code)
+
+
+@pytest.mark.parametrize("rule", EXECUTABLE_RULES, ids=lambda rule: rule.code)
+def test_good_example_is_clean(rule, tmp_path: Path) -> None:
+    assert rule.code not in _codes_reported(tmp_path, example_files(rule.use_instead), rule.code)
+
+
+def test_rule_command_prints_the_documentation(tmp_path: Path) -> None:
+    completed = run_tool("dblint", "rule", "DBL101", cwd=tmp_path)
+    assert completed.returncode == 0
+    assert "### Why is this bad?" in completed.stdout and "create-all-outside-migrations" in completed.stdout
+
+
+def test_rules_command_lists_every_code(tmp_path: Path) -> None:
+    completed = run_tool("dblint", "rules", cwd=tmp_path)
+    assert completed.returncode == 0
+    listed = [line.split()[0] for line in completed.stdout.splitlines()]
+    assert listed == [rule.code for rule in all_rules()]
+
+
+def test_unknown_rule_is_a_usage_error(tmp_path: Path) -> None:
+    completed = run_tool("dblint", "rule", "DBL999", cwd=tmp_path)
+    assert completed.returncode == 2
+    assert "unknown rule code" in completed.stderr
