@@ -68,6 +68,28 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def concatenation_value(node: cst.BinaryOperation) -> Optional[str]:
+    """The text of `"DROP TABLE " + name + ";"`: string pieces kept, other operands as `{}`.
+
+    None unless the operation is a `+` chain with at least one string literal.
+    """
+    pieces: list[str] = []
+    has_string = False
+    stack: list[cst.BaseExpression] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.Add):
+            stack.extend((current.right, current.left))
+            continue
+        text = string_value(current)
+        if text is None:
+            pieces.append("{}")
+        else:
+            has_string = True
+            pieces.append(text)
+    return "".join(pieces) if has_string else None
+
+
 def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) -> Expr:
     """A bounded summary of `node`; deeper or larger structures become "other"."""
     line, column = position(node)

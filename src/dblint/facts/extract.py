@@ -9,7 +9,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from dblint.facts import sql
-from dblint.facts.exprs import dotted, string_value, summarize
+from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import, SchemaCall, SqlStatementFact, SqlString
 
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
@@ -269,10 +269,19 @@ class FactCollector(cst.CSTVisitor):
         self._record_string(node)
         return False
 
-    def _record_string(self, node: StringNode) -> None:
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> Optional[bool]:
+        if not isinstance(node.operator, cst.Add):
+            return None
+        text = concatenation_value(node)
+        if text is None:
+            return None
+        self._record_string(node, text)
+        return False
+
+    def _record_string(self, node: Union[StringNode, cst.BinaryOperation], text: Optional[str] = None) -> None:
         if self._message_depth:
             return
-        text = string_value(node)
+        text = string_value(node) if text is None else text
         if not text or len(text) > MAX_SQL_LENGTH:
             return
         statements = sql.classify_sql(text)

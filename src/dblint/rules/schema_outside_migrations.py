@@ -42,6 +42,18 @@ def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool
     return last == "tables" and suffix == "[]" and len(segments) > 1 and segments[-2][0].endswith("metadata")
 
 
+def _shown_name(name: str | None) -> str:
+    """A statement's object name for a message (with a leading space), if it has one.
+
+    A name that is only a placeholder (`{}`, `%s`) is computed at run time.
+    """
+    if not name:
+        return ""
+    if name.strip("{}%s()?:") == "":
+        return " with a computed name"
+    return f" {name}"
+
+
 def _calls(facts: FileFacts, method: str) -> Iterator[SchemaCall]:
     return (call for call in facts.schema_calls if call.method == method)
 
@@ -215,7 +227,7 @@ class RawCreateTable(Rule):
                         facts.path,
                         string.line,
                         string.column,
-                        f"raw SQL creates table {statement.name or '?'} outside Alembic migrations",
+                        f"raw SQL creates table{_shown_name(statement.name)} outside Alembic migrations",
                         string.end_line,
                     )
                     break
@@ -274,7 +286,7 @@ class RawSchemaDdl(Rule):
             for statement in string.statements:
                 words = _DDL_WORDS.get(statement.kind)
                 if words is not None:
-                    target = f" {statement.name}" if statement.name else ""
+                    target = _shown_name(statement.name)
                     yield self.diagnostic(
                         facts.path,
                         string.line,
