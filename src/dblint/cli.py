@@ -1,4 +1,4 @@
-"""The `dblint` command: check, rules, rule."""
+"""The `dblint` command: check, inventory, rules, rule."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from typing import Optional, Sequence, TextIO
 from dblint import __version__
 from dblint.config import CODE_PATTERN, ConfigError, Settings
 from dblint.engine import Request, Result, run
+from dblint.inventory import LEVELS as RISK_LEVELS
+from dblint.inventory import RENDERERS as INVENTORY_RENDERERS
+from dblint.inventory import build as build_inventory
 from dblint.report import FORMATTERS
 from dblint.ruledocs import render_rule
 from dblint.rules import all_rules, rule_by_code
@@ -33,23 +36,35 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help="report findings in flake8's format")
-    check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
-    check.add_argument("--extend-select", type=_codes, help="codes to enable in addition (opt-in rules)")
-    check.add_argument("--ignore", type=_codes, help="codes or prefixes to disable")
-    check.add_argument("--exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude")
-    check.add_argument("--extend-exclude", type=lambda v: tuple(p for p in v.split(",") if p))
-    check.add_argument("--force-exclude", action="store_true", help="exclude files named on the command line too")
+    _add_project_options(check)
     check.add_argument("--format", choices=sorted(FORMATTERS), default="text")
-    check.add_argument("--config", type=Path, help="pyproject.toml to read [tool.dblint] from")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
-    check.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
-    check.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
+
+    inventory = commands.add_parser("inventory", help="list every file and table that touches the database")
+    _add_project_options(inventory)
+    inventory.add_argument("--by", choices=("file", "table"), default="file", help="one row per file or per table")
+    inventory.add_argument("--format", choices=sorted(INVENTORY_RENDERERS), default="markdown")
+    inventory.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    inventory.add_argument("--min-risk", choices=RISK_LEVELS[::-1], default="low", help="list only files at this risk or higher")
 
     commands.add_parser("rules", help="list all rules")
     rule = commands.add_parser("rule", help="show the documentation of one rule")
     rule.add_argument("code")
     return parser
+
+
+def _add_project_options(command: argparse.ArgumentParser) -> None:
+    """What to analyse and which rules run: the same for `check` and `inventory`."""
+    command.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    command.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
+    command.add_argument("--extend-select", type=_codes, help="codes to enable in addition (opt-in rules)")
+    command.add_argument("--ignore", type=_codes, help="codes or prefixes to disable")
+    command.add_argument("--exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude")
+    command.add_argument("--extend-exclude", type=lambda v: tuple(p for p in v.split(",") if p))
+    command.add_argument("--force-exclude", action="store_true", help="exclude files named on the command line too")
+    command.add_argument("--config", type=Path, help="pyproject.toml to read [tool.dblint] from")
+    command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    command.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -58,6 +73,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "check":
             return _check(args, sys.stdout, sys.stderr)
+        if args.command == "inventory":
+            return _inventory(args, sys.stdout, sys.stderr)
         if args.command == "rules":
             return _list_rules(sys.stdout)
         if args.command == "rule":
@@ -89,32 +106,58 @@ def _override(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return apply
 
 
-def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _request(args: argparse.Namespace) -> Request:
+    """The engine request for the project options of `check` and `inventory`."""
     if args.config is not None and not args.config.is_file():
         raise ConfigError(f"{args.config}: configuration file not found")
     for path in args.paths:
         if not path.exists():
             raise ConfigError(f"{path}: no such file or directory")
-    request = Request(
+    return Request(
         paths=tuple(args.paths or [Path(".")]),
         config=args.config,
         override=_override(args),
         force_exclude=args.force_exclude,
         use_prefilter=not args.no_prefilter,
     )
-    result = run(request)
-    diagnostics = displayed(result, Path.cwd())
-    _write(out, FORMATTERS[args.format](diagnostics))
+
+
+def _report_tracebacks(args: argparse.Namespace, result: Result, err: TextIO) -> None:
     if args.debug:
         for trace in result.tracebacks:
             err.write(trace)
     elif result.tracebacks:
         err.write("dblint: a rule failed with an internal error (DBL002); rerun with --debug for the traceback\n")
+
+
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    result = run(_request(args))
+    diagnostics = displayed(result, Path.cwd())
+    _write(out, FORMATTERS[args.format](diagnostics))
+    _report_tracebacks(args, result, err)
     if result.internal_error:
         return EXIT_ERROR
     if diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _inventory(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The inventory report; exit 0 whatever it lists (2 on usage or internal errors)."""
+    if args.by == "table" and args.min_risk != "low":
+        raise ConfigError("--min-risk applies to --by file only (tables have no risk level)")
+    result = run(_request(args))
+    text = INVENTORY_RENDERERS[args.format](build_inventory(result, Path.cwd(), args.by, args.min_risk))
+    if args.output is not None:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise ConfigError(f"{args.output}: cannot write the report: {error.strerror or error}") from error
+    else:
+        _write(out, text)
+    _report_tracebacks(args, result, err)
+    return EXIT_ERROR if result.internal_error else EXIT_CLEAN
 
 
 def displayed(result: Result, cwd: Path):  # type: ignore[no-untyped-def]

@@ -18,7 +18,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-DEFAULT_TEST_PATHS: tuple[str, ...] = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.py")
+# `tests.py`: the single test module of Django apps and small Flask projects (unittest discovers `test*.py`).
+DEFAULT_TEST_PATHS: tuple[str, ...] = ("tests/", "test/", "test_*.py", "*_test.py", "tests.py", "conftest.py")
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
 

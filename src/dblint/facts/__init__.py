@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper
 
+from dblint.facts.alembic_ops import collect_migration
 from dblint.facts.ast_imports import imports_from_ast
 from dblint.facts.extract import collect
 from dblint.facts.model import FileFacts
@@ -27,7 +29,9 @@ def extract_facts(path: str, data: bytes, *, use_prefilter: bool = True) -> File
         return FileFacts(path=path, imports=tuple(imports), noqa=noqa, all_names=all_names)
     try:
         module = cst.parse_module(text)
-        collector = collect(module)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        collector = collect(module, wrapper)
+        migration = collect_migration(wrapper, collector.imports)
     except cst.ParserSyntaxError as error:
         return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
     except RecursionError:
@@ -43,4 +47,7 @@ def extract_facts(path: str, data: bytes, *, use_prefilter: bool = True) -> File
         interactions=tuple(sorted(collector.interactions)),
         noqa=noqa,
         all_names=collector.all_names,
+        calls=tuple(collector.calls),
+        toplevel_calls=tuple(dict.fromkeys(collector.toplevel_calls)),
+        migration=migration,
     )

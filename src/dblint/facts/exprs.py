@@ -146,10 +146,16 @@ def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) ->
         )
     if isinstance(node, cst.Dict):
         items: list[tuple[str, Expr]] = []
+        pairs: list[Expr] = []
         for element in node.elements[:MAX_ITEMS]:
             if isinstance(element, cst.DictElement):
                 key = string_value(element.key)
+                value = summarize(element.value, position, depth + 1)
                 if key is not None:
-                    items.append((key, summarize(element.value, position, depth + 1)))
-        return Expr("dict", "", (), tuple(items), line, column)
+                    items.append((key, value))
+                else:
+                    key_line, key_column = position(element.key)
+                    pair = (summarize(element.key, position, depth + 1), value)
+                    pairs.append(Expr("list", "", pair, line=key_line, column=key_column))
+        return Expr("dict", "", tuple(pairs), tuple(items), line, column)
     return Expr("other", line=line, column=column)

@@ -10,9 +10,23 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from dblint.facts import sql
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
-from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import, SchemaCall, SqlStatementFact, SqlString
+from dblint.facts.model import (
+    Binding,
+    CallFact,
+    ClassAttr,
+    ClassDef,
+    Expr,
+    Import,
+    SchemaCall,
+    SqlStatementFact,
+    SqlString,
+)
 
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
+CREATE_TABLE_CONSTRUCT = "CreateTable"  # sqlalchemy.schema.CreateTable, recorded when executed
+# Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
+# `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)`.
+NOTABLE_CALLS = frozenset({"configure", "create_table", "Migrate"})
 # Calls whose string arguments are messages for humans, never SQL to run.
 MESSAGE_CALLEES = frozenset(
     {
@@ -53,6 +67,8 @@ class FactCollector(cst.CSTVisitor):
         self.sql_strings: list[SqlString] = []
         self.interactions: set[str] = set()
         self.all_names: Optional[tuple[str, ...]] = None
+        self.calls: list[CallFact] = []
+        self.toplevel_calls: list[str] = []
         self._scopes: list[str] = []
         self._class_depth: list[bool] = []  # True where the innermost scope is a class body
         self._type_checking = 0
@@ -91,11 +107,14 @@ class FactCollector(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         line, column = self._position(node)
         attrs: list[ClassAttr] = []
+        methods: list[ClassAttr] = []
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         for statement in body:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     attrs.extend(self._class_attrs(small))
+            elif isinstance(statement, cst.FunctionDef):
+                methods.append(self._method(statement))
         self.classes.append(
             ClassDef(
                 name=node.name.value,
@@ -108,6 +127,7 @@ class FactCollector(cst.CSTVisitor):
                 decorators=tuple(summarize(d.decorator, self._position) for d in node.decorators),
                 attrs=tuple(attrs),
                 scope=self._scope,
+                methods=tuple(methods),
             )
         )
         self._scopes.append(node.name.value)
@@ -116,6 +136,19 @@ class FactCollector(cst.CSTVisitor):
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._scopes.pop()
         self._class_depth.pop()
+
+    def _method(self, node: cst.FunctionDef) -> ClassAttr:
+        """A method, what its first top-level `return` returns, and its first decorator (as `annotation`)."""
+        returned: Optional[Expr] = None
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                found = next((small for small in statement.body if isinstance(small, cst.Return)), None)
+                if found is not None:
+                    returned = summarize(found.value, self._position) if found.value is not None else None
+                    break
+        decorator = summarize(node.decorators[0].decorator, self._position) if node.decorators else None
+        return ClassAttr(node.name.value, returned, decorator, *self._position(node))
 
     def _class_attrs(self, small: cst.BaseSmallStatement) -> list[ClassAttr]:
         if isinstance(small, cst.Assign):
@@ -201,8 +234,14 @@ class FactCollector(cst.CSTVisitor):
             if method in SCHEMA_METHODS or method == "create":
                 self._called_attributes.add(id(func))
                 self._record_schema_call(func, method, called=True)
+            if method == "execute" and node.args:
+                self._record_executed_create_table(node.args[0].value)
         name = dotted(func) or ""
         last = name.rsplit(".", 1)[-1]
+        if last in NOTABLE_CALLS:
+            self.calls.append(CallFact(summarize(node, self._position), self._scope))
+        if not self._scopes and name:
+            self.toplevel_calls.append(name)
         if last in _SESSION_NAMES or ".session." in f".{name}.":
             self.interactions.add("session")
         if last in _QUERY_CALLS:
@@ -222,8 +261,10 @@ class FactCollector(cst.CSTVisitor):
             self.interactions.add("session" if method == "session" else "query")
 
     def _record_schema_call(self, func: cst.Attribute, method: str, called: bool) -> None:
-        receiver = dotted(func.value) or "?"
-        code_range = self._range(func)
+        self._append_schema_call(func, method, dotted(func.value) or "?", called)
+
+    def _append_schema_call(self, node: cst.CSTNode, method: str, receiver: str, called: bool) -> None:
+        code_range = self._range(node)
         self.schema_calls.append(
             SchemaCall(
                 method=method,
@@ -235,6 +276,14 @@ class FactCollector(cst.CSTVisitor):
                 scope=self._scope,
             )
         )
+
+    def _record_executed_create_table(self, statement: cst.BaseExpression) -> None:
+        """`conn.execute(CreateTable(table))` creates one table, like `table.create(conn)`."""
+        if not isinstance(statement, cst.Call) or not statement.args:
+            return
+        if (dotted(statement.func) or "").rsplit(".", 1)[-1] != CREATE_TABLE_CONSTRUCT:
+            return
+        self._append_schema_call(statement, CREATE_TABLE_CONSTRUCT, dotted(statement.args[0].value) or "?", True)
 
     def visit_Arg(self, node: cst.Arg) -> Optional[bool]:
         if node.keyword is not None and node.keyword.value in MESSAGE_KEYWORDS:
@@ -303,8 +352,8 @@ class FactCollector(cst.CSTVisitor):
         )
 
 
-def collect(module: cst.Module) -> FactCollector:
-    """Run the collector over a parsed module."""
+def collect(module: cst.Module, wrapper: Optional[MetadataWrapper] = None) -> FactCollector:
+    """Run the collector over a parsed module (through `wrapper`, so later passes reuse its metadata)."""
     collector = FactCollector()
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+    (wrapper or MetadataWrapper(module, unsafe_skip_copy=True)).visit(collector)
     return collector

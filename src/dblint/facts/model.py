@@ -21,7 +21,8 @@ class Expr:
       "subscript"  `X[...]`; text = X's dotted name; args = the slice elements
       "op"     a binary operation; text = the operator (`|`), args = both sides
       "list"   a list, tuple or set display; args = the elements
-      "dict"   a dict display; keywords = string keys and their values
+      "dict"   a dict display; keywords = string keys and their values; args = one
+               two-element "list" (key, value) per non-string key (`{int: BigInteger}`)
       "other"  anything else (text = "")
     """
 
@@ -89,6 +90,10 @@ class ClassDef:
     decorators: tuple[Expr, ...]
     attrs: tuple[ClassAttr, ...]
     scope: str  # "" for a module-level class
+    # Methods of the class body: name, the value of its first top-level `return` (for a
+    # `@declared_attr def __tablename__`) and its first decorator, as
+    # ClassAttr(name, returned, decorator, line, column).
+    methods: tuple[ClassAttr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,14 @@ class SqlString:
 
 
 @dataclass(frozen=True)
+class CallFact:
+    """A call the index needs (`context.configure(target_metadata=...)`, `op.create_table(...)`)."""
+
+    expr: Expr
+    scope: str
+
+
+@dataclass(frozen=True)
 class Noqa:
     """A `# noqa` comment; codes is empty for a blanket noqa."""
 
@@ -150,3 +163,68 @@ class FileFacts:
     interactions: tuple[str, ...] = ()
     noqa: tuple[Noqa, ...] = ()
     all_names: tuple[str, ...] | None = None  # `__all__`, when it is a literal list
+    calls: tuple[CallFact, ...] = ()  # calls the index reads (`NOTABLE_CALLS` in extract.py)
+    toplevel_calls: tuple[str, ...] = ()  # callees of calls made at module level (not in def/class)
+    migration: MigrationFacts | None = None  # set for modules that import Alembic's `op`
+
+
+@dataclass(frozen=True)
+class MigrationStep:
+    """One step of a function in a migration file, in source order.
+
+    kind is one of:
+      "op"     `op.<name>(...)` (name = the operation: "create_table", "execute", ...)
+      "batch"  `batch_op.<name>(...)` inside `with op.batch_alter_table(...) as batch_op`
+               (`batch` = the `batch_alter_table(...)` call)
+      "sql"    a statement-level SQL execution with a literal text (`op.execute("...")`,
+               `op.get_bind().execute(text("..."))`); `sql` = the text
+      "call"   a call of a function by name (a helper of this file or an imported one)
+      "schema" `<something>.create_all(...)` / `.drop_all(...)`: creates what the replay cannot see
+    `guards` says why the step might not run as written ("if at line 12", "try at line 3");
+    `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop).
+    """
+
+    kind: str
+    name: str
+    args: tuple[Expr, ...]
+    keywords: tuple[tuple[str, Expr], ...]
+    line: int
+    column: int
+    end_line: int
+    guards: tuple[str, ...] = ()
+    loop_var: str = ""
+    loop_values: tuple[str, ...] = ()
+    batch: Expr | None = None
+    star: bool = False  # `*args` / `**kwargs` in the call
+    sql: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationFunction:
+    """A module-level function of a migration file (`upgrade`, `downgrade`, helpers).
+
+    `rebound` names are bound by loops, `with ... as`, `except ... as` and the like:
+    their value is not the literal assignment the bindings show.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    line: int
+    steps: tuple[MigrationStep, ...]
+    rebound: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MigrationFacts:
+    """What a module that imports Alembic's `op` does, plus its docstring header."""
+
+    functions: tuple[MigrationFunction, ...] = ()
+    doc_revision: str | None = None  # `Revision ID:` in the module docstring
+    doc_revises: tuple[str, ...] | None = None  # `Revises:` (None when absent)
+    doc_line: int = 1
+
+    def function(self, name: str) -> MigrationFunction | None:
+        for function in self.functions:
+            if function.name == name:
+                return function
+        return None

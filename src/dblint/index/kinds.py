@@ -21,6 +21,8 @@ TABLE_MAP = "table-map"
 REGISTRY = "registry"
 SQLMODEL_BASE = "sqlmodel-base"
 
+# Library classes whose project subclasses keep the library kind.
+_INHERITED_CLASS_KINDS = frozenset({"class:" + METADATA, "class:" + FLASK_DB, "class:" + REGISTRY})
 HAS_METADATA = frozenset({DECLARATIVE_BASE, MODEL, FLASK_DB, REGISTRY, SQLMODEL_BASE})
 MAX_DEPTH = 16
 
@@ -139,6 +141,8 @@ class KindOracle:
                 return DECLARATIVE_BASE
             if base_kind in (DECLARATIVE_BASE, MODEL, SQLMODEL_BASE):
                 return MODEL
+            if base_kind in _INHERITED_CLASS_KINDS:
+                return base_kind  # `class AppSQLAlchemy(SQLAlchemy)`: instances are still a `db`
         return None
 
 
@@ -158,7 +162,12 @@ def step(kind: Optional[str], operation: str) -> Optional[str]:
     if kind == FLASK_DB:
         return {"Model": DECLARATIVE_BASE, "Table": "class:" + TABLE, "metadata": METADATA}.get(attribute)
     if kind == REGISTRY:
-        return {"generate_base": "func:" + DECLARATIVE_BASE, "mapped": "registry-mapped"}.get(attribute)
+        return {
+            "generate_base": "func:" + DECLARATIVE_BASE,
+            "mapped": "registry-mapped",
+            "mapped_as_dataclass": "registry-mapped",
+            "as_declarative_base": "decorator:" + DECLARATIVE_BASE,
+        }.get(attribute)
     if kind == METADATA and attribute == "tables":
         return TABLE_MAP
     if kind == MODEL and attribute == "__table__":

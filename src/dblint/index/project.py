@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from dblint.config import Settings
 from dblint.contexts import ScriptLocation, classify
@@ -27,6 +27,9 @@ class ProjectIndex:
     resolver: Resolver
     kinds: KindOracle
     paths_by_module: dict[str, str] = field(default_factory=dict)
+    # Derived views computed on first use (`index.schema.model_schema`), so runs of
+    # rules that do not need them do not pay for them. Keyed by the view's name.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def module_of(self, path: str) -> str:
         return self.modules.get(path, "")

@@ -9,12 +9,12 @@ from __future__ import annotations
 from functools import lru_cache
 from types import ModuleType
 
-from dblint.rules import internal, schema_outside_migrations
+from dblint.rules import internal, revision_graph, schema_outside_migrations
 from dblint.rules.base import Rule
 
 __all__ = ["Rule", "all_rules", "rule_by_code"]
 
-_RULE_MODULES: tuple[ModuleType, ...] = (internal, schema_outside_migrations)
+_RULE_MODULES: tuple[ModuleType, ...] = (internal, schema_outside_migrations, revision_graph)
 
 
 @lru_cache(maxsize=1)

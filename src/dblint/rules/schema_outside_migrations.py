@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Iterator
 
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
 from dblint.facts import sql
+from dblint.facts.extract import CREATE_TABLE_CONSTRUCT
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.index import ProjectIndex
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
+from dblint.index.symbols import Defined
 from dblint.rules.base import Rule
 
 
@@ -19,6 +22,10 @@ def applies(facts: FileFacts, index: ProjectIndex) -> bool:
     return facts.parsed and index.context_of(facts.path) == APP
 
 
+# Names a Flask-SQLAlchemy extension goes by when dblint cannot see where it comes from.
+_DB_NAMES = frozenset({"db", "_db"})
+
+
 def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
     """True when `call.receiver` is a MetaData, a base's `.metadata` or a Flask-SQLAlchemy `db`."""
     kind = index.kind_of(facts.path, call.receiver, call.scope)
@@ -26,8 +33,19 @@ def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> b
         return kind in (METADATA, FLASK_DB)
     segments = split_segments(call.receiver)
     last, suffix = segments[-1]
+    if suffix or any(part_suffix for _, part_suffix in segments):
+        return False
     # Unresolvable receivers (parameters, `self.metadata`): `<x>.metadata.create_all` is SQLAlchemy's idiom.
-    return not suffix and (last == "metadata" or (len(segments) == 1 and last.endswith("metadata")))
+    if last == "metadata" or (len(segments) == 1 and last.endswith("metadata")):
+        return True
+    # `app.db`, `current_app.db`, `self.db`: Flask-SQLAlchemy's `db` reached through an attribute.
+    return last in _DB_NAMES and not _defined_in_project(call, facts, index)
+
+
+def _defined_in_project(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """True when the receiver is a project binding or class dblint can see (so it is not a `db`)."""
+    resolution = index.resolver.resolve(index.module_of(facts.path), call.receiver, call.scope)
+    return resolution is not None and not resolution.rest and isinstance(resolution.target, Defined)
 
 
 def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
@@ -42,6 +60,9 @@ def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool
     return last == "tables" and suffix == "[]" and len(segments) > 1 and segments[-2][0].endswith("metadata")
 
 
+_PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w*\}")
+
+
 def _shown_name(name: str | None) -> str:
     """A statement's object name for a message (with a leading space), if it has one.
 
@@ -49,7 +70,7 @@ def _shown_name(name: str | None) -> str:
     """
     if not name:
         return ""
-    if name.strip("{}%s()?:") == "":
+    if _PLACEHOLDER.sub("", name).strip("{}%s()?:.") == "":
         return " with a computed name"
     return f" {name}"
 
@@ -145,13 +166,18 @@ class DropAllOutsideMigrations(Rule):
                 )
 
 
+# SchemaCall methods that create one table, and how a message names them.
+_SINGLE_TABLE_CREATES = {"create": "{}.create()", CREATE_TABLE_CONSTRUCT: "executing CreateTable({})"}
+
+
 class TableCreateOutsideMigrations(Rule):
     code = "DBL104"
     name = "table-create-outside-migrations"
     summary = "Single-table create (`table.create()`, `Model.__table__.create()`) outside tests and migrations"
     what_it_does = (
         "Finds `.create(...)` called on a SQLAlchemy `Table`: a name bound to `Table(...)` or `db.Table(...)`, "
-        "a model's `__table__`, or `metadata.tables[\"name\"]`. `create()` on anything else (a model "
+        "a model's `__table__`, or `metadata.tables[\"name\"]`, and `conn.execute(CreateTable(table))`. "
+        "`create()` on anything else (a model "
         "classmethod, a session, an `Enum` type) is not reported."
     )
     why_bad = (
@@ -175,15 +201,13 @@ class TableCreateOutsideMigrations(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not applies(facts, index):
             return
-        for call in _calls(facts, "create"):
-            if call.called and holds_table(call, facts, index):
-                yield self.diagnostic(
-                    facts.path,
-                    call.line,
-                    call.column,
-                    f"{call.receiver}.create() creates a table outside Alembic migrations",
-                    call.end_line,
-                )
+        for call in facts.schema_calls:
+            if call.method not in _SINGLE_TABLE_CREATES or not call.called or not holds_table(call, facts, index):
+                continue
+            what = _SINGLE_TABLE_CREATES[call.method].format(call.receiver)
+            yield self.diagnostic(
+                facts.path, call.line, call.column, f"{what} creates a table outside Alembic migrations", call.end_line
+            )
 
 
 class RawCreateTable(Rule):

@@ -1,0 +1,484 @@
+"""Facts of Alembic migration files: what each function does through `op`, and the revision header.
+
+The general collector keeps no calls inside functions, but a migration's meaning
+is in `upgrade()`: the `op.*` calls, the `batch_op.*` calls of `batch_alter_table`
+blocks, the SQL it executes and the helpers of the same file it calls. This
+visitor records them as `MigrationStep`s in source order, with what could stop the
+replay from taking them at face value (an enclosing `if`, `try` or loop).
+
+`revision_header(facts)` reads `revision` / `down_revision` / `depends_on` /
+`branch_labels` from the module-level bindings (plain or annotated), falling back
+to the docstring's `Revision ID:` / `Revises:` lines as Alembic's templates write them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
+from dblint.facts.model import Binding, Expr, FileFacts, Import, MigrationFacts, MigrationFunction, MigrationStep
+
+# `op` attributes that are no operations on the schema.
+_NOT_STEPS = frozenset(
+    {"f", "get_bind", "get_context", "batch_alter_table", "inline_literal", "implementation_for", "register_operation"}
+)
+_EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql"})
+_TEXT_CALLS = frozenset({"text", "DDL"})
+_SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
+MAX_SQL_LENGTH = 100_000
+_DOC_REVISION = re.compile(r"^\s*Revision ID:[ \t]*(?P<value>\S*)[ \t]*$", re.MULTILINE)
+_DOC_REVISES = re.compile(r"^\s*Revises:[ \t]*(?P<value>[^\n]*)$", re.MULTILINE)
+
+
+def imports_alembic_op(imports: Iterable[Import]) -> bool:
+    """True for `from alembic import op`, `import alembic.op`, `import alembic`."""
+    return bool(op_prefixes(imports))
+
+
+def op_prefixes(imports: Iterable[Import]) -> frozenset[str]:
+    """The dotted names `op` is reachable by at module level (`op`, `alembic.op`)."""
+    found: set[str] = set()
+    for imp in imports:
+        if imp.scope or imp.level:
+            continue
+        if imp.module == "alembic" and imp.name == "op":
+            found.add(imp.local)
+        elif imp.module == "alembic.op" and imp.name is None:
+            found.add("alembic.op" if imp.local == "alembic" else imp.local)
+        elif imp.module == "alembic" and imp.name is None and imp.local == "alembic":
+            found.add("alembic.op")
+    return frozenset(found)
+
+
+def _sql_text(node: cst.BaseExpression) -> Optional[str]:
+    """The SQL of `"..."`, `f"..."`, `"a" + b`, `text("...")`, `sa.text("...")`, `DDL("...")`."""
+    if isinstance(node, cst.Call):
+        name = dotted(node.func) or ""
+        if name.rsplit(".", 1)[-1] not in _TEXT_CALLS or not node.args:
+            return None
+        node = node.args[0].value
+    if isinstance(node, cst.BinaryOperation):
+        return concatenation_value(node) if isinstance(node.operator, cst.Add) else None
+    return string_value(node)
+
+
+def _target_names(node: cst.CSTNode) -> list[str]:
+    """Names bound by an assignment target (`a`, `a, b`, `[a, *b]`)."""
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [name for element in node.elements for name in _target_names(element.value)]
+    if isinstance(node, cst.StarredElement):
+        return _target_names(node.value)
+    return []
+
+
+def _literal_strings(node: cst.BaseExpression) -> Optional[tuple[str, ...]]:
+    """("a", "b") for a list/tuple/set display of string literals, else None."""
+    if not isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return None
+    values: list[str] = []
+    for element in node.elements:
+        if not isinstance(element, cst.Element):
+            return None
+        value = string_value(element.value)
+        if value is None:
+            return None
+        values.append(value)
+    return tuple(values)
+
+
+class _Function:
+    """A module-level function being visited."""
+
+    def __init__(self, node: cst.FunctionDef, line: int) -> None:
+        params = node.params
+        self.name = node.name.value
+        self.line = line
+        self.params = tuple(
+            p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+        )
+        self.steps: list[MigrationStep] = []
+        self.rebound: set[str] = set()
+
+
+class MigrationVisitor(cst.CSTVisitor):
+    """Records the steps of every module-level function of a migration file."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, op_names: frozenset[str], module_functions: frozenset[str]) -> None:
+        super().__init__()
+        self.op_names = op_names
+        self.module_functions = module_functions
+        self.functions: list[MigrationFunction] = []
+        self._function: Optional[_Function] = None
+        self._depth = 0  # function nesting depth
+        self._guards: list[str] = []
+        self._loops: list[tuple[str, tuple[str, ...]]] = []
+        self._batches: list[dict[str, Expr]] = []
+        self._statement_calls: set[int] = set()
+
+    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
+        start = self.get_metadata(PositionProvider, node).start
+        return start.line, start.column + 1
+
+    # -- functions ----------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+        if self._depth == 1:
+            self._function = _Function(node, self._position(node)[0])
+        else:
+            self._guards.append(f"nested function at line {self._position(node)[0]}")
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._function is not None:
+            function = self._function
+            self.functions.append(
+                MigrationFunction(
+                    function.name, function.params, function.line, tuple(function.steps), tuple(sorted(function.rebound))
+                )
+            )
+            self._function = None
+        elif self._depth > 0:
+            self._guards.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False  # class bodies and methods are no migration steps
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._guards.append(f"lambda at line {self._position(node)[0]}")
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._guards.pop()
+
+    # -- control flow ---------------------------------------------------------------
+
+    def _push_guard(self, kind: str, node: cst.CSTNode) -> None:
+        self._guards.append(f"{kind} at line {self._position(node)[0]}")
+
+    def visit_If(self, node: cst.If) -> None:
+        self._push_guard("`if`", node)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self._guards.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._push_guard("`while` loop", node)
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._guards.pop()
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._push_guard("`try`", node)
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._guards.pop()
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self._push_guard("`try`", node)
+
+    def leave_TryStar(self, original_node: cst.TryStar) -> None:
+        self._guards.pop()
+
+    def visit_Match(self, node: cst.Match) -> None:
+        self._push_guard("`match`", node)
+
+    def leave_Match(self, original_node: cst.Match) -> None:
+        self._guards.pop()
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if self._function is not None and node.name is not None:
+            self._function.rebound.update(_target_names(node.name.name))
+
+    def visit_For(self, node: cst.For) -> None:
+        names = _target_names(node.target)
+        if self._function is not None:
+            self._function.rebound.update(names)
+        values = _literal_strings(node.iter)
+        if values is not None and len(names) == 1 and not self._loops and isinstance(node.target, cst.Name):
+            self._loops.append((names[0], values))
+            self._guards.append("")  # a literal loop: unrolled by the replay, no guard
+        else:
+            self._loops.append(("", ()))
+            self._push_guard("loop", node)
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._loops.pop()
+        self._guards.pop()
+
+    def _visit_comprehension(self, node: cst.CSTNode) -> None:
+        self._push_guard("comprehension", node)
+
+    def _leave_comprehension(self) -> None:
+        self._guards.pop()
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._leave_comprehension()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._leave_comprehension()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self._leave_comprehension()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._leave_comprehension()
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if self._function is not None:
+            self._function.rebound.update(_target_names(node.target))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if self._function is not None:
+            self._function.rebound.update(_target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if self._function is not None:
+            self._function.rebound.update(_target_names(node.target))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        if self._function is not None:
+            self._function.rebound.update(item.name.value for item in node.names)
+
+    # -- with blocks ----------------------------------------------------------------
+
+    def visit_With(self, node: cst.With) -> None:
+        aliases: dict[str, Expr] = {}
+        for item in node.items:
+            names = _target_names(item.asname.name) if item.asname is not None else []
+            if self._function is not None:
+                self._function.rebound.update(names)
+            call = item.item
+            if isinstance(call, cst.Call) and self._is_op(call.func, "batch_alter_table") and len(names) == 1:
+                aliases[names[0]] = self._summarize(call)
+        self._batches.append(aliases)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self._batches.pop()
+
+    # -- calls ------------------------------------------------------------------------
+
+    def _summarize(self, node: cst.BaseExpression) -> Expr:
+        return summarize(node, self._position)
+
+    def _is_op(self, func: cst.BaseExpression, method: Optional[str] = None) -> bool:
+        if not isinstance(func, cst.Attribute):
+            return False
+        if method is not None and func.attr.value != method:
+            return False
+        return dotted(func.value) in self.op_names
+
+    def _batch_of(self, func: cst.BaseExpression) -> Optional[Expr]:
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return None
+        for aliases in reversed(self._batches):
+            if func.value.value in aliases:
+                return aliases[func.value.value]
+        return None
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self._function is None:
+            return
+        func = node.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else ""
+        if self._is_op(func):
+            if method in _EXECUTE_METHODS:
+                self._record_execute(node, "op")
+            elif method not in _NOT_STEPS:
+                self._record(node, "op", method)
+            return
+        batch = self._batch_of(func)
+        if batch is not None:
+            if method in _EXECUTE_METHODS:
+                self._record_execute(node, "batch", batch)
+            else:
+                self._record(node, "batch", method, batch)
+            return
+        if method in _EXECUTE_METHODS:
+            self._record_execute(node, "")
+        elif method in _SCHEMA_METHODS:
+            self._record(node, "schema", method)
+        elif isinstance(func, cst.Name) and func.value in self.module_functions:
+            self._record(node, "call", func.value)
+        elif isinstance(func, (cst.Name, cst.Attribute)) and self._is_statement_call(node):
+            self._record(node, "call", dotted(func) or "")
+
+    def _is_statement_call(self, node: cst.Call) -> bool:
+        """A call made for its effect: a whole expression statement."""
+        return id(node) in self._statement_calls
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Call):
+            self._statement_calls.add(id(node.value))
+
+    def _record_execute(self, node: cst.Call, via: str, batch: Optional[Expr] = None) -> None:
+        """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal."""
+        text = _sql_text(node.args[0].value) if node.args and node.args[0].keyword is None else None
+        if text is not None and len(text) <= MAX_SQL_LENGTH:
+            self._record(node, "sql", "execute", batch, sql=text)
+        elif via:
+            self._record(node, via, "execute", batch)
+
+    def _record(self, node: cst.Call, kind: str, name: str, batch: Optional[Expr] = None, sql: Optional[str] = None) -> None:
+        assert self._function is not None
+        code_range = self.get_metadata(PositionProvider, node)
+        loop_var, loop_values = next(((var, values) for var, values in self._loops if var), ("", ()))
+        star = any(arg.star for arg in node.args)
+        self._function.steps.append(
+            MigrationStep(
+                kind=kind,
+                name=name,
+                args=tuple(self._summarize(arg.value) for arg in node.args if arg.keyword is None and not arg.star),
+                keywords=tuple(
+                    (arg.keyword.value, self._summarize(arg.value)) for arg in node.args if arg.keyword is not None
+                ),
+                line=code_range.start.line,
+                column=code_range.start.column + 1,
+                end_line=code_range.end.line,
+                guards=tuple(guard for guard in self._guards if guard),
+                loop_var=loop_var,
+                loop_values=loop_values,
+                batch=batch,
+                star=star,
+                sql=sql,
+            )
+        )
+
+
+def _doc_header(module: cst.Module) -> tuple[Optional[str], Optional[tuple[str, ...]]]:
+    docstring = module.get_docstring(clean=False)
+    if not docstring:
+        return None, None
+    revision = _DOC_REVISION.search(docstring)
+    revises = _DOC_REVISES.search(docstring)
+    doc_revision = revision.group("value") if revision and revision.group("value") else None
+    doc_revises = None
+    if revises is not None:
+        value = revises.group("value").strip()
+        doc_revises = () if value.lower() in ("", "none") else tuple(part for part in re.split(r"[\s,]+", value) if part)
+    return doc_revision, doc_revises
+
+
+def collect_migration(wrapper: MetadataWrapper, imports: Sequence[Import]) -> Optional[MigrationFacts]:
+    """Migration facts of a parsed module, or None when it does not use Alembic's `op`."""
+    op_names = op_prefixes(imports)
+    if not op_names:
+        return None
+    module = wrapper.module
+    functions = frozenset(
+        statement.name.value for statement in module.body if isinstance(statement, cst.FunctionDef)
+    )
+    visitor = MigrationVisitor(op_names, functions)
+    wrapper.visit(visitor)
+    doc_revision, doc_revises = _doc_header(module)
+    return MigrationFacts(tuple(visitor.functions), doc_revision, doc_revises)
+
+
+# -- the revision header ------------------------------------------------------------------
+
+HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
+
+
+@dataclass(frozen=True)
+class HeaderValue:
+    """One header variable: its literal strings (None when not a literal) and where it is."""
+
+    values: Optional[tuple[str, ...]]
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class RevisionHeader:
+    """A revision file's identity and parents, as Alembic reads them."""
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    down_known: bool  # False when `down_revision` is not a literal Alembic could be read from
+    depends_on: tuple[str, ...]
+    branch_labels: tuple[str, ...]
+    revision_line: int
+    revision_column: int
+    down_line: int
+    down_column: int
+    depends_line: int
+    depends_column: int
+
+    @property
+    def is_root(self) -> bool:
+        return self.down_known and not self.down_revisions
+
+
+def _literal(expr: Optional[Expr]) -> Optional[tuple[str, ...]]:
+    """("a",) for "a", () for None or an empty display, ("a", "b") for ("a", "b"); None otherwise."""
+    if expr is None:
+        return None
+    if expr.kind == "str":
+        return (expr.text,)
+    if expr.kind == "const" and expr.text == "None":
+        return ()
+    if expr.kind == "list" and all(arg.kind == "str" for arg in expr.args):
+        return tuple(arg.text for arg in expr.args)
+    return None
+
+
+def _header_values(bindings: Iterable[Binding]) -> dict[str, HeaderValue]:
+    found: dict[str, HeaderValue] = {}
+    for binding in bindings:
+        if not binding.scope and binding.name in HEADER_NAMES and binding.value is not None:
+            found[binding.name] = HeaderValue(_literal(binding.value), binding.line, binding.column)
+    return found
+
+
+def revision_header(facts: FileFacts) -> Optional[RevisionHeader]:
+    """The header of a revision file; None when it declares no revision id."""
+    values = _header_values(facts.bindings)
+    migration = facts.migration
+    revision = values.get("revision")
+    revision_id = revision.values[0] if revision and revision.values and len(revision.values) == 1 else None
+    if revision_id is None and migration is not None:
+        revision_id = migration.doc_revision
+    if not revision_id:
+        return None
+    line, column = (revision.line, revision.column) if revision else (migration.doc_line if migration else 1, 1)
+    down = values.get("down_revision")
+    down_values = down.values if down else None
+    if down_values is None and migration is not None and migration.doc_revises is not None:
+        down_values = migration.doc_revises
+    down_line, down_column = (down.line, down.column) if down else (line, column)
+    depends = values.get("depends_on")
+    labels = values.get("branch_labels")
+    return RevisionHeader(
+        revision=revision_id,
+        down_revisions=tuple(dict.fromkeys(down_values or ())),
+        down_known=down_values is not None,
+        depends_on=tuple(dict.fromkeys(depends.values or ())) if depends else (),
+        branch_labels=(labels.values or ()) if labels else (),
+        revision_line=line,
+        revision_column=column,
+        down_line=down_line,
+        down_column=down_column,
+        depends_line=depends.line if depends else down_line,
+        depends_column=depends.column if depends else down_column,
+    )
+

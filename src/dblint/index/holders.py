@@ -1,0 +1,148 @@
+"""Metadata holders and metadata identity.
+
+A metadata id names one `MetaData` object as the code creates it:
+
+- `"app.db:metadata"`: a `metadata = MetaData()` binding;
+- `"app.models.base:Base.metadata"`: the own metadata of a declarative base
+  (`declarative_base()`, `class Base(DeclarativeBase)`, `@as_declarative`,
+  `registry()` / `reg.generate_base()`: the registry's), also when the base sets
+  `metadata = MetaData(...)` in its body or passes `metadata=MetaData(...)` inline;
+- `"app.ext:db.metadata"`: a Flask-SQLAlchemy `db`'s default metadata,
+  `"app.ext:db.metadata[bind=auth]"` the metadata of a `__bind_key__`;
+- `"sqlmodel:SQLModel.metadata"`: SQLModel's;
+- `"app.x:MetaData()@12:5"`: an anonymous `MetaData()` written inline.
+
+Two holders built on the same `MetaData` object (`declarative_base(metadata=m)`,
+`registry(metadata=m)`, `SQLAlchemy(metadata=m)`, `class Base(DeclarativeBase):
+metadata = m`, `SQLAlchemy(model_class=Base)`) have the same id. None means the
+metadata could not be resolved statically (rules then stay silent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from dblint.facts.model import Binding, ClassDef, Expr
+from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, METADATA, REGISTRY, KindOracle
+from dblint.index.names import Names, qualified_target
+from dblint.index.symbols import Defined, External
+
+SQLMODEL_METADATA = "sqlmodel:SQLModel.metadata"
+MAX_DEPTH = 12
+_SQLMODEL = frozenset({"sqlmodel.SQLModel", "sqlmodel.main.SQLModel"})
+HOLDER_KINDS = frozenset({DECLARATIVE_BASE, METADATA, REGISTRY, FLASK_DB})
+
+ClassMetadata = Callable[[str, ClassDef], Optional[str]]
+
+
+@dataclass(frozen=True)
+class HolderDef:
+    """A definition that owns (or shares) a metadata: a base, a MetaData, a registry, a `db`."""
+
+    metadata: str  # metadata id
+    name: str  # the defined name ("Base", "db", "metadata"; "SQLModel")
+    kind: str  # "declarative-base" | "metadata" | "registry" | "flask-db" | "sqlmodel"
+    path: Optional[str]  # None for SQLModel (defined outside the project)
+    module: str
+    line: int
+    column: int
+
+
+def display(metadata: str) -> str:
+    """How messages name a metadata."""
+    return "SQLModel.metadata" if metadata == SQLMODEL_METADATA else metadata
+
+
+def bind_metadata(base: str, bind_key: Optional[str]) -> str:
+    return base if bind_key is None else f"{base}[bind={bind_key}]"
+
+
+class MetadataIds:
+    """Resolves expressions to metadata ids. `class_metadata` (from the class
+    analysis) answers for classes: a base's own metadata or a model's base's."""
+
+    def __init__(self, names: Names, kinds: KindOracle, class_metadata: ClassMetadata) -> None:
+        self.names = names
+        self.kinds = kinds
+        self.class_metadata = class_metadata
+
+    def of_expr(self, module: str, expr: Optional[Expr], scope: str, depth: int = 0) -> Optional[str]:
+        """The metadata an expression evaluates to (`metadata`, `Base.metadata`, `MetaData()`)."""
+        if expr is None or depth > MAX_DEPTH:
+            return None
+        if expr.kind == "name":
+            return self.of_name(module, expr.text, scope, depth + 1)
+        if expr.kind == "call" and self._is_metadata_call(module, expr, scope):
+            return f"{module}:MetaData()@{expr.line}:{expr.column}"
+        return None
+
+    def of_name(self, module: str, dotted: str, scope: str, depth: int = 0) -> Optional[str]:
+        resolution = self.names.target(module, dotted, scope)
+        if resolution is None or depth > MAX_DEPTH:
+            return None
+        target, rest = resolution.target, resolution.rest
+        if isinstance(target, External):
+            parts = tuple(target.qualname.split(".")) + rest
+            if parts[-1] == "metadata" and ".".join(parts[:-1]) in _SQLMODEL:
+                return SQLMODEL_METADATA
+            return None
+        if rest and rest[-1] == "metadata":
+            return self._owner_of(target, rest[:-1], depth + 1)
+        if rest or not isinstance(target, Defined) or not isinstance(target.node, Binding):
+            return None
+        binding = target.node
+        if binding.value is not None and binding.value.kind == "call":
+            if self._is_metadata_call(target.module, binding.value, binding.scope):
+                return qualified_target(target).replace(target.module + ".", target.module + ":", 1)
+            return None
+        return self.of_expr(target.module, binding.value, binding.scope, depth + 1)
+
+    def owner(self, module: str, dotted: str, scope: str, depth: int = 0) -> Optional[str]:
+        """The metadata of an object that has `.metadata`: a base, a model, a registry, a `db`."""
+        resolution = self.names.target(module, dotted, scope)
+        if resolution is None or depth > MAX_DEPTH:
+            return None
+        return self._owner_of(resolution.target, resolution.rest, depth)
+
+    def _owner_of(self, target: object, rest: tuple[str, ...], depth: int) -> Optional[str]:
+        if isinstance(target, External):
+            return SQLMODEL_METADATA if ".".join((target.qualname, *rest)) in _SQLMODEL else None
+        if not isinstance(target, Defined):
+            return None
+        node = target.node
+        if isinstance(node, ClassDef):
+            return self.class_metadata(target.module, node) if not rest else None
+        if rest == ("Model",) or not rest:
+            return self.binding_holder(target.module, node, depth + 1)
+        return None
+
+    def binding_holder(self, module: str, binding: Binding, depth: int = 0) -> Optional[str]:
+        """The metadata of `binding` when it defines a holder (`Base = declarative_base()`, `db = SQLAlchemy()`)."""
+        value = binding.value
+        if value is None or value.kind != "call" or depth > MAX_DEPTH:
+            return None
+        kind = self.kinds.kind_of(module, value.text + "()", binding.scope)
+        own = f"{module}:{binding.name}.metadata" if not binding.scope else f"{module}:{binding.scope}.{binding.name}.metadata"
+        if kind == FLASK_DB:
+            model_class = value.keyword("model_class")
+            if model_class is not None and model_class.kind == "name":
+                shared = self.owner(module, model_class.text, binding.scope, depth + 1)
+                if shared is not None:
+                    return shared
+        if kind not in (DECLARATIVE_BASE, REGISTRY, FLASK_DB):
+            return None
+        if value.text.endswith(".generate_base"):
+            return self.owner(module, value.text.rsplit(".", 1)[0], binding.scope, depth + 1)
+        return self.shared_metadata(module, value.keyword("metadata"), binding.scope, own, depth + 1)
+
+    def shared_metadata(self, module: str, given: Optional[Expr], scope: str, own: str, depth: int = 0) -> Optional[str]:
+        """`metadata=` given to a holder: a name shares that metadata; nothing or an inline `MetaData()` is `own`."""
+        if given is None or (given.kind == "call" and self._is_metadata_call(module, given, scope)):
+            return own
+        if given.kind == "name":
+            return self.of_name(module, given.text, scope, depth + 1)
+        return None
+
+    def _is_metadata_call(self, module: str, expr: Expr, scope: str) -> bool:
+        return bool(expr.text) and self.kinds.kind_of(module, expr.text + "()", scope) == METADATA

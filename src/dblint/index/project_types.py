@@ -1,0 +1,192 @@
+"""Type families of project-defined types and of Python annotations.
+
+- `TypeFamilies.family(qualified)`: like `types.family_of_type_name`, but a name
+  defined in the project is followed: a `TypeDecorator` subclass takes its `impl`'s
+  family (a class named like `GUID`/`UUIDType` is "uuid", as the recipe loads UUID
+  on PostgreSQL), a subclass of a SQLAlchemy type takes its base's, and an alias
+  (`JSONVariant = JSON().with_variant(JSONB(), "postgresql")`) its value's.
+- `TypeFamilies.annotation(module, expr, scope, type_map)`: what a `Mapped[...]`
+  or SQLModel annotation says: `Annotation(family, nullable, column, relationship)`.
+  `Optional[X]`, `X | None`, `Union[X, None]`, `Annotated[X, mapped_column(...)]`
+  and aliases of `Annotated[...]` are unwrapped; Python enum classes are "enum";
+  `type_map` is the base's `type_annotation_map` (qualified Python type ->
+  (family, SQL type name)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from dblint.facts.model import Binding, ClassDef, Expr
+from dblint.index.columns import ColumnSpec, column_from_expr
+from dblint.index.names import Names
+from dblint.index.symbols import Defined
+from dblint.index.types import UNKNOWN, family_of_type_name, python_family
+
+MAX_DEPTH = 8
+_TYPE_BASES = frozenset({"TypeDecorator", "TypeEngine", "UserDefinedType", "ExternalType", "Variant"})
+_ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"})
+_COLLECTIONS = frozenset(
+    {"list", "List", "set", "Set", "dict", "Dict", "tuple", "Tuple", "Sequence", "Collection", "Iterable", "frozenset",
+     "FrozenSet", "Mapping", "MutableMapping", "AbstractSet"}
+)
+_RELATIONSHIP_WRAPPERS = frozenset({"WriteOnlyMapped", "DynamicMapped", "Relationship", "AssociationProxy"})
+
+TypeMap = Mapping[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What an annotation says about a column."""
+
+    family: str = UNKNOWN
+    nullable: Optional[bool] = None
+    column: Optional[ColumnSpec] = None  # from `Annotated[X, mapped_column(...)]`
+    relationship: bool = False  # a model class or a collection: not a column
+    type_name: Optional[str] = None
+    present: bool = False  # an annotation was given (even one whose family is unknown)
+
+
+class TypeFamilies:
+    """Families of project types; memoised per run."""
+
+    def __init__(self, names: Names) -> None:
+        self.names = names
+        self._families: dict[str, str] = {}
+
+    # -- SQL types ------------------------------------------------------------
+
+    def family(self, qualified: str, depth: int = 0) -> str:
+        if qualified not in self._families:
+            self._families[qualified] = UNKNOWN  # cycle guard
+            self._families[qualified] = self._compute(qualified, depth)
+        return self._families[qualified]
+
+    def _compute(self, qualified: str, depth: int) -> str:
+        if depth > MAX_DEPTH:
+            return UNKNOWN
+        resolution = self.names.resolver.follow_qualified(qualified, (), MAX_DEPTH)
+        target = resolution.target if resolution is not None and not resolution.rest else None
+        if isinstance(target, Defined):
+            if isinstance(target.node, ClassDef):
+                return self._class_family(target.module, target.node, depth)
+            value = target.node.value
+            if value is not None and value.kind in ("name", "call") and value.text:
+                written = value.text.split("()", 1)[0]
+                return self.family(self.names.qualify(target.module, written, target.node.scope), depth + 1)
+            return UNKNOWN
+        return family_of_type_name(qualified)
+
+    def _class_family(self, module: str, cls: ClassDef, depth: int) -> str:
+        lowered = cls.name.lower()
+        if "uuid" in lowered or "guid" in lowered:
+            return "uuid"
+        for attr in cls.attrs:
+            if attr.name == "impl" and attr.value is not None and attr.value.kind in ("name", "call"):
+                written = attr.value.text.split("()", 1)[0]
+                return self.family(self.names.qualify(module, written, cls.scope), depth + 1)
+        for base in cls.bases:
+            if base.kind != "name":
+                continue
+            qualified = self.names.qualify(module, base.text, cls.scope)
+            if qualified.rsplit(".", 1)[-1] in _TYPE_BASES:
+                continue
+            found = self.family(qualified, depth + 1)
+            if found != UNKNOWN:
+                return found
+        return UNKNOWN
+
+    def is_enum_class(self, module: str, cls: ClassDef, depth: int = 0) -> bool:
+        if depth > MAX_DEPTH:
+            return False
+        for base in cls.bases:
+            if base.kind != "name":
+                continue
+            qualified = self.names.qualify(module, base.text, cls.scope)
+            if qualified in _ENUM_BASES:
+                return True
+            found = self.names.target(module, base.text, cls.scope)
+            if found is not None and not found.rest and isinstance(found.target, Defined):
+                node = found.target.node
+                if isinstance(node, ClassDef) and self.is_enum_class(found.target.module, node, depth + 1):
+                    return True
+        return False
+
+    # -- annotations ------------------------------------------------------------
+
+    def annotation(self, module: str, expr: Optional[Expr], scope: str, type_map: TypeMap, depth: int = 0) -> Annotation:
+        """What the annotation `expr` says; `Mapped[...]` is unwrapped."""
+        if expr is None:
+            return Annotation()
+        if expr.kind == "subscript" and expr.args:
+            last = self.names.qualify(module, expr.text, scope).rsplit(".", 1)[-1]
+            if last == "Mapped":
+                inner = self.annotation(module, expr.args[0], scope, type_map, depth + 1)
+                return Annotation(inner.family, inner.nullable, inner.column, inner.relationship, inner.type_name, True)
+            if last in _RELATIONSHIP_WRAPPERS:
+                return Annotation(relationship=True, present=True)
+        return self._python(module, expr, scope, type_map, depth)
+
+    def _python(self, module: str, expr: Expr, scope: str, type_map: TypeMap, depth: int) -> Annotation:
+        if depth > MAX_DEPTH:
+            return Annotation(present=True)
+        if expr.kind == "str":
+            text = expr.text.strip()
+            if text.replace(".", "").replace("_", "").isalnum():
+                return self._python(module, Expr("name", text, line=expr.line, column=expr.column), scope, type_map, depth + 1)
+            return Annotation(present=True)
+        if expr.kind == "op" and expr.text == "|":
+            return self._union(module, expr.args, scope, type_map, depth)
+        if expr.kind == "subscript":
+            qualified = self.names.qualify(module, expr.text, scope)
+            last = qualified.rsplit(".", 1)[-1]
+            if last == "Optional" and expr.args:
+                inner = self._python(module, expr.args[0], scope, type_map, depth + 1)
+                return Annotation(inner.family, True, inner.column, inner.relationship, inner.type_name, True)
+            if last == "Union":
+                return self._union(module, expr.args, scope, type_map, depth)
+            if last == "Annotated" and expr.args:
+                inner = self._python(module, expr.args[0], scope, type_map, depth + 1)
+                spec = next(
+                    (found for found in (column_from_expr(arg, self.names.qualifier(module, scope), self.family)
+                                         for arg in expr.args[1:]) if found is not None),
+                    None,
+                )
+                return Annotation(inner.family, inner.nullable, spec or inner.column, inner.relationship, inner.type_name, True)
+            if last in _COLLECTIONS or last in _RELATIONSHIP_WRAPPERS:
+                return Annotation(relationship=self._mentions_class(module, expr, scope), present=True)
+            return Annotation(present=True)
+        if expr.kind != "name":
+            return Annotation(present=True)
+        qualified = self.names.qualify(module, expr.text, scope)
+        if qualified in type_map:
+            family, type_name = type_map[qualified]
+            return Annotation(family, type_name=type_name, present=True)
+        found = self.names.target(module, expr.text, scope)
+        if found is not None and not found.rest and isinstance(found.target, Defined):
+            node = found.target.node
+            if isinstance(node, Binding) and node.value is not None and node.value.kind in ("subscript", "op"):
+                return self._python(found.target.module, node.value, node.scope, type_map, depth + 1)
+            if isinstance(node, ClassDef):
+                if self.is_enum_class(found.target.module, node):
+                    return Annotation("enum", type_name="sqlalchemy.Enum", present=True)
+                return Annotation(relationship=True, present=True)
+        return Annotation(python_family(qualified), present=True)
+
+    def _union(self, module: str, members: tuple[Expr, ...], scope: str, type_map: TypeMap, depth: int) -> Annotation:
+        real = [member for member in members if not (member.kind == "const" and member.text == "None")]
+        nullable = True if len(real) < len(members) else None
+        if len(real) != 1:
+            return Annotation(nullable=nullable, present=True)
+        inner = self._python(module, real[0], scope, type_map, depth + 1)
+        return Annotation(inner.family, nullable or inner.nullable, inner.column, inner.relationship, inner.type_name, True)
+
+    def _mentions_class(self, module: str, expr: Expr, scope: str) -> bool:
+        """True when a collection annotation holds a project class (a relationship)."""
+        for arg in expr.args:
+            if arg.kind in ("name", "str"):
+                found = self.names.target(module, arg.text, scope)
+                if found is None or (isinstance(found.target, Defined) and isinstance(found.target.node, ClassDef)):
+                    return True
+        return False

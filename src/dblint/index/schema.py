@@ -1,0 +1,211 @@
+"""The model schema of a project: tables, models, metadata holders and tracking.
+
+Accessor (computed on first use, memoised on the index; DBL1xx-only runs never
+build it):
+
+    from dblint.index.schema import model_schema
+    schema = model_schema(index)
+
+`ModelSchema` (read-only):
+
+- `tables`: every `TableDef` (index.tables) found in any file, sorted by path and
+  line: model tables and `Table(...)`/`db.Table(...)` calls. Each has `name`
+  (None when computed and not understood), `schema`, `metadata` (a metadata id,
+  index.holders; None when unresolved), `path`/`line`/`column` (the class or
+  `Table(` position), `model` (class name or None), `style` ("orm" | "flask" |
+  "sqlmodel" | "core"), `columns` (`ColumnDef`: key, name, family, type_name,
+  typed, nullable, primary_key, index, unique, foreign_keys (`ForeignKeyDef`:
+  target, schema, table, column), line of the assignment / `Column(`),
+  `columns_complete`, `extend_existing`, `reflected`, `bind_key`, `scope`
+  ("" = module level) and `context` (the file's context; rules about the
+  application use `declared` below).
+- `models`: every mapped class (`ModelDef`: name, module, path, line, style,
+  metadata, table, own_table, inheritance "single" | "joined" | None).
+- `holders`: every metadata holder definition (`HolderDef`: metadata id, name,
+  kind, path, line); `table_count(metadata)` counts declared tables.
+- `tracking`: one `Tracking` per Alembic script location (index.tracking):
+  `metadata` (a tuple of ids, or None when unknown), `source`, `env_path`,
+  `description`. `tracked()` is the union over locations (None if any is unknown
+  or there is no location), `tracked_tables(tracking)` the declared tables one
+  location tracks (what autogenerate compares; for the drift rules).
+- `declared`: the tables of application code at module level (not tests,
+  migrations or env.py; not inside functions) — what the model rules check.
+- `find(name, schema=None)`: declared tables by name (any schema when schema is
+  None... and the exact schema otherwise).
+- `env_imports(env_path)`: project modules env.py imports transitively (None when
+  it imports dynamically), memoised.
+
+Foreign keys written as `ForeignKey(User.id)` / `ForeignKey(users.c.id)` /
+`ForeignKeyConstraint([...], [...])` are resolved to "table.col" targets, and a
+column with a ForeignKey and no type takes the referenced column's family (Core).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Optional
+
+from dblint.contexts import APP
+from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef
+from dblint.index.kinds import METADATA
+from dblint.index.tables import ColumnDef, ModelDef, TableBuilder, TableDef, parse_target
+from dblint.index.tracking import Tracking, TrackingReader, env_imports
+from dblint.index.types import UNKNOWN
+
+MEMO_KEY = "model_schema"
+
+
+@dataclass
+class ModelSchema:
+    tables: tuple[TableDef, ...]
+    models: tuple[ModelDef, ...]
+    holders: tuple[HolderDef, ...]
+    tracking: tuple[Tracking, ...]
+    index: object = field(repr=False, default=None)
+    _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def declared(self) -> tuple[TableDef, ...]:
+        return tuple(table for table in self.tables if _declared(table))
+
+    def table_count(self, metadata: str) -> int:
+        return sum(1 for table in self.declared if table.metadata == metadata)
+
+    def find(self, name: str, schema: Optional[str] = None) -> list[TableDef]:
+        return [t for t in self.declared if t.name == name and (schema is None or t.schema == schema)]
+
+    def tracked(self) -> Optional[frozenset[str]]:
+        if not self.tracking or any(item.metadata is None for item in self.tracking):
+            return None
+        return frozenset(name for item in self.tracking for name in item.metadata or ())
+
+    def tracked_tables(self, tracking: Tracking) -> list[TableDef]:
+        wanted = set(tracking.metadata or ())
+        return [table for table in self.declared if table.metadata in wanted]
+
+    def env_imports(self, env_path: str) -> Optional[frozenset[str]]:
+        if env_path not in self._imports:
+            self._imports[env_path] = env_imports(self.index, env_path)
+        return self._imports[env_path]
+
+
+def _declared(table: TableDef) -> bool:
+    return table.context == APP and not table.scope
+
+
+def model_schema(index: "object") -> ModelSchema:
+    """The project's model schema, built once per index."""
+    memo = index.memo  # type: ignore[attr-defined]
+    if MEMO_KEY not in memo:
+        memo[MEMO_KEY] = _build(index)
+    return memo[MEMO_KEY]
+
+
+def _build(index: "object") -> ModelSchema:
+    builder = TableBuilder(index)
+    builder.build()
+    _resolve_references(builder)
+    tables = _infer_types([table.definition for table in builder.tables])
+    tables.sort(key=lambda t: (t.path, t.line, t.column))
+    by_key = {(t.path, t.line, t.column): t for t in tables}
+    models = [
+        dataclasses.replace(m, table=by_key.get((m.table.path, m.table.line, m.table.column))) if m.table else m
+        for m in builder.models
+    ]
+    models.sort(key=lambda m: (m.path, m.line))
+    holders = _holders(index, builder, tables)
+    counts = Counter(t.metadata for t in tables if _declared(t) and t.metadata is not None)
+    tracking = TrackingReader(index, builder.ids, holders, counts).all()
+    return ModelSchema(tuple(tables), tuple(models), tuple(holders), tracking, index)
+
+
+def _resolve_references(builder: TableBuilder) -> None:
+    """`ForeignKey(User.id)`, `ForeignKeyConstraint(...)` -> ForeignKeyDef targets on the columns."""
+    for table in builder.tables:
+        columns = list(table.columns)
+        for position, reference, line, col in table.references:
+            target = builder.resolve_reference(reference)
+            foreign = parse_target(target, line, col) if target else None
+            if foreign is not None:
+                columns[position] = dataclasses.replace(columns[position], foreign_keys=columns[position].foreign_keys + (foreign,))
+        for local, remote, module, line, col in table.constraint_refs:
+            for name, expr in zip(local, remote):
+                target = expr.text if expr.kind == "str" else None
+                if expr.kind == "name":
+                    target = builder.resolve_reference(builder.names.qualify(module, expr.text))
+                foreign = parse_target(target, line, col) if target else None
+                index = next((i for i, column in enumerate(columns) if column.name == name), None)
+                if foreign is not None and index is not None:
+                    columns[index] = dataclasses.replace(columns[index], foreign_keys=columns[index].foreign_keys + (foreign,))
+        table.definition = dataclasses.replace(table.definition, columns=tuple(columns))
+
+
+def _infer_types(tables: list[TableDef]) -> list[TableDef]:
+    """Core: a column with a ForeignKey and no type takes the referenced column's type."""
+    by_name: dict[str, list[TableDef]] = {}
+    for table in tables:
+        if table.name is not None:
+            by_name.setdefault(table.name, []).append(table)
+    for _ in range(4):
+        changed = False
+        for position, table in enumerate(tables):
+            columns = list(table.columns)
+            for number, column in enumerate(columns):
+                if column.typed or column.family != UNKNOWN or not column.foreign_keys:
+                    continue
+                family = _referenced_family(column, table, by_name)
+                if family != UNKNOWN:
+                    columns[number] = dataclasses.replace(column, family=family)
+                    changed = True
+            if columns != list(table.columns):
+                tables[position] = dataclasses.replace(table, columns=tuple(columns))
+        if not changed:
+            break
+        by_name = {}
+        for table in tables:
+            if table.name is not None:
+                by_name.setdefault(table.name, []).append(table)
+    return tables
+
+
+def _referenced_family(column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]) -> str:
+    foreign = column.foreign_keys[0]
+    candidates = [
+        t for t in by_name.get(foreign.table, []) if t.metadata == table.metadata and t.schema == foreign.schema
+    ]
+    families = {c.family for t in candidates for c in t.columns if c.name == foreign.column}
+    return families.pop() if len(families) == 1 else UNKNOWN
+
+
+def _holders(index: "object", builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:
+    found: list[HolderDef] = []
+    files = index.files  # type: ignore[attr-defined]
+    for path in sorted(files):
+        module = index.module_of(path)  # type: ignore[attr-defined]
+        facts = files[path]
+        for binding in facts.bindings:
+            value = binding.value
+            if binding.scope or value is None or value.kind != "call" or not value.text:
+                continue
+            kind = index.kinds.kind_of(module, value.text + "()", "")  # type: ignore[attr-defined]
+            if kind not in HOLDER_KINDS:
+                continue
+            metadata = (
+                builder.ids.of_name(module, binding.name, "") if kind == METADATA else builder.ids.binding_holder(module, binding)
+            )
+            if metadata is not None:
+                found.append(HolderDef(metadata, binding.name, kind, path, module, binding.line, binding.column))
+        for cls in facts.classes:
+            if cls.scope:
+                continue
+            info = builder.info(module, cls)
+            if info.is_base and info.metadata is not None:
+                found.append(HolderDef(info.metadata, cls.name, "declarative-base", path, module, cls.line, cls.column))
+    if any(table.metadata == SQLMODEL_METADATA for table in tables):
+        found.append(HolderDef(SQLMODEL_METADATA, "SQLModel", "sqlmodel", None, "sqlmodel", 0, 0))
+    return found
+
+
+__all__ = ["ModelSchema", "model_schema", "TableDef", "ColumnDef", "ModelDef", "HolderDef", "Tracking"]

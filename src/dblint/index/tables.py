@@ -1,0 +1,768 @@
+"""The table registry: tables, columns and models as SQLAlchemy would build them.
+
+Model classes are analysed once each (memoised): their declarative lineage
+(ORM base, Flask-SQLAlchemy `db.Model`, SQLModel, `@registry.mapped`), metadata,
+abstractness, table name (explicit, `@declared_attr`, Flask-SQLAlchemy's
+snake_case, SQLModel's lower-case, single-table inheritance), schema, columns
+(own, from mixins and abstract bases) and constraints. `Table(...)` /
+`db.Table(...)` calls bound to a name (or to a class's `__table__`) are tables too.
+The data classes here are the public view; `schema.model_schema` builds them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from dblint.facts.model import ClassAttr, ClassDef, Expr
+from dblint.index.columns import ColumnSpec, column_from_expr
+from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
+from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
+from dblint.index.names import Names
+from dblint.index.project_types import Annotation, TypeFamilies, TypeMap
+from dblint.index.symbols import Defined, External
+from dblint.index.types import UNKNOWN
+
+ORM, FLASK, SQLMODEL, CORE = "orm", "flask", "sqlmodel", "core"
+MAX_DEPTH = 24
+# Base classes from libraries that add no columns and no mapping.
+_HARMLESS_TOPS = frozenset(
+    {"sqlalchemy", "sqlmodel", "flask_sqlalchemy", "typing", "typing_extensions", "abc", "pydantic", "enum",
+     "dataclasses", "builtins", "collections", "object", "Generic", "Protocol", "fastapi_users_db_sqlalchemy"}
+)
+_BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
+_SKIPPED_ATTRS = frozenset(
+    {"metadata", "registry", "type_annotation_map", "model_config", "Config", "query", "query_class", "Meta"}
+)
+_WRAPPERS = frozenset({"deferred", "column_property"})
+_DECLARED_ATTR = frozenset({"declared_attr", "cascading", "directive", "always"})
+_NOT_COLUMNS = frozenset({"relationship", "Relationship", "association_proxy", "backref", "synonym", "composite", "dynamic_loader"})
+_UNKNOWN_NAME = object()
+_AUTO = object()  # the library names the table (Flask-SQLAlchemy, SQLModel)
+
+
+@dataclass(frozen=True)
+class ForeignKeyDef:
+    """One foreign key of a column: the target as written or resolved, and its parts."""
+
+    target: str  # "table.col" or "schema.table.col"
+    schema: Optional[str]
+    table: str
+    column: str
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    key: str  # attribute name (ORM) or column name
+    name: str  # the SQL column name
+    family: str
+    type_name: Optional[str]
+    typed: bool  # a type or annotation fixed the type (else an FK column takes the referenced type)
+    nullable: Optional[bool]
+    primary_key: bool
+    index: bool
+    unique: bool
+    foreign_keys: tuple[ForeignKeyDef, ...]
+    path: str
+    line: int  # the assignment (ORM) or `Column(` (Core) line
+    column: int
+    annotation_family: Optional[str] = None  # the Python type of a `Mapped[...]` annotation
+    server_default: bool = False
+    client_default: bool = False
+    model: Optional[str] = None  # the class that declares the column
+
+
+@dataclass(frozen=True)
+class TableDef:
+    """One table declaration (a model with its own table, or a `Table(...)` call)."""
+
+    name: Optional[str]  # None when computed in a way we cannot evaluate
+    schema: Optional[str]
+    metadata: Optional[str]  # metadata id (`holders`), None when unresolved
+    path: str
+    module: str
+    line: int
+    column: int
+    model: Optional[str]  # class name, None for `Table(...)`
+    style: str  # "orm" | "flask" | "sqlmodel" | "core"
+    columns: tuple[ColumnDef, ...]
+    columns_complete: bool  # False: some columns may be missing (unknown mixin, reflection, *args)
+    extend_existing: bool
+    reflected: bool
+    bind_key: Optional[str]
+    scope: str  # "" at module level
+    context: str  # file context: "app", "test", "migration", "alembic-env"
+    indexed: tuple[tuple[str, ...], ...] = ()  # column lists of Index/Unique/PrimaryKey constraints
+    parent: Optional[str] = None  # the parent model of joined-table inheritance
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else str(self.name)
+
+    def column_named(self, name: str) -> Optional[ColumnDef]:
+        return next((column for column in self.columns if column.name == name), None)
+
+
+@dataclass(frozen=True)
+class ModelDef:
+    """A mapped class: where it is, which table it maps (own or, for single-table inheritance, the parent's)."""
+
+    name: str
+    module: str
+    path: str
+    line: int
+    column: int
+    style: str
+    metadata: Optional[str]
+    table: Optional[TableDef]
+    own_table: bool
+    inheritance: Optional[str]  # "single" | "joined" | None
+    context: str
+
+
+@dataclass
+class _Table:
+    definition: TableDef
+    columns: list[ColumnDef] = field(default_factory=list)
+    references: list[tuple[int, str, int, int]] = field(default_factory=list)  # (column index, ref, line, col)
+    constraint_refs: list[tuple[tuple[str, ...], tuple[Expr, ...], str, int, int]] = field(default_factory=list)
+
+    def add(self, column: ColumnDef, reference: Optional[str], line: int, col: int) -> None:
+        if any(existing.name == column.name for existing in self.columns):
+            return
+        if reference:
+            self.references.append((len(self.columns), reference, line, col))
+        self.columns.append(column)
+
+
+@dataclass
+class ClassInfo:
+    module: str
+    cls: ClassDef
+    path: str
+    style: Optional[str] = None
+    root_metadata: Optional[str] = None
+    is_base: bool = False
+    abstract: bool = False
+    table_flag: bool = False  # SQLModel `table=True`
+    bases: list["ClassInfo"] = field(default_factory=list)
+    unresolved: bool = False
+    bind_key: Optional[str] = None
+    type_map: dict = field(default_factory=dict)
+
+    @property
+    def metadata(self) -> Optional[str]:
+        if self.style == FLASK and self.root_metadata is not None:
+            return bind_metadata(self.root_metadata, self.bind_key)
+        return self.root_metadata
+
+    @property
+    def is_model(self) -> bool:
+        if self.style is None or self.is_base:
+            return False
+        return self.table_flag if self.style == SQLMODEL else True
+
+    def own(self, name: str) -> Optional[ClassAttr]:
+        return next((attr for attr in reversed(self.cls.attrs) if attr.name == name), None)
+
+    def method(self, name: str) -> Optional[ClassAttr]:
+        return next((method for method in self.cls.methods if method.name == name), None)
+
+
+def camel_to_snake(name: str) -> str:
+    """Flask-SQLAlchemy 3's automatic table name."""
+    return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")
+
+
+def parse_target(target: str, line: int, col: int) -> Optional[ForeignKeyDef]:
+    parts = target.split(".")
+    if len(parts) == 2:
+        return ForeignKeyDef(target, None, parts[0], parts[1], line, col)
+    if len(parts) == 3:
+        return ForeignKeyDef(target, parts[0], parts[1], parts[2], line, col)
+    return None
+
+
+def _flag(expr: Optional[Expr]) -> bool:
+    return expr is not None and expr.kind == "const" and expr.text == "True"
+
+
+def _str(expr: Optional[Expr]) -> Optional[str]:
+    return expr.text if expr is not None and expr.kind == "str" else None
+
+
+def _last(text: str) -> str:
+    return text.rsplit(".", 1)[-1]
+
+
+class TableBuilder:
+    """Builds the registry from an index's facts. One instance per run."""
+
+    def __init__(self, index: "object") -> None:
+        self.index = index
+        self.names = Names(index.resolver)  # type: ignore[attr-defined]
+        self.kinds = index.kinds  # type: ignore[attr-defined]
+        self.types = TypeFamilies(self.names)
+        self.ids = MetadataIds(self.names, self.kinds, self._class_metadata)
+        self._infos: dict[tuple[str, str, int], ClassInfo] = {}
+        self._tables: dict[tuple[str, str, int], Optional[_Table]] = {}
+        self._by_binding: dict[tuple[str, str], _Table] = {}
+        self.tables: list[_Table] = []
+        self.models: list[ModelDef] = []
+        self._modelled: set[tuple[str, str, int]] = set()
+
+    # -- class analysis -----------------------------------------------------------
+
+    def info(self, module: str, cls: ClassDef, depth: int = 0) -> ClassInfo:
+        key = (module, cls.name, cls.line)
+        if key in self._infos:
+            return self._infos[key]
+        path = self.index.paths_by_module.get(module, "")  # type: ignore[attr-defined]
+        info = ClassInfo(module, cls, path)
+        self._infos[key] = info  # cycle guard: a partial info
+        if depth < MAX_DEPTH:
+            self._analyse(info, depth)
+        return info
+
+    def _analyse(self, info: ClassInfo, depth: int) -> None:
+        module, cls = info.module, info.cls
+        info.abstract = _flag(info.own("__abstract__").value if info.own("__abstract__") else None)
+        info.table_flag = any(key == "table" and _flag(value) for key, value in cls.keywords)
+        for decorator in cls.decorators:
+            self._decorator(info, decorator)
+        for key, value in cls.keywords:
+            if key == "metaclass" and value.kind == "name" and self.kinds.kind_of(module, value.text, cls.scope) == "class:declarative-meta":
+                self._become_base(info, None)
+        for base in cls.bases:
+            self._base(info, base, depth)
+        bind = info.own("__bind_key__")
+        if bind is not None:
+            info.bind_key = _str(bind.value)
+        else:
+            info.bind_key = next((base.bind_key for base in info.bases if base.bind_key is not None), None)
+        type_map = info.own("type_annotation_map")
+        if type_map is not None and type_map.value is not None:
+            info.type_map = self._type_map(module, type_map.value, cls.scope)
+        else:
+            info.type_map = next((base.type_map for base in info.bases if base.type_map), {})
+
+    def _decorator(self, info: ClassInfo, decorator: Expr) -> None:
+        text = decorator.text
+        if not text:
+            return
+        kind = self.kinds.kind_of(info.module, text, info.cls.scope)
+        if kind == "decorator:" + DECLARATIVE_BASE:
+            self._become_base(info, decorator.keyword("metadata") if decorator.kind == "call" else None)
+        elif kind == "registry-mapped":
+            info.style = info.style or ORM
+            info.root_metadata = info.root_metadata or self.ids.owner(info.module, text.rsplit(".", 1)[0], info.cls.scope)
+
+    def _become_base(self, info: ClassInfo, given: Optional[Expr]) -> None:
+        info.is_base = True
+        info.style = ORM
+        own = f"{info.module}:{info.cls.name}.metadata"
+        attr = info.own("metadata")
+        if attr is not None and attr.value is not None:
+            given = attr.value
+        info.root_metadata = self.ids.shared_metadata(info.module, given, info.cls.scope, own)
+
+    def _base(self, info: ClassInfo, base: Expr, depth: int) -> None:
+        module, scope = info.module, info.cls.scope
+        if base.kind != "name":
+            if base.kind != "subscript":  # `Generic[T]` adds nothing
+                info.unresolved = True
+            return
+        resolution = self.names.target(module, base.text, scope)
+        if resolution is None:
+            if base.text not in _BUILTIN_BASES:
+                info.unresolved = True
+            return
+        target, rest = resolution.target, resolution.rest
+        if isinstance(target, External):
+            qualified = ".".join((target.qualname, *rest))
+            last = _last(qualified)
+            if qualified in ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel"):
+                info.style = info.style or SQLMODEL
+                info.root_metadata = info.root_metadata or SQLMODEL_METADATA
+            elif last in ("DeclarativeBase", "DeclarativeBaseNoMeta") and target.top == "sqlalchemy":
+                if info.style is None:
+                    self._become_base(info, None)
+            elif target.top not in _HARMLESS_TOPS:
+                info.unresolved = True
+            return
+        if not isinstance(target, Defined):
+            info.unresolved = True
+            return
+        node = target.node
+        if isinstance(node, ClassDef) and not rest:
+            parent = self.info(target.module, node, depth + 1)
+            info.bases.append(parent)
+            if parent.unresolved:
+                info.unresolved = True
+            if info.style is None and parent.style is not None:
+                info.style = parent.style
+                info.root_metadata = parent.root_metadata
+            return
+        kind = self.kinds.kind_of(module, base.text, scope)
+        if kind != DECLARATIVE_BASE:
+            info.unresolved = True
+            return
+        if info.style is None:
+            is_flask = rest == ("Model",) and self.kinds.kind_of(target.module, node.name, node.scope) == FLASK_DB
+            info.style = FLASK if is_flask else ORM
+            info.root_metadata = self.ids.owner(module, base.text, scope)
+
+    def _class_metadata(self, module: str, cls: ClassDef) -> Optional[str]:
+        return self.info(module, cls).metadata
+
+    def _type_map(self, module: str, expr: Expr, scope: str) -> dict:
+        found: dict[str, tuple[str, str]] = {}
+        if expr.kind != "dict":
+            return found
+        for pair in expr.args:
+            key, value = pair.args
+            if key.kind != "name" or value.kind not in ("name", "call"):
+                continue
+            type_name = self.names.qualify(module, value.text.split("()", 1)[0], scope)
+            found[self.names.qualify(module, key.text, scope)] = (self.types.family(type_name), type_name)
+        return found
+
+    def mro(self, info: ClassInfo) -> list[ClassInfo]:
+        order: list[ClassInfo] = []
+        stack = [info]
+        while stack:
+            current = stack.pop(0)
+            if any(current is seen for seen in order):
+                continue
+            order.append(current)
+            stack = current.bases + stack
+        return order
+
+    # -- tables of classes -----------------------------------------------------------
+
+    def mapped_table(self, info: ClassInfo) -> Optional[_Table]:
+        """The table a class maps to: its own, or its parent's (single-table inheritance)."""
+        key = (info.module, info.cls.name, info.cls.line)
+        if key in self._tables:
+            return self._tables[key]
+        self._tables[key] = None
+        table = None
+        if info.is_model and not info.abstract:
+            table = self._own_table(info)
+            if table is None and info.style != SQLMODEL:
+                parent = self._mapped_parent(info)
+                table = self.mapped_table(parent) if parent is not None else None
+                if table is not None:
+                    self._add_columns(info, table)
+        self._tables[key] = table
+        return table
+
+    def _mapped_parent(self, info: ClassInfo) -> Optional[ClassInfo]:
+        return next((base for base in self.mro(info)[1:] if base.is_model and not base.abstract), None)
+
+    def _own_table(self, info: ClassInfo) -> Optional[_Table]:
+        explicit = info.own("__table__")
+        if explicit is not None:
+            value = explicit.value
+            if value is not None and value.kind == "call":
+                table = self._table_call(info.module, value, info.cls.scope, info.path, model=info.cls.name)
+                if table is not None:
+                    self.models.append(self._model(info, table, True, None))
+                return table
+            return None
+        name = self._table_name(info)
+        if name is None:
+            return None
+        parent = self._mapped_parent(info)
+        if info.style == FLASK and name is _AUTO and parent is not None and not self._declares_primary_key(info):
+            return None  # Flask-SQLAlchemy: no primary key under a mapped parent -> single-table inheritance
+        if name is _AUTO:
+            name = camel_to_snake(info.cls.name) if info.style == FLASK else info.cls.name.lower()
+        schema, extend, args = self._table_args(info)
+        table = _Table(
+            TableDef(
+                name=None if name is _UNKNOWN_NAME else str(name),
+                schema=schema,
+                metadata=info.metadata,
+                path=info.path,
+                module=info.module,
+                line=info.cls.line,
+                column=info.cls.column,
+                model=info.cls.name,
+                style=info.style or ORM,
+                columns=(),
+                columns_complete=not info.unresolved and args is not None and not self._opaque(info),
+                extend_existing=extend,
+                reflected=False,
+                bind_key=info.bind_key,
+                scope=info.cls.scope,
+                context=self.index.contexts.get(info.path, "app"),  # type: ignore[attr-defined]
+                parent=f"{parent.module}.{parent.cls.name}" if parent is not None else None,
+            )
+        )
+        self.tables.append(table)
+        self._add_columns(info, table)
+        self._constraints(info.module, args or (), info.cls.scope, table)
+        self.models.append(self._model(info, table, True, "joined" if parent is not None else None))
+        return table
+
+    def _model(self, info: ClassInfo, table: Optional[_Table], own: bool, inheritance: Optional[str]) -> ModelDef:
+        self._modelled.add((info.module, info.cls.name, info.cls.line))
+        return ModelDef(
+            name=info.cls.name,
+            module=info.module,
+            path=info.path,
+            line=info.cls.line,
+            column=info.cls.column,
+            style=info.style or ORM,
+            metadata=info.metadata,
+            table=table.definition if table is not None else None,
+            own_table=own,
+            inheritance=inheritance,
+            context=self.index.contexts.get(info.path, "app"),  # type: ignore[attr-defined]
+        )
+
+    def _table_name(self, info: ClassInfo) -> object:
+        """The table name: a string, `_AUTO`, `_UNKNOWN_NAME`, or None for no own table."""
+        own = info.own("__tablename__")
+        if own is not None:
+            return self._name_value(own.value, info)
+        if info.method("__tablename__") is not None:
+            return self._computed(info.method("__tablename__"), info)
+        if info.style == SQLMODEL:
+            return self._inherited_name(info) or _AUTO
+        inherited = self._inherited_name(info)
+        if info.style == FLASK:
+            return inherited or _AUTO
+        if inherited is not None:
+            return inherited
+        return None  # ORM without a name: single-table inheritance (or not mapped at all)
+
+    def _inherited_name(self, info: ClassInfo) -> object:
+        for base in self.mro(info)[1:]:
+            if base.is_model and not base.abstract and base.own("__tablename__") is not None:
+                return None if info.style == ORM else _AUTO
+            method = base.method("__tablename__")
+            if method is not None:
+                return self._computed(method, info)
+            attr = base.own("__tablename__")
+            if attr is not None:
+                return self._name_value(attr.value, info)
+        return None
+
+    def _name_value(self, value: Optional[Expr], info: ClassInfo) -> object:
+        if value is None:
+            return _UNKNOWN_NAME
+        if value.kind == "const" and value.text == "None":
+            return None
+        if value.kind == "str" and "{}" not in value.text:
+            return value.text
+        return _UNKNOWN_NAME
+
+    def _computed(self, method: Optional[ClassAttr], info: ClassInfo) -> object:
+        """`@declared_attr def __tablename__(cls)`: `cls.__name__` and `.lower()` are understood."""
+        returned = method.value if method is not None else None
+        if returned is None:
+            return _UNKNOWN_NAME
+        if returned.kind == "name" and returned.text == "cls.__name__":
+            return info.cls.name
+        if returned.kind == "call" and returned.text == "cls.__name__.lower" and not returned.args:
+            return info.cls.name.lower()
+        return self._name_value(returned, info)
+
+    def _table_args(self, info: ClassInfo) -> tuple[Optional[str], bool, Optional[tuple[Expr, ...]]]:
+        """(schema, extend_existing, constraint expressions) from `__table_args__` (None: computed)."""
+        for base in self.mro(info):
+            if base.method("__table_args__") is not None:
+                return None, False, None
+            attr = base.own("__table_args__")
+            if attr is None or attr.value is None:
+                continue
+            value = attr.value
+            options = value if value.kind == "dict" else None
+            items: tuple[Expr, ...] = ()
+            if value.kind == "list":
+                items = value.args
+                if items and items[-1].kind == "dict":
+                    options, items = items[-1], items[:-1]
+            if options is None:
+                return None, False, items
+            extend = _flag(options.keyword("extend_existing")) or _flag(options.keyword("keep_existing"))
+            return _str(options.keyword("schema")), extend, items
+        return None, False, ()
+
+    def _declares_primary_key(self, info: ClassInfo) -> bool:
+        return any(column.primary_key for column, _ in self._class_columns(info, info))
+
+    # -- columns -----------------------------------------------------------------
+
+    def _column_sources(self, info: ClassInfo) -> list[ClassInfo]:
+        """The class and its unmapped ancestors (mixins, abstract bases, the declarative base)."""
+        sources = [info]
+        stack = list(info.bases)
+        while stack:
+            current = stack.pop(0)
+            if any(current is seen for seen in sources):
+                continue
+            if current.is_model and not current.abstract:
+                continue
+            sources.append(current)
+            stack = current.bases + stack
+        return sources
+
+    def _class_columns(self, info: ClassInfo, host: ClassInfo) -> Iterator[tuple[ColumnDef, Optional[str]]]:
+        seen: set[str] = set()
+        for source in self._column_sources(info):
+            for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
+                if attr.name in seen:
+                    continue
+                found = self._column(source, attr, host)
+                if found is not None:
+                    seen.add(attr.name)
+                    yield found
+
+    @staticmethod
+    def _declared_attrs(source: ClassInfo) -> list[ClassAttr]:
+        """`@declared_attr` methods, as attributes holding what they return."""
+        return [
+            ClassAttr(method.name, method.value, None, method.line, method.column)
+            for method in source.cls.methods
+            if method.annotation is not None and _last(method.annotation.text.split("(", 1)[0]) in _DECLARED_ATTR
+        ]
+
+    def _opaque(self, info: ClassInfo) -> bool:
+        """True when a `@declared_attr` returns something that may be a column we cannot read."""
+        for source in self._column_sources(info):
+            for attr in self._declared_attrs(source):
+                value = attr.value
+                if attr.name.startswith("__") or value is None or value.kind != "call":
+                    continue
+                if _last(value.text) not in _NOT_COLUMNS and self._spec(source.module, value, source.cls.scope) is None:
+                    return True
+        return False
+
+    def _add_columns(self, info: ClassInfo, table: _Table) -> None:
+        for column, reference in self._class_columns(info, info):
+            table.add(dataclasses.replace(column, model=info.cls.name), reference, column.line, column.column)
+
+    def _column(self, source: ClassInfo, attr: ClassAttr, host: ClassInfo) -> Optional[tuple[ColumnDef, Optional[str]]]:
+        name = attr.name
+        if name.startswith("__") or name in _SKIPPED_ATTRS or (host.style == SQLMODEL and name.startswith("_")):
+            return None
+        module, scope = source.module, source.cls.scope
+        spec = self._spec(module, attr.value, scope)
+        annotation = self.types.annotation(module, attr.annotation, scope, host.type_map)
+        mapped = attr.annotation is not None and attr.annotation.kind == "subscript" and annotation.present and (
+            _last(self.names.qualify(module, attr.annotation.text, scope)) == "Mapped"
+        )
+        if annotation.relationship:
+            return None
+        if spec is None:
+            if not self._annotation_column(attr, annotation, mapped, host, module, scope):
+                return None
+            spec = annotation.column or ColumnSpec(None, None, UNKNOWN, None, False, None, False, False, attr.line, attr.column)
+        elif annotation.column is not None:
+            spec = _merge(annotation.column, spec)
+        counts = mapped or host.style == SQLMODEL
+        family = spec.family if spec.family != UNKNOWN else (annotation.family if counts else UNKNOWN)
+        nullable = spec.nullable
+        if nullable is None and spec.primary_key:
+            nullable = False
+        if nullable is None and counts and annotation.present:
+            nullable = bool(annotation.nullable)
+        foreign = parse_target(spec.foreign_key, spec.line, spec.column) if spec.foreign_key else None
+        column = ColumnDef(
+            key=name,
+            name=spec.name or name,
+            family=family,
+            type_name=spec.type_name or (annotation.type_name if counts else None),
+            typed=spec.type_name is not None or (counts and annotation.present),
+            nullable=nullable,
+            primary_key=spec.primary_key,
+            index=spec.index,
+            unique=spec.unique,
+            foreign_keys=(foreign,) if foreign is not None else (),
+            path=source.path,
+            line=attr.line,
+            column=attr.column,
+            annotation_family=annotation.family if mapped else None,
+            server_default=spec.server_default,
+            client_default=spec.client_default,
+        )
+        return column, spec.foreign_key_ref
+
+    def _annotation_column(self, attr: ClassAttr, annotation: Annotation, mapped: bool, host: ClassInfo, module: str, scope: str) -> bool:
+        """An attribute without a column call that still is a column (`x: Mapped[int]`, SQLModel `x: int = 0`)."""
+        if not annotation.present:
+            return False
+        if attr.value is not None and attr.value.kind == "call":
+            return False  # relationship(), Relationship(), hybrid helpers ...
+        if mapped:
+            return True
+        if host.style != SQLMODEL or attr.annotation is None:
+            return False
+        head = _last(self.names.qualify(module, attr.annotation.text, scope)) if attr.annotation.text else ""
+        return head != "ClassVar"
+
+    def _spec(self, module: str, value: Optional[Expr], scope: str) -> Optional[ColumnSpec]:
+        if value is None or value.kind != "call":
+            return None
+        qualify = self.names.qualifier(module, scope)
+        if _last(value.text) in _WRAPPERS and value.args:
+            value = value.args[0]
+        return column_from_expr(value, qualify, self.types.family)
+
+    def _constraints(self, module: str, items: tuple[Expr, ...], scope: str, table: _Table) -> None:
+        indexed: list[tuple[str, ...]] = []
+        for item in items:
+            if item.kind != "call":
+                continue
+            kind = _last(self.names.qualify(module, item.text, scope))
+            if kind == "ForeignKeyConstraint" and len(item.args) >= 2:
+                local = tuple(_column_word(arg) for arg in item.args[0].args)
+                table.constraint_refs.append((local, item.args[1].args, module, item.line, item.column))
+            elif kind in ("Index", "UniqueConstraint", "PrimaryKeyConstraint"):
+                words = tuple(_column_word(arg) for arg in item.args if arg.kind in ("str", "name"))
+                if kind == "Index":
+                    words = words[1:]
+                indexed.append(words)
+        if indexed:
+            table.definition = dataclasses.replace(table.definition, indexed=table.definition.indexed + tuple(indexed))
+
+    # -- Core tables -----------------------------------------------------------------
+
+    def core_tables(self) -> None:
+        files = self.index.files  # type: ignore[attr-defined]
+        for path in sorted(files):
+            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            for binding in files[path].bindings:
+                value = binding.value
+                if value is None or value.kind != "call" or _last(value.text) != "Table":
+                    continue
+                table = self._table_call(module, value, binding.scope, path, model=None)
+                if table is not None:
+                    self._by_binding[(module, binding.name if not binding.scope else f"{binding.scope}.{binding.name}")] = table
+
+    def _table_call(self, module: str, expr: Expr, scope: str, path: str, model: Optional[str]) -> Optional[_Table]:
+        if self.kinds.kind_of(module, expr.text + "()", scope) != TABLE or not expr.args:
+            return None
+        name = _str(expr.args[0])
+        if name is None:
+            return None
+        prefix = expr.text.rsplit(".", 1)[0] if "." in expr.text else ""
+        flask = bool(prefix) and self.kinds.kind_of(module, prefix, scope) == FLASK_DB
+        bind_key = _str(expr.keyword("bind_key")) if flask else None
+        if flask:
+            metadata = self.ids.owner(module, prefix, scope)
+            metadata = bind_metadata(metadata, bind_key) if metadata is not None else None
+            items = expr.args[1:]
+        else:
+            metadata = self.ids.of_expr(module, expr.args[1], scope) if len(expr.args) > 1 else None
+            items = expr.args[2:]
+        reflected = any(expr.keyword(key) is not None for key in ("autoload_with", "autoload", "must_exist"))
+        qualify = self.names.qualifier(module, scope)
+        table = _Table(
+            TableDef(
+                name=name,
+                schema=_str(expr.keyword("schema")),
+                metadata=metadata,
+                path=path,
+                module=module,
+                line=expr.line,
+                column=expr.column,
+                model=model,
+                style=FLASK if flask else CORE,
+                columns=(),
+                columns_complete=False,
+                extend_existing=_flag(expr.keyword("extend_existing")) or _flag(expr.keyword("keep_existing")),
+                reflected=reflected,
+                bind_key=bind_key,
+                scope=scope,
+                context=self.index.contexts.get(path, "app"),  # type: ignore[attr-defined]
+            )
+        )
+        constraints: list[Expr] = []
+        for item in items:
+            spec = column_from_expr(item, qualify, self.types.family)
+            if spec is None or spec.name is None:
+                constraints.append(item)
+                continue
+            foreign = parse_target(spec.foreign_key, spec.line, spec.column) if spec.foreign_key else None
+            column = ColumnDef(
+                key=spec.name, name=spec.name, family=spec.family, type_name=spec.type_name, typed=spec.type_name is not None,
+                nullable=False if spec.primary_key and spec.nullable is None else spec.nullable, primary_key=spec.primary_key,
+                index=spec.index, unique=spec.unique, foreign_keys=(foreign,) if foreign else (), path=path, line=spec.line,
+                column=spec.column, server_default=spec.server_default, client_default=spec.client_default,
+            )
+            table.add(column, spec.foreign_key_ref, spec.line, spec.column)
+        complete = bool(table.columns) and not reflected and len(expr.args) < 60
+        table.definition = dataclasses.replace(table.definition, columns_complete=complete)
+        self._constraints(module, tuple(constraints), scope, table)
+        self.tables.append(table)
+        return table
+
+    # -- building ---------------------------------------------------------------------
+
+    def build(self) -> None:
+        self.core_tables()
+        files = self.index.files  # type: ignore[attr-defined]
+        for path in sorted(files):
+            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            for cls in files[path].classes:
+                if cls.scope:
+                    continue
+                info = self.info(module, cls)
+                if not info.is_model or info.abstract:
+                    continue
+                table = self.mapped_table(info)
+                if (module, cls.name, cls.line) not in self._modelled and table is not None:
+                    self.models.append(self._model(info, table, False, "single"))
+
+    def resolve_reference(self, reference: str) -> Optional[str]:
+        """`app.models.User.id` / `app.tables.users.c.id` -> "users.id" (with the schema when set)."""
+        resolution = self.names.resolver.follow_qualified(reference, (), MAX_DEPTH)
+        if resolution is None or not isinstance(resolution.target, Defined):
+            return None
+        target, rest = resolution.target, resolution.rest
+        table: Optional[_Table] = None
+        if isinstance(target.node, ClassDef):
+            table = self.mapped_table(self.info(target.module, target.node))
+            if rest[:2] == ("__table__", "c"):
+                rest = rest[2:]
+            elif len(rest) == 1 and table is not None:
+                column = next((c for c in table.columns if c.key == rest[0]), None)
+                rest = (column.name,) if column is not None else ()
+        else:
+            key = target.node.name if not target.node.scope else f"{target.node.scope}.{target.node.name}"
+            table = self._by_binding.get((target.module, key))
+            rest = rest[1:] if rest[:1] in (("c",), ("columns",)) else ()
+        if table is None or len(rest) != 1 or table.definition.name is None:
+            return None
+        return f"{table.definition.full_name}.{rest[0]}"
+
+
+def _merge(base: ColumnSpec, override: ColumnSpec) -> ColumnSpec:
+    """`Mapped[intpk] = mapped_column(...)`: the annotated column, with what the call adds."""
+    return dataclasses.replace(
+        base,
+        name=override.name or base.name,
+        type_name=override.type_name or base.type_name,
+        family=override.family if override.family != UNKNOWN else base.family,
+        nullable=override.nullable if override.nullable is not None else base.nullable,
+        primary_key=override.primary_key or base.primary_key,
+        foreign_key=override.foreign_key or base.foreign_key,
+        foreign_key_ref=override.foreign_key_ref or base.foreign_key_ref,
+        index=override.index or base.index,
+        unique=override.unique or base.unique,
+        line=override.line,
+        column=override.column,
+    )
+
+
+def _column_word(expr: Expr) -> str:
+    """A column named in a constraint: `"user_id"` or `User.user_id` -> user_id."""
+    return expr.text if expr.kind == "str" else _last(expr.text)

@@ -1,0 +1,220 @@
+"""Which metadata Alembic tracks, per script location, and what env.py imports.
+
+Order (design.md "Tracked metadata"): the `target-metadata` setting; then env.py's
+`target_metadata = ...` / `context.configure(target_metadata=...)` (a name, an
+attribute chain, a list or tuple, a call combining metadata, Flask-Migrate's
+`current_app.extensions["migrate"].db.metadata` / `get_metadata()`); then the
+metadata with the most tables. When env.py names something we cannot resolve,
+the tracked set is unknown (`Tracking.metadata is None`) and rules stay silent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from dblint.contexts import ScriptLocation
+from dblint.facts.model import Binding, Expr, FileFacts
+from dblint.index.holders import HolderDef, MetadataIds, display
+from dblint.index.symbols import Defined
+
+_DYNAMIC_IMPORTERS = frozenset({"importlib", "pkgutil", "imp", "runpy"})
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """The metadata one Alembic script location compares against."""
+
+    location: ScriptLocation
+    metadata: Optional[tuple[str, ...]]  # None: could not be resolved statically
+    source: str  # "config" | "env.py" | "flask-migrate" | "largest"
+    env_path: Optional[str]  # the env.py read, when it exists
+    description: str  # for messages: "migrations/env.py tracks SQLModel.metadata"
+
+
+@dataclass
+class _Found:
+    ids: set[str]
+    unknown: bool = False
+    flask: bool = False
+
+    def merge(self, other: "_Found") -> None:
+        self.ids |= other.ids
+        self.unknown = self.unknown or other.unknown
+        self.flask = self.flask or other.flask
+
+
+class TrackingReader:
+    def __init__(self, index: "object", ids: MetadataIds, holders: Iterable[HolderDef], counts: Counter) -> None:
+        self.index = index
+        self.ids = ids
+        self.holders = list(holders)
+        self.counts = counts
+
+    def all(self) -> tuple[Tracking, ...]:
+        return tuple(self.location(location) for location in self.index.script_locations)  # type: ignore[attr-defined]
+
+    def location(self, location: ScriptLocation) -> Tracking:
+        env_path = location.env_path if location.env_path in self.index.files else None  # type: ignore[attr-defined]
+        configured = self.index.settings.target_metadata  # type: ignore[attr-defined]
+        if configured:
+            found = self._configured(configured)
+            names = self._names(found)
+            return Tracking(location, names, "config", env_path, f"the target-metadata setting tracks {self._show(names)}")
+        if env_path is not None:
+            facts: FileFacts = self.index.files[env_path]  # type: ignore[attr-defined]
+            found = self._env(facts)
+            if found.flask:
+                flask = self._flask(facts)
+                found.ids |= flask.ids
+                found.unknown = found.unknown or flask.unknown
+            if found.ids or found.unknown:
+                names = self._names(found)
+                source = "flask-migrate" if found.flask else "env.py"
+                return Tracking(location, names, source, env_path, f"{env_path} tracks {self._show(names)}")
+        largest = self._largest()
+        where = env_path or location.directory or "the Alembic script location"
+        text = f"{where} sets no target_metadata; assuming {self._show(largest)}, the metadata with the most tables"
+        return Tracking(location, largest, "largest", env_path, text)
+
+    @staticmethod
+    def _names(found: _Found) -> Optional[tuple[str, ...]]:
+        return None if found.unknown else tuple(sorted(found.ids))
+
+    @staticmethod
+    def _show(names: Optional[tuple[str, ...]]) -> str:
+        return ", ".join(display(name) for name in names) if names else "no metadata"
+
+    def _configured(self, entries: tuple[str, ...]) -> _Found:
+        found = _Found(set())
+        for entry in entries:
+            module, _, dotted = entry.partition(":")
+            project = self.index.resolver.project_module(module) if dotted else None  # type: ignore[attr-defined]
+            resolved = self.ids.of_name(project, dotted, "") if project else None
+            if resolved is None:
+                found.unknown = True
+            else:
+                found.ids.add(resolved)
+        return found
+
+    def _env(self, facts: FileFacts) -> _Found:
+        module = self.index.module_of(facts.path)  # type: ignore[attr-defined]
+        found = _Found(set())
+        for binding in facts.bindings:
+            if binding.name == "target_metadata" and binding.value is not None:
+                found.merge(self._evaluate(module, binding.value, binding.scope))
+        for call in facts.calls:
+            given = call.expr.keyword("target_metadata") if call.expr.text.endswith("configure") else None
+            if given is not None:
+                found.merge(self._evaluate(module, given, call.scope))
+        return found
+
+    def _evaluate(self, module: str, expr: Expr, scope: str, depth: int = 0) -> _Found:
+        if depth > 8 or (expr.kind == "const" and expr.text == "None"):
+            return _Found(set())
+        if "extensions[]" in expr.text or (expr.kind == "call" and expr.text.rsplit(".", 1)[-1] == "get_metadata"):
+            return _Found(set(), flask=True)
+        if expr.kind == "list" or (expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")):
+            found = _Found(set())
+            for item in expr.args:
+                found.merge(self._evaluate(module, item, scope, depth + 1))
+            return found
+        if expr.kind == "name":
+            resolved = self.ids.of_name(module, expr.text, scope)
+            if resolved is not None:
+                return _Found({resolved})
+            found = self._binding(module, expr.text, scope)
+            if found is not None and found[1].value is not None and found[1].value.kind in ("list", "const", "call"):
+                return self._evaluate(found[0], found[1].value, found[1].scope, depth + 1)
+            if self._mentions_flask(module, expr.text, scope):
+                return _Found(set(), flask=True)
+        return _Found(set(), unknown=True)
+
+    def _binding(self, module: str, dotted: str, scope: str) -> Optional[tuple[str, Binding]]:
+        resolution = self.ids.names.target(module, dotted, scope)
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return None
+        node = resolution.target.node
+        return (resolution.target.module, node) if isinstance(node, Binding) else None
+
+    def _mentions_flask(self, module: str, dotted: str, scope: str) -> bool:
+        """`target_db.metadata` where `target_db = current_app.extensions["migrate"].db`."""
+        head = dotted.split(".", 1)[0]
+        found = self._binding(module, head, scope)
+        return found is not None and found[1].value is not None and "extensions[]" in found[1].value.text
+
+    def _flask(self, facts: FileFacts) -> _Found:
+        """Flask-Migrate: the project's `SQLAlchemy()`; all binds with the multi-database template."""
+        dbs = [holder for holder in self.holders if holder.kind == "flask-db"]
+        migrate_dbs = self._migrate_dbs()
+        if len(dbs) > 1 and migrate_dbs:
+            dbs = [holder for holder in dbs if holder.metadata in migrate_dbs]
+        if len(dbs) != 1:
+            return _Found(set(), unknown=True)
+        base = dbs[0].metadata
+        ids = {base}
+        if any(binding.name == "bind_names" for binding in facts.bindings):
+            ids |= {name for name in self.counts if name.startswith(base + "[bind=")}
+        return _Found(ids)
+
+    def _migrate_dbs(self) -> set[str]:
+        found: set[str] = set()
+        for path, facts in self.index.files.items():  # type: ignore[attr-defined]
+            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            for call in facts.calls:
+                if call.expr.text.rsplit(".", 1)[-1] != "Migrate":
+                    continue
+                db = call.expr.keyword("db") or (call.expr.args[1] if len(call.expr.args) > 1 else None)
+                if db is not None and db.kind == "name":
+                    resolved = self.ids.owner(module, db.text, call.scope)
+                    if resolved is not None:
+                        found.add(resolved)
+        return found
+
+    def _largest(self) -> Optional[tuple[str, ...]]:
+        ranked = self.counts.most_common()
+        if not ranked:
+            return ()
+        if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+            return None
+        return (ranked[0][0],)
+
+
+def env_imports(index: "object", env_path: str) -> Optional[frozenset[str]]:
+    """Project modules env.py imports, directly or transitively (None: it imports dynamically).
+
+    Module-level imports count everywhere; in env.py also imports inside functions
+    that run (`run_migrations_*` or called at module level). `import a.b.c` runs
+    `a` and `a.b` too. `TYPE_CHECKING` imports do not run.
+    """
+    resolver = index.resolver  # type: ignore[attr-defined]
+    start = index.module_of(env_path)  # type: ignore[attr-defined]
+    seen = {start}
+    queue = [start]
+    while queue:
+        module = queue.pop()
+        table = resolver.modules.get(module)
+        if table is None:
+            continue
+        facts = table.facts
+        called = {call.split(".", 1)[0] for call in facts.toplevel_calls}
+        for imp in facts.imports:
+            if imp.type_checking:
+                continue
+            if imp.scope:
+                function = imp.scope.split(".", 1)[0]
+                if module != start or not (function.startswith("run_migrations") or function in called):
+                    continue
+            absolute = resolver.absolute(table, imp)
+            if absolute.split(".", 1)[0] in _DYNAMIC_IMPORTERS:
+                return None
+            targets = [absolute] if imp.name in (None, "*") else [absolute, f"{absolute}.{imp.name}"]
+            for target in targets:
+                parts = target.split(".")
+                for size in range(1, len(parts) + 1):
+                    found = resolver.project_module(".".join(parts[:size]))
+                    if found is not None and found not in seen:
+                        seen.add(found)
+                        queue.append(found)
+    return frozenset(seen)

@@ -1,0 +1,91 @@
+"""How one file touches the database: interaction kinds and schema-creating sites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from dblint.contexts import ALEMBIC_ENV, APP, MIGRATION
+from dblint.facts import sql
+from dblint.facts.model import FileFacts
+from dblint.index import ProjectIndex
+from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
+from dblint.rules.schema_outside_migrations import holds_metadata, holds_table
+
+ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
+SESSION, QUERY, RAW_SQL, DDL = "session", "query", "raw-sql", "ddl"
+CREATE_ALL, MIGRATION_OP, ENV = "create-all", "migration-op", "alembic-env"
+KINDS = (ORM_MODEL, CORE_TABLE, SESSION, QUERY, RAW_SQL, DDL, CREATE_ALL, MIGRATION_OP, ENV)
+
+# Raw SQL that changes the schema for good (temporary tables do not).
+SCHEMA_CHANGING_SQL = frozenset(sql.DDL_KINDS - {sql.CREATE_TEMP_TABLE})
+
+
+@dataclass(frozen=True)
+class CreationSite:
+    """A place outside migrations and tests that creates tables.
+
+    `how` is "create_all", "Table.create" or "CREATE TABLE"; `tables` are the
+    tables it creates, `metadata` the metadata a `create_all` creates (its tables
+    may be unknown, for a receiver the index cannot follow).
+    """
+
+    path: str
+    line: int
+    how: str
+    tables: tuple[TableKey, ...]
+    metadata: str = ""
+    receiver: str = ""
+
+
+def interaction_kinds(facts: FileFacts, index: ProjectIndex, view: ModelView) -> tuple[str, ...]:
+    """The interaction kinds of one file, in the fixed order of `KINDS`."""
+    found = set(facts.interactions) & {SESSION, QUERY, RAW_SQL}
+    found |= {table.kind for table in view.tables if table.path == facts.path}
+    if facts.sql_strings:
+        found.add(DDL)
+    for call in facts.schema_calls:
+        if call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index):
+            found.add(CREATE_ALL if call.method == "create_all" else DDL)
+        elif call.method == "create" and call.called and holds_table(call, facts, index):
+            found.add(DDL)
+    context = index.context_of(facts.path)
+    if context == MIGRATION:
+        found.add(MIGRATION_OP)
+    elif context == ALEMBIC_ENV:
+        found.add(ENV)
+    return tuple(kind for kind in KINDS if kind in found)
+
+
+def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
+    """Application code that creates, alters or drops schema (what DBL101-DBL105 look for)."""
+    if not facts.parsed or index.context_of(facts.path) != APP:
+        return False
+    if any(s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements):
+        return True
+    return any(
+        (call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index))
+        or (call.method == "create" and call.called and holds_table(call, facts, index))
+        for call in facts.schema_calls
+    )
+
+
+def creation_sites(facts: FileFacts, index: ProjectIndex, view: ModelView) -> Iterator[CreationSite]:
+    """Where application code creates tables: `create_all`, `Table.create`, raw `CREATE TABLE`."""
+    if not facts.parsed or index.context_of(facts.path) != APP:
+        return
+    path = facts.path
+    for call in facts.schema_calls:
+        if call.method == "create_all" and holds_metadata(call, facts, index):
+            metadata = view.metadata_of(path, call.receiver, call.scope)
+            tables = tuple(sorted({table.key for table in view.tables_of_metadata(metadata)}))
+            yield CreationSite(path, call.line, "create_all", tables, metadata, call.receiver)
+        elif call.method == "create" and call.called and holds_table(call, facts, index):
+            table = view.table_of(path, call.receiver, call.scope)
+            yield CreationSite(path, call.line, "Table.create", (table.key,) if table else (), receiver=call.receiver)
+    for string in facts.sql_strings:
+        for statement in string.statements:
+            if statement.kind == sql.CREATE_TABLE:
+                computed = not statement.name or is_computed(statement.name)
+                tables = () if computed else (table_key(statement.name or ""),)
+                yield CreationSite(path, string.line, "CREATE TABLE", tables)

@@ -1,0 +1,17 @@
+"""`--format json`: `{"totals": {...}, "files": [...]}` or `{"totals": {...}, "tables": [...]}`."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from dblint.inventory.rows import Inventory
+
+
+def render(inventory: Inventory) -> str:
+    key = "files" if inventory.by == "file" else "tables"
+    document = {
+        "totals": dataclasses.asdict(inventory.totals),
+        key: [dataclasses.asdict(row) for row in inventory.rows],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

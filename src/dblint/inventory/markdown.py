@@ -1,0 +1,129 @@
+"""`--format markdown`: totals, then the matrix as a GitHub table.
+
+Paths, tables and metadata are code spans; lists longer than `MAX_ITEMS` end
+with "+N more" (the JSON and CSV formats always list everything).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Optional
+
+from dblint.inventory.risk import LEVELS
+from dblint.inventory.rows import Inventory, Totals
+from dblint.rules import rule_by_code
+
+MAX_ITEMS = 5
+EMPTY = "–"
+_LOCATION = re.compile(r"^(?P<place>\S+:\d+)(?P<how> \(.*\))?$")
+
+Column = tuple[str, Callable[..., str]]
+
+
+def code(text: str) -> str:
+    """A code span that survives backticks and pipes in `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if longest else text
+    return f"{fence}{padded}{fence}"
+
+
+def plain(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+
+
+def name(text: str) -> str:
+    """A table or metadata name as a code span; a description in parentheses as text."""
+    return plain(text) if text.startswith("(") else code(text)
+
+
+def location(text: str) -> str:
+    """`path:line (how)` with the place as a code span."""
+    match = _LOCATION.match(text)
+    if match is None:
+        return code(text)
+    return code(match.group("place")) + (match.group("how") or "")
+
+
+def shortened(items: list[str], show: Callable[[str], str] = code) -> str:
+    """At most `MAX_ITEMS` items, then "+N more"."""
+    if not items:
+        return EMPTY
+    shown = [show(item) for item in items[:MAX_ITEMS]]
+    if len(items) > MAX_ITEMS:
+        shown.append(f"+{len(items) - MAX_ITEMS} more")
+    return ", ".join(shown)
+
+
+def findings(counts: dict[str, int]) -> str:
+    if not counts:
+        return EMPTY
+    return ", ".join(item if count == 1 else f"{item} ×{count}" for item, count in counts.items())
+
+
+def optional(value: Optional[str]) -> str:
+    return code(value) if value else EMPTY
+
+
+FILE_COLUMNS: list[Column] = [
+    ("path", lambda row: code(row.path)),
+    ("context", lambda row: row.context),
+    ("interactions", lambda row: ", ".join(row.interactions) or EMPTY),
+    ("tables defined", lambda row: shortened(row.tables_defined)),
+    ("tables created outside migrations", lambda row: shortened(row.tables_created_outside_migrations, name)),
+    ("metadata", lambda row: shortened(row.metadata)),
+    ("findings", lambda row: findings(row.findings)),
+    ("risk", lambda row: f"**{row.risk}**" if row.risk == "high" else row.risk),
+]
+TABLE_COLUMNS: list[Column] = [
+    ("table", lambda row: code(row.table)),
+    ("schema", lambda row: optional(row.schema)),
+    ("defined at", lambda row: shortened(row.defined_at)),
+    ("metadata", lambda row: optional(row.metadata)),
+    ("tracked", lambda row: "yes" if row.tracked else "**no**"),
+    ("created by revision", lambda row: optional(row.created_by_revision)),
+    ("created outside migrations", lambda row: shortened(row.created_outside_migrations, location)),
+    ("findings", lambda row: findings(row.findings)),
+]
+
+
+def table(columns: list[Column], rows: list) -> list[str]:  # type: ignore[type-arg]
+    """A GitHub table; a pipe inside a cell is escaped, even inside a code span."""
+    lines = ["| " + " | ".join(name for name, _ in columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [render_cell(row).replace("|", "\\|").replace("\n", " ") for _, render_cell in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def totals_lines(totals: Totals) -> list[str]:
+    touching = sum(totals.files_touching_db.values())
+    by_risk = ", ".join(f"{totals.files_touching_db[level]} {level}" for level in LEVELS)
+    lines = [
+        f"- Files scanned: {totals.files_scanned}",
+        f"- Files touching the database: {touching} ({by_risk})",
+        f"- Tables: {totals.tables}",
+        f"- Tables Alembic does not track: {totals.tables_untracked}",
+        f"- Tables created outside migrations: {totals.tables_created_outside_migrations}",
+        f"- Findings: {sum(totals.findings.values())}",
+    ]
+    for item, count in totals.findings.items():
+        rule = rule_by_code(item)
+        name = f" {plain(rule.name)}" if rule is not None else ""
+        lines.append(f"  - {item}{name}: {count}")
+    return lines
+
+
+def render(inventory: Inventory) -> str:
+    lines = ["# Database inventory", "", *totals_lines(inventory.totals), ""]
+    if inventory.by == "file":
+        lines.append("## Files")
+        if inventory.min_risk != "low":
+            lines += ["", f"Files with risk {inventory.min_risk} or higher: {len(inventory.files)}."]
+        columns, empty = FILE_COLUMNS, "No file touches the database."
+    else:
+        lines.append("## Tables")
+        columns, empty = TABLE_COLUMNS, "No table is declared, migrated or created in these files."
+    lines.append("")
+    lines += table(columns, inventory.rows) if inventory.rows else [empty]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,193 @@
+"""The inventory's rows and totals, built from the engine's result.
+
+Everything a report shows is computed here; the renderers only format.
+Field order of `FileRow` and `TableRow` is the column order of every format.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+from dblint.contexts import APP
+from dblint.diagnostics import Diagnostic
+from dblint.engine import ProjectRun, Result
+from dblint.inventory.interactions import RAW_SQL, CreationSite, changes_schema, creation_sites, interaction_kinds
+from dblint.inventory.risk import LEVELS, at_least, file_risk
+from dblint.inventory.sources import ModelView, RevisionView, TableDecl, TableKey, shown_table
+
+Findings = dict[str, int]
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    context: str
+    interactions: list[str]
+    tables_defined: list[str]
+    tables_created_outside_migrations: list[str]
+    metadata: list[str]
+    findings: Findings
+    risk: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    table: str
+    schema: Optional[str]
+    defined_at: list[str]
+    metadata: Optional[str]
+    tracked: bool
+    created_by_revision: Optional[str]
+    created_outside_migrations: list[str]
+    findings: Findings
+
+
+@dataclass(frozen=True)
+class Totals:
+    files_scanned: int
+    files_touching_db: dict[str, int]  # by risk, every level present
+    tables: int
+    tables_untracked: int
+    tables_created_outside_migrations: int
+    findings: Findings
+
+
+@dataclass(frozen=True)
+class Inventory:
+    by: str  # "file" or "table"
+    totals: Totals
+    files: list[FileRow] = field(default_factory=list)
+    tables: list[TableRow] = field(default_factory=list)
+    min_risk: str = "low"
+
+    @property
+    def rows(self) -> list:  # type: ignore[type-arg]
+        return self.files if self.by == "file" else self.tables
+
+
+def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") -> Inventory:
+    """Rows and totals of every project in `result`, paths shown relative to `cwd`."""
+    files: list[FileRow] = []
+    tables: list[TableRow] = []
+    scanned = 0
+    for run in result.runs:
+        show = _shower(run.root, cwd)
+        view, revisions = ModelView(run.index), RevisionView(run.index)
+        sites = [site for facts in run.index.files.values() for site in creation_sites(facts, run.index, view)]
+        files += _file_rows(run, view, sites, show)
+        tables += _table_rows(run, view, revisions, sites, show)
+        scanned += len(run.reported)
+    files.sort(key=lambda row: row.path)
+    tables.sort(key=lambda row: (row.table, row.schema or "", row.defined_at, row.created_outside_migrations))
+    risks = Counter(row.risk for row in files)
+    totals = Totals(
+        files_scanned=scanned,
+        files_touching_db={level: risks[level] for level in LEVELS},
+        tables=len(tables),
+        tables_untracked=sum(not row.tracked for row in tables),
+        tables_created_outside_migrations=sum(bool(row.created_outside_migrations) for row in tables),
+        findings=_count(result.diagnostics),
+    )
+    shown_files = [row for row in files if at_least(row.risk, min_risk)]
+    return Inventory(by, totals, shown_files, tables, min_risk)
+
+
+def _shower(root: Path, cwd: Path):  # type: ignore[no-untyped-def]
+    """A function showing a project-relative path relative to `cwd`, as `dblint check` does."""
+
+    def show(rel: str, line: int = 0) -> str:
+        shown = Path(os.path.relpath(root / rel, cwd)).as_posix()
+        return f"{shown}:{line}" if line else shown
+
+    return show
+
+
+def _count(diagnostics: Iterable[Diagnostic]) -> Findings:
+    return dict(sorted(Counter(d.code for d in diagnostics).items()))
+
+
+def _file_rows(run: ProjectRun, view: ModelView, sites: list[CreationSite], show) -> list[FileRow]:  # type: ignore[no-untyped-def]
+    index = run.index
+    by_path: dict[str, list[Diagnostic]] = {}
+    for diagnostic in run.diagnostics:
+        by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    rows: list[FileRow] = []
+    for path in sorted(run.reported | by_path.keys()):
+        facts = index.files.get(path)
+        findings = _count(by_path.get(path, ()))
+        kinds = interaction_kinds(facts, index, view) if facts is not None else ()
+        if not kinds and not findings:
+            continue
+        defined = [table for table in view.tables if table.path == path]
+        own_sites = [site for site in sites if site.path == path]
+        metadata = {table.metadata for table in defined} | {site.metadata for site in own_sites}
+        schema_changes = facts is not None and changes_schema(facts, index)
+        raw_sql = RAW_SQL in kinds and index.contexts.get(path) == APP
+        rows.append(
+            FileRow(
+                path=show(path),
+                context=index.contexts.get(path, APP),
+                interactions=list(kinds),
+                tables_defined=sorted({shown_table(table.key) for table in defined}),
+                tables_created_outside_migrations=sorted({name for site in own_sites for name in _created(site)}),
+                metadata=sorted(metadata - {""}),
+                findings=findings,
+                risk=file_risk(schema_changes, raw_sql, False, findings),
+            )
+        )
+    return rows
+
+
+def _created(site: CreationSite) -> list[str]:
+    """Names of the tables a site creates; a description in parentheses where they are unknown."""
+    if site.tables:
+        return [shown_table(key) for key in site.tables]
+    if site.how == "create_all":
+        return [f"(all tables of {site.metadata or site.receiver})"]
+    if site.how == "Table.create":
+        return [f"(unnamed table: {site.receiver})"]
+    return ["(computed name)"]
+
+
+def _table_rows(  # type: ignore[no-untyped-def]
+    run: ProjectRun, view: ModelView, revisions: RevisionView, sites: list[CreationSite], show
+) -> list[TableRow]:
+    groups: dict[tuple[TableKey, str], list[TableDecl]] = {}
+    for table in view.tables:
+        groups.setdefault((table.key, table.metadata), []).append(table)
+    keys = set(revisions.keys()) | {key for site in sites if site.how != "create_all" for key in site.tables}
+    for key in sorted(keys - {key for key, _ in groups}):
+        groups[(key, "")] = []
+    rows: list[TableRow] = []
+    for (key, metadata), decls in sorted(groups.items()):
+        creating = revisions.created_by(key)
+        own_sites = [site for site in sites if _creates(site, key, metadata)]
+        places = {(decl.path, line) for decl in decls for line in decl.lines}
+        places |= {(site.path, site.line) for site in own_sites}
+        if creating is not None:
+            places.add((creating.path, creating.line))
+        if not any(path in run.reported for path, _ in places):
+            continue
+        rows.append(
+            TableRow(
+                table=key[1],
+                schema=key[0] or None,
+                defined_at=[show(decl.path, decl.line) for decl in decls],
+                metadata=metadata or None,
+                tracked=bool(decls) and view.is_tracked(metadata),
+                created_by_revision=creating.revision if creating is not None else None,
+                created_outside_migrations=[f"{show(site.path, site.line)} ({site.how})" for site in own_sites],
+                findings=_count(d for d in run.diagnostics if (d.path, d.line) in places),
+            )
+        )
+    return rows
+
+
+def _creates(site: CreationSite, key: TableKey, metadata: str) -> bool:
+    if site.how == "create_all":
+        return bool(metadata) and site.metadata == metadata
+    return key in site.tables

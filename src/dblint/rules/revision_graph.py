@@ -1,0 +1,283 @@
+"""DBL401-DBL405: the Alembic revision graph, read from the revision files alone.
+
+Findings sit at the `revision =` / `down_revision =` line of a revision involved.
+Branches that Alembic users create on purpose (a `branch_labels` line, a base that
+`depends_on` another branch) are not multiple heads or roots by accident.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from dblint.diagnostics import Diagnostic
+from dblint.index import ProjectIndex
+from dblint.index.revisions import Revision, RevisionGraph, revision_graphs
+from dblint.rules.base import Rule
+
+_HEADER_TWO = '''"""{doc}
+
+Revision ID: {rev}
+Revises: {down_doc}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{rev}"
+down_revision = {down}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    {body}
+
+
+def downgrade():
+    pass
+'''
+
+
+def _revision_file(rev: str, down: str, body: str = "pass", doc: str = "change") -> str:
+    down_doc = "" if down == "None" else down.strip("\"()").replace('", "', ", ")
+    return _HEADER_TWO.format(rev=rev, down=down, body=body, doc=doc, down_doc=down_doc)
+
+
+def _where(graph: RevisionGraph) -> str:
+    return graph.location.version_dirs[0] if graph.location.version_dirs else graph.location.directory or "."
+
+
+def _intentional(revision: Revision) -> bool:
+    """A revision that starts a branch on purpose: it has branch labels or depends on another branch."""
+    return bool(revision.header.branch_labels or revision.header.depends_on)
+
+
+class MultipleHeads(Rule):
+    code = "DBL401"
+    name = "multiple-migration-heads"
+    summary = "The Alembic revision graph has more than one head"
+    what_it_does = (
+        "Reads `revision` and `down_revision` of every revision file of each script location and reports "
+        "each head revision when there is more than one, naming the other heads and the revision they "
+        "branch from. Heads of branches created on purpose (a revision on the branch has `branch_labels`) "
+        "are not counted."
+    )
+    why_bad = (
+        "Two developers each added a migration on top of the same revision. `alembic upgrade head` now "
+        "fails with \"Multiple head revisions are present\", and the order the two branches run in is "
+        "undefined until someone merges them."
+    )
+    example = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"1a"', doc="add orders"),
+    }
+    use_instead = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"1a"', doc="add orders"),
+        "migrations/versions/4d_merge.py": _revision_file("4d", '("2b", "3c")', doc="merge heads"),
+    }
+    fix = "Run `alembic merge heads` (or re-point one revision's `down_revision` at the other head)."
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for graph in revision_graphs(index):
+            heads = _unintended_heads(graph)
+            if len(heads) < 2:
+                continue
+            diverge = graph.diverge_points(heads)
+            where = f"they diverge at {', '.join(diverge)}" if diverge else "they share no ancestor"
+            for head in heads:
+                revision = graph.revisions[head]
+                others = ", ".join(other for other in heads if other != head)
+                yield self.diagnostic(
+                    revision.path,
+                    revision.header.revision_line,
+                    revision.header.revision_column,
+                    f"revision {head} is one of {len(heads)} heads of {_where(graph)} (also {others}); "
+                    f"{where}: merge them with `alembic merge heads`",
+                )
+
+
+def _unintended_heads(graph: RevisionGraph) -> list[str]:
+    """Heads whose own line of revisions (ancestors no other head shares) carries no branch label."""
+    heads = list(graph.heads)
+    if len(heads) < 2:
+        return heads
+    lineages = {head: graph.ancestors(head) for head in heads}
+    shared: dict[str, int] = {}
+    for lineage in lineages.values():
+        for rid in lineage:
+            shared[rid] = shared.get(rid, 0) + 1
+    kept = []
+    for head in heads:
+        own = [rid for rid in lineages[head] if shared[rid] == 1]
+        if not any(graph.revisions[rid].header.branch_labels for rid in own):
+            kept.append(head)
+    return kept
+
+
+class MissingDownRevision(Rule):
+    code = "DBL402"
+    name = "missing-down-revision"
+    summary = "`down_revision` or `depends_on` names a revision that does not exist"
+    what_it_does = (
+        "Reports a revision file whose `down_revision` (or `depends_on`) names a revision id that no "
+        "revision file of the same script location declares (branch labels count for `depends_on`)."
+    )
+    why_bad = (
+        "Alembic cannot build the revision map: every command fails with \"Revision ... referenced from ... "
+        "is not present\". It usually means a revision file was deleted, renamed or not committed, or an "
+        "id was mistyped when splicing a migration into the chain."
+    )
+    example = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1x"', doc="add users"),
+    }
+    use_instead = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+    }
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for graph in revision_graphs(index):
+            for missing in graph.missing:
+                header = missing.child.header
+                line, column = (
+                    (header.down_line, header.down_column)
+                    if missing.via == "down_revision"
+                    else (header.depends_line, header.depends_column)
+                )
+                yield self.diagnostic(
+                    missing.child.path,
+                    line,
+                    column,
+                    f"{missing.via} of revision {header.revision} names {missing.parent!r}, "
+                    f"which no revision in {_where(graph)} declares",
+                )
+
+
+class DuplicateRevision(Rule):
+    code = "DBL403"
+    name = "duplicate-revision-id"
+    summary = "Two migration files declare the same revision id"
+    what_it_does = "Reports every revision file of a script location whose `revision` id another file also declares."
+    why_bad = (
+        "Alembic keeps only one of the files (with a warning) and silently never runs the other; the "
+        "graph it builds depends on which file it read last. A copied migration file whose id was not "
+        "regenerated is the usual cause."
+    )
+    example = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        "migrations/versions/2b_add_orders.py": _revision_file("2b", '"1a"', doc="add orders"),
+    }
+    use_instead = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
+    }
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for graph in revision_graphs(index):
+            for rid, revisions in graph.duplicates.items():
+                paths = [revision.path for revision in revisions]
+                for revision in revisions:
+                    others = ", ".join(path for path in paths if path != revision.path)
+                    yield self.diagnostic(
+                        revision.path,
+                        revision.header.revision_line,
+                        revision.header.revision_column,
+                        f"revision id {rid} is also declared by {others}",
+                    )
+
+
+class MultipleRoots(Rule):
+    code = "DBL404"
+    name = "multiple-migration-roots"
+    summary = "More than one root revision (`down_revision = None`)"
+    what_it_does = (
+        "Reports each root revision (`down_revision = None`) of a script location that has more than one. "
+        "Roots that start a branch on purpose (with `branch_labels` or `depends_on`) are not counted."
+    )
+    why_bad = (
+        "A second root usually is a \"new initial migration\" written next to the real history instead of "
+        "being spliced into the chain: both create the schema from nothing, the graph has two heads, and "
+        "on an existing database the new root tries to create tables that already exist."
+    )
+    example = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        "migrations/versions/9z_baseline.py": _revision_file("9z", "None", doc="baseline"),
+    }
+    use_instead = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+    }
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for graph in revision_graphs(index):
+            roots = [rid for rid in graph.roots if not _intentional(graph.revisions[rid])]
+            if len(roots) < 2:
+                continue
+            for rid in roots:
+                revision = graph.revisions[rid]
+                others = ", ".join(other for other in roots if other != rid)
+                yield self.diagnostic(
+                    revision.path,
+                    revision.header.down_line,
+                    revision.header.down_column,
+                    f"revision {rid} is one of {len(roots)} root revisions of {_where(graph)} (also {others})",
+                )
+
+
+class RevisionCycle(Rule):
+    code = "DBL405"
+    name = "revision-graph-cycle"
+    summary = "The revision graph has a cycle"
+    what_it_does = (
+        "Reports each revision that lies on a cycle of `down_revision` / `depends_on` references "
+        "(including a revision that names itself), once per revision."
+    )
+    why_bad = (
+        "Alembic refuses to load a graph with a cycle (\"Cycle is detected in revisions\"): no command "
+        "works until it is broken. It happens when a migration is spliced into the chain and an older "
+        "revision is re-pointed at it."
+    )
+    example = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"3c"', doc="add users"),
+        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
+    }
+    use_instead = {
+        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
+    }
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for graph in revision_graphs(index):
+            for cycle in graph.cycles:
+                members = " -> ".join(_cycle_path(graph, cycle))
+                for rid in cycle:
+                    revision = graph.revisions[rid]
+                    yield self.diagnostic(
+                        revision.path,
+                        revision.header.down_line,
+                        revision.header.down_column,
+                        f"revision {rid} is on a cycle of down_revision references: {members}",
+                    )
+
+
+def _cycle_path(graph: RevisionGraph, cycle: tuple[str, ...]) -> list[str]:
+    """The cycle written as a walk from its first member back to it, following parents."""
+    members = set(cycle)
+    path = [cycle[0]]
+    seen = {cycle[0]}
+    while True:
+        step = next((parent for parent in graph.parents(path[-1]) if parent in members), None)
+        if step is None:
+            return path
+        path.append(step)
+        if step in seen:
+            return path
+        seen.add(step)

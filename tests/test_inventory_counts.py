@@ -1,0 +1,66 @@
+"""The inventory reports the same findings as `dblint check` with the same selection."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_tool
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/pyproject.toml")) + [REPO / "examples" / "shop"]
+SELECTIONS = [
+    (),
+    ("--select", "DBL1"),
+    ("--ignore", "DBL101,DBL4"),
+    ("--extend-select", "DBL305,DBL413"),
+]
+
+
+def _json(*args: str, cwd: Path) -> object:
+    completed = run_tool("dblint", *args, cwd=cwd)
+    assert completed.returncode in (0, 1), completed.stderr
+    return json.loads(completed.stdout)
+
+
+def _checked(selection: tuple[str, ...], paths: tuple[str, ...], cwd: Path) -> Counter:
+    items = _json("check", *paths, *selection, "--format", "json", cwd=cwd)
+    return Counter(item["code"] for item in items)
+
+
+@pytest.mark.parametrize("selection", SELECTIONS, ids=lambda s: " ".join(s) or "default")
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_inventory_counts_equal_check(project: Path, selection: tuple[str, ...]) -> None:
+    expected = _checked(selection, (), project)
+    by_file = _json("inventory", *selection, "--format", "json", cwd=project)
+    by_table = _json("inventory", *selection, "--by", "table", "--format", "json", cwd=project)
+    assert Counter(by_file["totals"]["findings"]) == expected
+    assert by_table["totals"] == by_file["totals"]
+    per_file = Counter()
+    for row in by_file["files"]:
+        per_file.update(row["findings"])
+    assert per_file == expected, "every finding belongs to exactly one file row"
+
+
+@pytest.mark.parametrize("paths", [("scripts",), ("shop/main.py", "scripts/reports.py")])
+def test_counts_follow_the_path_selection(paths: tuple[str, ...]) -> None:
+    shop = REPO / "examples" / "shop"
+    expected = _checked((), paths, shop)
+    inventory = _json("inventory", *paths, "--format", "json", cwd=shop)
+    assert Counter(inventory["totals"]["findings"]) == expected
+    assert {row["path"] for row in inventory["files"]} <= {
+        path for path in (p.relative_to(shop).as_posix() for p in shop.rglob("*.py")) if path.startswith(paths)
+    }
+    assert inventory["totals"]["files_scanned"] == sum(
+        len(list((shop / path).rglob("*.py"))) if (shop / path).is_dir() else 1 for path in paths
+    )
+
+
+def test_paths_are_shown_relative_to_the_working_directory() -> None:
+    from_repo = _json("inventory", "examples/shop", "--format", "json", cwd=REPO)
+    from_shop = _json("inventory", "--format", "json", cwd=REPO / "examples" / "shop")
+    assert [row["path"] for row in from_repo["files"]] == ["examples/shop/" + row["path"] for row in from_shop["files"]]
+    assert from_repo["totals"] == from_shop["totals"]

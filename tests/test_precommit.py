@@ -1,0 +1,122 @@
+"""The pre-commit hooks, run by the real `pre-commit` on a fixture project in a git repository.
+
+pre-commit builds its own virtualenv and pip-installs dblint from a snapshot of
+this checkout, so each hook environment costs tens of seconds: these tests are
+marked `slow` (CI runs them all the same).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, expected_findings, run_tool
+from gitrepo import GIT_ENV, REPO, commit_all, git, project_repository, snapshot_of_this_repository
+
+pytestmark = pytest.mark.slow
+
+PROJECT = FIXTURES / "precommit_app"
+_FINDING = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+):\d+: (?P<code>DBL\d+) ", re.M)
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """dblint as a hook repository: a committed snapshot of this checkout."""
+    path = tmp_path_factory.mktemp("hook-repo") / "dblint"
+    return path, snapshot_of_this_repository(path)
+
+
+def _findings(output: str) -> set[tuple[str, int, str]]:
+    return {(m["path"], int(m["line"]), m["code"]) for m in _FINDING.finditer(output)}
+
+
+def _fix_marked_lines(project: Path) -> None:
+    """The fix: delete each statement marked `# error:` (each is one line, never alone in its block)."""
+    for path in project.rglob("*.py"):
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if "# error: DBL" not in line]
+        if kept != lines:
+            path.write_text("".join(kept), encoding="utf-8")
+
+
+def _pre_commit(*args: str, cwd: Path, home: Path):  # type: ignore[no-untyped-def]
+    return run_tool("pre-commit", *args, cwd=cwd, env={**GIT_ENV, "PRE_COMMIT_HOME": str(home)})
+
+
+def test_manifest_is_valid_for_pre_commit() -> None:
+    completed = run_tool("pre-commit", "validate-manifest", ".pre-commit-hooks.yaml", cwd=REPO)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert hooks["dblint"]["entry"] == "dblint check"
+    assert hooks["dblint"]["types"] == ["python"]
+    assert hooks["dblint"]["require_serial"] is True
+    assert hooks["dblint-inventory"]["entry"].startswith("dblint inventory")
+    assert hooks["dblint-inventory"]["stages"] == ["manual"]
+    assert hooks["dblint-inventory"]["pass_filenames"] is False
+
+
+def test_try_repo_fails_on_findings_and_passes_after_the_fix(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
+    repo_path, _ = hook_repo
+    project = project_repository(PROJECT, tmp_path / "project")
+    git("add", "--all", cwd=project)  # staged, as for a commit: try-repo checks the staged files
+
+    failed = _pre_commit("try-repo", str(repo_path), "dblint", cwd=project, home=tmp_path / "cache")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "dblint" in failed.stdout and "Failed" in failed.stdout
+    assert _findings(failed.stdout) == expected_findings(PROJECT)
+
+    _fix_marked_lines(project)
+    git("add", "--all", cwd=project)
+    passed = _pre_commit("try-repo", str(repo_path), "dblint", cwd=project, home=tmp_path / "cache")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
+    assert _findings(passed.stdout) == set()
+
+
+def _readme_config() -> dict:
+    """The `.pre-commit-config.yaml` snippet of README.md."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)]
+    configs = [b for b in blocks if isinstance(b, dict) and "repos" in b]
+    assert len(configs) == 1, "README.md should show one .pre-commit-config.yaml"
+    return configs[0]
+
+
+def test_readme_config_blocks_the_commit_and_reports_only_committed_files(
+    hook_repo: tuple[Path, str], tmp_path: Path
+) -> None:
+    repo_path, rev = hook_repo
+    config = _readme_config()
+    (entry,) = config["repos"]
+    assert entry["repo"].startswith("https://github.com/") and [h["id"] for h in entry["hooks"]] == ["dblint"]
+    entry.update(repo=str(repo_path), rev=rev)  # the published repository, replaced by this checkout
+    project = project_repository(PROJECT, tmp_path / "project")
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    hook_env = {"PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    installed = _pre_commit("install", cwd=project, home=tmp_path / "cache")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    git("add", "--all", cwd=project)
+    blocked = git("commit", "-m", "notes service", cwd=project, check=False, env=hook_env)
+    assert blocked.returncode != 0
+    assert _findings(blocked.stdout + blocked.stderr) == expected_findings(PROJECT)
+    assert git("rev-parse", "--verify", "HEAD", cwd=project, check=False).returncode != 0, "nothing was committed"
+
+    # Legacy code committed without the hook; a later commit that touches other
+    # files passes: dblint indexes the whole project but reports on the committed files only.
+    commit_all(project, "legacy code")
+    migration = project / "migrations" / "versions" / "0001_initial.py"
+    migration.write_text(migration.read_text(encoding="utf-8").replace("Authors and notes.", "Authors and their notes."))
+    git("add", "--all", cwd=project)
+    passed = git("commit", "-m", "reword the first migration", cwd=project, check=False, env=hook_env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout + passed.stderr
+
+    _fix_marked_lines(project)
+    git("add", "--all", cwd=project)
+    fixed = git("commit", "-m", "create tables through migrations only", cwd=project, check=False, env=hook_env)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert git("status", "--porcelain", cwd=project).stdout == ""
