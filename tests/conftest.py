@@ -6,12 +6,21 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Fuzzing profiles (tests/test_fuzz.py): a small reproducible one for CI (the
+# default), a long one for local runs: `pytest --hypothesis-profile=long`.
+hypothesis_settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BIN = Path(sys.executable).parent
+_CACHE_DIR = tempfile.mkdtemp(prefix="dblint-test-cache-")
 _MARKER = re.compile(r"#\s*error:\s*(?P<codes>DBL\d+(?:\s*,\s*DBL\d+)*)")
 
 
@@ -19,7 +28,8 @@ def run_tool(name: str, *args: str, cwd: Path, stdin: str | None = None, env: di
     """Run an installed console script (dblint, flake8) of this environment."""
     executable = BIN / name
     assert executable.exists(), f"{name} is not installed in {BIN}"
-    full_env = {**os.environ, "PYTHONHASHSEED": "0", **(env or {})}
+    # The facts cache goes to a temporary directory, never into the fixture trees.
+    full_env = {**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": _CACHE_DIR, **(env or {})}
     full_env.pop("NO_COLOR", None)
     return subprocess.run(
         [str(executable), *args],
@@ -57,3 +67,23 @@ def expected_findings(project: Path) -> set[tuple[str, int, str]]:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+def write_project(root: Path, files: dict[str, str], pyproject: str = "") -> Path:
+    """A small project under `root`: a pyproject.toml (project root marker) plus `files`."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[project]\nname = \"demo\"\nversion = \"0\"\n" + pyproject)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def finding_set(stdout: str) -> set[tuple[str, int, str]]:
+    """(path, line, code) of each line of dblint's text output."""
+    found = set()
+    for line in stdout.splitlines():
+        path, number, _column, rest = line.split(":", 3)
+        found.add((path, int(number), rest.split()[0]))
+    return found

@@ -10,14 +10,19 @@ from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 from dblint import __version__
+from dblint.cache import DEFAULT_DIRECTORY, chosen_directory
 from dblint.config import CODE_PATTERN, ConfigError, Settings
+from dblint.diagnostics import Diagnostic
 from dblint.engine import Request, Result, run
+from dblint.fixes.files import FileChange, plan_changes, unified_diff, write_atomically
 from dblint.inventory import LEVELS as RISK_LEVELS
 from dblint.inventory import RENDERERS as INVENTORY_RENDERERS
 from dblint.inventory import build as build_inventory
-from dblint.report import FORMATTERS
+from dblint.report import DOCUMENT_FORMATS, FORMATTERS, ReportOptions, statistics
 from dblint.ruledocs import render_rule
 from dblint.rules import all_rules, rule_by_code
+from dblint.sourcelines import SourceLines
+from dblint.terminal import COLOR_CHOICES, progress_bar, use_color
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -39,12 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_project_options(check)
     check.add_argument("--format", choices=sorted(FORMATTERS), default="text")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    fixing = check.add_mutually_exclusive_group()
+    fixing.add_argument("--fix", action="store_true", help="apply the safe automatic fixes, then report what remains")
+    fixing.add_argument("--diff", action="store_true", help="print the safe automatic fixes as a unified diff; change nothing")
+    _add_output_options(check)
 
     inventory = commands.add_parser("inventory", help="list every file and table that touches the database")
     _add_project_options(inventory)
     inventory.add_argument("--by", choices=("file", "table"), default="file", help="one row per file or per table")
     inventory.add_argument("--format", choices=sorted(INVENTORY_RENDERERS), default="markdown")
-    inventory.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    inventory.add_argument("--output", "--output-file", type=Path, help="write the report to this file instead of stdout")
     inventory.add_argument("--min-risk", choices=RISK_LEVELS[::-1], default="low", help="list only files at this risk or higher")
 
     commands.add_parser("rules", help="list all rules")
@@ -65,6 +74,25 @@ def _add_project_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", type=Path, help="pyproject.toml to read [tool.dblint] from")
     command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     command.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
+    command.add_argument("--jobs", "-j", type=_positive, help="processes that parse files (default: the CPUs available)")
+    command.add_argument("--cache-dir", type=Path, help=f"facts cache directory (default: $DBLINT_CACHE_DIR, the cache-dir setting, or {DEFAULT_DIRECTORY}/ at the project root)")
+    command.add_argument("--no-cache", action="store_true", help="neither read nor write the facts cache")
+
+
+def _add_output_options(command: argparse.ArgumentParser) -> None:
+    """Where and how `check` shows its findings."""
+    command.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
+    command.add_argument(
+        "--statistics",
+        action="store_true",
+        help="count the findings per code after the report (on stderr next to a json/sarif document on stdout)",
+    )
+    command.add_argument("--show-source", action="store_true", help="show each reported line with a caret under the column")
+    command.add_argument(
+        "--color", choices=COLOR_CHOICES, default="auto", help="colour the text report (auto: on a terminal unless NO_COLOR is set)"
+    )
+    command.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    command.add_argument("--progress-delay", type=float, default=1.0, help=argparse.SUPPRESS)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -119,7 +147,20 @@ def _request(args: argparse.Namespace) -> Request:
         override=_override(args),
         force_exclude=args.force_exclude,
         use_prefilter=not args.no_prefilter,
+        jobs=args.jobs,
+        use_cache=not args.no_cache,
+        cache_dir=chosen_directory(args.cache_dir, os.environ),
     )
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a positive number")
+    return number
 
 
 def _report_tracebacks(args: argparse.Namespace, result: Result, err: TextIO) -> None:
@@ -130,16 +171,87 @@ def _report_tracebacks(args: argparse.Namespace, result: Result, err: TextIO) ->
         err.write("dblint: a rule failed with an internal error (DBL002); rerun with --debug for the traceback\n")
 
 
+def _run_check(args: argparse.Namespace, err: TextIO) -> Result:
+    progress = progress_bar(err, args.quiet, args.progress_delay)
+    try:
+        return run(dataclasses.replace(_request(args), progress=progress))
+    finally:
+        if progress is not None:
+            progress.close()
+
+
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    result = run(_request(args))
+    result = _run_check(args, err)
+    if args.diff:
+        return _show_fixes(args, result, out, err)
+    if args.fix and _apply_fixes(result, err):
+        result = _run_check(args, err)  # what remains, at the lines as they are now
     diagnostics = displayed(result, Path.cwd())
-    _write(out, FORMATTERS[args.format](diagnostics))
+    _emit_report(args, diagnostics, out, err)
     _report_tracebacks(args, result, err)
     if result.internal_error:
         return EXIT_ERROR
     if diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _planned_changes(result: Result, err: TextIO) -> list[FileChange]:
+    changes, problems = plan_changes(((run.root, run.diagnostics) for run in result.runs), Path.cwd())
+    for problem in problems:
+        err.write(f"dblint: {problem}\n")
+    return changes
+
+
+def _fixed_count(changes: list[FileChange]) -> str:
+    return f"{sum(len(change.fixed) for change in changes)} findings in {len(changes)} files"
+
+
+def _show_fixes(args: argparse.Namespace, result: Result, out: TextIO, err: TextIO) -> int:
+    """`--diff`: the fixes as a unified diff on stdout; nothing is written."""
+    changes = _planned_changes(result, err)
+    _write(out, "".join(unified_diff(change) for change in changes))
+    err.write(f"dblint: would fix {_fixed_count(changes)}\n")
+    _report_tracebacks(args, result, err)
+    if result.internal_error:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if changes and not args.exit_zero else EXIT_CLEAN
+
+
+def _apply_fixes(result: Result, err: TextIO) -> bool:
+    """`--fix`: write the fixed files and say what changed; True when something was written."""
+    changes = _planned_changes(result, err)
+    for change in changes:
+        write_atomically(change.path, change.after)
+        for diagnostic in change.fixed:
+            description = diagnostic.fix.description if diagnostic.fix is not None else ""
+            err.write(f"{change.shown}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} fixed ({description})\n")
+    err.write(f"dblint: fixed {_fixed_count(changes)}\n")
+    return bool(changes)
+
+
+def _emit_report(args: argparse.Namespace, diagnostics: Sequence[Diagnostic], out: TextIO, err: TextIO) -> None:
+    """The report to stdout or `--output-file`, statistics after it (as flake8 does) —
+    except next to a JSON or SARIF document, which must stay valid: then they go to
+    stdout when the document went to a file, else to stderr."""
+    with_statistics = args.statistics and args.format not in DOCUMENT_FORMATS
+
+    def emit(stream: TextIO) -> None:
+        options = ReportOptions(use_color(args.color, stream, os.environ), args.show_source, SourceLines(Path.cwd()))
+        _write(stream, FORMATTERS[args.format](diagnostics, options))
+        if with_statistics:
+            _write(stream, statistics.render(diagnostics))
+
+    if args.output_file is None:
+        emit(out)
+    else:
+        try:
+            with open(args.output_file, "w", encoding="utf-8", newline="") as handle:
+                emit(handle)
+        except OSError as error:
+            raise ConfigError(f"{args.output_file}: cannot write the report: {error.strerror or error}") from error
+    if args.statistics and not with_statistics:
+        _write(err if args.output_file is None else out, statistics.render(diagnostics))
 
 
 def _inventory(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

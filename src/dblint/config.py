@@ -101,7 +101,8 @@ def load_settings(path: Path | None) -> Settings:
         raise ConfigError(f"{path}: configuration is not valid UTF-8") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
-    table = document.get("tool", {}).get("dblint", {})
+    tool = document.get("tool", {})
+    table = tool.get("dblint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.dblint] must be a table")
     return parse_table(table, source=str(path), base=Settings(config_path=path))

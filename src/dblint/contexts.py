@@ -85,16 +85,24 @@ def _resolve(root: Path, config_dir: str, value: str) -> str | None:
     return _normalise(posixpath.join(config_dir, value) if config_dir else value)
 
 
-def _split_locations(value: str) -> list[str]:
-    return [part for part in re.split(r"[\s,;]+", value) if part]
+# Alembic's `path_separator` / `version_path_separator` values; "os" is ":" on POSIX, ";" on Windows.
+_SEPARATORS = {"space": r"\s+", "newline": r"\n+", "os": r"[:;\n]+", ":": r"[:\n]+", ";": r"[;\n]+"}
+_LEGACY_SEPARATOR = r"[\s,]+"  # no separator configured: Alembic splits on spaces and commas
 
 
-def _location(root: Path, config_dir: str, script: str | None, versions: str | None, source: str) -> list[ScriptLocation]:
+def _split_locations(value: str, separator: str | None = None) -> list[str]:
+    pattern = _SEPARATORS.get((separator or "").strip(), _LEGACY_SEPARATOR)
+    return [part.strip() for part in re.split(pattern, value) if part.strip()]
+
+
+def _location(
+    root: Path, config_dir: str, script: str | None, versions: str | None, source: str, separator: str | None = None
+) -> list[ScriptLocation]:
     directory = _resolve(root, config_dir, script) if script else config_dir
     if directory is None:
         return []
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
-    for entry in _split_locations(versions or ""):
+    for entry in _split_locations(versions or "", separator):
         resolved = _resolve(root, config_dir, entry)
         if resolved is not None:
             version_dirs.append(resolved)
@@ -115,7 +123,8 @@ def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
         if script is None and section != "alembic":
             continue
         # Flask-Migrate keeps alembic.ini inside the script directory, without script_location.
-        found += _location(root, config_dir, script, options.get("version_locations"), rel)
+        separator = options.get("path_separator", options.get("version_path_separator"))
+        found += _location(root, config_dir, script, options.get("version_locations"), rel, separator)
     return found
 
 
@@ -124,7 +133,8 @@ def _from_pyproject(root: Path, rel: str) -> list[ScriptLocation]:
         data = (root / rel).read_bytes()
         if b"alembic" not in data:
             return []
-        table = tomllib.loads(data.decode("utf-8")).get("tool", {}).get("alembic", {})
+        tool = tomllib.loads(data.decode("utf-8")).get("tool", {})
+        table = tool.get("alembic", {}) if isinstance(tool, dict) else {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return []
     if not isinstance(table, dict) or not isinstance(table.get("script_location"), str):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from dblint.fixes.model import Fix
 
 
 @dataclass(frozen=True, order=True)
@@ -13,6 +17,7 @@ class Diagnostic:
     reports turn it into a path relative to the working directory.
     `end_line` is the last line of the reported node, so that a `# noqa` at the
     end of a multi-line string suppresses it as flake8 would.
+    `fix` is the automatic fix the rule planned (plain data; `dblint check --fix`).
     """
 
     path: str
@@ -22,6 +27,7 @@ class Diagnostic:
     message: str
     rule: str = ""
     end_line: int = 0
+    fix: Optional[Fix] = None
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.code, self.message)

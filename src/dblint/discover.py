@@ -57,7 +57,7 @@ def discover(root: Path, settings: Settings) -> Discovery:
         if not (rel.endswith(".py") or name in CONFIG_NAMES):
             continue
         absolute = root / rel
-        if absolute.is_symlink() and not _inside(os.path.realpath(absolute), real_root):
+        if absolute.is_symlink() and not is_inside(os.path.realpath(absolute), real_root):
             continue
         if listed is not None and (not absolute.is_file() or _skipped(rel)):
             continue
@@ -69,7 +69,8 @@ def _skipped(rel: str) -> bool:
     return any(part in SKIPPED_DIRECTORIES for part in rel.split("/")[:-1])
 
 
-def _inside(path: str, root: str) -> bool:
+def is_inside(path: str, root: str) -> bool:
+    """True when the real path `path` lies in the real directory `root`."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
@@ -77,7 +78,9 @@ def _git_files(root: Path) -> list[str] | None:
     """Files git knows under `root`, or None when `root` is not in a work tree."""
     try:
         completed = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            # core.fsmonitor names a program git would run: never in someone else's repository.
+            ["git", "-C", str(root), "-c", "core.fsmonitor=false",
+             "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
             capture_output=True,
             timeout=60,
             check=False,

@@ -13,19 +13,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional
 
+from dblint.cache import DEFAULT_DIRECTORY, FactsCache
 from dblint.config import Settings, find_config, load_settings
 from dblint.contexts import find_script_locations
 from dblint.diagnostics import Diagnostic
-from dblint.discover import discover, find_project_root
+from dblint.discover import discover, find_project_root, is_inside
 from dblint.facts import FileFacts, extract_facts
+from dblint.facts.batch import ReadOptions, available_cpus, read_files
 from dblint.facts.noqa import suppresses
 from dblint.index import ProjectIndex, build_index
+from dblint.index.reach import files_to_parse
 from dblint.pathmatch import matches
 from dblint.rules import Rule, all_rules
 from dblint.rules.internal import InternalError
 from dblint.selection import ignored_for_file, is_enabled
 
 SettingsOverride = Callable[[Settings], Settings]
+# Called after each file is parsed with (files parsed, files in the project);
+# the adapter draws it (a progress bar), the engine never writes to a stream.
+ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,10 @@ class Request:
     apply_noqa: bool = True
     use_prefilter: bool = True
     sources: Mapping[Path, bytes] = field(default_factory=dict)  # replace on-disk bytes (stdin)
+    progress: Optional[ProgressCallback] = None
+    jobs: Optional[int] = None  # worker processes for parsing; None = the CPUs available
+    use_cache: bool = True
+    cache_dir: Optional[Path] = None  # overrides the `cache-dir` setting (--cache-dir, DBLINT_CACHE_DIR)
 
 
 @dataclass
@@ -92,19 +102,15 @@ def run(request: Request) -> Result:
     return result
 
 
-def read_facts(root: Path, rel: str, settings: Settings, request: Request) -> FileFacts:
-    """Facts of one file, with size and read failures turned into `error`."""
-    absolute = root / rel
-    try:
-        size = absolute.stat().st_size
-        if size > settings.max_file_size:
-            return FileFacts(path=rel, error=f"file is too large ({size} bytes > max-file-size {settings.max_file_size}), skipped")
-        data = absolute.read_bytes()
-    except OSError as error:
-        return FileFacts(path=rel, error=f"cannot read file: {error.strerror or error}")
-    if len(data) > settings.max_file_size:
-        return FileFacts(path=rel, error=f"file is too large ({len(data)} bytes > max-file-size {settings.max_file_size}), skipped")
-    return extract_facts(rel, data, use_prefilter=request.use_prefilter)
+def read_facts(root: Path, files: list[str], settings: Settings, request: Request, full: Iterable[str] = ()) -> list[FileFacts]:
+    """Facts of `files` (cached, parsed in parallel), with size and read failures turned into `error`."""
+    if request.use_cache:
+        directory = request.cache_dir or root / (settings.cache_dir or DEFAULT_DIRECTORY)
+        cache = FactsCache.open(directory)
+    else:
+        cache = None
+    options = ReadOptions(settings.max_file_size, request.use_prefilter, request.jobs or available_cpus(), cache)
+    return read_files(root, files, options, full=full, progress=request.progress)
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -125,7 +131,7 @@ class LoadedProject:
 
     def with_source(self, rel: str, data: bytes, request: Request) -> "LoadedProject":
         """The same project with one file's bytes replaced (an editor's unsaved buffer)."""
-        replaced = extract_facts(rel, data, use_prefilter=request.use_prefilter)
+        replaced = extract_facts(rel, data, use_prefilter=False)  # one file: no prefilter to keep sound
         facts = [item for item in self.facts if item.path != rel] + [replaced]
         index = build_index(self.root, self.settings, facts, self.config_files, self.index.script_locations)
         return dataclasses.replace(self, python_files=self.python_files | {rel}, facts=facts, index=index)
@@ -137,12 +143,22 @@ def load_project(root: Path, request: Request, extra_files: Iterable[str] = ()) 
     found = discover(root, settings)
     python_files = set(found.python_files)
     excludes = settings.exclude + settings.extend_exclude
+    real_root = os.path.realpath(root)
     for rel in extra_files:
-        if not (request.force_exclude and excludes and matches(rel, excludes)):
-            python_files.add(rel)
-    facts = [read_facts(root, rel, settings, request) for rel in sorted(python_files)]
+        if request.force_exclude and excludes and matches(rel, excludes):
+            continue
+        if not is_inside(os.path.realpath(root / rel), real_root):
+            found.unreadable.append((rel, "symbolic link to a file outside the project, not read"))
+            continue
+        python_files.add(rel)
+    facts = read_facts(root, sorted(python_files), settings, request)
     locations = find_script_locations(root, found.config_files, settings)
     index = build_index(root, settings, facts, found.config_files, locations)
+    reached = files_to_parse(index) if request.use_prefilter else []
+    if reached:  # prefiltered files that name resolution can reach: parse them in full
+        replaced = dict(zip(reached, read_facts(root, reached, settings, dataclasses.replace(request, progress=None), reached)))
+        facts = [replaced.get(item.path, item) for item in facts]
+        index = build_index(root, settings, facts, found.config_files, locations)
     return LoadedProject(root, settings, frozenset(python_files), found.config_files, found.unreadable, facts, index)
 
 
@@ -194,12 +210,16 @@ def check(index: ProjectIndex, reported: frozenset[str], rules: list[Rule], trac
     internal = InternalError()
     for path in sorted(reported):
         facts = index.files[path]
+        if facts.internal_error:
+            tracebacks.append(facts.internal_error)
+            last_line = facts.internal_error.strip().splitlines()[-1]
+            found.append(internal.diagnostic(path, 1, 1, f"internal error while reading the file: {last_line}"))
         for rule in rules:
             try:
                 found.extend(rule.check_file(facts, index))
             except Exception as error:  # noqa: BLE001 - any rule failure must not stop the run
                 tracebacks.append(traceback.format_exc())
-                found.append(internal.diagnostic(path, 1, 1, f"internal error in rule {rule.code} ({rule.name}): {error!r}"))
+                found.append(internal.diagnostic(path, 1, 1, _internal_message(rule, error)))
     for rule in rules:
         try:
             found.extend(d for d in rule.check_project(index) if d.path in reported)
@@ -207,13 +227,19 @@ def check(index: ProjectIndex, reported: frozenset[str], rules: list[Rule], trac
             tracebacks.append(traceback.format_exc())
             anchor = min(reported, default="")
             if anchor:
-                found.append(internal.diagnostic(anchor, 1, 1, f"internal error in rule {rule.code} ({rule.name}): {error!r}"))
+                found.append(internal.diagnostic(anchor, 1, 1, _internal_message(rule, error)))
     return found
+
+
+def _internal_message(rule: Rule, error: Exception) -> str:
+    """`internal error in rule DBL101: ValueError: why`, on one line."""
+    text = " ".join(str(error).split())
+    return f"internal error in rule {rule.code}: {type(error).__name__}" + (f": {text}" if text else "")
 
 
 def _noqa_suppressed(diagnostic: Diagnostic, index: ProjectIndex) -> bool:
     facts = index.files.get(diagnostic.path)
     if facts is None:
         return False
-    lines = {diagnostic.line, diagnostic.end_line or diagnostic.line}
-    return any(noqa.line in lines and suppresses(noqa, diagnostic.code) for noqa in facts.noqa)
+    # Noqa facts already cover every line of a multi-line string, as flake8's do.
+    return any(noqa.line == diagnostic.line and suppresses(noqa, diagnostic.code) for noqa in facts.noqa)

@@ -9,23 +9,40 @@ comments are left to flake8.
 
 from __future__ import annotations
 
+import io
 import os
+import tokenize
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from flake8.style_guide import Decision, DecisionEngine
+
 from dblint import __version__
+from dblint.cache import chosen_directory
 from dblint.config import ConfigError
+from dblint.diagnostics import Diagnostic
 from dblint.discover import find_project_root
 from dblint.engine import LoadedProject, Request, check_project, load_project
+from dblint.facts.source import SourceError, decode
+from dblint.pathmatch import matches
+from dblint.rules import all_rules
 
 _Message = tuple[int, int, str, type]
-_REQUEST = Request(paths=(), apply_noqa=False)
-_projects: dict[Path, LoadedProject] = {}
 
 
-def _project(root: Path) -> LoadedProject:
+# flake8 runs its own worker processes, so the plugin parses in the one it is given.
+_REQUEST = Request(paths=(), apply_noqa=False, jobs=1, cache_dir=chosen_directory(None, os.environ))
+# Per project root: the loaded project and its findings by path, computed once per process.
+_projects: dict[Path, tuple[LoadedProject, dict[str, list[Diagnostic]]]] = {}
+
+
+def _project(root: Path) -> tuple[LoadedProject, dict[str, list[Diagnostic]]]:
     if root not in _projects:
-        _projects[root] = load_project(root, _REQUEST)
+        project = load_project(root, _REQUEST)
+        by_path: dict[str, list[Diagnostic]] = {}
+        for diagnostic in check_project(project, [root], _REQUEST, []).diagnostics:
+            by_path.setdefault(diagnostic.path, []).append(diagnostic)
+        _projects[root] = (project, by_path)
     return _projects[root]
 
 
@@ -34,26 +51,43 @@ class Plugin:
 
     name = "dblint"
     version = __version__
+    active = True
 
     def __init__(self, tree: Any, filename: str, lines: Sequence[str]) -> None:
         self.filename = filename
         self.lines = lines
 
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        """Stay idle when no DBL code is selected (`flake8 --select F`)."""
+        try:
+            decider = DecisionEngine(options)
+            cls.active = any(decider.decision_for(rule.code) is Decision.Selected for rule in all_rules())
+        except (AttributeError, TypeError, ValueError):
+            cls.active = True
+
     def run(self) -> Iterator[_Message]:
+        if not self.active:
+            return
         path = Path(os.path.abspath(self.filename))
         root = find_project_root(path)
         try:
-            project = _project(root)
+            project, findings = _project(root)
         except ConfigError as error:
             yield 1, 0, f"DBL001 dblint configuration error: {error}", type(self)
             return
         rel = path.relative_to(root).as_posix()
+        excludes = project.settings.exclude + project.settings.extend_exclude
+        if excludes and matches(rel, excludes):
+            return  # flake8 found the file itself; `[tool.dblint]` excludes it, as `dblint check .` does
         source = "".join(self.lines)
         known = project.index.files.get(rel)
         if known is None or _differs(path, source):
-            project = project.with_source(rel, source.encode("utf-8"), _REQUEST)
-        result = check_project(project, [path], _REQUEST, [])
-        for diagnostic in result.diagnostics:
+            project = project.with_source(rel, _encoded(source), _REQUEST)
+            diagnostics = check_project(project, [path], _REQUEST, []).diagnostics
+        else:
+            diagnostics = findings.get(rel, [])
+        for diagnostic in diagnostics:
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
 
 
@@ -63,6 +97,19 @@ def _differs(path: Path, source: str) -> bool:
         on_disk = path.read_bytes()
     except OSError:
         return True
-    return on_disk.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff") != source.replace(
-        "\r\n", "\n"
-    )
+    try:
+        text = decode(on_disk)
+    except SourceError:
+        # flake8 reads what Python cannot decode as latin-1; the same file then keeps dblint's DBL001.
+        text = on_disk.decode("latin-1").replace("\r\n", "\n").replace("\r", "\n")
+    return text != source.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+
+
+def _encoded(source: str) -> bytes:
+    """The text as bytes in the encoding its coding cookie declares, so dblint decodes it back unchanged."""
+    data = source.encode("utf-8")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return source.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        return data

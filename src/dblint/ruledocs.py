@@ -5,12 +5,18 @@ from __future__ import annotations
 from dblint.rules import all_rules
 from dblint.rules.base import Rule, example_files
 
-DOCS_URL = "https://github.com/dblint/dblint/blob/main/docs/rules.md"
+PROJECT_URL = "https://github.com/dblint/dblint"
+DOCS_URL = f"{PROJECT_URL}/blob/main/docs/rules.md"
 
 
 def anchor(rule: type[Rule]) -> str:
     """The Markdown heading anchor of a rule's section."""
     return f"{rule.code.lower()}-{rule.name}"
+
+
+def help_uri(rule: type[Rule]) -> str:
+    """Where the rule's section of docs/rules.md is published."""
+    return f"{DOCS_URL}#{anchor(rule)}"
 
 
 def _code_block(source: object) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import traceback
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
@@ -11,13 +13,24 @@ from dblint.facts.extract import collect
 from dblint.facts.model import FileFacts
 from dblint.facts.noqa import find_noqa
 from dblint.facts.prefilter import needs_parse
-from dblint.facts.source import SourceError, check_syntax, decode
+from dblint.facts.source import SourceError, check_libcst_depth, check_syntax, decode
 
 __all__ = ["FileFacts", "extract_facts"]
 
 
 def extract_facts(path: str, data: bytes, *, use_prefilter: bool = True) -> FileFacts:
-    """Facts of one file; a file that cannot be read or parsed gets `error` set."""
+    """Facts of one file; a file that cannot be read or parsed gets `error` set.
+
+    A bug in dblint hit on this file becomes `internal_error` (reported as
+    DBL002), so one file never stops the run.
+    """
+    try:
+        return _extract(path, data, use_prefilter)
+    except Exception:  # noqa: BLE001 - any failure must stay on this file
+        return FileFacts(path=path, internal_error=traceback.format_exc())
+
+
+def _extract(path: str, data: bytes, use_prefilter: bool) -> FileFacts:
     try:
         text = decode(data)
         tree = check_syntax(text, path)
@@ -28,10 +41,14 @@ def extract_facts(path: str, data: bytes, *, use_prefilter: bool = True) -> File
         imports, all_names = imports_from_ast(tree)
         return FileFacts(path=path, imports=tuple(imports), noqa=noqa, all_names=all_names)
     try:
+        if tree is not None:
+            check_libcst_depth(tree)
         module = cst.parse_module(text)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         collector = collect(module, wrapper)
         migration = collect_migration(wrapper, collector.imports)
+    except SourceError as error:
+        return FileFacts(path=path, error=str(error))
     except cst.ParserSyntaxError as error:
         return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
     except RecursionError:

@@ -315,7 +315,7 @@ class MigrationVisitor(cst.CSTVisitor):
                 self._record(node, "batch", method, batch)
             return
         if method in _EXECUTE_METHODS:
-            self._record_execute(node, "")
+            self._record_execute(node, "op")  # `op.get_bind().execute(...)`, `conn.execute(...)`
         elif method in _SCHEMA_METHODS:
             self._record(node, "schema", method)
         elif isinstance(func, cst.Name) and func.value in self.module_functions:
@@ -332,11 +332,11 @@ class MigrationVisitor(cst.CSTVisitor):
             self._statement_calls.add(id(node.value))
 
     def _record_execute(self, node: cst.Call, via: str, batch: Optional[Expr] = None) -> None:
-        """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal."""
+        """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal, else the argument."""
         text = _sql_text(node.args[0].value) if node.args and node.args[0].keyword is None else None
         if text is not None and len(text) <= MAX_SQL_LENGTH:
             self._record(node, "sql", "execute", batch, sql=text)
-        elif via:
+        else:
             self._record(node, via, "execute", batch)
 
     def _record(self, node: cst.Call, kind: str, name: str, batch: Optional[Expr] = None, sql: Optional[str] = None) -> None:

@@ -209,6 +209,11 @@ class FactCollector(cst.CSTVisitor):
                 self.bindings.append(
                     Binding(name, summarize(node.value, self._position), None, *self._position(node), self._scope)
                 )
+            elif isinstance(target.target, cst.Attribute) and target.target.attr.value == "metadata" and not self._scopes:
+                # `SQLModel.metadata = Base.metadata`: recorded under its dotted name (never a plain name).
+                name = dotted(target.target)
+                if name is not None:
+                    self.bindings.append(Binding(name, summarize(node.value, self._position), None, *self._position(node), ""))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if self._in_class_body() or not isinstance(node.target, cst.Name):

@@ -59,7 +59,8 @@ class Import:
 
 @dataclass(frozen=True)
 class Binding:
-    """`name = value` (or `name: annotation = value`) in some scope."""
+    """`name = value` (or `name: annotation = value`) in some scope. At module level,
+    `X.metadata = value` is recorded too, with the dotted name `X.metadata`."""
 
     name: str
     value: Expr | None
@@ -166,6 +167,7 @@ class FileFacts:
     calls: tuple[CallFact, ...] = ()  # calls the index reads (`NOTABLE_CALLS` in extract.py)
     toplevel_calls: tuple[str, ...] = ()  # callees of calls made at module level (not in def/class)
     migration: MigrationFacts | None = None  # set for modules that import Alembic's `op`
+    internal_error: str | None = None  # traceback of a dblint bug hit while extracting (DBL002)
 
 
 @dataclass(frozen=True)

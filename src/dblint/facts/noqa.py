@@ -1,32 +1,62 @@
-"""`# noqa` comments, read as flake8 reads them."""
+"""`# noqa` comments, read exactly as flake8 reads them.
+
+flake8 searches for the comment in the physical lines of one token run: a
+multi-line string and the lines it spans count as one, so a `# noqa` after the
+closing quotes of a triple-quoted string covers the line the string starts on.
+Codes are compared as written (`# noqa:dbl101` suppresses nothing) and by
+prefix (`# noqa: DBL1` suppresses DBL101).
+"""
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 from dblint.facts.model import Noqa
 
+# flake8.defaults.NOQA_INLINE_REGEXP
 _NOQA = re.compile(
     r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?",
     re.IGNORECASE,
 )
-_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[,\s]")
 
 
 def find_noqa(text: str) -> tuple[Noqa, ...]:
-    """Every line carrying a noqa comment, with the codes it names (empty = all)."""
+    """Every line a noqa comment applies to, with the codes it names (empty = all)."""
     if "noqa" not in text.lower():
         return ()
+    lines = [line + "\n" for line in text.split("\n")]  # `text` has universal newlines already
     found: list[Noqa] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if "#" not in line:
-            continue
-        match = _NOQA.search(line)
+    for first, last in _line_runs(text, len(lines)):
+        match = _NOQA.search("".join(lines[first - 1 : last]))
         if match is None:
             continue
         codes = match.group("codes")
-        found.append(Noqa(number, tuple(code.upper() for code in _CODE.findall(codes)) if codes else ()))
+        names = tuple(code for code in _SEPARATOR.split(codes) if code) if codes else ()
+        found.extend(Noqa(number, names) for number in range(first, last + 1))
     return tuple(found)
+
+
+def _line_runs(text: str, line_count: int) -> list[tuple[int, int]]:
+    """(first, last) line of each run flake8 searches as one (split at NL/NEWLINE tokens)."""
+    runs: list[tuple[int, int]] = []
+    covered: set[int] = set()
+    first, last = line_count + 2, -1
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            first, last = min(first, token.start[0]), max(last, token.end[0])
+            if token.type in (tokenize.NL, tokenize.NEWLINE):
+                runs.append((first, last))
+                covered.update(range(first, last + 1))
+                first, last = line_count + 2, -1
+    except (tokenize.TokenError, SyntaxError):
+        runs, covered = [], set()
+    runs.extend((number, number) for number in range(1, line_count + 1) if number not in covered)
+    return sorted(runs)
 
 
 def suppresses(noqa: Noqa, code: str) -> bool:

@@ -1,21 +1,60 @@
 """A cheap byte-level check: can this file yield any fact that needs LibCST?
 
 Files that fail it are only syntax-checked and have their imports read, which
-is what most files of a real repository need.
+is what most files of a real repository need. The check must be sound: a file
+it rejects must have no fact beyond imports, `__all__` and noqa comments that
+a rule or the index reads *from that file alone*. Bindings and classes of a
+rejected file still matter when other files resolve names through it; the
+engine parses those files in full afterwards (`index.reach.files_to_parse`).
+
+Each alternative below exists for a fact of `extract.FactCollector` or
+`alembic_ops`:
+- library and API names (imports of SQLAlchemy, SQLModel, Alembic, Flask-SQLAlchemy
+  and Flask-Migrate, `declarative`, `mapped`, `Column`, `Table`, `relationship`);
+- schema calls: `create_all`, `drop_all`, any `create` word (`.create(`, with
+  whitespace or a line break before the name), `CreateTable`;
+- calls kept whole: `configure`, `create_table`, `Migrate`;
+- interactions: session, query, select, scalar(s), execute, exec_driver_sql, cursor;
+- SQL in string literals: a DDL word anywhere (the classifier needs one), a string
+  that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can
+  spell a letter (`\\x43REATE`), and adjacent literals whose implicit concatenation
+  can join a keyword (`"CRE" "ATE"`);
+- Alembic revisions: `revision`, `op.`.
+Text that is not ASCII-compatible (UTF-16, EBCDIC code pages) is always parsed, and so
+is UTF-8 text holding one of the letters that case-insensitive matching folds onto ASCII
+(`ſ`, `ı`, `İ`, the Kelvin sign), which the SQL classifier would read as `s`, `i`, `k`.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 
 _TRIGGER = re.compile(
-    rb"sqlalchemy|sqlmodel|alembic|SQLAlchemy|metadata|create_all|drop_all|\.create\b"
-    rb"|Table|Column|Base\b|Model\b|declarative|mapped|relationship|revision"
-    rb"|[Ss]ession|query|execute|cursor|text\("
-    rb"|(?i:\b(?:create|alter|drop|rename)\s)"
+    rb"sqlalchemy|sqlmodel|alembic|SQLAlchemy|flask_migrate|Migrate\b|metadata|MetaData"
+    rb"|create_all|drop_all|create_table|CreateTable|\bconfigure\b"
+    rb"|Table|Column|declarative|[Mm]apped|relationship|revision|\bop\s*\."
+    rb"|[Ss]ession|query|select|scalar|execute|exec_driver_sql|cursor"
+    rb"|(?i:\b(?:create|alter|drop|rename)\b)"
+    rb"|[\"'](?:\s|\\[ntrfv\n])*(?:(?i:select|insert|update|delete|with|truncate|merge)\b|\(|;|--|/\*)"
+    rb"|\\(?:x|u|U|N\{|[0-7])"
+    rb"|[\"'](?:[ \t]|\\?\r?\n)+[ \t]*[rRbBuUfF]{0,2}[\"']"
+    rb"|[\"'][ \t]*#[^\n]*\n\s*[rRbBuUfF]{0,2}[\"']"
+    rb"|\xc5\xbf|\xc4[\xb0\xb1]|\xe2\x84\xaa"
 )
+# Encodings whose bytes for ASCII text are ASCII, so the pattern above sees the words.
+ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-8859-1", "cp1252"})
 
 
 def needs_parse(data: bytes) -> bool:
     """True when the bytes may contain anything a rule looks at beyond imports."""
-    return _TRIGGER.search(data) is not None
+    return _TRIGGER.search(data) is not None or not _ascii_compatible(data)
+
+
+def _ascii_compatible(data: bytes) -> bool:
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        return False
+    return encoding.lower() in ASCII_COMPATIBLE

@@ -58,3 +58,34 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
         raise SourceError("nesting too deep to parse") from None
     except ValueError as error:
         raise SourceError(f"cannot parse: {error}") from None
+
+
+# LibCST nests what `ast` keeps flat (`a and b and ...`, dotted import names,
+# `for` clauses of a comprehension); its native parser overflows the C stack on
+# a few thousand levels, which would kill the process. Its Python visitors give
+# up on a few hundred levels anyway, so nothing readable is lost by refusing here.
+MAX_LIBCST_DEPTH = 1000
+
+
+def check_libcst_depth(tree: ast.Module) -> None:
+    """Raise SourceError when LibCST's tree for `tree` would nest deeper than it can take."""
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        depth += 1 + _flattened_levels(node)
+        if depth > MAX_LIBCST_DEPTH:
+            raise SourceError("nesting too deep to parse")
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+
+
+def _flattened_levels(node: ast.AST) -> int:
+    """Levels LibCST adds for `node` beyond the one `ast` has."""
+    if isinstance(node, ast.BoolOp):
+        return len(node.values) - 1
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        return len(node.generators) - 1
+    if isinstance(node, ast.alias):
+        return node.name.count(".")
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").count(".")
+    return 0

@@ -66,6 +66,25 @@ class MetadataIds:
         self.names = names
         self.kinds = kinds
         self.class_metadata = class_metadata
+        self.aliases: dict[str, str] = {}
+
+    def learn_aliases(self, index: object) -> None:
+        """`SQLModel.metadata = Base.metadata` at module level: SQLModel's tables go on Base's metadata."""
+        for path, facts in sorted(index.files.items()):  # type: ignore[attr-defined]
+            module = index.module_of(path)  # type: ignore[attr-defined]
+            for binding in facts.bindings:
+                if binding.scope or not binding.name.endswith(".metadata") or binding.value is None:
+                    continue
+                owner = self.owner(module, binding.name[: -len(".metadata")], "")
+                shared = self.of_expr(module, binding.value, "")
+                if owner is not None and shared is not None and owner != shared:
+                    self.aliases[owner] = shared
+
+    def canonical(self, metadata: Optional[str]) -> Optional[str]:
+        seen = 0
+        while metadata in self.aliases and seen < MAX_DEPTH:
+            metadata, seen = self.aliases[metadata], seen + 1
+        return metadata
 
     def of_expr(self, module: str, expr: Optional[Expr], scope: str, depth: int = 0) -> Optional[str]:
         """The metadata an expression evaluates to (`metadata`, `Base.metadata`, `MetaData()`)."""
@@ -85,7 +104,7 @@ class MetadataIds:
         if isinstance(target, External):
             parts = tuple(target.qualname.split(".")) + rest
             if parts[-1] == "metadata" and ".".join(parts[:-1]) in _SQLMODEL:
-                return SQLMODEL_METADATA
+                return self.canonical(SQLMODEL_METADATA)
             return None
         if rest and rest[-1] == "metadata":
             return self._owner_of(target, rest[:-1], depth + 1)
@@ -107,7 +126,7 @@ class MetadataIds:
 
     def _owner_of(self, target: object, rest: tuple[str, ...], depth: int) -> Optional[str]:
         if isinstance(target, External):
-            return SQLMODEL_METADATA if ".".join((target.qualname, *rest)) in _SQLMODEL else None
+            return self.canonical(SQLMODEL_METADATA) if ".".join((target.qualname, *rest)) in _SQLMODEL else None
         if not isinstance(target, Defined):
             return None
         node = target.node

@@ -10,12 +10,16 @@ SOURCE_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "alembic.ini")
 
 def source_roots(python_files: Iterable[str], config_files: Iterable[str]) -> list[str]:
     """Candidate import roots: the project root, each directory holding a project
-    marker, and the `src/` directory beside it. Deepest first."""
+    marker (unless it is itself a package), and the `src/` directory beside it. Deepest first."""
     roots = {""}
+    python_files = list(python_files)
+    packages = {posixpath.dirname(path) for path in python_files if is_package(path)}
     marker_dirs = {posixpath.dirname(path) for path in config_files}
     marker_dirs |= {posixpath.dirname(path) for path in python_files if path.endswith("/setup.py") or path == "setup.py"}
     for directory in marker_dirs:
-        roots.add(directory)
+        # A package holding an alembic.ini (`src/app/alembic.ini`) is imported from its parent.
+        if directory not in packages:
+            roots.add(directory)
     for path in python_files:
         parts = path.split("/")
         for index, part in enumerate(parts[:-1]):

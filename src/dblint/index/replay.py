@@ -81,6 +81,7 @@ class ReplayColumn:
     path: str
     line: int
     column: int
+    certain: bool = True  # False when added or changed under a guard
 
 
 @dataclass
@@ -97,7 +98,15 @@ class ReplayTable:
     foreign_keys: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # name -> (columns, target)
     is_view: bool = False
     columns_known: bool = True  # False when created without a readable column list
-    uncertain: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)  # why drift findings are not raised for it
+    opaque: bool = False  # changed in a way the replay could not read (not just under a guard)
+    created_guarded: bool = False  # created under `if` / `try` / a computed loop
+
+    def unsure(self, reason: str, opaque: bool = True) -> None:
+        """Record why the replay may not know this table exactly."""
+        if reason not in self.uncertain:
+            self.uncertain.append(reason)
+        self.opaque = self.opaque or opaque
 
     @property
     def qualified(self) -> str:
@@ -270,10 +279,10 @@ class _Replayer:
     def tables(self) -> dict[TableKey, ReplayTable]:
         return self.replay.tables
 
-    def _mark(self, key: TableKey, reason: str) -> None:
+    def _mark(self, key: TableKey, reason: str, opaque: bool = True) -> None:
         table = self.tables.get(key)
-        if table is not None and reason not in table.uncertain:
-            table.uncertain.append(reason)
+        if table is not None:
+            table.unsure(reason, opaque)
 
     def _issue(self, code: str, key: TableKey, step: MigrationStep, frame: _Frame, message: str) -> None:
         if step.guards or frame.guards:
@@ -361,13 +370,30 @@ class _Replayer:
             self.replay.blind_alters.append(reason)
 
     def _is_project_call(self, frame: _Frame, callee: str) -> bool:
-        head = callee.split(".", 1)[0]
-        imp = frame.view.imports.get(head)
-        if imp is None:
+        """A function of the project: `helper()` imported from a project module, or `module.helper()`.
+
+        Methods of project objects (`db.session.commit()`) are not followed: they change rows, not tables.
+        """
+        parts = callee.split(".")
+        imp = frame.view.imports.get(parts[0])
+        if imp is None or len(parts) > 2:
             return False
         base = imp.module if imp.level == 0 else self._relative(frame, imp.module, imp.level)
-        candidates = [base, f"{base}.{imp.name}"] if imp.name else [base]
-        return any(self.index.resolver.project_module(name) is not None for name in candidates if name)
+        target = f"{base}.{imp.name}" if imp.name else base
+        is_module = self.index.resolver.project_module(target) is not None
+        if len(parts) == 2:
+            return is_module
+        return imp.name is not None and not is_module and self.index.resolver.project_module(base) is not None
+
+    def _from_library(self, frame: _Frame, expr: Expr) -> bool:
+        """True for a name imported from outside the project (`from sqlalchemy_searchable import sql_expressions`)."""
+        if expr.kind != "name":
+            return False
+        imp = frame.view.imports.get(expr.text.split(".", 1)[0])
+        if imp is None or imp.level:
+            return False
+        target = f"{imp.module}.{imp.name}" if imp.name else imp.module
+        return self.index.resolver.project_module(imp.module) is None and self.index.resolver.project_module(target) is None
 
     def _relative(self, frame: _Frame, module: str, level: int) -> str:
         here = self.index.module_of(frame.revision.path).split(".")
@@ -427,7 +453,7 @@ class _Replayer:
             self._existing(key, step, frame, "changes")
         if guard is not None:
             target = _text(bound.get("new_table_name"), frame) if name == "rename_table" else None
-            self._mark((schema, target) if target else key, guard)
+            self._mark((schema, target) if target else key, guard, opaque=False)
 
     def _column(self, expr: Optional[Expr], frame: _Frame) -> Optional[ColumnSpec]:
         expr = _resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
@@ -447,16 +473,17 @@ class _Replayer:
     def _op_create_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         self._create(key, step, frame)
         table = ReplayTable(key[0], key[1], {}, frame.revision.id, frame.revision.path, step.line, step.column)
+        table.created_guarded = bool(step.guards or frame.guards)
         if step.star:
             table.columns_known = False
-            table.uncertain.append(f"columns passed with *args at {frame.where(step.line)}")
+            table.unsure(f"columns passed with *args at {frame.where(step.line)}")
         for item in step.args[1:]:
             self._table_item(table, item, frame)
         self.tables[key] = table
 
     def _create(self, key: TableKey, step: MigrationStep, frame: _Frame, if_not_exists: bool = False) -> None:
         existing = self.tables.get(key)
-        if existing is not None and not existing.uncertain and not if_not_exists:
+        if existing is not None and not existing.opaque and not existing.created_guarded and not if_not_exists:
             self._issue(
                 "DBL414", key, step, frame,
                 f"revision {frame.revision.id} creates table {existing.qualified}, which revision "
@@ -472,7 +499,7 @@ class _Replayer:
             spec = self._column(resolved, frame)
             if spec is None:
                 table.columns_known = False
-                table.uncertain.append(f"a column of {table.qualified} the replay cannot read at {frame.where(item.line)}")
+                table.unsure(f"a column of {table.qualified} the replay cannot read at {frame.where(item.line)}")
                 return
             column = self._new_column(spec, frame)
             table.columns[column.name] = column
@@ -499,7 +526,7 @@ class _Replayer:
             table.foreign_keys[constraint_name or f"fk_{table.name}_{'_'.join(local)}"] = (local, ",".join(remote))
         elif callee not in ("CheckConstraint", "Computed", "Identity"):
             table.columns_known = False
-            table.uncertain.append(f"an argument of create_table the replay cannot read at {frame.where(item.line)}")
+            table.unsure(f"an argument of create_table the replay cannot read at {frame.where(item.line)}")
 
     def _op_drop_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         if self._existing(key, step, frame, "drops") is not None:
@@ -526,17 +553,21 @@ class _Replayer:
         if table is None:
             return
         if spec is None:
-            table.uncertain.append(f"a column added at {frame.where(step.line)} the replay cannot read")
+            table.unsure(f"a column added at {frame.where(step.line)} the replay cannot read")
             return
         existing = table.column_named(spec.name or "")
-        if existing is not None and table.columns_known:
-            if not table.uncertain:
+        if existing is not None and table.columns_known and existing.certain and not table.opaque:
+            if not table.created_guarded:
                 self._issue(
                     "DBL414", key, step, frame,
                     f"revision {frame.revision.id} adds column {table.qualified}.{existing.name}, which revision "
                     f"{existing.revision} already added ({existing.path}:{existing.line})",
                 )
+        guarded = bool(step.guards or frame.guards)
+        if guarded and existing is not None:
+            return  # `if not has_column(...)`: the column is there either way
         column = self._new_column(spec, frame)
+        column.certain = not guarded
         table.columns[column.name] = column
         if spec.foreign_key:
             table.foreign_keys[f"fk_{table.name}_{column.name}"] = ((column.name,), spec.foreign_key)
@@ -547,7 +578,7 @@ class _Replayer:
         if table is None:
             return
         if name is None:
-            table.uncertain.append(f"drop_column of a computed name at {frame.where(step.line)}")
+            table.unsure(f"drop_column of a computed name at {frame.where(step.line)}")
             return
         column = table.column_named(name)
         if column is not None:
@@ -560,7 +591,7 @@ class _Replayer:
             return
         column = table.column_named(name) if name is not None else None
         if column is None:
-            table.uncertain.append(f"alter_column of a column the replay does not know at {frame.where(step.line)}")
+            table.unsure(f"alter_column of a column the replay does not know at {frame.where(step.line)}")
             return
         type_expr = step.keywords and dict(step.keywords).get("type_")
         if type_expr:
@@ -574,7 +605,7 @@ class _Replayer:
             if nullable.kind == "const" and nullable.text in ("True", "False"):
                 column.nullable = nullable.text == "True"
             else:
-                table.uncertain.append(f"alter_column with a computed nullable at {frame.where(step.line)}")
+                table.unsure(f"alter_column with a computed nullable at {frame.where(step.line)}")
         new_name = _text(dict(step.keywords).get("new_column_name"), frame)
         if new_name:
             del table.columns[column.name]
@@ -636,6 +667,8 @@ class _Replayer:
             return
         if expr is not None and _is_dml(expr):
             return
+        if step.args and self._from_library(frame, step.args[0]):
+            return  # SQL a library ships (functions, triggers, extensions), not the project's tables
         reason = f"`op.execute()` of a statement the replay cannot read at {frame.where(step.line)}"
         self.replay.blind_creates.append(reason)
         self.replay.blind_alters.append(reason)
@@ -674,12 +707,12 @@ class _Replayer:
             elif statement.kind == ALTER_TABLE:
                 table = self.tables.get(key)
                 if table is not None and not _apply_alter(table, chunk, frame, step):
-                    table.uncertain.append(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
+                    table.unsure(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
             elif statement.kind == RENAME_TABLE:
                 self._mark(key, f"RENAME at {frame.where(step.line)}")
                 self.replay.blind_creates.append(f"RENAME TABLE at {frame.where(step.line)}")
             if guard is not None:
-                self._mark(key, guard)
+                self._mark(key, guard, opaque=False)
 
 
 def _sql_of(expr: Optional[Expr], frame: _Frame) -> Optional[str]:
@@ -804,17 +837,22 @@ def replay_issues(index: "ProjectIndex") -> Iterable[ReplayIssue]:
 
     A DBL415 candidate is dropped when any migration of any script location creates
     the table (branches replayed in another order, several locations on one database)
-    or when some migration creates tables the replay cannot see.
+    or when some migration creates tables the replay cannot see; only the first
+    operation on each such table is reported.
     """
     all_replays = replays(index)
     created = {key[1].lower() for replay in all_replays for key in replay.ever_created}
     external = {name.lower() for name in index.settings.external_tables}
     for replay in all_replays:
+        reported: set[TableKey] = set()
         for issue in replay.issues:
             if issue.code == "DBL415":
                 name = issue.table[1].lower()
                 qualified = f"{issue.table[0]}.{name}" if issue.table[0] else name
                 if replay.blind_creates or name in created or name in external or qualified in external:
                     continue
+                if issue.table in reported:
+                    continue  # the first operation on the table says it all
+                reported.add(issue.table)
             yield issue
 

@@ -30,8 +30,10 @@ build it):
   location tracks (what autogenerate compares; for the drift rules).
 - `declared`: the tables of application code at module level (not tests,
   migrations or env.py; not inside functions) — what the model rules check.
-- `find(name, schema=None)`: declared tables by name (any schema when schema is
-  None... and the exact schema otherwise).
+- `find(name, schema=None)`: declared tables with this name and exactly this
+  schema (None: no schema); `named(name)`: declared tables of any schema.
+- `tables_in(path)` / `columns_in(path)`: declared tables declared in a file, and
+  (table, column) pairs for the columns written in a file (what per-file rules need).
 - `env_imports(env_path)`: project modules env.py imports transitively (None when
   it imports dynamically), memoised.
 
@@ -51,7 +53,8 @@ from dblint.contexts import APP
 from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef
 from dblint.index.kinds import METADATA
 from dblint.index.tables import ColumnDef, ModelDef, TableBuilder, TableDef, parse_target
-from dblint.index.tracking import Tracking, TrackingReader, env_imports
+from dblint.index.imports import env_imports
+from dblint.index.tracking import Tracking, TrackingReader
 from dblint.index.types import UNKNOWN
 
 MEMO_KEY = "model_schema"
@@ -65,16 +68,38 @@ class ModelSchema:
     tracking: tuple[Tracking, ...]
     index: object = field(repr=False, default=None)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
+    _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(default=None, repr=False)
 
     @property
     def declared(self) -> tuple[TableDef, ...]:
         return tuple(table for table in self.tables if _declared(table))
 
+    def tables_in(self, path: str) -> list[TableDef]:
+        """Declared tables whose `class` / `Table(` is in `path`."""
+        return self._path_index().get(path, ([], []))[0]
+
+    def columns_in(self, path: str) -> list[tuple[TableDef, ColumnDef]]:
+        """(table, column) of declared tables for the columns written in `path` (a mixin's, once per table)."""
+        return self._path_index().get(path, ([], []))[1]
+
+    def _path_index(self) -> dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]:
+        if self._by_path is None:
+            found: dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]] = {}
+            for table in self.declared:
+                found.setdefault(table.path, ([], []))[0].append(table)
+                for column in table.columns:
+                    found.setdefault(column.path, ([], []))[1].append((table, column))
+            self._by_path = found
+        return self._by_path
+
     def table_count(self, metadata: str) -> int:
         return sum(1 for table in self.declared if table.metadata == metadata)
 
     def find(self, name: str, schema: Optional[str] = None) -> list[TableDef]:
-        return [t for t in self.declared if t.name == name and (schema is None or t.schema == schema)]
+        return [t for t in self.declared if t.name == name and t.schema == schema]
+
+    def named(self, name: str) -> list[TableDef]:
+        return [t for t in self.declared if t.name == name]
 
     def tracked(self) -> Optional[frozenset[str]]:
         if not self.tracking or any(item.metadata is None for item in self.tracking):

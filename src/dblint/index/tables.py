@@ -38,7 +38,11 @@ _SKIPPED_ATTRS = frozenset(
 )
 _WRAPPERS = frozenset({"deferred", "column_property"})
 _DECLARED_ATTR = frozenset({"declared_attr", "cascading", "directive", "always"})
-_NOT_COLUMNS = frozenset({"relationship", "Relationship", "association_proxy", "backref", "synonym", "composite", "dynamic_loader"})
+_NOT_COLUMNS = frozenset(
+    {"relationship", "Relationship", "association_proxy", "backref", "synonym", "composite", "dynamic_loader",
+     "query_expression", "hybrid_property", "column_property", "validates", "declared_attr", "classmethod",
+     "staticmethod", "property", "ConfigDict", "Field", "PrivateAttr", "TypeVar"}
+)
 _UNKNOWN_NAME = object()
 _AUTO = object()  # the library names the table (Flask-SQLAlchemy, SQLModel)
 
@@ -101,7 +105,9 @@ class TableDef:
 
     @property
     def full_name(self) -> str:
-        return f"{self.schema}.{self.name}" if self.schema else str(self.name)
+        """`schema.name`; `<table of Model>` when the name is computed in a way we cannot evaluate."""
+        name = self.name if self.name is not None else f"<table of {self.model}>"
+        return f"{self.schema}.{name}" if self.schema else name
 
     def column_named(self, name: str) -> Optional[ColumnDef]:
         return next((column for column in self.columns if column.name == name), None)
@@ -287,7 +293,7 @@ class TableBuilder:
             last = _last(qualified)
             if qualified in ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel"):
                 info.style = info.style or SQLMODEL
-                info.root_metadata = info.root_metadata or SQLMODEL_METADATA
+                info.root_metadata = info.root_metadata or self.ids.canonical(SQLMODEL_METADATA)
             elif last in ("DeclarativeBase", "DeclarativeBaseNoMeta") and target.top == "sqlalchemy":
                 if info.style is None:
                     self._become_base(info, None)
@@ -315,6 +321,22 @@ class TableBuilder:
             is_flask = rest == ("Model",) and self.kinds.kind_of(target.module, node.name, node.scope) == FLASK_DB
             info.style = FLASK if is_flask else ORM
             info.root_metadata = self.ids.owner(module, base.text, scope)
+        self._base_class_option(info, target.module, node, depth)
+
+    def _base_class_option(self, info: ClassInfo, module: str, node: object, depth: int) -> None:
+        """`declarative_base(cls=CustomBase)` / `SQLAlchemy(model_class=CustomBase)`: the class's
+        attributes (`__tablename__`, columns) belong to every model, like a mixin's."""
+        value = getattr(node, "value", None)
+        if value is None or value.kind != "call":
+            return
+        option = value.keyword("cls") or value.keyword("model_class")
+        if option is None or option.kind != "name":
+            return
+        found = self.names.target(module, option.text, getattr(node, "scope", ""))
+        if found is not None and not found.rest and isinstance(found.target, Defined) and isinstance(found.target.node, ClassDef):
+            mixin = self.info(found.target.module, found.target.node, depth + 1)
+            if mixin.style is None and not any(mixin is base for base in info.bases):
+                info.bases.append(mixin)
 
     def _class_metadata(self, module: str, cls: ClassDef) -> Optional[str]:
         return self.info(module, cls).metadata
@@ -535,11 +557,12 @@ class TableBuilder:
         ]
 
     def _opaque(self, info: ClassInfo) -> bool:
-        """True when a `@declared_attr` returns something that may be a column we cannot read."""
+        """True when an attribute or `@declared_attr` holds a call that may build a column we cannot
+        read (`id = primary_key("Org")`, a project helper); constants in CAPITALS are not columns."""
         for source in self._column_sources(info):
-            for attr in self._declared_attrs(source):
+            for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
                 value = attr.value
-                if attr.name.startswith("__") or value is None or value.kind != "call":
+                if attr.name.startswith("__") or attr.name.isupper() or value is None or value.kind != "call":
                     continue
                 if _last(value.text) not in _NOT_COLUMNS and self._spec(source.module, value, source.cls.scope) is None:
                     return True
@@ -708,6 +731,7 @@ class TableBuilder:
     # -- building ---------------------------------------------------------------------
 
     def build(self) -> None:
+        self.ids.learn_aliases(self.index)
         self.core_tables()
         files = self.index.files  # type: ignore[attr-defined]
         for path in sorted(files):

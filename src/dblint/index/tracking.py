@@ -1,4 +1,4 @@
-"""Which metadata Alembic tracks, per script location, and what env.py imports.
+"""Which metadata Alembic tracks, per script location.
 
 Order (design.md "Tracked metadata"): the `target-metadata` setting; then env.py's
 `target_metadata = ...` / `context.configure(target_metadata=...)` (a name, an
@@ -18,8 +18,6 @@ from dblint.contexts import ScriptLocation
 from dblint.facts.model import Binding, Expr, FileFacts
 from dblint.index.holders import HolderDef, MetadataIds, display
 from dblint.index.symbols import Defined
-
-_DYNAMIC_IMPORTERS = frozenset({"importlib", "pkgutil", "imp", "runpy"})
 
 
 @dataclass(frozen=True)
@@ -179,42 +177,3 @@ class TrackingReader:
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             return None
         return (ranked[0][0],)
-
-
-def env_imports(index: "object", env_path: str) -> Optional[frozenset[str]]:
-    """Project modules env.py imports, directly or transitively (None: it imports dynamically).
-
-    Module-level imports count everywhere; in env.py also imports inside functions
-    that run (`run_migrations_*` or called at module level). `import a.b.c` runs
-    `a` and `a.b` too. `TYPE_CHECKING` imports do not run.
-    """
-    resolver = index.resolver  # type: ignore[attr-defined]
-    start = index.module_of(env_path)  # type: ignore[attr-defined]
-    seen = {start}
-    queue = [start]
-    while queue:
-        module = queue.pop()
-        table = resolver.modules.get(module)
-        if table is None:
-            continue
-        facts = table.facts
-        called = {call.split(".", 1)[0] for call in facts.toplevel_calls}
-        for imp in facts.imports:
-            if imp.type_checking:
-                continue
-            if imp.scope:
-                function = imp.scope.split(".", 1)[0]
-                if module != start or not (function.startswith("run_migrations") or function in called):
-                    continue
-            absolute = resolver.absolute(table, imp)
-            if absolute.split(".", 1)[0] in _DYNAMIC_IMPORTERS:
-                return None
-            targets = [absolute] if imp.name in (None, "*") else [absolute, f"{absolute}.{imp.name}"]
-            for target in targets:
-                parts = target.split(".")
-                for size in range(1, len(parts) + 1):
-                    found = resolver.project_module(".".join(parts[:size]))
-                    if found is not None and found not in seen:
-                        seen.add(found)
-                        queue.append(found)
-    return frozenset(seen)

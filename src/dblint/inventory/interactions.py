@@ -36,12 +36,17 @@ class CreationSite:
     tables: tuple[TableKey, ...]
     metadata: str = ""
     receiver: str = ""
+    table_metadata: frozenset[str] = frozenset()  # for `create_all`: the metadata of the tables it creates
+
+    def creates(self, key: TableKey, metadata: str) -> bool:
+        """Whether this site creates the table `key` declared on `metadata`."""
+        return key in self.tables and (self.how != "create_all" or metadata in self.table_metadata)
 
 
 def interaction_kinds(facts: FileFacts, index: ProjectIndex, view: ModelView) -> tuple[str, ...]:
     """The interaction kinds of one file, in the fixed order of `KINDS`."""
     found = set(facts.interactions) & {SESSION, QUERY, RAW_SQL}
-    found |= {table.kind for table in view.tables if table.path == facts.path}
+    found |= {table.kind for table in view.tables_in(facts.path)}
     if facts.sql_strings:
         found.add(DDL)
     for call in facts.schema_calls:
@@ -77,9 +82,10 @@ def creation_sites(facts: FileFacts, index: ProjectIndex, view: ModelView) -> It
     path = facts.path
     for call in facts.schema_calls:
         if call.method == "create_all" and holds_metadata(call, facts, index):
-            metadata = view.metadata_of(path, call.receiver, call.scope)
-            tables = tuple(sorted({table.key for table in view.tables_of_metadata(metadata)}))
-            yield CreationSite(path, call.line, "create_all", tables, metadata, call.receiver)
+            metadata, created = view.created_by_create_all(path, call.receiver, call.scope)
+            tables = tuple(sorted({table.key for table in created}))
+            table_metadata = frozenset(table.metadata for table in created)
+            yield CreationSite(path, call.line, "create_all", tables, metadata, call.receiver, table_metadata)
         elif call.method == "create" and call.called and holds_table(call, facts, index):
             table = view.table_of(path, call.receiver, call.scope)
             yield CreationSite(path, call.line, "Table.create", (table.key,) if table else (), receiver=call.receiver)

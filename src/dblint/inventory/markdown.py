@@ -104,6 +104,7 @@ def totals_lines(totals: Totals) -> list[str]:
         f"- Files touching the database: {touching} ({by_risk})",
         f"- Tables: {totals.tables}",
         f"- Tables Alembic does not track: {totals.tables_untracked}",
+        *(f"  - {plain(note)}" for note in totals.alembic_target_metadata or ["no Alembic script location found"]),
         f"- Tables created outside migrations: {totals.tables_created_outside_migrations}",
         f"- Findings: {sum(totals.findings.values())}",
     ]

@@ -15,9 +15,21 @@ from typing import Iterable, Optional
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectRun, Result
-from dblint.inventory.interactions import RAW_SQL, CreationSite, changes_schema, creation_sites, interaction_kinds
+from dblint.inventory.interactions import (
+    RAW_SQL,
+    CreationSite,
+    changes_schema,
+    creation_sites,
+    interaction_kinds,
+)
 from dblint.inventory.risk import LEVELS, at_least, file_risk
-from dblint.inventory.sources import ModelView, RevisionView, TableDecl, TableKey, shown_table
+from dblint.inventory.sources import (
+    ModelView,
+    RevisionView,
+    TableDecl,
+    TableKey,
+    shown_table,
+)
 
 Findings = dict[str, int]
 
@@ -54,6 +66,7 @@ class Totals:
     tables_untracked: int
     tables_created_outside_migrations: int
     findings: Findings
+    alembic_target_metadata: list[str]  # what each Alembic script location compares against
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
     files: list[FileRow] = []
     tables: list[TableRow] = []
     scanned = 0
+    notes: list[str] = []
     for run in result.runs:
         show = _shower(run.root, cwd)
         view, revisions = ModelView(run.index), RevisionView(run.index)
@@ -81,6 +95,7 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
         files += _file_rows(run, view, sites, show)
         tables += _table_rows(run, view, revisions, sites, show)
         scanned += len(run.reported)
+        notes += view.tracking_notes(show)
     files.sort(key=lambda row: row.path)
     tables.sort(key=lambda row: (row.table, row.schema or "", row.defined_at, row.created_outside_migrations))
     risks = Counter(row.risk for row in files)
@@ -91,6 +106,7 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
         tables_untracked=sum(not row.tracked for row in tables),
         tables_created_outside_migrations=sum(bool(row.created_outside_migrations) for row in tables),
         findings=_count(result.diagnostics),
+        alembic_target_metadata=sorted(notes),
     )
     shown_files = [row for row in files if at_least(row.risk, min_risk)]
     return Inventory(by, totals, shown_files, tables, min_risk)
@@ -115,16 +131,20 @@ def _file_rows(run: ProjectRun, view: ModelView, sites: list[CreationSite], show
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in run.diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
+    sites_by_path: dict[str, list[CreationSite]] = {}
+    for site in sites:
+        sites_by_path.setdefault(site.path, []).append(site)
     rows: list[FileRow] = []
     for path in sorted(run.reported | by_path.keys()):
         facts = index.files.get(path)
         findings = _count(by_path.get(path, ()))
         kinds = interaction_kinds(facts, index, view) if facts is not None else ()
-        if not kinds and not findings:
+        defined = view.tables_in(path)
+        own_sites = sites_by_path.get(path, [])
+        metadata = {table.metadata for table in defined} | {site.metadata for site in own_sites} | set(view.holders_in(path))
+        if not kinds and not findings and not metadata - {""}:
             continue
-        defined = [table for table in view.tables if table.path == path]
-        own_sites = [site for site in sites if site.path == path]
-        metadata = {table.metadata for table in defined} | {site.metadata for site in own_sites}
+        untracked_tables, lone_metadata = view.untracked_metadata(path)
         schema_changes = facts is not None and changes_schema(facts, index)
         raw_sql = RAW_SQL in kinds and index.contexts.get(path) == APP
         rows.append(
@@ -136,7 +156,7 @@ def _file_rows(run: ProjectRun, view: ModelView, sites: list[CreationSite], show
                 tables_created_outside_migrations=sorted({name for site in own_sites for name in _created(site)}),
                 metadata=sorted(metadata - {""}),
                 findings=findings,
-                risk=file_risk(schema_changes, raw_sql, False, findings),
+                risk=file_risk(schema_changes, raw_sql, untracked_tables, lone_metadata, findings),
             )
         )
     return rows
@@ -153,19 +173,39 @@ def _created(site: CreationSite) -> list[str]:
     return ["(computed name)"]
 
 
+def _declaration_groups(tables: list[TableDecl]) -> list[tuple[TableKey, str, list[TableDecl]]]:
+    """One group per table SQLAlchemy builds: a declaration, plus the later `extend_existing`
+    redefinitions of and column-less references to it on the same metadata. Another
+    declaration of the same name is another row (what DBL203 reports)."""
+    groups: list[tuple[TableKey, str, list[TableDecl]]] = []
+    first: dict[tuple[TableKey, str], list[TableDecl]] = {}
+    for table in tables:
+        existing = first.get((table.key, table.metadata))
+        if existing is not None and (table.extends or table.reference):
+            existing.append(table)
+            continue
+        decls = [table]
+        first.setdefault((table.key, table.metadata), decls)
+        groups.append((table.key, table.metadata, decls))
+    return groups
+
+
 def _table_rows(  # type: ignore[no-untyped-def]
     run: ProjectRun, view: ModelView, revisions: RevisionView, sites: list[CreationSite], show
 ) -> list[TableRow]:
-    groups: dict[tuple[TableKey, str], list[TableDecl]] = {}
-    for table in view.tables:
-        groups.setdefault((table.key, table.metadata), []).append(table)
-    keys = set(revisions.keys()) | {key for site in sites if site.how != "create_all" for key in site.tables}
-    for key in sorted(keys - {key for key, _ in groups}):
-        groups[(key, "")] = []
+    groups = _declaration_groups(view.tables)
+    declared = {key for key, _, _ in groups}
+    # A migration's table that a declaration already names (in another case or default schema) is that row.
+    covered = {found.key for found in map(revisions.created_by, declared) if found is not None}
+    keys = (set(revisions.keys()) - covered) | {key for site in sites if site.how != "create_all" for key in site.tables}
+    groups += [(key, "", []) for key in sorted(keys - declared)]
+    at_place: dict[tuple[str, int], list[Diagnostic]] = {}
+    for diagnostic in run.diagnostics:
+        at_place.setdefault((diagnostic.path, diagnostic.line), []).append(diagnostic)
     rows: list[TableRow] = []
-    for (key, metadata), decls in sorted(groups.items()):
+    for key, metadata, decls in groups:
         creating = revisions.created_by(key)
-        own_sites = [site for site in sites if _creates(site, key, metadata)]
+        own_sites = [site for site in sites if site.creates(key, metadata)]
         places = {(decl.path, line) for decl in decls for line in decl.lines}
         places |= {(site.path, site.line) for site in own_sites}
         if creating is not None:
@@ -176,18 +216,12 @@ def _table_rows(  # type: ignore[no-untyped-def]
             TableRow(
                 table=key[1],
                 schema=key[0] or None,
-                defined_at=[show(decl.path, decl.line) for decl in decls],
+                defined_at=[show(decl.path, decl.line) for decl in decls if not decl.reference or decl is decls[0]],
                 metadata=metadata or None,
                 tracked=bool(decls) and view.is_tracked(metadata),
                 created_by_revision=creating.revision if creating is not None else None,
                 created_outside_migrations=[f"{show(site.path, site.line)} ({site.how})" for site in own_sites],
-                findings=_count(d for d in run.diagnostics if (d.path, d.line) in places),
+                findings=_count(d for place in places for d in at_place.get(place, ())),
             )
         )
     return rows
-
-
-def _creates(site: CreationSite, key: TableKey, metadata: str) -> bool:
-    if site.how == "create_all":
-        return bool(metadata) and site.metadata == metadata
-    return key in site.tables

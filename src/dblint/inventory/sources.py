@@ -1,24 +1,26 @@
 """What the inventory needs to know about tables, metadata and migrations.
 
-The row builders ask a `ModelView` and a `RevisionView` only; these adapters
-read the project index, so the rows do not depend on how the index stores
-models or replays migrations.
+The row builders ask a `ModelView` (tables, metadata holders, what Alembic
+tracks: `index.schema.model_schema`) and a `RevisionView` (which revision creates
+each table: `index.replay.replays`) only, in the inventory's own terms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Callable, Optional
 
-from dblint.contexts import ALEMBIC_ENV, MIGRATION
-from dblint.facts import sql
-from dblint.facts.model import ClassDef, Expr, FileFacts
+from dblint.contexts import APP
 from dblint.index import ProjectIndex
-from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, MODEL, SQLMODEL_BASE
-from dblint.index.symbols import Defined, External, ModuleRef
+from dblint.index.holders import SQLMODEL_METADATA, display
+from dblint.index.kinds import FLASK_DB
+from dblint.index.names import Names
+from dblint.index.replay import replays
+from dblint.index.schema import model_schema
+from dblint.index.symbols import Defined, External
+from dblint.index.tables import TableDef
 
 TableKey = tuple[str, str]  # (schema or "", name)
-MAX_BASES = 16
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,10 @@ class TableDecl:
     path: str
     line: int
     lines: frozenset[int]  # lines where findings about this declaration land (class, columns)
-    metadata: str  # "module:Base.metadata"; "" when unknown
+    metadata: str  # as messages show it ("app.db:Base.metadata", "SQLModel.metadata"); "" when unresolved
     kind: str  # "orm-model" or "core-table"
+    extends: bool = False  # `extend_existing=True`: adds to an earlier declaration of the table
+    reference: bool = False  # `Table("name", metadata)` with no columns: the existing table, not a new one
 
     @property
     def key(self) -> TableKey:
@@ -40,7 +44,7 @@ class TableDecl:
 
 @dataclass(frozen=True)
 class RevisionCreate:
-    """A migration whose `upgrade()` creates a table."""
+    """The migration whose `upgrade()` creates a table (in the schema at the head)."""
 
     key: TableKey
     revision: str
@@ -53,11 +57,10 @@ def is_computed(name: str) -> bool:
     return name.strip("{}%s()?:") == ""
 
 
-def table_key(written: str, schema: Optional[str] = None) -> TableKey:
-    """`schema.name` as written in SQL or a `ForeignKey`, split into a key."""
-    if schema is None and "." in written:
-        schema, written = written.rsplit(".", 1)
-    return (schema or "", written)
+def table_key(written: str) -> TableKey:
+    """`schema.name` as written in SQL, split into a key."""
+    schema, _, name = written.rpartition(".")
+    return (schema, name)
 
 
 def shown_table(key: TableKey) -> str:
@@ -65,181 +68,144 @@ def shown_table(key: TableKey) -> str:
     return f"{schema}.{name}" if schema else name
 
 
+def _decl(table: TableDef) -> TableDecl:
+    lines = frozenset({table.line, *(column.line for column in table.columns if column.path == table.path)})
+    kind = "core-table" if table.model is None else "orm-model"
+    reference = table.model is None and not table.columns and not table.reflected
+    return TableDecl(
+        table.name or "", table.schema or "", table.path, table.line, lines, _shown(table.metadata), kind,
+        table.extend_existing, reference,
+    )
+
+
+def _shown(metadata: Optional[str]) -> str:
+    return display(metadata) if metadata else ""
+
+
 class ModelView:
-    """Tables and metadata holders of a project, read from the project index."""
+    """Tables and metadata holders of a project's application code, and what Alembic tracks."""
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.tables: list[TableDecl] = sorted(self._declarations(), key=lambda t: (t.path, t.line, t.name))
-        self.tracked: frozenset[str] = frozenset(self._tracked_metadata())
+        self.schema = model_schema(index)
+        self.names = Names(index.resolver)
+        self.tables: list[TableDecl] = [_decl(table) for table in self.schema.declared if table.name]
+        tracked = self.schema.tracked()
+        self.tracking_known = tracked is not None or not self.schema.tracking
+        self.tracked: frozenset[str] = frozenset(_shown(m) for m in tracked or ())
+        self._holders = [h for h in self.schema.holders if h.path is not None and index.contexts.get(h.path) == APP]
+        self._by_path: dict[str, list[TableDecl]] = {}
+        for decl in self.tables:
+            self._by_path.setdefault(decl.path, []).append(decl)
+        self._untracked_paths = {  # files declaring tables Alembic does not track (not another bind's)
+            table.path
+            for table in self.schema.declared
+            if table.name and table.metadata and table.bind_key is None and not self.is_tracked(_shown(table.metadata))
+        }
 
-    def tables_of_metadata(self, metadata: str) -> list[TableDecl]:
-        return [table for table in self.tables if metadata and table.metadata == metadata]
+    def tables_in(self, path: str) -> list[TableDecl]:
+        return self._by_path.get(path, [])
 
-    def metadata_of(self, path: str, dotted: str, scope: str) -> str:
-        """The metadata a `create_all` receiver (`Base.metadata`, `db`, `metadata`) stands for."""
-        module = self.index.module_of(path)
-        if self.index.kind_of(path, dotted, scope) == FLASK_DB:
-            dotted += ".metadata"
-        return self._qualified(module, dotted, scope)
+    def created_by_create_all(self, path: str, dotted: str, scope: str) -> tuple[str, list[TableDecl]]:
+        """The metadata a `create_all` receiver stands for, and the tables it creates.
 
-    def table_of(self, path: str, dotted: str, scope: str) -> Optional[TableDecl]:
-        """The table a `.create()` receiver (`users`, `User.__table__`) stands for."""
-        module = self.index.module_of(path)
-        target = dotted[: -len(".__table__")] if dotted.endswith(".__table__") else dotted
-        resolution = self.index.resolver.resolve(module, target, scope)
-        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
-            return None
-        defined = resolution.target
-        where = (self.index.paths_by_module.get(defined.module), defined.node.line)
-        return next((table for table in self.tables if (table.path, table.line) == where), None)
+        Flask-SQLAlchemy's `db.create_all()` creates the tables of every bind.
+        """
+        metadata = self.metadata_of(path, dotted, scope)
+        every_bind = self.index.kind_of(path, dotted, scope) == FLASK_DB
+        created = [
+            table
+            for table in self.tables
+            if metadata and (table.metadata == metadata or (every_bind and table.metadata.startswith(metadata + "[bind=")))
+        ]
+        return metadata, created
 
     def is_tracked(self, metadata: str) -> bool:
         return metadata in self.tracked
 
-    # -- reading the index --------------------------------------------------
+    def tracking_notes(self, show: Callable[[str], str]) -> list[str]:
+        """What each Alembic script location compares against, env.py's path shown by `show`."""
+        notes = []
+        for item in self.schema.tracking:
+            text = item.description
+            if item.env_path and text.startswith(item.env_path + " "):
+                text = show(item.env_path) + text[len(item.env_path) :]
+            notes.append(text)
+        return notes
 
-    def _declarations(self) -> Iterator[TableDecl]:
-        for path, facts in sorted(self.index.files.items()):
-            if not facts.parsed or self.index.context_of(path) in (MIGRATION, ALEMBIC_ENV):
-                continue
-            module = self.index.module_of(path)
-            for cls in facts.classes:
-                table = self._model_table(path, module, cls)
-                if table is not None:
-                    yield table
-            yield from self._core_tables(path, module, facts)
+    def holders_in(self, path: str) -> list[str]:
+        """Metadata of the holders (bases, `MetaData()`, `db`) defined in a file."""
+        return sorted({_shown(holder.metadata) for holder in self._holders if holder.path == path})
 
-    def _model_table(self, path: str, module: str, cls: ClassDef) -> Optional[TableDecl]:
-        if self.index.kinds.class_kind(module, cls, 0) != MODEL:
-            return None
-        attrs = {attr.name: attr for attr in cls.attrs}
-        name_attr = attrs.get("__tablename__")
-        if name_attr is not None and name_attr.value is not None and name_attr.value.kind == "str":
-            name = name_attr.value.text
-        elif any(key == "table" and value.text == "True" for key, value in cls.keywords):
-            name = cls.name.lower()
-        else:
-            return None
-        lines = frozenset({cls.line, *(attr.line for attr in cls.attrs)})
-        schema = _schema_of(attrs.get("__table_args__"))
-        return TableDecl(name, schema, path, cls.line, lines, self._class_metadata(module, cls, MAX_BASES), "orm-model")
+    def untracked_metadata(self, path: str) -> tuple[bool, bool]:
+        """(tables on metadata Alembic does not track, a holder of such metadata without tables) in a file.
 
-    def _core_tables(self, path: str, module: str, facts: FileFacts) -> Iterator[TableDecl]:
-        for binding in facts.bindings:
-            call = binding.value
-            if call is None or call.kind != "call" or not call.args or call.args[0].kind != "str":
-                continue
-            if self.index.kind_of(path, call.text, binding.scope) != "class:table":
-                continue
-            metadata = ""
-            if len(call.args) > 1 and call.args[1].kind == "name":
-                metadata = self.metadata_of(path, call.args[1].text, binding.scope)
-            elif call.text.endswith(".Table"):  # Flask-SQLAlchemy `db.Table("name", ...)`
-                metadata = self.metadata_of(path, call.text[: -len(".Table")], binding.scope)
-            schema_expr = call.keyword("schema")
-            schema = schema_expr.text if schema_expr is not None and schema_expr.kind == "str" else ""
-            lines = frozenset({binding.line, call.line, *(arg.line for arg in call.args)})
-            yield TableDecl(call.args[0].text, schema, path, call.line, lines, metadata, "core-table")
+        Both are False unless Alembic compares against some metadata we know. Tables
+        of another Flask-SQLAlchemy bind live in another database: not counted.
+        """
+        if not self.tracked or not self.tracking_known:
+            return False, False
+        untracked = [h for h in self._holders if h.path == path and not self.is_tracked(_shown(h.metadata))]
+        with_tables = path in self._untracked_paths or any(self.schema.table_count(h.metadata) for h in untracked)
+        return with_tables, any(not self.schema.table_count(h.metadata) for h in untracked)
 
-    def _class_metadata(self, module: str, cls: ClassDef, depth: int) -> str:
-        """The metadata of a model: that of the declarative base it descends from."""
-        for base in cls.bases:
-            if base.kind != "name" or depth <= 0:
-                continue
-            kind = self.index.kinds.kind_of(module, base.text, cls.scope)
-            if kind in (DECLARATIVE_BASE, SQLMODEL_BASE):
-                holder = base.text[: -len(".Model")] if base.text.endswith(".Model") else base.text
-                return self._qualified(module, holder + ".metadata", cls.scope)
-            if kind == MODEL:
-                resolution = self.index.resolver.resolve(module, base.text, cls.scope)
-                if resolution is not None and isinstance(resolution.target, Defined):
-                    parent = resolution.target.node
-                    if isinstance(parent, ClassDef):
-                        return self._class_metadata(resolution.target.module, parent, depth - 1)
-        return ""
-
-    def _qualified(self, module: str, dotted: str, scope: str) -> str:
-        """`module:Name.attr` for a name as written in `module`."""
-        resolution = self.index.resolver.resolve(module, dotted, scope)
-        if resolution is None:
+    def metadata_of(self, path: str, dotted: str, scope: str) -> str:
+        """The metadata a `create_all` receiver stands for (`Base.metadata`, `db`, `metadata`)."""
+        target = self._defined(path, dotted.rsplit(".metadata", 1)[0] if dotted.endswith(".metadata") else dotted, scope)
+        if isinstance(target, str):
+            return target
+        if target is None:
             return ""
-        target, rest = resolution.target, resolution.rest
-        if isinstance(target, Defined):
-            head = f"{target.module}:{target.node.name}"
-        elif isinstance(target, External):
-            head = target.qualname.replace(".", ":", 1)
-        else:
-            assert isinstance(target, ModuleRef)
-            head = f"{target.module}:"
-        return ".".join((head, *rest)).replace(":.", ":")
-
-    def _tracked_metadata(self) -> Iterator[str]:
-        for path, facts in sorted(self.index.files.items()):
-            if self.index.context_of(path) != ALEMBIC_ENV:
-                continue
-            module = self.index.module_of(path)
-            for binding in facts.bindings:
-                if binding.name == "target_metadata" and not binding.scope and binding.value is not None:
-                    for item in _names(binding.value):
-                        yield self._qualified(module, item, "")
-
-
-def _names(expr: Expr) -> Iterator[str]:
-    if expr.kind == "name":
-        yield expr.text
-    elif expr.kind == "list":
-        for item in expr.args:
-            yield from _names(item)
-
-
-def _schema_of(table_args: object) -> str:
-    value = getattr(table_args, "value", None)
-    if not isinstance(value, Expr):
+        for holder in self._holders:
+            if (holder.path, holder.line) == target:
+                return _shown(holder.metadata)
+        for model in self.schema.models:
+            if (model.path, model.line) == target:
+                return _shown(model.metadata)
         return ""
-    options = value if value.kind == "dict" else next((a for a in value.args if a.kind == "dict"), None)
-    schema = options.keyword("schema") if options is not None else None
-    return schema.text if schema is not None and schema.kind == "str" else ""
+
+    def table_of(self, path: str, dotted: str, scope: str) -> Optional[TableDecl]:
+        """The table a `.create()` receiver stands for (`users`, `User.__table__`)."""
+        target = self._defined(path, dotted[: -len(".__table__")] if dotted.endswith(".__table__") else dotted, scope)
+        if not isinstance(target, tuple):
+            return None
+        for model in self.schema.models:
+            if (model.path, model.line) == target and model.table is not None:
+                target = (model.table.path, model.table.line)
+        return next((table for table in self.tables if (table.path, table.line) == target), None)
+
+    def _defined(self, path: str, dotted: str, scope: str):  # type: ignore[no-untyped-def]
+        """(path, line) of the project definition `dotted` names, or SQLModel's metadata, or None."""
+        resolution = self.names.target(self.index.module_of(path), dotted, scope)
+        if resolution is None or resolution.rest:
+            return None
+        target = resolution.target
+        if isinstance(target, External):
+            return display(SQLMODEL_METADATA) if target.qualname.startswith("sqlmodel.") and target.last == "SQLModel" else None
+        if not isinstance(target, Defined):
+            return None
+        defined_path = self.index.paths_by_module.get(target.module)
+        return (defined_path, target.node.line) if defined_path else None
 
 
 class RevisionView:
-    """Which revision creates each table, read from the migrations' `op.create_table` calls."""
+    """Which revision creates each table that exists at the head of the migrations."""
 
     def __init__(self, index: ProjectIndex) -> None:
-        self.creates: dict[TableKey, list[RevisionCreate]] = {}
-        for path, facts in sorted(index.files.items()):
-            if index.context_of(path) != MIGRATION:
-                continue
-            revision = _revision_id(facts)
-            for call in facts.calls:
-                expr = call.expr
-                if not expr.text.endswith("create_table") or not _in_upgrade(call.scope):
-                    continue
-                if not expr.args or expr.args[0].kind != "str":
-                    continue
-                schema = expr.keyword("schema")
-                key = table_key(expr.args[0].text, schema.text if schema is not None and schema.kind == "str" else "")
-                self.creates.setdefault(key, []).append(RevisionCreate(key, revision, path, expr.line))
-            for string in facts.sql_strings:
-                for statement in string.statements:
-                    if statement.kind == sql.CREATE_TABLE and statement.name and _in_upgrade(string.scope):
-                        key = table_key(statement.name)
-                        self.creates.setdefault(key, []).append(RevisionCreate(key, revision, path, string.line))
+        self.creates: dict[TableKey, RevisionCreate] = {}
+        for replay in replays(index):
+            for table in replay.tables.values():
+                key = (table.schema or "", table.name)
+                if not table.is_view and key not in self.creates:
+                    self.creates[key] = RevisionCreate(key, table.revision, table.path, table.line)
+        self._replays = replays(index)
 
     def created_by(self, key: TableKey) -> Optional[RevisionCreate]:
-        found = self.creates.get(key)
-        return found[0] if found else None
+        for replay in self._replays:
+            table = replay.table(key[0] or None, key[1])
+            if table is not None and not table.is_view:
+                return self.creates[(table.schema or "", table.name)]
+        return None
 
     def keys(self) -> list[TableKey]:
         return sorted(self.creates)
-
-
-def _in_upgrade(scope: str) -> bool:
-    return scope.split(".", 1)[0].startswith("upgrade")
-
-
-def _revision_id(facts: FileFacts) -> str:
-    for binding in facts.bindings:
-        if binding.name == "revision" and not binding.scope and binding.value is not None and binding.value.kind == "str":
-            return binding.value.text
-    return ""

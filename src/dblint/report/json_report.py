@@ -6,9 +6,10 @@ import json
 from typing import Sequence
 
 from dblint.diagnostics import Diagnostic
+from dblint.report.options import DEFAULT_OPTIONS, ReportOptions
 
 
-def render(diagnostics: Sequence[Diagnostic]) -> str:
+def render(diagnostics: Sequence[Diagnostic], options: ReportOptions = DEFAULT_OPTIONS) -> str:
     items = [
         {
             "path": d.path,

@@ -9,12 +9,26 @@ from __future__ import annotations
 from functools import lru_cache
 from types import ModuleType
 
-from dblint.rules import internal, revision_graph, schema_outside_migrations
+from dblint.rules import (
+    foreign_keys,
+    internal,
+    metadata_tracking,
+    migration_drift,
+    revision_graph,
+    schema_outside_migrations,
+)
 from dblint.rules.base import Rule
 
 __all__ = ["Rule", "all_rules", "rule_by_code"]
 
-_RULE_MODULES: tuple[ModuleType, ...] = (internal, schema_outside_migrations, revision_graph)
+_RULE_MODULES: tuple[ModuleType, ...] = (
+    internal,
+    schema_outside_migrations,
+    metadata_tracking,
+    foreign_keys,
+    revision_graph,
+    migration_drift,
+)
 
 
 @lru_cache(maxsize=1)

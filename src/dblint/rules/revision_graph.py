@@ -81,6 +81,8 @@ class MultipleHeads(Rule):
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for graph in revision_graphs(index):
+            if graph.cycles or any(missing.via == "down_revision" for missing in graph.missing):
+                continue  # a broken graph: DBL402 / DBL405 say why; its heads mean nothing yet
             heads = _unintended_heads(graph)
             if len(heads) < 2:
                 continue

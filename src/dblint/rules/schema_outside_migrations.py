@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
@@ -14,7 +14,6 @@ from dblint.index import ProjectIndex
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
 from dblint.index.symbols import Defined
 from dblint.rules.base import Rule
-
 
 
 def applies(facts: FileFacts, index: ProjectIndex) -> bool:
@@ -36,7 +35,7 @@ def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> b
     if suffix or any(part_suffix for _, part_suffix in segments):
         return False
     # Unresolvable receivers (parameters, `self.metadata`): `<x>.metadata.create_all` is SQLAlchemy's idiom.
-    if last == "metadata" or (len(segments) == 1 and last.endswith("metadata")):
+    if last == "metadata" or (len(segments) == 1 and "metadata" in last.lower()):  # `metadata_obj`, `target_metadata`
         return True
     # `app.db`, `current_app.db`, `self.db`: Flask-SQLAlchemy's `db` reached through an attribute.
     return last in _DB_NAMES and not _defined_in_project(call, facts, index)

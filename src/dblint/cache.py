@@ -1,0 +1,122 @@
+"""Facts cached per file, keyed by dblint's version and the file's content hash.
+
+Layout: `<dir>/<fingerprint>/<key[:2]>/<key[2:]>`, where the fingerprint covers
+the dblint version, the facts schema (`codec.SCHEMA`) and the source of the
+fact extractors, so any change to what facts are makes every old entry a miss.
+An entry is `MAGIC + blake2b(payload) + payload`, the payload being `marshal`
+of plain tuples: a truncated, corrupt or foreign entry fails the check and is
+recomputed and rewritten, never unmarshalled. Writes go to a temporary file in
+the same directory and are renamed into place, so concurrent runs (pre-commit
+and an editor at once) only ever see whole entries. A cache that cannot be
+created or written (a read-only tree) is silently skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+from dblint import __version__
+from dblint.facts import codec
+
+DEFAULT_DIRECTORY = ".dblint_cache"
+ENVIRONMENT_VARIABLE = "DBLINT_CACHE_DIR"
+MAGIC = b"dblint\x01\n"
+_DIGEST = 16
+
+
+def _fingerprint() -> str:
+    """dblint version + facts schema + the bytes of the fact extractors."""
+    digest = hashlib.blake2b(f"{__version__}\0{codec.SCHEMA}\0{marshal.version}".encode(), digest_size=8)
+    for source in sorted(Path(codec.__file__).parent.glob("*.py")):
+        try:
+            digest.update(source.read_bytes())
+        except OSError:
+            digest.update(source.name.encode())
+    return digest.hexdigest()
+
+
+FINGERPRINT = _fingerprint()
+
+
+def chosen_directory(flag: Optional[Union[str, Path]], environ: Mapping[str, str]) -> Optional[Path]:
+    """For the adapters: `--cache-dir`, else $DBLINT_CACHE_DIR, as an absolute path (None: neither)."""
+    value = flag or environ.get(ENVIRONMENT_VARIABLE) or None
+    return Path(os.path.abspath(value)) if value else None
+
+
+def content_key(data: bytes, full: bool) -> str:
+    """The key of one file's facts: its content hash, and whether the facts are a full parse."""
+    return hashlib.blake2b(data, digest_size=20, person=b"full" if full else b"imports").hexdigest()
+
+
+class FactsCache:
+    """Encoded facts on disk; every failure is a miss, never an error."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._entries = directory / FINGERPRINT
+        self.writable = True
+
+    @classmethod
+    def open(cls, directory: Path) -> Optional["FactsCache"]:
+        """The cache in `directory`, created with a `.gitignore` of `*`; None when impossible."""
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            ignore = directory / ".gitignore"
+            if not ignore.exists():
+                _write_atomic(ignore, b"*\n")
+        except OSError:
+            return None
+        return cls(directory)
+
+    def _path(self, key: str) -> Path:
+        return self._entries / key[:2] / key[2:]
+
+    def load(self, key: str) -> Optional[Any]:
+        """The encoded facts stored under `key`, or None."""
+        try:
+            blob = self._path(key).read_bytes()
+        except OSError:
+            return None
+        head = len(MAGIC) + _DIGEST
+        if blob[: len(MAGIC)] != MAGIC or hashlib.blake2b(blob[head:], digest_size=_DIGEST).digest() != blob[len(MAGIC) : head]:
+            return None
+        try:
+            return marshal.loads(blob[head:])
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def store(self, key: str, encoded: Any) -> None:
+        """Write one entry; gives up quietly (and for the rest of the run) when the disk refuses."""
+        if not self.writable:
+            return
+        try:
+            payload = marshal.dumps(encoded)
+        except ValueError:
+            return
+        blob = MAGIC + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, blob)
+        except OSError:
+            self.writable = False
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

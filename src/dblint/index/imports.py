@@ -1,0 +1,117 @@
+"""The project's import graph: which project modules a module runs on import.
+
+- `direct_imports(index, module)`: project modules a module imports at module
+  level (`import a.b.c` runs `a`, `a.b` and `a.b.c`; `from a import b` runs `a`
+  and `a.b` when that is a module; `TYPE_CHECKING` imports do not run).
+- `closure(index, module)`: the transitive closure (memoised).
+- `env_imports(index, env_path)`: the closure from an Alembic env.py, where
+  imports inside functions count when the function runs (`run_migrations_*`, or
+  called at module level), as do imports inside a project function env.py calls
+  at module level (`app = create_app()`). None when an importing module uses
+  importlib/pkgutil (dynamic imports we cannot follow).
+- `imports_between(index, schema, a, b)`: True when one module's closure holds
+  the other, or one env.py reaches both (they run in one process).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from dblint.facts.model import Import
+from dblint.index.symbols import ModuleTable
+
+DYNAMIC_IMPORTERS = frozenset({"importlib", "pkgutil", "imp", "runpy"})
+MEMO_KEY = "import_closures"
+
+
+def _targets(resolver: object, table: ModuleTable, imp: Import) -> Iterable[str]:
+    absolute = resolver.absolute(table, imp)  # type: ignore[attr-defined]
+    names = [absolute] if imp.name in (None, "*") else [absolute, f"{absolute}.{imp.name}"]
+    for name in names:
+        parts = name.split(".")
+        for size in range(1, len(parts) + 1):
+            found = resolver.project_module(".".join(parts[:size]))  # type: ignore[attr-defined]
+            if found is not None:
+                yield found
+
+
+def _runs(imp: Import, functions: set[str]) -> bool:
+    if imp.type_checking:
+        return False
+    return not imp.scope or imp.scope.split(".", 1)[0] in functions
+
+
+def _walk(index: object, start: str, functions_of: dict[str, set[str]]) -> Optional[frozenset[str]]:
+    resolver = index.resolver  # type: ignore[attr-defined]
+    seen = {start}
+    queue = [start]
+    while queue:
+        module = queue.pop()
+        table = resolver.modules.get(module)
+        if table is None:
+            continue
+        functions = functions_of.get(module, set())
+        for imp in table.facts.imports:
+            if not _runs(imp, functions):
+                continue
+            if resolver.absolute(table, imp).split(".", 1)[0] in DYNAMIC_IMPORTERS:
+                return None
+            for found in _targets(resolver, table, imp):
+                if found not in seen:
+                    seen.add(found)
+                    queue.append(found)
+    return frozenset(seen)
+
+
+def direct_imports(index: object, module: str) -> frozenset[str]:
+    resolver = index.resolver  # type: ignore[attr-defined]
+    table = resolver.modules.get(module)
+    if table is None:
+        return frozenset()
+    return frozenset(found for imp in table.facts.imports if _runs(imp, set()) for found in _targets(resolver, table, imp))
+
+
+def closure(index: object, module: str) -> frozenset[str]:
+    """Modules importing `module` runs (dynamic imports ignored)."""
+    memo = index.memo.setdefault(MEMO_KEY, {})  # type: ignore[attr-defined]
+    if module not in memo:
+        seen = {module}
+        queue = [module]
+        while queue:
+            for found in direct_imports(index, queue.pop()):
+                if found not in seen:
+                    seen.add(found)
+                    queue.append(found)
+        memo[module] = frozenset(seen)
+    return memo[module]
+
+
+def env_imports(index: object, env_path: str) -> Optional[frozenset[str]]:
+    resolver = index.resolver  # type: ignore[attr-defined]
+    start = index.module_of(env_path)  # type: ignore[attr-defined]
+    table = resolver.modules.get(start)
+    if table is None:
+        return None
+    called = {call.split(".", 1)[0] for call in table.facts.toplevel_calls}
+    functions_of: dict[str, set[str]] = {start: {name for name in _function_scopes(table) if name.startswith("run_migrations") or name in called}}
+    for imp in table.facts.imports:
+        if imp.scope or imp.type_checking or imp.name in (None, "*") or imp.local not in called:
+            continue
+        source = resolver.project_module(resolver.absolute(table, imp))
+        if source is not None:
+            functions_of.setdefault(source, set()).add(imp.name)
+    return _walk(index, start, functions_of)
+
+
+def _function_scopes(table: ModuleTable) -> set[str]:
+    return {imp.scope.split(".", 1)[0] for imp in table.facts.imports if imp.scope}
+
+
+def imports_between(index: object, schema: object, first: str, second: str) -> bool:
+    if first == second or second in closure(index, first) or first in closure(index, second):
+        return True
+    for tracking in schema.tracking:  # type: ignore[attr-defined]
+        reach = schema.env_imports(tracking.env_path) if tracking.env_path else None  # type: ignore[attr-defined]
+        if reach is not None and first in reach and second in reach:
+            return True
+    return False

@@ -1,0 +1,70 @@
+"""Which prefiltered files must be parsed in full after all, for cross-file facts.
+
+The byte prefilter (`facts.prefilter`) only vouches that a file has no fact of
+its own beyond imports. Its bindings and classes still matter when resolution
+can reach them: a model class deriving from a base imported from another
+module (`class Admin(User)`), or a constant, alias or type another module
+imports. Resolution only moves along imports, so these files are
+
+- the modules that import, directly or transitively, a parsed module
+  (their classes and bindings may derive from what they import), and
+- the modules that any of those, or any parsed module, import transitively
+  (their bindings may be what a parsed module resolves a name to).
+
+Files outside both sets can hold nothing any resolution reaches.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from dblint.facts.model import FileFacts
+from dblint.index.project import ProjectIndex
+from dblint.index.symbols import ModuleTable, Resolver
+
+
+def files_to_parse(index: ProjectIndex) -> list[str]:
+    """Paths of prefiltered files (imports only) that resolution can reach."""
+    resolver = index.resolver
+    paths_of: dict[str, list[str]] = {}
+    for path, name in index.modules.items():
+        paths_of.setdefault(name, []).append(path)
+    imports: dict[str, set[str]] = {}
+    importers: dict[str, set[str]] = {}
+    for path, facts in index.files.items():
+        name = index.module_of(path)
+        table = resolver.modules.get(name)
+        if table is None or table.facts.path != path:  # a module shadowed by a same-named one
+            table = ModuleTable(name, facts)
+        targets = {found for module in _imported(resolver, table) for found in paths_of.get(module, ())}
+        imports[path] = targets
+        for target in targets:
+            importers.setdefault(target, set()).add(path)
+    upward = _closure((path for path, facts in index.files.items() if facts.parsed), importers)
+    reached = _closure(upward, imports)
+    return sorted(path for path in reached if _prefiltered(index.files[path]))
+
+
+def _prefiltered(facts: FileFacts) -> bool:
+    return not facts.parsed and facts.error is None
+
+
+def _imported(resolver: Resolver, table: ModuleTable) -> Iterable[str]:
+    """Project modules an import of this module may bind: the module, or `module.name`."""
+    for imp in table.facts.imports:
+        base = resolver.absolute(table, imp)
+        for candidate in (base, f"{base}.{imp.name}" if imp.name and imp.name != "*" else None):
+            found = resolver.project_module(candidate) if candidate else None
+            if found is not None:
+                yield found
+
+
+def _closure(start: Iterable[str], edges: dict[str, set[str]]) -> set[str]:
+    seen = set(start)
+    stack = list(seen)
+    while stack:
+        for found in edges.get(stack.pop(), ()):
+            if found not in seen:
+                seen.add(found)
+                stack.append(found)
+    return seen

@@ -1,0 +1,523 @@
+"""DBL301-DBL308: foreign keys and column types that the database or SQLAlchemy will reject."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional
+
+from dblint.diagnostics import Diagnostic
+from dblint.facts.model import FileFacts
+from dblint.facts.sql import CREATE_TABLE
+from dblint.fixes.fk_type import plan_annotation_fix, plan_type_fix, with_plan
+from dblint.index import ProjectIndex
+from dblint.index.holders import display
+from dblint.index.schema import ModelSchema, model_schema
+from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
+from dblint.index.types import UNKNOWN, integer_width
+from dblint.rules.base import Rule
+
+SQL_LABELS = {
+    "integer": "INTEGER", "uuid": "UUID", "string": "VARCHAR", "numeric": "NUMERIC", "float": "FLOAT",
+    "boolean": "BOOLEAN", "datetime": "TIMESTAMP", "date": "DATE", "time": "TIME", "interval": "INTERVAL",
+    "json": "JSON", "binary": "BINARY", "enum": "ENUM", "array": "ARRAY",
+}
+PYTHON_LABELS = {
+    "integer": "int", "uuid": "uuid.UUID", "string": "str", "numeric": "Decimal", "float": "float", "boolean": "bool",
+    "datetime": "datetime", "date": "date", "time": "time", "interval": "timedelta", "json": "dict", "binary": "bytes",
+    "enum": "an enum", "array": "list",
+}
+# Families a Python annotation may legitimately pair with (DBL304).
+_COMPATIBLE = (
+    frozenset({"integer", "numeric", "float", "boolean"}),
+    frozenset({"string", "uuid", "enum"}),
+    frozenset({"datetime", "date"}),
+)
+_WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "MEDIUMINT"}
+_TIMESTAMP_COLUMNS = frozenset({"created_at", "updated_at", "created_on", "updated_on", "modified_at", "modified_on"})
+MEMO_KEY = "migration_tables"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a foreign key leads: "found" (table and column), "other-metadata", "missing-table",
+    "missing-column" or "unknown" (we cannot tell)."""
+
+    status: str
+    table: Optional[TableDef] = None
+    column: Optional[ColumnDef] = None
+    others: tuple[TableDef, ...] = ()
+
+
+def migration_tables(index: ProjectIndex) -> frozenset[str]:
+    """Table names (lower-case, no schema) that migrations create: `op.create_table("x")` or raw CREATE TABLE."""
+    if MEMO_KEY not in index.memo:
+        names: set[str] = set()
+        for path, facts in index.files.items():
+            if index.context_of(path) != "migration":
+                continue
+            for call in facts.calls:
+                args = call.expr.args
+                if call.expr.text.endswith("create_table") and args and args[0].kind == "str":
+                    names.add(args[0].text.lower())
+            for string in facts.sql_strings:
+                for statement in string.statements:
+                    if statement.kind == CREATE_TABLE and statement.name:
+                        names.add(statement.name.rsplit(".", 1)[-1].strip('"`[]').lower())
+        index.memo[MEMO_KEY] = frozenset(names)
+    return index.memo[MEMO_KEY]
+
+
+def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
+    for entry in index.settings.external_tables:
+        if entry == foreign.table or (foreign.schema and entry == f"{foreign.schema}.{foreign.table}"):
+            return True
+        if "." in entry and foreign.schema is None and entry.rsplit(".", 1)[-1] == foreign.table:
+            return True
+    return False
+
+
+def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef) -> Target:
+    """Find the referenced table and column, on the foreign key's own metadata first."""
+    named = [t for t in schema.tables if t.name == foreign.table and t.context == "app" and not t.scope]
+    if foreign.schema is not None:
+        named = [t for t in named if t.schema == foreign.schema]
+    elif any(t.schema is None for t in named):
+        named = [t for t in named if t.schema is None]
+    same = [t for t in named if t.metadata == table.metadata]
+    if not same:
+        if named:
+            return Target("other-metadata", others=tuple(named))
+        return Target("missing-table")
+    columns = {(t.path, t.line): t.column_named(foreign.column) for t in same}
+    found = [(t, c) for t in same if (c := columns[(t.path, t.line)]) is not None]
+    if not found:
+        complete = all(t.columns_complete for t in same)
+        return Target("missing-column", same[0]) if complete else Target("unknown")
+    families = {column.family for _, column in found}
+    if len(families) != 1:
+        return Target("unknown")
+    return Target("found", found[0][0], found[0][1])
+
+
+def foreign_keys_in(schema: ModelSchema, path: str) -> Iterator[tuple[TableDef, ColumnDef, ForeignKeyDef, Target]]:
+    """Foreign keys of columns written in `path` (a mixin's column once per table that uses it)."""
+    for table, column in schema.columns_in(path):
+        if not table.reflected:
+            for foreign in column.foreign_keys:
+                yield table, column, foreign, resolve_target(schema, table, foreign)
+
+
+def _name(table: TableDef, column: ColumnDef) -> str:
+    return f"{table.full_name}.{column.name}"
+
+
+class ForeignKeyTypeMismatch(Rule):
+    code = "DBL301"
+    name = "foreign-key-type-mismatch"
+    summary = "foreign key column whose type family differs from the referenced column's"
+    what_it_does = (
+        "Compares the type family of each foreign key column (from `Column(UUID(...))`, `mapped_column(...)`, "
+        "`Mapped[...]` with the base's `type_annotation_map`, SQLModel annotations, project `TypeDecorator`s) "
+        "with the family of the column it references, across files and declaration styles. A Core column with "
+        "a ForeignKey and no type takes the referenced type and never mismatches; unknown types are not reported."
+    )
+    why_bad = (
+        "PostgreSQL refuses to create the constraint (`foreign key constraint cannot be implemented: Key columns "
+        "are of incompatible types: uuid and integer`), so the migration fails in production, or — on databases "
+        "that accept it — joins compare values that can never be equal."
+    )
+    example = (
+        "import uuid\n\n"
+        "from sqlalchemy import ForeignKey, Integer\n"
+        "from sqlalchemy.dialects.postgresql import UUID\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n\n\n"
+        "class User(Base):\n"
+        "    __tablename__ = \"user\"\n"
+        "    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n\n\n"
+        "class Subscription(Base):\n"
+        "    __tablename__ = \"subscriptions\"\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(\"user.id\"))\n"
+    )
+    use_instead = (
+        "from sqlalchemy import ForeignKey, Integer\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n\n\n"
+        "class User(Base):\n"
+        "    __tablename__ = \"user\"\n"
+        "    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n\n\n"
+        "class Subscription(Base):\n"
+        "    __tablename__ = \"subscriptions\"\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    user_id: Mapped[int] = mapped_column(ForeignKey(\"user.id\"))\n"
+    )
+    fix = (
+        "`dblint check --fix` (or `--diff` to preview) gives the foreign key column the referenced column's type: "
+        "its SQL type expression is replaced by the referenced one (`PG_UUID(as_uuid=True)` -> `Integer`, "
+        "`sa.String(36)` -> `UUID(as_uuid=True)`), and a `Mapped[...]` or SQLModel annotation that would then "
+        "disagree takes the matching Python type (`Mapped[uuid.UUID]` -> `Mapped[int]`, keeping `Optional[...]`); "
+        "a column typed by its annotation alone gets the new Python type. The needed import is reused "
+        "(`Integer`, `sa.Integer`) or added (`from sqlalchemy import Integer`, next to the file's other imports "
+        "of that package); formatting and comments are kept, imports that become unused are left in place.\n\n"
+        "**Safety**: the fix is offered only when the referenced type is a plain expression (a name or attribute "
+        "chain, or a call of one with literal arguments such as `String(36)`), its name can be written in the "
+        "file without shadowing anything (a type defined in the project is used only when the file already "
+        "imports it), and the annotation is a plain Python type. Otherwise the message ends with `no automatic "
+        "fix:` and the reason. Changing a column type needs a migration (Alembic autogenerate with "
+        "`compare_type` sees it); the fix changes the model only."
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table, column, foreign, target in foreign_keys_in(schema, facts.path):
+            if target.status != "found" or target.table is None or target.column is None:
+                continue
+            mine, theirs = column.family, target.column.family
+            if UNKNOWN in (mine, theirs) or mine == theirs:
+                continue
+            diagnostic = self.diagnostic(
+                column.path, column.line, column.column,
+                f"foreign key {_name(table, column)} is {SQL_LABELS[mine]} but {_name(target.table, target.column)} "
+                f"is {SQL_LABELS[theirs]}",
+            )
+            yield with_plan(diagnostic, plan_type_fix(index, table, column, target.table, target.column))
+
+
+class ForeignKeyToUnknownTable(Rule):
+    code = "DBL302"
+    name = "foreign-key-to-unknown-table"
+    summary = "foreign key to a table or column that no model, `Table` or migration defines"
+    what_it_does = (
+        "Finds `ForeignKey(\"table.column\")` (and `Field(foreign_key=...)`, `ForeignKeyConstraint`) targets that "
+        "name a table no model, `Table(...)` or migration (`op.create_table`, raw `CREATE TABLE` in a migration) "
+        "defines, or a column the referenced table does not have. Tables owned by something else can be listed "
+        "in `external-tables`. Nothing is reported when some table's name cannot be computed statically."
+    )
+    why_bad = (
+        "SQLAlchemy raises `NoReferencedTableError` / `NoReferencedColumnError` when it resolves the key (at "
+        "`create_all`, at mapper configuration, in autogenerate), and the database rejects the constraint. A "
+        "typo such as `ForeignKey(\"users.id\")` for table `user` usually hides here."
+    )
+    example = (
+        "from sqlalchemy import Column, ForeignKey, Integer\n"
+        "from sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\n\n\n"
+        "class User(Base):\n"
+        "    __tablename__ = \"user\"\n"
+        "    id = Column(Integer, primary_key=True)\n\n\n"
+        "class Post(Base):\n"
+        "    __tablename__ = \"post\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    author_id = Column(Integer, ForeignKey(\"users.id\"))\n"
+    )
+    use_instead = example.replace('ForeignKey("users.id")', 'ForeignKey("user.id")')
+    options = "`external-tables`: tables (`table` or `schema.table`) that exist although this project does not define them."
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        if any(table.name is None for table in schema.tables):
+            return
+        for table, column, foreign, target in foreign_keys_in(schema, facts.path):
+            if target.status == "missing-table":
+                if _external(index, foreign) or foreign.table.lower() in migration_tables(index):
+                    continue
+                if any(t.name == foreign.table for t in schema.tables):
+                    continue  # declared in a test, a migration or a function: exists somewhere
+                message = f"foreign key {_name(table, column)} references {foreign.target}, but no model, Table or migration defines table {foreign.table}"
+            elif target.status == "missing-column" and target.table is not None:
+                message = f"foreign key {_name(table, column)} references {foreign.target}, but table {target.table.full_name} has no column {foreign.column}"
+            else:
+                continue
+            yield self.diagnostic(column.path, column.line, column.column, message)
+
+
+class ForeignKeyAcrossMetadata(Rule):
+    code = "DBL303"
+    name = "foreign-key-across-metadata"
+    summary = "foreign key to a table that exists only on a different metadata"
+    what_it_does = (
+        "Finds foreign keys whose target table is declared, but only on another metadata than the referencing "
+        "table's (a second declarative base, SQLModel next to a legacy Base, a separate `MetaData()`). Flask-"
+        "SQLAlchemy binds are not reported."
+    )
+    why_bad = (
+        "SQLAlchemy resolves string foreign keys within the table's own MetaData only: it raises "
+        "`NoReferencedTableError` at `create_all`, mapper configuration or autogenerate, and the two halves of "
+        "the schema cannot be migrated together."
+    )
+    example = (
+        "from sqlalchemy import Column, ForeignKey, Integer\n"
+        "from sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\n"
+        "LegacyBase = declarative_base()\n\n\n"
+        "class User(Base):\n"
+        "    __tablename__ = \"user\"\n"
+        "    id = Column(Integer, primary_key=True)\n\n\n"
+        "class Invoice(LegacyBase):\n"
+        "    __tablename__ = \"invoice\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    user_id = Column(Integer, ForeignKey(\"user.id\"))\n"
+    )
+    use_instead = example.replace("class Invoice(LegacyBase)", "class Invoice(Base)")
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table, column, foreign, target in foreign_keys_in(schema, facts.path):
+            if target.status != "other-metadata" or table.metadata is None or table.bind_key is not None:
+                continue
+            if any(t.name is None and t.metadata == table.metadata for t in schema.tables):
+                continue
+            others = [t for t in target.others if t.metadata is not None and t.bind_key is None]
+            if len(others) != len(target.others) or not others:
+                continue
+            where = ", ".join(sorted({display(t.metadata or "") for t in others}))
+            yield self.diagnostic(
+                column.path, column.line, column.column,
+                f"foreign key {_name(table, column)} references {foreign.target}, but table {foreign.table} is on "
+                f"{where}, not on {display(table.metadata)}",
+            )
+
+
+class MappedAnnotationMismatch(Rule):
+    code = "DBL304"
+    name = "mapped-annotation-type-mismatch"
+    summary = "`Mapped[...]` annotation whose Python type disagrees with the column's SQL type"
+    what_it_does = (
+        "Compares the Python type of a `Mapped[...]` annotation (through `Optional`, `X | None`, `Annotated`) with "
+        "the SQL type given to `mapped_column(...)`: `Mapped[int]` on a `UUID` column, `Mapped[str]` on an "
+        "`Integer`. Related types are accepted (int/Decimal/float/bool, str/UUID/enum, datetime/date, JSON)."
+    )
+    why_bad = (
+        "The annotation is what type checkers and readers trust; the column type is what the database returns. "
+        "When they disagree, code is type-checked against values it never receives, and a foreign key declared "
+        "from the annotation gets the wrong type."
+    )
+    example = (
+        "from sqlalchemy import Integer\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n\n\n"
+        "class Account(Base):\n"
+        "    __tablename__ = \"account\"\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    iban: Mapped[str] = mapped_column(Integer)\n"
+    )
+    use_instead = example.replace("mapped_column(Integer)", "mapped_column(String(34))").replace(
+        "from sqlalchemy import Integer", "from sqlalchemy import String"
+    )
+    fix = (
+        "Only for a foreign key column whose SQL type agrees with the column it references: then the annotation is "
+        "the wrong side, and `dblint check --fix` (or `--diff`) replaces its Python type with the one of the SQL "
+        "type (`account_id: Mapped[str] = mapped_column(Integer, ForeignKey(\"account.id\"))` -> `Mapped[int]`, "
+        "keeping `Optional[...]`), adding the import it needs. Other mismatches have no automatic fix: nothing "
+        "tells which side is wrong.\n\n"
+        "**Safety**: the annotation must be a plain Python type (not a string, an alias or a custom class), and "
+        "the new type's name must be writable in the file without shadowing anything; otherwise the message ends "
+        "with `no automatic fix:` and the reason."
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table, column in schema.columns_in(facts.path):
+            python, sql = column.annotation_family, column.family
+            if python in (None, UNKNOWN) or sql == UNKNOWN or python == sql:
+                continue
+            if "json" in (python, sql) or any(python in group and sql in group for group in _COMPATIBLE):
+                continue
+            diagnostic = self.diagnostic(
+                column.path, column.line, column.column,
+                f"column {_name(table, column)} is annotated Mapped[{PYTHON_LABELS.get(str(python), python)}] "
+                f"but its SQL type is {SQL_LABELS[sql]}",
+            )
+            if _references_family(schema, table, column, sql):  # the SQL side agrees: the annotation is wrong
+                diagnostic = with_plan(diagnostic, plan_annotation_fix(index, table, column))
+            yield diagnostic
+
+
+class ForeignKeyWithoutIndex(Rule):
+    code = "DBL305"
+    name = "foreign-key-without-index"
+    summary = "foreign key column with no index"
+    default = False
+    what_it_does = (
+        "Finds foreign key columns with no `index=True`, no `unique=True`, that are not the primary key and do "
+        "not lead an `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` of the table."
+    )
+    why_bad = (
+        "PostgreSQL does not index the referencing side of a foreign key. Joins from the parent and every "
+        "`ON DELETE` / update of the parent scan the child table."
+    )
+    example = (
+        "from sqlalchemy import Column, ForeignKey, Integer\n"
+        "from sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\n\n\n"
+        "class User(Base):\n"
+        "    __tablename__ = \"user\"\n"
+        "    id = Column(Integer, primary_key=True)\n\n\n"
+        "class Post(Base):\n"
+        "    __tablename__ = \"post\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    author_id = Column(Integer, ForeignKey(\"user.id\"))\n"
+    )
+    use_instead = example.replace('ForeignKey("user.id"))', 'ForeignKey("user.id"), index=True)')
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table, column in schema.columns_in(facts.path):
+            if not column.foreign_keys or column.index or column.unique or column.primary_key:
+                continue
+            if any(covered and covered[0] == column.name for covered in table.indexed):
+                continue
+            yield self.diagnostic(
+                column.path, column.line, column.column,
+                f"foreign key {_name(table, column)} has no index (joins and deletes on "
+                f"{column.foreign_keys[0].table} scan {table.full_name})",
+            )
+
+
+class ClientSideTimestamp(Rule):
+    code = "DBL306"
+    name = "client-side-timestamp-default"
+    summary = "`created_at` / `updated_at` filled by a client-side default instead of `server_default`"
+    default = False
+    what_it_does = (
+        "Finds `created_at` / `updated_at` (and `*_on`, `modified_at`) columns that have `default=` / `onupdate=` "
+        "(or SQLModel `default_factory=`) and no `server_default`."
+    )
+    why_bad = (
+        "A Python-side default only applies to inserts made through this ORM: rows written by raw SQL, other "
+        "services or data migrations get NULL, and application servers' clocks disagree."
+    )
+    example = (
+        "from datetime import datetime\n\n"
+        "from sqlalchemy import Column, DateTime, Integer\n"
+        "from sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\n\n\n"
+        "class Event(Base):\n"
+        "    __tablename__ = \"event\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    created_at = Column(DateTime, default=datetime.utcnow)\n"
+    )
+    use_instead = (
+        "from sqlalchemy import Column, DateTime, Integer, func\n"
+        "from sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\n\n\n"
+        "class Event(Base):\n"
+        "    __tablename__ = \"event\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    created_at = Column(DateTime, server_default=func.now())\n"
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table, column in schema.columns_in(facts.path):
+            if column.name in _TIMESTAMP_COLUMNS and column.client_default and not column.server_default:
+                yield self.diagnostic(
+                    column.path, column.line, column.column,
+                    f"column {_name(table, column)} is filled by a client-side default; use server_default",
+                )
+
+
+class MissingForeignKey(Rule):
+    code = "DBL307"
+    name = "id-column-without-foreign-key"
+    summary = "`<table>_id` column with no foreign key although table `<table>` exists"
+    default = False
+    what_it_does = (
+        "Finds columns named `<name>_id` with no foreign key, when a table `<name>` (or `<name>s`, `<name>es`, "
+        "`<nam>ies`) exists on the same metadata."
+    )
+    why_bad = "Without the constraint the database accepts ids of rows that do not exist, and orphans accumulate."
+    example = (
+        "from sqlalchemy import Column, Integer\n"
+        "from sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\n\n\n"
+        "class User(Base):\n"
+        "    __tablename__ = \"users\"\n"
+        "    id = Column(Integer, primary_key=True)\n\n\n"
+        "class Post(Base):\n"
+        "    __tablename__ = \"posts\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    user_id = Column(Integer)\n"
+    )
+    use_instead = example.replace("user_id = Column(Integer)", "user_id = Column(Integer, ForeignKey(\"users.id\"))").replace(
+        "from sqlalchemy import Column, Integer", "from sqlalchemy import Column, ForeignKey, Integer"
+    )
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table, column in schema.columns_in(facts.path):
+            if column.foreign_keys or column.primary_key or not column.name.endswith("_id"):
+                continue
+            stem = column.name[: -len("_id")]
+            names = {stem, stem + "s", stem + "es", stem[:-1] + "ies" if stem.endswith("y") else stem}
+            if not stem or table.name in names:
+                continue
+            found = sorted(t.full_name for name in names for t in schema.named(name) if t.metadata == table.metadata)
+            if found:
+                yield self.diagnostic(
+                    column.path, column.line, column.column,
+                    f"column {_name(table, column)} has no foreign key although table {found[0]} exists",
+                )
+
+
+class ForeignKeyWidthMismatch(Rule):
+    code = "DBL308"
+    name = "foreign-key-integer-width-mismatch"
+    summary = "foreign key integer width differs from the referenced key (BIGINT -> INTEGER)"
+    default = False
+    what_it_does = (
+        "Compares the integer width of a foreign key column with the referenced column's: `SmallInteger`, "
+        "`Integer`/`int`/`SERIAL`, `BigInteger`/`BIGSERIAL` (through `type_annotation_map`)."
+    )
+    why_bad = (
+        "An `INTEGER` foreign key to a `BIGINT` key overflows once ids pass 2^31; the reverse wastes space and "
+        "hides the intent. Both usually come from copy-paste."
+    )
+    example = (
+        "from sqlalchemy import BigInteger, Column, ForeignKey, Integer\n"
+        "from sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\n\n\n"
+        "class User(Base):\n"
+        "    __tablename__ = \"user\"\n"
+        "    id = Column(BigInteger, primary_key=True)\n\n\n"
+        "class Post(Base):\n"
+        "    __tablename__ = \"post\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    author_id = Column(Integer, ForeignKey(\"user.id\"))\n"
+    )
+    use_instead = example.replace("author_id = Column(Integer,", "author_id = Column(BigInteger,")
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table, column, _, target in foreign_keys_in(schema, facts.path):
+            if target.status != "found" or target.column is None or target.table is None:
+                continue
+            mine, theirs = _width(column), _width(target.column)
+            if mine is None or theirs is None or mine == theirs:
+                continue
+            yield self.diagnostic(
+                column.path, column.line, column.column,
+                f"foreign key {_name(table, column)} is {_WIDTH_NAMES.get(mine, mine)} but "
+                f"{_name(target.table, target.column)} is {_WIDTH_NAMES.get(theirs, theirs)}",
+            )
+
+
+def _references_family(schema: ModelSchema, table: TableDef, column: ColumnDef, family: str) -> bool:
+    """True when `column` has a foreign key to a column of `family`."""
+    for foreign in column.foreign_keys:
+        target = resolve_target(schema, table, foreign)
+        if target.status == "found" and target.column is not None and target.column.family == family:
+            return True
+    return False
+
+
+def _width(column: ColumnDef) -> Optional[int]:
+    if column.family != "integer":
+        return None
+    if column.type_name:
+        return integer_width(column.type_name)
+    return 32 if column.typed else None

@@ -1,0 +1,366 @@
+"""DBL201-DBL205: tables Alembic cannot see (untracked metadata, duplicates, unimported models)."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import Iterable, Iterator, Optional
+
+from dblint.diagnostics import Diagnostic
+from dblint.facts.model import FileFacts
+from dblint.index import ProjectIndex
+from dblint.index.holders import HolderDef, display
+from dblint.index.imports import imports_between
+from dblint.index.schema import ModelSchema, model_schema
+from dblint.index.tables import TableDef
+from dblint.rules.base import Rule
+
+_HOLDER_WORDS = {
+    "declarative-base": "declarative base",
+    "metadata": "MetaData",
+    "registry": "registry",
+    "flask-db": "Flask-SQLAlchemy db",
+}
+
+
+def describe(table: TableDef) -> str:
+    """`model User (table users)` or `table users`."""
+    name = table.full_name if table.name is not None else "with a computed name"
+    return f"model {table.model} (table {name})" if table.model else f"table {name}"
+
+
+def tracking_text(schema: ModelSchema) -> str:
+    return "; ".join(item.description for item in schema.tracking)
+
+
+def untracked(schema: ModelSchema, table: TableDef, tracked: frozenset[str]) -> bool:
+    """A declared table on a metadata no script location tracks (and not a Flask bind or reflection)."""
+    if table.metadata is None or table.metadata in tracked or table.bind_key is not None or table.reflected:
+        return False
+    twins = schema.find(table.name, table.schema) if table.name is not None else []
+    return not any(twin.metadata in tracked for twin in twins)
+
+
+def _tables_in(schema: ModelSchema, path: str) -> Iterator[TableDef]:
+    return iter(schema.tables_in(path))
+
+
+class UntrackedMetadataTable(Rule):
+    code = "DBL201"
+    name = "table-on-untracked-metadata"
+    summary = "table registered on a metadata that Alembic does not track"
+    what_it_does = (
+        "Finds models and `Table(...)` declarations whose metadata is not the one Alembic's env.py compares "
+        "against (`target_metadata`, or the `target-metadata` setting): models on a second `declarative_base()`, "
+        "a second `DeclarativeBase` subclass, a separate `MetaData()`, or a legacy Base next to `SQLModel`. "
+        "Reported at the `class` / `Table(` line. Models on another Flask-SQLAlchemy bind (`__bind_key__`) belong "
+        "to another database and are not reported; nothing is reported when the tracked metadata cannot be "
+        "determined statically or the project has no Alembic script location."
+    )
+    why_bad = (
+        "`alembic revision --autogenerate` only sees the tracked metadata. Tables on any other metadata never get "
+        "a migration: a database built by `alembic upgrade head` lacks them, and someone ends up calling "
+        "`create_all()` to paper over it. Teams have found dozens of such models only after production incidents."
+    )
+    example = {
+        "app/models.py": (
+            "from sqlalchemy import Column, Integer\n"
+            "from sqlalchemy.orm import declarative_base\n\n"
+            "Base = declarative_base()\n"
+            "LegacyBase = declarative_base()\n\n\n"
+            "class User(Base):\n"
+            "    __tablename__ = \"users\"\n"
+            "    id = Column(Integer, primary_key=True)\n\n\n"
+            "class ExpertProfile(LegacyBase):\n"
+            "    __tablename__ = \"expert_profiles\"\n"
+            "    id = Column(Integer, primary_key=True)\n"
+        ),
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "migrations/env.py": (
+            "from alembic import context\n\n"
+            "from app.models import Base\n\n"
+            "target_metadata = Base.metadata\n"
+        ),
+    }
+    use_instead = {
+        "app/models.py": (
+            "from sqlalchemy import Column, Integer\n"
+            "from sqlalchemy.orm import declarative_base\n\n"
+            "Base = declarative_base()\n\n\n"
+            "class User(Base):\n"
+            "    __tablename__ = \"users\"\n"
+            "    id = Column(Integer, primary_key=True)\n\n\n"
+            "class ExpertProfile(Base):\n"
+            "    __tablename__ = \"expert_profiles\"\n"
+            "    id = Column(Integer, primary_key=True)\n"
+        ),
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "migrations/env.py": (
+            "from alembic import context\n\n"
+            "from app.models import Base\n\n"
+            "target_metadata = Base.metadata\n"
+        ),
+    }
+    options = "`target-metadata`: the metadata Alembic tracks, when env.py does not say it statically."
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        tracked = schema.tracked()
+        if tracked is None:
+            return
+        for table in _tables_in(schema, facts.path):
+            if untracked(schema, table, tracked):
+                yield self.diagnostic(
+                    table.path,
+                    table.line,
+                    table.column,
+                    f"{describe(table)} is registered on {display(table.metadata or '')}, which Alembic does not "
+                    f"track ({tracking_text(schema)})",
+                )
+
+
+class UntrackedMetadataHolder(Rule):
+    code = "DBL202"
+    name = "untracked-metadata-holder"
+    summary = "definition of a metadata holder with tables that Alembic does not track"
+    what_it_does = (
+        "Finds the definition of a secondary declarative base, `MetaData()`, `registry()` or Flask-SQLAlchemy "
+        "`db` that has tables although Alembic tracks another metadata. Holders sharing one `MetaData` object "
+        "are one metadata and are reported once, at the `MetaData()` when there is one."
+    )
+    why_bad = (
+        "A second metadata splits the schema in two: Alembic autogenerates migrations for one half only. The "
+        "holder's definition is where to fix it, by deriving from the tracked base or adding its metadata to "
+        "`target_metadata`."
+    )
+    example = UntrackedMetadataTable.example
+    use_instead = UntrackedMetadataTable.use_instead
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        tracked = schema.tracked()
+        if tracked is None:
+            return
+        for holder in _primary_holders(schema, index):
+            if holder.path != facts.path or holder.metadata in tracked:
+                continue
+            count = sum(1 for table in schema.declared if table.metadata == holder.metadata and untracked(schema, table, tracked))
+            if count:
+                what = _HOLDER_WORDS.get(holder.kind, holder.kind)
+                tables = "table" if count == 1 else "tables"
+                yield self.diagnostic(
+                    holder.path or "",
+                    holder.line,
+                    holder.column,
+                    f"{what} {holder.name} defines {display(holder.metadata)} with {count} {tables} that Alembic "
+                    f"does not track ({tracking_text(schema)})",
+                )
+
+
+def _primary_holders(schema: ModelSchema, index: ProjectIndex) -> list[HolderDef]:
+    """One holder per metadata: the `MetaData()` definition if any, else the first definition."""
+    chosen: dict[str, HolderDef] = {}
+    for holder in schema.holders:
+        if holder.path is None or index.context_of(holder.path) != "app":
+            continue
+        current = chosen.get(holder.metadata)
+        if current is None or (holder.kind == "metadata" and current.kind != "metadata"):
+            chosen[holder.metadata] = holder
+    return list(chosen.values())
+
+
+class DuplicateTable(Rule):
+    code = "DBL203"
+    name = "duplicate-table"
+    summary = "the same table name (same schema) declared twice"
+    what_it_does = (
+        "Finds a table name declared by two models or `Table(...)` calls, in the same schema, on one metadata "
+        "or two, when both declarations run in one application (one module imports the other, directly or "
+        "transitively, or env.py imports both; separate example scripts are not one application). `extend_existing=True` / `keep_existing=True` redefinitions, reflected tables, "
+        "single-table inheritance and different Flask-SQLAlchemy binds are not reported. Reported at every "
+        "declaration after the first (declarations on the tracked metadata come first)."
+    )
+    why_bad = (
+        "On one metadata SQLAlchemy raises `Table 'x' is already defined` as soon as both modules are imported; "
+        "on two metadata objects both definitions silently target one database table and drift apart, and "
+        "Alembic sees at most one of them."
+    )
+    example = {
+        "app/models.py": (
+            "from sqlalchemy import Column, Integer, MetaData, Table\n"
+            "from sqlalchemy.orm import declarative_base\n\n"
+            "Base = declarative_base()\n\n\n"
+            "class User(Base):\n"
+            "    __tablename__ = \"users\"\n"
+            "    id = Column(Integer, primary_key=True)\n\n\n"
+            "users = Table(\"users\", Base.metadata, Column(\"id\", Integer, primary_key=True))\n"
+        ),
+    }
+    use_instead = {
+        "app/models.py": (
+            "from sqlalchemy import Column, Integer\n"
+            "from sqlalchemy.orm import declarative_base\n\n"
+            "Base = declarative_base()\n\n\n"
+            "class User(Base):\n"
+            "    __tablename__ = \"users\"\n"
+            "    id = Column(Integer, primary_key=True)\n\n\n"
+            "users = User.__table__\n"
+        ),
+    }
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table in _tables_in(schema, facts.path):
+            first = self._earlier_twin(schema, index, table)
+            if first is not None:
+                where = f"{first.path}:{first.line}"
+                on = (
+                    f"on {display(table.metadata or '')}"
+                    if first.metadata == table.metadata
+                    else f"on {display(table.metadata or '')} and on {display(first.metadata or '')}"
+                )
+                yield self.diagnostic(
+                    table.path, table.line, table.column,
+                    f"table {table.full_name} is declared twice {on}: {describe(table)} here and "
+                    f"{describe(first)} at {where}",
+                )
+
+    @staticmethod
+    def _earlier_twin(schema: ModelSchema, index: ProjectIndex, table: TableDef) -> Optional[TableDef]:
+        if table.name is None or table.reflected or table.extend_existing or not table.columns or table.metadata is None:
+            return None
+        tracked = schema.tracked() or frozenset()
+
+        def order(item: TableDef) -> tuple[bool, str, int]:
+            return item.metadata not in tracked, item.path, item.line
+
+        for other in sorted(schema.find(table.name, table.schema), key=order):
+            if order(other) >= order(table):
+                break
+            if other.reflected or not other.columns or other.metadata is None or other.bind_key != table.bind_key:
+                continue
+            if imports_between(index, schema, other.module, table.module):
+                return other
+        return None
+
+
+class ModelNotImportedByEnv(Rule):
+    code = "DBL204"
+    name = "model-not-imported-by-env"
+    summary = "model on the tracked metadata whose module env.py never imports"
+    what_it_does = (
+        "Follows imports from each Alembic env.py, transitively (package `__init__` chains, model-registry "
+        "modules that only import models, `from x import *`), and finds models and `Table(...)` declarations on "
+        "the tracked metadata in modules it never reaches. Imports under `if TYPE_CHECKING:` do not count; "
+        "imports inside env.py functions count when the function runs (`run_migrations_*`, or called at module "
+        "level). Nothing is reported when env.py imports dynamically (importlib, pkgutil) or uses Flask-Migrate's "
+        "`current_app` (the app factory imports the models)."
+    )
+    why_bad = (
+        "A model registers its table on the metadata only when its module is imported. If env.py never imports "
+        "it, autogenerate does not see the table and proposes to drop it, or never creates it."
+    )
+    example = {
+        "app/db.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/models/user.py": (
+            "from sqlalchemy import Column, Integer\n\n"
+            "from app.db import Base\n\n\n"
+            "class User(Base):\n"
+            "    __tablename__ = \"users\"\n"
+            "    id = Column(Integer, primary_key=True)\n"
+        ),
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "migrations/env.py": "from alembic import context\n\nfrom app.db import Base\n\ntarget_metadata = Base.metadata\n",
+    }
+    use_instead = {
+        "app/db.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/models/user.py": (
+            "from sqlalchemy import Column, Integer\n\n"
+            "from app.db import Base\n\n\n"
+            "class User(Base):\n"
+            "    __tablename__ = \"users\"\n"
+            "    id = Column(Integer, primary_key=True)\n"
+        ),
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "migrations/env.py": (
+            "from alembic import context\n\n"
+            "import app.models.user  # noqa: F401 - registers the models\n"
+            "from app.db import Base\n\n"
+            "target_metadata = Base.metadata\n"
+        ),
+    }
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        for table in _tables_in(schema, facts.path):
+            if table.metadata is None or table.bind_key is not None:
+                continue
+            watching = [item for item in schema.tracking if item.metadata is not None and table.metadata in item.metadata]
+            if not watching or any(not self._can_tell(schema, item) for item in watching):
+                continue
+            missing = [item for item in watching if table.module not in (schema.env_imports(item.env_path or "") or ())]
+            if len(missing) == len(watching):
+                env = watching[0].env_path
+                yield self.diagnostic(
+                    table.path, table.line, table.column,
+                    f"{describe(table)} is on the tracked {display(table.metadata)}, but {env} never imports "
+                    f"{table.module}, so autogenerate cannot see it",
+                )
+
+    @staticmethod
+    def _can_tell(schema: ModelSchema, item: object) -> bool:
+        env_path = getattr(item, "env_path", None)
+        return bool(env_path) and getattr(item, "source") in ("env.py", "config") and schema.env_imports(env_path) is not None
+
+
+class ModelOutsideModelModules(Rule):
+    code = "DBL205"
+    name = "model-outside-model-modules"
+    summary = "model defined outside the configured `model-modules`"
+    default = False
+    what_it_does = (
+        "With `model-modules` set (module names or glob patterns, a package includes its submodules), finds "
+        "models and `Table(...)` declarations in application code outside those modules."
+    )
+    why_bad = (
+        "Models scattered across feature modules are easy to forget in env.py's imports and in reviews; keeping "
+        "them in known modules makes the schema auditable."
+    )
+    example = {
+        "pyproject.toml": "[tool.dblint]\nmodel-modules = [\"app.models\"]\n",
+        "app/models.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+        "app/billing.py": (
+            "from sqlalchemy import Column, Integer\n\n"
+            "from app.models import Base\n\n\n"
+            "class Invoice(Base):\n"
+            "    __tablename__ = \"invoices\"\n"
+            "    id = Column(Integer, primary_key=True)\n"
+        ),
+    }
+    use_instead = {
+        "pyproject.toml": "[tool.dblint]\nmodel-modules = [\"app.models\"]\n",
+        "app/models.py": (
+            "from sqlalchemy import Column, Integer\n"
+            "from sqlalchemy.orm import declarative_base\n\n"
+            "Base = declarative_base()\n\n\n"
+            "class Invoice(Base):\n"
+            "    __tablename__ = \"invoices\"\n"
+            "    id = Column(Integer, primary_key=True)\n"
+        ),
+    }
+    options = "`model-modules`: modules (or glob patterns) where models belong, e.g. `[\"app.models\", \"*.tables\"]`."
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        patterns = index.settings.model_modules
+        if not patterns:
+            return
+        schema = model_schema(index)
+        for table in _tables_in(schema, facts.path):
+            if not any(_module_matches(table.module, pattern) for pattern in patterns):
+                yield self.diagnostic(
+                    table.path, table.line, table.column,
+                    f"{describe(table)} is defined in {table.module}, outside model-modules ({', '.join(patterns)})",
+                )
+
+
+def _module_matches(module: str, pattern: str) -> bool:
+    return module == pattern or module.startswith(pattern + ".") or fnmatchcase(module, pattern)

@@ -1,0 +1,435 @@
+"""DBL410-DBL416: the models against the schema the migrations build.
+
+The migrated schema is the static replay (`index.replay`) of each script location's
+revisions at its head(s); the models are the tables of the metadata that location's
+env.py tracks (`index.schema`). A table the replay could not follow completely is
+uncertain and gets no drift finding; the same holds for a whole location when some
+migration changes tables the replay cannot see (`create_all()` in a migration, a
+computed table name, a call into another module).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional
+
+from dblint.diagnostics import Diagnostic
+from dblint.index import ProjectIndex
+from dblint.index.replay import Replay, ReplayTable, replay_issues, replays
+from dblint.index.schema import TableDef, model_schema
+from dblint.index.tracking import Tracking
+from dblint.index.types import UNKNOWN
+from dblint.rules.base import Rule
+
+ALEMBIC_VERSION = "alembic_version"
+# Families that the same column legitimately shows in a model and in a migration.
+_COMPATIBLE = frozenset({frozenset({"enum", "string"})})
+
+_INI = "[alembic]\nscript_location = migrations\n"
+_ENV = (
+    "from alembic import context\n\nfrom app.models import Base\n\n"
+    "target_metadata = Base.metadata\ncontext.configure(target_metadata=target_metadata)\n"
+)
+_MODELS = '''from sqlalchemy import ForeignKey, Integer, String, Numeric
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+{extra_user}
+{extra_model}'''
+_ORDER_MODEL = '''
+
+class Order(Base):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+'''
+_MIGRATION = '''from alembic import op
+import sqlalchemy as sa
+
+revision = "{rev}"
+down_revision = {down}
+
+
+def upgrade():
+{body}
+
+
+def downgrade():
+    pass
+'''
+_CREATE_USERS = '''    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("email", sa.String(320), nullable=False),
+    )'''
+_CREATE_ORDERS = '''    op.create_table(
+        "orders",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id")),
+    )'''
+
+
+def _project(models: str, *migrations: tuple[str, str, str]) -> dict[str, str]:
+    """An example project: alembic.ini, env.py, app/models.py and the given revisions."""
+    files = {"alembic.ini": _INI, "migrations/env.py": _ENV, "app/__init__.py": "", "app/models.py": models}
+    for rev, down, body in migrations:
+        files[f"migrations/versions/{rev}_rev.py"] = _MIGRATION.format(rev=rev, down=down, body=body)
+    return files
+
+
+def _models(extra_user: str = "", extra_model: str = "") -> str:
+    return _MODELS.format(extra_user=extra_user, extra_model=extra_model)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """A tracked model table and the migrated table it corresponds to (None when absent)."""
+
+    model: TableDef
+    migrated: Optional[ReplayTable]
+    replay: Replay
+    tracking: Tracking
+
+
+def _env_strings(index: ProjectIndex, tracking: Tracking) -> frozenset[str]:
+    """String literals of env.py's bindings and calls: tables an `include_object` filter may name."""
+    facts = index.files.get(tracking.env_path or "")
+    if facts is None:
+        return frozenset()
+    found: set[str] = set()
+    stack = [b.value for b in facts.bindings if b.value is not None] + [call.expr for call in facts.calls]
+    while stack:
+        expr = stack.pop()
+        if expr.kind == "str":
+            found.add(expr.text.lower())
+        stack.extend(expr.args)
+        stack.extend(value for _, value in expr.keywords)
+    return frozenset(found)
+
+
+def _filters_objects(index: ProjectIndex, tracking: Tracking) -> bool:
+    """True when env.py passes `include_object` / `include_name` to `context.configure`."""
+    facts = index.files.get(tracking.env_path or "")
+    if facts is None:
+        return False
+    return any(
+        call.expr.keyword("include_object") is not None or call.expr.keyword("include_name") is not None
+        for call in facts.calls
+    )
+
+
+def _pairs(index: ProjectIndex) -> Iterator[_Pair]:
+    """Every tracked model table next to its replayed table, for locations where both are known."""
+    schema = model_schema(index)
+    by_location = {replay.graph.location: replay for replay in replays(index)}
+    external = {name.lower() for name in index.settings.external_tables}
+    for tracking in schema.tracking:
+        replay = by_location.get(tracking.location)
+        if replay is None or tracking.metadata is None:
+            continue
+        excluded = _env_strings(index, tracking) if _filters_objects(index, tracking) else frozenset()
+        for model in schema.tracked_tables(tracking):
+            if model.name is None or model.reflected or not model.columns:
+                continue  # no columns: inheritance sharing the parent's table (Flask-SQLAlchemy)
+            names = {model.name.lower(), model.full_name.lower()}
+            if names & external or names & excluded:
+                continue
+            yield _Pair(model, replay.table(model.schema, model.name), replay, tracking)
+
+
+def _where(replay: Replay) -> str:
+    location = replay.graph.location
+    return location.version_dirs[0] if location.version_dirs else location.directory or "."
+
+
+def _label(model: TableDef) -> str:
+    return f"table {model.full_name}" + (f" (model {model.model})" if model.model else "")
+
+
+def _comparable(pair: _Pair) -> Optional[ReplayTable]:
+    """The migrated table when its columns can be compared with the model's."""
+    migrated = pair.migrated
+    if migrated is None or migrated.uncertain or migrated.is_view or not migrated.columns_known:
+        return None
+    if pair.replay.blind_alters or not pair.model.columns_complete:
+        return None
+    return migrated
+
+
+class TableWithoutMigration(Rule):
+    code = "DBL410"
+    name = "table-without-migration"
+    summary = "Table on the tracked metadata that no migration creates"
+    what_it_does = (
+        "Replays the migrations of each script location statically and reports every table of the metadata "
+        "that location's env.py tracks which the migrated schema (at the head revisions) does not contain. "
+        "Reported at the model class or `Table(` line."
+    )
+    why_bad = (
+        "The table exists only where something else created it (a `create_all()` fallback, a script, a "
+        "developer's machine). A fresh database built with `alembic upgrade head` lacks it, and the next "
+        "autogenerate run proposes to create it in an unrelated migration."
+    )
+    example = _project(
+        _models(extra_model=_ORDER_MODEL),
+        ("1a", "None", _CREATE_USERS),
+    )
+    use_instead = _project(
+        _models(extra_model=_ORDER_MODEL),
+        ("1a", "None", _CREATE_USERS),
+        ("2b", '"1a"', _CREATE_ORDERS),
+    )
+    fix = "Generate the missing migration (`alembic revision --autogenerate`) and review it."
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        created_anywhere = {key[1].lower() for replay in replays(index) for key in replay.tables}
+        for pair in _pairs(index):
+            if pair.migrated is not None or pair.replay.blind_creates:
+                continue
+            name = str(pair.model.name)
+            if name.lower() in created_anywhere - {key[1].lower() for key in pair.replay.tables}:
+                continue
+            dropped = pair.replay.dropped.get((pair.model.schema, name))
+            detail = f"revision {dropped} drops it" if dropped else "no migration creates it"
+            yield self.diagnostic(
+                pair.model.path,
+                pair.model.line,
+                pair.model.column,
+                f"{_label(pair.model)} is on the metadata Alembic tracks ({pair.tracking.description}), "
+                f"but {detail} in {_where(pair.replay)}",
+            )
+
+
+class ColumnWithoutMigration(Rule):
+    code = "DBL411"
+    name = "column-without-migration"
+    summary = "Model column that the migrated schema lacks"
+    what_it_does = (
+        "Reports a column of a tracked model whose table the migrations create but to which no migration "
+        "adds the column. Tables the replay could not follow completely are skipped."
+    )
+    why_bad = (
+        "The code reads and writes a column that a database built by the migrations does not have: "
+        "queries fail with \"column does not exist\" in every environment but the one where it was "
+        "added by hand."
+    )
+    example = _project(
+        _models(extra_user="    name: Mapped[str] = mapped_column(String(100))"),
+        ("1a", "None", _CREATE_USERS),
+    )
+    use_instead = _project(
+        _models(extra_user="    name: Mapped[str] = mapped_column(String(100))"),
+        ("1a", "None", _CREATE_USERS),
+        ("2b", '"1a"', '    op.add_column("users", sa.Column("name", sa.String(100)))'),
+    )
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for pair in _pairs(index):
+            migrated = _comparable(pair)
+            if migrated is None:
+                continue
+            for column in pair.model.columns:
+                if migrated.column_named(column.name) is None:
+                    yield self.diagnostic(
+                        column.path,
+                        column.line,
+                        column.column,
+                        f"column {pair.model.full_name}.{column.name} is not in the migrated schema: table "
+                        f"{migrated.qualified} is created by revision {migrated.revision}, but no migration in "
+                        f"{_where(pair.replay)} adds the column",
+                    )
+
+
+class ColumnTypeDrift(Rule):
+    code = "DBL412"
+    name = "column-type-drift"
+    summary = "Model column whose type family differs from the migrated schema's"
+    what_it_does = (
+        "Compares the type family (integer, string, uuid, datetime, ...) of each tracked model column with "
+        "the column the migrations build and reports a difference. Unknown types never differ."
+    )
+    why_bad = (
+        "The model and the database disagree on what the column holds: values are converted or rejected "
+        "at run time, foreign keys to it mismatch, and autogenerate (with `compare_type`) keeps proposing "
+        "an ALTER."
+    )
+    example = _project(
+        _models(),
+        ("1a", "None", _CREATE_USERS.replace('sa.Column("email", sa.String(320)', 'sa.Column("email", sa.Integer()')),
+    )
+    use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for pair in _pairs(index):
+            migrated = _comparable(pair)
+            if migrated is None:
+                continue
+            for column in pair.model.columns:
+                found = migrated.column_named(column.name)
+                if found is None or UNKNOWN in (column.family, found.family) or column.family == found.family:
+                    continue
+                if frozenset({column.family, found.family}) in _COMPATIBLE:
+                    continue
+                written = found.type_name.rsplit(".", 1)[-1] if found.type_name else found.family
+                yield self.diagnostic(
+                    column.path,
+                    column.line,
+                    column.column,
+                    f"column {pair.model.full_name}.{column.name} is {column.family} in the model but "
+                    f"{found.family} ({written}) in the migrated schema (revision {found.revision})",
+                )
+
+
+class MigratedWithoutModel(Rule):
+    code = "DBL413"
+    name = "migrated-without-model"
+    default = False
+    summary = "Migrated table or column that no model declares"
+    what_it_does = (
+        "Reports a table the migrations create (at the `op.create_table` call) that is not on the tracked "
+        "metadata, and a migrated column of a model's table that the model does not declare. The "
+        "`alembic_version` table, views and tables named in `external-tables` are skipped."
+    )
+    why_bad = (
+        "Either the model was deleted without a migration dropping the table, or the table is managed "
+        "outside the models; autogenerate proposes to drop it either way."
+    )
+    example = _project(_models(), ("1a", "None", _CREATE_USERS + "\n" + _CREATE_ORDERS))
+    use_instead = _project(_models(extra_model=_ORDER_MODEL), ("1a", "None", _CREATE_USERS + "\n" + _CREATE_ORDERS))
+    options = "`external-tables`: tables that exist on purpose without a model."
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        schema = model_schema(index)
+        external = {name.lower() for name in index.settings.external_tables}
+        by_location = {replay.graph.location: replay for replay in replays(index)}
+        for tracking in schema.tracking:
+            replay = by_location.get(tracking.location)
+            if replay is None or tracking.metadata is None or replay.blind_alters or replay.blind_creates:
+                continue
+            if _filters_objects(index, tracking):
+                continue
+            models = {}
+            for model in schema.tracked_tables(tracking):
+                if model.name is not None:
+                    models[model.name.lower()] = model
+            if any(model.name is None for model in schema.tracked_tables(tracking)):
+                continue
+            for table in replay.tables.values():
+                if table.is_view or table.uncertain or table.name.lower() in (ALEMBIC_VERSION, *external):
+                    continue
+                model = models.get(table.name.lower())
+                if model is None:
+                    yield self.diagnostic(
+                        table.path, table.line, table.column,
+                        f"table {table.qualified} (created by revision {table.revision}) is on no model of the "
+                        f"tracked metadata ({tracking.description})",
+                    )
+                elif model.columns_complete and table.columns_known:
+                    for column in table.columns.values():
+                        if model.column_named(column.name) is None and not any(
+                            c.name.lower() == column.name.lower() for c in model.columns
+                        ):
+                            yield self.diagnostic(
+                                column.path, column.line, column.column,
+                                f"column {table.qualified}.{column.name} (added by revision {column.revision}) "
+                                f"is not declared by {_label(model)}",
+                            )
+
+
+class ReplayedOperationRule(Rule):
+    """A rule reporting the replay's own DBL414/DBL415 candidates at the `op.` call."""
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for issue in replay_issues(index):
+            if issue.code == self.code:
+                yield self.diagnostic(issue.path, issue.line, issue.column, issue.message, issue.end_line)
+
+
+class CreatesExisting(ReplayedOperationRule):
+    code = "DBL414"
+    name = "migration-creates-existing"
+    summary = "Migration creates a table or adds a column that already exists at that point"
+    what_it_does = (
+        "Replays the migrations in graph order and reports an `op.create_table` / `op.add_column` (or a "
+        "`CREATE TABLE` it executes) whose table or column an earlier revision already created. "
+        "Operations under `if`/`try` and `CREATE TABLE IF NOT EXISTS` are not reported."
+    )
+    why_bad = (
+        "`alembic upgrade` fails on a fresh database (\"column already exists\"). It happens when two "
+        "branches add the same column, or when a new \"initial\" migration is spliced into an existing chain."
+    )
+    example = _project(
+        _models(),
+        ("1a", "None", _CREATE_USERS),
+        ("2b", '"1a"', '    op.add_column("users", sa.Column("email", sa.String(320)))'),
+    )
+    use_instead = _project(
+        _models(),
+        ("1a", "None", _CREATE_USERS),
+        ("2b", '"1a"', '    op.create_index("ix_users_email", "users", ["email"])'),
+    )
+
+
+class ChangesUncreated(ReplayedOperationRule):
+    code = "DBL415"
+    name = "migration-changes-uncreated-table"
+    summary = "Migration alters, drops or indexes a table that no earlier migration creates"
+    what_it_does = (
+        "Replays the migrations in graph order and reports an operation (`add_column`, `alter_column`, "
+        "`drop_table`, `create_index`, `batch_alter_table` ...) on a table that no migration of any script "
+        "location creates. Tables listed in `external-tables` are skipped."
+    )
+    why_bad = (
+        "The migrations assume a table that only exists because something outside them created it "
+        "(`create_all()`, a manual script): a fresh database cannot be built with `alembic upgrade head`."
+    )
+    example = _project(
+        _models(),
+        ("1a", "None", '    op.add_column("users", sa.Column("email", sa.String(320)))'),
+    )
+    use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
+    options = "`external-tables`: tables that exist before the first migration on purpose."
+
+
+class NullabilityDrift(Rule):
+    code = "DBL416"
+    name = "nullability-drift"
+    default = False
+    summary = "Nullability differs between model and migrated schema"
+    what_it_does = (
+        "Compares `nullable` of each tracked model column (explicit, or implied by the primary key or a "
+        "`Mapped[Optional[...]]` annotation) with the migrated column and reports a difference."
+    )
+    why_bad = (
+        "Inserts the model allows fail on the database (NOT NULL), or the database accepts NULLs the code "
+        "does not expect."
+    )
+    example = _project(_models(), ("1a", "None", _CREATE_USERS.replace("nullable=False", "nullable=True")))
+    use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for pair in _pairs(index):
+            migrated = _comparable(pair)
+            if migrated is None:
+                continue
+            for column in pair.model.columns:
+                found = migrated.column_named(column.name)
+                if found is None or column.nullable is None or found.primary_key or column.primary_key:
+                    continue
+                if column.nullable != found.nullable:
+                    yield self.diagnostic(
+                        column.path,
+                        column.line,
+                        column.column,
+                        f"column {pair.model.full_name}.{column.name} is "
+                        f"{'nullable' if column.nullable else 'NOT NULL'} in the model but "
+                        f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.revision})",
+                    )

@@ -1,0 +1,165 @@
+"""The composite GitHub Action: its shell steps, run in bash as the runner runs them.
+
+The test reads action.yml, substitutes `${{ inputs.* }}` and evaluates each step's
+`if:`, then runs every `run:` step with the runner's environment (GITHUB_ACTION_PATH,
+RUNNER_TEMP, GITHUB_PATH, ...) in a copy of a fixture project. The install step
+creates a virtualenv and pip-installs dblint from a snapshot of this checkout,
+so the module is `slow`. `uses:` steps (the SARIF upload) are not run; the test
+checks that what they are given exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, expected_findings
+from gitrepo import REPO, project_repository, snapshot_of_this_repository
+
+pytestmark = pytest.mark.slow
+
+ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+PROJECT = FIXTURES / "precommit_app"
+_EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
+_INPUT = re.compile(r"inputs\.([A-Za-z0-9_-]+)")
+_CONDITION = re.compile(r"inputs\.([A-Za-z0-9_-]+) == '([^']*)'")
+
+
+@dataclass
+class Outcome:
+    ran: list[str] = field(default_factory=list)  # names of the steps run or, for `uses:`, handed over
+    uses: dict[str, dict[str, str]] = field(default_factory=dict)
+    status: int = 0
+    stdout: str = ""
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """What the runner provides across jobs: the action's checkout and a temp directory."""
+    action_path = tmp_path_factory.mktemp("actions") / "dblint"
+    snapshot_of_this_repository(action_path)
+    return {"action_path": action_path, "temp": tmp_path_factory.mktemp("runner-temp")}
+
+
+def _inputs(given: dict[str, str]) -> dict[str, str]:
+    assert set(given) <= set(ACTION["inputs"]), "unknown input"
+    return {name: str(given.get(name, spec.get("default", ""))) for name, spec in ACTION["inputs"].items()}
+
+
+def _substitute(value: str, inputs: dict[str, str]) -> str:
+    def one(match: re.Match) -> str:
+        name = _INPUT.fullmatch(match[1])
+        assert name, f"expression the test cannot evaluate: {match[0]}"
+        return inputs[name[1]]
+
+    return _EXPRESSION.sub(one, value)
+
+
+def _condition(step: dict, inputs: dict[str, str]) -> bool:
+    if "if" not in step:
+        return True
+    match = _CONDITION.fullmatch(step["if"].strip())
+    assert match, f"condition the test cannot evaluate: {step['if']}"
+    return inputs[match[1]] == match[2]
+
+
+def run_action(given: dict[str, str], workspace: Path, runner: dict[str, Path]) -> Outcome:
+    """Run the action's steps as the runner would, stopping at the first failing step."""
+    inputs = _inputs(given)
+    github_path = runner["temp"] / "GITHUB_PATH"
+    github_path.touch()
+    outcome = Outcome()
+    for step in ACTION["runs"]["steps"]:
+        if not _condition(step, inputs):
+            continue
+        outcome.ran.append(step["name"])
+        if "uses" in step:
+            outcome.uses[step["uses"]] = {key: _substitute(str(value), inputs) for key, value in step["with"].items()}
+            continue
+        assert step["shell"] == "bash"
+        added = [line for line in github_path.read_text().splitlines() if line]
+        env = {
+            **os.environ,
+            **{key: _substitute(str(value), inputs) for key, value in step.get("env", {}).items()},
+            "GITHUB_ACTION_PATH": str(runner["action_path"]),
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_PATH": str(github_path),
+            "RUNNER_TEMP": str(runner["temp"]),
+            "PATH": os.pathsep.join([*reversed(added), os.environ["PATH"]]),
+        }
+        env.pop("NO_COLOR", None)
+        script = runner["temp"] / "step.sh"
+        script.write_text(step["run"], encoding="utf-8")
+        # The runner's `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`.
+        completed = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        outcome.status, outcome.stdout = completed.returncode, completed.stdout
+        if completed.returncode != 0:
+            assert completed.stderr == "", completed.stderr
+            break
+    return outcome
+
+
+def _annotations(stdout: str) -> set[tuple[str, int, str]]:
+    found = set()
+    for line in stdout.splitlines():
+        match = re.match(r"::error file=([^,]+),line=(\d+),col=\d+,title=(DBL\d+)::", line)
+        if match:
+            found.add((match[1], int(match[2]), match[3]))
+    return found
+
+
+def test_action_annotates_findings_uploads_sarif_and_fails_the_job(tmp_path: Path, runner: dict[str, Path]) -> None:
+    workspace = project_repository(PROJECT, tmp_path / "workspace")
+    outcome = run_action({"sarif": "true", "python": sys.executable}, workspace, runner)
+    assert outcome.ran == ["Install dblint", "dblint (SARIF for code scanning)", "Upload SARIF", "dblint"]
+    assert outcome.status == 1, "findings fail the job"
+    assert _annotations(outcome.stdout) == expected_findings(PROJECT)
+    assert re.search(r"^1\s+DBL101 create-all-outside-migrations$", outcome.stdout, flags=re.M), "statistics in the log"
+
+    upload = outcome.uses["github/codeql-action/upload-sarif@v3"]
+    assert upload["category"] == "dblint"
+    log = json.loads((workspace / upload["sarif_file"]).read_text(encoding="utf-8"))
+    results = log["runs"][0]["results"]
+    uris = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["ruleId"]) for r in results}
+    assert uris == {(path, code) for path, _, code in expected_findings(PROJECT)}
+
+
+def test_action_passes_on_a_clean_project_without_sarif(tmp_path: Path, runner: dict[str, Path]) -> None:
+    workspace = project_repository(FIXTURES / "clean_project", tmp_path / "workspace")
+    outcome = run_action({"python": sys.executable}, workspace, runner)
+    assert outcome.ran == ["Install dblint", "dblint"]
+    assert (outcome.status, _annotations(outcome.stdout)) == (0, set())
+    assert not (workspace / "dblint.sarif").exists()
+
+
+def test_action_inputs_reach_dblint(tmp_path: Path, runner: dict[str, Path]) -> None:
+    workspace = project_repository(PROJECT, tmp_path / "workspace")
+    outcome = run_action({"python": sys.executable, "path": "scripts notes", "args": "--ignore DBL102"}, workspace, runner)
+    assert outcome.status == 1
+    assert _annotations(outcome.stdout) == {f for f in expected_findings(PROJECT) if f[2] != "DBL102"}
+
+
+def test_readme_workflow_uses_this_action_with_its_inputs() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)]
+    (workflow,) = [b for b in blocks if isinstance(b, dict) and "jobs" in b]
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    (ours,) = [step for step in steps if str(step.get("uses", "")).startswith("dblint/dblint@")]
+    assert set(ours.get("with", {})) <= set(ACTION["inputs"])
+    job = next(iter(workflow["jobs"].values()))
+    assert job["permissions"]["security-events"] == "write", "SARIF upload needs it"

@@ -1,0 +1,197 @@
+"""dblint's static replay and drift rules agree with what Alembic really does.
+
+For each migration fixture, the real `alembic upgrade heads` runs against SQLite in
+a temporary copy of the fixture; the schema read back with SQLAlchemy's inspector
+must match dblint's replay. For the drift fixtures Alembic's own
+`compare_metadata` runs too, and its differences must be dblint's findings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import FIXTURES, run_tool
+from dblint.engine import Request, load_project
+from dblint.index.replay import Replay, replays
+from dblint.index.types import UNKNOWN, family_of_type_name
+
+MIGRATION_FIXTURES = ["alembic_replay", "alembic_drift"]
+
+_COMPARE = """
+import json, sys
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+import sqlalchemy as sa
+sys.path.insert(0, ".")
+module, attribute = sys.argv[2].split(":")
+import importlib
+metadata = importlib.import_module(module)
+for part in attribute.split("."):
+    metadata = getattr(metadata, part)
+engine = sa.create_engine(sys.argv[1])
+with engine.connect() as connection:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    diffs = compare_metadata(context, metadata)
+out = []
+for diff in diffs:
+    items = diff if isinstance(diff, list) else [diff]
+    for item in items:
+        kind = item[0]
+        if kind in ("add_table", "remove_table"):
+            out.append([kind, item[1].name, None])
+        elif kind in ("add_column", "remove_column"):
+            out.append([kind, item[2], item[3].name])
+        elif kind in ("modify_type", "modify_nullable"):
+            out.append([kind, item[2], item[3]])
+        else:
+            out.append([kind, None, None])
+print(json.dumps(out))
+"""
+
+
+def _copy(project: str, tmp_path: Path) -> Path:
+    target = tmp_path / project
+    shutil.copytree(FIXTURES / project, target)
+    return target
+
+
+def _upgrade(root: Path, section: str | None = None) -> tuple[subprocess.CompletedProcess, str]:
+    """Run the real `alembic upgrade heads` against a fresh SQLite file."""
+    url = f"sqlite:///{root / 'agreement.sqlite'}"
+    args = ["-c", "alembic.ini"] + (["-n", section] if section else []) + ["upgrade", "heads"]
+    env = {"DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"}
+    return run_tool("alembic", *args, cwd=root, env=env), url
+
+
+def _replay(project: str, location: str = "") -> Replay:
+    loaded = load_project(FIXTURES / project, Request(paths=()))
+    found = [r for r in replays(loaded.index) if r.graph.location.directory.endswith(location)]
+    assert len(found) == 1, [r.graph.location for r in replays(loaded.index)]
+    return found[0]
+
+
+def _real_schema(url: str) -> dict[str, dict]:
+    engine = sa.create_engine(url)
+    inspector = sa.inspect(engine)
+    schema: dict[str, dict] = {}
+    for table in inspector.get_table_names():
+        if table == "alembic_version":
+            continue
+        pk = set(inspector.get_pk_constraint(table)["constrained_columns"])
+        schema[table] = {
+            "columns": {
+                col["name"]: (family_of_type_name(str(col["type"])), col["nullable"], col["name"] in pk)
+                for col in inspector.get_columns(table)
+            },
+            "indexes": {ix["name"]: tuple(ix["column_names"]) for ix in inspector.get_indexes(table)},
+            "foreign_keys": {(tuple(fk["constrained_columns"]), fk["referred_table"]) for fk in inspector.get_foreign_keys(table)},
+        }
+    engine.dispose()
+    return schema
+
+
+@pytest.mark.parametrize("project", MIGRATION_FIXTURES)
+def test_replay_matches_the_upgraded_database(project: str, tmp_path: Path) -> None:
+    root = _copy(project, tmp_path)
+    completed, url = _upgrade(root)
+    assert completed.returncode == 0, completed.stderr
+    real = _real_schema(url)
+    replay = _replay(project)
+    assert sorted(real) == sorted(table.name for table in replay.tables.values())
+    for table in replay.tables.values():
+        expected = real[table.name]
+        assert sorted(expected["columns"]) == sorted(table.columns), table.name
+        for column in table.columns.values():
+            family, nullable, primary_key = expected["columns"][column.name]
+            if column.family != UNKNOWN:
+                assert column.family == family, (table.name, column.name)
+            if not primary_key:
+                assert column.nullable == nullable, (table.name, column.name)
+            assert column.primary_key == primary_key, (table.name, column.name)
+        assert expected["indexes"] == {name: cols for name, cols in table.indexes.items()}, table.name
+        replayed_fks = {(tuple(cols), target.split(".")[0]) for cols, target in table.foreign_keys.values()}
+        assert expected["foreign_keys"] == replayed_fks, table.name
+
+
+def _alembic_diffs(root: Path, url: str, metadata: str) -> list[list]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    completed = subprocess.run(
+        [sys.executable, "-c", _COMPARE, url, metadata], cwd=root, capture_output=True, text=True, env=env, timeout=300
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def _findings(project: str) -> list[dict]:
+    completed = run_tool(
+        "dblint", "check", ".", "--format", "json", "--extend-select", "DBL413,DBL416", cwd=FIXTURES / project
+    )
+    assert completed.returncode in (0, 1), completed.stderr
+    return json.loads(completed.stdout)
+
+
+_RULE_FOR_DIFF = {
+    "add_table": "DBL410",
+    "add_column": "DBL411",
+    "modify_type": "DBL412",
+    "remove_table": "DBL413",
+    "remove_column": "DBL413",
+    "modify_nullable": "DBL416",
+}
+
+
+@pytest.mark.parametrize(
+    ("project", "metadata"),
+    [("alembic_drift", "crm.models:Base.metadata"), ("alembic_replay", "library.models:Base.metadata")],
+)
+def test_every_difference_alembic_reports_is_a_finding(project: str, metadata: str, tmp_path: Path) -> None:
+    root = _copy(project, tmp_path)
+    completed, url = _upgrade(root)
+    assert completed.returncode == 0, completed.stderr
+    diffs = _alembic_diffs(root, url, metadata)
+    findings = [item for item in _findings(project) if item["code"].startswith("DBL41")]
+    reported = [(item["code"], item["message"]) for item in findings]
+    for kind, table, column in diffs:
+        code = _RULE_FOR_DIFF[kind]
+        words = [word for word in (table, column) if word]
+        assert any(c == code and all(word in message for word in words) for c, message in reported), (kind, table, column)
+    # dblint reports no table that Alembic considers in sync.
+    tables_with_diffs = {table for _, table, _ in diffs if table}
+    for _, message in reported:
+        assert any(table in message for table in tables_with_diffs), message
+    assert len(findings) == len(diffs)
+
+
+def test_alembic_fails_where_dblint_reports_creating_what_exists(tmp_path: Path) -> None:
+    root = _copy("alembic_broken_ops", tmp_path)
+    completed, _ = _upgrade(root)
+    assert completed.returncode != 0
+    assert "duplicate column name: email" in completed.stderr
+    codes = {(item["path"], item["code"]) for item in _findings("alembic_broken_ops")}
+    assert ("duplicate/versions/e2b3c4d5f6a7_user_email_again.py", "DBL414") in codes
+
+
+def test_alembic_fails_where_dblint_reports_a_table_no_migration_creates(tmp_path: Path) -> None:
+    root = _copy("alembic_broken_ops", tmp_path)
+    completed, _ = _upgrade(root, "missing")
+    assert completed.returncode != 0
+    assert "no such table: profiles" in completed.stderr
+    codes = {(item["path"], item["line"], item["code"]) for item in _findings("alembic_broken_ops")}
+    assert ("missing/versions/b8c7d6e5f4a3_profile_bio.py", 16, "DBL415") in codes
+
+
+def test_replay_of_the_passing_prefix_matches_before_the_failure(tmp_path: Path) -> None:
+    """Up to the failing revision, Alembic and the replay agree on the tables."""
+    root = _copy("alembic_broken_ops", tmp_path)
+    _, url = _upgrade(root, "missing")
+    real = _real_schema(url)
+    assert sorted(real) == ["accounts"]
+    assert "accounts" in _replay("alembic_broken_ops", "missing").created_by_revision

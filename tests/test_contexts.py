@@ -1,0 +1,170 @@
+"""File contexts seen through DBL101: a migration, env.py or test file is exempt, app code is not.
+
+Every candidate file holds the same `create_all`; which of them are reported shows
+which context dblint gave them. None of the migration files has the shape of an
+Alembic revision, so only the configuration can make them migrations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import finding_set, run_tool, write_project
+
+DB = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+CREATE_ALL = "from app.db import Base\n\n\ndef upgrade(bind):\n    Base.metadata.create_all(bind)\n"
+INI_TAIL = "\n[loggers]\nkeys = root\n"
+
+
+def reported(root: Path) -> set[str]:
+    completed = run_tool("dblint", "check", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    return {path for path, _, _ in finding_set(completed.stdout)}
+
+
+def make(tmp_path: Path, candidates: list[str], extra: dict[str, str] | None = None, pyproject: str = "") -> Path:
+    files = {"app/__init__.py": "", "app/db.py": DB, **{path: CREATE_ALL for path in candidates}, **(extra or {})}
+    return write_project(tmp_path / "proj", files, pyproject=pyproject)
+
+
+CANDIDATES = [
+    "app/main.py",
+    "migrations/versions/001_init.py",
+    "migrations/env.py",
+    "db/migrations/versions/001_init.py",
+    "db/migrations/env.py",
+    "backend/alembic/versions/001_init.py",
+    "backend/alembic/env.py",
+    "plugins/billing/versions/001_billing.py",
+    "shared/versions/001_shared.py",
+    "app/migrations/versions/001_pkg.py",
+    "app/migrations/env.py",
+]
+
+
+def exempt_under(root: Path) -> set[str]:
+    return set(CANDIDATES) - reported(root)
+
+
+def test_without_configuration_nothing_is_a_migration(tmp_path: Path) -> None:
+    root = make(tmp_path, CANDIDATES)
+    assert exempt_under(root) == set()
+
+
+def test_script_location_with_here(tmp_path: Path) -> None:
+    ini = "[alembic]\nscript_location = %(here)s/alembic\n" + INI_TAIL
+    root = make(tmp_path, CANDIDATES, {"backend/alembic.ini": ini})
+    assert exempt_under(root) == {"backend/alembic/versions/001_init.py", "backend/alembic/env.py"}
+
+
+def test_relative_script_location(tmp_path: Path) -> None:
+    root = make(tmp_path, CANDIDATES, {"alembic.ini": "[alembic]\nscript_location = db/migrations\n" + INI_TAIL})
+    assert exempt_under(root) == {"db/migrations/versions/001_init.py", "db/migrations/env.py"}
+
+
+def test_package_resource_script_location(tmp_path: Path) -> None:
+    root = make(tmp_path, CANDIDATES, {"alembic.ini": "[alembic]\nscript_location = app:migrations\n" + INI_TAIL})
+    assert exempt_under(root) == {"app/migrations/versions/001_pkg.py", "app/migrations/env.py"}
+
+
+@pytest.mark.parametrize(
+    ("separator", "joined"),
+    [
+        ("", "%(here)s/plugins/billing/versions %(here)s/shared/versions"),
+        ("", "%(here)s/plugins/billing/versions, %(here)s/shared/versions"),
+        ("path_separator = os\n", "%(here)s/plugins/billing/versions:%(here)s/shared/versions"),
+        ("version_path_separator = ;\n", "%(here)s/plugins/billing/versions;%(here)s/shared/versions"),
+        ("path_separator = newline\n", "\n    %(here)s/plugins/billing/versions\n    %(here)s/shared/versions"),
+    ],
+)
+def test_several_version_locations(tmp_path: Path, separator: str, joined: str) -> None:
+    ini = f"[alembic]\nscript_location = migrations\n{separator}version_locations = {joined}\n" + INI_TAIL
+    root = make(tmp_path, CANDIDATES, {"alembic.ini": ini})
+    # The script location's own versions/ stays a migration directory too (a harmless superset).
+    assert exempt_under(root) == {
+        "migrations/versions/001_init.py",
+        "migrations/env.py",
+        "plugins/billing/versions/001_billing.py",
+        "shared/versions/001_shared.py",
+    }
+
+
+def test_tool_alembic_in_pyproject(tmp_path: Path) -> None:
+    pyproject = (
+        "\n[tool.alembic]\nscript_location = \"%(here)s/db/migrations\"\n"
+        "version_locations = [\"%(here)s/plugins/billing/versions\"]\n"
+    )
+    root = make(tmp_path, CANDIDATES, pyproject=pyproject)
+    assert exempt_under(root) == {
+        "db/migrations/versions/001_init.py",
+        "db/migrations/env.py",
+        "plugins/billing/versions/001_billing.py",
+    }
+
+
+def test_migrations_setting(tmp_path: Path) -> None:
+    root = make(tmp_path, CANDIDATES, pyproject="\n[tool.dblint]\nmigrations = [\"db/migrations\"]\n")
+    assert exempt_under(root) == {"db/migrations/versions/001_init.py", "db/migrations/env.py"}
+
+
+def test_flask_migrate_layout(tmp_path: Path) -> None:
+    # `flask db init` writes migrations/alembic.ini without script_location.
+    ini = "# A generic, single database configuration.\n\n[alembic]\n# template used to generate migration files\n" + INI_TAIL
+    root = make(tmp_path, CANDIDATES, {"migrations/alembic.ini": ini})
+    assert exempt_under(root) == {"migrations/versions/001_init.py", "migrations/env.py"}
+
+
+def test_fallback_by_module_shape(tmp_path: Path) -> None:
+    revision = (
+        "import sqlalchemy as sa\nfrom alembic import op\n\nfrom app.db import Base\n\n"
+        "revision = 'abc123'\ndown_revision = None\n\n\n"
+        "def upgrade():\n    Base.metadata.create_all(op.get_bind())\n    op.execute('ALTER TABLE users ADD COLUMN age INTEGER')\n"
+    )
+    not_a_revision = revision.replace("from alembic import op\n", "from app import op\n")
+    only_revision = revision.replace("down_revision = None\n", "")
+    root = make(
+        tmp_path,
+        ["app/main.py"],
+        {"odd/place/abc123_init.py": revision, "odd/place/lookalike.py": not_a_revision, "odd/place/half.py": only_revision},
+    )
+    assert reported(root) == {"app/main.py", "odd/place/lookalike.py", "odd/place/half.py"}
+
+
+def test_env_py_is_exempt_without_configuration(tmp_path: Path) -> None:
+    env = "from alembic import context\n\nfrom app.db import Base\n\nBase.metadata.create_all(context.config.attributes['connection'])\n"
+    root = make(tmp_path, ["app/main.py"], {"deploy/alembic/env.py": env, "app/env.py": CREATE_ALL})
+    assert reported(root) == {"app/main.py", "app/env.py"}
+
+
+@pytest.mark.parametrize(
+    ("path", "is_test"),
+    [
+        ("tests/test_models.py", True),
+        ("tests/helpers/factories.py", True),
+        ("src/app/tests/utils.py", True),
+        ("test/integration/setup_db.py", True),
+        ("conftest.py", True),
+        ("app/conftest.py", True),
+        ("app/test_utils.py", True),
+        ("app/models_test.py", True),
+        ("tests.py", True),
+        ("app/testing/fixtures.py", False),
+        ("app/testing.py", False),
+        ("app/contest.py", False),
+        ("app/latest_tests.py", False),
+        ("app/attest/x.py", False),
+        ("docs/examples/quickstart.py", False),
+        ("examples/demo.py", False),
+    ],
+)
+def test_default_test_paths(tmp_path: Path, path: str, is_test: bool) -> None:
+    root = make(tmp_path, [path])
+    assert (path not in reported(root)) is is_test
+
+
+def test_test_paths_match_at_any_depth_unless_anchored(tmp_path: Path) -> None:
+    candidates = ["qa/setup_db.py", "services/billing/qa/setup_db.py", "fixtures/seed.py", "app/fixtures/seed.py", "tests/x.py"]
+    pyproject = "\n[tool.dblint]\ntest-paths = [\"qa/\", \"/fixtures/\"]\n"
+    root = make(tmp_path, candidates, pyproject=pyproject)
+    assert reported(root) == {"app/fixtures/seed.py", "tests/x.py"}

@@ -1,0 +1,163 @@
+"""Which files `dblint check` reads: git work trees, plain walks, symlinks, explicit files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import finding_set, run_tool, write_project
+from gitrepo import commit_all, git, init_repository
+
+CREATE_ALL = "from app.db import Base, engine\n\nBase.metadata.create_all(engine)\n"
+DB = (
+    "from sqlalchemy import create_engine\n"
+    "from sqlalchemy.orm import DeclarativeBase\n"
+    "\n"
+    "\n"
+    "class Base(DeclarativeBase):\n"
+    "    pass\n"
+    "\n"
+    "\n"
+    "engine = create_engine('sqlite://')\n"
+)
+
+
+def paths_reported(root: Path, *args: str, cwd: Path | None = None) -> set[str]:
+    completed = run_tool("dblint", "check", *args, cwd=cwd or root)
+    assert completed.returncode in (0, 1), completed.stderr
+    return {path for path, _, _ in finding_set(completed.stdout)}
+
+
+def test_git_work_tree_tracked_and_untracked_but_not_ignored(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/tracked.py": CREATE_ALL,
+            ".gitignore": "generated/\nscratch_*.py\n",
+            "generated/schema.py": CREATE_ALL,
+        },
+    )
+    init_repository(root)
+    commit_all(root, "initial")
+    (root / "app/untracked.py").write_text(CREATE_ALL)
+    (root / "app/scratch_local.py").write_text(CREATE_ALL)
+    # A tracked file that is later ignored stays part of the project, as in git.
+    (root / "vendor").mkdir()
+    (root / "vendor/forced.py").write_text(CREATE_ALL)
+    git("add", "--force", "vendor/forced.py", cwd=root)
+    with (root / ".gitignore").open("a") as gitignore:
+        gitignore.write("vendor/\n")
+    assert paths_reported(root) == {"app/tracked.py", "app/untracked.py", "vendor/forced.py"}
+
+
+def test_git_work_tree_skips_virtualenvs_even_if_not_ignored(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "repo", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL})
+    init_repository(root)
+    (root / ".venv/lib/site-packages/pkg").mkdir(parents=True)
+    (root / ".venv/lib/site-packages/pkg/setup_db.py").write_text(CREATE_ALL)
+    assert paths_reported(root) == {"app/main.py"}
+
+
+@pytest.mark.parametrize(
+    "skipped",
+    [".git/hooks", "node_modules/pkg", "__pycache__", "build/lib/app", "dist/x", "lib/site-packages/x", ".tox/py311", ".nox/tests"],
+)
+def test_walk_skips_tool_and_build_directories(tmp_path: Path, skipped: str) -> None:
+    root = write_project(
+        tmp_path / "plain", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL, f"{skipped}/setup_db.py": CREATE_ALL}
+    )
+    assert paths_reported(root) == {"app/main.py"}
+
+
+def test_walk_skips_any_directory_holding_pyvenv_cfg(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "plain",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/main.py": CREATE_ALL,
+            "myenv/pyvenv.cfg": "home = /usr/bin\n",
+            "myenv/lib/python3.11/pkg/setup_db.py": CREATE_ALL,
+            "environment/setup_db.py": CREATE_ALL,  # no pyvenv.cfg: an ordinary directory
+        },
+    )
+    assert paths_reported(root) == {"app/main.py", "environment/setup_db.py"}
+
+
+def test_symlinked_directories_are_not_followed(tmp_path: Path) -> None:
+    outside = write_project(tmp_path / "outside", {"elsewhere.py": CREATE_ALL})
+    root = write_project(tmp_path / "plain", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL})
+    os.symlink(root / "app", root / "app_link", target_is_directory=True)
+    os.symlink(outside, root / "external", target_is_directory=True)
+    os.symlink(root, root / "app" / "loop", target_is_directory=True)
+    assert paths_reported(root) == {"app/main.py"}
+
+
+def test_symlinked_directories_are_not_followed_in_a_git_work_tree(tmp_path: Path) -> None:
+    outside = write_project(tmp_path / "outside", {"elsewhere.py": CREATE_ALL})
+    root = write_project(tmp_path / "repo", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL})
+    os.symlink(outside, root / "external", target_is_directory=True)
+    os.symlink(outside / "elsewhere.py", root / "app" / "linked_file.py")
+    init_repository(root)
+    assert paths_reported(root) == {"app/main.py"}
+
+
+def test_exclude_patterns(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "plain",
+        {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL, "app/legacy/old.py": CREATE_ALL, "old.py": CREATE_ALL},
+        pyproject="[tool.dblint]\nexclude = [\"legacy/\", \"/old.py\"]\n",
+    )
+    assert paths_reported(root) == {"app/main.py"}
+
+
+def test_named_files_are_checked_even_if_excluded_unless_force_exclude(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "plain",
+        {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL, "app/legacy.py": CREATE_ALL},
+        pyproject="[tool.dblint]\nextend-exclude = [\"app/legacy.py\"]\n",
+    )
+    assert paths_reported(root) == {"app/main.py"}
+    assert paths_reported(root, "app/legacy.py") == {"app/legacy.py"}
+    assert paths_reported(root, "--force-exclude", "app/legacy.py") == set()
+    assert paths_reported(root, "--force-exclude", "app/legacy.py", "app/main.py") == {"app/main.py"}
+
+
+def test_named_file_is_analysed_with_the_whole_project_but_only_it_is_reported(tmp_path: Path) -> None:
+    # `Base` comes from app/models/base.py; only the project index knows it is a declarative base.
+    root = write_project(
+        tmp_path / "plain",
+        {
+            "app/__init__.py": "",
+            "app/models/__init__.py": "from .base import Base\n",
+            "app/models/base.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
+            "app/startup.py": "from app.models import Base\n\n\ndef init(engine):\n    Base.metadata.create_all(bind=engine)\n",
+            "app/other.py": "from app.models.base import Base\n\n\ndef reset(engine):\n    Base.metadata.drop_all(engine)\n",
+        },
+    )
+    completed = run_tool("dblint", "check", "app/startup.py", cwd=root)
+    assert completed.returncode == 1
+    assert completed.stdout == (
+        "app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations\n"
+    )
+    assert paths_reported(root) == {"app/startup.py", "app/other.py"}
+    assert paths_reported(root, "app/models") == set()
+
+
+def test_directory_argument_reports_only_below_it(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "plain",
+        {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL, "scripts/seed.py": CREATE_ALL},
+    )
+    assert paths_reported(root, "scripts") == {"scripts/seed.py"}
+    assert paths_reported(root, "scripts", "app/main.py") == {"scripts/seed.py", "app/main.py"}
+
+
+def test_nothing_in_the_scanned_tree_is_created(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "plain", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL})
+    before = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    paths_reported(root)
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == before

@@ -1,0 +1,93 @@
+"""The real `flake8 --select DBL` reports what `dblint check` reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, run_tool, write_project
+
+PROJECTS = sorted(p.parent.name for p in FIXTURES.glob("*/pyproject.toml"))
+
+BASE = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+STARTUP = "from app.models.base import Base\n\n\ndef init(engine):\n    Base.metadata.create_all(engine)\n"
+
+
+def lines_of(stdout: str, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Output lines without flake8's `./` prefix, leaving out the files in `skip`."""
+    shown = [line.removeprefix("./") for line in stdout.splitlines()]
+    return sorted(line for line in shown if line.split(":", 1)[0] not in skip)
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_same_findings_as_dblint_on_every_fixture_project(project: str) -> None:
+    root = FIXTURES / project
+    dblint = run_tool("dblint", "check", ".", cwd=root)
+    flake8 = run_tool("flake8", "--select", "DBL,E9", ".", cwd=root)
+    assert "Traceback" not in flake8.stderr, flake8.stderr
+    # flake8 runs no plugin on a file its own interpreter cannot parse (E999, e.g. newer syntax).
+    unparsable = frozenset(line.split(":", 1)[0] for line in lines_of(flake8.stdout) if ": E9" in line)
+    assert lines_of(flake8.stdout, unparsable) == lines_of(dblint.stdout, unparsable)
+    assert len(unparsable) <= 5
+
+
+def test_cross_file_finding_on_a_single_file(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "proj",
+        {"app/__init__.py": "", "app/models/__init__.py": "", "app/models/base.py": BASE, "app/startup.py": STARTUP},
+    )
+    flake8 = run_tool("flake8", "--select", "DBL", "app/startup.py", cwd=root)
+    assert flake8.stdout == "app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations\n"
+    assert flake8.stdout == run_tool("dblint", "check", "app/startup.py", cwd=root).stdout
+
+
+def test_stdin_lints_the_given_text_not_the_file_on_disk(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "proj",
+        {"app/__init__.py": "", "app/models/__init__.py": "", "app/models/base.py": BASE, "app/startup.py": STARTUP},
+    )
+    args = ("--select", "DBL", "--stdin-display-name", "app/startup.py", "-")
+    # The editor's buffer has the fix; the file on disk does not.
+    clean = run_tool("flake8", *args, cwd=root, stdin="from app.models.base import Base\n\n\ndef init(engine):\n    pass\n")
+    assert (clean.returncode, clean.stdout) == (0, ""), clean.stderr
+    # The buffer adds a drop_all two lines lower than anything on disk.
+    edited = STARTUP.replace("def init", "\n\ndef init").replace("create_all", "drop_all")
+    dirty = run_tool("flake8", *args, cwd=root, stdin=edited)
+    assert dirty.stdout == "app/startup.py:7:5: DBL105 Base.metadata.drop_all() drops tables outside Alembic migrations\n"
+    # A buffer for a file that does not exist yet is linted with the project around it.
+    new = run_tool("flake8", "--select", "DBL", "--stdin-display-name", "app/new_module.py", "-", cwd=root, stdin=STARTUP)
+    assert new.stdout.startswith("app/new_module.py:5:5: DBL101 ")
+
+
+def test_tool_dblint_configuration_is_honoured(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "app/__init__.py": "",
+            "app/models/__init__.py": "",
+            "app/models/base.py": BASE,
+            "app/startup.py": STARTUP,
+            "app/reset.py": STARTUP.replace("create_all", "drop_all"),
+            "scripts/seed.py": STARTUP,
+        },
+        pyproject="[tool.dblint]\nignore = [\"DBL105\"]\nper-file-ignores = { \"scripts/*\" = [\"DBL101\"] }\n",
+    )
+    flake8 = run_tool("flake8", "--select", "DBL", ".", cwd=root)
+    assert lines_of(flake8.stdout) == [
+        "app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations"
+    ]
+    assert lines_of(flake8.stdout) == lines_of(run_tool("dblint", "check", cwd=root).stdout)
+
+
+def test_configuration_error_is_reported_not_raised(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {"app/startup.py": STARTUP}, pyproject="[tool.dblint]\nselekt = []\n")
+    flake8 = run_tool("flake8", "--select", "DBL", "app/startup.py", cwd=root)
+    assert "Traceback" not in flake8.stderr
+    assert "tool.dblint.selekt" in flake8.stdout + flake8.stderr
+
+
+def test_stdin_with_a_coding_cookie(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {"app/__init__.py": "", "app/models/__init__.py": "", "app/models/base.py": BASE})
+    buffer = "# -*- coding: latin-1 -*-\n# Données\n" + STARTUP
+    flake8 = run_tool("flake8", "--select", "DBL", "--stdin-display-name", "app/boot.py", "-", cwd=root, stdin=buffer)
+    assert flake8.stdout == "app/boot.py:7:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations\n"

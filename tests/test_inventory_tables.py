@@ -1,0 +1,179 @@
+"""Table rows and risk levels on small projects written for the case at hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_tool
+
+ALEMBIC = {
+    "pyproject.toml": "[project]\nname = 'inv'\n",
+    "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    "app/__init__.py": "",
+    "migrations/env.py": (
+        "from alembic import context\n\n"
+        "from app import models  # noqa: F401\n"
+        "from app.db import Base\n\n"
+        "target_metadata = Base.metadata\n"
+        "context.configure(target_metadata=target_metadata)\n"
+    ),
+}
+DB = (
+    "from sqlalchemy import MetaData\n"
+    "from sqlalchemy.orm import DeclarativeBase\n\n\n"
+    "class Base(DeclarativeBase):\n"
+    "    pass\n\n\n"
+    "class LegacyBase(DeclarativeBase):\n"
+    "    pass\n\n\n"
+    "audit_metadata = MetaData()\n"
+)
+MODELS = (
+    "from sqlalchemy import Column, ForeignKey, Integer, String\n"
+    "from sqlalchemy.orm import Mapped, mapped_column\n\n"
+    "from app.db import Base, LegacyBase\n\n\n"
+    "class User(Base):\n"  # line 7
+    "    __tablename__ = 'users'\n"
+    "    __table_args__ = {'schema': 'auth'}\n\n"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n\n\n"
+    "class Account(Base):\n"  # line 14
+    "    __tablename__ = 'accounts'\n\n"
+    "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    "    user_id: Mapped[str] = mapped_column(String(36), ForeignKey('auth.users.id'))\n\n\n"  # line 18: DBL301
+    "class LegacyAccount(LegacyBase):\n"  # line 21: DBL203
+    "    __tablename__ = 'accounts'\n\n"
+    "    id = Column(Integer, primary_key=True)\n"
+)
+BOOTSTRAP = (
+    "from sqlalchemy import text\n\n"
+    "from app.models import User\n\n\n"
+    "def bootstrap(engine):\n"
+    "    User.__table__.create(engine)\n"  # line 7
+    "    with engine.begin() as conn:\n"
+    "        conn.execute(text('CREATE TABLE IF NOT EXISTS \"accounts\" (id INTEGER PRIMARY KEY)'))\n"  # line 9
+)
+MIGRATION = (
+    "import sqlalchemy as sa\n"
+    "from alembic import op\n\n"
+    "revision = 'aaa111'\n"
+    "down_revision = None\n\n\n"
+    "def upgrade():\n"
+    "    op.create_table('users', sa.Column('id', sa.Integer, primary_key=True), schema='auth')\n"
+    "    op.create_table('accounts', sa.Column('id', sa.Integer, primary_key=True), sa.Column('user_id', sa.String(36)))\n"
+    "    op.create_table('old_events', sa.Column('id', sa.Integer, primary_key=True))\n"
+)
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _inventory(root: Path, *args: str) -> dict:
+    completed = run_tool("dblint", "inventory", *args, "--format", "json", cwd=root)
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def _accounts_project(root: Path) -> Path:
+    return _project(
+        root,
+        {
+            **ALEMBIC,
+            "app/db.py": DB,
+            "app/models.py": MODELS,
+            "app/bootstrap.py": BOOTSTRAP,
+            "migrations/versions/aaa_initial.py": MIGRATION,
+        },
+    )
+
+
+def test_table_rows_join_declarations_creations_and_revisions(tmp_path: Path) -> None:
+    root = _accounts_project(tmp_path)
+    document = _inventory(root, "--by", "table")
+    rows = [(row["table"], row["schema"], row["defined_at"]) for row in document["tables"]]
+    assert rows == [
+        ("accounts", None, ["app/models.py:14"]),
+        ("accounts", None, ["app/models.py:21"]),  # declared twice (DBL203): two rows
+        ("old_events", None, []),  # only a migration creates it
+        ("users", "auth", ["app/models.py:7"]),
+    ]
+    accounts, legacy, old_events, users = document["tables"]
+    assert (accounts["metadata"], accounts["tracked"]) == ("app.db:Base.metadata", True)
+    assert (legacy["metadata"], legacy["tracked"]) == ("app.db:LegacyBase.metadata", False)
+    assert accounts["created_outside_migrations"] == legacy["created_outside_migrations"] == [
+        "app/bootstrap.py:9 (CREATE TABLE)"  # a quoted name in raw SQL is the same table
+    ]
+    assert accounts["findings"] == {"DBL102": 1, "DBL301": 1}
+    assert legacy["findings"] == {"DBL102": 1, "DBL203": 1}
+    assert {row["created_by_revision"] for row in document["tables"]} == {"aaa111"}
+    assert (old_events["metadata"], old_events["tracked"], old_events["findings"]) == (None, False, {})
+    assert users["created_outside_migrations"] == ["app/bootstrap.py:7 (Table.create)"]  # User.__table__
+    assert users["findings"] == {"DBL104": 1}
+    assert document["totals"]["tables_untracked"] == 2
+    assert document["totals"]["tables_created_outside_migrations"] == 3
+
+
+def test_file_rows_name_tables_metadata_and_risk(tmp_path: Path) -> None:
+    root = _accounts_project(tmp_path)
+    rows = {row["path"]: row for row in _inventory(root)["files"]}
+    assert sorted(rows) == [
+        "app/bootstrap.py", "app/db.py", "app/models.py", "migrations/env.py", "migrations/versions/aaa_initial.py",
+    ]
+    assert rows["app/bootstrap.py"]["tables_created_outside_migrations"] == ["accounts", "auth.users"]
+    assert rows["app/db.py"]["interactions"] == []  # listed for the metadata it holds
+    assert rows["app/db.py"]["metadata"] == ["app.db:Base.metadata", "app.db:LegacyBase.metadata", "app.db:audit_metadata"]
+    assert rows["app/db.py"]["risk"] == "high"  # LegacyBase holds a table Alembic does not track
+    assert rows["app/models.py"]["tables_defined"] == ["accounts", "auth.users"]
+    assert rows["app/models.py"]["risk"] == "high"
+    assert rows["migrations/versions/aaa_initial.py"]["interactions"] == ["migration-op"]
+    assert rows["migrations/versions/aaa_initial.py"]["risk"] == "low"
+
+
+def test_a_secondary_metadata_without_tables_is_medium(tmp_path: Path) -> None:
+    models = MODELS.split("\n\nclass LegacyAccount")[0] + "\n"
+    root = _project(tmp_path, {**ALEMBIC, "app/db.py": DB, "app/models.py": models})
+    rows = {row["path"]: row for row in _inventory(root, "--select", "DBL1")["files"]}
+    assert rows["app/db.py"]["risk"] == "medium"
+    assert rows["app/models.py"]["risk"] == "low"
+
+
+def test_without_alembic_nothing_is_tracked_and_metadata_is_not_a_risk(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        {"pyproject.toml": "[project]\nname = 'plain'\n", "app/__init__.py": "", "app/db.py": DB, "app/models.py": MODELS},
+    )
+    document = _inventory(root, "--select", "DBL1")
+    assert document["totals"]["alembic_target_metadata"] == []
+    assert {row["path"]: row["risk"] for row in document["files"]} == {"app/db.py": "low", "app/models.py": "low"}
+    assert not any(row["tracked"] for row in _inventory(root, "--by", "table")["tables"])
+
+
+def test_computed_and_unresolved_names_are_described_not_invented(tmp_path: Path) -> None:
+    script = (
+        "def build(conn, name, metadata, engine):\n"
+        "    conn.exec_driver_sql(f'CREATE TABLE {name} (id INTEGER PRIMARY KEY)')\n"
+        "    metadata.create_all(engine)\n"
+    )
+    root = _project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "tools/build.py": script})
+    (row,) = _inventory(root)["files"]
+    assert row["tables_created_outside_migrations"] == ["(all tables of metadata)", "(computed name)"]
+    assert row["risk"] == "high"
+    assert _inventory(root, "--by", "table")["tables"] == []
+
+
+def test_redefinitions_join_their_table_and_duplicates_are_rows_of_their_own() -> None:
+    root = Path(__file__).parent / "fixtures" / "models_duplicates"
+    rows = [(row["table"], row["schema"], row["defined_at"]) for row in _inventory(root, "--by", "table")["tables"]]
+    assert rows == [
+        ("companies", None, ["crm/reporting.py:17"]),
+        ("companies", "crm", ["crm/models.py:13"]),  # another schema, another table
+        # the model, and the `extend_existing=True` redefinition; `Table("contacts", metadata)` only refers to it
+        ("contacts", None, ["crm/models.py:6", "crm/reporting.py:14"]),
+        ("contacts", None, ["crm/reporting.py:6"]),  # declared again (DBL203)
+        ("hero", None, ["docs_src/tutorial/tutorial001.py:6"]),
+        ("hero", None, ["docs_src/tutorial/tutorial002.py:6"]),
+    ]

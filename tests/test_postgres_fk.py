@@ -1,0 +1,92 @@
+"""DBL301 against a real PostgreSQL: the foreign keys dblint flags are the ones PostgreSQL rejects.
+
+The test starts a throwaway cluster (initdb + pg_ctl from Debian's PostgreSQL
+package) in a temporary directory, listening on a unix socket only, and for every
+foreign key of the fixture projects creates the referenced and the referencing
+column with the types SQLAlchemy compiles for PostgreSQL. Skipped, with the reason,
+when the PostgreSQL server binaries or psycopg are not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from conftest import FIXTURES, run_tool
+from test_agreement_sqlalchemy import probe, project_schema
+
+PROJECTS = ["models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_second_base", "models_opt_in"]
+BIN_DIRS = (Path("/usr/local/bin"), Path("/usr/lib/postgresql/15/bin"))
+
+
+def _bin_dir() -> Path | None:
+    for directory in BIN_DIRS:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    found = shutil.which("initdb")
+    return Path(found).parent if found and shutil.which("pg_ctl") else None
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; install Debian's postgresql package")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'dblint[test]')")
+    workdir = Path(tempfile.mkdtemp(prefix="dblint-pg-"))
+    workdir.chmod(0o777)
+    data, socket_dir = workdir / "data", workdir / "sock"
+    socket_dir.mkdir()
+    socket_dir.chmod(0o777)
+    # initdb refuses to run as root: drop to `nobody` when the tests run as root (containers).
+    as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if os.geteuid() == 0 else []
+    env = {**os.environ, "LC_ALL": "C"}
+    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8"],
+                   check=True, capture_output=True, env=env)
+    options = f"-k {socket_dir} -c listen_addresses='' -p 54329"
+    subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(workdir / "log"), "start"],
+                   check=True, capture_output=True, env=env)
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}&port=54329"
+    finally:
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True, env=env)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _flagged_columns(root: Path) -> set[tuple[str, int]]:
+    completed = run_tool("dblint", "check", ".", "--format", "json", "--select", "DBL301", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    return {(item["path"], item["line"]) for item in json.loads(completed.stdout) if item["code"] == "DBL301"}
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_dbl301_matches_what_postgresql_rejects(project: str, postgres_url: str) -> None:
+    root = FIXTURES / project
+    schema = project_schema(root)
+    verdicts = probe(root, schema, postgres_url)["postgres"]
+    assert verdicts, "no foreign key was tried"
+    reported = _flagged_columns(root)
+    flagged = {
+        f"{table.full_name}.{column.name}"
+        for table in schema.declared
+        for column in table.columns
+        if (column.path, column.line) in reported
+    }
+    rejected = {column for column, verdict in verdicts.items() if verdict != "accepted"}
+    assert all("cannot be implemented" in verdicts[column] for column in rejected), verdicts
+    assert flagged == rejected
+
+
+def test_at_least_three_fixtures_fail_on_postgresql(postgres_url: str) -> None:
+    failing = [
+        project for project in PROJECTS
+        if any(verdict != "accepted" for verdict in probe(FIXTURES / project, project_schema(FIXTURES / project), postgres_url)["postgres"].values())
+    ]
+    assert len(failing) >= 3, failing

@@ -1,0 +1,102 @@
+"""The static replay: what it follows, and what makes a table uncertain instead of a finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dblint.engine import Request, load_project
+from dblint.index.replay import Replay, replay_issues, replays
+
+HEADER = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\n'
+
+
+def _replay(tmp_path: Path, *bodies: str, extra: dict[str, str] | None = None) -> tuple[Replay, list]:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "replay"\n')
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    versions = tmp_path / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    for number, body in enumerate(bodies):
+        down = f'"r{number - 1}"' if number else "None"
+        (versions / f"r{number}.py").write_text(HEADER.format(rev=f"r{number}", down=down) + body)
+    for rel, text in (extra or {}).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    index = load_project(tmp_path, Request(paths=())).index
+    return replays(index)[0], list(replay_issues(index))
+
+
+CREATE = 'def upgrade():\n    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("name", sa.String(20)))\n'
+
+
+def test_helpers_loops_and_batches_are_followed(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        CREATE,
+        "def _stamp(table):\n    op.add_column(table, sa.Column('seen_at', sa.DateTime()))\n\n\n"
+        "def upgrade():\n    for name in ['users']:\n        _stamp(name)\n"
+        "    with op.batch_alter_table('users') as batch_op:\n        batch_op.alter_column('name', new_column_name='login', type_=sa.Text(), nullable=False)\n",
+    )
+    users = replay.tables[(None, "users")]
+    assert sorted(users.columns) == ["id", "login", "seen_at"]
+    assert users.columns["login"].family == "string" and users.columns["login"].nullable is False
+    assert not users.uncertain and issues == []
+    assert replay.created_by_revision == {"users": "r0"}
+
+
+def test_guarded_operations_make_the_table_uncertain(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        CREATE,
+        "def upgrade():\n    if not has_column('users', 'name'):\n        op.add_column('users', sa.Column('name', sa.String(20)))\n"
+        "    try:\n        op.drop_column('users', 'id')\n    except Exception:\n        pass\n",
+    )
+    users = replay.tables[(None, "users")]
+    assert any("`if`" in reason for reason in users.uncertain) and any("`try`" in reason for reason in users.uncertain)
+    assert issues == []
+
+
+def test_computed_names_and_create_all_blind_the_replay(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        "def upgrade():\n    for name in tables():\n        op.create_table(name, sa.Column('id', sa.Integer()))\n",
+        "def upgrade():\n    Base.metadata.create_all(op.get_bind())\n    op.add_column('ghosts', sa.Column('x', sa.Integer()))\n",
+    )
+    assert replay.blind_creates and replay.blind_alters
+    assert issues == []  # DBL415 needs to know every table a migration creates
+
+
+def test_sql_strings_are_replayed(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        "SQL = 'CREATE TABLE logs (id INTEGER PRIMARY KEY, msg TEXT NOT NULL)'\n\n\n"
+        "def upgrade():\n    op.get_bind().execute(sa.text(SQL))\n"
+        "    op.execute('ALTER TABLE logs ADD COLUMN level VARCHAR(10), ALTER COLUMN msg DROP NOT NULL')\n"
+        "    op.execute('CREATE TABLE IF NOT EXISTS logs (id INTEGER)')\n"
+        "    op.execute(sa.update(sa.table('logs')).values(level='x'))\n",
+    )
+    logs = replay.tables[(None, "logs")]
+    assert sorted(logs.columns) == ["id", "level", "msg"] and logs.columns["msg"].nullable is True
+    assert not logs.uncertain and issues == [] and not replay.blind_creates
+
+
+def test_duplicate_column_and_uncreated_table_are_found_once(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        CREATE,
+        "def upgrade():\n    op.add_column('users', sa.Column('name', sa.String(20)))\n"
+        "    op.add_column('orders', sa.Column('x', sa.Integer()))\n    op.create_index('ix', 'orders', ['x'])\n",
+    )
+    assert [(issue.code, issue.line) for issue in issues] == [("DBL414", 9), ("DBL415", 10)]
+
+
+def test_calls_into_project_modules_are_not_followed(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        CREATE,
+        "from app.ddl import add_audit_columns\nfrom app import db\n\n\n"
+        "def upgrade():\n    add_audit_columns('users')\n    db.session.commit()\n",
+        extra={"app/__init__.py": "", "app/ddl.py": "def add_audit_columns(table):\n    pass\n"},
+    )
+    users = replay.tables[(None, "users")]
+    assert any("add_audit_columns" in reason for reason in users.uncertain)
+    assert not replay.blind_creates
