@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_tool
+
 from dblint.engine import Request, load_project
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
@@ -120,6 +120,7 @@ def probe(project: Path, schema: ModelSchema, postgres_url: str = "") -> dict:
     completed = subprocess.run(
         [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(project)!r})\n" + PROBE, json.dumps([modules, metadata_ids, classes, postgres_url])],
         cwd=project,
+        check=False,
         capture_output=True,
         text=True,
         timeout=300,

@@ -8,6 +8,7 @@ accepts the constraints it rejected before the fix.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -194,3 +195,14 @@ def test_fix_extends_a_one_line_import_and_leaves_noqa_lines_alone(tmp_path: Pat
         "    author_id = Column(Integer, ForeignKey(\"users.id\"))\n"
         "    editor_id = Column(String(10), ForeignKey(\"users.id\"))  # noqa: DBL301\n"
     )
+
+
+def test_readme_shows_the_diff_dblint_prints() -> None:
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Fixing foreign key types", 1)[1]
+    shown = re.search(r"```diff\n(.*?)```", section, flags=re.S)
+    assert shown is not None
+    completed = run_tool("dblint", "check", "--diff", "examples/shop", cwd=repo)
+    assert completed.returncode == 1, completed.stderr
+    assert completed.stdout == shown.group(1)

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_tool
+
 from dblint.engine import Request, load_project
 from dblint.facts import extract_facts
 from dblint.index.columns import column_from_expr
@@ -164,9 +164,14 @@ def _tracking(tmp_path: Path, env: str, extra: dict[str, str] | None = None):
         ("from app.models import Base\ntarget_metadata = Base.metadata\n", ("app.models:Base.metadata",), "env.py"),
         ("import app.models as m\ntarget_metadata = [m.Base.metadata, m.Other.metadata]\n",
          ("app.models:Base.metadata", "app.models:Other.metadata"), "env.py"),
-        ("from alembic import context\nfrom app import models\n"
-         "def run_migrations_online():\n    context.configure(target_metadata=(models.Other.metadata,))\n",
-         ("app.models:Other.metadata",), "env.py"),
+        (
+            (
+                "from alembic import context\nfrom app import models\n"
+                "def run_migrations_online():\n    context.configure(target_metadata=(models.Other.metadata,))\n"
+            ),
+            ("app.models:Other.metadata",),
+            "env.py",
+        ),
         ("target_metadata = None\n", ("app.models:Base.metadata",), "largest"),
         ("from app.registry import get_metadata_for\ntarget_metadata = get_metadata_for('x')\n", None, "env.py"),
     ],

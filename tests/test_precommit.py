@@ -120,3 +120,17 @@ def test_readme_config_blocks_the_commit_and_reports_only_committed_files(
     fixed = git("commit", "-m", "create tables through migrations only", cwd=project, check=False, env=hook_env)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert git("status", "--porcelain", cwd=project).stdout == ""
+
+
+def test_inventory_hook_runs_in_the_manual_stage_only(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
+    repo_path, rev = hook_repo
+    config = {"repos": [{"repo": str(repo_path), "rev": rev, "hooks": [{"id": "dblint"}, {"id": "dblint-inventory"}]}]}
+    project = project_repository(PROJECT, tmp_path / "project")
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    commit_all(project, "notes service")
+    home = tmp_path / "cache"
+    manual = _pre_commit("run", "dblint-inventory", "--hook-stage", "manual", "--all-files", cwd=project, home=home)
+    assert manual.returncode == 0, manual.stdout + manual.stderr
+    assert "notes/app.py" in manual.stdout and "scripts/backfill.py" in manual.stdout, "the inventory is shown"
+    on_commit = _pre_commit("run", "--all-files", cwd=project, home=home)
+    assert "dblint inventory" not in on_commit.stdout and "dblint..." in on_commit.stdout

@@ -220,14 +220,19 @@ def _show_fixes(args: argparse.Namespace, result: Result, out: TextIO, err: Text
 
 def _apply_fixes(result: Result, err: TextIO) -> bool:
     """`--fix`: write the fixed files and say what changed; True when something was written."""
-    changes = _planned_changes(result, err)
-    for change in changes:
-        write_atomically(change.path, change.after)
+    written = []
+    for change in _planned_changes(result, err):
+        try:
+            write_atomically(change.path, change.after)
+        except OSError as error:
+            err.write(f"dblint: {change.shown}: not fixed: {error.strerror or error}\n")
+            continue
+        written.append(change)
         for diagnostic in change.fixed:
             description = diagnostic.fix.description if diagnostic.fix is not None else ""
             err.write(f"{change.shown}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} fixed ({description})\n")
-    err.write(f"dblint: fixed {_fixed_count(changes)}\n")
-    return bool(changes)
+    err.write(f"dblint: fixed {_fixed_count(written)}\n")
+    return bool(written)
 
 
 def _emit_report(args: argparse.Namespace, diagnostics: Sequence[Diagnostic], out: TextIO, err: TextIO) -> None:

@@ -173,13 +173,11 @@ def _extended(statement: cst.ImportFrom, need: ImportNeed) -> cst.ImportFrom:
         name=cst.Name(need.name), asname=cst.AsName(name=cst.Name(need.alias)) if need.alias else None
     )
     keys = [dotted(alias.name) or "" for alias in names]
-    position = len(names)
-    if keys == sorted(keys) or keys == sorted(keys, key=str.lower):
-        lowered = keys != sorted(keys)
-        position = next(
-            (i for i, key in enumerate(keys) if (key.lower() if lowered else key) > (need.name.lower() if lowered else need.name)),
-            len(names),
-        )
+    position = len(names)  # unsorted names: append
+    for fold in (str, str.lower):
+        if keys == sorted(keys, key=fold):
+            position = next((i for i, key in enumerate(keys) if fold(key) > fold(need.name)), len(names))
+            break
     separator = names[0].comma if len(names) > 1 and isinstance(names[0].comma, cst.Comma) else cst.Comma(
         whitespace_after=cst.SimpleWhitespace(" ")
     )

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from dblint.facts.model import Binding, ClassDef, Expr
-from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, METADATA, REGISTRY, KindOracle
+from dblint.index.kinds import (
+    DECLARATIVE_BASE,
+    FLASK_DB,
+    METADATA,
+    REGISTRY,
+    KindOracle,
+)
 from dblint.index.names import Names, qualified_target
 from dblint.index.symbols import Defined, External
 

@@ -51,9 +51,15 @@ from typing import Optional
 
 from dblint.contexts import APP
 from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef
-from dblint.index.kinds import METADATA
-from dblint.index.tables import ColumnDef, ModelDef, TableBuilder, TableDef, parse_target
 from dblint.index.imports import env_imports
+from dblint.index.kinds import METADATA
+from dblint.index.tables import (
+    ColumnDef,
+    ModelDef,
+    TableBuilder,
+    TableDef,
+    parse_target,
+)
 from dblint.index.tracking import Tracking, TrackingReader
 from dblint.index.types import UNKNOWN
 
@@ -233,4 +239,4 @@ def _holders(index: "object", builder: TableBuilder, tables: list[TableDef]) -> 
     return found
 
 
-__all__ = ["ModelSchema", "model_schema", "TableDef", "ColumnDef", "ModelDef", "HolderDef", "Tracking"]
+__all__ = ["ColumnDef", "HolderDef", "ModelDef", "ModelSchema", "TableDef", "Tracking", "model_schema"]

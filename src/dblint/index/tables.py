@@ -21,7 +21,7 @@ from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
 from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
 from dblint.index.names import Names
-from dblint.index.project_types import Annotation, TypeFamilies, TypeMap
+from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
 from dblint.index.types import UNKNOWN
 

@@ -12,6 +12,7 @@ from dblint.index.holders import HolderDef, display
 from dblint.index.imports import imports_between
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
+from dblint.index.tracking import Tracking
 from dblint.rules.base import Rule
 
 _HOLDER_WORDS = {
@@ -307,9 +308,9 @@ class ModelNotImportedByEnv(Rule):
                 )
 
     @staticmethod
-    def _can_tell(schema: ModelSchema, item: object) -> bool:
-        env_path = getattr(item, "env_path", None)
-        return bool(env_path) and getattr(item, "source") in ("env.py", "config") and schema.env_imports(env_path) is not None
+    def _can_tell(schema: ModelSchema, item: Tracking) -> bool:
+        env = item.env_path
+        return bool(env) and item.source in ("env.py", "config") and schema.env_imports(env or "") is not None
 
 
 class ModelOutsideModelModules(Rule):
