@@ -74,7 +74,7 @@ def _resolve(root: Path, config_dir: str, value: str) -> str | None:
     value = value.replace("%(here)s", here).replace("%%", "%").strip()
     if ":" in value and not value.startswith("/") and re.match(r"^[\w.]+:", value):
         package, _, sub = value.partition(":")  # "package:dir" resource form
-        value = posixpath.join(package.replace(".", "/"), sub)
+        value = posixpath.join(_package_dir(root, package.replace(".", "/")), sub)
         return _normalise(value)
     if value.startswith("/"):
         root_text = str(root).rstrip("/")
@@ -88,6 +88,20 @@ def _resolve(root: Path, config_dir: str, value: str) -> str | None:
 # Alembic's `path_separator` / `version_path_separator` values; "os" is ":" on POSIX, ";" on Windows.
 _SEPARATORS = {"space": r"\s+", "newline": r"\n+", "os": r"[:;\n]+", ":": r"[:\n]+", ";": r"[;\n]+"}
 _LEGACY_SEPARATOR = r"[\s,]+"  # no separator configured: Alembic splits on spaces and commas
+
+
+def _package_dir(root: Path, package: str) -> str:
+    """Where an importable package lives in the project: at the root, under `src/`, or
+    one or two directories down (monorepos); the shallowest match wins."""
+    for pattern in (package, f"*/{package}", f"*/*/{package}"):
+        found = sorted(
+            path.parent.relative_to(root).as_posix()
+            for path in root.glob(f"{pattern}/__init__.py")
+            if not path.is_symlink()
+        )
+        if found:
+            return found[0]
+    return package
 
 
 def _split_locations(value: str, separator: str | None = None) -> list[str]:

@@ -117,14 +117,15 @@ def _binds(statement: Union[cst.Import, cst.ImportFrom], need: ImportNeed) -> bo
     """True when the import statement already binds what `need` asks for."""
     if isinstance(statement.names, cst.ImportStar):
         return False
+    source = None if isinstance(statement, cst.Import) or statement.relative else _module_name(statement.module)
     for alias in statement.names:
         local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else None
         if isinstance(statement, cst.Import):
-            if need.name is None and dotted(alias.name) == need.module and local is None:
-                return True
-        elif _module_name(statement.module) == need.module and not statement.relative:
-            if need.name == dotted(alias.name) and local == need.alias:
-                return True
+            same = need.name is None and dotted(alias.name) == need.module
+        else:
+            same = source == need.module and need.name == dotted(alias.name)
+        if same and local == need.alias:
+            return True
     return False
 
 

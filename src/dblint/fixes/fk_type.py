@@ -33,6 +33,7 @@ from dblint.index.tables import ColumnDef, TableDef
 from dblint.index.types import UNKNOWN, python_family
 
 Plan = Union[Fix, Refusal]
+Edit = tuple[Replacement, Optional[ImportNeed]]  # one replacement and the import it needs
 
 # The SQL type SQLAlchemy's default `type_annotation_map` gives each family.
 _DEFAULT_SQL = {
@@ -240,15 +241,14 @@ def annotation_family(site: Site, names: Names) -> str:
     return python_family(names.qualify(site.module, leaf.text, site.scope))
 
 
-def annotation_edit(spellings: Spellings, site: Site, family: str, name: str) -> Union[tuple[Replacement, Optional[ImportNeed]], Refusal]:
+def annotation_edit(spellings: Spellings, site: Site, family: str, name: str) -> Union[Edit, Refusal]:
     """Replace the Python type in the site's annotation by the one of `family`."""
     python = _PYTHON.get(family)
     if python is None:
         return Refusal(f"no plain Python type stands for {family}")
     leaf = _annotation_leaf(site.annotation, spellings.names, site.module, site.scope)
     if leaf is None or python_family(spellings.qualify(site.module, leaf.text, site.scope)) == UNKNOWN:
-        shown = site.annotation.text if site.annotation is not None else ""
-        return Refusal(f"the annotation of {name} is not a plain Python type ({shown or 'none'})")
+        return Refusal(f"the annotation of {name} is not a plain Python type")
     spelled = spellings.spell(site.path, site.scope, python)
     if isinstance(spelled, Refusal):
         return Refusal(f"the Python type {python} cannot be imported safely: {spelled}")
@@ -258,7 +258,7 @@ def annotation_edit(spellings: Spellings, site: Site, family: str, name: str) ->
 # -- plans -----------------------------------------------------------------------------
 
 
-def _fix(description: str, edits: list[tuple[Replacement, Optional[ImportNeed]]]) -> Fix:
+def _fix(description: str, edits: list[Edit]) -> Fix:
     imports = sorted({need for _, need in edits if need is not None})
     return Fix(description, tuple(sorted(edit for edit, _ in edits)), tuple(imports))
 
@@ -276,7 +276,7 @@ def plan_type_fix(index: "object", table: TableDef, column: ColumnDef, target_ta
         return new
     family = target.family
     current = type_expr(site.call, names, site.module, site.scope) if site.call is not None else None
-    edits: list[tuple[Replacement, Optional[ImportNeed]]] = []
+    edits: list[Edit] = []
     if current is not None:
         if not _plain(current.text) or current.kind not in ("name", "call"):
             return Refusal(f"the type {written(current)} of {name} is not a plain expression")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import heapq
 import posixpath
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable
 
 from dblint.contexts import MIGRATION, ScriptLocation
 from dblint.facts.alembic_ops import RevisionHeader, revision_header
@@ -256,10 +256,3 @@ def _build_graphs(index: "ProjectIndex") -> tuple[RevisionGraph, ...]:
             graphs.append(build_graph(location, revisions))
     return tuple(graphs)
 
-
-def graph_of(index: "ProjectIndex", path: str) -> Optional[RevisionGraph]:
-    """The graph the revision file at `path` belongs to."""
-    for graph in revision_graphs(index):
-        if any(revision.path == path for revision in graph.revisions.values()):
-            return graph
-    return None

@@ -1,0 +1,128 @@
+"""The facts cache: same findings cold and warm, robust to damage, races and read-only trees."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import BIN, FIXTURES, run_tool
+
+from dblint.cache import MAGIC, FactsCache, content_key
+from dblint.facts import codec, extract_facts
+
+PROJECT = FIXTURES / "fastapi_sa2"
+NO_ENV_CACHE = {"DBLINT_CACHE_DIR": ""}
+
+
+def copy_project(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(PROJECT, tmp_path / "project"))
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(path for path in directory.rglob("*") if path.is_file() and path.name != ".gitignore")
+
+
+def check(root: Path, *flags: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    result = run_tool("dblint", "check", *flags, ".", cwd=root, env=env or NO_ENV_CACHE)
+    assert result.returncode in (0, 1), result.stderr
+    assert result.stderr == "", result.stderr
+    return result
+
+
+def test_default_cache_at_the_project_root_ignored_by_git(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    cold = check(root)
+    cache = root / ".dblint_cache"
+    assert (cache / ".gitignore").read_text() == "*\n"
+    assert len(entries(cache)) >= len(list(root.rglob("*.py")))
+    warm = check(root)
+    assert cold.stdout == warm.stdout != ""
+    assert check(root, "--no-cache").stdout == cold.stdout
+
+
+def test_cache_dir_flag_environment_and_setting(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    check(root, "--cache-dir", str(tmp_path / "flag"))
+    check(root, env={"DBLINT_CACHE_DIR": str(tmp_path / "env")})
+    with (root / "pyproject.toml").open("a") as stream:
+        stream.write('cache-dir = "build/facts"\n')
+    check(root)
+    for directory in (tmp_path / "flag", tmp_path / "env", root / "build" / "facts"):
+        assert entries(directory), directory
+    assert not (root / ".dblint_cache").exists()
+    check(root, "--no-cache", "--cache-dir", str(tmp_path / "unused"))
+    assert not (tmp_path / "unused").exists()
+
+
+def test_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    expected = check(root).stdout
+    stored = entries(root / ".dblint_cache")
+    damage = [b"", b"garbage", MAGIC, MAGIC + b"\0" * 16 + b"x", b"\x80\x04\x95 not a pickle either"]
+    for number, path in enumerate(stored):
+        blob = path.read_bytes()
+        path.write_bytes(damage[number % len(damage)] if number % 3 else blob[: len(blob) // 2])
+    assert check(root).stdout == expected
+    assert all(path.read_bytes().startswith(MAGIC) and len(path.read_bytes()) > len(MAGIC) + 16 for path in stored)
+    assert check(root).stdout == expected
+
+
+def test_an_unusable_cache_location_is_skipped_silently(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    expected = check(root, "--no-cache").stdout
+    (tmp_path / "blocked").write_text("a file, not a directory")
+    assert check(root, "--cache-dir", str(tmp_path / "blocked" / "cache")).stdout == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only directories")
+def test_read_only_tree(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    expected = check(root, "--no-cache").stdout
+    for path in sorted(root.rglob("*"), reverse=True) + [root]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        assert check(root).stdout == expected
+        assert not (root / ".dblint_cache").exists()
+    finally:
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_concurrent_runs_on_an_empty_cache(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    expected = check(root, "--no-cache").stdout
+    env = {**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": str(tmp_path / "shared")}
+    runs = [
+        subprocess.Popen([str(BIN / "dblint"), "check", "-j1", "."], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outputs = [run.communicate(timeout=600) for run in runs]
+    assert [(out.decode(), err.decode()) for out, err in outputs] == [(expected, "")] * 4
+    assert not [path for path in (tmp_path / "shared").rglob(".tmp-*")]
+
+
+def test_codec_round_trip_and_path_independence() -> None:
+    for path in sorted(FIXTURES.rglob("*.py")):
+        data = path.read_bytes()
+        facts = extract_facts("a/b.py", data, use_prefilter=False)
+        assert codec.decode(codec.encode(facts)) == facts
+        # Entries are keyed by content only, so facts must not depend on the path.
+        assert dataclasses.replace(extract_facts("c/d.py", data, use_prefilter=False), path="a/b.py") == facts
+
+
+def test_records_of_another_schema_are_misses(tmp_path: Path) -> None:
+    facts = extract_facts("m.py", b"from sqlalchemy import MetaData\nmeta = MetaData()\n")
+    encoded = codec.encode(facts)
+    with pytest.raises(codec.CodecError):
+        codec.decode([encoded[0], *encoded[1:-1]])  # a field fewer, as written by another version
+    cache = FactsCache.open(tmp_path / "cache")
+    assert cache is not None
+    key = content_key(b"x", full=True)
+    assert cache.load(key) is None
+    cache.store(key, encoded)
+    assert codec.decode(cache.load(key)) == facts
+

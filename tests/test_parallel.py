@@ -1,0 +1,46 @@
+"""Parallel parsing and the flake8 plugin's fast paths give the same findings."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, run_tool
+
+from dblint.facts.batch import POOL_THRESHOLD, FULL_WEIGHT
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from generate import generate  # noqa: E402
+from run import benchmark, render  # noqa: E402
+
+
+def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
+    root = tmp_path / "mono"
+    generate(root, 500, seed=11)
+    # Enough files for a pool: the threshold is in weighted parses.
+    assert sum(1 for _ in root.rglob("*.py")) * FULL_WEIGHT // 4 > POOL_THRESHOLD
+    outputs = set()
+    for jobs in ("1", "2", "3"):
+        result = run_tool("dblint", "check", "--no-cache", "-j", jobs, "--select", "DBL", ".", cwd=root)
+        assert result.returncode == 1 and result.stderr == "", result.stderr
+        outputs.add(result.stdout)
+    assert len(outputs) == 1 and outputs.pop().count("\n") >= 10
+
+
+def test_flake8_plugin_is_idle_unless_dbl_is_selected() -> None:
+    root = FIXTURES / "fastapi_sa2"
+    only_f = run_tool("flake8", "--select", "F", ".", cwd=root)
+    with_dbl = run_tool("flake8", "--select", "F,DBL", ".", cwd=root)
+    assert "DBL" not in only_f.stdout and only_f.stderr == ""
+    assert " DBL1" in with_dbl.stdout
+    assert sorted(line for line in with_dbl.stdout.splitlines() if " DBL" not in line) == sorted(only_f.stdout.splitlines())
+
+
+def test_benchmark_runner_smoke(tmp_path: Path) -> None:
+    """The runner end to end on a tiny tree (no timing is asserted)."""
+    report = benchmark(files=120, small=60, repeat=1, workdir=tmp_path)
+    runs = report["runs"]
+    assert runs["dblint cold"]["exit"] == 1 and runs["dblint warm"]["exit"] == 1
+    assert runs["dblint cold"]["rss_mb"] > 0
+    table = render(report)
+    assert "| `dblint warm` |" in table and "one file warm / full warm" in table
