@@ -19,7 +19,9 @@ NO_ENV_CACHE = {"DBLINT_CACHE_DIR": ""}
 
 
 def copy_project(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(PROJECT, tmp_path / "project"))
+    root = Path(shutil.copytree(PROJECT, tmp_path / "project", ignore=shutil.ignore_patterns(".dblint_cache")))
+    assert "[tool.dblint]" not in (root / "pyproject.toml").read_text()
+    return root
 
 
 def entries(directory: Path) -> list[Path]:
@@ -49,7 +51,7 @@ def test_cache_dir_flag_environment_and_setting(tmp_path: Path) -> None:
     check(root, "--cache-dir", str(tmp_path / "flag"))
     check(root, env={"DBLINT_CACHE_DIR": str(tmp_path / "env")})
     with (root / "pyproject.toml").open("a") as stream:
-        stream.write('cache-dir = "build/facts"\n')
+        stream.write('\n[tool.dblint]\ncache-dir = "build/facts"\n')
     check(root)
     for directory in (tmp_path / "flag", tmp_path / "env", root / "build" / "facts"):
         assert entries(directory), directory

@@ -163,13 +163,14 @@ def _under(path: str, directory: str) -> bool:
     return not directory or path.startswith(directory.rstrip("/") + "/")
 
 
+def _uses_alembic_op(facts: FileFacts) -> bool:
+    return any((imp.module == "alembic" and imp.name == "op") or imp.module == "alembic.op" for imp in facts.imports)
+
+
 def looks_like_revision(facts: FileFacts) -> bool:
     """Module-level `revision` and `down_revision` plus an import of `alembic.op`."""
     names = {binding.name for binding in facts.bindings if not binding.scope}
-    uses_op = any(
-        (imp.module == "alembic" and imp.name == "op") or imp.module == "alembic.op" for imp in facts.imports
-    )
-    return uses_op and {"revision", "down_revision"} <= names
+    return _uses_alembic_op(facts) and {"revision", "down_revision"} <= names
 
 
 def looks_like_env(facts: FileFacts) -> bool:
@@ -187,6 +188,8 @@ def classify(facts: FileFacts, locations: Iterable[ScriptLocation], settings: Se
             return ALEMBIC_ENV
         if any(_under(path, versions) for versions in location.version_dirs):
             return MIGRATION
+        if location.directory and _under(path, location.directory) and _uses_alembic_op(facts):
+            return MIGRATION  # a helper module of the migrations, beside env.py
     if looks_like_revision(facts):
         return MIGRATION
     if looks_like_env(facts):

@@ -66,7 +66,12 @@ def discover(root: Path, settings: Settings) -> Discovery:
 
 
 def _skipped(rel: str) -> bool:
-    return any(part in SKIPPED_DIRECTORIES for part in rel.split("/")[:-1])
+    return any(_skipped_directory(part) for part in rel.split("/")[:-1])
+
+
+def _skipped_directory(name: str) -> bool:
+    """Tool output, environments, and project templates (`{{cookiecutter.name}}/`) that are not Python yet."""
+    return name in SKIPPED_DIRECTORIES or name.endswith(".egg-info") or "{{" in name or "{%" in name
 
 
 def is_inside(path: str, root: str) -> bool:
@@ -114,7 +119,7 @@ def _walk(root: Path, result: Discovery) -> list[str]:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIPPED_DIRECTORIES and not entry.name.endswith(".egg-info"):
+                    if not _skipped_directory(entry.name):
                         stack.append(rel)
                 elif entry.is_file():
                     found.append(rel)

@@ -36,7 +36,16 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-_NEWER_SYNTAX = re.compile(r"^\s*type\s+\w+|\b(?:def|class)\s+\w+\s*\[", re.MULTILINE)
+# Syntax newer than some interpreters dblint runs on, which LibCST reads:
+# PEP 695 (3.12) type aliases and generics, PEP 758 (3.14) unparenthesised except lists.
+_NEWER_SYNTAX = (
+    ((3, 12), re.compile(r"^\s*type\s+\w+|\b(?:def|class)\s+\w+\s*\[", re.MULTILINE)),
+    ((3, 14), re.compile(r"^\s*except\*?\s+[\w.]+\s*,[^:]*:", re.MULTILINE)),
+)
+
+
+def _uses_newer_syntax(text: str) -> bool:
+    return any(sys.version_info < version and pattern.search(text) for version, pattern in _NEWER_SYNTAX)
 
 
 def check_syntax(text: str, filename: str) -> ast.Module | None:
@@ -50,7 +59,7 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
             warnings.simplefilter("ignore")
             return ast.parse(text, filename=filename)
     except SyntaxError as error:
-        if sys.version_info < (3, 12) and _NEWER_SYNTAX.search(text):
+        if _uses_newer_syntax(text):
             return None
         where = f" (line {error.lineno})" if error.lineno else ""
         raise SourceError(f"syntax error: {error.msg}{where}") from None
