@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -198,3 +199,14 @@ def test_bad_choices_are_argparse_errors() -> None:
         completed = run_tool("dblint", "inventory", *args, cwd=SHOP)
         assert completed.returncode == 2
         assert "invalid choice" in completed.stderr
+
+
+def test_a_file_name_that_is_not_utf8_keeps_the_output_file_valid_utf8(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'latin'\n")
+    name = os.fsencode(tmp_path) + b"/caf\xe9.py"
+    with open(name, "wb") as handle:
+        handle.write(b"from sqlalchemy.orm import Session\n\nsession = Session()\n")
+    target = tmp_path / "inventory.csv"
+    assert inventory("--format", "csv", "--output", str(target), cwd=tmp_path) == ""
+    rows = list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8"), newline="")))
+    assert [row["path"] for row in rows] == ["caf\\udce9.py"]

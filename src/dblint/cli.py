@@ -267,7 +267,8 @@ def _inventory(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     text = INVENTORY_RENDERERS[args.format](build_inventory(result, Path.cwd(), args.by, args.min_risk))
     if args.output is not None:
         try:
-            with open(args.output, "w", encoding="utf-8", newline="") as handle:
+            # A file name that is not UTF-8 is written escaped: the report stays valid UTF-8.
+            with open(args.output, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
                 handle.write(text)
         except OSError as error:
             raise ConfigError(f"{args.output}: cannot write the report: {error.strerror or error}") from error

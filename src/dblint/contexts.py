@@ -168,9 +168,10 @@ def _uses_alembic_op(facts: FileFacts) -> bool:
 
 
 def looks_like_revision(facts: FileFacts) -> bool:
-    """Module-level `revision` and `down_revision` plus an import of `alembic.op`."""
+    """Module-level `revision` and `down_revision`, plus an import of `alembic.op` or a
+    module-level `upgrade()` (plugin migrations that receive `op` as a parameter)."""
     names = {binding.name for binding in facts.bindings if not binding.scope}
-    return _uses_alembic_op(facts) and {"revision", "down_revision"} <= names
+    return {"revision", "down_revision"} <= names and (_uses_alembic_op(facts) or "upgrade" in facts.functions)
 
 
 def looks_like_env(facts: FileFacts) -> bool:

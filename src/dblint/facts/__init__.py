@@ -67,4 +67,5 @@ def _extract(path: str, data: bytes, use_prefilter: bool) -> FileFacts:
         calls=tuple(collector.calls),
         toplevel_calls=tuple(dict.fromkeys(collector.toplevel_calls)),
         migration=migration,
+        functions=tuple(collector.functions),
     )

@@ -61,6 +61,7 @@ class FactCollector(cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.imports: list[Import] = []
+        self.functions: list[str] = []
         self.bindings: list[Binding] = []
         self.classes: list[ClassDef] = []
         self.schema_calls: list[SchemaCall] = []
@@ -92,6 +93,8 @@ class FactCollector(cst.CSTVisitor):
         return bool(self._class_depth) and self._class_depth[-1]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if not self._scopes:
+            self.functions.append(node.name.value)
         self._scopes.append(node.name.value)
         self._class_depth.append(False)
         for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):

@@ -168,6 +168,7 @@ class FileFacts:
     toplevel_calls: tuple[str, ...] = ()  # callees of calls made at module level (not in def/class)
     migration: MigrationFacts | None = None  # set for modules that import Alembic's `op`
     internal_error: str | None = None  # traceback of a dblint bug hit while extracting (DBL002)
+    functions: tuple[str, ...] = ()  # names of module-level functions
 
 
 @dataclass(frozen=True)

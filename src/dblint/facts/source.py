@@ -44,8 +44,14 @@ _NEWER_SYNTAX = (
 )
 
 
-def _uses_newer_syntax(text: str) -> bool:
-    return any(sys.version_info < version and pattern.search(text) for version, pattern in _NEWER_SYNTAX)
+# PEP 701 (3.12) f-strings (nested quotes, backslashes, comments) are told by the error message.
+_NEWER_SYNTAX_ERRORS = (((3, 12), "f-string"),)
+
+
+def _uses_newer_syntax(text: str, error: SyntaxError) -> bool:
+    return any(sys.version_info < version and pattern.search(text) for version, pattern in _NEWER_SYNTAX) or any(
+        sys.version_info < version and (error.msg or "").startswith(prefix) for version, prefix in _NEWER_SYNTAX_ERRORS
+    )
 
 
 def check_syntax(text: str, filename: str) -> ast.Module | None:
@@ -59,7 +65,7 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
             warnings.simplefilter("ignore")
             return ast.parse(text, filename=filename)
     except SyntaxError as error:
-        if _uses_newer_syntax(text):
+        if _uses_newer_syntax(text, error):
             return None
         where = f" (line {error.lineno})" if error.lineno else ""
         raise SourceError(f"syntax error: {error.msg}{where}") from None

@@ -400,8 +400,10 @@ class TableBuilder:
         if name is None:
             return None
         parent = self._mapped_parent(info)
-        if info.style == FLASK and name is _AUTO and parent is not None and not self._declares_primary_key(info):
-            return None  # Flask-SQLAlchemy: no primary key under a mapped parent -> single-table inheritance
+        if info.style == FLASK and parent is not None and not self._declares_primary_key(info):
+            # Flask-SQLAlchemy: no primary key under a mapped parent means single-table
+            # inheritance, even when the subclass names a `__tablename__` of its own.
+            return None
         if name is _AUTO:
             name = camel_to_snake(info.cls.name) if info.style == FLASK else info.cls.name.lower()
         schema, extend, args = self._table_args(info)
@@ -542,9 +544,10 @@ class TableBuilder:
             for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
                 if attr.name in seen:
                     continue
+                # A subclass attribute shadows its ancestors' one, even when we cannot read it.
+                seen.add(attr.name)
                 found = self._column(source, attr, host)
                 if found is not None:
-                    seen.add(attr.name)
                     yield found
 
     @staticmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import ClassVar
 
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
@@ -78,7 +79,28 @@ def _calls(facts: FileFacts, method: str) -> Iterator[SchemaCall]:
     return (call for call in facts.schema_calls if call.method == method)
 
 
-class CreateAllOutsideMigrations(Rule):
+class _WholeMetadataRule(Rule):
+    """`<metadata>.<method>()` in application code, called or passed as a callable."""
+
+    method: ClassVar[str]
+    effect: ClassVar[str]
+
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        if not applies(facts, index):
+            return
+        for call in _calls(facts, self.method):
+            if holds_metadata(call, facts, index):
+                how = "" if call.called else " (passed as a callable)"
+                yield self.diagnostic(
+                    facts.path,
+                    call.line,
+                    call.column,
+                    f"{call.receiver}.{self.method}(){how} {self.effect} tables outside Alembic migrations",
+                    call.end_line,
+                )
+
+
+class CreateAllOutsideMigrations(_WholeMetadataRule):
     code = "DBL101"
     name = "create-all-outside-migrations"
     summary = "`create_all()` on a MetaData, declarative base or Flask-SQLAlchemy `db` outside tests and migrations"
@@ -111,22 +133,11 @@ class CreateAllOutsideMigrations(Rule):
         "# Tables are created by `alembic upgrade head`.\n"
     )
 
-    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not applies(facts, index):
-            return
-        for call in _calls(facts, "create_all"):
-            if holds_metadata(call, facts, index):
-                how = "" if call.called else " (passed as a callable)"
-                yield self.diagnostic(
-                    facts.path,
-                    call.line,
-                    call.column,
-                    f"{call.receiver}.create_all(){how} creates tables outside Alembic migrations",
-                    call.end_line,
-                )
+    method = "create_all"
+    effect = "creates"
 
 
-class DropAllOutsideMigrations(Rule):
+class DropAllOutsideMigrations(_WholeMetadataRule):
     code = "DBL105"
     name = "drop-all-outside-migrations"
     summary = "`drop_all()` on a MetaData, declarative base or Flask-SQLAlchemy `db` outside tests and migrations"
@@ -150,19 +161,8 @@ class DropAllOutsideMigrations(Rule):
         "    subprocess.run([\"alembic\", \"downgrade\", \"base\"], check=True)\n"
     )
 
-    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not applies(facts, index):
-            return
-        for call in _calls(facts, "drop_all"):
-            if holds_metadata(call, facts, index):
-                how = "" if call.called else " (passed as a callable)"
-                yield self.diagnostic(
-                    facts.path,
-                    call.line,
-                    call.column,
-                    f"{call.receiver}.drop_all(){how} drops tables outside Alembic migrations",
-                    call.end_line,
-                )
+    method = "drop_all"
+    effect = "drops"
 
 
 # SchemaCall methods that create one table, and how a message names them.
