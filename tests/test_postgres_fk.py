@@ -22,7 +22,8 @@ from conftest import FIXTURES, run_tool
 from test_agreement_sqlalchemy import probe, project_schema
 
 PROJECTS = ["models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_second_base", "models_opt_in"]
-BIN_DIRS = (Path("/usr/local/bin"), Path("/usr/lib/postgresql/15/bin"))
+# Debian installs the server binaries outside PATH, one directory per major version.
+BIN_DIRS = (Path("/usr/local/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
 
 
 def _bin_dir() -> Path | None:

@@ -50,7 +50,8 @@ def chosen_directory(flag: Optional[Union[str, Path]], environ: Mapping[str, str
 
 
 def content_key(data: bytes, full: bool) -> str:
-    """The key of one file's facts: its content hash, and whether the facts are a full parse."""
+    """The key of one file's facts: its content hash, and whether they come from a full parse
+    (`full`) or from whatever the prefilter decided."""
     return hashlib.blake2b(data, digest_size=20, person=b"full" if full else b"imports").hexdigest()
 
 

@@ -51,6 +51,8 @@ def _extract(path: str, data: bytes, use_prefilter: bool) -> FileFacts:
         return FileFacts(path=path, error=str(error))
     except cst.ParserSyntaxError as error:
         return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
+    except (cst.CSTLogicError, cst.CSTValidationError) as error:  # LibCST's own limits (new syntax)
+        return FileFacts(path=path, error=f"LibCST cannot parse this file: {error}")
     except RecursionError:
         return FileFacts(path=path, error="nesting too deep to parse")
     return FileFacts(

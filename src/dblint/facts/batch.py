@@ -67,7 +67,8 @@ def read_files(
         if isinstance(data_or_error, str):
             results[position] = FileFacts(path=rel, error=data_or_error)
         else:
-            whole = rel in forced or not options.use_prefilter or needs_parse(data_or_error)
+            # Keyed before the prefilter runs: a warm run never scans the bytes.
+            whole = rel in forced or not options.use_prefilter
             key = content_key(data_or_error, whole)
             cached = _cached(options.cache, key, rel)
             if cached is None:
@@ -112,36 +113,41 @@ def _cached(cache: Optional[FactsCache], key: str, rel: str) -> Optional[FileFac
     return facts if facts.path == rel else dataclasses.replace(facts, path=rel)
 
 
-Item = tuple[str, bytes, bool, str]  # path, bytes, full parse, cache key
+Item = tuple[str, bytes, bool, str]  # path, bytes, full parse without the prefilter, cache key
 
 
 def _extract(pending: list[tuple[int, str, bytes, bool, str]], cache: Optional[FactsCache], jobs: int) -> Iterable[tuple[int, Any]]:
     positions = [position for position, *_ in pending]
     work: list[Item] = [(rel, data, whole, key) for _, rel, data, whole, key in pending]
-    weight = sum(FULL_WEIGHT if whole else 1 for _, _, whole, _ in work)
+    weights = [_weight(item) for item in work]
     # A daemonic process (a worker of flake8's pool) may not start processes of its own.
-    if jobs <= 1 or weight < POOL_THRESHOLD or multiprocessing.current_process().daemon:
+    if jobs <= 1 or sum(weights) < POOL_THRESHOLD or multiprocessing.current_process().daemon:
         for position, item in zip(positions, work):
             yield position, extract_encoded(item, cache)
         return
-    chunks = _chunks(work)
+    chunks = _chunks(work, weights)
     cache_dir = str(cache.directory) if cache is not None and cache.writable else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
         results = [encoded for chunk in pool.map(extract_chunk, chunks, itertools.repeat(cache_dir)) for encoded in chunk]
     yield from zip(positions, results)
 
 
-def _chunks(work: list[Item]) -> list[list[Item]]:
+def _chunks(work: list[Item], weights: list[int]) -> list[list[Item]]:
     """Consecutive runs of about CHUNK_WEIGHT, so workers stay busy without much IPC."""
     chunks: list[list[Item]] = [[]]
-    weight = 0
-    for item in work:
-        if weight >= CHUNK_WEIGHT:
+    total = 0
+    for item, weight in zip(work, weights):
+        if total >= CHUNK_WEIGHT:
             chunks.append([])
-            weight = 0
+            total = 0
         chunks[-1].append(item)
-        weight += FULL_WEIGHT if item[2] else 1
+        total += weight
     return chunks
+
+
+def _weight(item: Item) -> int:
+    """Relative cost: a LibCST parse, or a syntax check plus imports."""
+    return FULL_WEIGHT if item[2] or needs_parse(item[1]) else 1
 
 
 def extract_chunk(chunk: list[Item], cache_dir: Optional[str]) -> list[Any]:

@@ -19,7 +19,7 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can
   spell a letter (`\\x43REATE`), and adjacent literals whose implicit concatenation
   can join a keyword (`"CRE" "ATE"`);
-- Alembic revisions: `revision`, `op.`.
+- Alembic revisions: `revision` (`op.` calls are read only where `alembic` is imported).
 Text that is not ASCII-compatible (UTF-16, EBCDIC code pages) is always parsed, and so
 is UTF-8 text holding one of the letters that case-insensitive matching folds onto ASCII
 (`ſ`, `ı`, `İ`, the Kelvin sign), which the SQL classifier would read as `s`, `i`, `k`.
@@ -31,17 +31,26 @@ import io
 import re
 import tokenize
 
-_TRIGGER = re.compile(
-    rb"sqlalchemy|sqlmodel|alembic|SQLAlchemy|flask_migrate|Migrate\b|metadata|MetaData"
-    rb"|create_all|drop_all|create_table|CreateTable|\bconfigure\b"
-    rb"|Table|Column|declarative|[Mm]apped|relationship|revision|\bop\s*\."
-    rb"|[Ss]ession|query|select|scalar|execute|exec_driver_sql|cursor"
-    rb"|(?i:\b(?:create|alter|drop|rename)\b)"
-    rb"|[\"'](?:\s|\\[ntrfv\n])*(?:(?i:select|insert|update|delete|with|truncate|merge)\b|\(|;|--|/\*)"
-    rb"|\\(?:x|u|U|N\{|[0-7])"
-    rb"|[\"'](?:[ \t]|\\?\r?\n)+[ \t]*[rRbBuUfF]{0,2}[\"']"
-    rb"|[\"'][ \t]*#[^\n]*\n\s*[rRbBuUfF]{0,2}[\"']"
-    rb"|\xc5\xbf|\xc4[\xb0\xb1]|\xe2\x84\xaa"
+# Case-sensitive words: library names, API names, calls and attributes the collector records.
+_WORDS = (
+    b"sqlalchemy", b"sqlmodel", b"alembic", b"SQLAlchemy", b"flask_migrate", b"Migrate", b"metadata", b"MetaData",
+    b"create_all", b"drop_all", b"create_table", b"CreateTable", b"configure", b"Table", b"Column", b"declarative",
+    b"mapped", b"Mapped", b"relationship", b"revision", b"session", b"Session", b"query", b"select", b"scalar",
+    b"execute", b"exec_driver_sql", b"cursor",
+    # Letters that case-insensitive matching folds onto ASCII: `ſ`, `İ`, `ı`, the Kelvin sign.
+    b"\xc5\xbf", b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa",
+)
+_DDL_WORDS = (b"create", b"alter", b"drop", b"rename")
+_DDL_WORD = re.compile(rb"(?i:\b(?:create|alter|drop|rename)\b)")
+_LETTER_ESCAPE = re.compile(rb"\\(?:x|u|U|N\{|[0-7])")
+# One pattern that starts at a quote, so the engine scans for the quote characters only:
+# a literal that starts as SQL, and literals joined by implicit concatenation.
+_STRING = re.compile(
+    rb"[\"'](?:"
+    rb"(?:\s|\\[ntrfv\n])*(?:(?i:select|insert|update|delete|with|truncate|merge)\b|\(|;|--|/\*)"
+    rb"|(?:[ \t]|\\?\r?\n)+[ \t]*[rRbBuUfF]{0,2}[\"']"
+    rb"|[ \t]*#[^\n]*\n\s*[rRbBuUfF]{0,2}[\"']"
+    rb")"
 )
 # Encodings whose bytes for ASCII text are ASCII, so the pattern above sees the words.
 ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-8859-1", "cp1252"})
@@ -49,7 +58,14 @@ ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-885
 
 def needs_parse(data: bytes) -> bool:
     """True when the bytes may contain anything a rule looks at beyond imports."""
-    return _TRIGGER.search(data) is not None or not _ascii_compatible(data)
+    if any(word in data for word in _WORDS):
+        return True
+    lowered = data.lower()
+    if any(word in lowered for word in _DDL_WORDS) and _DDL_WORD.search(data):
+        return True
+    if b"\\" in data and _LETTER_ESCAPE.search(data):
+        return True
+    return _STRING.search(data) is not None or not _ascii_compatible(data)
 
 
 def _ascii_compatible(data: bytes) -> bool:

@@ -37,10 +37,12 @@ def decode(data: bytes) -> str:
 
 
 # Syntax newer than some interpreters dblint runs on, which LibCST reads:
-# PEP 695 (3.12) type aliases and generics, PEP 758 (3.14) unparenthesised except lists.
+# PEP 695 (3.12) type aliases and generics, PEP 758 (3.14) unparenthesised except lists,
+# PEP 750 (3.14) t-strings.
 _NEWER_SYNTAX = (
     ((3, 12), re.compile(r"^\s*type\s+\w+|\b(?:def|class)\s+\w+\s*\[", re.MULTILINE)),
     ((3, 14), re.compile(r"^\s*except\*?\s+[\w.]+\s*,[^:]*:", re.MULTILINE)),
+    ((3, 14), re.compile(r"(?<![\w'\"])(?:[tT][rR]?|[rR][tT])['\"]")),  # PEP 750 template strings
 )
 
 
