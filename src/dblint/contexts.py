@@ -72,7 +72,7 @@ def _normalise(path: str) -> str | None:
 def _resolve(root: Path, config_dir: str, value: str) -> str | None:
     here = str(root / config_dir) if config_dir else str(root)
     value = value.replace("%(here)s", here).replace("%%", "%").strip()
-    if ":" in value and not value.startswith("/") and re.match(r"^[\w.]+:", value):
+    if ":" in value and not value.startswith("/") and re.match(r"^\w+(?:\.\w+)*:", value):
         package, _, sub = value.partition(":")  # "package:dir" resource form
         value = posixpath.join(_package_dir(root, package.replace(".", "/")), sub)
         return _normalise(value)
@@ -171,7 +171,12 @@ def looks_like_revision(facts: FileFacts) -> bool:
     """Module-level `revision` and `down_revision`, plus an import of `alembic.op` or a
     module-level `upgrade()` (plugin migrations that receive `op` as a parameter)."""
     names = {binding.name for binding in facts.bindings if not binding.scope}
-    return {"revision", "down_revision"} <= names and (_uses_alembic_op(facts) or "upgrade" in facts.functions)
+    if not {"revision", "down_revision"} <= names:
+        return False
+    if _uses_alembic_op(facts):
+        return True
+    imports_another_op = any(imp.local == "op" for imp in facts.imports)
+    return "upgrade" in facts.functions and not imports_another_op
 
 
 def looks_like_env(facts: FileFacts) -> bool:
