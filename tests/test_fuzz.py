@@ -39,8 +39,18 @@ DB_MODULE = (
 )
 
 
-# PEP 695 syntax: rejected by Python < 3.12, read by dblint through LibCST all the same.
-NEWER_SYNTAX = re.compile(rb"^\s*type\s+\w+|\b(?:def|class)\s+\w+\s*\[", re.MULTILINE)
+# Syntax an older interpreter rejects and dblint reads through LibCST all the same:
+# PEP 695 and PEP 701 f-strings (3.12), PEP 758 except lists and PEP 750 t-strings (3.14).
+NEWER_SYNTAX = (
+    ((3, 12), re.compile(rb"^\s*type\s+\w+|\b(?:def|class)\s+\w+\s*\[", re.MULTILINE)),
+    ((3, 14), re.compile(rb"^\s*except\*?\s+[\w.]+\s*,[^:]*:|(?<![\w'\"])(?:[tT][rR]?|[rR][tT])['\"]", re.MULTILINE)),
+)
+
+
+def _newer_syntax(data: bytes, error: SyntaxError) -> bool:
+    if sys.version_info < (3, 12) and (error.msg or "").startswith("f-string"):
+        return True
+    return any(sys.version_info < version and pattern.search(data) for version, pattern in NEWER_SYNTAX)
 
 
 def python_rejects(data: bytes) -> bool:
@@ -49,8 +59,8 @@ def python_rejects(data: bytes) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(data)
-    except SyntaxError:
-        return sys.version_info >= (3, 12) or not NEWER_SYNTAX.search(data)
+    except SyntaxError as error:
+        return not _newer_syntax(data, error)
     except (ValueError, RecursionError, MemoryError):
         return True
     return False

@@ -289,10 +289,17 @@ def displayed(result: Result, cwd: Path):  # type: ignore[no-untyped-def]
 
 
 def _write(out: TextIO, text: str) -> None:
+    """Write `text`; where the stream's encoding cannot hold it, write UTF-8 (file names
+    that are not UTF-8 keep their own bytes), so a JSON document stays a document."""
     try:
         out.write(text)
     except UnicodeEncodeError:
-        out.write(text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace"))
+        buffer = getattr(out, "buffer", None)
+        if buffer is None:
+            out.write(text.encode("ascii", "backslashreplace").decode("ascii"))
+        else:
+            out.flush()
+            buffer.write(text.encode("utf-8", "surrogateescape"))
     out.flush()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from typing import Any
 
 from dblint.facts import model
@@ -24,6 +25,12 @@ CLASSES: dict[str, type] = {
     if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == model.__name__
 }
 _FIELDS: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in CLASSES.values()}
+_RECORD_NAME = re.compile(r"\b(?:%s)\b" % "|".join(CLASSES))
+# Per class, the fields whose type hint names a record class: only those need decoding,
+# the others are plain values (or tuples of them) exactly as marshal returns them.
+_NESTED: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls) if _RECORD_NAME.search(str(f.type))) for cls in CLASSES.values()
+}
 SCHEMA = hashlib.blake2b(
     repr(sorted((cls.__name__, names) for cls, names in _FIELDS.items())).encode(), digest_size=8
 ).hexdigest()
@@ -66,8 +73,11 @@ def _decode(value: Any) -> Any:
         if len(value) != len(names) + 1:
             raise CodecError(f"{value[0]} record has the wrong number of fields")
         instance = object.__new__(cls)
+        fields = dict(zip(names, value[1:]))
+        for name in _NESTED[cls]:
+            fields[name] = _decode(fields[name])
         # Frozen dataclasses refuse setattr; filling __dict__ is what their __init__ ends up doing.
-        instance.__dict__.update(zip(names, map(_decode, value[1:])))
+        instance.__dict__.update(fields)
         return instance
     if isinstance(value, tuple):
         return tuple(map(_decode, value))
