@@ -114,7 +114,10 @@ def test_generated_programs(workspace, source):
 
 
 # from_node() is slow to generate: a quarter of the profile's examples.
-@settings(max_examples=max(10, settings.default.max_examples // 4), suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=max(10, settings.default.max_examples // 4),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
 @given(source=hypothesmith.from_node())
 def test_generated_libcst_modules(workspace, source):
     root = write_project(workspace / "nodes", {"app/__init__.py": "", "app/db.py": DB_MODULE})
