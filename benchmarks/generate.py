@@ -184,7 +184,7 @@ def _test_module(rng: random.Random, service: str, number: int, touches_db: bool
     lines = ["import pytest", ""]
     for case in range(rng.randint(2, 8)):
         lines += ["", f"@pytest.mark.parametrize(\"value\", [1, 2, {case + 3}])", f"def test_case_{number}_{case}(value: int) -> None:"]
-        lines += [f"    assert value * {case + 1} >= value", f"    assert str(value).isdigit()"]
+        lines += [f"    assert value * {case + 1} >= value", "    assert str(value).isdigit()"]
     return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,6 @@ from dblint.facts.batch import POOL_THRESHOLD, FULL_WEIGHT
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate  # noqa: E402
-from run import benchmark, render  # noqa: E402
 
 
 def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
@@ -35,12 +34,3 @@ def test_flake8_plugin_is_idle_unless_dbl_is_selected() -> None:
     assert " DBL1" in with_dbl.stdout
     assert sorted(line for line in with_dbl.stdout.splitlines() if " DBL" not in line) == sorted(only_f.stdout.splitlines())
 
-
-def test_benchmark_runner_smoke(tmp_path: Path) -> None:
-    """The runner end to end on a tiny tree (no timing is asserted)."""
-    report = benchmark(files=120, small=60, repeat=1, workdir=tmp_path)
-    runs = report["runs"]
-    assert runs["dblint cold"]["exit"] == 1 and runs["dblint warm"]["exit"] == 1
-    assert runs["dblint cold"]["rss_mb"] > 0
-    table = render(report)
-    assert "| `dblint warm` |" in table and "one file warm / full warm" in table

@@ -47,7 +47,7 @@ class Request:
     sources: Mapping[Path, bytes] = field(default_factory=dict)  # replace on-disk bytes (stdin)
     progress: Optional[ProgressCallback] = None
     jobs: Optional[int] = None  # worker processes for parsing; None = the CPUs available
-    use_cache: bool = True
+    use_cache: bool = False  # the adapters turn it on; a library caller gets no writes
     cache_dir: Optional[Path] = None  # overrides the `cache-dir` setting (--cache-dir, DBLINT_CACHE_DIR)
 
 

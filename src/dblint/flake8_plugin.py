@@ -31,7 +31,7 @@ _Message = tuple[int, int, str, type]
 
 
 # flake8 runs its own worker processes, so the plugin parses in the one it is given.
-_REQUEST = Request(paths=(), apply_noqa=False, jobs=1, cache_dir=chosen_directory(None, os.environ))
+_REQUEST = Request(paths=(), apply_noqa=False, jobs=1, use_cache=True, cache_dir=chosen_directory(None, os.environ))
 # Per project root: the loaded project and its findings by path, computed once per process.
 _projects: dict[Path, tuple[LoadedProject, dict[str, list[Diagnostic]]]] = {}
 

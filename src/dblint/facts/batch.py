@@ -23,11 +23,11 @@ from dblint.facts import codec, extract_facts
 from dblint.facts.model import FileFacts
 from dblint.facts.prefilter import needs_parse
 
-# Below this much work a pool costs more than it saves (measured in benchmarks/README.md:
-# starting 2 workers costs about as much as 40 LibCST parses). A LibCST parse counts
-# FULL_WEIGHT, an imports-only read 1.
-POOL_THRESHOLD = 800
+# Below this much work a pool costs more than it saves. Measured on 2 CPUs with fork
+# (benchmarks/README.md): 10 LibCST parses 0.43 s alone vs 0.49 s with 2 workers,
+# 20 parses 0.91 s vs 0.48 s. A LibCST parse counts FULL_WEIGHT, an imports-only read 1.
 FULL_WEIGHT = 20
+POOL_THRESHOLD = 20 * FULL_WEIGHT
 CHUNK_WEIGHT = 200
 
 Progress = Callable[[int, int], None]
@@ -168,6 +168,6 @@ def extract_encoded(item: Item, cache: Optional[FactsCache]) -> Any:
         encoded = codec.encode(facts)
     except codec.CodecError:
         return facts
-    if cache is not None:
+    if cache is not None and facts.internal_error is None:  # a dblint bug is not a fact to keep
         cache.store(key, encoded)
     return encoded

@@ -4,14 +4,18 @@ The byte prefilter (`facts.prefilter`) only vouches that a file has no fact of
 its own beyond imports. Its bindings and classes still matter when resolution
 can reach them: a model class deriving from a base imported from another
 module (`class Admin(User)`), or a constant, alias or type another module
-imports. Resolution only moves along imports, so these files are
+imports. Resolution only moves along imports, and every kind the rules know
+(a MetaData, a declarative base, a model, a Table ...) starts at a name
+imported from a database library. So these files are
 
-- the modules that import, directly or transitively, a parsed module
-  (their classes and bindings may derive from what they import), and
-- the modules that any of those, or any parsed module, import transitively
-  (their bindings may be what a parsed module resolves a name to).
+- the modules that import, directly or transitively, a module that imports a
+  database library (their classes and bindings may derive from what they import), and
+- the modules that any of those import transitively (their bindings may be what
+  a model or a migration resolves a name, a type or a constant to).
 
-Files outside both sets can hold nothing any resolution reaches.
+A file outside both sets resolves nothing to a database object, and nothing
+that resolves to one passes through it. The sets depend on imports only, which
+every file has, so parsing the files they name changes neither set.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from typing import Iterable
 from dblint.facts.model import FileFacts
 from dblint.index.project import ProjectIndex
 from dblint.index.symbols import ModuleTable, Resolver
+
+# Top-level packages whose names the index turns into kinds (`index.kinds`, `index.tables`).
+DATABASE_LIBRARIES = frozenset({"sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic", "flask_migrate"})
 
 
 def files_to_parse(index: ProjectIndex) -> list[str]:
@@ -40,13 +47,21 @@ def files_to_parse(index: ProjectIndex) -> list[str]:
         imports[path] = targets
         for target in targets:
             importers.setdefault(target, set()).add(path)
-    upward = _closure((path for path, facts in index.files.items() if facts.parsed), importers)
+    upward = _closure((path for path, facts in index.files.items() if _imports_database_library(facts)), importers)
     reached = _closure(upward, imports)
     return sorted(path for path in reached if _prefiltered(index.files[path]))
 
 
+def _imports_database_library(facts: FileFacts) -> bool:
+    for imp in facts.imports:
+        top = imp.module.split(".", 1)[0] if not imp.level else ""
+        if top in DATABASE_LIBRARIES or (top == "flask" and ("sqlalchemy" in imp.module or imp.name == "SQLAlchemy")):
+            return True
+    return False
+
+
 def _prefiltered(facts: FileFacts) -> bool:
-    return not facts.parsed and facts.error is None
+    return not facts.parsed and facts.error is None and facts.internal_error is None
 
 
 def _imported(resolver: Resolver, table: ModuleTable) -> Iterable[str]:
