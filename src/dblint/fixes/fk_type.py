@@ -27,7 +27,7 @@ from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr, FileFacts
 from dblint.fixes.model import CALL, NAME, Fix, ImportNeed, Replacement
 from dblint.fixes.spelling import Refusal, Spellings
-from dblint.index.columns import SCHEMA_ITEMS
+from dblint.index.columns import type_argument
 from dblint.index.names import Names
 from dblint.index.tables import ColumnDef, TableDef
 from dblint.index.types import UNKNOWN, python_family
@@ -135,21 +135,8 @@ def find_site(index: "object", names: Names, column: ColumnDef) -> Optional[Site
 
 
 def type_expr(call: Expr, names: Names, module: str, scope: str) -> Optional[Expr]:
-    """The SQL type argument of a column call, as `index.columns.column_from_expr` reads it."""
-    if _last(names.qualify(module, call.text, scope)) == "Field":
-        return call.keyword("sa_type")
-    explicit = call.keyword("type_")
-    if explicit is not None:
-        return explicit
-    for position, arg in enumerate(call.args):
-        if position == 0 and arg.kind == "str":
-            continue
-        if arg.kind not in ("name", "call") or not arg.text:
-            continue
-        item = _last(names.qualify(module, arg.text.split("()", 1)[0], scope))
-        if item not in SCHEMA_ITEMS and item != "ForeignKey":
-            return arg
-    return None
+    """The SQL type argument of a column call, exactly as the index reads it."""
+    return type_argument(call, lambda dotted: names.qualify(module, dotted, scope))
 
 
 # -- the new type ------------------------------------------------------------------

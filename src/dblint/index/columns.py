@@ -122,21 +122,13 @@ def column_from_expr(expr: Expr, qualify: Qualify, family_of: Callable[[str], st
         return None
     if _last(callee) == "Field":
         return _from_field(expr, qualify, family_of)
-    name: Optional[str] = None
-    type_expr: Optional[Expr] = expr.keyword("type_")
+    name = expr.args[0].text if expr.args and expr.args[0].kind == "str" else None
+    type_expr = type_argument(expr, qualify)
     foreign_key: Optional[str] = None
     reference: Optional[str] = None
-    for position, arg in enumerate(expr.args):
-        if arg.kind == "str" and position == 0:
-            name = arg.text
-            continue
-        if arg.kind not in ("name", "call"):
-            continue
-        item = _last(qualify(arg.text.split("()", 1)[0]) or arg.text)
-        if item == "ForeignKey" and arg.kind == "call":
+    for arg in expr.args:
+        if arg.kind == "call" and _last(qualify(arg.text.split("()", 1)[0]) or arg.text) == "ForeignKey":
             foreign_key, reference = _foreign_key(arg, qualify)
-        elif item not in SCHEMA_ITEMS and type_expr is None:
-            type_expr = arg
     explicit_name = expr.keyword("name")
     if name is None and explicit_name is not None and explicit_name.kind == "str":
         name = explicit_name.text
@@ -156,6 +148,22 @@ def column_from_expr(expr: Expr, qualify: Qualify, family_of: Callable[[str], st
         server_default=expr.keyword("server_default") is not None,
         client_default=expr.keyword("default") is not None or expr.keyword("onupdate") is not None,
     )
+
+
+def type_argument(expr: Expr, qualify: Qualify) -> Optional[Expr]:
+    """The SQL type argument of a column call: `type_=`, the first positional argument that is
+    not the column name or a schema item, or SQLModel `Field(sa_type=...)`."""
+    if _last(qualify(expr.text) or expr.text) == "Field":
+        return expr.keyword("sa_type")
+    explicit = expr.keyword("type_")
+    if explicit is not None:
+        return explicit
+    for position, arg in enumerate(expr.args):
+        if (position == 0 and arg.kind == "str") or arg.kind not in ("name", "call") or not arg.text:
+            continue
+        if _last(qualify(arg.text.split("()", 1)[0]) or arg.text) not in SCHEMA_ITEMS:
+            return arg
+    return None
 
 
 def _from_field(expr: Expr, qualify: Qualify, family_of: Callable[[str], str]) -> Optional[ColumnSpec]:

@@ -111,6 +111,23 @@ def _name(table: TableDef, column: ColumnDef) -> str:
     return f"{table.full_name}.{column.name}"
 
 
+
+def _user_and_post(foreign_key: str) -> str:
+    """The documentation example shared by the foreign key rules: `post.author_id` -> `user.id`."""
+    return (
+        "from sqlalchemy import Column, ForeignKey, Integer\n"
+        "from sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\n\n\n"
+        "class User(Base):\n"
+        "    __tablename__ = \"user\"\n"
+        "    id = Column(Integer, primary_key=True)\n\n\n"
+        "class Post(Base):\n"
+        "    __tablename__ = \"post\"\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        f"    author_id = Column(Integer, {foreign_key})\n"
+    )
+
+
 class ForeignKeyTypeMismatch(Rule):
     code = "DBL301"
     name = "foreign-key-type-mismatch"
@@ -201,18 +218,7 @@ class ForeignKeyToUnknownTable(Rule):
         "`create_all`, at mapper configuration, in autogenerate), and the database rejects the constraint. A "
         "typo such as `ForeignKey(\"users.id\")` for table `user` usually hides here."
     )
-    example = (
-        "from sqlalchemy import Column, ForeignKey, Integer\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class User(Base):\n"
-        "    __tablename__ = \"user\"\n"
-        "    id = Column(Integer, primary_key=True)\n\n\n"
-        "class Post(Base):\n"
-        "    __tablename__ = \"post\"\n"
-        "    id = Column(Integer, primary_key=True)\n"
-        "    author_id = Column(Integer, ForeignKey(\"users.id\"))\n"
-    )
+    example = _user_and_post('ForeignKey("users.id")')
     use_instead = example.replace('ForeignKey("users.id")', 'ForeignKey("user.id")')
     options = "`external-tables`: tables (`table` or `schema.table`) that exist although this project does not define them."
 
@@ -350,18 +356,7 @@ class ForeignKeyWithoutIndex(Rule):
         "PostgreSQL does not index the referencing side of a foreign key. Joins from the parent and every "
         "`ON DELETE` / update of the parent scan the child table."
     )
-    example = (
-        "from sqlalchemy import Column, ForeignKey, Integer\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class User(Base):\n"
-        "    __tablename__ = \"user\"\n"
-        "    id = Column(Integer, primary_key=True)\n\n\n"
-        "class Post(Base):\n"
-        "    __tablename__ = \"post\"\n"
-        "    id = Column(Integer, primary_key=True)\n"
-        "    author_id = Column(Integer, ForeignKey(\"user.id\"))\n"
-    )
+    example = _user_and_post('ForeignKey("user.id")')
     use_instead = example.replace('ForeignKey("user.id"))', 'ForeignKey("user.id"), index=True)')
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:

@@ -15,8 +15,8 @@ from typing import Iterable, Iterator, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
-from dblint.index.replay import Replay, ReplayTable, replay_issues, replays
-from dblint.index.schema import TableDef, model_schema
+from dblint.index.replay import Replay, ReplayColumn, ReplayTable, replay_issues, replays
+from dblint.index.schema import ColumnDef, TableDef, model_schema
 from dblint.index.tracking import Tracking
 from dblint.index.types import UNKNOWN
 from dblint.rules.base import Rule
@@ -164,6 +164,16 @@ def _comparable(pair: _Pair) -> Optional[ReplayTable]:
     return migrated
 
 
+def _compared_columns(index: ProjectIndex) -> Iterator[tuple[_Pair, ReplayTable, ColumnDef, Optional[ReplayColumn]]]:
+    """Each model column of a comparable table, with the migrated column of that name (or None)."""
+    for pair in _pairs(index):
+        migrated = _comparable(pair)
+        if migrated is None:
+            continue
+        for column in pair.model.columns:
+            yield pair, migrated, column, migrated.column_named(column.name)
+
+
 class TableWithoutMigration(Rule):
     code = "DBL410"
     name = "table-without-migration"
@@ -232,20 +242,16 @@ class ColumnWithoutMigration(Rule):
     )
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for pair in _pairs(index):
-            migrated = _comparable(pair)
-            if migrated is None:
-                continue
-            for column in pair.model.columns:
-                if migrated.column_named(column.name) is None:
-                    yield self.diagnostic(
-                        column.path,
-                        column.line,
-                        column.column,
-                        f"column {pair.model.full_name}.{column.name} is not in the migrated schema: table "
-                        f"{migrated.qualified} is created by revision {migrated.revision}, but no migration in "
-                        f"{_where(pair.replay)} adds the column",
-                    )
+        for pair, migrated, column, found in _compared_columns(index):
+            if found is None:
+                yield self.diagnostic(
+                    column.path,
+                    column.line,
+                    column.column,
+                    f"column {pair.model.full_name}.{column.name} is not in the migrated schema: table "
+                    f"{migrated.qualified} is created by revision {migrated.revision}, but no migration in "
+                    f"{_where(pair.replay)} adds the column",
+                )
 
 
 class ColumnTypeDrift(Rule):
@@ -268,24 +274,19 @@ class ColumnTypeDrift(Rule):
     use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for pair in _pairs(index):
-            migrated = _comparable(pair)
-            if migrated is None:
+        for pair, _, column, found in _compared_columns(index):
+            if found is None or UNKNOWN in (column.family, found.family) or column.family == found.family:
                 continue
-            for column in pair.model.columns:
-                found = migrated.column_named(column.name)
-                if found is None or UNKNOWN in (column.family, found.family) or column.family == found.family:
-                    continue
-                if frozenset({column.family, found.family}) in _COMPATIBLE:
-                    continue
-                written = found.type_name.rsplit(".", 1)[-1] if found.type_name else found.family
-                yield self.diagnostic(
-                    column.path,
-                    column.line,
-                    column.column,
-                    f"column {pair.model.full_name}.{column.name} is {column.family} in the model but "
-                    f"{found.family} ({written}) in the migrated schema (revision {found.revision})",
-                )
+            if frozenset({column.family, found.family}) in _COMPATIBLE:
+                continue
+            written = found.type_name.rsplit(".", 1)[-1] if found.type_name else found.family
+            yield self.diagnostic(
+                column.path,
+                column.line,
+                column.column,
+                f"column {pair.model.full_name}.{column.name} is {column.family} in the model but "
+                f"{found.family} ({written}) in the migrated schema (revision {found.revision})",
+            )
 
 
 class MigratedWithoutModel(Rule):
@@ -416,20 +417,15 @@ class NullabilityDrift(Rule):
     use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for pair in _pairs(index):
-            migrated = _comparable(pair)
-            if migrated is None:
+        for pair, _, column, found in _compared_columns(index):
+            if found is None or column.nullable is None or found.primary_key or column.primary_key:
                 continue
-            for column in pair.model.columns:
-                found = migrated.column_named(column.name)
-                if found is None or column.nullable is None or found.primary_key or column.primary_key:
-                    continue
-                if column.nullable != found.nullable:
-                    yield self.diagnostic(
-                        column.path,
-                        column.line,
-                        column.column,
-                        f"column {pair.model.full_name}.{column.name} is "
-                        f"{'nullable' if column.nullable else 'NOT NULL'} in the model but "
-                        f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.revision})",
-                    )
+            if column.nullable != found.nullable:
+                yield self.diagnostic(
+                    column.path,
+                    column.line,
+                    column.column,
+                    f"column {pair.model.full_name}.{column.name} is "
+                    f"{'nullable' if column.nullable else 'NOT NULL'} in the model but "
+                    f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.revision})",
+                )

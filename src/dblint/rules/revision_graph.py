@@ -42,6 +42,13 @@ def _revision_file(rev: str, down: str, body: str = "pass", doc: str = "change")
     return _HEADER_TWO.format(rev=rev, down=down, body=body, doc=doc, down_doc=down_doc)
 
 
+# The start of every example's history: an initial revision and one that follows it.
+_INITIAL_AND_USERS = {
+    "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
+    "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+}
+
+
 def _where(graph: RevisionGraph) -> str:
     return graph.location.version_dirs[0] if graph.location.version_dirs else graph.location.directory or "."
 
@@ -67,13 +74,11 @@ class MultipleHeads(Rule):
         "undefined until someone merges them."
     )
     example = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        **_INITIAL_AND_USERS,
         "migrations/versions/3c_add_orders.py": _revision_file("3c", '"1a"', doc="add orders"),
     }
     use_instead = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        **_INITIAL_AND_USERS,
         "migrations/versions/3c_add_orders.py": _revision_file("3c", '"1a"', doc="add orders"),
         "migrations/versions/4d_merge.py": _revision_file("4d", '("2b", "3c")', doc="merge heads"),
     }
@@ -136,8 +141,7 @@ class MissingDownRevision(Rule):
         "migrations/versions/2b_add_users.py": _revision_file("2b", '"1x"', doc="add users"),
     }
     use_instead = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        **_INITIAL_AND_USERS,
     }
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -169,13 +173,11 @@ class DuplicateRevision(Rule):
         "regenerated is the usual cause."
     )
     example = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        **_INITIAL_AND_USERS,
         "migrations/versions/2b_add_orders.py": _revision_file("2b", '"1a"', doc="add orders"),
     }
     use_instead = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        **_INITIAL_AND_USERS,
         "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
     }
 
@@ -207,13 +209,11 @@ class MultipleRoots(Rule):
         "on an existing database the new root tries to create tables that already exist."
     )
     example = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        **_INITIAL_AND_USERS,
         "migrations/versions/9z_baseline.py": _revision_file("9z", "None", doc="baseline"),
     }
     use_instead = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        **_INITIAL_AND_USERS,
     }
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -251,8 +251,7 @@ class RevisionCycle(Rule):
         "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
     }
     use_instead = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+        **_INITIAL_AND_USERS,
         "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
     }
 
