@@ -19,7 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import FIXTURES, run_tool
-from dblint.engine import Request, load_project
+from dblint.engine import Request
+from dblint.pipeline import load_project
 from dblint.index.replay import Replay, replays
 from dblint.index.types import UNKNOWN, family_of_type_name
 

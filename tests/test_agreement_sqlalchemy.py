@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, run_tool
 
-from dblint.engine import Request, load_project
+from dblint.engine import Request
+from dblint.pipeline import load_project
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
 from dblint.rules.foreign_keys import migration_tables

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import run_tool
 
-from dblint.engine import Request, load_project
+from dblint.engine import Request
+from dblint.pipeline import load_project
 from dblint.facts import extract_facts
 from dblint.index.columns import column_from_expr
 from dblint.index.imports import env_imports

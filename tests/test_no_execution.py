@@ -255,7 +255,7 @@ def test_a_failure_while_reading_one_file_is_dbl002_and_the_run_goes_on(tmp_path
     inject = textwrap.dedent(
         """
         import sys
-        import dblint.facts as facts
+        import dblint.facts.parse as facts
         original = facts.collect
 
         def collect(module, *args, **kwargs):

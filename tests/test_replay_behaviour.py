@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dblint.engine import Request, load_project
+from dblint.engine import Request
+from dblint.pipeline import load_project
 from dblint.index.replay import Replay, replay_issues, replays
 
 HEADER = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\n'

@@ -13,7 +13,8 @@ from alembic.script.revision import CycleDetected, RevisionError
 
 from conftest import FIXTURES, run_tool
 from dblint.contexts import ScriptLocation
-from dblint.engine import Request, load_project
+from dblint.engine import Request
+from dblint.pipeline import load_project
 from dblint.facts.alembic_ops import RevisionHeader
 from dblint.index.revisions import Revision, build_graph, revision_graphs
 

@@ -80,33 +80,43 @@ class FactsCache:
 
     def load(self, key: str) -> Optional[Any]:
         """The encoded facts stored under `key`, or None."""
-        try:
-            blob = self._path(key).read_bytes()
-        except OSError:
-            return None
-        head = len(MAGIC) + _DIGEST
-        if blob[: len(MAGIC)] != MAGIC or hashlib.blake2b(blob[head:], digest_size=_DIGEST).digest() != blob[len(MAGIC) : head]:
-            return None
-        try:
-            return marshal.loads(blob[head:])
-        except (EOFError, ValueError, TypeError):
-            return None
+        return read_entry(self._path(key))
 
     def store(self, key: str, encoded: Any) -> None:
         """Write one entry; gives up quietly (and for the rest of the run) when the disk refuses."""
-        if not self.writable:
-            return
-        try:
-            payload = marshal.dumps(encoded)
-        except ValueError:
-            return
-        blob = MAGIC + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(path, blob)
-        except OSError:
+        if self.writable and not write_entry(self._path(key), encoded):
             self.writable = False
+
+
+def read_entry(path: Path) -> Optional[Any]:
+    """The value stored at `path`; None when missing, truncated, corrupt or foreign."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = len(MAGIC) + _DIGEST
+    if blob[: len(MAGIC)] != MAGIC or hashlib.blake2b(blob[head:], digest_size=_DIGEST).digest() != blob[len(MAGIC) : head]:
+        return None
+    try:
+        return marshal.loads(blob[head:])
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def write_entry(path: Path, value: Any) -> bool:
+    """Store `value` (plain data) atomically at `path`; False when the disk refuses.
+    A value marshal cannot hold is not stored, which is not a disk failure."""
+    try:
+        payload = marshal.dumps(value)
+    except ValueError:
+        return True
+    blob = MAGIC + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, blob)
+    except OSError:
+        return False
+    return True
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -7,24 +7,25 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Optional, Sequence, TextIO
 
 from dblint import __version__
 from dblint.cache import DEFAULT_DIRECTORY, chosen_directory
 from dblint.config import CODE_PATTERN, ConfigError, Settings
 from dblint.diagnostics import Diagnostic
 from dblint.engine import Request, Result, run
-from dblint.fixes.files import FileChange, plan_changes, unified_diff, write_atomically
-from dblint.inventory import LEVELS as RISK_LEVELS
-from dblint.inventory import RENDERERS as INVENTORY_RENDERERS
-from dblint.inventory import build as build_inventory
+from dblint.inventory.risk import LEVELS as RISK_LEVELS
 from dblint.report import DOCUMENT_FORMATS, FORMATTERS, ReportOptions, statistics
-from dblint.ruledocs import render_rule
-from dblint.rules import all_rules, rule_by_code
 from dblint.sourcelines import SourceLines
 from dblint.terminal import COLOR_CHOICES, progress_bar, use_color
 
+if TYPE_CHECKING:
+    from dblint.fixes.files import FileChange
+
+# A warm `dblint check` can finish without LibCST, the index or any rule (engine.py),
+# so what only other commands need (fixes, inventory, rule docs) is imported where used.
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+INVENTORY_FORMATS = ("csv", "json", "markdown")  # the keys of inventory.renderers.RENDERERS
 
 
 def _codes(value: str) -> tuple[str, ...]:
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     inventory = commands.add_parser("inventory", help="list every file and table that touches the database")
     _add_project_options(inventory)
     inventory.add_argument("--by", choices=("file", "table"), default="file", help="one row per file or per table")
-    inventory.add_argument("--format", choices=sorted(INVENTORY_RENDERERS), default="markdown")
+    inventory.add_argument("--format", choices=INVENTORY_FORMATS, default="markdown")
     inventory.add_argument("--output", "--output-file", type=Path, help="write the report to this file instead of stdout")
     inventory.add_argument("--min-risk", choices=RISK_LEVELS[::-1], default="low", help="list only files at this risk or higher")
 
@@ -174,7 +175,8 @@ def _report_tracebacks(args: argparse.Namespace, result: Result, err: TextIO) ->
 def _run_check(args: argparse.Namespace, err: TextIO) -> Result:
     progress = progress_bar(err, args.quiet, args.progress_delay)
     try:
-        return run(dataclasses.replace(_request(args), progress=progress))
+        # --fix and --diff need the planned fixes, which only a fresh check has.
+        return run(dataclasses.replace(_request(args), progress=progress, use_snapshot=not (args.fix or args.diff)))
     finally:
         if progress is not None:
             progress.close()
@@ -196,19 +198,23 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_CLEAN
 
 
-def _planned_changes(result: Result, err: TextIO) -> list[FileChange]:
+def _planned_changes(result: Result, err: TextIO) -> list["FileChange"]:
+    from dblint.fixes.files import plan_changes  # noqa: PLC0415
+
     changes, problems = plan_changes(((run.root, run.diagnostics) for run in result.runs), Path.cwd())
     for problem in problems:
         err.write(f"dblint: {problem}\n")
     return changes
 
 
-def _fixed_count(changes: list[FileChange]) -> str:
+def _fixed_count(changes: list["FileChange"]) -> str:
     return f"{sum(len(change.fixed) for change in changes)} findings in {len(changes)} files"
 
 
 def _show_fixes(args: argparse.Namespace, result: Result, out: TextIO, err: TextIO) -> int:
     """`--diff`: the fixes as a unified diff on stdout; nothing is written."""
+    from dblint.fixes.files import unified_diff  # noqa: PLC0415
+
     changes = _planned_changes(result, err)
     _write(out, "".join(unified_diff(change) for change in changes))
     err.write(f"dblint: would fix {_fixed_count(changes)}\n")
@@ -220,6 +226,8 @@ def _show_fixes(args: argparse.Namespace, result: Result, out: TextIO, err: Text
 
 def _apply_fixes(result: Result, err: TextIO) -> bool:
     """`--fix`: write the fixed files and say what changed; True when something was written."""
+    from dblint.fixes.files import write_atomically  # noqa: PLC0415
+
     written = []
     for change in _planned_changes(result, err):
         try:
@@ -263,8 +271,11 @@ def _inventory(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The inventory report; exit 0 whatever it lists (2 on usage or internal errors)."""
     if args.by == "table" and args.min_risk != "low":
         raise ConfigError("--min-risk applies to --by file only (tables have no risk level)")
+    from dblint.inventory.renderers import RENDERERS  # noqa: PLC0415
+    from dblint.inventory.rows import build  # noqa: PLC0415
+
     result = run(_request(args))
-    text = INVENTORY_RENDERERS[args.format](build_inventory(result, Path.cwd(), args.by, args.min_risk))
+    text = RENDERERS[args.format](build(result, Path.cwd(), args.by, args.min_risk))
     if args.output is not None:
         try:
             # A file name that is not UTF-8 is written escaped: the report stays valid UTF-8.
@@ -304,6 +315,8 @@ def _write(out: TextIO, text: str) -> None:
 
 
 def _list_rules(out: TextIO) -> int:
+    from dblint.rules import all_rules  # noqa: PLC0415
+
     for rule in all_rules():
         status = "default" if rule.default else "opt-in"
         out.write(f"{rule.code}  {rule.name:<40} {status:<8} {rule.summary}\n")
@@ -311,6 +324,9 @@ def _list_rules(out: TextIO) -> int:
 
 
 def _show_rule(code: str, out: TextIO, err: TextIO) -> int:
+    from dblint.ruledocs import render_rule  # noqa: PLC0415
+    from dblint.rules import rule_by_code  # noqa: PLC0415
+
     rule = rule_by_code(code)
     if rule is None:
         err.write(f"dblint: error: unknown rule code '{code}' (see `dblint rules`)\n")

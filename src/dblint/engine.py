@@ -2,31 +2,29 @@
 
 Nothing here reads argv, the environment or stdout; the adapters pass in
 everything (paths, settings, the directory paths are shown relative to).
+This module finds each project's settings and files; when the findings stored
+for exactly those inputs answer the request (`snapshot`), that is the whole run,
+otherwise `pipeline` (LibCST, the index, the rules: slow to import) computes them.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
 
-from dblint.cache import DEFAULT_DIRECTORY, FactsCache
+from dblint.cache import DEFAULT_DIRECTORY
 from dblint.config import Settings, find_config, load_settings
-from dblint.contexts import find_script_locations
 from dblint.diagnostics import Diagnostic
 from dblint.discover import discover, find_project_root, is_inside
-from dblint.facts import FileFacts, extract_facts
-from dblint.facts.batch import ReadOptions, available_cpus, read_files
-from dblint.facts.noqa import suppresses
-from dblint.index import ProjectIndex, build_index
-from dblint.index.reach import files_to_parse
 from dblint.pathmatch import matches
-from dblint.rules import Rule, all_rules
-from dblint.rules.internal import InternalError
-from dblint.selection import ignored_for_file, is_enabled
+from dblint.snapshot import Inputs, Snapshots
+
+if TYPE_CHECKING:
+    from dblint.index import ProjectIndex
+
+INTERNAL_ERROR = "DBL002"  # rules/internal.py's code, named here so a run from stored findings loads no rule
 
 SettingsOverride = Callable[[Settings], Settings]
 # Called after each file is parsed with (files parsed, files in the project);
@@ -49,6 +47,7 @@ class Request:
     jobs: Optional[int] = None  # worker processes for parsing; None = the CPUs available
     use_cache: bool = False  # the adapters turn it on; a library caller gets no writes
     cache_dir: Optional[Path] = None  # overrides the `cache-dir` setting (--cache-dir, DBLINT_CACHE_DIR)
+    use_snapshot: bool = False  # reuse a whole project's stored findings (only findings are needed)
 
 
 @dataclass
@@ -57,7 +56,7 @@ class ProjectRun:
 
     root: Path
     settings: Settings
-    index: ProjectIndex
+    index: Optional["ProjectIndex"]  # None when the findings came from a stored snapshot
     reported: frozenset[str]  # project-relative paths findings are reported for
     diagnostics: list[Diagnostic]
 
@@ -73,7 +72,7 @@ class Result:
 
     @property
     def internal_error(self) -> bool:
-        return any(d.code == InternalError.code for d in self.diagnostics)
+        return any(d.code == INTERNAL_ERROR for d in self.diagnostics)
 
     @property
     def files_checked(self) -> int:
@@ -84,10 +83,6 @@ def settings_for(root: Path, request: Request) -> Settings:
     """Defaults, then the config file, then the command line."""
     settings = load_settings(request.config or find_config(root))
     return request.override(settings) if request.override else settings
-
-
-def enabled_rules(settings: Settings) -> list[Rule]:
-    return [rule() for rule in all_rules() if is_enabled(rule.code, rule.default, settings)]
 
 
 def run(request: Request) -> Result:
@@ -102,43 +97,35 @@ def run(request: Request) -> Result:
     return result
 
 
-def read_facts(root: Path, files: list[str], settings: Settings, request: Request, full: Iterable[str] = ()) -> list[FileFacts]:
-    """Facts of `files` (cached, parsed in parallel), with size and read failures turned into `error`."""
-    if request.use_cache:
-        directory = request.cache_dir or root / (settings.cache_dir or DEFAULT_DIRECTORY)
-        cache = FactsCache.open(directory)
-    else:
-        cache = None
-    options = ReadOptions(settings.max_file_size, request.use_prefilter, request.jobs or available_cpus(), cache)
-    return read_files(root, files, options, full=full, progress=request.progress)
+def cache_directory(root: Path, settings: Settings, request: Request) -> Optional[Path]:
+    """Where this run may keep its cache, or None (`--no-cache`, or a library caller)."""
+    if not request.use_cache:
+        return None
+    return request.cache_dir or root / (settings.cache_dir or DEFAULT_DIRECTORY)
 
 
-def _rel(path: Path, root: Path) -> str:
+def rel_path(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path != root else ""
 
 
 @dataclass
-class LoadedProject:
-    """A project's settings, files, facts and index: everything before the rules run."""
+class ProjectFiles:
+    """A project's settings and the files it is made of, before any is read."""
 
     root: Path
     settings: Settings
     python_files: frozenset[str]
     config_files: list[str]
     unreadable: list[tuple[str, str]]
-    facts: list[FileFacts]
-    index: ProjectIndex
 
-    def with_source(self, rel: str, data: bytes, request: Request) -> "LoadedProject":
-        """The same project with one file's bytes replaced (an editor's unsaved buffer)."""
-        replaced = extract_facts(rel, data, use_prefilter=False)  # one file: no prefilter to keep sound
-        facts = [item for item in self.facts if item.path != rel] + [replaced]
-        index = build_index(self.root, self.settings, facts, self.config_files, self.index.script_locations)
-        return dataclasses.replace(self, python_files=self.python_files | {rel}, facts=facts, index=index)
+    def inputs(self, request: Request) -> Inputs:
+        """What the project's findings depend on, for the stored snapshot."""
+        key = f"{self.settings!r}\0{request.use_prefilter}\0{request.apply_noqa}\0{sorted(self.unreadable)!r}"
+        return Inputs.take(self.root, key, [*self.python_files, *self.config_files])
 
 
-def load_project(root: Path, request: Request, extra_files: Iterable[str] = ()) -> LoadedProject:
-    """Discover, read and index one project."""
+def find_files(root: Path, request: Request, extra_files: Iterable[str] = ()) -> ProjectFiles:
+    """Settings and discovery, plus files named on the command line that discovery skips."""
     settings = settings_for(root, request)
     found = discover(root, settings)
     python_files = set(found.python_files)
@@ -151,95 +138,59 @@ def load_project(root: Path, request: Request, extra_files: Iterable[str] = ()) 
             found.unreadable.append((rel, "symbolic link to a file outside the project, not read"))
             continue
         python_files.add(rel)
-    facts = read_facts(root, sorted(python_files), settings, request)
-    locations = find_script_locations(root, found.config_files, settings)
-    index = build_index(root, settings, facts, found.config_files, locations)
-    reached = files_to_parse(index) if request.use_prefilter else []
-    if reached:  # prefiltered files that name resolution can reach: parse them in full
-        replaced = dict(zip(reached, read_facts(root, reached, settings, dataclasses.replace(request, progress=None), reached)))
-        facts = [replaced.get(item.path, item) for item in facts]
-        index = build_index(root, settings, facts, found.config_files, locations)
-    return LoadedProject(root, settings, frozenset(python_files), found.config_files, found.unreadable, facts, index)
-
-
-def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
-    """Run the enabled rules, reporting on the files under `targets`."""
-    root, settings, index = project.root, project.settings, project.index
-    rel_targets = [_rel(target, root) for target in targets]
-    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
-    reported = frozenset(_reported_paths(rel_targets, explicit_files, project.python_files))
-    diagnostics = [
-        Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
-        for rel, reason in project.unreadable
-        if _under_any(rel, rel_targets)
-    ]
-    rules = enabled_rules(settings)
-    diagnostics += check(index, reported, rules, tracebacks)
-    codes = {rule.code for rule in rules} | {InternalError.code}
-    diagnostics = [d for d in diagnostics if d.code in codes]
-    diagnostics = [d for d in diagnostics if not ignored_for_file(d.path, d.code, settings)]
-    if request.apply_noqa:
-        diagnostics = [d for d in diagnostics if not _noqa_suppressed(d, index)]
-    diagnostics.sort(key=Diagnostic.sort_key)
-    return ProjectRun(root, settings, index, reported, diagnostics)
+    return ProjectFiles(root, settings, frozenset(python_files), found.config_files, found.unreadable)
 
 
 def _run_project(root: Path, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
-    explicit = [_rel(target, root) for target in targets if target != root and not target.is_dir()]
-    project = load_project(root, request, explicit)
+    explicit = [rel_path(target, root) for target in targets if target != root and not target.is_dir()]
+    files = find_files(root, request, explicit)
+    snapshots = _snapshots(files, request)
+    if snapshots is None:
+        return _computed_run(files, targets, request, tracebacks)
+    inputs = files.inputs(request)
+    stored = snapshots.load(inputs)
+    if stored is not None:
+        return stored_run(files, stored, targets)
+    whole = _computed_run(files, [root], request, tracebacks)
+    if not any(d.code == INTERNAL_ERROR for d in whole.diagnostics):  # a dblint bug is not a result to keep
+        snapshots.store(inputs, whole.diagnostics)
+    return whole if targets == [root] else stored_run(files, whole.diagnostics, targets)
+
+
+def _computed_run(files: ProjectFiles, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+    from dblint import pipeline  # noqa: PLC0415 - the slow import, only when findings must be computed
+
+    project = pipeline.load_files(files, request)
     for target in targets:
         data = request.sources.get(target)
         if data is not None:
-            project = project.with_source(_rel(target, root), data, request)
-    return check_project(project, targets, request, tracebacks)
+            project = project.with_source(rel_path(target, files.root), data, request)
+    return pipeline.check_project(project, targets, request, tracebacks)
 
 
-def _reported_paths(rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]) -> Iterable[str]:
+def _snapshots(files: ProjectFiles, request: Request) -> Optional[Snapshots]:
+    """The stored findings to use, when this request needs nothing but findings of files on disk."""
+    if not request.use_snapshot or request.sources:
+        return None
+    directory = cache_directory(files.root, files.settings, request)
+    return Snapshots(directory) if directory is not None else None
+
+
+def stored_run(files: ProjectFiles, diagnostics: list[Diagnostic], targets: list[Path]) -> ProjectRun:
+    """The part of a whole project's findings that falls under `targets`."""
+    rel_targets = [rel_path(target, files.root) for target in targets]
+    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
+    reported = frozenset(reported_paths(rel_targets, explicit_files, files.python_files))
+    kept = [d for d in diagnostics if d.path in reported or (d.path not in files.python_files and under_any(d.path, rel_targets))]
+    return ProjectRun(files.root, files.settings, None, reported, kept)
+
+
+def reported_paths(rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]) -> Iterable[str]:
     directories = [rel for rel in rel_targets if rel not in explicit_files]
     yield from (rel for rel in explicit_files if rel in python_files)
-    yield from (path for path in python_files if _under_any(path, directories))
+    yield from (path for path in python_files if under_any(path, directories))
 
 
-def _under_any(path: str, directories: list[str]) -> bool:
+def under_any(path: str, directories: list[str]) -> bool:
     return any(not directory or path == directory or path.startswith(directory + "/") for directory in directories)
 
-
-def check(index: ProjectIndex, reported: frozenset[str], rules: list[Rule], tracebacks: list[str]) -> list[Diagnostic]:
-    """Run the rules; a rule that raises becomes a DBL002 on the file it failed on."""
-    found: list[Diagnostic] = []
-    internal = InternalError()
-    for path in sorted(reported):
-        facts = index.files[path]
-        if facts.internal_error:
-            tracebacks.append(facts.internal_error)
-            last_line = facts.internal_error.strip().splitlines()[-1]
-            found.append(internal.diagnostic(path, 1, 1, f"internal error while reading the file: {last_line}"))
-        for rule in rules:
-            try:
-                found.extend(rule.check_file(facts, index))
-            except Exception as error:  # noqa: BLE001 - any rule failure must not stop the run
-                tracebacks.append(traceback.format_exc())
-                found.append(internal.diagnostic(path, 1, 1, _internal_message(rule, error)))
-    for rule in rules:
-        try:
-            found.extend(d for d in rule.check_project(index) if d.path in reported)
-        except Exception as error:  # noqa: BLE001
-            tracebacks.append(traceback.format_exc())
-            anchor = min(reported, default="")
-            if anchor:
-                found.append(internal.diagnostic(anchor, 1, 1, _internal_message(rule, error)))
-    return found
-
-
-def _internal_message(rule: Rule, error: Exception) -> str:
-    """`internal error in rule DBL101: ValueError: why`, on one line."""
-    text = " ".join(str(error).split())
-    return f"internal error in rule {rule.code}: {type(error).__name__}" + (f": {text}" if text else "")
-
-
-def _noqa_suppressed(diagnostic: Diagnostic, index: ProjectIndex) -> bool:
-    facts = index.files.get(diagnostic.path)
-    if facts is None:
-        return False
-    # Noqa facts already cover every line of a multi-line string, as flake8's do.
-    return any(noqa.line == diagnostic.line and suppresses(noqa, diagnostic.code) for noqa in facts.noqa)

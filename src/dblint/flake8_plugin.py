@@ -9,11 +9,12 @@ comments are left to flake8.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import tokenize
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 from flake8.style_guide import Decision, DecisionEngine
 
@@ -22,27 +23,49 @@ from dblint.cache import chosen_directory
 from dblint.config import ConfigError
 from dblint.diagnostics import Diagnostic
 from dblint.discover import find_project_root
-from dblint.engine import LoadedProject, Request, check_project, load_project
+from dblint.engine import ProjectRun, Request, run
 from dblint.facts.source import SourceError, decode
 from dblint.pathmatch import matches
 from dblint.rules import all_rules
+
+if TYPE_CHECKING:
+    from dblint.pipeline import LoadedProject
 
 _Message = tuple[int, int, str, type]
 
 
 # flake8 runs its own worker processes, so the plugin parses in the one it is given.
-_REQUEST = Request(paths=(), apply_noqa=False, jobs=1, use_cache=True, cache_dir=chosen_directory(None, os.environ))
-# Per project root: the loaded project and its findings by path, computed once per process.
-_projects: dict[Path, tuple[LoadedProject, dict[str, list[Diagnostic]]]] = {}
+_REQUEST = Request(
+    paths=(), apply_noqa=False, jobs=1, use_cache=True, cache_dir=chosen_directory(None, os.environ), use_snapshot=True
+)
 
 
-def _project(root: Path) -> tuple[LoadedProject, dict[str, list[Diagnostic]]]:
+class _Project:
+    """One project's findings by path, computed (or read from the stored snapshot) once per process."""
+
+    def __init__(self, root: Path) -> None:
+        self.run: ProjectRun = run(dataclasses.replace(_REQUEST, paths=(root,))).runs[0]
+        self.by_path: dict[str, list[Diagnostic]] = {}
+        for diagnostic in self.run.diagnostics:
+            self.by_path.setdefault(diagnostic.path, []).append(diagnostic)
+        self._loaded: Optional[LoadedProject] = None
+
+    def with_buffer(self, rel: str, source: str) -> list[Diagnostic]:
+        """Findings of `rel` when its text is `source` instead of what is on disk."""
+        from dblint.pipeline import check_project, load_project  # noqa: PLC0415 - only for unsaved buffers
+
+        if self._loaded is None:
+            self._loaded = load_project(self.run.root, _REQUEST)
+        project = self._loaded.with_source(rel, _encoded(source), _REQUEST)
+        return check_project(project, [self.run.root / rel], _REQUEST, []).diagnostics
+
+
+_projects: dict[Path, _Project] = {}
+
+
+def _project(root: Path) -> _Project:
     if root not in _projects:
-        project = load_project(root, _REQUEST)
-        by_path: dict[str, list[Diagnostic]] = {}
-        for diagnostic in check_project(project, [root], _REQUEST, []).diagnostics:
-            by_path.setdefault(diagnostic.path, []).append(diagnostic)
-        _projects[root] = (project, by_path)
+        _projects[root] = _Project(root)
     return _projects[root]
 
 
@@ -72,21 +95,20 @@ class Plugin:
         path = Path(os.path.abspath(self.filename))
         root = find_project_root(path)
         try:
-            project, findings = _project(root)
+            project = _project(root)
         except ConfigError as error:
             yield 1, 0, f"DBL001 dblint configuration error: {error}", type(self)
             return
         rel = path.relative_to(root).as_posix()
-        excludes = project.settings.exclude + project.settings.extend_exclude
+        settings = project.run.settings
+        excludes = settings.exclude + settings.extend_exclude
         if excludes and matches(rel, excludes):
             return  # flake8 found the file itself; `[tool.dblint]` excludes it, as `dblint check .` does
         source = "".join(self.lines)
-        known = project.index.files.get(rel)
-        if known is None or _differs(path, source):
-            project = project.with_source(rel, _encoded(source), _REQUEST)
-            diagnostics = check_project(project, [path], _REQUEST, []).diagnostics
+        if rel not in project.run.reported or _differs(path, source):
+            diagnostics = project.with_buffer(rel, source)
         else:
-            diagnostics = findings.get(rel, [])
+            diagnostics = project.by_path.get(rel, [])
         for diagnostic in diagnostics:
             yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
 

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import traceback
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper
-
-from dblint.facts.alembic_ops import collect_migration
 from dblint.facts.ast_imports import imports_from_ast
-from dblint.facts.extract import collect
 from dblint.facts.model import FileFacts
 from dblint.facts.noqa import find_noqa
 from dblint.facts.prefilter import needs_parse
-from dblint.facts.source import SourceError, check_libcst_depth, check_syntax, decode
+from dblint.facts.source import SourceError, check_syntax, decode
 
 __all__ = ["FileFacts", "extract_facts"]
 
@@ -40,34 +35,7 @@ def _extract(path: str, data: bytes, use_prefilter: bool) -> FileFacts:
     if tree is not None and use_prefilter and not needs_parse(data):
         imports, all_names = imports_from_ast(tree)
         return FileFacts(path=path, imports=tuple(imports), noqa=noqa, all_names=all_names)
-    try:
-        if tree is not None:
-            check_libcst_depth(tree)
-        module = cst.parse_module(text)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        collector = collect(module, wrapper)
-        migration = collect_migration(wrapper, collector.imports)
-    except SourceError as error:
-        return FileFacts(path=path, error=str(error))
-    except cst.ParserSyntaxError as error:
-        return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
-    except (cst.CSTLogicError, cst.CSTValidationError) as error:  # LibCST's own limits (new syntax)
-        return FileFacts(path=path, error=f"LibCST cannot parse this file: {error}")
-    except RecursionError:
-        return FileFacts(path=path, error="nesting too deep to parse")
-    return FileFacts(
-        path=path,
-        parsed=True,
-        imports=tuple(collector.imports),
-        bindings=tuple(collector.bindings),
-        classes=tuple(collector.classes),
-        schema_calls=tuple(collector.schema_calls),
-        sql_strings=tuple(collector.sql_strings),
-        interactions=tuple(sorted(collector.interactions)),
-        noqa=noqa,
-        all_names=collector.all_names,
-        calls=tuple(collector.calls),
-        toplevel_calls=tuple(dict.fromkeys(collector.toplevel_calls)),
-        migration=migration,
-        functions=tuple(collector.functions),
-    )
+    # LibCST is imported on the first file that needs it: a run answered from caches needs none.
+    from dblint.facts.parse import parse_facts  # noqa: PLC0415
+
+    return parse_facts(path, text, tree, noqa)

@@ -5,16 +5,24 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from dblint.diagnostics import Diagnostic
-from dblint.report import github, json_report, sarif, text
+from dblint.report import github, json_report, text
 from dblint.report.options import DEFAULT_OPTIONS, ReportOptions
 
 # Every formatter takes the findings and the adapter's display options.
 Formatter = Callable[[Sequence[Diagnostic], ReportOptions], str]
 
+
+def _sarif(diagnostics: Sequence[Diagnostic], options: ReportOptions = DEFAULT_OPTIONS) -> str:
+    """SARIF describes every rule, so it loads the rule catalog, which a plain report never needs."""
+    from dblint.report import sarif  # noqa: PLC0415
+
+    return sarif.render(diagnostics, options)
+
+
 FORMATTERS: dict[str, Formatter] = {
     "text": text.render,
     "json": json_report.render,
-    "sarif": sarif.render,
+    "sarif": _sarif,
     "github": github.render,
 }
 

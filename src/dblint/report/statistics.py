@@ -6,13 +6,16 @@ from collections import Counter
 from typing import Sequence
 
 from dblint.diagnostics import Diagnostic
-from dblint.rules import rule_by_code
 
 
 def _name(code: str, diagnostics: Sequence[Diagnostic]) -> str:
     named = next((d.rule for d in diagnostics if d.code == code and d.rule), "")
+    if named:
+        return named
+    from dblint.rules import rule_by_code  # noqa: PLC0415 - the rule catalog is slow to import; rarely needed here
+
     rule = rule_by_code(code)
-    return named or (rule.name if rule is not None else "")
+    return rule.name if rule is not None else ""
 
 
 def render(diagnostics: Sequence[Diagnostic]) -> str:

@@ -1,0 +1,141 @@
+"""The pipeline behind a run: facts -> project index -> rules, for one project.
+
+`engine` decides whether a run needs it at all (stored findings may answer), and
+imports this module only then: it brings in LibCST, the index and every rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from dblint.cache import FactsCache
+from dblint.config import Settings
+from dblint.contexts import find_script_locations
+from dblint.diagnostics import Diagnostic
+from dblint.engine import ProjectFiles, ProjectRun, Request, cache_directory, find_files, reported_paths, rel_path, under_any
+from dblint.facts import FileFacts, extract_facts
+from dblint.facts.batch import ReadOptions, available_cpus, read_files
+from dblint.facts.noqa import suppresses
+from dblint.index import ProjectIndex, build_index
+from dblint.index.reach import files_to_parse
+from dblint.rules import Rule, all_rules
+from dblint.rules.internal import InternalError
+from dblint.selection import ignored_for_file, is_enabled
+
+
+def enabled_rules(settings: Settings) -> list[Rule]:
+    return [rule() for rule in all_rules() if is_enabled(rule.code, rule.default, settings)]
+
+
+def read_facts(root: Path, files: list[str], settings: Settings, request: Request, full: Iterable[str] = ()) -> list[FileFacts]:
+    """Facts of `files` (cached, parsed in parallel), with size and read failures turned into `error`."""
+    directory = cache_directory(root, settings, request)
+    cache = FactsCache.open(directory) if directory is not None else None
+    options = ReadOptions(settings.max_file_size, request.use_prefilter, request.jobs or available_cpus(), cache)
+    return read_files(root, files, options, full=full, progress=request.progress)
+
+
+@dataclass
+class LoadedProject:
+    """A project's settings, files, facts and index: everything before the rules run."""
+
+    root: Path
+    settings: Settings
+    python_files: frozenset[str]
+    config_files: list[str]
+    unreadable: list[tuple[str, str]]
+    facts: list[FileFacts]
+    index: ProjectIndex
+
+    def with_source(self, rel: str, data: bytes, request: Request) -> "LoadedProject":
+        """The same project with one file's bytes replaced (an editor's unsaved buffer)."""
+        replaced = extract_facts(rel, data, use_prefilter=False)  # one file: no prefilter to keep sound
+        facts = [item for item in self.facts if item.path != rel] + [replaced]
+        index = build_index(self.root, self.settings, facts, self.config_files, self.index.script_locations)
+        return dataclasses.replace(self, python_files=self.python_files | {rel}, facts=facts, index=index)
+
+
+def load_project(root: Path, request: Request, extra_files: Iterable[str] = ()) -> LoadedProject:
+    """Discover, read and index one project."""
+    return load_files(find_files(root, request, extra_files), request)
+
+
+def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
+    """Read and index a discovered project."""
+    root, settings = files.root, files.settings
+    facts = read_facts(root, sorted(files.python_files), settings, request)
+    locations = find_script_locations(root, files.config_files, settings)
+    index = build_index(root, settings, facts, files.config_files, locations)
+    reached = files_to_parse(index) if request.use_prefilter else []
+    if reached:  # prefiltered files that name resolution can reach: parse them in full
+        replaced = dict(zip(reached, read_facts(root, reached, settings, dataclasses.replace(request, progress=None), reached)))
+        facts = [replaced.get(item.path, item) for item in facts]
+        index = build_index(root, settings, facts, files.config_files, locations)
+    return LoadedProject(root, settings, files.python_files, files.config_files, files.unreadable, facts, index)
+
+
+def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+    """Run the enabled rules, reporting on the files under `targets`."""
+    root, settings, index = project.root, project.settings, project.index
+    rel_targets = [rel_path(target, root) for target in targets]
+    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
+    reported = frozenset(reported_paths(rel_targets, explicit_files, project.python_files))
+    diagnostics = [
+        Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
+        for rel, reason in project.unreadable
+        if under_any(rel, rel_targets)
+    ]
+    rules = enabled_rules(settings)
+    diagnostics += check(index, reported, rules, tracebacks)
+    codes = {rule.code for rule in rules} | {InternalError.code}
+    diagnostics = [d for d in diagnostics if d.code in codes]
+    diagnostics = [d for d in diagnostics if not ignored_for_file(d.path, d.code, settings)]
+    if request.apply_noqa:
+        diagnostics = [d for d in diagnostics if not _noqa_suppressed(d, index)]
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return ProjectRun(root, settings, index, reported, diagnostics)
+
+
+def check(index: ProjectIndex, reported: frozenset[str], rules: list[Rule], tracebacks: list[str]) -> list[Diagnostic]:
+    """Run the rules; a rule that raises becomes a DBL002 on the file it failed on."""
+    found: list[Diagnostic] = []
+    internal = InternalError()
+    for path in sorted(reported):
+        facts = index.files[path]
+        if facts.internal_error:
+            tracebacks.append(facts.internal_error)
+            last_line = facts.internal_error.strip().splitlines()[-1]
+            found.append(internal.diagnostic(path, 1, 1, f"internal error while reading the file: {last_line}"))
+        for rule in rules:
+            try:
+                found.extend(rule.check_file(facts, index))
+            except Exception as error:  # noqa: BLE001 - any rule failure must not stop the run
+                tracebacks.append(traceback.format_exc())
+                found.append(internal.diagnostic(path, 1, 1, _internal_message(rule, error)))
+    for rule in rules:
+        try:
+            found.extend(d for d in rule.check_project(index) if d.path in reported)
+        except Exception as error:  # noqa: BLE001
+            tracebacks.append(traceback.format_exc())
+            anchor = min(reported, default="")
+            if anchor:
+                found.append(internal.diagnostic(anchor, 1, 1, _internal_message(rule, error)))
+    return found
+
+
+def _internal_message(rule: Rule, error: Exception) -> str:
+    """`internal error in rule DBL101: ValueError: why`, on one line."""
+    text = " ".join(str(error).split())
+    return f"internal error in rule {rule.code}: {type(error).__name__}" + (f": {text}" if text else "")
+
+
+def _noqa_suppressed(diagnostic: Diagnostic, index: ProjectIndex) -> bool:
+    facts = index.files.get(diagnostic.path)
+    if facts is None:
+        return False
+    # Noqa facts already cover every line of a multi-line string, as flake8's do.
+    return any(noqa.line == diagnostic.line and suppresses(noqa, diagnostic.code) for noqa in facts.noqa)

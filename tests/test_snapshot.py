@@ -1,0 +1,143 @@
+"""Stored findings (snapshot.py): reused only while every input is unchanged, never a stale answer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from conftest import BIN, run_tool, write_project
+
+from dblint.engine import INTERNAL_ERROR
+from dblint.rules.internal import InternalError
+
+OLD = 1_600_000_000  # an mtime far enough in the past for the snapshot to trust it
+
+MODELS = """\
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+MAIN = """\
+from app.models import Base
+
+
+def setup(engine):
+    Base.metadata.create_all(engine)
+"""
+MAIN_CLEAN = """\
+from app.models import Base
+
+
+def setup(engine):
+    return Base.metadata.tables
+"""
+
+
+def project(tmp_path: Path) -> Path:
+    root = write_project(tmp_path / "project", {"app/__init__.py": "", "app/models.py": MODELS, "app/main.py": MAIN})
+    age(root)
+    return root
+
+
+def age(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, (OLD, OLD))
+
+
+def check(root: Path, *args: str) -> subprocess.CompletedProcess:
+    cache = root.parent / "cache"
+    result = run_tool("dblint", "check", "--cache-dir", str(cache), *args, cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    return result
+
+
+def snapshots(root: Path) -> list[Path]:
+    return sorted((root.parent / "cache").glob("findings-*/*"))
+
+
+def test_an_unchanged_project_is_answered_from_its_snapshot(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    first = check(root, ".")
+    assert "app/main.py:5:5: DBL101" in first.stdout
+    assert len(snapshots(root)) == 1
+    second = check(root, ".")
+    assert second.stdout == first.stdout
+    one_file = check(root, "app/main.py")
+    assert one_file.stdout == first.stdout
+    assert check(root, "app/models.py").stdout == ""
+
+
+def test_a_changed_file_is_never_answered_from_the_snapshot(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    assert "DBL101" in check(root, ".").stdout
+    (root / "app/main.py").write_text(MAIN_CLEAN)
+    os.utime(root / "app/main.py", (OLD + 10, OLD + 10))
+    assert check(root, ".").stdout == ""
+    (root / "app/main.py").write_text(MAIN)  # a file changed just now: recomputed, and not stored
+    stored = snapshots(root)[0].read_bytes()
+    assert "DBL101" in check(root, ".").stdout
+    assert snapshots(root)[0].read_bytes() == stored
+
+
+def test_a_new_file_and_other_settings_are_other_inputs(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    check(root, ".")
+    (root / "app/reset.py").write_text("from app.models import Base\n\nBase.metadata.drop_all(None)\n")
+    age(root)
+    assert "app/reset.py:3:1: DBL105" in check(root, ".").stdout
+    assert check(root, "--select", "DBL105", ".").stdout == "app/reset.py:3:1: DBL105 Base.metadata.drop_all() drops tables outside Alembic migrations\n"
+    assert "DBL101" in check(root, ".").stdout
+
+
+def test_a_damaged_snapshot_is_recomputed(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    first = check(root, ".")
+    for path in snapshots(root):
+        path.write_bytes(path.read_bytes()[:-7])
+    assert check(root, ".").stdout == first.stdout
+
+
+def test_fixes_and_diffs_are_always_computed(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "project", {"app/__init__.py": "", "app/models.py": MODELS + (
+        "\n\nclass Post(Base):\n"
+        "    __tablename__ = \"posts\"\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    user_id: Mapped[str] = mapped_column(ForeignKey(\"users.id\"))\n"
+    ).replace("import DeclarativeBase", "import DeclarativeBase").replace(
+        "from sqlalchemy.orm", "from sqlalchemy import ForeignKey\nfrom sqlalchemy.orm")})
+    age(root)
+    assert "DBL301" in check(root, ".").stdout
+    diff = check(root, "--diff", ".")
+    assert "+    user_id: Mapped[int]" in diff.stdout
+
+
+def test_a_run_from_the_snapshot_does_not_load_libcst_or_the_rules(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    check(root, ".")
+    probe = (
+        "import sys\n"
+        "from dblint.cli import main\n"
+        "code = main(['check', '--cache-dir', sys.argv[1], '.'])\n"
+        "heavy = sorted(name for name in sys.modules if name == 'libcst' or name.startswith(('dblint.rules', 'dblint.index')))\n"
+        "print('loaded:', heavy, 'exit:', code)\n"
+    )
+    result = subprocess.run(
+        [str(BIN / "python"), "-c", probe, str(root.parent / "cache")],
+        cwd=root, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    assert result.stdout.splitlines()[-1] == "loaded: [] exit: 1", result.stdout + result.stderr
+    assert "DBL101" in result.stdout
+
+
+def test_the_engine_names_the_internal_error_code_of_the_rule() -> None:
+    assert INTERNAL_ERROR == InternalError.code
