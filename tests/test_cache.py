@@ -128,3 +128,22 @@ def test_records_of_another_schema_are_misses(tmp_path: Path) -> None:
     cache.store(key, encoded)
     assert codec.decode(cache.load(key)) == facts
 
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda encoded: ["NoSuchRecord", *encoded[1:]],
+        lambda encoded: [*encoded[:4], ("not a record",), *encoded[5:]],  # imports: a tuple of plain values
+        lambda encoded: [*encoded[:4], [encoded[4]], *encoded[5:]],  # a list where a tuple belongs
+        lambda encoded: (encoded[0], *encoded[1:]),  # the record itself as a tuple
+        lambda encoded: [],
+        lambda encoded: None,
+    ],
+)
+def test_malformed_records_are_codec_errors(damage) -> None:  # type: ignore[no-untyped-def]
+    facts = extract_facts("m.py", b"import sqlalchemy as sa\nfrom sqlalchemy import MetaData\nmeta = MetaData()\n", use_prefilter=False)
+    encoded = codec.encode(facts)
+    assert encoded[4] and encoded[4][0][0] == "Import"
+    with pytest.raises(codec.CodecError):
+        codec.decode(damage(encoded))

@@ -22,6 +22,7 @@ from dblint.cache import FactsCache, content_key
 from dblint.facts import codec, extract_facts
 from dblint.facts.model import FileFacts
 from dblint.facts.prefilter import needs_parse
+from dblint.gcpause import long_lived
 
 # Below this much work a pool costs more than it saves. Measured on 2 CPUs with fork
 # (benchmarks/README.md): 10 LibCST parses 0.43 s alone vs 0.49 s with 2 workers,
@@ -62,22 +63,23 @@ def read_files(
     results: list[Optional[FileFacts]] = [None] * len(paths)
     pending: list[tuple[int, str, bytes, bool, str]] = []
     done = 0
-    for position, rel in enumerate(paths):
-        data_or_error = _read(root / rel, options.max_file_size)
-        if isinstance(data_or_error, str):
-            results[position] = FileFacts(path=rel, error=data_or_error)
-        else:
-            # Keyed before the prefilter runs: a warm run never scans the bytes.
-            whole = rel in forced or not options.use_prefilter
-            key = content_key(data_or_error, whole)
-            cached = _cached(options.cache, key, rel)
-            if cached is None:
-                pending.append((position, rel, data_or_error, whole, key))
-                continue
-            results[position] = cached
-        done += 1
-        if progress is not None:
-            progress(done, len(paths))
+    with long_lived():  # cached facts are decoded here; LibCST parsing below runs with the collector on
+        for position, rel in enumerate(paths):
+            data_or_error = _read(root / rel, options.max_file_size)
+            if isinstance(data_or_error, str):
+                results[position] = FileFacts(path=rel, error=data_or_error)
+            else:
+                # Keyed before the prefilter runs: a warm run never scans the bytes.
+                whole = rel in forced or not options.use_prefilter
+                key = content_key(data_or_error, whole)
+                cached = _cached(options.cache, key, rel)
+                if cached is None:
+                    pending.append((position, rel, data_or_error, whole, key))
+                    continue
+                results[position] = cached
+            done += 1
+            if progress is not None:
+                progress(done, len(paths))
     for position, encoded in _extract(pending, options.cache, options.jobs):
         results[position] = encoded if isinstance(encoded, FileFacts) else codec.decode(encoded)
         done += 1

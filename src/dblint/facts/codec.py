@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from typing import Any
+from typing import Any, Callable
 
 from dblint.facts import model
 from dblint.facts.model import FileFacts
@@ -26,11 +26,6 @@ CLASSES: dict[str, type] = {
 }
 _FIELDS: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in CLASSES.values()}
 _RECORD_NAME = re.compile(r"\b(?:%s)\b" % "|".join(CLASSES))
-# Per class, the fields whose type hint names a record class: only those need decoding,
-# the others are plain values (or tuples of them) exactly as marshal returns them.
-_NESTED: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in dataclasses.fields(cls) if _RECORD_NAME.search(str(f.type))) for cls in CLASSES.values()
-}
 SCHEMA = hashlib.blake2b(
     repr(sorted((cls.__name__, names) for cls, names in _FIELDS.items())).encode(), digest_size=8
 ).hexdigest()
@@ -58,29 +53,67 @@ def _encode(value: Any) -> Any:
 
 def decode(data: Any) -> FileFacts:
     """The `FileFacts` that `encode` turned into `data`; CodecError when it is not one."""
-    facts = _decode(data)
+    try:
+        facts = _record(data)
+    except (TypeError, ValueError, KeyError, IndexError) as error:
+        raise CodecError(f"malformed record: {error}") from error
     if not isinstance(facts, FileFacts):
         raise CodecError("not a FileFacts record")
     return facts
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        if not value or not isinstance(value[0], str) or value[0] not in CLASSES:
-            raise CodecError("unknown record")
-        cls = CLASSES[value[0]]
-        names = _FIELDS[cls]
-        if len(value) != len(names) + 1:
-            raise CodecError(f"{value[0]} record has the wrong number of fields")
-        instance = object.__new__(cls)
-        fields = dict(zip(names, value[1:]))
-        for name in _NESTED[cls]:
-            fields[name] = _decode(fields[name])
-        # Frozen dataclasses refuse setattr; filling __dict__ is what their __init__ ends up doing.
-        instance.__dict__.update(fields)
-        return instance
-    if isinstance(value, tuple):
-        return tuple(map(_decode, value))
-    if isinstance(value, _PLAIN):
-        return value
-    raise CodecError(f"unexpected {type(value).__name__} in a record")
+# Decoding runs once per record of every cached file on a warm run, so each class gets
+# its decoders up front: the fields holding records, with the shape their type hint gives.
+Decoder = Callable[[Any], Any]
+
+
+def _record(value: list[Any]) -> Any:
+    if type(value) is not list:
+        raise CodecError(f"unexpected {type(value).__name__} where a record belongs")
+    cls, names, nested = _SPECS[value[0]]
+    if len(value) != len(names) + 1:
+        raise CodecError(f"{value[0]} record has the wrong number of fields")
+    instance = object.__new__(cls)
+    # Frozen dataclasses refuse setattr; filling __dict__ is what their __init__ ends up doing.
+    fields = instance.__dict__
+    fields.update(zip(names, value[1:]))
+    for name, decoder in nested:
+        item = fields[name]
+        if item:  # None and () stay as they are
+            fields[name] = decoder(item)
+    return instance
+
+
+def _records(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(map(_record, items))
+
+
+def _named_records(items: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, _record(item)) for name, item in items)
+
+
+_SHAPES: tuple[tuple[re.Pattern[str], Decoder], ...] = (
+    (re.compile(r"'?(\w+)'?(?: \| None)?"), _record),
+    (re.compile(r"tuple\['?(\w+)'?, \.\.\.\]"), _records),
+    (re.compile(r"tuple\[tuple\[str, '?(\w+)'?\], \.\.\.\]"), _named_records),
+)
+
+
+def _decoder(hint: str) -> Decoder:
+    """`X | None` -> one record, `tuple[X, ...]` -> records, `tuple[tuple[str, X], ...]` -> named records.
+    Any other shape holding a record is a model change this module must learn: fail at import."""
+    for pattern, decoder in _SHAPES:
+        match = pattern.fullmatch(hint)
+        if match and match.group(1) in CLASSES:
+            return decoder
+    raise TypeError(f"codec: no decoder for a field typed {hint}")
+
+
+_SPECS: dict[str, tuple[type, tuple[str, ...], tuple[tuple[str, Decoder], ...]]] = {
+    name: (
+        cls,
+        _FIELDS[cls],
+        tuple((f.name, _decoder(str(f.type))) for f in dataclasses.fields(cls) if _RECORD_NAME.search(str(f.type))),
+    )
+    for name, cls in CLASSES.items()
+}

@@ -47,6 +47,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Optional
 
 from dblint.contexts import APP
@@ -76,9 +77,14 @@ class ModelSchema:
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
     _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def declared(self) -> tuple[TableDef, ...]:
         return tuple(table for table in self.tables if _declared(table))
+
+    @cached_property
+    def has_unnamed_table(self) -> bool:
+        """Some table's name is not known statically (rules that need every name then stay silent)."""
+        return any(table.name is None for table in self.tables)
 
     def tables_in(self, path: str) -> list[TableDef]:
         """Declared tables whose `class` / `Table(` is in `path`."""

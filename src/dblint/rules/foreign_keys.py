@@ -224,7 +224,7 @@ class ForeignKeyToUnknownTable(Rule):
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
-        if any(table.name is None for table in schema.tables):
+        if schema.has_unnamed_table:
             return
         for table, column, foreign, target in foreign_keys_in(schema, facts.path):
             if target.status == "missing-table":
