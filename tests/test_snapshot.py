@@ -107,17 +107,20 @@ def test_a_damaged_snapshot_is_recomputed(tmp_path: Path) -> None:
 
 
 def test_fixes_and_diffs_are_always_computed(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "project", {"app/__init__.py": "", "app/models.py": MODELS + (
+    post = (
         "\n\nclass Post(Base):\n"
         "    __tablename__ = \"posts\"\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    user_id: Mapped[str] = mapped_column(ForeignKey(\"users.id\"))\n"
-    ).replace("import DeclarativeBase", "import DeclarativeBase").replace(
-        "from sqlalchemy.orm", "from sqlalchemy import ForeignKey\nfrom sqlalchemy.orm")})
+        "    user_id: Mapped[str] = mapped_column(String(36), ForeignKey(\"users.id\"))\n"
+    )
+    models = MODELS.replace("from sqlalchemy.orm", "from sqlalchemy import ForeignKey, String\nfrom sqlalchemy.orm") + post
+    root = write_project(tmp_path / "project", {"app/__init__.py": "", "app/models.py": models})
     age(root)
-    assert "DBL301" in check(root, ".").stdout
+    assert "app/models.py:17:5: DBL301" in check(root, ".").stdout
+    assert len(snapshots(root)) == 1
     diff = check(root, "--diff", ".")
-    assert "+    user_id: Mapped[int]" in diff.stdout
+    assert "-    user_id: Mapped[str] = mapped_column(String(36)" in diff.stdout
+    assert "+    user_id: Mapped[int] = mapped_column(Integer" in diff.stdout
 
 
 def test_a_run_from_the_snapshot_does_not_load_libcst_or_the_rules(tmp_path: Path) -> None:
