@@ -24,3 +24,21 @@ def long_lived() -> Iterator[None]:
         gc.freeze()
         if enabled:
             gc.enable()
+
+
+@contextmanager
+def collect_once() -> Iterator[None]:
+    """Pause the collector while one file is parsed, then collect what the parse left behind.
+
+    While it is paused every new object stays in the youngest generation, so one
+    young-generation pass afterwards frees the parse's cycles without rescanning
+    anything older (the collector's own schedule would rescan a large tree many times).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect(0)

@@ -22,7 +22,7 @@ from dblint.cache import FactsCache, content_key
 from dblint.facts import codec, extract_facts
 from dblint.facts.model import FileFacts
 from dblint.facts.prefilter import needs_parse
-from dblint.gcpause import long_lived
+from dblint.gcpause import collect_once, long_lived
 
 # Below this much work a pool costs more than it saves. Measured on 2 CPUs with fork
 # (benchmarks/README.md): 10 LibCST parses 0.43 s alone vs 0.49 s with 2 workers,
@@ -165,7 +165,8 @@ def extract_encoded(item: Item, cache: Optional[FactsCache]) -> Any:
     and not cached.
     """
     rel, data, whole, key = item
-    facts = extract_facts(rel, data, use_prefilter=not whole)
+    with collect_once():
+        facts = extract_facts(rel, data, use_prefilter=not whole)
     try:
         encoded = codec.encode(facts)
     except codec.CodecError:
