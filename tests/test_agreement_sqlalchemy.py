@@ -24,7 +24,7 @@ from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
 from dblint.rules.foreign_keys import migration_tables
 
-PROJECTS = ["models_second_base", "models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_opt_in"]
+PROJECTS = ["models_second_base", "models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_opt_in", "models_schemas"]
 
 PROBE = r"""
 import importlib, json, sys
@@ -56,7 +56,7 @@ def family(column):
     return family_of_type_name(column.type.compile(dialect=postgresql.dialect()))
 
 
-out = {"tables": {}, "unresolved": [], "models": {}}
+out = {"tables": {}, "unresolved": [], "models": {}, "resolved": {}}
 for metadata_id in metadata_ids:
     tables = {}
     for table in resolve(metadata_id).tables.values():
@@ -64,9 +64,11 @@ for metadata_id in metadata_ids:
         for column in table.columns:
             for fk in column.foreign_keys:
                 try:
-                    fk.column
+                    referenced = fk.column.table.fullname
                 except (exc.NoReferencedTableError, exc.NoReferencedColumnError):
                     out["unresolved"].append(f"{table.fullname}.{column.name}")
+                else:
+                    out["resolved"].setdefault(f"{table.fullname}.{column.name}", []).append(referenced)
             targets = sorted(fk.target_fullname for fk in column.foreign_keys)
             columns[column.name] = {"family": family(column), "fks": targets}
         tables[table.fullname] = columns
@@ -153,6 +155,14 @@ def test_index_agrees_with_sqlalchemy(project: str) -> None:
                 assert mine["fks"] == facts["fks"], f"foreign keys of {name}.{column}"
                 if facts["family"] != "unknown":
                     assert mine["family"] == facts["family"], f"type family of {name}.{column}"
+    ours_resolved = {
+        f"{table.full_name}.{column.name}": sorted(f"{fk.schema}.{fk.table}" if fk.schema else fk.table for fk in column.foreign_keys)
+        for table in schema.declared
+        for column in table.columns
+    }
+    for column, targets in real["resolved"].items():
+        assert ours_resolved[column] == sorted(targets), f"referenced table of {column}"
+    assert real["resolved"], "no foreign key resolved"
     for model in schema.models:
         if model.context != "app":
             continue

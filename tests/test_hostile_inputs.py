@@ -75,6 +75,8 @@ UNREADABLE: dict[str, tuple[bytes, str]] = {
     "deep_comprehension.py": (b"import sqlalchemy\nx = [a" + b" for a in b" * 4000 + b"]\n", "too deep"),
     "deep_attribute.py": (b"import sqlalchemy\nx = session" + b".b" * DEEP + b"\n", "too deep"),
     "deep_if.py": (b"import sqlalchemy\n" + b"".join(b" " * i + b"if x:\n" for i in range(120)) + b" " * 120 + b"pass\n", "indentation"),
+    # Syntax newer than Python 3.12 goes to LibCST without an `ast` tree to measure.
+    "deep_newer_syntax.py": (b"import sqlalchemy\ntype Rows = list[int]\nx = " + b"(" * DEEP + b"1" + b")" * DEEP + b"\n", "nest"),
 }
 
 
@@ -319,6 +321,24 @@ def test_max_file_size(tmp_path):
     found = messages(dblint(root).stdout)
     assert found["one_line.py"] == [f"DBL001 cannot check file: file is too large ({len(one_line)} bytes > max-file-size 1000000), skipped"]
     assert "huge.py" in found and "app.py" in found
+
+
+def test_file_too_large_to_analyse(tmp_path):
+    """Past MAX_SYNTAX_NODES a LibCST tree would take over 500 MB: one DBL001, the scan goes on."""
+    data = "import sqlalchemy as sa\nDATA = [\n" + "    1, 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000 + "]\nsa.MetaData().create_all(e)\n"
+    root = write_project(tmp_path / "project", {"app.py": APP, "data.py": data})
+    found = messages(dblint(root, "--no-cache").stdout)
+    assert found["data.py"] == ["DBL001 cannot check file: file is too large to analyse (130019 syntax nodes > 120000), skipped"]
+    assert found["app.py"] == [APP_FINDING[2] + " metadata.create_all() creates tables outside Alembic migrations"]
+
+
+def test_create_table_in_a_huge_string_is_still_found(tmp_path):
+    """A schema dump far longer than the classifier reads (sql.MAX_SQL_LENGTH) is read up to a `;`."""
+    tables = "".join(f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, {'x VARCHAR(10), ' * 20}y TEXT);\n" for i in range(1000))
+    source = f'import sqlite3\nSCHEMA = """\n{tables}"""\nsqlite3.connect("db").executescript(SCHEMA)\n'
+    assert len(tables) > 300_000
+    root = write_project(tmp_path / "project", {"app.py": APP, "dump.py": source})
+    assert finding_set(dblint(root).stdout) == {APP_FINDING, ("dump.py", 2, "DBL102")}
 
 
 def test_100000_string_literals(tmp_path):

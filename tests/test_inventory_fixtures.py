@@ -58,13 +58,13 @@ CORE_SCRIPTS_FILES = {
     'scripts/archive.py': ('app', ['query', 'raw-sql', 'ddl'], [], ['(computed name)', 'orders_fresh'], [], {'DBL102': 2, 'DBL103': 3}, 'high'),
     'scripts/bootstrap.py': ('app', ['ddl', 'create-all'], [], ['order_events', 'orders', 'users'], ['db.schema:metadata'], {'DBL101': 1, 'DBL104': 1, 'DBL105': 1}, 'high'),
     'scripts/provision_tenant.py': ('app', ['query', 'raw-sql', 'ddl'], [], ['(computed name)', 'schema_lock', '{}.invoices', '{}.load_buffer'], [], {'DBL102': 3, 'DBL103': 5}, 'high'),
-    'scripts/reporting.py': ('app', ['core-table', 'query', 'raw-sql', 'ddl', 'create-all'], ['customer_ltv', 'daily_revenue'], ['(unnamed table: report_meta.tables[])', '(unnamed table: sa.Table())', 'customer_ltv', 'daily_revenue'], ['scripts.reporting:report_meta'], {'DBL101': 1, 'DBL103': 2, 'DBL104': 2}, 'high'),
+    'scripts/reporting.py': ('app', ['core-table', 'query', 'raw-sql', 'ddl', 'create-all'], ['reporting.customer_ltv', 'reporting.daily_revenue'], ['(unnamed table: report_meta.tables[])', '(unnamed table: sa.Table())', 'reporting.customer_ltv', 'reporting.daily_revenue'], ['scripts.reporting:report_meta'], {'DBL101': 1, 'DBL103': 2, 'DBL104': 2}, 'high'),
     'scripts/sqlite_import.py': ('app', ['query', 'raw-sql', 'ddl'], [], ['(computed name)', 'import_runs', 'inventory'], [], {'DBL102': 3, 'DBL103': 1}, 'high'),
     'tests/test_queries.py': ('test', ['query', 'raw-sql', 'ddl'], [], [], [], {}, 'low'),
 }
 CORE_SCRIPTS_TABLES = [
-    ('customer_ltv', None, ['scripts/reporting.py:22'], 'scripts.reporting:report_meta', False, None, ['scripts/reporting.py:39 (create_all)'], {'DBL101': 1}),
-    ('daily_revenue', None, ['scripts/reporting.py:14'], 'scripts.reporting:report_meta', False, None, ['scripts/reporting.py:39 (create_all)'], {'DBL101': 1}),
+    ('customer_ltv', 'reporting', ['scripts/reporting.py:22'], 'scripts.reporting:report_meta', False, None, ['scripts/reporting.py:39 (create_all)'], {'DBL101': 1}),
+    ('daily_revenue', 'reporting', ['scripts/reporting.py:14'], 'scripts.reporting:report_meta', False, None, ['scripts/reporting.py:39 (create_all)'], {'DBL101': 1}),
     ('import_runs', None, [], None, False, None, ['scripts/sqlite_import.py:25 (CREATE TABLE)'], {'DBL102': 1}),
     ('inventory', None, [], None, False, None, ['scripts/sqlite_import.py:13 (CREATE TABLE)'], {'DBL102': 1}),
     ('invoices', '{}', [], None, False, None, ['scripts/provision_tenant.py:21 (CREATE TABLE)'], {'DBL102': 1}),

@@ -177,3 +177,30 @@ def test_redefinitions_join_their_table_and_duplicates_are_rows_of_their_own() -
         ("hero", None, ["docs_src/tutorial/tutorial001.py:6"]),
         ("hero", None, ["docs_src/tutorial/tutorial002.py:6"]),
     ]
+
+
+def test_an_executed_create_table_construct_creates_its_table(tmp_path: Path) -> None:
+    """`conn.execute(CreateTable(t))` creates `t` like `t.create()`; compiling one to print it does not."""
+    reports = (
+        "import sqlalchemy as sa\n"
+        "from sqlalchemy.schema import CreateTable\n\n"
+        "from app.db import audit_metadata\n"
+        "from app.models import User\n\n"
+        "audit_events = sa.Table('audit_events', audit_metadata, sa.Column('id', sa.Integer, primary_key=True))\n\n\n"
+        "def ensure(engine):\n"
+        "    with engine.begin() as conn:\n"
+        "        conn.execute(CreateTable(audit_events, if_not_exists=True))\n"  # line 12
+        "        conn.execute(sa.schema.CreateTable(User.__table__))\n"  # line 13
+        "\n\n"
+        "def show_ddl(engine):\n"
+        "    return str(CreateTable(audit_events).compile(engine))\n"
+    )
+    root = _project(tmp_path, {**ALEMBIC, "app/db.py": DB, "app/models.py": MODELS, "app/reports.py": reports})
+    tables = {row["table"]: row for row in _inventory(root, "--by", "table")["tables"]}
+    assert tables["audit_events"]["created_outside_migrations"] == ["app/reports.py:12 (CreateTable)"]
+    assert tables["audit_events"]["findings"] == {"DBL104": 1, "DBL201": 1}
+    assert tables["users"]["created_outside_migrations"] == ["app/reports.py:13 (CreateTable)"]
+    files = {row["path"]: row for row in _inventory(root)["files"]}
+    assert files["app/reports.py"]["tables_created_outside_migrations"] == ["audit_events", "auth.users"]
+    assert "ddl" in files["app/reports.py"]["interactions"]
+    assert files["app/reports.py"]["risk"] == "high"

@@ -91,3 +91,43 @@ def test_at_least_three_fixtures_fail_on_postgresql(postgres_url: str) -> None:
         if any(verdict != "accepted" for verdict in probe(FIXTURES / project, project_schema(FIXTURES / project), postgres_url)["postgres"].values())
     ]
     assert len(failing) >= 3, failing
+
+
+# PostgreSQL types and the families dblint gives them.
+MATRIX_TYPES = (
+    "smallint", "integer", "bigint", "numeric", "numeric(10,2)", "real", "double precision", "varchar(36)", "text",
+    "char(36)", "uuid", "boolean", "timestamp", "timestamptz", "date", "time", "interval", "jsonb", "bytea",
+)
+# Accepted by PostgreSQL through an implicit cast to float that rounds: dblint reports them on purpose.
+LOSSY = {("integer", "float"), ("numeric", "float")}
+
+
+def test_foreign_key_compatibility_is_postgresqls_rule(postgres_url: str) -> None:
+    """`foreign_key_compatible` says yes exactly where PostgreSQL creates the constraint (bar the lossy pairs)."""
+    import sqlalchemy as sa
+    from sqlalchemy import exc
+
+    from dblint.index.types import family_of_type_name, foreign_key_compatible
+
+    disagreements = []
+    engine = sa.create_engine(postgres_url)
+    with engine.connect() as connection:
+        for referenced in MATRIX_TYPES:
+            for referencing in MATRIX_TYPES:
+                transaction = connection.begin()
+                try:
+                    connection.exec_driver_sql(f"CREATE TABLE parent (key {referenced} PRIMARY KEY)")
+                    connection.exec_driver_sql(f"CREATE TABLE child (ref {referencing} REFERENCES parent (key))")
+                    accepted = True
+                except exc.DBAPIError as error:
+                    assert "cannot be implemented" in str(error.orig), error
+                    accepted = False
+                finally:
+                    transaction.rollback()
+                pair = (family_of_type_name(referencing), family_of_type_name(referenced))
+                assert "unknown" not in pair, (referencing, referenced)
+                expected = accepted and pair not in LOSSY
+                if foreign_key_compatible(*pair) != expected:
+                    disagreements.append((referencing, referenced, accepted))
+    engine.dispose()
+    assert not disagreements

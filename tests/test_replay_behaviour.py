@@ -101,3 +101,58 @@ def test_calls_into_project_modules_are_not_followed(tmp_path: Path) -> None:
     users = replay.tables[(None, "users")]
     assert any("add_audit_columns" in reason for reason in users.uncertain)
     assert not replay.blind_creates
+
+
+def test_renamed_tables_keep_their_columns_and_the_foreign_keys_to_them(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        CREATE + "    op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True),"
+        " sa.Column('user_id', sa.Integer(), sa.ForeignKey('users.id')))\n"
+        "    op.create_table('notes', sa.Column('user_id', sa.Integer()), sa.ForeignKeyConstraint(['user_id'], ['users.id']))\n"
+        "    op.create_table('items', sa.Column('id', sa.Integer()), schema='shop')\n",
+        "def upgrade():\n    op.rename_table('users', 'accounts')\n"
+        "    op.add_column('accounts', sa.Column('email', sa.String(50)))\n"
+        "    op.execute('RENAME TABLE orders TO purchases')\n"
+        "    op.execute('ALTER TABLE \"notes\" RENAME TO \"remarks\"')\n"
+        "    op.rename_table('items', 'products', schema='shop')\n"
+        "    op.create_index('ix_purchases_user_id', 'purchases', ['user_id'])\n"
+        "    op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True))\n",
+    )
+    assert sorted(table.qualified for table in replay.tables.values()) == ["accounts", "purchases", "remarks", "shop.products", "users"]
+    accounts = replay.tables[(None, "accounts")]
+    assert sorted(accounts.columns) == ["email", "id", "name"] and accounts.revision == "r0"
+    purchases = replay.tables[(None, "purchases")]
+    assert purchases.columns["user_id"].foreign_key == "accounts.id"
+    assert list(purchases.foreign_keys.values()) == [(("user_id",), "accounts.id")]
+    assert list(replay.tables[(None, "remarks")].foreign_keys.values()) == [(("user_id",), "accounts.id")]
+    assert not any(table.uncertain for table in replay.tables.values()) and not replay.blind_creates
+    assert issues == []  # `users` is created afresh after the rename: no DBL414
+
+
+def test_renames_the_replay_cannot_follow_blind_it(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        CREATE,
+        "def upgrade():\n    op.execute('RENAME TABLE users TO a, a TO b')\n    op.add_column('b', sa.Column('x', sa.Integer()))\n",
+    )
+    assert replay.blind_creates and issues == []
+
+
+def test_a_table_reached_with_and_without_its_schema_is_reported_once(tmp_path: Path) -> None:
+    _, issues = _replay(
+        tmp_path,
+        "def upgrade():\n    op.add_column('orgs', sa.Column('x', sa.Integer()))\n"
+        "    op.create_foreign_key(None, 'orgs', 'users', ['x'], ['id'], source_schema='core')\n",
+    )
+    assert [(issue.code, issue.line) for issue in issues] == [("DBL415", 9)]
+
+
+def test_operations_after_a_conditional_return_are_guarded(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        "def upgrade():\n    insp = sa.inspect(op.get_bind())\n    if 'legacy' not in insp.get_table_names():\n        return\n"
+        "    op.alter_column('legacy', 'name', type_=sa.String(36))\n",
+        "def helper():\n    return 1\n\n\ndef upgrade():\n    op.add_column('ghosts', sa.Column('x', sa.Integer()))\n",
+    )
+    # Only the unguarded operation (a plain `return` in another function guards nothing) is reported.
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1], issue.line) for issue in issues] == [("DBL415", "r1.py", 13)]

@@ -77,12 +77,69 @@ def _graph(location: str):
     return next(graph for graph in graphs if graph.location.directory == location)
 
 
-def test_heads_and_roots_agree_with_alembic() -> None:
-    for section, location in (("alembic", "heads"), ("roots", "roots")):
+def test_heads_and_roots_agree_with_alembic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(GRAPH))  # the labelled revisions import graph_branches.py
+    sections = (("alembic", "heads"), ("roots", "roots"), ("labels", "labels"), ("forked", "forked"), ("releases", "releases"))
+    for section, location in sections:
         script = _script(section)
         graph = _graph(location)
         assert sorted(script.get_heads()) == sorted(graph.heads)
         assert sorted(script.get_bases()) == sorted(graph.roots)
+
+
+def test_branch_labels_of_heads_agree_with_alembic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labels written as constants resolve as Alembic reads them; heads with equal labels group alike."""
+    monkeypatch.syspath_prepend(str(GRAPH))
+    for section, location in (("alembic", "heads"), ("labels", "labels"), ("forked", "forked")):
+        script = _script(section)
+        graph = _graph(location)
+        alembic_labels = {head: frozenset(script.get_revision(head).branch_labels) for head in script.get_heads()}
+        ours = {head: graph.branch_labels(head) for head in graph.heads}
+        assert _partition(alembic_labels) == _partition(ours), section
+        if section == "labels":
+            assert ours == alembic_labels == {"7002": {"expand"}, "7005": {"contract"}}
+
+
+def _partition(labels: dict[str, frozenset[str]]) -> set[frozenset[str]]:
+    """Heads grouped by equal label sets, whatever the labels are called."""
+    groups: dict[frozenset[str], set[str]] = {}
+    for head, found in labels.items():
+        groups.setdefault(found, set()).add(head)
+    return {frozenset(group) for group in groups.values()}
+
+
+def test_each_dialect_tree_is_the_graph_alembic_sees_when_env_py_picks_it() -> None:
+    """Subdirectories with a root each that never refer to each other: one graph per subdirectory."""
+    graphs = revision_graphs(load_project(GRAPH, Request(paths=())).index)
+    graphs = [graph for graph in graphs if graph.location.directory == "dialects"]
+    assert [graph.subtree for graph in graphs] == ["dialects/versions/postgresql", "dialects/versions/sqlite"]
+    for graph in graphs:
+        config = Config(str(GRAPH / "alembic.ini"), ini_section="dialects")
+        config.set_section_option("dialects", "version_locations", str(GRAPH / graph.subtree))
+        script = ScriptDirectory.from_config(config)
+        assert sorted(script.get_heads()) == list(graph.heads) and len(graph.heads) == 1
+        assert sorted(script.get_bases()) == list(graph.roots)
+        assert sorted(script.get_revision(rid).revision for rid in graph.revisions) == sorted(graph.revisions)
+        assert not graph.duplicates and graph.complete
+
+
+def test_a_dialect_tree_is_still_checked_on_its_own(tmp_path: Path) -> None:
+    """Split trees keep their own duplicate, root and head checks; a subdirectory naming another's revision joins it."""
+    _write_chain(tmp_path, 0)
+    versions = tmp_path / "migrations" / "versions"
+    for dialect in ("postgresql", "sqlite"):
+        (versions / dialect).mkdir()
+        (versions / dialect / "a.py").write_text(TEMPLATE.format(rev="a", down="None"))
+        (versions / dialect / "b.py").write_text(TEMPLATE.format(rev="b", down='"a"'))
+    assert _codes(tmp_path) == []
+    (versions / "sqlite" / "c.py").write_text(TEMPLATE.format(rev="b", down='"a"'))
+    assert _codes(tmp_path) == ["DBL403", "DBL403"]
+    (versions / "sqlite" / "c.py").write_text(TEMPLATE.format(rev="c", down="None"))
+    assert sorted(_codes(tmp_path)) == ["DBL401", "DBL401", "DBL404", "DBL404"]
+    (versions / "sqlite" / "c.py").unlink()
+    (versions / "mysql").mkdir()
+    (versions / "mysql" / "c.py").write_text(TEMPLATE.format(rev="c", down='"b"'))
+    assert _codes(tmp_path) == ["DBL403"] * 4  # one graph again: the ids both trees declare are duplicates
 
 
 def test_alembic_rejects_what_dblint_reports() -> None:
@@ -102,7 +159,20 @@ def test_alembic_rejects_what_dblint_reports() -> None:
 
 def test_labelled_branch_is_not_a_second_head_or_root() -> None:
     codes = {(item["path"], item["code"]) for item in json.loads(run_tool("dblint", "check", ".", "--format", "json", cwd=GRAPH).stdout)}
-    assert not any(path.startswith("heads/versions/200") for path, _ in codes)
+    assert not any(path.startswith(("heads/versions/200", "labels/", "forked/versions/8001")) for path, _ in codes)
+    assert ("forked/versions/8003_feature_a.py", "DBL401") in codes
+
+
+def test_unresolvable_label_constants_still_label_the_branch(tmp_path: Path) -> None:
+    """A label imported from outside the project is a label of its own; a branch under it that forks is still found."""
+    _write_chain(tmp_path, 2)
+    versions = tmp_path / "migrations" / "versions"
+    plugin = TEMPLATE.replace("from alembic import op\n", "from alembic import op\nfrom vendor import LABEL\n")
+    (versions / "p0.py").write_text(plugin.format(rev="p0", down="None") + "\nbranch_labels = (LABEL,)\n")
+    (versions / "p1.py").write_text(TEMPLATE.format(rev="p1", down='"p0"') + "\ndepends_on = ('vendor-label',)\n")
+    assert _codes(tmp_path) == []
+    (versions / "p2.py").write_text(TEMPLATE.format(rev="p2", down='"p0"'))
+    assert _codes(tmp_path) == ["DBL401", "DBL401"]
 
 
 def test_docstring_header_is_a_fallback(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from dblint.facts.ast_imports import imports_from_ast
 from dblint.facts.model import FileFacts
 from dblint.facts.noqa import find_noqa
 from dblint.facts.prefilter import needs_parse
-from dblint.facts.source import SourceError, check_syntax, decode
+from dblint.facts.source import SourceError, check_libcst_depth, check_syntax, decode
 
 __all__ = ["FileFacts", "extract_facts"]
 
@@ -35,7 +35,13 @@ def _extract(path: str, data: bytes, use_prefilter: bool) -> FileFacts:
     if tree is not None and use_prefilter and not needs_parse(data):
         imports, all_names = imports_from_ast(tree)
         return FileFacts(path=path, imports=tuple(imports), noqa=noqa, all_names=all_names)
+    if tree is not None:
+        try:
+            check_libcst_depth(tree)  # LibCST's limits, measured on the `ast` tree
+        except SourceError as error:
+            return FileFacts(path=path, error=str(error))
+    del tree  # the LibCST tree is the large one: never hold both
     # LibCST is imported on the first file that needs it: a run answered from caches needs none.
     from dblint.facts.parse import parse_facts  # noqa: PLC0415
 
-    return parse_facts(path, text, tree, noqa)
+    return parse_facts(path, text, noqa)

@@ -4,7 +4,8 @@ The general collector keeps no calls inside functions, but a migration's meaning
 is in `upgrade()`: the `op.*` calls, the `batch_op.*` calls of `batch_alter_table`
 blocks, the SQL it executes and the helpers of the same file it calls. This
 visitor records them as `MigrationStep`s in source order, with what could stop the
-replay from taking them at face value (an enclosing `if`, `try` or loop).
+replay from taking them at face value (an enclosing `if`, `try` or loop, or an
+earlier `if ...: return` that may skip them).
 
 `revision_header(facts)` reads `revision` / `down_revision` / `depends_on` /
 `branch_labels` from the module-level bindings (plain or annotated), falling back
@@ -18,10 +19,11 @@ from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
 from dblint.facts.model import Binding, Expr, FileFacts, Import, MigrationFacts, MigrationFunction, MigrationStep
+from dblint.facts.walk import Positions, walk, wrapper_positions
 
 # `op` attributes that are no operations on the schema.
 _NOT_STEPS = frozenset(
@@ -105,15 +107,16 @@ class _Function:
         )
         self.steps: list[MigrationStep] = []
         self.rebound: set[str] = set()
+        self.early_return = ""  # `if ...: return` seen: what follows runs only sometimes
 
 
 class MigrationVisitor(cst.CSTVisitor):
-    """Records the steps of every module-level function of a migration file."""
+    """Records the steps of every module-level function of a migration file (visited by `walk.walk`)."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, op_names: frozenset[str], module_functions: frozenset[str]) -> None:
+    def __init__(self, op_names: frozenset[str], module_functions: frozenset[str], node_positions: Positions) -> None:
         super().__init__()
+        self._position = node_positions.start
+        self._span = node_positions.span
         self.op_names = op_names
         self.module_functions = module_functions
         self.functions: list[MigrationFunction] = []
@@ -123,10 +126,6 @@ class MigrationVisitor(cst.CSTVisitor):
         self._loops: list[tuple[str, tuple[str, ...]]] = []
         self._batches: list[dict[str, Expr]] = []
         self._statement_calls: set[int] = set()
-
-    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self.get_metadata(PositionProvider, node).start
-        return start.line, start.column + 1
 
     # -- functions ----------------------------------------------------------------
 
@@ -152,6 +151,11 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         return False  # class bodies and methods are no migration steps
+
+    def visit_Return(self, node: cst.Return) -> None:
+        function = self._function
+        if self._depth == 1 and function is not None and any(self._guards) and not function.early_return:
+            function.early_return = f"early `return` at line {self._position(node)[0]}"
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._guards.append(f"lambda at line {self._position(node)[0]}")
@@ -341,7 +345,7 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def _record(self, node: cst.Call, kind: str, name: str, batch: Optional[Expr] = None, sql: Optional[str] = None) -> None:
         assert self._function is not None
-        code_range = self.get_metadata(PositionProvider, node)
+        line, column, end_line = self._span(node)
         loop_var, loop_values = next(((var, values) for var, values in self._loops if var), ("", ()))
         star = any(arg.star for arg in node.args)
         self._function.steps.append(
@@ -352,10 +356,10 @@ class MigrationVisitor(cst.CSTVisitor):
                 keywords=tuple(
                     (arg.keyword.value, self._summarize(arg.value)) for arg in node.args if arg.keyword is not None
                 ),
-                line=code_range.start.line,
-                column=code_range.start.column + 1,
-                end_line=code_range.end.line,
-                guards=tuple(guard for guard in self._guards if guard),
+                line=line,
+                column=column,
+                end_line=end_line,
+                guards=tuple(guard for guard in (*self._guards, self._function.early_return) if guard),
                 loop_var=loop_var,
                 loop_values=loop_values,
                 batch=batch,
@@ -388,8 +392,8 @@ def collect_migration(wrapper: MetadataWrapper, imports: Sequence[Import]) -> Op
     functions = frozenset(
         statement.name.value for statement in module.body if isinstance(statement, cst.FunctionDef)
     )
-    visitor = MigrationVisitor(op_names, functions)
-    wrapper.visit(visitor)
+    visitor = MigrationVisitor(op_names, functions, wrapper_positions(wrapper))
+    walk(module, visitor)
     doc_revision, doc_revises = _doc_header(module)
     return MigrationFacts(tuple(visitor.functions), doc_revision, doc_revises)
 
@@ -401,11 +405,12 @@ HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
 
 @dataclass(frozen=True)
 class HeaderValue:
-    """One header variable: its literal strings (None when not a literal) and where it is."""
+    """One header variable: its literal strings (None when not a literal), where it is, its expression."""
 
     values: Optional[tuple[str, ...]]
     line: int
     column: int
+    expr: Expr
 
 
 @dataclass(frozen=True)
@@ -423,6 +428,8 @@ class RevisionHeader:
     down_column: int
     depends_line: int
     depends_column: int
+    # `branch_labels` when it is no literal (`(cli.EXPAND_BRANCH,)`): the index resolves its names.
+    labels_expr: Optional[Expr] = None
 
     @property
     def is_root(self) -> bool:
@@ -430,15 +437,18 @@ class RevisionHeader:
 
 
 def _literal(expr: Optional[Expr]) -> Optional[tuple[str, ...]]:
-    """("a",) for "a", () for None or an empty display, ("a", "b") for ("a", "b"); None otherwise."""
+    """("a",) for "a", () for None, "" or an empty display, ("a", "b") for ("a", "b"); None otherwise.
+
+    Empty strings are dropped: Alembic reads `depends_on = ""` as no dependency.
+    """
     if expr is None:
         return None
     if expr.kind == "str":
-        return (expr.text,)
+        return (expr.text,) if expr.text else ()
     if expr.kind == "const" and expr.text == "None":
         return ()
     if expr.kind == "list" and all(arg.kind == "str" for arg in expr.args):
-        return tuple(arg.text for arg in expr.args)
+        return tuple(arg.text for arg in expr.args if arg.text)
     return None
 
 
@@ -446,7 +456,7 @@ def _header_values(bindings: Iterable[Binding]) -> dict[str, HeaderValue]:
     found: dict[str, HeaderValue] = {}
     for binding in bindings:
         if not binding.scope and binding.name in HEADER_NAMES and binding.value is not None:
-            found[binding.name] = HeaderValue(_literal(binding.value), binding.line, binding.column)
+            found[binding.name] = HeaderValue(_literal(binding.value), binding.line, binding.column, binding.value)
     return found
 
 
@@ -480,5 +490,6 @@ def revision_header(facts: FileFacts) -> Optional[RevisionHeader]:
         down_column=down_column,
         depends_line=depends.line if depends else down_line,
         depends_column=depends.column if depends else down_column,
+        labels_expr=labels.expr if labels and labels.values is None else None,
     )
 

@@ -6,7 +6,7 @@ import re
 from typing import Optional, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from dblint.facts import sql
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
@@ -21,6 +21,7 @@ from dblint.facts.model import (
     SqlStatementFact,
     SqlString,
 )
+from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 CREATE_TABLE_CONSTRUCT = "CreateTable"  # sqlalchemy.schema.CreateTable, recorded when executed
@@ -40,26 +41,24 @@ _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Failure|Exit)$")
 _SESSION_NAMES = frozenset({"Session", "sessionmaker", "scoped_session", "AsyncSession", "async_sessionmaker", "session"})
 _QUERY_CALLS = frozenset({"query", "select", "scalars", "scalar", "execute", "exec_driver_sql", "executemany"})
 
-MAX_SQL_LENGTH = 100_000
-
 StringNode = Union[cst.SimpleString, cst.ConcatenatedString, cst.FormattedString]
 
 
-def _is_message_call(node: cst.Call) -> bool:
-    name = dotted(node.func)
-    if name is None:
+def _is_message_callee(name: str) -> bool:
+    """True for the dotted name of a callee whose string arguments are messages for humans."""
+    if not name:
         return False
     last = name.rsplit(".", 1)[-1].rstrip("()[]")
     return last in MESSAGE_CALLEES or bool(_EXCEPTION_NAME.search(last))
 
 
 class FactCollector(cst.CSTVisitor):
-    """Walks a module once, filling the fact lists."""
+    """Walks a module once (`walk.walk`), filling the fact lists."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self) -> None:
+    def __init__(self, node_positions: Positions) -> None:
         super().__init__()
+        self._position = node_positions.start
+        self._span = node_positions.span
         self.imports: list[Import] = []
         self.functions: list[str] = []
         self.bindings: list[Binding] = []
@@ -74,16 +73,10 @@ class FactCollector(cst.CSTVisitor):
         self._class_depth: list[bool] = []  # True where the innermost scope is a class body
         self._type_checking = 0
         self._message_depth = 0
+        self._message_calls: list[bool] = []  # per enclosing call: is it a message call
         self._called_attributes: set[int] = set()
 
     # -- positions and scopes -------------------------------------------------
-
-    def _range(self, node: cst.CSTNode) -> CodeRange:
-        return self.get_metadata(PositionProvider, node)
-
-    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
-        start = self._range(node).start
-        return start.line, start.column + 1
 
     @property
     def _scope(self) -> str:
@@ -234,9 +227,12 @@ class FactCollector(cst.CSTVisitor):
     # -- calls -------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
-        if _is_message_call(node):
-            self._message_depth += 1
         func = node.func
+        name = dotted(func) or ""
+        is_message = _is_message_callee(name)
+        self._message_calls.append(is_message)
+        if is_message:
+            self._message_depth += 1
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method in SCHEMA_METHODS or method == "create":
@@ -244,7 +240,6 @@ class FactCollector(cst.CSTVisitor):
                 self._record_schema_call(func, method, called=True)
             if method == "execute" and node.args:
                 self._record_executed_create_table(node.args[0].value)
-        name = dotted(func) or ""
         last = name.rsplit(".", 1)[-1]
         if last in NOTABLE_CALLS:
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
@@ -258,7 +253,7 @@ class FactCollector(cst.CSTVisitor):
             self.interactions.add("raw-sql")
 
     def leave_Call(self, original_node: cst.Call) -> None:
-        if _is_message_call(original_node):
+        if self._message_calls.pop():
             self._message_depth -= 1
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -272,15 +267,15 @@ class FactCollector(cst.CSTVisitor):
         self._append_schema_call(func, method, dotted(func.value) or "?", called)
 
     def _append_schema_call(self, node: cst.CSTNode, method: str, receiver: str, called: bool) -> None:
-        code_range = self._range(node)
+        line, column, end_line = self._span(node)
         self.schema_calls.append(
             SchemaCall(
                 method=method,
                 receiver=receiver,
                 called=called,
-                line=code_range.start.line,
-                column=code_range.start.column + 1,
-                end_line=code_range.end.line,
+                line=line,
+                column=column,
+                end_line=end_line,
                 scope=self._scope,
             )
         )
@@ -339,21 +334,22 @@ class FactCollector(cst.CSTVisitor):
         if self._message_depth:
             return
         text = string_value(node) if text is None else text
-        if not text or len(text) > MAX_SQL_LENGTH:
+        if not text:
             return
-        statements = sql.classify_sql(text)
+        bounded = sql.head(text)
+        statements = sql.classify_sql(bounded)
         if not statements:
-            if sql.is_sql(text):
+            if sql.is_sql(bounded):
                 self.interactions.add("raw-sql")
             return
         self.interactions.add("raw-sql")
-        code_range = self._range(node)
+        line, column, end_line = self._span(node)
         self.sql_strings.append(
             SqlString(
                 statements=tuple(SqlStatementFact(s.kind, s.name) for s in statements),
-                line=code_range.start.line,
-                column=code_range.start.column + 1,
-                end_line=code_range.end.line,
+                line=line,
+                column=column,
+                end_line=end_line,
                 scope=self._scope,
                 text=text if len(text) <= 4000 else "",
             )
@@ -361,7 +357,7 @@ class FactCollector(cst.CSTVisitor):
 
 
 def collect(module: cst.Module, wrapper: Optional[MetadataWrapper] = None) -> FactCollector:
-    """Run the collector over a parsed module (through `wrapper`, so later passes reuse its metadata)."""
-    collector = FactCollector()
-    (wrapper or MetadataWrapper(module, unsafe_skip_copy=True)).visit(collector)
+    """Run the collector over a parsed module (positions kept in `wrapper`, so later passes reuse them)."""
+    collector = FactCollector(wrapper_positions(wrapper) if wrapper is not None else positions(module))
+    walk(module, collector)
     return collector

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import ast
-from typing import Optional
-
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint.facts.alembic_ops import collect_migration
 from dblint.facts.extract import collect
 from dblint.facts.model import FileFacts, Noqa
-from dblint.facts.source import SourceError, check_libcst_depth
 
 
-def parse_facts(path: str, text: str, tree: Optional[ast.Module], noqa: tuple[Noqa, ...]) -> FileFacts:
-    """Parse `text` with LibCST and collect every fact; `tree` is the `ast` tree when Python could parse it."""
+def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
+    """Parse `text` with LibCST and collect every fact (its size and depth were checked first)."""
     try:
-        if tree is not None:
-            check_libcst_depth(tree)
         module = cst.parse_module(text)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         collector = collect(module, wrapper)
         migration = collect_migration(wrapper, collector.imports)
-    except SourceError as error:
-        return FileFacts(path=path, error=str(error))
     except cst.ParserSyntaxError as error:
         return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
     except (cst.CSTLogicError, cst.CSTValidationError) as error:  # LibCST's own limits (new syntax)

@@ -68,6 +68,7 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
             return ast.parse(text, filename=filename)
     except SyntaxError as error:
         if _uses_newer_syntax(text, error):
+            check_token_depth(text)
             return None
         where = f" (line {error.lineno})" if error.lineno else ""
         raise SourceError(f"syntax error: {error.msg}{where}") from None
@@ -79,20 +80,34 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
 
 # LibCST nests what `ast` keeps flat (`a and b and ...`, dotted import names,
 # `for` clauses of a comprehension); its native parser overflows the C stack on
-# a few thousand levels, which would kill the process. Its Python visitors give
-# up on a few hundred levels anyway, so nothing readable is lost by refusing here.
+# a few thousand levels (about 1,250 nested parentheses), which would kill the
+# process. Its Python visitors give up on a few hundred levels anyway, so nothing
+# readable is lost by refusing here.
 MAX_LIBCST_DEPTH = 1000
+
+# A LibCST tree with its positions takes 3.5 to 4.5 kB per `ast` node (measured on
+# modules of nova, neutron and prefect and on 100,000 string literals), so this
+# bounds the memory of one file's parse at about 500 MB. Beyond it a file is a DBL001.
+MAX_SYNTAX_NODES = 120_000
 
 
 def check_libcst_depth(tree: ast.Module) -> None:
-    """Raise SourceError when LibCST's tree for `tree` would nest deeper than it can take."""
+    """Raise SourceError when LibCST's tree for `tree` would nest too deep or be too large."""
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    nodes = 0
     while stack:
         node, depth = stack.pop()
+        nodes += 1
         depth += 1 + _flattened_levels(node)
         if depth > MAX_LIBCST_DEPTH:
             raise SourceError("nesting too deep to parse")
         stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+    _check_size(nodes)
+
+
+def _check_size(nodes: int) -> None:
+    if nodes > MAX_SYNTAX_NODES:
+        raise SourceError(f"file is too large to analyse ({nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped")
 
 
 def _flattened_levels(node: ast.AST) -> int:
@@ -106,3 +121,48 @@ def _flattened_levels(node: ast.AST) -> int:
     if isinstance(node, ast.ImportFrom):
         return (node.module or "").count(".")
     return 0
+
+
+_OPENING = frozenset("([{")
+_CLOSING = frozenset(")]}")
+_NOT_NODES = frozenset((tokenize.NL, tokenize.COMMENT, tokenize.ENCODING, tokenize.ENDMARKER))
+
+
+def check_token_depth(text: str) -> None:
+    """`check_libcst_depth` for text that `ast` cannot parse (syntax newer than this Python).
+
+    Without a tree, every token is taken as one more level of nesting, except
+    that a comma or the end of a statement closes the levels opened since the
+    enclosing bracket: an upper bound of LibCST's depth, which flat data
+    (long lists, many statements) stays far below. Text that this Python cannot
+    even tokenize is bounded the same way by words and punctuation.
+    """
+    try:
+        tokens = [(token.type, token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)]
+    except (tokenize.TokenError, SyntaxError):
+        tokens = [(tokenize.OP, word) for word in re.findall(r"\w+|[^\w\s]", text)]
+    _check_size(sum(1 for kind, string in tokens if kind not in _NOT_NODES and string not in ",:;()[]{}"))
+    levels = [0]  # per open bracket: tokens since its last comma
+    total = indent = 0
+    for kind, string in tokens:
+        if kind in _NOT_NODES:
+            continue
+        if kind == tokenize.INDENT:
+            indent += 1
+        elif kind == tokenize.DEDENT:
+            indent -= 1
+        elif kind == tokenize.NEWLINE or string == ";":
+            levels, total = [0], 0
+        elif string in _OPENING:
+            levels.append(0)
+            total += 1
+        elif string in _CLOSING and len(levels) > 1:
+            total -= 1 + levels.pop()
+        elif string == ",":
+            total -= levels[-1]
+            levels[-1] = 0
+        else:
+            levels[-1] += 1
+            total += 1
+        if total + 2 * indent > MAX_LIBCST_DEPTH:
+            raise SourceError("nesting too deep to parse")

@@ -978,6 +978,22 @@ _DML_SHAPES: dict[str, Callable[[_Cursor], bool]] = {
 # Public API
 # ---------------------------------------------------------------------------
 
+# A longer literal (a schema dump, embedded data) is read up to here: time stays bounded.
+MAX_SQL_LENGTH = 100_000
+
+
+def head(text: str) -> str:
+    """The statements `text` starts with, at most MAX_SQL_LENGTH characters of them.
+
+    Cut after the last `;` in reach, so a huge schema dump still shows its first
+    `CREATE TABLE`s whole rather than nothing at all.
+    """
+    if len(text) <= MAX_SQL_LENGTH:
+        return text
+    cut = text.rfind(";", 0, MAX_SQL_LENGTH)
+    return text[: cut + 1] if cut > 0 else text[:MAX_SQL_LENGTH]
+
+
 _DDL_HINT = re.compile(r"\b(?:create|alter|drop|rename)\b", re.IGNORECASE)
 _SQL_HINT = re.compile(
     r"\b(?:create|alter|drop|rename|select|insert|update|delete|with|truncate|merge)\b", re.IGNORECASE

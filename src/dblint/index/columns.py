@@ -99,13 +99,18 @@ def type_name_of(expr: Expr, qualify: Qualify) -> Optional[str]:
     return qualify(written) or written
 
 
+def written_target(target: Expr) -> Optional[str]:
+    """A literal `"table.col"` target; None for one computed by an f-string or template (`f"{name}.id"`)."""
+    return None if "{" in target.text else target.text
+
+
 def _foreign_key(expr: Expr, qualify: Qualify) -> tuple[Optional[str], Optional[str]]:
     """(target as written, qualified reference) of a `ForeignKey(...)` call's first argument."""
     target = expr.args[0] if expr.args else expr.keyword("column")
     if target is None:
         return None, None
     if target.kind == "str":
-        return target.text, None
+        return written_target(target), None
     if target.kind == "name":
         head, _, rest = target.text.partition(".")
         qualified_head = qualify(head) or head
@@ -183,7 +188,7 @@ def _from_field(expr: Expr, qualify: Qualify, family_of: Callable[[str], str]) -
         family=family_of(type_name) if type_name else UNKNOWN,
         nullable=_flag(expr, "nullable"),
         primary_key=bool(_flag(expr, "primary_key")),
-        foreign_key=foreign.text if foreign is not None and foreign.kind == "str" else None,
+        foreign_key=written_target(foreign) if foreign is not None and foreign.kind == "str" else None,
         index=bool(_flag(expr, "index")),
         unique=bool(_flag(expr, "unique")),
         line=expr.line,

@@ -12,6 +12,10 @@ A metadata id names one `MetaData` object as the code creates it:
 - `"sqlmodel:SQLModel.metadata"`: SQLModel's;
 - `"app.x:MetaData()@12:5"`: an anonymous `MetaData()` written inline.
 
+`MetaData(schema="x")` gives its tables a default schema (`default_schema(id)`):
+SQLAlchemy puts a table without its own `schema=` there, and resolves a string
+foreign key without a schema (`"users.id"`) to `x.users`.
+
 Two holders built on the same `MetaData` object (`declarative_base(metadata=m)`,
 `registry(metadata=m)`, `SQLAlchemy(metadata=m)`, `class Base(DeclarativeBase):
 metadata = m`, `SQLAlchemy(model_class=Base)`) have the same id. None means the
@@ -73,6 +77,25 @@ class MetadataIds:
         self.kinds = kinds
         self.class_metadata = class_metadata
         self.aliases: dict[str, str] = {}
+        self._schemas: dict[str, str] = {}
+        self._computed_schemas: set[str] = set()
+
+    def default_schema(self, metadata: Optional[str]) -> Optional[str]:
+        """The `schema=` of the `MetaData(...)` call behind a metadata id (None: no default schema)."""
+        return self._schemas.get(self.canonical(metadata) or "") if metadata is not None else None
+
+    def default_schema_known(self, metadata: Optional[str]) -> bool:
+        """False when the `MetaData(schema=...)` behind a metadata id is computed (`schema=settings.SCHEMA`)."""
+        return metadata is None or self.canonical(metadata) not in self._computed_schemas
+
+    def _made_by(self, metadata: str, call: Expr) -> str:
+        """Remember the default schema of the `MetaData(...)` call that makes `metadata`."""
+        schema = call.keyword("schema")
+        if schema is not None and schema.kind == "str":
+            self._schemas[metadata] = schema.text
+        elif schema is not None and not (schema.kind == "const" and schema.text == "None"):
+            self._computed_schemas.add(metadata)
+        return metadata
 
     def learn_aliases(self, index: object) -> None:
         """`SQLModel.metadata = Base.metadata` at module level: SQLModel's tables go on Base's metadata."""
@@ -99,7 +122,7 @@ class MetadataIds:
         if expr.kind == "name":
             return self.of_name(module, expr.text, scope, depth + 1)
         if expr.kind == "call" and self._is_metadata_call(module, expr, scope):
-            return f"{module}:MetaData()@{expr.line}:{expr.column}"
+            return self._made_by(f"{module}:MetaData()@{expr.line}:{expr.column}", expr)
         return None
 
     def of_name(self, module: str, dotted: str, scope: str, depth: int = 0) -> Optional[str]:
@@ -119,7 +142,8 @@ class MetadataIds:
         binding = target.node
         if binding.value is not None and binding.value.kind == "call":
             if self._is_metadata_call(target.module, binding.value, binding.scope):
-                return qualified_target(target).replace(target.module + ".", target.module + ":", 1)
+                made = qualified_target(target).replace(target.module + ".", target.module + ":", 1)
+                return self._made_by(made, binding.value)
             return None
         return self.of_expr(target.module, binding.value, binding.scope, depth + 1)
 
@@ -163,8 +187,10 @@ class MetadataIds:
 
     def shared_metadata(self, module: str, given: Optional[Expr], scope: str, own: str, depth: int = 0) -> Optional[str]:
         """`metadata=` given to a holder: a name shares that metadata; nothing or an inline `MetaData()` is `own`."""
-        if given is None or (given.kind == "call" and self._is_metadata_call(module, given, scope)):
+        if given is None:
             return own
+        if given.kind == "call" and self._is_metadata_call(module, given, scope):
+            return self._made_by(own, given)
         if given.kind == "name":
             return self.of_name(module, given.text, scope, depth + 1)
         return None

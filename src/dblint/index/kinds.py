@@ -39,6 +39,9 @@ _EXTERNAL_CLASSES = {
     ("sqlalchemy", "as_declarative"): "decorator:" + DECLARATIVE_BASE,
     ("flask_sqlalchemy", "SQLAlchemy"): "class:" + FLASK_DB,
     ("flask", "SQLAlchemy"): "class:" + FLASK_DB,
+    # Flask-AppBuilder's Flask-SQLAlchemy subclass, and its factory returning SQLA or SQLAlchemy.
+    ("flask_appbuilder", "SQLA"): "class:" + FLASK_DB,
+    ("flask_appbuilder", "get_sqla_class"): "func:class:" + FLASK_DB,
     ("sqlmodel", "SQLModel"): SQLMODEL_BASE,
     ("sqlmodel", "MetaData"): "class:" + METADATA,
 }

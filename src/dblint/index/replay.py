@@ -17,8 +17,10 @@ Public API (used by the drift rules and the inventory):
 
 Each revision's `upgrade()` is applied in graph order: `op.*` and `batch_op.*`
 operations, SQL strings (through the SQL classifier), helpers of the same file
-(with literal arguments substituted) and loops over literal lists. Anything else
-marks the tables it touches uncertain; precision comes first.
+(with literal arguments substituted) and loops over literal lists. Renames
+(`op.rename_table`, `ALTER TABLE t RENAME TO n`, `RENAME TABLE t TO n`) move a table's
+columns to the new name, and foreign keys that pointed at it follow, as in the database.
+Anything else marks the tables it touches uncertain; precision comes first.
 """
 
 from __future__ import annotations
@@ -541,11 +543,21 @@ class _Replayer:
             if table is not None:
                 del self.tables[key]
             return
+        self._rename(key, (key[0], new_name))
+
+    def _rename(self, key: TableKey, new_key: TableKey) -> None:
+        """Move a table to its new name; foreign keys that pointed at it follow, as in the database."""
+        table = self.tables.pop(key, None)
         if table is not None:
-            del self.tables[key]
-            table.name = new_name
-            self.tables[(key[0], new_name)] = table
-        self.replay.ever_created.add((key[0], new_name))
+            table.schema, table.name = new_key
+            self.tables[new_key] = table
+            for other in self.tables.values():
+                for column in other.columns.values():
+                    if column.foreign_key:
+                        column.foreign_key = _retargeted(column.foreign_key, key, new_key[1])
+                for name, (columns, target) in list(other.foreign_keys.items()):
+                    other.foreign_keys[name] = (columns, _retargeted(target, key, new_key[1]))
+        self.replay.ever_created.add(new_key)
 
     def _op_add_column(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         table = self._existing(key, step, frame, "adds a column to")
@@ -685,6 +697,7 @@ class _Replayer:
                 continue
             key = _split_name(".".join(_unquote(part) for part in name.split(".")))
             chunk = text[statement.offset :]
+            renamed = _renamed_to(statement.kind, chunk)
             if statement.kind in (CREATE_TABLE, CREATE_VIEW):
                 self._create(key, step, frame, if_not_exists=bool(_IF_NOT_EXISTS.match(chunk)) or statement.kind == CREATE_VIEW)
                 if key in self.tables and _IF_NOT_EXISTS.match(chunk):
@@ -704,6 +717,11 @@ class _Replayer:
                     self.replay.dropped[key] = frame.revision.id
                 elif statement.kind == DROP_TABLE and not _IF_EXISTS.match(chunk):
                     self._existing(key, step, frame, "drops")
+            elif renamed is not None:
+                new_schema, new_name = _split_name(renamed)
+                new_key = (new_schema or key[0], new_name)
+                self._rename(key, new_key)
+                key = new_key  # a guard marks the table under its new name
             elif statement.kind == ALTER_TABLE:
                 table = self.tables.get(key)
                 if table is not None and not _apply_alter(table, chunk, frame, step):
@@ -713,6 +731,37 @@ class _Replayer:
                 self.replay.blind_creates.append(f"RENAME TABLE at {frame.where(step.line)}")
             if guard is not None:
                 self._mark(key, guard, opaque=False)
+
+
+_SQL_NAME = r"[\w\"`\[\]]+(?:\.[\w\"`\[\]]+)?"
+_ALTER_RENAME = re.compile(rf"^RENAME\s+TO\s+(?P<new>{_SQL_NAME})$", re.IGNORECASE)
+_RENAME_ONE_TABLE = re.compile(rf"^\s*RENAME\s+TABLE\s+{_SQL_NAME}\s+TO\s+(?P<new>{_SQL_NAME})\s*(?:;|$)", re.IGNORECASE)
+
+
+def _renamed_to(kind: str, chunk: str) -> Optional[str]:
+    """The new name of `ALTER TABLE t RENAME TO n` / `RENAME TABLE t TO n` (one table), unquoted."""
+    found = None
+    if kind == RENAME_TABLE:
+        found = _RENAME_ONE_TABLE.match(chunk)
+    elif kind == ALTER_TABLE:
+        head = _ALTER_HEAD.match(chunk)
+        actions = _split_actions(chunk[head.end() :]) if head else []
+        found = _ALTER_RENAME.match(actions[0]) if len(actions) == 1 else None
+    if found is None:
+        return None
+    return ".".join(_unquote(part) for part in found.group("new").split("."))
+
+
+def _retargeted(target: str, old: TableKey, new_name: str) -> str:
+    """A foreign key target (`table.col`, `schema.table.col`, comma-separated) with table `old` renamed."""
+    parts = []
+    for part in target.split(","):
+        table, dot, column = part.rpartition(".")
+        schema, name = _split_name(table)
+        if dot and name.lower() == old[1].lower() and (schema == old[0] or not old[0] and not schema):
+            part = f"{schema}.{new_name}.{column}" if schema else f"{new_name}.{column}"
+        parts.append(part)
+    return ",".join(parts)
 
 
 def _sql_of(expr: Optional[Expr], frame: _Frame) -> Optional[str]:
@@ -838,21 +887,22 @@ def replay_issues(index: "ProjectIndex") -> Iterable[ReplayIssue]:
     A DBL415 candidate is dropped when any migration of any script location creates
     the table (branches replayed in another order, several locations on one database)
     or when some migration creates tables the replay cannot see; only the first
-    operation on each such table is reported.
+    operation on each such table name is reported (`t` and `schema.t` are usually the
+    same table, reached through the search path).
     """
     all_replays = replays(index)
     created = {key[1].lower() for replay in all_replays for key in replay.ever_created}
     external = {name.lower() for name in index.settings.external_tables}
     for replay in all_replays:
-        reported: set[TableKey] = set()
+        reported: set[str] = set()
         for issue in replay.issues:
             if issue.code == "DBL415":
                 name = issue.table[1].lower()
                 qualified = f"{issue.table[0]}.{name}" if issue.table[0] else name
                 if replay.blind_creates or name in created or name in external or qualified in external:
                     continue
-                if issue.table in reported:
-                    continue  # the first operation on the table says it all
-                reported.add(issue.table)
+                if name in reported:
+                    continue  # the first operation on the table (with or without its schema) says it all
+                reported.add(name)
             yield issue
 

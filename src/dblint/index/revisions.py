@@ -6,39 +6,61 @@ Public API (used by the revision-graph rules, the replay and the inventory):
   that holds revision files, sorted by directory (built on first use, kept in
   `index.memo`). Revision files that no
   configured location holds (found by the `looks_like_revision` fallback) are grouped
-  by their nearest `versions` directory.
+  by their nearest `versions` directory. A version directory whose first-level
+  subdirectories hold separate trees (each with its own root, none referring to
+  another's revisions: one tree per database dialect, of which env.py picks one) gives
+  one graph per subdirectory, named by `subtree`.
 - `RevisionGraph`: `revisions` (id -> `Revision`; for a duplicated id, the file
   Alembic keeps, the last by path), `duplicates`, `heads`, `roots`, `missing`
   (parents named but absent), `cycles`, `order` (parents before children; revisions on
-  or after a cycle are left out), and helpers for ancestors and branch points.
+  or after a cycle are left out), and helpers for ancestors, branch points and the
+  branch labels each revision carries.
+
+`branch_labels` written with names (`(cli.EXPAND_BRANCH,)`, a module-level tuple) are
+resolved to the string constants they name anywhere in the project; a label that
+cannot be resolved still counts as a label of its own.
 
 Every algorithm here is iterative: a chain of thousands of revisions is ordinary.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import posixpath
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from dblint.contexts import MIGRATION, ScriptLocation
 from dblint.facts.alembic_ops import RevisionHeader, revision_header
+from dblint.facts.model import Binding, Expr
+from dblint.index.symbols import Defined
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
 
 _MEMO_KEY = "revision_graphs"
+MAX_LABEL_HOPS = 8
 
 
 @dataclass(frozen=True)
 class Revision:
     path: str
     header: RevisionHeader
+    labels_unresolved: bool = False  # some `branch_labels` entry names no string constant we can read
 
     @property
     def id(self) -> str:
         return self.header.revision
+
+    @property
+    def labelled(self) -> bool:
+        return bool(self.header.branch_labels) or self.labels_unresolved
+
+    @property
+    def label_keys(self) -> tuple[str, ...]:
+        """Its labels; an unresolved one stands for a label no other revision shares."""
+        return self.header.branch_labels + ((f"\0{self.id}",) if self.labels_unresolved else ())
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,7 @@ class RevisionGraph:
     cycles: tuple[tuple[str, ...], ...] = ()
     order: tuple[str, ...] = ()
     children: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    subtree: str = ""  # the subdirectory holding this graph when its version directory holds several trees
 
     @property
     def complete(self) -> bool:
@@ -106,6 +129,18 @@ class RevisionGraph:
         latest = [rev for rev in common if not any(child in common for child in self.children.get(rev, ()))]
         return tuple(sorted(latest))
 
+    def branch_labels(self, revision_id: str) -> frozenset[str]:
+        """The labels Alembic gives a revision: its own and those of every revision below it.
+
+        (Alembic hands a label to all descendants along `down_revision`, which is the same
+        as collecting the labels of all ancestors.)
+        """
+        return frozenset(key for rid in self.ancestors(revision_id) for key in self.revisions[rid].label_keys)
+
+    @property
+    def labels_unresolved(self) -> bool:
+        return any(revision.labels_unresolved for revision in self.revisions.values())
+
 
 def _location_files(index: "ProjectIndex") -> list[tuple[ScriptLocation, list[str]]]:
     """Migration files grouped by the script location (deepest version directory) holding them."""
@@ -136,7 +171,48 @@ def _inferred_location(path: str) -> ScriptLocation:
     return ScriptLocation(posixpath.dirname(versions), (versions,), "inferred")
 
 
-def build_graph(location: ScriptLocation, revisions: list[Revision]) -> RevisionGraph:
+def _subtree(location: ScriptLocation, path: str) -> str:
+    """The first-level subdirectory of the (deepest) version directory holding `path`; "" directly in one."""
+    for versions in sorted(location.version_dirs, key=lambda item: (-len(item), item)):
+        prefix = versions.rstrip("/") + "/" if versions else ""
+        if path.startswith(prefix):
+            rest = path[len(prefix) :]
+            return prefix + rest.split("/", 1)[0] if "/" in rest else ""
+    return ""
+
+
+def _trees(location: ScriptLocation, revisions: list[Revision]) -> list[tuple[str, list[Revision]]]:
+    """The revisions split into separate trees by subdirectory, or kept whole.
+
+    They split only when every subdirectory has a root of its own and no revision
+    names (as `down_revision` or `depends_on`) a revision or branch label that only
+    another subdirectory declares; release directories chained into each other
+    (neutron's `versions/liberty/expand`) stay one graph.
+    """
+    groups: dict[str, list[Revision]] = {}
+    for revision in revisions:
+        groups.setdefault(_subtree(location, revision.path), []).append(revision)
+    if len(groups) < 2:
+        return [("", revisions)]
+    declared = {name for revision in revisions for name in _names(revision)}
+    unresolved = any(revision.labels_unresolved for revision in revisions)  # such a label may be any name
+    for members in groups.values():
+        own = {name for revision in members for name in _names(revision)}
+        if not any(revision.header.is_root for revision in members):
+            return [("", revisions)]
+        for revision in members:
+            for name in (*revision.header.down_revisions, *revision.header.depends_on):
+                if name not in own and (name in declared or unresolved):
+                    return [("", revisions)]
+    return sorted(groups.items())
+
+
+def _names(revision: Revision) -> tuple[str, ...]:
+    """What another revision may name it by: its id and its branch labels."""
+    return (revision.id, *revision.header.branch_labels)
+
+
+def build_graph(location: ScriptLocation, revisions: list[Revision], subtree: str = "") -> RevisionGraph:
     """The graph of one location's revisions (given sorted by path)."""
     by_id: dict[str, list[Revision]] = {}
     for revision in revisions:
@@ -147,9 +223,10 @@ def build_graph(location: ScriptLocation, revisions: list[Revision]) -> Revision
     for rid in sorted(chosen):
         for label in chosen[rid].header.branch_labels:
             labels.setdefault(label, rid)
-    graph = RevisionGraph(location, dict(sorted(chosen.items())), duplicates, labels)
+    graph = RevisionGraph(location, dict(sorted(chosen.items())), duplicates, labels, subtree=subtree)
     missing: list[MissingParent] = []
     children: dict[str, list[str]] = {}
+    labels_unresolved = graph.labels_unresolved  # a `depends_on` may name such a label
     referenced: set[str] = set()
     for rid, revision in graph.revisions.items():
         for parent in revision.header.down_revisions:
@@ -159,7 +236,7 @@ def build_graph(location: ScriptLocation, revisions: list[Revision]) -> Revision
             else:
                 missing.append(MissingParent(revision, parent, "down_revision"))
         for dependency in revision.header.depends_on:
-            if dependency not in graph.revisions and dependency not in labels:
+            if dependency not in graph.revisions and dependency not in labels and not labels_unresolved:
                 missing.append(MissingParent(revision, dependency, "depends_on"))
     graph.missing = tuple(missing)
     graph.children = {rid: tuple(sorted(kids)) for rid, kids in children.items()}
@@ -251,8 +328,43 @@ def _build_graphs(index: "ProjectIndex") -> tuple[RevisionGraph, ...]:
                 continue
             header = revision_header(facts)
             if header is not None:
-                revisions.append(Revision(path, header))
-        if revisions:
-            graphs.append(build_graph(location, revisions))
+                revisions.append(_with_labels(index, path, header))
+        graphs.extend(build_graph(location, members, subtree) for subtree, members in _trees(location, revisions) if members)
     return tuple(graphs)
 
+
+def _with_labels(index: "ProjectIndex", path: str, header: RevisionHeader) -> Revision:
+    """The revision, with `branch_labels` written as names resolved to their strings."""
+    if header.labels_expr is None:
+        return Revision(path, header)
+    followed = _followed(index, index.module_of(path), header.labels_expr)
+    if followed is None:
+        return Revision(path, header, labels_unresolved=True)
+    module, expr = followed
+    if expr.kind == "const" and expr.text == "None":
+        return Revision(path, header)
+    found: list[str] = []
+    unresolved = False
+    for item in expr.args if expr.kind == "list" else (expr,):
+        value = _followed(index, module, item)
+        if value is not None and value[1].kind == "str" and "{}" not in value[1].text:
+            found.append(value[1].text)
+        else:
+            unresolved = True
+    labels = tuple(dict.fromkeys(found))
+    return Revision(path, dataclasses.replace(header, branch_labels=labels), unresolved)
+
+
+def _followed(index: "ProjectIndex", module: str, expr: Expr) -> Optional[tuple[str, Expr]]:
+    """`expr`, or the value of the module-level constant it names (and the module holding it)."""
+    for _ in range(MAX_LABEL_HOPS):
+        if expr.kind != "name":
+            return module, expr
+        resolution = index.resolver.resolve(module, expr.text)
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return None
+        node = resolution.target.node
+        if not isinstance(node, Binding) or node.value is None or node.scope:
+            return None
+        module, expr = resolution.target.module, node.value
+    return None

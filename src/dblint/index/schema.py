@@ -51,6 +51,7 @@ from functools import cached_property
 from typing import Optional
 
 from dblint.contexts import APP
+from dblint.index.columns import written_target
 from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef
 from dblint.index.imports import env_imports
 from dblint.index.kinds import METADATA
@@ -159,9 +160,11 @@ def _build(index: "object") -> ModelSchema:
 
 
 def _resolve_references(builder: TableBuilder) -> None:
-    """`ForeignKey(User.id)`, `ForeignKeyConstraint(...)` -> ForeignKeyDef targets on the columns."""
+    """`ForeignKey(User.id)`, `ForeignKeyConstraint(...)` -> ForeignKeyDef targets on the columns.
+    A string target without a schema (`"users.id"`) is looked up in the metadata's default schema."""
     for table in builder.tables:
-        columns = list(table.columns)
+        default = builder.ids.default_schema(table.definition.metadata)
+        columns = [_in_schema(column, default) for column in table.columns]
         for position, reference, line, col in table.references:
             target = builder.resolve_reference(reference)
             foreign = parse_target(target, line, col) if target else None
@@ -169,14 +172,24 @@ def _resolve_references(builder: TableBuilder) -> None:
                 columns[position] = dataclasses.replace(columns[position], foreign_keys=columns[position].foreign_keys + (foreign,))
         for local, remote, module, line, col in table.constraint_refs:
             for name, expr in zip(local, remote):
-                target = expr.text if expr.kind == "str" else None
+                target = written_target(expr) if expr.kind == "str" else None
                 if expr.kind == "name":
                     target = builder.resolve_reference(builder.names.qualify(module, expr.text))
                 foreign = parse_target(target, line, col) if target else None
+                if foreign is not None and expr.kind == "str" and foreign.schema is None:
+                    foreign = dataclasses.replace(foreign, schema=default)
                 index = next((i for i, column in enumerate(columns) if column.name == name), None)
                 if foreign is not None and index is not None:
                     columns[index] = dataclasses.replace(columns[index], foreign_keys=columns[index].foreign_keys + (foreign,))
         table.definition = dataclasses.replace(table.definition, columns=tuple(columns))
+
+
+def _in_schema(column: ColumnDef, default: Optional[str]) -> ColumnDef:
+    """The column with its string foreign keys' schema defaulted (before object references are added)."""
+    if default is None or all(foreign.schema is not None for foreign in column.foreign_keys):
+        return column
+    keys = tuple(foreign if foreign.schema is not None else dataclasses.replace(foreign, schema=default) for foreign in column.foreign_keys)
+    return dataclasses.replace(column, foreign_keys=keys)
 
 
 def _infer_types(tables: list[TableDef]) -> list[TableDef]:

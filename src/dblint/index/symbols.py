@@ -167,5 +167,7 @@ class Resolver:
             submodule = self.project_module(f"{module}.{remaining[0]}")
             if submodule is not None:
                 return self.follow_qualified(submodule, remaining[1:], hops - 1)
+            if module != ".".join(names[:split]):
+                break  # only a suffix matched (`sqlalchemy` ~ `app.ext.sqlalchemy`): the library after all
             return None
         return Resolution(External(".".join(names)), ())

@@ -102,6 +102,7 @@ class TableDef:
     context: str  # file context: "app", "test", "migration", "alembic-env"
     indexed: tuple[tuple[str, ...], ...] = ()  # column lists of Index/Unique/PrimaryKey constraints
     parent: Optional[str] = None  # the parent model of joined-table inheritance
+    schema_known: bool = True  # False: computed (`__table_args__` method, `schema=settings.X`); `schema` is a guess
 
     @property
     def full_name(self) -> str:
@@ -199,6 +200,20 @@ def _flag(expr: Optional[Expr]) -> bool:
 
 def _str(expr: Optional[Expr]) -> Optional[str]:
     return expr.text if expr is not None and expr.kind == "str" else None
+
+
+def _schema(given: Optional[Expr], default: Optional[str]) -> Optional[str]:
+    """A table's schema: `schema="x"`; absent or `None` takes the metadata's default schema, `BLANK_SCHEMA` none."""
+    if given is None or (given.kind == "const" and given.text == "None"):
+        return default
+    return given.text if given.kind == "str" else None
+
+
+def _schema_known(given: Optional[Expr], default_known: bool) -> bool:
+    """Whether `_schema` is exact: a literal, `None`, `BLANK_SCHEMA` or nothing (with a known default)."""
+    if given is None or (given.kind == "const" and given.text == "None"):
+        return default_known
+    return given.kind == "str" or (given.kind == "name" and _last(given.text) == "BLANK_SCHEMA")
 
 
 def _last(text: str) -> str:
@@ -410,7 +425,8 @@ class TableBuilder:
         table = _Table(
             TableDef(
                 name=None if name is _UNKNOWN_NAME else str(name),
-                schema=schema,
+                schema=_schema(schema, self.ids.default_schema(info.metadata)),
+                schema_known=args is not None and _schema_known(schema, self.ids.default_schema_known(info.metadata)),
                 metadata=info.metadata,
                 path=info.path,
                 module=info.module,
@@ -498,8 +514,8 @@ class TableBuilder:
             return info.cls.name.lower()
         return self._name_value(returned, info)
 
-    def _table_args(self, info: ClassInfo) -> tuple[Optional[str], bool, Optional[tuple[Expr, ...]]]:
-        """(schema, extend_existing, constraint expressions) from `__table_args__` (None: computed)."""
+    def _table_args(self, info: ClassInfo) -> tuple[Optional[Expr], bool, Optional[tuple[Expr, ...]]]:
+        """(schema option, extend_existing, constraint expressions) from `__table_args__` (None: computed)."""
         for base in self.mro(info):
             if base.method("__table_args__") is not None:
                 return None, False, None
@@ -507,6 +523,8 @@ class TableBuilder:
             if attr is None or attr.value is None:
                 continue
             value = attr.value
+            if value.kind not in ("dict", "list"):
+                return None, False, None  # `__table_args__ = table_args(...)`: computed
             options = value if value.kind == "dict" else None
             items: tuple[Expr, ...] = ()
             if value.kind == "list":
@@ -516,7 +534,7 @@ class TableBuilder:
             if options is None:
                 return None, False, items
             extend = _flag(options.keyword("extend_existing")) or _flag(options.keyword("keep_existing"))
-            return _str(options.keyword("schema")), extend, items
+            return options.keyword("schema"), extend, items
         return None, False, ()
 
     def _declares_primary_key(self, info: ClassInfo) -> bool:
@@ -585,8 +603,8 @@ class TableBuilder:
         mapped = attr.annotation is not None and attr.annotation.kind == "subscript" and annotation.present and (
             _last(self.names.qualify(module, attr.annotation.text, scope)) == "Mapped"
         )
-        if annotation.relationship:
-            return None
+        if annotation.relationship and spec is None:
+            return None  # `Mapped[Parent]` / `Mapped[list[Child]]`; `Mapped[GUID] = mapped_column(GUID)` is a column
         if spec is None:
             if not self._annotation_column(attr, annotation, mapped, host, module, scope):
                 return None
@@ -594,7 +612,12 @@ class TableBuilder:
         elif annotation.column is not None:
             spec = _merge(annotation.column, spec)
         counts = mapped or host.style == SQLMODEL
-        family = spec.family if spec.family != UNKNOWN else (annotation.family if counts else UNKNOWN)
+        # `mapped_column(ForeignKey(...))` with no type takes the referenced column's type whatever the
+        # `Mapped[...]` says (SQLAlchemy skips the annotation); SQLModel types a `Field(foreign_key=...)`
+        # from its annotation.
+        by_reference = host.style != SQLMODEL and spec.type_name is None and bool(spec.foreign_key or spec.foreign_key_ref)
+        typing = counts and not by_reference
+        family = spec.family if spec.family != UNKNOWN else (annotation.family if typing else UNKNOWN)
         nullable = spec.nullable
         if nullable is None and spec.primary_key:
             nullable = False
@@ -605,8 +628,8 @@ class TableBuilder:
             key=name,
             name=spec.name or name,
             family=family,
-            type_name=spec.type_name or (annotation.type_name if counts else None),
-            typed=spec.type_name is not None or (counts and annotation.present),
+            type_name=spec.type_name or (annotation.type_name if typing else None),
+            typed=spec.type_name is not None or (typing and annotation.present),
             nullable=nullable,
             primary_key=spec.primary_key,
             index=spec.index,
@@ -694,7 +717,8 @@ class TableBuilder:
         table = _Table(
             TableDef(
                 name=name,
-                schema=_str(expr.keyword("schema")),
+                schema=_schema(expr.keyword("schema"), self.ids.default_schema(metadata)),
+                schema_known=_schema_known(expr.keyword("schema"), self.ids.default_schema_known(metadata)),
                 metadata=metadata,
                 path=path,
                 module=module,

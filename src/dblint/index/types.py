@@ -8,6 +8,9 @@ Public API (stable; used by the model rules and by the migration replay):
   `uuid.UUID`, `datetime.datetime`), its plain name (`Integer`, `str`) or SQL text
   (`VARCHAR(255)`, `character varying`, `timestamp with time zone`, `integer[]`).
 - `integer_width(name) -> int | None`: 16, 32 or 64 for integer types, else None.
+- `foreign_key_compatible(referencing, referenced) -> bool`: whether a foreign key
+  column of one family may reference a key of another (PostgreSQL's rule, exact
+  comparisons only).
 - `python_family(name) -> str`: the family SQLAlchemy's default type map gives a
   Python annotation (`int`, `str`, `uuid.UUID`, `decimal.Decimal`, `dict` -> unknown).
 
@@ -71,6 +74,14 @@ _PYTHON = {
     "pydantic.httpurl": "string", "pydantic.anyurl": "string",
 }
 
+# (referencing, referenced) family pairs PostgreSQL accepts for a foreign key and compares exactly:
+# the key's btree operator family has a cross-type equality operator (date/timestamp), or the
+# referencing type casts implicitly and losslessly to the key's (integer -> numeric, time -> interval).
+# PostgreSQL also accepts integer and numeric references to a float key, through a rounding cast: not listed.
+_FOREIGN_KEY_PAIRS = frozenset(
+    {("integer", "numeric"), ("date", "datetime"), ("datetime", "date"), ("time", "interval")}
+)
+
 _PARENS = re.compile(r"\([^()]*\)")
 _SPACES = re.compile(r"\s+")
 
@@ -109,6 +120,11 @@ def integer_width(name: str) -> Optional[int]:
     """Width in bits of an integer type (SmallInteger 16, Integer 32, BigInteger 64), None otherwise."""
     key = _key(name or "")
     return _WIDTHS.get(key.split(" ")[0]) if key else None
+
+
+def foreign_key_compatible(referencing: str, referenced: str) -> bool:
+    """True when a foreign key column of family `referencing` may reference a key of family `referenced`."""
+    return UNKNOWN in (referencing, referenced) or referencing == referenced or (referencing, referenced) in _FOREIGN_KEY_PAIRS
 
 
 def python_family(name: str) -> str:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from dblint.contexts import ALEMBIC_ENV, APP, MIGRATION
+from dblint.contexts import ALEMBIC_ENV, MIGRATION
 from dblint.facts import sql
 from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
-from dblint.rules.schema_outside_migrations import holds_metadata, holds_table
+from dblint.facts.extract import CREATE_TABLE_CONSTRUCT
+from dblint.rules.schema_outside_migrations import applies, creates_one_table, holds_metadata
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
 SESSION, QUERY, RAW_SQL, DDL = "session", "query", "raw-sql", "ddl"
 CREATE_ALL, MIGRATION_OP, ENV = "create-all", "migration-op", "alembic-env"
+SINGLE_CREATE = "Table.create"
 KINDS = (ORM_MODEL, CORE_TABLE, SESSION, QUERY, RAW_SQL, DDL, CREATE_ALL, MIGRATION_OP, ENV)
 
 # Raw SQL that changes the schema for good (temporary tables do not).
@@ -25,7 +27,8 @@ SCHEMA_CHANGING_SQL = frozenset(sql.DDL_KINDS - {sql.CREATE_TEMP_TABLE})
 class CreationSite:
     """A place outside migrations and tests that creates tables.
 
-    `how` is "create_all", "Table.create" or "CREATE TABLE"; `tables` are the
+    `how` is "create_all", "Table.create", "CreateTable" (an executed
+    `CreateTable(table)` construct) or "CREATE TABLE"; `tables` are the
     tables it creates, `metadata` the metadata a `create_all` creates (its tables
     may be unknown, for a receiver the index cannot follow).
     """
@@ -52,7 +55,7 @@ def interaction_kinds(facts: FileFacts, index: ProjectIndex, view: ModelView) ->
     for call in facts.schema_calls:
         if call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index):
             found.add(CREATE_ALL if call.method == "create_all" else DDL)
-        elif call.method == "create" and call.called and holds_table(call, facts, index):
+        elif creates_one_table(call, facts, index):
             found.add(DDL)
     context = index.context_of(facts.path)
     if context == MIGRATION:
@@ -64,20 +67,20 @@ def interaction_kinds(facts: FileFacts, index: ProjectIndex, view: ModelView) ->
 
 def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code that creates, alters or drops schema (what DBL101-DBL105 look for)."""
-    if not facts.parsed or index.context_of(facts.path) != APP:
+    if not applies(facts, index):
         return False
     if any(s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements):
         return True
     return any(
         (call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index))
-        or (call.method == "create" and call.called and holds_table(call, facts, index))
+        or creates_one_table(call, facts, index)
         for call in facts.schema_calls
     )
 
 
 def creation_sites(facts: FileFacts, index: ProjectIndex, view: ModelView) -> Iterator[CreationSite]:
-    """Where application code creates tables: `create_all`, `Table.create`, raw `CREATE TABLE`."""
-    if not facts.parsed or index.context_of(facts.path) != APP:
+    """Where application code creates tables: `create_all`, `Table.create`, `CreateTable`, raw `CREATE TABLE`."""
+    if not applies(facts, index):
         return
     path = facts.path
     for call in facts.schema_calls:
@@ -86,9 +89,10 @@ def creation_sites(facts: FileFacts, index: ProjectIndex, view: ModelView) -> It
             tables = tuple(sorted({table.key for table in created}))
             table_metadata = frozenset(table.metadata for table in created)
             yield CreationSite(path, call.line, "create_all", tables, metadata, call.receiver, table_metadata)
-        elif call.method == "create" and call.called and holds_table(call, facts, index):
+        elif creates_one_table(call, facts, index):
             table = view.table_of(path, call.receiver, call.scope)
-            yield CreationSite(path, call.line, "Table.create", (table.key,) if table else (), receiver=call.receiver)
+            how = CREATE_TABLE_CONSTRUCT if call.method == CREATE_TABLE_CONSTRUCT else SINGLE_CREATE
+            yield CreationSite(path, call.line, how, (table.key,) if table else (), receiver=call.receiver)
     for string in facts.sql_strings:
         for statement in string.statements:
             if statement.kind == sql.CREATE_TABLE:

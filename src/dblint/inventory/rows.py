@@ -15,8 +15,10 @@ from typing import Iterable, Optional
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectRun, Result
+from dblint.facts.extract import CREATE_TABLE_CONSTRUCT
 from dblint.inventory.interactions import (
     RAW_SQL,
+    SINGLE_CREATE,
     CreationSite,
     changes_schema,
     creation_sites,
@@ -168,7 +170,7 @@ def _created(site: CreationSite) -> list[str]:
         return [shown_table(key) for key in site.tables]
     if site.how == "create_all":
         return [f"(all tables of {site.metadata or site.receiver})"]
-    if site.how == "Table.create":
+    if site.how in (SINGLE_CREATE, CREATE_TABLE_CONSTRUCT):
         return [f"(unnamed table: {site.receiver})"]
     return ["(computed name)"]
 

@@ -13,7 +13,7 @@ from dblint.index import ProjectIndex
 from dblint.index.holders import display
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
-from dblint.index.types import UNKNOWN, integer_width
+from dblint.index.types import UNKNOWN, foreign_key_compatible, integer_width
 from dblint.rules.base import Rule
 
 SQL_LABELS = {
@@ -79,10 +79,11 @@ def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
 def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef) -> Target:
     """Find the referenced table and column, on the foreign key's own metadata first."""
     named = [t for t in schema.tables if t.name == foreign.table and t.context == "app" and not t.scope]
+    # A table whose schema is computed may be in any schema.
     if foreign.schema is not None:
-        named = [t for t in named if t.schema == foreign.schema]
-    elif any(t.schema is None for t in named):
-        named = [t for t in named if t.schema is None]
+        named = [t for t in named if t.schema == foreign.schema or not t.schema_known]
+    elif any(t.schema is None and t.schema_known for t in named):
+        named = [t for t in named if t.schema is None or not t.schema_known]
     same = [t for t in named if t.metadata == table.metadata]
     if not same:
         if named:
@@ -135,8 +136,13 @@ class ForeignKeyTypeMismatch(Rule):
     what_it_does = (
         "Compares the type family of each foreign key column (from `Column(UUID(...))`, `mapped_column(...)`, "
         "`Mapped[...]` with the base's `type_annotation_map`, SQLModel annotations, project `TypeDecorator`s) "
-        "with the family of the column it references, across files and declaration styles. A Core column with "
-        "a ForeignKey and no type takes the referenced type and never mismatches; unknown types are not reported."
+        "with the family of the column it references, across files and declaration styles. A column with a "
+        "ForeignKey and no type (a Core `Column`, or a `mapped_column` whatever its `Mapped[...]` says, as "
+        "SQLAlchemy types it) takes the referenced type and never mismatches; unknown types are not reported. "
+        "Pairs PostgreSQL accepts and compares exactly are not reported either: an integer column referencing a "
+        "NUMERIC key, DATE and TIMESTAMP either way. A NUMERIC column referencing an INTEGER key is (PostgreSQL "
+        "refuses it), and so are integer or NUMERIC references to a FLOAT key (accepted, but compared through a "
+        "rounding cast)."
     )
     why_bad = (
         "PostgreSQL refuses to create the constraint (`foreign key constraint cannot be implemented: Key columns "
@@ -193,7 +199,7 @@ class ForeignKeyTypeMismatch(Rule):
             if target.status != "found" or target.table is None or target.column is None:
                 continue
             mine, theirs = column.family, target.column.family
-            if UNKNOWN in (mine, theirs) or mine == theirs:
+            if foreign_key_compatible(mine, theirs):
                 continue
             diagnostic = self.diagnostic(
                 column.path, column.line, column.column,

@@ -37,8 +37,22 @@ def untracked(schema: ModelSchema, table: TableDef, tracked: frozenset[str]) -> 
     """A declared table on a metadata no script location tracks (and not a Flask bind or reflection)."""
     if table.metadata is None or table.metadata in tracked or table.bind_key is not None or table.reflected:
         return False
+    if _query_only(schema, table.metadata):
+        return False
     twins = schema.find(table.name, table.schema) if table.name is not None else []
     return not any(twin.metadata in tracked for twin in twins)
+
+
+def _query_only(schema: ModelSchema, metadata: str) -> bool:
+    """A metadata of Core tables without any key or index, written out only to build queries against
+    another store (an analytics service, a warehouse: polar's Tinybird tables); a table this database
+    holds has a primary key. Creating them (`create_all`) is still DBL101."""
+    tables = [table for table in schema.declared if table.metadata == metadata]
+    return bool(tables) and all(
+        table.style == "core" and table.columns_complete and not table.indexed
+        and not any(column.primary_key or column.foreign_keys for column in table.columns)
+        for table in tables
+    )
 
 
 def _tables_in(schema: ModelSchema, path: str) -> Iterator[TableDef]:
@@ -126,7 +140,9 @@ class UntrackedMetadataHolder(Rule):
     what_it_does = (
         "Finds the definition of a secondary declarative base, `MetaData()`, `registry()` or Flask-SQLAlchemy "
         "`db` that has tables although Alembic tracks another metadata. Holders sharing one `MetaData` object "
-        "are one metadata and are reported once, at the `MetaData()` when there is one."
+        "are one metadata and are reported once, at the `MetaData()` when there is one. A `MetaData` whose Core "
+        "tables have no primary key, foreign key or index at all describes another store for queries (an "
+        "analytics service) and is reported by neither DBL201 nor DBL202."
     )
     why_bad = (
         "A second metadata splits the schema in two: Alembic autogenerates migrations for one half only. The "
@@ -177,7 +193,9 @@ class DuplicateTable(Rule):
         "Finds a table name declared by two models or `Table(...)` calls, in the same schema, on one metadata "
         "or two, when both declarations run in one application (one module imports the other, directly or "
         "transitively, or env.py imports both; separate example scripts are not one application). `extend_existing=True` / `keep_existing=True` redefinitions, reflected tables, "
-        "single-table inheritance and different Flask-SQLAlchemy binds are not reported. Reported at every "
+        "single-table inheritance, different Flask-SQLAlchemy binds, metadata that separate Alembic script "
+        "locations track (two databases) and tables whose schema is computed (a `__table_args__` method) are "
+        "not reported. Reported at every "
         "declaration after the first (declarations on the tracked metadata come first)."
     )
     why_bad = (
@@ -229,6 +247,8 @@ class DuplicateTable(Rule):
     def _earlier_twin(schema: ModelSchema, index: ProjectIndex, table: TableDef) -> Optional[TableDef]:
         if table.name is None or table.reflected or table.extend_existing or not table.columns or table.metadata is None:
             return None
+        if not table.schema_known:
+            return None
         tracked = schema.tracked() or frozenset()
 
         def order(item: TableDef) -> tuple[bool, str, int]:
@@ -239,9 +259,23 @@ class DuplicateTable(Rule):
                 break
             if other.reflected or not other.columns or other.metadata is None or other.bind_key != table.bind_key:
                 continue
+            if not other.schema_known or _separate_databases(schema, other.metadata, table.metadata):
+                continue
             if imports_between(index, schema, other.module, table.module):
                 return other
         return None
+
+
+def _separate_databases(schema: ModelSchema, first: str, second: str) -> bool:
+    """Two metadata that different Alembic script locations track, none both: two databases (nova's
+    main and API databases), where one table name in each is no duplicate."""
+    tracking = [set(item.metadata or ()) for item in schema.tracking]
+    return (
+        first != second
+        and any(first in item for item in tracking)
+        and any(second in item for item in tracking)
+        and not any(first in item and second in item for item in tracking)
+    )
 
 
 class ModelNotImportedByEnv(Rule):

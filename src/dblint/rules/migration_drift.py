@@ -145,6 +145,22 @@ def _pairs(index: ProjectIndex) -> Iterator[_Pair]:
             yield _Pair(model, replay.table(model.schema, model.name), replay, tracking)
 
 
+def _blindly_migrated_metadata(index: ProjectIndex) -> set[str]:
+    """Metadata that some script location tracks whose migrations create tables the replay cannot see.
+
+    Several locations may track one metadata, each filtering (`include_object`) the tables
+    it owns, e.g. a core schema and per-tenant schemas: a table none of the readable
+    locations creates may be created by the unreadable one.
+    """
+    by_location = {replay.graph.location: replay for replay in replays(index)}
+    found: set[str] = set()
+    for tracking in model_schema(index).tracking:
+        replay = by_location.get(tracking.location)
+        if replay is not None and replay.blind_creates:
+            found.update(tracking.metadata or ())
+    return found
+
+
 def _where(replay: Replay) -> str:
     location = replay.graph.location
     return location.version_dirs[0] if location.version_dirs else location.directory or "."
@@ -181,7 +197,8 @@ class TableWithoutMigration(Rule):
     what_it_does = (
         "Replays the migrations of each script location statically and reports every table of the metadata "
         "that location's env.py tracks which the migrated schema (at the head revisions) does not contain. "
-        "Reported at the model class or `Table(` line."
+        "Reported at the model class or `Table(` line. Nothing is reported for a metadata that some script "
+        "location (e.g. per-tenant schemas next to a core schema) migrates in ways the replay cannot read."
     )
     why_bad = (
         "The table exists only where something else created it (a `create_all()` fallback, a script, a "
@@ -201,8 +218,9 @@ class TableWithoutMigration(Rule):
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         created_anywhere = {key[1].lower() for replay in replays(index) for key in replay.tables}
+        blind = _blindly_migrated_metadata(index)
         for pair in _pairs(index):
-            if pair.migrated is not None or pair.replay.blind_creates:
+            if pair.migrated is not None or pair.replay.blind_creates or blind.intersection(pair.tracking.metadata or ()):
                 continue
             name = str(pair.model.name)
             if name.lower() in created_anywhere - {key[1].lower() for key in pair.replay.tables}:
@@ -361,7 +379,8 @@ class CreatesExisting(ReplayedOperationRule):
     what_it_does = (
         "Replays the migrations in graph order and reports an `op.create_table` / `op.add_column` (or a "
         "`CREATE TABLE` it executes) whose table or column an earlier revision already created. "
-        "Operations under `if`/`try` and `CREATE TABLE IF NOT EXISTS` are not reported."
+        "Operations under `if`/`try` (or after an `if ...: return`) and `CREATE TABLE IF NOT EXISTS` are not "
+        "reported."
     )
     why_bad = (
         "`alembic upgrade` fails on a fresh database (\"column already exists\"). It happens when two "
@@ -386,7 +405,8 @@ class ChangesUncreated(ReplayedOperationRule):
     what_it_does = (
         "Replays the migrations in graph order and reports an operation (`add_column`, `alter_column`, "
         "`drop_table`, `create_index`, `batch_alter_table` ...) on a table that no migration of any script "
-        "location creates. Tables listed in `external-tables` are skipped."
+        "location creates. Tables listed in `external-tables` are skipped, and so are operations under "
+        "`if`/`try` or after an `if ...: return` (`if 'x' not in inspector.get_table_names(): return`)."
     )
     why_bad = (
         "The migrations assume a table that only exists because something outside them created it "

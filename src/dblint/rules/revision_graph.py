@@ -2,7 +2,10 @@
 
 Findings sit at the `revision =` / `down_revision =` line of a revision involved.
 Branches that Alembic users create on purpose (a `branch_labels` line, a base that
-`depends_on` another branch) are not multiple heads or roots by accident.
+`depends_on` another branch) are not multiple heads or roots by accident. Alembic gives
+a revision the labels of every revision below it; heads whose label sets differ are
+branches kept apart on purpose (expand/contract, plugins, an unlabelled main line next
+to labelled branches), heads with the same labels (none, or one branch's) are a fork.
 """
 
 from __future__ import annotations
@@ -43,19 +46,38 @@ def _revision_file(rev: str, down: str, body: str = "pass", doc: str = "change")
 
 
 # The start of every example's history: an initial revision and one that follows it.
+# The configuration that makes `migrations/` a script location (not a package's bare version directory).
+_ALEMBIC_INI = {"alembic.ini": "[alembic]\nscript_location = migrations\n"}
 _INITIAL_AND_USERS = {
     "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
     "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
 }
 
 
+# How the graphs are cut, for the rules that judge a whole graph.
+_SEPARATE_TREES = (
+    " Subdirectories of a version directory that each hold a history of their own (a root each, no "
+    "revision naming another subdirectory's, as with one history per database dialect that env.py "
+    "picks from) are checked one by one."
+)
+
+
 def _where(graph: RevisionGraph) -> str:
+    if graph.subtree:
+        return graph.subtree
     return graph.location.version_dirs[0] if graph.location.version_dirs else graph.location.directory or "."
+
+
+def _plugin_directory(graph: RevisionGraph, index: ProjectIndex) -> bool:
+    """Revision files no configuration names and no env.py accompanies: a package's version
+    directory that an application adds to `version_locations` next to other packages' (invenio,
+    neutron sub-projects), so revisions it names may live in those."""
+    return graph.location.source == "inferred" and graph.location.env_path not in index.files
 
 
 def _intentional(revision: Revision) -> bool:
     """A revision that starts a branch on purpose: it has branch labels or depends on another branch."""
-    return bool(revision.header.branch_labels or revision.header.depends_on)
+    return revision.labelled or bool(revision.header.depends_on)
 
 
 class MultipleHeads(Rule):
@@ -65,9 +87,12 @@ class MultipleHeads(Rule):
     what_it_does = (
         "Reads `revision` and `down_revision` of every revision file of each script location and reports "
         "each head revision when there is more than one, naming the other heads and the revision they "
-        "branch from. Heads of branches created on purpose (a revision on the branch has `branch_labels`) "
-        "are not counted."
-    )
+        "branch from. Branches kept apart on purpose are not counted: heads are reported only when no "
+        "branch label tells them apart, i.e. they carry the same labels (`branch_labels` on the head or "
+        "on any revision below it, also when written as constants such as `(cli.EXPAND_BRANCH,)`). "
+        "Expand/contract or plugin branches, and one unlabelled main line next to labelled branches, are "
+        "fine; two heads of the same labelled branch are not."
+    ) + _SEPARATE_TREES
     why_bad = (
         "Two developers each added a migration on top of the same revision. `alembic upgrade head` now "
         "fails with \"Multiple head revisions are present\", and the order the two branches run in is "
@@ -88,39 +113,30 @@ class MultipleHeads(Rule):
         for graph in revision_graphs(index):
             if graph.cycles or any(missing.via == "down_revision" for missing in graph.missing):
                 continue  # a broken graph: DBL402 / DBL405 say why; its heads mean nothing yet
-            heads = _unintended_heads(graph)
-            if len(heads) < 2:
-                continue
-            diverge = graph.diverge_points(heads)
-            where = f"they diverge at {', '.join(diverge)}" if diverge else "they share no ancestor"
-            for head in heads:
-                revision = graph.revisions[head]
-                others = ", ".join(other for other in heads if other != head)
-                yield self.diagnostic(
-                    revision.path,
-                    revision.header.revision_line,
-                    revision.header.revision_column,
-                    f"revision {head} is one of {len(heads)} heads of {_where(graph)} (also {others}); "
-                    f"{where}: merge them with `alembic merge heads`",
-                )
+            for labels, heads in _forks(graph):
+                diverge = graph.diverge_points(heads)
+                where = f"they diverge at {', '.join(diverge)}" if diverge else "they share no ancestor"
+                named = sorted(label for label in labels if label in graph.labels)
+                branch = f" on branch {', '.join(named)}" if named else ""
+                for head in heads:
+                    revision = graph.revisions[head]
+                    others = ", ".join(other for other in heads if other != head)
+                    yield self.diagnostic(
+                        revision.path,
+                        revision.header.revision_line,
+                        revision.header.revision_column,
+                        f"revision {head} is one of {len(heads)} heads{branch} of {_where(graph)} (also {others}); "
+                        f"{where}: merge them with `alembic merge heads`",
+                    )
 
 
-def _unintended_heads(graph: RevisionGraph) -> list[str]:
-    """Heads whose own line of revisions (ancestors no other head shares) carries no branch label."""
-    heads = list(graph.heads)
-    if len(heads) < 2:
-        return heads
-    lineages = {head: graph.ancestors(head) for head in heads}
-    shared: dict[str, int] = {}
-    for lineage in lineages.values():
-        for rid in lineage:
-            shared[rid] = shared.get(rid, 0) + 1
-    kept = []
-    for head in heads:
-        own = [rid for rid in lineages[head] if shared[rid] == 1]
-        if not any(graph.revisions[rid].header.branch_labels for rid in own):
-            kept.append(head)
-    return kept
+def _forks(graph: RevisionGraph) -> list[tuple[frozenset[str], list[str]]]:
+    """Heads grouped by the branch labels they carry; groups of two or more are accidental forks."""
+    groups: dict[frozenset[str], list[str]] = {}
+    if len(graph.heads) > 1:
+        for head in graph.heads:
+            groups.setdefault(graph.branch_labels(head), []).append(head)
+    return [(labels, heads) for labels, heads in groups.items() if len(heads) > 1]
 
 
 class MissingDownRevision(Rule):
@@ -129,7 +145,10 @@ class MissingDownRevision(Rule):
     summary = "`down_revision` or `depends_on` names a revision that does not exist"
     what_it_does = (
         "Reports a revision file whose `down_revision` (or `depends_on`) names a revision id that no "
-        "revision file of the same script location declares (branch labels count for `depends_on`)."
+        "revision file of the same script location declares (branch labels count for `depends_on`). "
+        "An id declared in another version directory of the project is not reported, nor are the "
+        "revisions of a package's version directory that has no alembic.ini or env.py of its own (its "
+        "parents may come from other packages at run time)."
     )
     why_bad = (
         "Alembic cannot build the revision map: every command fails with \"Revision ... referenced from ... "
@@ -137,16 +156,24 @@ class MissingDownRevision(Rule):
         "id was mistyped when splicing a migration into the chain."
     )
     example = {
+        **_ALEMBIC_INI,
         "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
         "migrations/versions/2b_add_users.py": _revision_file("2b", '"1x"', doc="add users"),
     }
     use_instead = {
+        **_ALEMBIC_INI,
         **_INITIAL_AND_USERS,
     }
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for graph in revision_graphs(index):
+        graphs = revision_graphs(index)
+        declared = {name for graph in graphs for name in (*graph.revisions, *graph.labels)}
+        for graph in graphs:
+            if _plugin_directory(graph, index):
+                continue
             for missing in graph.missing:
+                if missing.parent in declared:
+                    continue  # another version directory of the project has it: combined at run time
                 header = missing.child.header
                 line, column = (
                     (header.down_line, header.down_column)
@@ -166,7 +193,10 @@ class DuplicateRevision(Rule):
     code = "DBL403"
     name = "duplicate-revision-id"
     summary = "Two migration files declare the same revision id"
-    what_it_does = "Reports every revision file of a script location whose `revision` id another file also declares."
+    what_it_does = (
+        "Reports every revision file of a script location whose `revision` id another file also declares."
+        + _SEPARATE_TREES
+    )
     why_bad = (
         "Alembic keeps only one of the files (with a warning) and silently never runs the other; the "
         "graph it builds depends on which file it read last. A copied migration file whose id was not "
@@ -202,6 +232,7 @@ class MultipleRoots(Rule):
     what_it_does = (
         "Reports each root revision (`down_revision = None`) of a script location that has more than one. "
         "Roots that start a branch on purpose (with `branch_labels` or `depends_on`) are not counted."
+        + _SEPARATE_TREES
     )
     why_bad = (
         "A second root usually is a \"new initial migration\" written next to the real history instead of "

@@ -18,8 +18,22 @@ from dblint.rules.base import Rule
 
 
 def applies(facts: FileFacts, index: ProjectIndex) -> bool:
-    """Schema rules look at application code only: not tests, migrations or env.py."""
-    return facts.parsed and index.context_of(facts.path) == APP
+    """Schema rules look at application code only: not tests, migrations or env.py, nor the
+    project's own migration modules (`homegrown_migrations`)."""
+    return facts.parsed and index.context_of(facts.path) == APP and not homegrown_migrations(facts)
+
+
+# `async def m001_initial(db)`: a numbered step of a migration runner of the project's own.
+_NUMBERED_STEP = re.compile(r"m\d{3,}_\w+")
+
+
+def homegrown_migrations(facts: FileFacts) -> bool:
+    """A `migrations.py` (or a module under `migrations/`) made of numbered steps (`def m001_initial`,
+    `def m002_add_wallets`) that a runner of the project applies in order, as Alembic applies its
+    versions (LNbits and its extensions): DDL there is the migration, not a bypass of one."""
+    parts = facts.path.split("/")
+    named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
+    return named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions)
 
 
 # Names a Flask-SQLAlchemy extension goes by when dblint cannot see where it comes from.
@@ -169,6 +183,11 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
 _SINGLE_TABLE_CREATES = {"create": "{}.create()", CREATE_TABLE_CONSTRUCT: "executing CreateTable({})"}
 
 
+def creates_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """`table.create(...)` or an executed `CreateTable(table)` on a SQLAlchemy table (what DBL104 reports)."""
+    return call.method in _SINGLE_TABLE_CREATES and call.called and holds_table(call, facts, index)
+
+
 class TableCreateOutsideMigrations(Rule):
     code = "DBL104"
     name = "table-create-outside-migrations"
@@ -201,7 +220,7 @@ class TableCreateOutsideMigrations(Rule):
         if not applies(facts, index):
             return
         for call in facts.schema_calls:
-            if call.method not in _SINGLE_TABLE_CREATES or not call.called or not holds_table(call, facts, index):
+            if not creates_one_table(call, facts, index):
                 continue
             what = _SINGLE_TABLE_CREATES[call.method].format(call.receiver)
             yield self.diagnostic(
@@ -218,7 +237,8 @@ class RawCreateTable(Rule):
         "f-strings, `%` and `.format` templates, `text(...)`) and reports those that have the shape of a "
         "`CREATE [OR REPLACE] [UNLOGGED] TABLE [IF NOT EXISTS] name (...)` or `... AS ...` statement. "
         "Temporary tables, docstrings, comments, log, print and exception messages, and prose such as "
-        "\"could not create table users\" are not reported."
+        "\"could not create table users\" are not reported, nor is a migration runner of the project's own: a "
+        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`."
     )
     why_bad = (
         "A table created by a SQL string in a script or at startup has no migration and no model Alembic "
@@ -281,7 +301,8 @@ class RawSchemaDdl(Rule):
         "Reports string literals in application code that are `ALTER TABLE`, `DROP TABLE`, "
         "`CREATE/DROP [UNIQUE] INDEX`, `CREATE [MATERIALIZED] VIEW`, `CREATE TYPE/SEQUENCE/SCHEMA` (and their "
         "`DROP`) or `RENAME TABLE` statements, read the same way as DBL102. DML (`SELECT`, `INSERT`, "
-        "`UPDATE`, `DELETE`) is never reported."
+        "`UPDATE`, `DELETE`) is never reported, nor are the numbered steps of a project's own migration runner "
+        "(see DBL102)."
     )
     why_bad = (
         "Schema changes made by ad-hoc SQL are invisible to Alembic: the migration history no longer "
