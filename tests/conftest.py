@@ -20,7 +20,7 @@ hypothesis_settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BIN = Path(sys.executable).parent
-_CACHE_DIR = tempfile.mkdtemp(prefix="dblint-test-cache-")
+CACHE_DIR = tempfile.mkdtemp(prefix="dblint-test-cache-")
 _MARKER = re.compile(r"#\s*error:\s*(?P<codes>DBL\d+(?:\s*,\s*DBL\d+)*)")
 
 
@@ -29,7 +29,7 @@ def run_tool(name: str, *args: str, cwd: Path, stdin: str | None = None, env: di
     executable = BIN / name
     assert executable.exists(), f"{name} is not installed in {BIN}"
     # The facts cache goes to a temporary directory, never into the fixture trees.
-    full_env = {**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": _CACHE_DIR, **(env or {})}
+    full_env = {**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": CACHE_DIR, **(env or {})}
     full_env.pop("NO_COLOR", None)
     return subprocess.run(
         [str(executable), *args],

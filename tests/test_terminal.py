@@ -13,7 +13,7 @@ from importlib.metadata import version
 
 import pytest
 
-from conftest import BIN, FIXTURES, run_tool
+from conftest import BIN, CACHE_DIR, FIXTURES, run_tool
 
 PROJECT = FIXTURES / "core_scripts"
 ESC = "\x1b["
@@ -24,7 +24,7 @@ NOW = ("--progress-delay", "0")
 def _run_on_terminal(*args: str, terminal: str, env: dict | None = None) -> tuple[int, str, str]:
     """Run `dblint` with `terminal` ("stdout" or "stderr") on a pty; (exit status, terminal text, other stream)."""
     master, slave = pty.openpty()
-    full_env = {**os.environ, "PYTHONHASHSEED": "0", "TERM": "xterm", **(env or {})}
+    full_env = {**os.environ, "PYTHONHASHSEED": "0", "TERM": "xterm", "DBLINT_CACHE_DIR": CACHE_DIR, **(env or {})}
     if env is None or "NO_COLOR" not in env:
         full_env.pop("NO_COLOR", None)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as other:
@@ -112,7 +112,7 @@ def test_version_from_the_command_and_python_m() -> None:
 
 def test_python_m_dblint_checks_like_the_command(plain_report: str) -> None:
     module = subprocess.run(
-        [sys.executable, "-m", "dblint", "check"], capture_output=True, text=True, cwd=PROJECT, env={**os.environ, "PYTHONHASHSEED": "0"}
+        [sys.executable, "-m", "dblint", "check"], capture_output=True, text=True, cwd=PROJECT, env={**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": CACHE_DIR}
     )
     assert (module.returncode, module.stdout) == (1, plain_report)
 
