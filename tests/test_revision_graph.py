@@ -142,6 +142,19 @@ def test_a_dialect_tree_is_still_checked_on_its_own(tmp_path: Path) -> None:
     assert _codes(tmp_path) == ["DBL403"] * 4  # one graph again: the ids both trees declare are duplicates
 
 
+def test_a_new_directory_whose_first_revision_forgot_its_parent_is_still_a_second_root(tmp_path: Path) -> None:
+    """Year directories are no dialect trees: an unattached `2025/` is a mistake, not a copy."""
+    _write_chain(tmp_path, 0)
+    versions = tmp_path / "migrations" / "versions"
+    for year, first, second in (("2024", "a", "b"), ("2025", "c", "d")):
+        (versions / year).mkdir()
+        (versions / year / f"{first}.py").write_text(TEMPLATE.format(rev=first, down="None"))
+        (versions / year / f"{second}.py").write_text(TEMPLATE.format(rev=second, down=f'"{first}"'))
+    assert sorted(_codes(tmp_path)) == ["DBL401", "DBL401", "DBL404", "DBL404"]
+    (versions / "2025" / "c.py").write_text(TEMPLATE.format(rev="c", down='"b"'))
+    assert _codes(tmp_path) == []
+
+
 def test_alembic_rejects_what_dblint_reports() -> None:
     with pytest.raises(CycleDetected):
         _script("cycle").get_heads()

@@ -184,15 +184,18 @@ def _subtree(location: ScriptLocation, path: str) -> str:
 def _trees(location: ScriptLocation, revisions: list[Revision]) -> list[tuple[str, list[Revision]]]:
     """The revisions split into separate trees by subdirectory, or kept whole.
 
-    They split only when every subdirectory has a root of its own and no revision
-    names (as `down_revision` or `depends_on`) a revision or branch label that only
-    another subdirectory declares; release directories chained into each other
-    (neutron's `versions/liberty/expand`) stay one graph.
+    They split only when the subdirectories look like copies of one history for
+    different databases (named after dialects, or declaring the same revision ids),
+    every subdirectory has a root of its own and no revision names (as
+    `down_revision` or `depends_on`) a revision or branch label that only another
+    subdirectory declares. Release directories chained into each other (neutron's
+    `versions/liberty/expand`) stay one graph, and so does a `versions/2025/` whose
+    first revision forgot its parent.
     """
     groups: dict[str, list[Revision]] = {}
     for revision in revisions:
         groups.setdefault(_subtree(location, revision.path), []).append(revision)
-    if len(groups) < 2:
+    if len(groups) < 2 or not _parallel(groups):
         return [("", revisions)]
     declared = {name for revision in revisions for name in _names(revision)}
     unresolved = any(revision.labels_unresolved for revision in revisions)  # such a label may be any name
@@ -205,6 +208,25 @@ def _trees(location: ScriptLocation, revisions: list[Revision]) -> list[tuple[st
                 if name not in own and (name in declared or unresolved):
                     return [("", revisions)]
     return sorted(groups.items())
+
+
+# Subdirectory names that say "the history of this database" (prefect's `versions/postgresql`).
+_DIALECT_DIRECTORIES = frozenset(
+    {"postgresql", "postgres", "pg", "sqlite", "mysql", "mariadb", "mssql", "oracle", "duckdb", "cockroachdb"}
+)
+
+
+def _parallel(groups: dict[str, list[Revision]]) -> bool:
+    """Subdirectories that are one history per database: dialect names, or the same revision ids."""
+    if all(subtree.rsplit("/", 1)[-1].lower() in _DIALECT_DIRECTORIES for subtree in groups):
+        return True
+    seen: set[str] = set()
+    for members in groups.values():
+        ids = {revision.id for revision in members}
+        if ids & seen:
+            return True
+        seen |= ids
+    return False
 
 
 def _names(revision: Revision) -> tuple[str, ...]:

@@ -56,9 +56,9 @@ _INITIAL_AND_USERS = {
 
 # How the graphs are cut, for the rules that judge a whole graph.
 _SEPARATE_TREES = (
-    " Subdirectories of a version directory that each hold a history of their own (a root each, no "
-    "revision naming another subdirectory's, as with one history per database dialect that env.py "
-    "picks from) are checked one by one."
+    " Subdirectories of a version directory that hold one history per database (named after a dialect, "
+    "such as `versions/postgresql/` and `versions/sqlite/`, or declaring the same revision ids), each with "
+    "a root of its own and none naming another's revisions, are checked one by one: env.py picks one."
 )
 
 
