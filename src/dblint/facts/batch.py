@@ -81,7 +81,11 @@ def read_files(
             if progress is not None:
                 progress(done, len(paths))
     for position, encoded in _extract(pending, options.cache, options.jobs):
-        results[position] = encoded if isinstance(encoded, FileFacts) else codec.decode(encoded)
+        if isinstance(encoded, FileFacts):
+            results[position] = encoded
+        else:
+            with long_lived():
+                results[position] = codec.decode(encoded)
         done += 1
         if progress is not None:
             progress(done, len(paths))
@@ -130,8 +134,9 @@ def _extract(pending: list[tuple[int, str, bytes, bool, str]], cache: Optional[F
     chunks = _chunks(work, weights)
     cache_dir = str(cache.directory) if cache is not None and cache.writable else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
-        results = [encoded for chunk in pool.map(extract_chunk, chunks, itertools.repeat(cache_dir)) for encoded in chunk]
-    yield from zip(positions, results)
+        # Handed on as each chunk arrives: the caller decodes while the workers parse.
+        results = (encoded for chunk in pool.map(extract_chunk, chunks, itertools.repeat(cache_dir)) for encoded in chunk)
+        yield from zip(positions, results)
 
 
 def _chunks(work: list[Item], weights: list[int]) -> list[list[Item]]:
