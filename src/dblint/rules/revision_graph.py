@@ -10,7 +10,7 @@ to labelled branches), heads with the same labels (none, or one branch's) are a 
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
@@ -75,6 +75,12 @@ def _plugin_directory(graph: RevisionGraph, index: ProjectIndex) -> bool:
     return graph.location.source == "inferred" and graph.location.env_path not in index.files
 
 
+def _with_others(ids: list[str]) -> Iterator[tuple[str, str]]:
+    """Each revision id of a group with the others, as a message lists them."""
+    for rid in ids:
+        yield rid, ", ".join(other for other in ids if other != rid)
+
+
 def _intentional(revision: Revision) -> bool:
     """A revision that starts a branch on purpose: it has branch labels or depends on another branch."""
     return revision.labelled or bool(revision.header.depends_on)
@@ -118,9 +124,8 @@ class MultipleHeads(Rule):
                 where = f"they diverge at {', '.join(diverge)}" if diverge else "they share no ancestor"
                 named = sorted(label for label in labels if label in graph.labels)
                 branch = f" on branch {', '.join(named)}" if named else ""
-                for head in heads:
+                for head, others in _with_others(heads):
                     revision = graph.revisions[head]
-                    others = ", ".join(other for other in heads if other != head)
                     yield self.diagnostic(
                         revision.path,
                         revision.header.revision_line,
@@ -252,9 +257,8 @@ class MultipleRoots(Rule):
             roots = [rid for rid in graph.roots if not _intentional(graph.revisions[rid])]
             if len(roots) < 2:
                 continue
-            for rid in roots:
+            for rid, others in _with_others(roots):
                 revision = graph.revisions[rid]
-                others = ", ".join(other for other in roots if other != rid)
                 yield self.diagnostic(
                     revision.path,
                     revision.header.down_line,
