@@ -47,9 +47,17 @@ NEWER_SYNTAX = (
 )
 
 
+# A PEP 701 replacement field that runs over lines: "unterminated string" on the line opening it.
+OPEN_FIELD = re.compile(rb"(?<![\w'\"])(?:[fF][rR]?|[rR][fF])(['\"])(?:(?!\1).)*\{[^}]*$")
+
+
 def _newer_syntax(data: bytes, error: SyntaxError) -> bool:
     if sys.version_info < (3, 12) and (error.msg or "").startswith("f-string"):
         return True
+    if sys.version_info < (3, 12) and (error.msg or "").startswith("unterminated string") and error.lineno:
+        lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        if error.lineno <= len(lines) and OPEN_FIELD.search(lines[error.lineno - 1]):
+            return True
     return any(sys.version_info < version and pattern.search(data) for version, pattern in NEWER_SYNTAX)
 
 

@@ -15,6 +15,7 @@ from typing import Callable
 
 import pytest
 
+from dblint.facts import extract_facts
 from dblint.facts.source import SourceError, check_token_depth
 
 NEWER = "type Rows = list[int]\n"  # PEP 695: a SyntaxError before Python 3.12
@@ -79,3 +80,12 @@ def test_libcst_survives_the_deepest_text_accepted(shape):
 def test_too_many_tokens_is_too_large():
     with pytest.raises(SourceError, match="too large to analyse"):
         check_token_depth(NEWER + "x = call(a.b.c, d[1])\n" * 20_000)
+
+
+def test_a_replacement_field_over_several_lines_is_newer_syntax_not_a_syntax_error() -> None:
+    """PEP 701 (3.12): an older parser calls `f"-{` at a line's end an unterminated string."""
+    valid = b'def total(order):\n    return f"-{\n        order.amount\n    }"\n'
+    assert extract_facts("m.py", valid, use_prefilter=False).error is None
+    for broken in (b'x = f"-{ a\n', b'x = "-{\n    a\n}"\n'):
+        assert (extract_facts("m.py", broken, use_prefilter=False).error or "").startswith("syntax error")
+

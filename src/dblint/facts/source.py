@@ -48,12 +48,22 @@ _NEWER_SYNTAX = (
 
 # PEP 701 (3.12) f-strings (nested quotes, backslashes, comments) are told by the error message.
 _NEWER_SYNTAX_ERRORS = (((3, 12), "f-string"),)
+# PEP 701 also lets a replacement field of a single-quoted f-string run over several lines;
+# an older parser calls the line that opens it an unterminated string.
+_OPEN_FIELD = re.compile(r"(?<![\w'\"])(?:[fF][rR]?|[rR][fF])(['\"])(?:(?!\1).)*\{[^}]*$")
 
 
 def _uses_newer_syntax(text: str, error: SyntaxError) -> bool:
-    return any(sys.version_info < version and pattern.search(text) for version, pattern in _NEWER_SYNTAX) or any(
-        sys.version_info < version and (error.msg or "").startswith(prefix) for version, prefix in _NEWER_SYNTAX_ERRORS
+    return (
+        any(sys.version_info < version and pattern.search(text) for version, pattern in _NEWER_SYNTAX)
+        or any(sys.version_info < version and (error.msg or "").startswith(prefix) for version, prefix in _NEWER_SYNTAX_ERRORS)
+        or (sys.version_info < (3, 12) and (error.msg or "").startswith("unterminated string") and _opens_field(text, error.lineno))
     )
+
+
+def _opens_field(text: str, lineno: int | None) -> bool:
+    lines = text.split("\n")
+    return lineno is not None and 0 < lineno <= len(lines) and _OPEN_FIELD.search(lines[lineno - 1]) is not None
 
 
 def check_syntax(text: str, filename: str) -> ast.Module | None:
