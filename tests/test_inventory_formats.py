@@ -210,3 +210,11 @@ def test_a_file_name_that_is_not_utf8_keeps_the_output_file_valid_utf8(tmp_path:
     assert inventory("--format", "csv", "--output", str(target), cwd=tmp_path) == ""
     rows = list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8"), newline="")))
     assert [row["path"] for row in rows] == ["caf\\udce9.py"]
+
+
+def test_the_command_line_offers_every_inventory_format() -> None:
+    """`cli` names the formats without importing the renderers (a warm check loads no inventory)."""
+    from dblint.cli import INVENTORY_FORMATS
+    from dblint.inventory.renderers import RENDERERS
+
+    assert sorted(INVENTORY_FORMATS) == sorted(RENDERERS)

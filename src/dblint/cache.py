@@ -18,7 +18,8 @@ import marshal
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from functools import lru_cache
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from dblint import __version__
 from dblint.facts import codec
@@ -29,18 +30,23 @@ MAGIC = b"dblint\x01\n"
 _DIGEST = 16
 
 
-def _fingerprint() -> str:
-    """dblint version + facts schema + the bytes of the fact extractors."""
-    digest = hashlib.blake2b(f"{__version__}\0{codec.SCHEMA}\0{marshal.version}".encode(), digest_size=8)
-    for source in sorted(Path(codec.__file__).parent.glob("*.py")):
+def source_digest(prefix: str, sources: Iterable[Path]) -> str:
+    """A short hash of `prefix` and the bytes of `sources`: what makes stored results stale."""
+    digest = hashlib.blake2b(prefix.encode(), digest_size=8)
+    for source in sorted(sources):
+        digest.update(source.name.encode() + b"\0")
         try:
             digest.update(source.read_bytes())
         except OSError:
-            digest.update(source.name.encode())
+            pass
     return digest.hexdigest()
 
 
-FINGERPRINT = _fingerprint()
+@lru_cache(maxsize=None)
+def fingerprint() -> str:
+    """dblint version + facts schema + the bytes of the fact extractors (read once, on first use)."""
+    prefix = f"{__version__}\0{codec.SCHEMA}\0{marshal.version}"
+    return source_digest(prefix, Path(codec.__file__).parent.glob("*.py"))
 
 
 def chosen_directory(flag: Optional[Union[str, Path]], environ: Mapping[str, str]) -> Optional[Path]:
@@ -60,7 +66,7 @@ class FactsCache:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._entries = directory / FINGERPRINT
+        self._entries = directory / fingerprint()
         self.writable = True
 
     @classmethod

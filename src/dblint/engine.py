@@ -178,14 +178,19 @@ def _snapshots(files: ProjectFiles, request: Request) -> Optional[Snapshots]:
 
 def stored_run(files: ProjectFiles, diagnostics: list[Diagnostic], targets: list[Path]) -> ProjectRun:
     """The part of a whole project's findings that falls under `targets`."""
-    rel_targets = [rel_path(target, files.root) for target in targets]
-    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
-    reported = frozenset(reported_paths(rel_targets, explicit_files, files.python_files))
+    rel_targets, reported = reported_files(files.root, targets, files.python_files)
     kept = [d for d in diagnostics if d.path in reported or (d.path not in files.python_files and under_any(d.path, rel_targets))]
     return ProjectRun(files.root, files.settings, None, reported, kept)
 
 
-def reported_paths(rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]) -> Iterable[str]:
+def reported_files(root: Path, targets: list[Path], python_files: frozenset[str]) -> tuple[list[str], frozenset[str]]:
+    """The targets relative to `root`, and the Python files findings are reported for."""
+    rel_targets = [rel_path(target, root) for target in targets]
+    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
+    return rel_targets, frozenset(_reported_paths(rel_targets, explicit_files, python_files))
+
+
+def _reported_paths(rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]) -> Iterable[str]:
     directories = [rel for rel in rel_targets if rel not in explicit_files]
     yield from (rel for rel in explicit_files if rel in python_files)
     yield from (path for path in python_files if under_any(path, directories))

@@ -16,7 +16,7 @@ from dblint.cache import FactsCache
 from dblint.config import Settings
 from dblint.contexts import find_script_locations
 from dblint.diagnostics import Diagnostic
-from dblint.engine import ProjectFiles, ProjectRun, Request, cache_directory, find_files, reported_paths, rel_path, under_any
+from dblint.engine import ProjectFiles, ProjectRun, Request, cache_directory, find_files, reported_files, under_any
 from dblint.facts import FileFacts, extract_facts
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
 from dblint.facts.noqa import suppresses
@@ -81,9 +81,7 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
 def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
     """Run the enabled rules, reporting on the files under `targets`."""
     root, settings, index = project.root, project.settings, project.index
-    rel_targets = [rel_path(target, root) for target in targets]
-    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
-    reported = frozenset(reported_paths(rel_targets, explicit_files, project.python_files))
+    rel_targets, reported = reported_files(root, targets, project.python_files)
     diagnostics = [
         Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
         for rel, reason in project.unreadable

@@ -19,11 +19,12 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
 from dblint import __version__
-from dblint.cache import read_entry, write_entry
+from dblint.cache import read_entry, source_digest, write_entry
 from dblint.diagnostics import Diagnostic
 
 RACY_MARGIN_NS = 2_000_000_000  # covers filesystems with 2 s timestamps (FAT)
@@ -32,17 +33,11 @@ FileState = tuple[str, int, int]  # project-relative path, size, mtime in ns (-1
 _Stored = tuple[str, int, int, str, str, str, int]  # a Diagnostic without its fix
 
 
+@lru_cache(maxsize=None)
 def _code_fingerprint() -> str:
     """dblint's version and the bytes of every module of the package: any change to a rule counts."""
-    digest = hashlib.blake2b(__version__.encode(), digest_size=8)
     package = Path(__file__).parent
-    for source in sorted(package.rglob("*.py")):
-        digest.update(source.relative_to(package).as_posix().encode() + b"\0")
-        try:
-            digest.update(source.read_bytes())
-        except OSError:
-            pass
-    return digest.hexdigest()
+    return source_digest(__version__, package.rglob("*.py"))
 
 
 @dataclass(frozen=True)
@@ -76,7 +71,7 @@ class Snapshots:
     """Stored findings in a cache directory, one entry per project root and settings."""
 
     def __init__(self, cache_directory: Path) -> None:
-        self.directory = cache_directory / f"findings-{_CODE_FINGERPRINT}"
+        self.directory = cache_directory / f"findings-{_code_fingerprint()}"
 
     def _path(self, inputs: Inputs) -> Path:
         name = hashlib.blake2b(f"{inputs.root}\0{inputs.key}".encode("utf-8", "surrogateescape"), digest_size=16)
@@ -102,5 +97,3 @@ class Snapshots:
         ]
         write_entry(self._path(inputs), (inputs.key, inputs.files, findings))
 
-
-_CODE_FINGERPRINT = _code_fingerprint()
