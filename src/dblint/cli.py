@@ -17,6 +17,7 @@ from dblint.discover import find_repository_root
 from dblint.engine import Request, Result, run
 from dblint.inventory.risk import LEVELS as RISK_LEVELS
 from dblint.report import DOCUMENT_FORMATS, FORMATTERS, ReportOptions, statistics
+from dblint.report.words import counted
 from dblint.sourcelines import SourceLines
 from dblint.terminal import COLOR_CHOICES, progress_bar, use_color
 
@@ -271,7 +272,7 @@ def _planned_changes(result: Result, err: TextIO) -> list["FileChange"]:
 
 
 def _fixed_count(changes: list["FileChange"]) -> str:
-    return f"{sum(len(change.fixed) for change in changes)} findings in {len(changes)} files"
+    return f"{counted(sum(len(change.fixed) for change in changes), 'finding')} in {counted(len(changes), 'file')}"
 
 
 def _show_fixes(args: argparse.Namespace, result: Result, out: TextIO, err: TextIO) -> int:
