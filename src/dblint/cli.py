@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dblint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    check = commands.add_parser("check", help="report findings in flake8's format")
+    check = commands.add_parser("check", help="report findings in flake8's format", description="Report findings.")
     _add_project_options(check)
     check.add_argument(
         "--stdin-filename", type=Path, help="with the path `-`: the file standard input stands for (its project, its config)"
@@ -68,7 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_options(check)
 
-    inventory = commands.add_parser("inventory", help="list every file and table that touches the database")
+    inventory = commands.add_parser(
+        "inventory",
+        help="list every file and table that touches the database",
+        description="List every file and table that touches the database.",
+    )
     _add_project_options(inventory)
     inventory.add_argument("--by", choices=("file", "table"), default="file", help="one row per file or per table")
     inventory.add_argument("--format", choices=INVENTORY_FORMATS, default="markdown", help="report format (default: markdown)")
@@ -77,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     inventory.add_argument("--exit-zero", action="store_true", help="exit 0 even when the scan has findings")
     _add_progress_options(inventory)
 
-    rules = commands.add_parser("rules", help="list all rules")
-    rule = commands.add_parser("rule", help="show the documentation of one rule")
+    rules = commands.add_parser("rules", help="list all rules", description="List all rules.")
+    rule = commands.add_parser("rule", help="show the documentation of one rule", description="Show the documentation of one rule.")
     rule.add_argument("code", help="the rule's code (DBL101) or name (create-all-outside-migrations)")
     for command in (check, inventory, rules, rule):
         command.set_defaults(command_parser=command)
@@ -95,7 +99,11 @@ def _add_project_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--extend-exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude in addition to `exclude`"
     )
-    command.add_argument("--force-exclude", action="store_true", help="exclude files named on the command line too")
+    command.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply exclude / extend-exclude to files named on the command line too (as pre-commit passes them)",
+    )
     command.add_argument("--config", type=Path, help="pyproject.toml to read [tool.dblint] from")
     command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     command.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)

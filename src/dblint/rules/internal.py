@@ -1,4 +1,4 @@
-"""DBL001 and DBL002: what dblint could not read, and where dblint itself failed."""
+"""DBL001-DBL002: what dblint could not read, and where dblint itself failed."""
 
 from __future__ import annotations
 
