@@ -287,8 +287,10 @@ class ModelNotImportedByEnv(Rule):
         "modules that only import models, `from x import *`), and finds models and `Table(...)` declarations on "
         "the tracked metadata in modules it never reaches. Imports under `if TYPE_CHECKING:` do not count; "
         "imports inside env.py functions count when the function runs (`run_migrations_*`, or called at module "
-        "level). Nothing is reported when env.py imports dynamically (importlib, pkgutil) or uses Flask-Migrate's "
-        "`current_app` (the app factory imports the models)."
+        "level). A Flask-Migrate env.py (`current_app`) runs inside the app: what the modules setting Flask-Migrate "
+        "up import (`Migrate(app, db)`, `migrate.init_app(app, db)` in the app factory, imports inside that "
+        "function included) counts too. Nothing is reported when env.py imports dynamically (importlib, pkgutil), "
+        "or uses `current_app` and no module sets Flask-Migrate up."
     )
     why_bad = (
         "A model registers its table on the metadata only when its module is imported. If env.py never imports "
@@ -344,7 +346,7 @@ class ModelNotImportedByEnv(Rule):
     @staticmethod
     def _can_tell(schema: ModelSchema, item: Tracking) -> bool:
         env = item.env_path
-        return bool(env) and item.source in ("env.py", "config") and schema.env_imports(env or "") is not None
+        return bool(env) and item.source in ("env.py", "config", "flask-migrate") and schema.env_imports(env or "") is not None
 
 
 class ModelOutsideModelModules(Rule):
