@@ -127,4 +127,17 @@ def render(inventory: Inventory) -> str:
         columns, empty = TABLE_COLUMNS, "No table is declared, migrated or created in these files."
     lines.append("")
     lines += table(columns, inventory.rows) if inventory.rows else [empty]
+    if inventory.by == "table":
+        lines += uncertain_lines(inventory.tables)
     return "\n".join(lines) + "\n"
+
+
+def uncertain_lines(rows: list) -> list[str]:  # type: ignore[type-arg]
+    """Why the replay of the migrations is unsure of some tables (no drift findings for them)."""
+    unsure = [row for row in rows if row.uncertain]
+    if not unsure:
+        return []
+    lines = ["", "## Tables the migration replay is unsure of", ""]
+    for row in unsure:
+        lines.append(f"- {code(row.table)}: " + "; ".join(plain(reason) for reason in row.uncertain))
+    return lines
