@@ -184,7 +184,8 @@ def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path
         "def upgrade():\n"
         '    ddl = "CREATE TABLE audit (id INTEGER PRIMARY KEY)"\n'
         "    op.execute(ddl)\n"
-        "    op.execute(sa.text(CREATE_LOG).execution_options(autocommit=True))\n",
+        "    stmt = sa.text(CREATE_LOG)\n"
+        "    op.get_bind().execute(stmt.execution_options(autocommit=True))\n",
         extra={"app/__init__.py": "", "app/sql.py": 'CREATE_LOG = "CREATE TABLE log (id INTEGER PRIMARY KEY)"\n'},
     )
     assert sorted(name for _, name in replay.tables) == ["audit", "log"]
