@@ -24,7 +24,7 @@ from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
 from dblint.rules.foreign_keys import migration_tables
 
-PROJECTS = ["models_second_base", "models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_opt_in", "models_schemas"]
+PROJECTS = ["models_second_base", "models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_opt_in", "models_schemas", "models_factories"]
 
 PROBE = r"""
 import importlib, json, sys

@@ -156,3 +156,42 @@ def test_operations_after_a_conditional_return_are_guarded(tmp_path: Path) -> No
     )
     # Only the unguarded operation (a plain `return` in another function guards nothing) is reported.
     assert [(issue.code, issue.path.rsplit("/", 1)[-1], issue.line) for issue in issues] == [("DBL415", "r1.py", 13)]
+
+
+def test_data_migrations_do_not_blind_the_replay(tmp_path: Path) -> None:
+    """Statements built at run time: DML changes no table, other text makes uncertain only what it names."""
+    replay, _ = _replay(
+        tmp_path,
+        CREATE + '    op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True))\n',
+        "def upgrade():\n"
+        "    conn = op.get_bind()\n"
+        '    stmt = sa.text("UPDATE users SET name = :name WHERE name IS NULL")\n'
+        '    conn.execute(stmt.bindparams(name="?"))\n'
+        '    for user_id in conn.execute(sa.text("SELECT id FROM users")).scalars():\n'
+        '        conn.execute(sa.text("DELETE FROM orders WHERE id = %d" % user_id))\n'
+        '    op.execute("VACUUM " + mode)\n'
+        '    op.execute(f"GRANT SELECT ON orders TO {role}")\n',
+    )
+    assert replay.blind_creates == [] and replay.blind_alters == []
+    assert replay.tables[(None, "users")].uncertain == []
+    assert replay.tables[(None, "orders")].uncertain == ["a statement the replay cannot read in full at migrations/versions/r1.py:15 names it"]
+
+
+def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path) -> None:
+    replay, _ = _replay(
+        tmp_path,
+        "from app.sql import CREATE_LOG\n\n\n"
+        "def upgrade():\n"
+        '    ddl = "CREATE TABLE audit (id INTEGER PRIMARY KEY)"\n'
+        "    op.execute(ddl)\n"
+        "    stmt = sa.text(CREATE_LOG)\n"
+        "    op.get_bind().execute(stmt.execution_options(autocommit=True))\n",
+        extra={"app/__init__.py": "", "app/sql.py": 'CREATE_LOG = "CREATE TABLE log (id INTEGER PRIMARY KEY)"\n'},
+    )
+    assert sorted(name for _, name in replay.tables) == ["audit", "log"]
+    assert replay.blind_creates == []
+
+
+def test_a_statement_nothing_can_be_read_of_still_blinds_the_replay(tmp_path: Path) -> None:
+    replay, _ = _replay(tmp_path, CREATE, "def upgrade():\n    op.execute(load_statement())\n")
+    assert replay.blind_alters and replay.blind_creates

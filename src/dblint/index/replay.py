@@ -29,10 +29,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional
 
-from dblint.facts.model import Expr, FileFacts, MigrationFunction, MigrationStep
+from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
 from dblint.facts.sql import CREATE_TABLE, CREATE_VIEW, DROP_TABLE, DROP_VIEW, ALTER_TABLE, RENAME_TABLE, classify_sql
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.revisions import Revision, RevisionGraph, revision_graphs
+from dblint.index.symbols import Defined
 from dblint.index.types import UNKNOWN, family_of_type_name
 
 if TYPE_CHECKING:
@@ -67,6 +68,10 @@ _TABLE_PARAM["rename_table"] = "old_table_name"
 _SCHEMA_KEYWORD = {"create_foreign_key": "source_schema"}
 _OPAQUE_OPS = frozenset({"invoke", "run_async"})
 _DML_WORDS = frozenset({"insert", "update", "delete", "select", "values", "where", "bulk_insert"})
+_DML_START = re.compile(r"^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|VALUES)\b", re.IGNORECASE)
+# Methods of a statement that leave its text alone.
+_STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params", "strip"})
+_SQL_WORDS = re.compile(r"[\w.]+")
 _IF_NOT_EXISTS = re.compile(r"^\s*CREATE\b[^(]*?\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
 _IF_EXISTS = re.compile(r"^\s*DROP\s+TABLE\s+IF\s+EXISTS\b", re.IGNORECASE)
 
@@ -672,6 +677,10 @@ class _Replayer:
     # -- SQL
 
     def _execute(self, step: MigrationStep, frame: _Frame) -> None:
+        """Run a statement. One the replay cannot read in full makes uncertain only what it could
+        change: a DML-shaped one (`UPDATE ...` built in a loop, `sa.update(t)`, `stmt.bindparams()` of
+        a `SELECT`) nothing, other text the tables it names; only a statement of which nothing at all
+        can be read blinds the replay."""
         expr = _resolve(step.args[0], frame) if step.args else None
         text = _sql_of(expr, frame)
         if text is not None:
@@ -681,13 +690,71 @@ class _Replayer:
             return
         if step.args and self._from_library(frame, step.args[0]):
             return  # SQL a library ships (functions, triggers, extensions), not the project's tables
+        partial = self._statement_text(step.args[0], frame) if step.args else None
+        if partial is not None and (classify_sql(partial) or not _DML_START.match(partial)):
+            if classify_sql(partial):
+                self._sql(partial, step, frame)  # DDL with computed parts: as a literal with placeholders
+            else:
+                self._unsure_of_named(partial, f"a statement the replay cannot read at {frame.where(step.line)} names it")
+            return
+        if partial is not None:
+            return  # a SELECT / INSERT / UPDATE / DELETE changes rows, not tables
         reason = f"`op.execute()` of a statement the replay cannot read at {frame.where(step.line)}"
         self.replay.blind_creates.append(reason)
         self.replay.blind_alters.append(reason)
 
+    def _statement_text(self, expr: Optional[Expr], frame: _Frame, depth: int = 0) -> Optional[str]:
+        """What can be read of a statement built at run time: its string pieces, `{}` for the rest
+        (`"UPDATE t SET a = %s" % x`, `"..." + name`, `text(q).bindparams(...)`, a constant of a project
+        module). None when no piece is a string."""
+        if expr is None or depth > MAX_NAME_HOPS:
+            return None
+        resolved = _resolve(expr, frame) if expr.kind == "name" else expr
+        if resolved is None and expr.kind == "name":
+            resolved = self._project_constant(expr.text, frame)
+        if resolved is None:
+            return None
+        if resolved.kind == "str":
+            return resolved.text
+        if resolved.kind == "op" and resolved.text in ("Add", "Modulo"):
+            pieces = [self._statement_text(arg, frame, depth + 1) for arg in resolved.args]
+            if resolved.text == "Modulo":
+                return pieces[0]
+            return "".join(piece if piece is not None else "{}" for piece in pieces) if any(pieces) else None
+        if resolved.kind == "call":
+            callee, _, method = resolved.text.rpartition(".")
+            if method in ("text", "DDL") and resolved.args:
+                return self._statement_text(resolved.args[0], frame, depth + 1)
+            if method in _STATEMENT_METHODS and callee and "()" not in callee and "[]" not in callee:
+                return self._statement_text(Expr("name", callee), frame, depth + 1)
+        return None
+
+    def _project_constant(self, name: str, frame: _Frame) -> Optional[Expr]:
+        """The literal a name imported from a project module is bound to (`from app.sql import PURGE`)."""
+        if name in frame.function.params or name in frame.function.rebound:
+            return None
+        module = self.index.module_of(frame.revision.path)
+        resolution = self.index.resolver.resolve(module, name, frame.function.name)
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return None
+        node = resolution.target.node
+        value = node.value if isinstance(node, Binding) and not node.scope else None
+        return value if value is not None and value.kind == "str" else None
+
+    def _unsure_of_named(self, text: str, reason: str) -> None:
+        """Mark uncertain the tables a statement the replay cannot read names (none: nothing)."""
+        words = {word.lower() for word in _SQL_WORDS.findall(text)}
+        for key, table in self.tables.items():
+            if table.name.lower() in words or table.qualified.lower() in words:
+                self._mark(key, reason)
+
     def _sql(self, text: str, step: MigrationStep, frame: _Frame) -> None:
         guard = self._guarded(step, frame)
-        for statement in classify_sql(text):
+        statements = classify_sql(text)
+        if not statements and "{}" in text and not _DML_START.match(text):
+            # Computed parts the classifier cannot see past: the statement may be DDL on the tables it names.
+            self._unsure_of_named(text, f"a statement the replay cannot read in full at {frame.where(step.line)} names it")
+        for statement in statements:
             name = statement.name or ""
             if "{" in name or not name:
                 reason = f"SQL on a computed table name at {frame.where(step.line)}"

@@ -52,7 +52,7 @@ from typing import Optional
 
 from dblint.contexts import APP
 from dblint.index.columns import written_target
-from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef
+from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef, MetadataIds
 from dblint.index.imports import env_imports
 from dblint.index.kinds import METADATA
 from dblint.index.tables import (
@@ -75,6 +75,7 @@ class ModelSchema:
     holders: tuple[HolderDef, ...]
     tracking: tuple[Tracking, ...]
     index: object = field(repr=False, default=None)
+    ids: Optional[MetadataIds] = field(repr=False, default=None)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
     _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(default=None, repr=False)
 
@@ -123,6 +124,31 @@ class ModelSchema:
         wanted = set(tracking.metadata or ())
         return [table for table in self.declared if table.metadata in wanted]
 
+    def holds_no_table(self, module: str, dotted: str, scope: str) -> bool:
+        """True when `dotted` is a plain `MetaData()` that no table is ever registered on: no `Table(...)`
+        or model uses it, nothing is reflected into it, and every table's metadata is known."""
+        if dotted.endswith("()"):  # `MetaData().create_all()`: a new, empty MetaData
+            callee = dotted[: -len("()")]
+            return "()" not in callee and self.index.kinds.kind_of(module, callee, scope) == "class:" + METADATA  # type: ignore[attr-defined]
+        metadata = self.ids.of_name(module, dotted, scope) if self.ids is not None else None
+        kinds = {holder.kind for holder in self.holders if holder.metadata == metadata}
+        if metadata is None or kinds != {METADATA}:
+            return False
+        if any(table.metadata in (None, metadata) for table in self.tables):
+            return False
+        reflected = self._reflected()
+        return metadata not in reflected and None not in reflected
+
+    def _reflected(self) -> set[Optional[str]]:
+        """The metadata of every `<metadata>.reflect(...)` call (None: one we cannot resolve)."""
+        found: set[Optional[str]] = set()
+        for path, facts in self.index.files.items():  # type: ignore[attr-defined]
+            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            for call in facts.calls:
+                if call.expr.text.endswith(".reflect") and self.ids is not None:
+                    found.add(self.ids.of_name(module, call.expr.text[: -len(".reflect")], call.scope))
+        return found
+
     def env_imports(self, env_path: str) -> Optional[frozenset[str]]:
         if env_path not in self._imports:
             self._imports[env_path] = env_imports(self.index, env_path)
@@ -156,7 +182,7 @@ def _build(index: "object") -> ModelSchema:
     holders = _holders(index, builder, tables)
     counts = Counter(t.metadata for t in tables if _declared(t) and t.metadata is not None)
     tracking = TrackingReader(index, builder.ids, holders, counts).all()
-    return ModelSchema(tuple(tables), tuple(models), tuple(holders), tracking, index)
+    return ModelSchema(tuple(tables), tuple(models), tuple(holders), tracking, index, builder.ids)
 
 
 def _resolve_references(builder: TableBuilder) -> None:

@@ -685,12 +685,16 @@ class TableBuilder:
     # -- Core tables -----------------------------------------------------------------
 
     def core_tables(self) -> None:
+        """`Table(...)` calls (or calls of a wrapper of it) bound to a name, also as a class attribute
+        (`class Model: users = Table("users", metadata, ...)`)."""
         files = self.index.files  # type: ignore[attr-defined]
         for path in sorted(files):
             module = self.index.module_of(path)  # type: ignore[attr-defined]
-            for binding in files[path].bindings:
+            attributes = (attr for cls in files[path].classes for attr in cls.attr_bindings() if attr.name != "__table__")
+            for binding in (*files[path].bindings, *attributes):
                 value = binding.value
-                if value is None or value.kind != "call" or _last(value.text) != "Table":
+                # Only callees named for a table (`Table`, `sautils.Table`, `make_table`) are resolved.
+                if value is None or value.kind != "call" or "table" not in _last(value.text).lower():
                     continue
                 table = self._table_call(module, value, binding.scope, path, model=None)
                 if table is not None:
@@ -714,6 +718,7 @@ class TableBuilder:
             items = expr.args[2:]
         reflected = any(expr.keyword(key) is not None for key in ("autoload_with", "autoload", "must_exist"))
         qualify = self.names.qualifier(module, scope)
+        on_import = self.names.resolver.modules[module].runs_on_import(scope)
         table = _Table(
             TableDef(
                 name=name,
@@ -731,7 +736,7 @@ class TableBuilder:
                 extend_existing=_flag(expr.keyword("extend_existing")) or _flag(expr.keyword("keep_existing")),
                 reflected=reflected,
                 bind_key=bind_key,
-                scope=scope,
+                scope="" if on_import else scope,
                 context=self.index.contexts.get(path, "app"),  # type: ignore[attr-defined]
             )
         )

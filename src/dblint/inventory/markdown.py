@@ -130,4 +130,17 @@ def render(inventory: Inventory) -> str:
     if inventory.projects:
         columns = [PROJECT_COLUMN, *columns]
     lines += table(columns, inventory.rows) if inventory.rows else [empty]
+    if inventory.by == "table":
+        lines += uncertain_lines(inventory.tables)
     return "\n".join(lines) + "\n"
+
+
+def uncertain_lines(rows: list) -> list[str]:  # type: ignore[type-arg]
+    """Why the replay of the migrations is unsure of some tables (no drift findings for them)."""
+    unsure = [row for row in rows if row.uncertain]
+    if not unsure:
+        return []
+    lines = ["", "## Tables the migration replay is unsure of", ""]
+    for row in unsure:
+        lines.append(f"- {code(row.table)}: " + "; ".join(plain(reason) for reason in row.uncertain))
+    return lines

@@ -66,6 +66,7 @@ class TableRow:
     created_by_revision: Optional[str]
     created_outside_migrations: list[str]
     findings: Findings
+    uncertain: list[str]  # why the replay of the migrations may not know this table exactly
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,7 @@ def _table_rows(  # type: ignore[no-untyped-def]
                 created_by_revision=creating.revision if creating is not None else None,
                 created_outside_migrations=[f"{show(site.path, site.line)} ({site.how})" for site in own_sites],
                 findings=_count(d for place in places for d in at_place.get(place, ())),
+                uncertain=revisions.uncertain(key),
             )
         )
     return rows
