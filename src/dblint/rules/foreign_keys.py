@@ -13,7 +13,7 @@ from dblint.index import ProjectIndex
 from dblint.index.holders import display
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
-from dblint.index.types import UNKNOWN, foreign_key_compatible, integer_width
+from dblint.index.types import UNKNOWN, annotation_fits, foreign_key_compatible, integer_width
 from dblint.rules.base import Rule
 
 SQL_LABELS = {
@@ -26,12 +26,6 @@ PYTHON_LABELS = {
     "datetime": "datetime", "date": "date", "time": "time", "interval": "timedelta", "json": "dict", "binary": "bytes",
     "enum": "an enum", "array": "list",
 }
-# Families a Python annotation may legitimately pair with (DBL304).
-_COMPATIBLE = (
-    frozenset({"integer", "numeric", "float", "boolean"}),
-    frozenset({"string", "uuid", "enum"}),
-    frozenset({"datetime", "date"}),
-)
 _WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "MEDIUMINT"}
 _TIMESTAMP_COLUMNS = frozenset({"created_at", "updated_at", "created_on", "updated_on", "modified_at", "modified_on"})
 MEMO_KEY = "migration_tables"
@@ -299,8 +293,14 @@ class MappedAnnotationMismatch(Rule):
     summary = "`Mapped[...]` annotation whose Python type disagrees with the column's SQL type"
     what_it_does = (
         "Compares the Python type of a `Mapped[...]` annotation (through `Optional`, `X | None`, `Annotated`) with "
-        "the SQL type given to `mapped_column(...)`: `Mapped[int]` on a `UUID` column, `Mapped[str]` on an "
-        "`Integer`. Related types are accepted (int/Decimal/float/bool, str/UUID/enum, datetime/date, JSON)."
+        "what the column's SQL type returns: `Mapped[int]` on a `UUID` column, `Mapped[str]` on an `Integer`, "
+        "`Mapped[uuid.UUID]` on a `String(36)` (a `String` returns `str`; `Uuid` and `UUID(as_uuid=True)` return "
+        "`uuid.UUID`, `as_uuid=False` returns `str`). What a type returns is its `python_type`, changed by "
+        "`as_uuid=` / `asdecimal=`; a project `TypeDecorator` returns what its `process_result_value` plainly "
+        "returns (`return uuid.UUID(value)`), else what its `impl` returns. An annotation fits when the returned "
+        "value is an instance of it: `bool` is an `int`, an `int` is accepted for `float` (PEP 484), a `datetime` "
+        "is a `date`, an `Enum` returns members or strings. A foreign key column with no type of its own has the "
+        "referenced column's type. JSON and unknown types are not checked."
     )
     why_bad = (
         "The annotation is what type checkers and readers trust; the column type is what the database returns. "
@@ -335,14 +335,16 @@ class MappedAnnotationMismatch(Rule):
         schema = model_schema(index)
         for table, column in schema.columns_in(facts.path):
             python, sql = column.annotation_family, column.family
-            if python in (None, UNKNOWN) or sql == UNKNOWN or python == sql:
+            if python in (None, UNKNOWN) or sql == UNKNOWN or "json" in (python, sql):
                 continue
-            if "json" in (python, sql) or any(python in group and sql in group for group in _COMPATIBLE):
+            returned = column.returns
+            if annotation_fits(python, returned):
                 continue
+            gives = " or ".join(sorted(PYTHON_LABELS.get(family, family) for family in returned))
             diagnostic = self.diagnostic(
                 column.path, column.line, column.column,
                 f"column {_name(table, column)} is annotated Mapped[{PYTHON_LABELS.get(str(python), python)}] "
-                f"but its SQL type is {SQL_LABELS[sql]}",
+                f"but its SQL type is {SQL_LABELS[sql]}, which returns {gives}",
             )
             if _references_family(schema, table, column, sql):  # the SQL side agrees: the annotation is wrong
                 diagnostic = with_plan(diagnostic, plan_annotation_fix(index, table, column))
