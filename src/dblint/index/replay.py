@@ -12,10 +12,14 @@ Public API (used by the drift rules and the inventory):
 - `Replay.blind_creates` / `blind_alters`: why the replay may have missed a table
   created, or a change made, anywhere (a computed table name, `create_all()` in a
   migration, SQL it cannot read, a call into another module).
-- `Replay.issues`: DBL414 (creates what exists) and DBL415 (changes a table no
-  migration creates) candidates, at the `op.` call.
+- `Replay.assumed`: tables that revisions on a chain starting at a missing (or
+  unreadable) `down_revision` change without creating them: they existed before that
+  chain in a schema the replay cannot know, so they are uncertain, never "uncreated".
+- `Replay.issues`: DBL414 (creates what exists along one ancestry) and DBL415 (changes
+  a table no migration creates) candidates, at the `op.` call.
 
-Each revision's `upgrade()` is applied in graph order: `op.*` and `batch_op.*`
+Each revision's `upgrade()` is applied in graph order, over every chain of the graph
+(chains from real roots as usual, chains from a missing link over an unknown schema): `op.*` and `batch_op.*`
 operations, SQL strings (through the SQL classifier), helpers of the same file
 (with literal arguments substituted) and loops over literal lists. Renames
 (`op.rename_table`, `ALTER TABLE t RENAME TO n`, `RENAME TABLE t TO n`) move a table's
@@ -149,6 +153,7 @@ class Replay:
     blind_alters: list[str] = field(default_factory=list)
     ever_created: set[TableKey] = field(default_factory=set)
     dropped: dict[TableKey, str] = field(default_factory=dict)  # table -> revision that dropped it last
+    assumed: dict[TableKey, ReplayTable] = field(default_factory=dict)  # changed on an unrooted chain, never created
 
     @property
     def created_by_revision(self) -> dict[str, str]:
@@ -279,6 +284,7 @@ class _Replayer:
         self.index = index
         self.replay = Replay(graph)
         self.views: dict[str, _FileView] = {}
+        self.unrooted = graph.unrooted
 
     # -- state helpers
 
@@ -301,24 +307,54 @@ class _Replayer:
         )
 
     def _existing(self, key: TableKey, step: MigrationStep, frame: _Frame, action: str) -> Optional[ReplayTable]:
-        """The table an operation changes; a DBL415 candidate when it does not exist."""
+        """The table an operation changes; a DBL415 candidate when it does not exist.
+
+        On a chain that starts at a missing link the table may come from the unknown
+        schema before it: it is assumed (uncertain) instead.
+        """
         table = self.tables.get(key)
+        if table is not None:
+            return table
+        if frame.revision.id in self.unrooted:
+            return self._assumed(key, frame)
+        name = f"{key[0]}.{key[1]}" if key[0] else key[1]
+        if key not in self.replay.dropped:
+            self._issue(
+                "DBL415", key, step, frame,
+                f"revision {frame.revision.id} {action} table {name}, which no earlier migration creates",
+            )
+        return None
+
+    def _assumed(self, key: TableKey, frame: _Frame) -> ReplayTable:
+        """The table as a chain from an unknown schema sees it: columns it adds are known, the rest is not."""
+        table = self.replay.assumed.get(key)
         if table is None:
-            name = f"{key[0]}.{key[1]}" if key[0] else key[1]
-            dropped = self.replay.dropped.get(key)
-            if dropped is None:
-                self._issue(
-                    "DBL415", key, step, frame,
-                    f"revision {frame.revision.id} {action} table {name}, which no earlier migration creates",
-                )
+            revision = frame.revision
+            table = ReplayTable(key[0], key[1], {}, revision.id, revision.path, 0, 0, columns_known=False)
+            table.unsure(
+                f"revision {revision.id} changes it on a chain that starts at a missing or unreadable "
+                "down_revision: the schema before that chain is unknown",
+                opaque=False,
+            )
+            self.replay.assumed[key] = table
         return table
+
+    def _discard(self, key: TableKey, frame: _Frame) -> None:
+        """Forget a dropped table, whether created or assumed."""
+        if self.tables.pop(key, None) is not None:
+            self.replay.dropped[key] = frame.revision.id
+        self.replay.assumed.pop(key, None)
+
+    def _repeated(self, earlier: str, frame: _Frame) -> bool:
+        """True when `earlier` and the current revision run together on the way to some revision."""
+        return self.replay.graph.on_one_ancestry(earlier, frame.revision.id)
 
     # -- driving
 
     def run(self) -> Replay:
         graph = self.replay.graph
-        if not graph.complete:
-            self.replay.blind_creates.append("the revision graph is incomplete (missing, duplicate or cyclic revisions)")
+        if graph.cycles or graph.duplicates:
+            self.replay.blind_creates.append("the revision graph has duplicate or cyclic revisions")
         for rid in graph.order:
             revision = graph.revisions[rid]
             facts = self.index.files[revision.path]
@@ -490,7 +526,10 @@ class _Replayer:
 
     def _create(self, key: TableKey, step: MigrationStep, frame: _Frame, if_not_exists: bool = False) -> None:
         existing = self.tables.get(key)
-        if existing is not None and not existing.opaque and not existing.created_guarded and not if_not_exists:
+        if (
+            existing is not None and not existing.opaque and not existing.created_guarded and not if_not_exists
+            and self._repeated(existing.revision, frame)
+        ):
             self._issue(
                 "DBL414", key, step, frame,
                 f"revision {frame.revision.id} creates table {existing.qualified}, which revision "
@@ -498,6 +537,7 @@ class _Replayer:
             )
         self.replay.ever_created.add(key)
         self.replay.dropped.pop(key, None)
+        self.replay.assumed.pop(key, None)
 
     def _table_item(self, table: ReplayTable, item: Expr, frame: _Frame) -> None:
         resolved = _resolve(item, frame) if item.kind == "name" else item
@@ -537,8 +577,7 @@ class _Replayer:
 
     def _op_drop_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         if self._existing(key, step, frame, "drops") is not None:
-            del self.tables[key]
-            self.replay.dropped[key] = frame.revision.id
+            self._discard(key, frame)
 
     def _op_rename_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         new_name = _text(bound.get("new_table_name"), frame)
@@ -552,6 +591,10 @@ class _Replayer:
 
     def _rename(self, key: TableKey, new_key: TableKey) -> None:
         """Move a table to its new name; foreign keys that pointed at it follow, as in the database."""
+        assumed = self.replay.assumed.pop(key, None)
+        if assumed is not None:
+            assumed.schema, assumed.name = new_key
+            self.replay.assumed[new_key] = assumed
         table = self.tables.pop(key, None)
         if table is not None:
             table.schema, table.name = new_key
@@ -573,8 +616,9 @@ class _Replayer:
             table.unsure(f"a column added at {frame.where(step.line)} the replay cannot read")
             return
         existing = table.column_named(spec.name or "")
-        if existing is not None and table.columns_known and existing.certain and not table.opaque:
-            if not table.created_guarded:
+        known = table.columns_known or key in self.replay.assumed
+        if existing is not None and known and existing.certain and not table.opaque:
+            if not table.created_guarded and self._repeated(existing.revision, frame):
                 self._issue(
                     "DBL414", key, step, frame,
                     f"revision {frame.revision.id} adds column {table.qualified}.{existing.name}, which revision "
@@ -779,11 +823,9 @@ class _Replayer:
                     )
                 self.tables[key] = table
             elif statement.kind in (DROP_TABLE, DROP_VIEW):
-                if key in self.tables:
-                    del self.tables[key]
-                    self.replay.dropped[key] = frame.revision.id
-                elif statement.kind == DROP_TABLE and not _IF_EXISTS.match(chunk):
+                if key not in self.tables and statement.kind == DROP_TABLE and not _IF_EXISTS.match(chunk):
                     self._existing(key, step, frame, "drops")
+                self._discard(key, frame)
             elif renamed is not None:
                 new_schema, new_name = _split_name(renamed)
                 new_key = (new_schema or key[0], new_name)
@@ -953,23 +995,23 @@ def replay_issues(index: "ProjectIndex") -> Iterable[ReplayIssue]:
 
     A DBL415 candidate is dropped when any migration of any script location creates
     the table (branches replayed in another order, several locations on one database)
-    or when some migration creates tables the replay cannot see; only the first
-    operation on each such table name is reported (`t` and `schema.t` are usually the
+    or when some migration creates tables the replay cannot see; each revision reports
+    its first operation on each such table name (`t` and `schema.t` are usually the
     same table, reached through the search path).
     """
     all_replays = replays(index)
     created = {key[1].lower() for replay in all_replays for key in replay.ever_created}
     external = {name.lower() for name in index.settings.external_tables}
     for replay in all_replays:
-        reported: set[str] = set()
+        reported: set[tuple[str, str]] = set()
         for issue in replay.issues:
             if issue.code == "DBL415":
                 name = issue.table[1].lower()
                 qualified = f"{issue.table[0]}.{name}" if issue.table[0] else name
                 if replay.blind_creates or name in created or name in external or qualified in external:
                     continue
-                if name in reported:
-                    continue  # the first operation on the table (with or without its schema) says it all
-                reported.add(name)
+                if (issue.path, name) in reported:
+                    continue  # a revision's first operation on the table (with or without its schema) says it all
+                reported.add((issue.path, name))
             yield issue
 

@@ -219,7 +219,7 @@ def _in_schema(column: ColumnDef, default: Optional[str]) -> ColumnDef:
 
 
 def _infer_types(tables: list[TableDef]) -> list[TableDef]:
-    """Core: a column with a ForeignKey and no type takes the referenced column's type."""
+    """A column with a ForeignKey and no type takes the referenced column's type (Core and the 2.0 ORM)."""
     by_name: dict[str, list[TableDef]] = {}
     for table in tables:
         if table.name is not None:
@@ -231,9 +231,9 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
             for number, column in enumerate(columns):
                 if column.typed or column.family != UNKNOWN or not column.foreign_keys:
                     continue
-                family = _referenced_family(column, table, by_name)
+                family, returns = _referenced_type(column, table, by_name)
                 if family != UNKNOWN:
-                    columns[number] = dataclasses.replace(column, family=family)
+                    columns[number] = dataclasses.replace(column, family=family, returns=returns)
                     changed = True
             if columns != list(table.columns):
                 tables[position] = dataclasses.replace(table, columns=tuple(columns))
@@ -246,13 +246,14 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
     return tables
 
 
-def _referenced_family(column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]) -> str:
+def _referenced_type(column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]) -> tuple[str, frozenset[str]]:
+    """The family of the referenced column and what it returns, when all its declarations agree."""
     foreign = column.foreign_keys[0]
     candidates = [
         t for t in by_name.get(foreign.table, []) if t.metadata == table.metadata and t.schema == foreign.schema
     ]
-    families = {c.family for t in candidates for c in t.columns if c.name == foreign.column}
-    return families.pop() if len(families) == 1 else UNKNOWN
+    types = {(c.family, c.returns) for t in candidates for c in t.columns if c.name == foreign.column}
+    return types.pop() if len(types) == 1 else (UNKNOWN, frozenset())
 
 
 def _holders(index: "object", builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:

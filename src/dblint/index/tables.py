@@ -23,7 +23,7 @@ from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
 from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
-from dblint.index.types import UNKNOWN
+from dblint.index.types import UNKNOWN, returned_by
 
 ORM, FLASK, SQLMODEL, CORE = "orm", "flask", "sqlmodel", "core"
 MAX_DEPTH = 24
@@ -75,6 +75,7 @@ class ColumnDef:
     line: int  # the assignment (ORM) or `Column(` (Core) line
     column: int
     annotation_family: Optional[str] = None  # the Python type of a `Mapped[...]` annotation
+    returns: frozenset[str] = frozenset()  # families of the Python values the SQL type returns; empty: unknown
     server_default: bool = False
     client_default: bool = False
     model: Optional[str] = None  # the class that declares the column
@@ -639,6 +640,7 @@ class TableBuilder:
             line=attr.line,
             column=attr.column,
             annotation_family=annotation.family if mapped else None,
+            returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else returned_by(family),
             server_default=spec.server_default,
             client_default=spec.client_default,
         )
@@ -752,6 +754,7 @@ class TableBuilder:
                 nullable=False if spec.primary_key and spec.nullable is None else spec.nullable, primary_key=spec.primary_key,
                 index=spec.index, unique=spec.unique, foreign_keys=(foreign,) if foreign else (), path=path, line=spec.line,
                 column=spec.column, server_default=spec.server_default, client_default=spec.client_default,
+                returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else frozenset(),
             )
             table.add(column, spec.foreign_key_ref, spec.line, spec.column)
         complete = bool(table.columns) and not reflected and len(expr.args) < 60
@@ -807,6 +810,7 @@ def _merge(base: ColumnSpec, override: ColumnSpec) -> ColumnSpec:
         base,
         name=override.name or base.name,
         type_name=override.type_name or base.type_name,
+        type_expr=override.type_expr if override.type_name else base.type_expr,
         family=override.family if override.family != UNKNOWN else base.family,
         nullable=override.nullable if override.nullable is not None else base.nullable,
         primary_key=override.primary_key or base.primary_key,
