@@ -38,6 +38,7 @@ class ScriptLocation:
     directory: str
     version_dirs: tuple[str, ...]
     source: str  # the file that declared it
+    url: str = ""  # `sqlalchemy.url` of its alembic.ini section, as written (the database's dialect)
 
     @property
     def env_path(self) -> str:
@@ -110,7 +111,13 @@ def _split_locations(value: str, separator: str | None = None) -> list[str]:
 
 
 def _location(
-    root: Path, config_dir: str, script: str | None, versions: str | None, source: str, separator: str | None = None
+    root: Path,
+    config_dir: str,
+    script: str | None,
+    versions: str | None,
+    source: str,
+    separator: str | None = None,
+    url: str = "",
 ) -> list[ScriptLocation]:
     directory = _resolve(root, config_dir, script) if script else config_dir
     if directory is None:
@@ -120,7 +127,7 @@ def _location(
         resolved = _resolve(root, config_dir, entry)
         if resolved is not None:
             version_dirs.append(resolved)
-    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source)]
+    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, url)]
 
 
 def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
@@ -138,7 +145,8 @@ def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
             continue
         # Flask-Migrate keeps alembic.ini inside the script directory, without script_location.
         separator = options.get("path_separator", options.get("version_path_separator"))
-        found += _location(root, config_dir, script, options.get("version_locations"), rel, separator)
+        url = options.get("sqlalchemy.url", "").strip()
+        found += _location(root, config_dir, script, options.get("version_locations"), rel, separator, url)
     return found
 
 

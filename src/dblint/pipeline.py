@@ -21,6 +21,7 @@ from dblint.facts import FileFacts, extract_facts
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
 from dblint.facts.noqa import suppresses
 from dblint.index import ProjectIndex, build_index
+from dblint.index.databases import validate_safety_since
 from dblint.index.reach import files_to_parse
 from dblint.rules import Rule, all_rules
 from dblint.rules.internal import InternalError
@@ -81,6 +82,7 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
 def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
     """Run the enabled rules, reporting on the files under `targets`."""
     root, settings, index = project.root, project.settings, project.index
+    validate_safety_since(index)
     rel_targets, reported = reported_files(root, targets, project.python_files)
     diagnostics = [
         Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
