@@ -48,7 +48,8 @@ def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     second = expr.keyword("scale") or (expr.args[1] if len(expr.args) > 1 else None)
     length, length_literal = _number(first)
     scale, scale_literal = _number(second)
-    return ColumnType(kind, written, length, scale, length_literal and scale_literal)
+    sizes = ", ".join(str(size) for size in (length, scale) if size is not None)
+    return ColumnType(kind, f"{written}({sizes})", length, scale, length_literal and scale_literal)
 
 
 def _number(expr: Optional[Expr]) -> tuple[Optional[int], bool]:
@@ -59,6 +60,13 @@ def _number(expr: Optional[Expr]) -> tuple[Optional[int], bool]:
     if expr.kind == "const" and expr.text == "None":
         return None, True
     return None, False
+
+
+def may_be_widening(old: ColumnType, new: ColumnType) -> bool:
+    """True when some sizes would make the change one of the in-place widenings."""
+    if old.kind == "numeric":
+        return new.kind == "numeric"
+    return old.kind in ("varchar", "text") and new.kind in ("varchar", "text") and not (old.kind == "text" and new.kind == "varchar")
 
 
 def rewrites_table(old: ColumnType, new: ColumnType) -> bool:

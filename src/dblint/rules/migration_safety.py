@@ -8,6 +8,7 @@ created earlier in the same revision is never reported: nobody uses it yet).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Iterable, Iterator, Optional
 
@@ -19,7 +20,7 @@ from dblint.index.databases import CheckedOperation, checked_operations
 from dblint.index.replay import CREATED_HERE, EXISTED, OperationView, Replay, TableKey
 from dblint.index.schema import model_schema
 from dblint.index.tables import TableDef
-from dblint.index.type_changes import column_type, rewrites_table
+from dblint.index.type_changes import ColumnType, column_type, may_be_widening, rewrites_table
 from dblint.rules.base import Rule
 
 _AUTOCOMMIT = "`with op.get_context().autocommit_block():`"
@@ -312,14 +313,15 @@ class TableRewritingTypeChange(_SafetyRule):
             if new is None:
                 continue
             old = column_type(_argument(view, "existing_type"))
-            if old is None and view.column_type:
-                old = column_type(Expr("name", view.column_type))
+            if old is None and view.column_type:  # the replay knows the type, not its sizes
+                old = dataclasses.replace(column_type(Expr("name", view.column_type)) or ColumnType("", ""), literal=False)
             table, column = _table_name(view.table), _literal(view, "column_name") or "?"
-            if old is None:
+            if old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
+                current = "its current type" if old is None else f"the current size of its {old.written} type"
                 yield view, (
                     f"{_operation_name(view)} changes the type of {table}.{column} to {new.written}; dblint cannot tell "
-                    "its current type (no existing_type=), and unless this is a widening PostgreSQL does in place it "
-                    "rewrites the table under an ACCESS EXCLUSIVE lock; add a new column, backfill, and switch over"
+                    f"{current} (no literal existing_type=), and unless this is a widening PostgreSQL does in place "
+                    "it rewrites the table under an ACCESS EXCLUSIVE lock; add a new column, backfill, and switch over"
                 )
             elif rewrites_table(old, new):
                 yield view, (
