@@ -39,6 +39,7 @@ class ScriptLocation:
     version_dirs: tuple[str, ...]
     source: str  # the file that declared it
     sys_path: tuple[str, ...] = ()  # `prepend_sys_path` directories: import roots of its env.py
+    url: str = ""  # `sqlalchemy.url` of its alembic.ini section, as written (the database's dialect)
 
     @property
     def env_path(self) -> str:
@@ -118,6 +119,7 @@ def _location(
     source: str,
     separator: str | None = None,
     sys_path: str | None = None,
+    url: str = "",
 ) -> list[ScriptLocation]:
     directory = _resolve(root, config_dir, script) if script else config_dir
     if directory is None:
@@ -125,7 +127,7 @@ def _location(
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
     version_dirs += _resolved_all(root, config_dir, versions, separator)
     prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
-    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended)]
+    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url)]
 
 
 def _resolved_all(root: Path, config_dir: str, value: str | None, separator: str | None) -> list[str]:
@@ -149,8 +151,9 @@ def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
             continue
         # Flask-Migrate keeps alembic.ini inside the script directory, without script_location.
         separator = options.get("path_separator", options.get("version_path_separator"))
+        url = options.get("sqlalchemy.url", "").strip()
         found += _location(
-            root, config_dir, script, options.get("version_locations"), rel, separator, options.get("prepend_sys_path")
+            root, config_dir, script, options.get("version_locations"), rel, separator, options.get("prepend_sys_path"), url
         )
     return found
 

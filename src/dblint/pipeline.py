@@ -21,6 +21,7 @@ from dblint.facts import FileFacts, extract_facts
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
 from dblint.facts.noqa import suppresses
 from dblint.index import ProjectIndex, build_indexes
+from dblint.index.databases import validate_safety_since
 from dblint.index.reach import files_to_parse
 from dblint.rules import Rule, all_rules
 from dblint.rules.internal import InternalError
@@ -96,6 +97,7 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
 def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
     """Run the enabled rules, reporting on the files under `targets`."""
     root, settings = project.root, project.settings
+    validate_safety_since(project.indexes)
     rel_targets, reported = reported_files(root, targets, project.python_files)
     diagnostics = [
         Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")

@@ -218,7 +218,8 @@ class MigrationStep:
       "call"   a call of a function by name (a helper of this file or an imported one)
       "schema" `<something>.create_all(...)` / `.drop_all(...)`: creates what the replay cannot see
     `guards` says why the step might not run as written ("if at line 12", "try at line 3");
-    `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop).
+    `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop);
+    `autocommit` is set inside `with op.get_context().autocommit_block():`.
     """
 
     kind: str
@@ -234,6 +235,7 @@ class MigrationStep:
     batch: Expr | None = None
     star: bool = False  # `*args` / `**kwargs` in the call
     sql: str | None = None
+    autocommit: bool = False
 
 
 @dataclass(frozen=True)

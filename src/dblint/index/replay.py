@@ -17,6 +17,11 @@ Public API (used by the drift rules and the inventory):
   chain in a schema the replay cannot know, so they are uncertain, never "uncreated".
 - `Replay.issues`: DBL414 (creates what exists along one ancestry) and DBL415 (changes
   a table no migration creates) candidates, at the `op.` call.
+- `Replay.issues`: DBL414 (creates what exists) and DBL415 (changes a table no
+  migration creates) candidates, at the `op.` call.
+- `Replay.operations`: every `op.` / `batch_op.` operation and literal SQL step of each
+  `upgrade()` in replay order, with whether its table existed before that revision
+  (`OperationView`; read by the migration-safety rules).
 
 Each revision's `upgrade()` is applied in graph order, over every chain of the graph
 (chains from real roots as usual, chains from a missing link over an unknown schema): `op.*` and `batch_op.*`
@@ -144,6 +149,25 @@ class ReplayIssue:
     message: str
 
 
+EXISTED = "existed"  # created by an earlier revision, or by something the replay never saw
+CREATED_HERE = "created-here"  # created earlier in the same revision
+UNKNOWN = "unknown"  # not seen, and this revision creates tables the replay cannot see
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """An operation as the replay met it: the state of its table just before it ran."""
+
+    revision: str
+    path: str
+    step: MigrationStep
+    table: Optional[TableKey]  # None for SQL steps and computed table names
+    table_state: str  # EXISTED, CREATED_HERE or UNKNOWN
+    column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
+    autocommit: bool  # inside `autocommit_block()`, directly or through a helper called there
+    bound: tuple[tuple[str, Expr], ...]  # the operation's arguments by parameter name
+
+
 @dataclass
 class Replay:
     graph: RevisionGraph
@@ -154,6 +178,7 @@ class Replay:
     ever_created: set[TableKey] = field(default_factory=set)
     dropped: dict[TableKey, str] = field(default_factory=dict)  # table -> revision that dropped it last
     assumed: dict[TableKey, ReplayTable] = field(default_factory=dict)  # changed on an unrooted chain, never created
+    operations: list[OperationView] = field(default_factory=list)
 
     @property
     def created_by_revision(self) -> dict[str, str]:
@@ -223,6 +248,7 @@ class _Frame:
     values: dict[str, Optional[Expr]]  # parameters and loop variables with known values
     guards: tuple[str, ...]
     depth: int = 0
+    autocommit: bool = False  # called from inside `autocommit_block()`
 
     def where(self, line: int) -> str:
         return f"{self.revision.path}:{line}"
@@ -285,6 +311,7 @@ class _Replayer:
         self.replay = Replay(graph)
         self.views: dict[str, _FileView] = {}
         self.unrooted = graph.unrooted
+        self._blind_before_revision = 0  # len(blind_creates) when the current revision started
 
     # -- state helpers
 
@@ -363,6 +390,7 @@ class _Replayer:
             if upgrade is None:
                 continue  # no `op` import or no `upgrade()`: nothing to replay
             view = self.views.setdefault(revision.path, _FileView(facts))
+            self._blind_before_revision = len(self.replay.blind_creates)
             self._run_function(_Frame(revision, view, upgrade, {}, ()))
         return self.replay
 
@@ -371,7 +399,7 @@ class _Replayer:
             if step.loop_var:
                 for value in step.loop_values:
                     values = {**frame.values, step.loop_var: Expr("str", value, line=step.line, column=step.column)}
-                    self._run_step(step, _Frame(frame.revision, frame.view, frame.function, values, frame.guards, frame.depth))
+                    self._run_step(step, _Frame(frame.revision, frame.view, frame.function, values, frame.guards, frame.depth, frame.autocommit))
             else:
                 self._run_step(step, frame)
 
@@ -379,6 +407,7 @@ class _Replayer:
         if step.kind in ("op", "batch"):
             self._operation(step, frame)
         elif step.kind == "sql":
+            self._observe(step, frame, None, {})
             self._sql(step.sql or "", step, frame)
         elif step.kind == "schema":
             reason = f"`{step.name}()` at {frame.where(step.line)} changes tables the replay cannot see"
@@ -398,7 +427,8 @@ class _Replayer:
             guards = frame.guards + step.guards
             if step.star:
                 guards += (f"helper called with *args at {frame.where(step.line)}",)
-            self._run_function(_Frame(frame.revision, frame.view, helper, values, guards, frame.depth + 1))
+            autocommit = frame.autocommit or step.autocommit
+            self._run_function(_Frame(frame.revision, frame.view, helper, values, guards, frame.depth + 1, autocommit))
             return
         if helper is None and not self._is_project_call(frame, step.name):
             return
@@ -478,6 +508,7 @@ class _Replayer:
             schema_expr = bound.get(schema_keyword)
         table_name = _text(bound.get(table_param), frame)
         schema = _text(schema_expr, frame) if schema_expr is not None else None
+        self._observe(step, frame, (schema, table_name) if table_name is not None else None, bound)
         guard = self._guarded(step, frame)
         if table_name is None and name == "drop_index" and step.kind == "op":
             self._drop_index_anywhere(_text(bound.get("index_name"), frame))
@@ -497,6 +528,28 @@ class _Replayer:
         if guard is not None:
             target = _text(bound.get("new_table_name"), frame) if name == "rename_table" else None
             self._mark((schema, target) if target else key, guard, opaque=False)
+
+    def _observe(self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]) -> None:
+        """Record the operation with the state of its table before it runs (`Replay.operations`)."""
+        table = self.replay.table(*key) if key is not None else None
+        if table is not None:
+            state = CREATED_HERE if table.revision == frame.revision.id else EXISTED
+        elif len(self.replay.blind_creates) > self._blind_before_revision:
+            state = UNKNOWN
+        else:
+            state = EXISTED
+        column_type = None
+        column_name = _text(bound.get("column_name"), frame)
+        if table is not None and column_name is not None:
+            column = table.column_named(column_name)
+            column_type = column.type_name if column is not None else None
+        resolved = tuple((name, _resolve(value, frame) or value) for name, value in bound.items())
+        self.replay.operations.append(
+            OperationView(
+                frame.revision.id, frame.revision.path, step, key, state, column_type,
+                step.autocommit or frame.autocommit, resolved,
+            )
+        )
 
     def _column(self, expr: Optional[Expr], frame: _Frame) -> Optional[ColumnSpec]:
         expr = _resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
