@@ -55,10 +55,15 @@ def find_script_locations(root: Path, config_files: Iterable[str], settings: Set
         for location in found:
             locations.setdefault(location.directory, location)
     for entry in settings.migrations:
-        directory = _normalise(entry.strip("/"))
+        directory = configured_directory(entry)
         if directory is not None:
             locations.setdefault(directory, ScriptLocation(directory, (posixpath.join(directory, "versions"),), "config"))
     return tuple(sorted(locations.values(), key=lambda location: location.directory))
+
+
+def configured_directory(entry: str) -> str | None:
+    """A `migrations` entry as a project-relative directory, or None when it leaves the project."""
+    return _normalise(entry.strip("/"))
 
 
 def _normalise(path: str) -> str | None:

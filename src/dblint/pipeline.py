@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from dblint.cache import FactsCache
-from dblint.config import Settings
+from dblint.config import ConfigError, Settings
 from dblint.contexts import ScriptLocation, find_script_locations
 from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectFiles, ProjectRun, Request, cache_directory, find_files, reported_files, under_any
@@ -23,6 +23,7 @@ from dblint.facts.noqa import suppresses
 from dblint.index import ProjectIndex, build_indexes
 from dblint.index.databases import validate_safety_since
 from dblint.index.reach import files_to_parse
+from dblint.index.setting_targets import setting_problems
 from dblint.rules import Rule, all_rules
 from dblint.rules.internal import InternalError
 from dblint.selection import ignored_for_file, is_enabled
@@ -91,6 +92,9 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
         replaced = dict(zip(reached, read_facts(root, reached, settings, dataclasses.replace(request, progress=None), reached)))
         facts = [replaced.get(item.path, item) for item in facts]
         indexes = build_indexes(root, settings, facts, files.config_files, locations)
+    problems = setting_problems(indexes)
+    if problems:
+        raise ConfigError(f"{settings.config_path}: {problems[0]}")
     return LoadedProject(root, settings, files.python_files, files.config_files, files.unreadable, facts, indexes)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from fnmatch import fnmatchcase
 from typing import Iterable
 
 SOURCE_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "alembic.ini")
@@ -56,3 +57,8 @@ def resolve_relative(importer: str, importer_is_package: bool, module: str, leve
     drop = level - 1 if importer_is_package else level
     base = parts[: len(parts) - drop] if drop <= len(parts) else []
     return ".".join([*base, module] if module else base)
+
+
+def module_matches(module: str, pattern: str) -> bool:
+    """A `model-modules` entry: the module, a package and what is in it, or a glob."""
+    return module == pattern or module.startswith(pattern + ".") or fnmatchcase(module, pattern)

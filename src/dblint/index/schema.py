@@ -23,6 +23,8 @@ build it):
   metadata, table, own_table, inheritance "single" | "joined" | None).
 - `holders`: every metadata holder definition (`HolderDef`: metadata id, name,
   kind, path, line); `table_count(metadata)` counts declared tables.
+- `unresolved_target_metadata`: the `target-metadata` entries that name no
+  metadata holder of the project (a configuration error, index.setting_targets).
 - `tracking`: one `Tracking` per Alembic script location (index.tracking):
   `metadata` (a tuple of ids, or None when unknown), `source`, `env_path`,
   `description`. `tracked()` is the union over locations (None if any is unknown
@@ -74,6 +76,7 @@ class ModelSchema:
     models: tuple[ModelDef, ...]
     holders: tuple[HolderDef, ...]
     tracking: tuple[Tracking, ...]
+    unresolved_target_metadata: tuple[str, ...] = ()  # `target-metadata` entries that name no metadata
     index: object = field(repr=False, default=None)
     ids: Optional[MetadataIds] = field(repr=False, default=None)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
@@ -181,8 +184,10 @@ def _build(index: "object") -> ModelSchema:
     models.sort(key=lambda m: (m.path, m.line))
     holders = _holders(index, builder, tables)
     counts = Counter(t.metadata for t in tables if _declared(t) and t.metadata is not None)
-    tracking = TrackingReader(index, builder.ids, holders, counts).all()
-    return ModelSchema(tuple(tables), tuple(models), tuple(holders), tracking, index, builder.ids)
+    reader = TrackingReader(index, builder.ids, holders, counts)
+    configured = index.settings.target_metadata  # type: ignore[attr-defined]
+    unresolved = tuple(entry for entry in configured if reader.configured_id(entry) is None)
+    return ModelSchema(tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index, builder.ids)
 
 
 def _resolve_references(builder: TableBuilder) -> None:

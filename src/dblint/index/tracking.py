@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 
 from dblint.contexts import ScriptLocation
 from dblint.facts.model import Binding, Expr, FileFacts
-from dblint.index.holders import HolderDef, MetadataIds, display
+from dblint.index.holders import SQLMODEL_METADATA, HolderDef, MetadataIds, display
 from dblint.index.imports import is_migrate_setup
 from dblint.index.symbols import Defined
 
@@ -88,14 +88,20 @@ class TrackingReader:
     def _configured(self, entries: tuple[str, ...]) -> _Found:
         found = _Found(set())
         for entry in entries:
-            module, _, dotted = entry.partition(":")
-            project = self.index.resolver.project_module(module) if dotted else None  # type: ignore[attr-defined]
-            resolved = self.ids.of_name(project, dotted, "") if project else None
+            resolved = self.configured_id(entry)
             if resolved is None:
                 found.unknown = True
             else:
                 found.ids.add(resolved)
         return found
+
+    def configured_id(self, entry: str) -> Optional[str]:
+        """The metadata a `target-metadata` entry (`module:Base.metadata`) names, or None."""
+        if entry == SQLMODEL_METADATA:
+            return self.ids.canonical(SQLMODEL_METADATA)
+        module, _, dotted = entry.partition(":")
+        project = self.index.resolver.project_module(module) if dotted else None  # type: ignore[attr-defined]
+        return self.ids.of_name(project, dotted, "") if project else None
 
     def _env(self, facts: FileFacts) -> _Found:
         module = self.index.module_of(facts.path)  # type: ignore[attr-defined]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 from typing import Iterable, Iterator, Optional
 
 from dblint.diagnostics import Diagnostic
@@ -10,6 +9,7 @@ from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
 from dblint.index.holders import HolderDef, display
 from dblint.index.imports import imports_between, migrate_setups, uses_flask_app
+from dblint.index.modules import module_matches
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
 from dblint.index.tracking import Tracking
@@ -399,12 +399,9 @@ class ModelOutsideModelModules(Rule):
             return
         schema = model_schema(index)
         for table in _tables_in(schema, facts.path):
-            if not any(_module_matches(table.module, pattern) for pattern in patterns):
+            if not any(module_matches(table.module, pattern) for pattern in patterns):
                 yield self.diagnostic(
                     table.path, table.line, table.column,
                     f"{describe(table)} is defined in {table.module}, outside model-modules ({', '.join(patterns)})",
                 )
 
-
-def _module_matches(module: str, pattern: str) -> bool:
-    return module == pattern or module.startswith(pattern + ".") or fnmatchcase(module, pattern)
