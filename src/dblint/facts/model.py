@@ -188,6 +188,7 @@ class FileFacts:
 
     path: str
     error: str | None = None
+    error_position: tuple[int, int] = (1, 1)  # (line, column) of a syntax error
     parsed: bool = False
     imports: tuple[Import, ...] = ()
     bindings: tuple[Binding, ...] = ()
