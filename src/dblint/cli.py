@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Iterator, NoReturn, Optional, Sequence, TextIO
 
 from dblint import __version__
 from dblint.cache import DEFAULT_DIRECTORY, chosen_directory
-from dblint.config import CODE_PATTERN, ConfigError, Settings
+from dblint.config import ConfigError, Settings, code_problem
+from dblint.diagnostics import Diagnostic
 from dblint.discover import find_repository_root
 from dblint.engine import Request, Result, run
 from dblint.inventory.risk import LEVELS as RISK_LEVELS
@@ -30,12 +31,18 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 INVENTORY_FORMATS = ("csv", "json", "markdown")  # the keys of inventory.renderers.RENDERERS
 
 
-def _codes(value: str) -> tuple[str, ...]:
-    codes = tuple(part.strip().upper() for part in value.split(",") if part.strip())
-    for code in codes:
-        if not CODE_PATTERN.match(code):
-            raise argparse.ArgumentTypeError(f"'{code}' is not a rule code or prefix (like DBL101 or DBL1)")
-    return codes
+def _code_list(selector_kind: str):  # type: ignore[no-untyped-def]
+    """An argparse type: comma-separated codes or prefixes, each naming at least one rule."""
+
+    def parse(value: str) -> tuple[str, ...]:
+        codes = tuple(part.strip().upper() for part in value.split(",") if part.strip())
+        for code in codes:
+            problem = code_problem(code, selector_kind)
+            if problem is not None:
+                raise argparse.ArgumentTypeError(problem)
+        return codes
+
+    return parse
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,9 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_project_options(command: argparse.ArgumentParser) -> None:
     """What to analyse and which rules run: the same for `check` and `inventory`."""
     command.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    command.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
-    command.add_argument("--extend-select", type=_codes, help="codes to enable in addition (opt-in rules)")
-    command.add_argument("--ignore", type=_codes, help="codes or prefixes to disable")
+    command.add_argument("--select", type=_code_list("select"), help="comma-separated codes or prefixes to enable")
+    command.add_argument("--extend-select", type=_code_list("extend-select"), help="codes to enable in addition (opt-in rules)")
+    command.add_argument("--ignore", type=_code_list("ignore"), help="codes or prefixes to disable")
     command.add_argument("--exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude")
     command.add_argument(
         "--extend-exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude in addition to `exclude`"

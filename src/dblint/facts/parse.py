@@ -42,4 +42,5 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
         toplevel_calls=tuple(dict.fromkeys(collector.toplevel_calls)),
         migration=migration,
         functions=tuple(collector.functions),
+        function_defs=tuple(collector.function_defs),
     )

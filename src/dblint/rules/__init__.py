@@ -14,6 +14,7 @@ from dblint.rules import (
     internal,
     metadata_tracking,
     migration_drift,
+    migration_safety,
     revision_graph,
     schema_outside_migrations,
 )
@@ -28,6 +29,7 @@ _RULE_MODULES: tuple[ModuleType, ...] = (
     foreign_keys,
     revision_graph,
     migration_drift,
+    migration_safety,
 )
 
 

@@ -28,8 +28,10 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]  # kebab-case, named for the pattern it flags
     summary: ClassVar[str]  # sentence case, no final period
-    # What to do, in a few words (the essence of `use_instead`): every message ends with it.
+    # What to do, in a few words (the essence of `use_instead`): every message ends with it,
+    # unless the rule words it for each finding (`case_hints`: the right change depends on the case).
     fix_hint: ClassVar[str]
+    case_hints: ClassVar[bool] = False
     default: ClassVar[bool] = True
     what_it_does: ClassVar[str]
     why_bad: ClassVar[str]
@@ -45,10 +47,20 @@ class Rule:
         return ()
 
     def diagnostic(
-        self, path: str, line: int, column: int, message: str, end_line: int = 0, *, fix: Optional[Fix] = None, note: str = ""
+        self,
+        path: str,
+        line: int,
+        column: int,
+        message: str,
+        end_line: int = 0,
+        *,
+        fix: Optional[Fix] = None,
+        note: str = "",
+        hint: str = "",
     ) -> Diagnostic:
-        """The finding: what is wrong, a `note` (why no automatic fix is offered), then what to do."""
-        text = "; ".join(part for part in (message, note, self.fix_hint) if part)
+        """The finding: what is wrong, a `note` (why no automatic fix is offered), then what to do
+        (`hint` for this finding, else the rule's `fix_hint`)."""
+        text = "; ".join(part for part in (message, note, hint or self.fix_hint) if part)
         return Diagnostic(path, line, column, self.code, text, self.name, max(end_line, line), fix is not None, fix)
 
 
