@@ -31,7 +31,8 @@ def test_closing_line_counts_the_findings_and_the_fixable_ones() -> None:
 
 
 def test_closing_line_in_the_singular_and_none_on_a_clean_project(tmp_path: Path) -> None:
-    one = write_project(tmp_path / "one", {"app.py": "import sqlalchemy as sa\nm = sa.MetaData()\nm.create_all(engine)\n"})
+    app = 'import sqlalchemy as sa\nm = sa.MetaData()\nt = sa.Table("t", m, sa.Column("id", sa.Integer))\nm.create_all(engine)\n'
+    one = write_project(tmp_path / "one", {"app.py": app})
     completed = run_tool("dblint", "check", cwd=one)
     assert completed.stdout.splitlines()[-1] == "Found 1 finding."
     clean = run_tool("dblint", "check", cwd=FIXTURES / "clean_project")
