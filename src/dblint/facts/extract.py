@@ -21,10 +21,10 @@ from dblint.facts.model import (
     SqlStatementFact,
     SqlString,
 )
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, MESSAGE_KEYWORDS, TYPE_CHECKING_TESTS
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
-CREATE_TABLE_CONSTRUCT = "CreateTable"  # sqlalchemy.schema.CreateTable, recorded when executed
 # Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)`.
 NOTABLE_CALLS = frozenset({"configure", "create_table", "Migrate"})
@@ -36,7 +36,6 @@ MESSAGE_CALLEES = frozenset(
         "abort", "HTTPException", "ValidationError", "add_note", "notify", "write", "send_message",
     }
 )
-MESSAGE_KEYWORDS = frozenset({"help", "description", "msg", "message", "comment", "doc", "title", "summary", "detail", "reason"})
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Failure|Exit)$")
 _SESSION_NAMES = frozenset({"Session", "sessionmaker", "scoped_session", "AsyncSession", "async_sessionmaker", "session"})
 _QUERY_CALLS = frozenset({"query", "select", "scalars", "scalar", "execute", "exec_driver_sql", "executemany"})
@@ -163,11 +162,11 @@ class FactCollector(cst.CSTVisitor):
     # -- imports --------------------------------------------------------------
 
     def visit_If(self, node: cst.If) -> None:
-        if dotted(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"):
+        if dotted(node.test) in TYPE_CHECKING_TESTS:
             self._type_checking += 1
 
     def leave_If(self, original_node: cst.If) -> None:
-        if dotted(original_node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"):
+        if dotted(original_node.test) in TYPE_CHECKING_TESTS:
             self._type_checking -= 1
 
     def visit_Import(self, node: cst.Import) -> None:
