@@ -61,6 +61,12 @@ TRICKY = {
         "@c2()\ndef d2(e2: E2 = f2()) -> g2(): h2()\n@i2\nclass J2(k2()): l2()\nglobal m2\nnonlocal_ = 1\n"
         "SQLModel.metadata = other\nobj.attr = 1\nx3 = y3 = z3()\n(a4 := b4())\nc4: int\n"
     ),
+    "tricky/interactions.py": (
+        "def a(request):\n    return request.db.query(User).all()\n"
+        "def b(s: Session):\n    s.session.add(x)\n    parser.add(help=s.query())\n    t = 'a' + s.session\n"
+        "class C:\n    rows = conn.cursor()\n    @decorate(scoped_session)\n    def d(self): self.x.execute(q)\n"
+        "e = sessionmaker(bind=engine)\nf = select(User).where(User.id == 1)\nconn.exec_driver_sql(q)\n"
+    ),
 }
 
 
@@ -103,7 +109,7 @@ def test_sliced_facts_are_the_whole_file_facts(tmp_path: Path) -> None:
 def test_the_ast_reader_agrees_wherever_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Markers ignored: every statement `ast` can read is read by it; its facts must be LibCST's."""
     corpus = _corpus(tmp_path)
-    monkeypatch.setattr(slices, "needs_parse", lambda data: False)
+    monkeypatch.setattr(slices, "needs_libcst", lambda data: False)
     monkeypatch.setattr(parse_module, "_imports_alembic", lambda tree: False)
     differ = []
     read_by_ast = 0
@@ -113,6 +119,8 @@ def test_the_ast_reader_agrees_wherever_it_reads(tmp_path: Path, monkeypatch: py
         assert sliced.internal_error is None, sliced.internal_error
         read_by_ast += sliced.parsed and not sliced.sql_strings
         differ += [f"{rel}: {name}" for name in SHAPE_FIELDS if getattr(whole, name) != getattr(sliced, name)]
+        if set(whole.interactions) - {"raw-sql"} != set(sliced.interactions) - {"raw-sql"}:  # raw-sql: also from SQL strings
+            differ.append(f"{rel}: interactions")
     assert differ == []
     assert read_by_ast > 100
 
@@ -129,6 +137,7 @@ def test_plain_statements_are_read_by_ast_and_the_rest_left_to_libcst() -> None:
     assert _parsed_by_libcst(TRICKY["tricky/strings.py"]) == [1, 2, 4, 6, 9]
     assert _parsed_by_libcst(TRICKY["tricky/columns.py"]) == [2]  # `Mapped`
     assert _parsed_by_libcst(TRICKY["tricky/flow.py"]) == [50]  # `SQLModel.metadata = ...`
+    assert _parsed_by_libcst(TRICKY["tricky/interactions.py"]) == []  # sessions, queries, cursors
 
 
 @pytest.mark.parametrize("project", sorted(path.name for path in FIXTURES.iterdir() if path.is_dir()))

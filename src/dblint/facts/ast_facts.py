@@ -1,8 +1,9 @@
 """The facts of statements with no marker, read from the `ast` tree the syntax check built.
 
-A statement in which the prefilter finds no marker (`prefilter.needs_parse`) yields
+A statement in which the prefilter finds no marker (`prefilter.needs_libcst`) yields
 only the shape of the code to `extract.FactCollector`: imports, bindings, classes,
-module-level functions and calls, `__all__`. `ShapeCollector` records exactly those
+module-level functions and calls, `__all__`, and the interactions its calls and
+attributes show (`session.query(...)`). `ShapeCollector` records exactly those
 facts from `ast`, as the LibCST collector would (same summaries, same order, columns
 in characters). Where `ast` does not say enough to be sure of that (f-strings,
 parenthesised tuples, generator arguments) it raises `Unsupported`, and the statement
@@ -18,7 +19,14 @@ import tokenize
 from typing import Iterator, Optional, Sequence, Union
 
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
-from dblint.facts.vocabulary import MAX_DEPTH, MAX_ITEMS, MESSAGE_KEYWORDS, TYPE_CHECKING_TESTS
+from dblint.facts.vocabulary import (
+    MAX_DEPTH,
+    MAX_ITEMS,
+    MESSAGE_KEYWORDS,
+    TYPE_CHECKING_TESTS,
+    attribute_interactions,
+    call_interactions,
+)
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _OPERATORS = {
@@ -135,6 +143,7 @@ class ShapeCollector:
         self.functions: list[str] = []
         self.toplevel_calls: list[str] = []
         self.all_names: Optional[tuple[str, ...]] = None
+        self.interactions: set[str] = set()
         self._scopes: list[str] = []
         self._class_body: list[bool] = []
         self._type_checking = 0
@@ -218,6 +227,7 @@ class ShapeCollector:
         return ".".join(self._scopes)
 
     def _statement(self, node: ast.stmt) -> None:
+        self._record_interactions(node)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self._function(node)
             return
@@ -361,6 +371,18 @@ class ShapeCollector:
 
     # -- module-level calls -----------------------------------------------------------
 
+    def _record_interactions(self, statement: ast.stmt) -> None:
+        """The interactions the calls and attributes of `statement`'s own expressions show."""
+        roots: list[ast.AST] = list(_own_expressions(statement))
+        roots += [handler.type for handler in getattr(statement, "handlers", ()) if handler.type is not None]
+        for case in getattr(statement, "cases", ()):
+            roots += [case.pattern] + ([case.guard] if case.guard is not None else [])
+        for node in _visited(iter(roots)):
+            if isinstance(node, ast.Call):
+                self.interactions.update(call_interactions(dotted(node.func) or ""))
+            elif isinstance(node, ast.Attribute):
+                self.interactions.update(attribute_interactions(node.attr))
+
     def _record_calls(self, roots: Iterator[ast.AST]) -> None:
         """Callees of the calls under `roots` (module level), in LibCST's visiting order."""
         calls = sorted(
@@ -385,7 +407,11 @@ def _own_expressions(statement: ast.stmt) -> Iterator[ast.AST]:
 
 
 def _calls(roots: Iterator[ast.AST]) -> Iterator[ast.Call]:
-    """Every call LibCST's collector visits under `roots` (not in message arguments nor string concatenations)."""
+    return (node for node in _visited(roots) if isinstance(node, ast.Call))
+
+
+def _visited(roots: Iterator[ast.AST]) -> Iterator[ast.AST]:
+    """Every node LibCST's collector visits under `roots`: not in strings, message arguments nor string concatenations."""
     stack = list(roots)
     while stack:
         node = stack.pop()
@@ -395,8 +421,7 @@ def _calls(roots: Iterator[ast.AST]) -> Iterator[ast.Call]:
             continue
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _concatenates_string(node):
             continue
-        if isinstance(node, ast.Call):
-            yield node
+        yield node
         stack.extend(ast.iter_child_nodes(node))
 
 

@@ -21,7 +21,13 @@ from dblint.facts.model import (
     SqlStatementFact,
     SqlString,
 )
-from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, MESSAGE_KEYWORDS, TYPE_CHECKING_TESTS
+from dblint.facts.vocabulary import (
+    CREATE_TABLE_CONSTRUCT,
+    MESSAGE_KEYWORDS,
+    TYPE_CHECKING_TESTS,
+    attribute_interactions,
+    call_interactions,
+)
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
@@ -37,8 +43,6 @@ MESSAGE_CALLEES = frozenset(
     }
 )
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Failure|Exit)$")
-_SESSION_NAMES = frozenset({"Session", "sessionmaker", "scoped_session", "AsyncSession", "async_sessionmaker", "session"})
-_QUERY_CALLS = frozenset({"query", "select", "scalars", "scalar", "execute", "exec_driver_sql", "executemany"})
 
 StringNode = Union[cst.SimpleString, cst.ConcatenatedString, cst.FormattedString]
 
@@ -244,12 +248,7 @@ class FactCollector(cst.CSTVisitor):
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
         if not self._scopes and name:
             self.toplevel_calls.append(name)
-        if last in _SESSION_NAMES or ".session." in f".{name}.":
-            self.interactions.add("session")
-        if last in _QUERY_CALLS:
-            self.interactions.add("query")
-        if last == "cursor":
-            self.interactions.add("raw-sql")
+        self.interactions.update(call_interactions(name))
 
     def leave_Call(self, original_node: cst.Call) -> None:
         if self._message_calls.pop():
@@ -259,8 +258,7 @@ class FactCollector(cst.CSTVisitor):
         method = node.attr.value
         if method in SCHEMA_METHODS and id(node) not in self._called_attributes:
             self._record_schema_call(node, method, called=False)
-        if method == "session" or method == "query":
-            self.interactions.add("session" if method == "session" else "query")
+        self.interactions.update(attribute_interactions(method))
 
     def _record_schema_call(self, func: cst.Attribute, method: str, called: bool) -> None:
         self._append_schema_call(func, method, dotted(func.value) or "?", called)

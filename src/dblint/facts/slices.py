@@ -2,7 +2,7 @@
 
 The `ast` tree of the syntax check gives every top-level statement's lines. A statement
 is a *unit* (statements sharing a line are one, `a = 1; b = 2`). A unit in which the
-prefilter finds no marker has its facts read from `ast` (`ast_facts.ShapeCollector`);
+prefilter finds no marker but interaction words has its facts read from `ast` (`ast_facts.ShapeCollector`);
 every other unit, and every unit `ast` cannot read exactly, goes to LibCST. LibCST is
 given the file's text with every other line left empty, so the lines and columns of
 what it parses are the file's own: nothing has to be mapped back. Units are given in
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from dblint.facts.ast_facts import ShapeCollector, SourceLines, Unsupported
-from dblint.facts.prefilter import needs_parse
+from dblint.facts.prefilter import needs_libcst
 
 
 @dataclass
@@ -38,7 +38,7 @@ def plan(tree: ast.Module, source: SourceLines, sizes: Sequence[int]) -> list[Un
     lines = source.lines
     for unit in found:
         code = "\n".join(lines[_code_start(unit.statements[0]) - 1 : unit.last])
-        if needs_parse(code.encode("utf-8", "surrogatepass")):
+        if needs_libcst(code.encode("utf-8", "surrogatepass")):
             continue
         try:
             unit.shape = ShapeCollector(source).collect(unit.statements)
