@@ -29,7 +29,7 @@ from dblint.rules.base import example_files
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
-SHAPE_FIELDS = ("imports", "bindings", "classes", "functions", "toplevel_calls", "all_names")
+SHAPE_FIELDS = ("imports", "bindings", "classes", "functions", "function_defs", "toplevel_calls", "all_names")
 
 # Constructs where `ast` and LibCST could disagree: each is either read identically or left to LibCST.
 TRICKY = {
@@ -48,6 +48,8 @@ TRICKY = {
         "    @property\n    async def m(self, /, a: int, *r: str, k: 'K' = 1, **o: T): return -1\n"
         "    def n(self): x = 1; return\n"
         "    def o(self):\n        return -2\nclass P: x = 1\n"
+        "def make(*a, **k):\n    def inner(): return 1\n    if a:\n        return Factory(*a, **k)\n    return (lambda: 2)\n"
+        "def other(*args):\n    return f(args)\n"
     ),
     "tricky/flow.py": (
         "import os, a.b.c as d\nfrom . import x\nfrom ..p import *\nif TYPE_CHECKING:\n    import t1\nelif other:\n"

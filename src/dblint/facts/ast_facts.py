@@ -2,7 +2,7 @@
 
 A statement in which the prefilter finds no marker (`prefilter.needs_libcst`) yields
 only the shape of the code to `extract.FactCollector`: imports, bindings, classes,
-module-level functions and calls, `__all__`, and the interactions its calls and
+module-level functions and calls, every function with what it returns, `__all__`, and the interactions its calls and
 attributes show (`session.query(...)`). `ShapeCollector` records exactly those
 facts from `ast`, as the LibCST collector would (same summaries, same order, columns
 in characters). Where `ast` does not say enough to be sure of that (f-strings,
@@ -19,6 +19,7 @@ import tokenize
 from typing import Iterator, Optional, Sequence, Union
 
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
+from dblint.facts.model import FunctionDef as FunctionFact
 from dblint.facts.vocabulary import (
     MAX_DEPTH,
     MAX_ITEMS,
@@ -144,6 +145,10 @@ class ShapeCollector:
         self.toplevel_calls: list[str] = []
         self.all_names: Optional[tuple[str, ...]] = None
         self.interactions: set[str] = set()
+        self.function_defs: list[FunctionFact] = []
+        self._returns: list[list[Expr]] = []  # per open function: the values of its `return`s
+        self._forwards: list[bool] = []
+        self._function_nodes: list[FunctionNode] = []
         self._scopes: list[str] = []
         self._class_body: list[bool] = []
         self._type_checking = 0
@@ -239,7 +244,9 @@ class ShapeCollector:
             return
         if not self._scopes:
             self._record_calls(_own_expressions(node))
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.Return):
+            self._return(node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
             self._import(node)
         elif isinstance(node, ast.Assign):
             self._assign(node)
@@ -275,6 +282,10 @@ class ShapeCollector:
     def _function(self, node: FunctionNode) -> None:
         if not self._scopes:
             self.functions.append(node.name)
+        scope, position = self._scope, self._source.start(node)
+        self._returns.append([])
+        self._forwards.append(False)
+        self._function_nodes.append(node)
         self._scopes.append(node.name)
         self._class_body.append(False)
         arguments = node.args
@@ -285,6 +296,28 @@ class ShapeCollector:
         self._block(node.body)
         self._scopes.pop()
         self._class_body.pop()
+        self._function_nodes.pop()
+        params = tuple(param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))
+        self.function_defs.append(
+            FunctionFact(node.name, *position, scope, params, tuple(self._returns.pop()), self._forwards.pop())
+        )
+
+    def _return(self, node: ast.Return) -> None:
+        """A `return` of the innermost function, and whether it passes the function's `*args` / `**kwargs` on."""
+        if not self._returns or node.value is None:
+            return
+        self._returns[-1].append(self.summarize(node.value))
+        function = self._function_nodes[-1]
+        star = {param.arg for param in (function.args.vararg, function.args.kwarg) if param is not None}
+        value = node.value
+        if isinstance(value, ast.Call) and any(
+            isinstance(passed, ast.Name) and passed.id in star
+            for passed in (
+                *(arg.value for arg in value.args if isinstance(arg, ast.Starred)),
+                *(keyword.value for keyword in value.keywords if keyword.arg is None),
+            )
+        ):
+            self._forwards[-1] = True
 
     def _class(self, node: ast.ClassDef) -> None:
         if any(isinstance(base, ast.Starred) for base in node.bases):

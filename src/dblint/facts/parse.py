@@ -23,6 +23,21 @@ from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size
 from dblint.facts.walk import positions, walk
 
 Collected = Union[FactCollector, ShapeCollector]
+# LibCST's own limits (new syntax) and what it rejects that `ast` accepted.
+_LIBCST_FAILURES = (cst.ParserSyntaxError, cst.CSTLogicError, cst.CSTValidationError, RecursionError)
+
+
+def _failure(path: str, error: Exception) -> FileFacts:
+    """The DBL001 of a file LibCST cannot parse."""
+    if isinstance(error, cst.ParserSyntaxError):
+        return FileFacts(
+            path=path,
+            error=f"syntax error: {error.message} (line {error.raw_line})",
+            error_position=(error.raw_line, error.raw_column + 1),
+        )
+    if isinstance(error, RecursionError):
+        return FileFacts(path=path, error="nesting too deep to parse")
+    return FileFacts(path=path, error=f"LibCST cannot parse this file: {error}")
 
 
 def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
@@ -32,12 +47,8 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         collector = collect(module, wrapper)
         migration = collect_migration(wrapper, collector.imports)
-    except cst.ParserSyntaxError as error:
-        return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
-    except (cst.CSTLogicError, cst.CSTValidationError) as error:  # LibCST's own limits (new syntax)
-        return FileFacts(path=path, error=f"LibCST cannot parse this file: {error}")
-    except RecursionError:
-        return FileFacts(path=path, error="nesting too deep to parse")
+    except _LIBCST_FAILURES as error:
+        return _failure(path, error)
     return _file_facts(path, noqa, [collector], migration)
 
 
@@ -54,12 +65,8 @@ def parse_sliced(path: str, text: str, noqa: tuple[Noqa, ...], tree: ast.Module,
             if len(batch) == 1 and batch[0].nodes > MAX_SYNTAX_NODES:
                 return FileFacts(path=path, error=f"the statement at line {batch[0].statements[0].lineno} is too large to analyse ({batch[0].nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped")
             _collect_batch(source.lines, batch, by_unit)
-    except cst.ParserSyntaxError as error:
-        return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
-    except (cst.CSTLogicError, cst.CSTValidationError) as error:
-        return FileFacts(path=path, error=f"LibCST cannot parse this file: {error}")
-    except RecursionError:
-        return FileFacts(path=path, error="nesting too deep to parse")
+    except _LIBCST_FAILURES as error:
+        return _failure(path, error)
     collected: list[Collected] = [unit.shape if unit.shape is not None else by_unit[id(unit)] for unit in units if unit.shape is not None or id(unit) in by_unit]
     facts = _file_facts(path, noqa, collected, None)
     if op_prefixes(facts.imports):  # `from alembic import op` nested in a top-level block
@@ -130,4 +137,5 @@ def _file_facts(path: str, noqa: tuple[Noqa, ...], collected: Sequence[Collected
         toplevel_calls=tuple(dict.fromkeys(joined("toplevel_calls"))),  # type: ignore[arg-type]
         migration=migration,  # type: ignore[arg-type]
         functions=joined("functions"),  # type: ignore[arg-type]
+        function_defs=joined("function_defs"),  # type: ignore[arg-type]
     )
