@@ -14,6 +14,8 @@ from typing import Iterable, Iterator, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
+from dblint.fixes.concurrent_index import plan_concurrent_index
+from dblint.fixes.fk_type import with_plan
 from dblint.index import ProjectIndex
 from dblint.index.columns import column_from_expr
 from dblint.index.databases import CheckedOperation, checked_operations
@@ -140,10 +142,14 @@ class _SafetyRule(Rule):
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
         raise NotImplementedError
 
+    def planned(self, index: ProjectIndex, view: OperationView, diagnostic: Diagnostic) -> Diagnostic:
+        """The finding with its fix, for rules that have one."""
+        return diagnostic
+
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for view, message in self.findings(index):
             step = view.step
-            yield self.diagnostic(view.path, step.line, step.column, message, step.end_line)
+            yield self.planned(index, view, self.diagnostic(view.path, step.line, step.column, message, step.end_line))
 
 
 _SINCE_OPTION = (
@@ -177,6 +183,9 @@ class IndexWithoutConcurrently(_SafetyRule):
         "revision does nothing else: a concurrent build outside the migration's transaction would otherwise "
         "commit the revision's other operations early."
     )
+
+    def planned(self, index: ProjectIndex, view: OperationView, diagnostic: Diagnostic) -> Diagnostic:
+        return with_plan(diagnostic, plan_concurrent_index(index, view))
 
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
         for item in _on_existing(index, "create_index"):
