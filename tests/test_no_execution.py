@@ -22,9 +22,11 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN, FIXTURES, finding_set, run_tool, write_project
+from dblint.rulecodes import RULE_CODES
 
 NO_EXEC = FIXTURES / "no_exec"
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "dblint"
+ALL_OPT_IN = ",".join(code for code, default in RULE_CODES.items() if not default)  # opt-in rules need their full code
 
 
 def _subcommands() -> str:
@@ -34,7 +36,7 @@ def _subcommands() -> str:
 def _commands() -> list[tuple[str, ...]]:
     commands = [
         ("dblint", "check"),
-        ("dblint", "check", "--format", "json", "--extend-select", "DBL2,DBL3,DBL4"),
+        ("dblint", "check", "--format", "json", "--extend-select", ALL_OPT_IN),
         ("dblint", "check", "--no-cache", "ledger/db.py", "migrations/env.py", "conftest.py"),
         ("flake8", "--select", "DBL", "."),
     ]
@@ -160,7 +162,7 @@ def _read_only_commands(root: Path) -> list[tuple[str, ...]]:
     commands: list[tuple[str, ...]] = [("dblint", "check", *projects)]
     commands += [("dblint", "check", *some, "--format", fmt) for fmt in ("json", "sarif", "github")]
     commands += [
-        ("dblint", "check", *some, "--extend-select", "DBL", "--statistics", "--show-source"),
+        ("dblint", "check", *some, "--extend-select", ALL_OPT_IN, "--statistics", "--show-source"),
         ("dblint", "check", *projects, "--diff"),
         ("dblint", "check", "fastapi_sa2/app/main.py", "no_exec/ledger/db.py"),
         ("dblint", "rules"),

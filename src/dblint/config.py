@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from dblint.rulecodes import selector_problem
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
@@ -122,11 +124,11 @@ def parse_table(table: Mapping[str, Any], source: str, base: Settings) -> Settin
             known = ", ".join(sorted(_KEYS))
             raise ConfigError(f"{source}: unknown key 'tool.dblint.{key}' (known keys: {known})")
         name, kind = _KEYS[key]
-        values[name] = _coerce(value, kind, f"{source}: tool.dblint.{key}")
+        values[name] = _coerce(value, kind, f"{source}: tool.dblint.{key}", key)
     return replace(base, **values)
 
 
-def _coerce(value: Any, kind: str, where: str) -> Any:
+def _coerce(value: Any, kind: str, where: str, key: str) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string, got {_toml_type(value)}")
@@ -141,20 +143,30 @@ def _coerce(value: Any, kind: str, where: str) -> Any:
         return value
     if kind == "string-or-strings" and isinstance(value, str):
         return (value,)
-    if kind in ("strings", "codes", "string-or-strings"):
+    if kind in ("strings", "string-or-strings"):
+        return _string_list(value, where)
+    if kind == "codes":
         items = _string_list(value, where)
-        if kind == "codes":
-            for item in items:
-                if not CODE_PATTERN.match(item):
-                    raise ConfigError(f"{where}: '{item}' is not a rule code or prefix (like DBL101 or DBL1)")
+        for item in items:
+            problem = code_problem(item, key)
+            if problem is not None:
+                raise ConfigError(f"{where}: {problem}")
         return items
     if kind == "table-of-codes":
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table of glob = [codes], got {_toml_type(value)}")
         return tuple(
-            (pattern, _coerce(codes, "codes", f"{where}.\"{pattern}\"")) for pattern, codes in value.items()
+            (pattern, _coerce(codes, "codes", f"{where}.\"{pattern}\"", key)) for pattern, codes in value.items()
         )
     raise AssertionError(kind)
+
+
+def code_problem(selector: str, selector_kind: str) -> str | None:
+    """Why a code or prefix in `selector_kind` (`select`, `ignore`, ...; from the
+    configuration or the command line) is unusable, or None."""
+    if not CODE_PATTERN.match(selector):
+        return f"'{selector}' is not a rule code or prefix (like DBL101 or DBL1)"
+    return selector_problem(selector, selector_kind)
 
 
 def _string_list(value: Any, where: str) -> tuple[str, ...]:

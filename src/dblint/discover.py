@@ -43,6 +43,14 @@ def find_project_root(path: Path) -> Path:
     return start
 
 
+def find_repository_root(directory: Path) -> Path:
+    """The nearest directory at or above `directory` holding `.git`, else `directory` itself."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return directory
+
+
 def discover(root: Path, settings: Settings) -> Discovery:
     """All Python and config files of the project at `root`, minus excluded ones."""
     result = Discovery(root=root)

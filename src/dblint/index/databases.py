@@ -8,7 +8,7 @@ Public API (used by the migration-safety rules and the pipeline):
   imports of its revisions and env.py (one dialect only; several mean "unknown").
 - `checked_revisions(index, graph) -> frozenset[str]`: the revisions after `safety-since`
   (all of them when it is unset).
-- `validate_safety_since(index)`: a `ConfigError` when `safety-since` names no revision.
+- `validate_safety_since(indexes)`: a `ConfigError` when `safety-since` names no revision.
 - `checked_operations(index) -> tuple[CheckedOperation, ...]`: the operations of the
   replay (`Replay.operations`) in the checked revisions of PostgreSQL script locations,
   in replay order (memoised).
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from dblint.config import ConfigError
 from dblint.facts.model import Import
@@ -140,12 +140,15 @@ def checked_revisions(index: "ProjectIndex", graph: RevisionGraph) -> frozenset[
     return frozenset(found)
 
 
-def validate_safety_since(index: "ProjectIndex") -> None:
-    """Raise `ConfigError` when `safety-since` is set but names no revision of the project."""
-    since = index.settings.safety_since
-    if not since or any(_since_id(index, graph) for graph in revision_graphs(index)):
+def validate_safety_since(indexes: "Sequence[ProjectIndex]") -> None:
+    """Raise `ConfigError` when `safety-since` is set but names no revision of any project."""
+    if not indexes:
         return
-    where = f"{index.settings.config_path}: " if index.settings.config_path else ""
+    settings = indexes[0].settings
+    since = settings.safety_since
+    if not since or any(_since_id(index, graph) for index in indexes for graph in revision_graphs(index)):
+        return
+    where = f"{settings.config_path}: " if settings.config_path else ""
     raise ConfigError(
         f"{where}tool.dblint.safety-since: no revision of the project has the id {since!r} (or an id starting with it)"
     )

@@ -16,7 +16,8 @@ from typing import Iterable, Optional
 
 from dblint.contexts import ScriptLocation
 from dblint.facts.model import Binding, Expr, FileFacts
-from dblint.index.holders import HolderDef, MetadataIds, display
+from dblint.index.holders import SQLMODEL_METADATA, HolderDef, MetadataIds, display
+from dblint.index.imports import is_migrate_setup
 from dblint.index.symbols import Defined
 
 
@@ -87,14 +88,20 @@ class TrackingReader:
     def _configured(self, entries: tuple[str, ...]) -> _Found:
         found = _Found(set())
         for entry in entries:
-            module, _, dotted = entry.partition(":")
-            project = self.index.resolver.project_module(module) if dotted else None  # type: ignore[attr-defined]
-            resolved = self.ids.of_name(project, dotted, "") if project else None
+            resolved = self.configured_id(entry)
             if resolved is None:
                 found.unknown = True
             else:
                 found.ids.add(resolved)
         return found
+
+    def configured_id(self, entry: str) -> Optional[str]:
+        """The metadata a `target-metadata` entry (`module:Base.metadata`) names, or None."""
+        if entry == SQLMODEL_METADATA:
+            return self.ids.canonical(SQLMODEL_METADATA)
+        module, _, dotted = entry.partition(":")
+        project = self.index.resolver.project_module(module) if dotted else None  # type: ignore[attr-defined]
+        return self.ids.of_name(project, dotted, "") if project else None
 
     def _env(self, facts: FileFacts) -> _Found:
         module = self.index.module_of(facts.path)  # type: ignore[attr-defined]
@@ -144,13 +151,10 @@ class TrackingReader:
 
     def _flask(self, facts: FileFacts) -> _Found:
         """Flask-Migrate: the project's `SQLAlchemy()`; all binds with the multi-database template."""
-        dbs = [holder for holder in self.holders if holder.kind == "flask-db"]
-        migrate_dbs = self._migrate_dbs()
-        if len(dbs) > 1 and migrate_dbs:
-            dbs = [holder for holder in dbs if holder.metadata in migrate_dbs]
+        dbs = self._migrate_dbs() or {holder.metadata for holder in self.holders if holder.kind == "flask-db"}
         if len(dbs) != 1:
             return _Found(set(), unknown=True)
-        base = dbs[0].metadata
+        base = dbs.pop()
         ids = {base}
         if any(binding.name == "bind_names" for binding in facts.bindings):
             ids |= {name for name in self.counts if name.startswith(base + "[bind=")}
@@ -161,7 +165,7 @@ class TrackingReader:
         for path, facts in self.index.files.items():  # type: ignore[attr-defined]
             module = self.index.module_of(path)  # type: ignore[attr-defined]
             for call in facts.calls:
-                if call.expr.text.rsplit(".", 1)[-1] != "Migrate":
+                if not is_migrate_setup(call.expr):
                     continue
                 db = call.expr.keyword("db") or (call.expr.args[1] if len(call.expr.args) > 1 else None)
                 if db is not None and db.kind == "name":
