@@ -84,6 +84,7 @@ def test_configuration_error_is_reported_not_raised(tmp_path: Path) -> None:
     flake8 = run_tool("flake8", "--select", "DBL", "app/startup.py", cwd=root)
     assert "Traceback" not in flake8.stderr
     assert "tool.dblint.selekt" in flake8.stdout + flake8.stderr
+    assert "DBL001" not in flake8.stdout  # DBL001 means an unparsable file, not a broken configuration
 
 
 def test_stdin_with_a_coding_cookie(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectFiles, ProjectRun, Request, cache_directory, find_files, reported_files, under_any
 from dblint.facts import FileFacts, extract_facts
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
-from dblint.facts.noqa import suppresses
+from dblint.facts.noqa import suppressed
 from dblint.index import ProjectIndex, build_index
 from dblint.index.reach import files_to_parse
 from dblint.index.setting_targets import setting_problems
@@ -140,4 +140,4 @@ def _noqa_suppressed(diagnostic: Diagnostic, index: ProjectIndex) -> bool:
     if facts is None:
         return False
     # Noqa facts already cover every line of a multi-line string, as flake8's do.
-    return any(noqa.line == diagnostic.line and suppresses(noqa, diagnostic.code) for noqa in facts.noqa)
+    return suppressed(facts.noqa, diagnostic.line, diagnostic.code)
