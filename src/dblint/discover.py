@@ -32,6 +32,9 @@ class Discovery:
     python_files: list[str] = field(default_factory=list)
     config_files: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # Python files `exclude` / `extend-exclude` match: also in `python_files`, since
+    # exclusion hides findings, not facts (an excluded model still defines its table).
+    excluded: list[str] = field(default_factory=list)
 
 
 def find_project_root(path: Path) -> Path:
@@ -44,17 +47,17 @@ def find_project_root(path: Path) -> Path:
 
 
 def discover(root: Path, settings: Settings) -> Discovery:
-    """All Python and config files of the project at `root`, minus excluded ones."""
+    """All Python and config files of the project at `root`; excluded config files are left out,
+    excluded Python files are listed in `excluded` too."""
     result = Discovery(root=root)
     listed = _git_files(root)
     candidates = listed if listed is not None else _walk(root, result)
     excludes = settings.exclude + settings.extend_exclude
     real_root = os.path.realpath(root)
     for rel in sorted(set(candidates)):
-        if excludes and matches(rel, excludes):
-            continue
+        excluded = bool(excludes) and matches(rel, excludes)
         name = rel.rsplit("/", 1)[-1]
-        if not (rel.endswith(".py") or name in CONFIG_NAMES):
+        if not (rel.endswith(".py") or (name in CONFIG_NAMES and not excluded)):
             continue
         absolute = root / rel
         if absolute.is_symlink() and not is_inside(os.path.realpath(absolute), real_root):
@@ -62,6 +65,8 @@ def discover(root: Path, settings: Settings) -> Discovery:
         if listed is not None and (not absolute.is_file() or _skipped(rel)):
             continue
         (result.python_files if rel.endswith(".py") else result.config_files).append(rel)
+        if excluded:
+            result.excluded.append(rel)
     return result
 
 

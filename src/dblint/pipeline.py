@@ -51,6 +51,7 @@ class LoadedProject:
     unreadable: list[tuple[str, str]]
     facts: list[FileFacts]
     index: ProjectIndex
+    unreported: frozenset[str]  # excluded files: their facts count, their findings are not shown
 
     def with_source(self, rel: str, data: bytes, request: Request) -> "LoadedProject":
         """The same project with one file's bytes replaced (an editor's unsaved buffer)."""
@@ -79,13 +80,13 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
     problems = setting_problems(index)
     if problems:
         raise ConfigError(f"{settings.config_path}: {problems[0]}")
-    return LoadedProject(root, settings, files.python_files, files.config_files, files.unreadable, facts, index)
+    return LoadedProject(root, settings, files.python_files, files.config_files, files.unreadable, facts, index, files.unreported)
 
 
 def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
     """Run the enabled rules, reporting on the files under `targets`."""
     root, settings, index = project.root, project.settings, project.index
-    rel_targets, reported = reported_files(root, targets, project.python_files)
+    rel_targets, reported = reported_files(root, targets, project.python_files, project.unreported)
     diagnostics = [
         Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
         for rel, reason in project.unreadable
