@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dblint.config import Settings
+from dblint.config import Settings, has_dblint_table
 from dblint.pathmatch import matches
 
 SKIPPED_DIRECTORIES = frozenset(
@@ -44,6 +44,52 @@ def find_project_root(path: Path) -> Path:
         if any((directory / marker).exists() for marker in PROJECT_MARKERS):
             return directory
     return start
+
+
+def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
+    """The directory a file or directory is checked from, whichever way dblint is run.
+
+    As in ruff, configuration is found per file: the nearest directory at or above
+    `path` whose pyproject.toml has `[tool.dblint]`, within the repository (the
+    search stops at the directory holding `.git`). The files under it are one
+    project with those settings. Without such a file (or with `--config`), the
+    nearest project root."""
+    start = path if path.is_dir() else path.parent
+    if not explicit_config:
+        for directory in (start, *start.parents):
+            if has_dblint_table(directory / "pyproject.toml"):
+                return directory
+            if (directory / ".git").exists():
+                break
+    return find_project_root(path)
+
+
+def nested_config_roots(root: Path, config_files: list[str]) -> list[str]:
+    """The outermost directories below `root` whose pyproject.toml has `[tool.dblint]`:
+    their files are checked from there, with their own settings."""
+    found: list[str] = []
+    for rel in sorted(config_files, key=lambda rel: (rel.count("/"), rel)):
+        directory, _, name = rel.rpartition("/")
+        if name == "pyproject.toml" and directory and not any(_under(directory, outer) for outer in found):
+            if has_dblint_table(root / rel):
+                found.append(directory)
+    return found
+
+
+def _under(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory + "/")
+
+
+def without_nested(found: Discovery, nested: list[str]) -> Discovery:
+    """The discovery with the files under the `nested` directories left out."""
+    if not nested:
+        return found
+
+    def kept(paths: list[str]) -> list[str]:
+        return [rel for rel in paths if not any(_under(rel, directory) for directory in nested)]
+
+    unreadable = [(rel, reason) for rel, reason in found.unreadable if not any(_under(rel, d) for d in nested)]
+    return Discovery(found.root, kept(found.python_files), kept(found.config_files), unreadable, kept(found.excluded))
 
 
 def discover(root: Path, settings: Settings) -> Discovery:

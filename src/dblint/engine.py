@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
 from dblint.cache import DEFAULT_DIRECTORY
 from dblint.config import Settings, find_config, load_settings
 from dblint.diagnostics import Diagnostic
-from dblint.discover import discover, find_project_root, is_inside
+from dblint.discover import discover, find_checked_root, is_inside, nested_config_roots, without_nested
 from dblint.pathmatch import matches
 from dblint.snapshot import Inputs, Snapshots
 
@@ -86,15 +86,33 @@ def settings_for(root: Path, request: Request) -> Settings:
 
 
 def run(request: Request) -> Result:
-    """Check every project the requested paths belong to."""
+    """Check every project the requested paths belong to; a directory below a checked one
+    with its own `[tool.dblint]` is checked as its own project, with its own settings."""
     groups: dict[Path, list[Path]] = {}
     for path in request.paths:
         absolute = Path(os.path.abspath(path))
-        groups.setdefault(find_project_root(absolute), []).append(absolute)
+        groups.setdefault(find_checked_root(absolute, request.config is not None), []).append(absolute)
     result = Result(runs=[])
-    for root in sorted(groups):
-        result.runs.append(_run_project(root, groups[root], request, result.tracebacks))
+    done: set[Path] = set()
+    while len(done) < len(groups):
+        root = min(set(groups) - done)  # a nested project sorts after the one it is found in
+        done.add(root)
+        files = find_files(root, request, _explicit_files(root, groups[root]))
+        result.runs.append(_run_project(files, groups[root], request, result.tracebacks))
+        for nested in files.nested_roots:
+            directory = root / nested
+            if directory not in groups.get(directory, []) and any(is_within(directory, target) for target in groups[root]):
+                groups.setdefault(directory, []).append(directory)
+    result.runs.sort(key=lambda project: project.root)
     return result
+
+
+def is_within(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def _explicit_files(root: Path, targets: list[Path]) -> list[str]:
+    return [rel_path(target, root) for target in targets if target != root and not target.is_dir()]
 
 
 def cache_directory(root: Path, settings: Settings, request: Request) -> Optional[Path]:
@@ -119,6 +137,7 @@ class ProjectFiles:
     unreadable: list[tuple[str, str]]
     unreported: frozenset[str] = frozenset()  # excluded files: read for facts, no findings shown
     named_excluded: frozenset[str] = frozenset()  # excluded files named on the command line, reported
+    nested_roots: tuple[str, ...] = ()  # directories with their own [tool.dblint]: projects of their own
 
     def inputs(self, request: Request) -> Inputs:
         """What the project's findings depend on, for the stored snapshot."""
@@ -133,6 +152,8 @@ def find_files(root: Path, request: Request, extra_files: Iterable[str] = ()) ->
     `--force-exclude` (as ruff does); its facts count either way."""
     settings = settings_for(root, request)
     found = discover(root, settings)
+    nested = [] if request.config is not None else nested_config_roots(root, found.config_files)
+    found = without_nested(found, nested)
     python_files = set(found.python_files)
     excludes = settings.exclude + settings.extend_exclude
     excluded = set(found.excluded)
@@ -149,13 +170,12 @@ def find_files(root: Path, request: Request, extra_files: Iterable[str] = ()) ->
         python_files.add(rel)
     return ProjectFiles(
         root, settings, frozenset(python_files), found.config_files, found.unreadable,
-        frozenset(excluded - named_excluded), frozenset(named_excluded),
+        frozenset(excluded - named_excluded), frozenset(named_excluded), tuple(nested),
     )  # fmt: skip
 
 
-def _run_project(root: Path, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
-    explicit = [rel_path(target, root) for target in targets if target != root and not target.is_dir()]
-    files = find_files(root, request, explicit)
+def _run_project(files: ProjectFiles, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+    root = files.root
     snapshots = _snapshots(files, request)
     if snapshots is None:
         return _computed_run(files, targets, request, tracebacks)

@@ -12,6 +12,7 @@ it selects by full code.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import os
 import tokenize
@@ -24,7 +25,7 @@ from dblint import __version__
 from dblint.cache import chosen_directory
 from dblint.config import ConfigError, Settings
 from dblint.diagnostics import Diagnostic
-from dblint.discover import find_project_root
+from dblint.discover import find_checked_root
 from dblint.engine import ProjectRun, Request, run
 from dblint.facts.source import SourceError, decode
 from dblint.pathmatch import matches
@@ -82,6 +83,12 @@ class _Project:
         return check_project(project, [self.run.root / rel], self.request, []).diagnostics
 
 
+@functools.lru_cache(maxsize=None)
+def _checked_root(directory: Path) -> Path:
+    """The root a file in `directory` is checked from (once per directory and process)."""
+    return find_checked_root(directory)
+
+
 _projects: dict[tuple[Path, tuple[str, ...]], _Project] = {}
 
 
@@ -107,7 +114,7 @@ class Plugin:
         self.filename = filename
         self.lines = lines
         self.path = Path(os.path.abspath(filename))
-        self.root = find_project_root(self.path)
+        self.root = _checked_root(self.path.parent)
         # Loaded here, not in run(): flake8 reports an exception raised while it builds
         # a plugin as one line and stops (exit 1), while one raised in run() is a traceback.
         self.project = _project(self.root, self.opt_in) if self.active else None
