@@ -24,7 +24,7 @@ from dblint.pipeline import load_project
 from dblint.index.replay import Replay, replays
 from dblint.index.types import UNKNOWN, family_of_type_name
 
-MIGRATION_FIXTURES = ["alembic_replay", "alembic_drift"]
+MIGRATION_FIXTURES = ["alembic_replay", "alembic_drift", "alembic_data_migrations"]
 
 _COMPARE = """
 import json, sys
@@ -151,7 +151,11 @@ _RULE_FOR_DIFF = {
 
 @pytest.mark.parametrize(
     ("project", "metadata"),
-    [("alembic_drift", "crm.models:Base.metadata"), ("alembic_replay", "library.models:Base.metadata")],
+    [
+        ("alembic_drift", "crm.models:Base.metadata"),
+        ("alembic_replay", "library.models:Base.metadata"),
+        ("alembic_data_migrations", "ledger.models:Base.metadata"),
+    ],
 )
 def test_every_difference_alembic_reports_is_a_finding(project: str, metadata: str, tmp_path: Path) -> None:
     root = _copy(project, tmp_path)

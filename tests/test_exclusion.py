@@ -7,7 +7,12 @@ from pathlib import Path
 
 from conftest import finding_set, run_tool, write_project
 
-CREATE_ALL = "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\nmetadata.create_all(engine)\n"
+CREATE_ALL = (
+    "import sqlalchemy as sa\n\n"
+    "metadata = sa.MetaData()\n"
+    "users = sa.Table('users', metadata, sa.Column('id', sa.Integer, primary_key=True))\n"
+    "metadata.create_all(engine)\n"
+)
 
 
 def _revision(revision: str, down: str | None, table: str) -> str:
@@ -32,14 +37,14 @@ def _project(tmp_path: Path, config: str) -> Path:
 
 def test_an_excluded_file_named_with_force_exclude_is_skipped(tmp_path: Path) -> None:
     root = _project(tmp_path, 'extend-exclude = ["legacy/"]')
-    assert finding_set(run_tool("dblint", "check", cwd=root).stdout) == {("app/db.py", 4, "DBL101")}
+    assert finding_set(run_tool("dblint", "check", cwd=root).stdout) == {("app/db.py", 5, "DBL101")}
     forced = run_tool("dblint", "check", "--force-exclude", "legacy/old_db.py", "app/db.py", cwd=root)
-    assert (forced.returncode, finding_set(forced.stdout)) == (1, {("app/db.py", 4, "DBL101")})
+    assert (forced.returncode, finding_set(forced.stdout)) == (1, {("app/db.py", 5, "DBL101")})
     only_excluded = run_tool("dblint", "check", "--force-exclude", "legacy/old_db.py", cwd=root)
     assert (only_excluded.returncode, only_excluded.stdout) == (0, "")
     # Named without --force-exclude, an excluded file is checked, as ruff does.
     named = run_tool("dblint", "check", "legacy/old_db.py", cwd=root)
-    assert finding_set(named.stdout) == {("legacy/old_db.py", 4, "DBL101")}
+    assert finding_set(named.stdout) == {("legacy/old_db.py", 5, "DBL101")}
 
 
 def test_an_excluded_parent_revision_still_exists(tmp_path: Path) -> None:

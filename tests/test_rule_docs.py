@@ -65,4 +65,4 @@ def test_rules_command_lists_every_code(tmp_path: Path) -> None:
 def test_unknown_rule_is_a_usage_error(tmp_path: Path) -> None:
     completed = run_tool("dblint", "rule", "DBL999", cwd=tmp_path)
     assert completed.returncode == 2
-    assert "unknown rule code" in completed.stderr
+    assert "no rule has the code or name" in completed.stderr

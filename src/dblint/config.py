@@ -24,6 +24,8 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 DEFAULT_TEST_PATHS: tuple[str, ...] = ("tests/", "test/", "test_*.py", "*_test.py", "tests.py", "conftest.py")
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
+# SQLAlchemy's built-in dialect names: what the `dialect` setting may say.
+DIALECTS: tuple[str, ...] = ("mssql", "mysql", "oracle", "postgresql", "sqlite")
 
 
 class ConfigError(Exception):
@@ -47,6 +49,8 @@ class Settings:
     external_tables: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     cache_dir: str | None = None
+    dialect: str | None = None  # the database of every script location, when alembic.ini does not say
+    safety_since: str | None = None  # migration-safety rules check only revisions after this one
     config_path: Path | None = field(default=None, compare=False)
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -69,6 +73,8 @@ _KEYS: dict[str, tuple[str, str]] = {
     "external-tables": ("external_tables", "strings"),
     "max-file-size": ("max_file_size", "positive-int"),
     "cache-dir": ("cache_dir", "string"),
+    "dialect": ("dialect", "dialect"),
+    "safety-since": ("safety_since", "string"),
 }
 
 
@@ -133,6 +139,10 @@ def _coerce(value: Any, kind: str, where: str, key: str) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string, got {_toml_type(value)}")
+        return value
+    if kind == "dialect":
+        if value not in DIALECTS:
+            raise ConfigError(f"{where} must be one of {', '.join(DIALECTS)}, got {value!r}")
         return value
     if kind == "positive-int":
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:

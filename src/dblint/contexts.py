@@ -38,6 +38,8 @@ class ScriptLocation:
     directory: str
     version_dirs: tuple[str, ...]
     source: str  # the file that declared it
+    sys_path: tuple[str, ...] = ()  # `prepend_sys_path` directories: import roots of its env.py
+    url: str = ""  # `sqlalchemy.url` of its alembic.ini section, as written (the database's dialect)
 
     @property
     def env_path(self) -> str:
@@ -115,17 +117,28 @@ def _split_locations(value: str, separator: str | None = None) -> list[str]:
 
 
 def _location(
-    root: Path, config_dir: str, script: str | None, versions: str | None, source: str, separator: str | None = None
+    root: Path,
+    config_dir: str,
+    script: str | None,
+    versions: str | None,
+    source: str,
+    separator: str | None = None,
+    sys_path: str | None = None,
+    url: str = "",
 ) -> list[ScriptLocation]:
     directory = _resolve(root, config_dir, script) if script else config_dir
     if directory is None:
         return []
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
-    for entry in _split_locations(versions or "", separator):
-        resolved = _resolve(root, config_dir, entry)
-        if resolved is not None:
-            version_dirs.append(resolved)
-    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source)]
+    version_dirs += _resolved_all(root, config_dir, versions, separator)
+    prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
+    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url)]
+
+
+def _resolved_all(root: Path, config_dir: str, value: str | None, separator: str | None) -> list[str]:
+    """The project-relative directories of a list-valued option (entries leaving the project dropped)."""
+    found = (_resolve(root, config_dir, entry) for entry in _split_locations(value or "", separator))
+    return [resolved for resolved in found if resolved is not None]
 
 
 def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
@@ -143,7 +156,10 @@ def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
             continue
         # Flask-Migrate keeps alembic.ini inside the script directory, without script_location.
         separator = options.get("path_separator", options.get("version_path_separator"))
-        found += _location(root, config_dir, script, options.get("version_locations"), rel, separator)
+        url = options.get("sqlalchemy.url", "").strip()
+        found += _location(
+            root, config_dir, script, options.get("version_locations"), rel, separator, options.get("prepend_sys_path"), url
+        )
     return found
 
 
@@ -158,10 +174,15 @@ def _from_pyproject(root: Path, rel: str) -> list[ScriptLocation]:
         return []
     if not isinstance(table, dict) or not isinstance(table.get("script_location"), str):
         return []
-    versions = table.get("version_locations")
-    if isinstance(versions, list):
-        versions = " ".join(str(item) for item in versions)
-    return _location(root, posixpath.dirname(rel), table["script_location"], versions if isinstance(versions, str) else None, rel)
+    versions, sys_path = _joined(table.get("version_locations")), _joined(table.get("prepend_sys_path"))
+    return _location(root, posixpath.dirname(rel), table["script_location"], versions, rel, sys_path=sys_path)
+
+
+def _joined(value: object) -> str | None:
+    """A `[tool.alembic]` list (or string) as the space-separated text alembic.ini would hold."""
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return value if isinstance(value, str) else None
 
 
 def _under(path: str, directory: str) -> bool:

@@ -92,6 +92,14 @@ def without_nested(found: Discovery, nested: list[str]) -> Discovery:
     return Discovery(found.root, kept(found.python_files), kept(found.config_files), unreadable, kept(found.excluded))
 
 
+def find_repository_root(directory: Path) -> Path:
+    """The nearest directory at or above `directory` holding `.git`, else `directory` itself."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return directory
+
+
 def discover(root: Path, settings: Settings) -> Discovery:
     """All Python and config files of the project at `root`; excluded config files are left out,
     excluded Python files are listed in `excluded` too."""

@@ -56,7 +56,7 @@ class ProjectRun:
 
     root: Path
     settings: Settings
-    index: Optional["ProjectIndex"]  # None when the findings came from a stored snapshot
+    indexes: tuple["ProjectIndex", ...]  # one per project of the repository; none when the findings were stored
     reported: frozenset[str]  # project-relative paths findings are reported for
     diagnostics: list[Diagnostic]
 
@@ -212,7 +212,7 @@ def stored_run(files: ProjectFiles, diagnostics: list[Diagnostic], targets: list
     """The part of a whole project's findings that falls under `targets`."""
     rel_targets, reported = reported_files(files.root, targets, files.python_files, files.unreported)
     kept = [d for d in diagnostics if d.path in reported or (d.path not in files.python_files and under_any(d.path, rel_targets))]
-    return ProjectRun(files.root, files.settings, None, reported, kept)
+    return ProjectRun(files.root, files.settings, (), reported, kept)
 
 
 def reported_files(

@@ -19,6 +19,8 @@ RULE_CODES: Mapping[str, bool] = {
     "DBL401": True, "DBL402": True, "DBL403": True, "DBL404": True, "DBL405": True,
     "DBL410": True, "DBL411": True, "DBL412": True, "DBL413": False, "DBL414": True, "DBL415": True,
     "DBL416": False,
+    "DBL501": True, "DBL502": True, "DBL503": True, "DBL504": True,
+    "DBL505": False, "DBL506": False, "DBL507": False, "DBL508": True, "DBL509": True,
 }  # fmt: skip
 
 

@@ -30,7 +30,7 @@ def _extract(path: str, data: bytes, use_prefilter: bool) -> FileFacts:
         text = decode(data)
         tree = check_syntax(text, path)
     except SourceError as error:
-        return FileFacts(path=path, error=str(error))
+        return FileFacts(path=path, error=str(error), error_position=(error.line, error.column))
     noqa = find_noqa(text)
     if tree is not None and use_prefilter and not needs_parse(data):
         imports, all_names = imports_from_ast(tree)

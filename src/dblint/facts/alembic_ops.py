@@ -69,6 +69,15 @@ def _sql_text(node: cst.BaseExpression) -> Optional[str]:
     return string_value(node)
 
 
+def _is_autocommit_block(node: cst.BaseExpression) -> bool:
+    """`op.get_context().autocommit_block()` (or the same method on a context held in a name)."""
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "autocommit_block"
+    )
+
+
 def _target_names(node: cst.CSTNode) -> list[str]:
     """Names bound by an assignment target (`a`, `a, b`, `[a, *b]`)."""
     if isinstance(node, cst.Name):
@@ -125,6 +134,7 @@ class MigrationVisitor(cst.CSTVisitor):
         self._guards: list[str] = []
         self._loops: list[tuple[str, tuple[str, ...]]] = []
         self._batches: list[dict[str, Expr]] = []
+        self._autocommit: list[bool] = []  # per `with` block: does it open `autocommit_block()`
         self._statement_calls: set[int] = set()
 
     # -- functions ----------------------------------------------------------------
@@ -276,9 +286,11 @@ class MigrationVisitor(cst.CSTVisitor):
             if isinstance(call, cst.Call) and self._is_op(call.func, "batch_alter_table") and len(names) == 1:
                 aliases[names[0]] = self._summarize(call)
         self._batches.append(aliases)
+        self._autocommit.append(any(_is_autocommit_block(item.item) for item in node.items))
 
     def leave_With(self, original_node: cst.With) -> None:
         self._batches.pop()
+        self._autocommit.pop()
 
     # -- calls ------------------------------------------------------------------------
 
@@ -365,6 +377,7 @@ class MigrationVisitor(cst.CSTVisitor):
                 batch=batch,
                 star=star,
                 sql=sql,
+                autocommit=any(self._autocommit),
             )
         )
 

@@ -16,6 +16,7 @@ from dblint.facts.model import (
     ClassAttr,
     ClassDef,
     Expr,
+    FunctionDef,
     Import,
     SchemaCall,
     SqlStatementFact,
@@ -26,8 +27,9 @@ from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 CREATE_TABLE_CONSTRUCT = "CreateTable"  # sqlalchemy.schema.CreateTable, recorded when executed
 # Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
-# `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)`.
-NOTABLE_CALLS = frozenset({"configure", "create_table", "Migrate"})
+# `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
+# `metadata.reflect(...)` (which registers tables on a MetaData).
+NOTABLE_CALLS = frozenset({"configure", "create_table", "Migrate", "init_app", "reflect"})
 # Calls whose string arguments are messages for humans, never SQL to run.
 MESSAGE_CALLEES = frozenset(
     {
@@ -52,6 +54,32 @@ def _is_message_callee(name: str) -> bool:
     return last in MESSAGE_CALLEES or bool(_EXCEPTION_NAME.search(last))
 
 
+class _OpenFunction:
+    """A function whose body is being walked: its `return` values so far."""
+
+    def __init__(self, node: cst.FunctionDef, scope: str, line: int, column: int) -> None:
+        params = node.params
+        self.name = node.name.value
+        self.scope = scope
+        self.line, self.column = line, column
+        self.params = tuple(param.name.value for param in (*params.posonly_params, *params.params, *params.kwonly_params))
+        self.star = {
+            star.name.value for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)
+        }
+        self.returns: list[Expr] = []
+        self.forwards = False
+
+    def returned(self, value: cst.BaseExpression, summary: Expr) -> None:
+        self.returns.append(summary)
+        if isinstance(value, cst.Call) and any(
+            arg.star and isinstance(arg.value, cst.Name) and arg.value.value in self.star for arg in value.args
+        ):
+            self.forwards = True
+
+    def close(self) -> FunctionDef:
+        return FunctionDef(self.name, self.line, self.column, self.scope, self.params, tuple(self.returns), self.forwards)
+
+
 class FactCollector(cst.CSTVisitor):
     """Walks a module once (`walk.walk`), filling the fact lists."""
 
@@ -61,6 +89,8 @@ class FactCollector(cst.CSTVisitor):
         self._span = node_positions.span
         self.imports: list[Import] = []
         self.functions: list[str] = []
+        self.function_defs: list[FunctionDef] = []
+        self._open_functions: list[_OpenFunction] = []
         self.bindings: list[Binding] = []
         self.classes: list[ClassDef] = []
         self.schema_calls: list[SchemaCall] = []
@@ -88,6 +118,7 @@ class FactCollector(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not self._scopes:
             self.functions.append(node.name.value)
+        self._open_functions.append(_OpenFunction(node, self._scope, *self._position(node)))
         self._scopes.append(node.name.value)
         self._class_depth.append(False)
         for param in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params):
@@ -99,6 +130,11 @@ class FactCollector(cst.CSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._scopes.pop()
         self._class_depth.pop()
+        self.function_defs.append(self._open_functions.pop().close())
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self._open_functions and node.value is not None:
+            self._open_functions[-1].returned(node.value, summarize(node.value, self._position))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         line, column = self._position(node)

@@ -96,6 +96,39 @@ class ClassDef:
     # ClassAttr(name, returned, decorator, line, column).
     methods: tuple[ClassAttr, ...] = ()
 
+    @property
+    def body_scope(self) -> str:
+        """The scope of the names its body binds."""
+        return f"{self.scope}.{self.name}" if self.scope else self.name
+
+    def attr_bindings(self) -> tuple["Binding", ...]:
+        """The class attributes as bindings of the class body's scope (`metadata = MetaData()`)."""
+        scope = self.body_scope
+        return tuple(Binding(attr.name, attr.value, attr.annotation, attr.line, attr.column, scope) for attr in self.attrs)
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    """A function or method, with what it returns: the index follows a call of a project
+    function to its result (a factory returning a declarative base, a `Table` wrapper).
+
+    `returns` holds the value of each `return` in its own body (not nested functions);
+    `forwards` is True when a returned call passes the function's `*args` / `**kwargs` on.
+    """
+
+    name: str
+    line: int
+    column: int
+    scope: str  # the enclosing scope: "" at module level, "Class" for a method
+    params: tuple[str, ...]
+    returns: tuple[Expr, ...]
+    forwards: bool = False
+
+    @property
+    def inner_scope(self) -> str:
+        """The scope of the names bound in its body."""
+        return f"{self.scope}.{self.name}" if self.scope else self.name
+
 
 @dataclass(frozen=True)
 class SchemaCall:
@@ -155,6 +188,7 @@ class FileFacts:
 
     path: str
     error: str | None = None
+    error_position: tuple[int, int] = (1, 1)  # (line, column) of a syntax error
     parsed: bool = False
     imports: tuple[Import, ...] = ()
     bindings: tuple[Binding, ...] = ()
@@ -169,6 +203,7 @@ class FileFacts:
     migration: MigrationFacts | None = None  # set for modules that import Alembic's `op`
     internal_error: str | None = None  # traceback of a dblint bug hit while extracting (DBL002)
     functions: tuple[str, ...] = ()  # names of module-level functions
+    function_defs: tuple[FunctionDef, ...] = ()  # every function and method, with what it returns
 
 
 @dataclass(frozen=True)
@@ -184,7 +219,8 @@ class MigrationStep:
       "call"   a call of a function by name (a helper of this file or an imported one)
       "schema" `<something>.create_all(...)` / `.drop_all(...)`: creates what the replay cannot see
     `guards` says why the step might not run as written ("if at line 12", "try at line 3");
-    `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop).
+    `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop);
+    `autocommit` is set inside `with op.get_context().autocommit_block():`.
     """
 
     kind: str
@@ -200,6 +236,7 @@ class MigrationStep:
     batch: Expr | None = None
     star: bool = False  # `*args` / `**kwargs` in the call
     sql: str | None = None
+    autocommit: bool = False
 
 
 @dataclass(frozen=True)

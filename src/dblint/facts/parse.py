@@ -18,7 +18,11 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
         collector = collect(module, wrapper)
         migration = collect_migration(wrapper, collector.imports)
     except cst.ParserSyntaxError as error:
-        return FileFacts(path=path, error=f"syntax error: {error.message} (line {error.raw_line})")
+        return FileFacts(
+            path=path,
+            error=f"syntax error: {error.message} (line {error.raw_line})",
+            error_position=(error.raw_line, error.raw_column + 1),
+        )
     except (cst.CSTLogicError, cst.CSTValidationError) as error:  # LibCST's own limits (new syntax)
         return FileFacts(path=path, error=f"LibCST cannot parse this file: {error}")
     except RecursionError:
@@ -38,4 +42,5 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
         toplevel_calls=tuple(dict.fromkeys(collector.toplevel_calls)),
         migration=migration,
         functions=tuple(collector.functions),
+        function_defs=tuple(collector.function_defs),
     )

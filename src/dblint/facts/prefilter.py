@@ -13,7 +13,7 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   and Flask-Migrate, `declarative`, `mapped`, `Column`, `Table`, `relationship`);
 - schema calls: `create_all`, `drop_all`, any `create` word (`.create(`, with
   whitespace or a line break before the name), `CreateTable`;
-- calls kept whole: `configure`, `create_table`, `Migrate`;
+- calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`;
 - interactions: session, query, select, scalar(s), execute, exec_driver_sql, cursor;
 - SQL in string literals: a DDL word anywhere (the classifier needs one), a string
   that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can
@@ -36,7 +36,7 @@ _WORDS = (
     b"sqlalchemy", b"sqlmodel", b"alembic", b"SQLAlchemy", b"flask_migrate", b"Migrate", b"metadata", b"MetaData",
     b"create_all", b"drop_all", b"create_table", b"CreateTable", b"configure", b"Table", b"Column", b"declarative",
     b"mapped", b"Mapped", b"relationship", b"revision", b"session", b"Session", b"query", b"select", b"scalar",
-    b"execute", b"exec_driver_sql", b"cursor",
+    b"execute", b"exec_driver_sql", b"cursor", b"init_app", b"reflect",
     # Letters that case-insensitive matching folds onto ASCII: `ſ`, `İ`, `ı`, the Kelvin sign.
     b"\xc5\xbf", b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa",
 )

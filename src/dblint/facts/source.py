@@ -14,7 +14,13 @@ import warnings
 
 
 class SourceError(Exception):
-    """The file cannot be read or parsed; the message says why."""
+    """The file cannot be read or parsed; the message says why, and `line` / `column`
+    (1-based) where, when a place is known (a syntax error): else the file's start."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line = max(line, 1)
+        self.column = max(column, 1)
 
 
 def decode(data: bytes) -> str:
@@ -81,7 +87,8 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
             check_token_depth(text)
             return None
         where = f" (line {error.lineno})" if error.lineno else ""
-        raise SourceError(f"syntax error: {error.msg}{where}") from None
+        # The place flake8's E999 reports: the parser's line and 1-based offset.
+        raise SourceError(f"syntax error: {error.msg}{where}", error.lineno or 1, error.offset or 1) from None
     except (RecursionError, MemoryError):
         raise SourceError("nesting too deep to parse") from None
     except ValueError as error:

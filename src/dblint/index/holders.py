@@ -25,9 +25,9 @@ metadata could not be resolved statically (rules then stay silent).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
-from dblint.facts.model import Binding, ClassDef, Expr
+from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.kinds import (
     DECLARATIVE_BASE,
     FLASK_DB,
@@ -123,7 +123,26 @@ class MetadataIds:
             return self.of_name(module, expr.text, scope, depth + 1)
         if expr.kind == "call" and self._is_metadata_call(module, expr, scope):
             return self._made_by(f"{module}:MetaData()@{expr.line}:{expr.column}", expr)
+        if expr.kind == "call":
+            factory = self._factory(module, expr.text, scope)
+            if factory is not None:  # `get_orm_metadata()` returning `Base.metadata`
+                return self._agreed(self.of_expr(factory[0], returned, factory[1].inner_scope, depth + 1) for returned in factory[1].returns)
         return None
+
+    def _factory(self, module: str, callee: str, scope: str) -> Optional[tuple[str, FunctionDef]]:
+        """The project function a call calls (`schema.versioned_base(...)`), with its module."""
+        resolution = self.names.target(module, callee, scope) if callee else None
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return None
+        node = resolution.target.node
+        return (resolution.target.module, node) if isinstance(node, FunctionDef) else None
+
+    @staticmethod
+    def _agreed(found: Iterable[Optional[str]]) -> Optional[str]:
+        """The one metadata every `return` of a factory gives (returns of `None` aside), else None."""
+        ids = set(found)
+        ids.discard(None)
+        return ids.pop() if len(ids) == 1 else None
 
     def of_name(self, module: str, dotted: str, scope: str, depth: int = 0) -> Optional[str]:
         resolution = self.names.target(module, dotted, scope)
@@ -161,29 +180,66 @@ class MetadataIds:
             return None
         node = target.node
         if isinstance(node, ClassDef):
-            return self.class_metadata(target.module, node) if not rest else None
+            if rest:
+                return None
+            return self.class_metadata(target.module, node) or self._class_attribute(target.module, node)
         if rest == ("Model",) or not rest:
             return self.binding_holder(target.module, node, depth + 1)
         return None
 
+    def _class_attribute(self, module: str, cls: ClassDef) -> Optional[str]:
+        """`class Model: metadata = sa.MetaData()`: a plain class holding a MetaData, reached as `Model.metadata`."""
+        attr = next((attr for attr in reversed(cls.attrs) if attr.name == "metadata"), None)
+        if attr is None or attr.value is None or attr.value.kind != "call" or not self._is_metadata_call(module, attr.value, cls.scope):
+            return None
+        return self._made_by(f"{module}:{cls.body_scope}.metadata", attr.value)
+
     def binding_holder(self, module: str, binding: Binding, depth: int = 0) -> Optional[str]:
         """The metadata of `binding` when it defines a holder (`Base = declarative_base()`, `db = SQLAlchemy()`)."""
-        value = binding.value
+        own = f"{module}:{binding.name}.metadata" if not binding.scope else f"{module}:{binding.scope}.{binding.name}.metadata"
+        return self.made_holder(module, binding.value, binding.scope, own, depth)
+
+    def made_holder(self, module: str, value: Optional[Expr], scope: str, own: str, depth: int = 0) -> Optional[str]:
+        """The metadata of the holder a call makes; `own` names a metadata the call creates afresh."""
         if value is None or value.kind != "call" or depth > MAX_DEPTH:
             return None
-        kind = self.kinds.kind_of(module, value.text + "()", binding.scope)
-        own = f"{module}:{binding.name}.metadata" if not binding.scope else f"{module}:{binding.scope}.{binding.name}.metadata"
+        factory = self._factory(module, value.text, scope)
+        if factory is not None:
+            return self._agreed(self._returned_holder(factory[0], factory[1], returned, own, depth + 1) for returned in factory[1].returns)
+        kind = self.kinds.kind_of(module, value.text + "()", scope)
         if kind == FLASK_DB:
             model_class = value.keyword("model_class")
             if model_class is not None and model_class.kind == "name":
-                shared = self.owner(module, model_class.text, binding.scope, depth + 1)
+                shared = self.owner(module, model_class.text, scope, depth + 1)
                 if shared is not None:
                     return shared
         if kind not in (DECLARATIVE_BASE, REGISTRY, FLASK_DB):
             return None
         if value.text.endswith(".generate_base"):
-            return self.owner(module, value.text.rsplit(".", 1)[0], binding.scope, depth + 1)
-        return self.shared_metadata(module, value.keyword("metadata"), binding.scope, own, depth + 1)
+            return self.owner(module, value.text.rsplit(".", 1)[0], scope, depth + 1)
+        return self.shared_metadata(module, value.keyword("metadata"), scope, own, depth + 1)
+
+    def _returned_holder(self, module: str, function: FunctionDef, returned: Expr, own: str, depth: int) -> Optional[str]:
+        """The metadata of a holder a factory returns. One made inside the function is new on each
+        call (its metadata is the caller's `own`) unless it shares another's (`metadata=`)."""
+        scope = function.inner_scope
+        if returned.kind == "call":
+            return self.made_holder(module, returned, scope, own, depth + 1)
+        if returned.kind != "name":
+            return None
+        resolution = self.names.target(module, returned.text, scope)
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return self.owner(module, returned.text, scope, depth + 1)
+        node, where = resolution.target.node, resolution.target.module
+        inside = where == module and (node.scope == scope or node.scope.startswith(scope + "."))
+        if not inside:
+            return self.owner(module, returned.text, scope, depth + 1)
+        if isinstance(node, Binding):
+            return self.made_holder(where, node.value, node.scope, own, depth + 1)
+        if isinstance(node, ClassDef):
+            metadata = self.class_metadata(where, node)
+            return own if metadata == f"{where}:{node.name}.metadata" else metadata
+        return None
 
     def shared_metadata(self, module: str, given: Optional[Expr], scope: str, own: str, depth: int = 0) -> Optional[str]:
         """`metadata=` given to a holder: a name shares that metadata; nothing or an inline `MetaData()` is `own`."""

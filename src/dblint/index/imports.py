@@ -7,7 +7,8 @@
 - `env_imports(index, env_path)`: the closure from an Alembic env.py, where
   imports inside functions count when the function runs (`run_migrations_*`, or
   called at module level), as do imports inside a project function env.py calls
-  at module level (`app = create_app()`). None when an importing module uses
+  at module level (`app = create_app()`); for a Flask-Migrate env.py, also what the
+  app factory that sets Flask-Migrate up imports. None when an importing module uses
   importlib/pkgutil (dynamic imports we cannot follow).
 - `imports_between(index, schema, a, b)`: True when one module's closure holds
   the other, or one env.py reaches both (they run in one process).
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from dblint.facts.model import Import
+from dblint.contexts import APP
+from dblint.facts.model import Expr, FileFacts, Import
 from dblint.index.symbols import ModuleTable
 
 DYNAMIC_IMPORTERS = frozenset({"importlib", "pkgutil", "imp", "runpy"})
@@ -41,10 +43,10 @@ def _runs(imp: Import, functions: set[str]) -> bool:
     return not imp.scope or imp.scope.split(".", 1)[0] in functions
 
 
-def _walk(index: object, start: str, functions_of: dict[str, set[str]]) -> Optional[frozenset[str]]:
+def _walk(index: object, starts: Iterable[str], functions_of: dict[str, set[str]]) -> Optional[frozenset[str]]:
     resolver = index.resolver  # type: ignore[attr-defined]
-    seen = {start}
-    queue = [start]
+    seen = set(starts)
+    queue = list(seen)
     while queue:
         module = queue.pop()
         table = resolver.modules.get(module)
@@ -87,20 +89,63 @@ def closure(index: object, module: str) -> frozenset[str]:
 
 
 def env_imports(index: object, env_path: str) -> Optional[frozenset[str]]:
+    """Modules an env.py run imports. A Flask-Migrate env.py (`current_app`) runs inside the Flask
+    app: the modules that set Flask-Migrate up (`Migrate(app, db)`, `migrate.init_app(app, db)`,
+    in the app factory) are imported too, and none found means we cannot tell (None)."""
     resolver = index.resolver  # type: ignore[attr-defined]
     start = index.module_of(env_path)  # type: ignore[attr-defined]
     table = resolver.modules.get(start)
     if table is None:
         return None
+    functions_of: dict[str, set[str]] = {}
+    _enter(resolver, table, {name for name in _function_scopes(table) if name.startswith("run_migrations")}, functions_of)
+    starts = [start]
+    if uses_flask_app(table.facts):
+        apps = migrate_setups(index)
+        if not apps:
+            return None
+        for module, functions in sorted(apps.items()):
+            _enter(resolver, resolver.modules[module], functions, functions_of)
+        starts += sorted(apps)
+    return _walk(index, starts, functions_of)
+
+
+def _enter(resolver: object, table: ModuleTable, running: set[str], functions_of: dict[str, set[str]]) -> None:
+    """Mark what runs when a module is run: the functions `running` and those it calls at module
+    level, its own or imported ones (`app = create_app()`), whose imports then count."""
     called = {call.split(".", 1)[0] for call in table.facts.toplevel_calls}
-    functions_of: dict[str, set[str]] = {start: {name for name in _function_scopes(table) if name.startswith("run_migrations") or name in called}}
+    functions_of.setdefault(table.name, set()).update(running | {name for name in _function_scopes(table) if name in called})
     for imp in table.facts.imports:
         if imp.scope or imp.type_checking or imp.name in (None, "*") or imp.local not in called:
             continue
-        source = resolver.project_module(resolver.absolute(table, imp))
+        source = resolver.project_module(resolver.absolute(table, imp))  # type: ignore[attr-defined]
         if source is not None:
             functions_of.setdefault(source, set()).add(imp.name)
-    return _walk(index, start, functions_of)
+
+
+def uses_flask_app(facts: FileFacts) -> bool:
+    """An env.py of Flask-Migrate's templates: it reads the app's config through `current_app`."""
+    return any(imp.name == "current_app" and imp.module.split(".", 1)[0] == "flask" for imp in facts.imports)
+
+
+def migrate_setups(index: object) -> dict[str, set[str]]:
+    """Application modules that set Flask-Migrate up, with the functions doing it (the app factory)."""
+    found: dict[str, set[str]] = {}
+    for path, facts in index.files.items():  # type: ignore[attr-defined]
+        if index.contexts.get(path) != APP:  # type: ignore[attr-defined]
+            continue
+        for call in facts.calls:
+            if is_migrate_setup(call.expr):
+                functions = found.setdefault(index.module_of(path), set())  # type: ignore[attr-defined]
+                if call.scope:
+                    functions.add(call.scope.split(".", 1)[0])
+    return found
+
+
+def is_migrate_setup(call: Expr) -> bool:
+    """`Migrate(app, db)` / `Migrate(app, db=db)`, `migrate.init_app(app, db)` (not `db.init_app(app)`)."""
+    last = call.text.rsplit(".", 1)[-1]
+    return last in ("Migrate", "init_app") and (len(call.args) >= 2 or call.keyword("db") is not None)
 
 
 def _function_scopes(table: ModuleTable) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from dblint.facts.model import Binding, ClassDef, Expr
+from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.symbols import Defined, External, ModuleRef, Resolver
 
 METADATA = "metadata"
@@ -22,7 +22,7 @@ REGISTRY = "registry"
 SQLMODEL_BASE = "sqlmodel-base"
 
 # Library classes whose project subclasses keep the library kind.
-_INHERITED_CLASS_KINDS = frozenset({"class:" + METADATA, "class:" + FLASK_DB, "class:" + REGISTRY})
+_INHERITED_CLASS_KINDS = frozenset({"class:" + METADATA, "class:" + FLASK_DB, "class:" + REGISTRY, "class:" + TABLE})
 HAS_METADATA = frozenset({DECLARATIVE_BASE, MODEL, FLASK_DB, REGISTRY, SQLMODEL_BASE})
 MAX_DEPTH = 16
 
@@ -106,7 +106,22 @@ class KindOracle:
         node = target.node
         if isinstance(node, ClassDef):
             return self.class_kind(target.module, node, depth)
+        if isinstance(node, FunctionDef):
+            return self.function_kind(target.module, node, depth)
         return self.binding_kind(target.module, node, depth)
+
+    def function_kind(self, module: str, function: FunctionDef, depth: int) -> Optional[str]:
+        """A project function whose returns agree on a kind is a factory of it (`func:declarative-base`).
+        One returning a `Table` counts only as a wrapper passing its `*args` on: calling it builds
+        the table its arguments describe."""
+        kinds = {self.expr_kind(module, returned, function.inner_scope, depth + 1) for returned in function.returns}
+        kinds.discard(None)
+        if len(kinds) != 1:
+            return None
+        kind = kinds.pop()
+        if kind == TABLE and not function.forwards:
+            return None
+        return "func:" + kind if kind is not None else None
 
     def binding_kind(self, module: str, binding: Binding, depth: int) -> Optional[str]:
         if binding.value is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from dblint.facts.model import Binding, ClassDef
+from dblint.facts.model import Binding, ClassDef, FunctionDef
 from dblint.index.symbols import Defined, External, ModuleRef, Resolution, Resolver
 
 MAX_ALIASES = 12
@@ -76,6 +76,6 @@ def qualified_target(target: object) -> str:
         return target.module
     assert isinstance(target, Defined)
     node = target.node
-    assert isinstance(node, (Binding, ClassDef))
+    assert isinstance(node, (Binding, ClassDef, FunctionDef))
     parts = [target.module, node.scope, node.name]
     return ".".join(part for part in parts if part)

@@ -12,10 +12,19 @@ Public API (used by the drift rules and the inventory):
 - `Replay.blind_creates` / `blind_alters`: why the replay may have missed a table
   created, or a change made, anywhere (a computed table name, `create_all()` in a
   migration, SQL it cannot read, a call into another module).
+- `Replay.assumed`: tables that revisions on a chain starting at a missing (or
+  unreadable) `down_revision` change without creating them: they existed before that
+  chain in a schema the replay cannot know, so they are uncertain, never "uncreated".
+- `Replay.issues`: DBL414 (creates what exists along one ancestry) and DBL415 (changes
+  a table no migration creates) candidates, at the `op.` call.
 - `Replay.issues`: DBL414 (creates what exists) and DBL415 (changes a table no
   migration creates) candidates, at the `op.` call.
+- `Replay.operations`: every `op.` / `batch_op.` operation and literal SQL step of each
+  `upgrade()` in replay order, with whether its table existed before that revision
+  (`OperationView`; read by the migration-safety rules).
 
-Each revision's `upgrade()` is applied in graph order: `op.*` and `batch_op.*`
+Each revision's `upgrade()` is applied in graph order, over every chain of the graph
+(chains from real roots as usual, chains from a missing link over an unknown schema): `op.*` and `batch_op.*`
 operations, SQL strings (through the SQL classifier), helpers of the same file
 (with literal arguments substituted) and loops over literal lists. Renames
 (`op.rename_table`, `ALTER TABLE t RENAME TO n`, `RENAME TABLE t TO n`) move a table's
@@ -29,10 +38,11 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional
 
-from dblint.facts.model import Expr, FileFacts, MigrationFunction, MigrationStep
+from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
 from dblint.facts.sql import CREATE_TABLE, CREATE_VIEW, DROP_TABLE, DROP_VIEW, ALTER_TABLE, RENAME_TABLE, classify_sql
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.revisions import Revision, RevisionGraph, revision_graphs
+from dblint.index.symbols import Defined
 from dblint.index.types import UNKNOWN, family_of_type_name
 
 if TYPE_CHECKING:
@@ -67,6 +77,10 @@ _TABLE_PARAM["rename_table"] = "old_table_name"
 _SCHEMA_KEYWORD = {"create_foreign_key": "source_schema"}
 _OPAQUE_OPS = frozenset({"invoke", "run_async"})
 _DML_WORDS = frozenset({"insert", "update", "delete", "select", "values", "where", "bulk_insert"})
+_DML_START = re.compile(r"^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|VALUES)\b", re.IGNORECASE)
+# Methods of a statement that leave its text alone.
+_STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params", "strip"})
+_SQL_WORDS = re.compile(r"[\w.]+")
 _IF_NOT_EXISTS = re.compile(r"^\s*CREATE\b[^(]*?\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
 _IF_EXISTS = re.compile(r"^\s*DROP\s+TABLE\s+IF\s+EXISTS\b", re.IGNORECASE)
 
@@ -135,6 +149,25 @@ class ReplayIssue:
     message: str
 
 
+EXISTED = "existed"  # created by an earlier revision, or by something the replay never saw
+CREATED_HERE = "created-here"  # created earlier in the same revision
+UNKNOWN = "unknown"  # not seen, and this revision creates tables the replay cannot see
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """An operation as the replay met it: the state of its table just before it ran."""
+
+    revision: str
+    path: str
+    step: MigrationStep
+    table: Optional[TableKey]  # None for SQL steps and computed table names
+    table_state: str  # EXISTED, CREATED_HERE or UNKNOWN
+    column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
+    autocommit: bool  # inside `autocommit_block()`, directly or through a helper called there
+    bound: tuple[tuple[str, Expr], ...]  # the operation's arguments by parameter name
+
+
 @dataclass
 class Replay:
     graph: RevisionGraph
@@ -144,6 +177,8 @@ class Replay:
     blind_alters: list[str] = field(default_factory=list)
     ever_created: set[TableKey] = field(default_factory=set)
     dropped: dict[TableKey, str] = field(default_factory=dict)  # table -> revision that dropped it last
+    assumed: dict[TableKey, ReplayTable] = field(default_factory=dict)  # changed on an unrooted chain, never created
+    operations: list[OperationView] = field(default_factory=list)
 
     @property
     def created_by_revision(self) -> dict[str, str]:
@@ -213,6 +248,7 @@ class _Frame:
     values: dict[str, Optional[Expr]]  # parameters and loop variables with known values
     guards: tuple[str, ...]
     depth: int = 0
+    autocommit: bool = False  # called from inside `autocommit_block()`
 
     def where(self, line: int) -> str:
         return f"{self.revision.path}:{line}"
@@ -274,6 +310,8 @@ class _Replayer:
         self.index = index
         self.replay = Replay(graph)
         self.views: dict[str, _FileView] = {}
+        self.unrooted = graph.unrooted
+        self._blind_before_revision = 0  # len(blind_creates) when the current revision started
 
     # -- state helpers
 
@@ -296,24 +334,54 @@ class _Replayer:
         )
 
     def _existing(self, key: TableKey, step: MigrationStep, frame: _Frame, action: str) -> Optional[ReplayTable]:
-        """The table an operation changes; a DBL415 candidate when it does not exist."""
+        """The table an operation changes; a DBL415 candidate when it does not exist.
+
+        On a chain that starts at a missing link the table may come from the unknown
+        schema before it: it is assumed (uncertain) instead.
+        """
         table = self.tables.get(key)
+        if table is not None:
+            return table
+        if frame.revision.id in self.unrooted:
+            return self._assumed(key, frame)
+        name = f"{key[0]}.{key[1]}" if key[0] else key[1]
+        if key not in self.replay.dropped:
+            self._issue(
+                "DBL415", key, step, frame,
+                f"revision {frame.revision.id} {action} table {name}, which no earlier migration creates",
+            )
+        return None
+
+    def _assumed(self, key: TableKey, frame: _Frame) -> ReplayTable:
+        """The table as a chain from an unknown schema sees it: columns it adds are known, the rest is not."""
+        table = self.replay.assumed.get(key)
         if table is None:
-            name = f"{key[0]}.{key[1]}" if key[0] else key[1]
-            dropped = self.replay.dropped.get(key)
-            if dropped is None:
-                self._issue(
-                    "DBL415", key, step, frame,
-                    f"revision {frame.revision.id} {action} table {name}, which no earlier migration creates",
-                )
+            revision = frame.revision
+            table = ReplayTable(key[0], key[1], {}, revision.id, revision.path, 0, 0, columns_known=False)
+            table.unsure(
+                f"revision {revision.id} changes it on a chain that starts at a missing or unreadable "
+                "down_revision: the schema before that chain is unknown",
+                opaque=False,
+            )
+            self.replay.assumed[key] = table
         return table
+
+    def _discard(self, key: TableKey, frame: _Frame) -> None:
+        """Forget a dropped table, whether created or assumed."""
+        if self.tables.pop(key, None) is not None:
+            self.replay.dropped[key] = frame.revision.id
+        self.replay.assumed.pop(key, None)
+
+    def _repeated(self, earlier: str, frame: _Frame) -> bool:
+        """True when `earlier` and the current revision run together on the way to some revision."""
+        return self.replay.graph.on_one_ancestry(earlier, frame.revision.id)
 
     # -- driving
 
     def run(self) -> Replay:
         graph = self.replay.graph
-        if not graph.complete:
-            self.replay.blind_creates.append("the revision graph is incomplete (missing, duplicate or cyclic revisions)")
+        if graph.cycles or graph.duplicates:
+            self.replay.blind_creates.append("the revision graph has duplicate or cyclic revisions")
         for rid in graph.order:
             revision = graph.revisions[rid]
             facts = self.index.files[revision.path]
@@ -322,6 +390,7 @@ class _Replayer:
             if upgrade is None:
                 continue  # no `op` import or no `upgrade()`: nothing to replay
             view = self.views.setdefault(revision.path, _FileView(facts))
+            self._blind_before_revision = len(self.replay.blind_creates)
             self._run_function(_Frame(revision, view, upgrade, {}, ()))
         return self.replay
 
@@ -330,7 +399,7 @@ class _Replayer:
             if step.loop_var:
                 for value in step.loop_values:
                     values = {**frame.values, step.loop_var: Expr("str", value, line=step.line, column=step.column)}
-                    self._run_step(step, _Frame(frame.revision, frame.view, frame.function, values, frame.guards, frame.depth))
+                    self._run_step(step, _Frame(frame.revision, frame.view, frame.function, values, frame.guards, frame.depth, frame.autocommit))
             else:
                 self._run_step(step, frame)
 
@@ -338,6 +407,7 @@ class _Replayer:
         if step.kind in ("op", "batch"):
             self._operation(step, frame)
         elif step.kind == "sql":
+            self._observe(step, frame, None, {})
             self._sql(step.sql or "", step, frame)
         elif step.kind == "schema":
             reason = f"`{step.name}()` at {frame.where(step.line)} changes tables the replay cannot see"
@@ -357,7 +427,8 @@ class _Replayer:
             guards = frame.guards + step.guards
             if step.star:
                 guards += (f"helper called with *args at {frame.where(step.line)}",)
-            self._run_function(_Frame(frame.revision, frame.view, helper, values, guards, frame.depth + 1))
+            autocommit = frame.autocommit or step.autocommit
+            self._run_function(_Frame(frame.revision, frame.view, helper, values, guards, frame.depth + 1, autocommit))
             return
         if helper is None and not self._is_project_call(frame, step.name):
             return
@@ -437,6 +508,7 @@ class _Replayer:
             schema_expr = bound.get(schema_keyword)
         table_name = _text(bound.get(table_param), frame)
         schema = _text(schema_expr, frame) if schema_expr is not None else None
+        self._observe(step, frame, (schema, table_name) if table_name is not None else None, bound)
         guard = self._guarded(step, frame)
         if table_name is None and name == "drop_index" and step.kind == "op":
             self._drop_index_anywhere(_text(bound.get("index_name"), frame))
@@ -456,6 +528,28 @@ class _Replayer:
         if guard is not None:
             target = _text(bound.get("new_table_name"), frame) if name == "rename_table" else None
             self._mark((schema, target) if target else key, guard, opaque=False)
+
+    def _observe(self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]) -> None:
+        """Record the operation with the state of its table before it runs (`Replay.operations`)."""
+        table = self.replay.table(*key) if key is not None else None
+        if table is not None:
+            state = CREATED_HERE if table.revision == frame.revision.id else EXISTED
+        elif len(self.replay.blind_creates) > self._blind_before_revision:
+            state = UNKNOWN
+        else:
+            state = EXISTED
+        column_type = None
+        column_name = _text(bound.get("column_name"), frame)
+        if table is not None and column_name is not None:
+            column = table.column_named(column_name)
+            column_type = column.type_name if column is not None else None
+        resolved = tuple((name, _resolve(value, frame) or value) for name, value in bound.items())
+        self.replay.operations.append(
+            OperationView(
+                frame.revision.id, frame.revision.path, step, key, state, column_type,
+                step.autocommit or frame.autocommit, resolved,
+            )
+        )
 
     def _column(self, expr: Optional[Expr], frame: _Frame) -> Optional[ColumnSpec]:
         expr = _resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
@@ -485,7 +579,10 @@ class _Replayer:
 
     def _create(self, key: TableKey, step: MigrationStep, frame: _Frame, if_not_exists: bool = False) -> None:
         existing = self.tables.get(key)
-        if existing is not None and not existing.opaque and not existing.created_guarded and not if_not_exists:
+        if (
+            existing is not None and not existing.opaque and not existing.created_guarded and not if_not_exists
+            and self._repeated(existing.revision, frame)
+        ):
             self._issue(
                 "DBL414", key, step, frame,
                 f"revision {frame.revision.id} creates table {existing.qualified}, which revision "
@@ -493,6 +590,7 @@ class _Replayer:
             )
         self.replay.ever_created.add(key)
         self.replay.dropped.pop(key, None)
+        self.replay.assumed.pop(key, None)
 
     def _table_item(self, table: ReplayTable, item: Expr, frame: _Frame) -> None:
         resolved = _resolve(item, frame) if item.kind == "name" else item
@@ -532,8 +630,7 @@ class _Replayer:
 
     def _op_drop_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         if self._existing(key, step, frame, "drops") is not None:
-            del self.tables[key]
-            self.replay.dropped[key] = frame.revision.id
+            self._discard(key, frame)
 
     def _op_rename_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         new_name = _text(bound.get("new_table_name"), frame)
@@ -547,6 +644,10 @@ class _Replayer:
 
     def _rename(self, key: TableKey, new_key: TableKey) -> None:
         """Move a table to its new name; foreign keys that pointed at it follow, as in the database."""
+        assumed = self.replay.assumed.pop(key, None)
+        if assumed is not None:
+            assumed.schema, assumed.name = new_key
+            self.replay.assumed[new_key] = assumed
         table = self.tables.pop(key, None)
         if table is not None:
             table.schema, table.name = new_key
@@ -568,8 +669,9 @@ class _Replayer:
             table.unsure(f"a column added at {frame.where(step.line)} the replay cannot read")
             return
         existing = table.column_named(spec.name or "")
-        if existing is not None and table.columns_known and existing.certain and not table.opaque:
-            if not table.created_guarded:
+        known = table.columns_known or key in self.replay.assumed
+        if existing is not None and known and existing.certain and not table.opaque:
+            if not table.created_guarded and self._repeated(existing.revision, frame):
                 self._issue(
                     "DBL414", key, step, frame,
                     f"revision {frame.revision.id} adds column {table.qualified}.{existing.name}, which revision "
@@ -672,6 +774,10 @@ class _Replayer:
     # -- SQL
 
     def _execute(self, step: MigrationStep, frame: _Frame) -> None:
+        """Run a statement. One the replay cannot read in full makes uncertain only what it could
+        change: a DML-shaped one (`UPDATE ...` built in a loop, `sa.update(t)`, `stmt.bindparams()` of
+        a `SELECT`) nothing, other text the tables it names; only a statement of which nothing at all
+        can be read blinds the replay."""
         expr = _resolve(step.args[0], frame) if step.args else None
         text = _sql_of(expr, frame)
         if text is not None:
@@ -681,13 +787,71 @@ class _Replayer:
             return
         if step.args and self._from_library(frame, step.args[0]):
             return  # SQL a library ships (functions, triggers, extensions), not the project's tables
+        partial = self._statement_text(step.args[0], frame) if step.args else None
+        if partial is not None and (classify_sql(partial) or not _DML_START.match(partial)):
+            if classify_sql(partial):
+                self._sql(partial, step, frame)  # DDL with computed parts: as a literal with placeholders
+            else:
+                self._unsure_of_named(partial, f"a statement the replay cannot read at {frame.where(step.line)} names it")
+            return
+        if partial is not None:
+            return  # a SELECT / INSERT / UPDATE / DELETE changes rows, not tables
         reason = f"`op.execute()` of a statement the replay cannot read at {frame.where(step.line)}"
         self.replay.blind_creates.append(reason)
         self.replay.blind_alters.append(reason)
 
+    def _statement_text(self, expr: Optional[Expr], frame: _Frame, depth: int = 0) -> Optional[str]:
+        """What can be read of a statement built at run time: its string pieces, `{}` for the rest
+        (`"UPDATE t SET a = %s" % x`, `"..." + name`, `text(q).bindparams(...)`, a constant of a project
+        module). None when no piece is a string."""
+        if expr is None or depth > MAX_NAME_HOPS:
+            return None
+        resolved = _resolve(expr, frame) if expr.kind == "name" else expr
+        if resolved is None and expr.kind == "name":
+            resolved = self._project_constant(expr.text, frame)
+        if resolved is None:
+            return None
+        if resolved.kind == "str":
+            return resolved.text
+        if resolved.kind == "op" and resolved.text in ("Add", "Modulo"):
+            pieces = [self._statement_text(arg, frame, depth + 1) for arg in resolved.args]
+            if resolved.text == "Modulo":
+                return pieces[0]
+            return "".join(piece if piece is not None else "{}" for piece in pieces) if any(pieces) else None
+        if resolved.kind == "call":
+            callee, _, method = resolved.text.rpartition(".")
+            if method in ("text", "DDL") and resolved.args:
+                return self._statement_text(resolved.args[0], frame, depth + 1)
+            if method in _STATEMENT_METHODS and callee and "()" not in callee and "[]" not in callee:
+                return self._statement_text(Expr("name", callee), frame, depth + 1)
+        return None
+
+    def _project_constant(self, name: str, frame: _Frame) -> Optional[Expr]:
+        """The literal a name imported from a project module is bound to (`from app.sql import PURGE`)."""
+        if name in frame.function.params or name in frame.function.rebound:
+            return None
+        module = self.index.module_of(frame.revision.path)
+        resolution = self.index.resolver.resolve(module, name, frame.function.name)
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return None
+        node = resolution.target.node
+        value = node.value if isinstance(node, Binding) and not node.scope else None
+        return value if value is not None and value.kind == "str" else None
+
+    def _unsure_of_named(self, text: str, reason: str) -> None:
+        """Mark uncertain the tables a statement the replay cannot read names (none: nothing)."""
+        words = {word.lower() for word in _SQL_WORDS.findall(text)}
+        for key, table in self.tables.items():
+            if table.name.lower() in words or table.qualified.lower() in words:
+                self._mark(key, reason)
+
     def _sql(self, text: str, step: MigrationStep, frame: _Frame) -> None:
         guard = self._guarded(step, frame)
-        for statement in classify_sql(text):
+        statements = classify_sql(text)
+        if not statements and "{}" in text and not _DML_START.match(text):
+            # Computed parts the classifier cannot see past: the statement may be DDL on the tables it names.
+            self._unsure_of_named(text, f"a statement the replay cannot read in full at {frame.where(step.line)} names it")
+        for statement in statements:
             name = statement.name or ""
             if "{" in name or not name:
                 reason = f"SQL on a computed table name at {frame.where(step.line)}"
@@ -712,11 +876,9 @@ class _Replayer:
                     )
                 self.tables[key] = table
             elif statement.kind in (DROP_TABLE, DROP_VIEW):
-                if key in self.tables:
-                    del self.tables[key]
-                    self.replay.dropped[key] = frame.revision.id
-                elif statement.kind == DROP_TABLE and not _IF_EXISTS.match(chunk):
+                if key not in self.tables and statement.kind == DROP_TABLE and not _IF_EXISTS.match(chunk):
                     self._existing(key, step, frame, "drops")
+                self._discard(key, frame)
             elif renamed is not None:
                 new_schema, new_name = _split_name(renamed)
                 new_key = (new_schema or key[0], new_name)
@@ -886,23 +1048,23 @@ def replay_issues(index: "ProjectIndex") -> Iterable[ReplayIssue]:
 
     A DBL415 candidate is dropped when any migration of any script location creates
     the table (branches replayed in another order, several locations on one database)
-    or when some migration creates tables the replay cannot see; only the first
-    operation on each such table name is reported (`t` and `schema.t` are usually the
+    or when some migration creates tables the replay cannot see; each revision reports
+    its first operation on each such table name (`t` and `schema.t` are usually the
     same table, reached through the search path).
     """
     all_replays = replays(index)
     created = {key[1].lower() for replay in all_replays for key in replay.ever_created}
     external = {name.lower() for name in index.settings.external_tables}
     for replay in all_replays:
-        reported: set[str] = set()
+        reported: set[tuple[str, str]] = set()
         for issue in replay.issues:
             if issue.code == "DBL415":
                 name = issue.table[1].lower()
                 qualified = f"{issue.table[0]}.{name}" if issue.table[0] else name
                 if replay.blind_creates or name in created or name in external or qualified in external:
                     continue
-                if name in reported:
-                    continue  # the first operation on the table (with or without its schema) says it all
-                reported.add(name)
+                if (issue.path, name) in reported:
+                    continue  # a revision's first operation on the table (with or without its schema) says it all
+                reported.add((issue.path, name))
             yield issue
 

@@ -54,7 +54,7 @@ from typing import Optional
 
 from dblint.contexts import APP
 from dblint.index.columns import written_target
-from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef
+from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef, MetadataIds
 from dblint.index.imports import env_imports
 from dblint.index.kinds import METADATA
 from dblint.index.tables import (
@@ -78,6 +78,7 @@ class ModelSchema:
     tracking: tuple[Tracking, ...]
     unresolved_target_metadata: tuple[str, ...] = ()  # `target-metadata` entries that name no metadata
     index: object = field(repr=False, default=None)
+    ids: Optional[MetadataIds] = field(repr=False, default=None)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
     _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(default=None, repr=False)
 
@@ -126,6 +127,31 @@ class ModelSchema:
         wanted = set(tracking.metadata or ())
         return [table for table in self.declared if table.metadata in wanted]
 
+    def holds_no_table(self, module: str, dotted: str, scope: str) -> bool:
+        """True when `dotted` is a plain `MetaData()` that no table is ever registered on: no `Table(...)`
+        or model uses it, nothing is reflected into it, and every table's metadata is known."""
+        if dotted.endswith("()"):  # `MetaData().create_all()`: a new, empty MetaData
+            callee = dotted[: -len("()")]
+            return "()" not in callee and self.index.kinds.kind_of(module, callee, scope) == "class:" + METADATA  # type: ignore[attr-defined]
+        metadata = self.ids.of_name(module, dotted, scope) if self.ids is not None else None
+        kinds = {holder.kind for holder in self.holders if holder.metadata == metadata}
+        if metadata is None or kinds != {METADATA}:
+            return False
+        if any(table.metadata in (None, metadata) for table in self.tables):
+            return False
+        reflected = self._reflected()
+        return metadata not in reflected and None not in reflected
+
+    def _reflected(self) -> set[Optional[str]]:
+        """The metadata of every `<metadata>.reflect(...)` call (None: one we cannot resolve)."""
+        found: set[Optional[str]] = set()
+        for path, facts in self.index.files.items():  # type: ignore[attr-defined]
+            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            for call in facts.calls:
+                if call.expr.text.endswith(".reflect") and self.ids is not None:
+                    found.add(self.ids.of_name(module, call.expr.text[: -len(".reflect")], call.scope))
+        return found
+
     def env_imports(self, env_path: str) -> Optional[frozenset[str]]:
         if env_path not in self._imports:
             self._imports[env_path] = env_imports(self.index, env_path)
@@ -161,7 +187,7 @@ def _build(index: "object") -> ModelSchema:
     reader = TrackingReader(index, builder.ids, holders, counts)
     configured = index.settings.target_metadata  # type: ignore[attr-defined]
     unresolved = tuple(entry for entry in configured if reader.configured_id(entry) is None)
-    return ModelSchema(tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index)
+    return ModelSchema(tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index, builder.ids)
 
 
 def _resolve_references(builder: TableBuilder) -> None:
@@ -198,7 +224,7 @@ def _in_schema(column: ColumnDef, default: Optional[str]) -> ColumnDef:
 
 
 def _infer_types(tables: list[TableDef]) -> list[TableDef]:
-    """Core: a column with a ForeignKey and no type takes the referenced column's type."""
+    """A column with a ForeignKey and no type takes the referenced column's type (Core and the 2.0 ORM)."""
     by_name: dict[str, list[TableDef]] = {}
     for table in tables:
         if table.name is not None:
@@ -210,9 +236,9 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
             for number, column in enumerate(columns):
                 if column.typed or column.family != UNKNOWN or not column.foreign_keys:
                     continue
-                family = _referenced_family(column, table, by_name)
+                family, returns = _referenced_type(column, table, by_name)
                 if family != UNKNOWN:
-                    columns[number] = dataclasses.replace(column, family=family)
+                    columns[number] = dataclasses.replace(column, family=family, returns=returns)
                     changed = True
             if columns != list(table.columns):
                 tables[position] = dataclasses.replace(table, columns=tuple(columns))
@@ -225,13 +251,14 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
     return tables
 
 
-def _referenced_family(column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]) -> str:
+def _referenced_type(column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]) -> tuple[str, frozenset[str]]:
+    """The family of the referenced column and what it returns, when all its declarations agree."""
     foreign = column.foreign_keys[0]
     candidates = [
         t for t in by_name.get(foreign.table, []) if t.metadata == table.metadata and t.schema == foreign.schema
     ]
-    families = {c.family for t in candidates for c in t.columns if c.name == foreign.column}
-    return families.pop() if len(families) == 1 else UNKNOWN
+    types = {(c.family, c.returns) for t in candidates for c in t.columns if c.name == foreign.column}
+    return types.pop() if len(types) == 1 else (UNKNOWN, frozenset())
 
 
 def _holders(index: "object", builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:

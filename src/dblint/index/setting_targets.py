@@ -8,7 +8,7 @@ not is described with what the project has instead, for a configuration error.
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from dblint.contexts import configured_directory
 from dblint.index.holders import HolderDef
@@ -20,23 +20,27 @@ from dblint.index.schema import model_schema
 _SHOWN = 5
 
 
-def setting_problems(index: ProjectIndex) -> list[str]:
-    """One line per entry that resolves to nothing, naming the setting, the entry and what was found."""
-    settings = index.settings
+def setting_problems(indexes: Sequence[ProjectIndex]) -> list[str]:
+    """One line per entry that resolves to nothing in any project of the repository,
+    naming the setting, the entry and what was found."""
+    if not indexes:
+        return []
+    settings = indexes[0].settings
     problems: list[str] = []
     if settings.target_metadata:
-        problems += _target_metadata(index)
+        problems += _target_metadata(indexes)
     if settings.migrations:
-        problems += _migrations(index)
+        problems += _migrations(indexes[0])
     if settings.model_modules:
-        problems += _model_modules(index)
+        problems += _model_modules(indexes)
     return problems
 
 
-def _target_metadata(index: ProjectIndex) -> Iterable[str]:
-    schema = model_schema(index)
-    holders = sorted({_entry_for(holder) for holder in schema.holders})
-    for entry in schema.unresolved_target_metadata:
+def _target_metadata(indexes: Sequence[ProjectIndex]) -> Iterable[str]:
+    schemas = [model_schema(index) for index in indexes]
+    holders = sorted({_entry_for(holder) for schema in schemas for holder in schema.holders})
+    unresolved = set.intersection(*(set(schema.unresolved_target_metadata) for schema in schemas))
+    for entry in sorted(unresolved):
         found = _closest(entry, holders) if holders else "the project defines no metadata"
         shape = "" if ":" in entry else " (write module:attribute, like app.db:Base.metadata)"
         yield f"tool.dblint.target-metadata: '{entry}' names no metadata of the project{shape}; metadata found: {found}"
@@ -64,10 +68,10 @@ def _migrations(index: ProjectIndex) -> Iterable[str]:
             yield f"tool.dblint.migrations: '{entry}' has neither env.py nor versions/, so it is no Alembic script location; {found}"
 
 
-def _model_modules(index: ProjectIndex) -> Iterable[str]:
-    modules = set(index.modules.values())
-    with_models = sorted({table.module for table in model_schema(index).declared if table.module})
-    for pattern in index.settings.model_modules:
+def _model_modules(indexes: Sequence[ProjectIndex]) -> Iterable[str]:
+    modules = {module for index in indexes for module in index.modules.values()}
+    with_models = sorted({table.module for index in indexes for table in model_schema(index).declared if table.module})
+    for pattern in indexes[0].settings.model_modules:
         if not any(module_matches(module, pattern) for module in modules):
             found = _closest(pattern, with_models) if with_models else "no module defines models"
             yield f"tool.dblint.model-modules: '{pattern}' matches no module of the project; modules with models: {found}"

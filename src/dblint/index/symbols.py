@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from dblint.facts.model import Binding, ClassDef, FileFacts, Import
+from dblint.facts.model import Binding, ClassDef, FileFacts, FunctionDef, Import
 from dblint.index.modules import is_package, resolve_relative
 
 MAX_HOPS = 24
@@ -38,10 +38,10 @@ class ModuleRef:
 
 @dataclass(frozen=True)
 class Defined:
-    """A binding or class defined in a project module."""
+    """A binding, class or function defined in a project module."""
 
     module: str
-    node: Union[Binding, ClassDef]
+    node: Union[Binding, ClassDef, FunctionDef]
 
 
 Target = Union[External, ModuleRef, Defined]
@@ -62,8 +62,12 @@ class ModuleTable:
         self.name = name
         self.facts = facts
         self.package = is_package(facts.path)
-        self.scoped: dict[tuple[str, str], Union[Binding, ClassDef, Import]] = {}
+        self.scoped: dict[tuple[str, str], Union[Binding, ClassDef, FunctionDef, Import]] = {}
         self.star_imports: list[Import] = []
+        # Class bodies: their names are visible in the body itself, not in its methods.
+        self.class_scopes = {cls.body_scope: cls.scope for cls in facts.classes}
+        for function in facts.function_defs:
+            self.scoped[(function.scope, function.name)] = function
         for imp in facts.imports:
             if imp.name == "*":
                 if not imp.scope:
@@ -74,17 +78,29 @@ class ModuleTable:
             self.scoped[(binding.scope, binding.name)] = binding
         for cls in facts.classes:
             self.scoped[(cls.scope, cls.name)] = cls
+            for attr in cls.attr_bindings():
+                self.scoped[(attr.scope, attr.name)] = attr
 
-    def lookup(self, name: str, scope: str) -> Optional[Union[Binding, ClassDef, Import]]:
-        """The innermost definition of `name` visible from `scope` (last one wins)."""
+    def lookup(self, name: str, scope: str) -> Optional[Union[Binding, ClassDef, FunctionDef, Import]]:
+        """The innermost definition of `name` visible from `scope` (last one wins); an enclosing
+        class body is skipped, as in Python."""
         current = scope
         while True:
-            found = self.scoped.get((current, name))
-            if found is not None:
-                return found
+            if current == scope or current not in self.class_scopes:
+                found = self.scoped.get((current, name))
+                if found is not None:
+                    return found
             if not current:
                 return None
             current = current.rsplit(".", 1)[0] if "." in current else ""
+
+    def runs_on_import(self, scope: str) -> bool:
+        """True for module level and the bodies of classes defined there (not function bodies)."""
+        while scope:
+            if scope not in self.class_scopes:
+                return False
+            scope = self.class_scopes[scope]
+        return True
 
 
 class Resolver:
@@ -126,14 +142,31 @@ class Resolver:
         if found is None:
             return self._from_star(table, parts, hops)
         if isinstance(found, Import):
-            base = self.absolute(table, found)
-            if found.name is None:
-                # `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
-                qualified = base if found.local != base.split(".", 1)[0] else found.local
-            else:
-                qualified = f"{base}.{found.name}" if base else found.name
-            return self.follow_qualified(qualified, rest, hops - 1)
+            qualified = self.imported(table, found)
+            # The `from` part of an import is found as a module, whatever its package binds.
+            module_parts = len(self.absolute(table, found).split(".")) if found.name is not None else qualified.count(".") + 1
+            return self.follow_qualified(qualified, rest, hops - 1, module_parts)
         return Resolution(Defined(module, found), rest)
+
+    def imported(self, table: ModuleTable, imp: Import) -> str:
+        """The qualified name an import binds."""
+        base = self.absolute(table, imp)
+        if imp.name is None:
+            # `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`.
+            return base if imp.local != base.split(".", 1)[0] else imp.local
+        return f"{base}.{imp.name}" if base else imp.name
+
+    def shadowed(self, module: str) -> bool:
+        """True when the package above `module` binds the submodule's name to something else
+        (`from .db import db` in `models/__init__.py`): `models.db` is then that object, as in Python."""
+        package, _, name = module.rpartition(".")
+        table = self.modules.get(package)
+        if not package or table is None or not table.package:
+            return False
+        found = table.lookup(name, "")
+        if found is None:
+            return False
+        return not isinstance(found, Import) or self.imported(table, found) != module
 
     def _from_star(self, table: ModuleTable, parts: tuple[str, ...], hops: int) -> Optional[Resolution]:
         for imp in table.star_imports:
@@ -151,12 +184,13 @@ class Resolver:
                 return Resolution(External(f"{base}.{parts[0]}"), parts[1:])
         return None
 
-    def follow_qualified(self, qualified: str, rest: tuple[str, ...], hops: int) -> Optional[Resolution]:
-        """Resolve an absolute dotted name plus trailing attributes."""
+    def follow_qualified(self, qualified: str, rest: tuple[str, ...], hops: int, module_parts: int = 0) -> Optional[Resolution]:
+        """Resolve an absolute dotted name plus trailing attributes; the first `module_parts`
+        names are a module path (an import's), the others attributes."""
         names = tuple(qualified.split(".")) + rest
         for split in range(len(names), 0, -1):
             module = self.project_module(".".join(names[:split]))
-            if module is None:
+            if module is None or (split > module_parts and self.shadowed(module)):
                 continue
             remaining = names[split:]
             if not remaining:
@@ -166,7 +200,7 @@ class Resolver:
                 return inner
             submodule = self.project_module(f"{module}.{remaining[0]}")
             if submodule is not None:
-                return self.follow_qualified(submodule, remaining[1:], hops - 1)
+                return self.follow_qualified(submodule, remaining[1:], hops - 1, submodule.count(".") + 1)
             if module != ".".join(names[:split]):
                 break  # only a suffix matched (`sqlalchemy` ~ `app.ext.sqlalchemy`): the library after all
             return None

@@ -23,7 +23,7 @@ from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
 from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
-from dblint.index.types import UNKNOWN
+from dblint.index.types import UNKNOWN, returned_by
 
 ORM, FLASK, SQLMODEL, CORE = "orm", "flask", "sqlmodel", "core"
 MAX_DEPTH = 24
@@ -75,6 +75,7 @@ class ColumnDef:
     line: int  # the assignment (ORM) or `Column(` (Core) line
     column: int
     annotation_family: Optional[str] = None  # the Python type of a `Mapped[...]` annotation
+    returns: frozenset[str] = frozenset()  # families of the Python values the SQL type returns; empty: unknown
     server_default: bool = False
     client_default: bool = False
     model: Optional[str] = None  # the class that declares the column
@@ -639,6 +640,7 @@ class TableBuilder:
             line=attr.line,
             column=attr.column,
             annotation_family=annotation.family if mapped else None,
+            returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else returned_by(family),
             server_default=spec.server_default,
             client_default=spec.client_default,
         )
@@ -685,12 +687,16 @@ class TableBuilder:
     # -- Core tables -----------------------------------------------------------------
 
     def core_tables(self) -> None:
+        """`Table(...)` calls (or calls of a wrapper of it) bound to a name, also as a class attribute
+        (`class Model: users = Table("users", metadata, ...)`)."""
         files = self.index.files  # type: ignore[attr-defined]
         for path in sorted(files):
             module = self.index.module_of(path)  # type: ignore[attr-defined]
-            for binding in files[path].bindings:
+            attributes = (attr for cls in files[path].classes for attr in cls.attr_bindings() if attr.name != "__table__")
+            for binding in (*files[path].bindings, *attributes):
                 value = binding.value
-                if value is None or value.kind != "call" or _last(value.text) != "Table":
+                # Only callees named for a table (`Table`, `sautils.Table`, `make_table`) are resolved.
+                if value is None or value.kind != "call" or "table" not in _last(value.text).lower():
                     continue
                 table = self._table_call(module, value, binding.scope, path, model=None)
                 if table is not None:
@@ -714,6 +720,7 @@ class TableBuilder:
             items = expr.args[2:]
         reflected = any(expr.keyword(key) is not None for key in ("autoload_with", "autoload", "must_exist"))
         qualify = self.names.qualifier(module, scope)
+        on_import = self.names.resolver.modules[module].runs_on_import(scope)
         table = _Table(
             TableDef(
                 name=name,
@@ -731,7 +738,7 @@ class TableBuilder:
                 extend_existing=_flag(expr.keyword("extend_existing")) or _flag(expr.keyword("keep_existing")),
                 reflected=reflected,
                 bind_key=bind_key,
-                scope=scope,
+                scope="" if on_import else scope,
                 context=self.index.contexts.get(path, "app"),  # type: ignore[attr-defined]
             )
         )
@@ -747,6 +754,7 @@ class TableBuilder:
                 nullable=False if spec.primary_key and spec.nullable is None else spec.nullable, primary_key=spec.primary_key,
                 index=spec.index, unique=spec.unique, foreign_keys=(foreign,) if foreign else (), path=path, line=spec.line,
                 column=spec.column, server_default=spec.server_default, client_default=spec.client_default,
+                returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else frozenset(),
             )
             table.add(column, spec.foreign_key_ref, spec.line, spec.column)
         complete = bool(table.columns) and not reflected and len(expr.args) < 60
@@ -802,6 +810,7 @@ def _merge(base: ColumnSpec, override: ColumnSpec) -> ColumnSpec:
         base,
         name=override.name or base.name,
         type_name=override.type_name or base.type_name,
+        type_expr=override.type_expr if override.type_name else base.type_expr,
         family=override.family if override.family != UNKNOWN else base.family,
         nullable=override.nullable if override.nullable is not None else base.nullable,
         primary_key=override.primary_key or base.primary_key,

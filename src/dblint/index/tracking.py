@@ -17,6 +17,7 @@ from typing import Iterable, Optional
 from dblint.contexts import ScriptLocation
 from dblint.facts.model import Binding, Expr, FileFacts
 from dblint.index.holders import SQLMODEL_METADATA, HolderDef, MetadataIds, display
+from dblint.index.imports import is_migrate_setup
 from dblint.index.symbols import Defined
 
 
@@ -150,13 +151,10 @@ class TrackingReader:
 
     def _flask(self, facts: FileFacts) -> _Found:
         """Flask-Migrate: the project's `SQLAlchemy()`; all binds with the multi-database template."""
-        dbs = [holder for holder in self.holders if holder.kind == "flask-db"]
-        migrate_dbs = self._migrate_dbs()
-        if len(dbs) > 1 and migrate_dbs:
-            dbs = [holder for holder in dbs if holder.metadata in migrate_dbs]
+        dbs = self._migrate_dbs() or {holder.metadata for holder in self.holders if holder.kind == "flask-db"}
         if len(dbs) != 1:
             return _Found(set(), unknown=True)
-        base = dbs[0].metadata
+        base = dbs.pop()
         ids = {base}
         if any(binding.name == "bind_names" for binding in facts.bindings):
             ids |= {name for name in self.counts if name.startswith(base + "[bind=")}
@@ -167,7 +165,7 @@ class TrackingReader:
         for path, facts in self.index.files.items():  # type: ignore[attr-defined]
             module = self.index.module_of(path)  # type: ignore[attr-defined]
             for call in facts.calls:
-                if call.expr.text.rsplit(".", 1)[-1] != "Migrate":
+                if not is_migrate_setup(call.expr):
                     continue
                 db = call.expr.keyword("db") or (call.expr.args[1] if len(call.expr.args) > 1 else None)
                 if db is not None and db.kind == "name":

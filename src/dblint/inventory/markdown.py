@@ -75,6 +75,7 @@ FILE_COLUMNS: list[Column] = [
     ("findings", lambda row: findings(row.findings)),
     ("risk", lambda row: f"**{row.risk}**" if row.risk == "high" else row.risk),
 ]
+PROJECT_COLUMN: Column = ("project", lambda row: code(row.project))
 TABLE_COLUMNS: list[Column] = [
     ("table", lambda row: code(row.table)),
     ("schema", lambda row: optional(row.schema)),
@@ -126,5 +127,20 @@ def render(inventory: Inventory) -> str:
         lines.append("## Tables")
         columns, empty = TABLE_COLUMNS, "No table is declared, migrated or created in these files."
     lines.append("")
+    if inventory.projects:
+        columns = [PROJECT_COLUMN, *columns]
     lines += table(columns, inventory.rows) if inventory.rows else [empty]
+    if inventory.by == "table":
+        lines += uncertain_lines(inventory.tables)
     return "\n".join(lines) + "\n"
+
+
+def uncertain_lines(rows: list) -> list[str]:  # type: ignore[type-arg]
+    """Why the replay of the migrations is unsure of some tables (no drift findings for them)."""
+    unsure = [row for row in rows if row.uncertain]
+    if not unsure:
+        return []
+    lines = ["", "## Tables the migration replay is unsure of", ""]
+    for row in unsure:
+        lines.append(f"- {code(row.table)}: " + "; ".join(plain(reason) for reason in row.uncertain))
+    return lines

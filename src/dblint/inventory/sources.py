@@ -209,3 +209,12 @@ class RevisionView:
 
     def keys(self) -> list[TableKey]:
         return sorted(self.creates)
+
+    def uncertain(self, key: TableKey) -> list[str]:
+        """Why the replay may not know a table exactly (its drift findings are then not raised):
+        what it could not read about this table, or about every table of its script location."""
+        for replay in self._replays:
+            table = replay.table(key[0] or None, key[1])
+            if table is not None and not table.is_view:
+                return list(dict.fromkeys([*table.uncertain, *replay.blind_alters]))
+        return list(dict.fromkeys(reason for replay in self._replays for reason in replay.blind_creates))

@@ -30,7 +30,7 @@ class UnparsableFile(Rule):
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if facts.error is not None:
-            yield self.diagnostic(facts.path, 1, 1, f"cannot check file: {facts.error}")
+            yield self.diagnostic(facts.path, *facts.error_position, f"cannot check file: {facts.error}")
 
 
 class InternalError(Rule):

@@ -8,7 +8,7 @@ from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
 from dblint.index.holders import HolderDef, display
-from dblint.index.imports import imports_between
+from dblint.index.imports import imports_between, migrate_setups, uses_flask_app
 from dblint.index.modules import module_matches
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
@@ -287,8 +287,10 @@ class ModelNotImportedByEnv(Rule):
         "modules that only import models, `from x import *`), and finds models and `Table(...)` declarations on "
         "the tracked metadata in modules it never reaches. Imports under `if TYPE_CHECKING:` do not count; "
         "imports inside env.py functions count when the function runs (`run_migrations_*`, or called at module "
-        "level). Nothing is reported when env.py imports dynamically (importlib, pkgutil) or uses Flask-Migrate's "
-        "`current_app` (the app factory imports the models)."
+        "level). A Flask-Migrate env.py (`current_app`) runs inside the app: what the modules setting Flask-Migrate "
+        "up import (`Migrate(app, db)`, `migrate.init_app(app, db)` in the app factory, imports inside that "
+        "function included) counts too. Nothing is reported when env.py imports dynamically (importlib, pkgutil), "
+        "or uses `current_app` and no module sets Flask-Migrate up."
     )
     why_bad = (
         "A model registers its table on the metadata only when its module is imported. If env.py never imports "
@@ -334,17 +336,24 @@ class ModelNotImportedByEnv(Rule):
                 continue
             missing = [item for item in watching if table.module not in (schema.env_imports(item.env_path or "") or ())]
             if len(missing) == len(watching):
-                env = watching[0].env_path
                 yield self.diagnostic(
                     table.path, table.line, table.column,
-                    f"{describe(table)} is on the tracked {display(table.metadata)}, but {env} never imports "
-                    f"{table.module}, so autogenerate cannot see it",
+                    f"{describe(table)} is on the tracked {display(table.metadata)}, but {_importers(index, watching[0])} "
+                    f"never imports {table.module}, so autogenerate cannot see it",
                 )
 
     @staticmethod
     def _can_tell(schema: ModelSchema, item: Tracking) -> bool:
         env = item.env_path
-        return bool(env) and item.source in ("env.py", "config") and schema.env_imports(env or "") is not None
+        return bool(env) and item.source in ("env.py", "config", "flask-migrate") and schema.env_imports(env or "") is not None
+
+
+def _importers(index: ProjectIndex, tracking: Tracking) -> str:
+    """What runs when Alembic does: env.py, and for Flask-Migrate the app it runs in."""
+    env = tracking.env_path or ""
+    if not uses_flask_app(index.files[env]):
+        return env
+    return f"{env} (run inside the Flask app set up in {', '.join(sorted(migrate_setups(index)))})"
 
 
 class ModelOutsideModelModules(Rule):

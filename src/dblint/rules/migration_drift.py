@@ -196,7 +196,9 @@ class TableWithoutMigration(Rule):
     summary = "Table on the tracked metadata that no migration creates"
     what_it_does = (
         "Replays the migrations of each script location statically and reports every table of the metadata "
-        "that location's env.py tracks which the migrated schema (at the head revisions) does not contain. "
+        "that location's env.py tracks which the migrated schema at the head revisions does not contain: no "
+        "revision creates it on any chain, or a later one drops it (a table only changed on a chain that "
+        "starts at a missing `down_revision` is not created there). "
         "Reported at the model class or `Table(` line. Nothing is reported for a metadata that some script "
         "location (e.g. per-tenant schemas next to a core schema) migrates in ways the replay cannot read."
     )
@@ -378,8 +380,9 @@ class CreatesExisting(ReplayedOperationRule):
     summary = "Migration creates a table or adds a column that already exists at that point"
     what_it_does = (
         "Replays the migrations in graph order and reports an `op.create_table` / `op.add_column` (or a "
-        "`CREATE TABLE` it executes) whose table or column an earlier revision already created. "
-        "Operations under `if`/`try` (or after an `if ...: return`) and `CREATE TABLE IF NOT EXISTS` are not "
+        "`CREATE TABLE` it executes) whose table or column a revision it runs with already created: one "
+        "below it, or one that a merge above both joins to it (two heads that each add a column are not "
+        "reported; merged, they are). Operations under `if`/`try` (or after an `if ...: return`) and `CREATE TABLE IF NOT EXISTS` are not "
         "reported."
     )
     why_bad = (
@@ -405,7 +408,9 @@ class ChangesUncreated(ReplayedOperationRule):
     what_it_does = (
         "Replays the migrations in graph order and reports an operation (`add_column`, `alter_column`, "
         "`drop_table`, `create_index`, `batch_alter_table` ...) on a table that no migration of any script "
-        "location creates. Tables listed in `external-tables` are skipped, and so are operations under "
+        "location creates, once per revision and table. A revision on a chain that starts at a missing "
+        "`down_revision` (DBL402) changes tables of an unknown earlier schema and is not reported. Tables "
+        "listed in `external-tables` are skipped, and so are operations under "
         "`if`/`try` or after an `if ...: return` (`if 'x' not in inspector.get_table_names(): return`)."
     )
     why_bad = (

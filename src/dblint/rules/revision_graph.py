@@ -97,7 +97,8 @@ class MultipleHeads(Rule):
         "branch label tells them apart, i.e. they carry the same labels (`branch_labels` on the head or "
         "on any revision below it, also when written as constants such as `(cli.EXPAND_BRANCH,)`). "
         "Expand/contract or plugin branches, and one unlabelled main line next to labelled branches, are "
-        "fine; two heads of the same labelled branch are not."
+        "fine; two heads of the same labelled branch are not. A `down_revision` naming a missing revision "
+        "(DBL402) does not hide the heads: they are those Alembic lists once the missing link is a root."
     ) + _SEPARATE_TREES
     why_bad = (
         "Two developers each added a migration on top of the same revision. `alembic upgrade head` now "
@@ -117,8 +118,8 @@ class MultipleHeads(Rule):
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for graph in revision_graphs(index):
-            if graph.cycles or any(missing.via == "down_revision" for missing in graph.missing):
-                continue  # a broken graph: DBL402 / DBL405 say why; its heads mean nothing yet
+            if graph.cycles:
+                continue  # Alembic lists no heads of a graph with a cycle (DBL405); a missing link is a root to it
             for labels, heads in _forks(graph):
                 diverge = graph.diverge_points(heads)
                 where = f"they diverge at {', '.join(diverge)}" if diverge else "they share no ancestor"

@@ -13,6 +13,7 @@ from dblint.facts.extract import CREATE_TABLE_CONSTRUCT
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.index import ProjectIndex
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
+from dblint.index.schema import model_schema
 from dblint.index.symbols import Defined
 from dblint.rules.base import Rule
 
@@ -43,8 +44,10 @@ _DB_NAMES = frozenset({"db", "_db"})
 def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
     """True when `call.receiver` is a MetaData, a base's `.metadata` or a Flask-SQLAlchemy `db`."""
     kind = index.kind_of(facts.path, call.receiver, call.scope)
+    if kind == METADATA:
+        return not model_schema(index).holds_no_table(index.module_of(facts.path), call.receiver, call.scope)
     if kind is not None:
-        return kind in (METADATA, FLASK_DB)
+        return kind == FLASK_DB
     segments = split_segments(call.receiver)
     last, suffix = segments[-1]
     if suffix or any(part_suffix for _, part_suffix in segments):
