@@ -12,7 +12,6 @@ it selects by full code.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import os
 import tokenize
@@ -83,10 +82,14 @@ class _Project:
         return check_project(project, [self.run.root / rel], self.request, []).diagnostics
 
 
-@functools.lru_cache(maxsize=None)
-def _checked_root(directory: Path) -> Path:
-    """The root a file in `directory` is checked from (once per directory and process)."""
-    return find_checked_root(directory)
+_roots: dict[Path, Path] = {}  # directory -> the root its files are checked from, looked up once per directory
+
+
+def _root_of(path: Path) -> Path:
+    directory = path.parent
+    if directory not in _roots:
+        _roots[directory] = find_checked_root(path)
+    return _roots[directory]
 
 
 _projects: dict[tuple[Path, tuple[str, ...]], _Project] = {}
@@ -114,7 +117,7 @@ class Plugin:
         self.filename = filename
         self.lines = lines
         self.path = Path(os.path.abspath(filename))
-        self.root = _checked_root(self.path.parent)
+        self.root = _root_of(self.path)
         # Loaded here, not in run(): flake8 reports an exception raised while it builds
         # a plugin as one line and stops (exit 1), while one raised in run() is a traceback.
         self.project = _project(self.root, self.opt_in) if self.active else None
