@@ -10,13 +10,13 @@ from conftest import finding_set, run_tool, write_project
 # One finding of each of DBL101, DBL103 and DBL105 in app code, one DBL101 in a script.
 SOURCES = {
     "app/db.py": (
-        "from sqlalchemy import MetaData, create_engine, text\n"
+        "from sqlalchemy import Column, Integer, MetaData, Table, create_engine, text\n"
         "\n"
         "metadata = MetaData()\n"
         "engine = create_engine('sqlite://')\n"
         "metadata.create_all(engine)\n"
         "metadata.drop_all(engine)\n"
-        "\n"
+        "users = Table('users', metadata, Column('id', Integer, primary_key=True))\n"
         "\n"
         "def migrate(conn):\n"
         "    conn.execute(text('ALTER TABLE users ADD COLUMN age INTEGER'))\n"
