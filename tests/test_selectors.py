@@ -10,7 +10,7 @@ from conftest import finding_set, run_tool, write_project
 from dblint.rulecodes import RULE_CODES
 from dblint.rules import all_rules
 
-SOURCE = {"app/db.py": "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\nmetadata.create_all(engine)\n"}
+SOURCE = {"app/db.py": "import sqlalchemy as sa\nmetadata = sa.MetaData()\nusers = sa.Table('users', metadata)\nmetadata.create_all(engine)\n"}
 
 
 def _project(tmp_path: Path, config: str = "") -> Path:
