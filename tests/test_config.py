@@ -10,9 +10,9 @@ from conftest import finding_set, run_tool, write_project
 # One finding of each of DBL101, DBL103 and DBL105 in app code, one DBL101 in a script.
 SOURCES = {
     "app/db.py": (
-        "from sqlalchemy import MetaData, create_engine, text\n"
-        "\n"
+        "from sqlalchemy import Column, Integer, MetaData, Table, create_engine, text\n"
         "metadata = MetaData()\n"
+        "users = Table('users', metadata, Column('id', Integer))\n"
         "engine = create_engine('sqlite://')\n"
         "metadata.create_all(engine)\n"
         "metadata.drop_all(engine)\n"
