@@ -14,6 +14,9 @@ from typing import Iterable, Iterator, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
+from dblint.fixes.concurrent_index import plan_concurrent_index
+from dblint.fixes.fk_type import plan_outcome
+from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
 from dblint.index.columns import column_from_expr
 from dblint.index.databases import CheckedOperation, checked_operations
@@ -24,7 +27,10 @@ from dblint.index.type_changes import ColumnType, column_type, may_be_widening, 
 from dblint.rules.base import Rule
 
 _AUTOCOMMIT = "`with op.get_context().autocommit_block():`"
-_CONCURRENT_SQL = re.compile(r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b.*?)\s+CONCURRENTLY\b", re.IGNORECASE | re.DOTALL)
+_CONCURRENT_SQL = re.compile(
+    r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY(?:\s+IF\s+(?:NOT\s+)?EXISTS)?(?:\s+[\w.\"]+)?",
+    re.IGNORECASE,
+)
 _NOT_NULL_CHECK = r"\(\s*\"?{column}\"?\s+IS\s+NOT\s+NULL\s*\)"
 
 # -- examples -------------------------------------------------------------------------------
@@ -143,11 +149,16 @@ class _SafetyRule(Rule):
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
         raise NotImplementedError
 
+    def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
+        """The fix a finding carries, or the note saying why none is offered (rules with a fix)."""
+        return None, ""
+
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for view, message in self.findings(index):
             step = view.step
             what, _, hint = message.rpartition("; ")
-            yield self.diagnostic(view.path, step.line, step.column, what, step.end_line, hint=hint)
+            fix, note = self.planned(index, view)
+            yield self.diagnostic(view.path, step.line, step.column, what, step.end_line, fix=fix, note=note, hint=hint)
 
 
 _SINCE_OPTION = (
@@ -182,6 +193,9 @@ class IndexWithoutConcurrently(_SafetyRule):
         "revision does nothing else: a concurrent build outside the migration's transaction would otherwise "
         "commit the revision's other operations early."
     )
+
+    def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
+        return plan_outcome(plan_concurrent_index(index, view))
 
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
         for item in _on_existing(index, "create_index"):
@@ -224,15 +238,17 @@ class ConcurrentIndexInTransaction(_SafetyRule):
             view = item.view
             if view.autocommit or _without_transactions(index, item.replay):
                 continue
-            if view.step.kind == "sql" and _CONCURRENT_SQL.search(view.step.sql or ""):
+            statement = _CONCURRENT_SQL.search(view.step.sql or "") if view.step.kind == "sql" else None
+            if statement is not None:
                 yield view, (
-                    "op.execute() of a CONCURRENTLY index statement runs inside the migration's transaction, where "
-                    f"PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
+                    f"op.execute() of {' '.join(statement.group(0).split())} runs inside the migration's transaction, "
+                    f"where PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
                 )
             elif view.step.name in ("create_index", "drop_index") and _is_true(view, "postgresql_concurrently"):
+                index_name = _literal(view, "index_name") or "the index"
                 yield view, (
-                    f"{_operation_name(view)} with postgresql_concurrently=True runs inside the migration's "
-                    f"transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
+                    f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside the "
+                    f"migration's transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
                 )
 
 
@@ -377,9 +393,20 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
             table = _table_name(view.table)
             if view.step.name == "create_foreign_key" and not _is_true(view, "postgresql_not_valid"):
                 referent = _literal(view, "referent_table") or "?"
-                yield view, f"{_operation_name(view)} adds a validated foreign key from existing table {table} to {referent}: it {lock}"
+                local = _argument(view, "local_cols")
+                columns = ", ".join(arg.text for arg in local.args if arg.kind == "str") if local is not None else ""
+                name = _literal(view, "constraint_name") or "(unnamed)"
+                yield view, (
+                    f"{_operation_name(view)} adds validated foreign key {name} on existing table {table}({columns}) "
+                    f"referencing {referent}: it {lock}"
+                )
             elif view.step.name == "add_column" and _has_foreign_key(_argument(view, "column")):
-                yield view, f"{_operation_name(view)} adds a column with a validated foreign key to existing table {table}: it {lock}"
+                column = _argument(view, "column")
+                spec = column_from_expr(column, lambda written: written) if column is not None else None
+                yield view, (
+                    f"{_operation_name(view)} adds column {table}({spec.name if spec else '?'}) with a validated foreign "
+                    f"key to existing table {table}: it {lock}"
+                )
 
 
 def _has_foreign_key(column: Optional[Expr]) -> bool:
@@ -492,8 +519,9 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
         for item in _on_existing(index, "create_unique_constraint"):
             view = item.view
             table = _table_name(view.table)
+            name = _literal(view, "constraint_name") or "(unnamed)"
             yield view, (
-                f"{_operation_name(view)} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
+                f"{_operation_name(view)} of {name} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
                 f"lock (no reads or writes); create a unique index with postgresql_concurrently=True inside "
                 f"{_AUTOCOMMIT}, then ADD CONSTRAINT ... UNIQUE USING INDEX"
             )

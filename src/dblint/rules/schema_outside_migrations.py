@@ -9,7 +9,7 @@ from typing import ClassVar
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
 from dblint.facts import sql
-from dblint.facts.extract import CREATE_TABLE_CONSTRUCT
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.index import ProjectIndex
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
