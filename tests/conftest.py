@@ -91,6 +91,22 @@ def findings_of(stdout: str) -> list[str]:
     return lines
 
 
+def as_flake8(stdout: str) -> str:
+    """dblint's text report as the flake8 plugin prints the same findings: no `[*]` marks, no closing line."""
+    return "".join(re.sub(r"^([^:]*:\d+:\d+: DBL\d+) \[\*\] ", r"\1 ", line) + "\n" for line in findings_of(stdout))
+
+
+def hinted(line: str) -> str:
+    """A finding line as dblint words it: what is wrong, then `; ` and what to do (the rule's fix hint)."""
+    from dblint.rules import rule_by_code  # noqa: PLC0415
+
+    match = re.search(r": (DBL\d+) ", line)
+    assert match is not None, line
+    rule = rule_by_code(match[1])
+    assert rule is not None, line
+    return f"{line}; {rule.fix_hint}"
+
+
 def finding_set(stdout: str) -> set[tuple[str, int, str]]:
     """(path, line, code) of each finding line of dblint's text output (not the closing summary)."""
     found = set()

@@ -24,7 +24,7 @@ import yaml
 from conftest import FIXTURES, expected_findings
 from gitrepo import REPO, project_repository, snapshot_of_this_repository
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("action")]  # one worker builds its runner once
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 PROJECT = FIXTURES / "precommit_app"

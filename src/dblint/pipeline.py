@@ -25,7 +25,7 @@ from dblint.index.databases import validate_safety_since
 from dblint.index.reach import files_to_parse
 from dblint.index.setting_targets import setting_problems
 from dblint.rules import Rule, all_rules
-from dblint.rules.internal import InternalError
+from dblint.rules.internal import InternalError, UnparsableFile
 from dblint.selection import ignored_for_file, is_enabled
 
 
@@ -107,7 +107,7 @@ def check_project(project: LoadedProject, targets: list[Path], request: Request,
     validate_safety_since(project.indexes)
     rel_targets, reported = reported_files(root, targets, project.python_files, project.unreported)
     diagnostics = [
-        Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
+        UnparsableFile().diagnostic(rel, 1, 1, f"cannot check: {reason}")
         for rel, reason in project.unreadable
         if under_any(rel, rel_targets)
     ]
