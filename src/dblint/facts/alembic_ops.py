@@ -25,7 +25,7 @@ from dblint.facts.exprs import concatenation_value, dotted, string_value, summar
 from dblint.facts.model import Binding, Expr, FileFacts, Import, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.facts.walk import Positions, walk, wrapper_positions
 
-# `op` attributes that are no operations on the schema.
+# `op` / `batch_op` attributes that are no operations on the schema.
 _NOT_STEPS = frozenset(
     {"f", "get_bind", "get_context", "batch_alter_table", "inline_literal", "implementation_for", "register_operation"}
 )
@@ -327,7 +327,7 @@ class MigrationVisitor(cst.CSTVisitor):
         if batch is not None:
             if method in _EXECUTE_METHODS:
                 self._record_execute(node, "batch", batch)
-            else:
+            elif method not in _NOT_STEPS:  # `batch_op.f("ix_name")`
                 self._record(node, "batch", method, batch)
             return
         if method in _EXECUTE_METHODS:
