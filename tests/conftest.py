@@ -80,10 +80,21 @@ def write_project(root: Path, files: dict[str, str], pyproject: str = "") -> Pat
     return root
 
 
+SUMMARY = re.compile(r"Found \d+ findings?(?: \(\d+ fixable with --fix\))?\.")
+
+
+def findings_of(stdout: str) -> list[str]:
+    """The finding lines of a text report: all but its closing summary line."""
+    lines = stdout.splitlines()
+    if lines and SUMMARY.fullmatch(lines[-1]):
+        lines.pop()
+    return lines
+
+
 def finding_set(stdout: str) -> set[tuple[str, int, str]]:
-    """(path, line, code) of each line of dblint's text output."""
+    """(path, line, code) of each finding line of dblint's text output (not the closing summary)."""
     found = set()
-    for line in stdout.splitlines():
+    for line in findings_of(stdout):
         path, number, _column, rest = line.split(":", 3)
         found.add((path, int(number), rest.split()[0]))
     return found

@@ -91,3 +91,35 @@ def test_stdin_with_a_coding_cookie(tmp_path: Path) -> None:
     buffer = "# -*- coding: latin-1 -*-\n# Données\n" + STARTUP
     flake8 = run_tool("flake8", "--select", "DBL", "--stdin-display-name", "app/boot.py", "-", cwd=root, stdin=buffer)
     assert flake8.stdout == "app/boot.py:7:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations\n"
+
+
+def test_loading_the_plugin_imports_no_libcst() -> None:
+    """flake8 loads every plugin on start, also for `--select F`: LibCST waits until a file needs a parse."""
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    script = (
+        "import sys\nfrom importlib.metadata import entry_points\n"
+        "(plugin,) = [e for e in entry_points(group='flake8.extension') if e.name == 'DBL']\n"
+        "plugin.load()\nfrom dblint.rules import all_rules\nall_rules()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('libcst')}))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"
+
+
+def test_project_root_is_looked_up_once_per_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dblint import flake8_plugin  # noqa: PLC0415
+
+    root = write_project(tmp_path / "project", {"app/a.py": "x = 1\n", "app/b.py": "y = 2\n", "c.py": "z = 3\n"})
+    looked_up: list[Path] = []
+    real = flake8_plugin.find_project_root
+    monkeypatch.setattr(flake8_plugin, "find_project_root", lambda path: looked_up.append(path) or real(path))
+    monkeypatch.setattr(flake8_plugin, "_roots", {})
+    monkeypatch.setattr(flake8_plugin, "_projects", {})
+    monkeypatch.setattr(flake8_plugin.Plugin, "active", True)
+    for rel in ("app/a.py", "app/b.py", "c.py"):
+        path = root / rel
+        plugin = flake8_plugin.Plugin(None, str(path), path.read_text().splitlines(keepends=True))
+        assert list(plugin.run()) == []
+    assert [path.parent for path in looked_up] == [root / "app", root]

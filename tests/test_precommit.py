@@ -7,13 +7,14 @@ marked `slow` (CI runs them all the same).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import FIXTURES, expected_findings, run_tool
+from conftest import BIN, FIXTURES, expected_findings, run_tool
 from gitrepo import GIT_ENV, REPO, commit_all, git, project_repository, snapshot_of_this_repository
 
 pytestmark = pytest.mark.slow
@@ -76,20 +77,36 @@ def test_try_repo_fails_on_findings_and_passes_after_the_fix(hook_repo: tuple[Pa
     assert _findings(passed.stdout) == set()
 
 
-def _readme_config() -> dict:
-    """The `.pre-commit-config.yaml` snippet of README.md."""
+def _readme_config(form: str) -> dict:
+    """The `.pre-commit-config.yaml` snippet of README.md marked `<!-- pre-commit: FORM -->`."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", readme, flags=re.S)]
-    configs = [b for b in blocks if isinstance(b, dict) and "repos" in b]
-    assert len(configs) == 1, "README.md should show one .pre-commit-config.yaml"
-    return configs[0]
+    blocks = dict(re.findall(r"<!-- pre-commit: (\w+) -->\n```yaml\n(.*?)```", readme, flags=re.S))
+    assert sorted(blocks) == ["local", "published"], "README.md shows the local hook and the published one"
+    assert len(re.findall(r"```yaml\nrepos:", readme)) == 2, "no other .pre-commit-config.yaml"
+    return yaml.safe_load(blocks[form])
+
+
+def test_readme_local_hook_works_after_pip_install(tmp_path: Path) -> None:
+    """The form that works today: `repo: local` running the dblint installed in the environment."""
+    config = _readme_config("local")
+    project = project_repository(PROJECT, tmp_path / "project")
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    home = tmp_path / "cache"
+    path = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # as after `pip install` in an activated venv
+    installed = run_tool("pre-commit", "install", cwd=project, env={**GIT_ENV, "PRE_COMMIT_HOME": str(home), **path})
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    git("add", "--all", cwd=project)
+    blocked = git("commit", "-m", "notes service", cwd=project, check=False, env={"PRE_COMMIT_HOME": str(home), **path})
+    assert blocked.returncode != 0
+    assert "dblint" in blocked.stdout + blocked.stderr and "Failed" in blocked.stdout + blocked.stderr
+    assert _findings(blocked.stdout + blocked.stderr) == expected_findings(PROJECT)
 
 
 def test_readme_config_blocks_the_commit_and_reports_only_committed_files(
     hook_repo: tuple[Path, str], tmp_path: Path
 ) -> None:
     repo_path, rev = hook_repo
-    config = _readme_config()
+    config = _readme_config("published")
     (entry,) = config["repos"]
     assert entry["repo"].startswith("https://github.com/") and [h["id"] for h in entry["hooks"]] == ["dblint"]
     entry.update(repo=str(repo_path), rev=rev)  # the published repository, replaced by this checkout

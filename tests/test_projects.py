@@ -166,3 +166,22 @@ def test_flake8_plugin_reports_what_the_cli_reports() -> None:
     flake8 = run_tool("flake8", "--select", "DBL", "services", cwd=MONOREPO)
     cli = run_tool("dblint", "check", "services", cwd=MONOREPO)
     assert sorted(flake8.stdout.split("\n")) == sorted(line.replace("./", "", 1) for line in cli.stdout.split("\n"))
+
+
+def test_a_project_module_wins_over_a_shared_one_of_the_same_name(tmp_path: Path) -> None:
+    """Imports resolve inside the importing file's project first, then in the shared packages."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "a/alembic.ini": INI.format(where="migrations"),
+            "a/config/__init__.py": "",
+            "b/alembic.ini": INI.format(where="migrations"),
+            "config/__init__.py": "",
+            "util/__init__.py": "",
+        },
+    )
+    loaded = load_project(root, Request(paths=(root,)))
+    modules = {index.part.project.name: index.paths_by_module for index in loaded.indexes}
+    assert modules["a"]["config"] == "a/config/__init__.py"
+    assert modules["b"]["config"] == "config/__init__.py"
+    assert modules["a"]["util"] == modules["b"]["util"] == "util/__init__.py"

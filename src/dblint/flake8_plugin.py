@@ -61,6 +61,14 @@ class _Project:
 
 
 _projects: dict[Path, _Project] = {}
+_roots: dict[Path, Path] = {}  # directory -> its project root, looked up once per directory
+
+
+def _root_of(path: Path) -> Path:
+    directory = path.parent
+    if directory not in _roots:
+        _roots[directory] = find_project_root(path)
+    return _roots[directory]
 
 
 def _project(root: Path) -> _Project:
@@ -93,7 +101,7 @@ class Plugin:
         if not self.active:
             return
         path = Path(os.path.abspath(self.filename))
-        root = find_project_root(path)
+        root = _root_of(path)
         try:
             project = _project(root)
         except ConfigError as error:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
 from dblint.facts.sql import CREATE_TABLE, CREATE_VIEW, DROP_TABLE, DROP_VIEW, ALTER_TABLE, RENAME_TABLE, classify_sql
@@ -156,6 +156,15 @@ class ReplayIssue:
     column: int
     end_line: int
     message: str
+    revision: str = ""
+    action: str = ""  # DBL415: what the operation does to the table ("adds a column to")
+    shown_name: str = ""  # DBL415: the table as named in the message
+
+
+def uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
+    """DBL415's words for one operation on one table, or on several (an `op.` call in a loop)."""
+    tables = f"table {names[0]}" if len(names) == 1 else f"tables {', '.join(names)}"
+    return f"revision {revision} {action} {tables}, which no earlier migration creates"
 
 
 EXISTED = "existed"  # created by an earlier revision, or by something the replay never saw
@@ -333,13 +342,16 @@ class _Replayer:
         if table is not None:
             table.unsure(reason, opaque)
 
-    def _issue(self, code: str, key: TableKey, step: MigrationStep, frame: _Frame, message: str) -> None:
+    def _issue(
+        self, code: str, key: TableKey, step: MigrationStep, frame: _Frame, message: str, action: str = "", name: str = ""
+    ) -> None:
         if step.guards or frame.guards:
             return
         if code == "DBL414" and (self.replay.blind_alters or self.replay.blind_creates):
             return
+        revision = frame.revision
         self.replay.issues.append(
-            ReplayIssue(code, key, frame.revision.path, step.line, step.column, step.end_line, message)
+            ReplayIssue(code, key, revision.path, step.line, step.column, step.end_line, message, revision.id, action, name)
         )
 
     def _existing(self, key: TableKey, step: MigrationStep, frame: _Frame, action: str) -> Optional[ReplayTable]:
@@ -355,10 +367,7 @@ class _Replayer:
             return self._assumed(key, frame)
         name = f"{key[0]}.{key[1]}" if key[0] else key[1]
         if key not in self.replay.dropped:
-            self._issue(
-                "DBL415", key, step, frame,
-                f"revision {frame.revision.id} {action} table {name}, which no earlier migration creates",
-            )
+            self._issue("DBL415", key, step, frame, uncreated_message(frame.revision.id, action, [name]), action, name)
         return None
 
     def _assumed(self, key: TableKey, frame: _Frame) -> ReplayTable:

@@ -77,6 +77,7 @@ class ColumnDef:
     line: int  # the assignment (ORM) or `Column(` (Core) line
     column: int
     annotation_family: Optional[str] = None  # the Python type of a `Mapped[...]` annotation
+    annotation: Optional[str] = None  # that annotation as written (`Mapped[Optional[str]]`)
     returns: frozenset[str] = frozenset()  # families of the Python values the SQL type returns; empty: unknown
     server_default: bool = False
     client_default: bool = False
@@ -644,6 +645,7 @@ class TableBuilder:
             line=attr.line,
             column=attr.column,
             annotation_family=annotation.family if mapped else None,
+            annotation=attr.annotation.written() if mapped and attr.annotation is not None else None,
             returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else returned_by(family),
             server_default=spec.server_default,
             client_default=spec.client_default,

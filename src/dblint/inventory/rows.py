@@ -19,7 +19,7 @@ from typing import Iterable, Optional
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectRun, Result
-from dblint.facts.extract import CREATE_TABLE_CONSTRUCT
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.index.projects import SHARED
 from dblint.inventory.interactions import (
