@@ -711,9 +711,10 @@ class TableBuilder:
     def _table_call(self, module: str, expr: Expr, scope: str, path: str, model: Optional[str]) -> Optional[_Table]:
         if self.kinds.kind_of(module, expr.text + "()", scope) != TABLE or not expr.args:
             return None
-        name = _str(expr.args[0])
-        if name is None:
+        written = _str(expr.args[0])
+        if written is None:
             return None
+        name = None if "{}" in written else written  # `Table(f"{entity}_role_map", ...)`: computed
         prefix = expr.text.rsplit(".", 1)[0] if "." in expr.text else ""
         flask = bool(prefix) and self.kinds.kind_of(module, prefix, scope) == FLASK_DB
         bind_key = _str(expr.keyword("bind_key")) if flask else None
