@@ -72,6 +72,15 @@ _OP_PARAMS: dict[str, tuple[str, ...]] = {
     "create_table_comment": ("table_name", "comment"),
     "drop_table_comment": ("table_name",),
 }
+# Operations plugins register that do what a core one does (GeoAlchemy2's `alembic_helpers`).
+_OP_ALIASES = {
+    "add_geospatial_column": "add_column",
+    "drop_geospatial_column": "drop_column",
+    "create_geospatial_table": "create_table",
+    "drop_geospatial_table": "drop_table",
+    "create_geospatial_index": "create_index",
+    "drop_geospatial_index": "drop_index",
+}
 _TABLE_PARAM = {name: ("source_table" if name == "create_foreign_key" else "table_name") for name in _OP_PARAMS}
 _TABLE_PARAM["rename_table"] = "old_table_name"
 _SCHEMA_KEYWORD = {"create_foreign_key": "source_schema"}
@@ -491,7 +500,7 @@ class _Replayer:
         return f"{guards[-1]} in {frame.revision.path} (revision {frame.revision.id})"
 
     def _operation(self, step: MigrationStep, frame: _Frame) -> None:
-        name = step.name
+        name = _OP_ALIASES.get(step.name, step.name)
         if name == "execute":
             self._execute(step, frame)
             return
@@ -501,6 +510,7 @@ class _Replayer:
             self.replay.blind_alters.append(reason)
             return
         if name not in _OP_PARAMS:
+            self._unknown_operation(step, frame)
             return
         params = _OP_PARAMS[name]
         table_param = _TABLE_PARAM[name]
@@ -537,6 +547,16 @@ class _Replayer:
         if guard is not None:
             target = _text(bound.get("new_table_name"), frame) if name == "rename_table" else None
             self._mark((schema, target) if target else key, guard, opaque=False)
+
+    def _unknown_operation(self, step: MigrationStep, frame: _Frame) -> None:
+        """An operation the replay does not know (one a plugin registers on `Operations`): the tables it
+        names (a `batch_op`'s table, or a literal argument naming a table) become uncertain."""
+        args = (step.batch or Expr("other")).args[:1] if step.kind == "batch" else (*step.args, *(v for _, v in step.keywords))
+        reason = f"`{step.name}()` at {frame.where(step.line)}, an operation the replay does not know"
+        for text in filter(None, (_text(arg, frame) for arg in args)):
+            table = self.replay.table(*_split_name(text))
+            if table is not None:
+                table.unsure(reason)
 
     def _observe(self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]) -> None:
         """Record the operation with the state of its table before it runs (`Replay.operations`)."""
@@ -894,7 +914,7 @@ class _Replayer:
                 self._rename(key, new_key)
                 key = new_key  # a guard marks the table under its new name
             elif statement.kind == ALTER_TABLE:
-                table = self.tables.get(key)
+                table = self.replay.table(*key)  # `ALTER TABLE public.t` changes the `t` created without a schema
                 if table is not None and not _apply_alter(table, chunk, frame, step):
                     table.unsure(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
             elif statement.kind == RENAME_TABLE:
