@@ -16,7 +16,7 @@ SOURCES = {
         "engine = create_engine('sqlite://')\n"
         "metadata.create_all(engine)\n"
         "metadata.drop_all(engine)\n"
-        "users = Table('users', metadata, Column('id', Integer, primary_key=True))\n"
+        "\n"
         "\n"
         "def migrate(conn):\n"
         "    conn.execute(text('ALTER TABLE users ADD COLUMN age INTEGER'))\n"
