@@ -24,7 +24,10 @@ from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
 from dblint.rules.foreign_keys import migration_tables
 
-PROJECTS = ["models_second_base", "models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_opt_in", "models_schemas", "models_factories"]
+PROJECTS = [
+    "models_second_base", "models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_opt_in", "models_schemas",
+    "models_cross_metadata", "models_factories",
+]
 
 PROBE = r"""
 import importlib, json, sys
@@ -78,33 +81,51 @@ for module, name in classes:
     kind = "single" if mapper.single else ("joined" if mapper.inherits is not None else None)
     out["models"][module + "." + name] = [mapper.local_table.fullname if not mapper.single else mapper.persist_selectable.fullname, kind]
 
-# With a PostgreSQL URL: does PostgreSQL accept each foreign key, types as SQLAlchemy compiles them?
-out["postgres"] = {}
+
+
+def verdicts(connection, tables, wanted=None):
+    # Does PostgreSQL accept each foreign key of `tables`, types as SQLAlchemy compiles them?
+    found = {}
+    for table in tables:
+        for column in table.columns:
+            for fk in column.foreign_keys:
+                if wanted is not None and f"{table.fullname}.{column.name}" not in wanted:
+                    continue
+                try:
+                    target = fk.column
+                except (exc.NoReferencedTableError, exc.NoReferencedColumnError):
+                    continue
+                if isinstance(column.type, sa.Enum) or isinstance(target.type, sa.Enum):
+                    continue
+                mine = column.type.compile(dialect=postgresql.dialect()) if not isinstance(column.type, sa.types.NullType) else target.type.compile(dialect=postgresql.dialect())
+                theirs = target.type.compile(dialect=postgresql.dialect())
+                transaction = connection.begin()
+                try:
+                    connection.exec_driver_sql(f"CREATE TABLE parent (key {theirs} PRIMARY KEY)")
+                    connection.exec_driver_sql(f"CREATE TABLE child (ref {mine} REFERENCES parent (key))")
+                    verdict = "accepted"
+                except exc.DBAPIError as error:
+                    verdict = str(error.orig).splitlines()[0]
+                finally:
+                    transaction.rollback()
+                found[f"{table.fullname}.{column.name}"] = verdict
+    return found
+
+
+# With a PostgreSQL URL: does PostgreSQL accept each foreign key? And the keys SQLAlchemy cannot
+# resolve on their own metadata, once every table of the project is on one metadata?
+out["postgres"], out["shared_postgres"] = {}, {}
 if postgres_url:
     engine = sa.create_engine(postgres_url)
+    shared = sa.MetaData()
+    for metadata_id in metadata_ids:
+        for table in resolve(metadata_id).tables.values():
+            if table.fullname not in shared.tables:
+                table.to_metadata(shared)
     with engine.connect() as connection:
         for metadata_id in metadata_ids:
-            for table in resolve(metadata_id).tables.values():
-                for column in table.columns:
-                    for fk in column.foreign_keys:
-                        try:
-                            target = fk.column
-                        except (exc.NoReferencedTableError, exc.NoReferencedColumnError):
-                            continue
-                        if isinstance(column.type, sa.Enum) or isinstance(target.type, sa.Enum):
-                            continue
-                        mine = column.type.compile(dialect=postgresql.dialect()) if not isinstance(column.type, sa.types.NullType) else target.type.compile(dialect=postgresql.dialect())
-                        theirs = target.type.compile(dialect=postgresql.dialect())
-                        transaction = connection.begin()
-                        try:
-                            connection.exec_driver_sql(f"CREATE TABLE parent (key {theirs} PRIMARY KEY)")
-                            connection.exec_driver_sql(f"CREATE TABLE child (ref {mine} REFERENCES parent (key))")
-                            verdict = "accepted"
-                        except exc.DBAPIError as error:
-                            verdict = str(error.orig).splitlines()[0]
-                        finally:
-                            transaction.rollback()
-                        out["postgres"][f"{table.fullname}.{column.name}"] = verdict
+            out["postgres"].update(verdicts(connection, resolve(metadata_id).tables.values()))
+        out["shared_postgres"] = verdicts(connection, shared.tables.values(), set(out["unresolved"]))
 print(json.dumps(out))
 """
 

@@ -1,5 +1,6 @@
 """Hostile and broken inputs: dblint never crashes, never reads outside the project,
-and reports what it cannot read as one DBL001 at line 1 while the scan goes on.
+and reports what it cannot read as one DBL001 (at the syntax error, else at line 1)
+while the scan goes on.
 
 Every test runs the installed `dblint` (and, where it applies, `flake8 --select DBL`)
 on files generated under tmp_path. Each project also holds `app.py` with a real
@@ -80,10 +81,18 @@ UNREADABLE: dict[str, tuple[bytes, str]] = {
 }
 
 
-def test_each_unreadable_file_is_one_dbl001_at_line_1_and_the_scan_goes_on(tmp_path):
+# Files the interpreter's parser rejects at a place: their DBL001 is there, not at line 1.
+SYNTAX_ERRORS = frozenset({"syntax_error.py", "python2.py", "unterminated.py", "deep_parens.py", "deep_if.py"})
+
+
+def test_each_unreadable_file_is_one_dbl001_and_the_scan_goes_on(tmp_path):
     root = write_bytes(tmp_path / "project", {rel: data for rel, (data, _) in UNREADABLE.items()})
     completed = dblint(root)
-    assert finding_set(completed.stdout) == {(rel, 1, "DBL001") for rel in UNREADABLE} | {APP_FINDING}
+    found_set = finding_set(completed.stdout)
+    assert {(rel, code) for rel, _, code in found_set} == {(rel, "DBL001") for rel in UNREADABLE} | {APP_FINDING[::2]}
+    assert {item for item in found_set if item[0] not in SYNTAX_ERRORS} == {
+        (rel, 1, "DBL001") for rel in UNREADABLE if rel not in SYNTAX_ERRORS
+    } | {APP_FINDING}
     found = messages(completed.stdout)
     for rel, (_, reason) in UNREADABLE.items():
         assert len(found[rel]) == 1, found[rel]
@@ -106,6 +115,35 @@ def test_flake8_survives_the_same_files(tmp_path):
     # Python parses these; only LibCST cannot: the plugin reports them itself.
     for rel in ("deep_and.py", "deep_or.py", "deep_import.py", "deep_from_import.py", "deep_comprehension.py"):
         assert (rel, 1, "DBL001") in found
+
+
+def _positions(stdout: str, code: str) -> dict[str, tuple[int, int]]:
+    found = {}
+    for line in stdout.splitlines():
+        path, row, column, rest = line.split(":", 3)
+        if rest.split()[0] == code:
+            found[path.removeprefix("./")] = (int(row), int(column))
+    return found
+
+
+def test_dbl001_of_a_syntax_error_is_where_flake8_reports_e999(tmp_path):
+    root = write_bytes(tmp_path / "project", {rel: UNREADABLE[rel][0] for rel in SYNTAX_ERRORS})
+    e999 = _positions(run_tool("flake8", "--select", "E999", ".", cwd=root).stdout, "E999")
+    dbl001 = _positions(dblint(root).stdout, "DBL001")
+    assert set(e999) == SYNTAX_ERRORS
+    # flake8's line; the column of Python's own caret (flake8 7 prints one column past it).
+    assert {rel: row for rel, (row, _) in dbl001.items()} == {rel: row for rel, (row, _) in e999.items()}
+    assert dbl001 == {rel: _caret(UNREADABLE[rel][0]) for rel in SYNTAX_ERRORS}
+    assert dbl001["syntax_error.py"] == (2, 19)  # the `:` of `def create_tables(:`
+
+
+def _caret(data: bytes) -> tuple[int, int]:
+    """Where the interpreter's parser puts the error (compiled only, never run)."""
+    try:
+        compile(data, "<fixture>", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return error.lineno, error.offset
+    raise AssertionError("the fixture parses")
 
 
 ODD_BUT_VALID: dict[str, tuple[bytes, int]] = {
@@ -323,12 +361,15 @@ def test_max_file_size(tmp_path):
     assert "huge.py" in found and "app.py" in found
 
 
-def test_file_too_large_to_analyse(tmp_path):
-    """Past MAX_SYNTAX_NODES a LibCST tree would take over 500 MB: one DBL001, the scan goes on."""
+def test_file_over_the_node_budget_is_analysed(tmp_path):
+    """Past MAX_SYNTAX_NODES a LibCST tree would take over 500 MB: LibCST parses only the statements
+    that need it, a batch at a time; one statement over the budget alone is a DBL001."""
     data = "import sqlalchemy as sa\nDATA = [\n" + "    1, 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000 + "]\nsa.MetaData().create_all(e)\n"
-    root = write_project(tmp_path / "project", {"app.py": APP, "data.py": data})
+    marked = "import sqlalchemy as sa\nDATA = [\n" + "    'Column', 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000 + "]\nsa.MetaData().create_all(e)\n"
+    root = write_project(tmp_path / "project", {"app.py": APP, "data.py": data, "marked.py": marked})
     found = messages(dblint(root, "--no-cache").stdout)
-    assert found["data.py"] == ["DBL001 cannot check file: file is too large to analyse (130019 syntax nodes > 120000), skipped"]
+    assert found["data.py"] == ["DBL101 sa.MetaData().create_all() creates tables outside Alembic migrations"]
+    assert found["marked.py"] == ["DBL001 cannot check file: the statement at line 2 is too large to analyse (130005 syntax nodes > 120000), skipped"]
     assert found["app.py"] == [APP_FINDING[2] + " metadata.create_all() creates tables outside Alembic migrations"]
 
 

@@ -21,7 +21,7 @@ import pytest
 from conftest import FIXTURES, run_tool
 from test_agreement_sqlalchemy import probe, project_schema
 
-PROJECTS = ["models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_second_base", "models_opt_in"]
+PROJECTS = ["models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_second_base", "models_opt_in", "models_cross_metadata"]
 # Debian installs the server binaries outside PATH, one directory per major version.
 BIN_DIRS = (Path("/usr/local/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
 
@@ -71,7 +71,8 @@ def _flagged_columns(root: Path) -> set[tuple[str, int]]:
 def test_dbl301_matches_what_postgresql_rejects(project: str, postgres_url: str) -> None:
     root = FIXTURES / project
     schema = project_schema(root)
-    verdicts = probe(root, schema, postgres_url)["postgres"]
+    found = probe(root, schema, postgres_url)
+    verdicts = {**found["postgres"], **found["shared_postgres"]}  # keys across metadata: once on one metadata
     assert verdicts, "no foreign key was tried"
     reported = _flagged_columns(root)
     flagged = {
@@ -83,6 +84,25 @@ def test_dbl301_matches_what_postgresql_rejects(project: str, postgres_url: str)
     rejected = {column for column, verdict in verdicts.items() if verdict != "accepted"}
     assert all("cannot be implemented" in verdicts[column] for column in rejected), verdicts
     assert flagged == rejected
+
+
+def test_dbl301_across_metadata_is_what_postgresql_rejects_on_one_metadata(postgres_url: str) -> None:
+    """Keys to a table on another metadata: once all tables share one, PostgreSQL rejects exactly the DBL301 ones."""
+    root = FIXTURES / "models_cross_metadata"
+    schema = project_schema(root)
+    found = probe(root, schema, postgres_url)
+    shared = found["shared_postgres"]
+    assert set(shared) == set(found["unresolved"]) and len(shared) >= 6
+    reported = _flagged_columns(root)
+    flagged = {
+        f"{table.full_name}.{column.name}"
+        for table in schema.declared
+        for column in table.columns
+        if (column.path, column.line) in reported and f"{table.full_name}.{column.name}" in shared
+    }
+    rejected = {column for column, verdict in shared.items() if verdict != "accepted"}
+    assert all("cannot be implemented" in shared[column] for column in rejected), shared
+    assert flagged == rejected and len(rejected) >= 4
 
 
 def test_at_least_three_fixtures_fail_on_postgresql(postgres_url: str) -> None:

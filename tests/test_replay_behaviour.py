@@ -195,3 +195,70 @@ def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path
 def test_a_statement_nothing_can_be_read_of_still_blinds_the_replay(tmp_path: Path) -> None:
     replay, _ = _replay(tmp_path, CREATE, "def upgrade():\n    op.execute(load_statement())\n")
     assert replay.blind_alters and replay.blind_creates
+
+def _graph_replay(tmp_path: Path, revisions: dict[str, tuple[str, str]]) -> tuple[Replay, list]:
+    """A replay of revisions given as id -> (down_revision as written, upgrade body)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "replay"\n')
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+    versions = tmp_path / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    for rev, (down, body) in revisions.items():
+        (versions / f"{rev}.py").write_text(HEADER.format(rev=rev, down=down) + body)
+    index = load_project(tmp_path, Request(paths=())).index
+    return replays(index)[0], list(replay_issues(index))
+
+
+ADD_NAME = "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.String(20)))\n"
+
+
+def test_a_chain_from_a_missing_revision_starts_from_an_unknown_schema(tmp_path: Path) -> None:
+    replay, issues = _graph_replay(
+        tmp_path,
+        {
+            "a0": ("None", CREATE),
+            "a1": ('"a0"', "def upgrade():\n    op.alter_column('orders', 'total', nullable=False)\n"),
+            "b0": ('"gone"', "def upgrade():\n    op.add_column('orders', sa.Column('note', sa.Text()))\n"),
+            "b1": ('"b0"', "def upgrade():\n    op.add_column('orders', sa.Column('note', sa.Text()))\n"),
+        },
+    )
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [("DBL415", "a1.py"), ("DBL414", "b1.py")]
+    assert (None, "orders") not in replay.tables and replay.created_by_revision == {"users": "a0"}
+    orders = replay.assumed[(None, "orders")]
+    assert sorted(orders.columns) == ["note"] and not orders.columns_known and orders.uncertain
+    assert not replay.blind_creates
+
+
+def test_the_same_column_is_a_duplicate_only_on_one_ancestry(tmp_path: Path) -> None:
+    branches = {"a0": ("None", CREATE), "b1": ('"a0"', ADD_NAME), "c1": ('"a0"', ADD_NAME)}
+    _, issues = _graph_replay(tmp_path / "apart", branches)
+    assert issues == []  # two heads, each adding it: `upgrade b1` or `upgrade c1` runs one of them
+    _, issues = _graph_replay(tmp_path / "merged", {**branches, "m2": ('("b1", "c1")', "def upgrade():\n    pass\n")})
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [("DBL414", "c1.py")]
+    _, issues = _graph_replay(tmp_path / "after", {"a0": ("None", CREATE), "b1": ('"a0"', ADD_NAME), "m2": ('("b1",)', ADD_NAME)})
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [("DBL414", "m2.py")]
+
+
+def test_each_revision_reports_its_uncreated_tables(tmp_path: Path) -> None:
+    alter = "def upgrade():\n    op.alter_column('orders', 'total', nullable=False)\n    op.create_index('ix', 'orders', ['total'])\n"
+    _, issues = _graph_replay(tmp_path, {"a0": ("None", alter), "a1": ('"a0"', alter)})
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1], issue.line) for issue in issues] == [
+        ("DBL415", "a0.py", 9), ("DBL415", "a1.py", 9)
+    ]
+
+
+def test_plugin_operations_and_schema_qualified_sql(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        CREATE + '    op.create_table("events", sa.Column("id", sa.Integer(), primary_key=True))\n',
+        "def upgrade():\n    with op.batch_alter_table('users') as batch_op:\n"
+        "        batch_op.add_geospatial_column(sa.Column('home', Geometry('POINT')))\n"
+        "    op.add_geospatial_column('events', sa.Column('place', Geometry('POINT')))\n"
+        "    op.add_audit_columns('events')\n"
+        "    op.execute('ALTER TABLE public.users ADD shared boolean NOT NULL DEFAULT true')\n",
+    )
+    users, events = replay.tables[(None, "users")], replay.tables[(None, "events")]
+    assert sorted(users.columns) == ["home", "id", "name", "shared"] and not users.uncertain
+    assert "place" in events.columns
+    assert events.uncertain == ["`add_audit_columns()` at migrations/versions/r1.py:12, an operation the replay does not know"]
+    assert issues == []

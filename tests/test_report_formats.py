@@ -99,6 +99,8 @@ def test_sarif_results_are_the_findings(project: str) -> None:
     findings = _json_findings(root)
     (run,) = _sarif(root)["runs"]
     rules = run["tool"]["driver"]["rules"]
+    # SARIF paths are relative to the repository root (this checkout, when it is a git one).
+    prefix = root.relative_to(REPO).as_posix() + "/" if (REPO / ".git").exists() else ""
     assert len(run["results"]) == len(findings)
     for result, finding in zip(run["results"], findings):
         assert result["ruleId"] == finding["code"]
@@ -107,7 +109,7 @@ def test_sarif_results_are_the_findings(project: str) -> None:
         assert result["message"] == {"text": finding["message"]}
         (location,) = result["locations"]
         physical = location["physicalLocation"]
-        assert physical["artifactLocation"] == {"uri": finding["path"], "uriBaseId": "%SRCROOT%"}
+        assert physical["artifactLocation"] == {"uri": prefix + finding["path"], "uriBaseId": "%SRCROOT%"}
         assert (physical["region"]["startLine"], physical["region"]["startColumn"]) == (finding["line"], finding["column"])
         assert (root / finding["path"]).is_file()
 

@@ -139,3 +139,18 @@ def test_progress_bar_waits_for_its_delay_and_throttles() -> None:
     bar.close()
     frames = stream.getvalue().split("\r")[1:]
     assert frames == [f"[{'#' * 22}{'.' * 8}] 3/4 files parsed\x1b[K", f"[{'#' * 30}] 4/4 files parsed\x1b[K", "\x1b[K"]
+
+
+def test_inventory_draws_the_same_progress_bar_and_exits_as_check() -> None:
+    plain = run_tool("dblint", "inventory", cwd=PROJECT)
+    assert plain.returncode == 1, "findings: exit 1, as `dblint check`"
+    status, shown, stdout = _run_on_terminal("inventory", "--no-cache", *NOW, terminal="stderr")
+    assert (status, stdout) == (1, plain.stdout)
+    total = sum(1 for path in PROJECT.rglob("*.py"))
+    assert shown.startswith("\r[") and f"] {total}/{total} files parsed" in shown and shown.endswith("\r\x1b[K")
+
+
+@pytest.mark.parametrize("quiet", ["-q", "--quiet"])
+def test_inventory_draws_no_progress_bar_when_quiet(quiet: str) -> None:
+    plain = run_tool("dblint", "inventory", cwd=PROJECT)
+    assert _run_on_terminal("inventory", "--no-cache", quiet, *NOW, terminal="stderr") == (1, "", plain.stdout)

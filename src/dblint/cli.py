@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Iterator, NoReturn, Optional, Sequence, TextIO
 
 from dblint import __version__
 from dblint.cache import DEFAULT_DIRECTORY, chosen_directory
-from dblint.config import CODE_PATTERN, ConfigError, Settings
+from dblint.config import ConfigError, Settings, code_problem
 from dblint.diagnostics import Diagnostic
+from dblint.discover import find_repository_root
 from dblint.engine import Request, Result, run
 from dblint.inventory.risk import LEVELS as RISK_LEVELS
 from dblint.report import DOCUMENT_FORMATS, FORMATTERS, ReportOptions, statistics
+from dblint.report.words import counted
 from dblint.sourcelines import SourceLines
 from dblint.terminal import COLOR_CHOICES, progress_bar, use_color
 
@@ -28,50 +31,86 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 INVENTORY_FORMATS = ("csv", "json", "markdown")  # the keys of inventory.renderers.RENDERERS
 
 
-def _codes(value: str) -> tuple[str, ...]:
-    codes = tuple(part.strip().upper() for part in value.split(",") if part.strip())
-    for code in codes:
-        if not CODE_PATTERN.match(code):
-            raise argparse.ArgumentTypeError(f"'{code}' is not a rule code or prefix (like DBL101 or DBL1)")
-    return codes
+def _code_list(selector_kind: str):  # type: ignore[no-untyped-def]
+    """An argparse type: comma-separated codes or prefixes, each naming at least one rule."""
+
+    def parse(value: str) -> tuple[str, ...]:
+        codes = tuple(part.strip().upper() for part in value.split(",") if part.strip())
+        for code in codes:
+            problem = code_problem(code, selector_kind)
+            if problem is not None:
+                raise argparse.ArgumentTypeError(problem)
+        return codes
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors as one line that points to the command's --help."""
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+class UsageError(Exception):
+    """Options that parse but do not go together: one line and exit 2, like a parser error."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dblint", description="Static linter for database anti-patterns.")
+    parser = _Parser(prog="dblint", description="Static linter for database anti-patterns.")
     parser.add_argument("--version", action="version", version=f"dblint {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    check = commands.add_parser("check", help="report findings in flake8's format")
+    check = commands.add_parser("check", help="report findings in flake8's format", description="Report findings.")
     _add_project_options(check)
-    check.add_argument("--format", choices=sorted(FORMATTERS), default="text")
+    check.add_argument(
+        "--stdin-filename", type=Path, help="with the path `-`: the file standard input stands for (its project, its config)"
+    )
+    check.add_argument("--format", choices=sorted(FORMATTERS), default="text", help="how findings are written (default: text)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
     fixing = check.add_mutually_exclusive_group()
     fixing.add_argument("--fix", action="store_true", help="apply the safe automatic fixes, then report what remains")
-    fixing.add_argument("--diff", action="store_true", help="print the safe automatic fixes as a unified diff; change nothing")
+    fixing.add_argument(
+        "--diff", action="store_true", help="print the safe automatic fixes as a unified diff (to --output-file if given); change nothing"
+    )
     _add_output_options(check)
 
-    inventory = commands.add_parser("inventory", help="list every file and table that touches the database")
+    inventory = commands.add_parser(
+        "inventory",
+        help="list every file and table that touches the database",
+        description="List every file and table that touches the database.",
+    )
     _add_project_options(inventory)
     inventory.add_argument("--by", choices=("file", "table"), default="file", help="one row per file or per table")
-    inventory.add_argument("--format", choices=INVENTORY_FORMATS, default="markdown")
+    inventory.add_argument("--format", choices=INVENTORY_FORMATS, default="markdown", help="report format (default: markdown)")
     inventory.add_argument("--output", "--output-file", type=Path, help="write the report to this file instead of stdout")
     inventory.add_argument("--min-risk", choices=RISK_LEVELS[::-1], default="low", help="list only files at this risk or higher")
+    inventory.add_argument("--exit-zero", action="store_true", help="exit 0 even when the scan has findings")
+    _add_progress_options(inventory)
 
-    commands.add_parser("rules", help="list all rules")
-    rule = commands.add_parser("rule", help="show the documentation of one rule")
-    rule.add_argument("code")
+    rules = commands.add_parser("rules", help="list all rules", description="List all rules.")
+    rule = commands.add_parser("rule", help="show the documentation of one rule", description="Show the documentation of one rule.")
+    rule.add_argument("code", help="the rule's code (DBL101) or name (create-all-outside-migrations)")
+    for command in (check, inventory, rules, rule):
+        command.set_defaults(command_parser=command)
     return parser
 
 
 def _add_project_options(command: argparse.ArgumentParser) -> None:
     """What to analyse and which rules run: the same for `check` and `inventory`."""
     command.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    command.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
-    command.add_argument("--extend-select", type=_codes, help="codes to enable in addition (opt-in rules)")
-    command.add_argument("--ignore", type=_codes, help="codes or prefixes to disable")
+    command.add_argument("--select", type=_code_list("select"), help="comma-separated codes or prefixes to enable")
+    command.add_argument("--extend-select", type=_code_list("extend-select"), help="codes to enable in addition (opt-in rules)")
+    command.add_argument("--ignore", type=_code_list("ignore"), help="codes or prefixes to disable")
     command.add_argument("--exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude")
-    command.add_argument("--extend-exclude", type=lambda v: tuple(p for p in v.split(",") if p))
-    command.add_argument("--force-exclude", action="store_true", help="exclude files named on the command line too")
+    command.add_argument(
+        "--extend-exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude in addition to `exclude`"
+    )
+    command.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply exclude / extend-exclude to files named on the command line too (as pre-commit passes them)",
+    )
     command.add_argument("--config", type=Path, help="pyproject.toml to read [tool.dblint] from")
     command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     command.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
@@ -92,13 +131,20 @@ def _add_output_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--color", choices=COLOR_CHOICES, default="auto", help="colour the text report (auto: on a terminal unless NO_COLOR is set)"
     )
+    _add_progress_options(command)
+
+
+def _add_progress_options(command: argparse.ArgumentParser) -> None:
+    """The progress bar a long run draws on a terminal (stderr)."""
     command.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     command.add_argument("--progress-delay", type=float, default=1.0, help=argparse.SUPPRESS)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, so that the pointer is to its --help
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         if args.command == "check":
             return _check(args, sys.stdout, sys.stderr)
@@ -110,6 +156,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _show_rule(args.code, sys.stdout, sys.stderr)
     except ConfigError as error:
         print(f"dblint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except UsageError as error:
+        print(f"dblint {args.command}: error: {error} (see `dblint {args.command} --help`)", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
@@ -139,11 +188,13 @@ def _request(args: argparse.Namespace) -> Request:
     """The engine request for the project options of `check` and `inventory`."""
     if args.config is not None and not args.config.is_file():
         raise ConfigError(f"{args.config}: configuration file not found")
-    for path in args.paths:
-        if not path.exists():
+    paths, sources = _stdin_source(args)
+    for path in paths:
+        if not path.exists() and path not in sources:
             raise ConfigError(f"{path}: no such file or directory")
     return Request(
-        paths=tuple(args.paths or [Path(".")]),
+        paths=paths,
+        sources={Path(os.path.abspath(path)): data for path, data in sources.items()},
         config=args.config,
         override=_override(args),
         force_exclude=args.force_exclude,
@@ -152,6 +203,20 @@ def _request(args: argparse.Namespace) -> Request:
         use_cache=not args.no_cache,
         cache_dir=chosen_directory(args.cache_dir, os.environ),
     )
+
+
+def _stdin_source(args: argparse.Namespace) -> tuple[tuple[Path, ...], dict[Path, bytes]]:
+    """The paths to check, and the text standard input gives for `-` (`--stdin-filename`)."""
+    stdin_filename = getattr(args, "stdin_filename", None)
+    if Path("-") not in args.paths:
+        if stdin_filename is not None:
+            raise UsageError("--stdin-filename names the file of `-`; pass `-` as the path to read standard input")
+        return tuple(args.paths or [Path(".")]), {}
+    if stdin_filename is None:
+        raise UsageError("`-` reads standard input: name the file it stands for with --stdin-filename")
+    if args.paths != [Path("-")] or args.fix or args.diff:
+        raise UsageError("`-` (standard input) is checked alone, without other paths, --fix or --diff")
+    return (stdin_filename,), {stdin_filename: sys.stdin.buffer.read()}
 
 
 def _positive(value: str) -> int:
@@ -183,19 +248,33 @@ def _run_check(args: argparse.Namespace, err: TextIO) -> Result:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.diff and args.format != "text":
+        raise UsageError(f"--diff writes a unified diff, not --format {args.format}; use --fix to apply the fixes and report the rest")
     result = _run_check(args, err)
+    _say_when_nothing_was_checked(args, result, err)
     if args.diff:
         return _show_fixes(args, result, out, err)
     if args.fix and _apply_fixes(result, err):
         result = _run_check(args, err)  # what remains, at the lines as they are now
-    diagnostics = displayed(result, Path.cwd())
-    _emit_report(args, diagnostics, out, err)
+    _emit_report(args, result, out, err)
     _report_tracebacks(args, result, err)
+    return _exit_status(args, result)
+
+
+def _exit_status(args: argparse.Namespace, result: Result) -> int:
+    """0 nothing found, 1 findings (0 with --exit-zero), 2 an internal error: `check` and `inventory` alike."""
     if result.internal_error:
         return EXIT_ERROR
-    if diagnostics and not args.exit_zero:
+    if result.diagnostics and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _say_when_nothing_was_checked(args: argparse.Namespace, result: Result, err: TextIO) -> None:
+    """A path with no Python file is not a clean project: say so (as ruff does)."""
+    if result.files_checked == 0:
+        named = ", ".join(str(path) for path in args.paths) or "."
+        err.write(f"dblint: warning: no Python files found in {named}\n")
 
 
 def _planned_changes(result: Result, err: TextIO) -> list["FileChange"]:
@@ -208,7 +287,7 @@ def _planned_changes(result: Result, err: TextIO) -> list["FileChange"]:
 
 
 def _fixed_count(changes: list["FileChange"]) -> str:
-    return f"{sum(len(change.fixed) for change in changes)} findings in {len(changes)} files"
+    return f"{counted(sum(len(change.fixed) for change in changes), 'finding')} in {counted(len(changes), 'file')}"
 
 
 def _show_fixes(args: argparse.Namespace, result: Result, out: TextIO, err: TextIO) -> int:
@@ -216,7 +295,7 @@ def _show_fixes(args: argparse.Namespace, result: Result, out: TextIO, err: Text
     from dblint.fixes.files import unified_diff  # noqa: PLC0415
 
     changes = _planned_changes(result, err)
-    _write(out, "".join(unified_diff(change) for change in changes))
+    _write_to(args.output_file, out, "".join(unified_diff(change) for change in changes))
     err.write(f"dblint: would fix {_fixed_count(changes)}\n")
     _report_tracebacks(args, result, err)
     if result.internal_error:
@@ -243,14 +322,20 @@ def _apply_fixes(result: Result, err: TextIO) -> bool:
     return bool(written)
 
 
-def _emit_report(args: argparse.Namespace, diagnostics: Sequence[Diagnostic], out: TextIO, err: TextIO) -> None:
+def _emit_report(args: argparse.Namespace, result: Result, out: TextIO, err: TextIO) -> None:
     """The report to stdout or `--output-file`, statistics after it (as flake8 does) —
     except next to a JSON or SARIF document, which must stay valid: then they go to
-    stdout when the document went to a file, else to stderr."""
+    stdout when the document went to a file, else to stderr.
+    SARIF paths are relative to the repository root (code scanning resolves them
+    there), whichever directory dblint runs in; the other formats' to the working directory."""
     with_statistics = args.statistics and args.format not in DOCUMENT_FORMATS
+    base = find_repository_root(Path.cwd()) if args.format == "sarif" else Path.cwd()
+    diagnostics = displayed(result, base)
 
     def emit(stream: TextIO) -> None:
-        options = ReportOptions(use_color(args.color, stream, os.environ), args.show_source, SourceLines(Path.cwd()))
+        options = ReportOptions(
+            use_color(args.color, stream, os.environ), args.show_source, SourceLines(base), base.as_uri().rstrip("/") + "/"
+        )
         _write(stream, FORMATTERS[args.format](diagnostics, options))
         if with_statistics:
             _write(stream, statistics.render(diagnostics))
@@ -258,13 +343,29 @@ def _emit_report(args: argparse.Namespace, diagnostics: Sequence[Diagnostic], ou
     if args.output_file is None:
         emit(out)
     else:
-        try:
-            with open(args.output_file, "w", encoding="utf-8", newline="") as handle:
-                emit(handle)
-        except OSError as error:
-            raise ConfigError(f"{args.output_file}: cannot write the report: {error.strerror or error}") from error
+        with _opened_output(args.output_file) as handle:
+            emit(handle)
     if args.statistics and not with_statistics:
         _write(err if args.output_file is None else out, statistics.render(diagnostics))
+
+
+@contextlib.contextmanager
+def _opened_output(path: Path) -> Iterator[TextIO]:
+    """`--output-file` for writing; a file that cannot be written is one error line."""
+    try:
+        # A file name that is not UTF-8 is written escaped: the report stays valid UTF-8.
+        with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
+            yield handle
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot write the report: {error.strerror or error}") from error
+
+
+def _write_to(path: Optional[Path], out: TextIO, text: str) -> None:
+    if path is None:
+        _write(out, text)
+    else:
+        with _opened_output(path) as handle:
+            handle.write(text)
 
 
 def _inventory(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -274,19 +375,15 @@ def _inventory(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from dblint.inventory.renderers import RENDERERS  # noqa: PLC0415
     from dblint.inventory.rows import build  # noqa: PLC0415
 
-    result = run(_request(args))
-    text = RENDERERS[args.format](build(result, Path.cwd(), args.by, args.min_risk))
-    if args.output is not None:
-        try:
-            # A file name that is not UTF-8 is written escaped: the report stays valid UTF-8.
-            with open(args.output, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
-                handle.write(text)
-        except OSError as error:
-            raise ConfigError(f"{args.output}: cannot write the report: {error.strerror or error}") from error
-    else:
-        _write(out, text)
+    progress = progress_bar(err, args.quiet, args.progress_delay)
+    try:
+        result = run(dataclasses.replace(_request(args), progress=progress))
+    finally:
+        if progress is not None:
+            progress.close()
+    _write_to(args.output, out, RENDERERS[args.format](build(result, Path.cwd(), args.by, args.min_risk)))
     _report_tracebacks(args, result, err)
-    return EXIT_ERROR if result.internal_error else EXIT_CLEAN
+    return _exit_status(args, result)
 
 
 def displayed(result: Result, cwd: Path):  # type: ignore[no-untyped-def]
@@ -325,11 +422,11 @@ def _list_rules(out: TextIO) -> int:
 
 def _show_rule(code: str, out: TextIO, err: TextIO) -> int:
     from dblint.ruledocs import render_rule  # noqa: PLC0415
-    from dblint.rules import rule_by_code  # noqa: PLC0415
+    from dblint.rules import rule_named  # noqa: PLC0415
 
-    rule = rule_by_code(code)
+    rule = rule_named(code)
     if rule is None:
-        err.write(f"dblint: error: unknown rule code '{code}' (see `dblint rules`)\n")
+        err.write(f"dblint: error: no rule has the code or name '{code}' (see `dblint rules`)\n")
         return EXIT_ERROR
     out.write(render_rule(rule))
     return EXIT_CLEAN

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from dblint.rulecodes import selector_problem
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
@@ -22,6 +24,8 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 DEFAULT_TEST_PATHS: tuple[str, ...] = ("tests/", "test/", "test_*.py", "*_test.py", "tests.py", "conftest.py")
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
+# SQLAlchemy's built-in dialect names: what the `dialect` setting may say.
+DIALECTS: tuple[str, ...] = ("mssql", "mysql", "oracle", "postgresql", "sqlite")
 
 
 class ConfigError(Exception):
@@ -45,6 +49,8 @@ class Settings:
     external_tables: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     cache_dir: str | None = None
+    dialect: str | None = None  # the database of every script location, when alembic.ini does not say
+    safety_since: str | None = None  # migration-safety rules check only revisions after this one
     config_path: Path | None = field(default=None, compare=False)
 
     def with_overrides(self, **changes: Any) -> "Settings":
@@ -67,24 +73,33 @@ _KEYS: dict[str, tuple[str, str]] = {
     "external-tables": ("external_tables", "strings"),
     "max-file-size": ("max_file_size", "positive-int"),
     "cache-dir": ("cache_dir", "string"),
+    "dialect": ("dialect", "dialect"),
+    "safety-since": ("safety_since", "string"),
 }
 
 
 def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above `start` that has `[tool.dblint]`."""
     for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _has_dblint_table(candidate):
-            return candidate
+        if has_dblint_table(directory / "pyproject.toml"):
+            return directory / "pyproject.toml"
     return None
 
 
-def _has_dblint_table(path: Path) -> bool:
+def has_dblint_table(path: Path) -> bool:
+    """Whether `path` is a pyproject.toml with `[tool.dblint]` (broken TOML that mentions
+    dblint counts, so that loading it reports the error)."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if path.is_file() else b""
     except OSError:
         return False
-    return b"tool.dblint" in data
+    if b"dblint" not in data:
+        return False
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    return isinstance(tool, dict) and "dblint" in tool
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -116,14 +131,18 @@ def parse_table(table: Mapping[str, Any], source: str, base: Settings) -> Settin
             known = ", ".join(sorted(_KEYS))
             raise ConfigError(f"{source}: unknown key 'tool.dblint.{key}' (known keys: {known})")
         name, kind = _KEYS[key]
-        values[name] = _coerce(value, kind, f"{source}: tool.dblint.{key}")
+        values[name] = _coerce(value, kind, f"{source}: tool.dblint.{key}", key)
     return replace(base, **values)
 
 
-def _coerce(value: Any, kind: str, where: str) -> Any:
+def _coerce(value: Any, kind: str, where: str, key: str) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string, got {_toml_type(value)}")
+        return value
+    if kind == "dialect":
+        if value not in DIALECTS:
+            raise ConfigError(f"{where} must be one of {', '.join(DIALECTS)}, got {value!r}")
         return value
     if kind == "positive-int":
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -131,20 +150,30 @@ def _coerce(value: Any, kind: str, where: str) -> Any:
         return value
     if kind == "string-or-strings" and isinstance(value, str):
         return (value,)
-    if kind in ("strings", "codes", "string-or-strings"):
+    if kind in ("strings", "string-or-strings"):
+        return _string_list(value, where)
+    if kind == "codes":
         items = _string_list(value, where)
-        if kind == "codes":
-            for item in items:
-                if not CODE_PATTERN.match(item):
-                    raise ConfigError(f"{where}: '{item}' is not a rule code or prefix (like DBL101 or DBL1)")
+        for item in items:
+            problem = code_problem(item, key)
+            if problem is not None:
+                raise ConfigError(f"{where}: {problem}")
         return items
     if kind == "table-of-codes":
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table of glob = [codes], got {_toml_type(value)}")
         return tuple(
-            (pattern, _coerce(codes, "codes", f"{where}.\"{pattern}\"")) for pattern, codes in value.items()
+            (pattern, _coerce(codes, "codes", f"{where}.\"{pattern}\"", key)) for pattern, codes in value.items()
         )
     raise AssertionError(kind)
+
+
+def code_problem(selector: str, selector_kind: str) -> str | None:
+    """Why a code or prefix in `selector_kind` (`select`, `ignore`, ...; from the
+    configuration or the command line) is unusable, or None."""
+    if not CODE_PATTERN.match(selector):
+        return f"'{selector}' is not a rule code or prefix (like DBL101 or DBL1)"
+    return selector_problem(selector, selector_kind)
 
 
 def _string_list(value: Any, where: str) -> tuple[str, ...]:

@@ -38,6 +38,9 @@ class ScriptLocation:
     directory: str
     version_dirs: tuple[str, ...]
     source: str  # the file that declared it
+    sys_path: tuple[str, ...] = ()  # `prepend_sys_path` directories: import roots of its env.py
+    url: str = ""  # `sqlalchemy.url` of its alembic.ini section, as written (the database's dialect)
+    note: str = ""  # how it was found when the configuration did not say (an unresolved placeholder)
 
     @property
     def env_path(self) -> str:
@@ -53,10 +56,15 @@ def find_script_locations(root: Path, config_files: Iterable[str], settings: Set
         for location in found:
             locations.setdefault(location.directory, location)
     for entry in settings.migrations:
-        directory = _normalise(entry.strip("/"))
+        directory = configured_directory(entry)
         if directory is not None:
             locations.setdefault(directory, ScriptLocation(directory, (posixpath.join(directory, "versions"),), "config"))
     return tuple(sorted(locations.values(), key=lambda location: location.directory))
+
+
+def configured_directory(entry: str) -> str | None:
+    """A `migrations` entry as a project-relative directory, or None when it leaves the project."""
+    return _normalise(entry.strip("/"))
 
 
 def _normalise(path: str) -> str | None:
@@ -110,17 +118,48 @@ def _split_locations(value: str, separator: str | None = None) -> list[str]:
 
 
 def _location(
-    root: Path, config_dir: str, script: str | None, versions: str | None, source: str, separator: str | None = None
+    root: Path,
+    config_dir: str,
+    script: str | None,
+    versions: str | None,
+    source: str,
+    separator: str | None = None,
+    sys_path: str | None = None,
+    url: str = "",
 ) -> list[ScriptLocation]:
-    directory = _resolve(root, config_dir, script) if script else config_dir
+    note = ""
+    if script and _PLACEHOLDER.search(script):
+        directory = _conventional_directory(root, config_dir)
+        where = f"the conventional {posixpath.join(directory, 'env.py')} beside it is used" if directory is not None else "no env.py beside it"
+        note = f"script_location `{script}` is a template placeholder, not resolved; {where}"
+    else:
+        directory = _resolve(root, config_dir, script) if script else config_dir
     if directory is None:
         return []
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
-    for entry in _split_locations(versions or "", separator):
-        resolved = _resolve(root, config_dir, entry)
-        if resolved is not None:
-            version_dirs.append(resolved)
-    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source)]
+    version_dirs += _resolved_all(root, config_dir, versions, separator)
+    prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
+    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url, note)]
+
+
+# `{alembic_dir}`, `{{ cookiecutter.x }}`, `${DIR}`, `<dir>`: a template's value, filled in elsewhere
+_PLACEHOLDER = re.compile(r"\{[^}]*\}|\$\{|<[^>]*>")
+CONVENTIONAL_DIRECTORIES = ("alembic", "migrations")
+
+
+def _conventional_directory(root: Path, config_dir: str) -> str | None:
+    """`alembic/` or `migrations/` beside the configuration, when it holds an env.py."""
+    for name in CONVENTIONAL_DIRECTORIES:
+        directory = posixpath.join(config_dir, name) if config_dir else name
+        if (root / directory / "env.py").is_file():
+            return directory
+    return None
+
+
+def _resolved_all(root: Path, config_dir: str, value: str | None, separator: str | None) -> list[str]:
+    """The project-relative directories of a list-valued option (entries leaving the project dropped)."""
+    found = (_resolve(root, config_dir, entry) for entry in _split_locations(value or "", separator))
+    return [resolved for resolved in found if resolved is not None]
 
 
 def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
@@ -138,7 +177,10 @@ def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
             continue
         # Flask-Migrate keeps alembic.ini inside the script directory, without script_location.
         separator = options.get("path_separator", options.get("version_path_separator"))
-        found += _location(root, config_dir, script, options.get("version_locations"), rel, separator)
+        url = options.get("sqlalchemy.url", "").strip()
+        found += _location(
+            root, config_dir, script, options.get("version_locations"), rel, separator, options.get("prepend_sys_path"), url
+        )
     return found
 
 
@@ -153,10 +195,15 @@ def _from_pyproject(root: Path, rel: str) -> list[ScriptLocation]:
         return []
     if not isinstance(table, dict) or not isinstance(table.get("script_location"), str):
         return []
-    versions = table.get("version_locations")
-    if isinstance(versions, list):
-        versions = " ".join(str(item) for item in versions)
-    return _location(root, posixpath.dirname(rel), table["script_location"], versions if isinstance(versions, str) else None, rel)
+    versions, sys_path = _joined(table.get("version_locations")), _joined(table.get("prepend_sys_path"))
+    return _location(root, posixpath.dirname(rel), table["script_location"], versions, rel, sys_path=sys_path)
+
+
+def _joined(value: object) -> str | None:
+    """A `[tool.alembic]` list (or string) as the space-separated text alembic.ini would hold."""
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return value if isinstance(value, str) else None
 
 
 def _under(path: str, directory: str) -> bool:

@@ -10,20 +10,22 @@ import dataclasses
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 from dblint.cache import FactsCache
-from dblint.config import Settings
-from dblint.contexts import find_script_locations
+from dblint.config import ConfigError, Settings
+from dblint.contexts import ScriptLocation, find_script_locations
 from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectFiles, ProjectRun, Request, cache_directory, find_files, reported_files, under_any
 from dblint.facts import FileFacts, extract_facts
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
-from dblint.facts.noqa import suppresses
-from dblint.index import ProjectIndex, build_index
+from dblint.facts.noqa import suppressed
+from dblint.index import ProjectIndex, build_indexes
+from dblint.index.databases import validate_safety_since
 from dblint.index.reach import files_to_parse
+from dblint.index.setting_targets import setting_problems
 from dblint.rules import Rule, all_rules
-from dblint.rules.internal import InternalError
+from dblint.rules.internal import InternalError, UnparsableFile
 from dblint.selection import ignored_for_file, is_enabled
 
 
@@ -41,7 +43,7 @@ def read_facts(root: Path, files: list[str], settings: Settings, request: Reques
 
 @dataclass
 class LoadedProject:
-    """A project's settings, files, facts and index: everything before the rules run."""
+    """A repository's settings, files, facts and indexes (one per project): everything before the rules run."""
 
     root: Path
     settings: Settings
@@ -49,59 +51,89 @@ class LoadedProject:
     config_files: list[str]
     unreadable: list[tuple[str, str]]
     facts: list[FileFacts]
-    index: ProjectIndex
+    indexes: tuple[ProjectIndex, ...]
+    unreported: frozenset[str]  # excluded files: their facts count, their findings are not shown
+
+    @property
+    def index(self) -> ProjectIndex:
+        """The index of a repository that is one project."""
+        if len(self.indexes) != 1:
+            raise ValueError(f"{self.root} holds {len(self.indexes)} projects: use `indexes`")
+        return self.indexes[0]
 
     def with_source(self, rel: str, data: bytes, request: Request) -> "LoadedProject":
         """The same project with one file's bytes replaced (an editor's unsaved buffer)."""
         replaced = extract_facts(rel, data, use_prefilter=False)  # one file: no prefilter to keep sound
         facts = [item for item in self.facts if item.path != rel] + [replaced]
-        index = build_index(self.root, self.settings, facts, self.config_files, self.index.script_locations)
-        return dataclasses.replace(self, python_files=self.python_files | {rel}, facts=facts, index=index)
+        indexes = build_indexes(self.root, self.settings, facts, self.config_files, self.script_locations)
+        return dataclasses.replace(self, python_files=self.python_files | {rel}, facts=facts, indexes=indexes)
+
+    @property
+    def script_locations(self) -> tuple[ScriptLocation, ...]:
+        return tuple(sorted({location for index in self.indexes for location in index.script_locations}, key=_directory))
+
+
+def _directory(location: ScriptLocation) -> str:
+    return location.directory
 
 
 def load_project(root: Path, request: Request, extra_files: Iterable[str] = ()) -> LoadedProject:
-    """Discover, read and index one project."""
+    """Discover, read and index one repository."""
     return load_files(find_files(root, request, extra_files), request)
 
 
 def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
-    """Read and index a discovered project."""
+    """Read and index a discovered repository."""
     root, settings = files.root, files.settings
     facts = read_facts(root, sorted(files.python_files), settings, request)
     locations = find_script_locations(root, files.config_files, settings)
-    index = build_index(root, settings, facts, files.config_files, locations)
-    reached = files_to_parse(index) if request.use_prefilter else []
+    indexes = build_indexes(root, settings, facts, files.config_files, locations)
+    reached = sorted({path for index in indexes for path in files_to_parse(index)}) if request.use_prefilter else []
     if reached:  # prefiltered files that name resolution can reach: parse them in full
         replaced = dict(zip(reached, read_facts(root, reached, settings, dataclasses.replace(request, progress=None), reached)))
         facts = [replaced.get(item.path, item) for item in facts]
-        index = build_index(root, settings, facts, files.config_files, locations)
-    return LoadedProject(root, settings, files.python_files, files.config_files, files.unreadable, facts, index)
+        indexes = build_indexes(root, settings, facts, files.config_files, locations)
+    problems = setting_problems(indexes)
+    if problems:
+        raise ConfigError(f"{settings.config_path}: {problems[0]}")
+    return LoadedProject(
+        root, settings, files.python_files, files.config_files, files.unreadable, facts, indexes, files.unreported
+    )
 
 
 def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
     """Run the enabled rules, reporting on the files under `targets`."""
-    root, settings, index = project.root, project.settings, project.index
-    rel_targets, reported = reported_files(root, targets, project.python_files)
+    root, settings = project.root, project.settings
+    validate_safety_since(project.indexes)
+    rel_targets, reported = reported_files(root, targets, project.python_files, project.unreported)
     diagnostics = [
-        Diagnostic(rel, 1, 1, "DBL001", f"cannot check: {reason}", "unparsable-file")
+        UnparsableFile().diagnostic(rel, 1, 1, f"cannot check: {reason}")
         for rel, reason in project.unreadable
         if under_any(rel, rel_targets)
     ]
     rules = enabled_rules(settings)
-    diagnostics += check(index, reported, rules, tracebacks)
+    for index in project.indexes:
+        diagnostics += check(index, reported & index.files.keys(), rules, tracebacks)
     codes = {rule.code for rule in rules} | {InternalError.code}
     diagnostics = [d for d in diagnostics if d.code in codes]
     diagnostics = [d for d in diagnostics if not ignored_for_file(d.path, d.code, settings)]
     if request.apply_noqa:
-        diagnostics = [d for d in diagnostics if not _noqa_suppressed(d, index)]
-    diagnostics.sort(key=Diagnostic.sort_key)
-    return ProjectRun(root, settings, index, reported, diagnostics)
+        facts = {item.path: item for item in project.facts}
+        diagnostics = [d for d in diagnostics if not _noqa_suppressed(d, facts.get(d.path))]
+    return ProjectRun(root, settings, project.indexes, reported, _distinct(diagnostics))
 
 
-def check(index: ProjectIndex, reported: frozenset[str], rules: list[Rule], tracebacks: list[str]) -> list[Diagnostic]:
+def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Sorted, each finding once: a shared package's file is checked within every project."""
+    unique = {(d.sort_key(), d.rule): d for d in diagnostics}
+    return sorted(unique.values(), key=Diagnostic.sort_key)
+
+
+def check(index: ProjectIndex, reported: Iterable[str], rules: list[Rule], tracebacks: list[str]) -> list[Diagnostic]:
     """Run the rules; a rule that raises becomes a DBL002 on the file it failed on."""
     found: list[Diagnostic] = []
     internal = InternalError()
+    reported = frozenset(reported)
     for path in sorted(reported):
         facts = index.files[path]
         if facts.internal_error:
@@ -131,9 +163,8 @@ def _internal_message(rule: Rule, error: Exception) -> str:
     return f"internal error in rule {rule.code}: {type(error).__name__}" + (f": {text}" if text else "")
 
 
-def _noqa_suppressed(diagnostic: Diagnostic, index: ProjectIndex) -> bool:
-    facts = index.files.get(diagnostic.path)
+def _noqa_suppressed(diagnostic: Diagnostic, facts: Optional[FileFacts]) -> bool:
     if facts is None:
         return False
     # Noqa facts already cover every line of a multi-line string, as flake8's do.
-    return any(noqa.line == diagnostic.line and suppresses(noqa, diagnostic.code) for noqa in facts.noqa)
+    return suppressed(facts.noqa, diagnostic.line, diagnostic.code)

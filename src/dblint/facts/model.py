@@ -39,6 +39,22 @@ class Expr:
                 return value
         return None
 
+    def written(self) -> str:
+        """The expression as its source spells it (spacing normalised; call arguments elided),
+        so that a message quotes an annotation as written: `Mapped[Optional[str]]`."""
+        inner = ", ".join(arg.written() for arg in self.args)
+        if self.kind == "subscript":
+            return f"{self.text}[{inner}]"
+        if self.kind == "op":
+            return f" {self.text} ".join(arg.written() for arg in self.args)
+        if self.kind == "str":
+            return f'"{self.text}"'
+        if self.kind == "list":
+            return f"[{inner}]"
+        if self.kind == "call":
+            return f"{self.text}(...)"
+        return self.text or "..."
+
 
 @dataclass(frozen=True)
 class Import:
@@ -176,7 +192,7 @@ class CallFact:
 
 @dataclass(frozen=True)
 class Noqa:
-    """A `# noqa` comment; codes is empty for a blanket noqa."""
+    """A `# noqa` comment; codes is empty for a blanket noqa; line 0 is `# flake8: noqa` (the whole file)."""
 
     line: int
     codes: tuple[str, ...]
@@ -188,6 +204,7 @@ class FileFacts:
 
     path: str
     error: str | None = None
+    error_position: tuple[int, int] = (1, 1)  # (line, column) of a syntax error
     parsed: bool = False
     imports: tuple[Import, ...] = ()
     bindings: tuple[Binding, ...] = ()
@@ -218,7 +235,8 @@ class MigrationStep:
       "call"   a call of a function by name (a helper of this file or an imported one)
       "schema" `<something>.create_all(...)` / `.drop_all(...)`: creates what the replay cannot see
     `guards` says why the step might not run as written ("if at line 12", "try at line 3");
-    `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop).
+    `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop);
+    `autocommit` is set inside `with op.get_context().autocommit_block():`.
     """
 
     kind: str
@@ -234,6 +252,7 @@ class MigrationStep:
     batch: Expr | None = None
     star: bool = False  # `*args` / `**kwargs` in the call
     sql: str | None = None
+    autocommit: bool = False
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class ColumnSpec:
     foreign_key_ref: Optional[str] = None
     server_default: bool = False
     client_default: bool = False
+    type_expr: Optional[Expr] = None  # the type as written (`UUID(as_uuid=False)`): its arguments change what it returns
 
 
 def _last(qualified: str) -> str:
@@ -152,6 +153,7 @@ def column_from_expr(expr: Expr, qualify: Qualify, family_of: Callable[[str], st
         foreign_key_ref=reference,
         server_default=expr.keyword("server_default") is not None,
         client_default=expr.keyword("default") is not None or expr.keyword("onupdate") is not None,
+        type_expr=type_expr,
     )
 
 
@@ -195,6 +197,7 @@ def _from_field(expr: Expr, qualify: Qualify, family_of: Callable[[str], str]) -
         column=expr.column,
         server_default=_has_server_default(expr),
         client_default=has_default,
+        type_expr=sa_type,
     )
 
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import posixpath
+from fnmatch import fnmatchcase
 from typing import Iterable
 
 SOURCE_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "alembic.ini")
 
 
-def source_roots(python_files: Iterable[str], config_files: Iterable[str]) -> list[str]:
+def source_roots(python_files: Iterable[str], config_files: Iterable[str], sys_path: Iterable[str] = ()) -> list[str]:
     """Candidate import roots: the project root, each directory holding a project
-    marker (unless it is itself a package), and the `src/` directory beside it. Deepest first."""
+    marker or named by Alembic's `prepend_sys_path` (unless it is itself a package),
+    and the `src/` directory beside it. Deepest first."""
     roots = {""}
     python_files = list(python_files)
     packages = {posixpath.dirname(path) for path in python_files if is_package(path)}
-    marker_dirs = {posixpath.dirname(path) for path in config_files}
+    marker_dirs = {posixpath.dirname(path) for path in config_files} | set(sys_path)
     marker_dirs |= {posixpath.dirname(path) for path in python_files if path.endswith("/setup.py") or path == "setup.py"}
     for directory in marker_dirs:
         # A package holding an alembic.ini (`src/app/alembic.ini`) is imported from its parent.
@@ -55,3 +57,8 @@ def resolve_relative(importer: str, importer_is_package: bool, module: str, leve
     drop = level - 1 if importer_is_package else level
     base = parts[: len(parts) - drop] if drop <= len(parts) else []
     return ".".join([*base, module] if module else base)
+
+
+def module_matches(module: str, pattern: str) -> bool:
+    """A `model-modules` entry: the module, a package and what is in it, or a glob."""
+    return module == pattern or module.startswith(pattern + ".") or fnmatchcase(module, pattern)

@@ -11,6 +11,7 @@ from dblint.contexts import ScriptLocation, classify
 from dblint.facts.model import FileFacts
 from dblint.index.kinds import KindOracle
 from dblint.index.modules import module_name, source_roots
+from dblint.index.projects import ProjectPart, find_projects
 from dblint.index.symbols import ModuleTable, Resolver
 
 
@@ -27,6 +28,7 @@ class ProjectIndex:
     resolver: Resolver
     kinds: KindOracle
     paths_by_module: dict[str, str] = field(default_factory=dict)
+    part: Optional[ProjectPart] = None  # None: the repository is one project
     # Derived views computed on first use (`index.schema.model_schema`), so runs of
     # rules that do not need them do not pay for them. Keyed by the view's name.
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -42,23 +44,45 @@ class ProjectIndex:
         return self.kinds.kind_of(self.module_of(path), dotted, scope)
 
 
+def build_indexes(
+    root: Path,
+    settings: Settings,
+    facts: list[FileFacts],
+    config_files: list[str],
+    script_locations: tuple[ScriptLocation, ...],
+) -> tuple[ProjectIndex, ...]:
+    """One index per project of the repository (`index.projects`); one for the whole
+    repository when it holds a single project."""
+    parts = find_projects((item.path for item in facts), config_files, script_locations)
+    if parts is None:
+        return (build_index(root, settings, facts, config_files, script_locations),)
+    by_path = {item.path: item for item in facts}
+    return tuple(
+        build_index(root, settings, [by_path[path] for path in part.python_files], list(part.config_files), part.project.locations, part)
+        for part in parts
+    )
+
+
 def build_index(
     root: Path,
     settings: Settings,
     facts: list[FileFacts],
     config_files: list[str],
     script_locations: tuple[ScriptLocation, ...],
+    part: Optional[ProjectPart] = None,
 ) -> ProjectIndex:
-    """Join the facts of all files into one index."""
+    """Join the facts of all files into one index: of the whole repository, or of one
+    of its projects (`part`: its own files and the shared ones, its script locations)."""
     paths = [item.path for item in facts]
-    roots = source_roots(paths, config_files)
+    roots = source_roots(paths, config_files, (entry for location in script_locations for entry in location.sys_path))
     modules: dict[str, str] = {}
     tables: dict[str, ModuleTable] = {}
     paths_by_module: dict[str, str] = {}
-    for item in sorted(facts, key=lambda f: f.path):
+    # A project's own module wins over a shared one of the same name: imports resolve inside the project first.
+    for item in sorted(facts, key=lambda f: (part is not None and f.path not in part.own, f.path)):
         name = module_name(item.path, roots)
         modules[item.path] = name
-        if name not in tables or item.path.endswith("__init__.py"):
+        if name not in tables or (item.path.endswith("__init__.py") and _same_side(part, item.path, paths_by_module[name])):
             tables[name] = ModuleTable(name, item)
             paths_by_module[name] = item.path
     resolver = Resolver(tables)
@@ -73,4 +97,10 @@ def build_index(
         resolver=resolver,
         kinds=KindOracle(resolver),
         paths_by_module=paths_by_module,
+        part=part,
     )
+
+
+def _same_side(part: Optional[ProjectPart], path: str, other: str) -> bool:
+    """True when both files are the project's own, or both shared (or the repository is one project)."""
+    return part is None or (path in part.own) == (other in part.own)

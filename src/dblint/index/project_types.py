@@ -5,6 +5,14 @@
   family (a class named like `GUID`/`UUIDType` is "uuid", as the recipe loads UUID
   on PostgreSQL), a subclass of a SQLAlchemy type takes its base's, and an alias
   (`JSONVariant = JSON().with_variant(JSONB(), "postgresql")`) its value's.
+- `TypeFamilies.returns(qualified, written)`: the families of the Python values a
+  column of that type returns (empty when unknown): a library type's default
+  (`types.returned_by`) changed by `as_uuid=` / `asdecimal=` where written
+  (`postgresql.UUID` without `as_uuid` returns either: its default changed in
+  SQLAlchemy 2.0); a `TypeDecorator` returns what its `process_result_value`
+  returns when that is plainly a call of a Python type (`return uuid.UUID(value)`),
+  nothing known when it is written otherwise or when the type is chosen per dialect
+  (`load_dialect_impl`, the GUID recipe), and else what its `impl` returns.
 - `TypeFamilies.annotation(module, expr, scope, type_map)`: what a `Mapped[...]`
   or SQLModel annotation says: `Annotation(family, nullable, column, relationship)`.
   `Optional[X]`, `X | None`, `Union[X, None]`, `Annotated[X, mapped_column(...)]`
@@ -22,7 +30,7 @@ from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.symbols import Defined
-from dblint.index.types import UNKNOWN, family_of_type_name, python_family
+from dblint.index.types import UNKNOWN, family_of_type_name, python_family, returned_by
 
 MAX_DEPTH = 8
 _TYPE_BASES = frozenset({"TypeDecorator", "TypeEngine", "UserDefinedType", "ExternalType", "Variant"})
@@ -103,6 +111,47 @@ class TypeFamilies:
             if found != UNKNOWN:
                 return found
         return UNKNOWN
+
+    def returns(self, qualified: Optional[str], written: Optional[Expr] = None, depth: int = 0) -> frozenset[str]:
+        """Families of the Python values a column of type `qualified` (written as `written`) returns."""
+        if not qualified or depth > MAX_DEPTH:
+            return frozenset()
+        resolution = self.names.resolver.follow_qualified(qualified, (), MAX_DEPTH)
+        target = resolution.target if resolution is not None and not resolution.rest else None
+        if isinstance(target, Defined):
+            if isinstance(target.node, ClassDef):
+                return self._class_returns(target.module, target.node, depth)
+            if not isinstance(target.node, Binding):
+                return frozenset()  # a function: what it returns is not read
+            value = target.node.value
+            if value is not None and value.kind in ("name", "call") and value.text:
+                alias = self.names.qualify(target.module, value.text.split("()", 1)[0], target.node.scope)
+                return self.returns(alias, value, depth + 1)
+            return frozenset()
+        return _library_returns(qualified, written)
+
+    def _class_returns(self, module: str, cls: ClassDef, depth: int) -> frozenset[str]:
+        methods = {method.name: method for method in cls.methods}
+        result = methods.get("process_result_value")
+        if result is None and ("load_dialect_impl" in methods or "uuid" in cls.name.lower() or "guid" in cls.name.lower()):
+            return frozenset()  # a type per dialect (the GUID recipe: UUID on PostgreSQL, CHAR elsewhere)
+        if result is not None:
+            returned = result.value
+            if returned is None or returned.kind != "call" or not returned.text:
+                return frozenset()  # converted in a way we do not read: unknown
+            family = python_family(self.names.qualify(module, returned.text.split("()", 1)[0], cls.scope))
+            return frozenset() if family == UNKNOWN else frozenset({family})
+        for attr in cls.attrs:
+            if attr.name == "impl" and attr.value is not None and attr.value.kind in ("name", "call"):
+                impl = self.names.qualify(module, attr.value.text.split("()", 1)[0], cls.scope)
+                return self.returns(impl, attr.value, depth + 1)
+        for base in cls.bases:
+            if base.kind != "name":
+                continue
+            qualified = self.names.qualify(module, base.text, cls.scope)
+            if qualified.rsplit(".", 1)[-1] not in _TYPE_BASES:
+                return self.returns(qualified, None, depth + 1)
+        return frozenset()
 
     def is_enum_class(self, module: str, cls: ClassDef, depth: int = 0) -> bool:
         if depth > MAX_DEPTH:
@@ -197,3 +246,24 @@ class TypeFamilies:
                 if found is None or (isinstance(found.target, Defined) and isinstance(found.target.node, ClassDef)):
                     return True
         return False
+
+
+def _library_returns(qualified: str, written: Optional[Expr]) -> frozenset[str]:
+    """What a library type returns: its family's default, as `as_uuid=` / `asdecimal=` change it."""
+    family = family_of_type_name(qualified)
+    as_uuid = _literal_flag(written, "as_uuid")
+    if family == "uuid" and as_uuid is not None:
+        return frozenset({"uuid" if as_uuid else "string"})
+    if family == "uuid" and qualified.startswith("sqlalchemy.dialects.postgresql"):
+        return frozenset({"uuid", "string"})  # as_uuid defaults to False before SQLAlchemy 2.0, True since
+    asdecimal = _literal_flag(written, "asdecimal")
+    if family in ("numeric", "float") and asdecimal is not None:
+        return frozenset({"numeric" if asdecimal else "float"})
+    return returned_by(family)
+
+
+def _literal_flag(written: Optional[Expr], keyword: str) -> Optional[bool]:
+    value = written.keyword(keyword) if written is not None and written.kind == "call" else None
+    if value is not None and value.kind == "const" and value.text in ("True", "False"):
+        return value.text == "True"
+    return None

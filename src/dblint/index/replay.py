@@ -12,10 +12,19 @@ Public API (used by the drift rules and the inventory):
 - `Replay.blind_creates` / `blind_alters`: why the replay may have missed a table
   created, or a change made, anywhere (a computed table name, `create_all()` in a
   migration, SQL it cannot read, a call into another module).
+- `Replay.assumed`: tables that revisions on a chain starting at a missing (or
+  unreadable) `down_revision` change without creating them: they existed before that
+  chain in a schema the replay cannot know, so they are uncertain, never "uncreated".
+- `Replay.issues`: DBL414 (creates what exists along one ancestry) and DBL415 (changes
+  a table no migration creates) candidates, at the `op.` call.
 - `Replay.issues`: DBL414 (creates what exists) and DBL415 (changes a table no
   migration creates) candidates, at the `op.` call.
+- `Replay.operations`: every `op.` / `batch_op.` operation and literal SQL step of each
+  `upgrade()` in replay order, with whether its table existed before that revision
+  (`OperationView`; read by the migration-safety rules).
 
-Each revision's `upgrade()` is applied in graph order: `op.*` and `batch_op.*`
+Each revision's `upgrade()` is applied in graph order, over every chain of the graph
+(chains from real roots as usual, chains from a missing link over an unknown schema): `op.*` and `batch_op.*`
 operations, SQL strings (through the SQL classifier), helpers of the same file
 (with literal arguments substituted) and loops over literal lists. Renames
 (`op.rename_table`, `ALTER TABLE t RENAME TO n`, `RENAME TABLE t TO n`) move a table's
@@ -27,7 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from dblint.facts.alembic_ops import STATEMENT_METHODS
 from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
@@ -63,6 +72,15 @@ _OP_PARAMS: dict[str, tuple[str, ...]] = {
     "drop_constraint": ("constraint_name", "table_name"),
     "create_table_comment": ("table_name", "comment"),
     "drop_table_comment": ("table_name",),
+}
+# Operations plugins register that do what a core one does (GeoAlchemy2's `alembic_helpers`).
+_OP_ALIASES = {
+    "add_geospatial_column": "add_column",
+    "drop_geospatial_column": "drop_column",
+    "create_geospatial_table": "create_table",
+    "drop_geospatial_table": "drop_table",
+    "create_geospatial_index": "create_index",
+    "drop_geospatial_index": "drop_index",
 }
 _TABLE_PARAM = {name: ("source_table" if name == "create_foreign_key" else "table_name") for name in _OP_PARAMS}
 _TABLE_PARAM["rename_table"] = "old_table_name"
@@ -137,6 +155,34 @@ class ReplayIssue:
     column: int
     end_line: int
     message: str
+    revision: str = ""
+    action: str = ""  # DBL415: what the operation does to the table ("adds a column to")
+    shown_name: str = ""  # DBL415: the table as named in the message
+
+
+def uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
+    """DBL415's words for one operation on one table, or on several (an `op.` call in a loop)."""
+    tables = f"table {names[0]}" if len(names) == 1 else f"tables {', '.join(names)}"
+    return f"revision {revision} {action} {tables}, which no earlier migration creates"
+
+
+EXISTED = "existed"  # created by an earlier revision, or by something the replay never saw
+CREATED_HERE = "created-here"  # created earlier in the same revision
+UNKNOWN = "unknown"  # not seen, and this revision creates tables the replay cannot see
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """An operation as the replay met it: the state of its table just before it ran."""
+
+    revision: str
+    path: str
+    step: MigrationStep
+    table: Optional[TableKey]  # None for SQL steps and computed table names
+    table_state: str  # EXISTED, CREATED_HERE or UNKNOWN
+    column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
+    autocommit: bool  # inside `autocommit_block()`, directly or through a helper called there
+    bound: tuple[tuple[str, Expr], ...]  # the operation's arguments by parameter name
 
 
 @dataclass
@@ -148,6 +194,8 @@ class Replay:
     blind_alters: list[str] = field(default_factory=list)
     ever_created: set[TableKey] = field(default_factory=set)
     dropped: dict[TableKey, str] = field(default_factory=dict)  # table -> revision that dropped it last
+    assumed: dict[TableKey, ReplayTable] = field(default_factory=dict)  # changed on an unrooted chain, never created
+    operations: list[OperationView] = field(default_factory=list)
 
     @property
     def created_by_revision(self) -> dict[str, str]:
@@ -217,6 +265,7 @@ class _Frame:
     values: dict[str, Optional[Expr]]  # parameters and loop variables with known values
     guards: tuple[str, ...]
     depth: int = 0
+    autocommit: bool = False  # called from inside `autocommit_block()`
 
     def where(self, line: int) -> str:
         return f"{self.revision.path}:{line}"
@@ -278,6 +327,8 @@ class _Replayer:
         self.index = index
         self.replay = Replay(graph)
         self.views: dict[str, _FileView] = {}
+        self.unrooted = graph.unrooted
+        self._blind_before_revision = 0  # len(blind_creates) when the current revision started
 
     # -- state helpers
 
@@ -290,34 +341,64 @@ class _Replayer:
         if table is not None:
             table.unsure(reason, opaque)
 
-    def _issue(self, code: str, key: TableKey, step: MigrationStep, frame: _Frame, message: str) -> None:
+    def _issue(
+        self, code: str, key: TableKey, step: MigrationStep, frame: _Frame, message: str, action: str = "", name: str = ""
+    ) -> None:
         if step.guards or frame.guards:
             return
         if code == "DBL414" and (self.replay.blind_alters or self.replay.blind_creates):
             return
+        revision = frame.revision
         self.replay.issues.append(
-            ReplayIssue(code, key, frame.revision.path, step.line, step.column, step.end_line, message)
+            ReplayIssue(code, key, revision.path, step.line, step.column, step.end_line, message, revision.id, action, name)
         )
 
     def _existing(self, key: TableKey, step: MigrationStep, frame: _Frame, action: str) -> Optional[ReplayTable]:
-        """The table an operation changes; a DBL415 candidate when it does not exist."""
+        """The table an operation changes; a DBL415 candidate when it does not exist.
+
+        On a chain that starts at a missing link the table may come from the unknown
+        schema before it: it is assumed (uncertain) instead.
+        """
         table = self.tables.get(key)
+        if table is not None:
+            return table
+        if frame.revision.id in self.unrooted:
+            return self._assumed(key, frame)
+        name = f"{key[0]}.{key[1]}" if key[0] else key[1]
+        if key not in self.replay.dropped:
+            self._issue("DBL415", key, step, frame, uncreated_message(frame.revision.id, action, [name]), action, name)
+        return None
+
+    def _assumed(self, key: TableKey, frame: _Frame) -> ReplayTable:
+        """The table as a chain from an unknown schema sees it: columns it adds are known, the rest is not."""
+        table = self.replay.assumed.get(key)
         if table is None:
-            name = f"{key[0]}.{key[1]}" if key[0] else key[1]
-            dropped = self.replay.dropped.get(key)
-            if dropped is None:
-                self._issue(
-                    "DBL415", key, step, frame,
-                    f"revision {frame.revision.id} {action} table {name}, which no earlier migration creates",
-                )
+            revision = frame.revision
+            table = ReplayTable(key[0], key[1], {}, revision.id, revision.path, 0, 0, columns_known=False)
+            table.unsure(
+                f"revision {revision.id} changes it on a chain that starts at a missing or unreadable "
+                "down_revision: the schema before that chain is unknown",
+                opaque=False,
+            )
+            self.replay.assumed[key] = table
         return table
+
+    def _discard(self, key: TableKey, frame: _Frame) -> None:
+        """Forget a dropped table, whether created or assumed."""
+        if self.tables.pop(key, None) is not None:
+            self.replay.dropped[key] = frame.revision.id
+        self.replay.assumed.pop(key, None)
+
+    def _repeated(self, earlier: str, frame: _Frame) -> bool:
+        """True when `earlier` and the current revision run together on the way to some revision."""
+        return self.replay.graph.on_one_ancestry(earlier, frame.revision.id)
 
     # -- driving
 
     def run(self) -> Replay:
         graph = self.replay.graph
-        if not graph.complete:
-            self.replay.blind_creates.append("the revision graph is incomplete (missing, duplicate or cyclic revisions)")
+        if graph.cycles or graph.duplicates:
+            self.replay.blind_creates.append("the revision graph has duplicate or cyclic revisions")
         for rid in graph.order:
             revision = graph.revisions[rid]
             facts = self.index.files[revision.path]
@@ -326,6 +407,7 @@ class _Replayer:
             if upgrade is None:
                 continue  # no `op` import or no `upgrade()`: nothing to replay
             view = self.views.setdefault(revision.path, _FileView(facts))
+            self._blind_before_revision = len(self.replay.blind_creates)
             self._run_function(_Frame(revision, view, upgrade, {}, ()))
         return self.replay
 
@@ -334,7 +416,7 @@ class _Replayer:
             if step.loop_var:
                 for value in step.loop_values:
                     values = {**frame.values, step.loop_var: Expr("str", value, line=step.line, column=step.column)}
-                    self._run_step(step, _Frame(frame.revision, frame.view, frame.function, values, frame.guards, frame.depth))
+                    self._run_step(step, _Frame(frame.revision, frame.view, frame.function, values, frame.guards, frame.depth, frame.autocommit))
             else:
                 self._run_step(step, frame)
 
@@ -342,6 +424,7 @@ class _Replayer:
         if step.kind in ("op", "batch"):
             self._operation(step, frame)
         elif step.kind == "sql":
+            self._observe(step, frame, None, {})
             self._sql(step.sql or "", step, frame)
         elif step.kind == "schema":
             reason = f"`{step.name}()` at {frame.where(step.line)} changes tables the replay cannot see"
@@ -361,7 +444,8 @@ class _Replayer:
             guards = frame.guards + step.guards
             if step.star:
                 guards += (f"helper called with *args at {frame.where(step.line)}",)
-            self._run_function(_Frame(frame.revision, frame.view, helper, values, guards, frame.depth + 1))
+            autocommit = frame.autocommit or step.autocommit
+            self._run_function(_Frame(frame.revision, frame.view, helper, values, guards, frame.depth + 1, autocommit))
             return
         if helper is None and not self._is_project_call(frame, step.name):
             return
@@ -415,7 +499,7 @@ class _Replayer:
         return f"{guards[-1]} in {frame.revision.path} (revision {frame.revision.id})"
 
     def _operation(self, step: MigrationStep, frame: _Frame) -> None:
-        name = step.name
+        name = _OP_ALIASES.get(step.name, step.name)
         if name == "execute":
             self._execute(step, frame)
             return
@@ -425,6 +509,7 @@ class _Replayer:
             self.replay.blind_alters.append(reason)
             return
         if name not in _OP_PARAMS:
+            self._unknown_operation(step, frame)
             return
         params = _OP_PARAMS[name]
         table_param = _TABLE_PARAM[name]
@@ -441,6 +526,7 @@ class _Replayer:
             schema_expr = bound.get(schema_keyword)
         table_name = _text(bound.get(table_param), frame)
         schema = _text(schema_expr, frame) if schema_expr is not None else None
+        self._observe(step, frame, (schema, table_name) if table_name is not None else None, bound)
         guard = self._guarded(step, frame)
         if table_name is None and name == "drop_index" and step.kind == "op":
             self._drop_index_anywhere(_text(bound.get("index_name"), frame))
@@ -460,6 +546,38 @@ class _Replayer:
         if guard is not None:
             target = _text(bound.get("new_table_name"), frame) if name == "rename_table" else None
             self._mark((schema, target) if target else key, guard, opaque=False)
+
+    def _unknown_operation(self, step: MigrationStep, frame: _Frame) -> None:
+        """An operation the replay does not know (one a plugin registers on `Operations`): the tables it
+        names (a `batch_op`'s table, or a literal argument naming a table) become uncertain."""
+        args = (step.batch or Expr("other")).args[:1] if step.kind == "batch" else (*step.args, *(v for _, v in step.keywords))
+        reason = f"`{step.name}()` at {frame.where(step.line)}, an operation the replay does not know"
+        for text in filter(None, (_text(arg, frame) for arg in args)):
+            table = self.replay.table(*_split_name(text))
+            if table is not None:
+                table.unsure(reason)
+
+    def _observe(self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]) -> None:
+        """Record the operation with the state of its table before it runs (`Replay.operations`)."""
+        table = self.replay.table(*key) if key is not None else None
+        if table is not None:
+            state = CREATED_HERE if table.revision == frame.revision.id else EXISTED
+        elif len(self.replay.blind_creates) > self._blind_before_revision:
+            state = UNKNOWN
+        else:
+            state = EXISTED
+        column_type = None
+        column_name = _text(bound.get("column_name"), frame)
+        if table is not None and column_name is not None:
+            column = table.column_named(column_name)
+            column_type = column.type_name if column is not None else None
+        resolved = tuple((name, _resolve(value, frame) or value) for name, value in bound.items())
+        self.replay.operations.append(
+            OperationView(
+                frame.revision.id, frame.revision.path, step, key, state, column_type,
+                step.autocommit or frame.autocommit, resolved,
+            )
+        )
 
     def _column(self, expr: Optional[Expr], frame: _Frame) -> Optional[ColumnSpec]:
         expr = _resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
@@ -489,7 +607,10 @@ class _Replayer:
 
     def _create(self, key: TableKey, step: MigrationStep, frame: _Frame, if_not_exists: bool = False) -> None:
         existing = self.tables.get(key)
-        if existing is not None and not existing.opaque and not existing.created_guarded and not if_not_exists:
+        if (
+            existing is not None and not existing.opaque and not existing.created_guarded and not if_not_exists
+            and self._repeated(existing.revision, frame)
+        ):
             self._issue(
                 "DBL414", key, step, frame,
                 f"revision {frame.revision.id} creates table {existing.qualified}, which revision "
@@ -497,6 +618,7 @@ class _Replayer:
             )
         self.replay.ever_created.add(key)
         self.replay.dropped.pop(key, None)
+        self.replay.assumed.pop(key, None)
 
     def _table_item(self, table: ReplayTable, item: Expr, frame: _Frame) -> None:
         resolved = _resolve(item, frame) if item.kind == "name" else item
@@ -536,8 +658,7 @@ class _Replayer:
 
     def _op_drop_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         if self._existing(key, step, frame, "drops") is not None:
-            del self.tables[key]
-            self.replay.dropped[key] = frame.revision.id
+            self._discard(key, frame)
 
     def _op_rename_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
         new_name = _text(bound.get("new_table_name"), frame)
@@ -551,6 +672,10 @@ class _Replayer:
 
     def _rename(self, key: TableKey, new_key: TableKey) -> None:
         """Move a table to its new name; foreign keys that pointed at it follow, as in the database."""
+        assumed = self.replay.assumed.pop(key, None)
+        if assumed is not None:
+            assumed.schema, assumed.name = new_key
+            self.replay.assumed[new_key] = assumed
         table = self.tables.pop(key, None)
         if table is not None:
             table.schema, table.name = new_key
@@ -572,8 +697,9 @@ class _Replayer:
             table.unsure(f"a column added at {frame.where(step.line)} the replay cannot read")
             return
         existing = table.column_named(spec.name or "")
-        if existing is not None and table.columns_known and existing.certain and not table.opaque:
-            if not table.created_guarded:
+        known = table.columns_known or key in self.replay.assumed
+        if existing is not None and known and existing.certain and not table.opaque:
+            if not table.created_guarded and self._repeated(existing.revision, frame):
                 self._issue(
                     "DBL414", key, step, frame,
                     f"revision {frame.revision.id} adds column {table.qualified}.{existing.name}, which revision "
@@ -789,18 +915,16 @@ class _Replayer:
                     )
                 self.tables[key] = table
             elif statement.kind in (DROP_TABLE, DROP_VIEW):
-                if key in self.tables:
-                    del self.tables[key]
-                    self.replay.dropped[key] = frame.revision.id
-                elif statement.kind == DROP_TABLE and not _IF_EXISTS.match(chunk):
+                if key not in self.tables and statement.kind == DROP_TABLE and not _IF_EXISTS.match(chunk):
                     self._existing(key, step, frame, "drops")
+                self._discard(key, frame)
             elif renamed is not None:
                 new_schema, new_name = _split_name(renamed)
                 new_key = (new_schema or key[0], new_name)
                 self._rename(key, new_key)
                 key = new_key  # a guard marks the table under its new name
             elif statement.kind == ALTER_TABLE:
-                table = self.tables.get(key)
+                table = self.replay.table(*key)  # `ALTER TABLE public.t` changes the `t` created without a schema
                 if table is not None and not _apply_alter(table, chunk, frame, step):
                     table.unsure(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
             elif statement.kind == RENAME_TABLE:
@@ -963,23 +1087,23 @@ def replay_issues(index: "ProjectIndex") -> Iterable[ReplayIssue]:
 
     A DBL415 candidate is dropped when any migration of any script location creates
     the table (branches replayed in another order, several locations on one database)
-    or when some migration creates tables the replay cannot see; only the first
-    operation on each such table name is reported (`t` and `schema.t` are usually the
+    or when some migration creates tables the replay cannot see; each revision reports
+    its first operation on each such table name (`t` and `schema.t` are usually the
     same table, reached through the search path).
     """
     all_replays = replays(index)
     created = {key[1].lower() for replay in all_replays for key in replay.ever_created}
     external = {name.lower() for name in index.settings.external_tables}
     for replay in all_replays:
-        reported: set[str] = set()
+        reported: set[tuple[str, str]] = set()
         for issue in replay.issues:
             if issue.code == "DBL415":
                 name = issue.table[1].lower()
                 qualified = f"{issue.table[0]}.{name}" if issue.table[0] else name
                 if replay.blind_creates or name in created or name in external or qualified in external:
                     continue
-                if name in reported:
-                    continue  # the first operation on the table (with or without its schema) says it all
-                reported.add(name)
+                if (issue.path, name) in reported:
+                    continue  # a revision's first operation on the table (with or without its schema) says it all
+                reported.add((issue.path, name))
             yield issue
 

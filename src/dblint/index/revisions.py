@@ -13,8 +13,9 @@ Public API (used by the revision-graph rules, the replay and the inventory):
 - `RevisionGraph`: `revisions` (id -> `Revision`; for a duplicated id, the file
   Alembic keeps, the last by path), `duplicates`, `heads`, `roots`, `missing`
   (parents named but absent), `cycles`, `order` (parents before children; revisions on
-  or after a cycle are left out), and helpers for ancestors, branch points and the
-  branch labels each revision carries.
+  or after a cycle are left out), `unrooted` (revisions whose history starts at a
+  missing or unreadable `down_revision`), and helpers for ancestors, branch points,
+  shared ancestries and the branch labels each revision carries.
 
 `branch_labels` written with names (`(cli.EXPAND_BRANCH,)`, a module-level tuple) are
 resolved to the string constants they name anywhere in the project; a label that
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional
 
 from dblint.contexts import MIGRATION, ScriptLocation
-from dblint.facts.alembic_ops import RevisionHeader, revision_header
+from dblint.facts.revision_header import RevisionHeader, revision_header
 from dblint.facts.model import Binding, Expr
 from dblint.index.symbols import Defined
 
@@ -117,6 +118,35 @@ class RevisionGraph:
                     seen.add(parent)
                     stack.append(parent)
         return seen
+
+    def descendants(self, revision_id: str) -> set[str]:
+        """The revision and everything above it along `down_revision`."""
+        seen = {revision_id}
+        stack = [revision_id]
+        while stack:
+            for child in self.children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return seen
+
+    def on_one_ancestry(self, first: str, second: str) -> bool:
+        """True when upgrading to some revision runs both: one descends from the other, or a merge joins them."""
+        return not self.descendants(first).isdisjoint(self.descendants(second))
+
+    @property
+    def unrooted(self) -> frozenset[str]:
+        """Revisions whose history starts at a `down_revision` that is missing or cannot be read.
+
+        Alembic would treat the missing link as a root, but the schema below it is unknown.
+        """
+        starts = {m.child.id for m in self.missing if m.via == "down_revision"}
+        starts.update(rid for rid, revision in self.revisions.items() if not revision.header.down_known)
+        found: set[str] = set()
+        for start in sorted(starts):
+            if start not in found:
+                found |= self.descendants(start)
+        return frozenset(found)
 
     def diverge_points(self, heads: Iterable[str]) -> tuple[str, ...]:
         """The latest revisions all of `heads` descend from (empty when they share none)."""

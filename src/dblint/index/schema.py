@@ -23,6 +23,8 @@ build it):
   metadata, table, own_table, inheritance "single" | "joined" | None).
 - `holders`: every metadata holder definition (`HolderDef`: metadata id, name,
   kind, path, line); `table_count(metadata)` counts declared tables.
+- `unresolved_target_metadata`: the `target-metadata` entries that name no
+  metadata holder of the project (a configuration error, index.setting_targets).
 - `tracking`: one `Tracking` per Alembic script location (index.tracking):
   `metadata` (a tuple of ids, or None when unknown), `source`, `env_path`,
   `description`. `tracked()` is the union over locations (None if any is unknown
@@ -74,6 +76,7 @@ class ModelSchema:
     models: tuple[ModelDef, ...]
     holders: tuple[HolderDef, ...]
     tracking: tuple[Tracking, ...]
+    unresolved_target_metadata: tuple[str, ...] = ()  # `target-metadata` entries that name no metadata
     index: object = field(repr=False, default=None)
     ids: Optional[MetadataIds] = field(repr=False, default=None)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
@@ -181,8 +184,10 @@ def _build(index: "object") -> ModelSchema:
     models.sort(key=lambda m: (m.path, m.line))
     holders = _holders(index, builder, tables)
     counts = Counter(t.metadata for t in tables if _declared(t) and t.metadata is not None)
-    tracking = TrackingReader(index, builder.ids, holders, counts).all()
-    return ModelSchema(tuple(tables), tuple(models), tuple(holders), tracking, index, builder.ids)
+    reader = TrackingReader(index, builder.ids, holders, counts)
+    configured = index.settings.target_metadata  # type: ignore[attr-defined]
+    unresolved = tuple(entry for entry in configured if reader.configured_id(entry) is None)
+    return ModelSchema(tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index, builder.ids)
 
 
 def _resolve_references(builder: TableBuilder) -> None:
@@ -219,7 +224,7 @@ def _in_schema(column: ColumnDef, default: Optional[str]) -> ColumnDef:
 
 
 def _infer_types(tables: list[TableDef]) -> list[TableDef]:
-    """Core: a column with a ForeignKey and no type takes the referenced column's type."""
+    """A column with a ForeignKey and no type takes the referenced column's type (Core and the 2.0 ORM)."""
     by_name: dict[str, list[TableDef]] = {}
     for table in tables:
         if table.name is not None:
@@ -231,9 +236,9 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
             for number, column in enumerate(columns):
                 if column.typed or column.family != UNKNOWN or not column.foreign_keys:
                     continue
-                family = _referenced_family(column, table, by_name)
+                family, returns = _referenced_type(column, table, by_name)
                 if family != UNKNOWN:
-                    columns[number] = dataclasses.replace(column, family=family)
+                    columns[number] = dataclasses.replace(column, family=family, returns=returns)
                     changed = True
             if columns != list(table.columns):
                 tables[position] = dataclasses.replace(table, columns=tuple(columns))
@@ -246,13 +251,14 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
     return tables
 
 
-def _referenced_family(column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]) -> str:
+def _referenced_type(column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]) -> tuple[str, frozenset[str]]:
+    """The family of the referenced column and what it returns, when all its declarations agree."""
     foreign = column.foreign_keys[0]
     candidates = [
         t for t in by_name.get(foreign.table, []) if t.metadata == table.metadata and t.schema == foreign.schema
     ]
-    families = {c.family for t in candidates for c in t.columns if c.name == foreign.column}
-    return families.pop() if len(families) == 1 else UNKNOWN
+    types = {(c.family, c.returns) for t in candidates for c in t.columns if c.name == foreign.column}
+    return types.pop() if len(types) == 1 else (UNKNOWN, frozenset())
 
 
 def _holders(index: "object", builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:

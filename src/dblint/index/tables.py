@@ -23,7 +23,7 @@ from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
 from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
-from dblint.index.types import UNKNOWN
+from dblint.index.types import UNKNOWN, returned_by
 
 ORM, FLASK, SQLMODEL, CORE = "orm", "flask", "sqlmodel", "core"
 MAX_DEPTH = 24
@@ -33,9 +33,11 @@ _HARMLESS_TOPS = frozenset(
      "dataclasses", "builtins", "collections", "object", "Generic", "Protocol", "fastapi_users_db_sqlalchemy"}
 )
 _BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
-_SKIPPED_ATTRS = frozenset(
-    {"metadata", "registry", "type_annotation_map", "model_config", "Config", "query", "query_class", "Meta"}
-)
+# Names declarative reserves, never columns.
+_RESERVED_ATTRS = frozenset({"metadata", "registry"})
+# Names libraries give a class attribute (Flask-SQLAlchemy's `query`, pydantic's `model_config`): columns only
+# when the class assigns them one (`query = db.Column(db.Text)`).
+_LIBRARY_ATTRS = frozenset({"type_annotation_map", "model_config", "Config", "query", "query_class", "Meta"})
 _WRAPPERS = frozenset({"deferred", "column_property"})
 _DECLARED_ATTR = frozenset({"declared_attr", "cascading", "directive", "always"})
 _NOT_COLUMNS = frozenset(
@@ -75,6 +77,8 @@ class ColumnDef:
     line: int  # the assignment (ORM) or `Column(` (Core) line
     column: int
     annotation_family: Optional[str] = None  # the Python type of a `Mapped[...]` annotation
+    annotation: Optional[str] = None  # that annotation as written (`Mapped[Optional[str]]`)
+    returns: frozenset[str] = frozenset()  # families of the Python values the SQL type returns; empty: unknown
     server_default: bool = False
     client_default: bool = False
     model: Optional[str] = None  # the class that declares the column
@@ -595,10 +599,12 @@ class TableBuilder:
 
     def _column(self, source: ClassInfo, attr: ClassAttr, host: ClassInfo) -> Optional[tuple[ColumnDef, Optional[str]]]:
         name = attr.name
-        if name.startswith("__") or name in _SKIPPED_ATTRS or (host.style == SQLMODEL and name.startswith("_")):
+        if name.startswith("__") or name in _RESERVED_ATTRS or (host.style == SQLMODEL and name.startswith("_")):
             return None
         module, scope = source.module, source.cls.scope
         spec = self._spec(module, attr.value, scope)
+        if name in _LIBRARY_ATTRS and spec is None:
+            return None
         annotation = self.types.annotation(module, attr.annotation, scope, host.type_map)
         mapped = attr.annotation is not None and attr.annotation.kind == "subscript" and annotation.present and (
             _last(self.names.qualify(module, attr.annotation.text, scope)) == "Mapped"
@@ -639,6 +645,8 @@ class TableBuilder:
             line=attr.line,
             column=attr.column,
             annotation_family=annotation.family if mapped else None,
+            annotation=attr.annotation.written() if mapped and attr.annotation is not None else None,
+            returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else returned_by(family),
             server_default=spec.server_default,
             client_default=spec.client_default,
         )
@@ -703,9 +711,10 @@ class TableBuilder:
     def _table_call(self, module: str, expr: Expr, scope: str, path: str, model: Optional[str]) -> Optional[_Table]:
         if self.kinds.kind_of(module, expr.text + "()", scope) != TABLE or not expr.args:
             return None
-        name = _str(expr.args[0])
-        if name is None:
+        written = _str(expr.args[0])
+        if written is None:
             return None
+        name = None if "{}" in written else written  # `Table(f"{entity}_role_map", ...)`: computed
         prefix = expr.text.rsplit(".", 1)[0] if "." in expr.text else ""
         flask = bool(prefix) and self.kinds.kind_of(module, prefix, scope) == FLASK_DB
         bind_key = _str(expr.keyword("bind_key")) if flask else None
@@ -752,6 +761,7 @@ class TableBuilder:
                 nullable=False if spec.primary_key and spec.nullable is None else spec.nullable, primary_key=spec.primary_key,
                 index=spec.index, unique=spec.unique, foreign_keys=(foreign,) if foreign else (), path=path, line=spec.line,
                 column=spec.column, server_default=spec.server_default, client_default=spec.client_default,
+                returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else frozenset(),
             )
             table.add(column, spec.foreign_key_ref, spec.line, spec.column)
         complete = bool(table.columns) and not reflected and len(expr.args) < 60
@@ -807,6 +817,7 @@ def _merge(base: ColumnSpec, override: ColumnSpec) -> ColumnSpec:
         base,
         name=override.name or base.name,
         type_name=override.type_name or base.type_name,
+        type_expr=override.type_expr if override.type_name else base.type_expr,
         family=override.family if override.family != UNKNOWN else base.family,
         nullable=override.nullable if override.nullable is not None else base.nullable,
         primary_key=override.primary_key or base.primary_key,

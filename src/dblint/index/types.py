@@ -13,6 +13,11 @@ Public API (stable; used by the model rules and by the migration replay):
   comparisons only).
 - `python_family(name) -> str`: the family SQLAlchemy's default type map gives a
   Python annotation (`int`, `str`, `uuid.UUID`, `decimal.Decimal`, `dict` -> unknown).
+- `returned_by(family) -> frozenset[str]`: the families of the Python values a column
+  of that family returns by default (its SQLAlchemy type's `python_type`); empty
+  when unknown. `project_types.TypeFamilies.returns` refines it per type.
+- `annotation_fits(annotation, returned) -> bool`: whether a value of one of the
+  `returned` families is an instance of the annotation's Python type.
 
 Only the last dotted component matters (after a `()` variant call is cut off), so
 `sa.types.BigInteger`, `BigInteger` and `BIGINT` agree.
@@ -82,6 +87,17 @@ _FOREIGN_KEY_PAIRS = frozenset(
     {("integer", "numeric"), ("date", "datetime"), ("datetime", "date"), ("time", "interval")}
 )
 
+# What a column of each family returns (`python_type` of the SQLAlchemy type): a value of that
+# family's Python type. An `Enum` returns its Python enum's members, or strings.
+_RETURNED = {
+    family: frozenset({family})
+    for family in ("integer", "uuid", "string", "numeric", "float", "boolean", "datetime", "date", "time", "interval", "binary")
+}
+_RETURNED["enum"] = frozenset({"enum", "string"})
+# Python types a returned value is an instance of besides its own: `bool` is an `int`, PEP 484
+# accepts an `int` where a `float` is expected, a `datetime` is a `date`.
+_INSTANCE_OF = {"boolean": ("integer", "float"), "integer": ("float",), "datetime": ("date",)}
+
 _PARENS = re.compile(r"\([^()]*\)")
 _SPACES = re.compile(r"\s+")
 
@@ -136,3 +152,15 @@ def python_family(name: str) -> str:
         if "." in qualified and lowered.endswith("." + qualified):
             return family
     return UNKNOWN
+
+
+def returned_by(family: str) -> frozenset[str]:
+    """Families of the Python values a column of `family` returns by default (empty: unknown)."""
+    return _RETURNED.get(family, frozenset())
+
+
+def annotation_fits(annotation: str, returned: frozenset[str]) -> bool:
+    """True when what the column returns is an instance of the annotated type (unknown fits anything)."""
+    if annotation == UNKNOWN or not returned:
+        return True
+    return any(annotation == family or annotation in _INSTANCE_OF.get(family, ()) for family in returned)

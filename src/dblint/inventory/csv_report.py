@@ -7,10 +7,9 @@ Lists are joined with "; ", findings written `DBL101: 2; DBL105: 1`, booleans
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 
-from dblint.inventory.rows import FileRow, Inventory, TableRow
+from dblint.inventory.rows import Inventory
 
 SEPARATOR = "; "
 
@@ -28,8 +27,7 @@ def cell(value: object) -> str:
 
 
 def render(inventory: Inventory) -> str:
-    row_type = FileRow if inventory.by == "file" else TableRow
-    names = [item.name for item in dataclasses.fields(row_type)]
+    names = inventory.columns()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(names)

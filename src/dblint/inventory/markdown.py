@@ -75,12 +75,13 @@ FILE_COLUMNS: list[Column] = [
     ("findings", lambda row: findings(row.findings)),
     ("risk", lambda row: f"**{row.risk}**" if row.risk == "high" else row.risk),
 ]
+PROJECT_COLUMN: Column = ("project", lambda row: code(row.project))
 TABLE_COLUMNS: list[Column] = [
     ("table", lambda row: code(row.table)),
     ("schema", lambda row: optional(row.schema)),
     ("defined at", lambda row: shortened(row.defined_at)),
     ("metadata", lambda row: optional(row.metadata)),
-    ("tracked", lambda row: "yes" if row.tracked else "**no**"),
+    ("tracked", lambda row: row.tracked if isinstance(row.tracked, str) else "yes" if row.tracked else "**no**"),
     ("created by revision", lambda row: optional(row.created_by_revision)),
     ("created outside migrations", lambda row: shortened(row.created_outside_migrations, location)),
     ("findings", lambda row: findings(row.findings)),
@@ -126,6 +127,8 @@ def render(inventory: Inventory) -> str:
         lines.append("## Tables")
         columns, empty = TABLE_COLUMNS, "No table is declared, migrated or created in these files."
     lines.append("")
+    if inventory.projects:
+        columns = [PROJECT_COLUMN, *columns]
     lines += table(columns, inventory.rows) if inventory.rows else [empty]
     if inventory.by == "table":
         lines += uncertain_lines(inventory.tables)

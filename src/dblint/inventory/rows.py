@@ -1,21 +1,27 @@
 """The inventory's rows and totals, built from the engine's result.
 
 Everything a report shows is computed here; the renderers only format.
-Field order of `FileRow` and `TableRow` is the column order of every format.
+Field order of `FileRow` and `TableRow` is the column order of every format;
+the `project` column is shown only for a repository of several projects
+(`index.projects`). There a file of a shared package is listed once (project
+`(shared)`), and its tables once per project, since each project tracks its own metadata.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectRun, Result
-from dblint.facts.extract import CREATE_TABLE_CONSTRUCT
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
+from dblint.index import ProjectIndex
+from dblint.index.projects import SHARED
 from dblint.inventory.interactions import (
     RAW_SQL,
     SINGLE_CREATE,
@@ -30,14 +36,17 @@ from dblint.inventory.sources import (
     RevisionView,
     TableDecl,
     TableKey,
+    shown_name,
     shown_table,
 )
 
 Findings = dict[str, int]
+UNKNOWN = "unknown"  # a fact dblint cannot know statically, shown as such in every format
 
 
 @dataclass(frozen=True)
 class FileRow:
+    project: Optional[str]
     path: str
     context: str
     interactions: list[str]
@@ -50,11 +59,12 @@ class FileRow:
 
 @dataclass(frozen=True)
 class TableRow:
+    project: Optional[str]
     table: str
     schema: Optional[str]
     defined_at: list[str]
     metadata: Optional[str]
-    tracked: bool
+    tracked: Union[bool, str]  # UNKNOWN when what Alembic tracks cannot be resolved (the totals say why)
     created_by_revision: Optional[str]
     created_outside_migrations: list[str]
     findings: Findings
@@ -79,10 +89,17 @@ class Inventory:
     files: list[FileRow] = field(default_factory=list)
     tables: list[TableRow] = field(default_factory=list)
     min_risk: str = "low"
+    projects: bool = False  # the repository holds several projects: rows name theirs
 
     @property
     def rows(self) -> list:  # type: ignore[type-arg]
         return self.files if self.by == "file" else self.tables
+
+    def columns(self) -> list[str]:
+        """The row fields every format shows, in order."""
+        row_type = FileRow if self.by == "file" else TableRow
+        names = [item.name for item in dataclasses.fields(row_type)]
+        return names if self.projects else [name for name in names if name != "project"]
 
 
 def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") -> Inventory:
@@ -93,26 +110,38 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
     notes: list[str] = []
     for run in result.runs:
         show = _shower(run.root, cwd)
-        view, revisions = ModelView(run.index), RevisionView(run.index)
-        sites = [site for facts in run.index.files.values() for site in creation_sites(facts, run.index, view)]
-        files += _file_rows(run, view, sites, show)
-        tables += _table_rows(run, view, revisions, sites, show)
+        owners = {path: index for index in run.indexes if index.part for path in index.part.own}
+        for index in run.indexes:
+            view, revisions = ModelView(index), RevisionView(index)
+            sites = [site for facts in index.files.values() for site in creation_sites(facts, index, view)]
+            # A file no project owns (a shared package's, an unreadable one) is listed by the first project.
+            paths = [path for path in _listed(run) if owners.get(path, run.indexes[0]) is index]
+            files += _file_rows(run, index, paths, view, sites, show)
+            tables += _table_rows(run, index, view, revisions, sites, show)
+            notes += view.tracking_notes(show)
         scanned += len(run.reported)
-        notes += view.tracking_notes(show)
-    files.sort(key=lambda row: row.path)
-    tables.sort(key=lambda row: (row.table, row.schema or "", row.defined_at, row.created_outside_migrations))
+    files.sort(key=lambda row: (row.path, row.project or ""))
+    tables.sort(key=lambda row: (row.table, row.schema or "", row.defined_at, row.created_outside_migrations, row.project or ""))
     risks = Counter(row.risk for row in files)
     totals = Totals(
         files_scanned=scanned,
         files_touching_db={level: risks[level] for level in LEVELS},
         tables=len(tables),
-        tables_untracked=sum(not row.tracked for row in tables),
+        tables_untracked=sum(row.tracked is False for row in tables),  # not the UNKNOWN ones
         tables_created_outside_migrations=sum(bool(row.created_outside_migrations) for row in tables),
         findings=_count(result.diagnostics),
         alembic_target_metadata=sorted(notes),
     )
     shown_files = [row for row in files if at_least(row.risk, min_risk)]
-    return Inventory(by, totals, shown_files, tables, min_risk)
+    projects = any(len(run.indexes) > 1 for run in result.runs)
+    return Inventory(by, totals, shown_files, tables, min_risk, projects)
+
+
+def project_of(index: ProjectIndex, path: str) -> Optional[str]:
+    """The project a file row belongs to: None for a repository of one project, `(shared)` for a shared file."""
+    if index.part is None:
+        return None
+    return index.part.project.name if path in index.part.own else SHARED
 
 
 def _shower(root: Path, cwd: Path):  # type: ignore[no-untyped-def]
@@ -125,12 +154,25 @@ def _shower(root: Path, cwd: Path):  # type: ignore[no-untyped-def]
     return show
 
 
+def _tracked(view: ModelView, metadata: str, declared: bool) -> Union[bool, str]:
+    """Whether Alembic tracks a declared table's metadata: True, False or UNKNOWN."""
+    if not declared:
+        return False
+    return view.is_tracked(metadata) if view.tracking_known else UNKNOWN
+
+
 def _count(diagnostics: Iterable[Diagnostic]) -> Findings:
     return dict(sorted(Counter(d.code for d in diagnostics).items()))
 
 
-def _file_rows(run: ProjectRun, view: ModelView, sites: list[CreationSite], show) -> list[FileRow]:  # type: ignore[no-untyped-def]
-    index = run.index
+def _listed(run: ProjectRun) -> list[str]:
+    """The files the inventory may list: those reported on, and any with a finding."""
+    return sorted(run.reported | {diagnostic.path for diagnostic in run.diagnostics})
+
+
+def _file_rows(  # type: ignore[no-untyped-def]
+    run: ProjectRun, index: ProjectIndex, paths: list[str], view: ModelView, sites: list[CreationSite], show
+) -> list[FileRow]:
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in run.diagnostics:
         by_path.setdefault(diagnostic.path, []).append(diagnostic)
@@ -138,7 +180,7 @@ def _file_rows(run: ProjectRun, view: ModelView, sites: list[CreationSite], show
     for site in sites:
         sites_by_path.setdefault(site.path, []).append(site)
     rows: list[FileRow] = []
-    for path in sorted(run.reported | by_path.keys()):
+    for path in paths:
         facts = index.files.get(path)
         findings = _count(by_path.get(path, ()))
         kinds = interaction_kinds(facts, index, view) if facts is not None else ()
@@ -152,6 +194,7 @@ def _file_rows(run: ProjectRun, view: ModelView, sites: list[CreationSite], show
         raw_sql = RAW_SQL in kinds and index.contexts.get(path) == APP
         rows.append(
             FileRow(
+                project=project_of(index, path),
                 path=show(path),
                 context=index.contexts.get(path, APP),
                 interactions=list(kinds),
@@ -194,7 +237,7 @@ def _declaration_groups(tables: list[TableDecl]) -> list[tuple[TableKey, str, li
 
 
 def _table_rows(  # type: ignore[no-untyped-def]
-    run: ProjectRun, view: ModelView, revisions: RevisionView, sites: list[CreationSite], show
+    run: ProjectRun, index: ProjectIndex, view: ModelView, revisions: RevisionView, sites: list[CreationSite], show
 ) -> list[TableRow]:
     groups = _declaration_groups(view.tables)
     declared = {key for key, _, _ in groups}
@@ -217,11 +260,12 @@ def _table_rows(  # type: ignore[no-untyped-def]
             continue
         rows.append(
             TableRow(
-                table=key[1],
+                project=None if index.part is None else index.part.project.name,
+                table=shown_name(key[1]),
                 schema=key[0] or None,
                 defined_at=[show(decl.path, decl.line) for decl in decls if not decl.reference or decl is decls[0]],
                 metadata=metadata or None,
-                tracked=bool(decls) and view.is_tracked(metadata),
+                tracked=_tracked(view, metadata, bool(decls)),
                 created_by_revision=creating.revision if creating is not None else None,
                 created_outside_migrations=[f"{show(site.path, site.line)} ({site.how})" for site in own_sites],
                 findings=_count(d for place in places for d in at_place.get(place, ())),

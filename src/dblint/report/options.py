@@ -19,6 +19,9 @@ class ReportOptions:
     color: bool = False  # ANSI colours (text format)
     show_source: bool = False  # the offending line and a caret under the column (text format)
     source_line: SourceLine = no_source
+    # The absolute `file:` URI of the directory the reported paths are relative to
+    # (the repository root); SARIF names it as its `%SRCROOT%` base.
+    source_root_uri: Optional[str] = None
 
 
 DEFAULT_OPTIONS = ReportOptions()

@@ -2,8 +2,9 @@
 
 One run: the tool driver lists every rule of the catalog (id, name, descriptions,
 help text and the URI of its section in docs/rules.md, default level); each
-result names its rule and a location relative to the directory dblint ran in —
-the repository root in CI — under the `%SRCROOT%` base.
+result names its rule and a location under the `%SRCROOT%` base: relative to the
+repository root whichever directory dblint ran in (code scanning resolves them
+against it), and `originalUriBaseIds` says which directory that is.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def render(diagnostics: Sequence[Diagnostic], options: ReportOptions = DEFAULT_O
         },
         "invocations": [{"executionSuccessful": not any(d.code == InternalError.code for d in diagnostics)}],
         "columnKind": "unicodeCodePoints",
+        **({"originalUriBaseIds": {"%SRCROOT%": {"uri": options.source_root_uri}}} if options.source_root_uri else {}),
         "results": [_result(d, rule_index) for d in diagnostics],
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

@@ -14,12 +14,13 @@ from dblint.rules import (
     internal,
     metadata_tracking,
     migration_drift,
+    migration_safety,
     revision_graph,
     schema_outside_migrations,
 )
 from dblint.rules.base import Rule
 
-__all__ = ["Rule", "all_rules", "rule_by_code"]
+__all__ = ["Rule", "all_rules", "rule_by_code", "rule_named"]
 
 _RULE_MODULES: tuple[ModuleType, ...] = (
     internal,
@@ -28,6 +29,7 @@ _RULE_MODULES: tuple[ModuleType, ...] = (
     foreign_keys,
     revision_graph,
     migration_drift,
+    migration_safety,
 )
 
 
@@ -47,3 +49,8 @@ def rule_by_code(code: str) -> type[Rule] | None:
         if rule.code == code.upper():
             return rule
     return None
+
+
+def rule_named(code_or_name: str) -> type[Rule] | None:
+    """The rule with this code (DBL101, dbl101) or kebab-case name (create-all-outside-migrations)."""
+    return rule_by_code(code_or_name) or next((rule for rule in all_rules() if rule.name == code_or_name.lower()), None)

@@ -8,12 +8,12 @@ from typing import Iterable, Iterator, Optional
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.facts.sql import CREATE_TABLE
-from dblint.fixes.fk_type import plan_annotation_fix, plan_type_fix, with_plan
+from dblint.fixes.fk_type import plan_annotation_fix, plan_outcome, plan_type_fix
 from dblint.index import ProjectIndex
 from dblint.index.holders import display
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
-from dblint.index.types import UNKNOWN, foreign_key_compatible, integer_width
+from dblint.index.types import UNKNOWN, annotation_fits, foreign_key_compatible, integer_width
 from dblint.rules.base import Rule
 
 SQL_LABELS = {
@@ -26,12 +26,6 @@ PYTHON_LABELS = {
     "datetime": "datetime", "date": "date", "time": "time", "interval": "timedelta", "json": "dict", "binary": "bytes",
     "enum": "an enum", "array": "list",
 }
-# Families a Python annotation may legitimately pair with (DBL304).
-_COMPATIBLE = (
-    frozenset({"integer", "numeric", "float", "boolean"}),
-    frozenset({"string", "uuid", "enum"}),
-    frozenset({"datetime", "date"}),
-)
 _WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "MEDIUMINT"}
 _TIMESTAMP_COLUMNS = frozenset({"created_at", "updated_at", "created_on", "updated_on", "modified_at", "modified_on"})
 MEMO_KEY = "migration_tables"
@@ -100,6 +94,25 @@ def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef)
     return Target("found", found[0][0], found[0][1])
 
 
+def referenced_column(table: TableDef, foreign: ForeignKeyDef, target: Target) -> Optional[tuple[TableDef, ColumnDef, bool]]:
+    """The column whose type a foreign key column must agree with, and whether it is on another metadata.
+
+    A target only on another metadata (DBL303) is compared too: moving the tables onto one
+    metadata is how DBL303 gets fixed, and then the database judges the types. Not across
+    Flask-SQLAlchemy binds (separate databases) or when the other metadata's tables disagree.
+    """
+    if target.status == "found" and target.table is not None and target.column is not None:
+        return target.table, target.column, False
+    if target.status != "other-metadata" or table.bind_key is not None:
+        return None
+    found = [(other, column) for other in target.others if (column := other.column_named(foreign.column)) is not None]
+    if not found or any(other.bind_key is not None for other, _ in found):
+        return None
+    if len({(column.family, _width(column)) for _, column in found}) != 1:
+        return None
+    return found[0][0], found[0][1], True
+
+
 def foreign_keys_in(schema: ModelSchema, path: str) -> Iterator[tuple[TableDef, ColumnDef, ForeignKeyDef, Target]]:
     """Foreign keys of columns written in `path` (a mixin's column once per table that uses it)."""
     for table, column in schema.columns_in(path):
@@ -132,7 +145,8 @@ def _user_and_post(foreign_key: str) -> str:
 class ForeignKeyTypeMismatch(Rule):
     code = "DBL301"
     name = "foreign-key-type-mismatch"
-    summary = "foreign key column whose type family differs from the referenced column's"
+    summary = "Foreign key column whose type family differs from the referenced column's"
+    fix_hint = "give the column the referenced column's type"
     what_it_does = (
         "Compares the type family of each foreign key column (from `Column(UUID(...))`, `mapped_column(...)`, "
         "`Mapped[...]` with the base's `type_annotation_map`, SQLModel annotations, project `TypeDecorator`s) "
@@ -142,7 +156,8 @@ class ForeignKeyTypeMismatch(Rule):
         "Pairs PostgreSQL accepts and compares exactly are not reported either: an integer column referencing a "
         "NUMERIC key, DATE and TIMESTAMP either way. A NUMERIC column referencing an INTEGER key is (PostgreSQL "
         "refuses it), and so are integer or NUMERIC references to a FLOAT key (accepted, but compared through a "
-        "rounding cast)."
+        "rounding cast). A target table that exists only on another metadata of the project (DBL303) is compared "
+        "too: putting both tables on one metadata fixes DBL303, and then the database judges the types."
     )
     why_bad = (
         "PostgreSQL refuses to create the constraint (`foreign key constraint cannot be implemented: Key columns "
@@ -162,7 +177,7 @@ class ForeignKeyTypeMismatch(Rule):
         "class Subscription(Base):\n"
         "    __tablename__ = \"subscriptions\"\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(\"user.id\"))\n"
+        "    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(\"user.id\"), index=True)\n"
     )
     use_instead = (
         "from sqlalchemy import ForeignKey, Integer\n"
@@ -175,7 +190,7 @@ class ForeignKeyTypeMismatch(Rule):
         "class Subscription(Base):\n"
         "    __tablename__ = \"subscriptions\"\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    user_id: Mapped[int] = mapped_column(ForeignKey(\"user.id\"))\n"
+        "    user_id: Mapped[int] = mapped_column(ForeignKey(\"user.id\"), index=True)\n"
     )
     fix = (
         "`dblint check --fix` (or `--diff` to preview) gives the foreign key column the referenced column's type: "
@@ -196,23 +211,28 @@ class ForeignKeyTypeMismatch(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
         for table, column, foreign, target in foreign_keys_in(schema, facts.path):
-            if target.status != "found" or target.table is None or target.column is None:
+            referenced = referenced_column(table, foreign, target)
+            if referenced is None:
                 continue
-            mine, theirs = column.family, target.column.family
+            other, other_column, elsewhere = referenced
+            mine, theirs = column.family, other_column.family
             if foreign_key_compatible(mine, theirs):
                 continue
-            diagnostic = self.diagnostic(
+            fix, note = plan_outcome(plan_type_fix(index, table, column, other, other_column))
+            yield self.diagnostic(
                 column.path, column.line, column.column,
-                f"foreign key {_name(table, column)} is {SQL_LABELS[mine]} but {_name(target.table, target.column)} "
-                f"is {SQL_LABELS[theirs]}",
+                f"foreign key {_name(table, column)} is {SQL_LABELS[mine]} but {_name(other, other_column)} "
+                f"is {SQL_LABELS[theirs]}" + _across(table, other, elsewhere)
+                + ("; the database refuses the constraint once both tables share one metadata" if elsewhere else ""),
+                fix=fix, note=note,
             )
-            yield with_plan(diagnostic, plan_type_fix(index, table, column, target.table, target.column))
 
 
 class ForeignKeyToUnknownTable(Rule):
     code = "DBL302"
     name = "foreign-key-to-unknown-table"
-    summary = "foreign key to a table or column that no model, `Table` or migration defines"
+    summary = "Foreign key to a table or column that no model, `Table` or migration defines"
+    fix_hint = "reference a table and column that exist, or list the table in `external-tables`"
     what_it_does = (
         "Finds `ForeignKey(\"table.column\")` (and `Field(foreign_key=...)`, `ForeignKeyConstraint`) targets that "
         "name a table no model, `Table(...)` or migration (`op.create_table`, raw `CREATE TABLE` in a migration) "
@@ -224,7 +244,7 @@ class ForeignKeyToUnknownTable(Rule):
         "`create_all`, at mapper configuration, in autogenerate), and the database rejects the constraint. A "
         "typo such as `ForeignKey(\"users.id\")` for table `user` usually hides here."
     )
-    example = _user_and_post('ForeignKey("users.id")')
+    example = _user_and_post('ForeignKey("users.id"), index=True')
     use_instead = example.replace('ForeignKey("users.id")', 'ForeignKey("user.id")')
     options = "`external-tables`: tables (`table` or `schema.table`) that exist although this project does not define them."
 
@@ -249,7 +269,8 @@ class ForeignKeyToUnknownTable(Rule):
 class ForeignKeyAcrossMetadata(Rule):
     code = "DBL303"
     name = "foreign-key-across-metadata"
-    summary = "foreign key to a table that exists only on a different metadata"
+    summary = "Foreign key to a table that exists only on a different metadata"
+    fix_hint = "put both tables on the same metadata"
     what_it_does = (
         "Finds foreign keys whose target table is declared, but only on another metadata than the referencing "
         "table's (a second declarative base, SQLModel next to a legacy Base, a separate `MetaData()`). Flask-"
@@ -271,7 +292,7 @@ class ForeignKeyAcrossMetadata(Rule):
         "class Invoice(LegacyBase):\n"
         "    __tablename__ = \"invoice\"\n"
         "    id = Column(Integer, primary_key=True)\n"
-        "    user_id = Column(Integer, ForeignKey(\"user.id\"))\n"
+        "    user_id = Column(Integer, ForeignKey(\"user.id\"), index=True)\n"
     )
     use_instead = example.replace("class Invoice(LegacyBase)", "class Invoice(Base)")
 
@@ -297,10 +318,17 @@ class MappedAnnotationMismatch(Rule):
     code = "DBL304"
     name = "mapped-annotation-type-mismatch"
     summary = "`Mapped[...]` annotation whose Python type disagrees with the column's SQL type"
+    fix_hint = "annotate the column with the Python type its SQL type returns"
     what_it_does = (
         "Compares the Python type of a `Mapped[...]` annotation (through `Optional`, `X | None`, `Annotated`) with "
-        "the SQL type given to `mapped_column(...)`: `Mapped[int]` on a `UUID` column, `Mapped[str]` on an "
-        "`Integer`. Related types are accepted (int/Decimal/float/bool, str/UUID/enum, datetime/date, JSON)."
+        "what the column's SQL type returns: `Mapped[int]` on a `UUID` column, `Mapped[str]` on an `Integer`, "
+        "`Mapped[uuid.UUID]` on a `String(36)` (a `String` returns `str`; `Uuid` and `UUID(as_uuid=True)` return "
+        "`uuid.UUID`, `as_uuid=False` returns `str`). What a type returns is its `python_type`, changed by "
+        "`as_uuid=` / `asdecimal=`; a project `TypeDecorator` returns what its `process_result_value` plainly "
+        "returns (`return uuid.UUID(value)`), else what its `impl` returns. An annotation fits when the returned "
+        "value is an instance of it: `bool` is an `int`, an `int` is accepted for `float` (PEP 484), a `datetime` "
+        "is a `date`, an `Enum` returns members or strings. A foreign key column with no type of its own has the "
+        "referenced column's type. JSON and unknown types are not checked."
     )
     why_bad = (
         "The annotation is what type checkers and readers trust; the column type is what the database returns. "
@@ -335,24 +363,29 @@ class MappedAnnotationMismatch(Rule):
         schema = model_schema(index)
         for table, column in schema.columns_in(facts.path):
             python, sql = column.annotation_family, column.family
-            if python in (None, UNKNOWN) or sql == UNKNOWN or python == sql:
+            if python in (None, UNKNOWN) or sql == UNKNOWN or "json" in (python, sql):
                 continue
-            if "json" in (python, sql) or any(python in group and sql in group for group in _COMPATIBLE):
+            returned = column.returns
+            if annotation_fits(python, returned):
                 continue
-            diagnostic = self.diagnostic(
-                column.path, column.line, column.column,
-                f"column {_name(table, column)} is annotated Mapped[{PYTHON_LABELS.get(str(python), python)}] "
-                f"but its SQL type is {SQL_LABELS[sql]}",
-            )
+            fix, note = None, ""
             if _references_family(schema, table, column, sql):  # the SQL side agrees: the annotation is wrong
-                diagnostic = with_plan(diagnostic, plan_annotation_fix(index, table, column))
-            yield diagnostic
+                fix, note = plan_outcome(plan_annotation_fix(index, table, column))
+            annotation = column.annotation or f"Mapped[{PYTHON_LABELS.get(str(python), python)}]"
+            gives = " or ".join(sorted(PYTHON_LABELS.get(family, family) for family in returned))
+            yield self.diagnostic(
+                column.path, column.line, column.column,
+                f"column {_name(table, column)} is annotated {annotation} but its SQL type is {SQL_LABELS[sql]}, "
+                f"which returns {gives}",
+                fix=fix, note=note,
+            )
 
 
 class ForeignKeyWithoutIndex(Rule):
     code = "DBL305"
     name = "foreign-key-without-index"
-    summary = "foreign key column with no index"
+    summary = "Foreign key column with no index"
+    fix_hint = "add `index=True` to the column (or an `Index` on it)"
     default = False
     what_it_does = (
         "Finds foreign key columns with no `index=True`, no `unique=True`, that are not the primary key and do "
@@ -383,6 +416,7 @@ class ClientSideTimestamp(Rule):
     code = "DBL306"
     name = "client-side-timestamp-default"
     summary = "`created_at` / `updated_at` filled by a client-side default instead of `server_default`"
+    fix_hint = "use `server_default=func.now()` (and `onupdate` for `updated_at`)"
     default = False
     what_it_does = (
         "Finds `created_at` / `updated_at` (and `*_on`, `modified_at`) columns that have `default=` / `onupdate=` "
@@ -418,7 +452,7 @@ class ClientSideTimestamp(Rule):
             if column.name in _TIMESTAMP_COLUMNS and column.client_default and not column.server_default:
                 yield self.diagnostic(
                     column.path, column.line, column.column,
-                    f"column {_name(table, column)} is filled by a client-side default; use server_default",
+                    f"column {_name(table, column)} is filled by a client-side default",
                 )
 
 
@@ -426,6 +460,7 @@ class MissingForeignKey(Rule):
     code = "DBL307"
     name = "id-column-without-foreign-key"
     summary = "`<table>_id` column with no foreign key although table `<table>` exists"
+    fix_hint = "add a `ForeignKey` to the column if it refers to that table"
     default = False
     what_it_does = (
         "Finds columns named `<name>_id` with no foreign key, when a table `<name>` (or `<name>s`, `<name>es`, "
@@ -442,9 +477,9 @@ class MissingForeignKey(Rule):
         "class Post(Base):\n"
         "    __tablename__ = \"posts\"\n"
         "    id = Column(Integer, primary_key=True)\n"
-        "    user_id = Column(Integer)\n"
+        "    user_id = Column(Integer, index=True)\n"
     )
-    use_instead = example.replace("user_id = Column(Integer)", "user_id = Column(Integer, ForeignKey(\"users.id\"))").replace(
+    use_instead = example.replace("Column(Integer, index=True)", "Column(Integer, ForeignKey(\"users.id\"), index=True)").replace(
         "from sqlalchemy import Column, Integer", "from sqlalchemy import Column, ForeignKey, Integer"
     )
 
@@ -468,11 +503,13 @@ class MissingForeignKey(Rule):
 class ForeignKeyWidthMismatch(Rule):
     code = "DBL308"
     name = "foreign-key-integer-width-mismatch"
-    summary = "foreign key integer width differs from the referenced key (BIGINT -> INTEGER)"
+    summary = "Foreign key integer width differs from the referenced key (BIGINT -> INTEGER)"
+    fix_hint = "declare the column with the referenced key's integer type"
     default = False
     what_it_does = (
         "Compares the integer width of a foreign key column with the referenced column's: `SmallInteger`, "
-        "`Integer`/`int`/`SERIAL`, `BigInteger`/`BIGSERIAL` (through `type_annotation_map`)."
+        "`Integer`/`int`/`SERIAL`, `BigInteger`/`BIGSERIAL` (through `type_annotation_map`), also when the "
+        "referenced table is only on another metadata of the project (DBL303)."
     )
     why_bad = (
         "An `INTEGER` foreign key to a `BIGINT` key overflows once ids pass 2^31; the reverse wastes space and "
@@ -488,22 +525,24 @@ class ForeignKeyWidthMismatch(Rule):
         "class Post(Base):\n"
         "    __tablename__ = \"post\"\n"
         "    id = Column(Integer, primary_key=True)\n"
-        "    author_id = Column(Integer, ForeignKey(\"user.id\"))\n"
+        "    author_id = Column(Integer, ForeignKey(\"user.id\"), index=True)\n"
     )
     use_instead = example.replace("author_id = Column(Integer,", "author_id = Column(BigInteger,")
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
-        for table, column, _, target in foreign_keys_in(schema, facts.path):
-            if target.status != "found" or target.column is None or target.table is None:
+        for table, column, foreign, target in foreign_keys_in(schema, facts.path):
+            referenced = referenced_column(table, foreign, target)
+            if referenced is None:
                 continue
-            mine, theirs = _width(column), _width(target.column)
+            other, other_column, elsewhere = referenced
+            mine, theirs = _width(column), _width(other_column)
             if mine is None or theirs is None or mine == theirs:
                 continue
             yield self.diagnostic(
                 column.path, column.line, column.column,
                 f"foreign key {_name(table, column)} is {_WIDTH_NAMES.get(mine, mine)} but "
-                f"{_name(target.table, target.column)} is {_WIDTH_NAMES.get(theirs, theirs)}",
+                f"{_name(other, other_column)} is {_WIDTH_NAMES.get(theirs, theirs)}" + _across(table, other, elsewhere),
             )
 
 
@@ -514,6 +553,13 @@ def _references_family(schema: ModelSchema, table: TableDef, column: ColumnDef, 
         if target.status == "found" and target.column is not None and target.column.family == family:
             return True
     return False
+
+
+def _across(table: TableDef, other: TableDef, elsewhere: bool) -> str:
+    """How a message says the referenced table is on another metadata (DBL303 reports that itself)."""
+    if not elsewhere:
+        return ""
+    return f" (on {display(other.metadata or '')}, not on {display(table.metadata or '')})"
 
 
 def _width(column: ColumnDef) -> Optional[int]:

@@ -1,0 +1,86 @@
+"""Whether PostgreSQL rewrites a table to change a column's type (`ALTER COLUMN ... TYPE`).
+
+PostgreSQL changes a type in place, without rewriting the table or rebuilding its
+indexes, only when the old type is binary-coercible to the new one and the new one
+accepts every old value: `VARCHAR(n)` to `VARCHAR(m >= n)`, to unlimited `VARCHAR` or
+to `TEXT`; `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. Every
+other change rewrites the table under an ACCESS EXCLUSIVE lock.
+
+Types are read from the summaries of `type_=` / `existing_type=` expressions
+(`sa.String(50)`, `sa.VARCHAR(length=50)`, `postgresql.NUMERIC(10, 2)`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from dblint.facts.model import Expr
+
+_VARCHAR = frozenset({"string", "varchar", "unicode", "nvarchar", "autostring"})
+_TEXT = frozenset({"text", "unicodetext"})
+_NUMERIC = frozenset({"numeric", "decimal"})
+_FAMILY_KINDS = {**{name: "varchar" for name in _VARCHAR}, **{name: "text" for name in _TEXT}, **{name: "numeric" for name in _NUMERIC}}
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """A type as written: its kind ("varchar", "text", "numeric" or the lower-cased class
+    name) and its literal size arguments (None when unbounded or not literal)."""
+
+    kind: str
+    written: str
+    length: Optional[int] = None
+    scale: Optional[int] = None
+    literal: bool = True  # False when a size argument is not a literal number
+
+
+def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
+    """The type an expression names (`sa.String(50)`, `sa.Text`, `VARCHAR(length=50)`), or None."""
+    if expr is None or expr.kind not in ("name", "call") or not expr.text:
+        return None
+    written = expr.text.split("()", 1)[0]
+    name = written.rsplit(".", 1)[-1]
+    kind = _FAMILY_KINDS.get(name.lower(), name.lower())
+    if expr.kind == "name":
+        return ColumnType(kind, written)
+    first = expr.keyword("length") or expr.keyword("precision") or (expr.args[0] if expr.args else None)
+    second = expr.keyword("scale") or (expr.args[1] if len(expr.args) > 1 else None)
+    length, length_literal = _number(first)
+    scale, scale_literal = _number(second)
+    sizes = ", ".join(str(size) for size in (length, scale) if size is not None)
+    return ColumnType(kind, f"{written}({sizes})", length, scale, length_literal and scale_literal)
+
+
+def _number(expr: Optional[Expr]) -> tuple[Optional[int], bool]:
+    if expr is None:
+        return None, True
+    if expr.kind == "const" and expr.text.isdigit():
+        return int(expr.text), True
+    if expr.kind == "const" and expr.text == "None":
+        return None, True
+    return None, False
+
+
+def may_be_widening(old: ColumnType, new: ColumnType) -> bool:
+    """True when some sizes would make the change one of the in-place widenings."""
+    if old.kind == "numeric":
+        return new.kind == "numeric"
+    return old.kind in ("varchar", "text") and new.kind in ("varchar", "text") and not (old.kind == "text" and new.kind == "varchar")
+
+
+def rewrites_table(old: ColumnType, new: ColumnType) -> bool:
+    """True unless changing `old` to `new` is one of the widenings PostgreSQL does in place."""
+    if not (old.literal and new.literal):
+        return True
+    if old.kind == new.kind and (old.length, old.scale) == (new.length, new.scale):
+        return False  # the same type, written the same way
+    if old.kind in ("varchar", "text") and new.kind == "text":
+        return False
+    if old.kind == "varchar" and new.kind == "varchar":
+        return not (new.length is None or (old.length is not None and new.length >= old.length))
+    if old.kind == "numeric" and new.kind == "numeric":
+        if new.length is None:
+            return False
+        return old.length is None or new.length < old.length or old.scale != new.scale
+    return True

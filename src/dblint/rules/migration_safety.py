@@ -1,0 +1,627 @@
+"""DBL501-DBL509: operations that lock or break a live PostgreSQL database.
+
+The rules judge the operations of `index.databases.checked_operations`: revisions of
+PostgreSQL script locations after `safety-since`, replayed statically so that each
+operation knows whether its table existed before the revision (an operation on a table
+created earlier in the same revision is never reported: nobody uses it yet).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Iterable, Iterator, Optional
+
+from dblint.diagnostics import Diagnostic
+from dblint.facts.model import Expr
+from dblint.fixes.concurrent_index import plan_concurrent_index
+from dblint.fixes.fk_type import plan_outcome
+from dblint.fixes.model import Fix
+from dblint.index import ProjectIndex
+from dblint.index.columns import column_from_expr
+from dblint.index.databases import CheckedOperation, checked_operations
+from dblint.index.replay import CREATED_HERE, EXISTED, OperationView, Replay, TableKey
+from dblint.index.schema import model_schema
+from dblint.index.tables import TableDef
+from dblint.index.type_changes import ColumnType, column_type, may_be_widening, rewrites_table
+from dblint.rules.base import Rule
+
+_AUTOCOMMIT = "`with op.get_context().autocommit_block():`"
+_CONCURRENT_SQL = re.compile(
+    r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY(?:\s+IF\s+(?:NOT\s+)?EXISTS)?(?:\s+[\w.\"]+)?",
+    re.IGNORECASE,
+)
+_NOT_NULL_CHECK = r"\(\s*\"?{column}\"?\s+IS\s+NOT\s+NULL\s*\)"
+
+# -- examples -------------------------------------------------------------------------------
+
+_INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://localhost/app\n"
+_ENV = (
+    "from alembic import context\n\nfrom app.models import Base\n\n"
+    "target_metadata = Base.metadata\ncontext.configure(target_metadata=target_metadata)\n"
+)
+_MIGRATION = '''from alembic import op
+import sqlalchemy as sa
+
+revision = "{rev}"
+down_revision = {down}
+
+
+def upgrade():
+{body}
+'''
+_CREATE_USERS = '''    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("email", sa.String(100), nullable=False),
+    )'''
+_MODELS = '''from sqlalchemy import Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "{table}"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(100))
+{extra}'''
+
+
+_ACTIVE_COLUMN = "    active: Mapped[bool] = mapped_column(nullable=False)\n"
+
+
+def _example(body: str, table: str = "users", extra: str = "") -> dict[str, str]:
+    """A PostgreSQL project whose first revision creates `users` and whose second runs `body`."""
+    return {
+        "alembic.ini": _INI,
+        "migrations/env.py": _ENV,
+        "app/__init__.py": "",
+        "app/models.py": _MODELS.format(table=table, extra=extra),
+        "migrations/versions/1a_users.py": _MIGRATION.format(rev="1a", down="None", body=_CREATE_USERS),
+        "migrations/versions/2b_change.py": _MIGRATION.format(rev="2b", down='"1a"', body=body),
+    }
+
+
+# -- reading operations -------------------------------------------------------------------------
+
+
+def _argument(view: OperationView, name: str) -> Optional[Expr]:
+    return next((value for key, value in view.bound if key == name), None)
+
+
+def _literal(view: OperationView, name: str) -> Optional[str]:
+    value = _argument(view, name)
+    return value.text if value is not None and value.kind in ("str", "const") else None
+
+
+def _is_true(view: OperationView, name: str) -> bool:
+    """True when the keyword is given and is not the literal False / None."""
+    value = _argument(view, name)
+    return value is not None and not (value.kind == "const" and value.text in ("False", "None"))
+
+
+def _table_name(key: Optional[TableKey]) -> str:
+    if key is None:
+        return "?"
+    return f"{key[0]}.{key[1]}" if key[0] else key[1]
+
+
+def _operation_name(view: OperationView) -> str:
+    prefix = "batch_op" if view.step.kind == "batch" else "op"
+    return f"{prefix}.{view.step.name}"
+
+
+def _on_existing(index: ProjectIndex, *names: str) -> Iterator[CheckedOperation]:
+    """Operations named so on a table that existed before their revision."""
+    for item in checked_operations(index):
+        view = item.view
+        if view.step.kind in ("op", "batch") and view.step.name in names and view.table_state == EXISTED:
+            yield item
+
+
+def _tracked_tables(index: ProjectIndex, replay: Replay) -> Optional[list[TableDef]]:
+    """The model tables the script location's env.py tracks (None when unknown)."""
+    schema = model_schema(index)
+    for tracking in schema.tracking:
+        if tracking.location == replay.graph.location and tracking.metadata is not None:
+            return schema.tracked_tables(tracking)
+    return None
+
+
+def _model_table(index: ProjectIndex, replay: Replay, key: TableKey) -> Optional[TableDef]:
+    tables = _tracked_tables(index, replay) or []
+    lowered = key[1].lower()
+    return next(
+        (table for table in tables if (table.name or "").lower() == lowered and (table.schema == key[0] or not key[0] or not table.schema)),
+        None,
+    )
+
+
+class _SafetyRule(Rule):
+    """Reports at the operation; `findings` yields (operation, message), each message
+    ending with the change that suits its case after its last `; ` (the finding's hint)."""
+
+    case_hints = True
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        raise NotImplementedError
+
+    def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
+        """The fix a finding carries, or the note saying why none is offered (rules with a fix)."""
+        return None, ""
+
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for view, message in self.findings(index):
+            step = view.step
+            what, _, hint = message.rpartition("; ")
+            fix, note = self.planned(index, view)
+            yield self.diagnostic(view.path, step.line, step.column, what, step.end_line, fix=fix, note=note, hint=hint)
+
+
+_SINCE_OPTION = (
+    "`safety-since = \"<revision id>\"` checks only the revisions after that one; `dialect = \"postgresql\"` "
+    "when neither alembic.ini's `sqlalchemy.url` nor a dialect import says the database is PostgreSQL."
+)
+
+
+class IndexWithoutConcurrently(_SafetyRule):
+    code = "DBL501"
+    name = "index-without-concurrently"
+    summary = "Index created on an existing table without `postgresql_concurrently=True`"
+    fix_hint = "build the index with `postgresql_concurrently=True` inside `autocommit_block()`"
+    what_it_does = (
+        "Reports `op.create_index(...)` and `batch_op.create_index(...)` on a table that existed before the "
+        "revision (PostgreSQL script locations only), unless it passes `postgresql_concurrently=True`."
+    )
+    why_bad = (
+        "`CREATE INDEX` takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE "
+        "waits until the index is built, minutes on a large table. `CREATE INDEX CONCURRENTLY` builds it "
+        "while writes go on (it cannot run in a transaction, hence `autocommit_block()`)."
+    )
+    example = _example('    op.create_index("ix_users_email", "users", ["email"])')
+    use_instead = _example(
+        "    with op.get_context().autocommit_block():\n"
+        '        op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)'
+    )
+    options = _SINCE_OPTION
+    fix = (
+        "`dblint check --fix` adds `postgresql_concurrently=True` and wraps the call in "
+        "`with op.get_context().autocommit_block():` when the call is a statement of `upgrade()` itself and the "
+        "revision does nothing else: a concurrent build outside the migration's transaction would otherwise "
+        "commit the revision's other operations early."
+    )
+
+    def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
+        return plan_outcome(plan_concurrent_index(index, view))
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        for item in _on_existing(index, "create_index"):
+            view = item.view
+            if _is_true(view, "postgresql_concurrently"):
+                continue
+            table = _table_name(view.table)
+            index_name = _literal(view, "index_name") or "the index"
+            yield view, (
+                f"{_operation_name(view)} builds {index_name} on existing table {table} with a SHARE lock that "
+                f"blocks every write to {table} until the build ends; pass postgresql_concurrently=True inside "
+                f"{_AUTOCOMMIT}"
+            )
+
+
+class ConcurrentIndexInTransaction(_SafetyRule):
+    code = "DBL502"
+    name = "concurrent-index-in-transaction"
+    summary = "Concurrent index create or drop outside `autocommit_block()`"
+    fix_hint = "run the concurrent operation inside `autocommit_block()`"
+    what_it_does = (
+        "Reports `create_index` / `drop_index` with `postgresql_concurrently=True`, and `op.execute()` of "
+        "`CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY` / `REINDEX ... CONCURRENTLY`, that do not run "
+        "inside `with op.get_context().autocommit_block():` (directly or through a helper called there), "
+        "unless env.py turns transactional DDL off (`transactional_ddl=False`)."
+    )
+    why_bad = (
+        "Alembic runs each migration in a transaction on PostgreSQL, and PostgreSQL refuses the concurrent "
+        "forms there: `CREATE INDEX CONCURRENTLY cannot run inside a transaction block`. The deploy fails at "
+        "this revision."
+    )
+    example = _example(
+        '    op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)'
+    )
+    use_instead = IndexWithoutConcurrently.use_instead
+    options = _SINCE_OPTION
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        for item in checked_operations(index):
+            view = item.view
+            if view.autocommit or _without_transactions(index, item.replay):
+                continue
+            statement = _CONCURRENT_SQL.search(view.step.sql or "") if view.step.kind == "sql" else None
+            if statement is not None:
+                yield view, (
+                    f"op.execute() of {' '.join(statement.group(0).split())} runs inside the migration's transaction, "
+                    f"where PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
+                )
+            elif view.step.name in ("create_index", "drop_index") and _is_true(view, "postgresql_concurrently"):
+                index_name = _literal(view, "index_name") or "the index"
+                yield view, (
+                    f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside the "
+                    f"migration's transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
+                )
+
+
+def _without_transactions(index: ProjectIndex, replay: Replay) -> bool:
+    """True when env.py configures Alembic with `transactional_ddl=False`."""
+    facts = index.files.get(replay.graph.location.env_path)
+    if facts is None:
+        return False
+    for call in facts.calls:
+        value = call.expr.keyword("transactional_ddl")
+        if value is not None and value.kind == "const" and value.text == "False":
+            return True
+    return False
+
+
+class NotNullColumnWithoutDefault(_SafetyRule):
+    code = "DBL503"
+    name = "not-null-column-without-default"
+    summary = "NOT NULL column added to an existing table without `server_default`"
+    fix_hint = "add the column with a `server_default`, or nullable, then backfill"
+    what_it_does = (
+        "Reports `op.add_column(...)` / `batch_op.add_column(...)` of a column declared `nullable=False` (or "
+        "`primary_key=True`) without `server_default`, `Identity()` or `Computed()`, on a table that existed "
+        "before the revision."
+    )
+    why_bad = (
+        "The existing rows get NULL in the new column, which violates NOT NULL: on any non-empty table the "
+        "migration fails (`column ... contains null values`). A client-side `default=` does not help; the "
+        "database never sees it."
+    )
+    example = _example(
+        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))', extra=_ACTIVE_COLUMN
+    )
+    use_instead = _example(
+        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.false()))',
+        extra=_ACTIVE_COLUMN,
+    )
+    options = _SINCE_OPTION
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        for item in _on_existing(index, "add_column"):
+            view = item.view
+            column = _argument(view, "column")
+            spec = column_from_expr(column, lambda written: written) if column is not None else None
+            if spec is None or not (spec.nullable is False or spec.primary_key):
+                continue
+            if spec.server_default or _generated(column):
+                continue
+            table = _table_name(view.table)
+            yield view, (
+                f"{_operation_name(view)} adds NOT NULL column {spec.name or '?'} without server_default to existing "
+                f"table {table}: it fails on any non-empty table because the existing rows get NULL; add it with a "
+                "server_default (or nullable, backfill, then set NOT NULL)"
+            )
+
+
+def _generated(column: Optional[Expr]) -> bool:
+    """A column whose values the database generates (`Identity()`, `Computed(...)`)."""
+    if column is None:
+        return False
+    return any(arg.kind == "call" and arg.text.rsplit(".", 1)[-1] in ("Identity", "Computed") for arg in column.args)
+
+
+class TableRewritingTypeChange(_SafetyRule):
+    code = "DBL504"
+    name = "table-rewriting-type-change"
+    summary = "Column type change that rewrites the table"
+    fix_hint = "add a new column, backfill it and switch to it"
+    what_it_does = (
+        "Reports `alter_column(..., type_=...)` on a table that existed before the revision unless the change "
+        "is a widening PostgreSQL does in place: `VARCHAR(n)` to `VARCHAR(m >= n)`, unlimited `VARCHAR` or "
+        "`TEXT`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
+        "`existing_type=` (which autogenerate writes) or else from the replayed schema; when neither says, "
+        "the finding says so."
+    )
+    why_bad = (
+        "Any other type change rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE "
+        "lock: no reads and no writes for the duration, and twice the table's disk space."
+    )
+    example = _example(
+        '    op.alter_column("users", "email", type_=sa.Integer(), existing_type=sa.String(100))'
+    )
+    use_instead = _example(
+        '    op.alter_column("users", "email", type_=sa.String(320), existing_type=sa.String(100))'
+    )
+    options = _SINCE_OPTION
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        for item in _on_existing(index, "alter_column"):
+            view = item.view
+            new = column_type(_argument(view, "type_"))
+            if new is None:
+                continue
+            old = column_type(_argument(view, "existing_type"))
+            if old is None and view.column_type:  # the replay knows the type, not its sizes
+                old = dataclasses.replace(column_type(Expr("name", view.column_type)) or ColumnType("", ""), literal=False)
+            table, column = _table_name(view.table), _literal(view, "column_name") or "?"
+            if old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
+                current = "its current type" if old is None else f"the current size of its {old.written} type"
+                yield view, (
+                    f"{_operation_name(view)} changes the type of {table}.{column} to {new.written}; dblint cannot tell "
+                    f"{current} (no literal existing_type=), and unless this is a widening PostgreSQL does in place "
+                    "it rewrites the table under an ACCESS EXCLUSIVE lock; add a new column, backfill, and switch over"
+                )
+            elif rewrites_table(old, new):
+                yield view, (
+                    f"{_operation_name(view)} changes {table}.{column} from {old.written} to {new.written}, which rewrites "
+                    f"the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes); add a new column, "
+                    "backfill, and switch over"
+                )
+
+
+class ForeignKeyWithoutNotValid(_SafetyRule):
+    code = "DBL505"
+    name = "foreign-key-without-not-valid"
+    summary = "Foreign key added to an existing table without `postgresql_not_valid=True`"
+    fix_hint = "add the foreign key with `postgresql_not_valid=True`, then validate it"
+    default = False
+    what_it_does = (
+        "Reports `create_foreign_key(...)` without `postgresql_not_valid=True`, and `add_column` of a column "
+        "with a `ForeignKey(...)`, on a table that existed before the revision."
+    )
+    why_bad = (
+        "Adding a validated foreign key takes a SHARE ROW EXCLUSIVE lock on both tables and scans the whole "
+        "referencing table while holding it: writes to both tables stop. Add it `NOT VALID` (instant) and "
+        "run `ALTER TABLE ... VALIDATE CONSTRAINT` in a later migration, which locks much less."
+    )
+    example = _example('    op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"])')
+    use_instead = _example(
+        '    op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"], postgresql_not_valid=True)\n'
+        '    op.execute("ALTER TABLE users VALIDATE CONSTRAINT fk_users_team")'
+    )
+    options = _SINCE_OPTION
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        lock = (
+            "locks both tables against writes while it checks every row; add it with postgresql_not_valid=True, "
+            "then VALIDATE CONSTRAINT in a later migration"
+        )
+        for item in _on_existing(index, "create_foreign_key", "add_column"):
+            view = item.view
+            table = _table_name(view.table)
+            if view.step.name == "create_foreign_key" and not _is_true(view, "postgresql_not_valid"):
+                referent = _literal(view, "referent_table") or "?"
+                local = _argument(view, "local_cols")
+                columns = ", ".join(arg.text for arg in local.args if arg.kind == "str") if local is not None else ""
+                name = _literal(view, "constraint_name") or "(unnamed)"
+                yield view, (
+                    f"{_operation_name(view)} adds validated foreign key {name} on existing table {table}({columns}) "
+                    f"referencing {referent}: it {lock}"
+                )
+            elif view.step.name == "add_column" and _has_foreign_key(_argument(view, "column")):
+                column = _argument(view, "column")
+                spec = column_from_expr(column, lambda written: written) if column is not None else None
+                yield view, (
+                    f"{_operation_name(view)} adds column {table}({spec.name if spec else '?'}) with a validated foreign "
+                    f"key to existing table {table}: it {lock}"
+                )
+
+
+def _has_foreign_key(column: Optional[Expr]) -> bool:
+    return column is not None and any(
+        arg.kind == "call" and arg.text.rsplit(".", 1)[-1] == "ForeignKey" for arg in column.args
+    )
+
+
+class SetNotNullWithoutCheck(_SafetyRule):
+    code = "DBL506"
+    name = "set-not-null-without-check"
+    summary = "NOT NULL set on an existing column with no validated CHECK proving it"
+    fix_hint = "add a NOT VALID `CHECK (column IS NOT NULL)` and validate it first"
+    default = False
+    what_it_does = (
+        "Reports `alter_column(..., nullable=False)` on a table that existed before the revision, unless an "
+        "earlier operation (this revision or an older one) added a validated `CHECK (column IS NOT NULL)` "
+        "constraint on it (`op.create_check_constraint`, or SQL with the check that is not `NOT VALID`, or "
+        "one validated later with `VALIDATE CONSTRAINT`)."
+    )
+    why_bad = (
+        "`SET NOT NULL` scans the whole table under an ACCESS EXCLUSIVE lock. Since PostgreSQL 12 the scan "
+        "is skipped when a valid CHECK constraint already proves the column is not null: add the check "
+        "`NOT VALID`, `VALIDATE CONSTRAINT` it (a light lock), then set NOT NULL and drop the check."
+    )
+    example = _example('    op.alter_column("users", "email", nullable=False)')
+    use_instead = _example(
+        '    op.execute("ALTER TABLE users ADD CONSTRAINT email_not_null CHECK (email IS NOT NULL) NOT VALID")\n'
+        '    op.execute("ALTER TABLE users VALIDATE CONSTRAINT email_not_null")\n'
+        '    op.alter_column("users", "email", nullable=False)'
+    )
+    options = _SINCE_OPTION
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        checked = {id(item.view) for item in checked_operations(index)}
+        replays = {id(item.replay): item.replay for item in checked_operations(index)}
+        for replay in replays.values():
+            yield from self._in_replay(replay, checked)
+
+    def _in_replay(self, replay: Replay, checked: set[int]) -> Iterator[tuple[OperationView, str]]:
+        checks: dict[str, tuple[str, bool]] = {}  # constraint name -> (condition, validated)
+        for view in replay.operations:
+            for name, condition, valid in _checks_added(view):
+                if condition:
+                    checks[name or condition] = (condition, valid)
+                elif name in checks:
+                    checks[name] = (checks[name][0], True)  # VALIDATE CONSTRAINT name
+            column = _literal(view, "column_name")
+            nullable = _argument(view, "nullable")
+            if (
+                id(view) not in checked
+                or view.step.name != "alter_column"
+                or view.table_state != EXISTED
+                or column is None
+                or nullable is None
+                or nullable.text != "False"
+            ):
+                continue
+            pattern = re.compile(_NOT_NULL_CHECK.format(column=re.escape(column)), re.IGNORECASE)
+            if any(valid and pattern.search(f"({condition})") for condition, valid in checks.values()):
+                continue
+            table = _table_name(view.table)
+            yield view, (
+                f"{_operation_name(view)} sets {table}.{column} NOT NULL, which scans the whole table under an ACCESS "
+                f"EXCLUSIVE lock; first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT it"
+            )
+
+
+_CHECK_SQL = re.compile(
+    r"ADD\s+CONSTRAINT\s+\"?(?P<name>\w+)\"?\s+CHECK\s*(?P<condition>\((?:[^()]|\([^()]*\))*\))(?P<rest>\s*NOT\s+VALID)?",
+    re.IGNORECASE,
+)
+_VALIDATE_SQL = re.compile(r"VALIDATE\s+CONSTRAINT\s+\"?(?P<name>\w+)\"?", re.IGNORECASE)
+
+
+def _checks_added(view: OperationView) -> list[tuple[str, str, bool]]:
+    """CHECK constraints an operation adds or validates: (name, condition, validated)."""
+    if view.step.name == "create_check_constraint":
+        condition = _literal(view, "condition") or ""
+        return [(_literal(view, "constraint_name") or "", condition, not _is_true(view, "postgresql_not_valid"))]
+    sql = view.step.sql or ""
+    if view.step.kind != "sql" or not sql:
+        return []
+    found = [(m.group("name"), m.group("condition"), m.group("rest") is None) for m in _CHECK_SQL.finditer(sql)]
+    found += [(m.group("name"), "", True) for m in _VALIDATE_SQL.finditer(sql)]
+    return found
+
+
+class UniqueConstraintOnExistingTable(_SafetyRule):
+    code = "DBL507"
+    name = "unique-constraint-on-existing-table"
+    summary = "Unique constraint added to an existing table"
+    fix_hint = "build a unique index concurrently, then add the constraint using it"
+    default = False
+    what_it_does = "Reports `create_unique_constraint(...)` on a table that existed before the revision."
+    why_bad = (
+        "Adding a unique constraint builds its index under an ACCESS EXCLUSIVE lock: no reads or writes "
+        "until the whole table is indexed. Build a unique index concurrently, then attach it with "
+        "`ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX ...`, which is instant."
+    )
+    example = _example('    op.create_unique_constraint("uq_users_email", "users", ["email"])')
+    use_instead = _example(
+        "    with op.get_context().autocommit_block():\n"
+        '        op.create_index("uq_users_email", "users", ["email"], unique=True, postgresql_concurrently=True)\n'
+        '    op.execute("ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE USING INDEX uq_users_email")'
+    )
+    options = _SINCE_OPTION
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        for item in _on_existing(index, "create_unique_constraint"):
+            view = item.view
+            table = _table_name(view.table)
+            name = _literal(view, "constraint_name") or "(unnamed)"
+            yield view, (
+                f"{_operation_name(view)} of {name} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
+                f"lock (no reads or writes); create a unique index with postgresql_concurrently=True inside "
+                f"{_AUTOCOMMIT}, then ADD CONSTRAINT ... UNIQUE USING INDEX"
+            )
+
+
+class RenameWhileModelUsesOldName(_SafetyRule):
+    code = "DBL508"
+    name = "rename-while-model-uses-old-name"
+    summary = "Table or column renamed while a model still uses the old name"
+    fix_hint = "add the new name beside the old one and move the code over first"
+    what_it_does = (
+        "Reports `op.rename_table(old, new)` while a model of the tracked metadata still declares table "
+        "`old`, and `alter_column(table, old, new_column_name=new)` while the table's model still declares "
+        "column `old` — unless a later revision brings the old name back."
+    )
+    why_bad = (
+        "Between the migration and the deploy of the new code (and for as long as old instances run), the "
+        "running code queries a name that no longer exists: every query on it fails. Rename in steps "
+        "(expand/contract): add the new column or table, write to both, backfill, switch the code, then drop "
+        "the old one in a later release."
+    )
+    example = _example('    op.rename_table("users", "accounts")')
+    use_instead = _example('    op.rename_table("users", "accounts")', table="accounts")
+    options = _SINCE_OPTION
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        expand = "rename in steps (expand/contract: add the new name, copy, switch the code, drop the old later)"
+        for item in _on_existing(index, "rename_table", "alter_column"):
+            view, replay = item.view, item.replay
+            if view.table is None:
+                continue
+            model = _model_table(index, replay, view.table)
+            if model is None:
+                continue
+            if view.step.name == "rename_table" and replay.table(*view.table) is None:
+                new = _literal(view, "new_table_name") or "?"
+                yield view, (
+                    f"{_operation_name(view)} renames table {_table_name(view.table)} to {new} while model "
+                    f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {model.full_name}: "
+                    f"running code fails until it is deployed; {expand}"
+                )
+            elif view.step.name == "alter_column":
+                old, new = _literal(view, "column_name"), _literal(view, "new_column_name")
+                head = replay.table(*view.table)
+                if old is None or new is None or model.column_named(old) is None:
+                    continue
+                if head is None or head.column_named(old) is not None:
+                    continue
+                yield view, (
+                    f"{_operation_name(view)} renames column {_table_name(view.table)}.{old} to {new} while model "
+                    f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {old}: running code "
+                    f"fails until it is deployed; {expand}"
+                )
+
+
+class DropWhileModelDeclaresIt(_SafetyRule):
+    code = "DBL509"
+    name = "drop-while-model-declares-it"
+    summary = "Column or table dropped while a model still declares it"
+    fix_hint = "remove it from the model first and drop it in a later release"
+    what_it_does = (
+        "Reports `op.drop_table(t)` while a model of the tracked metadata still declares table `t`, and "
+        "`drop_column(t, c)` while the model of `t` still declares column `c` — unless a later revision "
+        "creates it again."
+    )
+    why_bad = (
+        "The running code still selects and inserts the dropped column or table: after the migration every "
+        "such query fails (`column does not exist`) until new code is deployed, and a rollback of the code "
+        "cannot bring the data back. Remove it from the model first, deploy, then drop it in a later release."
+    )
+    example = _example('    op.drop_column("users", "email")')
+    use_instead = {
+        **_example('    op.drop_column("users", "email")'),
+        "app/models.py": _MODELS.format(table="users", extra="").replace(
+            "    email: Mapped[str] = mapped_column(String(100))\n", ""
+        ),
+    }
+    options = _SINCE_OPTION
+
+    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+        for item in _on_existing(index, "drop_table", "drop_column"):
+            view, replay = item.view, item.replay
+            if view.table is None:
+                continue
+            model = _model_table(index, replay, view.table)
+            head = replay.table(*view.table)
+            if model is None:
+                continue
+            owner = f"model {model.model or model.full_name} ({model.path}:{model.line})"
+            if view.step.name == "drop_table" and head is None:
+                yield view, (
+                    f"{_operation_name(view)} drops table {_table_name(view.table)} while {owner} still declares it: "
+                    "running code fails until it is deployed; remove the model first and drop the table in a later release"
+                )
+            elif view.step.name == "drop_column":
+                column = _literal(view, "column_name")
+                if column is None or model.column_named(column) is None or head is None or head.column_named(column):
+                    continue
+                yield view, (
+                    f"{_operation_name(view)} drops column {_table_name(view.table)}.{column} while {owner} still "
+                    "declares it: running code fails until it is deployed; remove it from the model first and drop "
+                    "it in a later release"
+                )

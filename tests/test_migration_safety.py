@@ -1,0 +1,117 @@
+"""DBL501-DBL509 through the installed `dblint` (and flake8): which script locations and
+revisions they check, the `dialect` and `safety-since` settings, and their documentation.
+
+The fixture projects (`pg_safety`, `pg_dialect_imports`, `sqlite_safety`) carry the
+per-operation expectations as `# error:` markers (test_fixture_projects.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES, finding_set, run_tool, write_project
+
+_REVISION = '''from alembic import op
+import sqlalchemy as sa
+
+revision = "{rev}"
+down_revision = {down}
+
+
+def upgrade():
+{body}
+'''
+_FILES = {
+    "migrations/env.py": "from alembic import context\n",
+    "migrations/versions/r1.py": _REVISION.format(
+        rev="r1", down="None", body='    op.create_table("items", sa.Column("id", sa.Integer(), primary_key=True))'
+    ),
+    "migrations/versions/r2.py": _REVISION.format(
+        rev="r2", down='"r1"', body='    op.create_index("ix_items_id", "items", ["id"])'
+    ),
+    "migrations/versions/r3.py": _REVISION.format(
+        rev="r3", down='"r2"', body='    op.add_column("items", sa.Column("sku", sa.String(20), nullable=False))'
+    ),
+}
+_SAFETY_FINDINGS = {("migrations/versions/r2.py", 9, "DBL501"), ("migrations/versions/r3.py", 9, "DBL503")}
+
+
+def _project(tmp_path: Path, ini_url: str = "", config: str = "") -> Path:
+    ini = "[alembic]\nscript_location = migrations\n" + (f"sqlalchemy.url = {ini_url}\n" if ini_url else "")
+    return write_project(tmp_path / "proj", {**_FILES, "alembic.ini": ini}, pyproject=config)
+
+
+def _safety(stdout: str) -> set[tuple[str, int, str]]:
+    return {item for item in finding_set(stdout) if item[2].startswith("DBL5")}
+
+
+def test_postgresql_url_in_alembic_ini_turns_the_rules_on(tmp_path: Path) -> None:
+    root = _project(tmp_path, "postgresql+psycopg2://app@db/app")
+    assert _safety(run_tool("dblint", "check", ".", cwd=root).stdout) == _SAFETY_FINDINGS
+
+
+def test_sqlite_url_and_alembic_template_url_leave_them_off(tmp_path: Path) -> None:
+    for url in ("sqlite:///app.db", "driver://user:pass@localhost/dbname", "%(DATABASE_URL)s", ""):
+        root = _project(tmp_path / url.replace("/", "_").replace("%", "_"), url)
+        completed = run_tool("dblint", "check", ".", cwd=root)
+        assert completed.returncode in (0, 1), completed.stderr
+        assert _safety(completed.stdout) == set(), url
+
+
+def test_dialect_setting_decides_over_alembic_ini(tmp_path: Path) -> None:
+    on = _project(tmp_path / "on", "", '[tool.dblint]\ndialect = "postgresql"\n')
+    assert _safety(run_tool("dblint", "check", ".", cwd=on).stdout) == _SAFETY_FINDINGS
+    off = _project(tmp_path / "off", "postgresql://db/app", '[tool.dblint]\ndialect = "sqlite"\n')
+    assert _safety(run_tool("dblint", "check", ".", cwd=off).stdout) == set()
+
+
+def test_dialect_setting_that_names_no_dialect_is_a_config_error(tmp_path: Path) -> None:
+    root = _project(tmp_path, "", '[tool.dblint]\ndialect = "postgres-ish"\n')
+    completed = run_tool("dblint", "check", ".", cwd=root)
+    assert completed.returncode == 2
+    assert "tool.dblint.dialect must be one of" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_safety_since_checks_only_later_revisions(tmp_path: Path) -> None:
+    root = _project(tmp_path, "postgresql://db/app", '[tool.dblint]\nsafety-since = "r2"\n')
+    assert _safety(run_tool("dblint", "check", ".", cwd=root).stdout) == {("migrations/versions/r3.py", 9, "DBL503")}
+
+
+def test_safety_since_naming_no_revision_is_a_config_error(tmp_path: Path) -> None:
+    root = _project(tmp_path, "postgresql://db/app", '[tool.dblint]\nsafety-since = "deadbeef"\n')
+    completed = run_tool("dblint", "check", ".", cwd=root)
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert "tool.dblint.safety-since" in completed.stderr and "'deadbeef'" in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_without_safety_since_the_whole_history_is_checked(tmp_path: Path) -> None:
+    """What a team adopting dblint meets first: the fixture's revision 0002 is reported too."""
+    root = tmp_path / "pg_safety"
+    shutil.copytree(FIXTURES / "pg_safety", root)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('safety-since = "0002"\n', ""))
+    found = _safety(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert ("migrations/versions/0002_status_index.py", 16, "DBL501") in found
+    assert not any(path.endswith("0001_initial.py") for path, _, _ in found)
+
+
+def test_precommit_style_run_reports_only_the_named_revision(tmp_path: Path) -> None:
+    root = _project(tmp_path, "postgresql://db/app")
+    completed = run_tool("dblint", "check", "migrations/versions/r3.py", cwd=root)
+    assert _safety(completed.stdout) == {("migrations/versions/r3.py", 9, "DBL503")}
+
+
+def test_flake8_plugin_reports_the_same_finding(tmp_path: Path) -> None:
+    root = _project(tmp_path, "postgresql://db/app")
+    completed = run_tool("flake8", "--select", "DBL", "migrations/versions/r2.py", cwd=root)
+    assert "migrations/versions/r2.py:9:5: DBL501 op.create_index builds ix_items_id on existing table items" in completed.stdout
+
+
+def test_rule_command_explains_the_safe_way(tmp_path: Path) -> None:
+    completed = run_tool("dblint", "rule", "DBL501", cwd=tmp_path)
+    assert completed.returncode == 0
+    assert "postgresql_concurrently=True" in completed.stdout and "autocommit_block()" in completed.stdout
+    assert "### Use instead" in completed.stdout

@@ -1,0 +1,189 @@
+"""Projects within a repository: which files make each project, and what each sees."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_tool, write_project
+from dblint.engine import Request
+from dblint.pipeline import load_project
+
+MONOREPO = FIXTURES / "monorepo_services"
+SUBPROJECTS = FIXTURES / "sqlmodel_subprojects"
+INI = "[alembic]\nscript_location = {where}\n"
+ENV = "from alembic import context\n"
+
+
+def _parts(root: Path) -> dict[str, tuple[frozenset[str], tuple[str, ...]]]:
+    """Project name -> (own files, script location directories)."""
+    loaded = load_project(root, Request(paths=(root,)))
+    parts = {}
+    for index in loaded.indexes:
+        assert index.part is not None
+        parts[index.part.project.name] = (index.part.own, tuple(location.directory for location in index.script_locations))
+    return parts
+
+
+def test_services_with_one_layout_are_two_projects_with_their_own_module_names() -> None:
+    loaded = load_project(MONOREPO, Request(paths=(MONOREPO,)))
+    by_project = {index.part.project.name: index for index in loaded.indexes if index.part is not None}
+    assert sorted(by_project) == ["services/billing", "services/orders"]
+    for name, index in by_project.items():
+        assert index.paths_by_module["migrations.env"] == f"{name}/migrations/env.py"
+        assert index.paths_by_module["app.models"] == f"{name}/app/models/__init__.py"
+        # The shared library is one module, seen by each service from its src/ layout.
+        assert index.paths_by_module["common.mixins"] == "libs/common/src/common/mixins.py"
+        assert not any(path.startswith("libs/") for path in index.part.own)
+        assert all(path.startswith(name + "/") for path in index.part.own)
+    with pytest.raises(ValueError, match="2 projects"):
+        loaded.index  # noqa: B018 - a repository of several projects has no single index
+
+
+def test_a_repository_with_one_alembic_environment_is_one_index() -> None:
+    loaded = load_project(FIXTURES / "alembic_drift", Request(paths=()))
+    assert len(loaded.indexes) == 1 and loaded.index.part is None
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # Flask-Migrate keeps alembic.ini in the script directory: the project is the directory above.
+        (
+            {"a/migrations/alembic.ini": "[alembic]\n", "b/alembic.ini": INI.format(where="db")},
+            {"a": ("a/migrations",), "b": ("b/db",)},
+        ),
+        # An alembic.ini inside a package belongs to the directory that imports the package.
+        (
+            {"svc1/src/one/__init__.py": "", "svc1/src/one/alembic.ini": INI.format(where="migrations"),
+             "svc2/alembic.ini": INI.format(where="migrations")},
+            {"svc1": ("svc1/src/one/migrations",), "svc2": ("svc2/migrations",)},
+        ),
+        # Two sections of one alembic.ini are one project; a nested service is its own.
+        (
+            {"alembic.ini": INI.format(where="core") + "\n[tenant]\nscript_location = tenant\n",
+             "plugins/x/alembic.ini": INI.format(where="migrations")},
+            {".": ("core", "tenant"), "plugins/x": ("plugins/x/migrations",)},
+        ),
+        # `[tool.alembic]` in a service's pyproject.toml.
+        (
+            {"api/pyproject.toml": '[tool.alembic]\nscript_location = "migrations"\n', "jobs/alembic.ini": INI.format(where="m")},
+            {"api": ("api/migrations",), "jobs": ("jobs/m",)},
+        ),
+    ],
+)
+def test_project_roots(tmp_path: Path, files: dict[str, str], expected: dict[str, tuple[str, ...]]) -> None:
+    root = write_project(tmp_path / "repo", {**files, "shared/util.py": "X = 1\n"})
+    parts = _parts(root)
+    assert {name: locations for name, (_, locations) in parts.items()} == expected
+    # Outside every project's root, a file is shared; under the repository's root project, it is that project's.
+    owners = [name for name, (own, _) in parts.items() if "shared/util.py" in own]
+    assert owners == (["."] if "." in parts else [])
+
+
+def test_files_of_a_nested_project_are_not_the_outer_ones(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "repo",
+        {"alembic.ini": INI.format(where="migrations"), "app.py": "", "plugins/x/alembic.ini": INI.format(where="m"),
+         "plugins/x/models.py": ""},
+    )
+    parts = _parts(root)
+    assert parts["."][0] == {"app.py"} and parts["plugins/x"][0] == {"plugins/x/models.py"}
+
+
+def test_prepend_sys_path_is_an_import_root(tmp_path: Path) -> None:
+    """`prepend_sys_path = ../lib` makes `lib/` importable by env.py: its module is `db`, not `lib.db`."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "svc/alembic.ini": INI.format(where="migrations") + "prepend_sys_path = . ../lib\n",
+            "svc/migrations/env.py": ENV + "from db import Base\ntarget_metadata = Base.metadata\n",
+            "lib/db.py": "from sqlalchemy.orm import declarative_base\nBase = declarative_base()\n",
+            "other/alembic.ini": INI.format(where="migrations"),
+        },
+    )
+    loaded = load_project(root, Request(paths=(root,)))
+    for index in loaded.indexes:
+        assert index.paths_by_module.get("db") == "lib/db.py" or index.part.project.name == "other"
+
+
+def _inventory(root: Path, *args: str) -> str:
+    completed = run_tool("dblint", "inventory", *args, cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr  # 1: the scan has findings, as `check`
+    return completed.stdout
+
+
+def test_inventory_names_the_project_of_every_file_and_table_in_every_format() -> None:
+    files = json.loads(_inventory(MONOREPO, "--format", "json"))["files"]
+    projects = {row["path"]: row["project"] for row in files}
+    assert projects["services/orders/app/models/order.py"] == "services/orders"
+    assert projects["services/billing/app/models/invoice.py"] == "services/billing"
+    assert projects["libs/common/src/common/health.py"] == "(shared)"
+    assert [row["path"] for row in files].count("libs/common/src/common/health.py") == 1
+    assert list(files[0])[:2] == ["project", "path"]
+    tables = json.loads(_inventory(MONOREPO, "--by", "table", "--format", "json"))["tables"]
+    customers = sorted((row["project"], row["defined_at"][0], row["tracked"]) for row in tables if row["table"] == "customers")
+    assert customers == [
+        ("services/billing", "services/billing/app/models/invoice.py:7", True),
+        ("services/orders", "services/orders/app/models/order.py:7", True),
+    ]
+    rows = list(csv.DictReader(io.StringIO(_inventory(MONOREPO, "--by", "table", "--format", "csv"))))
+    assert sorted((row["project"], row["table"]) for row in rows) == sorted((row["project"], row["table"]) for row in tables)
+    markdown = _inventory(MONOREPO)
+    assert "| project | path |" in markdown
+    assert "| `services/orders` | `services/orders/app/models/order.py` |" in markdown
+
+
+def test_one_project_inventory_has_no_project_column() -> None:
+    files = json.loads(_inventory(FIXTURES / "alembic_drift", "--format", "json"))["files"]
+    assert files and all("project" not in row for row in files)
+
+
+def test_sqlmodel_metadata_is_one_per_project() -> None:
+    """Both sub-projects track SQLModel.metadata and declare `message`: no duplicate, no cross-project drift."""
+    completed = run_tool("dblint", "check", ".", "--format", "json", "--extend-select", "DBL413,DBL416", cwd=SUBPROJECTS)
+    findings = json.loads(completed.stdout)
+    assert [(item["path"], item["code"]) for item in findings] == [
+        ("worker/server/worker_server/models/message.py", "DBL411")
+    ]
+    assert "worker/server/alembic/versions" in findings[0]["message"]
+
+
+def test_checking_one_file_of_a_service_reports_only_it() -> None:
+    """Pre-commit names files: the service's file is checked against its own project."""
+    completed = run_tool("dblint", "check", "services/billing/app/models/invoice.py", "--format", "json", cwd=MONOREPO)
+    assert completed.returncode == 1, completed.stderr
+    findings = json.loads(completed.stdout)
+    assert [item["path"] for item in findings] == ["services/billing/app/models/invoice.py"] * 2
+    assert {item["code"] for item in findings} == {"DBL410", "DBL411"}
+
+
+def test_flake8_plugin_reports_what_the_cli_reports() -> None:
+    flake8 = run_tool("flake8", "--select", "DBL", "services", cwd=MONOREPO)
+    cli = json.loads(run_tool("dblint", "check", "services", "--format", "json", cwd=MONOREPO).stdout)
+    shown = [line.split(": ", 1)[0] + ": " + line.split(": ", 1)[1].split(" ", 1)[0] for line in flake8.stdout.splitlines()]
+    assert len(cli) == 4
+    assert sorted(shown) == sorted(f"{item['path']}:{item['line']}:{item['column']}: {item['code']}" for item in cli)
+
+
+def test_a_project_module_wins_over_a_shared_one_of_the_same_name(tmp_path: Path) -> None:
+    """Imports resolve inside the importing file's project first, then in the shared packages."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "a/alembic.ini": INI.format(where="migrations"),
+            "a/config/__init__.py": "",
+            "b/alembic.ini": INI.format(where="migrations"),
+            "config/__init__.py": "",
+            "util/__init__.py": "",
+        },
+    )
+    loaded = load_project(root, Request(paths=(root,)))
+    modules = {index.part.project.name: index.paths_by_module for index in loaded.indexes}
+    assert modules["a"]["config"] == "a/config/__init__.py"
+    assert modules["b"]["config"] == "config/__init__.py"
+    assert modules["a"]["util"] == modules["b"]["util"] == "util/__init__.py"
