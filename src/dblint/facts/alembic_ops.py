@@ -54,6 +54,17 @@ def op_prefixes(imports: Iterable[Import]) -> frozenset[str]:
     return frozenset(found)
 
 
+# Methods of a SQL statement that leave its text alone.
+STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})
+
+
+def _statement(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The statement without the statement methods chained on (`text("...").bindparams(...)`)."""
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in STATEMENT_METHODS:
+        node = node.func.value
+    return node
+
+
 def _sql_text(node: cst.BaseExpression) -> Optional[str]:
     """The SQL of `"..."`, `f"..."`, `"a" + b`, `text("...")`, `sa.text("...")`, `DDL("...")`."""
     if isinstance(node, cst.Call):
@@ -363,14 +374,21 @@ class MigrationVisitor(cst.CSTVisitor):
             self._statement_calls.add(id(node.value))
 
     def _record_execute(self, node: cst.Call, via: str, batch: Optional[Expr] = None) -> None:
-        """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal, else the argument."""
-        text = _sql_text(node.args[0].value) if node.args and node.args[0].keyword is None else None
+        """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal, else the statement
+        (without the statement methods chained on: `text(q).bindparams(...)` is `text(q)`)."""
+        first = node.args[0].value if node.args and node.args[0].keyword is None else None
+        statement = _statement(first) if first is not None else None
+        text = _sql_text(statement) if statement is not None else None
         if text is not None and len(text) <= MAX_SQL_LENGTH:
             self._record(node, "sql", "execute", batch, sql=text)
         else:
-            self._record(node, via, "execute", batch)
+            self._record(node, via, "execute", batch, first=statement)
 
-    def _record(self, node: cst.Call, kind: str, name: str, batch: Optional[Expr] = None, sql: Optional[str] = None) -> None:
+    def _record(
+        self, node: cst.Call, kind: str, name: str, batch: Optional[Expr] = None, sql: Optional[str] = None,
+        first: Optional[cst.BaseExpression] = None,
+    ) -> None:
+        """Record a step; `first` stands for the first positional argument when given."""
         assert self._function is not None
         line, column, end_line = self._span(node)
         loop_var, loop_values = next(((var, values) for var, values in self._loops if var), ("", ()))
@@ -379,7 +397,11 @@ class MigrationVisitor(cst.CSTVisitor):
             MigrationStep(
                 kind=kind,
                 name=name,
-                args=tuple(self._summarize(arg.value) for arg in node.args if arg.keyword is None and not arg.star),
+                args=tuple(
+                    self._summarize(first if first is not None and index == 0 else arg.value)
+                    for index, arg in enumerate(node.args)
+                    if arg.keyword is None and not arg.star
+                ),
                 keywords=tuple(
                     (arg.keyword.value, self._summarize(arg.value)) for arg in node.args if arg.keyword is not None
                 ),

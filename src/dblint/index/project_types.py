@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from dblint.facts.model import Binding, ClassDef, Expr
+from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.symbols import Defined
@@ -79,8 +79,13 @@ class TypeFamilies:
         if isinstance(target, Defined):
             if isinstance(target.node, ClassDef):
                 return self._class_family(target.module, target.node, depth)
-            if not isinstance(target.node, Binding):
-                return UNKNOWN  # a function: what it returns is not read
+            if isinstance(target.node, FunctionDef):  # a type factory: what its one `return` builds
+                returns = target.node.returns
+                value = returns[0] if len(returns) == 1 else None
+                scope = target.node.inner_scope
+                if value is not None and value.kind in ("name", "call") and value.text:
+                    return self.family(self.names.qualify(target.module, value.text.split("()", 1)[0], scope), depth + 1)
+                return UNKNOWN
             value = target.node.value
             if value is not None and value.kind in ("name", "call") and value.text:
                 written = value.text.split("()", 1)[0]

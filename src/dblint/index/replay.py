@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
+from dblint.facts.alembic_ops import STATEMENT_METHODS
 from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
 from dblint.facts.sql import CREATE_TABLE, CREATE_VIEW, DROP_TABLE, DROP_VIEW, ALTER_TABLE, RENAME_TABLE, classify_sql
 from dblint.index.columns import ColumnSpec, column_from_expr
@@ -87,8 +88,6 @@ _SCHEMA_KEYWORD = {"create_foreign_key": "source_schema"}
 _OPAQUE_OPS = frozenset({"invoke", "run_async"})
 _DML_WORDS = frozenset({"insert", "update", "delete", "select", "values", "where", "bulk_insert"})
 _DML_START = re.compile(r"^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|VALUES)\b", re.IGNORECASE)
-# Methods of a statement that leave its text alone.
-_STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params", "strip"})
 _SQL_WORDS = re.compile(r"[\w.]+")
 _IF_NOT_EXISTS = re.compile(r"^\s*CREATE\b[^(]*?\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
 _IF_EXISTS = re.compile(r"^\s*DROP\s+TABLE\s+IF\s+EXISTS\b", re.IGNORECASE)
@@ -837,7 +836,7 @@ class _Replayer:
             return None
         resolved = _resolve(expr, frame) if expr.kind == "name" else expr
         if resolved is None and expr.kind == "name":
-            resolved = self._project_constant(expr.text, frame)
+            resolved = self._project_constant(expr.text, frame) or self._same_kind(expr.text, frame, depth)
         if resolved is None:
             return None
         if resolved.kind == "str":
@@ -849,10 +848,21 @@ class _Replayer:
             return "".join(piece if piece is not None else "{}" for piece in pieces) if any(pieces) else None
         if resolved.kind == "call":
             callee, _, method = resolved.text.rpartition(".")
-            if method in ("text", "DDL") and resolved.args:
+            if method in ("text", "DDL", "dedent") and resolved.args:
                 return self._statement_text(resolved.args[0], frame, depth + 1)
-            if method in _STATEMENT_METHODS and callee and "()" not in callee and "[]" not in callee:
+            if method in STATEMENT_METHODS and callee and "()" not in callee and "[]" not in callee:
                 return self._statement_text(Expr("name", callee), frame, depth + 1)
+        return None
+
+    def _same_kind(self, name: str, frame: _Frame, depth: int) -> Optional[Expr]:
+        """A local bound in several branches (`if postgres: stmt = "SELECT ..." else: stmt = "SELECT ..."`):
+        the first value, when every value reads as row-only SQL (else None)."""
+        if name in frame.function.params or name in frame.function.rebound:
+            return None
+        values = frame.view.bindings.get((frame.function.name, name), [])
+        texts = [self._statement_text(value, frame, depth + 1) for value in values]
+        if len(values) > 1 and all(text is not None and _DML_START.match(text) and not classify_sql(text) for text in texts):
+            return Expr("str", texts[0] or "")
         return None
 
     def _project_constant(self, name: str, frame: _Frame) -> Optional[Expr]:
