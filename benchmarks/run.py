@@ -1,7 +1,11 @@
-"""Measure dblint against its peers on the synthetic monorepo, as ratios, in one run.
+"""Measure dblint against its peers on the synthetic monorepo and given trees, as ratios, in one run.
 
     python benchmarks/run.py                      # 10,000 files (and 1,000 for growth)
     python benchmarks/run.py --files 300 --small 100 --repeat 1 --json out.json   # smoke
+    python benchmarks/run.py --files 0 /tmp/nova /tmp/warehouse   # directories as they are
+
+A given directory is measured in place (the one-edited-file case appends a comment to
+one model file and restores it); its cache goes to the work directory.
 
 Every command runs in a fresh child process whose peak RSS is read from
 `getrusage(RUSAGE_CHILDREN)` (the largest process of the command's tree).
@@ -21,7 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate  # noqa: E402
@@ -65,12 +69,16 @@ def median_run(command: list[str], cwd: Path, env: dict[str, str], repeat: int, 
     return chosen
 
 
-def benchmark(files: int, small: int, repeat: int, workdir: Path) -> dict[str, object]:
-    big_tree, small_tree, cache = workdir / f"mono{files}", workdir / f"mono{small}", workdir / "cache"
-    for tree, count in ((big_tree, files), (small_tree, small)):
-        if not tree.exists():
-            generate(tree, count)
-    env = {**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": str(cache)}
+def edited_file(tree: Path) -> str:
+    """The file the one-edited-file case edits: the first model module (`__tablename__`), else the first file."""
+    files = sorted(path for path in tree.rglob("*.py") if path.is_file())
+    model = next((path for path in files if b"__tablename__" in path.read_bytes()), files[0] if files else None)
+    assert model is not None, f"no Python file under {tree}"
+    return model.relative_to(tree).as_posix()
+
+
+def measure_tree(tree: Path, repeat: int, env: dict[str, str], cache: Path, *, single_job: bool = False) -> dict[str, dict[str, float]]:
+    """Every command on one tree, side by side: dblint cold / warm / one edited file, its peers, flake8."""
     dblint, flake8 = tool("dblint"), tool("flake8")
     assert dblint is not None and flake8 is not None, "dblint and flake8 must be installed"
 
@@ -78,24 +86,26 @@ def benchmark(files: int, small: int, repeat: int, workdir: Path) -> dict[str, o
         shutil.rmtree(cache, ignore_errors=True)
 
     results: dict[str, dict[str, float]] = {}
-    results["dblint cold"] = median_run([dblint, "check", "-q", "."], big_tree, env, repeat, empty_cache)
+    results["dblint cold"] = median_run([dblint, "check", "-q", "."], tree, env, repeat, empty_cache)
     # A run that starts within 2 s of a file's change does not store its findings (snapshot.py):
-    # the tree was just generated, so one more run stores them, as any later run would.
-    median_run([dblint, "check", "-q", "."], big_tree, env, 1)
-    results["dblint warm"] = median_run([dblint, "check", "-q", "."], big_tree, env, repeat)
-    one_file = sorted((big_tree / "svc0" / "api").glob("*.py"))[0].relative_to(big_tree).as_posix()
-    results["dblint one file warm"] = median_run([dblint, "check", "-q", one_file], big_tree, env, repeat)
+    # the tree may just have been written, so one more run stores them, as any later run would.
+    median_run([dblint, "check", "-q", "."], tree, env, 1)
+    results["dblint warm"] = median_run([dblint, "check", "-q", "."], tree, env, repeat)
+    one_file = edited_file(tree)
+    results["dblint one file warm"] = median_run([dblint, "check", "-q", one_file], tree, env, repeat)
     # What pre-commit meets: the file it checks was just edited, so stored findings cannot answer.
-    original = (big_tree / one_file).read_bytes()
+    original = (tree / one_file).read_bytes()
     edits = iter(range(repeat))
 
     def edit() -> None:
-        (big_tree / one_file).write_bytes(original + f"\n# edit {next(edits)}\n".encode())
+        (tree / one_file).write_bytes(original + f"\n# edit {next(edits)}\n".encode())
 
-    results["dblint one edited file warm"] = median_run([dblint, "check", "-q", one_file], big_tree, env, repeat, edit)
-    (big_tree / one_file).write_bytes(original)
-    results["dblint cold, small tree"] = median_run([dblint, "check", "-q", "."], small_tree, env, repeat, empty_cache)
-    results["dblint cold -j1"] = median_run([dblint, "check", "-q", "-j1", "."], big_tree, env, 1, empty_cache)
+    try:
+        results["dblint one edited file warm"] = median_run([dblint, "check", "-q", one_file], tree, env, repeat, edit)
+    finally:
+        (tree / one_file).write_bytes(original)
+    if single_job:
+        results["dblint cold -j1"] = median_run([dblint, "check", "-q", "-j1", "."], tree, env, 1, empty_cache)
     peers = {
         "sqlalchemy-lsp check": ["sqlalchemy-lsp", "check", "."],
         "ruff check --select F --no-cache": ["ruff", "check", "--select", "F", "--no-cache", "-q", "."],
@@ -103,33 +113,63 @@ def benchmark(files: int, small: int, repeat: int, workdir: Path) -> dict[str, o
     for label, command in peers.items():
         executable = tool(command[0])
         if executable is not None:
-            results[label] = median_run([executable, *command[1:]], big_tree, env, repeat)
-    results["flake8 --select F"] = median_run([flake8, "--select", "F", "."], big_tree, env, repeat)
-    median_run([dblint, "check", "-q", "."], big_tree, env, 1)  # the flake8 plugin reads the same cache
-    results["flake8 --select F,DBL warm"] = median_run([flake8, "--select", "F,DBL", "."], big_tree, env, repeat)
-    results["flake8 --select F,DBL cold"] = median_run([flake8, "--select", "F,DBL", "."], big_tree, env, 1, empty_cache)
+            results[label] = median_run([executable, *command[1:]], tree, env, repeat)
+    results["flake8 --select F"] = median_run([flake8, "--select", "F", "."], tree, env, repeat)
+    median_run([dblint, "check", "-q", "."], tree, env, 1)  # the flake8 plugin reads the same cache
+    results["flake8 --select F,DBL warm"] = median_run([flake8, "--select", "F,DBL", "."], tree, env, repeat)
+    results["flake8 --select F,DBL cold"] = median_run([flake8, "--select", "F,DBL", "."], tree, env, 1, empty_cache)
+    results["dblint one file warm"]["edited"] = one_file  # type: ignore[assignment]
+    return results
+
+
+def targets(results: dict[str, dict[str, float]]) -> dict[str, Optional[float]]:
+    """Issue 17's targets for one tree, as measured ratios (None when a peer is missing)."""
 
     def ratio(first: str, second: str) -> Optional[float]:
         if first not in results or second not in results or not results[second]["wall"]:
             return None
         return results[first]["wall"] / results[second]["wall"]
 
-    targets = {
-        "cold / sqlalchemy-lsp (target <= 1.0)": ratio("dblint cold", "sqlalchemy-lsp check"),
+    return {
+        "cold / sqlalchemy-lsp (target <= 2.5)": ratio("dblint cold", "sqlalchemy-lsp check"),
         "warm / ruff --no-cache (target <= 1.0)": ratio("dblint warm", "ruff check --select F --no-cache"),
         "peak RSS MB, largest dblint process (target <= 350)": max(
-            results[label]["rss_mb"] for label in ("dblint cold", "dblint warm", "dblint cold -j1")
+            run["rss_mb"] for label, run in results.items() if label.startswith("dblint")
         ),
         "flake8 F,DBL / flake8 F, warm cache (target <= 1.10)": ratio("flake8 --select F,DBL warm", "flake8 --select F"),
-        "one file warm / full warm (target <= 0.25)": ratio("dblint one file warm", "dblint warm"),
-        "one edited file warm / full warm (no target; what pre-commit meets)": ratio("dblint one edited file warm", "dblint warm"),
-        f"time {files} files / {small} files, cold (target <= {1.1 * files / small:.1f})": ratio(
-            "dblint cold", "dblint cold, small tree"
+        "flake8 F,DBL / flake8 F, cold (target <= 1.25)": ratio("flake8 --select F,DBL cold", "flake8 --select F"),
+        "one edited file warm / ruff on the whole tree (target <= 2.0)": ratio(
+            "dblint one edited file warm", "ruff check --select F --no-cache"
         ),
     }
+
+
+def benchmark(files: int, small: int, repeat: int, workdir: Path, trees: Sequence[Path] = ()) -> dict[str, object]:
+    """The synthetic monorepo (unless `files` is 0) and every tree of `trees`, each measured on its own."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    measured: dict[str, dict[str, object]] = {}
+    if files:
+        big_tree, small_tree = workdir / f"mono{files}", workdir / f"mono{small}"
+        for tree, count in ((big_tree, files), (small_tree, small)):
+            if not tree.exists():
+                generate(tree, count)
+        cache = workdir / "cache"
+        tree_env = {**env, "DBLINT_CACHE_DIR": str(cache)}
+        runs = measure_tree(big_tree, repeat, tree_env, cache, single_job=True)
+        runs["dblint cold, small tree"] = median_run(
+            [str(tool("dblint")), "check", "-q", "."], small_tree, tree_env, repeat, lambda: shutil.rmtree(cache, ignore_errors=True)
+        )
+        found = targets(runs)
+        found[f"time {files} files / {small} files, cold (target <= {1.1 * files / small:.1f})"] = (
+            runs["dblint cold"]["wall"] / runs["dblint cold, small tree"]["wall"]
+        )
+        measured[f"synthetic monorepo, {files} files"] = {"runs": runs, "targets": found}
+    for number, tree in enumerate(trees):
+        cache = workdir / f"cache-{number}"
+        runs = measure_tree(tree.resolve(), repeat, {**env, "DBLINT_CACHE_DIR": str(cache)}, cache)
+        python_files = sum(1 for _ in tree.rglob("*.py"))
+        measured[f"{tree.name} ({python_files} Python files)"] = {"runs": runs, "targets": targets(runs)}
     return {
-        "files": files,
-        "small": small,
         "repeat": repeat,
         "machine": {
             "cpus": os.cpu_count(),
@@ -138,24 +178,27 @@ def benchmark(files: int, small: int, repeat: int, workdir: Path) -> dict[str, o
             "platform": platform.platform(),
             "load average at the end": os.getloadavg() if hasattr(os, "getloadavg") else None,
         },
-        "runs": results,
-        "targets": targets,
+        "trees": measured,
     }
 
 
 def render(report: dict[str, object]) -> str:
-    lines = ["| command | wall s | cpu s | peak RSS MB | exit |", "|---|---:|---:|---:|---:|"]
-    for label, run in report["runs"].items():  # type: ignore[attr-defined]
-        lines.append(f"| `{label}` | {run['wall']:.2f} | {run['cpu']:.2f} | {run['rss_mb']:.0f} | {run['exit']} |")
-    lines += ["", "| target | measured |", "|---|---:|"]
-    for label, value in report["targets"].items():  # type: ignore[attr-defined]
-        lines.append(f"| {label} | {'n/a' if value is None else f'{value:.2f}'} |")
-    return "\n".join(lines) + "\n"
+    lines: list[str] = []
+    for name, tree in report["trees"].items():  # type: ignore[attr-defined]
+        lines += [f"### {name}", "", "| command | wall s | cpu s | peak RSS MB | exit |", "|---|---:|---:|---:|---:|"]
+        for label, run in tree["runs"].items():
+            lines.append(f"| `{label}` | {run['wall']:.2f} | {run['cpu']:.2f} | {run['rss_mb']:.0f} | {run['exit']} |")
+        lines += ["", "| target | measured |", "|---|---:|"]
+        for label, value in tree["targets"].items():
+            lines.append(f"| {label} | {'n/a (peer not installed)' if value is None else f'{value:.2f}'} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("trees", nargs="*", type=Path, help="directories to measure as they are (public repositories)")
+    parser.add_argument("--files", type=int, default=10_000, help="files of the synthetic tree (0: none)")
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path, help="where the trees and the cache go (default: a temporary directory)")
@@ -163,7 +206,7 @@ def main() -> None:
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="dblint-bench-"))
     started = time.time()
-    report = benchmark(args.files, args.small, args.repeat, workdir)
+    report = benchmark(args.files, args.small, args.repeat, workdir, args.trees)
     report["seconds"] = round(time.time() - started, 1)
     print(render(report))
     print(json.dumps(report["machine"]))

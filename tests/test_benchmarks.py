@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,9 +11,17 @@ from run import benchmark, render  # noqa: E402
 
 
 def test_benchmark_runner_smoke(tmp_path: Path) -> None:
-    report = benchmark(files=120, small=60, repeat=1, workdir=tmp_path)
-    runs = report["runs"]
+    tree = tmp_path / "given"
+    shutil.copytree(Path(__file__).resolve().parent / "fixtures" / "flask_app", tree)
+    before = {path: path.read_bytes() for path in tree.rglob("*.py")}
+    report = benchmark(files=120, small=60, repeat=1, workdir=tmp_path / "work", trees=[tree])
+    synthetic = report["trees"]["synthetic monorepo, 120 files"]
+    runs = synthetic["runs"]
     assert runs["dblint cold"]["exit"] == 1 and runs["dblint warm"]["exit"] == 1
     assert runs["dblint cold"]["rss_mb"] > 0
+    (given,) = [value for name, value in report["trees"].items() if name.startswith("given (")]
+    assert given["runs"]["dblint cold"]["exit"] == given["runs"]["dblint warm"]["exit"] == 1
+    assert {path: path.read_bytes() for path in tree.rglob("*.py")} == before, "the edited file is restored"
     table = render(report)
-    assert "| `dblint warm` |" in table and "one file warm / full warm" in table
+    assert "| `dblint warm` |" in table and "one edited file warm / ruff on the whole tree" in table
+    assert "### given (" in table

@@ -12,7 +12,7 @@ import pytest
 from conftest import BIN, FIXTURES, run_tool
 
 from dblint.cache import MAGIC, FactsCache, content_key
-from dblint.facts import codec, extract_facts
+from dblint.facts import FileFacts, codec, extract_facts
 
 PROJECT = FIXTURES / "fastapi_sa2"
 NO_ENV_CACHE = {"DBLINT_CACHE_DIR": ""}
@@ -130,12 +130,16 @@ def test_records_of_another_schema_are_misses(tmp_path: Path) -> None:
 
 
 
+# Where the imports sit in an encoded FileFacts record (after its name and the fields before `imports`).
+IMPORTS = 1 + [field.name for field in dataclasses.fields(FileFacts)].index("imports")
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         lambda encoded: ["NoSuchRecord", *encoded[1:]],
-        lambda encoded: [*encoded[:4], ("not a record",), *encoded[5:]],  # imports: a tuple of plain values
-        lambda encoded: [*encoded[:4], [encoded[4]], *encoded[5:]],  # a list where a tuple belongs
+        lambda encoded: [*encoded[:IMPORTS], ("not a record",), *encoded[IMPORTS + 1 :]],  # imports: a tuple of plain values
+        lambda encoded: [*encoded[:IMPORTS], [encoded[IMPORTS]], *encoded[IMPORTS + 1 :]],  # a list where a tuple belongs
         lambda encoded: (encoded[0], *encoded[1:]),  # the record itself as a tuple
         lambda encoded: [],
         lambda encoded: None,
@@ -144,6 +148,6 @@ def test_records_of_another_schema_are_misses(tmp_path: Path) -> None:
 def test_malformed_records_are_codec_errors(damage) -> None:  # type: ignore[no-untyped-def]
     facts = extract_facts("m.py", b"import sqlalchemy as sa\nfrom sqlalchemy import MetaData\nmeta = MetaData()\n", use_prefilter=False)
     encoded = codec.encode(facts)
-    assert encoded[4] and encoded[4][0][0] == "Import"
+    assert encoded[IMPORTS] and encoded[IMPORTS][0][0] == "Import"
     with pytest.raises(codec.CodecError):
         codec.decode(damage(encoded))

@@ -361,12 +361,15 @@ def test_max_file_size(tmp_path):
     assert "huge.py" in found and "app.py" in found
 
 
-def test_file_too_large_to_analyse(tmp_path):
-    """Past MAX_SYNTAX_NODES a LibCST tree would take over 500 MB: one DBL001, the scan goes on."""
+def test_file_over_the_node_budget_is_analysed(tmp_path):
+    """Past MAX_SYNTAX_NODES a LibCST tree would take over 500 MB: LibCST parses only the statements
+    that need it, a batch at a time; one statement over the budget alone is a DBL001."""
     data = "import sqlalchemy as sa\nDATA = [\n" + "    1, 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000 + "]\nsa.MetaData().create_all(e)\n"
-    root = write_project(tmp_path / "project", {"app.py": APP, "data.py": data})
+    marked = "import sqlalchemy as sa\nDATA = [\n" + "    'Column', 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000 + "]\nsa.MetaData().create_all(e)\n"
+    root = write_project(tmp_path / "project", {"app.py": APP, "data.py": data, "marked.py": marked})
     found = messages(dblint(root, "--no-cache").stdout)
-    assert found["data.py"] == ["DBL001 cannot check file: file is too large to analyse (130019 syntax nodes > 120000), skipped"]
+    assert found["data.py"] == ["DBL101 sa.MetaData().create_all() creates tables outside Alembic migrations"]
+    assert found["marked.py"] == ["DBL001 cannot check file: the statement at line 2 is too large to analyse (130005 syntax nodes > 120000), skipped"]
     assert found["app.py"] == [APP_FINDING[2] + " metadata.create_all() creates tables outside Alembic migrations"]
 
 

@@ -15,7 +15,7 @@ from conftest import FIXTURES, run_tool
 from dblint.contexts import ScriptLocation
 from dblint.engine import Request
 from dblint.pipeline import load_project
-from dblint.facts.alembic_ops import RevisionHeader
+from dblint.facts.revision_header import RevisionHeader
 from dblint.index.revisions import Revision, build_graph, revision_graphs
 
 GRAPH = FIXTURES / "alembic_graph"

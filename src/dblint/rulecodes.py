@@ -19,8 +19,8 @@ RULE_CODES: Mapping[str, bool] = {
     "DBL401": True, "DBL402": True, "DBL403": True, "DBL404": True, "DBL405": True,
     "DBL410": True, "DBL411": True, "DBL412": True, "DBL413": False, "DBL414": True, "DBL415": True,
     "DBL416": False,
-    "DBL501": True, "DBL502": True, "DBL503": True, "DBL504": True, "DBL505": False, "DBL506": False,
-    "DBL507": False, "DBL508": True, "DBL509": True,
+    "DBL501": True, "DBL502": True, "DBL503": True, "DBL504": True,
+    "DBL505": False, "DBL506": False, "DBL507": False, "DBL508": True, "DBL509": True,
 }  # fmt: skip
 
 
@@ -38,7 +38,7 @@ def selector_problem(selector: str, selector_kind: str) -> Optional[str]:
     """
     matched = [code for code in RULE_CODES if code.startswith(selector)]
     if not matched:
-        return f"'{selector}' matches no rule code (see `dblint rules`)"
+        return f"'{selector}' matches no rule code (`dblint rules` lists them)"
     if selector_kind not in ENABLING_SELECTORS or selector in RULE_CODES:
         return None
     opt_in = [code for code in matched if not RULE_CODES[code]]

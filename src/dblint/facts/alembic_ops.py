@@ -7,25 +7,22 @@ visitor records them as `MigrationStep`s in source order, with what could stop t
 replay from taking them at face value (an enclosing `if`, `try` or loop, or an
 earlier `if ...: return` that may skip them).
 
-`revision_header(facts)` reads `revision` / `down_revision` / `depends_on` /
-`branch_labels` from the module-level bindings (plain or annotated), falling back
-to the docstring's `Revision ID:` / `Revises:` lines as Alembic's templates write them.
+The docstring's `Revision ID:` / `Revises:` lines are kept for `revision_header`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
-from dblint.facts.model import Binding, Expr, FileFacts, Import, MigrationFacts, MigrationFunction, MigrationStep
+from dblint.facts.model import Expr, Import, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.facts.walk import Positions, walk, wrapper_positions
 
-# `op` attributes that are no operations on the schema.
+# `op` / `batch_op` attributes that are no operations on the schema.
 _NOT_STEPS = frozenset(
     {"f", "get_bind", "get_context", "batch_alter_table", "inline_literal", "implementation_for", "register_operation"}
 )
@@ -133,6 +130,8 @@ class MigrationVisitor(cst.CSTVisitor):
         self._depth = 0  # function nesting depth
         self._guards: list[str] = []
         self._loops: list[tuple[str, tuple[str, ...]]] = []
+        # Per enclosing `for`: where its guards start, and an `if ...: continue` seen in its body.
+        self._loop_exits: list[tuple[int, str]] = []
         self._batches: list[dict[str, Expr]] = []
         self._autocommit: list[bool] = []  # per `with` block: does it open `autocommit_block()`
         self._statement_calls: set[int] = set()
@@ -166,6 +165,20 @@ class MigrationVisitor(cst.CSTVisitor):
         function = self._function
         if self._depth == 1 and function is not None and any(self._guards) and not function.early_return:
             function.early_return = f"early `return` at line {self._position(node)[0]}"
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self._exit_loop_early("continue", node)
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self._exit_loop_early("break", node)
+
+    def _exit_loop_early(self, keyword: str, node: cst.CSTNode) -> None:
+        """`if table not in tables: continue`: the rest of the loop body runs only sometimes."""
+        if not self._loop_exits:
+            return
+        start, seen = self._loop_exits[-1]
+        if not seen and any(self._guards[start:]):
+            self._loop_exits[-1] = (start, f"early `{keyword}` at line {self._position(node)[0]}")
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._guards.append(f"lambda at line {self._position(node)[0]}")
@@ -223,9 +236,11 @@ class MigrationVisitor(cst.CSTVisitor):
         else:
             self._loops.append(("", ()))
             self._push_guard("loop", node)
+        self._loop_exits.append((len(self._guards), ""))
 
     def leave_For(self, original_node: cst.For) -> None:
         self._loops.pop()
+        self._loop_exits.pop()
         self._guards.pop()
 
     def _visit_comprehension(self, node: cst.CSTNode) -> None:
@@ -327,7 +342,7 @@ class MigrationVisitor(cst.CSTVisitor):
         if batch is not None:
             if method in _EXECUTE_METHODS:
                 self._record_execute(node, "batch", batch)
-            else:
+            elif method not in _NOT_STEPS:  # `batch_op.f("ix_name")`
                 self._record(node, "batch", method, batch)
             return
         if method in _EXECUTE_METHODS:
@@ -371,7 +386,11 @@ class MigrationVisitor(cst.CSTVisitor):
                 line=line,
                 column=column,
                 end_line=end_line,
-                guards=tuple(guard for guard in (*self._guards, self._function.early_return) if guard),
+                guards=tuple(
+                    guard
+                    for guard in (*self._guards, *(seen for _, seen in self._loop_exits), self._function.early_return)
+                    if guard
+                ),
                 loop_var=loop_var,
                 loop_values=loop_values,
                 batch=batch,
@@ -409,100 +428,3 @@ def collect_migration(wrapper: MetadataWrapper, imports: Sequence[Import]) -> Op
     walk(module, visitor)
     doc_revision, doc_revises = _doc_header(module)
     return MigrationFacts(tuple(visitor.functions), doc_revision, doc_revises)
-
-
-# -- the revision header ------------------------------------------------------------------
-
-HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
-
-
-@dataclass(frozen=True)
-class HeaderValue:
-    """One header variable: its literal strings (None when not a literal), where it is, its expression."""
-
-    values: Optional[tuple[str, ...]]
-    line: int
-    column: int
-    expr: Expr
-
-
-@dataclass(frozen=True)
-class RevisionHeader:
-    """A revision file's identity and parents, as Alembic reads them."""
-
-    revision: str
-    down_revisions: tuple[str, ...]
-    down_known: bool  # False when `down_revision` is not a literal Alembic could be read from
-    depends_on: tuple[str, ...]
-    branch_labels: tuple[str, ...]
-    revision_line: int
-    revision_column: int
-    down_line: int
-    down_column: int
-    depends_line: int
-    depends_column: int
-    # `branch_labels` when it is no literal (`(cli.EXPAND_BRANCH,)`): the index resolves its names.
-    labels_expr: Optional[Expr] = None
-
-    @property
-    def is_root(self) -> bool:
-        return self.down_known and not self.down_revisions
-
-
-def _literal(expr: Optional[Expr]) -> Optional[tuple[str, ...]]:
-    """("a",) for "a", () for None, "" or an empty display, ("a", "b") for ("a", "b"); None otherwise.
-
-    Empty strings are dropped: Alembic reads `depends_on = ""` as no dependency.
-    """
-    if expr is None:
-        return None
-    if expr.kind == "str":
-        return (expr.text,) if expr.text else ()
-    if expr.kind == "const" and expr.text == "None":
-        return ()
-    if expr.kind == "list" and all(arg.kind == "str" for arg in expr.args):
-        return tuple(arg.text for arg in expr.args if arg.text)
-    return None
-
-
-def _header_values(bindings: Iterable[Binding]) -> dict[str, HeaderValue]:
-    found: dict[str, HeaderValue] = {}
-    for binding in bindings:
-        if not binding.scope and binding.name in HEADER_NAMES and binding.value is not None:
-            found[binding.name] = HeaderValue(_literal(binding.value), binding.line, binding.column, binding.value)
-    return found
-
-
-def revision_header(facts: FileFacts) -> Optional[RevisionHeader]:
-    """The header of a revision file; None when it declares no revision id."""
-    values = _header_values(facts.bindings)
-    migration = facts.migration
-    revision = values.get("revision")
-    revision_id = revision.values[0] if revision and revision.values and len(revision.values) == 1 else None
-    if revision_id is None and migration is not None:
-        revision_id = migration.doc_revision
-    if not revision_id:
-        return None
-    line, column = (revision.line, revision.column) if revision else (migration.doc_line if migration else 1, 1)
-    down = values.get("down_revision")
-    down_values = down.values if down else None
-    if down_values is None and migration is not None and migration.doc_revises is not None:
-        down_values = migration.doc_revises
-    down_line, down_column = (down.line, down.column) if down else (line, column)
-    depends = values.get("depends_on")
-    labels = values.get("branch_labels")
-    return RevisionHeader(
-        revision=revision_id,
-        down_revisions=tuple(dict.fromkeys(down_values or ())),
-        down_known=down_values is not None,
-        depends_on=tuple(dict.fromkeys(depends.values or ())) if depends else (),
-        branch_labels=(labels.values or ()) if labels else (),
-        revision_line=line,
-        revision_column=column,
-        down_line=down_line,
-        down_column=down_column,
-        depends_line=depends.line if depends else down_line,
-        depends_column=depends.column if depends else down_column,
-        labels_expr=labels.expr if labels and labels.values is None else None,
-    )
-

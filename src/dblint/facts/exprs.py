@@ -7,9 +7,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from dblint.facts.model import Expr
-
-MAX_DEPTH = 6
-MAX_ITEMS = 64
+from dblint.facts.vocabulary import MAX_DEPTH, MAX_ITEMS
 
 PositionOf = Callable[[cst.CSTNode], "tuple[int, int]"]
 

@@ -22,10 +22,16 @@ from dblint.facts.model import (
     SqlStatementFact,
     SqlString,
 )
+from dblint.facts.vocabulary import (
+    CREATE_TABLE_CONSTRUCT,
+    MESSAGE_KEYWORDS,
+    TYPE_CHECKING_TESTS,
+    attribute_interactions,
+    call_interactions,
+)
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
-CREATE_TABLE_CONSTRUCT = "CreateTable"  # sqlalchemy.schema.CreateTable, recorded when executed
 # Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
 # `metadata.reflect(...)` (which registers tables on a MetaData).
@@ -38,10 +44,7 @@ MESSAGE_CALLEES = frozenset(
         "abort", "HTTPException", "ValidationError", "add_note", "notify", "write", "send_message",
     }
 )
-MESSAGE_KEYWORDS = frozenset({"help", "description", "msg", "message", "comment", "doc", "title", "summary", "detail", "reason"})
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Failure|Exit)$")
-_SESSION_NAMES = frozenset({"Session", "sessionmaker", "scoped_session", "AsyncSession", "async_sessionmaker", "session"})
-_QUERY_CALLS = frozenset({"query", "select", "scalars", "scalar", "execute", "exec_driver_sql", "executemany"})
 
 StringNode = Union[cst.SimpleString, cst.ConcatenatedString, cst.FormattedString]
 
@@ -199,11 +202,11 @@ class FactCollector(cst.CSTVisitor):
     # -- imports --------------------------------------------------------------
 
     def visit_If(self, node: cst.If) -> None:
-        if dotted(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"):
+        if dotted(node.test) in TYPE_CHECKING_TESTS:
             self._type_checking += 1
 
     def leave_If(self, original_node: cst.If) -> None:
-        if dotted(original_node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"):
+        if dotted(original_node.test) in TYPE_CHECKING_TESTS:
             self._type_checking -= 1
 
     def visit_Import(self, node: cst.Import) -> None:
@@ -281,12 +284,7 @@ class FactCollector(cst.CSTVisitor):
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
         if not self._scopes and name:
             self.toplevel_calls.append(name)
-        if last in _SESSION_NAMES or ".session." in f".{name}.":
-            self.interactions.add("session")
-        if last in _QUERY_CALLS:
-            self.interactions.add("query")
-        if last == "cursor":
-            self.interactions.add("raw-sql")
+        self.interactions.update(call_interactions(name))
 
     def leave_Call(self, original_node: cst.Call) -> None:
         if self._message_calls.pop():
@@ -296,8 +294,7 @@ class FactCollector(cst.CSTVisitor):
         method = node.attr.value
         if method in SCHEMA_METHODS and id(node) not in self._called_attributes:
             self._record_schema_call(node, method, called=False)
-        if method == "session" or method == "query":
-            self.interactions.add("session" if method == "session" else "query")
+        self.interactions.update(attribute_interactions(method))
 
     def _record_schema_call(self, func: cst.Attribute, method: str, called: bool) -> None:
         self._append_schema_call(func, method, dotted(func.value) or "?", called)

@@ -1,13 +1,43 @@
-"""The LibCST pass of stage 2: the facts of a file that may hold any (see `prefilter`)."""
+"""The LibCST pass of stage 2: the facts of a file that may hold any (see `prefilter`).
+
+`parse_facts` gives LibCST the whole file; `parse_sliced` only the statements that
+need it (`slices`), reading the others' facts from `ast`. Both give the same facts
+(tests/test_sliced_parse.py); a migration is always parsed whole, since its facts
+(`alembic_ops`) follow calls between its functions.
+"""
 
 from __future__ import annotations
+
+import ast
+from typing import Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from dblint.facts.alembic_ops import collect_migration
-from dblint.facts.extract import collect
+from dblint.facts import slices
+from dblint.facts.alembic_ops import collect_migration, op_prefixes
+from dblint.facts.ast_facts import ShapeCollector, SourceLines
+from dblint.facts.extract import FactCollector, collect
 from dblint.facts.model import FileFacts, Noqa
+from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size
+from dblint.facts.walk import positions, walk
+
+Collected = Union[FactCollector, ShapeCollector]
+# LibCST's own limits (new syntax) and what it rejects that `ast` accepted.
+_LIBCST_FAILURES = (cst.ParserSyntaxError, cst.CSTLogicError, cst.CSTValidationError, RecursionError)
+
+
+def _failure(path: str, error: Exception) -> FileFacts:
+    """The DBL001 of a file LibCST cannot parse."""
+    if isinstance(error, cst.ParserSyntaxError):
+        return FileFacts(
+            path=path,
+            error=f"syntax error: {error.message} (line {error.raw_line})",
+            error_position=(error.raw_line, error.raw_column + 1),
+        )
+    if isinstance(error, RecursionError):
+        return FileFacts(path=path, error="nesting too deep to parse")
+    return FileFacts(path=path, error=f"LibCST cannot parse this file: {error}")
 
 
 def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
@@ -17,30 +47,95 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         collector = collect(module, wrapper)
         migration = collect_migration(wrapper, collector.imports)
-    except cst.ParserSyntaxError as error:
-        return FileFacts(
-            path=path,
-            error=f"syntax error: {error.message} (line {error.raw_line})",
-            error_position=(error.raw_line, error.raw_column + 1),
-        )
-    except (cst.CSTLogicError, cst.CSTValidationError) as error:  # LibCST's own limits (new syntax)
-        return FileFacts(path=path, error=f"LibCST cannot parse this file: {error}")
-    except RecursionError:
-        return FileFacts(path=path, error="nesting too deep to parse")
+    except _LIBCST_FAILURES as error:
+        return _failure(path, error)
+    return _file_facts(path, noqa, [collector], migration)
+
+
+def parse_sliced(path: str, text: str, noqa: tuple[Noqa, ...], tree: ast.Module, sizes: Sequence[int]) -> FileFacts:
+    """The facts of `parse_facts`, with LibCST parsing only the statements that need it, a batch at a time."""
+    if _imports_alembic(tree):
+        return _whole(path, text, noqa, sizes)
+    source = SourceLines(text)
+    units = slices.plan(tree, source, sizes)
+    parsed = [unit for unit in units if unit.shape is None]
+    by_unit: dict[int, FactCollector] = {}
+    try:
+        for batch in slices.batches(parsed, MAX_SYNTAX_NODES):
+            if len(batch) == 1 and batch[0].nodes > MAX_SYNTAX_NODES:
+                return FileFacts(path=path, error=f"the statement at line {batch[0].statements[0].lineno} is too large to analyse ({batch[0].nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped")
+            _collect_batch(source.lines, batch, by_unit)
+    except _LIBCST_FAILURES as error:
+        return _failure(path, error)
+    collected: list[Collected] = [unit.shape if unit.shape is not None else by_unit[id(unit)] for unit in units if unit.shape is not None or id(unit) in by_unit]
+    facts = _file_facts(path, noqa, collected, None)
+    if op_prefixes(facts.imports):  # `from alembic import op` nested in a top-level block
+        return _whole(path, text, noqa, sizes)
+    return facts
+
+
+def _whole(path: str, text: str, noqa: tuple[Noqa, ...], sizes: Sequence[int]) -> FileFacts:
+    try:
+        check_size(1 + sum(sizes))
+    except SourceError as error:
+        return FileFacts(path=path, error=str(error))
+    return parse_facts(path, text, noqa)
+
+
+def _imports_alembic(tree: ast.Module) -> bool:
+    """A module-level `import alembic...` / `from alembic... import` (a likely migration or env.py)."""
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom) and (statement.module or "").split(".")[0] == "alembic" and not statement.level:
+            return True
+        if isinstance(statement, ast.Import) and any(alias.name.split(".")[0] == "alembic" for alias in statement.names):
+            return True
+    return False
+
+
+def _collect_batch(lines: Sequence[str], batch: Sequence[slices.Unit], by_unit: dict[int, FactCollector]) -> None:
+    """Parse one batch of units and walk each of its statements with the collector of its unit."""
+    module = cst.parse_module(slices.text_of(lines, batch))
+    node_positions = positions(module)
+    units = iter(batch)
+    unit = next(units)
+    for statement in module.body:
+        line, _ = node_positions.start(statement)
+        while line > unit.last:
+            unit = next(units)
+        collector = by_unit.get(id(unit))
+        if collector is None:
+            collector = by_unit[id(unit)] = FactCollector(node_positions)
+        walk(statement, collector)
+
+
+def _file_facts(path: str, noqa: tuple[Noqa, ...], collected: Sequence[Collected], migration: Optional[object]) -> FileFacts:
+    """One file's facts from the collectors of its statements, in source order.
+
+    A list the `ast` reader does not keep (SQL strings, schema calls, ...) is empty for its
+    statements: they hold no marker, so LibCST would find none there either.
+    """
+
+    def joined(name: str) -> tuple[object, ...]:
+        return tuple(fact for collector in collected for fact in getattr(collector, name, ()))
+
+    all_names = None
+    for collector in collected:
+        if collector.all_names is not None:
+            all_names = collector.all_names
     return FileFacts(
         path=path,
         parsed=True,
-        imports=tuple(collector.imports),
-        bindings=tuple(collector.bindings),
-        classes=tuple(collector.classes),
-        schema_calls=tuple(collector.schema_calls),
-        sql_strings=tuple(collector.sql_strings),
-        interactions=tuple(sorted(collector.interactions)),
+        imports=joined("imports"),  # type: ignore[arg-type]
+        bindings=joined("bindings"),  # type: ignore[arg-type]
+        classes=joined("classes"),  # type: ignore[arg-type]
+        schema_calls=joined("schema_calls"),  # type: ignore[arg-type]
+        sql_strings=joined("sql_strings"),  # type: ignore[arg-type]
+        interactions=tuple(sorted(set(joined("interactions")))),  # type: ignore[arg-type]
         noqa=noqa,
-        all_names=collector.all_names,
-        calls=tuple(collector.calls),
-        toplevel_calls=tuple(dict.fromkeys(collector.toplevel_calls)),
-        migration=migration,
-        functions=tuple(collector.functions),
-        function_defs=tuple(collector.function_defs),
+        all_names=all_names,
+        calls=joined("calls"),  # type: ignore[arg-type]
+        toplevel_calls=tuple(dict.fromkeys(joined("toplevel_calls"))),  # type: ignore[arg-type]
+        migration=migration,  # type: ignore[arg-type]
+        functions=joined("functions"),  # type: ignore[arg-type]
+        function_defs=joined("function_defs"),  # type: ignore[arg-type]
     )

@@ -35,8 +35,7 @@ import tokenize
 _WORDS = (
     b"sqlalchemy", b"sqlmodel", b"alembic", b"SQLAlchemy", b"flask_migrate", b"Migrate", b"metadata", b"MetaData",
     b"create_all", b"drop_all", b"create_table", b"CreateTable", b"configure", b"Table", b"Column", b"declarative",
-    b"mapped", b"Mapped", b"relationship", b"revision", b"session", b"Session", b"query", b"select", b"scalar",
-    b"execute", b"exec_driver_sql", b"cursor", b"init_app", b"reflect",
+    b"mapped", b"Mapped", b"relationship", b"revision", b"init_app", b"reflect",
     # Letters that case-insensitive matching folds onto ASCII: `ſ`, `İ`, `ı`, the Kelvin sign.
     b"\xc5\xbf", b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa",
 )
@@ -56,8 +55,19 @@ _STRING = re.compile(
 ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-8859-1", "cp1252"})
 
 
+# Words of calls and attributes that show only interactions (`session.query`, `cursor()`);
+# the `ast` reader of sliced parsing records those itself (`needs_libcst`).
+_INTERACTION_WORDS = (b"session", b"Session", b"query", b"select", b"scalar", b"execute", b"exec_driver_sql", b"cursor")
+
+
 def needs_parse(data: bytes) -> bool:
     """True when the bytes may contain anything a rule looks at beyond imports."""
+    return any(word in data for word in _INTERACTION_WORDS) or needs_libcst(data)
+
+
+def needs_libcst(data: bytes) -> bool:
+    """True when the bytes (of a statement) may hold a fact beyond the shape of the code and its interactions
+    (`ast_facts.ShapeCollector` reads those)."""
     if any(word in data for word in _WORDS):
         return True
     lowered = data.lower()

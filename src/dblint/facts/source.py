@@ -110,19 +110,28 @@ MAX_SYNTAX_NODES = 120_000
 
 def check_libcst_depth(tree: ast.Module) -> None:
     """Raise SourceError when LibCST's tree for `tree` would nest too deep or be too large."""
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-    nodes = 0
-    while stack:
-        node, depth = stack.pop()
-        nodes += 1
-        depth += 1 + _flattened_levels(node)
-        if depth > MAX_LIBCST_DEPTH:
-            raise SourceError("nesting too deep to parse")
-        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
-    _check_size(nodes)
+    check_size(1 + sum(statement_sizes(tree)))
 
 
-def _check_size(nodes: int) -> None:
+def statement_sizes(tree: ast.Module) -> list[int]:
+    """The syntax nodes of each top-level statement; SourceError when LibCST's tree would nest too deep."""
+    sizes: list[int] = []
+    for statement in tree.body:
+        stack: list[tuple[ast.AST, int]] = [(statement, 1)]
+        nodes = 0
+        while stack:
+            node, depth = stack.pop()
+            nodes += 1
+            depth += 1 + _flattened_levels(node)
+            if depth > MAX_LIBCST_DEPTH:
+                raise SourceError("nesting too deep to parse")
+            stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+        sizes.append(nodes)
+    return sizes
+
+
+def check_size(nodes: int) -> None:
+    """Raise SourceError when a LibCST tree of `nodes` syntax nodes would take too much memory."""
     if nodes > MAX_SYNTAX_NODES:
         raise SourceError(f"file is too large to analyse ({nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped")
 
@@ -158,7 +167,7 @@ def check_token_depth(text: str) -> None:
         tokens = [(token.type, token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)]
     except (tokenize.TokenError, SyntaxError):
         tokens = [(tokenize.OP, word) for word in re.findall(r"\w+|[^\w\s]", text)]
-    _check_size(sum(1 for kind, string in tokens if kind not in _NOT_NODES and string not in ",:;()[]{}"))
+    check_size(sum(1 for kind, string in tokens if kind not in _NOT_NODES and string not in ",:;()[]{}"))
     levels = [0]  # per open bracket: tokens since its last comma
     total = indent = 0
     for kind, string in tokens:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional
 
 from dblint.contexts import MIGRATION, ScriptLocation
-from dblint.facts.alembic_ops import RevisionHeader, revision_header
+from dblint.facts.revision_header import RevisionHeader, revision_header
 from dblint.facts.model import Binding, Expr
 from dblint.index.symbols import Defined
 

@@ -10,7 +10,7 @@ from dblint.facts import sql
 from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
-from dblint.facts.extract import CREATE_TABLE_CONSTRUCT
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.rules.schema_outside_migrations import applies, creates_one_table, holds_metadata
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"

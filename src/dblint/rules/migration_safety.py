@@ -15,7 +15,8 @@ from typing import Iterable, Iterator, Optional
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
 from dblint.fixes.concurrent_index import plan_concurrent_index
-from dblint.fixes.fk_type import with_plan
+from dblint.fixes.fk_type import plan_outcome
+from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
 from dblint.index.columns import column_from_expr
 from dblint.index.databases import CheckedOperation, checked_operations
@@ -67,6 +68,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(100))
 {extra}'''
+
+
+_ACTIVE_COLUMN = "    active: Mapped[bool] = mapped_column(nullable=False)\n"
 
 
 def _example(body: str, table: str = "users", extra: str = "") -> dict[str, str]:
@@ -142,19 +146,24 @@ def _model_table(index: ProjectIndex, replay: Replay, key: TableKey) -> Optional
 
 
 class _SafetyRule(Rule):
-    """Reports at the operation; `findings` yields (operation, message)."""
+    """Reports at the operation; `findings` yields (operation, message), each message
+    ending with the change that suits its case after its last `; ` (the finding's hint)."""
+
+    case_hints = True
 
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
         raise NotImplementedError
 
-    def planned(self, index: ProjectIndex, view: OperationView, diagnostic: Diagnostic) -> Diagnostic:
-        """The finding with its fix, for rules that have one."""
-        return diagnostic
+    def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
+        """The fix a finding carries, or the note saying why none is offered (rules with a fix)."""
+        return None, ""
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for view, message in self.findings(index):
             step = view.step
-            yield self.planned(index, view, self.diagnostic(view.path, step.line, step.column, message, step.end_line))
+            what, _, hint = message.rpartition("; ")
+            fix, note = self.planned(index, view)
+            yield self.diagnostic(view.path, step.line, step.column, what, step.end_line, fix=fix, note=note, hint=hint)
 
 
 _SINCE_OPTION = (
@@ -167,6 +176,7 @@ class IndexWithoutConcurrently(_SafetyRule):
     code = "DBL501"
     name = "index-without-concurrently"
     summary = "Index created on an existing table without `postgresql_concurrently=True`"
+    fix_hint = "build the index with `postgresql_concurrently=True` inside `autocommit_block()`"
     what_it_does = (
         "Reports `op.create_index(...)` and `batch_op.create_index(...)` on a table that existed before the "
         "revision (PostgreSQL script locations only), unless it passes `postgresql_concurrently=True`."
@@ -189,8 +199,8 @@ class IndexWithoutConcurrently(_SafetyRule):
         "commit the revision's other operations early."
     )
 
-    def planned(self, index: ProjectIndex, view: OperationView, diagnostic: Diagnostic) -> Diagnostic:
-        return with_plan(diagnostic, plan_concurrent_index(index, view))
+    def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
+        return plan_outcome(plan_concurrent_index(index, view))
 
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
         for item in _on_existing(index, "create_index"):
@@ -210,6 +220,7 @@ class ConcurrentIndexInTransaction(_SafetyRule):
     code = "DBL502"
     name = "concurrent-index-in-transaction"
     summary = "Concurrent index create or drop outside `autocommit_block()`"
+    fix_hint = "run the concurrent operation inside `autocommit_block()`"
     what_it_does = (
         "Reports `create_index` / `drop_index` with `postgresql_concurrently=True`, and `op.execute()` of "
         "`CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY` / `REINDEX ... CONCURRENTLY`, that do not run "
@@ -262,6 +273,7 @@ class NotNullColumnWithoutDefault(_SafetyRule):
     code = "DBL503"
     name = "not-null-column-without-default"
     summary = "NOT NULL column added to an existing table without `server_default`"
+    fix_hint = "add the column with a `server_default`, or nullable, then backfill"
     what_it_does = (
         "Reports `op.add_column(...)` / `batch_op.add_column(...)` of a column declared `nullable=False` (or "
         "`primary_key=True`) without `server_default`, `Identity()` or `Computed()`, on a table that existed "
@@ -272,9 +284,12 @@ class NotNullColumnWithoutDefault(_SafetyRule):
         "migration fails (`column ... contains null values`). A client-side `default=` does not help; the "
         "database never sees it."
     )
-    example = _example('    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))')
+    example = _example(
+        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))', extra=_ACTIVE_COLUMN
+    )
     use_instead = _example(
-        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.false()))'
+        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.false()))',
+        extra=_ACTIVE_COLUMN,
     )
     options = _SINCE_OPTION
 
@@ -306,6 +321,7 @@ class TableRewritingTypeChange(_SafetyRule):
     code = "DBL504"
     name = "table-rewriting-type-change"
     summary = "Column type change that rewrites the table"
+    fix_hint = "add a new column, backfill it and switch to it"
     what_it_does = (
         "Reports `alter_column(..., type_=...)` on a table that existed before the revision unless the change "
         "is a widening PostgreSQL does in place: `VARCHAR(n)` to `VARCHAR(m >= n)`, unlimited `VARCHAR` or "
@@ -354,6 +370,7 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
     code = "DBL505"
     name = "foreign-key-without-not-valid"
     summary = "Foreign key added to an existing table without `postgresql_not_valid=True`"
+    fix_hint = "add the foreign key with `postgresql_not_valid=True`, then validate it"
     default = False
     what_it_does = (
         "Reports `create_foreign_key(...)` without `postgresql_not_valid=True`, and `add_column` of a column "
@@ -407,6 +424,7 @@ class SetNotNullWithoutCheck(_SafetyRule):
     code = "DBL506"
     name = "set-not-null-without-check"
     summary = "NOT NULL set on an existing column with no validated CHECK proving it"
+    fix_hint = "add a NOT VALID `CHECK (column IS NOT NULL)` and validate it first"
     default = False
     what_it_does = (
         "Reports `alter_column(..., nullable=False)` on a table that existed before the revision, unless an "
@@ -488,6 +506,7 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
     code = "DBL507"
     name = "unique-constraint-on-existing-table"
     summary = "Unique constraint added to an existing table"
+    fix_hint = "build a unique index concurrently, then add the constraint using it"
     default = False
     what_it_does = "Reports `create_unique_constraint(...)` on a table that existed before the revision."
     why_bad = (
@@ -519,6 +538,7 @@ class RenameWhileModelUsesOldName(_SafetyRule):
     code = "DBL508"
     name = "rename-while-model-uses-old-name"
     summary = "Table or column renamed while a model still uses the old name"
+    fix_hint = "add the new name beside the old one and move the code over first"
     what_it_does = (
         "Reports `op.rename_table(old, new)` while a model of the tracked metadata still declares table "
         "`old`, and `alter_column(table, old, new_column_name=new)` while the table's model still declares "
@@ -568,6 +588,7 @@ class DropWhileModelDeclaresIt(_SafetyRule):
     code = "DBL509"
     name = "drop-while-model-declares-it"
     summary = "Column or table dropped while a model still declares it"
+    fix_hint = "remove it from the model first and drop it in a later release"
     what_it_does = (
         "Reports `op.drop_table(t)` while a model of the tracked metadata still declares table `t`, and "
         "`drop_column(t, c)` while the model of `t` still declares column `c` — unless a later revision "

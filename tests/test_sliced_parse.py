@@ -1,0 +1,176 @@
+"""Sliced parsing gives the facts and findings of a whole-file LibCST parse, byte for byte.
+
+LibCST parses only the statements the prefilter marks (`facts/slices.py`); the others'
+facts are read from `ast` (`facts/ast_facts.py`). The soundness gate: for every fixture
+file (found afresh each run, so facts added later are covered), the project's own
+sources, the examples, every rule-doc example and a generated corpus, both ways give the
+same encoded facts, and a check of every fixture project the same findings. A second
+pass reads *every* statement with `ast` where it can (markers ignored) and compares the
+facts that reader owns, so the `ast` reader is tried on far more code than it meets in a run.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+from typing import Iterable
+
+import pytest
+
+from conftest import finding_set, run_tool, write_project
+from dblint import engine
+from dblint.facts import batch, codec, extract_facts, slices
+from dblint.facts import parse as parse_module
+from dblint.facts.ast_facts import SourceLines
+from dblint.facts.source import MAX_SYNTAX_NODES, statement_sizes
+from dblint.rules import all_rules
+from dblint.rules.base import example_files
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+SHAPE_FIELDS = ("imports", "bindings", "classes", "functions", "function_defs", "toplevel_calls", "all_names")
+
+# Constructs where `ast` and LibCST could disagree: each is either read identically or left to LibCST.
+TRICKY = {
+    "tricky/strings.py": (
+        'X = f"a\\n{{b}} {c!r:>{w}}"\nY = ("a"\n     "b")\nZ = b"x" b"y"\nW = "é" + name()\n'
+        'V = ["a", *rest, f"{x}"]\n__all__ = ["V", "W"]\n__all__ = ["V"] + extra\nU = "\\N{BULLET} \\x41"\n'
+    ),
+    "tricky/tuples.py": (
+        "a = (1, 2)\nb = 1, 2\nc = (1), 2\nd = ()\ne = X[(1, 2)]\nf = X[1, 2]\ng = X[(1), 2]\nh = X[1:2, ::3]\n"
+        "i = X[()]\nj = f(x for x in y)\nk = f((x for x in y), 1)\nl = {**a, 'k': (1,), 2: [3], (4, 5): 6}\n"
+        "m = -1, +2.5, ~3, not 4, -1j, -True, - (7)\nn = {1, *s}\no = 0x1F, 1_000, 1e3, 2j\np = ...\n"
+    ),
+    "tricky/columns.py": (
+        "ä = 1; ü: int = ä\nclass Ω(Base, metaclass=M, **kw):\n    é: Mapped[str] = f(\"ü\", x='ß')\n"
+        "    a = b = (c)\n    (d) = 1\n    x, y = 1, 2\n    if z:\n        q = 1\n"
+        "    @property\n    async def m(self, /, a: int, *r: str, k: 'K' = 1, **o: T): return -1\n"
+        "    def n(self): x = 1; return\n"
+        "    def o(self):\n        return -2\nclass P: x = 1\n"
+        "def make(*a, **k):\n    def inner(): return 1\n    if a:\n        return Factory(*a, **k)\n    return (lambda: 2)\n"
+        "def other(*args):\n    return f(args)\n"
+    ),
+    "tricky/flow.py": (
+        "import os, a.b.c as d\nfrom . import x\nfrom ..p import *\nif TYPE_CHECKING:\n    import t1\nelif other:\n"
+        "    import t2\nelse:\n    import t3\nif typing.TYPE_CHECKING: import t4\n"
+        "try:\n    a = f()\nexcept g() as e:\n    b = h()\nexcept (i(), j()):\n    pass\nelse:\n    k()\nfinally:\n    l()\n"
+        "for m in n():\n    o()\nwhile p(): q()\nwith r() as s, t():\n    u()\n"
+        "match v():\n    case [w, *_] if x(): y()\n    case Point(x=0): z()\n    case _: pass\n"
+        "a1 = lambda q=b1(): c1(d1())\n[e1() for e1 in f1() if g1()]\nh1()()\ni1().j1()\n(k1)()\n"
+        "parser.add(help=m1(), default=n1())\nmsg = 'a' + o1() + p1()\nr1 = (s1() + 1) * t1()\n"
+        "assert u1(), v1()\nraise w1() from x1()\ndel y1[z1()]\nx2 += a2()\n'doc'\nf'{b2()}'\n"
+        "@c2()\ndef d2(e2: E2 = f2()) -> g2(): h2()\n@i2\nclass J2(k2()): l2()\nglobal m2\nnonlocal_ = 1\n"
+        "SQLModel.metadata = other\nobj.attr = 1\nx3 = y3 = z3()\n(a4 := b4())\nc4: int\n"
+    ),
+    "tricky/interactions.py": (
+        "def a(request):\n    return request.db.query(User).all()\n"
+        "def b(s: Session):\n    s.session.add(x)\n    parser.add(help=s.query())\n    t = 'a' + s.session\n"
+        "class C:\n    rows = conn.cursor()\n    @decorate(scoped_session)\n    def d(self): self.x.execute(q)\n"
+        "e = sessionmaker(bind=engine)\nf = select(User).where(User.id == 1)\nconn.exec_driver_sql(q)\n"
+    ),
+}
+
+
+def _python_files(*roots: Path) -> Iterable[Path]:
+    for root in roots:
+        yield from sorted(root.rglob("*.py"))
+
+
+def _encoded(rel: str, data: bytes, **options: bool) -> object:
+    facts = extract_facts(rel, data, use_prefilter=False, **options)
+    assert facts.internal_error is None, facts.internal_error
+    return codec.encode(facts)
+
+
+def _corpus(tmp_path: Path) -> dict[str, bytes]:
+    """Every source the gate runs on, by a readable name."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from generate import generate  # noqa: PLC0415
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    generate(tmp_path / "generated", 150)
+    found = {str(path.relative_to(REPO)): path.read_bytes() for path in _python_files(FIXTURES, REPO / "examples", REPO / "src")}
+    found.update({f"generated/{path.relative_to(tmp_path / 'generated')}": path.read_bytes() for path in _python_files(tmp_path / "generated")})
+    for rule in all_rules():
+        for kind in ("example", "use_instead"):
+            for rel, text in example_files(getattr(rule, kind)).items():
+                found[f"{rule.code}/{kind}/{rel}"] = text.encode("utf-8")
+    found.update({rel: text.encode("utf-8") for rel, text in TRICKY.items()})
+    return found
+
+
+def test_sliced_facts_are_the_whole_file_facts(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path)
+    assert len(corpus) > 300
+    differ = [rel for rel, data in corpus.items() if _encoded(rel, data, sliced=True) != _encoded(rel, data, sliced=False)]
+    assert differ == []
+
+
+def test_the_ast_reader_agrees_wherever_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Markers ignored: every statement `ast` can read is read by it; its facts must be LibCST's."""
+    corpus = _corpus(tmp_path)
+    monkeypatch.setattr(slices, "needs_libcst", lambda data: False)
+    monkeypatch.setattr(parse_module, "_imports_alembic", lambda tree: False)
+    differ = []
+    read_by_ast = 0
+    for rel, data in corpus.items():
+        whole = extract_facts(rel, data, use_prefilter=False, sliced=False)
+        sliced = extract_facts(rel, data, use_prefilter=False, sliced=True)
+        assert sliced.internal_error is None, sliced.internal_error
+        read_by_ast += sliced.parsed and not sliced.sql_strings
+        differ += [f"{rel}: {name}" for name in SHAPE_FIELDS if getattr(whole, name) != getattr(sliced, name)]
+        if set(whole.interactions) - {"raw-sql"} != set(sliced.interactions) - {"raw-sql"}:  # raw-sql: also from SQL strings
+            differ.append(f"{rel}: interactions")
+    assert differ == []
+    assert read_by_ast > 100
+
+
+def _parsed_by_libcst(text: str) -> list[int]:
+    """The first lines of the units of `text` that LibCST is given."""
+    tree = ast.parse(text)
+    return [unit.first for unit in slices.plan(tree, SourceLines(text), statement_sizes(tree)) if unit.shape is None]
+
+
+def test_plain_statements_are_read_by_ast_and_the_rest_left_to_libcst() -> None:
+    assert _parsed_by_libcst(TRICKY["tricky/tuples.py"]) == []  # parenthesised tuples, generators, numbers
+    # f-strings; adjacent literals, an escape and a non-ASCII literal (markers of the prefilter)
+    assert _parsed_by_libcst(TRICKY["tricky/strings.py"]) == [1, 2, 4, 6, 9]
+    assert _parsed_by_libcst(TRICKY["tricky/columns.py"]) == [2]  # `Mapped`
+    assert _parsed_by_libcst(TRICKY["tricky/flow.py"]) == [50]  # `SQLModel.metadata = ...`
+    assert _parsed_by_libcst(TRICKY["tricky/interactions.py"]) == []  # sessions, queries, cursors
+
+
+@pytest.mark.parametrize("project", sorted(path.name for path in FIXTURES.iterdir() if path.is_dir()))
+def test_sliced_findings_are_the_whole_file_findings(project: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def check(sliced: bool) -> list[str]:
+        def extract(rel: str, data: bytes, *, use_prefilter: bool = True) -> object:
+            return extract_facts(rel, data, use_prefilter=use_prefilter, sliced=sliced)
+
+        monkeypatch.setattr(batch, "extract_facts", extract)
+        result = engine.run(engine.Request(paths=(FIXTURES / project,), jobs=1))
+        return [repr(diagnostic) for run in result.runs for diagnostic in run.diagnostics]
+
+    assert check(sliced=True) == check(sliced=False)
+
+
+def test_a_module_over_the_node_budget_is_analysed(tmp_path: Path) -> None:
+    """A generated module far over the LibCST budget: its CREATE TABLE near the top is still found."""
+    rows = "".join(f"    ({i}, 'name {i}', {i * 2.5}, None),\n" for i in range(30_000))
+    source = (
+        "import sqlite3\n"
+        "sqlite3.connect('app.db').execute('CREATE TABLE audit_log (id INTEGER PRIMARY KEY)')\n"
+        f"ROWS = [\n{rows}]\n"
+        "def load(db):\n    db.executemany('INSERT INTO audit_log VALUES (?)', ROWS)\n"
+    )
+    data = source.encode()
+    whole = extract_facts("big.py", data, sliced=False)
+    assert whole.error is not None and "too large to analyse" in whole.error
+    facts = extract_facts("big.py", data)
+    assert facts.error is None and facts.parsed
+    assert [(s.line, s.statements[0].kind) for s in facts.sql_strings][:1] == [(2, "create-table")]
+    assert [b.name for b in facts.bindings if not b.scope] == ["ROWS"]
+    assert sum(statement_sizes(ast.parse(source))) > MAX_SYNTAX_NODES
+    root = write_project(tmp_path / "project", {"app/big.py": source})
+    assert finding_set(run_tool("dblint", "check", ".", "--no-cache", cwd=root).stdout) == {("app/big.py", 2, "DBL102")}
