@@ -80,10 +80,37 @@ def write_project(root: Path, files: dict[str, str], pyproject: str = "") -> Pat
     return root
 
 
+SUMMARY = re.compile(r"Found \d+ findings?(?: \(\d+ fixable with --fix\))?\.")
+
+
+def findings_of(stdout: str) -> list[str]:
+    """The finding lines of a text report: all but its closing summary line."""
+    lines = stdout.splitlines()
+    if lines and SUMMARY.fullmatch(lines[-1]):
+        lines.pop()
+    return lines
+
+
+def as_flake8(stdout: str) -> str:
+    """dblint's text report as the flake8 plugin prints the same findings: no `[*]` marks, no closing line."""
+    return "".join(re.sub(r"^([^:]*:\d+:\d+: DBL\d+) \[\*\] ", r"\1 ", line) + "\n" for line in findings_of(stdout))
+
+
+def hinted(line: str) -> str:
+    """A finding line as dblint words it: what is wrong, then `; ` and what to do (the rule's fix hint)."""
+    from dblint.rules import rule_by_code  # noqa: PLC0415
+
+    match = re.search(r": (DBL\d+) ", line)
+    assert match is not None, line
+    rule = rule_by_code(match[1])
+    assert rule is not None, line
+    return f"{line}; {rule.fix_hint}"
+
+
 def finding_set(stdout: str) -> set[tuple[str, int, str]]:
-    """(path, line, code) of each line of dblint's text output."""
+    """(path, line, code) of each finding line of dblint's text output (not the closing summary)."""
     found = set()
-    for line in stdout.splitlines():
+    for line in findings_of(stdout):
         path, number, _column, rest = line.split(":", 3)
         found.add((path, int(number), rest.split()[0]))
     return found

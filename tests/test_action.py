@@ -24,7 +24,7 @@ import yaml
 from conftest import FIXTURES, expected_findings
 from gitrepo import REPO, project_repository, snapshot_of_this_repository
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("action")]  # one worker builds its runner once
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 PROJECT = FIXTURES / "precommit_app"
@@ -199,5 +199,10 @@ def test_readme_workflow_uses_this_action_with_its_inputs() -> None:
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
     (ours,) = [step for step in steps if str(step.get("uses", "")).startswith("dblint/dblint@")]
     assert set(ours.get("with", {})) <= set(ACTION["inputs"])
+    # The snippet works today: a branch, not a release tag that does not exist yet.
+    ref = ours["uses"].split("@", 1)[1]
+    tags = subprocess.run(["git", "tag", "--list"], cwd=REPO, capture_output=True, text=True).stdout.split()
+    assert ref == "main" or ref in tags, f"{ref} is not published"
+    assert "dblint/dblint@v0.1.0`, is\n**not available yet**" in readme, "the published form is marked as such"
     job = next(iter(workflow["jobs"].values()))
     assert job["permissions"]["security-events"] == "write", "SARIF upload needs it"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_tool, write_project
+from conftest import FIXTURES, findings_of, run_tool, write_project
 
 SCHEMA = (
     "from sqlalchemy import MetaData, Table, Column, Integer, text\n"
@@ -40,7 +40,7 @@ def project(tmp_path: Path) -> Path:
 
 def parsed(stdout: str) -> list[tuple[str, int, int, str]]:
     rows = []
-    for line in stdout.splitlines():
+    for line in findings_of(stdout):
         path, number, column, rest = line.split(":", 3)
         rows.append((path, int(number), int(column), rest.split()[0]))
     return rows

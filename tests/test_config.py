@@ -10,13 +10,13 @@ from conftest import finding_set, run_tool, write_project
 # One finding of each of DBL101, DBL103 and DBL105 in app code, one DBL101 in a script.
 SOURCES = {
     "app/db.py": (
-        "from sqlalchemy import MetaData, create_engine, text\n"
-        "\n"
+        "from sqlalchemy import Column, Integer, MetaData, Table, create_engine, text\n"
         "metadata = MetaData()\n"
+        "users = Table('users', metadata, Column('id', Integer))\n"
         "engine = create_engine('sqlite://')\n"
         "metadata.create_all(engine)\n"
         "metadata.drop_all(engine)\n"
-        "\n"
+        "users = Table('users', metadata, Column('id', Integer, primary_key=True))\n"
         "\n"
         "def migrate(conn):\n"
         "    conn.execute(text('ALTER TABLE users ADD COLUMN age INTEGER'))\n"
@@ -188,4 +188,5 @@ def test_bad_code_on_the_command_line_exits_2(tmp_path: Path) -> None:
 def test_configuration_is_read_from_the_project_root_when_run_from_a_subdirectory(tmp_path: Path) -> None:
     root = project(tmp_path, "[tool.dblint]\nselect = [\"DBL105\"]\n")
     completed = run_tool("dblint", "check", ".", cwd=root / "app")
-    assert completed.stdout == "db.py:6:1: DBL105 metadata.drop_all() drops tables outside Alembic migrations\n"
+    assert completed.stdout.startswith("db.py:6:1: DBL105 metadata.drop_all() drops tables outside Alembic migrations; ")
+    assert completed.stdout.endswith("\nFound 1 finding.\n") and completed.stdout.count("\n") == 2

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import finding_set, run_tool, write_project
+from conftest import as_flake8, finding_set, hinted, run_tool, write_project
 from gitrepo import commit_all, git, init_repository
 
 CREATE_ALL = "from app.db import Base, engine\n\nBase.metadata.create_all(engine)\n"
@@ -140,8 +140,8 @@ def test_named_file_is_analysed_with_the_whole_project_but_only_it_is_reported(t
     )
     completed = run_tool("dblint", "check", "app/startup.py", cwd=root)
     assert completed.returncode == 1
-    assert completed.stdout == (
-        "app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations\n"
+    assert as_flake8(completed.stdout) == (
+        hinted("app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations") + "\n"
     )
     assert paths_reported(root) == {"app/startup.py", "app/other.py"}
     assert paths_reported(root, "app/models") == set()

@@ -24,6 +24,11 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
+def _what(message: str) -> str:
+    """What a message says is wrong, without the what-to-do after its last `; `."""
+    return message.rpartition("; ")[0]
+
+
 def _flake8(*args: str, cwd: Path, stdin: str | None = None) -> str:
     completed = run_tool("flake8", *args, cwd=cwd, stdin=stdin)
     assert completed.returncode in (0, 1), completed.stderr
@@ -51,7 +56,7 @@ def test_vscode_flake8_extension(project: Path) -> None:
     )
     assert completed.returncode == 1, completed.stderr
     rows = [re.fullmatch(r"'?(\d+),(-?\d+),(\w+),(\w+\d+):(.*?)'?", line) for line in completed.stdout.splitlines()]
-    assert [(m[1], m[2], m[3], m[4], m[5]) for m in rows] == [
+    assert [(m[1], m[2], m[3], m[4], _what(m[5])) for m in rows] == [
         ("10", "5", "D", "DBL101", "Base.metadata.create_all() creates tables outside Alembic migrations")
     ]
 
@@ -63,6 +68,7 @@ def test_neovim_nvim_lint_on_an_unsaved_buffer(project: Path) -> None:
     args = [SELECT, "--format=%(path)s:%(row)d:%(col)d:%(code)s:%(text)s", "--no-show-source", "--stdin-display-name", str(path), "-"]
     output = _flake8(*args, cwd=project, stdin=buffer)
     found = [re.fullmatch(r"[^:]+:(\d+):(\d+):(\w+):(.+)", line).groups() for line in output.splitlines()]
+    found = [(*head, _what(text)) for *head, text in found]
     assert found == [
         ("10", "5", "DBL105", "Base.metadata.drop_all() drops tables outside Alembic migrations"),
         ("11", "5", "DBL101", "Base.metadata.create_all() creates tables outside Alembic migrations"),
@@ -75,6 +81,7 @@ def test_neovim_none_ls_with_extra_args(project: Path) -> None:
     args = ["--format", "default", "--stdin-display-name", str(path), "-", SELECT]
     output = _flake8(*args, cwd=project, stdin=path.read_text(encoding="utf-8"))
     found = [re.search(r":(\d+):(\d+): ((\w)\w+) (.*)", line).groups() for line in output.splitlines()]
+    found = [(*head, _what(text)) for *head, text in found]
     assert found == [("10", "27", "DBL102", "D", "raw SQL creates table backfill_log outside Alembic migrations")]
 
 
@@ -87,4 +94,4 @@ def test_pycharm_file_watcher(project: Path) -> None:
     match = re.fullmatch(r"(?P<file>.+):(?P<line>\d+):(?P<column>\d+): (?P<message>.+)", line)
     assert match and Path(match["file"]) == path
     assert (match["line"], match["column"]) == ("10", "5")
-    assert match["message"] == "DBL101 Base.metadata.create_all() creates tables outside Alembic migrations"
+    assert _what(match["message"]) == "DBL101 Base.metadata.create_all() creates tables outside Alembic migrations"

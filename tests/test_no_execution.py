@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, FIXTURES, finding_set, run_tool, write_project
+from conftest import BIN, FIXTURES, finding_set, hinted, run_tool, write_project
 from dblint.rulecodes import RULE_CODES
 
 NO_EXEC = FIXTURES / "no_exec"
@@ -234,15 +234,16 @@ def _run_with_failing_rules(root: Path, *args: str) -> subprocess.CompletedProce
 
 
 def test_a_failing_rule_is_dbl002_and_the_run_goes_on(tmp_path):
-    app = "import sqlalchemy as sa\nmetadata = sa.MetaData()\nmetadata.create_all(engine)\n"
+    app = "import sqlalchemy as sa\nmetadata = sa.MetaData()\nt = sa.Table('t', metadata)\nmetadata.create_all(engine)\n"
     root = write_project(tmp_path / "project", {"app.py": app, "boom.py": app, "calm.py": "x = 1\n"})
     completed = _run_with_failing_rules(root)
     assert completed.returncode == 2, completed.stderr
     assert completed.stdout.splitlines() == [
-        "app.py:1:1: DBL002 internal error in rule DBL998: KeyError: 'missing'",
-        "app.py:3:1: DBL101 metadata.create_all() creates tables outside Alembic migrations",
-        "boom.py:1:1: DBL002 internal error in rule DBL999: RuntimeError: kaboom on two lines",
-        "boom.py:3:1: DBL101 metadata.create_all() creates tables outside Alembic migrations",
+        hinted("app.py:1:1: DBL002 internal error in rule DBL998: KeyError: 'missing'"),
+        hinted("app.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"),
+        hinted("boom.py:1:1: DBL002 internal error in rule DBL999: RuntimeError: kaboom on two lines"),
+        hinted("boom.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"),
+        "Found 4 findings.",
     ]
     assert "Traceback" not in completed.stderr
     assert "--debug" in completed.stderr
@@ -270,13 +271,14 @@ def test_a_failure_while_reading_one_file_is_dbl002_and_the_run_goes_on(tmp_path
         sys.exit(cli.main(sys.argv[1:]))
         """
     )
-    app = "import sqlalchemy as sa\nmetadata = sa.MetaData()\nmetadata.create_all(engine)\n"
+    app = "import sqlalchemy as sa\nmetadata = sa.MetaData()\nt = sa.Table('t', metadata)\nmetadata.create_all(engine)\n"
     root = write_project(tmp_path / "project", {"app.py": app, "odd.py": app + "explode_here = 1\n"})
     completed = subprocess.run(
         [sys.executable, "-c", inject, "check", "--no-cache", "--jobs", "1"], cwd=root, capture_output=True, text=True, timeout=600
     )
     assert completed.returncode == 2, completed.stderr
     assert completed.stdout.splitlines() == [
-        "app.py:3:1: DBL101 metadata.create_all() creates tables outside Alembic migrations",
-        "odd.py:1:1: DBL002 internal error while reading the file: ValueError: collector bug",
+        hinted("app.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"),
+        hinted("odd.py:1:1: DBL002 internal error while reading the file: ValueError: collector bug"),
+        "Found 2 findings.",
     ]

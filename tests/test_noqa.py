@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import finding_set, run_tool, write_project
+from conftest import as_flake8, finding_set, run_tool, write_project
 
 # Each create_all line is (comment, suppressed?) as flake8 decides.
 CASES = [
@@ -87,4 +87,4 @@ def test_flake8_suppresses_exactly_the_same(tmp_path: Path) -> None:
     dblint = run_tool("dblint", "check", "app", cwd=root)
     flake8 = run_tool("flake8", "--select", "DBL", "app", cwd=root)
     assert flake8.returncode == 1, flake8.stderr
-    assert sorted(flake8.stdout.splitlines()) == sorted(dblint.stdout.splitlines())
+    assert sorted(flake8.stdout.splitlines()) == sorted(as_flake8(dblint.stdout).splitlines())

@@ -32,7 +32,7 @@ def test_diff_with_output_file_writes_the_patch_there(shop: Path, tmp_path: Path
     written = run_tool("dblint", "check", "--diff", "--output-file", str(patch), cwd=shop)
     assert (written.returncode, written.stdout) == (1, "")
     assert patch.read_text(encoding="utf-8") == printed.stdout
-    assert "would fix 1 findings in 1 files" in written.stderr
+    assert "would fix 1 finding in 1 file" in written.stderr
 
 
 @pytest.mark.parametrize("form", ["json", "sarif", "github"])

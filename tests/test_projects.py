@@ -113,7 +113,7 @@ def test_prepend_sys_path_is_an_import_root(tmp_path: Path) -> None:
 
 def _inventory(root: Path, *args: str) -> str:
     completed = run_tool("dblint", "inventory", *args, cwd=root)
-    assert completed.returncode == 0, completed.stderr
+    assert completed.returncode in (0, 1), completed.stderr  # 1: the scan has findings, as `check`
     return completed.stdout
 
 
@@ -155,14 +155,35 @@ def test_sqlmodel_metadata_is_one_per_project() -> None:
 
 def test_checking_one_file_of_a_service_reports_only_it() -> None:
     """Pre-commit names files: the service's file is checked against its own project."""
-    completed = run_tool("dblint", "check", "services/billing/app/models/invoice.py", cwd=MONOREPO)
+    completed = run_tool("dblint", "check", "services/billing/app/models/invoice.py", "--format", "json", cwd=MONOREPO)
     assert completed.returncode == 1, completed.stderr
-    lines = completed.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["services/billing/app/models/invoice.py"] * 2
-    assert {line.split()[1] for line in lines} == {"DBL410", "DBL411"}
+    findings = json.loads(completed.stdout)
+    assert [item["path"] for item in findings] == ["services/billing/app/models/invoice.py"] * 2
+    assert {item["code"] for item in findings} == {"DBL410", "DBL411"}
 
 
 def test_flake8_plugin_reports_what_the_cli_reports() -> None:
     flake8 = run_tool("flake8", "--select", "DBL", "services", cwd=MONOREPO)
-    cli = run_tool("dblint", "check", "services", cwd=MONOREPO)
-    assert sorted(flake8.stdout.split("\n")) == sorted(line.replace("./", "", 1) for line in cli.stdout.split("\n"))
+    cli = json.loads(run_tool("dblint", "check", "services", "--format", "json", cwd=MONOREPO).stdout)
+    shown = [line.split(": ", 1)[0] + ": " + line.split(": ", 1)[1].split(" ", 1)[0] for line in flake8.stdout.splitlines()]
+    assert len(cli) == 4
+    assert sorted(shown) == sorted(f"{item['path']}:{item['line']}:{item['column']}: {item['code']}" for item in cli)
+
+
+def test_a_project_module_wins_over_a_shared_one_of_the_same_name(tmp_path: Path) -> None:
+    """Imports resolve inside the importing file's project first, then in the shared packages."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "a/alembic.ini": INI.format(where="migrations"),
+            "a/config/__init__.py": "",
+            "b/alembic.ini": INI.format(where="migrations"),
+            "config/__init__.py": "",
+            "util/__init__.py": "",
+        },
+    )
+    loaded = load_project(root, Request(paths=(root,)))
+    modules = {index.part.project.name: index.paths_by_module for index in loaded.indexes}
+    assert modules["a"]["config"] == "a/config/__init__.py"
+    assert modules["b"]["config"] == "config/__init__.py"
+    assert modules["a"]["util"] == modules["b"]["util"] == "util/__init__.py"

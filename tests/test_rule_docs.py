@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from conftest import run_tool
-from dblint.ruledocs import render_rules_markdown
+from dblint.ruledocs import render_rule, render_rules_markdown
 from dblint.rules import all_rules
 from dblint.rules.base import example_files
 
@@ -28,6 +29,37 @@ def test_rule_declares_every_doc_section(rule) -> None:
         assert getattr(rule, section).strip(), f"{rule.code} has no {section}"
 
 
+OPT_IN = ",".join(rule.code for rule in all_rules() if not rule.default)
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
+def test_summary_and_fix_hint_are_written_in_one_style(rule) -> None:
+    """Summaries: a sentence-case phrase without a final period; the hint: lower case, what to do."""
+    assert rule.summary[0].isupper() or rule.summary[0] == "`", rule.summary
+    assert not rule.summary.endswith(".")
+    assert rule.fix_hint and rule.fix_hint[0].islower() and not rule.fix_hint.endswith("."), rule.fix_hint
+
+
+def _section(rule, title: str) -> str:
+    text = render_rule(rule)
+    return text.split(f"### {title}\n", 1)[1].split("\n### ", 1)[0]
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
+def test_use_instead_shows_the_change_in_the_right_fences(rule) -> None:
+    before, after = example_files(rule.example), example_files(rule.use_instead)
+    shown = _section(rule, "Use instead")
+    for path, text in after.items():
+        if len(after) > 1 and before.get(path) == text:
+            assert f"# {path}\n" not in shown, f"{path} is unchanged: not repeated"
+        else:
+            assert text.strip() in shown
+    for section in (_section(rule, "Example"), shown):
+        for language, path in re.findall(r"```(\w+)\n(?:#|--) (\S+)\n", section):
+            expected = {"ini": "ini", "toml": "toml"}.get(path.rsplit(".", 1)[-1], "python")
+            assert language == expected, f"{path} in a ```{language} block"
+
+
 def _codes_reported(tmp_path: Path, files: dict[str, str], code: str) -> list[str]:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "example"\n')
     for rel, text in files.items():
@@ -45,8 +77,8 @@ def test_bad_example_is_flagged(rule, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("rule", EXECUTABLE_RULES, ids=lambda rule: rule.code)
-def test_good_example_is_clean(rule, tmp_path: Path) -> None:
-    assert rule.code not in _codes_reported(tmp_path, example_files(rule.use_instead), rule.code)
+def test_good_example_is_clean_with_every_rule_enabled(rule, tmp_path: Path) -> None:
+    assert _codes_reported(tmp_path, example_files(rule.use_instead), OPT_IN) == []
 
 
 def test_rule_command_prints_the_documentation(tmp_path: Path) -> None:

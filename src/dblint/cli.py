@@ -18,6 +18,7 @@ from dblint.discover import find_repository_root
 from dblint.engine import Request, Result, run
 from dblint.inventory.risk import LEVELS as RISK_LEVELS
 from dblint.report import DOCUMENT_FORMATS, FORMATTERS, ReportOptions, statistics
+from dblint.report.words import counted
 from dblint.sourcelines import SourceLines
 from dblint.terminal import COLOR_CHOICES, progress_bar, use_color
 
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dblint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    check = commands.add_parser("check", help="report findings in flake8's format")
+    check = commands.add_parser("check", help="report findings in flake8's format", description="Report findings.")
     _add_project_options(check)
     check.add_argument(
         "--stdin-filename", type=Path, help="with the path `-`: the file standard input stands for (its project, its config)"
@@ -74,7 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output_options(check)
 
-    inventory = commands.add_parser("inventory", help="list every file and table that touches the database")
+    inventory = commands.add_parser(
+        "inventory",
+        help="list every file and table that touches the database",
+        description="List every file and table that touches the database.",
+    )
     _add_project_options(inventory)
     inventory.add_argument("--by", choices=("file", "table"), default="file", help="one row per file or per table")
     inventory.add_argument("--format", choices=INVENTORY_FORMATS, default="markdown", help="report format (default: markdown)")
@@ -83,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     inventory.add_argument("--exit-zero", action="store_true", help="exit 0 even when the scan has findings")
     _add_progress_options(inventory)
 
-    rules = commands.add_parser("rules", help="list all rules")
-    rule = commands.add_parser("rule", help="show the documentation of one rule")
+    rules = commands.add_parser("rules", help="list all rules", description="List all rules.")
+    rule = commands.add_parser("rule", help="show the documentation of one rule", description="Show the documentation of one rule.")
     rule.add_argument("code", help="the rule's code (DBL101) or name (create-all-outside-migrations)")
     for command in (check, inventory, rules, rule):
         command.set_defaults(command_parser=command)
@@ -101,7 +106,11 @@ def _add_project_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--extend-exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude in addition to `exclude`"
     )
-    command.add_argument("--force-exclude", action="store_true", help="exclude files named on the command line too")
+    command.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply exclude / extend-exclude to files named on the command line too (as pre-commit passes them)",
+    )
     command.add_argument("--config", type=Path, help="pyproject.toml to read [tool.dblint] from")
     command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     command.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
@@ -278,7 +287,7 @@ def _planned_changes(result: Result, err: TextIO) -> list["FileChange"]:
 
 
 def _fixed_count(changes: list["FileChange"]) -> str:
-    return f"{sum(len(change.fixed) for change in changes)} findings in {len(changes)} files"
+    return f"{counted(sum(len(change.fixed) for change in changes), 'finding')} in {counted(len(changes), 'file')}"
 
 
 def _show_fixes(args: argparse.Namespace, result: Result, out: TextIO, err: TextIO) -> int:

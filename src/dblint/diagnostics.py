@@ -17,7 +17,8 @@ class Diagnostic:
     reports turn it into a path relative to the working directory.
     `end_line` is the last line of the reported node, so that a `# noqa` at the
     end of a multi-line string suppresses it as flake8 would.
-    `fix` is the automatic fix the rule planned (plain data; `dblint check --fix`).
+    `fix` is the automatic fix the rule planned (plain data; `dblint check --fix`);
+    `fixable` says there is one, and outlives it in stored findings (the report marks it).
     """
 
     path: str
@@ -27,6 +28,7 @@ class Diagnostic:
     message: str
     rule: str = ""
     end_line: int = 0
+    fixable: bool = False
     fix: Optional[Fix] = None
 
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -38,7 +38,7 @@ def selector_problem(selector: str, selector_kind: str) -> Optional[str]:
     """
     matched = [code for code in RULE_CODES if code.startswith(selector)]
     if not matched:
-        return f"'{selector}' matches no rule code (see `dblint rules`)"
+        return f"'{selector}' matches no rule code (`dblint rules` lists them)"
     if selector_kind not in ENABLING_SELECTORS or selector in RULE_CODES:
         return None
     opt_in = [code for code in matched if not RULE_CODES[code]]

@@ -19,13 +19,33 @@ def help_uri(rule: type[Rule]) -> str:
     return f"{DOCS_URL}#{anchor(rule)}"
 
 
-def _code_block(source: object) -> str:
-    files = example_files(source)  # type: ignore[arg-type]
+# The fence language of an example file, by its extension (Python otherwise).
+_FENCES = {".ini": "ini", ".cfg": "ini", ".toml": "toml", ".sql": "sql", ".mako": "mako", ".txt": "text"}
+
+
+def _fence(path: str) -> str:
+    return next((language for suffix, language in _FENCES.items() if path.endswith(suffix)), "python")
+
+
+def _code_block(files: dict[str, str], named: bool) -> str:
+    """One fenced block per file, each headed by its path when the example has several."""
     blocks = []
     for path, text in files.items():
-        header = f"# {path}\n" if len(files) > 1 else ""
-        blocks.append(f"```python\n{header}{text.rstrip()}\n```")
+        language = _fence(path)
+        header = f"{'#' if language in ('python', 'ini', 'toml') else '--'} {path}\n" if named else ""
+        blocks.append(f"```{language}\n{header}{text.rstrip()}\n```")
     return "\n\n".join(blocks)
+
+
+def _change(rule: type[Rule]) -> str:
+    """"Use instead": the files that differ from the example, not a full copy of a project."""
+    before, after = example_files(rule.example), example_files(rule.use_instead)
+    if len(before) == len(after) == 1:
+        return _code_block(after, named=False)
+    changed = {path: text for path, text in after.items() if before.get(path) != text}
+    kept = len(after) - len(changed)
+    note = f"\n\n(The other {kept} files as in the example.)" if kept else ""
+    return _code_block(changed, named=True) + note
 
 
 def render_rule(rule: type[Rule]) -> str:
@@ -39,9 +59,9 @@ def render_rule(rule: type[Rule]) -> str:
         "### Why is this bad?",
         rule.why_bad,
         "### Example",
-        _code_block(rule.example),
+        _code_block(example_files(rule.example), named=len(example_files(rule.example)) > 1),
         "### Use instead",
-        _code_block(rule.use_instead),
+        _change(rule),
         "### Options",
         rule.options,
     ]

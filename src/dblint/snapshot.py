@@ -30,7 +30,7 @@ from dblint.diagnostics import Diagnostic
 RACY_MARGIN_NS = 2_000_000_000  # covers filesystems with 2 s timestamps (FAT)
 
 FileState = tuple[str, int, int]  # project-relative path, size, mtime in ns (-1, -1: cannot stat)
-_Stored = tuple[str, int, int, str, str, str, int]  # a Diagnostic without its fix
+_Stored = tuple[str, int, int, str, str, str, int, bool]  # a Diagnostic without its fix
 
 
 @lru_cache(maxsize=None)
@@ -93,7 +93,7 @@ class Snapshots:
         if not inputs.trustworthy():
             return
         findings: list[_Stored] = [
-            (d.path, d.line, d.column, d.code, d.message, d.rule, d.end_line) for d in diagnostics
+            (d.path, d.line, d.column, d.code, d.message, d.rule, d.end_line, d.fixable) for d in diagnostics
         ]
         write_entry(self._path(inputs), (inputs.key, inputs.files, findings))
 

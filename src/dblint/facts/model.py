@@ -39,6 +39,22 @@ class Expr:
                 return value
         return None
 
+    def written(self) -> str:
+        """The expression as its source spells it (spacing normalised; call arguments elided),
+        so that a message quotes an annotation as written: `Mapped[Optional[str]]`."""
+        inner = ", ".join(arg.written() for arg in self.args)
+        if self.kind == "subscript":
+            return f"{self.text}[{inner}]"
+        if self.kind == "op":
+            return f" {self.text} ".join(arg.written() for arg in self.args)
+        if self.kind == "str":
+            return f'"{self.text}"'
+        if self.kind == "list":
+            return f"[{inner}]"
+        if self.kind == "call":
+            return f"{self.text}(...)"
+        return self.text or "..."
+
 
 @dataclass(frozen=True)
 class Import:
@@ -176,7 +192,7 @@ class CallFact:
 
 @dataclass(frozen=True)
 class Noqa:
-    """A `# noqa` comment; codes is empty for a blanket noqa."""
+    """A `# noqa` comment; codes is empty for a blanket noqa; line 0 is `# flake8: noqa` (the whole file)."""
 
     line: int
     codes: tuple[str, ...]

@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from dblint.facts.exprs import dotted
-from dblint.fixes.model import CALL, Fix, ImportNeed, Replacement
+from dblint.fixes.model import ADD_KEYWORD, CALL, NAME, WRAP_IN_WITH, Fix, ImportNeed, Replacement
 
 
 class FixError(Exception):
@@ -35,42 +35,96 @@ def apply_fixes(source: bytes, fixes: Sequence[Fix]) -> bytes:
     return _with_imports(changed, needs, _used_names(wrapper.module)).bytes
 
 
-def _matches(node: cst.CSTNode, edit: Replacement) -> bool:
-    if edit.kind == CALL:
-        return isinstance(node, cst.Call) and dotted(node.func) == edit.old
-    return isinstance(node, (cst.Name, cst.Attribute)) and dotted(node) == edit.old
+def _matches(node: cst.CSTNode, edit: Replacement, statements: set[cst.CSTNode]) -> bool:
+    if edit.kind == NAME:
+        return isinstance(node, (cst.Name, cst.Attribute)) and dotted(node) == edit.old
+    if not isinstance(node, cst.Call) or dotted(node.func) != edit.old:
+        return False
+    return edit.kind == CALL or node in statements
 
 
-def _targets(wrapper: MetadataWrapper, edits: list[Replacement]) -> dict[cst.CSTNode, str]:
-    wanted: dict[tuple[int, int], Replacement] = {}
+def _statement_calls(module: cst.Module) -> set[cst.CSTNode]:
+    """Calls that are a statement line of their own (`op.create_index(...)` alone on its line)."""
+    found: set[cst.CSTNode] = set()
+
+    class _Collector(cst.CSTVisitor):
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+            if len(node.body) == 1 and isinstance(node.body[0], cst.Expr) and isinstance(node.body[0].value, cst.Call):
+                found.add(node.body[0].value)
+
+    module.visit(_Collector())
+    return found
+
+
+_Targets = dict[cst.CSTNode, dict[str, str]]  # node -> edit kind -> new text
+
+
+def _targets(wrapper: MetadataWrapper, edits: list[Replacement]) -> _Targets:
+    wanted: dict[tuple[int, int, str], Replacement] = {}
     for edit in edits:
-        key = (edit.line, edit.column)
+        key = (edit.line, edit.column, edit.kind if edit.kind in (ADD_KEYWORD, WRAP_IN_WITH) else "")
         if wanted.get(key, edit) != edit:
             raise FixError(f"two fixes disagree about line {edit.line}, column {edit.column}")
         wanted[key] = edit
-    found: dict[cst.CSTNode, str] = {}
-    seen: set[tuple[int, int]] = set()
+    statements = _statement_calls(wrapper.module)
+    found: _Targets = {}
+    seen: set[tuple[int, int, str]] = set()
     for node, where in wrapper.resolve(PositionProvider).items():
-        key = (where.start.line, where.start.column + 1)
-        edit = wanted.get(key)
-        if edit is not None and key not in seen and _matches(node, edit):
-            found[node] = edit.new
-            seen.add(key)
+        for key, edit in wanted.items():
+            if key[:2] == (where.start.line, where.start.column + 1) and key not in seen and _matches(node, edit, statements):
+                found.setdefault(node, {})[edit.kind] = edit.new
+                seen.add(key)
     missing = sorted(set(wanted) - seen)
     if missing:
-        line, column = missing[0]
+        line, column, _ = missing[0]
         raise FixError(f"the code at line {line}, column {column} is not what the fix expects")
     return found
 
 
 class _Replacer(cst.CSTTransformer):
-    def __init__(self, targets: dict[cst.CSTNode, str]) -> None:
+    def __init__(self, targets: _Targets) -> None:
         super().__init__()
         self.targets = targets
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Union[cst.CSTNode, cst.RemovalSentinel]:
-        new = self.targets.get(original_node)
-        return cst.parse_expression(new) if new is not None else updated_node
+        if isinstance(original_node, cst.SimpleStatementLine) and isinstance(updated_node, cst.SimpleStatementLine):
+            return self._wrapped(original_node, updated_node)
+        edits = self.targets.get(original_node, {})
+        if CALL in edits or NAME in edits:
+            return cst.parse_expression(edits.get(CALL) or edits[NAME])
+        if ADD_KEYWORD in edits and isinstance(updated_node, cst.Call):
+            return _with_keyword(updated_node, edits[ADD_KEYWORD])
+        return updated_node
+
+    def _wrapped(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine) -> cst.BaseStatement:
+        """`with <item>:` around a statement line whose call is a WRAP_IN_WITH target."""
+        first = original.body[0] if original.body else None
+        item = self.targets.get(first.value, {}).get(WRAP_IN_WITH) if isinstance(first, cst.Expr) else None
+        if item is None:
+            return updated
+        return cst.With(
+            items=[cst.WithItem(cst.parse_expression(item))],
+            body=cst.IndentedBlock(body=[updated.with_changes(leading_lines=())]),
+            leading_lines=updated.leading_lines,
+        )
+
+
+def _with_keyword(call: cst.Call, keyword: str) -> cst.Call:
+    """The call with `name=value` appended after its last argument, in the call's own comma style."""
+    name, _, value = keyword.partition("=")
+    args = list(call.args)
+    new = cst.Arg(keyword=cst.Name(name), value=cst.parse_expression(value), equal=cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    ))
+    if args:
+        trailing = args[-1].comma
+        comma: Union[cst.Comma, cst.MaybeSentinel] = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        if isinstance(trailing, cst.Comma) and len(args) > 1:
+            comma = args[-2].comma  # one argument a line: the new one gets the previous lines' layout
+        args[-1] = args[-1].with_changes(comma=comma)
+        new = new.with_changes(comma=trailing)
+    args.append(new)
+    return call.with_changes(args=args)
 
 
 class _NameCollector(cst.CSTVisitor):

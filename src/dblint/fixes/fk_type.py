@@ -18,12 +18,10 @@ Otherwise the planner returns a `Refusal` saying why.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Iterator, Optional, Union
 
-from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr, FileFacts
 from dblint.fixes.model import CALL, NAME, Fix, ImportNeed, Replacement
 from dblint.fixes.spelling import Refusal, Spellings
@@ -301,8 +299,8 @@ def plan_annotation_fix(index: "object", table: TableDef, column: ColumnDef) -> 
     return _fix(f"{name}: annotation {changed[0].old} -> {changed[0].new}", [changed])
 
 
-def with_plan(diagnostic: Diagnostic, plan: Plan) -> Diagnostic:
-    """The finding carrying its fix, or saying in its message why none is offered."""
+def plan_outcome(plan: Plan) -> tuple[Optional[Fix], str]:
+    """The fix a finding carries, or the note saying why none is offered."""
     if isinstance(plan, Refusal):
-        return dataclasses.replace(diagnostic, message=f"{diagnostic.message}; no automatic fix: {plan}")
-    return dataclasses.replace(diagnostic, fix=plan)
+        return None, f"no automatic fix: {plan}"
+    return plan, ""

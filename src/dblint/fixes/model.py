@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from typing import Optional
 
 CALL, NAME = "call", "name"
+# Edits of a call of `old` that is a statement of its own: add the keyword argument `new`
+# (`name=value`), or wrap the statement in `with <new>:`.
+ADD_KEYWORD, WRAP_IN_WITH = "add-keyword", "wrap-in-with"
 
 
 @dataclass(frozen=True, order=True)
 class Replacement:
     """Replace the expression starting at `line`:`column` (1-based), which must be
-    a call of `old` (kind "call") or the dotted name `old` (kind "name"), by `new`."""
+    a call of `old` (kind "call") or the dotted name `old` (kind "name"), by `new`;
+    or edit that call as `ADD_KEYWORD` / `WRAP_IN_WITH` say."""
 
     line: int
     column: int

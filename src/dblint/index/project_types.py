@@ -79,6 +79,8 @@ class TypeFamilies:
         if isinstance(target, Defined):
             if isinstance(target.node, ClassDef):
                 return self._class_family(target.module, target.node, depth)
+            if not isinstance(target.node, Binding):
+                return UNKNOWN  # a function: what it returns is not read
             value = target.node.value
             if value is not None and value.kind in ("name", "call") and value.text:
                 written = value.text.split("()", 1)[0]
@@ -114,6 +116,8 @@ class TypeFamilies:
         if isinstance(target, Defined):
             if isinstance(target.node, ClassDef):
                 return self._class_returns(target.module, target.node, depth)
+            if not isinstance(target.node, Binding):
+                return frozenset()  # a function: what it returns is not read
             value = target.node.value
             if value is not None and value.kind in ("name", "call") and value.text:
                 alias = self.names.qualify(target.module, value.text.split("()", 1)[0], target.node.scope)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
 from dblint.facts.sql import CREATE_TABLE, CREATE_VIEW, DROP_TABLE, DROP_VIEW, ALTER_TABLE, RENAME_TABLE, classify_sql
@@ -71,6 +71,15 @@ _OP_PARAMS: dict[str, tuple[str, ...]] = {
     "drop_constraint": ("constraint_name", "table_name"),
     "create_table_comment": ("table_name", "comment"),
     "drop_table_comment": ("table_name",),
+}
+# Operations plugins register that do what a core one does (GeoAlchemy2's `alembic_helpers`).
+_OP_ALIASES = {
+    "add_geospatial_column": "add_column",
+    "drop_geospatial_column": "drop_column",
+    "create_geospatial_table": "create_table",
+    "drop_geospatial_table": "drop_table",
+    "create_geospatial_index": "create_index",
+    "drop_geospatial_index": "drop_index",
 }
 _TABLE_PARAM = {name: ("source_table" if name == "create_foreign_key" else "table_name") for name in _OP_PARAMS}
 _TABLE_PARAM["rename_table"] = "old_table_name"
@@ -147,6 +156,15 @@ class ReplayIssue:
     column: int
     end_line: int
     message: str
+    revision: str = ""
+    action: str = ""  # DBL415: what the operation does to the table ("adds a column to")
+    shown_name: str = ""  # DBL415: the table as named in the message
+
+
+def uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
+    """DBL415's words for one operation on one table, or on several (an `op.` call in a loop)."""
+    tables = f"table {names[0]}" if len(names) == 1 else f"tables {', '.join(names)}"
+    return f"revision {revision} {action} {tables}, which no earlier migration creates"
 
 
 EXISTED = "existed"  # created by an earlier revision, or by something the replay never saw
@@ -324,13 +342,16 @@ class _Replayer:
         if table is not None:
             table.unsure(reason, opaque)
 
-    def _issue(self, code: str, key: TableKey, step: MigrationStep, frame: _Frame, message: str) -> None:
+    def _issue(
+        self, code: str, key: TableKey, step: MigrationStep, frame: _Frame, message: str, action: str = "", name: str = ""
+    ) -> None:
         if step.guards or frame.guards:
             return
         if code == "DBL414" and (self.replay.blind_alters or self.replay.blind_creates):
             return
+        revision = frame.revision
         self.replay.issues.append(
-            ReplayIssue(code, key, frame.revision.path, step.line, step.column, step.end_line, message)
+            ReplayIssue(code, key, revision.path, step.line, step.column, step.end_line, message, revision.id, action, name)
         )
 
     def _existing(self, key: TableKey, step: MigrationStep, frame: _Frame, action: str) -> Optional[ReplayTable]:
@@ -346,10 +367,7 @@ class _Replayer:
             return self._assumed(key, frame)
         name = f"{key[0]}.{key[1]}" if key[0] else key[1]
         if key not in self.replay.dropped:
-            self._issue(
-                "DBL415", key, step, frame,
-                f"revision {frame.revision.id} {action} table {name}, which no earlier migration creates",
-            )
+            self._issue("DBL415", key, step, frame, uncreated_message(frame.revision.id, action, [name]), action, name)
         return None
 
     def _assumed(self, key: TableKey, frame: _Frame) -> ReplayTable:
@@ -482,7 +500,7 @@ class _Replayer:
         return f"{guards[-1]} in {frame.revision.path} (revision {frame.revision.id})"
 
     def _operation(self, step: MigrationStep, frame: _Frame) -> None:
-        name = step.name
+        name = _OP_ALIASES.get(step.name, step.name)
         if name == "execute":
             self._execute(step, frame)
             return
@@ -492,6 +510,7 @@ class _Replayer:
             self.replay.blind_alters.append(reason)
             return
         if name not in _OP_PARAMS:
+            self._unknown_operation(step, frame)
             return
         params = _OP_PARAMS[name]
         table_param = _TABLE_PARAM[name]
@@ -528,6 +547,16 @@ class _Replayer:
         if guard is not None:
             target = _text(bound.get("new_table_name"), frame) if name == "rename_table" else None
             self._mark((schema, target) if target else key, guard, opaque=False)
+
+    def _unknown_operation(self, step: MigrationStep, frame: _Frame) -> None:
+        """An operation the replay does not know (one a plugin registers on `Operations`): the tables it
+        names (a `batch_op`'s table, or a literal argument naming a table) become uncertain."""
+        args = (step.batch or Expr("other")).args[:1] if step.kind == "batch" else (*step.args, *(v for _, v in step.keywords))
+        reason = f"`{step.name}()` at {frame.where(step.line)}, an operation the replay does not know"
+        for text in filter(None, (_text(arg, frame) for arg in args)):
+            table = self.replay.table(*_split_name(text))
+            if table is not None:
+                table.unsure(reason)
 
     def _observe(self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]) -> None:
         """Record the operation with the state of its table before it runs (`Replay.operations`)."""
@@ -885,7 +914,7 @@ class _Replayer:
                 self._rename(key, new_key)
                 key = new_key  # a guard marks the table under its new name
             elif statement.kind == ALTER_TABLE:
-                table = self.tables.get(key)
+                table = self.replay.table(*key)  # `ALTER TABLE public.t` changes the `t` created without a schema
                 if table is not None and not _apply_alter(table, chunk, frame, step):
                     table.unsure(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
             elif statement.kind == RENAME_TABLE:

@@ -6,11 +6,14 @@ and every example is executed by the test suite.
 
 from __future__ import annotations
 
-from typing import ClassVar, Iterable, Mapping, Union
+from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping, Optional, Union
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
+
+if TYPE_CHECKING:
+    from dblint.fixes.model import Fix
 
 # An example is one file's source (placed at `app/main.py`) or a whole small project.
 ExampleSource = Union[str, Mapping[str, str]]
@@ -24,7 +27,11 @@ class Rule:
 
     code: ClassVar[str]
     name: ClassVar[str]  # kebab-case, named for the pattern it flags
-    summary: ClassVar[str]
+    summary: ClassVar[str]  # sentence case, no final period
+    # What to do, in a few words (the essence of `use_instead`): every message ends with it,
+    # unless the rule words it for each finding (`case_hints`: the right change depends on the case).
+    fix_hint: ClassVar[str]
+    case_hints: ClassVar[bool] = False
     default: ClassVar[bool] = True
     what_it_does: ClassVar[str]
     why_bad: ClassVar[str]
@@ -39,8 +46,22 @@ class Rule:
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         return ()
 
-    def diagnostic(self, path: str, line: int, column: int, message: str, end_line: int = 0) -> Diagnostic:
-        return Diagnostic(path, line, column, self.code, message, self.name, max(end_line, line))
+    def diagnostic(
+        self,
+        path: str,
+        line: int,
+        column: int,
+        message: str,
+        end_line: int = 0,
+        *,
+        fix: Optional[Fix] = None,
+        note: str = "",
+        hint: str = "",
+    ) -> Diagnostic:
+        """The finding: what is wrong, a `note` (why no automatic fix is offered), then what to do
+        (`hint` for this finding, else the rule's `fix_hint`)."""
+        text = "; ".join(part for part in (message, note, hint or self.fix_hint) if part)
+        return Diagnostic(path, line, column, self.code, text, self.name, max(end_line, line), fix is not None, fix)
 
 
 def example_files(example: ExampleSource) -> dict[str, str]:

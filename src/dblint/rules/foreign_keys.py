@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, Optional
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.facts.sql import CREATE_TABLE
-from dblint.fixes.fk_type import plan_annotation_fix, plan_type_fix, with_plan
+from dblint.fixes.fk_type import plan_annotation_fix, plan_outcome, plan_type_fix
 from dblint.index import ProjectIndex
 from dblint.index.holders import display
 from dblint.index.schema import ModelSchema, model_schema
@@ -145,7 +145,8 @@ def _user_and_post(foreign_key: str) -> str:
 class ForeignKeyTypeMismatch(Rule):
     code = "DBL301"
     name = "foreign-key-type-mismatch"
-    summary = "foreign key column whose type family differs from the referenced column's"
+    summary = "Foreign key column whose type family differs from the referenced column's"
+    fix_hint = "give the column the referenced column's type"
     what_it_does = (
         "Compares the type family of each foreign key column (from `Column(UUID(...))`, `mapped_column(...)`, "
         "`Mapped[...]` with the base's `type_annotation_map`, SQLModel annotations, project `TypeDecorator`s) "
@@ -176,7 +177,7 @@ class ForeignKeyTypeMismatch(Rule):
         "class Subscription(Base):\n"
         "    __tablename__ = \"subscriptions\"\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(\"user.id\"))\n"
+        "    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(\"user.id\"), index=True)\n"
     )
     use_instead = (
         "from sqlalchemy import ForeignKey, Integer\n"
@@ -189,7 +190,7 @@ class ForeignKeyTypeMismatch(Rule):
         "class Subscription(Base):\n"
         "    __tablename__ = \"subscriptions\"\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    user_id: Mapped[int] = mapped_column(ForeignKey(\"user.id\"))\n"
+        "    user_id: Mapped[int] = mapped_column(ForeignKey(\"user.id\"), index=True)\n"
     )
     fix = (
         "`dblint check --fix` (or `--diff` to preview) gives the foreign key column the referenced column's type: "
@@ -217,19 +218,21 @@ class ForeignKeyTypeMismatch(Rule):
             mine, theirs = column.family, other_column.family
             if foreign_key_compatible(mine, theirs):
                 continue
-            diagnostic = self.diagnostic(
+            fix, note = plan_outcome(plan_type_fix(index, table, column, other, other_column))
+            yield self.diagnostic(
                 column.path, column.line, column.column,
                 f"foreign key {_name(table, column)} is {SQL_LABELS[mine]} but {_name(other, other_column)} "
                 f"is {SQL_LABELS[theirs]}" + _across(table, other, elsewhere)
                 + ("; the database refuses the constraint once both tables share one metadata" if elsewhere else ""),
+                fix=fix, note=note,
             )
-            yield with_plan(diagnostic, plan_type_fix(index, table, column, other, other_column))
 
 
 class ForeignKeyToUnknownTable(Rule):
     code = "DBL302"
     name = "foreign-key-to-unknown-table"
-    summary = "foreign key to a table or column that no model, `Table` or migration defines"
+    summary = "Foreign key to a table or column that no model, `Table` or migration defines"
+    fix_hint = "reference a table and column that exist, or list the table in `external-tables`"
     what_it_does = (
         "Finds `ForeignKey(\"table.column\")` (and `Field(foreign_key=...)`, `ForeignKeyConstraint`) targets that "
         "name a table no model, `Table(...)` or migration (`op.create_table`, raw `CREATE TABLE` in a migration) "
@@ -241,7 +244,7 @@ class ForeignKeyToUnknownTable(Rule):
         "`create_all`, at mapper configuration, in autogenerate), and the database rejects the constraint. A "
         "typo such as `ForeignKey(\"users.id\")` for table `user` usually hides here."
     )
-    example = _user_and_post('ForeignKey("users.id")')
+    example = _user_and_post('ForeignKey("users.id"), index=True')
     use_instead = example.replace('ForeignKey("users.id")', 'ForeignKey("user.id")')
     options = "`external-tables`: tables (`table` or `schema.table`) that exist although this project does not define them."
 
@@ -266,7 +269,8 @@ class ForeignKeyToUnknownTable(Rule):
 class ForeignKeyAcrossMetadata(Rule):
     code = "DBL303"
     name = "foreign-key-across-metadata"
-    summary = "foreign key to a table that exists only on a different metadata"
+    summary = "Foreign key to a table that exists only on a different metadata"
+    fix_hint = "put both tables on the same metadata"
     what_it_does = (
         "Finds foreign keys whose target table is declared, but only on another metadata than the referencing "
         "table's (a second declarative base, SQLModel next to a legacy Base, a separate `MetaData()`). Flask-"
@@ -288,7 +292,7 @@ class ForeignKeyAcrossMetadata(Rule):
         "class Invoice(LegacyBase):\n"
         "    __tablename__ = \"invoice\"\n"
         "    id = Column(Integer, primary_key=True)\n"
-        "    user_id = Column(Integer, ForeignKey(\"user.id\"))\n"
+        "    user_id = Column(Integer, ForeignKey(\"user.id\"), index=True)\n"
     )
     use_instead = example.replace("class Invoice(LegacyBase)", "class Invoice(Base)")
 
@@ -314,6 +318,7 @@ class MappedAnnotationMismatch(Rule):
     code = "DBL304"
     name = "mapped-annotation-type-mismatch"
     summary = "`Mapped[...]` annotation whose Python type disagrees with the column's SQL type"
+    fix_hint = "annotate the column with the Python type its SQL type returns"
     what_it_does = (
         "Compares the Python type of a `Mapped[...]` annotation (through `Optional`, `X | None`, `Annotated`) with "
         "what the column's SQL type returns: `Mapped[int]` on a `UUID` column, `Mapped[str]` on an `Integer`, "
@@ -363,21 +368,24 @@ class MappedAnnotationMismatch(Rule):
             returned = column.returns
             if annotation_fits(python, returned):
                 continue
-            gives = " or ".join(sorted(PYTHON_LABELS.get(family, family) for family in returned))
-            diagnostic = self.diagnostic(
-                column.path, column.line, column.column,
-                f"column {_name(table, column)} is annotated Mapped[{PYTHON_LABELS.get(str(python), python)}] "
-                f"but its SQL type is {SQL_LABELS[sql]}, which returns {gives}",
-            )
+            fix, note = None, ""
             if _references_family(schema, table, column, sql):  # the SQL side agrees: the annotation is wrong
-                diagnostic = with_plan(diagnostic, plan_annotation_fix(index, table, column))
-            yield diagnostic
+                fix, note = plan_outcome(plan_annotation_fix(index, table, column))
+            annotation = column.annotation or f"Mapped[{PYTHON_LABELS.get(str(python), python)}]"
+            gives = " or ".join(sorted(PYTHON_LABELS.get(family, family) for family in returned))
+            yield self.diagnostic(
+                column.path, column.line, column.column,
+                f"column {_name(table, column)} is annotated {annotation} but its SQL type is {SQL_LABELS[sql]}, "
+                f"which returns {gives}",
+                fix=fix, note=note,
+            )
 
 
 class ForeignKeyWithoutIndex(Rule):
     code = "DBL305"
     name = "foreign-key-without-index"
-    summary = "foreign key column with no index"
+    summary = "Foreign key column with no index"
+    fix_hint = "add `index=True` to the column (or an `Index` on it)"
     default = False
     what_it_does = (
         "Finds foreign key columns with no `index=True`, no `unique=True`, that are not the primary key and do "
@@ -408,6 +416,7 @@ class ClientSideTimestamp(Rule):
     code = "DBL306"
     name = "client-side-timestamp-default"
     summary = "`created_at` / `updated_at` filled by a client-side default instead of `server_default`"
+    fix_hint = "use `server_default=func.now()` (and `onupdate` for `updated_at`)"
     default = False
     what_it_does = (
         "Finds `created_at` / `updated_at` (and `*_on`, `modified_at`) columns that have `default=` / `onupdate=` "
@@ -443,7 +452,7 @@ class ClientSideTimestamp(Rule):
             if column.name in _TIMESTAMP_COLUMNS and column.client_default and not column.server_default:
                 yield self.diagnostic(
                     column.path, column.line, column.column,
-                    f"column {_name(table, column)} is filled by a client-side default; use server_default",
+                    f"column {_name(table, column)} is filled by a client-side default",
                 )
 
 
@@ -451,6 +460,7 @@ class MissingForeignKey(Rule):
     code = "DBL307"
     name = "id-column-without-foreign-key"
     summary = "`<table>_id` column with no foreign key although table `<table>` exists"
+    fix_hint = "add a `ForeignKey` to the column if it refers to that table"
     default = False
     what_it_does = (
         "Finds columns named `<name>_id` with no foreign key, when a table `<name>` (or `<name>s`, `<name>es`, "
@@ -467,9 +477,9 @@ class MissingForeignKey(Rule):
         "class Post(Base):\n"
         "    __tablename__ = \"posts\"\n"
         "    id = Column(Integer, primary_key=True)\n"
-        "    user_id = Column(Integer)\n"
+        "    user_id = Column(Integer, index=True)\n"
     )
-    use_instead = example.replace("user_id = Column(Integer)", "user_id = Column(Integer, ForeignKey(\"users.id\"))").replace(
+    use_instead = example.replace("Column(Integer, index=True)", "Column(Integer, ForeignKey(\"users.id\"), index=True)").replace(
         "from sqlalchemy import Column, Integer", "from sqlalchemy import Column, ForeignKey, Integer"
     )
 
@@ -493,7 +503,8 @@ class MissingForeignKey(Rule):
 class ForeignKeyWidthMismatch(Rule):
     code = "DBL308"
     name = "foreign-key-integer-width-mismatch"
-    summary = "foreign key integer width differs from the referenced key (BIGINT -> INTEGER)"
+    summary = "Foreign key integer width differs from the referenced key (BIGINT -> INTEGER)"
+    fix_hint = "declare the column with the referenced key's integer type"
     default = False
     what_it_does = (
         "Compares the integer width of a foreign key column with the referenced column's: `SmallInteger`, "
@@ -514,7 +525,7 @@ class ForeignKeyWidthMismatch(Rule):
         "class Post(Base):\n"
         "    __tablename__ = \"post\"\n"
         "    id = Column(Integer, primary_key=True)\n"
-        "    author_id = Column(Integer, ForeignKey(\"user.id\"))\n"
+        "    author_id = Column(Integer, ForeignKey(\"user.id\"), index=True)\n"
     )
     use_instead = example.replace("author_id = Column(Integer,", "author_id = Column(BigInteger,")
 

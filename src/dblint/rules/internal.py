@@ -1,4 +1,4 @@
-"""DBL001 and DBL002: what dblint could not read, and where dblint itself failed."""
+"""DBL001-DBL002: what dblint could not read, and where dblint itself failed."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class UnparsableFile(Rule):
     code = "DBL001"
     name = "unparsable-file"
     summary = "File could not be read or parsed; it was skipped and the scan went on"
+    fix_hint = "make it a file Python can parse, or exclude it"
     what_it_does = (
         "Reports a Python file that dblint could not read or parse: undecodable bytes, a wrong coding "
         "declaration, a NUL byte, a syntax error (including Python 2 code), nesting too deep to parse, "
@@ -37,6 +38,7 @@ class InternalError(Rule):
     code = "DBL002"
     name = "internal-error"
     summary = "A rule raised an exception on this file; the run went on and exits with status 2"
+    fix_hint = "report it to dblint with the traceback `--debug` shows"
     what_it_does = (
         "Reports that a dblint rule failed with an exception while checking this file. The other rules "
         "and files are still checked; the exit status is 2. Run with `--debug` to see the traceback."

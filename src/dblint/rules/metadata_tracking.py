@@ -62,7 +62,8 @@ def _tables_in(schema: ModelSchema, path: str) -> Iterator[TableDef]:
 class UntrackedMetadataTable(Rule):
     code = "DBL201"
     name = "table-on-untracked-metadata"
-    summary = "table registered on a metadata that Alembic does not track"
+    summary = "Table registered on a metadata that Alembic does not track"
+    fix_hint = "move the table to the tracked metadata, or track its metadata in env.py"
     what_it_does = (
         "Finds models and `Table(...)` declarations whose metadata is not the one Alembic's env.py compares "
         "against (`target_metadata`, or the `target-metadata` setting): models on a second `declarative_base()`, "
@@ -136,7 +137,8 @@ class UntrackedMetadataTable(Rule):
 class UntrackedMetadataHolder(Rule):
     code = "DBL202"
     name = "untracked-metadata-holder"
-    summary = "definition of a metadata holder with tables that Alembic does not track"
+    summary = "Definition of a metadata holder with tables that Alembic does not track"
+    fix_hint = "move its tables to the tracked metadata, or track it in env.py"
     what_it_does = (
         "Finds the definition of a secondary declarative base, `MetaData()`, `registry()` or Flask-SQLAlchemy "
         "`db` that has tables although Alembic tracks another metadata. Holders sharing one `MetaData` object "
@@ -188,7 +190,8 @@ def _primary_holders(schema: ModelSchema, index: ProjectIndex) -> list[HolderDef
 class DuplicateTable(Rule):
     code = "DBL203"
     name = "duplicate-table"
-    summary = "the same table name (same schema) declared twice"
+    summary = "The same table name (same schema) declared twice"
+    fix_hint = "keep one declaration and import it where the other is used"
     what_it_does = (
         "Finds a table name declared by two models or `Table(...)` calls, in the same schema, on one metadata "
         "or two, when both declarations run in one application (one module imports the other, directly or "
@@ -281,7 +284,8 @@ def _separate_databases(schema: ModelSchema, first: str, second: str) -> bool:
 class ModelNotImportedByEnv(Rule):
     code = "DBL204"
     name = "model-not-imported-by-env"
-    summary = "model on the tracked metadata whose module env.py never imports"
+    summary = "Model on the tracked metadata whose module env.py never imports"
+    fix_hint = "import the module in env.py (or in a module env.py imports)"
     what_it_does = (
         "Follows imports from each Alembic env.py, transitively (package `__init__` chains, model-registry "
         "modules that only import models, `from x import *`), and finds models and `Table(...)` declarations on "
@@ -359,7 +363,8 @@ def _importers(index: ProjectIndex, tracking: Tracking) -> str:
 class ModelOutsideModelModules(Rule):
     code = "DBL205"
     name = "model-outside-model-modules"
-    summary = "model defined outside the configured `model-modules`"
+    summary = "Model defined outside the configured `model-modules`"
+    fix_hint = "move the model into one of the `model-modules`"
     default = False
     what_it_does = (
         "With `model-modules` set (module names or glob patterns, a package includes its submodules), finds "

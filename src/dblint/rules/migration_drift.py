@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
-from dblint.index.replay import Replay, ReplayColumn, ReplayTable, replay_issues, replays
+from dblint.index.replay import Replay, ReplayColumn, ReplayIssue, ReplayTable, replay_issues, replays, uncreated_message
 from dblint.index.schema import ColumnDef, TableDef, model_schema
 from dblint.index.tracking import Tracking
 from dblint.index.types import UNKNOWN
@@ -49,7 +49,7 @@ _ORDER_MODEL = '''
 class Order(Base):
     __tablename__ = "orders"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 '''
 _MIGRATION = '''from alembic import op
 import sqlalchemy as sa
@@ -73,7 +73,7 @@ _CREATE_USERS = '''    op.create_table(
 _CREATE_ORDERS = '''    op.create_table(
         "orders",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id")),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False, index=True),
     )'''
 
 
@@ -194,6 +194,7 @@ class TableWithoutMigration(Rule):
     code = "DBL410"
     name = "table-without-migration"
     summary = "Table on the tracked metadata that no migration creates"
+    fix_hint = "add a migration that creates the table (`alembic revision --autogenerate`)"
     what_it_does = (
         "Replays the migrations of each script location statically and reports every table of the metadata "
         "that location's env.py tracks which the migrated schema at the head revisions does not contain: no "
@@ -242,6 +243,7 @@ class ColumnWithoutMigration(Rule):
     code = "DBL411"
     name = "column-without-migration"
     summary = "Model column that the migrated schema lacks"
+    fix_hint = "add the column in a migration (`op.add_column`)"
     what_it_does = (
         "Reports a column of a tracked model whose table the migrations create but to which no migration "
         "adds the column. Tables the replay could not follow completely are skipped."
@@ -258,7 +260,7 @@ class ColumnWithoutMigration(Rule):
     use_instead = _project(
         _models(extra_user="    name: Mapped[str] = mapped_column(String(100))"),
         ("1a", "None", _CREATE_USERS),
-        ("2b", '"1a"', '    op.add_column("users", sa.Column("name", sa.String(100)))'),
+        ("2b", '"1a"', '    op.add_column("users", sa.Column("name", sa.String(100), nullable=False))'),
     )
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -278,6 +280,7 @@ class ColumnTypeDrift(Rule):
     code = "DBL412"
     name = "column-type-drift"
     summary = "Model column whose type family differs from the migrated schema's"
+    fix_hint = "change the column's type in a migration (`op.alter_column`), or the model's"
     what_it_does = (
         "Compares the type family (integer, string, uuid, datetime, ...) of each tracked model column with "
         "the column the migrations build and reports a difference. Unknown types never differ."
@@ -314,6 +317,7 @@ class MigratedWithoutModel(Rule):
     name = "migrated-without-model"
     default = False
     summary = "Migrated table or column that no model declares"
+    fix_hint = "declare it on a model, or drop it in a migration"
     what_it_does = (
         "Reports a table the migrations create (at the `op.create_table` call) that is not on the tracked "
         "metadata, and a migrated column of a model's table that the model does not declare. The "
@@ -374,10 +378,19 @@ class ReplayedOperationRule(Rule):
                 yield self.diagnostic(issue.path, issue.line, issue.column, issue.message, issue.end_line)
 
 
+def _by_place(issues: Iterable[ReplayIssue]) -> dict[tuple[str, int, int, str, str], list[ReplayIssue]]:
+    """Issues grouped by the operation (and revision, action) they are found at."""
+    groups: dict[tuple[str, int, int, str, str], list[ReplayIssue]] = {}
+    for issue in issues:
+        groups.setdefault((issue.path, issue.line, issue.column, issue.revision, issue.action), []).append(issue)
+    return groups
+
+
 class CreatesExisting(ReplayedOperationRule):
     code = "DBL414"
     name = "migration-creates-existing"
     summary = "Migration creates a table or adds a column that already exists at that point"
+    fix_hint = "remove the repeated create, or make the later migration change something else"
     what_it_does = (
         "Replays the migrations in graph order and reports an `op.create_table` / `op.add_column` (or a "
         "`CREATE TABLE` it executes) whose table or column a revision it runs with already created: one "
@@ -405,6 +418,7 @@ class ChangesUncreated(ReplayedOperationRule):
     code = "DBL415"
     name = "migration-changes-uncreated-table"
     summary = "Migration alters, drops or indexes a table that no earlier migration creates"
+    fix_hint = "create the table in an earlier migration, or list it in `external-tables`"
     what_it_does = (
         "Replays the migrations in graph order and reports an operation (`add_column`, `alter_column`, "
         "`drop_table`, `create_index`, `batch_alter_table` ...) on a table that no migration of any script "
@@ -424,12 +438,21 @@ class ChangesUncreated(ReplayedOperationRule):
     use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
     options = "`external-tables`: tables that exist before the first migration on purpose."
 
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        """One finding per operation: an `op.` call in a loop over tables lists them all."""
+        issues = (issue for issue in replay_issues(index) if issue.code == self.code)
+        for (path, line, column, revision, action), group in _by_place(issues).items():
+            names = sorted({issue.shown_name for issue in group})
+            message = group[0].message if len(names) == 1 else uncreated_message(revision, action, names)
+            yield self.diagnostic(path, line, column, message, max(issue.end_line for issue in group))
+
 
 class NullabilityDrift(Rule):
     code = "DBL416"
     name = "nullability-drift"
     default = False
     summary = "Nullability differs between model and migrated schema"
+    fix_hint = "make the model's nullability match the migrations, or alter the column in a migration"
     what_it_does = (
         "Compares `nullable` of each tracked model column (explicit, or implied by the primary key or a "
         "`Mapped[Optional[...]]` annotation) with the migrated column and reports a difference."

@@ -14,6 +14,9 @@ from typing import Iterable, Iterator, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
+from dblint.fixes.concurrent_index import plan_concurrent_index
+from dblint.fixes.fk_type import plan_outcome
+from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
 from dblint.index.columns import column_from_expr
 from dblint.index.databases import CheckedOperation, checked_operations
@@ -24,7 +27,10 @@ from dblint.index.type_changes import ColumnType, column_type, may_be_widening, 
 from dblint.rules.base import Rule
 
 _AUTOCOMMIT = "`with op.get_context().autocommit_block():`"
-_CONCURRENT_SQL = re.compile(r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b.*?)\s+CONCURRENTLY\b", re.IGNORECASE | re.DOTALL)
+_CONCURRENT_SQL = re.compile(
+    r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY(?:\s+IF\s+(?:NOT\s+)?EXISTS)?(?:\s+[\w.\"]+)?",
+    re.IGNORECASE,
+)
 _NOT_NULL_CHECK = r"\(\s*\"?{column}\"?\s+IS\s+NOT\s+NULL\s*\)"
 
 # -- examples -------------------------------------------------------------------------------
@@ -62,6 +68,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(100))
 {extra}'''
+
+
+_ACTIVE_COLUMN = "    active: Mapped[bool] = mapped_column(nullable=False)\n"
 
 
 def _example(body: str, table: str = "users", extra: str = "") -> dict[str, str]:
@@ -132,15 +141,24 @@ def _model_table(index: ProjectIndex, replay: Replay, key: TableKey) -> Optional
 
 
 class _SafetyRule(Rule):
-    """Reports at the operation; `findings` yields (operation, message)."""
+    """Reports at the operation; `findings` yields (operation, message), each message
+    ending with the change that suits its case after its last `; ` (the finding's hint)."""
+
+    case_hints = True
 
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
         raise NotImplementedError
 
+    def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
+        """The fix a finding carries, or the note saying why none is offered (rules with a fix)."""
+        return None, ""
+
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for view, message in self.findings(index):
             step = view.step
-            yield self.diagnostic(view.path, step.line, step.column, message, step.end_line)
+            what, _, hint = message.rpartition("; ")
+            fix, note = self.planned(index, view)
+            yield self.diagnostic(view.path, step.line, step.column, what, step.end_line, fix=fix, note=note, hint=hint)
 
 
 _SINCE_OPTION = (
@@ -153,6 +171,7 @@ class IndexWithoutConcurrently(_SafetyRule):
     code = "DBL501"
     name = "index-without-concurrently"
     summary = "Index created on an existing table without `postgresql_concurrently=True`"
+    fix_hint = "build the index with `postgresql_concurrently=True` inside `autocommit_block()`"
     what_it_does = (
         "Reports `op.create_index(...)` and `batch_op.create_index(...)` on a table that existed before the "
         "revision (PostgreSQL script locations only), unless it passes `postgresql_concurrently=True`."
@@ -175,6 +194,9 @@ class IndexWithoutConcurrently(_SafetyRule):
         "commit the revision's other operations early."
     )
 
+    def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
+        return plan_outcome(plan_concurrent_index(index, view))
+
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
         for item in _on_existing(index, "create_index"):
             view = item.view
@@ -193,6 +215,7 @@ class ConcurrentIndexInTransaction(_SafetyRule):
     code = "DBL502"
     name = "concurrent-index-in-transaction"
     summary = "Concurrent index create or drop outside `autocommit_block()`"
+    fix_hint = "run the concurrent operation inside `autocommit_block()`"
     what_it_does = (
         "Reports `create_index` / `drop_index` with `postgresql_concurrently=True`, and `op.execute()` of "
         "`CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY` / `REINDEX ... CONCURRENTLY`, that do not run "
@@ -215,15 +238,17 @@ class ConcurrentIndexInTransaction(_SafetyRule):
             view = item.view
             if view.autocommit or _without_transactions(index, item.replay):
                 continue
-            if view.step.kind == "sql" and _CONCURRENT_SQL.search(view.step.sql or ""):
+            statement = _CONCURRENT_SQL.search(view.step.sql or "") if view.step.kind == "sql" else None
+            if statement is not None:
                 yield view, (
-                    "op.execute() of a CONCURRENTLY index statement runs inside the migration's transaction, where "
-                    f"PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
+                    f"op.execute() of {' '.join(statement.group(0).split())} runs inside the migration's transaction, "
+                    f"where PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
                 )
             elif view.step.name in ("create_index", "drop_index") and _is_true(view, "postgresql_concurrently"):
+                index_name = _literal(view, "index_name") or "the index"
                 yield view, (
-                    f"{_operation_name(view)} with postgresql_concurrently=True runs inside the migration's "
-                    f"transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
+                    f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside the "
+                    f"migration's transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
                 )
 
 
@@ -243,6 +268,7 @@ class NotNullColumnWithoutDefault(_SafetyRule):
     code = "DBL503"
     name = "not-null-column-without-default"
     summary = "NOT NULL column added to an existing table without `server_default`"
+    fix_hint = "add the column with a `server_default`, or nullable, then backfill"
     what_it_does = (
         "Reports `op.add_column(...)` / `batch_op.add_column(...)` of a column declared `nullable=False` (or "
         "`primary_key=True`) without `server_default`, `Identity()` or `Computed()`, on a table that existed "
@@ -253,9 +279,12 @@ class NotNullColumnWithoutDefault(_SafetyRule):
         "migration fails (`column ... contains null values`). A client-side `default=` does not help; the "
         "database never sees it."
     )
-    example = _example('    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))')
+    example = _example(
+        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))', extra=_ACTIVE_COLUMN
+    )
     use_instead = _example(
-        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.false()))'
+        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.false()))',
+        extra=_ACTIVE_COLUMN,
     )
     options = _SINCE_OPTION
 
@@ -287,6 +316,7 @@ class TableRewritingTypeChange(_SafetyRule):
     code = "DBL504"
     name = "table-rewriting-type-change"
     summary = "Column type change that rewrites the table"
+    fix_hint = "add a new column, backfill it and switch to it"
     what_it_does = (
         "Reports `alter_column(..., type_=...)` on a table that existed before the revision unless the change "
         "is a widening PostgreSQL does in place: `VARCHAR(n)` to `VARCHAR(m >= n)`, unlimited `VARCHAR` or "
@@ -335,6 +365,7 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
     code = "DBL505"
     name = "foreign-key-without-not-valid"
     summary = "Foreign key added to an existing table without `postgresql_not_valid=True`"
+    fix_hint = "add the foreign key with `postgresql_not_valid=True`, then validate it"
     default = False
     what_it_does = (
         "Reports `create_foreign_key(...)` without `postgresql_not_valid=True`, and `add_column` of a column "
@@ -362,9 +393,20 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
             table = _table_name(view.table)
             if view.step.name == "create_foreign_key" and not _is_true(view, "postgresql_not_valid"):
                 referent = _literal(view, "referent_table") or "?"
-                yield view, f"{_operation_name(view)} adds a validated foreign key from existing table {table} to {referent}: it {lock}"
+                local = _argument(view, "local_cols")
+                columns = ", ".join(arg.text for arg in local.args if arg.kind == "str") if local is not None else ""
+                name = _literal(view, "constraint_name") or "(unnamed)"
+                yield view, (
+                    f"{_operation_name(view)} adds validated foreign key {name} on existing table {table}({columns}) "
+                    f"referencing {referent}: it {lock}"
+                )
             elif view.step.name == "add_column" and _has_foreign_key(_argument(view, "column")):
-                yield view, f"{_operation_name(view)} adds a column with a validated foreign key to existing table {table}: it {lock}"
+                column = _argument(view, "column")
+                spec = column_from_expr(column, lambda written: written) if column is not None else None
+                yield view, (
+                    f"{_operation_name(view)} adds column {table}({spec.name if spec else '?'}) with a validated foreign "
+                    f"key to existing table {table}: it {lock}"
+                )
 
 
 def _has_foreign_key(column: Optional[Expr]) -> bool:
@@ -377,6 +419,7 @@ class SetNotNullWithoutCheck(_SafetyRule):
     code = "DBL506"
     name = "set-not-null-without-check"
     summary = "NOT NULL set on an existing column with no validated CHECK proving it"
+    fix_hint = "add a NOT VALID `CHECK (column IS NOT NULL)` and validate it first"
     default = False
     what_it_does = (
         "Reports `alter_column(..., nullable=False)` on a table that existed before the revision, unless an "
@@ -456,6 +499,7 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
     code = "DBL507"
     name = "unique-constraint-on-existing-table"
     summary = "Unique constraint added to an existing table"
+    fix_hint = "build a unique index concurrently, then add the constraint using it"
     default = False
     what_it_does = "Reports `create_unique_constraint(...)` on a table that existed before the revision."
     why_bad = (
@@ -475,8 +519,9 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
         for item in _on_existing(index, "create_unique_constraint"):
             view = item.view
             table = _table_name(view.table)
+            name = _literal(view, "constraint_name") or "(unnamed)"
             yield view, (
-                f"{_operation_name(view)} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
+                f"{_operation_name(view)} of {name} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
                 f"lock (no reads or writes); create a unique index with postgresql_concurrently=True inside "
                 f"{_AUTOCOMMIT}, then ADD CONSTRAINT ... UNIQUE USING INDEX"
             )
@@ -486,6 +531,7 @@ class RenameWhileModelUsesOldName(_SafetyRule):
     code = "DBL508"
     name = "rename-while-model-uses-old-name"
     summary = "Table or column renamed while a model still uses the old name"
+    fix_hint = "add the new name beside the old one and move the code over first"
     what_it_does = (
         "Reports `op.rename_table(old, new)` while a model of the tracked metadata still declares table "
         "`old`, and `alter_column(table, old, new_column_name=new)` while the table's model still declares "
@@ -535,6 +581,7 @@ class DropWhileModelDeclaresIt(_SafetyRule):
     code = "DBL509"
     name = "drop-while-model-declares-it"
     summary = "Column or table dropped while a model still declares it"
+    fix_hint = "remove it from the model first and drop it in a later release"
     what_it_does = (
         "Reports `op.drop_table(t)` while a model of the tracked metadata still declares table `t`, and "
         "`drop_column(t, c)` while the model of `t` still declares column `c` — unless a later revision "

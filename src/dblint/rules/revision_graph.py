@@ -90,6 +90,7 @@ class MultipleHeads(Rule):
     code = "DBL401"
     name = "multiple-migration-heads"
     summary = "The Alembic revision graph has more than one head"
+    fix_hint = "merge them with `alembic merge heads`"
     what_it_does = (
         "Reads `revision` and `down_revision` of every revision file of each script location and reports "
         "each head revision when there is more than one, naming the other heads and the revision they "
@@ -132,7 +133,7 @@ class MultipleHeads(Rule):
                         revision.header.revision_line,
                         revision.header.revision_column,
                         f"revision {head} is one of {len(heads)} heads{branch} of {_where(graph)} (also {others}); "
-                        f"{where}: merge them with `alembic merge heads`",
+                        f"{where}",
                     )
 
 
@@ -149,6 +150,7 @@ class MissingDownRevision(Rule):
     code = "DBL402"
     name = "missing-down-revision"
     summary = "`down_revision` or `depends_on` names a revision that does not exist"
+    fix_hint = "point it at a revision id that exists"
     what_it_does = (
         "Reports a revision file whose `down_revision` (or `depends_on`) names a revision id that no "
         "revision file of the same script location declares (branch labels count for `depends_on`). "
@@ -199,6 +201,7 @@ class DuplicateRevision(Rule):
     code = "DBL403"
     name = "duplicate-revision-id"
     summary = "Two migration files declare the same revision id"
+    fix_hint = "give one of the revisions a new id"
     what_it_does = (
         "Reports every revision file of a script location whose `revision` id another file also declares."
         + _SEPARATE_TREES
@@ -235,6 +238,7 @@ class MultipleRoots(Rule):
     code = "DBL404"
     name = "multiple-migration-roots"
     summary = "More than one root revision (`down_revision = None`)"
+    fix_hint = "chain the extra root onto the history (set its `down_revision`)"
     what_it_does = (
         "Reports each root revision (`down_revision = None`) of a script location that has more than one. "
         "Roots that start a branch on purpose (with `branch_labels` or `depends_on`) are not counted."
@@ -272,6 +276,7 @@ class RevisionCycle(Rule):
     code = "DBL405"
     name = "revision-graph-cycle"
     summary = "The revision graph has a cycle"
+    fix_hint = "point one `down_revision` of the cycle at an earlier revision"
     what_it_does = (
         "Reports each revision that lies on a cycle of `down_revision` / `depends_on` references "
         "(including a revision that names itself), once per revision."

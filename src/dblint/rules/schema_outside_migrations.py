@@ -15,7 +15,7 @@ from dblint.index import ProjectIndex
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
 from dblint.index.schema import model_schema
 from dblint.index.symbols import Defined
-from dblint.rules.base import Rule
+from dblint.rules.base import EXAMPLE_PATH, Rule
 
 
 def applies(facts: FileFacts, index: ProjectIndex) -> bool:
@@ -121,6 +121,7 @@ class CreateAllOutsideMigrations(_WholeMetadataRule):
     code = "DBL101"
     name = "create-all-outside-migrations"
     summary = "`create_all()` on a MetaData, declarative base or Flask-SQLAlchemy `db` outside tests and migrations"
+    fix_hint = "create the tables in an Alembic migration (`alembic revision --autogenerate`)"
     what_it_does = (
         "Finds `metadata.create_all()`, `Base.metadata.create_all()`, `SQLModel.metadata.create_all()` and "
         "Flask-SQLAlchemy's `db.create_all()` in application code, also when the bound method is passed as a "
@@ -158,6 +159,7 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
     code = "DBL105"
     name = "drop-all-outside-migrations"
     summary = "`drop_all()` on a MetaData, declarative base or Flask-SQLAlchemy `db` outside tests and migrations"
+    fix_hint = "drop tables in an Alembic migration (`op.drop_table`)"
     what_it_does = (
         "Finds `metadata.drop_all()`, `Base.metadata.drop_all()` and `db.drop_all()` in application code, "
         "called or passed as a callable. Tests, migrations and env.py are not checked."
@@ -195,6 +197,7 @@ class TableCreateOutsideMigrations(Rule):
     code = "DBL104"
     name = "table-create-outside-migrations"
     summary = "Single-table create (`table.create()`, `Model.__table__.create()`) outside tests and migrations"
+    fix_hint = "create the table in an Alembic migration (`op.create_table`)"
     what_it_does = (
         "Finds `.create(...)` called on a SQLAlchemy `Table`: a name bound to `Table(...)` or `db.Table(...)`, "
         "a model's `__table__`, or `metadata.tables[\"name\"]`, and `conn.execute(CreateTable(table))`. "
@@ -235,6 +238,7 @@ class RawCreateTable(Rule):
     code = "DBL102"
     name = "raw-create-table"
     summary = "Raw SQL `CREATE TABLE` string outside tests and migrations"
+    fix_hint = "create the table in an Alembic migration (`op.create_table`)"
     what_it_does = (
         "Reads every string literal of application code (implicit concatenation, triple-quoted strings, "
         "f-strings, `%` and `.format` templates, `text(...)`) and reports those that have the shape of a "
@@ -300,6 +304,7 @@ class RawSchemaDdl(Rule):
     code = "DBL103"
     name = "raw-schema-ddl"
     summary = "Raw schema-changing DDL (`ALTER TABLE`, `DROP TABLE`, `CREATE INDEX`, views, types, ...) outside tests and migrations"
+    fix_hint = "make the schema change in an Alembic migration"
     what_it_does = (
         "Reports string literals in application code that are `ALTER TABLE`, `DROP TABLE`, "
         "`CREATE/DROP [UNIQUE] INDEX`, `CREATE [MATERIALIZED] VIEW`, `CREATE TYPE/SEQUENCE/SCHEMA` (and their "
@@ -316,15 +321,25 @@ class RawSchemaDdl(Rule):
         "def add_column(cursor) -> None:\n"
         "    cursor.execute(\"ALTER TABLE users ADD COLUMN last_login TIMESTAMP\")\n"
     )
-    use_instead = (
-        "# migrations/versions/7c1d_add_last_login.py\n"
-        "import sqlalchemy as sa\n"
-        "from alembic import op\n\n"
-        "revision = \"7c1d\"\n"
-        "down_revision = None\n\n\n"
-        "def upgrade() -> None:\n"
-        "    op.add_column(\"users\", sa.Column(\"last_login\", sa.DateTime()))\n"
-    )
+    use_instead = {
+        EXAMPLE_PATH: "# (the schema changes in a migration)\n",
+        "migrations/versions/6b0c_create_users.py": (
+            "import sqlalchemy as sa\n"
+            "from alembic import op\n\n"
+            "revision = \"6b0c\"\n"
+            "down_revision = None\n\n\n"
+            "def upgrade() -> None:\n"
+            "    op.create_table(\"users\", sa.Column(\"id\", sa.Integer(), primary_key=True))\n"
+        ),
+        "migrations/versions/7c1d_add_last_login.py": (
+            "import sqlalchemy as sa\n"
+            "from alembic import op\n\n"
+            "revision = \"7c1d\"\n"
+            "down_revision = \"6b0c\"\n\n\n"
+            "def upgrade() -> None:\n"
+            "    op.add_column(\"users\", sa.Column(\"last_login\", sa.DateTime()))\n"
+        ),
+    }
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not applies(facts, index):
