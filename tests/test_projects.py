@@ -11,6 +11,7 @@ import pytest
 
 from conftest import FIXTURES, run_tool, write_project
 from dblint.engine import Request
+from dblint.index.schema import model_schema
 from dblint.pipeline import load_project
 
 MONOREPO = FIXTURES / "monorepo_services"
@@ -187,3 +188,30 @@ def test_a_project_module_wins_over_a_shared_one_of_the_same_name(tmp_path: Path
     assert modules["a"]["config"] == "a/config/__init__.py"
     assert modules["b"]["config"] == "config/__init__.py"
     assert modules["a"]["util"] == modules["b"]["util"] == "util/__init__.py"
+
+
+FLASK_ENV = (
+    "from alembic import context\nfrom flask import current_app\n\n"
+    "target_db = current_app.extensions['migrate'].db\n\n\n"
+    "def get_metadata():\n    return target_db.metadata\n\n\n"
+    "def run_migrations_online():\n    context.configure(target_metadata=get_metadata())\n"
+)
+
+
+def test_each_flask_service_tracks_its_own_db(tmp_path: Path) -> None:
+    """Flask-Migrate's env.py names no `db`: it is the project's one `SQLAlchemy()`, one per service."""
+    files: dict[str, str] = {}
+    for service in ("shop", "admin"):
+        files |= {
+            f"{service}/migrations/alembic.ini": "[alembic]\n",
+            f"{service}/migrations/env.py": FLASK_ENV,
+            f"{service}/app/__init__.py": "",
+            f"{service}/app/extensions.py": "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n",
+            f"{service}/app/models.py": (
+                "from app.extensions import db\n\n\nclass Item(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n"
+            ),
+        }
+    root = write_project(tmp_path / "repo", files)
+    loaded = load_project(root, Request(paths=(root,)))
+    tracked = {index.part.project.name: [item.metadata for item in model_schema(index).tracking] for index in loaded.indexes}
+    assert tracked == {"admin": [("app.extensions:db.metadata",)], "shop": [("app.extensions:db.metadata",)]}
