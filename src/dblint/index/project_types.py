@@ -80,12 +80,17 @@ class TypeFamilies:
         if isinstance(target, Defined):
             if isinstance(target.node, ClassDef):
                 return self._class_family(target.module, target.node, depth)
-            value = target.node.value
-            if value is not None and value.kind in ("name", "call") and value.text:
-                written = value.text.split("()", 1)[0]
-                return self.family(self.names.qualify(target.module, written, target.node.scope), depth + 1)
-            return UNKNOWN
+            alias = self._alias(target)
+            return self.family(alias[0], depth + 1) if alias is not None else UNKNOWN
         return family_of_type_name(qualified)
+
+    def _alias(self, target: Defined) -> Optional[tuple[str, Expr]]:
+        """The type a module-level name is bound to (`JSONVariant = JSON().with_variant(...)`), qualified, and its expression."""
+        node = target.node
+        value = node.value if isinstance(node, Binding) else None
+        if value is None or value.kind not in ("name", "call") or not value.text:
+            return None
+        return self.names.qualify(target.module, value.text.split("()", 1)[0], node.scope), value
 
     def _class_family(self, module: str, cls: ClassDef, depth: int) -> str:
         lowered = cls.name.lower()
@@ -115,11 +120,8 @@ class TypeFamilies:
         if isinstance(target, Defined):
             if isinstance(target.node, ClassDef):
                 return self._class_returns(target.module, target.node, depth)
-            value = target.node.value
-            if value is not None and value.kind in ("name", "call") and value.text:
-                alias = self.names.qualify(target.module, value.text.split("()", 1)[0], target.node.scope)
-                return self.returns(alias, value, depth + 1)
-            return frozenset()
+            alias = self._alias(target)
+            return self.returns(alias[0], alias[1], depth + 1) if alias is not None else frozenset()
         return _library_returns(qualified, written)
 
     def _class_returns(self, module: str, cls: ClassDef, depth: int) -> frozenset[str]:
