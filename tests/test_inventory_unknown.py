@@ -65,9 +65,16 @@ def test_unresolved_target_metadata_is_unknown_in_every_format(tmp_path: Path) -
     assert "**no**" not in markdown
 
 
-def test_a_resolved_target_metadata_stays_known(tmp_path: Path) -> None:
-    [row] = json.loads(_inventory(_project(tmp_path, PLAIN_ENV), "json"))["tables"]
+@pytest.mark.parametrize(
+    "env",
+    [PLAIN_ENV, PLAIN_ENV.replace("Base.metadata", "getattr(Base, 'metadata', None)")],
+    ids=["attribute", "literal-getattr"],
+)
+def test_a_resolved_target_metadata_stays_known(tmp_path: Path, env: str) -> None:
+    document = json.loads(_inventory(_project(tmp_path, env), "json"))
+    [row] = document["tables"]
     assert (row["tracked"], row["created_by_revision"]) == (True, "0001")
+    assert document["totals"]["alembic_target_metadata"] == ["alembic/env.py tracks app.models:Base.metadata"]
 
 
 @pytest.mark.parametrize("placeholder", ["{alembic_dir}", "{{ cookiecutter.alembic_dir }}", "${ALEMBIC_DIR}"])

@@ -127,6 +127,9 @@ class TrackingReader:
             return _Found(set())
         if "extensions[]" in expr.text or (expr.kind == "call" and expr.text.rsplit(".", 1)[-1] == "get_metadata"):
             return _Found(set(), flask=True)
+        attribute = _literal_getattr(expr)
+        if attribute is not None:  # `getattr(Base, "metadata", None)` is `Base.metadata`
+            return self._evaluate(module, attribute, scope, depth + 1)
         if expr.kind == "list" or (expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")):
             found = _Found(set())
             for item in expr.args:
@@ -197,3 +200,13 @@ def _unresolved(expr: Expr) -> str:
     """Why tracking is unknown, naming the expression env.py sets target_metadata to."""
     shown = f"{expr.text}(...)" if expr.kind == "call" else expr.text
     return f"target_metadata `{shown}` cannot be resolved statically"
+
+
+def _literal_getattr(expr: Expr) -> Optional[Expr]:
+    """`getattr(name, "attribute"[, default])` as the name `name.attribute`, else None."""
+    if expr.kind != "call" or expr.text != "getattr" or len(expr.args) not in (2, 3):
+        return None
+    owner, attribute = expr.args[0], expr.args[1]
+    if owner.kind != "name" or attribute.kind != "str" or not attribute.text.isidentifier():
+        return None
+    return Expr("name", f"{owner.text}.{attribute.text}", line=expr.line, column=expr.column)
