@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, run_tool, write_project
+from conftest import FIXTURES, findings_of, run_tool, write_project
 from dblint.engine import Request
 from dblint.pipeline import load_project
 
@@ -157,7 +157,7 @@ def test_checking_one_file_of_a_service_reports_only_it() -> None:
     """Pre-commit names files: the service's file is checked against its own project."""
     completed = run_tool("dblint", "check", "services/billing/app/models/invoice.py", cwd=MONOREPO)
     assert completed.returncode == 1, completed.stderr
-    lines = completed.stdout.splitlines()
+    lines = findings_of(completed.stdout)
     assert [line.split(":")[0] for line in lines] == ["services/billing/app/models/invoice.py"] * 2
     assert {line.split()[1] for line in lines} == {"DBL410", "DBL411"}
 
