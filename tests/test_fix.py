@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, finding_set, run_tool, write_project
+from conftest import FIXTURES, finding_set, hinted, run_tool, write_project
 from test_agreement_sqlalchemy import probe, project_schema
 from test_postgres_fk import postgres_url  # noqa: F401 - the PostgreSQL fixture, shared
 
@@ -103,17 +103,22 @@ def test_a_second_run_finds_nothing_to_fix(project: Path) -> None:
 def test_refused_fixes_say_why(project: Path) -> None:
     completed = _dblint(project, "--select", "DBL301", "app/refused.py")
     assert completed.stdout.splitlines() == [
-        "app/refused.py:15:5: DBL301 foreign key pairings.device_id is INTEGER but devices.id is UUID; no automatic fix: "
-        "the referenced type UUID(as_uuid=True) cannot be imported safely: UUID is already bound in this file",
-        "app/refused.py:17:5: DBL301 foreign key pairings.token_value is INTEGER but tokens.value is VARCHAR; no automatic "
-        "fix: the referenced type String(length=...) is not a plain type expression",
+        hinted(
+            "app/refused.py:15:5: DBL301 foreign key pairings.device_id is INTEGER but devices.id is UUID; no automatic fix: "
+            "the referenced type UUID(as_uuid=True) cannot be imported safely: UUID is already bound in this file"
+        ),
+        hinted(
+            "app/refused.py:17:5: DBL301 foreign key pairings.token_value is INTEGER but tokens.value is VARCHAR; no automatic "
+            "fix: the referenced type String(length=...) is not a plain type expression"
+        ),
+        "Found 2 findings.",
     ]
 
 
 def test_fix_changes_only_the_files_named(project: Path) -> None:
     before = _snapshot(project)
     completed = _dblint(project, "--fix", "app/heroes.py")
-    assert completed.stderr.endswith("dblint: fixed 1 findings in 1 files\n"), completed.stderr
+    assert completed.stderr.endswith("dblint: fixed 1 finding in 1 file\n"), completed.stderr
     assert (completed.returncode, completed.stdout) == (0, "")
     after = _snapshot(project)
     assert {rel for rel in before if after[rel] != before[rel]} == {"app/heroes.py"}

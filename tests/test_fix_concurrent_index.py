@@ -54,7 +54,7 @@ def test_fix_builds_the_index_concurrently_outside_the_transaction(tmp_path: Pat
     r3_before = (root / "migrations/versions/r3.py").read_text()
 
     completed = run_tool("dblint", "check", "--fix", ".", cwd=root)
-    assert "fixed 2 findings in 1 file\n" in completed.stderr, completed.stderr
+    assert "fixed 2 findings in 1 file" in completed.stderr, completed.stderr
     assert (root / "migrations/versions/r2.py").read_text() == _FIXED_R2
     assert (root / "migrations/versions/r3.py").read_text() == r3_before
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, finding_set, run_tool, write_project
+from conftest import BIN, finding_set, findings_of, run_tool, write_project
 
 APP = "import sqlalchemy as sa\nmetadata = sa.MetaData()\nmetadata.create_all(engine)\n"
 APP_FINDING = ("app.py", 3, "DBL101")
@@ -46,7 +46,7 @@ def write_bytes(root: Path, files: dict[str, bytes]) -> Path:
 
 def messages(stdout: str) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for line in stdout.splitlines():
+    for line in findings_of(stdout):
         path, _line, _column, rest = line.split(":", 3)
         found.setdefault(path, []).append(rest.strip())
     return found
@@ -119,7 +119,7 @@ def test_flake8_survives_the_same_files(tmp_path):
 
 def _positions(stdout: str, code: str) -> dict[str, tuple[int, int]]:
     found = {}
-    for line in stdout.splitlines():
+    for line in findings_of(stdout):
         path, row, column, rest = line.split(":", 3)
         if rest.split()[0] == code:
             found[path.removeprefix("./")] = (int(row), int(column))

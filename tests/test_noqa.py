@@ -55,7 +55,7 @@ def multi_line(conn):
 
 
 def project(tmp_path: Path) -> tuple[Path, dict[int, bool]]:
-    lines = ["from sqlalchemy import MetaData, text", "", "metadata = MetaData()"]
+    lines = ["from sqlalchemy import MetaData, Table, text", "metadata = MetaData()", "users = Table('users', metadata)"]
     expected: dict[int, bool] = {}
     for comment, suppressed in CASES:
         lines.append(f"metadata.create_all(None){comment}")

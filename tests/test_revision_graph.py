@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.script.revision import CycleDetected, RevisionError
 
-from conftest import FIXTURES, run_tool
+from conftest import FIXTURES, findings_of, run_tool
 from dblint.contexts import ScriptLocation
 from dblint.engine import Request
 from dblint.pipeline import load_project
@@ -45,7 +45,7 @@ def test_a_chain_of_5000_revisions_is_one_clean_line(tmp_path: Path) -> None:
     completed = run_tool("dblint", "check", ".", cwd=tmp_path)
     # One finding pair: the two heads r4999 and extra, which diverge at r2.
     assert completed.returncode == 1, completed.stderr
-    assert sorted(line.split(": ")[0] for line in completed.stdout.splitlines()) == [
+    assert sorted(line.split(": ")[0] for line in findings_of(completed.stdout)) == [
         "migrations/versions/extra.py:3:1", "migrations/versions/r4999.py:3:1"
     ]
     assert "diverge at r2" in completed.stdout

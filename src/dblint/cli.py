@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Iterator, NoReturn, Optional, Sequence, TextIO
 from dblint import __version__
 from dblint.cache import DEFAULT_DIRECTORY, chosen_directory
 from dblint.config import ConfigError, Settings, code_problem
-from dblint.diagnostics import Diagnostic
 from dblint.discover import find_repository_root
 from dblint.engine import Request, Result, run
 from dblint.inventory.risk import LEVELS as RISK_LEVELS
