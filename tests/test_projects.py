@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, findings_of, run_tool, write_project
+from conftest import FIXTURES, run_tool, write_project
 from dblint.engine import Request
 from dblint.index.schema import model_schema
 from dblint.pipeline import load_project
