@@ -84,6 +84,7 @@ def test_configuration_error_is_reported_not_raised(tmp_path: Path) -> None:
     flake8 = run_tool("flake8", "--select", "DBL", "app/startup.py", cwd=root)
     assert "Traceback" not in flake8.stderr
     assert "tool.dblint.selekt" in flake8.stdout + flake8.stderr
+    assert "DBL001" not in flake8.stdout  # DBL001 means an unparsable file, not a broken configuration
 
 
 def test_stdin_with_a_coding_cookie(tmp_path: Path) -> None:
@@ -113,8 +114,8 @@ def test_project_root_is_looked_up_once_per_directory(tmp_path: Path, monkeypatc
 
     root = write_project(tmp_path / "project", {"app/a.py": "x = 1\n", "app/b.py": "y = 2\n", "c.py": "z = 3\n"})
     looked_up: list[Path] = []
-    real = flake8_plugin.find_project_root
-    monkeypatch.setattr(flake8_plugin, "find_project_root", lambda path: looked_up.append(path) or real(path))
+    real = flake8_plugin.find_checked_root
+    monkeypatch.setattr(flake8_plugin, "find_checked_root", lambda path: looked_up.append(path) or real(path))
     monkeypatch.setattr(flake8_plugin, "_roots", {})
     monkeypatch.setattr(flake8_plugin, "_projects", {})
     monkeypatch.setattr(flake8_plugin.Plugin, "active", True)

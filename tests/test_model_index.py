@@ -287,3 +287,24 @@ def test_sqlmodel_metadata_reassigned_to_a_base(tmp_path: Path) -> None:
     })
     assert tables(schema) == {"hero": "app.base:Base.metadata"}
     assert schema.tracking[0].metadata == ("app.base:Base.metadata",)
+
+
+def test_a_column_type_made_by_a_project_function_is_unknown(tmp_path: Path) -> None:
+    """`sa.Column(payload_type(Model))`: a function builds the type (seen on Open-Assistant); its family is unknown."""
+    schema = build(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/types.py": (
+                "from sqlalchemy.types import TypeDecorator\nfrom sqlalchemy.dialects import postgresql as pg\n\n\n"
+                "def payload_type(model):\n    class Payload(TypeDecorator):\n        impl = pg.JSONB()\n    return Payload\n"
+            ),
+            "app/models.py": (
+                "import sqlalchemy as sa\nfrom sqlalchemy.orm import declarative_base\nfrom app.types import payload_type\n\n"
+                "Base = declarative_base()\n\n\nclass Event(Base):\n    __tablename__ = 'events'\n"
+                "    id = sa.Column(sa.Integer, primary_key=True)\n    payload = sa.Column(payload_type(dict))\n"
+            ),
+        },
+    )
+    (events,) = schema.declared
+    assert {column.name: column.family for column in events.columns} == {"id": "integer", "payload": "unknown"}

@@ -59,7 +59,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     completed = run_tool("pre-commit", "validate-manifest", ".pre-commit-hooks.yaml", cwd=REPO)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
-    assert hooks["dblint"]["entry"] == "dblint check"
+    assert hooks["dblint"]["entry"] == "dblint check --force-exclude"
     assert hooks["dblint"]["types"] == ["python"]
     assert hooks["dblint"]["require_serial"] is True
     assert hooks["dblint-inventory"]["entry"].startswith("dblint inventory")
@@ -70,6 +70,11 @@ def test_manifest_is_valid_for_pre_commit() -> None:
 def test_try_repo_fails_on_findings_and_passes_after_the_fix(hook_repo: tuple[Path, str], tmp_path: Path, home: Path) -> None:
     repo_path, _ = hook_repo
     project = project_repository(PROJECT, tmp_path / "project")
+    # pre-commit names every staged file; the hook skips the ones `extend-exclude` excludes.
+    (project / "pyproject.toml").write_text(
+        (PROJECT / "pyproject.toml").read_text() + '\n[tool.dblint]\nextend-exclude = ["scripts/legacy_*.py"]\n'
+    )
+    (project / "scripts" / "legacy_setup.py").write_text("from notes.db import Base, engine\n\nBase.metadata.create_all(engine)\n")
     git("add", "--all", cwd=project)  # staged, as for a commit: try-repo checks the staged files
 
     failed = _pre_commit("try-repo", str(repo_path), "dblint", cwd=project, home=home)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, findings_of, run_tool, write_project
+from conftest import FIXTURES, run_tool, write_project
 from dblint.engine import Request
+from dblint.index.schema import model_schema
 from dblint.pipeline import load_project
 
 MONOREPO = FIXTURES / "monorepo_services"
@@ -113,7 +114,7 @@ def test_prepend_sys_path_is_an_import_root(tmp_path: Path) -> None:
 
 def _inventory(root: Path, *args: str) -> str:
     completed = run_tool("dblint", "inventory", *args, cwd=root)
-    assert completed.returncode == 0, completed.stderr
+    assert completed.returncode in (0, 1), completed.stderr  # 1: the scan has findings, as `check`
     return completed.stdout
 
 
@@ -155,17 +156,19 @@ def test_sqlmodel_metadata_is_one_per_project() -> None:
 
 def test_checking_one_file_of_a_service_reports_only_it() -> None:
     """Pre-commit names files: the service's file is checked against its own project."""
-    completed = run_tool("dblint", "check", "services/billing/app/models/invoice.py", cwd=MONOREPO)
+    completed = run_tool("dblint", "check", "services/billing/app/models/invoice.py", "--format", "json", cwd=MONOREPO)
     assert completed.returncode == 1, completed.stderr
-    lines = findings_of(completed.stdout)
-    assert [line.split(":")[0] for line in lines] == ["services/billing/app/models/invoice.py"] * 2
-    assert {line.split()[1] for line in lines} == {"DBL410", "DBL411"}
+    findings = json.loads(completed.stdout)
+    assert [item["path"] for item in findings] == ["services/billing/app/models/invoice.py"] * 2
+    assert {item["code"] for item in findings} == {"DBL410", "DBL411"}
 
 
 def test_flake8_plugin_reports_what_the_cli_reports() -> None:
     flake8 = run_tool("flake8", "--select", "DBL", "services", cwd=MONOREPO)
-    cli = run_tool("dblint", "check", "services", cwd=MONOREPO)
-    assert sorted(flake8.stdout.split("\n")) == sorted(line.replace("./", "", 1) for line in cli.stdout.split("\n"))
+    cli = json.loads(run_tool("dblint", "check", "services", "--format", "json", cwd=MONOREPO).stdout)
+    shown = [line.split(": ", 1)[0] + ": " + line.split(": ", 1)[1].split(" ", 1)[0] for line in flake8.stdout.splitlines()]
+    assert len(cli) == 4
+    assert sorted(shown) == sorted(f"{item['path']}:{item['line']}:{item['column']}: {item['code']}" for item in cli)
 
 
 def test_a_project_module_wins_over_a_shared_one_of_the_same_name(tmp_path: Path) -> None:
@@ -185,3 +188,30 @@ def test_a_project_module_wins_over_a_shared_one_of_the_same_name(tmp_path: Path
     assert modules["a"]["config"] == "a/config/__init__.py"
     assert modules["b"]["config"] == "config/__init__.py"
     assert modules["a"]["util"] == modules["b"]["util"] == "util/__init__.py"
+
+
+FLASK_ENV = (
+    "from alembic import context\nfrom flask import current_app\n\n"
+    "target_db = current_app.extensions['migrate'].db\n\n\n"
+    "def get_metadata():\n    return target_db.metadata\n\n\n"
+    "def run_migrations_online():\n    context.configure(target_metadata=get_metadata())\n"
+)
+
+
+def test_each_flask_service_tracks_its_own_db(tmp_path: Path) -> None:
+    """Flask-Migrate's env.py names no `db`: it is the project's one `SQLAlchemy()`, one per service."""
+    files: dict[str, str] = {}
+    for service in ("shop", "admin"):
+        files |= {
+            f"{service}/migrations/alembic.ini": "[alembic]\n",
+            f"{service}/migrations/env.py": FLASK_ENV,
+            f"{service}/app/__init__.py": "",
+            f"{service}/app/extensions.py": "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n",
+            f"{service}/app/models.py": (
+                "from app.extensions import db\n\n\nclass Item(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n"
+            ),
+        }
+    root = write_project(tmp_path / "repo", files)
+    loaded = load_project(root, Request(paths=(root,)))
+    tracked = {index.part.project.name: [item.metadata for item in model_schema(index).tracking] for index in loaded.indexes}
+    assert tracked == {"admin": [("app.extensions:db.metadata",)], "shop": [("app.extensions:db.metadata",)]}

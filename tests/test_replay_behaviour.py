@@ -245,3 +245,20 @@ def test_each_revision_reports_its_uncreated_tables(tmp_path: Path) -> None:
     assert [(issue.code, issue.path.rsplit("/", 1)[-1], issue.line) for issue in issues] == [
         ("DBL415", "a0.py", 9), ("DBL415", "a1.py", 9)
     ]
+
+
+def test_plugin_operations_and_schema_qualified_sql(tmp_path: Path) -> None:
+    replay, issues = _replay(
+        tmp_path,
+        CREATE + '    op.create_table("events", sa.Column("id", sa.Integer(), primary_key=True))\n',
+        "def upgrade():\n    with op.batch_alter_table('users') as batch_op:\n"
+        "        batch_op.add_geospatial_column(sa.Column('home', Geometry('POINT')))\n"
+        "    op.add_geospatial_column('events', sa.Column('place', Geometry('POINT')))\n"
+        "    op.add_audit_columns('events')\n"
+        "    op.execute('ALTER TABLE public.users ADD shared boolean NOT NULL DEFAULT true')\n",
+    )
+    users, events = replay.tables[(None, "users")], replay.tables[(None, "events")]
+    assert sorted(users.columns) == ["home", "id", "name", "shared"] and not users.uncertain
+    assert "place" in events.columns
+    assert events.uncertain == ["`add_audit_columns()` at migrations/versions/r1.py:12, an operation the replay does not know"]
+    assert issues == []

@@ -10,7 +10,14 @@ from conftest import finding_set, run_tool, write_project
 from dblint.rulecodes import RULE_CODES
 from dblint.rules import all_rules
 
-SOURCE = {"app/db.py": "import sqlalchemy as sa\nmetadata = sa.MetaData()\nusers = sa.Table('users', metadata)\nmetadata.create_all(engine)\n"}
+SOURCE = {
+    "app/db.py": (
+        "import sqlalchemy as sa\n\n"
+        "metadata = sa.MetaData()\n"
+        "users = sa.Table('users', metadata, sa.Column('id', sa.Integer, primary_key=True))\n"
+        "metadata.create_all(engine)\n"
+    )
+}
 
 
 def _project(tmp_path: Path, config: str = "") -> Path:
@@ -78,11 +85,11 @@ def test_codes_and_prefixes_that_name_rules_are_accepted(tmp_path: Path, args: t
     completed = run_tool("dblint", "check", *args, cwd=root)
     assert completed.returncode in (0, 1), completed.stderr
     assert completed.stderr == ""
-    expected = set() if args[:1] == ("--ignore",) else {("app/db.py", 4, "DBL101")}
+    expected = set() if args[:1] == ("--ignore",) else {("app/db.py", 5, "DBL101")}
     assert finding_set(completed.stdout) == expected
 
 
 def test_noqa_codes_are_not_checked(tmp_path: Path) -> None:
     root = write_project(tmp_path / "proj", {"app/db.py": SOURCE["app/db.py"].replace("(engine)", "(engine)  # noqa: DBL999")})
     completed = run_tool("dblint", "check", cwd=root)
-    assert (completed.returncode, finding_set(completed.stdout)) == (1, {("app/db.py", 4, "DBL101")})
+    assert (completed.returncode, finding_set(completed.stdout)) == (1, {("app/db.py", 5, "DBL101")})

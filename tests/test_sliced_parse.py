@@ -108,6 +108,14 @@ def test_sliced_facts_are_the_whole_file_facts(tmp_path: Path) -> None:
     assert differ == []
 
 
+def test_facts_are_the_same_when_libcst_is_given_one_statement_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of statements (how a large file is parsed) give the facts of one parse."""
+    corpus = _corpus(tmp_path)
+    monkeypatch.setattr(parse_module, "BATCH_NODES", 1)
+    differ = [rel for rel, data in corpus.items() if _encoded(rel, data, sliced=True) != _encoded(rel, data, sliced=False)]
+    assert differ == []
+
+
 def test_the_ast_reader_agrees_wherever_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Markers ignored: every statement `ast` can read is read by it; its facts must be LibCST's."""
     corpus = _corpus(tmp_path)

@@ -81,18 +81,25 @@ _KEYS: dict[str, tuple[str, str]] = {
 def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above `start` that has `[tool.dblint]`."""
     for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _has_dblint_table(candidate):
-            return candidate
+        if has_dblint_table(directory / "pyproject.toml"):
+            return directory / "pyproject.toml"
     return None
 
 
-def _has_dblint_table(path: Path) -> bool:
+def has_dblint_table(path: Path) -> bool:
+    """Whether `path` is a pyproject.toml with `[tool.dblint]` (broken TOML that mentions
+    dblint counts, so that loading it reports the error)."""
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if path.is_file() else b""
     except OSError:
         return False
-    return b"tool.dblint" in data
+    if b"dblint" not in data:
+        return False
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    return isinstance(tool, dict) and "dblint" in tool
 
 
 def load_settings(path: Path | None) -> Settings:

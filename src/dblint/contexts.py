@@ -40,6 +40,7 @@ class ScriptLocation:
     source: str  # the file that declared it
     sys_path: tuple[str, ...] = ()  # `prepend_sys_path` directories: import roots of its env.py
     url: str = ""  # `sqlalchemy.url` of its alembic.ini section, as written (the database's dialect)
+    note: str = ""  # how it was found when the configuration did not say (an unresolved placeholder)
 
     @property
     def env_path(self) -> str:
@@ -126,13 +127,33 @@ def _location(
     sys_path: str | None = None,
     url: str = "",
 ) -> list[ScriptLocation]:
-    directory = _resolve(root, config_dir, script) if script else config_dir
+    note = ""
+    if script and _PLACEHOLDER.search(script):
+        directory = _conventional_directory(root, config_dir)
+        where = f"the conventional {posixpath.join(directory, 'env.py')} beside it is used" if directory is not None else "no env.py beside it"
+        note = f"script_location `{script}` is a template placeholder, not resolved; {where}"
+    else:
+        directory = _resolve(root, config_dir, script) if script else config_dir
     if directory is None:
         return []
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
     version_dirs += _resolved_all(root, config_dir, versions, separator)
     prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
-    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url)]
+    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url, note)]
+
+
+# `{alembic_dir}`, `{{ cookiecutter.x }}`, `${DIR}`, `<dir>`: a template's value, filled in elsewhere
+_PLACEHOLDER = re.compile(r"\{[^}]*\}|\$\{|<[^>]*>")
+CONVENTIONAL_DIRECTORIES = ("alembic", "migrations")
+
+
+def _conventional_directory(root: Path, config_dir: str) -> str | None:
+    """`alembic/` or `migrations/` beside the configuration, when it holds an env.py."""
+    for name in CONVENTIONAL_DIRECTORIES:
+        directory = posixpath.join(config_dir, name) if config_dir else name
+        if (root / directory / "env.py").is_file():
+            return directory
+    return None
 
 
 def _resolved_all(root: Path, config_dir: str, value: str | None, separator: str | None) -> list[str]:

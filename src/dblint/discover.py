@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dblint.config import Settings
+from dblint.config import Settings, has_dblint_table
 from dblint.pathmatch import matches
 
 SKIPPED_DIRECTORIES = frozenset(
@@ -32,6 +32,9 @@ class Discovery:
     python_files: list[str] = field(default_factory=list)
     config_files: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # Python files `exclude` / `extend-exclude` match: also in `python_files`, since
+    # exclusion hides findings, not facts (an excluded model still defines its table).
+    excluded: list[str] = field(default_factory=list)
 
 
 def find_project_root(path: Path) -> Path:
@@ -43,6 +46,52 @@ def find_project_root(path: Path) -> Path:
     return start
 
 
+def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
+    """The directory a file or directory is checked from, whichever way dblint is run.
+
+    As in ruff, configuration is found per file: the nearest directory at or above
+    `path` whose pyproject.toml has `[tool.dblint]`, within the repository (the
+    search stops at the directory holding `.git`). The files under it are one
+    project with those settings. Without such a file (or with `--config`), the
+    nearest project root."""
+    start = path if path.is_dir() else path.parent
+    if not explicit_config:
+        for directory in (start, *start.parents):
+            if has_dblint_table(directory / "pyproject.toml"):
+                return directory
+            if (directory / ".git").exists():
+                break
+    return find_project_root(path)
+
+
+def nested_config_roots(root: Path, config_files: list[str]) -> list[str]:
+    """The outermost directories below `root` whose pyproject.toml has `[tool.dblint]`:
+    their files are checked from there, with their own settings."""
+    found: list[str] = []
+    for rel in sorted(config_files, key=lambda rel: (rel.count("/"), rel)):
+        directory, _, name = rel.rpartition("/")
+        if name == "pyproject.toml" and directory and not any(_under(directory, outer) for outer in found):
+            if has_dblint_table(root / rel):
+                found.append(directory)
+    return found
+
+
+def _under(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory + "/")
+
+
+def without_nested(found: Discovery, nested: list[str]) -> Discovery:
+    """The discovery with the files under the `nested` directories left out."""
+    if not nested:
+        return found
+
+    def kept(paths: list[str]) -> list[str]:
+        return [rel for rel in paths if not any(_under(rel, directory) for directory in nested)]
+
+    unreadable = [(rel, reason) for rel, reason in found.unreadable if not any(_under(rel, d) for d in nested)]
+    return Discovery(found.root, kept(found.python_files), kept(found.config_files), unreadable, kept(found.excluded))
+
+
 def find_repository_root(directory: Path) -> Path:
     """The nearest directory at or above `directory` holding `.git`, else `directory` itself."""
     for candidate in (directory, *directory.parents):
@@ -52,17 +101,17 @@ def find_repository_root(directory: Path) -> Path:
 
 
 def discover(root: Path, settings: Settings) -> Discovery:
-    """All Python and config files of the project at `root`, minus excluded ones."""
+    """All Python and config files of the project at `root`; excluded config files are left out,
+    excluded Python files are listed in `excluded` too."""
     result = Discovery(root=root)
     listed = _git_files(root)
     candidates = listed if listed is not None else _walk(root, result)
     excludes = settings.exclude + settings.extend_exclude
     real_root = os.path.realpath(root)
     for rel in sorted(set(candidates)):
-        if excludes and matches(rel, excludes):
-            continue
+        excluded = bool(excludes) and matches(rel, excludes)
         name = rel.rsplit("/", 1)[-1]
-        if not (rel.endswith(".py") or name in CONFIG_NAMES):
+        if not (rel.endswith(".py") or (name in CONFIG_NAMES and not excluded)):
             continue
         absolute = root / rel
         if absolute.is_symlink() and not is_inside(os.path.realpath(absolute), real_root):
@@ -70,6 +119,8 @@ def discover(root: Path, settings: Settings) -> Discovery:
         if listed is not None and (not absolute.is_file() or _skipped(rel)):
             continue
         (result.python_files if rel.endswith(".py") else result.config_files).append(rel)
+        if excluded:
+            result.excluded.append(rel)
     return result
 
 

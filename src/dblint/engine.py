@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
 from dblint.cache import DEFAULT_DIRECTORY
 from dblint.config import Settings, find_config, load_settings
 from dblint.diagnostics import Diagnostic
-from dblint.discover import discover, find_project_root, is_inside
+from dblint.discover import discover, find_checked_root, is_inside, nested_config_roots, without_nested
 from dblint.pathmatch import matches
 from dblint.snapshot import Inputs, Snapshots
 
@@ -86,15 +86,33 @@ def settings_for(root: Path, request: Request) -> Settings:
 
 
 def run(request: Request) -> Result:
-    """Check every project the requested paths belong to."""
+    """Check every project the requested paths belong to; a directory below a checked one
+    with its own `[tool.dblint]` is checked as its own project, with its own settings."""
     groups: dict[Path, list[Path]] = {}
     for path in request.paths:
         absolute = Path(os.path.abspath(path))
-        groups.setdefault(find_project_root(absolute), []).append(absolute)
+        groups.setdefault(find_checked_root(absolute, request.config is not None), []).append(absolute)
     result = Result(runs=[])
-    for root in sorted(groups):
-        result.runs.append(_run_project(root, groups[root], request, result.tracebacks))
+    done: set[Path] = set()
+    while len(done) < len(groups):
+        root = min(set(groups) - done)  # a nested project sorts after the one it is found in
+        done.add(root)
+        files = find_files(root, request, _explicit_files(root, groups[root]))
+        result.runs.append(_run_project(files, groups[root], request, result.tracebacks))
+        for nested in files.nested_roots:
+            directory = root / nested
+            if directory not in groups.get(directory, []) and any(is_within(directory, target) for target in groups[root]):
+                groups.setdefault(directory, []).append(directory)
+    result.runs.sort(key=lambda project: project.root)
     return result
+
+
+def is_within(path: Path, directory: Path) -> bool:
+    return path == directory or directory in path.parents
+
+
+def _explicit_files(root: Path, targets: list[Path]) -> list[str]:
+    return [rel_path(target, root) for target in targets if target != root and not target.is_dir()]
 
 
 def cache_directory(root: Path, settings: Settings, request: Request) -> Optional[Path]:
@@ -117,6 +135,9 @@ class ProjectFiles:
     python_files: frozenset[str]
     config_files: list[str]
     unreadable: list[tuple[str, str]]
+    unreported: frozenset[str] = frozenset()  # excluded files: read for facts, no findings shown
+    named_excluded: frozenset[str] = frozenset()  # excluded files named on the command line, reported
+    nested_roots: tuple[str, ...] = ()  # directories with their own [tool.dblint]: projects of their own
 
     def inputs(self, request: Request) -> Inputs:
         """What the project's findings depend on, for the stored snapshot."""
@@ -125,25 +146,36 @@ class ProjectFiles:
 
 
 def find_files(root: Path, request: Request, extra_files: Iterable[str] = ()) -> ProjectFiles:
-    """Settings and discovery, plus files named on the command line that discovery skips."""
+    """Settings and discovery, plus files named on the command line that discovery skips.
+
+    An excluded file is reported on only when named on the command line without
+    `--force-exclude` (as ruff does); its facts count either way."""
     settings = settings_for(root, request)
     found = discover(root, settings)
+    nested = [] if request.config is not None else nested_config_roots(root, found.config_files)
+    found = without_nested(found, nested)
     python_files = set(found.python_files)
     excludes = settings.exclude + settings.extend_exclude
+    excluded = set(found.excluded)
+    named_excluded: set[str] = set()
     real_root = os.path.realpath(root)
     for rel in extra_files:
-        if request.force_exclude and excludes and matches(rel, excludes):
-            continue
+        if excludes and matches(rel, excludes):
+            excluded.add(rel)
+            if not request.force_exclude:
+                named_excluded.add(rel)
         if not is_inside(os.path.realpath(root / rel), real_root):
             found.unreadable.append((rel, "symbolic link to a file outside the project, not read"))
             continue
         python_files.add(rel)
-    return ProjectFiles(root, settings, frozenset(python_files), found.config_files, found.unreadable)
+    return ProjectFiles(
+        root, settings, frozenset(python_files), found.config_files, found.unreadable,
+        frozenset(excluded - named_excluded), frozenset(named_excluded), tuple(nested),
+    )  # fmt: skip
 
 
-def _run_project(root: Path, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
-    explicit = [rel_path(target, root) for target in targets if target != root and not target.is_dir()]
-    files = find_files(root, request, explicit)
+def _run_project(files: ProjectFiles, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+    root = files.root
     snapshots = _snapshots(files, request)
     if snapshots is None:
         return _computed_run(files, targets, request, tracebacks)
@@ -170,24 +202,26 @@ def _computed_run(files: ProjectFiles, targets: list[Path], request: Request, tr
 
 def _snapshots(files: ProjectFiles, request: Request) -> Optional[Snapshots]:
     """The stored findings to use, when this request needs nothing but findings of files on disk."""
-    if not request.use_snapshot or request.sources:
-        return None
+    if not request.use_snapshot or request.sources or files.named_excluded:
+        return None  # the stored whole-project findings leave excluded files out
     directory = cache_directory(files.root, files.settings, request)
     return Snapshots(directory) if directory is not None else None
 
 
 def stored_run(files: ProjectFiles, diagnostics: list[Diagnostic], targets: list[Path]) -> ProjectRun:
     """The part of a whole project's findings that falls under `targets`."""
-    rel_targets, reported = reported_files(files.root, targets, files.python_files)
+    rel_targets, reported = reported_files(files.root, targets, files.python_files, files.unreported)
     kept = [d for d in diagnostics if d.path in reported or (d.path not in files.python_files and under_any(d.path, rel_targets))]
     return ProjectRun(files.root, files.settings, (), reported, kept)
 
 
-def reported_files(root: Path, targets: list[Path], python_files: frozenset[str]) -> tuple[list[str], frozenset[str]]:
+def reported_files(
+    root: Path, targets: list[Path], python_files: frozenset[str], unreported: frozenset[str]
+) -> tuple[list[str], frozenset[str]]:
     """The targets relative to `root`, and the Python files findings are reported for."""
     rel_targets = [rel_path(target, root) for target in targets]
     explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
-    return rel_targets, frozenset(_reported_paths(rel_targets, explicit_files, python_files))
+    return rel_targets, frozenset(_reported_paths(rel_targets, explicit_files, python_files)) - unreported
 
 
 def _reported_paths(rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]) -> Iterable[str]:

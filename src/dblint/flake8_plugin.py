@@ -3,8 +3,10 @@
 flake8 calls the plugin once per file. The plugin finds the file's project
 root, loads and indexes that project once per flake8 process, and checks the
 text flake8 gives it (stdin's text when an editor lints an unsaved buffer).
-flake8 never reads pyproject.toml, so `[tool.dblint]` is loaded here; noqa
-comments are left to flake8.
+flake8 never reads pyproject.toml, so `[tool.dblint]` is loaded here (a broken
+one stops flake8 with one line); noqa comments, `# flake8: noqa` included, and
+which codes are shown are left to flake8, which also turns on the opt-in rules
+it selects by full code.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from flake8.style_guide import Decision, DecisionEngine
 
 from dblint import __version__
 from dblint.cache import chosen_directory
-from dblint.config import ConfigError
+from dblint.config import ConfigError, Settings
 from dblint.diagnostics import Diagnostic
-from dblint.discover import find_project_root
+from dblint.discover import find_checked_root
 from dblint.engine import ProjectRun, Request, run
 from dblint.facts.source import SourceError, decode
 from dblint.pathmatch import matches
-from dblint.rules import all_rules
+from dblint.rulecodes import RULE_CODES
 
 if TYPE_CHECKING:
     from dblint.pipeline import LoadedProject
@@ -38,13 +40,33 @@ _Message = tuple[int, int, str, type]
 _REQUEST = Request(
     paths=(), apply_noqa=False, jobs=1, use_cache=True, cache_dir=chosen_directory(None, os.environ), use_snapshot=True
 )
+_OPT_IN_CODES = tuple(code for code, default in RULE_CODES.items() if not default)
+
+
+class ConfigurationError(Exception):
+    """A broken `[tool.dblint]`: flake8 stops with this one line (never a DBL001 on every file)."""
+
+    def __repr__(self) -> str:  # flake8 prints the exception's repr
+        return f"dblint configuration error: {self}"
+
+
+def _with_opt_in(codes: tuple[str, ...]) -> Request:
+    """The request with opt-in rules flake8 selected by full code added to `extend-select`."""
+    if not codes:
+        return _REQUEST
+
+    def override(settings: Settings) -> Settings:
+        return settings.with_overrides(extend_select=settings.extend_select + codes)
+
+    return dataclasses.replace(_REQUEST, override=override)
 
 
 class _Project:
     """One project's findings by path, computed (or read from the stored snapshot) once per process."""
 
-    def __init__(self, root: Path) -> None:
-        self.run: ProjectRun = run(dataclasses.replace(_REQUEST, paths=(root,))).runs[0]
+    def __init__(self, root: Path, request: Request) -> None:
+        self.request = request
+        self.run: ProjectRun = run(dataclasses.replace(request, paths=(root,))).runs[0]
         self.by_path: dict[str, list[Diagnostic]] = {}
         for diagnostic in self.run.diagnostics:
             self.by_path.setdefault(diagnostic.path, []).append(diagnostic)
@@ -55,26 +77,32 @@ class _Project:
         from dblint.pipeline import check_project, load_project  # noqa: PLC0415 - only for unsaved buffers
 
         if self._loaded is None:
-            self._loaded = load_project(self.run.root, _REQUEST)
-        project = self._loaded.with_source(rel, _encoded(source), _REQUEST)
-        return check_project(project, [self.run.root / rel], _REQUEST, []).diagnostics
+            self._loaded = load_project(self.run.root, self.request)
+        project = self._loaded.with_source(rel, _encoded(source), self.request)
+        return check_project(project, [self.run.root / rel], self.request, []).diagnostics
 
 
-_projects: dict[Path, _Project] = {}
-_roots: dict[Path, Path] = {}  # directory -> its project root, looked up once per directory
+_roots: dict[Path, Path] = {}  # directory -> the root its files are checked from, looked up once per directory
 
 
 def _root_of(path: Path) -> Path:
     directory = path.parent
     if directory not in _roots:
-        _roots[directory] = find_project_root(path)
+        _roots[directory] = find_checked_root(path)
     return _roots[directory]
 
 
-def _project(root: Path) -> _Project:
-    if root not in _projects:
-        _projects[root] = _Project(root)
-    return _projects[root]
+_projects: dict[tuple[Path, tuple[str, ...]], _Project] = {}
+
+
+def _project(root: Path, opt_in: tuple[str, ...]) -> _Project:
+    key = (root, opt_in)
+    if key not in _projects:
+        try:
+            _projects[key] = _Project(root, _with_opt_in(opt_in))
+        except ConfigError as error:
+            raise ConfigurationError(str(error)) from None
+    return _projects[key]
 
 
 class Plugin:
@@ -83,31 +111,35 @@ class Plugin:
     name = "dblint"
     version = __version__
     active = True
+    opt_in: tuple[str, ...] = ()  # opt-in rules flake8's --select / --extend-select name by full code
 
     def __init__(self, tree: Any, filename: str, lines: Sequence[str]) -> None:
         self.filename = filename
         self.lines = lines
+        self.path = Path(os.path.abspath(filename))
+        self.root = _root_of(self.path)
+        # Loaded here, not in run(): flake8 reports an exception raised while it builds
+        # a plugin as one line and stops (exit 1), while one raised in run() is a traceback.
+        self.project = _project(self.root, self.opt_in) if self.active else None
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
-        """Stay idle when no DBL code is selected (`flake8 --select F`)."""
+        """Stay idle when no DBL code is selected (`flake8 --select F`); run the opt-in
+        rules flake8 selects by full code (`--select DBL305`, `--extend-select DBL305`),
+        as flake8-bugbear's B9xx: `--select DBL` keeps them off, as `dblint check` does."""
         try:
             decider = DecisionEngine(options)
-            cls.active = any(decider.decision_for(rule.code) is Decision.Selected for rule in all_rules())
+            cls.active = any(decider.decision_for(code) is Decision.Selected for code in RULE_CODES)
+            named = {code.strip() for code in (*(options.select or ()), *(options.extend_select or ()))}
+            cls.opt_in = tuple(code for code in _OPT_IN_CODES if code in named and decider.decision_for(code) is Decision.Selected)
         except (AttributeError, TypeError, ValueError):
-            cls.active = True
+            cls.active, cls.opt_in = True, ()
 
     def run(self) -> Iterator[_Message]:
-        if not self.active:
+        project, path = self.project, self.path
+        if project is None:
             return
-        path = Path(os.path.abspath(self.filename))
-        root = _root_of(path)
-        try:
-            project = _project(root)
-        except ConfigError as error:
-            yield 1, 0, f"DBL001 dblint configuration error: {error}", type(self)
-            return
-        rel = path.relative_to(root).as_posix()
+        rel = path.relative_to(self.root).as_posix()
         settings = project.run.settings
         excludes = settings.exclude + settings.extend_exclude
         if excludes and matches(rel, excludes):

@@ -19,7 +19,7 @@ from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectFiles, ProjectRun, Request, cache_directory, find_files, reported_files, under_any
 from dblint.facts import FileFacts, extract_facts
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
-from dblint.facts.noqa import suppresses
+from dblint.facts.noqa import suppressed
 from dblint.index import ProjectIndex, build_indexes
 from dblint.index.databases import validate_safety_since
 from dblint.index.reach import files_to_parse
@@ -52,6 +52,7 @@ class LoadedProject:
     unreadable: list[tuple[str, str]]
     facts: list[FileFacts]
     indexes: tuple[ProjectIndex, ...]
+    unreported: frozenset[str]  # excluded files: their facts count, their findings are not shown
 
     @property
     def index(self) -> ProjectIndex:
@@ -95,14 +96,16 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
     problems = setting_problems(indexes)
     if problems:
         raise ConfigError(f"{settings.config_path}: {problems[0]}")
-    return LoadedProject(root, settings, files.python_files, files.config_files, files.unreadable, facts, indexes)
+    return LoadedProject(
+        root, settings, files.python_files, files.config_files, files.unreadable, facts, indexes, files.unreported
+    )
 
 
 def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
     """Run the enabled rules, reporting on the files under `targets`."""
     root, settings = project.root, project.settings
     validate_safety_since(project.indexes)
-    rel_targets, reported = reported_files(root, targets, project.python_files)
+    rel_targets, reported = reported_files(root, targets, project.python_files, project.unreported)
     diagnostics = [
         UnparsableFile().diagnostic(rel, 1, 1, f"cannot check: {reason}")
         for rel, reason in project.unreadable
@@ -164,4 +167,4 @@ def _noqa_suppressed(diagnostic: Diagnostic, facts: Optional[FileFacts]) -> bool
     if facts is None:
         return False
     # Noqa facts already cover every line of a multi-line string, as flake8's do.
-    return any(noqa.line == diagnostic.line and suppresses(noqa, diagnostic.code) for noqa in facts.noqa)
+    return suppressed(facts.noqa, diagnostic.line, diagnostic.code)

@@ -22,7 +22,7 @@ from dblint.facts.exprs import concatenation_value, dotted, string_value, summar
 from dblint.facts.model import Expr, Import, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.facts.walk import Positions, walk, wrapper_positions
 
-# `op` attributes that are no operations on the schema.
+# `op` / `batch_op` attributes that are no operations on the schema.
 _NOT_STEPS = frozenset(
     {"f", "get_bind", "get_context", "batch_alter_table", "inline_literal", "implementation_for", "register_operation"}
 )
@@ -52,6 +52,17 @@ def op_prefixes(imports: Iterable[Import]) -> frozenset[str]:
         elif imp.module == "alembic" and imp.name is None and imp.local == "alembic":
             found.add("alembic.op")
     return frozenset(found)
+
+
+# Methods of a SQL statement that leave its text alone.
+STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})
+
+
+def _statement(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The statement without the statement methods chained on (`text("...").bindparams(...)`)."""
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in STATEMENT_METHODS:
+        node = node.func.value
+    return node
 
 
 def _sql_text(node: cst.BaseExpression) -> Optional[str]:
@@ -130,6 +141,8 @@ class MigrationVisitor(cst.CSTVisitor):
         self._depth = 0  # function nesting depth
         self._guards: list[str] = []
         self._loops: list[tuple[str, tuple[str, ...]]] = []
+        # Per enclosing `for`: where its guards start, and an `if ...: continue` seen in its body.
+        self._loop_exits: list[tuple[int, str]] = []
         self._batches: list[dict[str, Expr]] = []
         self._autocommit: list[bool] = []  # per `with` block: does it open `autocommit_block()`
         self._statement_calls: set[int] = set()
@@ -163,6 +176,20 @@ class MigrationVisitor(cst.CSTVisitor):
         function = self._function
         if self._depth == 1 and function is not None and any(self._guards) and not function.early_return:
             function.early_return = f"early `return` at line {self._position(node)[0]}"
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self._exit_loop_early("continue", node)
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self._exit_loop_early("break", node)
+
+    def _exit_loop_early(self, keyword: str, node: cst.CSTNode) -> None:
+        """`if table not in tables: continue`: the rest of the loop body runs only sometimes."""
+        if not self._loop_exits:
+            return
+        start, seen = self._loop_exits[-1]
+        if not seen and any(self._guards[start:]):
+            self._loop_exits[-1] = (start, f"early `{keyword}` at line {self._position(node)[0]}")
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._guards.append(f"lambda at line {self._position(node)[0]}")
@@ -220,9 +247,11 @@ class MigrationVisitor(cst.CSTVisitor):
         else:
             self._loops.append(("", ()))
             self._push_guard("loop", node)
+        self._loop_exits.append((len(self._guards), ""))
 
     def leave_For(self, original_node: cst.For) -> None:
         self._loops.pop()
+        self._loop_exits.pop()
         self._guards.pop()
 
     def _visit_comprehension(self, node: cst.CSTNode) -> None:
@@ -324,7 +353,7 @@ class MigrationVisitor(cst.CSTVisitor):
         if batch is not None:
             if method in _EXECUTE_METHODS:
                 self._record_execute(node, "batch", batch)
-            else:
+            elif method not in _NOT_STEPS:  # `batch_op.f("ix_name")`
                 self._record(node, "batch", method, batch)
             return
         if method in _EXECUTE_METHODS:
@@ -345,14 +374,21 @@ class MigrationVisitor(cst.CSTVisitor):
             self._statement_calls.add(id(node.value))
 
     def _record_execute(self, node: cst.Call, via: str, batch: Optional[Expr] = None) -> None:
-        """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal, else the argument."""
-        text = _sql_text(node.args[0].value) if node.args and node.args[0].keyword is None else None
+        """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal, else the statement
+        (without the statement methods chained on: `text(q).bindparams(...)` is `text(q)`)."""
+        first = node.args[0].value if node.args and node.args[0].keyword is None else None
+        statement = _statement(first) if first is not None else None
+        text = _sql_text(statement) if statement is not None else None
         if text is not None and len(text) <= MAX_SQL_LENGTH:
             self._record(node, "sql", "execute", batch, sql=text)
         else:
-            self._record(node, via, "execute", batch)
+            self._record(node, via, "execute", batch, first=statement)
 
-    def _record(self, node: cst.Call, kind: str, name: str, batch: Optional[Expr] = None, sql: Optional[str] = None) -> None:
+    def _record(
+        self, node: cst.Call, kind: str, name: str, batch: Optional[Expr] = None, sql: Optional[str] = None,
+        first: Optional[cst.BaseExpression] = None,
+    ) -> None:
+        """Record a step; `first` stands for the first positional argument when given."""
         assert self._function is not None
         line, column, end_line = self._span(node)
         loop_var, loop_values = next(((var, values) for var, values in self._loops if var), ("", ()))
@@ -361,14 +397,22 @@ class MigrationVisitor(cst.CSTVisitor):
             MigrationStep(
                 kind=kind,
                 name=name,
-                args=tuple(self._summarize(arg.value) for arg in node.args if arg.keyword is None and not arg.star),
+                args=tuple(
+                    self._summarize(first if first is not None and index == 0 else arg.value)
+                    for index, arg in enumerate(node.args)
+                    if arg.keyword is None and not arg.star
+                ),
                 keywords=tuple(
                     (arg.keyword.value, self._summarize(arg.value)) for arg in node.args if arg.keyword is not None
                 ),
                 line=line,
                 column=column,
                 end_line=end_line,
-                guards=tuple(guard for guard in (*self._guards, self._function.early_return) if guard),
+                guards=tuple(
+                    guard
+                    for guard in (*self._guards, *(seen for _, seen in self._loop_exits), self._function.early_return)
+                    if guard
+                ),
                 loop_var=loop_var,
                 loop_values=loop_values,
                 batch=batch,

@@ -192,7 +192,7 @@ class CallFact:
 
 @dataclass(frozen=True)
 class Noqa:
-    """A `# noqa` comment; codes is empty for a blanket noqa."""
+    """A `# noqa` comment; codes is empty for a blanket noqa; line 0 is `# flake8: noqa` (the whole file)."""
 
     line: int
     codes: tuple[str, ...]

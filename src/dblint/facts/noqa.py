@@ -4,7 +4,9 @@ flake8 searches for the comment in the physical lines of one token run: a
 multi-line string and the lines it spans count as one, so a `# noqa` after the
 closing quotes of a triple-quoted string covers the line the string starts on.
 Codes are compared as written (`# noqa:dbl101` suppresses nothing) and by
-prefix (`# noqa: DBL1` suppresses DBL101).
+prefix (`# noqa: DBL1` suppresses DBL101). A line that starts with
+`# flake8: noqa` exempts the whole file, as flake8 skips such a file: dblint
+records it as a blanket noqa on line 0 (`WHOLE_FILE`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ _NOQA = re.compile(
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"[,\s]")
+# flake8.defaults.NOQA_FILE, matched at the start of each line as flake8 matches it
+_NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+WHOLE_FILE = 0  # the line of a `# flake8: noqa`: it covers every line
 
 
 def find_noqa(text: str) -> tuple[Noqa, ...]:
@@ -28,6 +33,8 @@ def find_noqa(text: str) -> tuple[Noqa, ...]:
     if "noqa" not in text.lower():
         return ()
     lines = [line + "\n" for line in text.split("\n")]  # `text` has universal newlines already
+    if any(_NOQA_FILE.match(line) for line in lines):
+        return (Noqa(WHOLE_FILE, ()),)
     found: list[Noqa] = []
     for first, last in _line_runs(text, len(lines)):
         match = _NOQA.search("".join(lines[first - 1 : last]))
@@ -62,3 +69,8 @@ def _line_runs(text: str, line_count: int) -> list[tuple[int, int]]:
 def suppresses(noqa: Noqa, code: str) -> bool:
     """flake8 semantics: a blanket noqa suppresses all; codes match by prefix."""
     return not noqa.codes or any(code.startswith(prefix) for prefix in noqa.codes)
+
+
+def suppressed(comments: tuple[Noqa, ...], line: int, code: str) -> bool:
+    """True when a noqa comment of the file covers a finding of `code` on `line`."""
+    return any(noqa.line in (line, WHOLE_FILE) and suppresses(noqa, code) for noqa in comments)

@@ -23,6 +23,9 @@ from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size
 from dblint.facts.walk import positions, walk
 
 Collected = Union[FactCollector, ShapeCollector]
+# Nodes LibCST is given at once: about 130 MB of tree with its positions (4.4 kB a node,
+# source.MAX_SYNTAX_NODES), so a large file costs no more memory than a middling one.
+BATCH_NODES = 30_000
 # LibCST's own limits (new syntax) and what it rejects that `ast` accepted.
 _LIBCST_FAILURES = (cst.ParserSyntaxError, cst.CSTLogicError, cst.CSTValidationError, RecursionError)
 
@@ -61,8 +64,8 @@ def parse_sliced(path: str, text: str, noqa: tuple[Noqa, ...], tree: ast.Module,
     parsed = [unit for unit in units if unit.shape is None]
     by_unit: dict[int, FactCollector] = {}
     try:
-        for batch in slices.batches(parsed, MAX_SYNTAX_NODES):
-            if len(batch) == 1 and batch[0].nodes > MAX_SYNTAX_NODES:
+        for batch in slices.batches(parsed, BATCH_NODES):
+            if batch[0].nodes > MAX_SYNTAX_NODES:  # one statement, alone in its batch
                 return FileFacts(path=path, error=f"the statement at line {batch[0].statements[0].lineno} is too large to analyse ({batch[0].nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped")
             _collect_batch(source.lines, batch, by_unit)
     except _LIBCST_FAILURES as error:

@@ -130,14 +130,7 @@ def checked_revisions(index: "ProjectIndex", graph: RevisionGraph) -> frozenset[
     since = _since_id(index, graph)
     if since is None:
         return frozenset()  # another script location's revision: this one's history is all older
-    found: set[str] = set()
-    stack = [since]
-    while stack:
-        for child in graph.children.get(stack.pop(), ()):
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return frozenset(found)
+    return frozenset(graph.descendants(since) - {since})
 
 
 def validate_safety_since(indexes: "Sequence[ProjectIndex]") -> None:

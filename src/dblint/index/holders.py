@@ -183,7 +183,7 @@ class MetadataIds:
             if rest:
                 return None
             return self.class_metadata(target.module, node) or self._class_attribute(target.module, node)
-        if rest == ("Model",) or not rest:
+        if isinstance(node, Binding) and (rest == ("Model",) or not rest):
             return self.binding_holder(target.module, node, depth + 1)
         return None
 

@@ -74,7 +74,10 @@ def build_index(
     """Join the facts of all files into one index: of the whole repository, or of one
     of its projects (`part`: its own files and the shared ones, its script locations)."""
     paths = [item.path for item in facts]
-    roots = source_roots(paths, config_files, (entry for location in script_locations for entry in location.sys_path))
+    sys_path = [entry for location in script_locations for entry in location.sys_path]
+    if part is not None:  # the project's directory is its import root (Flask-Migrate keeps alembic.ini below it)
+        sys_path.append(part.project.root)
+    roots = source_roots(paths, config_files, sys_path)
     modules: dict[str, str] = {}
     tables: dict[str, ModuleTable] = {}
     paths_by_module: dict[str, str] = {}

@@ -12,7 +12,8 @@
   SQLAlchemy 2.0); a `TypeDecorator` returns what its `process_result_value`
   returns when that is plainly a call of a Python type (`return uuid.UUID(value)`),
   nothing known when it is written otherwise or when the type is chosen per dialect
-  (`load_dialect_impl`, the GUID recipe), and else what its `impl` returns.
+  (`load_dialect_impl`, the GUID recipe), and else what its `impl` returns; methods
+  and `impl` are inherited from project base classes.
 - `TypeFamilies.annotation(module, expr, scope, type_map)`: what a `Mapped[...]`
   or SQLModel annotation says: `Annotation(family, nullable, column, relationship)`.
   `Optional[X]`, `X | None`, `Union[X, None]`, `Annotated[X, mapped_column(...)]`
@@ -26,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from dblint.facts.model import Binding, ClassDef, Expr
+from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.symbols import Defined
@@ -79,12 +80,24 @@ class TypeFamilies:
         if isinstance(target, Defined):
             if isinstance(target.node, ClassDef):
                 return self._class_family(target.module, target.node, depth)
-            value = target.node.value
-            if value is not None and value.kind in ("name", "call") and value.text:
-                written = value.text.split("()", 1)[0]
-                return self.family(self.names.qualify(target.module, written, target.node.scope), depth + 1)
-            return UNKNOWN
+            if isinstance(target.node, FunctionDef):  # a type factory: what its one `return` builds
+                returns = target.node.returns
+                value = returns[0] if len(returns) == 1 else None
+                scope = target.node.inner_scope
+                if value is not None and value.kind in ("name", "call") and value.text:
+                    return self.family(self.names.qualify(target.module, value.text.split("()", 1)[0], scope), depth + 1)
+                return UNKNOWN
+            alias = self._alias(target)
+            return self.family(alias[0], depth + 1) if alias is not None else UNKNOWN
         return family_of_type_name(qualified)
+
+    def _alias(self, target: Defined) -> Optional[tuple[str, Expr]]:
+        """The type a module-level name is bound to (`JSONVariant = JSON().with_variant(...)`), qualified, and its expression."""
+        node = target.node
+        value = node.value if isinstance(node, Binding) else None
+        if value is None or value.kind not in ("name", "call") or not value.text:
+            return None
+        return self.names.qualify(target.module, value.text.split("()", 1)[0], node.scope), value
 
     def _class_family(self, module: str, cls: ClassDef, depth: int) -> str:
         lowered = cls.name.lower()
@@ -114,35 +127,50 @@ class TypeFamilies:
         if isinstance(target, Defined):
             if isinstance(target.node, ClassDef):
                 return self._class_returns(target.module, target.node, depth)
-            value = target.node.value
-            if value is not None and value.kind in ("name", "call") and value.text:
-                alias = self.names.qualify(target.module, value.text.split("()", 1)[0], target.node.scope)
-                return self.returns(alias, value, depth + 1)
-            return frozenset()
+            alias = self._alias(target)
+            return self.returns(alias[0], alias[1], depth + 1) if alias is not None else frozenset()
         return _library_returns(qualified, written)
 
     def _class_returns(self, module: str, cls: ClassDef, depth: int) -> frozenset[str]:
-        methods = {method.name: method for method in cls.methods}
-        result = methods.get("process_result_value")
-        if result is None and ("load_dialect_impl" in methods or "uuid" in cls.name.lower() or "guid" in cls.name.lower()):
+        lineage = self._lineage(module, cls)
+        methods = [(owner, klass, method) for owner, klass in lineage for method in klass.methods]
+        result = next((found for found in methods if found[2].name == "process_result_value"), None)
+        per_dialect = any(method.name == "load_dialect_impl" for _, _, method in methods)
+        if result is None and (per_dialect or "uuid" in cls.name.lower() or "guid" in cls.name.lower()):
             return frozenset()  # a type per dialect (the GUID recipe: UUID on PostgreSQL, CHAR elsewhere)
         if result is not None:
-            returned = result.value
+            owner, klass, method = result
+            returned = method.value
             if returned is None or returned.kind != "call" or not returned.text:
                 return frozenset()  # converted in a way we do not read: unknown
-            family = python_family(self.names.qualify(module, returned.text.split("()", 1)[0], cls.scope))
+            family = python_family(self.names.qualify(owner, returned.text.split("()", 1)[0], klass.scope))
             return frozenset() if family == UNKNOWN else frozenset({family})
-        for attr in cls.attrs:
-            if attr.name == "impl" and attr.value is not None and attr.value.kind in ("name", "call"):
-                impl = self.names.qualify(module, attr.value.text.split("()", 1)[0], cls.scope)
-                return self.returns(impl, attr.value, depth + 1)
-        for base in cls.bases:
-            if base.kind != "name":
-                continue
-            qualified = self.names.qualify(module, base.text, cls.scope)
-            if qualified.rsplit(".", 1)[-1] not in _TYPE_BASES:
-                return self.returns(qualified, None, depth + 1)
+        for owner, klass in lineage:
+            for attr in klass.attrs:
+                if attr.name == "impl" and attr.value is not None and attr.value.kind in ("name", "call"):
+                    impl = self.names.qualify(owner, attr.value.text.split("()", 1)[0], klass.scope)
+                    return self.returns(impl, attr.value, depth + 1)
+        for owner, klass in lineage:
+            for base in klass.bases:
+                qualified = self.names.qualify(owner, base.text, klass.scope) if base.kind == "name" else ""
+                if qualified and qualified.rsplit(".", 1)[-1] not in _TYPE_BASES:
+                    found = self.returns(qualified, None, depth + 1)
+                    if found:
+                        return found
         return frozenset()
+
+    def _lineage(self, module: str, cls: ClassDef, depth: int = 0) -> list[tuple[str, ClassDef]]:
+        """The class and the project classes it derives from, nearest first: where a method is inherited from."""
+        found = [(module, cls)]
+        if depth >= MAX_DEPTH:
+            return found
+        for base in cls.bases:
+            hit = self.names.target(module, base.text, cls.scope) if base.kind == "name" else None
+            if hit is not None and not hit.rest and isinstance(hit.target, Defined) and isinstance(hit.target.node, ClassDef):
+                for item in self._lineage(hit.target.module, hit.target.node, depth + 1):
+                    if item not in found:
+                        found.append(item)
+        return found
 
     def is_enum_class(self, module: str, cls: ClassDef, depth: int = 0) -> bool:
         if depth > MAX_DEPTH:

@@ -38,6 +38,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
+from dblint.facts.alembic_ops import STATEMENT_METHODS
 from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
 from dblint.facts.sql import CREATE_TABLE, CREATE_VIEW, DROP_TABLE, DROP_VIEW, ALTER_TABLE, RENAME_TABLE, classify_sql
 from dblint.index.columns import ColumnSpec, column_from_expr
@@ -72,14 +73,21 @@ _OP_PARAMS: dict[str, tuple[str, ...]] = {
     "create_table_comment": ("table_name", "comment"),
     "drop_table_comment": ("table_name",),
 }
+# Operations plugins register that do what a core one does (GeoAlchemy2's `alembic_helpers`).
+_OP_ALIASES = {
+    "add_geospatial_column": "add_column",
+    "drop_geospatial_column": "drop_column",
+    "create_geospatial_table": "create_table",
+    "drop_geospatial_table": "drop_table",
+    "create_geospatial_index": "create_index",
+    "drop_geospatial_index": "drop_index",
+}
 _TABLE_PARAM = {name: ("source_table" if name == "create_foreign_key" else "table_name") for name in _OP_PARAMS}
 _TABLE_PARAM["rename_table"] = "old_table_name"
 _SCHEMA_KEYWORD = {"create_foreign_key": "source_schema"}
 _OPAQUE_OPS = frozenset({"invoke", "run_async"})
 _DML_WORDS = frozenset({"insert", "update", "delete", "select", "values", "where", "bulk_insert"})
 _DML_START = re.compile(r"^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|VALUES)\b", re.IGNORECASE)
-# Methods of a statement that leave its text alone.
-_STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params", "strip"})
 _SQL_WORDS = re.compile(r"[\w.]+")
 _IF_NOT_EXISTS = re.compile(r"^\s*CREATE\b[^(]*?\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
 _IF_EXISTS = re.compile(r"^\s*DROP\s+TABLE\s+IF\s+EXISTS\b", re.IGNORECASE)
@@ -491,7 +499,7 @@ class _Replayer:
         return f"{guards[-1]} in {frame.revision.path} (revision {frame.revision.id})"
 
     def _operation(self, step: MigrationStep, frame: _Frame) -> None:
-        name = step.name
+        name = _OP_ALIASES.get(step.name, step.name)
         if name == "execute":
             self._execute(step, frame)
             return
@@ -501,6 +509,7 @@ class _Replayer:
             self.replay.blind_alters.append(reason)
             return
         if name not in _OP_PARAMS:
+            self._unknown_operation(step, frame)
             return
         params = _OP_PARAMS[name]
         table_param = _TABLE_PARAM[name]
@@ -537,6 +546,16 @@ class _Replayer:
         if guard is not None:
             target = _text(bound.get("new_table_name"), frame) if name == "rename_table" else None
             self._mark((schema, target) if target else key, guard, opaque=False)
+
+    def _unknown_operation(self, step: MigrationStep, frame: _Frame) -> None:
+        """An operation the replay does not know (one a plugin registers on `Operations`): the tables it
+        names (a `batch_op`'s table, or a literal argument naming a table) become uncertain."""
+        args = (step.batch or Expr("other")).args[:1] if step.kind == "batch" else (*step.args, *(v for _, v in step.keywords))
+        reason = f"`{step.name}()` at {frame.where(step.line)}, an operation the replay does not know"
+        for text in filter(None, (_text(arg, frame) for arg in args)):
+            table = self.replay.table(*_split_name(text))
+            if table is not None:
+                table.unsure(reason)
 
     def _observe(self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]) -> None:
         """Record the operation with the state of its table before it runs (`Replay.operations`)."""
@@ -817,7 +836,7 @@ class _Replayer:
             return None
         resolved = _resolve(expr, frame) if expr.kind == "name" else expr
         if resolved is None and expr.kind == "name":
-            resolved = self._project_constant(expr.text, frame)
+            resolved = self._project_constant(expr.text, frame) or self._same_kind(expr.text, frame, depth)
         if resolved is None:
             return None
         if resolved.kind == "str":
@@ -829,10 +848,21 @@ class _Replayer:
             return "".join(piece if piece is not None else "{}" for piece in pieces) if any(pieces) else None
         if resolved.kind == "call":
             callee, _, method = resolved.text.rpartition(".")
-            if method in ("text", "DDL") and resolved.args:
+            if method in ("text", "DDL", "dedent") and resolved.args:
                 return self._statement_text(resolved.args[0], frame, depth + 1)
-            if method in _STATEMENT_METHODS and callee and "()" not in callee and "[]" not in callee:
+            if method in STATEMENT_METHODS and callee and "()" not in callee and "[]" not in callee:
                 return self._statement_text(Expr("name", callee), frame, depth + 1)
+        return None
+
+    def _same_kind(self, name: str, frame: _Frame, depth: int) -> Optional[Expr]:
+        """A local bound in several branches (`if postgres: stmt = "SELECT ..." else: stmt = "SELECT ..."`):
+        the first value, when every value reads as row-only SQL (else None)."""
+        if name in frame.function.params or name in frame.function.rebound:
+            return None
+        values = frame.view.bindings.get((frame.function.name, name), [])
+        texts = [self._statement_text(value, frame, depth + 1) for value in values]
+        if len(values) > 1 and all(text is not None and _DML_START.match(text) and not classify_sql(text) for text in texts):
+            return Expr("str", texts[0] or "")
         return None
 
     def _project_constant(self, name: str, frame: _Frame) -> Optional[Expr]:
@@ -894,7 +924,7 @@ class _Replayer:
                 self._rename(key, new_key)
                 key = new_key  # a guard marks the table under its new name
             elif statement.kind == ALTER_TABLE:
-                table = self.tables.get(key)
+                table = self.replay.table(*key)  # `ALTER TABLE public.t` changes the `t` created without a schema
                 if table is not None and not _apply_alter(table, chunk, frame, step):
                     table.unsure(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
             elif statement.kind == RENAME_TABLE:

@@ -33,9 +33,11 @@ _HARMLESS_TOPS = frozenset(
      "dataclasses", "builtins", "collections", "object", "Generic", "Protocol", "fastapi_users_db_sqlalchemy"}
 )
 _BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
-_SKIPPED_ATTRS = frozenset(
-    {"metadata", "registry", "type_annotation_map", "model_config", "Config", "query", "query_class", "Meta"}
-)
+# Names declarative reserves, never columns.
+_RESERVED_ATTRS = frozenset({"metadata", "registry"})
+# Names libraries give a class attribute (Flask-SQLAlchemy's `query`, pydantic's `model_config`): columns only
+# when the class assigns them one (`query = db.Column(db.Text)`).
+_LIBRARY_ATTRS = frozenset({"type_annotation_map", "model_config", "Config", "query", "query_class", "Meta"})
 _WRAPPERS = frozenset({"deferred", "column_property"})
 _DECLARED_ATTR = frozenset({"declared_attr", "cascading", "directive", "always"})
 _NOT_COLUMNS = frozenset(
@@ -597,10 +599,12 @@ class TableBuilder:
 
     def _column(self, source: ClassInfo, attr: ClassAttr, host: ClassInfo) -> Optional[tuple[ColumnDef, Optional[str]]]:
         name = attr.name
-        if name.startswith("__") or name in _SKIPPED_ATTRS or (host.style == SQLMODEL and name.startswith("_")):
+        if name.startswith("__") or name in _RESERVED_ATTRS or (host.style == SQLMODEL and name.startswith("_")):
             return None
         module, scope = source.module, source.cls.scope
         spec = self._spec(module, attr.value, scope)
+        if name in _LIBRARY_ATTRS and spec is None:
+            return None
         annotation = self.types.annotation(module, attr.annotation, scope, host.type_map)
         mapped = attr.annotation is not None and attr.annotation.kind == "subscript" and annotation.present and (
             _last(self.names.qualify(module, attr.annotation.text, scope)) == "Mapped"
@@ -707,9 +711,10 @@ class TableBuilder:
     def _table_call(self, module: str, expr: Expr, scope: str, path: str, model: Optional[str]) -> Optional[_Table]:
         if self.kinds.kind_of(module, expr.text + "()", scope) != TABLE or not expr.args:
             return None
-        name = _str(expr.args[0])
-        if name is None:
+        written = _str(expr.args[0])
+        if written is None:
             return None
+        name = None if "{}" in written else written  # `Table(f"{entity}_role_map", ...)`: computed
         prefix = expr.text.rsplit(".", 1)[0] if "." in expr.text else ""
         flask = bool(prefix) and self.kinds.kind_of(module, prefix, scope) == FLASK_DB
         bind_key = _str(expr.keyword("bind_key")) if flask else None

@@ -11,7 +11,7 @@ the tracked set is unknown (`Tracking.metadata is None`) and rules stay silent.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from dblint.contexts import ScriptLocation
@@ -37,11 +37,13 @@ class _Found:
     ids: set[str]
     unknown: bool = False
     flask: bool = False
+    why: list[str] = field(default_factory=list)  # what could not be resolved, for the description
 
     def merge(self, other: "_Found") -> None:
         self.ids |= other.ids
         self.unknown = self.unknown or other.unknown
         self.flask = self.flask or other.flask
+        self.why += other.why
 
 
 class TrackingReader:
@@ -65,16 +67,21 @@ class TrackingReader:
             facts: FileFacts = self.index.files[env_path]  # type: ignore[attr-defined]
             found = self._env(facts)
             if found.flask:
-                flask = self._flask(facts)
-                found.ids |= flask.ids
-                found.unknown = found.unknown or flask.unknown
+                found.merge(self._flask(facts))
             if found.ids or found.unknown:
                 names = self._names(found)
                 source = "flask-migrate" if found.flask else "env.py"
-                return Tracking(location, names, source, env_path, f"{env_path} tracks {self._show(names)}")
+                if names is None:
+                    text = f"{env_path}: what Alembic tracks is unknown: {'; '.join(dict.fromkeys(found.why))}"
+                else:
+                    text = f"{env_path} tracks {self._show(names)}"
+                return Tracking(location, names, source, env_path, text)
         largest = self._largest()
         where = env_path or location.directory or "the Alembic script location"
-        text = f"{where} sets no target_metadata; assuming {self._show(largest)}, the metadata with the most tables"
+        if largest is None:
+            text = f"{where} sets no target_metadata and several metadata have the most tables: what Alembic tracks is unknown"
+        else:
+            text = f"{where} sets no target_metadata; assuming {self._show(largest)}, the metadata with the most tables"
         return Tracking(location, largest, "largest", env_path, text)
 
     @staticmethod
@@ -120,10 +127,15 @@ class TrackingReader:
             return _Found(set())
         if "extensions[]" in expr.text or (expr.kind == "call" and expr.text.rsplit(".", 1)[-1] == "get_metadata"):
             return _Found(set(), flask=True)
+        attribute = _literal_getattr(expr)
+        if attribute is not None:  # `getattr(Base, "metadata", None)` is `Base.metadata`
+            return self._evaluate(module, attribute, scope, depth + 1)
         if expr.kind == "list" or (expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")):
             found = _Found(set())
             for item in expr.args:
                 found.merge(self._evaluate(module, item, scope, depth + 1))
+            if found.unknown and expr.kind == "call":
+                found.why = [_unresolved(expr)]  # the call as a whole, not each argument
             return found
         if expr.kind == "name":
             resolved = self.ids.of_name(module, expr.text, scope)
@@ -134,7 +146,7 @@ class TrackingReader:
                 return self._evaluate(found[0], found[1].value, found[1].scope, depth + 1)
             if self._mentions_flask(module, expr.text, scope):
                 return _Found(set(), flask=True)
-        return _Found(set(), unknown=True)
+        return _Found(set(), unknown=True, why=[_unresolved(expr)])
 
     def _binding(self, module: str, dotted: str, scope: str) -> Optional[tuple[str, Binding]]:
         resolution = self.ids.names.target(module, dotted, scope)
@@ -153,7 +165,8 @@ class TrackingReader:
         """Flask-Migrate: the project's `SQLAlchemy()`; all binds with the multi-database template."""
         dbs = self._migrate_dbs() or {holder.metadata for holder in self.holders if holder.kind == "flask-db"}
         if len(dbs) != 1:
-            return _Found(set(), unknown=True)
+            why = f"Flask-Migrate's db is one of {len(dbs)} SQLAlchemy() objects" if dbs else "Flask-Migrate's db is not found"
+            return _Found(set(), unknown=True, why=[why])
         base = dbs.pop()
         ids = {base}
         if any(binding.name == "bind_names" for binding in facts.bindings):
@@ -181,3 +194,19 @@ class TrackingReader:
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             return None
         return (ranked[0][0],)
+
+
+def _unresolved(expr: Expr) -> str:
+    """Why tracking is unknown, naming the expression env.py sets target_metadata to."""
+    shown = f"{expr.text}(...)" if expr.kind == "call" else expr.text
+    return f"target_metadata `{shown}` cannot be resolved statically"
+
+
+def _literal_getattr(expr: Expr) -> Optional[Expr]:
+    """`getattr(name, "attribute"[, default])` as the name `name.attribute`, else None."""
+    if expr.kind != "call" or expr.text != "getattr" or len(expr.args) not in (2, 3):
+        return None
+    owner, attribute = expr.args[0], expr.args[1]
+    if owner.kind != "name" or attribute.kind != "str" or not attribute.text.isidentifier():
+        return None
+    return Expr("name", f"{owner.text}.{attribute.text}", line=expr.line, column=expr.column)

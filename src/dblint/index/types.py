@@ -97,6 +97,9 @@ _RETURNED["enum"] = frozenset({"enum", "string"})
 # Python types a returned value is an instance of besides its own: `bool` is an `int`, PEP 484
 # accepts an `int` where a `float` is expected, a `datetime` is a `date`.
 _INSTANCE_OF = {"boolean": ("integer", "float"), "integer": ("float",), "datetime": ("date",)}
+# The one exception: an enum annotation on a column that returns the strings its members are stored
+# as (`Mapped[Status] = mapped_column(String)`), the usual idiom with `StrEnum`, whose members equal them.
+_STORED_AS = {"enum": "string"}
 
 _PARENS = re.compile(r"\([^()]*\)")
 _SPACES = re.compile(r"\s+")
@@ -162,5 +165,7 @@ def returned_by(family: str) -> frozenset[str]:
 def annotation_fits(annotation: str, returned: frozenset[str]) -> bool:
     """True when what the column returns is an instance of the annotated type (unknown fits anything)."""
     if annotation == UNKNOWN or not returned:
+        return True
+    if _STORED_AS.get(annotation) in returned:
         return True
     return any(annotation == family or annotation in _INSTANCE_OF.get(family, ()) for family in returned)

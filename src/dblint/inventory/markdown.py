@@ -81,7 +81,7 @@ TABLE_COLUMNS: list[Column] = [
     ("schema", lambda row: optional(row.schema)),
     ("defined at", lambda row: shortened(row.defined_at)),
     ("metadata", lambda row: optional(row.metadata)),
-    ("tracked", lambda row: "yes" if row.tracked else "**no**"),
+    ("tracked", lambda row: row.tracked if isinstance(row.tracked, str) else "yes" if row.tracked else "**no**"),
     ("created by revision", lambda row: optional(row.created_by_revision)),
     ("created outside migrations", lambda row: shortened(row.created_outside_migrations, location)),
     ("findings", lambda row: findings(row.findings)),

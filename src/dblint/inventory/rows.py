@@ -14,7 +14,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
@@ -36,10 +36,12 @@ from dblint.inventory.sources import (
     RevisionView,
     TableDecl,
     TableKey,
+    shown_name,
     shown_table,
 )
 
 Findings = dict[str, int]
+UNKNOWN = "unknown"  # a fact dblint cannot know statically, shown as such in every format
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class TableRow:
     schema: Optional[str]
     defined_at: list[str]
     metadata: Optional[str]
-    tracked: bool
+    tracked: Union[bool, str]  # UNKNOWN when what Alembic tracks cannot be resolved (the totals say why)
     created_by_revision: Optional[str]
     created_outside_migrations: list[str]
     findings: Findings
@@ -125,7 +127,7 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
         files_scanned=scanned,
         files_touching_db={level: risks[level] for level in LEVELS},
         tables=len(tables),
-        tables_untracked=sum(not row.tracked for row in tables),
+        tables_untracked=sum(row.tracked is False for row in tables),  # not the UNKNOWN ones
         tables_created_outside_migrations=sum(bool(row.created_outside_migrations) for row in tables),
         findings=_count(result.diagnostics),
         alembic_target_metadata=sorted(notes),
@@ -150,6 +152,13 @@ def _shower(root: Path, cwd: Path):  # type: ignore[no-untyped-def]
         return f"{shown}:{line}" if line else shown
 
     return show
+
+
+def _tracked(view: ModelView, metadata: str, declared: bool) -> Union[bool, str]:
+    """Whether Alembic tracks a declared table's metadata: True, False or UNKNOWN."""
+    if not declared:
+        return False
+    return view.is_tracked(metadata) if view.tracking_known else UNKNOWN
 
 
 def _count(diagnostics: Iterable[Diagnostic]) -> Findings:
@@ -252,11 +261,11 @@ def _table_rows(  # type: ignore[no-untyped-def]
         rows.append(
             TableRow(
                 project=None if index.part is None else index.part.project.name,
-                table=key[1],
+                table=shown_name(key[1]),
                 schema=key[0] or None,
                 defined_at=[show(decl.path, decl.line) for decl in decls if not decl.reference or decl is decls[0]],
                 metadata=metadata or None,
-                tracked=bool(decls) and view.is_tracked(metadata),
+                tracked=_tracked(view, metadata, bool(decls)),
                 created_by_revision=creating.revision if creating is not None else None,
                 created_outside_migrations=[f"{show(site.path, site.line)} ({site.how})" for site in own_sites],
                 findings=_count(d for place in places for d in at_place.get(place, ())),

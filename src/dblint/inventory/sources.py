@@ -7,6 +7,8 @@ each table: `index.replay.replays`) only, in the inventory's own terms.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -52,9 +54,20 @@ class RevisionCreate:
     line: int
 
 
+# `{}` (f-strings, `.format`), `%s` / `%(name)s` / `%d`: the text is a template, not a name
+_PLACEHOLDER = re.compile(r"\{\}|%[sd]|%\(\w+\)s")
+
+
 def is_computed(name: str) -> bool:
-    """A name made only of placeholders (`{}`, `%s`) is computed at run time."""
-    return name.strip("{}%s()?:") == ""
+    """A table name (`schema.name` allowed) whose name part has a placeholder (`{}_role_map`)
+    is computed at run time: no table has that name. A computed schema alone is not."""
+    table = name.rpartition(".")[2]
+    return bool(_PLACEHOLDER.search(table)) or table.strip("{}%s()?:") == ""
+
+
+def shown_name(name: str) -> str:
+    """A table name as the inventory shows it: a template is marked as computed."""
+    return f"{name} (computed)" if is_computed(name) else name
 
 
 def table_key(written: str) -> TableKey:
@@ -65,7 +78,7 @@ def table_key(written: str) -> TableKey:
 
 def shown_table(key: TableKey) -> str:
     schema, name = key
-    return f"{schema}.{name}" if schema else name
+    return shown_name(f"{schema}.{name}" if schema else name)
 
 
 def _decl(table: TableDef) -> TableDecl:
@@ -128,8 +141,10 @@ class ModelView:
         notes = []
         for item in self.schema.tracking:
             text = item.description
-            if item.env_path and text.startswith(item.env_path + " "):
+            if item.env_path and text.startswith((item.env_path + " ", item.env_path + ":")):
                 text = show(item.env_path) + text[len(item.env_path) :]
+            if item.location.note:
+                text = f"{show(item.location.source)}: {item.location.note}; {text}"
             notes.append(text)
         return notes
 

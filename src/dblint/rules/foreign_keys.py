@@ -327,7 +327,8 @@ class MappedAnnotationMismatch(Rule):
         "`as_uuid=` / `asdecimal=`; a project `TypeDecorator` returns what its `process_result_value` plainly "
         "returns (`return uuid.UUID(value)`), else what its `impl` returns. An annotation fits when the returned "
         "value is an instance of it: `bool` is an `int`, an `int` is accepted for `float` (PEP 484), a `datetime` "
-        "is a `date`, an `Enum` returns members or strings. A foreign key column with no type of its own has the "
+        "is a `date`, an `Enum` returns members or strings, and an enum annotation on a string column is the "
+        "`StrEnum` idiom, accepted. A foreign key column with no type of its own has the "
         "referenced column's type. JSON and unknown types are not checked."
     )
     why_bad = (

@@ -18,8 +18,9 @@ class UnparsableFile(Rule):
     what_it_does = (
         "Reports a Python file that dblint could not read or parse: undecodable bytes, a wrong coding "
         "declaration, a NUL byte, a syntax error (including Python 2 code), nesting too deep to parse, "
-        "a file larger than `max-file-size`, a file too large to analyse (over 120,000 syntax nodes, whose "
-        "LibCST tree would take over 500 MB), or a file or directory that cannot be read."
+        "a file larger than `max-file-size`, a single statement too large to analyse (over 120,000 syntax "
+        "nodes, whose LibCST tree would take over 500 MB; a larger file is read a batch of statements at a "
+        "time), or a file or directory that cannot be read."
     )
     why_bad = (
         "A file that cannot be parsed cannot be checked: any schema change or model in it is invisible "

@@ -93,8 +93,13 @@ def _argument(view: OperationView, name: str) -> Optional[Expr]:
 
 
 def _literal(view: OperationView, name: str) -> Optional[str]:
+    """A literal argument's text; the name inside `op.f("name")`; None for `None` or a computed value."""
     value = _argument(view, name)
-    return value.text if value is not None and value.kind in ("str", "const") else None
+    if value is not None and value.kind == "call" and value.text.rsplit(".", 1)[-1] == "f" and value.args:
+        value = value.args[0]
+    if value is None or value.kind not in ("str", "const") or value.text == "None":
+        return None
+    return value.text
 
 
 def _is_true(view: OperationView, name: str) -> bool:
@@ -430,7 +435,9 @@ class SetNotNullWithoutCheck(_SafetyRule):
     why_bad = (
         "`SET NOT NULL` scans the whole table under an ACCESS EXCLUSIVE lock. Since PostgreSQL 12 the scan "
         "is skipped when a valid CHECK constraint already proves the column is not null: add the check "
-        "`NOT VALID`, `VALIDATE CONSTRAINT` it (a light lock), then set NOT NULL and drop the check."
+        "`NOT VALID`, `VALIDATE CONSTRAINT` it (a light lock), then set NOT NULL and drop the check. Best "
+        "validate in an earlier revision than the one that added the check: in one transaction the lock the "
+        "`ADD CONSTRAINT` took is held through the validation."
     )
     example = _example('    op.alter_column("users", "email", nullable=False)')
     use_instead = _example(
