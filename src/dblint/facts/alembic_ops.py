@@ -19,6 +19,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
+from dblint.facts.sql import STATEMENT_METHODS
 from dblint.facts.model import Expr, Import, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.facts.walk import Positions, walk, wrapper_positions
 
@@ -52,10 +53,6 @@ def op_prefixes(imports: Iterable[Import]) -> frozenset[str]:
         elif imp.module == "alembic" and imp.name is None and imp.local == "alembic":
             found.add("alembic.op")
     return frozenset(found)
-
-
-# Methods of a SQL statement that leave its text alone.
-STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})
 
 
 def _statement(node: cst.BaseExpression) -> cst.BaseExpression:
