@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dblint.facts.alembic_ops import op_prefixes
+from dblint.facts.alembic_imports import op_prefixes
 from dblint.fixes.model import ADD_KEYWORD, WRAP_IN_WITH, Fix, Replacement
 from dblint.fixes.spelling import Refusal
 
