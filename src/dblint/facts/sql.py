@@ -26,9 +26,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Callable, NamedTuple
 
-# Methods of a SQL statement object that leave its text alone (`text("...").bindparams(...)`).
-STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})
-
 __all__ = [
     "ALTER_TABLE",
     "CREATE_INDEX",
