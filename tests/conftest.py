@@ -107,6 +107,14 @@ def hinted(line: str) -> str:
     return f"{line}; {rule.fix_hint}"
 
 
+def without_hint(text: str) -> str:
+    """`CODE message` without the `; what to do` its rule ends every message with."""
+    from dblint.rules import rule_by_code  # noqa: PLC0415
+
+    rule = rule_by_code(text.split(" ", 1)[0])
+    return text.removesuffix(f"; {rule.fix_hint}") if rule is not None else text
+
+
 def finding_set(stdout: str) -> set[tuple[str, int, str]]:
     """(path, line, code) of each finding line of dblint's text output (not the closing summary)."""
     found = set()

@@ -68,6 +68,7 @@ TRICKY = {
         "def b(s: Session):\n    s.session.add(x)\n    parser.add(help=s.query())\n    t = 'a' + s.session\n"
         "class C:\n    rows = conn.cursor()\n    @decorate(scoped_session)\n    def d(self): self.x.execute(q)\n"
         "e = sessionmaker(bind=engine)\nf = select(User).where(User.id == 1)\nconn.exec_driver_sql(q)\n"
+        "from app.session import make\nimport lib.query.x as y\nfrom .session import z\n"
     ),
 }
 

@@ -13,13 +13,15 @@ The docstring's `Revision ID:` / `Revises:` lines are kept for `revision_header`
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
 from dblint.facts.model import Expr, Import, MigrationFacts, MigrationFunction, MigrationStep
+from dblint.facts.alembic_imports import op_prefixes
+from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.facts.walk import Positions, walk, wrapper_positions
 
 # `op` / `batch_op` attributes that are no operations on the schema.
@@ -32,30 +34,6 @@ _SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 MAX_SQL_LENGTH = 100_000
 _DOC_REVISION = re.compile(r"^\s*Revision ID:[ \t]*(?P<value>\S*)[ \t]*$", re.MULTILINE)
 _DOC_REVISES = re.compile(r"^\s*Revises:[ \t]*(?P<value>[^\n]*)$", re.MULTILINE)
-
-
-def imports_alembic_op(imports: Iterable[Import]) -> bool:
-    """True for `from alembic import op`, `import alembic.op`, `import alembic`."""
-    return bool(op_prefixes(imports))
-
-
-def op_prefixes(imports: Iterable[Import]) -> frozenset[str]:
-    """The dotted names `op` is reachable by at module level (`op`, `alembic.op`)."""
-    found: set[str] = set()
-    for imp in imports:
-        if imp.scope or imp.level:
-            continue
-        if imp.module == "alembic" and imp.name == "op":
-            found.add(imp.local)
-        elif imp.module == "alembic.op" and imp.name is None:
-            found.add("alembic.op" if imp.local == "alembic" else imp.local)
-        elif imp.module == "alembic" and imp.name is None and imp.local == "alembic":
-            found.add("alembic.op")
-    return frozenset(found)
-
-
-# Methods of a SQL statement that leave its text alone.
-STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})
 
 
 def _statement(node: cst.BaseExpression) -> cst.BaseExpression:

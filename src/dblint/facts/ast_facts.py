@@ -368,6 +368,11 @@ class ShapeCollector:
         return ClassAttr(node.name, returned, decorator, *self._source.start(node))
 
     def _import(self, node: Union[ast.Import, ast.ImportFrom]) -> None:
+        # LibCST spells a dotted module name as attributes (`a.session`): their interactions count.
+        dotted_names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        for name in dotted_names:
+            for part in name.split(".")[1:]:
+                self.interactions.update(attribute_interactions(part))
         checking = self._type_checking > 0
         if isinstance(node, ast.Import):
             for alias in node.names:

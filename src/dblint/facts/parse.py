@@ -15,7 +15,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint.facts import slices
-from dblint.facts.alembic_ops import collect_migration, op_prefixes
+from dblint.facts.alembic_imports import op_prefixes
+from dblint.facts.alembic_ops import collect_migration
 from dblint.facts.ast_facts import ShapeCollector, SourceLines
 from dblint.facts.extract import FactCollector, collect
 from dblint.facts.model import FileFacts, Noqa

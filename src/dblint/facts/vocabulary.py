@@ -33,3 +33,6 @@ def call_interactions(name: str) -> list[str]:
 def attribute_interactions(attribute: str) -> list[str]:
     """The interactions an attribute access `x.<attribute>` shows."""
     return [attribute] if attribute in ("session", "query") else []
+
+# Methods of a SQL statement that leave its text alone.
+STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dblint.facts.alembic_imports import op_prefixes
 from dblint.fixes.model import ADD_KEYWORD, WRAP_IN_WITH, Fix, Replacement
 from dblint.fixes.spelling import Refusal
 
@@ -28,7 +29,6 @@ _KEYWORD = "postgresql_concurrently=True"
 
 def plan_concurrent_index(index: "ProjectIndex", view: "OperationView") -> "Plan":
     """Add `postgresql_concurrently=True` and wrap the call in `autocommit_block()`, or say why not."""
-    from dblint.facts.alembic_ops import op_prefixes  # noqa: PLC0415 - brings LibCST: only when a finding needs a plan
     step = view.step
     facts = index.files[view.path]
     upgrade = facts.migration.function("upgrade") if facts.migration is not None else None

@@ -80,24 +80,23 @@ class TypeFamilies:
         if isinstance(target, Defined):
             if isinstance(target.node, ClassDef):
                 return self._class_family(target.module, target.node, depth)
-            if isinstance(target.node, FunctionDef):  # a type factory: what its one `return` builds
-                returns = target.node.returns
-                value = returns[0] if len(returns) == 1 else None
-                scope = target.node.inner_scope
-                if value is not None and value.kind in ("name", "call") and value.text:
-                    return self.family(self.names.qualify(target.module, value.text.split("()", 1)[0], scope), depth + 1)
-                return UNKNOWN
             alias = self._alias(target)
             return self.family(alias[0], depth + 1) if alias is not None else UNKNOWN
         return family_of_type_name(qualified)
 
     def _alias(self, target: Defined) -> Optional[tuple[str, Expr]]:
-        """The type a module-level name is bound to (`JSONVariant = JSON().with_variant(...)`), qualified, and its expression."""
+        """The type a name stands for, qualified, and its expression: the value a module-level name is
+        bound to (`JSONVariant = JSON().with_variant(...)`), or what a type factory's one `return` builds."""
         node = target.node
-        value = node.value if isinstance(node, Binding) else None
+        if isinstance(node, FunctionDef):
+            value = node.returns[0] if len(node.returns) == 1 else None
+            scope = node.inner_scope
+        else:
+            value = node.value if isinstance(node, Binding) else None
+            scope = node.scope if isinstance(node, Binding) else ""
         if value is None or value.kind not in ("name", "call") or not value.text:
             return None
-        return self.names.qualify(target.module, value.text.split("()", 1)[0], node.scope), value
+        return self.names.qualify(target.module, value.text.split("()", 1)[0], scope), value
 
     def _class_family(self, module: str, cls: ClassDef, depth: int) -> str:
         lowered = cls.name.lower()

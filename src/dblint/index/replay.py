@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
-from dblint.facts.alembic_ops import STATEMENT_METHODS
+from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
 from dblint.facts.sql import CREATE_TABLE, CREATE_VIEW, DROP_TABLE, DROP_VIEW, ALTER_TABLE, RENAME_TABLE, classify_sql
 from dblint.index.columns import ColumnSpec, column_from_expr

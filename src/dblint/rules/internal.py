@@ -14,7 +14,7 @@ class UnparsableFile(Rule):
     code = "DBL001"
     name = "unparsable-file"
     summary = "File could not be read or parsed; it was skipped and the scan went on"
-    fix_hint = "make it a file Python can parse, or exclude it"
+    fix_hint = "exclude the file, or make it readable Python"
     what_it_does = (
         "Reports a Python file that dblint could not read or parse: undecodable bytes, a wrong coding "
         "declaration, a NUL byte, a syntax error (including Python 2 code), nesting too deep to parse, "
