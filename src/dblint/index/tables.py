@@ -107,7 +107,6 @@ class TableDef:
     indexed: tuple[tuple[str, ...], ...] = ()  # column lists of Index/Unique/PrimaryKey constraints
     parent: Optional[str] = None  # the parent model of joined-table inheritance
     schema_known: bool = True  # False: computed (`__table_args__` method, `schema=settings.X`); `schema` is a guess
-    template: Optional[str] = None  # a computed name as written (`{}_role_map` for an f-string), for display only
 
     @property
     def full_name(self) -> str:
@@ -732,7 +731,6 @@ class TableBuilder:
         table = _Table(
             TableDef(
                 name=name,
-                template=written if name is None else None,
                 schema=_schema(expr.keyword("schema"), self.ids.default_schema(metadata)),
                 schema_known=_schema_known(expr.keyword("schema"), self.ids.default_schema_known(metadata)),
                 metadata=metadata,

@@ -86,7 +86,7 @@ def _decl(table: TableDef) -> TableDecl:
     kind = "core-table" if table.model is None else "orm-model"
     reference = table.model is None and not table.columns and not table.reflected
     return TableDecl(
-        table.name or table.template or "", table.schema or "", table.path, table.line, lines, _shown(table.metadata), kind,
+        table.name or "", table.schema or "", table.path, table.line, lines, _shown(table.metadata), kind,
         table.extend_existing, reference,
     )
 
@@ -102,7 +102,7 @@ class ModelView:
         self.index = index
         self.schema = model_schema(index)
         self.names = Names(index.resolver)
-        self.tables: list[TableDecl] = [_decl(table) for table in self.schema.declared if table.name or table.template]
+        self.tables: list[TableDecl] = [_decl(table) for table in self.schema.declared if table.name]
         tracked = self.schema.tracked()
         self.tracking_known = tracked is not None or not self.schema.tracking
         self.tracked: frozenset[str] = frozenset(_shown(m) for m in tracked or ())
