@@ -168,7 +168,7 @@ def uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
 
 EXISTED = "existed"  # created by an earlier revision, or by something the replay never saw
 CREATED_HERE = "created-here"  # created earlier in the same revision
-UNKNOWN = "unknown"  # not seen, and this revision creates tables the replay cannot see
+STATE_UNKNOWN = "unknown"  # not seen, and this revision creates tables the replay cannot see
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class OperationView:
     path: str
     step: MigrationStep
     table: Optional[TableKey]  # None for SQL steps and computed table names
-    table_state: str  # EXISTED, CREATED_HERE or UNKNOWN
+    table_state: str  # EXISTED, CREATED_HERE or STATE_UNKNOWN
     column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
     autocommit: bool  # inside `autocommit_block()`, directly or through a helper called there
     bound: tuple[tuple[str, Expr], ...]  # the operation's arguments by parameter name
@@ -563,7 +563,7 @@ class _Replayer:
         if table is not None:
             state = CREATED_HERE if table.revision == frame.revision.id else EXISTED
         elif len(self.replay.blind_creates) > self._blind_before_revision:
-            state = UNKNOWN
+            state = STATE_UNKNOWN
         else:
             state = EXISTED
         column_type = None

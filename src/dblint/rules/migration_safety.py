@@ -20,7 +20,7 @@ from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
 from dblint.index.columns import column_from_expr
 from dblint.index.databases import CheckedOperation, checked_operations
-from dblint.index.replay import CREATED_HERE, EXISTED, OperationView, Replay, TableKey
+from dblint.index.replay import EXISTED, OperationView, Replay, TableKey
 from dblint.index.schema import model_schema
 from dblint.index.tables import TableDef
 from dblint.index.type_changes import ColumnType, column_type, may_be_widening, rewrites_table
