@@ -59,7 +59,9 @@ def main(tree: str) -> None:
         timed("positions", wrapper_positions, wrapper)
         collector = timed("fact collector", collect, module, wrapper)
         timed("migration collector", collect_migration, wrapper, collector.imports)
-    print(f"{len(files)} files, {parsed} parsed with LibCST; CPU seconds: {sum(seconds.values()):.2f}")
+    print(
+        f"{len(files)} files, {parsed} parsed with LibCST; CPU seconds: {sum(seconds.values()):.2f}"
+    )
     for stage, value in seconds.items():
         print(f"  {stage:22} {value:6.2f}")
 
@@ -90,10 +92,16 @@ def compare_sliced(tree: str) -> None:
             continue
         lines["all"] += len(text.splitlines())
         whole = _imports_alembic(syntax)  # migrations and env.py: parsed whole
-        lines["given to LibCST"] += sum(unit.last - unit.first + 1 for unit in units if whole or unit.shape is None)
+        lines["given to LibCST"] += sum(
+            unit.last - unit.first + 1 for unit in units if whole or unit.shape is None
+        )
     share = lines["given to LibCST"] / max(1, lines["all"])
-    print(f"{len(files)} files the prefilter passes; CPU s whole-file {seconds['whole']:.2f}, sliced {seconds['sliced']:.2f}")
-    print(f"  LibCST is given {share:.0%} of their lines (migrations and env.py whole; files of newer syntax not counted)")
+    print(
+        f"{len(files)} files the prefilter passes; CPU s whole-file {seconds['whole']:.2f}, sliced {seconds['sliced']:.2f}"
+    )
+    print(
+        f"  LibCST is given {share:.0%} of their lines (migrations and env.py whole; files of newer syntax not counted)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,9 +19,10 @@ import marshal
 import os
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from dblint.facts import codec, extract_facts
 
@@ -59,7 +60,11 @@ def extract_one(task: tuple[str, str]) -> tuple[str, Entry]:
 
 
 def extract_trees(trees: list[str], jobs: int) -> dict[str, Entry]:
-    tasks = [(f"{tree}::{path.relative_to(tree)}", str(path)) for tree in trees for path in python_files(Path(tree))]
+    tasks = [
+        (f"{tree}::{path.relative_to(tree)}", str(path))
+        for tree in trees
+        for path in python_files(Path(tree))
+    ]
     if jobs <= 1:
         return dict(map(extract_one, tasks))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -68,7 +73,14 @@ def extract_trees(trees: list[str], jobs: int) -> dict[str, Entry]:
 
 def first_difference(old: Any, new: Any, where: str = "") -> str:
     """Where two encoded values first differ, as a readable path."""
-    if isinstance(old, list) and isinstance(new, list) and old and new and old[0] == new[0] and isinstance(old[0], str):
+    if (
+        isinstance(old, list)
+        and isinstance(new, list)
+        and old
+        and new
+        and old[0] == new[0]
+        and isinstance(old[0], str)
+    ):
         names = codec._FIELDS.get(codec.CLASSES.get(old[0]), ())  # type: ignore[arg-type]
         for name, a, b in zip(names, old[1:], new[1:]):
             if a != b:
@@ -84,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("action", choices=("save", "compare"))
     parser.add_argument("baseline")
-    parser.add_argument("trees", nargs="*", help="trees to save (compare reads them from the baseline)")
+    parser.add_argument(
+        "trees", nargs="*", help="trees to save (compare reads them from the baseline)"
+    )
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -95,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"saved the facts of {len(facts)} files in {time.perf_counter() - start:.1f} s")
         return 0
     saved = marshal.loads(Path(args.baseline).read_bytes())
-    trees = args.trees and [str(Path(tree).resolve()) for tree in args.trees] or saved["trees"]
+    trees = (args.trees and [str(Path(tree).resolve()) for tree in args.trees]) or saved["trees"]
     facts = extract_trees(trees, args.jobs)
     old = {key: value for key, value in saved["facts"].items() if key.split("::", 1)[0] in trees}
     changed = 0
@@ -108,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
             if before != after:
                 print(f"{key} ({mode}){first_difference(before, after)}")
                 changed += 1
-    print(f"{len(facts)} files compared in {time.perf_counter() - start:.1f} s: {changed} difference(s)")
+    print(
+        f"{len(facts)} files compared in {time.perf_counter() - start:.1f} s: {changed} difference(s)"
+    )
     return 1 if changed else 0
 
 

@@ -16,11 +16,36 @@ from pathlib import Path
 
 BASES = ("declarative", "declarative2", "sqlmodel", "flask")
 WORDS = (
-    "account", "invoice", "order", "item", "customer", "shipment", "ledger", "payment", "coupon", "review",
-    "address", "profile", "session_log", "tag", "category", "vendor", "warehouse", "report", "budget", "event",
+    "account",
+    "invoice",
+    "order",
+    "item",
+    "customer",
+    "shipment",
+    "ledger",
+    "payment",
+    "coupon",
+    "review",
+    "address",
+    "profile",
+    "session_log",
+    "tag",
+    "category",
+    "vendor",
+    "warehouse",
+    "report",
+    "budget",
+    "event",
 )
 # Share of the files per kind; library code dominates, as in real repositories.
-MIX = (("lib", 0.62), ("app", 0.12), ("test", 0.14), ("script", 0.03), ("model", 0.04), ("migration", 0.05))
+MIX = (
+    ("lib", 0.62),
+    ("app", 0.12),
+    ("test", 0.14),
+    ("script", 0.03),
+    ("model", 0.04),
+    ("migration", 0.05),
+)
 
 
 def _base_module(style: str) -> str:
@@ -52,18 +77,35 @@ def _model_module(style: str, service: str, tables: list[str], rng: random.Rando
         parent = tables[position - 1] if position else None
         lines += ["", ""]
         if style == "sqlmodel":
-            lines += [f"class {cls}(SQLModel, table=True):", f'    __tablename__ = "{table}"', "    id: Optional[int] = Field(default=None, primary_key=True)"]
+            lines += [
+                f"class {cls}(SQLModel, table=True):",
+                f'    __tablename__ = "{table}"',
+                "    id: Optional[int] = Field(default=None, primary_key=True)",
+            ]
             lines += ["    name: str = Field(max_length=80)"]
             if parent:
-                lines += [f'    {parent}_id: Optional[int] = Field(default=None, foreign_key="{parent}.id")']
+                lines += [
+                    f'    {parent}_id: Optional[int] = Field(default=None, foreign_key="{parent}.id")'
+                ]
         elif style == "flask":
-            lines += [f"class {cls}(db.Model):", f'    __tablename__ = "{table}"', "    id = db.Column(db.Integer, primary_key=True)"]
+            lines += [
+                f"class {cls}(db.Model):",
+                f'    __tablename__ = "{table}"',
+                "    id = db.Column(db.Integer, primary_key=True)",
+            ]
             lines += ["    name = db.Column(db.String(80), nullable=False)"]
             if parent:
                 lines += [f'    {parent}_id = db.Column(db.Integer, db.ForeignKey("{parent}.id"))']
         else:
-            lines += [f"class {cls}(Base):", f'    __tablename__ = "{table}"', "    id = Column(Integer, primary_key=True)"]
-            lines += ["    name = Column(String(80), nullable=False)", "    created = Column(DateTime)"]
+            lines += [
+                f"class {cls}(Base):",
+                f'    __tablename__ = "{table}"',
+                "    id = Column(Integer, primary_key=True)",
+            ]
+            lines += [
+                "    name = Column(String(80), nullable=False)",
+                "    created = Column(DateTime)",
+            ]
             if parent:
                 lines += [f'    {parent}_id = Column(Integer, ForeignKey("{parent}.id"))']
         for extra in range(rng.randint(1, 6)):
@@ -95,8 +137,19 @@ def _migration(revision: str, down: str | None, table: str, step: int) -> str:
 
 def _library_module(rng: random.Random, package: str, index: int, siblings: list[str]) -> str:
     """Ordinary code: dataclasses, helpers, string formatting; no database."""
-    lines = ['"""Helpers for %s, part %d."""' % (package, index), "", "from __future__ import annotations", ""]
-    lines += ["import dataclasses", "import json", "import logging", "from typing import Any, Iterable", ""]
+    lines = [
+        f'"""Helpers for {package}, part {index}."""',
+        "",
+        "from __future__ import annotations",
+        "",
+    ]
+    lines += [
+        "import dataclasses",
+        "import json",
+        "import logging",
+        "from typing import Any, Iterable",
+        "",
+    ]
     if siblings:
         lines.append(f"from {package}.{rng.choice(siblings)} import helper_0 as imported_helper")
     lines += ["", "LOG = logging.getLogger(__name__)", f"LIMIT = {rng.randint(10, 999)}", ""]
@@ -122,7 +175,7 @@ def _library_module(rng: random.Random, package: str, index: int, siblings: list
             "            result.append(value * factor)",
             "        elif isinstance(value, str):",
             "            result.append(value.strip().lower())",
-            "    LOG.debug(\"processed %d values\", len(result))",
+            '    LOG.debug("processed %d values", len(result))',
             "    return result[:LIMIT]",
             "",
             "",
@@ -160,19 +213,19 @@ def _script(rng: random.Random, service: str, number: int) -> str:
     if choice == 0:
         return (
             f"from {service}.db import Base\nfrom sqlalchemy import create_engine\n\n\n"
-            "def main() -> None:\n    engine = create_engine(\"sqlite://\")\n    Base.metadata.create_all(engine)\n"
+            'def main() -> None:\n    engine = create_engine("sqlite://")\n    Base.metadata.create_all(engine)\n'
         )
     if choice == 1:
         return (
-            "import sqlite3\n\n\ndef main() -> None:\n    conn = sqlite3.connect(\"x.db\")\n"
-            f"    conn.execute(\"CREATE TABLE IF NOT EXISTS scratch_{number} (id INTEGER PRIMARY KEY, v TEXT)\")\n"
+            'import sqlite3\n\n\ndef main() -> None:\n    conn = sqlite3.connect("x.db")\n'
+            f'    conn.execute("CREATE TABLE IF NOT EXISTS scratch_{number} (id INTEGER PRIMARY KEY, v TEXT)")\n'
         )
     if choice == 2:
         return (
             "from sqlalchemy import text\n\n\ndef report(conn) -> list:\n"
-            f"    return list(conn.execute(text(\"SELECT id, name FROM account WHERE id > :n\"), {{\"n\": {number}}}))\n"
+            f'    return list(conn.execute(text("SELECT id, name FROM account WHERE id > :n"), {{"n": {number}}}))\n'
         )
-    return "import sys\n\n\ndef main() -> int:\n    print(\"could not create table; see the docs\")\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main())\n"
+    return 'import sys\n\n\ndef main() -> int:\n    print("could not create table; see the docs")\n    return 0\n\n\nif __name__ == "__main__":\n    sys.exit(main())\n'
 
 
 def _test_module(rng: random.Random, service: str, number: int, touches_db: bool) -> str:
@@ -183,7 +236,11 @@ def _test_module(rng: random.Random, service: str, number: int, touches_db: bool
         )
     lines = ["import pytest", ""]
     for case in range(rng.randint(2, 8)):
-        lines += ["", f"@pytest.mark.parametrize(\"value\", [1, 2, {case + 3}])", f"def test_case_{number}_{case}(value: int) -> None:"]
+        lines += [
+            "",
+            f'@pytest.mark.parametrize("value", [1, 2, {case + 3}])',
+            f"def test_case_{number}_{case}(value: int) -> None:",
+        ]
         lines += [f"    assert value * {case + 1} >= value", "    assert str(value).isdigit()"]
     return "\n".join(lines) + "\n"
 
@@ -192,10 +249,14 @@ def generate(out: Path, files: int, seed: int = 7) -> int:
     """Write the tree; returns the number of Python files written."""
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "pyproject.toml").write_text('[project]\nname = "mono"\nversion = "0"\n\n[tool.dblint]\n')
+    (out / "pyproject.toml").write_text(
+        '[project]\nname = "mono"\nversion = "0"\n\n[tool.dblint]\n'
+    )
     services = max(1, min(8, files // 500))
     counts = {kind: max(1, int(files * share)) for kind, share in MIX}
-    counts["lib"] += files - sum(counts.values()) - 4 * services  # db.py, __init__ x2, env.py per service
+    counts["lib"] += (
+        files - sum(counts.values()) - 4 * services
+    )  # db.py, __init__ x2, env.py per service
     written = 0
 
     def write(rel: str, text: str) -> None:
@@ -231,30 +292,50 @@ def generate(out: Path, files: int, seed: int = 7) -> int:
         service = per_service(index)
         style = BASES[service_names.index(service) % len(BASES)]
         tables = service_tables[service]
-        table = tables[index // services % len(tables)] if index < services * len(tables) else f"extra_{index}"
-        write(f"{service}/models/{table}.py", _model_module(style, service, [table, f"{table}_d{index}"], rng))
+        table = (
+            tables[index // services % len(tables)]
+            if index < services * len(tables)
+            else f"extra_{index}"
+        )
+        write(
+            f"{service}/models/{table}.py",
+            _model_module(style, service, [table, f"{table}_d{index}"], rng),
+        )
     for index in range(counts["migration"]):
         service = per_service(index)
         step = index // services
         revision = f"{service[3:]:0>2}{step:010x}"
         down = f"{service[3:]:0>2}{step - 1:010x}" if step else None
         table = service_tables[service][0]
-        write(f"{service}/migrations/versions/{revision}_step.py", _migration(revision, down, table, step))
+        write(
+            f"{service}/migrations/versions/{revision}_step.py",
+            _migration(revision, down, table, step),
+        )
     for index in range(counts["app"]):
         service = per_service(index)
         style = BASES[service_names.index(service) % len(BASES)]
-        write(f"{service}/api/handlers_{index}.py", _app_module(rng, service, style, service_tables[service]))
+        write(
+            f"{service}/api/handlers_{index}.py",
+            _app_module(rng, service, style, service_tables[service]),
+        )
     for index in range(counts["script"]):
-        write(f"scripts/{per_service(index)}/task_{index}.py", _script(rng, per_service(index), index))
+        write(
+            f"scripts/{per_service(index)}/task_{index}.py", _script(rng, per_service(index), index)
+        )
     for index in range(counts["test"]):
         service = per_service(index)
-        write(f"{service}/tests/test_{index}.py", _test_module(rng, service, index, index % 10 == 0))
+        write(
+            f"{service}/tests/test_{index}.py", _test_module(rng, service, index, index % 10 == 0)
+        )
     packages = max(1, counts["lib"] // 40)
     for index in range(counts["lib"]):
         package = f"libs/lib{index % packages}"
         module = f"mod{index // packages}"
         siblings = [f"mod{other}" for other in range(index // packages)][-3:]
-        write(f"{package}/{module}.py", _library_module(rng, package.replace("/", "."), index, siblings))
+        write(
+            f"{package}/{module}.py",
+            _library_module(rng, package.replace("/", "."), index, siblings),
+        )
     return written
 
 

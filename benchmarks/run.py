@@ -24,11 +24,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import generate  # noqa: E402
+from generate import generate
 
 BIN = Path(sys.executable).parent
 _CHILD = (
@@ -50,13 +51,20 @@ def tool(name: str) -> Optional[str]:
 def measure(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]:
     """Wall seconds, CPU seconds, peak RSS (MB) and exit status of one run."""
     output = subprocess.run(
-        [sys.executable, "-c", _CHILD, *command], cwd=cwd, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", _CHILD, *command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     wall, cpu, rss_kb, code = float(output[0]), float(output[1]), int(output[2]), int(output[3])
     return {"wall": wall, "cpu": cpu, "rss_mb": rss_kb / 1024, "exit": code}
 
 
-def median_run(command: list[str], cwd: Path, env: dict[str, str], repeat: int, before=None) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def median_run(
+    command: list[str], cwd: Path, env: dict[str, str], repeat: int, before=None
+) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """The median of `repeat` runs (by wall time); `before()` runs ahead of each (e.g. empty a cache)."""
     runs = []
     for _ in range(repeat):
@@ -72,12 +80,17 @@ def median_run(command: list[str], cwd: Path, env: dict[str, str], repeat: int, 
 def edited_file(tree: Path) -> str:
     """The file the one-edited-file case edits: the first model module (`__tablename__`), else the first file."""
     files = sorted(path for path in tree.rglob("*.py") if path.is_file())
-    model = next((path for path in files if b"__tablename__" in path.read_bytes()), files[0] if files else None)
+    model = next(
+        (path for path in files if b"__tablename__" in path.read_bytes()),
+        files[0] if files else None,
+    )
     assert model is not None, f"no Python file under {tree}"
     return model.relative_to(tree).as_posix()
 
 
-def measure_tree(tree: Path, repeat: int, env: dict[str, str], cache: Path, *, single_job: bool = False) -> dict[str, dict[str, float]]:
+def measure_tree(
+    tree: Path, repeat: int, env: dict[str, str], cache: Path, *, single_job: bool = False
+) -> dict[str, dict[str, float]]:
     """Every command on one tree, side by side: dblint cold / warm / one edited file, its peers, flake8."""
     dblint, flake8 = tool("dblint"), tool("flake8")
     assert dblint is not None and flake8 is not None, "dblint and flake8 must be installed"
@@ -86,13 +99,17 @@ def measure_tree(tree: Path, repeat: int, env: dict[str, str], cache: Path, *, s
         shutil.rmtree(cache, ignore_errors=True)
 
     results: dict[str, dict[str, float]] = {}
-    results["dblint cold"] = median_run([dblint, "check", "-q", "."], tree, env, repeat, empty_cache)
+    results["dblint cold"] = median_run(
+        [dblint, "check", "-q", "."], tree, env, repeat, empty_cache
+    )
     # A run that starts within 2 s of a file's change does not store its findings (snapshot.py):
     # the tree may just have been written, so one more run stores them, as any later run would.
     median_run([dblint, "check", "-q", "."], tree, env, 1)
     results["dblint warm"] = median_run([dblint, "check", "-q", "."], tree, env, repeat)
     one_file = edited_file(tree)
-    results["dblint one file warm"] = median_run([dblint, "check", "-q", one_file], tree, env, repeat)
+    results["dblint one file warm"] = median_run(
+        [dblint, "check", "-q", one_file], tree, env, repeat
+    )
     # What pre-commit meets: the file it checks was just edited, so stored findings cannot answer.
     original = (tree / one_file).read_bytes()
     edits = iter(range(repeat))
@@ -101,14 +118,26 @@ def measure_tree(tree: Path, repeat: int, env: dict[str, str], cache: Path, *, s
         (tree / one_file).write_bytes(original + f"\n# edit {next(edits)}\n".encode())
 
     try:
-        results["dblint one edited file warm"] = median_run([dblint, "check", "-q", one_file], tree, env, repeat, edit)
+        results["dblint one edited file warm"] = median_run(
+            [dblint, "check", "-q", one_file], tree, env, repeat, edit
+        )
     finally:
         (tree / one_file).write_bytes(original)
     if single_job:
-        results["dblint cold -j1"] = median_run([dblint, "check", "-q", "-j1", "."], tree, env, 1, empty_cache)
+        results["dblint cold -j1"] = median_run(
+            [dblint, "check", "-q", "-j1", "."], tree, env, 1, empty_cache
+        )
     peers = {
         "sqlalchemy-lsp check": ["sqlalchemy-lsp", "check", "."],
-        "ruff check --select F --no-cache": ["ruff", "check", "--select", "F", "--no-cache", "-q", "."],
+        "ruff check --select F --no-cache": [
+            "ruff",
+            "check",
+            "--select",
+            "F",
+            "--no-cache",
+            "-q",
+            ".",
+        ],
     }
     for label, command in peers.items():
         executable = tool(command[0])
@@ -116,8 +145,12 @@ def measure_tree(tree: Path, repeat: int, env: dict[str, str], cache: Path, *, s
             results[label] = median_run([executable, *command[1:]], tree, env, repeat)
     results["flake8 --select F"] = median_run([flake8, "--select", "F", "."], tree, env, repeat)
     median_run([dblint, "check", "-q", "."], tree, env, 1)  # the flake8 plugin reads the same cache
-    results["flake8 --select F,DBL warm"] = median_run([flake8, "--select", "F,DBL", "."], tree, env, repeat)
-    results["flake8 --select F,DBL cold"] = median_run([flake8, "--select", "F,DBL", "."], tree, env, 1, empty_cache)
+    results["flake8 --select F,DBL warm"] = median_run(
+        [flake8, "--select", "F,DBL", "."], tree, env, repeat
+    )
+    results["flake8 --select F,DBL cold"] = median_run(
+        [flake8, "--select", "F,DBL", "."], tree, env, 1, empty_cache
+    )
     results["dblint one file warm"]["edited"] = one_file  # type: ignore[assignment]
     return results
 
@@ -132,19 +165,27 @@ def targets(results: dict[str, dict[str, float]]) -> dict[str, Optional[float]]:
 
     return {
         "cold / sqlalchemy-lsp (target <= 2.5)": ratio("dblint cold", "sqlalchemy-lsp check"),
-        "warm / ruff --no-cache (target <= 1.0)": ratio("dblint warm", "ruff check --select F --no-cache"),
+        "warm / ruff --no-cache (target <= 1.0)": ratio(
+            "dblint warm", "ruff check --select F --no-cache"
+        ),
         "peak RSS MB, largest dblint process (target <= 350)": max(
             run["rss_mb"] for label, run in results.items() if label.startswith("dblint")
         ),
-        "flake8 F,DBL / flake8 F, warm cache (target <= 1.10)": ratio("flake8 --select F,DBL warm", "flake8 --select F"),
-        "flake8 F,DBL / flake8 F, cold (target <= 1.25)": ratio("flake8 --select F,DBL cold", "flake8 --select F"),
+        "flake8 F,DBL / flake8 F, warm cache (target <= 1.10)": ratio(
+            "flake8 --select F,DBL warm", "flake8 --select F"
+        ),
+        "flake8 F,DBL / flake8 F, cold (target <= 1.25)": ratio(
+            "flake8 --select F,DBL cold", "flake8 --select F"
+        ),
         "one edited file warm / ruff on the whole tree (target <= 2.0)": ratio(
             "dblint one edited file warm", "ruff check --select F --no-cache"
         ),
     }
 
 
-def benchmark(files: int, small: int, repeat: int, workdir: Path, trees: Sequence[Path] = ()) -> dict[str, object]:
+def benchmark(
+    files: int, small: int, repeat: int, workdir: Path, trees: Sequence[Path] = ()
+) -> dict[str, object]:
     """The synthetic monorepo (unless `files` is 0) and every tree of `trees`, each measured on its own."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     measured: dict[str, dict[str, object]] = {}
@@ -157,7 +198,11 @@ def benchmark(files: int, small: int, repeat: int, workdir: Path, trees: Sequenc
         tree_env = {**env, "DBLINT_CACHE_DIR": str(cache)}
         runs = measure_tree(big_tree, repeat, tree_env, cache, single_job=True)
         runs["dblint cold, small tree"] = median_run(
-            [str(tool("dblint")), "check", "-q", "."], small_tree, tree_env, repeat, lambda: shutil.rmtree(cache, ignore_errors=True)
+            [str(tool("dblint")), "check", "-q", "."],
+            small_tree,
+            tree_env,
+            repeat,
+            lambda: shutil.rmtree(cache, ignore_errors=True),
         )
         found = targets(runs)
         found[f"time {files} files / {small} files, cold (target <= {1.1 * files / small:.1f})"] = (
@@ -168,7 +213,10 @@ def benchmark(files: int, small: int, repeat: int, workdir: Path, trees: Sequenc
         cache = workdir / f"cache-{number}"
         runs = measure_tree(tree.resolve(), repeat, {**env, "DBLINT_CACHE_DIR": str(cache)}, cache)
         python_files = sum(1 for _ in tree.rglob("*.py"))
-        measured[f"{tree.name} ({python_files} Python files)"] = {"runs": runs, "targets": targets(runs)}
+        measured[f"{tree.name} ({python_files} Python files)"] = {
+            "runs": runs,
+            "targets": targets(runs),
+        }
     return {
         "repeat": repeat,
         "machine": {
@@ -185,23 +233,43 @@ def benchmark(files: int, small: int, repeat: int, workdir: Path, trees: Sequenc
 def render(report: dict[str, object]) -> str:
     lines: list[str] = []
     for name, tree in report["trees"].items():  # type: ignore[attr-defined]
-        lines += [f"### {name}", "", "| command | wall s | cpu s | peak RSS MB | exit |", "|---|---:|---:|---:|---:|"]
+        lines += [
+            f"### {name}",
+            "",
+            "| command | wall s | cpu s | peak RSS MB | exit |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for label, run in tree["runs"].items():
-            lines.append(f"| `{label}` | {run['wall']:.2f} | {run['cpu']:.2f} | {run['rss_mb']:.0f} | {run['exit']} |")
+            lines.append(
+                f"| `{label}` | {run['wall']:.2f} | {run['cpu']:.2f} | {run['rss_mb']:.0f} | {run['exit']} |"
+            )
         lines += ["", "| target | measured |", "|---|---:|"]
         for label, value in tree["targets"].items():
-            lines.append(f"| {label} | {'n/a (peer not installed)' if value is None else f'{value:.2f}'} |")
+            lines.append(
+                f"| {label} | {'n/a (peer not installed)' if value is None else f'{value:.2f}'} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("trees", nargs="*", type=Path, help="directories to measure as they are (public repositories)")
-    parser.add_argument("--files", type=int, default=10_000, help="files of the synthetic tree (0: none)")
+    parser.add_argument(
+        "trees",
+        nargs="*",
+        type=Path,
+        help="directories to measure as they are (public repositories)",
+    )
+    parser.add_argument(
+        "--files", type=int, default=10_000, help="files of the synthetic tree (0: none)"
+    )
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--workdir", type=Path, help="where the trees and the cache go (default: a temporary directory)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="where the trees and the cache go (default: a temporary directory)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="dblint-bench-"))

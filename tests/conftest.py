@@ -14,7 +14,9 @@ from hypothesis import settings as hypothesis_settings
 
 # Fuzzing profiles (tests/test_fuzz.py): a small reproducible one for CI (the
 # default), a long one for local runs: `pytest --hypothesis-profile=long`.
-hypothesis_settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile(
+    "ci", max_examples=60, deadline=None, derandomize=True, database=None, print_blob=True
+)
 hypothesis_settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True)
 hypothesis_settings.load_profile("ci")
 
@@ -24,7 +26,9 @@ CACHE_DIR = tempfile.mkdtemp(prefix="dblint-test-cache-")
 _MARKER = re.compile(r"#\s*error:\s*(?P<codes>DBL\d+(?:\s*,\s*DBL\d+)*)")
 
 
-def run_tool(name: str, *args: str, cwd: Path, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_tool(
+    name: str, *args: str, cwd: Path, stdin: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run an installed console script (dblint, flake8) of this environment."""
     executable = BIN / name
     assert executable.exists(), f"{name} is not installed in {BIN}"
@@ -72,7 +76,7 @@ def fixtures_dir() -> Path:
 def write_project(root: Path, files: dict[str, str], pyproject: str = "") -> Path:
     """A small project under `root`: a pyproject.toml (project root marker) plus `files`."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text("[project]\nname = \"demo\"\nversion = \"0\"\n" + pyproject)
+    (root / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n' + pyproject)
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,12 +97,15 @@ def findings_of(stdout: str) -> list[str]:
 
 def as_flake8(stdout: str) -> str:
     """dblint's text report as the flake8 plugin prints the same findings: no `[*]` marks, no closing line."""
-    return "".join(re.sub(r"^([^:]*:\d+:\d+: DBL\d+) \[\*\] ", r"\1 ", line) + "\n" for line in findings_of(stdout))
+    return "".join(
+        re.sub(r"^([^:]*:\d+:\d+: DBL\d+) \[\*\] ", r"\1 ", line) + "\n"
+        for line in findings_of(stdout)
+    )
 
 
 def hinted(line: str) -> str:
     """A finding line as dblint words it: what is wrong, then `; ` and what to do (the rule's fix hint)."""
-    from dblint.rules import rule_by_code  # noqa: PLC0415
+    from dblint.rules import rule_by_code
 
     match = re.search(r": (DBL\d+) ", line)
     assert match is not None, line
@@ -109,7 +116,7 @@ def hinted(line: str) -> str:
 
 def without_hint(text: str) -> str:
     """`CODE message` without the `; what to do` its rule ends every message with."""
-    from dblint.rules import rule_by_code  # noqa: PLC0415
+    from dblint.rules import rule_by_code
 
     rule = rule_by_code(text.split(" ", 1)[0])
     return text.removesuffix(f"; {rule.fix_hint}") if rule is not None else text

@@ -27,9 +27,16 @@ GIT_ENV = {
 }
 
 
-def git(*args: str, cwd: Path, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+def git(
+    *args: str, cwd: Path, check: bool = True, env: dict | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **GIT_ENV, **(env or {})}, check=check
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV, **(env or {})},
+        check=check,
     )
 
 

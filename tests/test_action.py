@@ -20,11 +20,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import FIXTURES, expected_findings
 from gitrepo import REPO, project_repository, snapshot_of_this_repository
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("action")]  # one worker builds its runner once
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.xdist_group("action"),
+]  # one worker builds its runner once
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 PROJECT = FIXTURES / "precommit_app"
@@ -36,7 +38,9 @@ TREE_HASH = "<hash of **/*.py>"
 
 @dataclass
 class Outcome:
-    ran: list[str] = field(default_factory=list)  # names of the steps run or, for `uses:`, handed over
+    ran: list[str] = field(
+        default_factory=list
+    )  # names of the steps run or, for `uses:`, handed over
     uses: dict[str, dict[str, str]] = field(default_factory=dict)
     status: int = 0
     stdout: str = ""
@@ -52,7 +56,10 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def _inputs(given: dict[str, str]) -> dict[str, str]:
     assert set(given) <= set(ACTION["inputs"]), "unknown input"
-    return {name: str(given.get(name, spec.get("default", ""))) for name, spec in ACTION["inputs"].items()}
+    return {
+        name: str(given.get(name, spec.get("default", "")))
+        for name, spec in ACTION["inputs"].items()
+    }
 
 
 def _substitute(value: str, inputs: dict[str, str], context: dict[str, str]) -> str:
@@ -98,17 +105,25 @@ def run_action(given: dict[str, str], workspace: Path, runner: dict[str, Path]) 
             "runner.os": "Linux",
             "runner.temp": str(runner["temp"]),
             "hashFiles('**/*.py')": TREE_HASH,
-            **{f"steps.install.outputs.{k}": v for k, v in _outputs(runner["temp"] / "GITHUB_OUTPUT.install").items()},
+            **{
+                f"steps.install.outputs.{k}": v
+                for k, v in _outputs(runner["temp"] / "GITHUB_OUTPUT.install").items()
+            },
         }
         outcome.ran.append(step["name"])
         if "uses" in step:
-            outcome.uses[step["uses"]] = {key: _substitute(str(value), inputs, context) for key, value in step["with"].items()}
+            outcome.uses[step["uses"]] = {
+                key: _substitute(str(value), inputs, context) for key, value in step["with"].items()
+            }
             continue
         assert step["shell"] == "bash"
         added = [line for line in github_path.read_text().splitlines() if line]
         env = {
             **os.environ,
-            **{key: _substitute(str(value), inputs, context) for key, value in step.get("env", {}).items()},
+            **{
+                key: _substitute(str(value), inputs, context)
+                for key, value in step.get("env", {}).items()
+            },
             "GITHUB_ACTION_PATH": str(runner["action_path"]),
             "GITHUB_WORKSPACE": str(workspace),
             "GITHUB_PATH": str(github_path),
@@ -144,26 +159,39 @@ def _annotations(stdout: str) -> set[tuple[str, int, str]]:
     return found
 
 
-def test_action_annotates_findings_uploads_sarif_and_fails_the_job(tmp_path: Path, runner: dict[str, Path]) -> None:
+def test_action_annotates_findings_uploads_sarif_and_fails_the_job(
+    tmp_path: Path, runner: dict[str, Path]
+) -> None:
     workspace = project_repository(PROJECT, tmp_path / "workspace")
     outcome = run_action({"sarif": "true", "python": sys.executable}, workspace, runner)
     assert outcome.ran == [
-        "Install dblint", "Restore the facts cache", "dblint (SARIF for code scanning)", "Upload SARIF", "dblint",
+        "Install dblint",
+        "Restore the facts cache",
+        "dblint (SARIF for code scanning)",
+        "Upload SARIF",
+        "dblint",
         "Save the facts cache",
     ]
     assert outcome.status == 1, "findings fail the job"
     assert _annotations(outcome.stdout) == expected_findings(PROJECT)
-    assert re.search(r"^1\s+DBL101 create-all-outside-migrations$", outcome.stdout, flags=re.M), "statistics in the log"
+    assert re.search(r"^1\s+DBL101 create-all-outside-migrations$", outcome.stdout, flags=re.M), (
+        "statistics in the log"
+    )
 
     upload = outcome.uses["github/codeql-action/upload-sarif@v3"]
     assert upload["category"] == "dblint"
     log = json.loads((workspace / upload["sarif_file"]).read_text(encoding="utf-8"))
     results = log["runs"][0]["results"]
-    uris = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["ruleId"]) for r in results}
+    uris = {
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["ruleId"])
+        for r in results
+    }
     assert uris == {(path, code) for path, _, code in expected_findings(PROJECT)}
 
 
-def test_action_passes_on_a_clean_project_without_sarif(tmp_path: Path, runner: dict[str, Path]) -> None:
+def test_action_passes_on_a_clean_project_without_sarif(
+    tmp_path: Path, runner: dict[str, Path]
+) -> None:
     workspace = project_repository(FIXTURES / "clean_project", tmp_path / "workspace")
     outcome = run_action({"python": sys.executable, "cache": "false"}, workspace, runner)
     assert outcome.ran == ["Install dblint", "dblint"]
@@ -173,23 +201,35 @@ def test_action_passes_on_a_clean_project_without_sarif(tmp_path: Path, runner: 
 
 def test_action_restores_and_saves_the_facts_cache(tmp_path: Path, runner: dict[str, Path]) -> None:
     """The cache is keyed by dblint's version and the tree, falls back to the branch's last one, and is filled."""
-    from dblint import __version__  # noqa: PLC0415
+    from dblint import __version__
 
     workspace = project_repository(PROJECT, tmp_path / "workspace")
     outcome = run_action({"python": sys.executable}, workspace, runner)
     cache_dir = runner["temp"] / "dblint-cache"
     key = f"dblint-Linux-{__version__}-{TREE_HASH}"
-    assert outcome.uses["actions/cache/restore@v4"] == {"path": str(cache_dir), "key": key, "restore-keys": f"dblint-Linux-{__version__}-"}
+    assert outcome.uses["actions/cache/restore@v4"] == {
+        "path": str(cache_dir),
+        "key": key,
+        "restore-keys": f"dblint-Linux-{__version__}-",
+    }
     assert outcome.uses["actions/cache/save@v4"] == {"path": str(cache_dir), "key": key}
-    assert any(path.is_file() for path in cache_dir.rglob("*")), "the run filled the directory that is saved"
+    assert any(path.is_file() for path in cache_dir.rglob("*")), (
+        "the run filled the directory that is saved"
+    )
     assert not (workspace / ".dblint_cache").exists()
 
 
 def test_action_inputs_reach_dblint(tmp_path: Path, runner: dict[str, Path]) -> None:
     workspace = project_repository(PROJECT, tmp_path / "workspace")
-    outcome = run_action({"python": sys.executable, "path": "scripts notes", "args": "--ignore DBL102"}, workspace, runner)
+    outcome = run_action(
+        {"python": sys.executable, "path": "scripts notes", "args": "--ignore DBL102"},
+        workspace,
+        runner,
+    )
     assert outcome.status == 1
-    assert _annotations(outcome.stdout) == {f for f in expected_findings(PROJECT) if f[2] != "DBL102"}
+    assert _annotations(outcome.stdout) == {
+        f for f in expected_findings(PROJECT) if f[2] != "DBL102"
+    }
 
 
 def test_readme_workflow_uses_this_action_with_its_inputs() -> None:
@@ -201,8 +241,12 @@ def test_readme_workflow_uses_this_action_with_its_inputs() -> None:
     assert set(ours.get("with", {})) <= set(ACTION["inputs"])
     # The snippet works today: a branch, not a release tag that does not exist yet.
     ref = ours["uses"].split("@", 1)[1]
-    tags = subprocess.run(["git", "tag", "--list"], cwd=REPO, capture_output=True, text=True).stdout.split()
+    tags = subprocess.run(
+        ["git", "tag", "--list"], cwd=REPO, capture_output=True, text=True
+    ).stdout.split()
     assert ref == "main" or ref in tags, f"{ref} is not published"
-    assert "dblint/dblint@v0.1.0`, is\n**not available yet**" in readme, "the published form is marked as such"
+    assert "dblint/dblint@v0.1.0`, is\n**not available yet**" in readme, (
+        "the published form is marked as such"
+    )
     job = next(iter(workflow["jobs"].values()))
     assert job["permissions"]["security-events"] == "write", "SARIF upload needs it"

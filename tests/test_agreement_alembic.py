@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import FIXTURES, run_tool
+
 from dblint.engine import Request
-from dblint.pipeline import load_project
 from dblint.index.replay import Replay, replays
 from dblint.index.types import UNKNOWN, family_of_type_name
+from dblint.pipeline import load_project
 
 MIGRATION_FIXTURES = ["alembic_replay", "alembic_drift", "alembic_data_migrations"]
 
@@ -89,11 +89,20 @@ def _real_schema(url: str) -> dict[str, dict]:
         pk = set(inspector.get_pk_constraint(table)["constrained_columns"])
         schema[table] = {
             "columns": {
-                col["name"]: (family_of_type_name(str(col["type"])), col["nullable"], col["name"] in pk)
+                col["name"]: (
+                    family_of_type_name(str(col["type"])),
+                    col["nullable"],
+                    col["name"] in pk,
+                )
                 for col in inspector.get_columns(table)
             },
-            "indexes": {ix["name"]: tuple(ix["column_names"]) for ix in inspector.get_indexes(table)},
-            "foreign_keys": {(tuple(fk["constrained_columns"]), fk["referred_table"]) for fk in inspector.get_foreign_keys(table)},
+            "indexes": {
+                ix["name"]: tuple(ix["column_names"]) for ix in inspector.get_indexes(table)
+            },
+            "foreign_keys": {
+                (tuple(fk["constrained_columns"]), fk["referred_table"])
+                for fk in inspector.get_foreign_keys(table)
+            },
         }
     engine.dispose()
     return schema
@@ -117,15 +126,22 @@ def test_replay_matches_the_upgraded_database(project: str, tmp_path: Path) -> N
             if not primary_key:
                 assert column.nullable == nullable, (table.name, column.name)
             assert column.primary_key == primary_key, (table.name, column.name)
-        assert expected["indexes"] == {name: cols for name, cols in table.indexes.items()}, table.name
-        replayed_fks = {(tuple(cols), target.split(".")[0]) for cols, target in table.foreign_keys.values()}
+        assert expected["indexes"] == dict(table.indexes.items()), table.name
+        replayed_fks = {
+            (tuple(cols), target.split(".")[0]) for cols, target in table.foreign_keys.values()
+        }
         assert expected["foreign_keys"] == replayed_fks, table.name
 
 
 def _alembic_diffs(root: Path, url: str, metadata: str) -> list[list]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     completed = subprocess.run(
-        [sys.executable, "-c", _COMPARE, url, metadata], cwd=root, capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-c", _COMPARE, url, metadata],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout)
@@ -133,7 +149,14 @@ def _alembic_diffs(root: Path, url: str, metadata: str) -> list[list]:
 
 def _findings(project: str) -> list[dict]:
     completed = run_tool(
-        "dblint", "check", ".", "--format", "json", "--extend-select", "DBL413,DBL416", cwd=FIXTURES / project
+        "dblint",
+        "check",
+        ".",
+        "--format",
+        "json",
+        "--extend-select",
+        "DBL413,DBL416",
+        cwd=FIXTURES / project,
     )
     assert completed.returncode in (0, 1), completed.stderr
     return json.loads(completed.stdout)
@@ -157,7 +180,9 @@ _RULE_FOR_DIFF = {
         ("alembic_data_migrations", "ledger.models:Base.metadata"),
     ],
 )
-def test_every_difference_alembic_reports_is_a_finding(project: str, metadata: str, tmp_path: Path) -> None:
+def test_every_difference_alembic_reports_is_a_finding(
+    project: str, metadata: str, tmp_path: Path
+) -> None:
     root = _copy(project, tmp_path)
     completed, url = _upgrade(root)
     assert completed.returncode == 0, completed.stderr
@@ -167,7 +192,9 @@ def test_every_difference_alembic_reports_is_a_finding(project: str, metadata: s
     for kind, table, column in diffs:
         code = _RULE_FOR_DIFF[kind]
         words = [word for word in (table, column) if word]
-        assert any(c == code and all(word in message for word in words) for c, message in reported), (kind, table, column)
+        assert any(
+            c == code and all(word in message for word in words) for c, message in reported
+        ), (kind, table, column)
     # dblint reports no table that Alembic considers in sync.
     tables_with_diffs = {table for _, table, _ in diffs if table}
     for _, message in reported:

@@ -18,7 +18,19 @@ from pathlib import Path
 from conftest import run_tool
 
 # Python annotations (as written in the module) and the class the check uses.
-ANNOTATIONS = ("int", "float", "bool", "str", "Decimal", "uuid.UUID", "datetime", "date", "time", "timedelta", "bytes")
+ANNOTATIONS = (
+    "int",
+    "float",
+    "bool",
+    "str",
+    "Decimal",
+    "uuid.UUID",
+    "datetime",
+    "date",
+    "time",
+    "timedelta",
+    "bytes",
+)
 
 # SQL types as written, with the value written to the column (a Python expression).
 TYPES = (
@@ -123,13 +135,21 @@ def _module() -> tuple[str, dict[str, dict[str, str]], dict[str, dict[str, str]]
     values: dict[str, dict[str, str]] = {"ref": {}}
     where: dict[int, str] = {}
     for number, (written, value) in enumerate(TYPES):
-        lines.append(f"    k{number}: Mapped[{_python(written)}] = mapped_column({written}, unique=True)")
+        lines.append(
+            f"    k{number}: Mapped[{_python(written)}] = mapped_column({written}, unique=True)"
+        )
         values["ref"][f"k{number}"] = value
     columns["ref"] = {f"k{number}": _python(written) for number, (written, _) in enumerate(TYPES)}
     for number, (written, value) in enumerate(TYPES):
         for prefix, declared in (("t", f"{written}"), ("f", f'ForeignKey("ref.k{number}")')):
             table = f"{prefix}{number}"
-            lines += ["", "", f"class {table.upper()}(Base):", f'    __tablename__ = "{table}"', "    id: Mapped[int] = mapped_column(primary_key=True)"]
+            lines += [
+                "",
+                "",
+                f"class {table.upper()}(Base):",
+                f'    __tablename__ = "{table}"',
+                "    id: Mapped[int] = mapped_column(primary_key=True)",
+            ]
             columns[table], values[table] = {}, {}
             for position, annotation in enumerate(ANNOTATIONS):
                 lines.append(f"    a{position}: Mapped[{annotation}] = mapped_column({declared})")
@@ -142,14 +162,35 @@ def _module() -> tuple[str, dict[str, dict[str, str]], dict[str, dict[str, str]]
 def _python(written: str) -> str:
     """An annotation that fits the type, for the referenced columns (they must not be findings)."""
     head = written.split("(", 1)[0]
-    return {
-        "Integer": "int", "BigInteger": "int", "SmallInteger": "int", "Boolean": "bool", "Float": "float",
-        "Numeric": "Decimal", "String": "str", "Text": "str", "Uuid": "uuid.UUID", "postgresql.UUID": "uuid.UUID",
-        "DateTime": "datetime", "Date": "date", "Time": "time", "Interval": "timedelta", "LargeBinary": "bytes",
-        "Enum": "str", "UuidText": "uuid.UUID", "Tag": "str",
-    }[head] if "as_uuid=False" not in written and "asdecimal" not in written else {
-        "Float": "Decimal", "Numeric": "float", "Uuid": "str", "postgresql.UUID": "str",
-    }[head]
+    return (
+        {
+            "Integer": "int",
+            "BigInteger": "int",
+            "SmallInteger": "int",
+            "Boolean": "bool",
+            "Float": "float",
+            "Numeric": "Decimal",
+            "String": "str",
+            "Text": "str",
+            "Uuid": "uuid.UUID",
+            "postgresql.UUID": "uuid.UUID",
+            "DateTime": "datetime",
+            "Date": "date",
+            "Time": "time",
+            "Interval": "timedelta",
+            "LargeBinary": "bytes",
+            "Enum": "str",
+            "UuidText": "uuid.UUID",
+            "Tag": "str",
+        }[head]
+        if "as_uuid=False" not in written and "asdecimal" not in written
+        else {
+            "Float": "Decimal",
+            "Numeric": "float",
+            "Uuid": "str",
+            "postgresql.UUID": "str",
+        }[head]
+    )
 
 
 def test_dbl304_agrees_with_what_sqlalchemy_returns(tmp_path: Path) -> None:
@@ -158,13 +199,24 @@ def test_dbl304_agrees_with_what_sqlalchemy_returns(tmp_path: Path) -> None:
     (tmp_path / "matrix_models.py").write_text(source)
     probe = subprocess.run(
         [sys.executable, "-c", PROBE, str(tmp_path), json.dumps([columns, values])],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert probe.returncode == 0, probe.stderr
     real = set(json.loads(probe.stdout))
-    completed = run_tool("dblint", "check", ".", "--select", "DBL304", "--format", "json", cwd=tmp_path)
+    completed = run_tool(
+        "dblint", "check", ".", "--select", "DBL304", "--format", "json", cwd=tmp_path
+    )
     assert completed.returncode in (0, 1), completed.stderr
-    reported = {where[item["line"]] for item in json.loads(completed.stdout) if item["code"] == "DBL304"}
-    assert len(real) > 100 and "t8.a5" in real and "f8.a5" in real  # String(36) under Mapped[uuid.UUID], typed or inherited
+    reported = {
+        where[item["line"]] for item in json.loads(completed.stdout) if item["code"] == "DBL304"
+    }
+    assert (
+        len(real) > 100 and "t8.a5" in real and "f8.a5" in real
+    )  # String(36) under Mapped[uuid.UUID], typed or inherited
     assert sorted(reported - real) == [], "reported, but SQLAlchemy returns a fitting value"
-    assert sorted(real - reported) == [], "SQLAlchemy returns a value that does not fit, not reported"
+    assert sorted(real - reported) == [], (
+        "SQLAlchemy returns a value that does not fit, not reported"
+    )

@@ -52,12 +52,22 @@ _RULE_FOR_DIFF = {"add_table": "DBL410", "add_column": "DBL411", "remove_table":
 
 
 def _env(url: str) -> dict[str, str]:
-    return {**os.environ, "KITCHEN_DATABASE_URL": url, "FLASK_APP": "kitchen:create_app", "PYTHONDONTWRITEBYTECODE": "1"}
+    return {
+        **os.environ,
+        "KITCHEN_DATABASE_URL": url,
+        "FLASK_APP": "kitchen:create_app",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 def _flask(root: Path, url: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "flask", "db", *args], cwd=root, env=_env(url), capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "flask", "db", *args],
+        cwd=root,
+        env=_env(url),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -68,19 +78,30 @@ def test_flask_db_check_agrees_with_dblint(tmp_path: Path) -> None:
     upgraded = _flask(root, url, "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     checked = _flask(root, url, "check")
-    assert checked.returncode != 0 and "New upgrade operations detected" in checked.stderr + checked.stdout
+    assert (
+        checked.returncode != 0
+        and "New upgrade operations detected" in checked.stderr + checked.stdout
+    )
     completed = subprocess.run(
-        [sys.executable, "-c", _DIFFS], cwd=root, env=_env(url), capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", _DIFFS],
+        cwd=root,
+        env=_env(url),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     diffs = json.loads(completed.stdout)
     assert sorted(kind for kind, _, _ in diffs) == ["add_column", "add_table", "remove_table"]
     dblint = run_tool("dblint", "check", ".", "--format", "json", cwd=FIXTURES / PROJECT)
-    findings = [item for item in json.loads(dblint.stdout) if item["code"] in ("DBL204", "DBL410", "DBL411")]
+    findings = [
+        item for item in json.loads(dblint.stdout) if item["code"] in ("DBL204", "DBL410", "DBL411")
+    ]
     for kind, table, column in diffs:
         words = [word for word in (table, column) if word]
         assert any(
-            item["code"] == _RULE_FOR_DIFF[kind] and all(re.search(rf"\b{word}\b", item["message"]) for word in words)
+            item["code"] == _RULE_FOR_DIFF[kind]
+            and all(re.search(rf"\b{word}\b", item["message"]) for word in words)
             for item in findings
         ), (kind, table, column)
     assert len(findings) == len(diffs)

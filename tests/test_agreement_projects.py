@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_tool
 
 SERVICES = [
@@ -26,12 +25,16 @@ SERVICES = [
     ("sqlmodel_subprojects", "worker/server"),
 ]
 _ADD_TABLE = re.compile(r"\('add_table', Table\('(?P<table>\w+)'")
-_ADD_COLUMN = re.compile(r"\('add_column', (?:None|'\w+'), '(?P<table>\w+)', Column\('(?P<column>\w+)'")
+_ADD_COLUMN = re.compile(
+    r"\('add_column', (?:None|'\w+'), '(?P<table>\w+)', Column\('(?P<column>\w+)'"
+)
 _DRIFT = {"DBL410", "DBL411"}
 
 
 def _alembic(service: Path, url: str, *args: str):  # type: ignore[no-untyped-def]
-    return run_tool("alembic", *args, cwd=service, env={"DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"})
+    return run_tool(
+        "alembic", *args, cwd=service, env={"DATABASE_URL": url, "PYTHONDONTWRITEBYTECODE": "1"}
+    )
 
 
 def _wanted_by_alembic(project: str, service: str, tmp_path: Path) -> set[tuple[str, str, str]]:
@@ -44,7 +47,9 @@ def _wanted_by_alembic(project: str, service: str, tmp_path: Path) -> set[tuple[
     checked = _alembic(root / service, url, "check")
     output = checked.stdout + checked.stderr
     wanted = {("DBL410", match["table"], "") for match in _ADD_TABLE.finditer(output)}
-    wanted |= {("DBL411", match["table"], match["column"]) for match in _ADD_COLUMN.finditer(output)}
+    wanted |= {
+        ("DBL411", match["table"], match["column"]) for match in _ADD_COLUMN.finditer(output)
+    }
     assert (checked.returncode == 0) == (not wanted), output
     assert "New upgrade operations detected" in output or checked.returncode == 0, output
     return wanted
@@ -66,7 +71,9 @@ def _named(message: str) -> tuple[str, str]:
     return table[1], ""
 
 
-@pytest.mark.parametrize(("project", "service"), SERVICES, ids=lambda value: value.replace("/", "-"))
+@pytest.mark.parametrize(
+    ("project", "service"), SERVICES, ids=lambda value: value.replace("/", "-")
+)
 def test_alembic_check_agrees_per_service(project: str, service: str, tmp_path: Path) -> None:
     wanted = _wanted_by_alembic(project, service, tmp_path)
     findings = _findings(project)

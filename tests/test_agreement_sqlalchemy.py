@@ -19,14 +19,20 @@ import pytest
 from conftest import FIXTURES, run_tool
 
 from dblint.engine import Request
-from dblint.pipeline import load_project
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
+from dblint.pipeline import load_project
 from dblint.rules.foreign_keys import migration_tables
 
 PROJECTS = [
-    "models_second_base", "models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_opt_in", "models_schemas",
-    "models_cross_metadata", "models_factories",
+    "models_second_base",
+    "models_fk_types",
+    "models_sqlmodel_legacy",
+    "models_flask_binds",
+    "models_opt_in",
+    "models_schemas",
+    "models_cross_metadata",
+    "models_factories",
 ]
 
 PROBE = r"""
@@ -138,11 +144,18 @@ def project_schema(project: Path) -> ModelSchema:
 def probe(project: Path, schema: ModelSchema, postgres_url: str = "") -> dict:
     """Import the fixture for real in a subprocess and describe what SQLAlchemy built."""
     declared = [table for table in schema.declared if table.metadata is not None]
-    modules = sorted({table.module for table in declared} | {h.module for h in schema.holders if h.path})
+    modules = sorted(
+        {table.module for table in declared} | {h.module for h in schema.holders if h.path}
+    )
     metadata_ids = sorted({table.metadata for table in declared if table.metadata})
     classes = sorted({(m.module, m.name) for m in schema.models if m.context == "app"})
     completed = subprocess.run(
-        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(project)!r})\n" + PROBE, json.dumps([modules, metadata_ids, classes, postgres_url])],
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.path.insert(0, {str(project)!r})\n" + PROBE,
+            json.dumps([modules, metadata_ids, classes, postgres_url]),
+        ],
         cwd=project,
         check=False,
         capture_output=True,
@@ -155,7 +168,10 @@ def probe(project: Path, schema: ModelSchema, postgres_url: str = "") -> dict:
 
 def _ours(table: TableDef) -> dict:
     return {
-        column.name: {"family": column.family, "fks": sorted(fk.target for fk in column.foreign_keys)}
+        column.name: {
+            "family": column.family,
+            "fks": sorted(fk.target for fk in column.foreign_keys),
+        }
         for column in table.columns
     }
 
@@ -167,7 +183,11 @@ def test_index_agrees_with_sqlalchemy(project: str) -> None:
     real = probe(root, schema)
     assert sum(len(tables) for tables in real["tables"].values()) >= 3
     for metadata_id, tables in real["tables"].items():
-        ours = {table.full_name: _ours(table) for table in schema.declared if table.metadata == metadata_id}
+        ours = {
+            table.full_name: _ours(table)
+            for table in schema.declared
+            if table.metadata == metadata_id
+        }
         assert sorted(ours) == sorted(tables), f"tables on {metadata_id}"
         for name, columns in tables.items():
             assert sorted(ours[name]) == sorted(columns), f"columns of {name}"
@@ -177,7 +197,9 @@ def test_index_agrees_with_sqlalchemy(project: str) -> None:
                 if facts["family"] != "unknown":
                     assert mine["family"] == facts["family"], f"type family of {name}.{column}"
     ours_resolved = {
-        f"{table.full_name}.{column.name}": sorted(f"{fk.schema}.{fk.table}" if fk.schema else fk.table for fk in column.foreign_keys)
+        f"{table.full_name}.{column.name}": sorted(
+            f"{fk.schema}.{fk.table}" if fk.schema else fk.table for fk in column.foreign_keys
+        )
         for table in schema.declared
         for column in table.columns
     }
@@ -197,8 +219,14 @@ def test_unresolvable_foreign_keys_are_reported(project: str) -> None:
     root = FIXTURES / project
     schema = project_schema(root)
     real = probe(root, schema)
-    completed = run_tool("dblint", "check", ".", "--format", "json", "--select", "DBL302,DBL303", cwd=root)
-    reported = {(item["path"], item["line"]) for item in json.loads(completed.stdout) if item["code"] in ("DBL302", "DBL303")}
+    completed = run_tool(
+        "dblint", "check", ".", "--format", "json", "--select", "DBL302,DBL303", cwd=root
+    )
+    reported = {
+        (item["path"], item["line"])
+        for item in json.loads(completed.stdout)
+        if item["code"] in ("DBL302", "DBL303")
+    }
     flagged = {
         f"{table.full_name}.{column.name}"
         for table in schema.declared
@@ -206,7 +234,9 @@ def test_unresolvable_foreign_keys_are_reported(project: str) -> None:
         if (column.path, column.line) in reported
     }
     loaded = load_project(root, Request(paths=(root,)))
-    provided = migration_tables(loaded.index) | {entry.rsplit(".", 1)[-1] for entry in loaded.settings.external_tables}
+    provided = migration_tables(loaded.index) | {
+        entry.rsplit(".", 1)[-1] for entry in loaded.settings.external_tables
+    }
     accepted = set()
     for table in schema.declared:
         for column in table.columns:

@@ -31,8 +31,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import BIN, FIXTURES, run_tool
+
 from dblint.engine import Request
 from dblint.index.revisions import revision_graphs
 from dblint.pipeline import load_project
@@ -98,10 +98,18 @@ def _squawk_keys(sql: str, findings: list[dict]) -> set[tuple[str, str]]:
     found = set()
     for finding in findings:
         rule = finding["rule_name"]
-        statement = " ".join(lines[finding["line"] : finding["line_end"] + 1])  # squawk's lines are 0-based
+        statement = " ".join(
+            lines[finding["line"] : finding["line_end"] + 1]
+        )  # squawk's lines are 0-based
         code = COUNTERPARTS.get(rule)
         if rule == "constraint-missing-not-valid":
-            code = "DBL505" if "FOREIGN KEY" in statement else "DBL507" if " UNIQUE" in statement else None
+            code = (
+                "DBL505"
+                if "FOREIGN KEY" in statement
+                else "DBL507"
+                if " UNIQUE" in statement
+                else None
+            )
         if code is None:
             continue
         match = re.search(SQL_KEYS[code], statement)
@@ -137,7 +145,11 @@ def _revisions(root: Path) -> list[tuple[str, str, str]]:
 def _render(root: Path, previous: str, revision: str) -> str:
     target = revision if previous == "base" else f"{previous}:{revision}"
     completed = subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", target, "--sql"], cwd=root, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "alembic", "upgrade", target, "--sql"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
@@ -145,7 +157,11 @@ def _render(root: Path, previous: str, revision: str) -> str:
 
 def _squawk(sql_file: Path) -> list[dict]:
     completed = subprocess.run(
-        [str(SQUAWK), "--reporter", "json", sql_file.name], cwd=sql_file.parent, capture_output=True, text=True, timeout=300
+        [str(SQUAWK), "--reporter", "json", sql_file.name],
+        cwd=sql_file.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode in (0, 1, 2, 3), completed.stderr  # non-zero when it has findings
     return json.loads(completed.stdout or "[]")
@@ -160,7 +176,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_squawk_and_dblint_report_the_same_operations(project: Path) -> None:
     if not SQUAWK.exists():
-        pytest.skip("squawk is not installed in this environment (`pip install squawk-cli`, part of the test extra)")
+        pytest.skip(
+            "squawk is not installed in this environment (`pip install squawk-cli`, part of the test extra)"
+        )
     # Without safety-since: every revision is compared, including the ones the fixture leaves out.
     pyproject = project / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace('safety-since = "0002"\n', ""))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from run import benchmark, render  # noqa: E402
+from run import benchmark, render
 
 
 def test_benchmark_runner_smoke(tmp_path: Path) -> None:
@@ -21,7 +21,9 @@ def test_benchmark_runner_smoke(tmp_path: Path) -> None:
     assert runs["dblint cold"]["rss_mb"] > 0
     (given,) = [value for name, value in report["trees"].items() if name.startswith("given (")]
     assert given["runs"]["dblint cold"]["exit"] == given["runs"]["dblint warm"]["exit"] == 1
-    assert {path: path.read_bytes() for path in tree.rglob("*.py")} == before, "the edited file is restored"
+    assert {path: path.read_bytes() for path in tree.rglob("*.py")} == before, (
+        "the edited file is restored"
+    )
     table = render(report)
     assert "| `dblint warm` |" in table and "one edited file warm / ruff on the whole tree" in table
     assert "### given (" in table

@@ -19,13 +19,19 @@ NO_ENV_CACHE = {"DBLINT_CACHE_DIR": ""}
 
 
 def copy_project(tmp_path: Path) -> Path:
-    root = Path(shutil.copytree(PROJECT, tmp_path / "project", ignore=shutil.ignore_patterns(".dblint_cache")))
+    root = Path(
+        shutil.copytree(
+            PROJECT, tmp_path / "project", ignore=shutil.ignore_patterns(".dblint_cache")
+        )
+    )
     assert "[tool.dblint]" not in (root / "pyproject.toml").read_text()
     return root
 
 
 def entries(directory: Path) -> list[Path]:
-    return sorted(path for path in directory.rglob("*") if path.is_file() and path.name != ".gitignore")
+    return sorted(
+        path for path in directory.rglob("*") if path.is_file() and path.name != ".gitignore"
+    )
 
 
 def check(root: Path, *flags: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -64,12 +70,21 @@ def test_corrupt_and_foreign_entries_are_ignored_and_rewritten(tmp_path: Path) -
     root = copy_project(tmp_path)
     expected = check(root).stdout
     stored = entries(root / ".dblint_cache")
-    damage = [b"", b"garbage", MAGIC, MAGIC + b"\0" * 16 + b"x", b"\x80\x04\x95 not a pickle either"]
+    damage = [
+        b"",
+        b"garbage",
+        MAGIC,
+        MAGIC + b"\0" * 16 + b"x",
+        b"\x80\x04\x95 not a pickle either",
+    ]
     for number, path in enumerate(stored):
         blob = path.read_bytes()
         path.write_bytes(damage[number % len(damage)] if number % 3 else blob[: len(blob) // 2])
     assert check(root).stdout == expected
-    assert all(path.read_bytes().startswith(MAGIC) and len(path.read_bytes()) > len(MAGIC) + 16 for path in stored)
+    assert all(
+        path.read_bytes().startswith(MAGIC) and len(path.read_bytes()) > len(MAGIC) + 16
+        for path in stored
+    )
     assert check(root).stdout == expected
 
 
@@ -80,11 +95,13 @@ def test_an_unusable_cache_location_is_skipped_silently(tmp_path: Path) -> None:
     assert check(root, "--cache-dir", str(tmp_path / "blocked" / "cache")).stdout == expected
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only directories")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only directories"
+)
 def test_read_only_tree(tmp_path: Path) -> None:
     root = copy_project(tmp_path)
     expected = check(root, "--no-cache").stdout
-    for path in sorted(root.rglob("*"), reverse=True) + [root]:
+    for path in [*sorted(root.rglob("*"), reverse=True), root]:
         path.chmod(0o555 if path.is_dir() else 0o444)
     try:
         assert check(root).stdout == expected
@@ -99,12 +116,18 @@ def test_concurrent_runs_on_an_empty_cache(tmp_path: Path) -> None:
     expected = check(root, "--no-cache").stdout
     env = {**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": str(tmp_path / "shared")}
     runs = [
-        subprocess.Popen([str(BIN / "dblint"), "check", "-j1", "."], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [str(BIN / "dblint"), "check", "-j1", "."],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for _ in range(4)
     ]
     outputs = [run.communicate(timeout=600) for run in runs]
     assert [(out.decode(), err.decode()) for out, err in outputs] == [(expected, "")] * 4
-    assert not [path for path in (tmp_path / "shared").rglob(".tmp-*")]
+    assert not list((tmp_path / "shared").rglob(".tmp-*"))
 
 
 def test_codec_round_trip_and_path_independence() -> None:
@@ -113,7 +136,10 @@ def test_codec_round_trip_and_path_independence() -> None:
         facts = extract_facts("a/b.py", data, use_prefilter=False)
         assert codec.decode(codec.encode(facts)) == facts
         # Entries are keyed by content only, so facts must not depend on the path.
-        assert dataclasses.replace(extract_facts("c/d.py", data, use_prefilter=False), path="a/b.py") == facts
+        assert (
+            dataclasses.replace(extract_facts("c/d.py", data, use_prefilter=False), path="a/b.py")
+            == facts
+        )
 
 
 def test_records_of_another_schema_are_misses(tmp_path: Path) -> None:
@@ -129,7 +155,6 @@ def test_records_of_another_schema_are_misses(tmp_path: Path) -> None:
     assert codec.decode(cache.load(key)) == facts
 
 
-
 # Where the imports sit in an encoded FileFacts record (after its name and the fields before `imports`).
 IMPORTS = 1 + [field.name for field in dataclasses.fields(FileFacts)].index("imports")
 
@@ -138,15 +163,27 @@ IMPORTS = 1 + [field.name for field in dataclasses.fields(FileFacts)].index("imp
     "damage",
     [
         lambda encoded: ["NoSuchRecord", *encoded[1:]],
-        lambda encoded: [*encoded[:IMPORTS], ("not a record",), *encoded[IMPORTS + 1 :]],  # imports: a tuple of plain values
-        lambda encoded: [*encoded[:IMPORTS], [encoded[IMPORTS]], *encoded[IMPORTS + 1 :]],  # a list where a tuple belongs
+        lambda encoded: [
+            *encoded[:IMPORTS],
+            ("not a record",),
+            *encoded[IMPORTS + 1 :],
+        ],  # imports: a tuple of plain values
+        lambda encoded: [
+            *encoded[:IMPORTS],
+            [encoded[IMPORTS]],
+            *encoded[IMPORTS + 1 :],
+        ],  # a list where a tuple belongs
         lambda encoded: (encoded[0], *encoded[1:]),  # the record itself as a tuple
         lambda encoded: [],
         lambda encoded: None,
     ],
 )
 def test_malformed_records_are_codec_errors(damage) -> None:  # type: ignore[no-untyped-def]
-    facts = extract_facts("m.py", b"import sqlalchemy as sa\nfrom sqlalchemy import MetaData\nmeta = MetaData()\n", use_prefilter=False)
+    facts = extract_facts(
+        "m.py",
+        b"import sqlalchemy as sa\nfrom sqlalchemy import MetaData\nmeta = MetaData()\n",
+        use_prefilter=False,
+    )
     encoded = codec.encode(facts)
     assert encoded[IMPORTS] and encoded[IMPORTS][0][0] == "Import"
     with pytest.raises(codec.CodecError):

@@ -8,22 +8,28 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_tool, write_project
-from dblint.cli import build_parser
 from gitrepo import REPO
+
+from dblint.cli import build_parser
 
 SHOP = REPO / "examples" / "shop"
 COMMANDS = ("check", "inventory", "rules", "rule")
 
 
 def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    return [action for action in parser._actions if not isinstance(action, (argparse._HelpAction, argparse._SubParsersAction))]
+    return [
+        action
+        for action in parser._actions
+        if not isinstance(action, (argparse._HelpAction, argparse._SubParsersAction))
+    ]
 
 
 def _command_parsers() -> dict[str, argparse.ArgumentParser]:
     parser = build_parser()
-    (commands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    (commands,) = [
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    ]
     return dict(commands.choices)
 
 
@@ -78,17 +84,40 @@ def test_check_reads_standard_input_as_the_named_file() -> None:
     named = SHOP / "scripts" / "admin_reset.py"
     on_disk = run_tool("dblint", "check", "scripts/admin_reset.py", cwd=SHOP)
     assert on_disk.returncode == 1 and on_disk.stdout
-    same = run_tool("dblint", "check", "-", "--stdin-filename", "scripts/admin_reset.py", cwd=SHOP, stdin=named.read_text())
+    same = run_tool(
+        "dblint",
+        "check",
+        "-",
+        "--stdin-filename",
+        "scripts/admin_reset.py",
+        cwd=SHOP,
+        stdin=named.read_text(),
+    )
     assert (same.returncode, same.stdout) == (1, on_disk.stdout)
     # The buffer, not the file: an unsaved edit that removes the findings.
-    edited = run_tool("dblint", "check", "-", "--stdin-filename", "scripts/admin_reset.py", cwd=SHOP, stdin="x = 1\n")
+    edited = run_tool(
+        "dblint",
+        "check",
+        "-",
+        "--stdin-filename",
+        "scripts/admin_reset.py",
+        cwd=SHOP,
+        stdin="x = 1\n",
+    )
     assert (edited.returncode, edited.stdout) == (0, "")
     # A new file that is not on disk yet still belongs to the project around it.
     new = run_tool(
-        "dblint", "check", "-", "--stdin-filename", "shop/new_module.py", cwd=SHOP,
+        "dblint",
+        "check",
+        "-",
+        "--stdin-filename",
+        "shop/new_module.py",
+        cwd=SHOP,
         stdin="from shop.db import Base, engine\nBase.metadata.create_all(engine)\n",
     )
-    assert new.returncode == 1 and re.match(r"shop/new_module.py:2:1: DBL101 ", new.stdout), new.stdout + new.stderr
+    assert new.returncode == 1 and re.match(r"shop/new_module.py:2:1: DBL101 ", new.stdout), (
+        new.stdout + new.stderr
+    )
 
 
 def test_a_path_without_python_files_says_so(tmp_path: Path) -> None:
@@ -103,4 +132,6 @@ def test_rule_accepts_the_code_or_the_kebab_case_name() -> None:
     by_code = run_tool("dblint", "rule", "DBL401", cwd=REPO)
     by_name = run_tool("dblint", "rule", "multiple-migration-heads", cwd=REPO)
     assert by_code.returncode == by_name.returncode == 0
-    assert by_name.stdout == by_code.stdout and by_code.stdout.startswith("## DBL401 multiple-migration-heads")
+    assert by_name.stdout == by_code.stdout and by_code.stdout.startswith(
+        "## DBL401 multiple-migration-heads"
+    )

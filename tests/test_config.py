@@ -53,28 +53,42 @@ def assert_one_line_error(completed, *needles: str) -> None:
 @pytest.mark.parametrize(
     ("config", "needles"),
     [
-        ("[tool.dblint]\nselect = [\"DBL\"\n", ["pyproject.toml", "TOML"]),
+        ('[tool.dblint]\nselect = ["DBL"\n', ["pyproject.toml", "TOML"]),
         ("[tool.dblint]\nselect = 'DBL' 'x'\n", ["pyproject.toml", "TOML"]),
-        ("[tool.dblint]\nselekt = [\"DBL\"]\n", ["pyproject.toml", "tool.dblint.selekt"]),
-        ("[tool.dblint]\nignore = \"DBL101\"\n", ["pyproject.toml", "tool.dblint.ignore"]),
-        ("[tool.dblint]\nmax-file-size = \"big\"\n", ["pyproject.toml", "tool.dblint.max-file-size"]),
+        ('[tool.dblint]\nselekt = ["DBL"]\n', ["pyproject.toml", "tool.dblint.selekt"]),
+        ('[tool.dblint]\nignore = "DBL101"\n', ["pyproject.toml", "tool.dblint.ignore"]),
+        ('[tool.dblint]\nmax-file-size = "big"\n', ["pyproject.toml", "tool.dblint.max-file-size"]),
         ("[tool.dblint]\nmax-file-size = -1\n", ["pyproject.toml", "tool.dblint.max-file-size"]),
         ("[tool.dblint]\ntest-paths = [1, 2]\n", ["pyproject.toml", "tool.dblint.test-paths"]),
-        ("[tool.dblint]\nselect = [\"DBL1O1\"]\n", ["pyproject.toml", "tool.dblint.select", "DBL1O1"]),
-        ("[tool.dblint]\nextend-select = [\"dbl101\"]\n", ["pyproject.toml", "tool.dblint.extend-select"]),
-        ("[tool.dblint]\nper-file-ignores = {\"app/*\" = \"DBL101\"}\n", ["pyproject.toml", "tool.dblint.per-file-ignores"]),
-        ("[tool.dblint]\nper-file-ignores = [\"app/*\"]\n", ["pyproject.toml", "tool.dblint.per-file-ignores"]),
+        (
+            '[tool.dblint]\nselect = ["DBL1O1"]\n',
+            ["pyproject.toml", "tool.dblint.select", "DBL1O1"],
+        ),
+        (
+            '[tool.dblint]\nextend-select = ["dbl101"]\n',
+            ["pyproject.toml", "tool.dblint.extend-select"],
+        ),
+        (
+            '[tool.dblint]\nper-file-ignores = {"app/*" = "DBL101"}\n',
+            ["pyproject.toml", "tool.dblint.per-file-ignores"],
+        ),
+        (
+            '[tool.dblint]\nper-file-ignores = ["app/*"]\n',
+            ["pyproject.toml", "tool.dblint.per-file-ignores"],
+        ),
         ("[tool.dblint]\ncache-dir = 3\n", ["pyproject.toml", "tool.dblint.cache-dir"]),
     ],
 )
-def test_configuration_errors_are_one_line_and_exit_2(tmp_path: Path, config: str, needles: list[str]) -> None:
+def test_configuration_errors_are_one_line_and_exit_2(
+    tmp_path: Path, config: str, needles: list[str]
+) -> None:
     root = project(tmp_path, config)
     assert_one_line_error(check(root), *needles)
 
 
 def test_invalid_utf8_configuration_is_one_line(tmp_path: Path) -> None:
     root = project(tmp_path)
-    (root / "pyproject.toml").write_bytes(b"[tool.dblint]\nignore = [\"DBL1\xff\"]\n")
+    (root / "pyproject.toml").write_bytes(b'[tool.dblint]\nignore = ["DBL1\xff"]\n')
     assert_one_line_error(check(root), "pyproject.toml")
 
 
@@ -86,20 +100,22 @@ def test_defaults_report_every_default_rule(tmp_path: Path) -> None:
 
 
 def test_select_and_ignore_from_the_file(tmp_path: Path) -> None:
-    root = project(tmp_path, "[tool.dblint]\nselect = [\"DBL1\"]\nignore = [\"DBL105\", \"DBL103\"]\n")
+    root = project(tmp_path, '[tool.dblint]\nselect = ["DBL1"]\nignore = ["DBL105", "DBL103"]\n')
     assert finding_set(check(root).stdout) == {f for f in ALL if f[2] == "DBL101"}
 
 
 def test_most_specific_code_wins(tmp_path: Path) -> None:
     # ignore the family, re-enable one member by its longer code
-    root = project(tmp_path, "[tool.dblint]\nignore = [\"DBL1\"]\nextend-select = [\"DBL105\"]\n")
+    root = project(tmp_path, '[tool.dblint]\nignore = ["DBL1"]\nextend-select = ["DBL105"]\n')
     assert finding_set(check(root).stdout) == {("app/db.py", 6, "DBL105")}
 
 
 def test_flags_override_the_file(tmp_path: Path) -> None:
-    root = project(tmp_path, "[tool.dblint]\nselect = [\"DBL105\"]\n")
+    root = project(tmp_path, '[tool.dblint]\nselect = ["DBL105"]\n')
     assert finding_set(check(root).stdout) == {("app/db.py", 6, "DBL105")}
-    assert finding_set(check(root, "--select", "DBL101,DBL103").stdout) == {f for f in ALL if f[2] != "DBL105"}
+    assert finding_set(check(root, "--select", "DBL101,DBL103").stdout) == {
+        f for f in ALL if f[2] != "DBL105"
+    }
     assert finding_set(check(root, "--select", "DBL1", "--ignore", "DBL101").stdout) == {
         ("app/db.py", 6, "DBL105"),
         ("app/db.py", 10, "DBL103"),
@@ -107,14 +123,16 @@ def test_flags_override_the_file(tmp_path: Path) -> None:
 
 
 def test_ignore_flag_adds_to_the_file(tmp_path: Path) -> None:
-    root = project(tmp_path, "[tool.dblint]\nignore = [\"DBL105\"]\n")
-    assert finding_set(check(root, "--ignore", "DBL103").stdout) == {f for f in ALL if f[2] == "DBL101"}
+    root = project(tmp_path, '[tool.dblint]\nignore = ["DBL105"]\n')
+    assert finding_set(check(root, "--ignore", "DBL103").stdout) == {
+        f for f in ALL if f[2] == "DBL101"
+    }
 
 
 def test_config_flag_reads_another_file(tmp_path: Path) -> None:
-    root = project(tmp_path, "[tool.dblint]\nselect = [\"DBL105\"]\n")
+    root = project(tmp_path, '[tool.dblint]\nselect = ["DBL105"]\n')
     other = tmp_path / "ci.toml"
-    other.write_text("[tool.dblint]\nselect = [\"DBL103\"]\n")
+    other.write_text('[tool.dblint]\nselect = ["DBL103"]\n')
     assert finding_set(check(root, "--config", str(other)).stdout) == {("app/db.py", 10, "DBL103")}
     other.write_text("[tool.dblint]\nunknown = 1\n")
     assert_one_line_error(check(root, "--config", str(other)), "ci.toml", "tool.dblint.unknown")
@@ -136,24 +154,33 @@ def test_opt_in_rules_need_their_full_code(tmp_path: Path) -> None:
 
 
 def test_per_file_ignores(tmp_path: Path) -> None:
-    config = "[tool.dblint]\nper-file-ignores = { \"scripts/*.py\" = [\"DBL1\"], \"db.py\" = [\"DBL105\"] }\n"
+    config = (
+        '[tool.dblint]\nper-file-ignores = { "scripts/*.py" = ["DBL1"], "db.py" = ["DBL105"] }\n'
+    )
     root = project(tmp_path, config)
-    assert finding_set(check(root).stdout) == {("app/db.py", 5, "DBL101"), ("app/db.py", 10, "DBL103")}
+    assert finding_set(check(root).stdout) == {
+        ("app/db.py", 5, "DBL101"),
+        ("app/db.py", 10, "DBL103"),
+    }
 
 
 def test_exclude_and_extend_exclude(tmp_path: Path) -> None:
-    root = project(tmp_path, "[tool.dblint]\nexclude = [\"scripts/\"]\n")
+    root = project(tmp_path, '[tool.dblint]\nexclude = ["scripts/"]\n')
     assert finding_set(check(root).stdout) == {f for f in ALL if f[0] == "app/db.py"}
     assert finding_set(check(root, "--extend-exclude", "app/db.py").stdout) == set()
     # --exclude replaces the file's list
-    assert finding_set(check(root, "--exclude", "app/").stdout) == {("scripts/seed.py", 3, "DBL101")}
+    assert finding_set(check(root, "--exclude", "app/").stdout) == {
+        ("scripts/seed.py", 3, "DBL101")
+    }
 
 
 def test_test_paths_replace_the_defaults(tmp_path: Path) -> None:
-    files = {"tests/test_db.py": "from app.db import engine, metadata\n\nmetadata.create_all(engine)\n"}
+    files = {
+        "tests/test_db.py": "from app.db import engine, metadata\n\nmetadata.create_all(engine)\n"
+    }
     root = project(tmp_path, files=files)
     assert ("tests/test_db.py", 3, "DBL101") not in finding_set(check(root).stdout)
-    (root / "pyproject.toml").write_text("[tool.dblint]\ntest-paths = [\"scripts/\"]\n")
+    (root / "pyproject.toml").write_text('[tool.dblint]\ntest-paths = ["scripts/"]\n')
     found = finding_set(check(root).stdout)
     assert ("tests/test_db.py", 3, "DBL101") in found
     assert ("scripts/seed.py", 3, "DBL101") not in found
@@ -185,8 +212,12 @@ def test_bad_code_on_the_command_line_exits_2(tmp_path: Path) -> None:
     assert "Traceback" not in completed.stderr
 
 
-def test_configuration_is_read_from_the_project_root_when_run_from_a_subdirectory(tmp_path: Path) -> None:
-    root = project(tmp_path, "[tool.dblint]\nselect = [\"DBL105\"]\n")
+def test_configuration_is_read_from_the_project_root_when_run_from_a_subdirectory(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path, '[tool.dblint]\nselect = ["DBL105"]\n')
     completed = run_tool("dblint", "check", ".", cwd=root / "app")
-    assert completed.stdout.startswith("db.py:6:1: DBL105 metadata.drop_all() drops tables outside Alembic migrations; ")
+    assert completed.stdout.startswith(
+        "db.py:6:1: DBL105 metadata.drop_all() drops tables outside Alembic migrations; "
+    )
     assert completed.stdout.endswith("\nFound 1 finding.\n") and completed.stdout.count("\n") == 2

@@ -23,8 +23,15 @@ def reported(root: Path) -> set[str]:
     return {path for path, _, _ in finding_set(completed.stdout)}
 
 
-def make(tmp_path: Path, candidates: list[str], extra: dict[str, str] | None = None, pyproject: str = "") -> Path:
-    files = {"app/__init__.py": "", "app/db.py": DB, **{path: CREATE_ALL for path in candidates}, **(extra or {})}
+def make(
+    tmp_path: Path, candidates: list[str], extra: dict[str, str] | None = None, pyproject: str = ""
+) -> Path:
+    files = {
+        "app/__init__.py": "",
+        "app/db.py": DB,
+        **dict.fromkeys(candidates, CREATE_ALL),
+        **(extra or {}),
+    }
     return write_project(tmp_path / "proj", files, pyproject=pyproject)
 
 
@@ -59,12 +66,20 @@ def test_script_location_with_here(tmp_path: Path) -> None:
 
 
 def test_relative_script_location(tmp_path: Path) -> None:
-    root = make(tmp_path, CANDIDATES, {"alembic.ini": "[alembic]\nscript_location = db/migrations\n" + INI_TAIL})
+    root = make(
+        tmp_path,
+        CANDIDATES,
+        {"alembic.ini": "[alembic]\nscript_location = db/migrations\n" + INI_TAIL},
+    )
     assert exempt_under(root) == {"db/migrations/versions/001_init.py", "db/migrations/env.py"}
 
 
 def test_package_resource_script_location(tmp_path: Path) -> None:
-    root = make(tmp_path, CANDIDATES, {"alembic.ini": "[alembic]\nscript_location = app:migrations\n" + INI_TAIL})
+    root = make(
+        tmp_path,
+        CANDIDATES,
+        {"alembic.ini": "[alembic]\nscript_location = app:migrations\n" + INI_TAIL},
+    )
     assert exempt_under(root) == {"app/migrations/versions/001_pkg.py", "app/migrations/env.py"}
 
 
@@ -74,12 +89,21 @@ def test_package_resource_script_location(tmp_path: Path) -> None:
         ("", "%(here)s/plugins/billing/versions %(here)s/shared/versions"),
         ("", "%(here)s/plugins/billing/versions, %(here)s/shared/versions"),
         ("path_separator = os\n", "%(here)s/plugins/billing/versions:%(here)s/shared/versions"),
-        ("version_path_separator = ;\n", "%(here)s/plugins/billing/versions;%(here)s/shared/versions"),
-        ("path_separator = newline\n", "\n    %(here)s/plugins/billing/versions\n    %(here)s/shared/versions"),
+        (
+            "version_path_separator = ;\n",
+            "%(here)s/plugins/billing/versions;%(here)s/shared/versions",
+        ),
+        (
+            "path_separator = newline\n",
+            "\n    %(here)s/plugins/billing/versions\n    %(here)s/shared/versions",
+        ),
     ],
 )
 def test_several_version_locations(tmp_path: Path, separator: str, joined: str) -> None:
-    ini = f"[alembic]\nscript_location = migrations\n{separator}version_locations = {joined}\n" + INI_TAIL
+    ini = (
+        f"[alembic]\nscript_location = migrations\n{separator}version_locations = {joined}\n"
+        + INI_TAIL
+    )
     root = make(tmp_path, CANDIDATES, {"alembic.ini": ini})
     # The script location's own versions/ stays a migration directory too (a harmless superset).
     assert exempt_under(root) == {
@@ -92,8 +116,8 @@ def test_several_version_locations(tmp_path: Path, separator: str, joined: str) 
 
 def test_tool_alembic_in_pyproject(tmp_path: Path) -> None:
     pyproject = (
-        "\n[tool.alembic]\nscript_location = \"%(here)s/db/migrations\"\n"
-        "version_locations = [\"%(here)s/plugins/billing/versions\"]\n"
+        '\n[tool.alembic]\nscript_location = "%(here)s/db/migrations"\n'
+        'version_locations = ["%(here)s/plugins/billing/versions"]\n'
     )
     root = make(tmp_path, CANDIDATES, pyproject=pyproject)
     assert exempt_under(root) == {
@@ -104,13 +128,16 @@ def test_tool_alembic_in_pyproject(tmp_path: Path) -> None:
 
 
 def test_migrations_setting(tmp_path: Path) -> None:
-    root = make(tmp_path, CANDIDATES, pyproject="\n[tool.dblint]\nmigrations = [\"db/migrations\"]\n")
+    root = make(tmp_path, CANDIDATES, pyproject='\n[tool.dblint]\nmigrations = ["db/migrations"]\n')
     assert exempt_under(root) == {"db/migrations/versions/001_init.py", "db/migrations/env.py"}
 
 
 def test_flask_migrate_layout(tmp_path: Path) -> None:
     # `flask db init` writes migrations/alembic.ini without script_location.
-    ini = "# A generic, single database configuration.\n\n[alembic]\n# template used to generate migration files\n" + INI_TAIL
+    ini = (
+        "# A generic, single database configuration.\n\n[alembic]\n# template used to generate migration files\n"
+        + INI_TAIL
+    )
     root = make(tmp_path, CANDIDATES, {"migrations/alembic.ini": ini})
     assert exempt_under(root) == {"migrations/versions/001_init.py", "migrations/env.py"}
 
@@ -126,7 +153,11 @@ def test_fallback_by_module_shape(tmp_path: Path) -> None:
     root = make(
         tmp_path,
         ["app/main.py"],
-        {"odd/place/abc123_init.py": revision, "odd/place/lookalike.py": not_a_revision, "odd/place/half.py": only_revision},
+        {
+            "odd/place/abc123_init.py": revision,
+            "odd/place/lookalike.py": not_a_revision,
+            "odd/place/half.py": only_revision,
+        },
     )
     assert reported(root) == {"app/main.py", "odd/place/lookalike.py", "odd/place/half.py"}
 
@@ -164,7 +195,13 @@ def test_default_test_paths(tmp_path: Path, path: str, is_test: bool) -> None:
 
 
 def test_test_paths_match_at_any_depth_unless_anchored(tmp_path: Path) -> None:
-    candidates = ["qa/setup_db.py", "services/billing/qa/setup_db.py", "fixtures/seed.py", "app/fixtures/seed.py", "tests/x.py"]
-    pyproject = "\n[tool.dblint]\ntest-paths = [\"qa/\", \"/fixtures/\"]\n"
+    candidates = [
+        "qa/setup_db.py",
+        "services/billing/qa/setup_db.py",
+        "fixtures/seed.py",
+        "app/fixtures/seed.py",
+        "tests/x.py",
+    ]
+    pyproject = '\n[tool.dblint]\ntest-paths = ["qa/", "/fixtures/"]\n'
     root = make(tmp_path, candidates, pyproject=pyproject)
     assert reported(root) == {"app/fixtures/seed.py", "tests/x.py"}

@@ -54,7 +54,9 @@ def test_git_work_tree_tracked_and_untracked_but_not_ignored(tmp_path: Path) -> 
 
 
 def test_git_work_tree_skips_virtualenvs_even_if_not_ignored(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "repo", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL})
+    root = write_project(
+        tmp_path / "repo", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL}
+    )
     init_repository(root)
     (root / ".venv/lib/site-packages/pkg").mkdir(parents=True)
     (root / ".venv/lib/site-packages/pkg/setup_db.py").write_text(CREATE_ALL)
@@ -63,11 +65,26 @@ def test_git_work_tree_skips_virtualenvs_even_if_not_ignored(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "skipped",
-    [".git/hooks", "node_modules/pkg", "__pycache__", "build/lib/app", "dist/x", "lib/site-packages/x", ".tox/py311", ".nox/tests"],
+    [
+        ".git/hooks",
+        "node_modules/pkg",
+        "__pycache__",
+        "build/lib/app",
+        "dist/x",
+        "lib/site-packages/x",
+        ".tox/py311",
+        ".nox/tests",
+    ],
 )
 def test_walk_skips_tool_and_build_directories(tmp_path: Path, skipped: str) -> None:
     root = write_project(
-        tmp_path / "plain", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL, f"{skipped}/setup_db.py": CREATE_ALL}
+        tmp_path / "plain",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/main.py": CREATE_ALL,
+            f"{skipped}/setup_db.py": CREATE_ALL,
+        },
     )
     assert paths_reported(root) == {"app/main.py"}
 
@@ -89,7 +106,9 @@ def test_walk_skips_any_directory_holding_pyvenv_cfg(tmp_path: Path) -> None:
 
 def test_symlinked_directories_are_not_followed(tmp_path: Path) -> None:
     outside = write_project(tmp_path / "outside", {"elsewhere.py": CREATE_ALL})
-    root = write_project(tmp_path / "plain", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL})
+    root = write_project(
+        tmp_path / "plain", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL}
+    )
     os.symlink(root / "app", root / "app_link", target_is_directory=True)
     os.symlink(outside, root / "external", target_is_directory=True)
     os.symlink(root, root / "app" / "loop", target_is_directory=True)
@@ -98,7 +117,9 @@ def test_symlinked_directories_are_not_followed(tmp_path: Path) -> None:
 
 def test_symlinked_directories_are_not_followed_in_a_git_work_tree(tmp_path: Path) -> None:
     outside = write_project(tmp_path / "outside", {"elsewhere.py": CREATE_ALL})
-    root = write_project(tmp_path / "repo", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL})
+    root = write_project(
+        tmp_path / "repo", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL}
+    )
     os.symlink(outside, root / "external", target_is_directory=True)
     os.symlink(outside / "elsewhere.py", root / "app" / "linked_file.py")
     init_repository(root)
@@ -108,8 +129,14 @@ def test_symlinked_directories_are_not_followed_in_a_git_work_tree(tmp_path: Pat
 def test_exclude_patterns(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "plain",
-        {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL, "app/legacy/old.py": CREATE_ALL, "old.py": CREATE_ALL},
-        pyproject="[tool.dblint]\nexclude = [\"legacy/\", \"/old.py\"]\n",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/main.py": CREATE_ALL,
+            "app/legacy/old.py": CREATE_ALL,
+            "old.py": CREATE_ALL,
+        },
+        pyproject='[tool.dblint]\nexclude = ["legacy/", "/old.py"]\n',
     )
     assert paths_reported(root) == {"app/main.py"}
 
@@ -117,16 +144,25 @@ def test_exclude_patterns(tmp_path: Path) -> None:
 def test_named_files_are_checked_even_if_excluded_unless_force_exclude(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "plain",
-        {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL, "app/legacy.py": CREATE_ALL},
-        pyproject="[tool.dblint]\nextend-exclude = [\"app/legacy.py\"]\n",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/main.py": CREATE_ALL,
+            "app/legacy.py": CREATE_ALL,
+        },
+        pyproject='[tool.dblint]\nextend-exclude = ["app/legacy.py"]\n',
     )
     assert paths_reported(root) == {"app/main.py"}
     assert paths_reported(root, "app/legacy.py") == {"app/legacy.py"}
     assert paths_reported(root, "--force-exclude", "app/legacy.py") == set()
-    assert paths_reported(root, "--force-exclude", "app/legacy.py", "app/main.py") == {"app/main.py"}
+    assert paths_reported(root, "--force-exclude", "app/legacy.py", "app/main.py") == {
+        "app/main.py"
+    }
 
 
-def test_named_file_is_analysed_with_the_whole_project_but_only_it_is_reported(tmp_path: Path) -> None:
+def test_named_file_is_analysed_with_the_whole_project_but_only_it_is_reported(
+    tmp_path: Path,
+) -> None:
     # `Base` comes from app/models/base.py; only the project index knows it is a declarative base.
     root = write_project(
         tmp_path / "plain",
@@ -141,7 +177,10 @@ def test_named_file_is_analysed_with_the_whole_project_but_only_it_is_reported(t
     completed = run_tool("dblint", "check", "app/startup.py", cwd=root)
     assert completed.returncode == 1
     assert as_flake8(completed.stdout) == (
-        hinted("app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations") + "\n"
+        hinted(
+            "app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations"
+        )
+        + "\n"
     )
     assert paths_reported(root) == {"app/startup.py", "app/other.py"}
     assert paths_reported(root, "app/models") == set()
@@ -150,14 +189,21 @@ def test_named_file_is_analysed_with_the_whole_project_but_only_it_is_reported(t
 def test_directory_argument_reports_only_below_it(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "plain",
-        {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL, "scripts/seed.py": CREATE_ALL},
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/main.py": CREATE_ALL,
+            "scripts/seed.py": CREATE_ALL,
+        },
     )
     assert paths_reported(root, "scripts") == {"scripts/seed.py"}
     assert paths_reported(root, "scripts", "app/main.py") == {"scripts/seed.py", "app/main.py"}
 
 
 def test_nothing_in_the_scanned_tree_is_created(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "plain", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL})
+    root = write_project(
+        tmp_path / "plain", {"app/__init__.py": "", "app/db.py": DB, "app/main.py": CREATE_ALL}
+    )
     before = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
     paths_reported(root)
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == before

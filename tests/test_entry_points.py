@@ -35,7 +35,10 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _from(directory: str, findings: set[tuple[str, int, str]]) -> set[tuple[str, int, str]]:
     """Findings shown relative to `directory`, made relative to the repository root."""
-    return {(posixpath.normpath(posixpath.join(directory, path)), line, code) for path, line, code in findings}
+    return {
+        (posixpath.normpath(posixpath.join(directory, path)), line, code)
+        for path, line, code in findings
+    }
 
 
 def _findings(output: str) -> set[tuple[str, int, str]]:
@@ -68,7 +71,11 @@ def test_cli_from_any_directory(repository: Path, cwd: str, args: tuple[str, ...
 def test_cli_on_each_file(repository: Path) -> None:
     files = sorted(path.relative_to(repository).as_posix() for path in repository.rglob("*.py"))
     completed = run_tool("dblint", "check", *files, cwd=repository)
-    assert _from(".", finding_set(completed.stdout)) - {("backend/scripts/legacy_setup.py", 4, "DBL101")} == EXPECTED
+    assert (
+        _from(".", finding_set(completed.stdout))
+        - {("backend/scripts/legacy_setup.py", 4, "DBL101")}
+        == EXPECTED
+    )
 
 
 @pytest.mark.parametrize("cwd", [".", "backend"])
@@ -82,18 +89,28 @@ def test_flake8(repository: Path, cwd: str) -> None:
 def test_github_action_command(repository: Path) -> None:
     action = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
     (step,) = [step for step in action["runs"]["steps"] if step["name"] == "dblint"]
-    env = {**_env(), "DBLINT_PATHS": action["inputs"]["path"]["default"], "DBLINT_ARGS": action["inputs"]["args"]["default"]}
+    env = {
+        **_env(),
+        "DBLINT_PATHS": action["inputs"]["path"]["default"],
+        "DBLINT_ARGS": action["inputs"]["args"]["default"],
+    }
     env.pop("NO_COLOR", None)
     completed = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
         cwd=repository, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert completed.returncode == 1, completed.stderr
-    assert {(path, int(line), code) for path, line, code in _ANNOTATION.findall(completed.stdout)} == EXPECTED
+    assert {
+        (path, int(line), code) for path, line, code in _ANNOTATION.findall(completed.stdout)
+    } == EXPECTED
 
 
 def test_pre_commit_hook(repository: Path, tmp_path: Path) -> None:
-    (hook,) = [hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text()) if hook["id"] == "dblint"]
+    (hook,) = [
+        hook
+        for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+        if hook["id"] == "dblint"
+    ]
     config = {"repos": [{"repo": "local", "hooks": [{**hook, "language": "system"}]}]}
     (repository / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     git("add", "--all", cwd=repository)

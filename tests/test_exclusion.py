@@ -32,13 +32,19 @@ def _project(tmp_path: Path, config: str) -> Path:
         "migrations/versions/0001_first.py": _revision("0001", None, "users"),
         "migrations/versions/0002_second.py": _revision("0002", "0001", "orders"),
     }
-    return write_project(tmp_path / "proj", files, pyproject=f"[tool.dblint]\nmigrations = [\"migrations\"]\n{config}\n")
+    return write_project(
+        tmp_path / "proj",
+        files,
+        pyproject=f'[tool.dblint]\nmigrations = ["migrations"]\n{config}\n',
+    )
 
 
 def test_an_excluded_file_named_with_force_exclude_is_skipped(tmp_path: Path) -> None:
     root = _project(tmp_path, 'extend-exclude = ["legacy/"]')
     assert finding_set(run_tool("dblint", "check", cwd=root).stdout) == {("app/db.py", 5, "DBL101")}
-    forced = run_tool("dblint", "check", "--force-exclude", "legacy/old_db.py", "app/db.py", cwd=root)
+    forced = run_tool(
+        "dblint", "check", "--force-exclude", "legacy/old_db.py", "app/db.py", cwd=root
+    )
     assert (forced.returncode, finding_set(forced.stdout)) == (1, {("app/db.py", 5, "DBL101")})
     only_excluded = run_tool("dblint", "check", "--force-exclude", "legacy/old_db.py", cwd=root)
     assert (only_excluded.returncode, only_excluded.stdout) == (0, "")
@@ -49,7 +55,11 @@ def test_an_excluded_file_named_with_force_exclude_is_skipped(tmp_path: Path) ->
 
 def test_an_excluded_parent_revision_still_exists(tmp_path: Path) -> None:
     root = _project(tmp_path, 'extend-exclude = ["migrations/versions/0001_first.py"]')
-    for args in ((), ("migrations/versions/0002_second.py",), ("--force-exclude", "migrations/versions/0002_second.py")):
+    for args in (
+        (),
+        ("migrations/versions/0002_second.py",),
+        ("--force-exclude", "migrations/versions/0002_second.py"),
+    ):
         completed = run_tool("dblint", "check", *args, cwd=root)
         assert "DBL402" not in completed.stdout, (args, completed.stdout)
         assert "DBL404" not in completed.stdout, (args, completed.stdout)
@@ -69,9 +79,13 @@ def test_an_excluded_model_still_defines_its_table(tmp_path: Path) -> None:
             "    user_id = Column(Integer, ForeignKey('users.id'))\n"
         ),
     }
-    root = write_project(tmp_path / "proj", files, pyproject='[tool.dblint]\nextend-exclude = ["generated/"]\n')
+    root = write_project(
+        tmp_path / "proj", files, pyproject='[tool.dblint]\nextend-exclude = ["generated/"]\n'
+    )
     completed = run_tool("dblint", "check", cwd=root)
-    assert (completed.returncode, completed.stdout) == (0, ""), "no DBL302: the excluded model defines users"
+    assert (completed.returncode, completed.stdout) == (0, ""), (
+        "no DBL302: the excluded model defines users"
+    )
 
 
 def test_excluded_unparsable_files_are_not_reported(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import finding_set, run_tool, write_project
 
-_HEADER = '''from alembic import op
+_HEADER = """from alembic import op
 import sqlalchemy as sa
 
 revision = "{rev}"
@@ -17,14 +17,14 @@ down_revision = {down}
 
 
 def upgrade():
-'''
+"""
 _INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://app@db/app\n"
-_ENV = '''from alembic import context
+_ENV = """from alembic import context
 
 context.configure(url=context.config.get_main_option("sqlalchemy.url"), literal_binds=True)
 with context.begin_transaction():
     context.run_migrations()
-'''
+"""
 _FILES = {
     "alembic.ini": _INI,
     "migrations/env.py": _ENV,
@@ -32,7 +32,7 @@ _FILES = {
     + '    op.create_table("items", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("sku", sa.String(20)))\n',
     # Only index builds: fixed.
     "migrations/versions/r2.py": _HEADER.format(rev="r2", down='"r1"')
-    + '    # the catalogue searches by sku\n'
+    + "    # the catalogue searches by sku\n"
     + '    op.create_index("ix_items_sku", "items", ["sku"], unique=True)\n'
     + '    op.create_index("ix_items_id_sku", "items", ["id", "sku"])  # noqa: E501\n',
     # Other work in the same transaction: left alone, and the finding says why.
@@ -63,11 +63,19 @@ def test_fix_builds_the_index_concurrently_outside_the_transaction(tmp_path: Pat
     assert "no automatic fix: upgrade() does more in the same transaction (line 9)" in after.stdout
 
     rendered = subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "r1:r2", "--sql"], cwd=root, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "alembic", "upgrade", "r1:r2", "--sql"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert rendered.returncode == 0, rendered.stderr
     sql = "\n".join(line for line in rendered.stdout.splitlines() if not line.startswith("--"))
     statements = [part.strip() for part in sql.split(";") if part.strip()]
-    concurrent = [index for index, text in enumerate(statements) if text.startswith("CREATE UNIQUE INDEX CONCURRENTLY ix_items_sku")]
+    concurrent = [
+        index
+        for index, text in enumerate(statements)
+        if text.startswith("CREATE UNIQUE INDEX CONCURRENTLY ix_items_sku")
+    ]
     assert concurrent and statements[concurrent[0] - 1].endswith("COMMIT"), rendered.stdout
     assert any(text.startswith("CREATE INDEX CONCURRENTLY ix_items_id_sku") for text in statements)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import FIXTURES, expected_findings, run_tool
 
 PROJECTS = sorted(p.parent.name for p in FIXTURES.glob("*/pyproject.toml"))

@@ -25,7 +25,9 @@ MODELS = (
     "    id = Column(Integer, primary_key=True)\n"
     "    user_id = Column(Integer, ForeignKey('users.id'))\n"
 )
-CREATE_ALL = "from app.models import Base\n\n\ndef init(engine):\n    Base.metadata.create_all(engine)\n"
+CREATE_ALL = (
+    "from app.models import Base\n\n\ndef init(engine):\n    Base.metadata.create_all(engine)\n"
+)
 DEFAULT = ("app/startup.py", 5, "DBL101")
 OPT_IN = ("app/models.py", 15, "DBL305")
 
@@ -38,13 +40,19 @@ def _flake8_findings(root: Path, *args: str) -> set[tuple[str, int, str]]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    return write_project(tmp_path / "proj", {"app/__init__.py": "", "app/models.py": MODELS, "app/startup.py": CREATE_ALL})
+    return write_project(
+        tmp_path / "proj",
+        {"app/__init__.py": "", "app/models.py": MODELS, "app/startup.py": CREATE_ALL},
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("--select", "DBL"), {DEFAULT}),  # a prefix leaves opt-in rules off, as `dblint check` does
+        (
+            ("--select", "DBL"),
+            {DEFAULT},
+        ),  # a prefix leaves opt-in rules off, as `dblint check` does
         (("--select", "DBL305"), {OPT_IN}),
         (("--select", "DBL,DBL305"), {DEFAULT, OPT_IN}),
         (("--select", "DBL", "--extend-select", "DBL305"), {DEFAULT, OPT_IN}),
@@ -52,7 +60,9 @@ def project(tmp_path: Path) -> Path:
         (("--select", "DBL", "--extend-select", "DBL305", "--extend-ignore", "DBL305"), {DEFAULT}),
     ],
 )
-def test_flake8_selects_opt_in_rules_by_full_code(project: Path, args: tuple[str, ...], expected: set) -> None:
+def test_flake8_selects_opt_in_rules_by_full_code(
+    project: Path, args: tuple[str, ...], expected: set
+) -> None:
     assert _flake8_findings(project, *args) == expected
 
 
@@ -62,11 +72,15 @@ def test_flake8_extend_select_alone_enables_the_opt_in_rule(project: Path) -> No
 
 def test_the_cli_agrees_on_opt_in_rules(project: Path) -> None:
     dblint = run_tool("dblint", "check", "--extend-select", "DBL305", cwd=project)
-    assert finding_set(dblint.stdout) == _flake8_findings(project, "--select", "DBL", "--extend-select", "DBL305")
+    assert finding_set(dblint.stdout) == _flake8_findings(
+        project, "--select", "DBL", "--extend-select", "DBL305"
+    )
 
 
 QUIET = "# flake8: noqa\n" + CREATE_ALL
-QUIET_LATER = CREATE_ALL + "\n  # FLAKE8=NOQA\n"  # flake8's pattern: case-insensitive, `:` or `=`, at a line's start
+QUIET_LATER = (
+    CREATE_ALL + "\n  # FLAKE8=NOQA\n"
+)  # flake8's pattern: case-insensitive, `:` or `=`, at a line's start
 NOT_QUIET = {
     # On a line with code, flake8 warns and checks the file anyway.
     "app/inline.py": CREATE_ALL.replace("def init", "x = 1  # flake8: noqa\n\n\ndef init"),
@@ -77,7 +91,11 @@ NOT_QUIET = {
 
 
 def test_flake8_noqa_silences_a_file_in_every_entry_point(project: Path) -> None:
-    for rel, text in {"app/quiet.py": QUIET, "app/quiet_later.py": QUIET_LATER, **NOT_QUIET}.items():
+    for rel, text in {
+        "app/quiet.py": QUIET,
+        "app/quiet_later.py": QUIET_LATER,
+        **NOT_QUIET,
+    }.items():
         (project / rel).write_text(text)
     expected = {
         DEFAULT,
@@ -87,14 +105,18 @@ def test_flake8_noqa_silences_a_file_in_every_entry_point(project: Path) -> None
     }
     whole = run_tool("dblint", "check", cwd=project)
     assert finding_set(whole.stdout) == expected
-    named = run_tool("dblint", "check", "app/quiet.py", "app/quiet_later.py", "app/inline.py", cwd=project)
+    named = run_tool(
+        "dblint", "check", "app/quiet.py", "app/quiet_later.py", "app/inline.py", cwd=project
+    )
     assert finding_set(named.stdout) == {("app/inline.py", 8, "DBL101")}
     assert _flake8_findings(project, "--select", "DBL") == expected
 
 
 def test_flake8_noqa_keeps_the_file_s_facts(project: Path) -> None:
     """The file is not reported on, but what it defines still counts (here: the referenced table)."""
-    (project / "app/models.py").write_text("# flake8: noqa\n" + MODELS + "\nBase.metadata.create_all(engine)\n")
+    (project / "app/models.py").write_text(
+        "# flake8: noqa\n" + MODELS + "\nBase.metadata.create_all(engine)\n"
+    )
     (project / "app/more.py").write_text(
         "from sqlalchemy import Column, ForeignKey, Integer\n\nfrom app.models import Base\n\n\n"
         "class Tag(Base):\n    __tablename__ = 'tags'\n    id = Column(Integer, primary_key=True)\n"
@@ -107,11 +129,13 @@ def test_a_broken_configuration_under_flake8_is_one_error(project: Path) -> None
     for number in range(5):
         (project / f"app/mod{number}.py").write_text("x = 1\n")
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text() + "[tool.dblint]\nselect = [\"DBL999\"]\n")
+    pyproject.write_text(pyproject.read_text() + '[tool.dblint]\nselect = ["DBL999"]\n')
     completed = run_tool("flake8", "--select", "DBL", ".", cwd=project)
     assert completed.returncode != 0
     assert "Traceback" not in completed.stdout + completed.stderr
     assert "DBL001" not in completed.stdout
-    errors = [line for line in completed.stdout.splitlines() if "dblint configuration error" in line]
+    errors = [
+        line for line in completed.stdout.splitlines() if "dblint configuration error" in line
+    ]
     assert len(errors) == 1, completed.stdout
     assert "tool.dblint.select: 'DBL999' matches no rule code" in errors[0]

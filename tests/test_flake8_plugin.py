@@ -26,7 +26,9 @@ def test_same_findings_as_dblint_on_every_fixture_project(project: str) -> None:
     flake8 = run_tool("flake8", "--select", "DBL,E9", ".", cwd=root)
     assert "Traceback" not in flake8.stderr, flake8.stderr
     # flake8 runs no plugin on a file its own interpreter cannot parse (E999, e.g. newer syntax).
-    unparsable = frozenset(line.split(":", 1)[0] for line in lines_of(flake8.stdout) if ": E9" in line)
+    unparsable = frozenset(
+        line.split(":", 1)[0] for line in lines_of(flake8.stdout) if ": E9" in line
+    )
     assert lines_of(flake8.stdout, unparsable) == lines_of(dblint.stdout, unparsable)
     assert len(unparsable) <= 5
 
@@ -34,28 +36,66 @@ def test_same_findings_as_dblint_on_every_fixture_project(project: str) -> None:
 def test_cross_file_finding_on_a_single_file(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "proj",
-        {"app/__init__.py": "", "app/models/__init__.py": "", "app/models/base.py": BASE, "app/startup.py": STARTUP},
+        {
+            "app/__init__.py": "",
+            "app/models/__init__.py": "",
+            "app/models/base.py": BASE,
+            "app/startup.py": STARTUP,
+        },
     )
     flake8 = run_tool("flake8", "--select", "DBL", "app/startup.py", cwd=root)
-    assert flake8.stdout == hinted("app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations") + "\n"
-    assert flake8.stdout == as_flake8(run_tool("dblint", "check", "app/startup.py", cwd=root).stdout)
+    assert (
+        flake8.stdout
+        == hinted(
+            "app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations"
+        )
+        + "\n"
+    )
+    assert flake8.stdout == as_flake8(
+        run_tool("dblint", "check", "app/startup.py", cwd=root).stdout
+    )
 
 
 def test_stdin_lints_the_given_text_not_the_file_on_disk(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "proj",
-        {"app/__init__.py": "", "app/models/__init__.py": "", "app/models/base.py": BASE, "app/startup.py": STARTUP},
+        {
+            "app/__init__.py": "",
+            "app/models/__init__.py": "",
+            "app/models/base.py": BASE,
+            "app/startup.py": STARTUP,
+        },
     )
     args = ("--select", "DBL", "--stdin-display-name", "app/startup.py", "-")
     # The editor's buffer has the fix; the file on disk does not.
-    clean = run_tool("flake8", *args, cwd=root, stdin="from app.models.base import Base\n\n\ndef init(engine):\n    pass\n")
+    clean = run_tool(
+        "flake8",
+        *args,
+        cwd=root,
+        stdin="from app.models.base import Base\n\n\ndef init(engine):\n    pass\n",
+    )
     assert (clean.returncode, clean.stdout) == (0, ""), clean.stderr
     # The buffer adds a drop_all two lines lower than anything on disk.
     edited = STARTUP.replace("def init", "\n\ndef init").replace("create_all", "drop_all")
     dirty = run_tool("flake8", *args, cwd=root, stdin=edited)
-    assert dirty.stdout == hinted("app/startup.py:7:5: DBL105 Base.metadata.drop_all() drops tables outside Alembic migrations") + "\n"
+    assert (
+        dirty.stdout
+        == hinted(
+            "app/startup.py:7:5: DBL105 Base.metadata.drop_all() drops tables outside Alembic migrations"
+        )
+        + "\n"
+    )
     # A buffer for a file that does not exist yet is linted with the project around it.
-    new = run_tool("flake8", "--select", "DBL", "--stdin-display-name", "app/new_module.py", "-", cwd=root, stdin=STARTUP)
+    new = run_tool(
+        "flake8",
+        "--select",
+        "DBL",
+        "--stdin-display-name",
+        "app/new_module.py",
+        "-",
+        cwd=root,
+        stdin=STARTUP,
+    )
     assert new.stdout.startswith("app/new_module.py:5:5: DBL101 ")
 
 
@@ -70,34 +110,58 @@ def test_tool_dblint_configuration_is_honoured(tmp_path: Path) -> None:
             "app/reset.py": STARTUP.replace("create_all", "drop_all"),
             "scripts/seed.py": STARTUP,
         },
-        pyproject="[tool.dblint]\nignore = [\"DBL105\"]\nper-file-ignores = { \"scripts/*\" = [\"DBL101\"] }\n",
+        pyproject='[tool.dblint]\nignore = ["DBL105"]\nper-file-ignores = { "scripts/*" = ["DBL101"] }\n',
     )
     flake8 = run_tool("flake8", "--select", "DBL", ".", cwd=root)
     assert lines_of(flake8.stdout) == [
-        hinted("app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations")
+        hinted(
+            "app/startup.py:5:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations"
+        )
     ]
     assert lines_of(flake8.stdout) == lines_of(run_tool("dblint", "check", cwd=root).stdout)
 
 
 def test_configuration_error_is_reported_not_raised(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "proj", {"app/startup.py": STARTUP}, pyproject="[tool.dblint]\nselekt = []\n")
+    root = write_project(
+        tmp_path / "proj", {"app/startup.py": STARTUP}, pyproject="[tool.dblint]\nselekt = []\n"
+    )
     flake8 = run_tool("flake8", "--select", "DBL", "app/startup.py", cwd=root)
     assert "Traceback" not in flake8.stderr
     assert "tool.dblint.selekt" in flake8.stdout + flake8.stderr
-    assert "DBL001" not in flake8.stdout  # DBL001 means an unparsable file, not a broken configuration
+    assert (
+        "DBL001" not in flake8.stdout
+    )  # DBL001 means an unparsable file, not a broken configuration
 
 
 def test_stdin_with_a_coding_cookie(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "proj", {"app/__init__.py": "", "app/models/__init__.py": "", "app/models/base.py": BASE})
+    root = write_project(
+        tmp_path / "proj",
+        {"app/__init__.py": "", "app/models/__init__.py": "", "app/models/base.py": BASE},
+    )
     buffer = "# -*- coding: latin-1 -*-\n# Données\n" + STARTUP
-    flake8 = run_tool("flake8", "--select", "DBL", "--stdin-display-name", "app/boot.py", "-", cwd=root, stdin=buffer)
-    assert flake8.stdout == hinted("app/boot.py:7:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations") + "\n"
+    flake8 = run_tool(
+        "flake8",
+        "--select",
+        "DBL",
+        "--stdin-display-name",
+        "app/boot.py",
+        "-",
+        cwd=root,
+        stdin=buffer,
+    )
+    assert (
+        flake8.stdout
+        == hinted(
+            "app/boot.py:7:5: DBL101 Base.metadata.create_all() creates tables outside Alembic migrations"
+        )
+        + "\n"
+    )
 
 
 def test_loading_the_plugin_imports_no_libcst() -> None:
     """flake8 loads every plugin on start, also for `--select F`: LibCST waits until a file needs a parse."""
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
+    import subprocess
+    import sys
 
     script = (
         "import sys\nfrom importlib.metadata import entry_points\n"
@@ -105,17 +169,25 @@ def test_loading_the_plugin_imports_no_libcst() -> None:
         "plugin.load()\nfrom dblint.rules import all_rules\nall_rules()\n"
         "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('libcst')}))\n"
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert completed.stdout.strip() == "[]"
 
 
-def test_project_root_is_looked_up_once_per_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dblint import flake8_plugin  # noqa: PLC0415
+def test_project_root_is_looked_up_once_per_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dblint import flake8_plugin
 
-    root = write_project(tmp_path / "project", {"app/a.py": "x = 1\n", "app/b.py": "y = 2\n", "c.py": "z = 3\n"})
+    root = write_project(
+        tmp_path / "project", {"app/a.py": "x = 1\n", "app/b.py": "y = 2\n", "c.py": "z = 3\n"}
+    )
     looked_up: list[Path] = []
     real = flake8_plugin.find_checked_root
-    monkeypatch.setattr(flake8_plugin, "find_checked_root", lambda path: looked_up.append(path) or real(path))
+    monkeypatch.setattr(
+        flake8_plugin, "find_checked_root", lambda path: looked_up.append(path) or real(path)
+    )
     monkeypatch.setattr(flake8_plugin, "_roots", {})
     monkeypatch.setattr(flake8_plugin, "_projects", {})
     monkeypatch.setattr(flake8_plugin.Plugin, "active", True)

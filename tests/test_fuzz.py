@@ -21,10 +21,9 @@ from pathlib import Path
 
 import hypothesmith
 import pytest
+from conftest import FIXTURES, run_tool, write_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import FIXTURES, run_tool, write_project
 
 from dblint.engine import Request, run
 from dblint.report import FORMATTERS, ReportOptions
@@ -43,7 +42,13 @@ DB_MODULE = (
 # PEP 695 and PEP 701 f-strings (3.12), PEP 758 except lists and PEP 750 t-strings (3.14).
 NEWER_SYNTAX = (
     ((3, 12), re.compile(rb"^\s*type\s+\w+|\b(?:def|class)\s+\w+\s*\[", re.MULTILINE)),
-    ((3, 14), re.compile(rb"^\s*except\*?\s+[\w.]+\s*,[^:]*:|(?<![\w'\"])(?:[tT][rR]?|[rR][tT])['\"]", re.MULTILINE)),
+    (
+        (3, 14),
+        re.compile(
+            rb"^\s*except\*?\s+[\w.]+\s*,[^:]*:|(?<![\w'\"])(?:[tT][rR]?|[rR][tT])['\"]",
+            re.MULTILINE,
+        ),
+    ),
 )
 
 
@@ -54,11 +59,17 @@ OPEN_FIELD = re.compile(rb"(?<![\w'\"])(?:[fF][rR]?|[rR][fF])(['\"])(?:(?!\1).)*
 def _newer_syntax(data: bytes, error: SyntaxError) -> bool:
     if sys.version_info < (3, 12) and (error.msg or "").startswith("f-string"):
         return True
-    if sys.version_info < (3, 12) and (error.msg or "").startswith("unterminated string") and error.lineno:
+    if (
+        sys.version_info < (3, 12)
+        and (error.msg or "").startswith("unterminated string")
+        and error.lineno
+    ):
         lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
         if error.lineno <= len(lines) and OPEN_FIELD.search(lines[error.lineno - 1]):
             return True
-    return any(sys.version_info < version and pattern.search(data) for version, pattern in NEWER_SYNTAX)
+    return any(
+        sys.version_info < version and pattern.search(data) for version, pattern in NEWER_SYNTAX
+    )
 
 
 def python_rejects(data: bytes) -> bool:
@@ -84,7 +95,10 @@ def check_in_process(root: Path, use_prefilter: bool = True) -> tuple[list, froz
     def source_line(path: str, line: int) -> str:
         return "x" * line
 
-    for options in (ReportOptions(), ReportOptions(color=True, show_source=True, source_line=source_line)):
+    for options in (
+        ReportOptions(),
+        ReportOptions(color=True, show_source=True, source_line=source_line),
+    ):
         for name, render in sorted(FORMATTERS.items()):
             output = render(diagnostics, options)
             if name in ("json", "sarif"):
@@ -112,7 +126,13 @@ def workspace():
 # -- generated valid programs -------------------------------------------------------
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@settings(
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ]
+)
 @given(source=hypothesmith.from_grammar())
 def test_generated_programs(workspace, source):
     root = write_project(workspace / "generated", {"app/__init__.py": "", "app/db.py": DB_MODULE})
@@ -124,7 +144,11 @@ def test_generated_programs(workspace, source):
 # from_node() is slow to generate: a quarter of the profile's examples.
 @settings(
     max_examples=max(10, settings.default.max_examples // 4),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 @given(source=hypothesmith.from_node())
 def test_generated_libcst_modules(workspace, source):
@@ -135,9 +159,30 @@ def test_generated_libcst_modules(workspace, source):
 
 # -- mutated fixture files ------------------------------------------------------------
 
-ODD_BYTES = [b"\x00", b"\r", b"\r\n", b"\n", b"\xff", b"\xef\xbb\xbf", b"\x0c", b"\t", b"\\", b"'", b'"""', b"(", b"]",
-             b"# -*- coding: latin-1 -*-\n", b"# coding: utf-16\n", "é".encode("latin-1"), "é".encode("utf-16"),
-             b"\xe2\x80", b"create_all(", b"CREATE TABLE t (", b"# noqa", b"\\N{"]
+ODD_BYTES = [
+    b"\x00",
+    b"\r",
+    b"\r\n",
+    b"\n",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"\x0c",
+    b"\t",
+    b"\\",
+    b"'",
+    b'"""',
+    b"(",
+    b"]",
+    b"# -*- coding: latin-1 -*-\n",
+    b"# coding: utf-16\n",
+    "é".encode("latin-1"),
+    "é".encode("utf-16"),
+    b"\xe2\x80",
+    b"create_all(",
+    b"CREATE TABLE t (",
+    b"# noqa",
+    b"\\N{",
+]
 
 
 @st.composite
@@ -156,15 +201,17 @@ def mutated(draw) -> tuple[Path, bytes]:
         elif kind == "splice":
             other = draw(st.sampled_from(FIXTURE_FILES)).read_bytes()
             start = draw(st.integers(0, len(other)))
-            data[where:where] = other[start:start + draw(st.integers(0, 400))]
+            data[where:where] = other[start : start + draw(st.integers(0, 400))]
         elif kind == "insert":
             data[where:where] = draw(st.sampled_from(ODD_BYTES))
         elif kind == "reencode":
             end = where + draw(st.integers(0, 200))
             text = bytes(data[where:end]).decode("utf-8", "replace")
-            data[where:end] = text.encode(draw(st.sampled_from(["latin-1", "utf-16", "cp1252", "utf-8"])), "replace")
+            data[where:end] = text.encode(
+                draw(st.sampled_from(["latin-1", "utf-16", "cp1252", "utf-8"])), "replace"
+            )
         elif kind == "delete":
-            del data[where:where + draw(st.integers(1, 50))]
+            del data[where : where + draw(st.integers(1, 50))]
     return path, bytes(data)
 
 
@@ -202,14 +249,18 @@ def _mutation_corpus(root: Path, count: int, seed: int) -> None:
         if number % 2 and data:
             for _ in range(rng.randint(1, 3)):
                 where = rng.randrange(len(data) + 1)
-                data[where:where] = rng.choice(ODD_BYTES) if rng.random() < 0.7 else bytes([rng.randrange(256)])
+                data[where:where] = (
+                    rng.choice(ODD_BYTES) if rng.random() < 0.7 else bytes([rng.randrange(256)])
+                )
         folder = "tests" if number % 7 == 0 else "app"
         (root / folder).mkdir(exist_ok=True)
         (root / folder / f"m{number:03d}_{source.stem}.py").write_bytes(bytes(data))
 
 
 def _check_json(root: Path, *args: str, seed: str = "0") -> list:
-    completed = run_tool("dblint", "check", "--format", "json", *args, cwd=root, env={"PYTHONHASHSEED": seed})
+    completed = run_tool(
+        "dblint", "check", "--format", "json", *args, cwd=root, env={"PYTHONHASHSEED": seed}
+    )
     assert completed.returncode in (0, 1), completed.stderr
     assert "Traceback" not in completed.stderr
     return json.loads(completed.stdout)
@@ -234,7 +285,9 @@ def test_output_is_deterministic(tmp_path):
         assert _check_json(root, "--no-cache", "--jobs", "1") == first
         assert _check_json(root, "--no-cache", "--jobs", "2") == first
     rejected = {
-        path.relative_to(root).as_posix() for path in root.rglob("*.py") if python_rejects(path.read_bytes())
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if python_rejects(path.read_bytes())
     }
     assert rejected, "the corpus must hold damaged files"
     assert rejected <= {item["path"] for item in first if item["code"] == "DBL001"}

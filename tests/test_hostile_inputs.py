@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import BIN, finding_set, findings_of, run_tool, without_hint, write_project
 
 APP = "import sqlalchemy as sa\nmetadata = sa.MetaData(); metadata_t = sa.Table('t', metadata)\nmetadata.create_all(engine)\n"
@@ -55,10 +54,16 @@ def messages(stdout: str) -> dict[str, list[str]]:
 # name -> (bytes, words the DBL001 message must contain)
 UNREADABLE: dict[str, tuple[bytes, str]] = {
     "undecodable.py": (b"import sqlalchemy\nname = '\xff\xfe caf\xe9'\n", "cannot decode as utf-8"),
-    "wrong_cookie.py": (b"# -*- coding: klingon -*-\nimport sqlalchemy\n", "unknown encoding: klingon"),
+    "wrong_cookie.py": (
+        b"# -*- coding: klingon -*-\nimport sqlalchemy\n",
+        "unknown encoding: klingon",
+    ),
     "ascii_cookie.py": (b"# coding: ascii\nname = 'caf\xc3\xa9'\n", "cannot decode as ascii"),
     "bom_and_latin1_cookie.py": (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", "coding"),
-    "mixed_encodings.py": ("a = 'é'\n".encode() + "b = 'é'\n".encode("latin-1"), "cannot decode as utf-8"),
+    "mixed_encodings.py": (
+        "a = 'é'\n".encode() + "b = 'é'\n".encode("latin-1"),
+        "cannot decode as utf-8",
+    ),
     "nul_byte.py": (b"import sqlalchemy\nx = 1\x00\n", "NUL byte"),
     "binary.py": (bytes(range(256)) * 64, "NUL byte"),
     "binary_no_nul.py": (bytes(range(1, 256)) * 64, "cannot decode"),
@@ -67,36 +72,61 @@ UNREADABLE: dict[str, tuple[bytes, str]] = {
     "unterminated.py": (b'import sqlalchemy\nsql = """CREATE TABLE users (\n', "syntax error"),
     # Nesting: some shapes the interpreter rejects, some only LibCST cannot take
     # (`and` chains and dotted names crashed its native parser with a stack overflow).
-    "deep_parens.py": (b"import sqlalchemy\nx = " + b"(" * 1000 + b"1" + b")" * 1000 + b"\n", "nested"),
+    "deep_parens.py": (
+        b"import sqlalchemy\nx = " + b"(" * 1000 + b"1" + b")" * 1000 + b"\n",
+        "nested",
+    ),
     "deep_binop.py": (b"import sqlalchemy\nx = 1" + b" + 1" * DEEP + b"\n", "too deep"),
     "deep_and.py": (b"import sqlalchemy\nx = session" + b" and 1" * DEEP + b"\n", "too deep"),
     "deep_or.py": (b"import sqlalchemy\nx = session" + b" or 1" * DEEP + b"\n", "too deep"),
     "deep_import.py": (b"import sqlalchemy" + b".b" * DEEP + b"\n", "too deep"),
     "deep_from_import.py": (b"from sqlalchemy" + b".b" * DEEP + b" import c\n", "too deep"),
-    "deep_comprehension.py": (b"import sqlalchemy\nx = [a" + b" for a in b" * 4000 + b"]\n", "too deep"),
+    "deep_comprehension.py": (
+        b"import sqlalchemy\nx = [a" + b" for a in b" * 4000 + b"]\n",
+        "too deep",
+    ),
     "deep_attribute.py": (b"import sqlalchemy\nx = session" + b".b" * DEEP + b"\n", "too deep"),
-    "deep_if.py": (b"import sqlalchemy\n" + b"".join(b" " * i + b"if x:\n" for i in range(120)) + b" " * 120 + b"pass\n", "indentation"),
+    "deep_if.py": (
+        b"import sqlalchemy\n"
+        + b"".join(b" " * i + b"if x:\n" for i in range(120))
+        + b" " * 120
+        + b"pass\n",
+        "indentation",
+    ),
     # Syntax newer than Python 3.12 goes to LibCST without an `ast` tree to measure.
-    "deep_newer_syntax.py": (b"import sqlalchemy\ntype Rows = list[int]\nx = " + b"(" * DEEP + b"1" + b")" * DEEP + b"\n", "nest"),
+    "deep_newer_syntax.py": (
+        b"import sqlalchemy\ntype Rows = list[int]\nx = "
+        + b"(" * DEEP
+        + b"1"
+        + b")" * DEEP
+        + b"\n",
+        "nest",
+    ),
 }
 
 
 # Files the interpreter's parser rejects at a place: their DBL001 is there, not at line 1.
-SYNTAX_ERRORS = frozenset({"syntax_error.py", "python2.py", "unterminated.py", "deep_parens.py", "deep_if.py"})
+SYNTAX_ERRORS = frozenset(
+    {"syntax_error.py", "python2.py", "unterminated.py", "deep_parens.py", "deep_if.py"}
+)
 
 
 def test_each_unreadable_file_is_one_dbl001_and_the_scan_goes_on(tmp_path):
     root = write_bytes(tmp_path / "project", {rel: data for rel, (data, _) in UNREADABLE.items()})
     completed = dblint(root)
     found_set = finding_set(completed.stdout)
-    assert {(rel, code) for rel, _, code in found_set} == {(rel, "DBL001") for rel in UNREADABLE} | {APP_FINDING[::2]}
+    assert {(rel, code) for rel, _, code in found_set} == {
+        (rel, "DBL001") for rel in UNREADABLE
+    } | {APP_FINDING[::2]}
     assert {item for item in found_set if item[0] not in SYNTAX_ERRORS} == {
         (rel, 1, "DBL001") for rel in UNREADABLE if rel not in SYNTAX_ERRORS
     } | {APP_FINDING}
     found = messages(completed.stdout)
     for rel, (_, reason) in UNREADABLE.items():
         assert len(found[rel]) == 1, found[rel]
-        assert found[rel][0].startswith("DBL001 cannot check file: ") and reason in found[rel][0], found[rel]
+        assert found[rel][0].startswith("DBL001 cannot check file: ") and reason in found[rel][0], (
+            found[rel]
+        )
     assert completed.returncode == 1
 
 
@@ -113,7 +143,13 @@ def test_flake8_survives_the_same_files(tmp_path):
     found = finding_set(completed.stdout.replace("./", ""))
     assert APP_FINDING in found
     # Python parses these; only LibCST cannot: the plugin reports them itself.
-    for rel in ("deep_and.py", "deep_or.py", "deep_import.py", "deep_from_import.py", "deep_comprehension.py"):
+    for rel in (
+        "deep_and.py",
+        "deep_or.py",
+        "deep_import.py",
+        "deep_from_import.py",
+        "deep_comprehension.py",
+    ):
         assert (rel, 1, "DBL001") in found
 
 
@@ -132,7 +168,9 @@ def test_dbl001_of_a_syntax_error_is_where_flake8_reports_e999(tmp_path):
     dbl001 = _positions(dblint(root).stdout, "DBL001")
     assert set(e999) == SYNTAX_ERRORS
     # flake8's line; the column of Python's own caret (flake8 7 prints one column past it).
-    assert {rel: row for rel, (row, _) in dbl001.items()} == {rel: row for rel, (row, _) in e999.items()}
+    assert {rel: row for rel, (row, _) in dbl001.items()} == {
+        rel: row for rel, (row, _) in e999.items()
+    }
     assert dbl001 == {rel: _caret(UNREADABLE[rel][0]) for rel in SYNTAX_ERRORS}
     assert dbl001["syntax_error.py"] == (2, 19)  # the `:` of `def create_tables(:`
 
@@ -150,20 +188,37 @@ ODD_BUT_VALID: dict[str, tuple[bytes, int]] = {
     "bom.py": (b"\xef\xbb\xbf" + APP.encode(), 3),
     "crlf.py": (APP.replace("\n", "\r\n").encode(), 3),
     "cr_only.py": (APP.replace("\n", "\r").encode(), 3),
-    "mixed_newlines.py": (b"import sqlalchemy as sa\r\nmetadata = sa.MetaData(); metadata_t = sa.Table('t', metadata)\rx = 1\nmetadata.create_all(engine)\n", 4),
-    "form_feed.py": (b"import sqlalchemy as sa\n\x0c\nmetadata = sa.MetaData(); metadata_t = sa.Table('t', metadata)\nif True:\n\x0c    metadata.create_all(engine)\n", 5),
-    "latin1_cookie.py": (
-        "# -*- coding: latin-1 -*-\nimport sqlalchemy as sa\nnom = 'café'\nm = sa.MetaData(); m_t = sa.Table('t', m)\nm.create_all(e)\n".encode("latin-1"),
+    "mixed_newlines.py": (
+        b"import sqlalchemy as sa\r\nmetadata = sa.MetaData(); metadata_t = sa.Table('t', metadata)\rx = 1\nmetadata.create_all(engine)\n",
+        4,
+    ),
+    "form_feed.py": (
+        b"import sqlalchemy as sa\n\x0c\nmetadata = sa.MetaData(); metadata_t = sa.Table('t', metadata)\nif True:\n\x0c    metadata.create_all(engine)\n",
         5,
     ),
-    "non_ascii_names.py": ("import sqlalchemy as sa\nmétadonnées = sa.MetaData(); métadonnées_t = sa.Table('t', métadonnées)\nmétadonnées.create_all(moteur)\n".encode(), 3),
-    "cjk_names.py": ("import sqlalchemy as sa\n元数据 = sa.MetaData(); 元数据_t = sa.Table('t', 元数据)\n元数据.create_all(引擎)\n".encode(), 3),
+    "latin1_cookie.py": (
+        "# -*- coding: latin-1 -*-\nimport sqlalchemy as sa\nnom = 'café'\nm = sa.MetaData(); m_t = sa.Table('t', m)\nm.create_all(e)\n".encode(
+            "latin-1"
+        ),
+        5,
+    ),
+    "non_ascii_names.py": (
+        "import sqlalchemy as sa\nmétadonnées = sa.MetaData(); métadonnées_t = sa.Table('t', métadonnées)\nmétadonnées.create_all(moteur)\n".encode(),
+        3,
+    ),
+    "cjk_names.py": (
+        "import sqlalchemy as sa\n元数据 = sa.MetaData(); 元数据_t = sa.Table('t', 元数据)\n元数据.create_all(引擎)\n".encode(),
+        3,
+    ),
     "python312.py": (
         b"import sqlalchemy as sa\ntype Rows = list[int]\ndef first[T](items: list[T]) -> T:\n"
         b"    return items[0]\nmetadata = sa.MetaData(); metadata_t = sa.Table('t', metadata)\nmetadata.create_all(engine)\n",
         6,
     ),
-    "tabs.py": (b"import sqlalchemy as sa\nmetadata = sa.MetaData(); metadata_t = sa.Table('t', metadata)\nif True:\n\tmetadata.create_all(engine)\n", 4),
+    "tabs.py": (
+        b"import sqlalchemy as sa\nmetadata = sa.MetaData(); metadata_t = sa.Table('t', metadata)\nif True:\n\tmetadata.create_all(engine)\n",
+        4,
+    ),
     "empty.py": (b"", 0),
     "only_bom.py": (b"\xef\xbb\xbf", 0),
     "no_final_newline.py": (APP.rstrip("\n").encode(), 3),
@@ -171,8 +226,12 @@ ODD_BUT_VALID: dict[str, tuple[bytes, int]] = {
 
 
 def test_odd_but_valid_files_are_read_correctly(tmp_path):
-    root = write_bytes(tmp_path / "project", {rel: data for rel, (data, _) in ODD_BUT_VALID.items()})
-    expected = {(rel, line, "DBL101") for rel, (_, line) in ODD_BUT_VALID.items() if line} | {APP_FINDING}
+    root = write_bytes(
+        tmp_path / "project", {rel: data for rel, (data, _) in ODD_BUT_VALID.items()}
+    )
+    expected = {(rel, line, "DBL101") for rel, (_, line) in ODD_BUT_VALID.items() if line} | {
+        APP_FINDING
+    }
     assert finding_set(dblint(root).stdout) == expected
     flake8 = run_tool("flake8", "--select", "DBL", ".", cwd=root)
     assert "Traceback" not in flake8.stderr
@@ -183,7 +242,11 @@ def test_odd_but_valid_files_are_read_correctly(tmp_path):
 
 def _run_bytes(root: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(BIN / "dblint"), *args], cwd=root, capture_output=True, env={**os.environ, **env}, timeout=600
+        [str(BIN / "dblint"), *args],
+        cwd=root,
+        capture_output=True,
+        env={**os.environ, **env},
+        timeout=600,
     )
 
 
@@ -196,7 +259,9 @@ def test_file_names_that_are_not_utf8(tmp_path):
         pytest.skip("this file system does not store non-UTF-8 names")
     for encoding in ("utf-8", "utf-8:surrogateescape", "ascii", "latin-1"):
         for fmt in ("text", "json", "sarif", "github"):
-            completed = _run_bytes(root, "check", "--no-cache", "--format", fmt, env={"PYTHONIOENCODING": encoding})
+            completed = _run_bytes(
+                root, "check", "--no-cache", "--format", fmt, env={"PYTHONIOENCODING": encoding}
+            )
             assert completed.returncode == 1, (encoding, fmt, completed.stderr)
             assert b"Traceback" not in completed.stderr + completed.stdout
             output = completed.stdout.decode("utf-8", "surrogateescape")
@@ -223,7 +288,11 @@ def _as_unprivileged() -> dict:
         pytest.skip("permissions are POSIX-specific")
     if os.geteuid() != 0:
         return {}
-    probe = subprocess.run(["true"], preexec_fn=_drop_root_file_access, check=False) if sys.platform == "linux" else None
+    probe = (
+        subprocess.run(["true"], preexec_fn=_drop_root_file_access, check=False)
+        if sys.platform == "linux"
+        else None
+    )
     if probe is None or probe.returncode != 0:
         pytest.skip("running as root without a way to drop CAP_DAC_OVERRIDE")
     return {"preexec_fn": _drop_root_file_access}
@@ -234,14 +303,21 @@ def test_unreadable_file_and_directory(tmp_path, with_git):
     extra = _as_unprivileged()
     if with_git and shutil.which("git") is None:
         pytest.skip("git is not installed")
-    root = write_project(tmp_path / "project", {"app.py": APP, "secret.py": APP, "locked/models.py": APP})
+    root = write_project(
+        tmp_path / "project", {"app.py": APP, "secret.py": APP, "locked/models.py": APP}
+    )
     if with_git:
         subprocess.run(["git", "init", "-q", str(root)], check=True)
     (root / "secret.py").chmod(0)
     (root / "locked").chmod(0)
     try:
         completed = subprocess.run(
-            [str(BIN / "dblint"), "check", "--no-cache"], cwd=root, capture_output=True, text=True, timeout=600, **extra
+            [str(BIN / "dblint"), "check", "--no-cache"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            **extra,
         )
     finally:
         (root / "locked").chmod(0o755)
@@ -252,7 +328,9 @@ def test_unreadable_file_and_directory(tmp_path, with_git):
     assert found["secret.py"] == ["DBL001 cannot check file: cannot read file: Permission denied"]
     if not with_git:  # git skips a directory it cannot open (with a warning); the walk reports it
         assert found["locked"] == ["DBL001 cannot check: cannot read directory: Permission denied"]
-    assert found["app.py"] == ["DBL101 metadata.create_all() creates tables outside Alembic migrations"]
+    assert found["app.py"] == [
+        "DBL101 metadata.create_all() creates tables outside Alembic migrations"
+    ]
 
 
 @pytest.mark.parametrize("with_git", [False, True])
@@ -283,8 +361,12 @@ def test_symlinks_never_loop_and_never_leave_the_project(tmp_path, with_git):
     # Named explicitly, a link out of the project is reported, not read.
     named = dblint(root, "--no-cache", "outside_file.py", "outside_dir/db.py")
     assert messages(named.stdout) == {
-        "outside_file.py": ["DBL001 cannot check: symbolic link to a file outside the project, not read"],
-        "outside_dir/db.py": ["DBL001 cannot check: symbolic link to a file outside the project, not read"],
+        "outside_file.py": [
+            "DBL001 cannot check: symbolic link to a file outside the project, not read"
+        ],
+        "outside_dir/db.py": [
+            "DBL001 cannot check: symbolic link to a file outside the project, not read"
+        ],
     }
 
 
@@ -325,8 +407,13 @@ def test_broken_or_escaping_alembic_ini(tmp_path, case):
             "migrations/versions/a1.py": "revision = 'a1'\ndown_revision = 'missing'\n",
         },
     )
-    root = write_project(tmp_path / "project", {"app.py": APP, "migrations/versions/b1.py": "revision = 'b1'\ndown_revision = None\n"})
-    (root / "alembic.ini").write_bytes(ALEMBIC_INI_CASES[case].format(outside=outside).encode("utf-8", "surrogateescape"))
+    root = write_project(
+        tmp_path / "project",
+        {"app.py": APP, "migrations/versions/b1.py": "revision = 'b1'\ndown_revision = None\n"},
+    )
+    (root / "alembic.ini").write_bytes(
+        ALEMBIC_INI_CASES[case].format(outside=outside).encode("utf-8", "surrogateescape")
+    )
     (root / "sub").mkdir()
     (root / "sub" / "pyproject.toml").write_text('tool = "alembic"\n')  # not a table
     completed = dblint(root)
@@ -349,34 +436,65 @@ def test_max_file_size(tmp_path):
     row = b"x = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'\n"
     with open(root / "huge.py", "wb") as handle:
         handle.write(b"import sqlalchemy\n" + row * (50 * 1024 * 1024 // len(row) + 1))
-    one_line = b"import sqlalchemy as sa\nrows = '" + b"x" * 2 * 1024 * 1024 + b"'; m = sa.MetaData(); t = sa.Table('t', m); m.create_all(e)\n"
+    one_line = (
+        b"import sqlalchemy as sa\nrows = '"
+        + b"x" * 2 * 1024 * 1024
+        + b"'; m = sa.MetaData(); t = sa.Table('t', m); m.create_all(e)\n"
+    )
     (root / "one_line.py").write_bytes(one_line)
     found = messages(dblint(root).stdout)
-    assert found["huge.py"] == [f"DBL001 cannot check file: file is too large ({(root / 'huge.py').stat().st_size} bytes > max-file-size 10485760), skipped"]
-    assert found["one_line.py"] == ["DBL101 m.create_all() creates tables outside Alembic migrations"]
-    assert found["app.py"] == [APP_FINDING[2] + " metadata.create_all() creates tables outside Alembic migrations"]
+    assert found["huge.py"] == [
+        f"DBL001 cannot check file: file is too large ({(root / 'huge.py').stat().st_size} bytes > max-file-size 10485760), skipped"
+    ]
+    assert found["one_line.py"] == [
+        "DBL101 m.create_all() creates tables outside Alembic migrations"
+    ]
+    assert found["app.py"] == [
+        APP_FINDING[2] + " metadata.create_all() creates tables outside Alembic migrations"
+    ]
     (root / "pyproject.toml").write_text("[tool.dblint]\nmax-file-size = 1000000\n")
     found = messages(dblint(root).stdout)
-    assert found["one_line.py"] == [f"DBL001 cannot check file: file is too large ({len(one_line)} bytes > max-file-size 1000000), skipped"]
+    assert found["one_line.py"] == [
+        f"DBL001 cannot check file: file is too large ({len(one_line)} bytes > max-file-size 1000000), skipped"
+    ]
     assert "huge.py" in found and "app.py" in found
 
 
 def test_file_over_the_node_budget_is_analysed(tmp_path):
     """Past MAX_SYNTAX_NODES a LibCST tree would take over 500 MB: LibCST parses only the statements
     that need it, a batch at a time; one statement over the budget alone is a DBL001."""
-    data = "import sqlalchemy as sa\nDATA = [\n" + "    1, 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000 + "]\nm = sa.MetaData(); t = sa.Table('t', m); m.create_all(e)\n"
-    marked = "import sqlalchemy as sa\nDATA = [\n" + "    'Column', 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000 + "]\nm = sa.MetaData(); t = sa.Table('t', m); m.create_all(e)\n"
-    root = write_project(tmp_path / "project", {"app.py": APP, "data.py": data, "marked.py": marked})
+    data = (
+        "import sqlalchemy as sa\nDATA = [\n"
+        + "    1, 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000
+        + "]\nm = sa.MetaData(); t = sa.Table('t', m); m.create_all(e)\n"
+    )
+    marked = (
+        "import sqlalchemy as sa\nDATA = [\n"
+        + "    'Column', 2, 3, 4, 5, 6, 7, 8, 9, 10,\n" * 13_000
+        + "]\nm = sa.MetaData(); t = sa.Table('t', m); m.create_all(e)\n"
+    )
+    root = write_project(
+        tmp_path / "project", {"app.py": APP, "data.py": data, "marked.py": marked}
+    )
     found = messages(dblint(root, "--no-cache").stdout)
     assert found["data.py"] == ["DBL101 m.create_all() creates tables outside Alembic migrations"]
-    assert found["marked.py"] == ["DBL001 cannot check file: the statement at line 2 is too large to analyse (130005 syntax nodes > 120000), skipped"]
-    assert found["app.py"] == [APP_FINDING[2] + " metadata.create_all() creates tables outside Alembic migrations"]
+    assert found["marked.py"] == [
+        "DBL001 cannot check file: the statement at line 2 is too large to analyse (130005 syntax nodes > 120000), skipped"
+    ]
+    assert found["app.py"] == [
+        APP_FINDING[2] + " metadata.create_all() creates tables outside Alembic migrations"
+    ]
 
 
 def test_create_table_in_a_huge_string_is_still_found(tmp_path):
     """A schema dump far longer than the classifier reads (sql.MAX_SQL_LENGTH) is read up to a `;`."""
-    tables = "".join(f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, {'x VARCHAR(10), ' * 20}y TEXT);\n" for i in range(1000))
-    source = f'import sqlite3\nSCHEMA = """\n{tables}"""\nsqlite3.connect("db").executescript(SCHEMA)\n'
+    tables = "".join(
+        f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, {'x VARCHAR(10), ' * 20}y TEXT);\n"
+        for i in range(1000)
+    )
+    source = (
+        f'import sqlite3\nSCHEMA = """\n{tables}"""\nsqlite3.connect("db").executescript(SCHEMA)\n'
+    )
     assert len(tables) > 300_000
     root = write_project(tmp_path / "project", {"app.py": APP, "dump.py": source})
     assert finding_set(dblint(root).stdout) == {APP_FINDING, ("dump.py", 2, "DBL102")}
@@ -384,7 +502,11 @@ def test_create_table_in_a_huge_string_is_still_found(tmp_path):
 
 def test_100000_string_literals(tmp_path):
     rows = "".join("    " + "'a', " * 20 + "\n" for _ in range(5000))
-    source = "import sqlalchemy as sa\nDATA = [\n" + rows + "]\nsa.text('CREATE TABLE audit_log (id INT)')\n"
+    source = (
+        "import sqlalchemy as sa\nDATA = [\n"
+        + rows
+        + "]\nsa.text('CREATE TABLE audit_log (id INT)')\n"
+    )
     root = write_project(tmp_path / "project", {"app.py": APP, "data.py": source})
     assert finding_set(dblint(root).stdout) == {APP_FINDING, ("data.py", 5004, "DBL102")}
 
@@ -393,7 +515,9 @@ def _chain(count: int, cycle: bool) -> dict[str, str]:
     files = {}
     for number in range(count):
         down = f"'r{number - 1:05d}'" if number else (f"'r{count - 1:05d}'" if cycle else "None")
-        files[f"migrations/versions/r{number:05d}.py"] = f'revision = "r{number:05d}"\ndown_revision = {down}\n'
+        files[f"migrations/versions/r{number:05d}.py"] = (
+            f'revision = "r{number:05d}"\ndown_revision = {down}\n'
+        )
     files["migrations/env.py"] = "from alembic import context\n"
     return files
 
@@ -429,10 +553,15 @@ def _generated_repository(root: Path, modules: int) -> Path:
             files[f"{package}/models{number}.py"] = (
                 "import sqlalchemy as sa\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
                 "class Base(DeclarativeBase):\n    pass\n\n\n"
-                + "".join(f"class T{number}x{i}(Base):\n    __tablename__ = 't{number}x{i}'\n    id: Mapped[int] = mapped_column(primary_key=True)\n\n\n" for i in range(5))
+                + "".join(
+                    f"class T{number}x{i}(Base):\n    __tablename__ = 't{number}x{i}'\n    id: Mapped[int] = mapped_column(primary_key=True)\n\n\n"
+                    for i in range(5)
+                )
             )
         else:  # plain code: only syntax-checked
-            files[f"{package}/util{number}.py"] = "".join(f"def f{i}(a, b):\n    return a + b * {i}\n\n\n" for i in range(60))
+            files[f"{package}/util{number}.py"] = "".join(
+                f"def f{i}(a, b):\n    return a + b * {i}\n\n\n" for i in range(60)
+            )
     return write_project(root, files)
 
 
@@ -444,8 +573,21 @@ def test_memory_stays_bounded_on_a_large_generated_repository(tmp_path):
     for modules in (460, 4600):
         root = _generated_repository(tmp_path / f"repo{modules}", modules)
         completed = subprocess.run(
-            [sys.executable, "-c", _PEAK_MEMORY, "check", "--no-cache", "--jobs", "1", "--select", "DBL001,DBL002"],
-            cwd=root, capture_output=True, text=True, timeout=600,
+            [
+                sys.executable,
+                "-c",
+                _PEAK_MEMORY,
+                "check",
+                "--no-cache",
+                "--jobs",
+                "1",
+                "--select",
+                "DBL001,DBL002",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
         assert completed.returncode == 0, completed.stdout + completed.stderr
         peaks.append(int(completed.stderr.strip().splitlines()[-1]))
@@ -460,7 +602,12 @@ def test_files_that_vanish_during_the_scan(tmp_path, monkeypatch):
 
     root = write_project(
         tmp_path / "project",
-        {"app.py": APP, "gone.py": APP, "gone_dir/models.py": APP, "migrations/alembic.ini": "[alembic]\n"},
+        {
+            "app.py": APP,
+            "gone.py": APP,
+            "gone_dir/models.py": APP,
+            "migrations/alembic.ini": "[alembic]\n",
+        },
     )
     discover = engine.discover
 
@@ -474,7 +621,10 @@ def test_files_that_vanish_during_the_scan(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "discover", discover_then_delete)
     result = engine.run(Request(paths=(root,), jobs=1, use_cache=False))
     assert not result.tracebacks
-    found = {(d.path, d.line, d.code, without_hint(f"{d.code} {d.message}").split(" ", 1)[1]) for d in result.diagnostics}
+    found = {
+        (d.path, d.line, d.code, without_hint(f"{d.code} {d.message}").split(" ", 1)[1])
+        for d in result.diagnostics
+    }
     reason = "DBL001", "cannot check file: cannot read file: No such file or directory"
     assert found == {
         ("app.py", 3, "DBL101", "metadata.create_all() creates tables outside Alembic migrations"),

@@ -10,10 +10,21 @@ import pytest
 from conftest import FIXTURES, run_tool
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/pyproject.toml")) + [REPO / "examples" / "shop"]
-SELECTIONS = [("--select", "DBL1"), ("--ignore", "DBL101,DBL4"), ("--extend-select", "DBL305,DBL413")]
+PROJECTS = [
+    *sorted(p.parent for p in FIXTURES.glob("*/pyproject.toml")),
+    REPO / "examples" / "shop",
+]
+SELECTIONS = [
+    ("--select", "DBL1"),
+    ("--ignore", "DBL101,DBL4"),
+    ("--extend-select", "DBL305,DBL413"),
+]
 CASES = [(project, ()) for project in PROJECTS]
-CASES += [(project, selection) for project in PROJECTS[-1:] + [FIXTURES / "core_scripts"] for selection in SELECTIONS]
+CASES += [
+    (project, selection)
+    for project in [*PROJECTS[-1:], FIXTURES / "core_scripts"]
+    for selection in SELECTIONS
+]
 
 
 def _json(*args: str, cwd: Path) -> object:
@@ -50,7 +61,9 @@ def test_counts_follow_the_path_selection(paths: tuple[str, ...]) -> None:
     inventory = _json("inventory", *paths, "--format", "json", cwd=shop)
     assert Counter(inventory["totals"]["findings"]) == expected
     assert {row["path"] for row in inventory["files"]} <= {
-        path for path in (p.relative_to(shop).as_posix() for p in shop.rglob("*.py")) if path.startswith(paths)
+        path
+        for path in (p.relative_to(shop).as_posix() for p in shop.rglob("*.py"))
+        if path.startswith(paths)
     }
     assert inventory["totals"]["files_scanned"] == sum(
         len(list((shop / path).rglob("*.py"))) if (shop / path).is_dir() else 1 for path in paths
@@ -60,7 +73,12 @@ def test_counts_follow_the_path_selection(paths: tuple[str, ...]) -> None:
 def test_paths_are_shown_relative_to_the_working_directory() -> None:
     from_repo = _json("inventory", "examples/shop", "--format", "json", cwd=REPO)
     from_shop = _json("inventory", "--format", "json", cwd=REPO / "examples" / "shop")
-    assert [row["path"] for row in from_repo["files"]] == ["examples/shop/" + row["path"] for row in from_shop["files"]]
-    notes = [note.replace("migrations/", "examples/shop/migrations/", 1) for note in from_shop["totals"]["alembic_target_metadata"]]
+    assert [row["path"] for row in from_repo["files"]] == [
+        "examples/shop/" + row["path"] for row in from_shop["files"]
+    ]
+    notes = [
+        note.replace("migrations/", "examples/shop/migrations/", 1)
+        for note in from_shop["totals"]["alembic_target_metadata"]
+    ]
     assert from_repo["totals"] == {**from_shop["totals"], "alembic_target_metadata": notes}
     assert notes == ["examples/shop/migrations/env.py tracks shop.db:Base.metadata"]

@@ -16,14 +16,33 @@ REPO = Path(__file__).resolve().parents[1]
 SHOP = REPO / "examples" / "shop"
 PROJECTS = [SHOP, FIXTURES / "core_scripts", FIXTURES / "flask_app", FIXTURES / "bad_input"]
 FILE_KEYS = [
-    "path", "context", "interactions", "tables_defined", "tables_created_outside_migrations", "metadata", "findings", "risk",
+    "path",
+    "context",
+    "interactions",
+    "tables_defined",
+    "tables_created_outside_migrations",
+    "metadata",
+    "findings",
+    "risk",
 ]
 TABLE_KEYS = [
-    "table", "schema", "defined_at", "metadata", "tracked", "created_by_revision", "created_outside_migrations", "findings",
+    "table",
+    "schema",
+    "defined_at",
+    "metadata",
+    "tracked",
+    "created_by_revision",
+    "created_outside_migrations",
+    "findings",
     "uncertain",
 ]
 TOTALS_KEYS = [
-    "files_scanned", "files_touching_db", "tables", "tables_untracked", "tables_created_outside_migrations", "findings",
+    "files_scanned",
+    "files_touching_db",
+    "tables",
+    "tables_untracked",
+    "tables_created_outside_migrations",
+    "findings",
     "alembic_target_metadata",
 ]
 
@@ -48,7 +67,9 @@ def as_csv_cell(value: object) -> str:
     return str(value)
 
 
-@pytest.mark.parametrize("by, key, keys", [("file", "files", FILE_KEYS), ("table", "tables", TABLE_KEYS)])
+@pytest.mark.parametrize(
+    "by, key, keys", [("file", "files", FILE_KEYS), ("table", "tables", TABLE_KEYS)]
+)
 def test_json_has_exactly_the_named_keys(by: str, key: str, keys: list[str]) -> None:
     document = json.loads(inventory("--by", by, "--format", "json"))
     assert list(document) == ["totals", key]
@@ -58,7 +79,14 @@ def test_json_has_exactly_the_named_keys(by: str, key: str, keys: list[str]) -> 
     for row in document[key]:
         assert list(row) == keys
         for name in keys:
-            if name in ("interactions", "tables_defined", "tables_created_outside_migrations", "defined_at", "created_outside_migrations", "uncertain"):
+            if name in (
+                "interactions",
+                "tables_defined",
+                "tables_created_outside_migrations",
+                "defined_at",
+                "created_outside_migrations",
+                "uncertain",
+            ):
                 assert isinstance(row[name], list)
             if by == "file" and name == "metadata":
                 assert isinstance(row[name], list)
@@ -80,7 +108,7 @@ def test_csv_round_trips_to_the_json_rows(project: Path, by: str, key: str) -> N
 
 def test_csv_quotes_cells_with_separators_and_quotes(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'odd'\n")
-    (tmp_path / "odd, \"name\".py").write_text(
+    (tmp_path / 'odd, "name".py').write_text(
         "from sqlalchemy import text\n\n\ndef run(conn):\n"
         "    conn.execute(text('CREATE TABLE \"odd, table\" (id INTEGER PRIMARY KEY)'))\n"
     )
@@ -93,7 +121,7 @@ def test_csv_quotes_cells_with_separators_and_quotes(tmp_path: Path) -> None:
 def _markdown_tables(text: str) -> list[list[str]]:
     tables: list[list[str]] = []
     current: list[str] = []
-    for line in text.splitlines() + [""]:
+    for line in [*text.splitlines(), ""]:
         if line.startswith("|"):
             current.append(line)
         elif current:
@@ -103,7 +131,7 @@ def _markdown_tables(text: str) -> list[list[str]]:
 
 
 def _cells(line: str) -> list[str]:
-    assert line.startswith("| ") or line.startswith("|-"), line
+    assert line.startswith(("| ", "|-")), line
     return re.split(r"(?<!\\)\|", line.strip())[1:-1]
 
 
@@ -132,7 +160,9 @@ def test_markdown_renders_totals_then_one_github_table(project: Path, by: str) -
 
 def test_markdown_shortens_long_lists_only_in_markdown(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'many'\n")
-    models = ["from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n"]
+    models = [
+        "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n"
+    ]
     for number in range(8):
         models.append(f"\n\nclass T{number}(Base):\n    __tablename__ = 't{number}'\n")
     (tmp_path / "models.py").write_text("".join(models))
@@ -145,7 +175,9 @@ def test_markdown_shortens_long_lists_only_in_markdown(tmp_path: Path) -> None:
 
 def test_markdown_escapes_pipes_and_backticks(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pipes'\n")
-    (tmp_path / "a|b`c.py").write_text("from sqlalchemy.orm import Session\n\nsession = Session()\n")
+    (tmp_path / "a|b`c.py").write_text(
+        "from sqlalchemy.orm import Session\n\nsession = Session()\n"
+    )
     (table,) = _markdown_tables(inventory(cwd=tmp_path))
     assert table[2].startswith("| `` a\\|b`c.py `` | app | session |")
     assert len(_cells(table[2])) == 8
@@ -157,9 +189,13 @@ def test_min_risk_filters_rows_but_not_totals() -> None:
     medium = json.loads(inventory("--format", "json", "--min-risk", "medium"))
     assert high["totals"] == everything["totals"]
     assert high["files"] == [row for row in everything["files"] if row["risk"] == "high"]
-    assert medium["files"] == [row for row in everything["files"] if row["risk"] in ("high", "medium")]
+    assert medium["files"] == [
+        row for row in everything["files"] if row["risk"] in ("high", "medium")
+    ]
     assert len(high["files"]) == everything["totals"]["files_touching_db"]["high"] > 0
-    assert f"Files with risk high or higher: {len(high['files'])}." in inventory("--min-risk", "high")
+    assert f"Files with risk high or higher: {len(high['files'])}." in inventory(
+        "--min-risk", "high"
+    )
 
 
 def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path: Path) -> None:
@@ -174,7 +210,13 @@ def test_output_is_byte_identical_across_hash_seeds() -> None:
     outputs = set()
     for seed in ("0", "1", "12345"):
         for args in (("--format", "json"), ("--by", "table"), ("--format", "csv", "--by", "table")):
-            completed = run_tool("dblint", "inventory", *args, cwd=FIXTURES / "core_scripts", env={"PYTHONHASHSEED": seed})
+            completed = run_tool(
+                "dblint",
+                "inventory",
+                *args,
+                cwd=FIXTURES / "core_scripts",
+                env={"PYTHONHASHSEED": seed},
+            )
             outputs.add((args, completed.stdout))
     assert len(outputs) == 3
 

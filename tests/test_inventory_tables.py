@@ -104,14 +104,24 @@ def test_table_rows_join_declarations_creations_and_revisions(tmp_path: Path) ->
     accounts, legacy, old_events, users = document["tables"]
     assert (accounts["metadata"], accounts["tracked"]) == ("app.db:Base.metadata", True)
     assert (legacy["metadata"], legacy["tracked"]) == ("app.db:LegacyBase.metadata", False)
-    assert accounts["created_outside_migrations"] == legacy["created_outside_migrations"] == [
-        "app/bootstrap.py:9 (CREATE TABLE)"  # a quoted name in raw SQL is the same table
-    ]
+    assert (
+        accounts["created_outside_migrations"]
+        == legacy["created_outside_migrations"]
+        == [
+            "app/bootstrap.py:9 (CREATE TABLE)"  # a quoted name in raw SQL is the same table
+        ]
+    )
     assert accounts["findings"] == {"DBL102": 1, "DBL301": 1}
     assert legacy["findings"] == {"DBL102": 1, "DBL203": 1}
     assert {row["created_by_revision"] for row in document["tables"]} == {"aaa111"}
-    assert (old_events["metadata"], old_events["tracked"], old_events["findings"]) == (None, False, {})
-    assert users["created_outside_migrations"] == ["app/bootstrap.py:7 (Table.create)"]  # User.__table__
+    assert (old_events["metadata"], old_events["tracked"], old_events["findings"]) == (
+        None,
+        False,
+        {},
+    )
+    assert users["created_outside_migrations"] == [
+        "app/bootstrap.py:7 (Table.create)"
+    ]  # User.__table__
     assert users["findings"] == {"DBL104": 1}
     assert document["totals"]["tables_untracked"] == 2
     assert document["totals"]["tables_created_outside_migrations"] == 3
@@ -121,11 +131,22 @@ def test_file_rows_name_tables_metadata_and_risk(tmp_path: Path) -> None:
     root = _accounts_project(tmp_path)
     rows = {row["path"]: row for row in _inventory(root)["files"]}
     assert sorted(rows) == [
-        "app/bootstrap.py", "app/db.py", "app/models.py", "migrations/env.py", "migrations/versions/aaa_initial.py",
+        "app/bootstrap.py",
+        "app/db.py",
+        "app/models.py",
+        "migrations/env.py",
+        "migrations/versions/aaa_initial.py",
     ]
-    assert rows["app/bootstrap.py"]["tables_created_outside_migrations"] == ["accounts", "auth.users"]
+    assert rows["app/bootstrap.py"]["tables_created_outside_migrations"] == [
+        "accounts",
+        "auth.users",
+    ]
     assert rows["app/db.py"]["interactions"] == []  # listed for the metadata it holds
-    assert rows["app/db.py"]["metadata"] == ["app.db:Base.metadata", "app.db:LegacyBase.metadata", "app.db:audit_metadata"]
+    assert rows["app/db.py"]["metadata"] == [
+        "app.db:Base.metadata",
+        "app.db:LegacyBase.metadata",
+        "app.db:audit_metadata",
+    ]
     assert rows["app/db.py"]["risk"] == "high"  # LegacyBase holds a table Alembic does not track
     assert rows["app/models.py"]["tables_defined"] == ["accounts", "auth.users"]
     assert rows["app/models.py"]["risk"] == "high"
@@ -144,11 +165,19 @@ def test_a_secondary_metadata_without_tables_is_medium(tmp_path: Path) -> None:
 def test_without_alembic_nothing_is_tracked_and_metadata_is_not_a_risk(tmp_path: Path) -> None:
     root = _project(
         tmp_path,
-        {"pyproject.toml": "[project]\nname = 'plain'\n", "app/__init__.py": "", "app/db.py": DB, "app/models.py": MODELS},
+        {
+            "pyproject.toml": "[project]\nname = 'plain'\n",
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/models.py": MODELS,
+        },
     )
     document = _inventory(root, "--select", "DBL1")
     assert document["totals"]["alembic_target_metadata"] == []
-    assert {row["path"]: row["risk"] for row in document["files"]} == {"app/db.py": "low", "app/models.py": "low"}
+    assert {row["path"]: row["risk"] for row in document["files"]} == {
+        "app/db.py": "low",
+        "app/models.py": "low",
+    }
     assert not any(row["tracked"] for row in _inventory(root, "--by", "table")["tables"])
 
 
@@ -158,16 +187,24 @@ def test_computed_and_unresolved_names_are_described_not_invented(tmp_path: Path
         "    conn.exec_driver_sql(f'CREATE TABLE {name} (id INTEGER PRIMARY KEY)')\n"
         "    metadata.create_all(engine)\n"
     )
-    root = _project(tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "tools/build.py": script})
+    root = _project(
+        tmp_path, {"pyproject.toml": "[project]\nname = 'x'\n", "tools/build.py": script}
+    )
     (row,) = _inventory(root)["files"]
-    assert row["tables_created_outside_migrations"] == ["(all tables of metadata)", "(computed name)"]
+    assert row["tables_created_outside_migrations"] == [
+        "(all tables of metadata)",
+        "(computed name)",
+    ]
     assert row["risk"] == "high"
     assert _inventory(root, "--by", "table")["tables"] == []
 
 
 def test_redefinitions_join_their_table_and_duplicates_are_rows_of_their_own() -> None:
     root = Path(__file__).parent / "fixtures" / "models_duplicates"
-    rows = [(row["table"], row["schema"], row["defined_at"]) for row in _inventory(root, "--by", "table")["tables"]]
+    rows = [
+        (row["table"], row["schema"], row["defined_at"])
+        for row in _inventory(root, "--by", "table")["tables"]
+    ]
     assert rows == [
         ("companies", None, ["crm/reporting.py:17"]),
         ("companies", "crm", ["crm/models.py:13"]),  # another schema, another table
@@ -195,12 +232,19 @@ def test_an_executed_create_table_construct_creates_its_table(tmp_path: Path) ->
         "def show_ddl(engine):\n"
         "    return str(CreateTable(audit_events).compile(engine))\n"
     )
-    root = _project(tmp_path, {**ALEMBIC, "app/db.py": DB, "app/models.py": MODELS, "app/reports.py": reports})
+    root = _project(
+        tmp_path, {**ALEMBIC, "app/db.py": DB, "app/models.py": MODELS, "app/reports.py": reports}
+    )
     tables = {row["table"]: row for row in _inventory(root, "--by", "table")["tables"]}
-    assert tables["audit_events"]["created_outside_migrations"] == ["app/reports.py:12 (CreateTable)"]
+    assert tables["audit_events"]["created_outside_migrations"] == [
+        "app/reports.py:12 (CreateTable)"
+    ]
     assert tables["audit_events"]["findings"] == {"DBL104": 1, "DBL201": 1}
     assert tables["users"]["created_outside_migrations"] == ["app/reports.py:13 (CreateTable)"]
     files = {row["path"]: row for row in _inventory(root)["files"]}
-    assert files["app/reports.py"]["tables_created_outside_migrations"] == ["audit_events", "auth.users"]
+    assert files["app/reports.py"]["tables_created_outside_migrations"] == [
+        "audit_events",
+        "auth.users",
+    ]
     assert "ddl" in files["app/reports.py"]["interactions"]
     assert files["app/reports.py"]["risk"] == "high"

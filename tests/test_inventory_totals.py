@@ -13,7 +13,10 @@ import pytest
 from conftest import FIXTURES, run_tool
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECTS = sorted(p.parent for p in FIXTURES.glob("*/pyproject.toml")) + [REPO / "examples" / "shop"]
+PROJECTS = [
+    *sorted(p.parent for p in FIXTURES.glob("*/pyproject.toml")),
+    REPO / "examples" / "shop",
+]
 
 
 def _inventory(project: Path, *args: str) -> str:
@@ -38,12 +41,18 @@ def test_table_totals_count_the_table_rows(project: Path) -> None:
     rows, totals = data["tables"], data["totals"]
     assert totals["tables"] == len(rows)
     assert totals["tables_untracked"] == sum(not row["tracked"] for row in rows)
-    assert totals["tables_created_outside_migrations"] == sum(bool(row["created_outside_migrations"]) for row in rows)
+    assert totals["tables_created_outside_migrations"] == sum(
+        bool(row["created_outside_migrations"]) for row in rows
+    )
     markdown = _inventory(project, "--by", "table", "--format", "markdown")
     printed = _markdown_rows(markdown)
     assert _markdown_total(markdown, "Tables") == len(printed) == len(rows)
-    assert _markdown_total(markdown, "Tables Alembic does not track") == sum(row[4] == "**no**" for row in printed)
-    csv_rows = list(csv.DictReader(io.StringIO(_inventory(project, "--by", "table", "--format", "csv"))))
+    assert _markdown_total(markdown, "Tables Alembic does not track") == sum(
+        row[4] == "**no**" for row in printed
+    )
+    csv_rows = list(
+        csv.DictReader(io.StringIO(_inventory(project, "--by", "table", "--format", "csv")))
+    )
     assert len(csv_rows) == len(rows)
 
 
@@ -51,10 +60,19 @@ def test_table_totals_count_the_table_rows(project: Path) -> None:
 def test_file_totals_count_the_file_rows(project: Path) -> None:
     data = json.loads(_inventory(project, "--format", "json"))
     rows, totals = data["files"], data["totals"]
-    assert totals["files_touching_db"] == {level: Counter(row["risk"] for row in rows)[level] for level in totals["files_touching_db"]}
+    assert totals["files_touching_db"] == {
+        level: Counter(row["risk"] for row in rows)[level] for level in totals["files_touching_db"]
+    }
     markdown = _inventory(project, "--format", "markdown")
-    assert _markdown_total(markdown, "Files touching the database") == len(_markdown_rows(markdown)) == len(rows)
+    assert (
+        _markdown_total(markdown, "Files touching the database")
+        == len(_markdown_rows(markdown))
+        == len(rows)
+    )
     by_table = json.loads(_inventory(project, "--by", "table", "--format", "json"))
     listed = {name for row in rows for name in row["tables_defined"]}
-    shown = {f"{row['schema']}.{row['table']}" if row["schema"] else row["table"] for row in by_table["tables"]}
+    shown = {
+        f"{row['schema']}.{row['table']}" if row["schema"] else row["table"]
+        for row in by_table["tables"]
+    }
     assert listed <= shown, "a file lists a table the table view does not"

@@ -53,16 +53,30 @@ def test_unresolved_target_metadata_is_unknown_in_every_format(tmp_path: Path) -
     root = _project(tmp_path, DYNAMIC_ENV)
     document = json.loads(_inventory(root, "json"))
     [row] = document["tables"]
-    assert (row["table"], row["tracked"], row["created_by_revision"]) == ("users", "unknown", "0001")
+    assert (row["table"], row["tracked"], row["created_by_revision"]) == (
+        "users",
+        "unknown",
+        "0001",
+    )
     assert document["totals"]["tables_untracked"] == 0
     [note] = document["totals"]["alembic_target_metadata"]
-    assert note == "alembic/env.py: what Alembic tracks is unknown: target_metadata `getattr(...)` cannot be resolved statically"
+    assert (
+        note
+        == "alembic/env.py: what Alembic tracks is unknown: target_metadata `getattr(...)` cannot be resolved statically"
+    )
 
     [csv_row] = list(csv.DictReader(io.StringIO(_inventory(root, "csv"))))
-    assert (csv_row["table"], csv_row["tracked"], csv_row["created_by_revision"]) == ("users", "unknown", "0001")
+    assert (csv_row["table"], csv_row["tracked"], csv_row["created_by_revision"]) == (
+        "users",
+        "unknown",
+        "0001",
+    )
 
     markdown = _inventory(root, "markdown")
-    assert "| `users` | – | `app/models.py:7` | `app.models:Base.metadata` | unknown | `0001` |" in markdown
+    assert (
+        "| `users` | – | `app/models.py:7` | `app.models:Base.metadata` | unknown | `0001` |"
+        in markdown
+    )
     assert "what Alembic tracks is unknown" in markdown and "getattr(...)" in markdown
     assert "**no**" not in markdown
 
@@ -76,11 +90,17 @@ def test_a_resolved_target_metadata_stays_known(tmp_path: Path, env: str) -> Non
     document = json.loads(_inventory(_project(tmp_path, env), "json"))
     [row] = document["tables"]
     assert (row["tracked"], row["created_by_revision"]) == (True, "0001")
-    assert document["totals"]["alembic_target_metadata"] == ["alembic/env.py tracks app.models:Base.metadata"]
+    assert document["totals"]["alembic_target_metadata"] == [
+        "alembic/env.py tracks app.models:Base.metadata"
+    ]
 
 
-@pytest.mark.parametrize("placeholder", ["{alembic_dir}", "{{ cookiecutter.alembic_dir }}", "${ALEMBIC_DIR}"])
-def test_a_placeholder_script_location_is_reported_and_the_conventional_env_found(tmp_path: Path, placeholder: str) -> None:
+@pytest.mark.parametrize(
+    "placeholder", ["{alembic_dir}", "{{ cookiecutter.alembic_dir }}", "${ALEMBIC_DIR}"]
+)
+def test_a_placeholder_script_location_is_reported_and_the_conventional_env_found(
+    tmp_path: Path, placeholder: str
+) -> None:
     root = _project(tmp_path, PLAIN_ENV, script_location=placeholder)
     document = json.loads(_inventory(root, "json"))
     [note] = document["totals"]["alembic_target_metadata"]
@@ -90,7 +110,10 @@ def test_a_placeholder_script_location_is_reported_and_the_conventional_env_foun
     )
     [row] = document["tables"]
     assert (row["tracked"], row["created_by_revision"]) == (True, "0001")
-    files = {row["path"]: row["context"] for row in json.loads(_inventory(root, "json", by="file"))["files"]}
+    files = {
+        row["path"]: row["context"]
+        for row in json.loads(_inventory(root, "json", by="file"))["files"]
+    }
     assert files["alembic/env.py"] == "alembic-env"
     assert files["alembic/versions/0001_users.py"] == "migration"
 
@@ -107,7 +130,9 @@ def test_computed_table_names_are_shown_as_computed(tmp_path: Path) -> None:
     tables = json.loads(_inventory(root, "json"))["tables"]
     assert [row["table"] for row in tables] == ["users"], "no table is named after a template"
     files = {row["path"]: row for row in json.loads(_inventory(root, "json", by="file"))["files"]}
-    assert files["app/more.py"]["tables_created_outside_migrations"] == ["(computed name)"]  # sorted, distinct
+    assert files["app/more.py"]["tables_created_outside_migrations"] == [
+        "(computed name)"
+    ]  # sorted, distinct
     for fmt in ("markdown", "csv"):
         text = _inventory(root, fmt, by="file") + _inventory(root, fmt)
         assert "_role_map" not in text and "_audit" not in text and "{}_other" not in text

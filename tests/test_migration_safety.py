@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import FIXTURES, finding_set, run_tool, write_project
 
-_REVISION = '''from alembic import op
+_REVISION = """from alembic import op
 import sqlalchemy as sa
 
 revision = "{rev}"
@@ -21,24 +21,33 @@ down_revision = {down}
 
 def upgrade():
 {body}
-'''
+"""
 _FILES = {
     "migrations/env.py": "from alembic import context\n",
     "migrations/versions/r1.py": _REVISION.format(
-        rev="r1", down="None", body='    op.create_table("items", sa.Column("id", sa.Integer(), primary_key=True))'
+        rev="r1",
+        down="None",
+        body='    op.create_table("items", sa.Column("id", sa.Integer(), primary_key=True))',
     ),
     "migrations/versions/r2.py": _REVISION.format(
         rev="r2", down='"r1"', body='    op.create_index("ix_items_id", "items", ["id"])'
     ),
     "migrations/versions/r3.py": _REVISION.format(
-        rev="r3", down='"r2"', body='    op.add_column("items", sa.Column("sku", sa.String(20), nullable=False))'
+        rev="r3",
+        down='"r2"',
+        body='    op.add_column("items", sa.Column("sku", sa.String(20), nullable=False))',
     ),
 }
-_SAFETY_FINDINGS = {("migrations/versions/r2.py", 9, "DBL501"), ("migrations/versions/r3.py", 9, "DBL503")}
+_SAFETY_FINDINGS = {
+    ("migrations/versions/r2.py", 9, "DBL501"),
+    ("migrations/versions/r3.py", 9, "DBL503"),
+}
 
 
 def _project(tmp_path: Path, ini_url: str = "", config: str = "") -> Path:
-    ini = "[alembic]\nscript_location = migrations\n" + (f"sqlalchemy.url = {ini_url}\n" if ini_url else "")
+    ini = "[alembic]\nscript_location = migrations\n" + (
+        f"sqlalchemy.url = {ini_url}\n" if ini_url else ""
+    )
     return write_project(tmp_path / "proj", {**_FILES, "alembic.ini": ini}, pyproject=config)
 
 
@@ -70,12 +79,17 @@ def test_dialect_setting_that_names_no_dialect_is_a_config_error(tmp_path: Path)
     root = _project(tmp_path, "", '[tool.dblint]\ndialect = "postgres-ish"\n')
     completed = run_tool("dblint", "check", ".", cwd=root)
     assert completed.returncode == 2
-    assert "tool.dblint.dialect must be one of" in completed.stderr and "Traceback" not in completed.stderr
+    assert (
+        "tool.dblint.dialect must be one of" in completed.stderr
+        and "Traceback" not in completed.stderr
+    )
 
 
 def test_safety_since_checks_only_later_revisions(tmp_path: Path) -> None:
     root = _project(tmp_path, "postgresql://db/app", '[tool.dblint]\nsafety-since = "r2"\n')
-    assert _safety(run_tool("dblint", "check", ".", cwd=root).stdout) == {("migrations/versions/r3.py", 9, "DBL503")}
+    assert _safety(run_tool("dblint", "check", ".", cwd=root).stdout) == {
+        ("migrations/versions/r3.py", 9, "DBL503")
+    }
 
 
 def test_safety_since_naming_no_revision_is_a_config_error(tmp_path: Path) -> None:
@@ -107,11 +121,17 @@ def test_precommit_style_run_reports_only_the_named_revision(tmp_path: Path) -> 
 def test_flake8_plugin_reports_the_same_finding(tmp_path: Path) -> None:
     root = _project(tmp_path, "postgresql://db/app")
     completed = run_tool("flake8", "--select", "DBL", "migrations/versions/r2.py", cwd=root)
-    assert "migrations/versions/r2.py:9:5: DBL501 op.create_index builds ix_items_id on existing table items" in completed.stdout
+    assert (
+        "migrations/versions/r2.py:9:5: DBL501 op.create_index builds ix_items_id on existing table items"
+        in completed.stdout
+    )
 
 
 def test_rule_command_explains_the_safe_way(tmp_path: Path) -> None:
     completed = run_tool("dblint", "rule", "DBL501", cwd=tmp_path)
     assert completed.returncode == 0
-    assert "postgresql_concurrently=True" in completed.stdout and "autocommit_block()" in completed.stdout
+    assert (
+        "postgresql_concurrently=True" in completed.stdout
+        and "autocommit_block()" in completed.stdout
+    )
     assert "### Use instead" in completed.stdout

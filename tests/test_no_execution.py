@@ -20,13 +20,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import BIN, FIXTURES, finding_set, hinted, run_tool, write_project
+
 from dblint.rulecodes import RULE_CODES
 
 NO_EXEC = FIXTURES / "no_exec"
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "dblint"
-ALL_OPT_IN = ",".join(code for code, default in RULE_CODES.items() if not default)  # opt-in rules need their full code
+ALL_OPT_IN = ",".join(
+    code for code, default in RULE_CODES.items() if not default
+)  # opt-in rules need their full code
 
 
 def _subcommands() -> str:
@@ -41,7 +43,10 @@ def _commands() -> list[tuple[str, ...]]:
         ("flake8", "--select", "DBL", "."),
     ]
     if "inventory" in _subcommands():
-        commands += [("dblint", "inventory"), ("dblint", "inventory", "--by", "table", "--format", "json")]
+        commands += [
+            ("dblint", "inventory"),
+            ("dblint", "inventory", "--by", "table", "--format", "json"),
+        ]
     return commands
 
 
@@ -55,8 +60,18 @@ def markers(tmp_path) -> Path:
 def test_the_markers_work(markers):
     """Importing a fixture module does leave a marker: the checks below can fail."""
     env = {**os.environ, "NO_EXEC_MARKER_DIR": str(markers), "PYTHONPATH": str(NO_EXEC)}
-    subprocess.run([sys.executable, "-c", "import ledger.models"], cwd=NO_EXEC, env=env, check=False, capture_output=True)
-    assert sorted(path.name for path in markers.iterdir()) == ["ledger.db.imported", "ledger.imported", "ledger.models.imported"]
+    subprocess.run(
+        [sys.executable, "-c", "import ledger.models"],
+        cwd=NO_EXEC,
+        env=env,
+        check=False,
+        capture_output=True,
+    )
+    assert sorted(path.name for path in markers.iterdir()) == [
+        "ledger.db.imported",
+        "ledger.imported",
+        "ledger.models.imported",
+    ]
 
 
 @pytest.mark.parametrize("command", _commands(), ids=" ".join)
@@ -74,18 +89,27 @@ def test_nothing_is_imported_by_python_m_from_the_project_directory(markers):
         cwd=NO_EXEC,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_EXEC_MARKER_DIR": str(markers), "DBLINT_CACHE_DIR": str(markers.parent / "cache")},
+        env={
+            **os.environ,
+            "NO_EXEC_MARKER_DIR": str(markers),
+            "DBLINT_CACHE_DIR": str(markers.parent / "cache"),
+        },
         timeout=600,
     )
     assert completed.returncode == 1, completed.stderr
-    assert finding_set(completed.stdout) == {("ledger/db.py", 18, "DBL101"), ("scripts/reset.py", 12, "DBL103")}
+    assert finding_set(completed.stdout) == {
+        ("ledger/db.py", 18, "DBL101"),
+        ("scripts/reset.py", 12, "DBL103"),
+    }
     assert not list(markers.iterdir())
 
 
 # -- the package source has no way to run code ----------------------------------------------
 
 FORBIDDEN_CALLS = frozenset({"eval", "exec", "compile", "__import__", "execfile", "breakpoint"})
-FORBIDDEN_MODULES = frozenset({"importlib", "subprocess", "runpy", "pickle", "imp", "code", "codeop", "pty", "pdb"})
+FORBIDDEN_MODULES = frozenset(
+    {"importlib", "subprocess", "runpy", "pickle", "imp", "code", "codeop", "pty", "pdb"}
+)
 FORBIDDEN_OS_CALLS = frozenset({"system", "popen", "startfile", "fork", "forkpty"})
 FORBIDDEN_OS_PREFIXES = ("exec", "spawn", "posix_spawn")
 # The version number comes from package metadata; discovery asks git which files it tracks
@@ -110,9 +134,12 @@ def _violations(path: Path, base: Path = SOURCE) -> list[str]:
             func = node.func
             if isinstance(func, ast.Name) and func.id in FORBIDDEN_CALLS:
                 found.append(f"{rel}:{node.lineno}: {func.id}()")
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "os":
-                if func.attr in FORBIDDEN_OS_CALLS or func.attr.startswith(FORBIDDEN_OS_PREFIXES):
-                    found.append(f"{rel}:{node.lineno}: os.{func.attr}()")
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "os"
+            ) and (func.attr in FORBIDDEN_OS_CALLS or func.attr.startswith(FORBIDDEN_OS_PREFIXES)):
+                found.append(f"{rel}:{node.lineno}: os.{func.attr}()")
             if isinstance(func, ast.Attribute) and func.attr in FORBIDDEN_CALLS - {"compile"}:
                 found.append(f"{rel}:{node.lineno}: .{func.attr}()")
     return found
@@ -158,7 +185,11 @@ def _snapshot(root: Path, cache: str) -> dict[str, str]:
 
 def _read_only_commands(root: Path) -> list[tuple[str, ...]]:
     projects = sorted(path.parent.name for path in root.glob("*/pyproject.toml"))
-    some = [name for name in ("fastapi_sa2", "alembic_drift", "fix_fk_types", "no_exec") if name in projects]
+    some = [
+        name
+        for name in ("fastapi_sa2", "alembic_drift", "fix_fk_types", "no_exec")
+        if name in projects
+    ]
     commands: list[tuple[str, ...]] = [("dblint", "check", *projects)]
     commands += [("dblint", "check", *some, "--format", fmt) for fmt in ("json", "sarif", "github")]
     commands += [
@@ -171,18 +202,29 @@ def _read_only_commands(root: Path) -> list[tuple[str, ...]]:
     ]
     if "inventory" in _subcommands():
         commands += [("dblint", "inventory", project) for project in projects[:4]]
-        commands += [("dblint", "inventory", "no_exec", "--by", "table", "--format", fmt) for fmt in ("csv", "json")]
+        commands += [
+            ("dblint", "inventory", "no_exec", "--by", "table", "--format", fmt)
+            for fmt in ("csv", "json")
+        ]
     help_text = run_tool("dblint", "check", "--help", cwd=root).stdout
-    return [command for command in commands if all(not arg.startswith("--") or arg in help_text for arg in command[2:])]
+    return [
+        command
+        for command in commands
+        if all(not arg.startswith("--") or arg in help_text for arg in command[2:])
+    ]
 
 
 def test_no_command_but_fix_writes_to_the_scanned_tree(tmp_path):
     root = tmp_path / "fixtures"
     shutil.copytree(FIXTURES, root, symlinks=True)
     before = _snapshot(root, ".dblint_cache")
-    env = {key: value for key, value in os.environ.items() if key != "DBLINT_CACHE_DIR"}  # default: in the project
+    env = {
+        key: value for key, value in os.environ.items() if key != "DBLINT_CACHE_DIR"
+    }  # default: in the project
     for command in _read_only_commands(root):
-        completed = subprocess.run([str(BIN / command[0]), *command[1:]], cwd=root, env=env, capture_output=True, text=True)
+        completed = subprocess.run(
+            [str(BIN / command[0]), *command[1:]], cwd=root, env=env, capture_output=True, text=True
+        )
         assert completed.returncode in (0, 1), (command, completed.stderr)
         assert _snapshot(root, ".dblint_cache") == before, f"{' '.join(command)} changed the tree"
     assert list(root.glob("*/.dblint_cache")), "the default cache location was not exercised"
@@ -235,14 +277,22 @@ def _run_with_failing_rules(root: Path, *args: str) -> subprocess.CompletedProce
 
 def test_a_failing_rule_is_dbl002_and_the_run_goes_on(tmp_path):
     app = "import sqlalchemy as sa\nmetadata = sa.MetaData()\nt = sa.Table('t', metadata)\nmetadata.create_all(engine)\n"
-    root = write_project(tmp_path / "project", {"app.py": app, "boom.py": app, "calm.py": "x = 1\n"})
+    root = write_project(
+        tmp_path / "project", {"app.py": app, "boom.py": app, "calm.py": "x = 1\n"}
+    )
     completed = _run_with_failing_rules(root)
     assert completed.returncode == 2, completed.stderr
     assert completed.stdout.splitlines() == [
         hinted("app.py:1:1: DBL002 internal error in rule DBL998: KeyError: 'missing'"),
-        hinted("app.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"),
-        hinted("boom.py:1:1: DBL002 internal error in rule DBL999: RuntimeError: kaboom on two lines"),
-        hinted("boom.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"),
+        hinted(
+            "app.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"
+        ),
+        hinted(
+            "boom.py:1:1: DBL002 internal error in rule DBL999: RuntimeError: kaboom on two lines"
+        ),
+        hinted(
+            "boom.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"
+        ),
         "Found 4 findings.",
     ]
     assert "Traceback" not in completed.stderr
@@ -284,11 +334,19 @@ def test_a_failure_while_reading_one_file_is_dbl002_and_the_run_goes_on(tmp_path
     odd = app.replace("create_all(engine)", "create_all(engine)  # explode_here")
     root = write_project(tmp_path / "project", {"app.py": app, "odd.py": odd})
     completed = subprocess.run(
-        [sys.executable, "-c", inject, "check", "--no-cache", "--jobs", "1"], cwd=root, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", inject, "check", "--no-cache", "--jobs", "1"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 2, completed.stderr
     assert completed.stdout.splitlines() == [
-        hinted("app.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"),
-        hinted("odd.py:1:1: DBL002 internal error while reading the file: ValueError: collector bug"),
+        hinted(
+            "app.py:4:1: DBL101 metadata.create_all() creates tables outside Alembic migrations"
+        ),
+        hinted(
+            "odd.py:1:1: DBL002 internal error while reading the file: ValueError: collector bug"
+        ),
         "Found 2 findings.",
     ]

@@ -55,13 +55,19 @@ def multi_line(conn):
 
 
 def project(tmp_path: Path) -> tuple[Path, dict[int, bool]]:
-    lines = ["from sqlalchemy import MetaData, Table, text", "metadata = MetaData()", "users = Table('users', metadata)"]
+    lines = [
+        "from sqlalchemy import MetaData, Table, text",
+        "metadata = MetaData()",
+        "users = Table('users', metadata)",
+    ]
     expected: dict[int, bool] = {}
     for comment, suppressed in CASES:
         lines.append(f"metadata.create_all(None){comment}")
         expected[len(lines)] = suppressed
     source = "\n".join(lines) + "\n" + SCHEMA_SQL
-    return write_project(tmp_path / "proj", {"app/__init__.py": "", "app/noqa_cases.py": source}), expected
+    return write_project(
+        tmp_path / "proj", {"app/__init__.py": "", "app/noqa_cases.py": source}
+    ), expected
 
 
 def test_noqa_comments_on_the_reported_line(tmp_path: Path) -> None:
@@ -74,12 +80,19 @@ def test_noqa_comments_on_the_reported_line(tmp_path: Path) -> None:
 def test_noqa_on_the_last_line_of_a_multi_line_string(tmp_path: Path) -> None:
     root, _ = project(tmp_path)
     source = (root / "app/noqa_cases.py").read_text().splitlines()
-    start = {name: next(i for i, line in enumerate(source, 1) if f"TABLE {name}" in line) for name in ("a2", "a3", "legacy")}
+    start = {
+        name: next(i for i, line in enumerate(source, 1) if f"TABLE {name}" in line)
+        for name in ("a2", "a3", "legacy")
+    }
     found = finding_set(run_tool("dblint", "check", cwd=root).stdout)
     others = {(line, code) for path, line, code in found if code != "DBL101"}
     # a1 and the ALTER are suppressed from the closing line; a2 names another code;
     # a3's noqa is on a different line than the reported first piece (as in flake8); a4 is on it.
-    assert others == {(start["a2"] - 1, "DBL102"), (start["a3"], "DBL102"), (start["legacy"] - 1, "DBL103")}
+    assert others == {
+        (start["a2"] - 1, "DBL102"),
+        (start["a3"], "DBL102"),
+        (start["legacy"] - 1, "DBL103"),
+    }
 
 
 def test_flake8_suppresses_exactly_the_same(tmp_path: Path) -> None:

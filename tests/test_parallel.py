@@ -7,10 +7,10 @@ from pathlib import Path
 
 from conftest import FIXTURES, run_tool
 
-from dblint.facts.batch import POOL_THRESHOLD, FULL_WEIGHT
+from dblint.facts.batch import FULL_WEIGHT, POOL_THRESHOLD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import generate  # noqa: E402
+from generate import generate
 
 
 def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
@@ -20,7 +20,9 @@ def test_output_is_the_same_for_any_number_of_jobs(tmp_path: Path) -> None:
     assert sum(1 for _ in root.rglob("*.py")) * FULL_WEIGHT // 4 > POOL_THRESHOLD
     outputs = set()
     for jobs in ("1", "2", "3"):
-        result = run_tool("dblint", "check", "--no-cache", "-j", jobs, "--select", "DBL", ".", cwd=root)
+        result = run_tool(
+            "dblint", "check", "--no-cache", "-j", jobs, "--select", "DBL", ".", cwd=root
+        )
         assert result.returncode == 1 and result.stderr == "", result.stderr
         outputs.add(result.stdout)
     assert len(outputs) == 1 and outputs.pop().count("\n") >= 10
@@ -32,5 +34,6 @@ def test_flake8_plugin_is_idle_unless_dbl_is_selected() -> None:
     with_dbl = run_tool("flake8", "--select", "F,DBL", ".", cwd=root)
     assert "DBL" not in only_f.stdout and only_f.stderr == ""
     assert " DBL1" in with_dbl.stdout
-    assert sorted(line for line in with_dbl.stdout.splitlines() if " DBL" not in line) == sorted(only_f.stdout.splitlines())
-
+    assert sorted(line for line in with_dbl.stdout.splitlines() if " DBL" not in line) == sorted(
+        only_f.stdout.splitlines()
+    )

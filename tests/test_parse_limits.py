@@ -74,7 +74,9 @@ def test_libcst_survives_the_deepest_text_accepted(shape):
         text=True,
         check=False,
     )
-    assert completed.returncode >= 0, f"LibCST's parser died with signal {-completed.returncode} on {shape} x {low}"
+    assert completed.returncode >= 0, (
+        f"LibCST's parser died with signal {-completed.returncode} on {shape} x {low}"
+    )
 
 
 def test_too_many_tokens_is_too_large():
@@ -87,5 +89,6 @@ def test_a_replacement_field_over_several_lines_is_newer_syntax_not_a_syntax_err
     valid = b'def total(order):\n    return f"-{\n        order.amount\n    }"\n'
     assert extract_facts("m.py", valid, use_prefilter=False).error is None
     for broken in (b'x = f"-{ a\n', b'x = "-{\n    a\n}"\n'):
-        assert (extract_facts("m.py", broken, use_prefilter=False).error or "").startswith("syntax error")
-
+        assert (extract_facts("m.py", broken, use_prefilter=False).error or "").startswith(
+            "syntax error"
+        )

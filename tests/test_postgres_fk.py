@@ -14,16 +14,26 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from conftest import FIXTURES, run_tool
 from test_agreement_sqlalchemy import probe, project_schema
 
-PROJECTS = ["models_fk_types", "models_sqlmodel_legacy", "models_flask_binds", "models_second_base", "models_opt_in", "models_cross_metadata"]
+PROJECTS = [
+    "models_fk_types",
+    "models_sqlmodel_legacy",
+    "models_flask_binds",
+    "models_second_base",
+    "models_opt_in",
+    "models_cross_metadata",
+]
 # Debian installs the server binaries outside PATH, one directory per major version.
-BIN_DIRS = (Path("/usr/local/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
+BIN_DIRS = (
+    Path("/usr/local/bin"),
+    *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
+)
 
 
 def _bin_dir() -> Path | None:
@@ -38,7 +48,9 @@ def _bin_dir() -> Path | None:
 def postgres_url() -> Iterator[str]:
     bin_dir = _bin_dir()
     if bin_dir is None:
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; install Debian's postgresql package")
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed; install Debian's postgresql package"
+        )
     pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'dblint[test]')")
     workdir = Path(tempfile.mkdtemp(prefix="dblint-pg-"))
     workdir.chmod(0o777)
@@ -46,25 +58,65 @@ def postgres_url() -> Iterator[str]:
     socket_dir.mkdir()
     socket_dir.chmod(0o777)
     # initdb refuses to run as root: drop to `nobody` when the tests run as root (containers).
-    as_user = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] if os.geteuid() == 0 else []
+    as_user = (
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        if os.geteuid() == 0
+        else []
+    )
     env = {**os.environ, "LC_ALL": "C"}
-    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8"],
-                   check=True, capture_output=True, env=env)
+    subprocess.run(
+        [
+            *as_user,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     options = f"-k {socket_dir} -c listen_addresses='' -p 54329"
-    subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(workdir / "log"), "start"],
-                   check=True, capture_output=True, env=env)
+    subprocess.run(
+        [
+            *as_user,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(workdir / "log"),
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     try:
         yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}&port=54329"
     finally:
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       check=False, capture_output=True, env=env)
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+            env=env,
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _flagged_columns(root: Path) -> set[tuple[str, int]]:
     completed = run_tool("dblint", "check", ".", "--format", "json", "--select", "DBL301", cwd=root)
     assert completed.returncode in (0, 1), completed.stderr
-    return {(item["path"], item["line"]) for item in json.loads(completed.stdout) if item["code"] == "DBL301"}
+    return {
+        (item["path"], item["line"])
+        for item in json.loads(completed.stdout)
+        if item["code"] == "DBL301"
+    }
 
 
 @pytest.mark.parametrize("project", PROJECTS)
@@ -72,7 +124,10 @@ def test_dbl301_matches_what_postgresql_rejects(project: str, postgres_url: str)
     root = FIXTURES / project
     schema = project_schema(root)
     found = probe(root, schema, postgres_url)
-    verdicts = {**found["postgres"], **found["shared_postgres"]}  # keys across metadata: once on one metadata
+    verdicts = {
+        **found["postgres"],
+        **found["shared_postgres"],
+    }  # keys across metadata: once on one metadata
     assert verdicts, "no foreign key was tried"
     reported = _flagged_columns(root)
     flagged = {
@@ -86,7 +141,9 @@ def test_dbl301_matches_what_postgresql_rejects(project: str, postgres_url: str)
     assert flagged == rejected
 
 
-def test_dbl301_across_metadata_is_what_postgresql_rejects_on_one_metadata(postgres_url: str) -> None:
+def test_dbl301_across_metadata_is_what_postgresql_rejects_on_one_metadata(
+    postgres_url: str,
+) -> None:
     """Keys to a table on another metadata: once all tables share one, PostgreSQL rejects exactly the DBL301 ones."""
     root = FIXTURES / "models_cross_metadata"
     schema = project_schema(root)
@@ -107,16 +164,39 @@ def test_dbl301_across_metadata_is_what_postgresql_rejects_on_one_metadata(postg
 
 def test_at_least_three_fixtures_fail_on_postgresql(postgres_url: str) -> None:
     failing = [
-        project for project in PROJECTS
-        if any(verdict != "accepted" for verdict in probe(FIXTURES / project, project_schema(FIXTURES / project), postgres_url)["postgres"].values())
+        project
+        for project in PROJECTS
+        if any(
+            verdict != "accepted"
+            for verdict in probe(
+                FIXTURES / project, project_schema(FIXTURES / project), postgres_url
+            )["postgres"].values()
+        )
     ]
     assert len(failing) >= 3, failing
 
 
 # PostgreSQL types and the families dblint gives them.
 MATRIX_TYPES = (
-    "smallint", "integer", "bigint", "numeric", "numeric(10,2)", "real", "double precision", "varchar(36)", "text",
-    "char(36)", "uuid", "boolean", "timestamp", "timestamptz", "date", "time", "interval", "jsonb", "bytea",
+    "smallint",
+    "integer",
+    "bigint",
+    "numeric",
+    "numeric(10,2)",
+    "real",
+    "double precision",
+    "varchar(36)",
+    "text",
+    "char(36)",
+    "uuid",
+    "boolean",
+    "timestamp",
+    "timestamptz",
+    "date",
+    "time",
+    "interval",
+    "jsonb",
+    "bytea",
 )
 # Accepted by PostgreSQL through an implicit cast to float that rounds: dblint reports them on purpose.
 LOSSY = {("integer", "float"), ("numeric", "float")}
@@ -136,8 +216,12 @@ def test_foreign_key_compatibility_is_postgresqls_rule(postgres_url: str) -> Non
             for referencing in MATRIX_TYPES:
                 transaction = connection.begin()
                 try:
-                    connection.exec_driver_sql(f"CREATE TABLE parent (key {referenced} PRIMARY KEY)")
-                    connection.exec_driver_sql(f"CREATE TABLE child (ref {referencing} REFERENCES parent (key))")
+                    connection.exec_driver_sql(
+                        f"CREATE TABLE parent (key {referenced} PRIMARY KEY)"
+                    )
+                    connection.exec_driver_sql(
+                        f"CREATE TABLE child (ref {referencing} REFERENCES parent (key))"
+                    )
                     accepted = True
                 except exc.DBAPIError as error:
                     assert "cannot be implemented" in str(error.orig), error

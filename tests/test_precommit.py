@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import BIN, FIXTURES, expected_findings, run_tool
 from gitrepo import GIT_ENV, REPO, commit_all, git, project_repository, snapshot_of_this_repository
 
@@ -58,7 +57,9 @@ def _pre_commit(*args: str, cwd: Path, home: Path):  # type: ignore[no-untyped-d
 def test_manifest_is_valid_for_pre_commit() -> None:
     completed = run_tool("pre-commit", "validate-manifest", ".pre-commit-hooks.yaml", cwd=REPO)
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    hooks = {
+        hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    }
     assert hooks["dblint"]["entry"] == "dblint check --force-exclude"
     assert hooks["dblint"]["types"] == ["python"]
     assert hooks["dblint"]["require_serial"] is True
@@ -67,14 +68,19 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     assert hooks["dblint-inventory"]["pass_filenames"] is False
 
 
-def test_try_repo_fails_on_findings_and_passes_after_the_fix(hook_repo: tuple[Path, str], tmp_path: Path, home: Path) -> None:
+def test_try_repo_fails_on_findings_and_passes_after_the_fix(
+    hook_repo: tuple[Path, str], tmp_path: Path, home: Path
+) -> None:
     repo_path, _ = hook_repo
     project = project_repository(PROJECT, tmp_path / "project")
     # pre-commit names every staged file; the hook skips the ones `extend-exclude` excludes.
     (project / "pyproject.toml").write_text(
-        (PROJECT / "pyproject.toml").read_text() + '\n[tool.dblint]\nextend-exclude = ["scripts/legacy_*.py"]\n'
+        (PROJECT / "pyproject.toml").read_text()
+        + '\n[tool.dblint]\nextend-exclude = ["scripts/legacy_*.py"]\n'
     )
-    (project / "scripts" / "legacy_setup.py").write_text("from notes.db import Base, engine\n\nBase.metadata.create_all(engine)\n")
+    (project / "scripts" / "legacy_setup.py").write_text(
+        "from notes.db import Base, engine\n\nBase.metadata.create_all(engine)\n"
+    )
     git("add", "--all", cwd=project)  # staged, as for a commit: try-repo checks the staged files
 
     failed = _pre_commit("try-repo", str(repo_path), "dblint", cwd=project, home=home)
@@ -94,7 +100,9 @@ def _readme_config(form: str) -> dict:
     """The `.pre-commit-config.yaml` snippet of README.md marked `<!-- pre-commit: FORM -->`."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     blocks = dict(re.findall(r"<!-- pre-commit: (\w+) -->\n```yaml\n(.*?)```", readme, flags=re.S))
-    assert sorted(blocks) == ["local", "published"], "README.md shows the local hook and the published one"
+    assert sorted(blocks) == ["local", "published"], (
+        "README.md shows the local hook and the published one"
+    )
     assert len(re.findall(r"```yaml\nrepos:", readme)) == 2, "no other .pre-commit-config.yaml"
     return yaml.safe_load(blocks[form])
 
@@ -104,13 +112,26 @@ def test_readme_local_hook_works_after_pip_install(tmp_path: Path, home: Path) -
     config = _readme_config("local")
     project = project_repository(PROJECT, tmp_path / "project")
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    path = {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # as after `pip install` in an activated venv
-    installed = run_tool("pre-commit", "install", cwd=project, env={**GIT_ENV, "PRE_COMMIT_HOME": str(home), **path})
+    path = {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    }  # as after `pip install` in an activated venv
+    installed = run_tool(
+        "pre-commit", "install", cwd=project, env={**GIT_ENV, "PRE_COMMIT_HOME": str(home), **path}
+    )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     git("add", "--all", cwd=project)
-    blocked = git("commit", "-m", "notes service", cwd=project, check=False, env={"PRE_COMMIT_HOME": str(home), **path})
+    blocked = git(
+        "commit",
+        "-m",
+        "notes service",
+        cwd=project,
+        check=False,
+        env={"PRE_COMMIT_HOME": str(home), **path},
+    )
     assert blocked.returncode != 0
-    assert "dblint" in blocked.stdout + blocked.stderr and "Failed" in blocked.stdout + blocked.stderr
+    assert (
+        "dblint" in blocked.stdout + blocked.stderr and "Failed" in blocked.stdout + blocked.stderr
+    )
     assert _findings(blocked.stdout + blocked.stderr) == expected_findings(PROJECT)
 
 
@@ -120,8 +141,12 @@ def test_readme_config_blocks_the_commit_and_reports_only_committed_files(
     repo_path, rev = hook_repo
     config = _readme_config("published")
     (entry,) = config["repos"]
-    assert entry["repo"].startswith("https://github.com/") and [h["id"] for h in entry["hooks"]] == ["dblint"]
-    entry.update(repo=str(repo_path), rev=rev)  # the published repository, replaced by this checkout
+    assert entry["repo"].startswith("https://github.com/") and [
+        h["id"] for h in entry["hooks"]
+    ] == ["dblint"]
+    entry.update(
+        repo=str(repo_path), rev=rev
+    )  # the published repository, replaced by this checkout
     project = project_repository(PROJECT, tmp_path / "project")
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     hook_env = {"PRE_COMMIT_HOME": str(home)}
@@ -132,33 +157,62 @@ def test_readme_config_blocks_the_commit_and_reports_only_committed_files(
     blocked = git("commit", "-m", "notes service", cwd=project, check=False, env=hook_env)
     assert blocked.returncode != 0
     assert _findings(blocked.stdout + blocked.stderr) == expected_findings(PROJECT)
-    assert git("rev-parse", "--verify", "HEAD", cwd=project, check=False).returncode != 0, "nothing was committed"
+    assert git("rev-parse", "--verify", "HEAD", cwd=project, check=False).returncode != 0, (
+        "nothing was committed"
+    )
 
     # Legacy code committed without the hook; a later commit that touches other
     # files passes: dblint indexes the whole project but reports on the committed files only.
     commit_all(project, "legacy code")
     migration = project / "migrations" / "versions" / "0001_initial.py"
-    migration.write_text(migration.read_text(encoding="utf-8").replace("Authors and notes.", "Authors and their notes."))
+    migration.write_text(
+        migration.read_text(encoding="utf-8").replace(
+            "Authors and notes.", "Authors and their notes."
+        )
+    )
     git("add", "--all", cwd=project)
-    passed = git("commit", "-m", "reword the first migration", cwd=project, check=False, env=hook_env)
+    passed = git(
+        "commit", "-m", "reword the first migration", cwd=project, check=False, env=hook_env
+    )
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout + passed.stderr
 
     _fix_marked_lines(project)
     git("add", "--all", cwd=project)
-    fixed = git("commit", "-m", "create tables through migrations only", cwd=project, check=False, env=hook_env)
+    fixed = git(
+        "commit",
+        "-m",
+        "create tables through migrations only",
+        cwd=project,
+        check=False,
+        env=hook_env,
+    )
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert git("status", "--porcelain", cwd=project).stdout == ""
 
 
-def test_inventory_hook_runs_in_the_manual_stage_only(hook_repo: tuple[Path, str], tmp_path: Path, home: Path) -> None:
+def test_inventory_hook_runs_in_the_manual_stage_only(
+    hook_repo: tuple[Path, str], tmp_path: Path, home: Path
+) -> None:
     repo_path, rev = hook_repo
-    config = {"repos": [{"repo": str(repo_path), "rev": rev, "hooks": [{"id": "dblint"}, {"id": "dblint-inventory"}]}]}
+    config = {
+        "repos": [
+            {
+                "repo": str(repo_path),
+                "rev": rev,
+                "hooks": [{"id": "dblint"}, {"id": "dblint-inventory"}],
+            }
+        ]
+    }
     project = project_repository(PROJECT, tmp_path / "project")
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     commit_all(project, "notes service")
-    manual = _pre_commit("run", "dblint-inventory", "--hook-stage", "manual", "--all-files", cwd=project, home=home)
+    manual = _pre_commit(
+        "run", "dblint-inventory", "--hook-stage", "manual", "--all-files", cwd=project, home=home
+    )
     assert manual.returncode == 0, manual.stdout + manual.stderr
-    assert "notes/app.py" in manual.stdout and "scripts/backfill.py" in manual.stdout, "the inventory is shown"
+    assert "notes/app.py" in manual.stdout and "scripts/backfill.py" in manual.stdout, (
+        "the inventory is shown"
+    )
     on_commit = _pre_commit("run", "--all-files", cwd=project, home=home)
     assert "dblint inventory" not in on_commit.stdout and "dblint..." in on_commit.stdout

@@ -12,7 +12,7 @@ from dblint.facts import extract_facts
 from dblint.facts.prefilter import needs_parse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from generate import generate  # noqa: E402
+from generate import generate
 
 PROJECTS = sorted(p.parent.name for p in FIXTURES.glob("*/pyproject.toml"))
 # Facts a file has of its own beyond imports, `__all__` and noqa comments.
@@ -27,14 +27,14 @@ TRICKY = {
         "from alembic import context\n\nimport app.models\nfrom app.db import Base\n\ntarget_metadata = Base.metadata\n"
     ),
     "migrations/versions/0001_users.py": (
-        "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = \"0001\"\ndown_revision = None\n\n\n"
-        "def upgrade():\n    op.create_table(\"users\", sa.Column(\"id\", sa.Integer, primary_key=True))\n"
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0001"\ndown_revision = None\n\n\n'
+        'def upgrade():\n    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))\n'
     ),
     "app/__init__.py": "",
     "app/db.py": "from sqlalchemy.orm import DeclarativeBase\n\n\nclass Base(DeclarativeBase):\n    pass\n",
     "app/models.py": (
         "from sqlalchemy import Column, Integer\n\nfrom app.db import Base\n\n\n"
-        "class User(Base):\n    __tablename__ = \"users\"\n    id = Column(Integer, primary_key=True)\n"
+        'class User(Base):\n    __tablename__ = "users"\n    id = Column(Integer, primary_key=True)\n'
     ),
     # An alias in a file without a trigger word; only resolution through it finds the base.
     "app/aliases.py": "from app.db import Base as _base\n\nRoot = _base\n",
@@ -46,12 +46,12 @@ TRICKY = {
     "app/fields.py": "from sqlalchemy import Column, Integer\n\n\ndef pk():\n    return Column(Integer, primary_key=True)\n",
     "app/legacy_models.py": (
         "from app.fields import pk\nfrom app.legacy import LegacyBase\n\n\n"
-        "class Audit(LegacyBase):\n    __tablename__ = \"audit\"\n    id = pk()\n"
+        'class Audit(LegacyBase):\n    __tablename__ = "audit"\n    id = pk()\n'
     ),
     # SQL the bytes do not spell out.
-    "app/escaped.py": "def run(conn):\n    conn.run(\"\\x43REATE TABLE scratch (id int)\")\n",
-    "app/split.py": "def run(conn):\n    conn.run(\"CRE\" \"ATE TABLE scratch2 (id int)\")\n",
-    "app/commented.py": "def run(conn):\n    conn.run(\"CRE\"  # why not\n             \"ATE TABLE scratch3 (id int)\")\n",
+    "app/escaped.py": 'def run(conn):\n    conn.run("\\x43REATE TABLE scratch (id int)")\n',
+    "app/split.py": 'def run(conn):\n    conn.run("CRE" "ATE TABLE scratch2 (id int)")\n',
+    "app/commented.py": 'def run(conn):\n    conn.run("CRE"  # why not\n             "ATE TABLE scratch3 (id int)")\n',
 }
 
 
@@ -65,7 +65,18 @@ def corpus_project(root: Path) -> Path:
 
 
 def _check(root: Path, *flags: str) -> str:
-    result = run_tool("dblint", "check", "--no-cache", "--select", "DBL", "--format", "json", *flags, ".", cwd=root)
+    result = run_tool(
+        "dblint",
+        "check",
+        "--no-cache",
+        "--select",
+        "DBL",
+        "--format",
+        "json",
+        *flags,
+        ".",
+        cwd=root,
+    )
     assert result.returncode in (0, 1), result.stderr
     return result.stdout
 
@@ -88,14 +99,22 @@ def test_the_tricky_files_are_prefiltered_yet_found(tmp_path: Path) -> None:
     """Each tricky file passes the byte check only through the rules meant for it, and is reported."""
     root = tricky_project(tmp_path / "project")
     shown = _check(root)
-    for rel in ("app/startup.py", "app/legacy_models.py", "app/escaped.py", "app/split.py", "app/commented.py"):
+    for rel in (
+        "app/startup.py",
+        "app/legacy_models.py",
+        "app/escaped.py",
+        "app/split.py",
+        "app/commented.py",
+    ):
         assert f'"path": "{rel}"' in shown, rel
     assert not needs_parse(TRICKY["app/aliases.py"].encode())
     assert not needs_parse(TRICKY["app/legacy_models.py"].encode())
 
 
 def _python_files() -> list[Path]:
-    return sorted(FIXTURES.rglob("*.py")) + sorted(Path(__file__).resolve().parents[1].joinpath("src").rglob("*.py"))
+    return sorted(FIXTURES.rglob("*.py")) + sorted(
+        Path(__file__).resolve().parents[1].joinpath("src").rglob("*.py")
+    )
 
 
 def test_a_prefiltered_file_has_no_facts_of_its_own(tmp_path: Path) -> None:
@@ -129,4 +148,6 @@ def test_trigger_cases(source: str) -> None:
 
 
 def test_plain_code_is_not_parsed() -> None:
-    assert not needs_parse(b'"""Helpers."""\nimport json\n\n\ndef dump(value):\n    return json.dumps(value, indent=2)\n')
+    assert not needs_parse(
+        b'"""Helpers."""\nimport json\n\n\ndef dump(value):\n    return json.dumps(value, indent=2)\n'
+    )

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_tool, write_project
+
 from dblint.engine import Request
 from dblint.index.schema import model_schema
 from dblint.pipeline import load_project
@@ -26,13 +26,18 @@ def _parts(root: Path) -> dict[str, tuple[frozenset[str], tuple[str, ...]]]:
     parts = {}
     for index in loaded.indexes:
         assert index.part is not None
-        parts[index.part.project.name] = (index.part.own, tuple(location.directory for location in index.script_locations))
+        parts[index.part.project.name] = (
+            index.part.own,
+            tuple(location.directory for location in index.script_locations),
+        )
     return parts
 
 
 def test_services_with_one_layout_are_two_projects_with_their_own_module_names() -> None:
     loaded = load_project(MONOREPO, Request(paths=(MONOREPO,)))
-    by_project = {index.part.project.name: index for index in loaded.indexes if index.part is not None}
+    by_project = {
+        index.part.project.name: index for index in loaded.indexes if index.part is not None
+    }
     assert sorted(by_project) == ["services/billing", "services/orders"]
     for name, index in by_project.items():
         assert index.paths_by_module["migrations.env"] == f"{name}/migrations/env.py"
@@ -60,24 +65,34 @@ def test_a_repository_with_one_alembic_environment_is_one_index() -> None:
         ),
         # An alembic.ini inside a package belongs to the directory that imports the package.
         (
-            {"svc1/src/one/__init__.py": "", "svc1/src/one/alembic.ini": INI.format(where="migrations"),
-             "svc2/alembic.ini": INI.format(where="migrations")},
+            {
+                "svc1/src/one/__init__.py": "",
+                "svc1/src/one/alembic.ini": INI.format(where="migrations"),
+                "svc2/alembic.ini": INI.format(where="migrations"),
+            },
             {"svc1": ("svc1/src/one/migrations",), "svc2": ("svc2/migrations",)},
         ),
         # Two sections of one alembic.ini are one project; a nested service is its own.
         (
-            {"alembic.ini": INI.format(where="core") + "\n[tenant]\nscript_location = tenant\n",
-             "plugins/x/alembic.ini": INI.format(where="migrations")},
+            {
+                "alembic.ini": INI.format(where="core") + "\n[tenant]\nscript_location = tenant\n",
+                "plugins/x/alembic.ini": INI.format(where="migrations"),
+            },
             {".": ("core", "tenant"), "plugins/x": ("plugins/x/migrations",)},
         ),
         # `[tool.alembic]` in a service's pyproject.toml.
         (
-            {"api/pyproject.toml": '[tool.alembic]\nscript_location = "migrations"\n', "jobs/alembic.ini": INI.format(where="m")},
+            {
+                "api/pyproject.toml": '[tool.alembic]\nscript_location = "migrations"\n',
+                "jobs/alembic.ini": INI.format(where="m"),
+            },
             {"api": ("api/migrations",), "jobs": ("jobs/m",)},
         ),
     ],
 )
-def test_project_roots(tmp_path: Path, files: dict[str, str], expected: dict[str, tuple[str, ...]]) -> None:
+def test_project_roots(
+    tmp_path: Path, files: dict[str, str], expected: dict[str, tuple[str, ...]]
+) -> None:
     root = write_project(tmp_path / "repo", {**files, "shared/util.py": "X = 1\n"})
     parts = _parts(root)
     assert {name: locations for name, (_, locations) in parts.items()} == expected
@@ -89,8 +104,12 @@ def test_project_roots(tmp_path: Path, files: dict[str, str], expected: dict[str
 def test_files_of_a_nested_project_are_not_the_outer_ones(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "repo",
-        {"alembic.ini": INI.format(where="migrations"), "app.py": "", "plugins/x/alembic.ini": INI.format(where="m"),
-         "plugins/x/models.py": ""},
+        {
+            "alembic.ini": INI.format(where="migrations"),
+            "app.py": "",
+            "plugins/x/alembic.ini": INI.format(where="m"),
+            "plugins/x/models.py": "",
+        },
     )
     parts = _parts(root)
     assert parts["."][0] == {"app.py"} and parts["plugins/x"][0] == {"plugins/x/models.py"}
@@ -127,13 +146,21 @@ def test_inventory_names_the_project_of_every_file_and_table_in_every_format() -
     assert [row["path"] for row in files].count("libs/common/src/common/health.py") == 1
     assert list(files[0])[:2] == ["project", "path"]
     tables = json.loads(_inventory(MONOREPO, "--by", "table", "--format", "json"))["tables"]
-    customers = sorted((row["project"], row["defined_at"][0], row["tracked"]) for row in tables if row["table"] == "customers")
+    customers = sorted(
+        (row["project"], row["defined_at"][0], row["tracked"])
+        for row in tables
+        if row["table"] == "customers"
+    )
     assert customers == [
         ("services/billing", "services/billing/app/models/invoice.py:7", True),
         ("services/orders", "services/orders/app/models/order.py:7", True),
     ]
-    rows = list(csv.DictReader(io.StringIO(_inventory(MONOREPO, "--by", "table", "--format", "csv"))))
-    assert sorted((row["project"], row["table"]) for row in rows) == sorted((row["project"], row["table"]) for row in tables)
+    rows = list(
+        csv.DictReader(io.StringIO(_inventory(MONOREPO, "--by", "table", "--format", "csv")))
+    )
+    assert sorted((row["project"], row["table"]) for row in rows) == sorted(
+        (row["project"], row["table"]) for row in tables
+    )
     markdown = _inventory(MONOREPO)
     assert "| project | path |" in markdown
     assert "| `services/orders` | `services/orders/app/models/order.py` |" in markdown
@@ -146,7 +173,16 @@ def test_one_project_inventory_has_no_project_column() -> None:
 
 def test_sqlmodel_metadata_is_one_per_project() -> None:
     """Both sub-projects track SQLModel.metadata and declare `message`: no duplicate, no cross-project drift."""
-    completed = run_tool("dblint", "check", ".", "--format", "json", "--extend-select", "DBL413,DBL416", cwd=SUBPROJECTS)
+    completed = run_tool(
+        "dblint",
+        "check",
+        ".",
+        "--format",
+        "json",
+        "--extend-select",
+        "DBL413,DBL416",
+        cwd=SUBPROJECTS,
+    )
     findings = json.loads(completed.stdout)
     assert [(item["path"], item["code"]) for item in findings] == [
         ("worker/server/worker_server/models/message.py", "DBL411")
@@ -156,7 +192,14 @@ def test_sqlmodel_metadata_is_one_per_project() -> None:
 
 def test_checking_one_file_of_a_service_reports_only_it() -> None:
     """Pre-commit names files: the service's file is checked against its own project."""
-    completed = run_tool("dblint", "check", "services/billing/app/models/invoice.py", "--format", "json", cwd=MONOREPO)
+    completed = run_tool(
+        "dblint",
+        "check",
+        "services/billing/app/models/invoice.py",
+        "--format",
+        "json",
+        cwd=MONOREPO,
+    )
     assert completed.returncode == 1, completed.stderr
     findings = json.loads(completed.stdout)
     assert [item["path"] for item in findings] == ["services/billing/app/models/invoice.py"] * 2
@@ -165,10 +208,17 @@ def test_checking_one_file_of_a_service_reports_only_it() -> None:
 
 def test_flake8_plugin_reports_what_the_cli_reports() -> None:
     flake8 = run_tool("flake8", "--select", "DBL", "services", cwd=MONOREPO)
-    cli = json.loads(run_tool("dblint", "check", "services", "--format", "json", cwd=MONOREPO).stdout)
-    shown = [line.split(": ", 1)[0] + ": " + line.split(": ", 1)[1].split(" ", 1)[0] for line in flake8.stdout.splitlines()]
+    cli = json.loads(
+        run_tool("dblint", "check", "services", "--format", "json", cwd=MONOREPO).stdout
+    )
+    shown = [
+        line.split(": ", 1)[0] + ": " + line.split(": ", 1)[1].split(" ", 1)[0]
+        for line in flake8.stdout.splitlines()
+    ]
     assert len(cli) == 4
-    assert sorted(shown) == sorted(f"{item['path']}:{item['line']}:{item['column']}: {item['code']}" for item in cli)
+    assert sorted(shown) == sorted(
+        f"{item['path']}:{item['line']}:{item['column']}: {item['code']}" for item in cli
+    )
 
 
 def test_a_project_module_wins_over_a_shared_one_of_the_same_name(tmp_path: Path) -> None:
@@ -213,5 +263,11 @@ def test_each_flask_service_tracks_its_own_db(tmp_path: Path) -> None:
         }
     root = write_project(tmp_path / "repo", files)
     loaded = load_project(root, Request(paths=(root,)))
-    tracked = {index.part.project.name: [item.metadata for item in model_schema(index).tracking] for index in loaded.indexes}
-    assert tracked == {"admin": [("app.extensions:db.metadata",)], "shop": [("app.extensions:db.metadata",)]}
+    tracked = {
+        index.part.project.name: [item.metadata for item in model_schema(index).tracking]
+        for index in loaded.indexes
+    }
+    assert tracked == {
+        "admin": [("app.extensions:db.metadata",)],
+        "shop": [("app.extensions:db.metadata",)],
+    }

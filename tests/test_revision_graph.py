@@ -10,13 +10,13 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.script.revision import CycleDetected, RevisionError
-
 from conftest import FIXTURES, findings_of, run_tool
+
 from dblint.contexts import ScriptLocation
 from dblint.engine import Request
-from dblint.pipeline import load_project
 from dblint.facts.revision_header import RevisionHeader
 from dblint.index.revisions import Revision, build_graph, revision_graphs
+from dblint.pipeline import load_project
 
 GRAPH = FIXTURES / "alembic_graph"
 TEMPLATE = 'from alembic import op\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\ndef upgrade():\n    op.create_table("t{rev}")\n'
@@ -41,12 +41,15 @@ def _codes(root: Path) -> list[str]:
 
 def test_a_chain_of_5000_revisions_is_one_clean_line(tmp_path: Path) -> None:
     _write_chain(tmp_path, 5000)
-    (tmp_path / "migrations" / "versions" / "extra.py").write_text(TEMPLATE.format(rev="extra", down='"r2"'))
+    (tmp_path / "migrations" / "versions" / "extra.py").write_text(
+        TEMPLATE.format(rev="extra", down='"r2"')
+    )
     completed = run_tool("dblint", "check", ".", cwd=tmp_path)
     # One finding pair: the two heads r4999 and extra, which diverge at r2.
     assert completed.returncode == 1, completed.stderr
     assert sorted(line.split(": ")[0] for line in findings_of(completed.stdout)) == [
-        "migrations/versions/extra.py:3:1", "migrations/versions/r4999.py:3:1"
+        "migrations/versions/extra.py:3:1",
+        "migrations/versions/r4999.py:3:1",
     ]
     assert "diverge at r2" in completed.stdout
 
@@ -56,7 +59,9 @@ def _header(rev: str, down: tuple[str, ...]) -> RevisionHeader:
 
 
 def test_a_cycle_through_5000_revisions_is_found_without_recursion() -> None:
-    revisions = [Revision(f"v/r{n}.py", _header(f"r{n}", (f"r{(n - 1) % 5000}",))) for n in range(5000)]
+    revisions = [
+        Revision(f"v/r{n}.py", _header(f"r{n}", (f"r{(n - 1) % 5000}",))) for n in range(5000)
+    ]
     graph = build_graph(ScriptLocation("m", ("m/versions",), "test"), revisions)
     assert len(graph.cycles) == 1 and len(graph.cycles[0]) == 5000
     assert graph.order == () and graph.roots == () and graph.heads == ()
@@ -79,7 +84,13 @@ def _graph(location: str):
 
 def test_heads_and_roots_agree_with_alembic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(GRAPH))  # the labelled revisions import graph_branches.py
-    sections = (("alembic", "heads"), ("roots", "roots"), ("labels", "labels"), ("forked", "forked"), ("releases", "releases"))
+    sections = (
+        ("alembic", "heads"),
+        ("roots", "roots"),
+        ("labels", "labels"),
+        ("forked", "forked"),
+        ("releases", "releases"),
+    )
     for section, location in sections:
         script = _script(section)
         graph = _graph(location)
@@ -93,7 +104,9 @@ def test_branch_labels_of_heads_agree_with_alembic(monkeypatch: pytest.MonkeyPat
     for section, location in (("alembic", "heads"), ("labels", "labels"), ("forked", "forked")):
         script = _script(section)
         graph = _graph(location)
-        alembic_labels = {head: frozenset(script.get_revision(head).branch_labels) for head in script.get_heads()}
+        alembic_labels = {
+            head: frozenset(script.get_revision(head).branch_labels) for head in script.get_heads()
+        }
         ours = {head: graph.branch_labels(head) for head in graph.heads}
         assert _partition(alembic_labels) == _partition(ours), section
         if section == "labels":
@@ -112,14 +125,19 @@ def test_each_dialect_tree_is_the_graph_alembic_sees_when_env_py_picks_it() -> N
     """Subdirectories with a root each that never refer to each other: one graph per subdirectory."""
     graphs = revision_graphs(load_project(GRAPH, Request(paths=())).index)
     graphs = [graph for graph in graphs if graph.location.directory == "dialects"]
-    assert [graph.subtree for graph in graphs] == ["dialects/versions/postgresql", "dialects/versions/sqlite"]
+    assert [graph.subtree for graph in graphs] == [
+        "dialects/versions/postgresql",
+        "dialects/versions/sqlite",
+    ]
     for graph in graphs:
         config = Config(str(GRAPH / "alembic.ini"), ini_section="dialects")
         config.set_section_option("dialects", "version_locations", str(GRAPH / graph.subtree))
         script = ScriptDirectory.from_config(config)
         assert sorted(script.get_heads()) == list(graph.heads) and len(graph.heads) == 1
         assert sorted(script.get_bases()) == list(graph.roots)
-        assert sorted(script.get_revision(rid).revision for rid in graph.revisions) == sorted(graph.revisions)
+        assert sorted(script.get_revision(rid).revision for rid in graph.revisions) == sorted(
+            graph.revisions
+        )
         assert not graph.duplicates and graph.complete
 
 
@@ -139,17 +157,23 @@ def test_a_dialect_tree_is_still_checked_on_its_own(tmp_path: Path) -> None:
     (versions / "sqlite" / "c.py").unlink()
     (versions / "mysql").mkdir()
     (versions / "mysql" / "c.py").write_text(TEMPLATE.format(rev="c", down='"b"'))
-    assert _codes(tmp_path) == ["DBL403"] * 4  # one graph again: the ids both trees declare are duplicates
+    assert (
+        _codes(tmp_path) == ["DBL403"] * 4
+    )  # one graph again: the ids both trees declare are duplicates
 
 
-def test_a_new_directory_whose_first_revision_forgot_its_parent_is_still_a_second_root(tmp_path: Path) -> None:
+def test_a_new_directory_whose_first_revision_forgot_its_parent_is_still_a_second_root(
+    tmp_path: Path,
+) -> None:
     """Year directories are no dialect trees: an unattached `2025/` is a mistake, not a copy."""
     _write_chain(tmp_path, 0)
     versions = tmp_path / "migrations" / "versions"
     for year, first, second in (("2024", "a", "b"), ("2025", "c", "d")):
         (versions / year).mkdir()
         (versions / year / f"{first}.py").write_text(TEMPLATE.format(rev=first, down="None"))
-        (versions / year / f"{second}.py").write_text(TEMPLATE.format(rev=second, down=f'"{first}"'))
+        (versions / year / f"{second}.py").write_text(
+            TEMPLATE.format(rev=second, down=f'"{first}"')
+        )
     assert sorted(_codes(tmp_path)) == ["DBL401", "DBL401", "DBL404", "DBL404"]
     (versions / "2025" / "c.py").write_text(TEMPLATE.format(rev="c", down='"b"'))
     assert _codes(tmp_path) == []
@@ -171,8 +195,16 @@ def test_alembic_rejects_what_dblint_reports() -> None:
 
 
 def test_labelled_branch_is_not_a_second_head_or_root() -> None:
-    codes = {(item["path"], item["code"]) for item in json.loads(run_tool("dblint", "check", ".", "--format", "json", cwd=GRAPH).stdout)}
-    assert not any(path.startswith(("heads/versions/200", "labels/", "forked/versions/8001")) for path, _ in codes)
+    codes = {
+        (item["path"], item["code"])
+        for item in json.loads(
+            run_tool("dblint", "check", ".", "--format", "json", cwd=GRAPH).stdout
+        )
+    }
+    assert not any(
+        path.startswith(("heads/versions/200", "labels/", "forked/versions/8001"))
+        for path, _ in codes
+    )
     assert ("forked/versions/8003_feature_a.py", "DBL401") in codes
 
 
@@ -180,9 +212,15 @@ def test_unresolvable_label_constants_still_label_the_branch(tmp_path: Path) -> 
     """A label imported from outside the project is a label of its own; a branch under it that forks is still found."""
     _write_chain(tmp_path, 2)
     versions = tmp_path / "migrations" / "versions"
-    plugin = TEMPLATE.replace("from alembic import op\n", "from alembic import op\nfrom vendor import LABEL\n")
-    (versions / "p0.py").write_text(plugin.format(rev="p0", down="None") + "\nbranch_labels = (LABEL,)\n")
-    (versions / "p1.py").write_text(TEMPLATE.format(rev="p1", down='"p0"') + "\ndepends_on = ('vendor-label',)\n")
+    plugin = TEMPLATE.replace(
+        "from alembic import op\n", "from alembic import op\nfrom vendor import LABEL\n"
+    )
+    (versions / "p0.py").write_text(
+        plugin.format(rev="p0", down="None") + "\nbranch_labels = (LABEL,)\n"
+    )
+    (versions / "p1.py").write_text(
+        TEMPLATE.format(rev="p1", down='"p0"') + "\ndepends_on = ('vendor-label',)\n"
+    )
     assert _codes(tmp_path) == []
     (versions / "p2.py").write_text(TEMPLATE.format(rev="p2", down='"p0"'))
     assert _codes(tmp_path) == ["DBL401", "DBL401"]
@@ -193,14 +231,25 @@ def test_docstring_header_is_a_fallback(tmp_path: Path) -> None:
     versions = tmp_path / "migrations" / "versions"
     versions.mkdir(parents=True)
     (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
-    (versions / "a.py").write_text('"""a\n\nRevision ID: a1\nRevises:\n"""\nfrom alembic import op\n\nrevision = "a1"\ndown_revision = None\n')
-    (versions / "b.py").write_text('"""b\n\nRevision ID: b2\nRevises: a1\n"""\nfrom alembic import op\n\nrevision = REVISION\n')
+    (versions / "a.py").write_text(
+        '"""a\n\nRevision ID: a1\nRevises:\n"""\nfrom alembic import op\n\nrevision = "a1"\ndown_revision = None\n'
+    )
+    (versions / "b.py").write_text(
+        '"""b\n\nRevision ID: b2\nRevises: a1\n"""\nfrom alembic import op\n\nrevision = REVISION\n'
+    )
     graph = revision_graphs(load_project(tmp_path, Request(paths=())).index)[0]
     assert graph.heads == ("b2",) and graph.revisions["b2"].header.down_revisions == ("a1",)
 
 
 def test_flake8_reports_on_the_migration_file() -> None:
-    completed = run_tool("flake8", "--select", "DBL", "heads/versions/1002_b.py", "roots/versions/5000_initial.py", cwd=GRAPH)
+    completed = run_tool(
+        "flake8",
+        "--select",
+        "DBL",
+        "heads/versions/1002_b.py",
+        "roots/versions/5000_initial.py",
+        cwd=GRAPH,
+    )
     lines = sorted(completed.stdout.splitlines())
     assert [line.split(": ")[0] + ":" + line.split(": ")[1].split()[0] for line in lines] == [
         "heads/versions/1002_b.py:8:1:DBL401",

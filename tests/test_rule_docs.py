@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_tool
+
 from dblint.ruledocs import render_rule, render_rules_markdown
 from dblint.rules import all_rules
 from dblint.rules.base import example_files
@@ -19,7 +19,9 @@ EXECUTABLE_RULES = [rule for rule in all_rules() if rule.code != "DBL002"]
 
 def test_docs_rules_md_is_generated_from_the_rules() -> None:
     committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert committed == render_rules_markdown(), "docs/rules.md is stale: run `python -m dblint.ruledocs > docs/rules.md`"
+    assert committed == render_rules_markdown(), (
+        "docs/rules.md is stale: run `python -m dblint.ruledocs > docs/rules.md`"
+    )
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
@@ -37,7 +39,9 @@ def test_summary_and_fix_hint_are_written_in_one_style(rule) -> None:
     """Summaries: a sentence-case phrase without a final period; the hint: lower case, what to do."""
     assert rule.summary[0].isupper() or rule.summary[0] == "`", rule.summary
     assert not rule.summary.endswith(".")
-    assert rule.fix_hint and rule.fix_hint[0].islower() and not rule.fix_hint.endswith("."), rule.fix_hint
+    assert rule.fix_hint and rule.fix_hint[0].islower() and not rule.fix_hint.endswith("."), (
+        rule.fix_hint
+    )
 
 
 def _section(rule, title: str) -> str:
@@ -66,7 +70,9 @@ def _codes_reported(tmp_path: Path, files: dict[str, str], code: str) -> list[st
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    completed = run_tool("dblint", "check", ".", "--format", "json", "--extend-select", code, cwd=tmp_path)
+    completed = run_tool(
+        "dblint", "check", ".", "--format", "json", "--extend-select", code, cwd=tmp_path
+    )
     assert completed.returncode in (0, 1), completed.stderr
     return [item["code"] for item in json.loads(completed.stdout)]
 
@@ -84,7 +90,10 @@ def test_good_example_is_clean_with_every_rule_enabled(rule, tmp_path: Path) -> 
 def test_rule_command_prints_the_documentation(tmp_path: Path) -> None:
     completed = run_tool("dblint", "rule", "DBL101", cwd=tmp_path)
     assert completed.returncode == 0
-    assert "### Why is this bad?" in completed.stdout and "create-all-outside-migrations" in completed.stdout
+    assert (
+        "### Why is this bad?" in completed.stdout
+        and "create-all-outside-migrations" in completed.stdout
+    )
 
 
 def test_rules_command_lists_every_code(tmp_path: Path) -> None:

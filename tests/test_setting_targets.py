@@ -27,17 +27,39 @@ def _example(tmp_path: Path, config: str) -> Path:
     [
         (
             'target-metadata = ["shop.dbb:Base.metadata"]',
-            ["tool.dblint.target-metadata", "'shop.dbb:Base.metadata' names no metadata", "metadata found: shop.db:Base.metadata"],
+            [
+                "tool.dblint.target-metadata",
+                "'shop.dbb:Base.metadata' names no metadata",
+                "metadata found: shop.db:Base.metadata",
+            ],
         ),
-        ('target-metadata = "shop.db:Base.metdata"', ["'shop.db:Base.metdata'", "metadata found: shop.db:Base.metadata"]),
-        ('target-metadata = ["Base.metadata"]', ["write module:attribute", "shop.db:Base.metadata"]),
-        ('migrations = ["nonexistent/dir"]', ["tool.dblint.migrations", "'nonexistent/dir' is not a directory", "script locations found: migrations"]),
+        (
+            'target-metadata = "shop.db:Base.metdata"',
+            ["'shop.db:Base.metdata'", "metadata found: shop.db:Base.metadata"],
+        ),
+        (
+            'target-metadata = ["Base.metadata"]',
+            ["write module:attribute", "shop.db:Base.metadata"],
+        ),
+        (
+            'migrations = ["nonexistent/dir"]',
+            [
+                "tool.dblint.migrations",
+                "'nonexistent/dir' is not a directory",
+                "script locations found: migrations",
+            ],
+        ),
         ('migrations = ["../elsewhere"]', ["'../elsewhere' is outside the project"]),
         ('migrations = ["shop"]', ["'shop' has neither env.py nor versions/"]),
-        ('model-modules = ["app.models"]', ["tool.dblint.model-modules", "'app.models' matches no module", "shop.models"]),
+        (
+            'model-modules = ["app.models"]',
+            ["tool.dblint.model-modules", "'app.models' matches no module", "shop.models"],
+        ),
     ],
 )
-def test_an_entry_that_names_nothing_is_one_error_line(tmp_path: Path, config: str, needles: list[str]) -> None:
+def test_an_entry_that_names_nothing_is_one_error_line(
+    tmp_path: Path, config: str, needles: list[str]
+) -> None:
     root = _example(tmp_path, config)
     for command in (("check",), ("inventory",)):
         completed = run_tool("dblint", *command, "--no-cache", cwd=root)
@@ -72,7 +94,9 @@ def test_sqlmodel_metadata_is_a_target(tmp_path: Path) -> None:
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    (tmp_path / "pyproject.toml").write_text('[tool.dblint]\ntarget-metadata = ["sqlmodel:SQLModel.metadata"]\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.dblint]\ntarget-metadata = ["sqlmodel:SQLModel.metadata"]\n'
+    )
     completed = run_tool("dblint", "check", "--no-cache", cwd=tmp_path)
     assert (completed.returncode, completed.stderr) == (1, "")
     assert finding_set(completed.stdout) == {("app/main.py", 3, "DBL101")}

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pytest
-
 from conftest import finding_set, run_tool, write_project
+
 from dblint import engine
 from dblint.facts import batch, codec, extract_facts, slices
 from dblint.facts import parse as parse_module
@@ -29,7 +29,15 @@ from dblint.rules.base import example_files
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
-SHAPE_FIELDS = ("imports", "bindings", "classes", "functions", "function_defs", "toplevel_calls", "all_names")
+SHAPE_FIELDS = (
+    "imports",
+    "bindings",
+    "classes",
+    "functions",
+    "function_defs",
+    "toplevel_calls",
+    "all_names",
+)
 
 # Constructs where `ast` and LibCST could disagree: each is either read identically or left to LibCST.
 TRICKY = {
@@ -88,12 +96,20 @@ def _corpus(tmp_path: Path) -> dict[str, bytes]:
     """Every source the gate runs on, by a readable name."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:
-        from generate import generate  # noqa: PLC0415
+        from generate import generate
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
     generate(tmp_path / "generated", 150)
-    found = {str(path.relative_to(REPO)): path.read_bytes() for path in _python_files(FIXTURES, REPO / "examples", REPO / "src")}
-    found.update({f"generated/{path.relative_to(tmp_path / 'generated')}": path.read_bytes() for path in _python_files(tmp_path / "generated")})
+    found = {
+        str(path.relative_to(REPO)): path.read_bytes()
+        for path in _python_files(FIXTURES, REPO / "examples", REPO / "src")
+    }
+    found.update(
+        {
+            f"generated/{path.relative_to(tmp_path / 'generated')}": path.read_bytes()
+            for path in _python_files(tmp_path / "generated")
+        }
+    )
     for rule in all_rules():
         for kind in ("example", "use_instead"):
             for rel, text in example_files(getattr(rule, kind)).items():
@@ -105,19 +121,31 @@ def _corpus(tmp_path: Path) -> dict[str, bytes]:
 def test_sliced_facts_are_the_whole_file_facts(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
     assert len(corpus) > 300
-    differ = [rel for rel, data in corpus.items() if _encoded(rel, data, sliced=True) != _encoded(rel, data, sliced=False)]
+    differ = [
+        rel
+        for rel, data in corpus.items()
+        if _encoded(rel, data, sliced=True) != _encoded(rel, data, sliced=False)
+    ]
     assert differ == []
 
 
-def test_facts_are_the_same_when_libcst_is_given_one_statement_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_facts_are_the_same_when_libcst_is_given_one_statement_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Batches of statements (how a large file is parsed) give the facts of one parse."""
     corpus = _corpus(tmp_path)
     monkeypatch.setattr(parse_module, "BATCH_NODES", 1)
-    differ = [rel for rel, data in corpus.items() if _encoded(rel, data, sliced=True) != _encoded(rel, data, sliced=False)]
+    differ = [
+        rel
+        for rel, data in corpus.items()
+        if _encoded(rel, data, sliced=True) != _encoded(rel, data, sliced=False)
+    ]
     assert differ == []
 
 
-def test_the_ast_reader_agrees_wherever_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_ast_reader_agrees_wherever_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Markers ignored: every statement `ast` can read is read by it; its facts must be LibCST's."""
     corpus = _corpus(tmp_path)
     monkeypatch.setattr(slices, "needs_libcst", lambda data: False)
@@ -129,8 +157,14 @@ def test_the_ast_reader_agrees_wherever_it_reads(tmp_path: Path, monkeypatch: py
         sliced = extract_facts(rel, data, use_prefilter=False, sliced=True)
         assert sliced.internal_error is None, sliced.internal_error
         read_by_ast += sliced.parsed and not sliced.sql_strings
-        differ += [f"{rel}: {name}" for name in SHAPE_FIELDS if getattr(whole, name) != getattr(sliced, name)]
-        if set(whole.interactions) - {"raw-sql"} != set(sliced.interactions) - {"raw-sql"}:  # raw-sql: also from SQL strings
+        differ += [
+            f"{rel}: {name}"
+            for name in SHAPE_FIELDS
+            if getattr(whole, name) != getattr(sliced, name)
+        ]
+        if set(whole.interactions) - {"raw-sql"} != set(sliced.interactions) - {
+            "raw-sql"
+        }:  # raw-sql: also from SQL strings
             differ.append(f"{rel}: interactions")
     assert differ == []
     assert read_by_ast > 100
@@ -139,11 +173,17 @@ def test_the_ast_reader_agrees_wherever_it_reads(tmp_path: Path, monkeypatch: py
 def _parsed_by_libcst(text: str) -> list[int]:
     """The first lines of the units of `text` that LibCST is given."""
     tree = ast.parse(text)
-    return [unit.first for unit in slices.plan(tree, SourceLines(text), statement_sizes(tree)) if unit.shape is None]
+    return [
+        unit.first
+        for unit in slices.plan(tree, SourceLines(text), statement_sizes(tree))
+        if unit.shape is None
+    ]
 
 
 def test_plain_statements_are_read_by_ast_and_the_rest_left_to_libcst() -> None:
-    assert _parsed_by_libcst(TRICKY["tricky/tuples.py"]) == []  # parenthesised tuples, generators, numbers
+    assert (
+        _parsed_by_libcst(TRICKY["tricky/tuples.py"]) == []
+    )  # parenthesised tuples, generators, numbers
     # f-strings; adjacent literals, an escape and a non-ASCII literal (markers of the prefilter)
     assert _parsed_by_libcst(TRICKY["tricky/strings.py"]) == [1, 2, 4, 6, 9]
     assert _parsed_by_libcst(TRICKY["tricky/columns.py"]) == [2]  # `Mapped`
@@ -151,8 +191,12 @@ def test_plain_statements_are_read_by_ast_and_the_rest_left_to_libcst() -> None:
     assert _parsed_by_libcst(TRICKY["tricky/interactions.py"]) == []  # sessions, queries, cursors
 
 
-@pytest.mark.parametrize("project", sorted(path.name for path in FIXTURES.iterdir() if path.is_dir()))
-def test_sliced_findings_are_the_whole_file_findings(project: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "project", sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
+)
+def test_sliced_findings_are_the_whole_file_findings(
+    project: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def check(sliced: bool) -> list[str]:
         def extract(rel: str, data: bytes, *, use_prefilter: bool = True) -> object:
             return extract_facts(rel, data, use_prefilter=use_prefilter, sliced=sliced)
@@ -182,4 +226,6 @@ def test_a_module_over_the_node_budget_is_analysed(tmp_path: Path) -> None:
     assert [b.name for b in facts.bindings if not b.scope] == ["ROWS"]
     assert sum(statement_sizes(ast.parse(source))) > MAX_SYNTAX_NODES
     root = write_project(tmp_path / "project", {"app/big.py": source})
-    assert finding_set(run_tool("dblint", "check", ".", "--no-cache", cwd=root).stdout) == {("app/big.py", 2, "DBL102")}
+    assert finding_set(run_tool("dblint", "check", ".", "--no-cache", cwd=root).stdout) == {
+        ("app/big.py", 2, "DBL102")
+    }

@@ -42,7 +42,9 @@ def setup(engine):
 
 
 def project(tmp_path: Path) -> Path:
-    root = write_project(tmp_path / "project", {"app/__init__.py": "", "app/models.py": MODELS, "app/main.py": MAIN})
+    root = write_project(
+        tmp_path / "project", {"app/__init__.py": "", "app/models.py": MODELS, "app/main.py": MAIN}
+    )
     age(root)
     return root
 
@@ -91,11 +93,16 @@ def test_a_changed_file_is_never_answered_from_the_snapshot(tmp_path: Path) -> N
 def test_a_new_file_and_other_settings_are_other_inputs(tmp_path: Path) -> None:
     root = project(tmp_path)
     check(root, ".")
-    (root / "app/reset.py").write_text("from app.models import Base\n\nBase.metadata.drop_all(None)\n")
+    (root / "app/reset.py").write_text(
+        "from app.models import Base\n\nBase.metadata.drop_all(None)\n"
+    )
     age(root)
     assert "app/reset.py:3:1: DBL105" in check(root, ".").stdout
     assert as_flake8(check(root, "--select", "DBL105", ".").stdout) == (
-        hinted("app/reset.py:3:1: DBL105 Base.metadata.drop_all() drops tables outside Alembic migrations") + "\n"
+        hinted(
+            "app/reset.py:3:1: DBL105 Base.metadata.drop_all() drops tables outside Alembic migrations"
+        )
+        + "\n"
     )
     assert "DBL101" in check(root, ".").stdout
 
@@ -111,11 +118,16 @@ def test_a_damaged_snapshot_is_recomputed(tmp_path: Path) -> None:
 def test_fixes_and_diffs_are_always_computed(tmp_path: Path) -> None:
     post = (
         "\n\nclass Post(Base):\n"
-        "    __tablename__ = \"posts\"\n"
+        '    __tablename__ = "posts"\n'
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    user_id: Mapped[str] = mapped_column(String(36), ForeignKey(\"users.id\"))\n"
+        '    user_id: Mapped[str] = mapped_column(String(36), ForeignKey("users.id"))\n'
     )
-    models = MODELS.replace("from sqlalchemy.orm", "from sqlalchemy import ForeignKey, String\nfrom sqlalchemy.orm") + post
+    models = (
+        MODELS.replace(
+            "from sqlalchemy.orm", "from sqlalchemy import ForeignKey, String\nfrom sqlalchemy.orm"
+        )
+        + post
+    )
     root = write_project(tmp_path / "project", {"app/__init__.py": "", "app/models.py": models})
     age(root)
     assert "app/models.py:17:5: DBL301" in check(root, ".").stdout
@@ -137,7 +149,10 @@ def test_a_run_from_the_snapshot_does_not_load_libcst_or_the_rules(tmp_path: Pat
     )
     result = subprocess.run(
         [str(BIN / "python"), "-c", probe, str(root.parent / "cache")],
-        cwd=root, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     assert result.stdout.splitlines()[-1] == "loaded: [] exit: 1", result.stdout + result.stderr
@@ -145,4 +160,4 @@ def test_a_run_from_the_snapshot_does_not_load_libcst_or_the_rules(tmp_path: Pat
 
 
 def test_the_engine_names_the_internal_error_code_of_the_rule() -> None:
-    assert INTERNAL_ERROR == InternalError.code
+    assert InternalError.code == INTERNAL_ERROR

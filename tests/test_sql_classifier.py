@@ -37,7 +37,10 @@ MUST_MATCH = [
     # --- PostgreSQL CREATE TABLE -------------------------------------------
     ("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL)", [(CREATE_TABLE, "users")]),
     ("create table users (id integer primary key)", [(CREATE_TABLE, "users")]),
-    ("CREATE TABLE IF NOT EXISTS audit_log (id bigserial, payload jsonb)", [(CREATE_TABLE, "audit_log")]),
+    (
+        "CREATE TABLE IF NOT EXISTS audit_log (id bigserial, payload jsonb)",
+        [(CREATE_TABLE, "audit_log")],
+    ),
     (
         "CREATE UNLOGGED TABLE cache_entries (key text PRIMARY KEY, value bytea)",
         [(CREATE_TABLE, "cache_entries")],
@@ -113,7 +116,10 @@ MUST_MATCH = [
     ("ALTER TABLE `users` MODIFY `name` varchar(50)", [(ALTER_TABLE, "users")]),
     ("ALTER TABLE {} ADD COLUMN {} {}", [(ALTER_TABLE, "{}")]),
     ("ALTER TABLE t OWNER TO admin", [(ALTER_TABLE, "t")]),
-    ("ALTER TABLE measurements ATTACH PARTITION m2024 FOR VALUES IN (2024)", [(ALTER_TABLE, "measurements")]),
+    (
+        "ALTER TABLE measurements ATTACH PARTITION m2024 FOR VALUES IN (2024)",
+        [(ALTER_TABLE, "measurements")],
+    ),
     # --- DROP TABLE ------------------------------------------------------------
     ("DROP TABLE users", [(DROP_TABLE, "users")]),
     ("DROP TABLE IF EXISTS a, b CASCADE", [(DROP_TABLE, "a")]),
@@ -133,9 +139,15 @@ MUST_MATCH = [
     ("DROP INDEX CONCURRENTLY IF EXISTS ix_users_email", [(DROP_INDEX, "ix_users_email")]),
     ("DROP INDEX idx ON users", [(DROP_INDEX, "idx")]),
     # --- views -----------------------------------------------------------------
-    ("CREATE VIEW active_users AS SELECT * FROM users WHERE active", [(CREATE_VIEW, "active_users")]),
+    (
+        "CREATE VIEW active_users AS SELECT * FROM users WHERE active",
+        [(CREATE_VIEW, "active_users")],
+    ),
     ("CREATE OR REPLACE VIEW v (a, b) AS SELECT 1, 2", [(CREATE_VIEW, "v")]),
-    ("CREATE MATERIALIZED VIEW IF NOT EXISTS stats AS SELECT count(*) FROM t", [(CREATE_VIEW, "stats")]),
+    (
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS stats AS SELECT count(*) FROM t",
+        [(CREATE_VIEW, "stats")],
+    ),
     ("CREATE TEMP VIEW tv AS SELECT 1", [(CREATE_VIEW, "tv")]),
     (
         "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW v AS SELECT 1",
@@ -316,10 +328,16 @@ def test_columns_postgres() -> None:
     assert statement.name == "app.orders"
     assert statement.columns == (
         SqlColumn("id", "BIGSERIAL", nullable=False, primary_key=True, references=None),
-        SqlColumn("Customer", "UUID", nullable=False, primary_key=False, references="public.customers.id"),
+        SqlColumn(
+            "Customer", "UUID", nullable=False, primary_key=False, references="public.customers.id"
+        ),
         SqlColumn("total", "NUMERIC(10, 2)", nullable=True, primary_key=False, references=None),
         SqlColumn(
-            "created_at", "TIMESTAMP WITH TIME ZONE", nullable=False, primary_key=False, references=None
+            "created_at",
+            "TIMESTAMP WITH TIME ZONE",
+            nullable=False,
+            primary_key=False,
+            references=None,
         ),
         SqlColumn("ratio", "DOUBLE PRECISION", nullable=True, primary_key=False, references=None),
         SqlColumn("age", "INT", nullable=True, primary_key=False, references=None),

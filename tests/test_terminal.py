@@ -12,7 +12,6 @@ import tempfile
 from importlib.metadata import version
 
 import pytest
-
 from conftest import BIN, CACHE_DIR, FIXTURES, run_tool
 
 PROJECT = FIXTURES / "core_scripts"
@@ -24,13 +23,23 @@ NOW = ("--progress-delay", "0")
 def _run_on_terminal(*args: str, terminal: str, env: dict | None = None) -> tuple[int, str, str]:
     """Run `dblint` with `terminal` ("stdout" or "stderr") on a pty; (exit status, terminal text, other stream)."""
     master, slave = pty.openpty()
-    full_env = {**os.environ, "PYTHONHASHSEED": "0", "TERM": "xterm", "DBLINT_CACHE_DIR": CACHE_DIR, **(env or {})}
+    full_env = {
+        **os.environ,
+        "PYTHONHASHSEED": "0",
+        "TERM": "xterm",
+        "DBLINT_CACHE_DIR": CACHE_DIR,
+        **(env or {}),
+    }
     if env is None or "NO_COLOR" not in env:
         full_env.pop("NO_COLOR", None)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as other:
         streams = {"stdout": other, "stderr": other, terminal: slave}
         process = subprocess.Popen(
-            [str(BIN / "dblint"), *args], cwd=PROJECT, stdin=subprocess.DEVNULL, env=full_env, **streams
+            [str(BIN / "dblint"), *args],
+            cwd=PROJECT,
+            stdin=subprocess.DEVNULL,
+            env=full_env,
+            **streams,
         )
         os.close(slave)
         chunks = []
@@ -63,7 +72,11 @@ def test_progress_bar_on_a_terminal_then_erased(plain_report: str) -> None:
     total = sum(1 for path in PROJECT.rglob("*.py"))
     assert shown.startswith("\r[") and f"] {total}/{total} files parsed" in shown
     assert shown.endswith("\r\x1b[K"), "the bar is erased at the end"
-    counts = [int(part.split("/")[0].rsplit(" ", 1)[-1]) for part in shown.split("\r") if "files parsed" in part]
+    counts = [
+        int(part.split("/")[0].rsplit(" ", 1)[-1])
+        for part in shown.split("\r")
+        if "files parsed" in part
+    ]
     assert counts == sorted(counts) and counts[-1] == total
 
 
@@ -87,15 +100,23 @@ def test_colour_on_a_terminal(plain_report: str) -> None:
     [(("--color", "never"), {}), ((), {"NO_COLOR": "1"}), ((), {"TERM": "dumb"})],
     ids=["--color never", "NO_COLOR", "TERM=dumb"],
 )
-def test_no_colour_on_a_terminal_when_asked(args: tuple[str, ...], env: dict, plain_report: str) -> None:
-    assert _run_on_terminal("check", "--quiet", *args, terminal="stdout", env=env) == (1, plain_report, "")
+def test_no_colour_on_a_terminal_when_asked(
+    args: tuple[str, ...], env: dict, plain_report: str
+) -> None:
+    assert _run_on_terminal("check", "--quiet", *args, terminal="stdout", env=env) == (
+        1,
+        plain_report,
+        "",
+    )
 
 
 def test_colour_always_even_when_piped(plain_report: str) -> None:
     completed = run_tool("dblint", "check", "--color", "always", cwd=PROJECT)
     assert completed.returncode == 1 and ESC in completed.stdout
     assert _strip_colour(completed.stdout) == plain_report
-    assert run_tool("dblint", "check", cwd=PROJECT).stdout == plain_report, "auto: no colour in a pipe"
+    assert run_tool("dblint", "check", cwd=PROJECT).stdout == plain_report, (
+        "auto: no colour in a pipe"
+    )
     as_json = run_tool("dblint", "check", "--color", "always", "--format", "json", cwd=PROJECT)
     assert ESC not in as_json.stdout, "only the text report is coloured"
 
@@ -107,13 +128,19 @@ def _strip_colour(text: str) -> str:
 def test_version_from_the_command_and_python_m() -> None:
     expected = f"dblint {version('dblint')}\n"
     assert run_tool("dblint", "--version", cwd=PROJECT).stdout == expected
-    module = subprocess.run([sys.executable, "-m", "dblint", "--version"], capture_output=True, text=True, cwd=PROJECT)
+    module = subprocess.run(
+        [sys.executable, "-m", "dblint", "--version"], capture_output=True, text=True, cwd=PROJECT
+    )
     assert module.stdout == expected
 
 
 def test_python_m_dblint_checks_like_the_command(plain_report: str) -> None:
     module = subprocess.run(
-        [sys.executable, "-m", "dblint", "check"], capture_output=True, text=True, cwd=PROJECT, env={**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": CACHE_DIR}
+        [sys.executable, "-m", "dblint", "check"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONHASHSEED": "0", "DBLINT_CACHE_DIR": CACHE_DIR},
     )
     assert (module.returncode, module.stdout) == (1, plain_report)
 
@@ -138,7 +165,11 @@ def test_progress_bar_waits_for_its_delay_and_throttles() -> None:
     bar(4, 4)
     bar.close()
     frames = stream.getvalue().split("\r")[1:]
-    assert frames == [f"[{'#' * 22}{'.' * 8}] 3/4 files parsed\x1b[K", f"[{'#' * 30}] 4/4 files parsed\x1b[K", "\x1b[K"]
+    assert frames == [
+        f"[{'#' * 22}{'.' * 8}] 3/4 files parsed\x1b[K",
+        f"[{'#' * 30}] 4/4 files parsed\x1b[K",
+        "\x1b[K",
+    ]
 
 
 def test_inventory_draws_the_same_progress_bar_and_exits_as_check() -> None:
@@ -147,10 +178,18 @@ def test_inventory_draws_the_same_progress_bar_and_exits_as_check() -> None:
     status, shown, stdout = _run_on_terminal("inventory", "--no-cache", *NOW, terminal="stderr")
     assert (status, stdout) == (1, plain.stdout)
     total = sum(1 for path in PROJECT.rglob("*.py"))
-    assert shown.startswith("\r[") and f"] {total}/{total} files parsed" in shown and shown.endswith("\r\x1b[K")
+    assert (
+        shown.startswith("\r[")
+        and f"] {total}/{total} files parsed" in shown
+        and shown.endswith("\r\x1b[K")
+    )
 
 
 @pytest.mark.parametrize("quiet", ["-q", "--quiet"])
 def test_inventory_draws_no_progress_bar_when_quiet(quiet: str) -> None:
     plain = run_tool("dblint", "inventory", cwd=PROJECT)
-    assert _run_on_terminal("inventory", "--no-cache", quiet, *NOW, terminal="stderr") == (1, "", plain.stdout)
+    assert _run_on_terminal("inventory", "--no-cache", quiet, *NOW, terminal="stderr") == (
+        1,
+        "",
+        plain.stdout,
+    )

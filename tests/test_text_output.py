@@ -9,10 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, findings_of, run_tool, write_project
-from dblint.rules import all_rules, rule_by_code
 from gitrepo import REPO
+
+from dblint.rules import all_rules, rule_by_code
 
 SHOP = REPO / "examples" / "shop"
 PROJECTS = sorted(p.parent.name for p in FIXTURES.glob("*/pyproject.toml"))
@@ -26,8 +26,12 @@ def test_closing_line_counts_the_findings_and_the_fixable_ones() -> None:
     assert closing == "Found 13 findings (1 fixable with --fix)."
     assert len(findings) == 13
     marked = [line for line in findings if " [*] " in line]
-    assert [line.split()[1] for line in marked] == ["DBL301"], "only the finding --fix can fix is marked"
-    assert marked[0].startswith("shop/models.py:35:5: DBL301 [*] foreign key orders.customer_id is UUID")
+    assert [line.split()[1] for line in marked] == ["DBL301"], (
+        "only the finding --fix can fix is marked"
+    )
+    assert marked[0].startswith(
+        "shop/models.py:35:5: DBL301 [*] foreign key orders.customer_id is UUID"
+    )
 
 
 def test_closing_line_in_the_singular_and_none_on_a_clean_project(tmp_path: Path) -> None:
@@ -47,12 +51,16 @@ def test_fix_says_what_it_fixed_in_the_singular(tmp_path: Path) -> None:
     fixed = run_tool("dblint", "check", "--fix", cwd=shop)
     assert "dblint: fixed 1 finding in 1 file" in fixed.stderr.splitlines()
     remaining = findings_of(fixed.stdout)
-    assert remaining and fixed.stdout.splitlines()[-1] == f"Found {len(remaining)} findings.", "none left to fix"
+    assert remaining and fixed.stdout.splitlines()[-1] == f"Found {len(remaining)} findings.", (
+        "none left to fix"
+    )
 
 
 @pytest.mark.parametrize("project", PROJECTS)
 def test_every_message_ends_with_what_to_do(project: str) -> None:
-    completed = run_tool("dblint", "check", "--format", "json", "--extend-select", OPT_IN, cwd=FIXTURES / project)
+    completed = run_tool(
+        "dblint", "check", "--format", "json", "--extend-select", OPT_IN, cwd=FIXTURES / project
+    )
     assert completed.returncode in (0, 1), completed.stderr
     for finding in json.loads(completed.stdout):
         rule = rule_by_code(finding["code"])

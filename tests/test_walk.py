@@ -12,7 +12,12 @@ from dblint.facts import walk as walk_module
 from dblint.facts.source import decode
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted([*ROOT.joinpath("tests", "fixtures").rglob("*.py"), *ROOT.joinpath("src", "dblint").rglob("*.py")])
+SOURCES = sorted(
+    [
+        *ROOT.joinpath("tests", "fixtures").rglob("*.py"),
+        *ROOT.joinpath("src", "dblint").rglob("*.py"),
+    ]
+)
 EXTRA = {
     "odd.py": 'x = (\n  1 +  # c\n  2)\n@d\n\nasync def f(a, /, *b, c: "T" = 3, **d) -> None:\n\tawait g(f"{a!r:>{b}}")\n'
     "class C[T](B, metaclass=M):\n    y: int = [i for i in range(3) if i]\n    def m(self): return {1: 2, **z}\n"
@@ -24,10 +29,18 @@ def _recording_visitor() -> type:
     """A visitor class with a recording visit_/leave_ method for every node class the walk enters."""
     methods = {}
     for cls in vars(cst).values():
-        if isinstance(cls, type) and issubclass(cls, cst.CSTNode) and cls not in walk_module._LEAVES:
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, cst.CSTNode)
+            and cls not in walk_module._LEAVES
+        ):
             name = cls.__name__
-            methods[f"visit_{name}"] = lambda self, node, name=name: self.log.append(("visit", name, id(node)))
-            methods[f"leave_{name}"] = lambda self, node, name=name: self.log.append(("leave", name, id(node)))
+            methods[f"visit_{name}"] = lambda self, node, name=name: self.log.append(
+                ("visit", name, id(node))
+            )
+            methods[f"leave_{name}"] = lambda self, node, name=name: self.log.append(
+                ("leave", name, id(node))
+            )
     return type("Recorder", (cst.CSTVisitor,), methods)
 
 
@@ -44,7 +57,9 @@ def _modules():
         yield name, cst.parse_module(text)
 
 
-@pytest.mark.parametrize(("name", "module"), list(_modules()), ids=lambda value: value if isinstance(value, str) else "")
+@pytest.mark.parametrize(
+    ("name", "module"), list(_modules()), ids=lambda value: value if isinstance(value, str) else ""
+)
 def test_walk_and_positions_agree_with_libcst(name, module):
     expected, found = RECORDER(), RECORDER()
     expected.log, found.log = [], []
@@ -55,4 +70,9 @@ def test_walk_and_positions_agree_with_libcst(name, module):
     ranges = walk_module.positions(module)._ranges
     assert len(ranges) == len(libcst_ranges)
     for node, where in libcst_ranges.items():
-        assert ranges[id(node)] == (where.start.line, where.start.column, where.end.line, where.end.column)
+        assert ranges[id(node)] == (
+            where.start.line,
+            where.start.column,
+            where.end.line,
+            where.end.column,
+        )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 try:
-    from importlib.metadata import PackageNotFoundError, version as _dist_version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _dist_version
 
     __version__ = _dist_version("dblint")
 except PackageNotFoundError:  # running from a source tree that is not installed

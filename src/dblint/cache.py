@@ -13,13 +13,15 @@ created or written (a read-only tree) is silently skipped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
-from functools import lru_cache
-from typing import Any, Iterable, Mapping, Optional, Union
+from typing import Any, Optional, Union
 
 from dblint import __version__
 from dblint.facts import codec
@@ -35,21 +37,21 @@ def source_digest(prefix: str, sources: Iterable[Path]) -> str:
     digest = hashlib.blake2b(prefix.encode(), digest_size=8)
     for source in sorted(sources):
         digest.update(source.name.encode() + b"\0")
-        try:
+        with contextlib.suppress(OSError):
             digest.update(source.read_bytes())
-        except OSError:
-            pass
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def fingerprint() -> str:
     """dblint version + facts schema + the bytes of the fact extractors (read once, on first use)."""
     prefix = f"{__version__}\0{codec.SCHEMA}\0{marshal.version}"
     return source_digest(prefix, Path(codec.__file__).parent.glob("*.py"))
 
 
-def chosen_directory(flag: Optional[Union[str, Path]], environ: Mapping[str, str]) -> Optional[Path]:
+def chosen_directory(
+    flag: Optional[Union[str, Path]], environ: Mapping[str, str]
+) -> Optional[Path]:
     """For the adapters: `--cache-dir`, else $DBLINT_CACHE_DIR, as an absolute path (None: neither)."""
     value = flag or environ.get(ENVIRONMENT_VARIABLE) or None
     return Path(os.path.abspath(value)) if value else None
@@ -70,7 +72,7 @@ class FactsCache:
         self.writable = True
 
     @classmethod
-    def open(cls, directory: Path) -> Optional["FactsCache"]:
+    def open(cls, directory: Path) -> Optional[FactsCache]:
         """The cache in `directory`, created with a `.gitignore` of `*`; None when impossible."""
         try:
             directory.mkdir(parents=True, exist_ok=True)
@@ -101,7 +103,10 @@ def read_entry(path: Path) -> Optional[Any]:
     except OSError:
         return None
     head = len(MAGIC) + _DIGEST
-    if blob[: len(MAGIC)] != MAGIC or hashlib.blake2b(blob[head:], digest_size=_DIGEST).digest() != blob[len(MAGIC) : head]:
+    if (
+        blob[: len(MAGIC)] != MAGIC
+        or hashlib.blake2b(blob[head:], digest_size=_DIGEST).digest() != blob[len(MAGIC) : head]
+    ):
         return None
     try:
         return marshal.loads(blob[head:])
@@ -132,8 +137,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
             stream.write(data)
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise

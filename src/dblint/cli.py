@@ -7,8 +7,9 @@ import contextlib
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, NoReturn, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, NoReturn, Optional, TextIO
 
 from dblint import __version__
 from dblint.cache import DEFAULT_DIRECTORY, chosen_directory
@@ -47,7 +48,7 @@ def _code_list(selector_kind: str):  # type: ignore[no-untyped-def]
 class _Parser(argparse.ArgumentParser):
     """argparse with usage errors as one line that points to the command's --help."""
 
-    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
@@ -60,17 +61,34 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dblint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    check = commands.add_parser("check", help="report findings in flake8's format", description="Report findings.")
+    check = commands.add_parser(
+        "check", help="report findings in flake8's format", description="Report findings."
+    )
     _add_project_options(check)
     check.add_argument(
-        "--stdin-filename", type=Path, help="with the path `-`: the file standard input stands for (its project, its config)"
+        "--stdin-filename",
+        type=Path,
+        help="with the path `-`: the file standard input stands for (its project, its config)",
     )
-    check.add_argument("--format", choices=sorted(FORMATTERS), default="text", help="how findings are written (default: text)")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings are reported")
+    check.add_argument(
+        "--format",
+        choices=sorted(FORMATTERS),
+        default="text",
+        help="how findings are written (default: text)",
+    )
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when findings are reported"
+    )
     fixing = check.add_mutually_exclusive_group()
-    fixing.add_argument("--fix", action="store_true", help="apply the safe automatic fixes, then report what remains")
     fixing.add_argument(
-        "--diff", action="store_true", help="print the safe automatic fixes as a unified diff (to --output-file if given); change nothing"
+        "--fix",
+        action="store_true",
+        help="apply the safe automatic fixes, then report what remains",
+    )
+    fixing.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the safe automatic fixes as a unified diff (to --output-file if given); change nothing",
     )
     _add_output_options(check)
 
@@ -80,16 +98,41 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every file and table that touches the database.",
     )
     _add_project_options(inventory)
-    inventory.add_argument("--by", choices=("file", "table"), default="file", help="one row per file or per table")
-    inventory.add_argument("--format", choices=INVENTORY_FORMATS, default="markdown", help="report format (default: markdown)")
-    inventory.add_argument("--output", "--output-file", type=Path, help="write the report to this file instead of stdout")
-    inventory.add_argument("--min-risk", choices=RISK_LEVELS[::-1], default="low", help="list only files at this risk or higher")
-    inventory.add_argument("--exit-zero", action="store_true", help="exit 0 even when the scan has findings")
+    inventory.add_argument(
+        "--by", choices=("file", "table"), default="file", help="one row per file or per table"
+    )
+    inventory.add_argument(
+        "--format",
+        choices=INVENTORY_FORMATS,
+        default="markdown",
+        help="report format (default: markdown)",
+    )
+    inventory.add_argument(
+        "--output",
+        "--output-file",
+        type=Path,
+        help="write the report to this file instead of stdout",
+    )
+    inventory.add_argument(
+        "--min-risk",
+        choices=RISK_LEVELS[::-1],
+        default="low",
+        help="list only files at this risk or higher",
+    )
+    inventory.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when the scan has findings"
+    )
     _add_progress_options(inventory)
 
     rules = commands.add_parser("rules", help="list all rules", description="List all rules.")
-    rule = commands.add_parser("rule", help="show the documentation of one rule", description="Show the documentation of one rule.")
-    rule.add_argument("code", help="the rule's code (DBL101) or name (create-all-outside-migrations)")
+    rule = commands.add_parser(
+        "rule",
+        help="show the documentation of one rule",
+        description="Show the documentation of one rule.",
+    )
+    rule.add_argument(
+        "code", help="the rule's code (DBL101) or name (create-all-outside-migrations)"
+    )
     for command in (check, inventory, rules, rule):
         command.set_defaults(command_parser=command)
     return parser
@@ -98,12 +141,22 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_project_options(command: argparse.ArgumentParser) -> None:
     """What to analyse and which rules run: the same for `check` and `inventory`."""
     command.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
-    command.add_argument("--select", type=_code_list("select"), help="comma-separated codes or prefixes to enable")
-    command.add_argument("--extend-select", type=_code_list("extend-select"), help="codes to enable in addition (opt-in rules)")
-    command.add_argument("--ignore", type=_code_list("ignore"), help="codes or prefixes to disable")
-    command.add_argument("--exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude")
     command.add_argument(
-        "--extend-exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude in addition to `exclude`"
+        "--select", type=_code_list("select"), help="comma-separated codes or prefixes to enable"
+    )
+    command.add_argument(
+        "--extend-select",
+        type=_code_list("extend-select"),
+        help="codes to enable in addition (opt-in rules)",
+    )
+    command.add_argument("--ignore", type=_code_list("ignore"), help="codes or prefixes to disable")
+    command.add_argument(
+        "--exclude", type=lambda v: tuple(p for p in v.split(",") if p), help="globs to exclude"
+    )
+    command.add_argument(
+        "--extend-exclude",
+        type=lambda v: tuple(p for p in v.split(",") if p),
+        help="globs to exclude in addition to `exclude`",
     )
     command.add_argument(
         "--force-exclude",
@@ -113,22 +166,42 @@ def _add_project_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", type=Path, help="pyproject.toml to read [tool.dblint] from")
     command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     command.add_argument("--no-prefilter", action="store_true", help=argparse.SUPPRESS)
-    command.add_argument("--jobs", "-j", type=_positive, help="processes that parse files (default: the CPUs available)")
-    command.add_argument("--cache-dir", type=Path, help=f"facts cache directory (default: $DBLINT_CACHE_DIR, the cache-dir setting, or {DEFAULT_DIRECTORY}/ at the project root)")
-    command.add_argument("--no-cache", action="store_true", help="neither read nor write the facts cache")
+    command.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        help="processes that parse files (default: the CPUs available)",
+    )
+    command.add_argument(
+        "--cache-dir",
+        type=Path,
+        help=f"facts cache directory (default: $DBLINT_CACHE_DIR, the cache-dir setting, or {DEFAULT_DIRECTORY}/ at the project root)",
+    )
+    command.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the facts cache"
+    )
 
 
 def _add_output_options(command: argparse.ArgumentParser) -> None:
     """Where and how `check` shows its findings."""
-    command.add_argument("--output-file", type=Path, help="write the report to this file instead of standard output")
+    command.add_argument(
+        "--output-file", type=Path, help="write the report to this file instead of standard output"
+    )
     command.add_argument(
         "--statistics",
         action="store_true",
         help="count the findings per code after the report (on stderr next to a json/sarif document on stdout)",
     )
-    command.add_argument("--show-source", action="store_true", help="show each reported line with a caret under the column")
     command.add_argument(
-        "--color", choices=COLOR_CHOICES, default="auto", help="colour the text report (auto: on a terminal unless NO_COLOR is set)"
+        "--show-source",
+        action="store_true",
+        help="show each reported line with a caret under the column",
+    )
+    command.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default="auto",
+        help="colour the text report (auto: on a terminal unless NO_COLOR is set)",
     )
     _add_progress_options(command)
 
@@ -143,7 +216,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # said by the command's own parser, so that the pointer is to its --help
-        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+        getattr(args, "command_parser", parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
     try:
         if args.command == "check":
             return _check(args, sys.stdout, sys.stderr)
@@ -157,14 +232,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"dblint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except UsageError as error:
-        print(f"dblint {args.command}: error: {error} (see `dblint {args.command} --help`)", file=sys.stderr)
+        print(
+            f"dblint {args.command}: error: {error} (see `dblint {args.command} --help`)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
-    except Exception as error:  # noqa: BLE001 - one line, never a traceback, unless --debug
+    except Exception as error:  # one line, never a traceback, unless --debug
         if getattr(args, "debug", False):
             raise
-        print(f"dblint: internal error: {error!r} (rerun with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"dblint: internal error: {error!r} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     parser.print_help(sys.stderr)
     return EXIT_ERROR
@@ -174,10 +255,14 @@ def _override(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     def apply(settings: Settings) -> Settings:
         return settings.with_overrides(
             select=args.select,
-            extend_select=None if args.extend_select is None else settings.extend_select + args.extend_select,
+            extend_select=None
+            if args.extend_select is None
+            else settings.extend_select + args.extend_select,
             ignore=None if args.ignore is None else settings.ignore + args.ignore,
             exclude=args.exclude,
-            extend_exclude=None if args.extend_exclude is None else settings.extend_exclude + args.extend_exclude,
+            extend_exclude=None
+            if args.extend_exclude is None
+            else settings.extend_exclude + args.extend_exclude,
         )
 
     return apply
@@ -209,12 +294,18 @@ def _stdin_source(args: argparse.Namespace) -> tuple[tuple[Path, ...], dict[Path
     stdin_filename = getattr(args, "stdin_filename", None)
     if Path("-") not in args.paths:
         if stdin_filename is not None:
-            raise UsageError("--stdin-filename names the file of `-`; pass `-` as the path to read standard input")
+            raise UsageError(
+                "--stdin-filename names the file of `-`; pass `-` as the path to read standard input"
+            )
         return tuple(args.paths or [Path(".")]), {}
     if stdin_filename is None:
-        raise UsageError("`-` reads standard input: name the file it stands for with --stdin-filename")
+        raise UsageError(
+            "`-` reads standard input: name the file it stands for with --stdin-filename"
+        )
     if args.paths != [Path("-")] or args.fix or args.diff:
-        raise UsageError("`-` (standard input) is checked alone, without other paths, --fix or --diff")
+        raise UsageError(
+            "`-` (standard input) is checked alone, without other paths, --fix or --diff"
+        )
     return (stdin_filename,), {stdin_filename: sys.stdin.buffer.read()}
 
 
@@ -233,14 +324,20 @@ def _report_tracebacks(args: argparse.Namespace, result: Result, err: TextIO) ->
         for trace in result.tracebacks:
             err.write(trace)
     elif result.tracebacks:
-        err.write("dblint: a rule failed with an internal error (DBL002); rerun with --debug for the traceback\n")
+        err.write(
+            "dblint: a rule failed with an internal error (DBL002); rerun with --debug for the traceback\n"
+        )
 
 
 def _run_check(args: argparse.Namespace, err: TextIO) -> Result:
     progress = progress_bar(err, args.quiet, args.progress_delay)
     try:
         # --fix and --diff need the planned fixes, which only a fresh check has.
-        return run(dataclasses.replace(_request(args), progress=progress, use_snapshot=not (args.fix or args.diff)))
+        return run(
+            dataclasses.replace(
+                _request(args), progress=progress, use_snapshot=not (args.fix or args.diff)
+            )
+        )
     finally:
         if progress is not None:
             progress.close()
@@ -248,7 +345,9 @@ def _run_check(args: argparse.Namespace, err: TextIO) -> Result:
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.diff and args.format != "text":
-        raise UsageError(f"--diff writes a unified diff, not --format {args.format}; use --fix to apply the fixes and report the rest")
+        raise UsageError(
+            f"--diff writes a unified diff, not --format {args.format}; use --fix to apply the fixes and report the rest"
+        )
     result = _run_check(args, err)
     _say_when_nothing_was_checked(args, result, err)
     if args.diff:
@@ -276,16 +375,18 @@ def _say_when_nothing_was_checked(args: argparse.Namespace, result: Result, err:
         err.write(f"dblint: warning: no Python files found in {named}\n")
 
 
-def _planned_changes(result: Result, err: TextIO) -> list["FileChange"]:
+def _planned_changes(result: Result, err: TextIO) -> list[FileChange]:
     from dblint.fixes.files import plan_changes  # noqa: PLC0415
 
-    changes, problems = plan_changes(((run.root, run.diagnostics) for run in result.runs), Path.cwd())
+    changes, problems = plan_changes(
+        ((run.root, run.diagnostics) for run in result.runs), Path.cwd()
+    )
     for problem in problems:
         err.write(f"dblint: {problem}\n")
     return changes
 
 
-def _fixed_count(changes: list["FileChange"]) -> str:
+def _fixed_count(changes: list[FileChange]) -> str:
     return f"{counted(sum(len(change.fixed) for change in changes), 'finding')} in {counted(len(changes), 'file')}"
 
 
@@ -316,7 +417,9 @@ def _apply_fixes(result: Result, err: TextIO) -> bool:
         written.append(change)
         for diagnostic in change.fixed:
             description = diagnostic.fix.description if diagnostic.fix is not None else ""
-            err.write(f"{change.shown}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} fixed ({description})\n")
+            err.write(
+                f"{change.shown}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} fixed ({description})\n"
+            )
     err.write(f"dblint: fixed {_fixed_count(written)}\n")
     return bool(written)
 
@@ -333,7 +436,10 @@ def _emit_report(args: argparse.Namespace, result: Result, out: TextIO, err: Tex
 
     def emit(stream: TextIO) -> None:
         options = ReportOptions(
-            use_color(args.color, stream, os.environ), args.show_source, SourceLines(base), base.as_uri().rstrip("/") + "/"
+            use_color(args.color, stream, os.environ),
+            args.show_source,
+            SourceLines(base),
+            base.as_uri().rstrip("/") + "/",
         )
         _write(stream, FORMATTERS[args.format](diagnostics, options))
         if with_statistics:
@@ -380,7 +486,9 @@ def _inventory(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         if progress is not None:
             progress.close()
-    _write_to(args.output, out, RENDERERS[args.format](build(result, Path.cwd(), args.by, args.min_risk)))
+    _write_to(
+        args.output, out, RENDERERS[args.format](build(result, Path.cwd(), args.by, args.min_risk))
+    )
     _report_tracebacks(args, result, err)
     return _exit_status(args, result)
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from dblint.rulecodes import selector_problem
 
@@ -21,7 +22,14 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
 # `tests.py`: the single test module of Django apps and small Flask projects (unittest discovers `test*.py`).
-DEFAULT_TEST_PATHS: tuple[str, ...] = ("tests/", "test/", "test_*.py", "*_test.py", "tests.py", "conftest.py")
+DEFAULT_TEST_PATHS: tuple[str, ...] = (
+    "tests/",
+    "test/",
+    "test_*.py",
+    "*_test.py",
+    "tests.py",
+    "conftest.py",
+)
 DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
 CODE_PATTERN = re.compile(r"^[A-Z]{1,3}[0-9]{0,3}$")
 # SQLAlchemy's built-in dialect names: what the `dialect` setting may say.
@@ -49,11 +57,13 @@ class Settings:
     external_tables: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     cache_dir: str | None = None
-    dialect: str | None = None  # the database of every script location, when alembic.ini does not say
+    dialect: str | None = (
+        None  # the database of every script location, when alembic.ini does not say
+    )
     safety_since: str | None = None  # migration-safety rules check only revisions after this one
     config_path: Path | None = field(default=None, compare=False)
 
-    def with_overrides(self, **changes: Any) -> "Settings":
+    def with_overrides(self, **changes: Any) -> Settings:
         """A copy with command-line values (None means "not given") applied."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -163,7 +173,8 @@ def _coerce(value: Any, kind: str, where: str, key: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{where} must be a table of glob = [codes], got {_toml_type(value)}")
         return tuple(
-            (pattern, _coerce(codes, "codes", f"{where}.\"{pattern}\"", key)) for pattern, codes in value.items()
+            (pattern, _coerce(codes, "codes", f'{where}."{pattern}"', key))
+            for pattern, codes in value.items()
         )
     raise AssertionError(kind)
 
@@ -183,13 +194,16 @@ def _string_list(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _toml_type(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def setting_names() -> tuple[str, ...]:
     """The documented TOML keys, for docs and error messages."""
     return tuple(_KEYS)
-
-

@@ -12,9 +12,9 @@ import configparser
 import posixpath
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from dblint.config import Settings
 from dblint.facts.model import FileFacts
@@ -39,26 +39,37 @@ class ScriptLocation:
     version_dirs: tuple[str, ...]
     source: str  # the file that declared it
     sys_path: tuple[str, ...] = ()  # `prepend_sys_path` directories: import roots of its env.py
-    url: str = ""  # `sqlalchemy.url` of its alembic.ini section, as written (the database's dialect)
-    note: str = ""  # how it was found when the configuration did not say (an unresolved placeholder)
+    url: str = (
+        ""  # `sqlalchemy.url` of its alembic.ini section, as written (the database's dialect)
+    )
+    note: str = (
+        ""  # how it was found when the configuration did not say (an unresolved placeholder)
+    )
 
     @property
     def env_path(self) -> str:
         return posixpath.join(self.directory, "env.py") if self.directory else "env.py"
 
 
-def find_script_locations(root: Path, config_files: Iterable[str], settings: Settings) -> tuple[ScriptLocation, ...]:
+def find_script_locations(
+    root: Path, config_files: Iterable[str], settings: Settings
+) -> tuple[ScriptLocation, ...]:
     """Every script location declared in the project, in a stable order."""
     locations: dict[str, ScriptLocation] = {}
     for rel in config_files:
         name = rel.rsplit("/", 1)[-1]
-        found = _from_alembic_ini(root, rel) if name == "alembic.ini" else _from_pyproject(root, rel)
+        found = (
+            _from_alembic_ini(root, rel) if name == "alembic.ini" else _from_pyproject(root, rel)
+        )
         for location in found:
             locations.setdefault(location.directory, location)
     for entry in settings.migrations:
         directory = configured_directory(entry)
         if directory is not None:
-            locations.setdefault(directory, ScriptLocation(directory, (posixpath.join(directory, "versions"),), "config"))
+            locations.setdefault(
+                directory,
+                ScriptLocation(directory, (posixpath.join(directory, "versions"),), "config"),
+            )
     return tuple(sorted(locations.values(), key=lambda location: location.directory))
 
 
@@ -72,7 +83,7 @@ def _normalise(path: str) -> str | None:
     normal = posixpath.normpath(path) if path else "."
     if normal == "..":
         return None
-    if normal.startswith("../") or normal.startswith("/"):
+    if normal.startswith(("../", "/")):
         return None
     return "" if normal == "." else normal
 
@@ -130,7 +141,11 @@ def _location(
     note = ""
     if script and _PLACEHOLDER.search(script):
         directory = _conventional_directory(root, config_dir)
-        where = f"the conventional {posixpath.join(directory, 'env.py')} beside it is used" if directory is not None else "no env.py beside it"
+        where = (
+            f"the conventional {posixpath.join(directory, 'env.py')} beside it is used"
+            if directory is not None
+            else "no env.py beside it"
+        )
         note = f"script_location `{script}` is a template placeholder, not resolved; {where}"
     else:
         directory = _resolve(root, config_dir, script) if script else config_dir
@@ -139,7 +154,9 @@ def _location(
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
     version_dirs += _resolved_all(root, config_dir, versions, separator)
     prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
-    return [ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url, note)]
+    return [
+        ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url, note)
+    ]
 
 
 # `{alembic_dir}`, `{{ cookiecutter.x }}`, `${DIR}`, `<dir>`: a template's value, filled in elsewhere
@@ -156,9 +173,13 @@ def _conventional_directory(root: Path, config_dir: str) -> str | None:
     return None
 
 
-def _resolved_all(root: Path, config_dir: str, value: str | None, separator: str | None) -> list[str]:
+def _resolved_all(
+    root: Path, config_dir: str, value: str | None, separator: str | None
+) -> list[str]:
     """The project-relative directories of a list-valued option (entries leaving the project dropped)."""
-    found = (_resolve(root, config_dir, entry) for entry in _split_locations(value or "", separator))
+    found = (
+        _resolve(root, config_dir, entry) for entry in _split_locations(value or "", separator)
+    )
     return [resolved for resolved in found if resolved is not None]
 
 
@@ -179,7 +200,14 @@ def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
         separator = options.get("path_separator", options.get("version_path_separator"))
         url = options.get("sqlalchemy.url", "").strip()
         found += _location(
-            root, config_dir, script, options.get("version_locations"), rel, separator, options.get("prepend_sys_path"), url
+            root,
+            config_dir,
+            script,
+            options.get("version_locations"),
+            rel,
+            separator,
+            options.get("prepend_sys_path"),
+            url,
         )
     return found
 
@@ -195,8 +223,13 @@ def _from_pyproject(root: Path, rel: str) -> list[ScriptLocation]:
         return []
     if not isinstance(table, dict) or not isinstance(table.get("script_location"), str):
         return []
-    versions, sys_path = _joined(table.get("version_locations")), _joined(table.get("prepend_sys_path"))
-    return _location(root, posixpath.dirname(rel), table["script_location"], versions, rel, sys_path=sys_path)
+    versions, sys_path = (
+        _joined(table.get("version_locations")),
+        _joined(table.get("prepend_sys_path")),
+    )
+    return _location(
+        root, posixpath.dirname(rel), table["script_location"], versions, rel, sys_path=sys_path
+    )
 
 
 def _joined(value: object) -> str | None:
@@ -211,7 +244,10 @@ def _under(path: str, directory: str) -> bool:
 
 
 def _uses_alembic_op(facts: FileFacts) -> bool:
-    return any((imp.module == "alembic" and imp.name == "op") or imp.module == "alembic.op" for imp in facts.imports)
+    return any(
+        (imp.module == "alembic" and imp.name == "op") or imp.module == "alembic.op"
+        for imp in facts.imports
+    )
 
 
 def looks_like_revision(facts: FileFacts) -> bool:

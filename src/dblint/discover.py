@@ -17,8 +17,24 @@ from dblint.config import Settings, has_dblint_table
 from dblint.pathmatch import matches
 
 SKIPPED_DIRECTORIES = frozenset(
-    {".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", "site-packages", ".tox", ".nox",
-     ".venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".dblint_cache", ".eggs"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        "build",
+        "dist",
+        "site-packages",
+        ".tox",
+        ".nox",
+        ".venv",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".dblint_cache",
+        ".eggs",
+    }
 )
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 CONFIG_NAMES = frozenset({"alembic.ini", "pyproject.toml"})
@@ -70,9 +86,12 @@ def nested_config_roots(root: Path, config_files: list[str]) -> list[str]:
     found: list[str] = []
     for rel in sorted(config_files, key=lambda rel: (rel.count("/"), rel)):
         directory, _, name = rel.rpartition("/")
-        if name == "pyproject.toml" and directory and not any(_under(directory, outer) for outer in found):
-            if has_dblint_table(root / rel):
-                found.append(directory)
+        if (
+            name == "pyproject.toml"
+            and directory
+            and not any(_under(directory, outer) for outer in found)
+        ) and has_dblint_table(root / rel):
+            found.append(directory)
     return found
 
 
@@ -88,8 +107,16 @@ def without_nested(found: Discovery, nested: list[str]) -> Discovery:
     def kept(paths: list[str]) -> list[str]:
         return [rel for rel in paths if not any(_under(rel, directory) for directory in nested)]
 
-    unreadable = [(rel, reason) for rel, reason in found.unreadable if not any(_under(rel, d) for d in nested)]
-    return Discovery(found.root, kept(found.python_files), kept(found.config_files), unreadable, kept(found.excluded))
+    unreadable = [
+        (rel, reason) for rel, reason in found.unreadable if not any(_under(rel, d) for d in nested)
+    ]
+    return Discovery(
+        found.root,
+        kept(found.python_files),
+        kept(found.config_files),
+        unreadable,
+        kept(found.excluded),
+    )
 
 
 def find_repository_root(directory: Path) -> Path:
@@ -143,8 +170,18 @@ def _git_files(root: Path) -> list[str] | None:
     try:
         completed = subprocess.run(
             # core.fsmonitor names a program git would run: never in someone else's repository.
-            ["git", "-C", str(root), "-c", "core.fsmonitor=false",
-             "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            [
+                "git",
+                "-C",
+                str(root),
+                "-c",
+                "core.fsmonitor=false",
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
             capture_output=True,
             timeout=60,
             check=False,
@@ -170,7 +207,9 @@ def _walk(root: Path, result: Discovery) -> list[str]:
         try:
             entries = list(os.scandir(directory))
         except OSError as error:
-            result.unreadable.append((rel_dir or ".", f"cannot read directory: {error.strerror or error}"))
+            result.unreadable.append(
+                (rel_dir or ".", f"cannot read directory: {error.strerror or error}")
+            )
             continue
         if rel_dir and any(entry.name == "pyvenv.cfg" for entry in entries):
             continue

@@ -10,21 +10,30 @@ otherwise `pipeline` (LibCST, the index, the rules: slow to import) computes the
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from dblint.cache import DEFAULT_DIRECTORY
 from dblint.config import Settings, find_config, load_settings
 from dblint.diagnostics import Diagnostic
-from dblint.discover import discover, find_checked_root, is_inside, nested_config_roots, without_nested
+from dblint.discover import (
+    discover,
+    find_checked_root,
+    is_inside,
+    nested_config_roots,
+    without_nested,
+)
 from dblint.pathmatch import matches
 from dblint.snapshot import Inputs, Snapshots
 
 if TYPE_CHECKING:
     from dblint.index import ProjectIndex
 
-INTERNAL_ERROR = "DBL002"  # rules/internal.py's code, named here so a run from stored findings loads no rule
+INTERNAL_ERROR = (
+    "DBL002"  # rules/internal.py's code, named here so a run from stored findings loads no rule
+)
 
 SettingsOverride = Callable[[Settings], Settings]
 # Called after each file is parsed with (files parsed, files in the project);
@@ -46,7 +55,9 @@ class Request:
     progress: Optional[ProgressCallback] = None
     jobs: Optional[int] = None  # worker processes for parsing; None = the CPUs available
     use_cache: bool = False  # the adapters turn it on; a library caller gets no writes
-    cache_dir: Optional[Path] = None  # overrides the `cache-dir` setting (--cache-dir, DBLINT_CACHE_DIR)
+    cache_dir: Optional[Path] = (
+        None  # overrides the `cache-dir` setting (--cache-dir, DBLINT_CACHE_DIR)
+    )
     use_snapshot: bool = False  # reuse a whole project's stored findings (only findings are needed)
 
 
@@ -56,7 +67,9 @@ class ProjectRun:
 
     root: Path
     settings: Settings
-    indexes: tuple["ProjectIndex", ...]  # one per project of the repository; none when the findings were stored
+    indexes: tuple[
+        ProjectIndex, ...
+    ]  # one per project of the repository; none when the findings were stored
     reported: frozenset[str]  # project-relative paths findings are reported for
     diagnostics: list[Diagnostic]
 
@@ -91,7 +104,9 @@ def run(request: Request) -> Result:
     groups: dict[Path, list[Path]] = {}
     for path in request.paths:
         absolute = Path(os.path.abspath(path))
-        groups.setdefault(find_checked_root(absolute, request.config is not None), []).append(absolute)
+        groups.setdefault(find_checked_root(absolute, request.config is not None), []).append(
+            absolute
+        )
     result = Result(runs=[])
     done: set[Path] = set()
     while len(done) < len(groups):
@@ -101,7 +116,9 @@ def run(request: Request) -> Result:
         result.runs.append(_run_project(files, groups[root], request, result.tracebacks))
         for nested in files.nested_roots:
             directory = root / nested
-            if directory not in groups.get(directory, []) and any(is_within(directory, target) for target in groups[root]):
+            if directory not in groups.get(directory, []) and any(
+                is_within(directory, target) for target in groups[root]
+            ):
                 groups.setdefault(directory, []).append(directory)
     result.runs.sort(key=lambda project: project.root)
     return result
@@ -136,8 +153,12 @@ class ProjectFiles:
     config_files: list[str]
     unreadable: list[tuple[str, str]]
     unreported: frozenset[str] = frozenset()  # excluded files: read for facts, no findings shown
-    named_excluded: frozenset[str] = frozenset()  # excluded files named on the command line, reported
-    nested_roots: tuple[str, ...] = ()  # directories with their own [tool.dblint]: projects of their own
+    named_excluded: frozenset[str] = (
+        frozenset()
+    )  # excluded files named on the command line, reported
+    nested_roots: tuple[
+        str, ...
+    ] = ()  # directories with their own [tool.dblint]: projects of their own
 
     def inputs(self, request: Request) -> Inputs:
         """What the project's findings depend on, for the stored snapshot."""
@@ -174,7 +195,9 @@ def find_files(root: Path, request: Request, extra_files: Iterable[str] = ()) ->
     )  # fmt: skip
 
 
-def _run_project(files: ProjectFiles, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+def _run_project(
+    files: ProjectFiles, targets: list[Path], request: Request, tracebacks: list[str]
+) -> ProjectRun:
     root = files.root
     snapshots = _snapshots(files, request)
     if snapshots is None:
@@ -184,12 +207,16 @@ def _run_project(files: ProjectFiles, targets: list[Path], request: Request, tra
     if stored is not None:
         return stored_run(files, stored, targets)
     whole = _computed_run(files, [root], request, tracebacks)
-    if not any(d.code == INTERNAL_ERROR for d in whole.diagnostics):  # a dblint bug is not a result to keep
+    if not any(
+        d.code == INTERNAL_ERROR for d in whole.diagnostics
+    ):  # a dblint bug is not a result to keep
         snapshots.store(inputs, whole.diagnostics)
     return whole if targets == [root] else stored_run(files, whole.diagnostics, targets)
 
 
-def _computed_run(files: ProjectFiles, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+def _computed_run(
+    files: ProjectFiles, targets: list[Path], request: Request, tracebacks: list[str]
+) -> ProjectRun:
     from dblint import pipeline  # noqa: PLC0415 - the slow import, only when findings must be computed
 
     project = pipeline.load_files(files, request)
@@ -208,10 +235,19 @@ def _snapshots(files: ProjectFiles, request: Request) -> Optional[Snapshots]:
     return Snapshots(directory) if directory is not None else None
 
 
-def stored_run(files: ProjectFiles, diagnostics: list[Diagnostic], targets: list[Path]) -> ProjectRun:
+def stored_run(
+    files: ProjectFiles, diagnostics: list[Diagnostic], targets: list[Path]
+) -> ProjectRun:
     """The part of a whole project's findings that falls under `targets`."""
-    rel_targets, reported = reported_files(files.root, targets, files.python_files, files.unreported)
-    kept = [d for d in diagnostics if d.path in reported or (d.path not in files.python_files and under_any(d.path, rel_targets))]
+    rel_targets, reported = reported_files(
+        files.root, targets, files.python_files, files.unreported
+    )
+    kept = [
+        d
+        for d in diagnostics
+        if d.path in reported
+        or (d.path not in files.python_files and under_any(d.path, rel_targets))
+    ]
     return ProjectRun(files.root, files.settings, (), reported, kept)
 
 
@@ -220,16 +256,24 @@ def reported_files(
 ) -> tuple[list[str], frozenset[str]]:
     """The targets relative to `root`, and the Python files findings are reported for."""
     rel_targets = [rel_path(target, root) for target in targets]
-    explicit_files = [rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()]
-    return rel_targets, frozenset(_reported_paths(rel_targets, explicit_files, python_files)) - unreported
+    explicit_files = [
+        rel for rel, target in zip(rel_targets, targets) if rel and not target.is_dir()
+    ]
+    return rel_targets, frozenset(
+        _reported_paths(rel_targets, explicit_files, python_files)
+    ) - unreported
 
 
-def _reported_paths(rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]) -> Iterable[str]:
+def _reported_paths(
+    rel_targets: list[str], explicit_files: list[str], python_files: Iterable[str]
+) -> Iterable[str]:
     directories = [rel for rel in rel_targets if rel not in explicit_files]
     yield from (rel for rel in explicit_files if rel in python_files)
     yield from (path for path in python_files if under_any(path, directories))
 
 
 def under_any(path: str, directories: list[str]) -> bool:
-    return any(not directory or path == directory or path.startswith(directory + "/") for directory in directories)
-
+    return any(
+        not directory or path == directory or path.startswith(directory + "/")
+        for directory in directories
+    )

@@ -15,8 +15,9 @@ import dataclasses
 import io
 import os
 import tokenize
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
 from flake8.style_guide import Decision, DecisionEngine
 
@@ -38,7 +39,12 @@ _Message = tuple[int, int, str, type]
 
 # flake8 runs its own worker processes, so the plugin parses in the one it is given.
 _REQUEST = Request(
-    paths=(), apply_noqa=False, jobs=1, use_cache=True, cache_dir=chosen_directory(None, os.environ), use_snapshot=True
+    paths=(),
+    apply_noqa=False,
+    jobs=1,
+    use_cache=True,
+    cache_dir=chosen_directory(None, os.environ),
+    use_snapshot=True,
 )
 _OPT_IN_CODES = tuple(code for code, default in RULE_CODES.items() if not default)
 
@@ -82,7 +88,9 @@ class _Project:
         return check_project(project, [self.run.root / rel], self.request, []).diagnostics
 
 
-_roots: dict[Path, Path] = {}  # directory -> the root its files are checked from, looked up once per directory
+_roots: dict[
+    Path, Path
+] = {}  # directory -> the root its files are checked from, looked up once per directory
 
 
 def _root_of(path: Path) -> Path:
@@ -111,7 +119,9 @@ class Plugin:
     name = "dblint"
     version = __version__
     active = True
-    opt_in: tuple[str, ...] = ()  # opt-in rules flake8's --select / --extend-select name by full code
+    opt_in: tuple[
+        str, ...
+    ] = ()  # opt-in rules flake8's --select / --extend-select name by full code
 
     def __init__(self, tree: Any, filename: str, lines: Sequence[str]) -> None:
         self.filename = filename
@@ -130,8 +140,14 @@ class Plugin:
         try:
             decider = DecisionEngine(options)
             cls.active = any(decider.decision_for(code) is Decision.Selected for code in RULE_CODES)
-            named = {code.strip() for code in (*(options.select or ()), *(options.extend_select or ()))}
-            cls.opt_in = tuple(code for code in _OPT_IN_CODES if code in named and decider.decision_for(code) is Decision.Selected)
+            named = {
+                code.strip() for code in (*(options.select or ()), *(options.extend_select or ()))
+            }
+            cls.opt_in = tuple(
+                code
+                for code in _OPT_IN_CODES
+                if code in named and decider.decision_for(code) is Decision.Selected
+            )
         except (AttributeError, TypeError, ValueError):
             cls.active, cls.opt_in = True, ()
 
@@ -150,7 +166,12 @@ class Plugin:
         else:
             diagnostics = project.by_path.get(rel, [])
         for diagnostic in diagnostics:
-            yield diagnostic.line, diagnostic.column - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
+            yield (
+                diagnostic.line,
+                diagnostic.column - 1,
+                f"{diagnostic.code} {diagnostic.message}",
+                type(self),
+            )
 
 
 def _differs(path: Path, source: str) -> bool:

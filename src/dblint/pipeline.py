@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
 from dblint.cache import FactsCache
 from dblint.config import ConfigError, Settings
 from dblint.contexts import ScriptLocation, find_script_locations
 from dblint.diagnostics import Diagnostic
-from dblint.engine import ProjectFiles, ProjectRun, Request, cache_directory, find_files, reported_files, under_any
+from dblint.engine import (
+    ProjectFiles,
+    ProjectRun,
+    Request,
+    cache_directory,
+    find_files,
+    reported_files,
+    under_any,
+)
 from dblint.facts import FileFacts, extract_facts
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
 from dblint.facts.noqa import suppressed
@@ -33,11 +42,15 @@ def enabled_rules(settings: Settings) -> list[Rule]:
     return [rule() for rule in all_rules() if is_enabled(rule.code, rule.default, settings)]
 
 
-def read_facts(root: Path, files: list[str], settings: Settings, request: Request, full: Iterable[str] = ()) -> list[FileFacts]:
+def read_facts(
+    root: Path, files: list[str], settings: Settings, request: Request, full: Iterable[str] = ()
+) -> list[FileFacts]:
     """Facts of `files` (cached, parsed in parallel), with size and read failures turned into `error`."""
     directory = cache_directory(root, settings, request)
     cache = FactsCache.open(directory) if directory is not None else None
-    options = ReadOptions(settings.max_file_size, request.use_prefilter, request.jobs or available_cpus(), cache)
+    options = ReadOptions(
+        settings.max_file_size, request.use_prefilter, request.jobs or available_cpus(), cache
+    )
     return read_files(root, files, options, full=full, progress=request.progress)
 
 
@@ -61,16 +74,27 @@ class LoadedProject:
             raise ValueError(f"{self.root} holds {len(self.indexes)} projects: use `indexes`")
         return self.indexes[0]
 
-    def with_source(self, rel: str, data: bytes, request: Request) -> "LoadedProject":
+    def with_source(self, rel: str, data: bytes, request: Request) -> LoadedProject:
         """The same project with one file's bytes replaced (an editor's unsaved buffer)."""
-        replaced = extract_facts(rel, data, use_prefilter=False)  # one file: no prefilter to keep sound
+        replaced = extract_facts(
+            rel, data, use_prefilter=False
+        )  # one file: no prefilter to keep sound
         facts = [item for item in self.facts if item.path != rel] + [replaced]
-        indexes = build_indexes(self.root, self.settings, facts, self.config_files, self.script_locations)
-        return dataclasses.replace(self, python_files=self.python_files | {rel}, facts=facts, indexes=indexes)
+        indexes = build_indexes(
+            self.root, self.settings, facts, self.config_files, self.script_locations
+        )
+        return dataclasses.replace(
+            self, python_files=self.python_files | {rel}, facts=facts, indexes=indexes
+        )
 
     @property
     def script_locations(self) -> tuple[ScriptLocation, ...]:
-        return tuple(sorted({location for index in self.indexes for location in index.script_locations}, key=_directory))
+        return tuple(
+            sorted(
+                {location for index in self.indexes for location in index.script_locations},
+                key=_directory,
+            )
+        )
 
 
 def _directory(location: ScriptLocation) -> str:
@@ -88,20 +112,40 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
     facts = read_facts(root, sorted(files.python_files), settings, request)
     locations = find_script_locations(root, files.config_files, settings)
     indexes = build_indexes(root, settings, facts, files.config_files, locations)
-    reached = sorted({path for index in indexes for path in files_to_parse(index)}) if request.use_prefilter else []
+    reached = (
+        sorted({path for index in indexes for path in files_to_parse(index)})
+        if request.use_prefilter
+        else []
+    )
     if reached:  # prefiltered files that name resolution can reach: parse them in full
-        replaced = dict(zip(reached, read_facts(root, reached, settings, dataclasses.replace(request, progress=None), reached)))
+        replaced = dict(
+            zip(
+                reached,
+                read_facts(
+                    root, reached, settings, dataclasses.replace(request, progress=None), reached
+                ),
+            )
+        )
         facts = [replaced.get(item.path, item) for item in facts]
         indexes = build_indexes(root, settings, facts, files.config_files, locations)
     problems = setting_problems(indexes)
     if problems:
         raise ConfigError(f"{settings.config_path}: {problems[0]}")
     return LoadedProject(
-        root, settings, files.python_files, files.config_files, files.unreadable, facts, indexes, files.unreported
+        root,
+        settings,
+        files.python_files,
+        files.config_files,
+        files.unreadable,
+        facts,
+        indexes,
+        files.unreported,
     )
 
 
-def check_project(project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]) -> ProjectRun:
+def check_project(
+    project: LoadedProject, targets: list[Path], request: Request, tracebacks: list[str]
+) -> ProjectRun:
     """Run the enabled rules, reporting on the files under `targets`."""
     root, settings = project.root, project.settings
     validate_safety_since(project.indexes)
@@ -129,7 +173,9 @@ def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(unique.values(), key=Diagnostic.sort_key)
 
 
-def check(index: ProjectIndex, reported: Iterable[str], rules: list[Rule], tracebacks: list[str]) -> list[Diagnostic]:
+def check(
+    index: ProjectIndex, reported: Iterable[str], rules: list[Rule], tracebacks: list[str]
+) -> list[Diagnostic]:
     """Run the rules; a rule that raises becomes a DBL002 on the file it failed on."""
     found: list[Diagnostic] = []
     internal = InternalError()
@@ -139,7 +185,11 @@ def check(index: ProjectIndex, reported: Iterable[str], rules: list[Rule], trace
         if facts.internal_error:
             tracebacks.append(facts.internal_error)
             last_line = facts.internal_error.strip().splitlines()[-1]
-            found.append(internal.diagnostic(path, 1, 1, f"internal error while reading the file: {last_line}"))
+            found.append(
+                internal.diagnostic(
+                    path, 1, 1, f"internal error while reading the file: {last_line}"
+                )
+            )
         for rule in rules:
             try:
                 found.extend(rule.check_file(facts, index))
@@ -160,11 +210,13 @@ def check(index: ProjectIndex, reported: Iterable[str], rules: list[Rule], trace
 def _internal_message(rule: Rule, error: Exception) -> str:
     """`internal error in rule DBL101: ValueError: why`, on one line."""
     text = " ".join(str(error).split())
-    return f"internal error in rule {rule.code}: {type(error).__name__}" + (f": {text}" if text else "")
+    return f"internal error in rule {rule.code}: {type(error).__name__}" + (
+        f": {text}" if text else ""
+    )
 
 
 def _noqa_suppressed(diagnostic: Diagnostic, facts: Optional[FileFacts]) -> bool:
     if facts is None:
         return False
-    # Noqa facts already cover every line of a multi-line string, as flake8's do.
+
     return suppressed(facts.noqa, diagnostic.line, diagnostic.code)

@@ -14,7 +14,9 @@ from dblint.cli import build_parser
 from dblint.rules import all_rules
 
 # <!-- generated: NAME -->, the block, <!-- end: NAME -->
-_BLOCK = re.compile(r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S)
+_BLOCK = re.compile(
+    r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S
+)
 # A rule module's docstring starts with its codes: "DBL101-DBL105: what they find."
 _FAMILY_DOC = re.compile(r"^DBL\d+(?:-DBL\d+)?: (?P<what>.+?)\.?$")
 
@@ -35,18 +37,25 @@ def rule_families() -> str:
 def command_options() -> str:
     """For each command, every option and its help text, as `dblint COMMAND --help` shows them."""
     parser = build_parser()
-    (commands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    (commands,) = [
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    ]
     sections = []
     for name, command in commands.choices.items():
         rows = []
         for action in command._actions:
             if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
                 continue
-            spelled = ", ".join(f"`{option}`" for option in action.option_strings) or f"`{action.metavar or action.dest}`"
+            spelled = (
+                ", ".join(f"`{option}`" for option in action.option_strings)
+                or f"`{action.metavar or action.dest}`"
+            )
             choices = f" ({', '.join(map(str, action.choices))})" if action.choices else ""
             rows.append(f"| {spelled} | {action.help}{choices} |".replace("\n", " "))
         header = f"`dblint {name}`: {command.description or ''}".rstrip(": ")
-        table = "\n".join(["| option | what it does |", "|---|---|", *rows]) if rows else "No options."
+        table = (
+            "\n".join(["| option | what it does |", "|---|---|", *rows]) if rows else "No options."
+        )
         sections.append(f"{header}\n\n{table}\n")
     return "\n".join(sections)
 

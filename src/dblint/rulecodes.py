@@ -7,7 +7,8 @@ modules. A test keeps this table equal to the rule declarations.
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from collections.abc import Mapping
+from typing import Optional
 
 # code -> runs by default (False: opt-in, runs only when selected by its full code)
 RULE_CODES: Mapping[str, bool] = {

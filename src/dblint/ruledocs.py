@@ -20,11 +20,20 @@ def help_uri(rule: type[Rule]) -> str:
 
 
 # The fence language of an example file, by its extension (Python otherwise).
-_FENCES = {".ini": "ini", ".cfg": "ini", ".toml": "toml", ".sql": "sql", ".mako": "mako", ".txt": "text"}
+_FENCES = {
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".toml": "toml",
+    ".sql": "sql",
+    ".mako": "mako",
+    ".txt": "text",
+}
 
 
 def _fence(path: str) -> str:
-    return next((language for suffix, language in _FENCES.items() if path.endswith(suffix)), "python")
+    return next(
+        (language for suffix, language in _FENCES.items() if path.endswith(suffix)), "python"
+    )
 
 
 def _code_block(files: dict[str, str], named: bool) -> str:
@@ -32,13 +41,15 @@ def _code_block(files: dict[str, str], named: bool) -> str:
     blocks = []
     for path, text in files.items():
         language = _fence(path)
-        header = f"{'#' if language in ('python', 'ini', 'toml') else '--'} {path}\n" if named else ""
+        header = (
+            f"{'#' if language in ('python', 'ini', 'toml') else '--'} {path}\n" if named else ""
+        )
         blocks.append(f"```{language}\n{header}{text.rstrip()}\n```")
     return "\n\n".join(blocks)
 
 
 def _change(rule: type[Rule]) -> str:
-    """"Use instead": the files that differ from the example, not a full copy of a project."""
+    """ "Use instead": the files that differ from the example, not a full copy of a project."""
     before, after = example_files(rule.example), example_files(rule.use_instead)
     if len(before) == len(after) == 1:
         return _code_block(after, named=False)
@@ -82,7 +93,9 @@ def render_rules_markdown() -> str:
     ]
     for rule in all_rules():
         link = f"[{rule.code}](#{anchor(rule)})"
-        lines.append(f"| {link} | `{rule.name}` | {'yes' if rule.default else 'opt-in'} | {rule.summary} |")
+        lines.append(
+            f"| {link} | `{rule.name}` | {'yes' if rule.default else 'opt-in'} | {rule.summary} |"
+        )
     sections = [render_rule(rule) for rule in all_rules()]
     return "\n".join(lines) + "\n\n" + "\n".join(sections)
 

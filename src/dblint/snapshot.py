@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
 from dblint import __version__
 from dblint.cache import read_entry, source_digest, write_entry
@@ -33,7 +34,7 @@ FileState = tuple[str, int, int]  # project-relative path, size, mtime in ns (-1
 _Stored = tuple[str, int, int, str, str, str, int, bool]  # a Diagnostic without its fix
 
 
-@lru_cache(maxsize=None)
+@cache
 def _code_fingerprint() -> str:
     """dblint's version and the bytes of every module of the package: any change to a rule counts."""
     package = Path(__file__).parent
@@ -50,13 +51,15 @@ class Inputs:
     started: int  # time.time_ns() before the first stat
 
     @classmethod
-    def take(cls, root: Path, key: str, paths: Iterable[str]) -> "Inputs":
+    def take(cls, root: Path, key: str, paths: Iterable[str]) -> Inputs:
         started = time.time_ns()
         return cls(root, key, tuple(_state(root, rel) for rel in sorted(set(paths))), started)
 
     def trustworthy(self) -> bool:
         """False when a file was changed too close to the start to be sure its mtime will tell."""
-        return all(size >= 0 and mtime < self.started - RACY_MARGIN_NS for _, size, mtime in self.files)
+        return all(
+            size >= 0 and mtime < self.started - RACY_MARGIN_NS for _, size, mtime in self.files
+        )
 
 
 def _state(root: Path, rel: str) -> FileState:
@@ -74,7 +77,9 @@ class Snapshots:
         self.directory = cache_directory / f"findings-{_code_fingerprint()}"
 
     def _path(self, inputs: Inputs) -> Path:
-        name = hashlib.blake2b(f"{inputs.root}\0{inputs.key}".encode("utf-8", "surrogateescape"), digest_size=16)
+        name = hashlib.blake2b(
+            f"{inputs.root}\0{inputs.key}".encode("utf-8", "surrogateescape"), digest_size=16
+        )
         return self.directory / name.hexdigest()
 
     def load(self, inputs: Inputs) -> Optional[list[Diagnostic]]:
@@ -93,7 +98,7 @@ class Snapshots:
         if not inputs.trustworthy():
             return
         findings: list[_Stored] = [
-            (d.path, d.line, d.column, d.code, d.message, d.rule, d.end_line, d.fixable) for d in diagnostics
+            (d.path, d.line, d.column, d.code, d.message, d.rule, d.end_line, d.fixable)
+            for d in diagnostics
         ]
         write_entry(self._path(inputs), (inputs.key, inputs.files, findings))
-

@@ -7,7 +7,8 @@ and never touches a stream.
 from __future__ import annotations
 
 import time
-from typing import Callable, Mapping, TextIO
+from collections.abc import Mapping
+from typing import Callable, TextIO
 
 COLOR_CHOICES = ("auto", "always", "never")
 
@@ -38,7 +39,9 @@ class ProgressBar:
     WIDTH = 30
     INTERVAL = 0.1
 
-    def __init__(self, stream: TextIO, delay: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, stream: TextIO, delay: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._stream = stream
         self._delay = delay
         self._clock = clock

@@ -13,7 +13,9 @@ from dblint.facts.source import SourceError, check_size, check_syntax, decode, s
 __all__ = ["FileFacts", "extract_facts"]
 
 
-def extract_facts(path: str, data: bytes, *, use_prefilter: bool = True, sliced: bool = True) -> FileFacts:
+def extract_facts(
+    path: str, data: bytes, *, use_prefilter: bool = True, sliced: bool = True
+) -> FileFacts:
     """Facts of one file; a file that cannot be read or parsed gets `error` set.
 
     `sliced` lets LibCST parse only the statements that need it (`parse.parse_sliced`);
@@ -41,7 +43,9 @@ def _extract(path: str, data: bytes, use_prefilter: bool, sliced: bool) -> FileF
     from dblint.facts.parse import parse_facts, parse_sliced  # noqa: PLC0415
 
     if tree is None:
-        return parse_facts(path, text, noqa)  # syntax newer than this Python: LibCST reads all of it
+        return parse_facts(
+            path, text, noqa
+        )  # syntax newer than this Python: LibCST reads all of it
     try:
         sizes = statement_sizes(tree)  # LibCST's limits, measured on the `ast` tree
         if not sliced:

@@ -13,20 +13,29 @@ The docstring's `Revision ID:` / `Revises:` lines are kept for `revision_header`
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from dblint.facts.alembic_imports import op_prefixes
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
 from dblint.facts.model import Expr, Import, MigrationFacts, MigrationFunction, MigrationStep
-from dblint.facts.alembic_imports import op_prefixes
 from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.facts.walk import Positions, walk, wrapper_positions
 
 # `op` / `batch_op` attributes that are no operations on the schema.
 _NOT_STEPS = frozenset(
-    {"f", "get_bind", "get_context", "batch_alter_table", "inline_literal", "implementation_for", "register_operation"}
+    {
+        "f",
+        "get_bind",
+        "get_context",
+        "batch_alter_table",
+        "inline_literal",
+        "implementation_for",
+        "register_operation",
+    }
 )
 _EXECUTE_METHODS = frozenset({"execute", "exec_driver_sql"})
 _TEXT_CALLS = frozenset({"text", "DDL"})
@@ -38,7 +47,11 @@ _DOC_REVISES = re.compile(r"^\s*Revises:[ \t]*(?P<value>[^\n]*)$", re.MULTILINE)
 
 def _statement(node: cst.BaseExpression) -> cst.BaseExpression:
     """The statement without the statement methods chained on (`text("...").bindparams(...)`)."""
-    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in STATEMENT_METHODS:
+    while (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in STATEMENT_METHODS
+    ):
         node = node.func.value
     return node
 
@@ -108,7 +121,9 @@ class _Function:
 class MigrationVisitor(cst.CSTVisitor):
     """Records the steps of every module-level function of a migration file (visited by `walk.walk`)."""
 
-    def __init__(self, op_names: frozenset[str], module_functions: frozenset[str], node_positions: Positions) -> None:
+    def __init__(
+        self, op_names: frozenset[str], module_functions: frozenset[str], node_positions: Positions
+    ) -> None:
         super().__init__()
         self._position = node_positions.start
         self._span = node_positions.span
@@ -140,7 +155,11 @@ class MigrationVisitor(cst.CSTVisitor):
             function = self._function
             self.functions.append(
                 MigrationFunction(
-                    function.name, function.params, function.line, tuple(function.steps), tuple(sorted(function.rebound))
+                    function.name,
+                    function.params,
+                    function.line,
+                    tuple(function.steps),
+                    tuple(sorted(function.rebound)),
                 )
             )
             self._function = None
@@ -152,7 +171,12 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_Return(self, node: cst.Return) -> None:
         function = self._function
-        if self._depth == 1 and function is not None and any(self._guards) and not function.early_return:
+        if (
+            self._depth == 1
+            and function is not None
+            and any(self._guards)
+            and not function.early_return
+        ):
             function.early_return = f"early `return` at line {self._position(node)[0]}"
 
     def visit_Continue(self, node: cst.Continue) -> None:
@@ -219,7 +243,12 @@ class MigrationVisitor(cst.CSTVisitor):
         if self._function is not None:
             self._function.rebound.update(names)
         values = _literal_strings(node.iter)
-        if values is not None and len(names) == 1 and not self._loops and isinstance(node.target, cst.Name):
+        if (
+            values is not None
+            and len(names) == 1
+            and not self._loops
+            and isinstance(node.target, cst.Name)
+        ):
             self._loops.append((names[0], values))
             self._guards.append("")  # a literal loop: unrolled by the replay, no guard
         else:
@@ -287,7 +316,11 @@ class MigrationVisitor(cst.CSTVisitor):
             if self._function is not None:
                 self._function.rebound.update(names)
             call = item.item
-            if isinstance(call, cst.Call) and self._is_op(call.func, "batch_alter_table") and len(names) == 1:
+            if (
+                isinstance(call, cst.Call)
+                and self._is_op(call.func, "batch_alter_table")
+                and len(names) == 1
+            ):
                 aliases[names[0]] = self._summarize(call)
         self._batches.append(aliases)
         self._autocommit.append(any(_is_autocommit_block(item.item) for item in node.items))
@@ -363,13 +396,20 @@ class MigrationVisitor(cst.CSTVisitor):
             self._record(node, via, "execute", batch, first=statement)
 
     def _record(
-        self, node: cst.Call, kind: str, name: str, batch: Optional[Expr] = None, sql: Optional[str] = None,
+        self,
+        node: cst.Call,
+        kind: str,
+        name: str,
+        batch: Optional[Expr] = None,
+        sql: Optional[str] = None,
         first: Optional[cst.BaseExpression] = None,
     ) -> None:
         """Record a step; `first` stands for the first positional argument when given."""
         assert self._function is not None
         line, column, end_line = self._span(node)
-        loop_var, loop_values = next(((var, values) for var, values in self._loops if var), ("", ()))
+        loop_var, loop_values = next(
+            ((var, values) for var, values in self._loops if var), ("", ())
+        )
         star = any(arg.star for arg in node.args)
         self._function.steps.append(
             MigrationStep(
@@ -381,14 +421,20 @@ class MigrationVisitor(cst.CSTVisitor):
                     if arg.keyword is None and not arg.star
                 ),
                 keywords=tuple(
-                    (arg.keyword.value, self._summarize(arg.value)) for arg in node.args if arg.keyword is not None
+                    (arg.keyword.value, self._summarize(arg.value))
+                    for arg in node.args
+                    if arg.keyword is not None
                 ),
                 line=line,
                 column=column,
                 end_line=end_line,
                 guards=tuple(
                     guard
-                    for guard in (*self._guards, *(seen for _, seen in self._loop_exits), self._function.early_return)
+                    for guard in (
+                        *self._guards,
+                        *(seen for _, seen in self._loop_exits),
+                        self._function.early_return,
+                    )
                     if guard
                 ),
                 loop_var=loop_var,
@@ -411,11 +457,17 @@ def _doc_header(module: cst.Module) -> tuple[Optional[str], Optional[tuple[str, 
     doc_revises = None
     if revises is not None:
         value = revises.group("value").strip()
-        doc_revises = () if value.lower() in ("", "none") else tuple(part for part in re.split(r"[\s,]+", value) if part)
+        doc_revises = (
+            ()
+            if value.lower() in ("", "none")
+            else tuple(part for part in re.split(r"[\s,]+", value) if part)
+        )
     return doc_revision, doc_revises
 
 
-def collect_migration(wrapper: MetadataWrapper, imports: Sequence[Import]) -> Optional[MigrationFacts]:
+def collect_migration(
+    wrapper: MetadataWrapper, imports: Sequence[Import]
+) -> Optional[MigrationFacts]:
     """Migration facts of a parsed module, or None when it does not use Alembic's `op`."""
     op_names = op_prefixes(imports)
     if not op_names:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from typing import Iterator, Optional, Sequence, Union
+from collections.abc import Iterator, Sequence
+from typing import Optional, Union
 
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
 from dblint.facts.model import FunctionDef as FunctionFact
@@ -31,11 +32,30 @@ from dblint.facts.vocabulary import (
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 _OPERATORS = {
-    ast.Add: "Add", ast.Sub: "Subtract", ast.Mult: "Multiply", ast.Div: "Divide", ast.FloorDiv: "FloorDivide",
-    ast.Mod: "Modulo", ast.Pow: "Power", ast.LShift: "LeftShift", ast.RShift: "RightShift", ast.BitOr: "|",
-    ast.BitAnd: "BitAnd", ast.BitXor: "BitXor", ast.MatMult: "MatrixMultiply",
+    ast.Add: "Add",
+    ast.Sub: "Subtract",
+    ast.Mult: "Multiply",
+    ast.Div: "Divide",
+    ast.FloorDiv: "FloorDivide",
+    ast.Mod: "Modulo",
+    ast.Pow: "Power",
+    ast.LShift: "LeftShift",
+    ast.RShift: "RightShift",
+    ast.BitOr: "|",
+    ast.BitAnd: "BitAnd",
+    ast.BitXor: "BitXor",
+    ast.MatMult: "MatrixMultiply",
 }
-_NOT_CODE = frozenset((tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT))
+_NOT_CODE = frozenset(
+    (
+        tokenize.NL,
+        tokenize.NEWLINE,
+        tokenize.COMMENT,
+        tokenize.ENDMARKER,
+        tokenize.INDENT,
+        tokenize.DEDENT,
+    )
+)
 
 
 class Unsupported(Exception):
@@ -54,7 +74,10 @@ class SourceLines:
         LibCST starts a parenthesised tuple or generator inside its parentheses; `ast` at them.
         """
         line, column = node.lineno, self._column(node.lineno, node.col_offset)  # type: ignore[attr-defined]
-        if isinstance(node, (ast.Tuple, ast.GeneratorExp)) and self.lines[line - 1][column : column + 1] == "(":
+        if (
+            isinstance(node, (ast.Tuple, ast.GeneratorExp))
+            and self.lines[line - 1][column : column + 1] == "("
+        ):
             inside = self.inside_parentheses(node)
             if inside is not None:
                 return inside[0], inside[1] + 1
@@ -63,7 +86,13 @@ class SourceLines:
     def indented_block(self, node: Union[ast.ClassDef, FunctionNode]) -> list[ast.stmt]:
         """`node`'s body when it is an indented block; LibCST's collector ignores a one-line body."""
         first = node.body[0]
-        return node.body if not self.lines[first.lineno - 1][: self._column(first.lineno, first.col_offset)].strip() else []
+        return (
+            node.body
+            if not self.lines[first.lineno - 1][
+                : self._column(first.lineno, first.col_offset)
+            ].strip()
+            else []
+        )
 
     def _column(self, line: int, offset: int) -> int:
         text = self.lines[line - 1]
@@ -72,13 +101,26 @@ class SourceLines:
     def inside_parentheses(self, node: ast.AST) -> Optional[tuple[int, int]]:
         """Where the first token after the `(` that opens `node` starts, when that `(` closes at its end."""
         line, end_line = node.lineno, node.end_lineno  # type: ignore[attr-defined]
-        column, end = self._column(line, node.col_offset), self._column(end_line, node.end_col_offset)  # type: ignore[attr-defined]
+        column, end = (
+            self._column(line, node.col_offset),
+            self._column(end_line, node.end_col_offset),
+        )  # type: ignore[attr-defined]
         if line == end_line:
             segment = self.lines[line - 1][column:end]
         else:
-            segment = "\n".join([self.lines[line - 1][column:], *self.lines[line : end_line - 1], self.lines[end_line - 1][:end]])
+            segment = "\n".join(
+                [
+                    self.lines[line - 1][column:],
+                    *self.lines[line : end_line - 1],
+                    self.lines[end_line - 1][:end],
+                ]
+            )
         try:
-            tokens = [token for token in tokenize.generate_tokens(io.StringIO(segment).readline) if token.type not in _NOT_CODE]
+            tokens = [
+                token
+                for token in tokenize.generate_tokens(io.StringIO(segment).readline)
+                if token.type not in _NOT_CODE
+            ]
         except (tokenize.TokenError, SyntaxError):
             raise Unsupported("cannot tokenize") from None
         depth = 0
@@ -104,7 +146,9 @@ def dotted(node: ast.AST) -> Optional[str]:
         if isinstance(current, ast.Name):
             parts.append(current.id)
             return ".".join(reversed(parts))
-        if isinstance(current, ast.Constant) and (current.value is None or isinstance(current.value, bool)):
+        if isinstance(current, ast.Constant) and (
+            current.value is None or isinstance(current.value, bool)
+        ):
             parts.append(repr(current.value))  # LibCST reads True / False / None as names
             return ".".join(reversed(parts))
         if isinstance(current, ast.Attribute):
@@ -153,7 +197,7 @@ class ShapeCollector:
         self._class_body: list[bool] = []
         self._type_checking = 0
 
-    def collect(self, statements: Sequence[ast.stmt]) -> "ShapeCollector":
+    def collect(self, statements: Sequence[ast.stmt]) -> ShapeCollector:
         """Record the facts of module-level `statements` (raises `Unsupported`)."""
         for statement in statements:
             self._statement(statement)
@@ -176,17 +220,33 @@ class ShapeCollector:
             if isinstance(value, (int, float, complex)):
                 return Expr("const", self._source.token(node), line=line, column=column)
             return Expr("other", line=line, column=column)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant) and type(node.operand.value) in (int, float):
+        if (
+            isinstance(node, ast.UnaryOp)
+            and isinstance(node.operand, ast.Constant)
+            and type(node.operand.value) in (int, float)
+        ):
             return Expr("const", "-" + self._source.token(node.operand), line=line, column=column)
         if isinstance(node, ast.Call):
             items = _in_source_order(node)[:MAX_ITEMS]
-            args = tuple(self.summarize(item, depth + 1) for item in items if isinstance(item, ast.expr) and not isinstance(item, ast.Starred))
+            args = tuple(
+                self.summarize(item, depth + 1)
+                for item in items
+                if isinstance(item, ast.expr) and not isinstance(item, ast.Starred)
+            )
             keywords = tuple(
-                (item.arg, self.summarize(item.value, depth + 1)) for item in items if isinstance(item, ast.keyword) and item.arg is not None
+                (item.arg, self.summarize(item.value, depth + 1))
+                for item in items
+                if isinstance(item, ast.keyword) and item.arg is not None
             )
             return Expr("call", dotted(node.func) or "", args, keywords, line, column)
         if isinstance(node, ast.Subscript):
-            return Expr("subscript", dotted(node.value) or "", self._subscript_elements(node.slice, depth), line=line, column=column)
+            return Expr(
+                "subscript",
+                dotted(node.value) or "",
+                self._subscript_elements(node.slice, depth),
+                line=line,
+                column=column,
+            )
         if isinstance(node, (ast.Name, ast.Attribute)):
             name = dotted(node)
             if name is not None:
@@ -195,7 +255,11 @@ class ShapeCollector:
             sides = (self.summarize(node.left, depth + 1), self.summarize(node.right, depth + 1))
             return Expr("op", _OPERATORS[type(node.op)], sides, line=line, column=column)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-            elements = tuple(self.summarize(el, depth + 1) for el in node.elts[:MAX_ITEMS] if not isinstance(el, ast.Starred))
+            elements = tuple(
+                self.summarize(el, depth + 1)
+                for el in node.elts[:MAX_ITEMS]
+                if not isinstance(el, ast.Starred)
+            )
             return Expr("list", "", elements, line=line, column=column)
         if isinstance(node, ast.Dict):
             return self._dict(node, depth, line, column)
@@ -208,7 +272,11 @@ class ShapeCollector:
             elements = [index]
         if any(isinstance(element, ast.Starred) for element in elements[:MAX_ITEMS]):
             raise Unsupported("starred subscript")
-        return tuple(self.summarize(el, depth + 1) for el in elements[:MAX_ITEMS] if not isinstance(el, ast.Slice))
+        return tuple(
+            self.summarize(el, depth + 1)
+            for el in elements[:MAX_ITEMS]
+            if not isinstance(el, ast.Slice)
+        )
 
     def _dict(self, node: ast.Dict, depth: int, line: int, column: int) -> Expr:
         items: list[tuple[str, Expr]] = []
@@ -222,7 +290,15 @@ class ShapeCollector:
                 items.append((text, summary))
             else:
                 key_line, key_column = self._source.start(key)
-                pairs.append(Expr("list", "", (self.summarize(key, depth + 1), summary), line=key_line, column=key_column))
+                pairs.append(
+                    Expr(
+                        "list",
+                        "",
+                        (self.summarize(key, depth + 1), summary),
+                        line=key_line,
+                        column=key_column,
+                    )
+                )
         return Expr("dict", "", tuple(pairs), tuple(items), line, column)
 
     # -- statements -----------------------------------------------------------------
@@ -260,10 +336,18 @@ class ShapeCollector:
         elif isinstance(node, getattr(ast, "Match", ())):
             for case in node.cases:  # type: ignore[attr-defined]
                 if not self._scopes:
-                    self._record_calls(iter([case.pattern] + ([case.guard] if case.guard is not None else [])))
+                    self._record_calls(
+                        iter([case.pattern] + ([case.guard] if case.guard is not None else []))
+                    )
                 self._block(case.body)
         else:
-            self._block(*(getattr(node, field) for field in ("body", "orelse") if isinstance(getattr(node, field, None), list)))
+            self._block(
+                *(
+                    getattr(node, field)
+                    for field in ("body", "orelse")
+                    if isinstance(getattr(node, field, None), list)
+                )
+            )
 
     def _try(self, node: ast.Try) -> None:
         """`try` with its handlers' exception expressions in source order (between the bodies)."""
@@ -292,14 +376,27 @@ class ShapeCollector:
         for param in (*arguments.args, *arguments.kwonlyargs, *arguments.posonlyargs):
             if param.annotation is not None:
                 line, column = self._source.start(param)
-                self.bindings.append(Binding(param.arg, None, self.summarize(param.annotation), line, column, self._scope))
+                self.bindings.append(
+                    Binding(
+                        param.arg, None, self.summarize(param.annotation), line, column, self._scope
+                    )
+                )
         self._block(node.body)
         self._scopes.pop()
         self._class_body.pop()
         self._function_nodes.pop()
-        params = tuple(param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))
+        params = tuple(
+            param.arg for param in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)
+        )
         self.function_defs.append(
-            FunctionFact(node.name, *position, scope, params, tuple(self._returns.pop()), self._forwards.pop())
+            FunctionFact(
+                node.name,
+                *position,
+                scope,
+                params,
+                tuple(self._returns.pop()),
+                self._forwards.pop(),
+            )
         )
 
     def _return(self, node: ast.Return) -> None:
@@ -308,7 +405,9 @@ class ShapeCollector:
             return
         self._returns[-1].append(self.summarize(node.value))
         function = self._function_nodes[-1]
-        star = {param.arg for param in (function.args.vararg, function.args.kwarg) if param is not None}
+        star = {
+            param.arg for param in (function.args.vararg, function.args.kwarg) if param is not None
+        }
         value = node.value
         if isinstance(value, ast.Call) and any(
             isinstance(passed, ast.Name) and passed.id in star
@@ -336,7 +435,9 @@ class ShapeCollector:
                 line=line,
                 column=column,
                 bases=tuple(self.summarize(base) for base in node.bases),
-                keywords=tuple((kw.arg, self.summarize(kw.value)) for kw in node.keywords if kw.arg is not None),
+                keywords=tuple(
+                    (kw.arg, self.summarize(kw.value)) for kw in node.keywords if kw.arg is not None
+                ),
                 decorators=tuple(self.summarize(decorator) for decorator in node.decorator_list),
                 attrs=tuple(attrs),
                 scope=self._scope,
@@ -353,7 +454,11 @@ class ShapeCollector:
         position = self._source.start(node)
         if isinstance(node, ast.Assign):
             value = self.summarize(node.value)
-            return [ClassAttr(target.id, value, None, *position) for target in node.targets if isinstance(target, ast.Name)]
+            return [
+                ClassAttr(target.id, value, None, *position)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            ]
         if not isinstance(node.target, ast.Name):
             return []
         value = self.summarize(node.value) if node.value is not None else None
@@ -361,7 +466,14 @@ class ShapeCollector:
 
     def _method(self, node: FunctionNode) -> ClassAttr:
         returned: Optional[Expr] = None
-        found = next((statement for statement in self._source.indented_block(node) if isinstance(statement, ast.Return)), None)
+        found = next(
+            (
+                statement
+                for statement in self._source.indented_block(node)
+                if isinstance(statement, ast.Return)
+            ),
+            None,
+        )
         if found is not None and found.value is not None:
             returned = self.summarize(found.value)
         decorator = self.summarize(node.decorator_list[0]) if node.decorator_list else None
@@ -369,7 +481,11 @@ class ShapeCollector:
 
     def _import(self, node: Union[ast.Import, ast.ImportFrom]) -> None:
         # LibCST spells a dotted module name as attributes (`a.session`): their interactions count.
-        dotted_names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+        dotted_names = (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+        )
         for name in dotted_names:
             for part in name.split(".")[1:]:
                 self.interactions.update(attribute_interactions(part))
@@ -377,11 +493,23 @@ class ShapeCollector:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 local = alias.asname or alias.name.split(".", 1)[0]
-                self.imports.append(Import(local, alias.name, None, 0, node.lineno, self._scope, checking))
+                self.imports.append(
+                    Import(local, alias.name, None, 0, node.lineno, self._scope, checking)
+                )
             return
         for alias in node.names:
             local = alias.asname or alias.name
-            self.imports.append(Import(local, node.module or "", alias.name, node.level, node.lineno, self._scope, checking))
+            self.imports.append(
+                Import(
+                    local,
+                    node.module or "",
+                    alias.name,
+                    node.level,
+                    node.lineno,
+                    self._scope,
+                    checking,
+                )
+            )
 
     def _assign(self, node: ast.Assign) -> None:
         if self._class_body and self._class_body[-1]:
@@ -390,8 +518,18 @@ class ShapeCollector:
             if isinstance(target, ast.Name):
                 if target.id == "__all__" and not self._scopes:
                     self._record_all(node.value)
-                self.bindings.append(Binding(target.id, self.summarize(node.value), None, *self._source.start(node), self._scope))
-            elif isinstance(target, ast.Attribute) and target.attr == "metadata" and not self._scopes:
+                self.bindings.append(
+                    Binding(
+                        target.id,
+                        self.summarize(node.value),
+                        None,
+                        *self._source.start(node),
+                        self._scope,
+                    )
+                )
+            elif (
+                isinstance(target, ast.Attribute) and target.attr == "metadata" and not self._scopes
+            ):
                 raise Unsupported("`X.metadata = ...` is read by LibCST")
 
     def _annotated(self, node: ast.AnnAssign) -> None:
@@ -399,7 +537,9 @@ class ShapeCollector:
             return
         value = self.summarize(node.value) if node.value is not None else None
         annotation = self.summarize(node.annotation)
-        self.bindings.append(Binding(node.target.id, value, annotation, *self._source.start(node), self._scope))
+        self.bindings.append(
+            Binding(node.target.id, value, annotation, *self._source.start(node), self._scope)
+        )
 
     def _record_all(self, value: ast.expr) -> None:
         if isinstance(value, (ast.List, ast.Tuple)):
@@ -412,7 +552,11 @@ class ShapeCollector:
     def _record_interactions(self, statement: ast.stmt) -> None:
         """The interactions the calls and attributes of `statement`'s own expressions show."""
         roots: list[ast.AST] = list(_own_expressions(statement))
-        roots += [handler.type for handler in getattr(statement, "handlers", ()) if handler.type is not None]
+        roots += [
+            handler.type
+            for handler in getattr(statement, "handlers", ())
+            if handler.type is not None
+        ]
         for case in getattr(statement, "cases", ()):
             roots += [case.pattern] + ([case.guard] if case.guard is not None else [])
         for node in _visited(iter(roots)):
@@ -457,7 +601,11 @@ def _visited(roots: Iterator[ast.AST]) -> Iterator[ast.AST]:
             continue
         if isinstance(node, ast.keyword) and node.arg in MESSAGE_KEYWORDS:
             continue
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _concatenates_string(node):
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Add)
+            and _concatenates_string(node)
+        ):
             continue
         yield node
         stack.extend(ast.iter_child_nodes(node))
@@ -470,6 +618,8 @@ def _concatenates_string(node: ast.BinOp) -> bool:
         current = stack.pop()
         if isinstance(current, ast.BinOp) and isinstance(current.op, ast.Add):
             stack.extend((current.left, current.right))
-        elif isinstance(current, ast.JoinedStr) or (isinstance(current, ast.Constant) and isinstance(current.value, str)):
+        elif isinstance(current, ast.JoinedStr) or (
+            isinstance(current, ast.Constant) and isinstance(current.value, str)
+        ):
             return True
     return False

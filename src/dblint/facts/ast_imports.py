@@ -24,12 +24,27 @@ def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str
         elif isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 local = alias.asname or alias.name
-                found.append(Import(local, node.module or "", alias.name, node.level, node.lineno, scope, type_checking))
-        elif isinstance(node, ast.Assign) and not scope and _targets_all(node):
-            if isinstance(node.value, (ast.List, ast.Tuple)) and all(
+                found.append(
+                    Import(
+                        local,
+                        node.module or "",
+                        alias.name,
+                        node.level,
+                        node.lineno,
+                        scope,
+                        type_checking,
+                    )
+                )
+        elif (
+            isinstance(node, ast.Assign)
+            and not scope
+            and _targets_all(node)
+            and isinstance(node.value, (ast.List, ast.Tuple))
+            and all(
                 isinstance(el, ast.Constant) and isinstance(el.value, str) for el in node.value.elts
-            ):
-                all_names = tuple(el.value for el in node.value.elts)  # type: ignore[attr-defined]
+            )
+        ):
+            all_names = tuple(el.value for el in node.value.elts)  # type: ignore[attr-defined]
     return found, all_names
 
 

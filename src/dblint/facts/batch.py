@@ -13,10 +13,11 @@ import dataclasses
 import itertools
 import multiprocessing
 import os
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Optional
 
 from dblint.cache import FactsCache, content_key
 from dblint.facts import codec, extract_facts
@@ -63,7 +64,9 @@ def read_files(
     results: list[Optional[FileFacts]] = [None] * len(paths)
     pending: list[tuple[int, str, bytes, bool, str]] = []
     done = 0
-    with long_lived():  # cached facts are decoded here; LibCST parsing below runs with the collector on
+    with (
+        long_lived()
+    ):  # cached facts are decoded here; LibCST parsing below runs with the collector on
         for position, rel in enumerate(paths):
             data_or_error = _read(root / rel, options.max_file_size)
             if isinstance(data_or_error, str):
@@ -122,7 +125,9 @@ def _cached(cache: Optional[FactsCache], key: str, rel: str) -> Optional[FileFac
 Item = tuple[str, bytes, bool, str]  # path, bytes, full parse without the prefilter, cache key
 
 
-def _extract(pending: list[tuple[int, str, bytes, bool, str]], cache: Optional[FactsCache], jobs: int) -> Iterable[tuple[int, Any]]:
+def _extract(
+    pending: list[tuple[int, str, bytes, bool, str]], cache: Optional[FactsCache], jobs: int
+) -> Iterable[tuple[int, Any]]:
     positions = [position for position, *_ in pending]
     work: list[Item] = [(rel, data, whole, key) for _, rel, data, whole, key in pending]
     weights = [_weight(item) for item in work]
@@ -135,7 +140,11 @@ def _extract(pending: list[tuple[int, str, bytes, bool, str]], cache: Optional[F
     cache_dir = str(cache.directory) if cache is not None and cache.writable else None
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
         # Handed on as each chunk arrives: the caller decodes while the workers parse.
-        results = (encoded for chunk in pool.map(extract_chunk, chunks, itertools.repeat(cache_dir)) for encoded in chunk)
+        results = (
+            encoded
+            for chunk in pool.map(extract_chunk, chunks, itertools.repeat(cache_dir))
+            for encoded in chunk
+        )
         yield from zip(positions, results)
 
 

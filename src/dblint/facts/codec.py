@@ -22,10 +22,14 @@ _PLAIN = (str, int, float, bool, type(None))
 CLASSES: dict[str, type] = {
     name: value
     for name, value in sorted(vars(model).items())
-    if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == model.__name__
+    if isinstance(value, type)
+    and dataclasses.is_dataclass(value)
+    and value.__module__ == model.__name__
 }
-_FIELDS: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in CLASSES.values()}
-_RECORD_NAME = re.compile(r"\b(?:%s)\b" % "|".join(CLASSES))
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in CLASSES.values()
+}
+_RECORD_NAME = re.compile(r"\b(?:{})\b".format("|".join(CLASSES)))
 SCHEMA = hashlib.blake2b(
     repr(sorted((cls.__name__, names) for cls, names in _FIELDS.items())).encode(), digest_size=8
 ).hexdigest()
@@ -113,7 +117,11 @@ _SPECS: dict[str, tuple[type, tuple[str, ...], tuple[tuple[str, Decoder], ...]]]
     name: (
         cls,
         _FIELDS[cls],
-        tuple((f.name, _decoder(str(f.type))) for f in dataclasses.fields(cls) if _RECORD_NAME.search(str(f.type))),
+        tuple(
+            (f.name, _decoder(str(f.type)))
+            for f in dataclasses.fields(cls)
+            if _RECORD_NAME.search(str(f.type))
+        ),
     )
     for name, cls in CLASSES.items()
 }

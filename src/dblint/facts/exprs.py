@@ -46,7 +46,7 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
             return None
         try:
             value = node.evaluated_value
-        except Exception:  # malformed escapes: keep the raw body
+        except Exception:  # noqa: BLE001 - LibCST raises several kinds on malformed escapes: keep the raw body
             value = node.raw_value
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
@@ -100,12 +100,16 @@ def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) ->
         return Expr("const", node.value, line=line, column=column)
     if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
         return Expr("const", node.value, line=line, column=column)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+    if isinstance(node, cst.UnaryOperation) and isinstance(
+        node.expression, (cst.Integer, cst.Float)
+    ):
         return Expr("const", "-" + node.expression.value, line=line, column=column)
     if isinstance(node, cst.Call):
         callee = dotted(node.func) or ""
         args = tuple(
-            summarize(arg.value, position, depth + 1) for arg in node.args[:MAX_ITEMS] if arg.keyword is None and not arg.star
+            summarize(arg.value, position, depth + 1)
+            for arg in node.args[:MAX_ITEMS]
+            if arg.keyword is None and not arg.star
         )
         keywords = tuple(
             (arg.keyword.value, summarize(arg.value, position, depth + 1))
@@ -138,7 +142,11 @@ def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) ->
         return Expr(
             "list",
             "",
-            tuple(summarize(el.value, position, depth + 1) for el in node.elements[:MAX_ITEMS] if isinstance(el, cst.Element)),
+            tuple(
+                summarize(el.value, position, depth + 1)
+                for el in node.elements[:MAX_ITEMS]
+                if isinstance(el, cst.Element)
+            ),
             line=line,
             column=column,
         )

@@ -39,9 +39,33 @@ NOTABLE_CALLS = frozenset({"configure", "create_table", "Migrate", "init_app", "
 # Calls whose string arguments are messages for humans, never SQL to run.
 MESSAGE_CALLEES = frozenset(
     {
-        "print", "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
-        "echo", "secho", "fail", "skip", "xfail", "gettext", "ngettext", "_", "lazy_gettext", "flash",
-        "abort", "HTTPException", "ValidationError", "add_note", "notify", "write", "send_message",
+        "print",
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "fatal",
+        "log",
+        "echo",
+        "secho",
+        "fail",
+        "skip",
+        "xfail",
+        "gettext",
+        "ngettext",
+        "_",
+        "lazy_gettext",
+        "flash",
+        "abort",
+        "HTTPException",
+        "ValidationError",
+        "add_note",
+        "notify",
+        "write",
+        "send_message",
     }
 )
 _EXCEPTION_NAME = re.compile(r"(?:Error|Exception|Warning|Failure|Exit)$")
@@ -65,9 +89,14 @@ class _OpenFunction:
         self.name = node.name.value
         self.scope = scope
         self.line, self.column = line, column
-        self.params = tuple(param.name.value for param in (*params.posonly_params, *params.params, *params.kwonly_params))
+        self.params = tuple(
+            param.name.value
+            for param in (*params.posonly_params, *params.params, *params.kwonly_params)
+        )
         self.star = {
-            star.name.value for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)
+            star.name.value
+            for star in (params.star_arg, params.star_kwarg)
+            if isinstance(star, cst.Param)
         }
         self.returns: list[Expr] = []
         self.forwards = False
@@ -75,12 +104,21 @@ class _OpenFunction:
     def returned(self, value: cst.BaseExpression, summary: Expr) -> None:
         self.returns.append(summary)
         if isinstance(value, cst.Call) and any(
-            arg.star and isinstance(arg.value, cst.Name) and arg.value.value in self.star for arg in value.args
+            arg.star and isinstance(arg.value, cst.Name) and arg.value.value in self.star
+            for arg in value.args
         ):
             self.forwards = True
 
     def close(self) -> FunctionDef:
-        return FunctionDef(self.name, self.line, self.column, self.scope, self.params, tuple(self.returns), self.forwards)
+        return FunctionDef(
+            self.name,
+            self.line,
+            self.column,
+            self.scope,
+            self.params,
+            tuple(self.returns),
+            self.forwards,
+        )
 
 
 class FactCollector(cst.CSTVisitor):
@@ -128,7 +166,9 @@ class FactCollector(cst.CSTVisitor):
             if param.annotation is not None:
                 line, column = self._position(param)
                 annotation = summarize(param.annotation.annotation, self._position)
-                self.bindings.append(Binding(param.name.value, None, annotation, line, column, self._scope))
+                self.bindings.append(
+                    Binding(param.name.value, None, annotation, line, column, self._scope)
+                )
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._scopes.pop()
@@ -157,7 +197,9 @@ class FactCollector(cst.CSTVisitor):
                 column=column,
                 bases=tuple(summarize(arg.value, self._position) for arg in node.bases),
                 keywords=tuple(
-                    (arg.keyword.value, summarize(arg.value, self._position)) for arg in node.keywords if arg.keyword
+                    (arg.keyword.value, summarize(arg.value, self._position))
+                    for arg in node.keywords
+                    if arg.keyword
                 ),
                 decorators=tuple(summarize(d.decorator, self._position) for d in node.decorators),
                 attrs=tuple(attrs),
@@ -178,11 +220,17 @@ class FactCollector(cst.CSTVisitor):
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         for statement in body:
             if isinstance(statement, cst.SimpleStatementLine):
-                found = next((small for small in statement.body if isinstance(small, cst.Return)), None)
+                found = next(
+                    (small for small in statement.body if isinstance(small, cst.Return)), None
+                )
                 if found is not None:
-                    returned = summarize(found.value, self._position) if found.value is not None else None
+                    returned = (
+                        summarize(found.value, self._position) if found.value is not None else None
+                    )
                     break
-        decorator = summarize(node.decorators[0].decorator, self._position) if node.decorators else None
+        decorator = (
+            summarize(node.decorators[0].decorator, self._position) if node.decorators else None
+        )
         return ClassAttr(node.name.value, returned, decorator, *self._position(node))
 
     def _class_attrs(self, small: cst.BaseSmallStatement) -> list[ClassAttr]:
@@ -217,19 +265,29 @@ class FactCollector(cst.CSTVisitor):
                 local, module, name = alias.asname.name.value, full, None
             else:
                 local, module, name = full.split(".", 1)[0], full, None
-            self.imports.append(Import(local, module, name, 0, line, self._scope, self._type_checking > 0))
+            self.imports.append(
+                Import(local, module, name, 0, line, self._scope, self._type_checking > 0)
+            )
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         line, _ = self._position(node)
         module = cst.helpers.get_full_name_for_node(node.module) if node.module is not None else ""
         level = len(node.relative)
         if isinstance(node.names, cst.ImportStar):
-            self.imports.append(Import("*", module or "", "*", level, line, self._scope, self._type_checking > 0))
+            self.imports.append(
+                Import("*", module or "", "*", level, line, self._scope, self._type_checking > 0)
+            )
             return
         for alias in node.names:
             name = cst.helpers.get_full_name_for_node(alias.name) or ""
-            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-            self.imports.append(Import(local, module or "", name, level, line, self._scope, self._type_checking > 0))
+            local = (
+                alias.asname.name.value
+                if alias.asname and isinstance(alias.asname.name, cst.Name)
+                else name
+            )
+            self.imports.append(
+                Import(local, module or "", name, level, line, self._scope, self._type_checking > 0)
+            )
 
     # -- bindings ---------------------------------------------------------------
 
@@ -242,20 +300,40 @@ class FactCollector(cst.CSTVisitor):
                 if name == "__all__" and not self._scopes:
                     self._record_all(node.value)
                 self.bindings.append(
-                    Binding(name, summarize(node.value, self._position), None, *self._position(node), self._scope)
+                    Binding(
+                        name,
+                        summarize(node.value, self._position),
+                        None,
+                        *self._position(node),
+                        self._scope,
+                    )
                 )
-            elif isinstance(target.target, cst.Attribute) and target.target.attr.value == "metadata" and not self._scopes:
+            elif (
+                isinstance(target.target, cst.Attribute)
+                and target.target.attr.value == "metadata"
+                and not self._scopes
+            ):
                 # `SQLModel.metadata = Base.metadata`: recorded under its dotted name (never a plain name).
                 name = dotted(target.target)
                 if name is not None:
-                    self.bindings.append(Binding(name, summarize(node.value, self._position), None, *self._position(node), ""))
+                    self.bindings.append(
+                        Binding(
+                            name,
+                            summarize(node.value, self._position),
+                            None,
+                            *self._position(node),
+                            "",
+                        )
+                    )
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if self._in_class_body() or not isinstance(node.target, cst.Name):
             return
         value = summarize(node.value, self._position) if node.value is not None else None
         annotation = summarize(node.annotation.annotation, self._position)
-        self.bindings.append(Binding(node.target.value, value, annotation, *self._position(node), self._scope))
+        self.bindings.append(
+            Binding(node.target.value, value, annotation, *self._position(node), self._scope)
+        )
 
     def _record_all(self, value: cst.BaseExpression) -> None:
         if isinstance(value, (cst.List, cst.Tuple)):
@@ -299,7 +377,9 @@ class FactCollector(cst.CSTVisitor):
     def _record_schema_call(self, func: cst.Attribute, method: str, called: bool) -> None:
         self._append_schema_call(func, method, dotted(func.value) or "?", called)
 
-    def _append_schema_call(self, node: cst.CSTNode, method: str, receiver: str, called: bool) -> None:
+    def _append_schema_call(
+        self, node: cst.CSTNode, method: str, receiver: str, called: bool
+    ) -> None:
         line, column, end_line = self._span(node)
         self.schema_calls.append(
             SchemaCall(
@@ -319,7 +399,9 @@ class FactCollector(cst.CSTVisitor):
             return
         if (dotted(statement.func) or "").rsplit(".", 1)[-1] != CREATE_TABLE_CONSTRUCT:
             return
-        self._append_schema_call(statement, CREATE_TABLE_CONSTRUCT, dotted(statement.args[0].value) or "?", True)
+        self._append_schema_call(
+            statement, CREATE_TABLE_CONSTRUCT, dotted(statement.args[0].value) or "?", True
+        )
 
     def visit_Arg(self, node: cst.Arg) -> Optional[bool]:
         if node.keyword is not None and node.keyword.value in MESSAGE_KEYWORDS:
@@ -363,7 +445,9 @@ class FactCollector(cst.CSTVisitor):
         self._record_string(node, text)
         return False
 
-    def _record_string(self, node: Union[StringNode, cst.BinaryOperation], text: Optional[str] = None) -> None:
+    def _record_string(
+        self, node: Union[StringNode, cst.BinaryOperation], text: Optional[str] = None
+    ) -> None:
         if self._message_depth:
             return
         text = string_value(node) if text is None else text
@@ -391,6 +475,8 @@ class FactCollector(cst.CSTVisitor):
 
 def collect(module: cst.Module, wrapper: Optional[MetadataWrapper] = None) -> FactCollector:
     """Run the collector over a parsed module (positions kept in `wrapper`, so later passes reuse them)."""
-    collector = FactCollector(wrapper_positions(wrapper) if wrapper is not None else positions(module))
+    collector = FactCollector(
+        wrapper_positions(wrapper) if wrapper is not None else positions(module)
+    )
     walk(module, collector)
     return collector

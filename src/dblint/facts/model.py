@@ -28,12 +28,12 @@ class Expr:
 
     kind: str
     text: str = ""
-    args: tuple["Expr", ...] = ()
-    keywords: tuple[tuple[str, "Expr"], ...] = ()
+    args: tuple[Expr, ...] = ()
+    keywords: tuple[tuple[str, Expr], ...] = ()
     line: int = 0
     column: int = 0
 
-    def keyword(self, name: str) -> "Expr | None":
+    def keyword(self, name: str) -> Expr | None:
         for key, value in self.keywords:
             if key == name:
                 return value
@@ -117,10 +117,13 @@ class ClassDef:
         """The scope of the names its body binds."""
         return f"{self.scope}.{self.name}" if self.scope else self.name
 
-    def attr_bindings(self) -> tuple["Binding", ...]:
+    def attr_bindings(self) -> tuple[Binding, ...]:
         """The class attributes as bindings of the class body's scope (`metadata = MetaData()`)."""
         scope = self.body_scope
-        return tuple(Binding(attr.name, attr.value, attr.annotation, attr.line, attr.column, scope) for attr in self.attrs)
+        return tuple(
+            Binding(attr.name, attr.value, attr.annotation, attr.line, attr.column, scope)
+            for attr in self.attrs
+        )
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ need it (`slices`), reading the others' facts from `ast`. Both give the same fac
 from __future__ import annotations
 
 import ast
-from typing import Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Optional, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -28,7 +29,12 @@ Collected = Union[FactCollector, ShapeCollector]
 # source.MAX_SYNTAX_NODES), so a large file costs no more memory than a middling one.
 BATCH_NODES = 30_000
 # LibCST's own limits (new syntax) and what it rejects that `ast` accepted.
-_LIBCST_FAILURES = (cst.ParserSyntaxError, cst.CSTLogicError, cst.CSTValidationError, RecursionError)
+_LIBCST_FAILURES = (
+    cst.ParserSyntaxError,
+    cst.CSTLogicError,
+    cst.CSTValidationError,
+    RecursionError,
+)
 
 
 def _failure(path: str, error: Exception) -> FileFacts:
@@ -56,7 +62,9 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
     return _file_facts(path, noqa, [collector], migration)
 
 
-def parse_sliced(path: str, text: str, noqa: tuple[Noqa, ...], tree: ast.Module, sizes: Sequence[int]) -> FileFacts:
+def parse_sliced(
+    path: str, text: str, noqa: tuple[Noqa, ...], tree: ast.Module, sizes: Sequence[int]
+) -> FileFacts:
     """The facts of `parse_facts`, with LibCST parsing only the statements that need it, a batch at a time."""
     if _imports_alembic(tree):
         return _whole(path, text, noqa, sizes)
@@ -67,11 +75,18 @@ def parse_sliced(path: str, text: str, noqa: tuple[Noqa, ...], tree: ast.Module,
     try:
         for batch in slices.batches(parsed, BATCH_NODES):
             if batch[0].nodes > MAX_SYNTAX_NODES:  # one statement, alone in its batch
-                return FileFacts(path=path, error=f"the statement at line {batch[0].statements[0].lineno} is too large to analyse ({batch[0].nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped")
+                return FileFacts(
+                    path=path,
+                    error=f"the statement at line {batch[0].statements[0].lineno} is too large to analyse ({batch[0].nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped",
+                )
             _collect_batch(source.lines, batch, by_unit)
     except _LIBCST_FAILURES as error:
         return _failure(path, error)
-    collected: list[Collected] = [unit.shape if unit.shape is not None else by_unit[id(unit)] for unit in units if unit.shape is not None or id(unit) in by_unit]
+    collected: list[Collected] = [
+        unit.shape if unit.shape is not None else by_unit[id(unit)]
+        for unit in units
+        if unit.shape is not None or id(unit) in by_unit
+    ]
     facts = _file_facts(path, noqa, collected, None)
     if op_prefixes(facts.imports):  # `from alembic import op` nested in a top-level block
         return _whole(path, text, noqa, sizes)
@@ -89,14 +104,22 @@ def _whole(path: str, text: str, noqa: tuple[Noqa, ...], sizes: Sequence[int]) -
 def _imports_alembic(tree: ast.Module) -> bool:
     """A module-level `import alembic...` / `from alembic... import` (a likely migration or env.py)."""
     for statement in tree.body:
-        if isinstance(statement, ast.ImportFrom) and (statement.module or "").split(".")[0] == "alembic" and not statement.level:
+        if (
+            isinstance(statement, ast.ImportFrom)
+            and (statement.module or "").split(".")[0] == "alembic"
+            and not statement.level
+        ):
             return True
-        if isinstance(statement, ast.Import) and any(alias.name.split(".")[0] == "alembic" for alias in statement.names):
+        if isinstance(statement, ast.Import) and any(
+            alias.name.split(".")[0] == "alembic" for alias in statement.names
+        ):
             return True
     return False
 
 
-def _collect_batch(lines: Sequence[str], batch: Sequence[slices.Unit], by_unit: dict[int, FactCollector]) -> None:
+def _collect_batch(
+    lines: Sequence[str], batch: Sequence[slices.Unit], by_unit: dict[int, FactCollector]
+) -> None:
     """Parse one batch of units and walk each of its statements with the collector of its unit."""
     module = cst.parse_module(slices.text_of(lines, batch))
     node_positions = positions(module)
@@ -112,7 +135,9 @@ def _collect_batch(lines: Sequence[str], batch: Sequence[slices.Unit], by_unit: 
         walk(statement, collector)
 
 
-def _file_facts(path: str, noqa: tuple[Noqa, ...], collected: Sequence[Collected], migration: Optional[object]) -> FileFacts:
+def _file_facts(
+    path: str, noqa: tuple[Noqa, ...], collected: Sequence[Collected], migration: Optional[object]
+) -> FileFacts:
     """One file's facts from the collectors of its statements, in source order.
 
     A list the `ast` reader does not keep (SQL strings, schema calls, ...) is empty for its

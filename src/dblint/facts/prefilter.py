@@ -33,11 +33,33 @@ import tokenize
 
 # Case-sensitive words: library names, API names, calls and attributes the collector records.
 _WORDS = (
-    b"sqlalchemy", b"sqlmodel", b"alembic", b"SQLAlchemy", b"flask_migrate", b"Migrate", b"metadata", b"MetaData",
-    b"create_all", b"drop_all", b"create_table", b"CreateTable", b"configure", b"Table", b"Column", b"declarative",
-    b"mapped", b"Mapped", b"relationship", b"revision", b"init_app", b"reflect",
+    b"sqlalchemy",
+    b"sqlmodel",
+    b"alembic",
+    b"SQLAlchemy",
+    b"flask_migrate",
+    b"Migrate",
+    b"metadata",
+    b"MetaData",
+    b"create_all",
+    b"drop_all",
+    b"create_table",
+    b"CreateTable",
+    b"configure",
+    b"Table",
+    b"Column",
+    b"declarative",
+    b"mapped",
+    b"Mapped",
+    b"relationship",
+    b"revision",
+    b"init_app",
+    b"reflect",
     # Letters that case-insensitive matching folds onto ASCII: `ſ`, `İ`, `ı`, the Kelvin sign.
-    b"\xc5\xbf", b"\xc4\xb0", b"\xc4\xb1", b"\xe2\x84\xaa",
+    b"\xc5\xbf",
+    b"\xc4\xb0",
+    b"\xc4\xb1",
+    b"\xe2\x84\xaa",
 )
 _DDL_WORDS = (b"create", b"alter", b"drop", b"rename")
 _DDL_WORD = re.compile(rb"(?i:\b(?:create|alter|drop|rename)\b)")
@@ -57,7 +79,16 @@ ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-885
 
 # Words of calls and attributes that show only interactions (`session.query`, `cursor()`);
 # the `ast` reader of sliced parsing records those itself (`needs_libcst`).
-_INTERACTION_WORDS = (b"session", b"Session", b"query", b"select", b"scalar", b"execute", b"exec_driver_sql", b"cursor")
+_INTERACTION_WORDS = (
+    b"session",
+    b"Session",
+    b"query",
+    b"select",
+    b"scalar",
+    b"execute",
+    b"exec_driver_sql",
+    b"cursor",
+)
 
 
 def needs_parse(data: bytes) -> bool:

@@ -8,8 +8,9 @@ to the docstring's `Revision ID:` / `Revises:` lines as Alembic's templates writ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Optional
 
 from dblint.facts.model import Binding, Expr, FileFacts
 
@@ -69,7 +70,9 @@ def _header_values(bindings: Iterable[Binding]) -> dict[str, HeaderValue]:
     found: dict[str, HeaderValue] = {}
     for binding in bindings:
         if not binding.scope and binding.name in HEADER_NAMES and binding.value is not None:
-            found[binding.name] = HeaderValue(_literal(binding.value), binding.line, binding.column, binding.value)
+            found[binding.name] = HeaderValue(
+                _literal(binding.value), binding.line, binding.column, binding.value
+            )
     return found
 
 
@@ -78,12 +81,18 @@ def revision_header(facts: FileFacts) -> Optional[RevisionHeader]:
     values = _header_values(facts.bindings)
     migration = facts.migration
     revision = values.get("revision")
-    revision_id = revision.values[0] if revision and revision.values and len(revision.values) == 1 else None
+    revision_id = (
+        revision.values[0] if revision and revision.values and len(revision.values) == 1 else None
+    )
     if revision_id is None and migration is not None:
         revision_id = migration.doc_revision
     if not revision_id:
         return None
-    line, column = (revision.line, revision.column) if revision else (migration.doc_line if migration else 1, 1)
+    line, column = (
+        (revision.line, revision.column)
+        if revision
+        else (migration.doc_line if migration else 1, 1)
+    )
     down = values.get("down_revision")
     down_values = down.values if down else None
     if down_values is None and migration is not None and migration.doc_revises is not None:
@@ -105,4 +114,3 @@ def revision_header(facts: FileFacts) -> Optional[RevisionHeader]:
         depends_column=depends.column if depends else down_column,
         labels_expr=labels.expr if labels and labels.values is None else None,
     )
-

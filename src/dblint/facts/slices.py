@@ -14,8 +14,9 @@ LibCST collector is found in marked statements without any change here.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
 from dblint.facts.ast_facts import ShapeCollector, SourceLines, Unsupported
 from dblint.facts.prefilter import needs_libcst
@@ -29,7 +30,9 @@ class Unit:
     last: int
     statements: list[ast.stmt]
     nodes: int
-    shape: Optional[ShapeCollector] = None  # the facts read from `ast`; None: LibCST parses this unit
+    shape: Optional[ShapeCollector] = (
+        None  # the facts read from `ast`; None: LibCST parses this unit
+    )
 
 
 def plan(tree: ast.Module, source: SourceLines, sizes: Sequence[int]) -> list[Unit]:

@@ -61,15 +61,29 @@ _OPEN_FIELD = re.compile(r"(?<![\w'\"])(?:[fF][rR]?|[rR][fF])(['\"])(?:(?!\1).)*
 
 def _uses_newer_syntax(text: str, error: SyntaxError) -> bool:
     return (
-        any(sys.version_info < version and pattern.search(text) for version, pattern in _NEWER_SYNTAX)
-        or any(sys.version_info < version and (error.msg or "").startswith(prefix) for version, prefix in _NEWER_SYNTAX_ERRORS)
-        or (sys.version_info < (3, 12) and (error.msg or "").startswith("unterminated string") and _opens_field(text, error.lineno))
+        any(
+            sys.version_info < version and pattern.search(text)
+            for version, pattern in _NEWER_SYNTAX
+        )
+        or any(
+            sys.version_info < version and (error.msg or "").startswith(prefix)
+            for version, prefix in _NEWER_SYNTAX_ERRORS
+        )
+        or (
+            sys.version_info < (3, 12)
+            and (error.msg or "").startswith("unterminated string")
+            and _opens_field(text, error.lineno)
+        )
     )
 
 
 def _opens_field(text: str, lineno: int | None) -> bool:
     lines = text.split("\n")
-    return lineno is not None and 0 < lineno <= len(lines) and _OPEN_FIELD.search(lines[lineno - 1]) is not None
+    return (
+        lineno is not None
+        and 0 < lineno <= len(lines)
+        and _OPEN_FIELD.search(lines[lineno - 1]) is not None
+    )
 
 
 def check_syntax(text: str, filename: str) -> ast.Module | None:
@@ -88,7 +102,9 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
             return None
         where = f" (line {error.lineno})" if error.lineno else ""
         # The place flake8's E999 reports: the parser's line and 1-based offset.
-        raise SourceError(f"syntax error: {error.msg}{where}", error.lineno or 1, error.offset or 1) from None
+        raise SourceError(
+            f"syntax error: {error.msg}{where}", error.lineno or 1, error.offset or 1
+        ) from None
     except (RecursionError, MemoryError):
         raise SourceError("nesting too deep to parse") from None
     except ValueError as error:
@@ -133,7 +149,9 @@ def statement_sizes(tree: ast.Module) -> list[int]:
 def check_size(nodes: int) -> None:
     """Raise SourceError when a LibCST tree of `nodes` syntax nodes would take too much memory."""
     if nodes > MAX_SYNTAX_NODES:
-        raise SourceError(f"file is too large to analyse ({nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped")
+        raise SourceError(
+            f"file is too large to analyse ({nodes} syntax nodes > {MAX_SYNTAX_NODES}), skipped"
+        )
 
 
 def _flattened_levels(node: ast.AST) -> int:
@@ -164,10 +182,15 @@ def check_token_depth(text: str) -> None:
     even tokenize is bounded the same way by words and punctuation.
     """
     try:
-        tokens = [(token.type, token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)]
+        tokens = [
+            (token.type, token.string)
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+        ]
     except (tokenize.TokenError, SyntaxError):
         tokens = [(tokenize.OP, word) for word in re.findall(r"\w+|[^\w\s]", text)]
-    check_size(sum(1 for kind, string in tokens if kind not in _NOT_NODES and string not in ",:;()[]{}"))
+    check_size(
+        sum(1 for kind, string in tokens if kind not in _NOT_NODES and string not in ",:;()[]{}")
+    )
     levels = [0]  # per open bracket: tokens since its last comma
     total = indent = 0
     for kind, string in tokens:

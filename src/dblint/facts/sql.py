@@ -158,7 +158,9 @@ def _tokenize(text: str) -> Iterator[_Token]:
         if kind == "dollar":
             kind = _STRING
         value = match.group()
-        yield _Token(kind, value, match.start(), match.end(), value.upper() if kind == _WORD else "")
+        yield _Token(
+            kind, value, match.start(), match.end(), value.upper() if kind == _WORD else ""
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -292,7 +294,9 @@ def _is_placeholder(token: _Token | None) -> bool:
     """True for a bind/format placeholder standing where a name or value goes."""
     if token is None:
         return False
-    return token.kind == _PARAM or (token.kind == _WORD and ("{" in token.text or "%" in token.text))
+    return token.kind == _PARAM or (
+        token.kind == _WORD and ("{" in token.text or "%" in token.text)
+    )
 
 
 def _unquote(text: str) -> str:
@@ -495,10 +499,18 @@ def _is_table_constraint(item: Sequence[_Token]) -> bool:
 def _primary_key_names(item: Sequence[_Token]) -> list[str]:
     """Column names listed in a table-level PRIMARY KEY (...) clause."""
     for index in range(len(item) - 2):
-        if item[index].key == "PRIMARY" and item[index + 1].key == "KEY" and item[index + 2].text == "(":
+        if (
+            item[index].key == "PRIMARY"
+            and item[index + 1].key == "KEY"
+            and item[index + 2].text == "("
+        ):
             cursor = _Cursor("", item, index + 2)
             inner, _ = cursor.take_group()
-            return [name for name in (_name_part(part[0]) for part in _split_commas(inner) if part) if name]
+            return [
+                name
+                for name in (_name_part(part[0]) for part in _split_commas(inner) if part)
+                if name
+            ]
     return []
 
 
@@ -575,7 +587,9 @@ def _parse_column(text: str, item: Sequence[_Token]) -> tuple[SqlColumn, bool] |
     return SqlColumn(name, type_name, nullable, primary_key, references), strong
 
 
-def _parse_table_elements(text: str, inner: Sequence[_Token], closed: bool) -> tuple[SqlColumn, ...] | None:
+def _parse_table_elements(
+    text: str, inner: Sequence[_Token], closed: bool
+) -> tuple[SqlColumn, ...] | None:
     """Columns of a CREATE TABLE list, or None when the parentheses hold prose.
 
     Every element must be a column definition or a constraint, and at least one
@@ -608,7 +622,9 @@ def _parse_table_elements(text: str, inner: Sequence[_Token], closed: bool) -> t
         return None
     if primary_keys:
         columns = [
-            replace(column, primary_key=True, nullable=False) if column.name in primary_keys else column
+            replace(column, primary_key=True, nullable=False)
+            if column.name in primary_keys
+            else column
             for column in columns
         ]
     return tuple(columns)
@@ -872,7 +888,9 @@ def _select_shape(cursor: _Cursor) -> bool:
 
 def _insert_shape(cursor: _Cursor) -> bool:
     cursor.take_kw("IGNORE", "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY")
-    if cursor.take_kw("OR") and not cursor.take_kw("REPLACE", "IGNORE", "ABORT", "FAIL", "ROLLBACK"):
+    if cursor.take_kw("OR") and not cursor.take_kw(
+        "REPLACE", "IGNORE", "ABORT", "FAIL", "ROLLBACK"
+    ):
         return False
     if not cursor.take_kw("INTO") or cursor.take_name() is None:
         return False
@@ -891,7 +909,9 @@ def _insert_shape(cursor: _Cursor) -> bool:
 
 def _update_shape(cursor: _Cursor) -> bool:
     cursor.take_kw("ONLY", "LOW_PRIORITY", "IGNORE")
-    if cursor.take_kw("OR") and not cursor.take_kw("REPLACE", "IGNORE", "ABORT", "FAIL", "ROLLBACK"):
+    if cursor.take_kw("OR") and not cursor.take_kw(
+        "REPLACE", "IGNORE", "ABORT", "FAIL", "ROLLBACK"
+    ):
         return False
     if cursor.take_name() is None:
         return False
@@ -996,7 +1016,8 @@ def head(text: str) -> str:
 
 _DDL_HINT = re.compile(r"\b(?:create|alter|drop|rename)\b", re.IGNORECASE)
 _SQL_HINT = re.compile(
-    r"\b(?:create|alter|drop|rename|select|insert|update|delete|with|truncate|merge)\b", re.IGNORECASE
+    r"\b(?:create|alter|drop|rename|select|insert|update|delete|with|truncate|merge)\b",
+    re.IGNORECASE,
 )
 
 
@@ -1059,6 +1080,10 @@ def is_sql(text: str) -> bool:
         if _classify_statement(text, tokens) is not None:
             return True
         shape = _DML_SHAPES.get(tokens[0].key)
-        if shape is not None and not _looks_like_sentence(tokens) and shape(_Cursor(text, tokens, pos=1)):
+        if (
+            shape is not None
+            and not _looks_like_sentence(tokens)
+            and shape(_Cursor(text, tokens, pos=1))
+        ):
             return True
     return False

@@ -6,15 +6,32 @@ from __future__ import annotations
 MAX_DEPTH = 6
 MAX_ITEMS = 64
 # Keyword arguments whose values are messages for humans, never SQL to run (nor calls to record).
-MESSAGE_KEYWORDS = frozenset({"help", "description", "msg", "message", "comment", "doc", "title", "summary", "detail", "reason"})
+MESSAGE_KEYWORDS = frozenset(
+    {
+        "help",
+        "description",
+        "msg",
+        "message",
+        "comment",
+        "doc",
+        "title",
+        "summary",
+        "detail",
+        "reason",
+    }
+)
 # `if <this>:` guards imports that exist only for type checkers.
 TYPE_CHECKING_TESTS = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"})
 # sqlalchemy.schema.CreateTable, recorded as a schema call when executed.
 CREATE_TABLE_CONSTRUCT = "CreateTable"
 
 # What a call or an attribute says about how a file uses the database (`FileFacts.interactions`).
-SESSION_NAMES = frozenset({"Session", "sessionmaker", "scoped_session", "AsyncSession", "async_sessionmaker", "session"})
-QUERY_CALLS = frozenset({"query", "select", "scalars", "scalar", "execute", "exec_driver_sql", "executemany"})
+SESSION_NAMES = frozenset(
+    {"Session", "sessionmaker", "scoped_session", "AsyncSession", "async_sessionmaker", "session"}
+)
+QUERY_CALLS = frozenset(
+    {"query", "select", "scalars", "scalar", "execute", "exec_driver_sql", "executemany"}
+)
 
 
 def call_interactions(name: str) -> list[str]:
@@ -33,6 +50,7 @@ def call_interactions(name: str) -> list[str]:
 def attribute_interactions(attribute: str) -> list[str]:
     """The interactions an attribute access `x.<attribute>` shows."""
     return [attribute] if attribute in ("session", "query") else []
+
 
 # Methods of a SQL statement that leave its text alone.
 STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})

@@ -35,14 +35,30 @@ _SYNTAX_ONLY: frozenset[type] = frozenset(
     for cls in vars(module).values()
     if isinstance(cls, type) and issubclass(cls, cst.CSTNode) and cls.__module__ == module.__name__
 ) | {
-    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
-    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Asynchronous,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Asynchronous,
 }
 # ... and nodes that hold only those (leaves of the syntax tree).
-_LEAVES = _SYNTAX_ONLY | {cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis, cst.Pass, cst.Break, cst.Continue}
+_LEAVES = _SYNTAX_ONLY | {
+    cst.Name,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.Ellipsis,
+    cst.Pass,
+    cst.Break,
+    cst.Continue,
+}
 
 _FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> child fields, in visiting order
-_PARTIAL: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # ... learnt while these fields were None
+_PARTIAL: dict[
+    type, tuple[tuple[str, ...], tuple[str, ...]]
+] = {}  # ... learnt while these fields were None
 
 
 class _FieldOrder(cst.CSTVisitor):
@@ -78,7 +94,11 @@ def _child_fields(node: cst.CSTNode) -> tuple[str, ...]:
     recorder = _FieldOrder()
     node._visit_and_replace_children(recorder)
     order = tuple(dict.fromkeys(recorder.fields))
-    absent = tuple(f.name for f in dataclasses.fields(node) if f.name not in order and getattr(node, f.name) is None)
+    absent = tuple(
+        f.name
+        for f in dataclasses.fields(node)
+        if f.name not in order and getattr(node, f.name) is None
+    )
     if absent:
         _PARTIAL[cls] = (order, absent)
     else:
@@ -104,8 +124,12 @@ def _own_method(visitor_class: type, name: str) -> Optional[Handler]:
     return method  # type: ignore[no-any-return]
 
 
-def _handlers_of(visitor_class: type, node_class: type) -> tuple[Optional[Handler], Optional[Handler]]:
-    return _own_method(visitor_class, f"visit_{node_class.__name__}"), _own_method(visitor_class, f"leave_{node_class.__name__}")
+def _handlers_of(
+    visitor_class: type, node_class: type
+) -> tuple[Optional[Handler], Optional[Handler]]:
+    return _own_method(visitor_class, f"visit_{node_class.__name__}"), _own_method(
+        visitor_class, f"leave_{node_class.__name__}"
+    )
 
 
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
@@ -114,7 +138,9 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     handlers = _HANDLERS.setdefault(visitor_class, {})
     skip = _SKIPPED.get(visitor_class)
     if skip is None:
-        skip = _SKIPPED[visitor_class] = frozenset(cls for cls in _LEAVES if _handlers_of(visitor_class, cls) == (None, None))
+        skip = _SKIPPED[visitor_class] = frozenset(
+            cls for cls in _LEAVES if _handlers_of(visitor_class, cls) == (None, None)
+        )
     fields = _FIELDS
     sentinel = cst.MaybeSentinel
 
@@ -132,7 +158,9 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
                     for child in value:
                         if type(child) not in skip:
                             go(child)
-                elif value is not None and kind is not sentinel and kind not in skip:  # None / MaybeSentinel: absent
+                elif (
+                    value is not None and kind is not sentinel and kind not in skip
+                ):  # None / MaybeSentinel: absent
                     go(value)
         if leave is not None:
             leave(visitor, current)
@@ -185,7 +213,11 @@ class _RangeState(PositionProvidingCodegenState):
             computed[key] = (line, column, self.line, self.column)  # type: ignore[index]
 
     def record_syntactic_position(  # type: ignore[override]
-        self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None, end_node: Optional[cst.CSTNode] = None
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: Optional[cst.CSTNode] = None,
+        end_node: Optional[cst.CSTNode] = None,
     ) -> _Syntactic:
         return _Syntactic(self, node, start_node, end_node)
 
@@ -196,7 +228,11 @@ class _Syntactic:
     __slots__ = ("column", "end_node", "line", "node", "start_node", "state")
 
     def __init__(
-        self, state: _RangeState, node: cst.CSTNode, start_node: Optional[cst.CSTNode], end_node: Optional[cst.CSTNode]
+        self,
+        state: _RangeState,
+        node: cst.CSTNode,
+        start_node: Optional[cst.CSTNode],
+        end_node: Optional[cst.CSTNode],
     ) -> None:
         self.state = state
         self.node = node
@@ -209,15 +245,27 @@ class _Syntactic:
     def __exit__(self, *exc_info: object) -> None:
         state = self.state
         computed = state.provider._computed
-        line, column = (computed[id(self.start_node)][:2] if self.start_node is not None else (self.line, self.column))  # type: ignore[index]
-        end = computed[id(self.end_node)][2:] if self.end_node is not None else (state.line, state.column)  # type: ignore[index]
+        line, column = (
+            computed[id(self.start_node)][:2]
+            if self.start_node is not None
+            else (self.line, self.column)
+        )  # type: ignore[index]
+        end = (
+            computed[id(self.end_node)][2:]
+            if self.end_node is not None
+            else (state.line, state.column)
+        )  # type: ignore[index]
         computed[id(self.node)] = (line, column, *end)  # type: ignore[index]
 
 
 def positions(module: cst.Module) -> Positions:
     """Every node's range, from one code generation of `module`."""
     provider = PositionProvider()
-    state = _RangeState(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
+    state = _RangeState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        provider=provider,
+    )
     module._codegen(state)
     return Positions(provider._computed)  # type: ignore[arg-type]
 

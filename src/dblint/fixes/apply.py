@@ -9,7 +9,8 @@ fails the file is left alone (`FixError`).
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence, Union
+from collections.abc import Iterable, Sequence
+from typing import Optional, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -49,7 +50,11 @@ def _statement_calls(module: cst.Module) -> set[cst.CSTNode]:
 
     class _Collector(cst.CSTVisitor):
         def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-            if len(node.body) == 1 and isinstance(node.body[0], cst.Expr) and isinstance(node.body[0].value, cst.Call):
+            if (
+                len(node.body) == 1
+                and isinstance(node.body[0], cst.Expr)
+                and isinstance(node.body[0].value, cst.Call)
+            ):
                 found.add(node.body[0].value)
 
     module.visit(_Collector())
@@ -62,7 +67,11 @@ _Targets = dict[cst.CSTNode, dict[str, str]]  # node -> edit kind -> new text
 def _targets(wrapper: MetadataWrapper, edits: list[Replacement]) -> _Targets:
     wanted: dict[tuple[int, int, str], Replacement] = {}
     for edit in edits:
-        key = (edit.line, edit.column, edit.kind if edit.kind in (ADD_KEYWORD, WRAP_IN_WITH) else "")
+        key = (
+            edit.line,
+            edit.column,
+            edit.kind if edit.kind in (ADD_KEYWORD, WRAP_IN_WITH) else "",
+        )
         if wanted.get(key, edit) != edit:
             raise FixError(f"two fixes disagree about line {edit.line}, column {edit.column}")
         wanted[key] = edit
@@ -71,7 +80,11 @@ def _targets(wrapper: MetadataWrapper, edits: list[Replacement]) -> _Targets:
     seen: set[tuple[int, int, str]] = set()
     for node, where in wrapper.resolve(PositionProvider).items():
         for key, edit in wanted.items():
-            if key[:2] == (where.start.line, where.start.column + 1) and key not in seen and _matches(node, edit, statements):
+            if (
+                key[:2] == (where.start.line, where.start.column + 1)
+                and key not in seen
+                and _matches(node, edit, statements)
+            ):
                 found.setdefault(node, {})[edit.kind] = edit.new
                 seen.add(key)
     missing = sorted(set(wanted) - seen)
@@ -86,8 +99,12 @@ class _Replacer(cst.CSTTransformer):
         super().__init__()
         self.targets = targets
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Union[cst.CSTNode, cst.RemovalSentinel]:
-        if isinstance(original_node, cst.SimpleStatementLine) and isinstance(updated_node, cst.SimpleStatementLine):
+    def on_leave(
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> Union[cst.CSTNode, cst.RemovalSentinel]:
+        if isinstance(original_node, cst.SimpleStatementLine) and isinstance(
+            updated_node, cst.SimpleStatementLine
+        ):
             return self._wrapped(original_node, updated_node)
         edits = self.targets.get(original_node, {})
         if CALL in edits or NAME in edits:
@@ -96,10 +113,16 @@ class _Replacer(cst.CSTTransformer):
             return _with_keyword(updated_node, edits[ADD_KEYWORD])
         return updated_node
 
-    def _wrapped(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine) -> cst.BaseStatement:
+    def _wrapped(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.BaseStatement:
         """`with <item>:` around a statement line whose call is a WRAP_IN_WITH target."""
         first = original.body[0] if original.body else None
-        item = self.targets.get(first.value, {}).get(WRAP_IN_WITH) if isinstance(first, cst.Expr) else None
+        item = (
+            self.targets.get(first.value, {}).get(WRAP_IN_WITH)
+            if isinstance(first, cst.Expr)
+            else None
+        )
         if item is None:
             return updated
         return cst.With(
@@ -113,14 +136,22 @@ def _with_keyword(call: cst.Call, keyword: str) -> cst.Call:
     """The call with `name=value` appended after its last argument, in the call's own comma style."""
     name, _, value = keyword.partition("=")
     args = list(call.args)
-    new = cst.Arg(keyword=cst.Name(name), value=cst.parse_expression(value), equal=cst.AssignEqual(
-        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-    ))
+    new = cst.Arg(
+        keyword=cst.Name(name),
+        value=cst.parse_expression(value),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
     if args:
         trailing = args[-1].comma
-        comma: Union[cst.Comma, cst.MaybeSentinel] = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        comma: Union[cst.Comma, cst.MaybeSentinel] = cst.Comma(
+            whitespace_after=cst.SimpleWhitespace(" ")
+        )
         if isinstance(trailing, cst.Comma) and len(args) > 1:
-            comma = args[-2].comma  # one argument a line: the new one gets the previous lines' layout
+            comma = args[
+                -2
+            ].comma  # one argument a line: the new one gets the previous lines' layout
         args[-1] = args[-1].with_changes(comma=comma)
         new = new.with_changes(comma=trailing)
     args.append(new)
@@ -171,9 +202,17 @@ def _binds(statement: Union[cst.Import, cst.ImportFrom], need: ImportNeed) -> bo
     """True when the import statement already binds what `need` asks for."""
     if isinstance(statement.names, cst.ImportStar):
         return False
-    source = None if isinstance(statement, cst.Import) or statement.relative else _module_name(statement.module)
+    source = (
+        None
+        if isinstance(statement, cst.Import) or statement.relative
+        else _module_name(statement.module)
+    )
     for alias in statement.names:
-        local = alias.asname.name.value if alias.asname is not None and isinstance(alias.asname.name, cst.Name) else None
+        local = (
+            alias.asname.name.value
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+            else None
+        )
         if isinstance(statement, cst.Import):
             same = need.name is None and dotted(alias.name) == need.module
         else:
@@ -198,11 +237,15 @@ def _add_import(module: cst.Module, need: ImportNeed) -> cst.Module:
     if need.name is not None:
         for position, statement in _import_lines(module):
             if (
-                isinstance(statement, cst.ImportFrom) and not statement.relative
-                and _module_name(statement.module) == need.module and not isinstance(statement.names, cst.ImportStar)
+                isinstance(statement, cst.ImportFrom)
+                and not statement.relative
+                and _module_name(statement.module) == need.module
+                and not isinstance(statement.names, cst.ImportStar)
             ):
                 return _replace_statement(module, position, statement, _extended(statement, need))
-    text = f"import {need.module}\n" if need.name is None else f"from {need.module} import {need.name}"
+    text = (
+        f"import {need.module}\n" if need.name is None else f"from {need.module} import {need.name}"
+    )
     if need.name is not None:
         text += f" as {need.alias}\n" if need.alias else "\n"
     line = cst.parse_statement(text)
@@ -211,7 +254,9 @@ def _add_import(module: cst.Module, need: ImportNeed) -> cst.Module:
     return module.with_changes(body=body)
 
 
-def _replace_statement(module: cst.Module, position: int, old: cst.BaseSmallStatement, new: cst.BaseSmallStatement) -> cst.Module:
+def _replace_statement(
+    module: cst.Module, position: int, old: cst.BaseSmallStatement, new: cst.BaseSmallStatement
+) -> cst.Module:
     line = module.body[position]
     assert isinstance(line, cst.SimpleStatementLine)
     small = [new if item is old else item for item in line.body]
@@ -225,16 +270,21 @@ def _extended(statement: cst.ImportFrom, need: ImportNeed) -> cst.ImportFrom:
     names = list(statement.names)  # type: ignore[arg-type]
     assert need.name is not None
     new = cst.ImportAlias(
-        name=cst.Name(need.name), asname=cst.AsName(name=cst.Name(need.alias)) if need.alias else None
+        name=cst.Name(need.name),
+        asname=cst.AsName(name=cst.Name(need.alias)) if need.alias else None,
     )
     keys = [dotted(alias.name) or "" for alias in names]
     position = len(names)  # unsorted names: append
     for fold in (str, str.lower):
         if keys == sorted(keys, key=fold):
-            position = next((i for i, key in enumerate(keys) if fold(key) > fold(need.name)), len(names))
+            position = next(
+                (i for i, key in enumerate(keys) if fold(key) > fold(need.name)), len(names)
+            )
             break
-    separator = names[0].comma if len(names) > 1 and isinstance(names[0].comma, cst.Comma) else cst.Comma(
-        whitespace_after=cst.SimpleWhitespace(" ")
+    separator = (
+        names[0].comma
+        if len(names) > 1 and isinstance(names[0].comma, cst.Comma)
+        else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     )
     if position == len(names):
         last = names[-1]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _KEYWORD = "postgresql_concurrently=True"
 
 
-def plan_concurrent_index(index: "ProjectIndex", view: "OperationView") -> "Plan":
+def plan_concurrent_index(index: ProjectIndex, view: OperationView) -> Plan:
     """Add `postgresql_concurrently=True` and wrap the call in `autocommit_block()`, or say why not."""
     step = view.step
     facts = index.files[view.path]
@@ -39,7 +39,11 @@ def plan_concurrent_index(index: "ProjectIndex", view: "OperationView") -> "Plan
         return Refusal("the call runs under a condition, a loop or an autocommit block already")
     if step.line != step.end_line:
         return Refusal("the call spans several lines")
-    others = [other for other in upgrade.steps if (other.kind, other.name) != ("op", "create_index") or other.guards]
+    others = [
+        other
+        for other in upgrade.steps
+        if (other.kind, other.name) != ("op", "create_index") or other.guards
+    ]
     if others:
         return Refusal(f"upgrade() does more in the same transaction (line {others[0].line})")
     (prefix,) = prefixes
@@ -48,6 +52,12 @@ def plan_concurrent_index(index: "ProjectIndex", view: "OperationView") -> "Plan
         f"create the index concurrently inside {prefix}.get_context().autocommit_block()",
         (
             Replacement(step.line, step.column, ADD_KEYWORD, callee, _KEYWORD),
-            Replacement(step.line, step.column, WRAP_IN_WITH, callee, f"{prefix}.get_context().autocommit_block()"),
+            Replacement(
+                step.line,
+                step.column,
+                WRAP_IN_WITH,
+                callee,
+                f"{prefix}.get_context().autocommit_block()",
+            ),
         ),
     )

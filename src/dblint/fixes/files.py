@@ -11,9 +11,9 @@ import difflib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.source import SourceError, decode
@@ -31,7 +31,9 @@ class FileChange:
     fixed: tuple[Diagnostic, ...]
 
 
-def plan_changes(runs: Iterable[tuple[Path, list[Diagnostic]]], cwd: Path) -> tuple[list[FileChange], list[str]]:
+def plan_changes(
+    runs: Iterable[tuple[Path, list[Diagnostic]]], cwd: Path
+) -> tuple[list[FileChange], list[str]]:
     """The changes the findings' fixes make, per file, and one line per file that cannot be fixed.
 
     `runs` holds each project root with its findings (paths relative to the root)."""
@@ -65,15 +67,23 @@ def unified_diff(change: FileChange) -> str:
         before = change.before.decode("utf-8", "replace")
         after = change.after.decode("utf-8", "replace")
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{change.shown}", f"b/{change.shown}"
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        f"a/{change.shown}",
+        f"b/{change.shown}",
     )
-    return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
+    return "".join(
+        line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+        for line in lines
+    )
 
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Replace the file's content in one step, keeping its mode."""
     mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".dblint-tmp", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".dblint-tmp", dir=path.parent
+    )
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)

@@ -19,8 +19,9 @@ Otherwise the planner returns a `Refusal` saying why.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional, Union
+from typing import Optional, Union
 
 from dblint.facts.model import Expr, FileFacts
 from dblint.fixes.model import CALL, NAME, Fix, ImportNeed, Replacement
@@ -35,16 +36,31 @@ Edit = tuple[Replacement, Optional[ImportNeed]]  # one replacement and the impor
 
 # The SQL type SQLAlchemy's default `type_annotation_map` gives each family.
 _DEFAULT_SQL = {
-    "integer": "sqlalchemy.Integer", "string": "sqlalchemy.String", "uuid": "sqlalchemy.Uuid",
-    "boolean": "sqlalchemy.Boolean", "float": "sqlalchemy.Float", "numeric": "sqlalchemy.Numeric",
-    "datetime": "sqlalchemy.DateTime", "date": "sqlalchemy.Date", "time": "sqlalchemy.Time",
-    "interval": "sqlalchemy.Interval", "binary": "sqlalchemy.LargeBinary",
+    "integer": "sqlalchemy.Integer",
+    "string": "sqlalchemy.String",
+    "uuid": "sqlalchemy.Uuid",
+    "boolean": "sqlalchemy.Boolean",
+    "float": "sqlalchemy.Float",
+    "numeric": "sqlalchemy.Numeric",
+    "datetime": "sqlalchemy.DateTime",
+    "date": "sqlalchemy.Date",
+    "time": "sqlalchemy.Time",
+    "interval": "sqlalchemy.Interval",
+    "binary": "sqlalchemy.LargeBinary",
 }
 # The Python type that stands for each family in an annotation.
 _PYTHON = {
-    "integer": "int", "string": "str", "float": "float", "boolean": "bool", "binary": "bytes",
-    "uuid": "uuid.UUID", "numeric": "decimal.Decimal", "datetime": "datetime.datetime", "date": "datetime.date",
-    "time": "datetime.time", "interval": "datetime.timedelta",
+    "integer": "int",
+    "string": "str",
+    "float": "float",
+    "boolean": "bool",
+    "binary": "bytes",
+    "uuid": "uuid.UUID",
+    "numeric": "decimal.Decimal",
+    "datetime": "datetime.datetime",
+    "date": "datetime.date",
+    "time": "datetime.time",
+    "interval": "datetime.timedelta",
 }
 # Families whose type from a `type_annotation_map` needs no arguments to mean the same.
 _ARGUMENT_FREE = frozenset({"integer", "uuid"})
@@ -106,7 +122,7 @@ def _column_call(value: Optional[Expr], names: Names, module: str, scope: str) -
     return value
 
 
-def find_site(index: "object", names: Names, column: ColumnDef) -> Optional[Site]:
+def find_site(index: object, names: Names, column: ColumnDef) -> Optional[Site]:
     """The declaration of `column` in its file: an ORM/SQLModel attribute or a `Column(...)` inside `Table(...)`."""
     facts: Optional[FileFacts] = index.files.get(column.path)  # type: ignore[attr-defined]
     if facts is None:
@@ -144,7 +160,9 @@ def _literal(expr: Expr) -> Optional[str]:
     """Source of a literal argument, or None when it is not a plain literal."""
     if expr.kind == "const":
         return expr.text
-    if expr.kind == "str" and not any(ch in expr.text for ch in "{}\n\r"):  # `{}`: maybe an f-string
+    if expr.kind == "str" and not any(
+        ch in expr.text for ch in "{}\n\r"
+    ):  # `{}`: maybe an f-string
         return json.dumps(expr.text, ensure_ascii=False)
     return None
 
@@ -175,10 +193,16 @@ def _arguments(expr: Expr) -> Optional[str]:
     return "(" + ", ".join(f"{key}{value}" for key, value in zip(keys, values)) + ")"
 
 
-def referenced_type(index: "object", names: Names, target_table: TableDef, target: ColumnDef) -> Union[NewType, Refusal]:
+def referenced_type(
+    index: object, names: Names, target_table: TableDef, target: ColumnDef
+) -> Union[NewType, Refusal]:
     """The type expression of the referenced column, when it is plain enough to copy."""
     site = find_site(index, names, target)
-    expr = type_expr(site.call, names, site.module, site.scope) if site is not None and site.call is not None else None
+    expr = (
+        type_expr(site.call, names, site.module, site.scope)
+        if site is not None and site.call is not None
+        else None
+    )
     if site is not None and expr is not None:
         arguments = _arguments(expr)
         if arguments is None:
@@ -226,13 +250,18 @@ def annotation_family(site: Site, names: Names) -> str:
     return python_family(names.qualify(site.module, leaf.text, site.scope))
 
 
-def annotation_edit(spellings: Spellings, site: Site, family: str, name: str) -> Union[Edit, Refusal]:
+def annotation_edit(
+    spellings: Spellings, site: Site, family: str, name: str
+) -> Union[Edit, Refusal]:
     """Replace the Python type in the site's annotation by the one of `family`."""
     python = _PYTHON.get(family)
     if python is None:
         return Refusal(f"no plain Python type stands for {family}")
     leaf = _annotation_leaf(site.annotation, spellings.names, site.module, site.scope)
-    if leaf is None or python_family(spellings.qualify(site.module, leaf.text, site.scope)) == UNKNOWN:
+    if (
+        leaf is None
+        or python_family(spellings.qualify(site.module, leaf.text, site.scope)) == UNKNOWN
+    ):
         return Refusal(f"the annotation of {name} is not a plain Python type")
     spelled = spellings.spell(site.path, site.scope, python)
     if isinstance(spelled, Refusal):
@@ -248,7 +277,9 @@ def _fix(description: str, edits: list[Edit]) -> Fix:
     return Fix(description, tuple(sorted(edit for edit, _ in edits)), tuple(imports))
 
 
-def plan_type_fix(index: "object", table: TableDef, column: ColumnDef, target_table: TableDef, target: ColumnDef) -> Plan:
+def plan_type_fix(
+    index: object, table: TableDef, column: ColumnDef, target_table: TableDef, target: ColumnDef
+) -> Plan:
     """DBL301: give `column` the type of the column its foreign key references."""
     spellings = Spellings.of(index)
     names = spellings.names
@@ -260,7 +291,9 @@ def plan_type_fix(index: "object", table: TableDef, column: ColumnDef, target_ta
     if isinstance(new, Refusal):
         return new
     family = target.family
-    current = type_expr(site.call, names, site.module, site.scope) if site.call is not None else None
+    current = (
+        type_expr(site.call, names, site.module, site.scope) if site.call is not None else None
+    )
     edits: list[Edit] = []
     if current is not None:
         if not _plain(current.text) or current.kind not in ("name", "call"):
@@ -270,7 +303,14 @@ def plan_type_fix(index: "object", table: TableDef, column: ColumnDef, target_ta
         if isinstance(spelled, Refusal):
             return Refusal(f"the referenced type {shown} cannot be imported safely: {spelled}")
         kind = CALL if current.kind == "call" else NAME
-        edits.append((Replacement(current.line, current.column, kind, current.text, spelled.text + new.arguments), spelled.need))
+        edits.append(
+            (
+                Replacement(
+                    current.line, current.column, kind, current.text, spelled.text + new.arguments
+                ),
+                spelled.need,
+            )
+        )
         description = f"{name}: {written(current)} -> {spelled.text + new.arguments}"
         if site.annotation is not None and annotation_family(site, names) not in (UNKNOWN, family):
             changed = annotation_edit(spellings, site, family, name)
@@ -286,7 +326,7 @@ def plan_type_fix(index: "object", table: TableDef, column: ColumnDef, target_ta
     return _fix(description, edits)
 
 
-def plan_annotation_fix(index: "object", table: TableDef, column: ColumnDef) -> Plan:
+def plan_annotation_fix(index: object, table: TableDef, column: ColumnDef) -> Plan:
     """DBL304 on a foreign key column whose SQL type agrees with the referenced key: fix the annotation."""
     spellings = Spellings.of(index)
     name = _column_name(table, column)

@@ -38,12 +38,12 @@ class Refusal(str):
 class Spellings:
     """Spells qualified names in the files of one index; memoised on it."""
 
-    def __init__(self, index: "object") -> None:
+    def __init__(self, index: object) -> None:
         self.index = index
         self.names = Names(index.resolver)  # type: ignore[attr-defined]
 
     @classmethod
-    def of(cls, index: "object") -> "Spellings":
+    def of(cls, index: object) -> Spellings:
         memo = index.memo  # type: ignore[attr-defined]
         if MEMO_KEY not in memo:
             memo[MEMO_KEY] = cls(index)
@@ -52,7 +52,9 @@ class Spellings:
     def qualify(self, module: str, dotted: str, scope: str = "") -> str:
         return self.names.qualify(module, dotted, scope)
 
-    def spell(self, path: str, scope: str, qualified: str, alias: Optional[str] = None) -> Union[Spelling, Refusal]:
+    def spell(
+        self, path: str, scope: str, qualified: str, alias: Optional[str] = None
+    ) -> Union[Spelling, Refusal]:
         """`qualified` as it can be written in `scope` of the file at `path`.
 
         `alias` is a local name to try when the plain name is taken (the name the
@@ -66,7 +68,9 @@ class Spellings:
         resolution = self.names.resolver.follow_qualified(qualified, (), MAX_HOPS)
         if resolution is None or not isinstance(resolution.target, External):
             owner = qualified.rsplit(".", 1)[0]
-            return Refusal(f"it is defined in {owner}, which this file does not import (a new import could create a cycle)")
+            return Refusal(
+                f"it is defined in {owner}, which this file does not import (a new import could create a cycle)"
+            )
         owner, name = qualified.rsplit(".", 1)
         for local in (name, alias):
             if local and local not in _BUILTINS and self._free(module, local):
@@ -78,15 +82,19 @@ class Spellings:
         facts = self.index.files[path]  # type: ignore[attr-defined]
         candidates = {qualified.rsplit(".", 1)[-1]}
         if qualified.startswith(module + "."):
-            candidates.add(qualified[len(module) + 1:])
+            candidates.add(qualified[len(module) + 1 :])
         for imp in facts.imports:
             if imp.scope or imp.type_checking or imp.name == "*":
                 continue
             base = self.qualify(module, imp.local, "")
             if base == qualified:
                 candidates.add(imp.local)
-            elif qualified.rsplit(".", 1)[0] == base:  # `sa.Integer`; never `sa.dialects.postgresql.UUID`,
-                candidates.add(f"{imp.local}.{qualified.rsplit('.', 1)[1]}")  # a submodule maybe not imported
+            elif (
+                qualified.rsplit(".", 1)[0] == base
+            ):  # `sa.Integer`; never `sa.dialects.postgresql.UUID`,
+                candidates.add(
+                    f"{imp.local}.{qualified.rsplit('.', 1)[1]}"
+                )  # a submodule maybe not imported
         valid = [text for text in candidates if self._means(module, scope, text, qualified)]
         return min(valid, key=lambda text: (text.count("."), len(text), text)) if valid else None
 

@@ -34,16 +34,52 @@ COLUMN_CALLS = frozenset({"Column", "mapped_column"})
 # Positional arguments of Column() that are schema items, not the type.
 SCHEMA_ITEMS = frozenset(
     {
-        "ForeignKey", "Sequence", "Identity", "Computed", "CheckConstraint", "FetchedValue", "DefaultClause",
-        "UniqueConstraint", "Index", "PrimaryKeyConstraint", "ForeignKeyConstraint", "text", "func", "literal",
+        "ForeignKey",
+        "Sequence",
+        "Identity",
+        "Computed",
+        "CheckConstraint",
+        "FetchedValue",
+        "DefaultClause",
+        "UniqueConstraint",
+        "Index",
+        "PrimaryKeyConstraint",
+        "ForeignKeyConstraint",
+        "text",
+        "func",
+        "literal",
     }
 )
 # Libraries whose `Column` / `Field` are no SQLAlchemy columns.
 _FOREIGN_LIBRARIES = frozenset(
     {
-        "pandera", "pyspark", "polars", "pandas", "marshmallow", "pydantic", "attr", "attrs", "dataclasses",
-        "peewee", "django", "tortoise", "mongoengine", "piccolo", "ormar", "pony", "dash", "rich", "textual",
-        "strawberry", "graphene", "wtforms", "msgspec", "beanie", "odmantic", "sqlite_utils", "dataset",
+        "pandera",
+        "pyspark",
+        "polars",
+        "pandas",
+        "marshmallow",
+        "pydantic",
+        "attr",
+        "attrs",
+        "dataclasses",
+        "peewee",
+        "django",
+        "tortoise",
+        "mongoengine",
+        "piccolo",
+        "ormar",
+        "pony",
+        "dash",
+        "rich",
+        "textual",
+        "strawberry",
+        "graphene",
+        "wtforms",
+        "msgspec",
+        "beanie",
+        "odmantic",
+        "sqlite_utils",
+        "dataset",
     }
 )
 
@@ -65,7 +101,9 @@ class ColumnSpec:
     foreign_key_ref: Optional[str] = None
     server_default: bool = False
     client_default: bool = False
-    type_expr: Optional[Expr] = None  # the type as written (`UUID(as_uuid=False)`): its arguments change what it returns
+    type_expr: Optional[Expr] = (
+        None  # the type as written (`UUID(as_uuid=False)`): its arguments change what it returns
+    )
 
 
 def _last(qualified: str) -> str:
@@ -119,7 +157,9 @@ def _foreign_key(expr: Expr, qualify: Qualify) -> tuple[Optional[str], Optional[
     return None, None
 
 
-def column_from_expr(expr: Expr, qualify: Qualify, family_of: Callable[[str], str] = family_of_type_name) -> Optional[ColumnSpec]:
+def column_from_expr(
+    expr: Expr, qualify: Qualify, family_of: Callable[[str], str] = family_of_type_name
+) -> Optional[ColumnSpec]:
     """Read a Column(...)/sa.Column/db.Column/mapped_column(...)/Field(...) call summary."""
     if expr.kind != "call" or not expr.text:
         return None
@@ -133,7 +173,10 @@ def column_from_expr(expr: Expr, qualify: Qualify, family_of: Callable[[str], st
     foreign_key: Optional[str] = None
     reference: Optional[str] = None
     for arg in expr.args:
-        if arg.kind == "call" and _last(qualify(arg.text.split("()", 1)[0]) or arg.text) == "ForeignKey":
+        if (
+            arg.kind == "call"
+            and _last(qualify(arg.text.split("()", 1)[0]) or arg.text) == "ForeignKey"
+        ):
             foreign_key, reference = _foreign_key(arg, qualify)
     explicit_name = expr.keyword("name")
     if name is None and explicit_name is not None and explicit_name.kind == "str":
@@ -166,14 +209,20 @@ def type_argument(expr: Expr, qualify: Qualify) -> Optional[Expr]:
     if explicit is not None:
         return explicit
     for position, arg in enumerate(expr.args):
-        if (position == 0 and arg.kind == "str") or arg.kind not in ("name", "call") or not arg.text:
+        if (
+            (position == 0 and arg.kind == "str")
+            or arg.kind not in ("name", "call")
+            or not arg.text
+        ):
             continue
         if _last(qualify(arg.text.split("()", 1)[0]) or arg.text) not in SCHEMA_ITEMS:
             return arg
     return None
 
 
-def _from_field(expr: Expr, qualify: Qualify, family_of: Callable[[str], str]) -> Optional[ColumnSpec]:
+def _from_field(
+    expr: Expr, qualify: Qualify, family_of: Callable[[str], str]
+) -> Optional[ColumnSpec]:
     """SQLModel `Field(...)`: keywords, or the `sa_column=Column(...)` it wraps."""
     inner = expr.keyword("sa_column")
     if inner is not None:
@@ -183,14 +232,18 @@ def _from_field(expr: Expr, qualify: Qualify, family_of: Callable[[str], str]) -
     foreign = expr.keyword("foreign_key")
     sa_type = expr.keyword("sa_type")
     type_name = type_name_of(sa_type, qualify) if sa_type is not None else None
-    has_default = bool(expr.args) or any(key in ("default", "default_factory") for key, _ in expr.keywords)
+    has_default = bool(expr.args) or any(
+        key in ("default", "default_factory") for key, _ in expr.keywords
+    )
     return ColumnSpec(
         name=None,
         type_name=type_name,
         family=family_of(type_name) if type_name else UNKNOWN,
         nullable=_flag(expr, "nullable"),
         primary_key=bool(_flag(expr, "primary_key")),
-        foreign_key=written_target(foreign) if foreign is not None and foreign.kind == "str" else None,
+        foreign_key=written_target(foreign)
+        if foreign is not None and foreign.kind == "str"
+        else None,
         index=bool(_flag(expr, "index")),
         unique=bool(_flag(expr, "unique")),
         line=expr.line,
@@ -203,4 +256,8 @@ def _from_field(expr: Expr, qualify: Qualify, family_of: Callable[[str], str]) -
 
 def _has_server_default(expr: Expr) -> bool:
     kwargs = expr.keyword("sa_column_kwargs")
-    return kwargs is not None and kwargs.kind == "dict" and kwargs.keyword("server_default") is not None
+    return (
+        kwargs is not None
+        and kwargs.kind == "dict"
+        and kwargs.keyword("server_default") is not None
+    )

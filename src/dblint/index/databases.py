@@ -20,8 +20,9 @@ Alembic's template URL (`driver://user:pass@localhost/dbname`) and interpolated 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Optional
 
 from dblint.config import ConfigError
 from dblint.facts.model import Import
@@ -64,7 +65,7 @@ class Dialect:
         return self.name == POSTGRESQL
 
 
-def graph_dialect(index: "ProjectIndex", graph: RevisionGraph) -> Dialect:
+def graph_dialect(index: ProjectIndex, graph: RevisionGraph) -> Dialect:
     """The database the revisions of `graph` run on."""
     if index.settings.dialect:
         return Dialect(index.settings.dialect, "the `dialect` setting")
@@ -86,7 +87,9 @@ def graph_dialect(index: "ProjectIndex", graph: RevisionGraph) -> Dialect:
         name = imported.pop()
         return Dialect(name, f"`sqlalchemy.dialects.{name}` imports in its revisions or env.py")
     if imported:
-        return Dialect(None, f"its revisions import several dialects ({', '.join(sorted(imported))})")
+        return Dialect(
+            None, f"its revisions import several dialects ({', '.join(sorted(imported))})"
+        )
     return Dialect(None, "no sqlalchemy.url, `dialect` setting or dialect import says")
 
 
@@ -112,7 +115,7 @@ def _imported_dialects(imports: Iterable[Import]) -> set[str]:
     return found
 
 
-def _since_id(index: "ProjectIndex", graph: RevisionGraph) -> Optional[str]:
+def _since_id(index: ProjectIndex, graph: RevisionGraph) -> Optional[str]:
     """The revision of `graph` that `safety-since` names (a unique prefix is enough, as for Alembic)."""
     since = index.settings.safety_since
     if not since:
@@ -123,7 +126,7 @@ def _since_id(index: "ProjectIndex", graph: RevisionGraph) -> Optional[str]:
     return matches[0] if len(matches) == 1 else None
 
 
-def checked_revisions(index: "ProjectIndex", graph: RevisionGraph) -> frozenset[str]:
+def checked_revisions(index: ProjectIndex, graph: RevisionGraph) -> frozenset[str]:
     """The revisions of `graph` the safety rules check: the descendants of `safety-since`, or all."""
     if not index.settings.safety_since:
         return frozenset(graph.revisions)
@@ -133,13 +136,15 @@ def checked_revisions(index: "ProjectIndex", graph: RevisionGraph) -> frozenset[
     return frozenset(graph.descendants(since) - {since})
 
 
-def validate_safety_since(indexes: "Sequence[ProjectIndex]") -> None:
+def validate_safety_since(indexes: Sequence[ProjectIndex]) -> None:
     """Raise `ConfigError` when `safety-since` is set but names no revision of any project."""
     if not indexes:
         return
     settings = indexes[0].settings
     since = settings.safety_since
-    if not since or any(_since_id(index, graph) for index in indexes for graph in revision_graphs(index)):
+    if not since or any(
+        _since_id(index, graph) for index in indexes for graph in revision_graphs(index)
+    ):
         return
     where = f"{settings.config_path}: " if settings.config_path else ""
     raise ConfigError(
@@ -155,7 +160,7 @@ class CheckedOperation:
     view: OperationView
 
 
-def checked_operations(index: "ProjectIndex") -> tuple[CheckedOperation, ...]:
+def checked_operations(index: ProjectIndex) -> tuple[CheckedOperation, ...]:
     """Operations of the revisions after `safety-since` of every PostgreSQL script location."""
     if _MEMO_KEY not in index.memo:
         found: list[CheckedOperation] = []
@@ -163,6 +168,10 @@ def checked_operations(index: "ProjectIndex") -> tuple[CheckedOperation, ...]:
             if not graph_dialect(index, replay.graph).is_postgresql:
                 continue
             checked = checked_revisions(index, replay.graph)
-            found += [CheckedOperation(replay, view) for view in replay.operations if view.revision in checked]
+            found += [
+                CheckedOperation(replay, view)
+                for view in replay.operations
+                if view.revision in checked
+            ]
         index.memo[_MEMO_KEY] = tuple(found)
     return index.memo[_MEMO_KEY]

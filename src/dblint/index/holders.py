@@ -24,8 +24,9 @@ metadata could not be resolved statically (rules then stay silent).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.kinds import (
@@ -115,7 +116,9 @@ class MetadataIds:
             metadata, seen = self.aliases[metadata], seen + 1
         return metadata
 
-    def of_expr(self, module: str, expr: Optional[Expr], scope: str, depth: int = 0) -> Optional[str]:
+    def of_expr(
+        self, module: str, expr: Optional[Expr], scope: str, depth: int = 0
+    ) -> Optional[str]:
         """The metadata an expression evaluates to (`metadata`, `Base.metadata`, `MetaData()`)."""
         if expr is None or depth > MAX_DEPTH:
             return None
@@ -126,7 +129,10 @@ class MetadataIds:
         if expr.kind == "call":
             factory = self._factory(module, expr.text, scope)
             if factory is not None:  # `get_orm_metadata()` returning `Base.metadata`
-                return self._agreed(self.of_expr(factory[0], returned, factory[1].inner_scope, depth + 1) for returned in factory[1].returns)
+                return self._agreed(
+                    self.of_expr(factory[0], returned, factory[1].inner_scope, depth + 1)
+                    for returned in factory[1].returns
+                )
         return None
 
     def _factory(self, module: str, callee: str, scope: str) -> Optional[tuple[str, FunctionDef]]:
@@ -175,14 +181,20 @@ class MetadataIds:
 
     def _owner_of(self, target: object, rest: tuple[str, ...], depth: int) -> Optional[str]:
         if isinstance(target, External):
-            return self.canonical(SQLMODEL_METADATA) if ".".join((target.qualname, *rest)) in _SQLMODEL else None
+            return (
+                self.canonical(SQLMODEL_METADATA)
+                if ".".join((target.qualname, *rest)) in _SQLMODEL
+                else None
+            )
         if not isinstance(target, Defined):
             return None
         node = target.node
         if isinstance(node, ClassDef):
             if rest:
                 return None
-            return self.class_metadata(target.module, node) or self._class_attribute(target.module, node)
+            return self.class_metadata(target.module, node) or self._class_attribute(
+                target.module, node
+            )
         if isinstance(node, Binding) and (rest == ("Model",) or not rest):
             return self.binding_holder(target.module, node, depth + 1)
         return None
@@ -190,22 +202,36 @@ class MetadataIds:
     def _class_attribute(self, module: str, cls: ClassDef) -> Optional[str]:
         """`class Model: metadata = sa.MetaData()`: a plain class holding a MetaData, reached as `Model.metadata`."""
         attr = next((attr for attr in reversed(cls.attrs) if attr.name == "metadata"), None)
-        if attr is None or attr.value is None or attr.value.kind != "call" or not self._is_metadata_call(module, attr.value, cls.scope):
+        if (
+            attr is None
+            or attr.value is None
+            or attr.value.kind != "call"
+            or not self._is_metadata_call(module, attr.value, cls.scope)
+        ):
             return None
         return self._made_by(f"{module}:{cls.body_scope}.metadata", attr.value)
 
     def binding_holder(self, module: str, binding: Binding, depth: int = 0) -> Optional[str]:
         """The metadata of `binding` when it defines a holder (`Base = declarative_base()`, `db = SQLAlchemy()`)."""
-        own = f"{module}:{binding.name}.metadata" if not binding.scope else f"{module}:{binding.scope}.{binding.name}.metadata"
+        own = (
+            f"{module}:{binding.name}.metadata"
+            if not binding.scope
+            else f"{module}:{binding.scope}.{binding.name}.metadata"
+        )
         return self.made_holder(module, binding.value, binding.scope, own, depth)
 
-    def made_holder(self, module: str, value: Optional[Expr], scope: str, own: str, depth: int = 0) -> Optional[str]:
+    def made_holder(
+        self, module: str, value: Optional[Expr], scope: str, own: str, depth: int = 0
+    ) -> Optional[str]:
         """The metadata of the holder a call makes; `own` names a metadata the call creates afresh."""
         if value is None or value.kind != "call" or depth > MAX_DEPTH:
             return None
         factory = self._factory(module, value.text, scope)
         if factory is not None:
-            return self._agreed(self._returned_holder(factory[0], factory[1], returned, own, depth + 1) for returned in factory[1].returns)
+            return self._agreed(
+                self._returned_holder(factory[0], factory[1], returned, own, depth + 1)
+                for returned in factory[1].returns
+            )
         kind = self.kinds.kind_of(module, value.text + "()", scope)
         if kind == FLASK_DB:
             model_class = value.keyword("model_class")
@@ -219,7 +245,9 @@ class MetadataIds:
             return self.owner(module, value.text.rsplit(".", 1)[0], scope, depth + 1)
         return self.shared_metadata(module, value.keyword("metadata"), scope, own, depth + 1)
 
-    def _returned_holder(self, module: str, function: FunctionDef, returned: Expr, own: str, depth: int) -> Optional[str]:
+    def _returned_holder(
+        self, module: str, function: FunctionDef, returned: Expr, own: str, depth: int
+    ) -> Optional[str]:
         """The metadata of a holder a factory returns. One made inside the function is new on each
         call (its metadata is the caller's `own`) unless it shares another's (`metadata=`)."""
         scope = function.inner_scope
@@ -241,7 +269,9 @@ class MetadataIds:
             return own if metadata == f"{where}:{node.name}.metadata" else metadata
         return None
 
-    def shared_metadata(self, module: str, given: Optional[Expr], scope: str, own: str, depth: int = 0) -> Optional[str]:
+    def shared_metadata(
+        self, module: str, given: Optional[Expr], scope: str, own: str, depth: int = 0
+    ) -> Optional[str]:
         """`metadata=` given to a holder: a name shares that metadata; nothing or an inline `MetaData()` is `own`."""
         if given is None:
             return own

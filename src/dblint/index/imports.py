@@ -16,7 +16,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
+from typing import Optional
 
 from dblint.contexts import APP
 from dblint.facts.model import Expr, FileFacts, Import
@@ -43,7 +44,9 @@ def _runs(imp: Import, functions: set[str]) -> bool:
     return not imp.scope or imp.scope.split(".", 1)[0] in functions
 
 
-def _walk(index: object, starts: Iterable[str], functions_of: dict[str, set[str]]) -> Optional[frozenset[str]]:
+def _walk(
+    index: object, starts: Iterable[str], functions_of: dict[str, set[str]]
+) -> Optional[frozenset[str]]:
     resolver = index.resolver  # type: ignore[attr-defined]
     seen = set(starts)
     queue = list(seen)
@@ -70,7 +73,12 @@ def direct_imports(index: object, module: str) -> frozenset[str]:
     table = resolver.modules.get(module)
     if table is None:
         return frozenset()
-    return frozenset(found for imp in table.facts.imports if _runs(imp, set()) for found in _targets(resolver, table, imp))
+    return frozenset(
+        found
+        for imp in table.facts.imports
+        if _runs(imp, set())
+        for found in _targets(resolver, table, imp)
+    )
 
 
 def closure(index: object, module: str) -> frozenset[str]:
@@ -98,7 +106,12 @@ def env_imports(index: object, env_path: str) -> Optional[frozenset[str]]:
     if table is None:
         return None
     functions_of: dict[str, set[str]] = {}
-    _enter(resolver, table, {name for name in _function_scopes(table) if name.startswith("run_migrations")}, functions_of)
+    _enter(
+        resolver,
+        table,
+        {name for name in _function_scopes(table) if name.startswith("run_migrations")},
+        functions_of,
+    )
     starts = [start]
     if uses_flask_app(table.facts):
         apps = migrate_setups(index)
@@ -110,11 +123,15 @@ def env_imports(index: object, env_path: str) -> Optional[frozenset[str]]:
     return _walk(index, starts, functions_of)
 
 
-def _enter(resolver: object, table: ModuleTable, running: set[str], functions_of: dict[str, set[str]]) -> None:
+def _enter(
+    resolver: object, table: ModuleTable, running: set[str], functions_of: dict[str, set[str]]
+) -> None:
     """Mark what runs when a module is run: the functions `running` and those it calls at module
     level, its own or imported ones (`app = create_app()`), whose imports then count."""
     called = {call.split(".", 1)[0] for call in table.facts.toplevel_calls}
-    functions_of.setdefault(table.name, set()).update(running | {name for name in _function_scopes(table) if name in called})
+    functions_of.setdefault(table.name, set()).update(
+        running | {name for name in _function_scopes(table) if name in called}
+    )
     for imp in table.facts.imports:
         if imp.scope or imp.type_checking or imp.name in (None, "*") or imp.local not in called:
             continue
@@ -125,7 +142,10 @@ def _enter(resolver: object, table: ModuleTable, running: set[str], functions_of
 
 def uses_flask_app(facts: FileFacts) -> bool:
     """An env.py of Flask-Migrate's templates: it reads the app's config through `current_app`."""
-    return any(imp.name == "current_app" and imp.module.split(".", 1)[0] == "flask" for imp in facts.imports)
+    return any(
+        imp.name == "current_app" and imp.module.split(".", 1)[0] == "flask"
+        for imp in facts.imports
+    )
 
 
 def migrate_setups(index: object) -> dict[str, set[str]]:
@@ -145,7 +165,9 @@ def migrate_setups(index: object) -> dict[str, set[str]]:
 def is_migrate_setup(call: Expr) -> bool:
     """`Migrate(app, db)` / `Migrate(app, db=db)`, `migrate.init_app(app, db)` (not `db.init_app(app)`)."""
     last = call.text.rsplit(".", 1)[-1]
-    return last in ("Migrate", "init_app") and (len(call.args) >= 2 or call.keyword("db") is not None)
+    return last in ("Migrate", "init_app") and (
+        len(call.args) >= 2 or call.keyword("db") is not None
+    )
 
 
 def _function_scopes(table: ModuleTable) -> set[str]:

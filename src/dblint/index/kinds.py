@@ -22,7 +22,9 @@ REGISTRY = "registry"
 SQLMODEL_BASE = "sqlmodel-base"
 
 # Library classes whose project subclasses keep the library kind.
-_INHERITED_CLASS_KINDS = frozenset({"class:" + METADATA, "class:" + FLASK_DB, "class:" + REGISTRY, "class:" + TABLE})
+_INHERITED_CLASS_KINDS = frozenset(
+    {"class:" + METADATA, "class:" + FLASK_DB, "class:" + REGISTRY, "class:" + TABLE}
+)
 HAS_METADATA = frozenset({DECLARATIVE_BASE, MODEL, FLASK_DB, REGISTRY, SQLMODEL_BASE})
 MAX_DEPTH = 16
 
@@ -59,7 +61,7 @@ def split_segments(dotted: str) -> list[tuple[str, str]]:
     segments: list[tuple[str, str]] = []
     for part in dotted.split("."):
         suffix = ""
-        while part.endswith("()") or part.endswith("[]"):
+        while part.endswith(("()", "[]")):
             suffix = part[-2:] + suffix
             part = part[:-2]
         segments.append((part, suffix))
@@ -84,7 +86,9 @@ class KindOracle:
 
     def _compute(self, module: str, dotted: str, scope: str, depth: int) -> Optional[str]:
         segments = split_segments(dotted)
-        first_suffixed = next((i for i, (_, suffix) in enumerate(segments) if suffix), len(segments) - 1)
+        first_suffixed = next(
+            (i for i, (_, suffix) in enumerate(segments) if suffix), len(segments) - 1
+        )
         prefix = ".".join(name for name, _ in segments[: first_suffixed + 1])
         resolution = self.resolver.resolve(module, prefix, scope)
         if resolution is None:
@@ -114,7 +118,10 @@ class KindOracle:
         """A project function whose returns agree on a kind is a factory of it (`func:declarative-base`).
         One returning a `Table` counts only as a wrapper passing its `*args` on: calling it builds
         the table its arguments describe."""
-        kinds = {self.expr_kind(module, returned, function.inner_scope, depth + 1) for returned in function.returns}
+        kinds = {
+            self.expr_kind(module, returned, function.inner_scope, depth + 1)
+            for returned in function.returns
+        }
         kinds.discard(None)
         if len(kinds) != 1:
             return None
@@ -143,15 +150,21 @@ class KindOracle:
     def class_kind(self, module: str, cls: ClassDef, depth: int) -> Optional[str]:
         """declarative-base for a class that starts a hierarchy, model for one below it."""
         for decorator in cls.decorators:
-            decorator_kind = self.expr_kind(module, decorator, cls.scope, depth + 1) if decorator.kind != "call" else (
-                self.kind_of(module, decorator.text, cls.scope, depth + 1)
+            decorator_kind = (
+                self.expr_kind(module, decorator, cls.scope, depth + 1)
+                if decorator.kind != "call"
+                else (self.kind_of(module, decorator.text, cls.scope, depth + 1))
             )
             if decorator_kind == "decorator:" + DECLARATIVE_BASE:
                 return DECLARATIVE_BASE
             if decorator_kind == "registry-mapped":
                 return MODEL
         for _, value in cls.keywords:
-            if value.kind == "name" and self.kind_of(module, value.text, cls.scope, depth + 1) == "class:declarative-meta":
+            if (
+                value.kind == "name"
+                and self.kind_of(module, value.text, cls.scope, depth + 1)
+                == "class:declarative-meta"
+            ):
                 return DECLARATIVE_BASE
         for base in cls.bases:
             base_kind = self.expr_kind(module, base, cls.scope, depth + 1)
@@ -169,7 +182,7 @@ def step(kind: Optional[str], operation: str) -> Optional[str]:
     if kind is None:
         return None
     if operation == "()":
-        if kind.startswith("class:") or kind.startswith("func:"):
+        if kind.startswith(("class:", "func:")):
             return kind.split(":", 1)[1] if kind != "class:declarative-root" else None
         return None
     if operation == "[]":
@@ -178,7 +191,9 @@ def step(kind: Optional[str], operation: str) -> Optional[str]:
     if attribute == "metadata" and (kind in HAS_METADATA or kind == "class:declarative-root"):
         return METADATA
     if kind == FLASK_DB:
-        return {"Model": DECLARATIVE_BASE, "Table": "class:" + TABLE, "metadata": METADATA}.get(attribute)
+        return {"Model": DECLARATIVE_BASE, "Table": "class:" + TABLE, "metadata": METADATA}.get(
+            attribute
+        )
     if kind == REGISTRY:
         return {
             "generate_base": "func:" + DECLARATIVE_BASE,

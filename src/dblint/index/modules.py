@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
-from typing import Iterable
 
 SOURCE_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "alembic.ini")
 
 
-def source_roots(python_files: Iterable[str], config_files: Iterable[str], sys_path: Iterable[str] = ()) -> list[str]:
+def source_roots(
+    python_files: Iterable[str], config_files: Iterable[str], sys_path: Iterable[str] = ()
+) -> list[str]:
     """Candidate import roots: the project root, each directory holding a project
     marker or named by Alembic's `prepend_sys_path` (unless it is itself a package),
     and the `src/` directory beside it. Deepest first."""
@@ -17,7 +19,11 @@ def source_roots(python_files: Iterable[str], config_files: Iterable[str], sys_p
     python_files = list(python_files)
     packages = {posixpath.dirname(path) for path in python_files if is_package(path)}
     marker_dirs = {posixpath.dirname(path) for path in config_files} | set(sys_path)
-    marker_dirs |= {posixpath.dirname(path) for path in python_files if path.endswith("/setup.py") or path == "setup.py"}
+    marker_dirs |= {
+        posixpath.dirname(path)
+        for path in python_files
+        if path.endswith("/setup.py") or path == "setup.py"
+    }
     for directory in marker_dirs:
         # A package holding an alembic.ini (`src/app/alembic.ini`) is imported from its parent.
         if directory not in packages:

@@ -42,7 +42,9 @@ class Names:
             value = target.node.value
             if value is None or value.kind != "name" or not _is_plain(value.text):
                 return resolution
-            following = self.resolver.resolve(target.module, ".".join((value.text, *resolution.rest)), target.node.scope)
+            following = self.resolver.resolve(
+                target.module, ".".join((value.text, *resolution.rest)), target.node.scope
+            )
             if following is None:
                 return resolution
             resolution = following

@@ -58,7 +58,14 @@ def build_indexes(
         return (build_index(root, settings, facts, config_files, script_locations),)
     by_path = {item.path: item for item in facts}
     return tuple(
-        build_index(root, settings, [by_path[path] for path in part.python_files], list(part.config_files), part.project.locations, part)
+        build_index(
+            root,
+            settings,
+            [by_path[path] for path in part.python_files],
+            list(part.config_files),
+            part.project.locations,
+            part,
+        )
         for part in parts
     )
 
@@ -75,7 +82,9 @@ def build_index(
     of its projects (`part`: its own files and the shared ones, its script locations)."""
     paths = [item.path for item in facts]
     sys_path = [entry for location in script_locations for entry in location.sys_path]
-    if part is not None:  # the project's directory is its import root (Flask-Migrate keeps alembic.ini below it)
+    if (
+        part is not None
+    ):  # the project's directory is its import root (Flask-Migrate keeps alembic.ini below it)
         sys_path.append(part.project.root)
     roots = source_roots(paths, config_files, sys_path)
     modules: dict[str, str] = {}
@@ -85,7 +94,9 @@ def build_index(
     for item in sorted(facts, key=lambda f: (part is not None and f.path not in part.own, f.path)):
         name = module_name(item.path, roots)
         modules[item.path] = name
-        if name not in tables or (item.path.endswith("__init__.py") and _same_side(part, item.path, paths_by_module[name])):
+        if name not in tables or (
+            item.path.endswith("__init__.py") and _same_side(part, item.path, paths_by_module[name])
+        ):
             tables[name] = ModuleTable(name, item)
             paths_by_module[name] = item.path
     resolver = Resolver(tables)

@@ -24,8 +24,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Optional
 
 from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.columns import ColumnSpec, column_from_expr
@@ -34,13 +35,33 @@ from dblint.index.symbols import Defined
 from dblint.index.types import UNKNOWN, family_of_type_name, python_family, returned_by
 
 MAX_DEPTH = 8
-_TYPE_BASES = frozenset({"TypeDecorator", "TypeEngine", "UserDefinedType", "ExternalType", "Variant"})
+_TYPE_BASES = frozenset(
+    {"TypeDecorator", "TypeEngine", "UserDefinedType", "ExternalType", "Variant"}
+)
 _ENUM_BASES = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag"})
 _COLLECTIONS = frozenset(
-    {"list", "List", "set", "Set", "dict", "Dict", "tuple", "Tuple", "Sequence", "Collection", "Iterable", "frozenset",
-     "FrozenSet", "Mapping", "MutableMapping", "AbstractSet"}
+    {
+        "list",
+        "List",
+        "set",
+        "Set",
+        "dict",
+        "Dict",
+        "tuple",
+        "Tuple",
+        "Sequence",
+        "Collection",
+        "Iterable",
+        "frozenset",
+        "FrozenSet",
+        "Mapping",
+        "MutableMapping",
+        "AbstractSet",
+    }
 )
-_RELATIONSHIP_WRAPPERS = frozenset({"WriteOnlyMapped", "DynamicMapped", "Relationship", "AssociationProxy"})
+_RELATIONSHIP_WRAPPERS = frozenset(
+    {"WriteOnlyMapped", "DynamicMapped", "Relationship", "AssociationProxy"}
+)
 
 TypeMap = Mapping[str, tuple[str, str]]
 
@@ -103,7 +124,11 @@ class TypeFamilies:
         if "uuid" in lowered or "guid" in lowered:
             return "uuid"
         for attr in cls.attrs:
-            if attr.name == "impl" and attr.value is not None and attr.value.kind in ("name", "call"):
+            if (
+                attr.name == "impl"
+                and attr.value is not None
+                and attr.value.kind in ("name", "call")
+            ):
                 written = attr.value.text.split("()", 1)[0]
                 return self.family(self.names.qualify(module, written, cls.scope), depth + 1)
         for base in cls.bases:
@@ -117,7 +142,9 @@ class TypeFamilies:
                 return found
         return UNKNOWN
 
-    def returns(self, qualified: Optional[str], written: Optional[Expr] = None, depth: int = 0) -> frozenset[str]:
+    def returns(
+        self, qualified: Optional[str], written: Optional[Expr] = None, depth: int = 0
+    ) -> frozenset[str]:
         """Families of the Python values a column of type `qualified` (written as `written`) returns."""
         if not qualified or depth > MAX_DEPTH:
             return frozenset()
@@ -135,23 +162,35 @@ class TypeFamilies:
         methods = [(owner, klass, method) for owner, klass in lineage for method in klass.methods]
         result = next((found for found in methods if found[2].name == "process_result_value"), None)
         per_dialect = any(method.name == "load_dialect_impl" for _, _, method in methods)
-        if result is None and (per_dialect or "uuid" in cls.name.lower() or "guid" in cls.name.lower()):
-            return frozenset()  # a type per dialect (the GUID recipe: UUID on PostgreSQL, CHAR elsewhere)
+        if result is None and (
+            per_dialect or "uuid" in cls.name.lower() or "guid" in cls.name.lower()
+        ):
+            return (
+                frozenset()
+            )  # a type per dialect (the GUID recipe: UUID on PostgreSQL, CHAR elsewhere)
         if result is not None:
             owner, klass, method = result
             returned = method.value
             if returned is None or returned.kind != "call" or not returned.text:
                 return frozenset()  # converted in a way we do not read: unknown
-            family = python_family(self.names.qualify(owner, returned.text.split("()", 1)[0], klass.scope))
+            family = python_family(
+                self.names.qualify(owner, returned.text.split("()", 1)[0], klass.scope)
+            )
             return frozenset() if family == UNKNOWN else frozenset({family})
         for owner, klass in lineage:
             for attr in klass.attrs:
-                if attr.name == "impl" and attr.value is not None and attr.value.kind in ("name", "call"):
+                if (
+                    attr.name == "impl"
+                    and attr.value is not None
+                    and attr.value.kind in ("name", "call")
+                ):
                     impl = self.names.qualify(owner, attr.value.text.split("()", 1)[0], klass.scope)
                     return self.returns(impl, attr.value, depth + 1)
         for owner, klass in lineage:
             for base in klass.bases:
-                qualified = self.names.qualify(owner, base.text, klass.scope) if base.kind == "name" else ""
+                qualified = (
+                    self.names.qualify(owner, base.text, klass.scope) if base.kind == "name" else ""
+                )
                 if qualified and qualified.rsplit(".", 1)[-1] not in _TYPE_BASES:
                     found = self.returns(qualified, None, depth + 1)
                     if found:
@@ -165,7 +204,12 @@ class TypeFamilies:
             return found
         for base in cls.bases:
             hit = self.names.target(module, base.text, cls.scope) if base.kind == "name" else None
-            if hit is not None and not hit.rest and isinstance(hit.target, Defined) and isinstance(hit.target.node, ClassDef):
+            if (
+                hit is not None
+                and not hit.rest
+                and isinstance(hit.target, Defined)
+                and isinstance(hit.target.node, ClassDef)
+            ):
                 for item in self._lineage(hit.target.module, hit.target.node, depth + 1):
                     if item not in found:
                         found.append(item)
@@ -183,13 +227,17 @@ class TypeFamilies:
             found = self.names.target(module, base.text, cls.scope)
             if found is not None and not found.rest and isinstance(found.target, Defined):
                 node = found.target.node
-                if isinstance(node, ClassDef) and self.is_enum_class(found.target.module, node, depth + 1):
+                if isinstance(node, ClassDef) and self.is_enum_class(
+                    found.target.module, node, depth + 1
+                ):
                     return True
         return False
 
     # -- annotations ------------------------------------------------------------
 
-    def annotation(self, module: str, expr: Optional[Expr], scope: str, type_map: TypeMap, depth: int = 0) -> Annotation:
+    def annotation(
+        self, module: str, expr: Optional[Expr], scope: str, type_map: TypeMap, depth: int = 0
+    ) -> Annotation:
         """What the annotation `expr` says; `Mapped[...]` is unwrapped."""
         if expr is None:
             return Annotation()
@@ -197,18 +245,33 @@ class TypeFamilies:
             last = self.names.qualify(module, expr.text, scope).rsplit(".", 1)[-1]
             if last == "Mapped":
                 inner = self.annotation(module, expr.args[0], scope, type_map, depth + 1)
-                return Annotation(inner.family, inner.nullable, inner.column, inner.relationship, inner.type_name, True)
+                return Annotation(
+                    inner.family,
+                    inner.nullable,
+                    inner.column,
+                    inner.relationship,
+                    inner.type_name,
+                    True,
+                )
             if last in _RELATIONSHIP_WRAPPERS:
                 return Annotation(relationship=True, present=True)
         return self._python(module, expr, scope, type_map, depth)
 
-    def _python(self, module: str, expr: Expr, scope: str, type_map: TypeMap, depth: int) -> Annotation:
+    def _python(
+        self, module: str, expr: Expr, scope: str, type_map: TypeMap, depth: int
+    ) -> Annotation:
         if depth > MAX_DEPTH:
             return Annotation(present=True)
         if expr.kind == "str":
             text = expr.text.strip()
             if text.replace(".", "").replace("_", "").isalnum():
-                return self._python(module, Expr("name", text, line=expr.line, column=expr.column), scope, type_map, depth + 1)
+                return self._python(
+                    module,
+                    Expr("name", text, line=expr.line, column=expr.column),
+                    scope,
+                    type_map,
+                    depth + 1,
+                )
             return Annotation(present=True)
         if expr.kind == "op" and expr.text == "|":
             return self._union(module, expr.args, scope, type_map, depth)
@@ -217,19 +280,36 @@ class TypeFamilies:
             last = qualified.rsplit(".", 1)[-1]
             if last == "Optional" and expr.args:
                 inner = self._python(module, expr.args[0], scope, type_map, depth + 1)
-                return Annotation(inner.family, True, inner.column, inner.relationship, inner.type_name, True)
+                return Annotation(
+                    inner.family, True, inner.column, inner.relationship, inner.type_name, True
+                )
             if last == "Union":
                 return self._union(module, expr.args, scope, type_map, depth)
             if last == "Annotated" and expr.args:
                 inner = self._python(module, expr.args[0], scope, type_map, depth + 1)
                 spec = next(
-                    (found for found in (column_from_expr(arg, self.names.qualifier(module, scope), self.family)
-                                         for arg in expr.args[1:]) if found is not None),
+                    (
+                        found
+                        for found in (
+                            column_from_expr(arg, self.names.qualifier(module, scope), self.family)
+                            for arg in expr.args[1:]
+                        )
+                        if found is not None
+                    ),
                     None,
                 )
-                return Annotation(inner.family, inner.nullable, spec or inner.column, inner.relationship, inner.type_name, True)
+                return Annotation(
+                    inner.family,
+                    inner.nullable,
+                    spec or inner.column,
+                    inner.relationship,
+                    inner.type_name,
+                    True,
+                )
             if last in _COLLECTIONS or last in _RELATIONSHIP_WRAPPERS:
-                return Annotation(relationship=self._mentions_class(module, expr, scope), present=True)
+                return Annotation(
+                    relationship=self._mentions_class(module, expr, scope), present=True
+                )
             return Annotation(present=True)
         if expr.kind != "name":
             return Annotation(present=True)
@@ -240,28 +320,47 @@ class TypeFamilies:
         found = self.names.target(module, expr.text, scope)
         if found is not None and not found.rest and isinstance(found.target, Defined):
             node = found.target.node
-            if isinstance(node, Binding) and node.value is not None and node.value.kind in ("subscript", "op"):
-                return self._python(found.target.module, node.value, node.scope, type_map, depth + 1)
+            if (
+                isinstance(node, Binding)
+                and node.value is not None
+                and node.value.kind in ("subscript", "op")
+            ):
+                return self._python(
+                    found.target.module, node.value, node.scope, type_map, depth + 1
+                )
             if isinstance(node, ClassDef):
                 if self.is_enum_class(found.target.module, node):
                     return Annotation("enum", type_name="sqlalchemy.Enum", present=True)
                 return Annotation(relationship=True, present=True)
         return Annotation(python_family(qualified), present=True)
 
-    def _union(self, module: str, members: tuple[Expr, ...], scope: str, type_map: TypeMap, depth: int) -> Annotation:
-        real = [member for member in members if not (member.kind == "const" and member.text == "None")]
+    def _union(
+        self, module: str, members: tuple[Expr, ...], scope: str, type_map: TypeMap, depth: int
+    ) -> Annotation:
+        real = [
+            member for member in members if not (member.kind == "const" and member.text == "None")
+        ]
         nullable = True if len(real) < len(members) else None
         if len(real) != 1:
             return Annotation(nullable=nullable, present=True)
         inner = self._python(module, real[0], scope, type_map, depth + 1)
-        return Annotation(inner.family, nullable or inner.nullable, inner.column, inner.relationship, inner.type_name, True)
+        return Annotation(
+            inner.family,
+            nullable or inner.nullable,
+            inner.column,
+            inner.relationship,
+            inner.type_name,
+            True,
+        )
 
     def _mentions_class(self, module: str, expr: Expr, scope: str) -> bool:
         """True when a collection annotation holds a project class (a relationship)."""
         for arg in expr.args:
             if arg.kind in ("name", "str"):
                 found = self.names.target(module, arg.text, scope)
-                if found is None or (isinstance(found.target, Defined) and isinstance(found.target.node, ClassDef)):
+                if found is None or (
+                    isinstance(found.target, Defined) and isinstance(found.target.node, ClassDef)
+                ):
                     return True
         return False
 
@@ -273,7 +372,9 @@ def _library_returns(qualified: str, written: Optional[Expr]) -> frozenset[str]:
     if family == "uuid" and as_uuid is not None:
         return frozenset({"uuid" if as_uuid else "string"})
     if family == "uuid" and qualified.startswith("sqlalchemy.dialects.postgresql"):
-        return frozenset({"uuid", "string"})  # as_uuid defaults to False before SQLAlchemy 2.0, True since
+        return frozenset(
+            {"uuid", "string"}
+        )  # as_uuid defaults to False before SQLAlchemy 2.0, True since
     asdecimal = _literal_flag(written, "asdecimal")
     if family in ("numeric", "float") and asdecimal is not None:
         return frozenset({"numeric" if asdecimal else "float"})

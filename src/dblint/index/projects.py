@@ -19,8 +19,9 @@ under no project root are shared packages, seen by every project.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Optional
 
 from dblint.contexts import ScriptLocation
 from dblint.index.modules import is_package
@@ -81,7 +82,9 @@ def find_projects(
 
 def project_root(location: ScriptLocation, packages: set[str]) -> str:
     """The import root of the directory that declares `location` (see the module docstring)."""
-    declared_in = location.source if location.source.endswith((".ini", ".toml")) else location.directory
+    declared_in = (
+        location.source if location.source.endswith((".ini", ".toml")) else location.directory
+    )
     directory = posixpath.dirname(declared_in)
     if location.directory and (directory + "/").startswith(location.directory + "/"):
         directory = posixpath.dirname(location.directory)  # Flask-Migrate: migrations/alembic.ini

@@ -20,14 +20,16 @@ every file has, so parsing the files they name changes neither set.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from dblint.facts.model import FileFacts
 from dblint.index.project import ProjectIndex
 from dblint.index.symbols import ModuleTable, Resolver
 
 # Top-level packages whose names the index turns into kinds (`index.kinds`, `index.tables`).
-DATABASE_LIBRARIES = frozenset({"sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic", "flask_migrate"})
+DATABASE_LIBRARIES = frozenset(
+    {"sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic", "flask_migrate"}
+)
 
 
 def files_to_parse(index: ProjectIndex) -> list[str]:
@@ -43,11 +45,15 @@ def files_to_parse(index: ProjectIndex) -> list[str]:
         table = resolver.modules.get(name)
         if table is None or table.facts.path != path:  # a module shadowed by a same-named one
             table = ModuleTable(name, facts)
-        targets = {found for module in _imported(resolver, table) for found in paths_of.get(module, ())}
+        targets = {
+            found for module in _imported(resolver, table) for found in paths_of.get(module, ())
+        }
         imports[path] = targets
         for target in targets:
             importers.setdefault(target, set()).add(path)
-    upward = _closure((path for path, facts in index.files.items() if _imports_database_library(facts)), importers)
+    upward = _closure(
+        (path for path, facts in index.files.items() if _imports_database_library(facts)), importers
+    )
     reached = _closure(upward, imports)
     return sorted(path for path in reached if _prefiltered(index.files[path]))
 
@@ -55,7 +61,9 @@ def files_to_parse(index: ProjectIndex) -> list[str]:
 def _imports_database_library(facts: FileFacts) -> bool:
     for imp in facts.imports:
         top = imp.module.split(".", 1)[0] if not imp.level else ""
-        if top in DATABASE_LIBRARIES or (top == "flask" and ("sqlalchemy" in imp.module or imp.name == "SQLAlchemy")):
+        if top in DATABASE_LIBRARIES or (
+            top == "flask" and ("sqlalchemy" in imp.module or imp.name == "SQLAlchemy")
+        ):
             return True
     return False
 

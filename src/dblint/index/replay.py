@@ -35,12 +35,21 @@ Anything else marks the tables it touches uncertain; precision comes first.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Optional
 
-from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
-from dblint.facts.sql import CREATE_TABLE, CREATE_VIEW, DROP_TABLE, DROP_VIEW, ALTER_TABLE, RENAME_TABLE, classify_sql
+from dblint.facts.sql import (
+    ALTER_TABLE,
+    CREATE_TABLE,
+    CREATE_VIEW,
+    DROP_TABLE,
+    DROP_VIEW,
+    RENAME_TABLE,
+    classify_sql,
+)
+from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.revisions import Revision, RevisionGraph, revision_graphs
 from dblint.index.symbols import Defined
@@ -64,7 +73,13 @@ _OP_PARAMS: dict[str, tuple[str, ...]] = {
     "alter_column": ("table_name", "column_name"),
     "create_index": ("index_name", "table_name", "columns"),
     "drop_index": ("index_name", "table_name"),
-    "create_foreign_key": ("constraint_name", "source_table", "referent_table", "local_cols", "remote_cols"),
+    "create_foreign_key": (
+        "constraint_name",
+        "source_table",
+        "referent_table",
+        "local_cols",
+        "remote_cols",
+    ),
     "create_unique_constraint": ("constraint_name", "table_name", "columns"),
     "create_primary_key": ("constraint_name", "table_name", "columns"),
     "create_check_constraint": ("constraint_name", "table_name", "condition"),
@@ -82,12 +97,16 @@ _OP_ALIASES = {
     "create_geospatial_index": "create_index",
     "drop_geospatial_index": "drop_index",
 }
-_TABLE_PARAM = {name: ("source_table" if name == "create_foreign_key" else "table_name") for name in _OP_PARAMS}
+_TABLE_PARAM = {
+    name: ("source_table" if name == "create_foreign_key" else "table_name") for name in _OP_PARAMS
+}
 _TABLE_PARAM["rename_table"] = "old_table_name"
 _SCHEMA_KEYWORD = {"create_foreign_key": "source_schema"}
 _OPAQUE_OPS = frozenset({"invoke", "run_async"})
 _DML_WORDS = frozenset({"insert", "update", "delete", "select", "values", "where", "bulk_insert"})
-_DML_START = re.compile(r"^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|VALUES)\b", re.IGNORECASE)
+_DML_START = re.compile(
+    r"^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|VALUES)\b", re.IGNORECASE
+)
 _SQL_WORDS = re.compile(r"[\w.]+")
 _IF_NOT_EXISTS = re.compile(r"^\s*CREATE\b[^(]*?\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
 _IF_EXISTS = re.compile(r"^\s*DROP\s+TABLE\s+IF\s+EXISTS\b", re.IGNORECASE)
@@ -119,7 +138,9 @@ class ReplayTable:
     column: int
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     unique: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    foreign_keys: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # name -> (columns, target)
+    foreign_keys: dict[str, tuple[tuple[str, ...], str]] = field(
+        default_factory=dict
+    )  # name -> (columns, target)
     is_view: bool = False
     columns_known: bool = True  # False when created without a readable column list
     uncertain: list[str] = field(default_factory=list)  # why drift findings are not raised for it
@@ -193,13 +214,20 @@ class Replay:
     blind_creates: list[str] = field(default_factory=list)
     blind_alters: list[str] = field(default_factory=list)
     ever_created: set[TableKey] = field(default_factory=set)
-    dropped: dict[TableKey, str] = field(default_factory=dict)  # table -> revision that dropped it last
-    assumed: dict[TableKey, ReplayTable] = field(default_factory=dict)  # changed on an unrooted chain, never created
+    dropped: dict[TableKey, str] = field(
+        default_factory=dict
+    )  # table -> revision that dropped it last
+    assumed: dict[TableKey, ReplayTable] = field(
+        default_factory=dict
+    )  # changed on an unrooted chain, never created
     operations: list[OperationView] = field(default_factory=list)
 
     @property
     def created_by_revision(self) -> dict[str, str]:
-        return {table.qualified: table.revision for _, table in sorted(self.tables.items(), key=_key_text)}
+        return {
+            table.qualified: table.revision
+            for _, table in sorted(self.tables.items(), key=_key_text)
+        }
 
     def table(self, schema: Optional[str], name: str) -> Optional[ReplayTable]:
         """The table named so, also when only the case or an unnamed default schema differs."""
@@ -207,7 +235,11 @@ class Replay:
         if found is not None:
             return found
         lowered = name.lower()
-        candidates = [t for (s, n), t in self.tables.items() if n.lower() == lowered and (s == schema or not s or not schema)]
+        candidates = [
+            t
+            for (s, n), t in self.tables.items()
+            if n.lower() == lowered and (s == schema or not s or not schema)
+        ]
         return candidates[0] if len(candidates) == 1 else None
 
 
@@ -223,7 +255,7 @@ def _split_name(text: str) -> TableKey:
 
 def _unquote(text: str) -> str:
     text = text.strip()
-    if len(text) >= 2 and text[0] in "\"`[" and text[-1] in "\"`]":
+    if len(text) >= 2 and text[0] in '"`[' and text[-1] in '"`]':
         return text[1:-1]
     return text
 
@@ -236,7 +268,9 @@ class _FileView:
 
     def __init__(self, facts: FileFacts) -> None:
         self.facts = facts
-        self.imports = {imp.local: imp for imp in facts.imports if not imp.scope and imp.name != "*"}
+        self.imports = {
+            imp.local: imp for imp in facts.imports if not imp.scope and imp.name != "*"
+        }
         self.bindings: dict[tuple[str, str], list[Expr]] = {}
         for binding in facts.bindings:
             if binding.value is not None:
@@ -252,7 +286,13 @@ class _FileView:
                 base = head if imp.local == imp.module.split(".", 1)[0] else imp.module
             return f"{base}.{rest}" if rest else base
         values = self.bindings.get(("", head))
-        if hops > 0 and not rest and values and len(values) == 1 and values[0].kind in ("call", "name"):
+        if (
+            hops > 0
+            and not rest
+            and values
+            and len(values) == 1
+            and values[0].kind in ("call", "name")
+        ):
             return self.qualify(values[0].text.split("()", 1)[0], hops - 1)
         return written
 
@@ -296,7 +336,11 @@ def _text(expr: Optional[Expr], frame: _Frame) -> Optional[str]:
         return None
     if expr.kind == "str":
         return None if "{}" in expr.text else expr.text
-    if expr.kind == "call" and expr.text.rsplit(".", 1)[-1] in ("f", "quoted_name", "conv") and expr.args:
+    if (
+        expr.kind == "call"
+        and expr.text.rsplit(".", 1)[-1] in ("f", "quoted_name", "conv")
+        and expr.args
+    ):
         return _text(expr.args[0], frame)
     return None
 
@@ -323,7 +367,7 @@ def _bind(step: MigrationStep, params: tuple[str, ...]) -> dict[str, Expr]:
 
 
 class _Replayer:
-    def __init__(self, index: "ProjectIndex", graph: RevisionGraph) -> None:
+    def __init__(self, index: ProjectIndex, graph: RevisionGraph) -> None:
         self.index = index
         self.replay = Replay(graph)
         self.views: dict[str, _FileView] = {}
@@ -342,7 +386,14 @@ class _Replayer:
             table.unsure(reason, opaque)
 
     def _issue(
-        self, code: str, key: TableKey, step: MigrationStep, frame: _Frame, message: str, action: str = "", name: str = ""
+        self,
+        code: str,
+        key: TableKey,
+        step: MigrationStep,
+        frame: _Frame,
+        message: str,
+        action: str = "",
+        name: str = "",
     ) -> None:
         if step.guards or frame.guards:
             return
@@ -350,10 +401,23 @@ class _Replayer:
             return
         revision = frame.revision
         self.replay.issues.append(
-            ReplayIssue(code, key, revision.path, step.line, step.column, step.end_line, message, revision.id, action, name)
+            ReplayIssue(
+                code,
+                key,
+                revision.path,
+                step.line,
+                step.column,
+                step.end_line,
+                message,
+                revision.id,
+                action,
+                name,
+            )
         )
 
-    def _existing(self, key: TableKey, step: MigrationStep, frame: _Frame, action: str) -> Optional[ReplayTable]:
+    def _existing(
+        self, key: TableKey, step: MigrationStep, frame: _Frame, action: str
+    ) -> Optional[ReplayTable]:
         """The table an operation changes; a DBL415 candidate when it does not exist.
 
         On a chain that starts at a missing link the table may come from the unknown
@@ -366,7 +430,15 @@ class _Replayer:
             return self._assumed(key, frame)
         name = f"{key[0]}.{key[1]}" if key[0] else key[1]
         if key not in self.replay.dropped:
-            self._issue("DBL415", key, step, frame, uncreated_message(frame.revision.id, action, [name]), action, name)
+            self._issue(
+                "DBL415",
+                key,
+                step,
+                frame,
+                uncreated_message(frame.revision.id, action, [name]),
+                action,
+                name,
+            )
         return None
 
     def _assumed(self, key: TableKey, frame: _Frame) -> ReplayTable:
@@ -374,7 +446,9 @@ class _Replayer:
         table = self.replay.assumed.get(key)
         if table is None:
             revision = frame.revision
-            table = ReplayTable(key[0], key[1], {}, revision.id, revision.path, 0, 0, columns_known=False)
+            table = ReplayTable(
+                key[0], key[1], {}, revision.id, revision.path, 0, 0, columns_known=False
+            )
             table.unsure(
                 f"revision {revision.id} changes it on a chain that starts at a missing or unreadable "
                 "down_revision: the schema before that chain is unknown",
@@ -415,8 +489,22 @@ class _Replayer:
         for step in frame.function.steps:
             if step.loop_var:
                 for value in step.loop_values:
-                    values = {**frame.values, step.loop_var: Expr("str", value, line=step.line, column=step.column)}
-                    self._run_step(step, _Frame(frame.revision, frame.view, frame.function, values, frame.guards, frame.depth, frame.autocommit))
+                    values = {
+                        **frame.values,
+                        step.loop_var: Expr("str", value, line=step.line, column=step.column),
+                    }
+                    self._run_step(
+                        step,
+                        _Frame(
+                            frame.revision,
+                            frame.view,
+                            frame.function,
+                            values,
+                            frame.guards,
+                            frame.depth,
+                            frame.autocommit,
+                        ),
+                    )
             else:
                 self._run_step(step, frame)
 
@@ -427,7 +515,9 @@ class _Replayer:
             self._observe(step, frame, None, {})
             self._sql(step.sql or "", step, frame)
         elif step.kind == "schema":
-            reason = f"`{step.name}()` at {frame.where(step.line)} changes tables the replay cannot see"
+            reason = (
+                f"`{step.name}()` at {frame.where(step.line)} changes tables the replay cannot see"
+            )
             self.replay.blind_creates.append(reason)
             self.replay.blind_alters.append(reason)
         elif step.kind == "call":
@@ -435,7 +525,11 @@ class _Replayer:
 
     def _call(self, step: MigrationStep, frame: _Frame) -> None:
         migration = frame.view.facts.migration
-        helper = migration.function(step.name) if migration is not None and "." not in step.name else None
+        helper = (
+            migration.function(step.name)
+            if migration is not None and "." not in step.name
+            else None
+        )
         if helper is not None and helper.name != "upgrade" and frame.depth < MAX_HELPER_DEPTH:
             values = {param: _resolve(arg, frame) for param, arg in zip(helper.params, step.args)}
             for key, arg in step.keywords:
@@ -445,11 +539,17 @@ class _Replayer:
             if step.star:
                 guards += (f"helper called with *args at {frame.where(step.line)}",)
             autocommit = frame.autocommit or step.autocommit
-            self._run_function(_Frame(frame.revision, frame.view, helper, values, guards, frame.depth + 1, autocommit))
+            self._run_function(
+                _Frame(
+                    frame.revision, frame.view, helper, values, guards, frame.depth + 1, autocommit
+                )
+            )
             return
         if helper is None and not self._is_project_call(frame, step.name):
             return
-        reason = f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
+        reason = (
+            f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
+        )
         names = [text for text in (_text(arg, frame) for arg in step.args) if text]
         touched = [key for key in (_split_name(name) for name in names) if key in self.tables]
         if touched:
@@ -473,7 +573,11 @@ class _Replayer:
         is_module = self.index.resolver.project_module(target) is not None
         if len(parts) == 2:
             return is_module
-        return imp.name is not None and not is_module and self.index.resolver.project_module(base) is not None
+        return (
+            imp.name is not None
+            and not is_module
+            and self.index.resolver.project_module(base) is not None
+        )
 
     def _from_library(self, frame: _Frame, expr: Expr) -> bool:
         """True for a name imported from outside the project (`from sqlalchemy_searchable import sql_expressions`)."""
@@ -483,7 +587,10 @@ class _Replayer:
         if imp is None or imp.level:
             return False
         target = f"{imp.module}.{imp.name}" if imp.name else imp.module
-        return self.index.resolver.project_module(imp.module) is None and self.index.resolver.project_module(target) is None
+        return (
+            self.index.resolver.project_module(imp.module) is None
+            and self.index.resolver.project_module(target) is None
+        )
 
     def _relative(self, frame: _Frame, module: str, level: int) -> str:
         here = self.index.module_of(frame.revision.path).split(".")
@@ -518,7 +625,10 @@ class _Replayer:
             params = tuple(param for param in params if param != table_param)
             bound = _bind(step, params)
             batch = step.batch or Expr("other")
-            batch_args = _bind(MigrationStep("op", "", batch.args, batch.keywords, 0, 0, 0), ("table_name", "schema"))
+            batch_args = _bind(
+                MigrationStep("op", "", batch.args, batch.keywords, 0, 0, 0),
+                ("table_name", "schema"),
+            )
             bound[table_param] = batch_args.get("table_name", Expr("other"))
             schema_expr = batch_args.get("schema")
         else:
@@ -550,14 +660,22 @@ class _Replayer:
     def _unknown_operation(self, step: MigrationStep, frame: _Frame) -> None:
         """An operation the replay does not know (one a plugin registers on `Operations`): the tables it
         names (a `batch_op`'s table, or a literal argument naming a table) become uncertain."""
-        args = (step.batch or Expr("other")).args[:1] if step.kind == "batch" else (*step.args, *(v for _, v in step.keywords))
-        reason = f"`{step.name}()` at {frame.where(step.line)}, an operation the replay does not know"
+        args = (
+            (step.batch or Expr("other")).args[:1]
+            if step.kind == "batch"
+            else (*step.args, *(v for _, v in step.keywords))
+        )
+        reason = (
+            f"`{step.name}()` at {frame.where(step.line)}, an operation the replay does not know"
+        )
         for text in filter(None, (_text(arg, frame) for arg in args)):
             table = self.replay.table(*_split_name(text))
             if table is not None:
                 table.unsure(reason)
 
-    def _observe(self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]) -> None:
+    def _observe(
+        self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]
+    ) -> None:
         """Record the operation with the state of its table before it runs (`Replay.operations`)."""
         table = self.replay.table(*key) if key is not None else None
         if table is not None:
@@ -574,8 +692,14 @@ class _Replayer:
         resolved = tuple((name, _resolve(value, frame) or value) for name, value in bound.items())
         self.replay.operations.append(
             OperationView(
-                frame.revision.id, frame.revision.path, step, key, state, column_type,
-                step.autocommit or frame.autocommit, resolved,
+                frame.revision.id,
+                frame.revision.path,
+                step,
+                key,
+                state,
+                column_type,
+                step.autocommit or frame.autocommit,
+                resolved,
             )
         )
 
@@ -586,17 +710,31 @@ class _Replayer:
         spec = column_from_expr(expr, frame.view.qualify, family_of_type_name)
         return spec if spec is not None and spec.name else None
 
-    def _new_column(self, spec: ColumnSpec, frame: _Frame, primary_key: bool = False) -> ReplayColumn:
+    def _new_column(
+        self, spec: ColumnSpec, frame: _Frame, primary_key: bool = False
+    ) -> ReplayColumn:
         pk = spec.primary_key or primary_key
         nullable = spec.nullable if spec.nullable is not None else not pk
         return ReplayColumn(
-            spec.name or "", spec.type_name, spec.family, nullable, pk, spec.foreign_key,
-            frame.revision.id, frame.revision.path, spec.line, spec.column,
+            spec.name or "",
+            spec.type_name,
+            spec.family,
+            nullable,
+            pk,
+            spec.foreign_key,
+            frame.revision.id,
+            frame.revision.path,
+            spec.line,
+            spec.column,
         )
 
-    def _op_create_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_create_table(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         self._create(key, step, frame)
-        table = ReplayTable(key[0], key[1], {}, frame.revision.id, frame.revision.path, step.line, step.column)
+        table = ReplayTable(
+            key[0], key[1], {}, frame.revision.id, frame.revision.path, step.line, step.column
+        )
         table.created_guarded = bool(step.guards or frame.guards)
         if step.star:
             table.columns_known = False
@@ -605,14 +743,22 @@ class _Replayer:
             self._table_item(table, item, frame)
         self.tables[key] = table
 
-    def _create(self, key: TableKey, step: MigrationStep, frame: _Frame, if_not_exists: bool = False) -> None:
+    def _create(
+        self, key: TableKey, step: MigrationStep, frame: _Frame, if_not_exists: bool = False
+    ) -> None:
         existing = self.tables.get(key)
         if (
-            existing is not None and not existing.opaque and not existing.created_guarded and not if_not_exists
+            existing is not None
+            and not existing.opaque
+            and not existing.created_guarded
+            and not if_not_exists
             and self._repeated(existing.revision, frame)
         ):
             self._issue(
-                "DBL414", key, step, frame,
+                "DBL414",
+                key,
+                step,
+                frame,
                 f"revision {frame.revision.id} creates table {existing.qualified}, which revision "
                 f"{existing.revision} already created ({existing.path}:{existing.line})",
             )
@@ -622,21 +768,36 @@ class _Replayer:
 
     def _table_item(self, table: ReplayTable, item: Expr, frame: _Frame) -> None:
         resolved = _resolve(item, frame) if item.kind == "name" else item
-        callee = frame.view.qualify(resolved.text.split("()", 1)[0]).rsplit(".", 1)[-1] if resolved is not None else ""
+        callee = (
+            frame.view.qualify(resolved.text.split("()", 1)[0]).rsplit(".", 1)[-1]
+            if resolved is not None
+            else ""
+        )
         if resolved is not None and callee in ("Column", "mapped_column"):
             spec = self._column(resolved, frame)
             if spec is None:
                 table.columns_known = False
-                table.unsure(f"a column of {table.qualified} the replay cannot read at {frame.where(item.line)}")
+                table.unsure(
+                    f"a column of {table.qualified} the replay cannot read at {frame.where(item.line)}"
+                )
                 return
             column = self._new_column(spec, frame)
             table.columns[column.name] = column
             if spec.index or spec.unique:
-                (table.unique if spec.unique and not spec.index else table.indexes)[f"ix_{table.name}_{column.name}"] = (column.name,)
+                (table.unique if spec.unique and not spec.index else table.indexes)[
+                    f"ix_{table.name}_{column.name}"
+                ] = (column.name,)
             if spec.foreign_key:
-                table.foreign_keys[f"fk_{table.name}_{column.name}"] = ((column.name,), spec.foreign_key)
+                table.foreign_keys[f"fk_{table.name}_{column.name}"] = (
+                    (column.name,),
+                    spec.foreign_key,
+                )
             return
-        columns = tuple(text for text in (_text(arg, frame) for arg in resolved.args) if text) if resolved else ()
+        columns = (
+            tuple(text for text in (_text(arg, frame) for arg in resolved.args) if text)
+            if resolved
+            else ()
+        )
         constraint_name = _text(resolved.keyword("name"), frame) if resolved else None
         if callee == "PrimaryKeyConstraint":
             for name in columns:
@@ -647,24 +808,37 @@ class _Replayer:
         elif callee == "UniqueConstraint":
             table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
         elif callee == "Index":
-            table.indexes[_text(resolved.args[0], frame) if resolved and resolved.args else ""] = columns[1:]
+            table.indexes[_text(resolved.args[0], frame) if resolved and resolved.args else ""] = (
+                columns[1:]
+            )
         elif callee == "ForeignKeyConstraint" and resolved is not None and len(resolved.args) >= 2:
             local = _texts(resolved.args[0], frame) or ()
             remote = _texts(resolved.args[1], frame) or ()
-            table.foreign_keys[constraint_name or f"fk_{table.name}_{'_'.join(local)}"] = (local, ",".join(remote))
+            table.foreign_keys[constraint_name or f"fk_{table.name}_{'_'.join(local)}"] = (
+                local,
+                ",".join(remote),
+            )
         elif callee not in ("CheckConstraint", "Computed", "Identity"):
             table.columns_known = False
-            table.unsure(f"an argument of create_table the replay cannot read at {frame.where(item.line)}")
+            table.unsure(
+                f"an argument of create_table the replay cannot read at {frame.where(item.line)}"
+            )
 
-    def _op_drop_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_drop_table(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         if self._existing(key, step, frame, "drops") is not None:
             self._discard(key, frame)
 
-    def _op_rename_table(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_rename_table(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         new_name = _text(bound.get("new_table_name"), frame)
         table = self._existing(key, step, frame, "renames")
         if new_name is None:
-            self.replay.blind_creates.append(f"rename_table to a computed name at {frame.where(step.line)}")
+            self.replay.blind_creates.append(
+                f"rename_table to a computed name at {frame.where(step.line)}"
+            )
             if table is not None:
                 del self.tables[key]
             return
@@ -688,7 +862,9 @@ class _Replayer:
                     other.foreign_keys[name] = (columns, _retargeted(target, key, new_key[1]))
         self.replay.ever_created.add(new_key)
 
-    def _op_add_column(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_add_column(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "adds a column to")
         spec = self._column(bound.get("column"), frame)
         if table is None:
@@ -698,13 +874,22 @@ class _Replayer:
             return
         existing = table.column_named(spec.name or "")
         known = table.columns_known or key in self.replay.assumed
-        if existing is not None and known and existing.certain and not table.opaque:
-            if not table.created_guarded and self._repeated(existing.revision, frame):
-                self._issue(
-                    "DBL414", key, step, frame,
-                    f"revision {frame.revision.id} adds column {table.qualified}.{existing.name}, which revision "
-                    f"{existing.revision} already added ({existing.path}:{existing.line})",
-                )
+        if (
+            existing is not None
+            and known
+            and existing.certain
+            and not table.opaque
+            and not table.created_guarded
+            and self._repeated(existing.revision, frame)
+        ):
+            self._issue(
+                "DBL414",
+                key,
+                step,
+                frame,
+                f"revision {frame.revision.id} adds column {table.qualified}.{existing.name}, which revision "
+                f"{existing.revision} already added ({existing.path}:{existing.line})",
+            )
         guarded = bool(step.guards or frame.guards)
         if guarded and existing is not None:
             return  # `if not has_column(...)`: the column is there either way
@@ -712,9 +897,14 @@ class _Replayer:
         column.certain = not guarded
         table.columns[column.name] = column
         if spec.foreign_key:
-            table.foreign_keys[f"fk_{table.name}_{column.name}"] = ((column.name,), spec.foreign_key)
+            table.foreign_keys[f"fk_{table.name}_{column.name}"] = (
+                (column.name,),
+                spec.foreign_key,
+            )
 
-    def _op_drop_column(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_drop_column(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "drops a column of")
         name = _text(bound.get("column_name"), frame)
         if table is None:
@@ -726,19 +916,25 @@ class _Replayer:
         if column is not None:
             del table.columns[column.name]
 
-    def _op_alter_column(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_alter_column(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "alters a column of")
         name = _text(bound.get("column_name"), frame)
         if table is None:
             return
         column = table.column_named(name) if name is not None else None
         if column is None:
-            table.unsure(f"alter_column of a column the replay does not know at {frame.where(step.line)}")
+            table.unsure(
+                f"alter_column of a column the replay does not know at {frame.where(step.line)}"
+            )
             return
         type_expr = step.keywords and dict(step.keywords).get("type_")
         if type_expr:
             spec = column_from_expr(
-                Expr("call", "Column", (Expr("str", column.name), type_expr)), frame.view.qualify, family_of_type_name
+                Expr("call", "Column", (Expr("str", column.name), type_expr)),
+                frame.view.qualify,
+                family_of_type_name,
             )
             column.type_name = spec.type_name if spec else None
             column.family = spec.family if spec else UNKNOWN
@@ -754,12 +950,18 @@ class _Replayer:
             column.name = new_name
             table.columns[new_name] = column
 
-    def _op_create_index(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_create_index(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "creates an index on")
         if table is not None:
-            table.indexes[_text(bound.get("index_name"), frame) or ""] = _texts(bound.get("columns"), frame) or ()
+            table.indexes[_text(bound.get("index_name"), frame) or ""] = (
+                _texts(bound.get("columns"), frame) or ()
+            )
 
-    def _op_drop_index(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_drop_index(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "drops an index of")
         if table is not None:
             table.indexes.pop(_text(bound.get("index_name"), frame) or "", None)
@@ -769,22 +971,32 @@ class _Replayer:
             if name in table.indexes:
                 del table.indexes[name]
 
-    def _op_create_foreign_key(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_create_foreign_key(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "adds a foreign key to")
         if table is not None:
             local = _texts(bound.get("local_cols"), frame) or ()
             target = _text(bound.get("referent_table"), frame) or "?"
             remote = _texts(bound.get("remote_cols"), frame) or ()
-            name = _text(bound.get("constraint_name"), frame) or f"fk_{table.name}_{'_'.join(local)}"
+            name = (
+                _text(bound.get("constraint_name"), frame) or f"fk_{table.name}_{'_'.join(local)}"
+            )
             table.foreign_keys[name] = (local, f"{target}.{','.join(remote)}")
 
-    def _op_create_unique_constraint(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_create_unique_constraint(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "adds a unique constraint to")
         if table is not None:
             columns = _texts(bound.get("columns"), frame) or ()
-            table.unique[_text(bound.get("constraint_name"), frame) or f"uq_{'_'.join(columns)}"] = columns
+            table.unique[
+                _text(bound.get("constraint_name"), frame) or f"uq_{'_'.join(columns)}"
+            ] = columns
 
-    def _op_create_primary_key(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_create_primary_key(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "adds a primary key to")
         if table is not None:
             for name in _texts(bound.get("columns"), frame) or ():
@@ -792,7 +1004,9 @@ class _Replayer:
                 if column is not None:
                     column.primary_key, column.nullable = True, False
 
-    def _op_drop_constraint(self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame) -> None:
+    def _op_drop_constraint(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+    ) -> None:
         table = self._existing(key, step, frame, "drops a constraint of")
         name = _text(bound.get("constraint_name"), frame)
         if table is not None and name is not None:
@@ -818,9 +1032,14 @@ class _Replayer:
         partial = self._statement_text(step.args[0], frame) if step.args else None
         if partial is not None and (classify_sql(partial) or not _DML_START.match(partial)):
             if classify_sql(partial):
-                self._sql(partial, step, frame)  # DDL with computed parts: as a literal with placeholders
+                self._sql(
+                    partial, step, frame
+                )  # DDL with computed parts: as a literal with placeholders
             else:
-                self._unsure_of_named(partial, f"a statement the replay cannot read at {frame.where(step.line)} names it")
+                self._unsure_of_named(
+                    partial,
+                    f"a statement the replay cannot read at {frame.where(step.line)} names it",
+                )
             return
         if partial is not None:
             return  # a SELECT / INSERT / UPDATE / DELETE changes rows, not tables
@@ -836,7 +1055,9 @@ class _Replayer:
             return None
         resolved = _resolve(expr, frame) if expr.kind == "name" else expr
         if resolved is None and expr.kind == "name":
-            resolved = self._project_constant(expr.text, frame) or self._same_kind(expr.text, frame, depth)
+            resolved = self._project_constant(expr.text, frame) or self._same_kind(
+                expr.text, frame, depth
+            )
         if resolved is None:
             return None
         if resolved.kind == "str":
@@ -845,7 +1066,11 @@ class _Replayer:
             pieces = [self._statement_text(arg, frame, depth + 1) for arg in resolved.args]
             if resolved.text == "Modulo":
                 return pieces[0]
-            return "".join(piece if piece is not None else "{}" for piece in pieces) if any(pieces) else None
+            return (
+                "".join(piece if piece is not None else "{}" for piece in pieces)
+                if any(pieces)
+                else None
+            )
         if resolved.kind == "call":
             callee, _, method = resolved.text.rpartition(".")
             if method in ("text", "DDL", "dedent") and resolved.args:
@@ -861,7 +1086,9 @@ class _Replayer:
             return None
         values = frame.view.bindings.get((frame.function.name, name), [])
         texts = [self._statement_text(value, frame, depth + 1) for value in values]
-        if len(values) > 1 and all(text is not None and _DML_START.match(text) and not classify_sql(text) for text in texts):
+        if len(values) > 1 and all(
+            text is not None and _DML_START.match(text) and not classify_sql(text) for text in texts
+        ):
             return Expr("str", texts[0] or "")
         return None
 
@@ -889,7 +1116,10 @@ class _Replayer:
         statements = classify_sql(text)
         if not statements and "{}" in text and not _DML_START.match(text):
             # Computed parts the classifier cannot see past: the statement may be DDL on the tables it names.
-            self._unsure_of_named(text, f"a statement the replay cannot read in full at {frame.where(step.line)} names it")
+            self._unsure_of_named(
+                text,
+                f"a statement the replay cannot read in full at {frame.where(step.line)} names it",
+            )
         for statement in statements:
             name = statement.name or ""
             if "{" in name or not name:
@@ -902,20 +1132,46 @@ class _Replayer:
             chunk = text[statement.offset :]
             renamed = _renamed_to(statement.kind, chunk)
             if statement.kind in (CREATE_TABLE, CREATE_VIEW):
-                self._create(key, step, frame, if_not_exists=bool(_IF_NOT_EXISTS.match(chunk)) or statement.kind == CREATE_VIEW)
+                self._create(
+                    key,
+                    step,
+                    frame,
+                    if_not_exists=bool(_IF_NOT_EXISTS.match(chunk))
+                    or statement.kind == CREATE_VIEW,
+                )
                 if key in self.tables and _IF_NOT_EXISTS.match(chunk):
                     continue
-                table = ReplayTable(key[0], key[1], {}, frame.revision.id, frame.revision.path, step.line, step.column)
+                table = ReplayTable(
+                    key[0],
+                    key[1],
+                    {},
+                    frame.revision.id,
+                    frame.revision.path,
+                    step.line,
+                    step.column,
+                )
                 table.is_view = statement.kind == CREATE_VIEW
                 table.columns_known = bool(statement.columns) and not table.is_view
                 for column in statement.columns:
                     table.columns[column.name] = ReplayColumn(
-                        column.name, column.type_name, family_of_type_name(column.type_name), column.nullable,
-                        column.primary_key, column.references, frame.revision.id, frame.revision.path, step.line, step.column,
+                        column.name,
+                        column.type_name,
+                        family_of_type_name(column.type_name),
+                        column.nullable,
+                        column.primary_key,
+                        column.references,
+                        frame.revision.id,
+                        frame.revision.path,
+                        step.line,
+                        step.column,
                     )
                 self.tables[key] = table
             elif statement.kind in (DROP_TABLE, DROP_VIEW):
-                if key not in self.tables and statement.kind == DROP_TABLE and not _IF_EXISTS.match(chunk):
+                if (
+                    key not in self.tables
+                    and statement.kind == DROP_TABLE
+                    and not _IF_EXISTS.match(chunk)
+                ):
                     self._existing(key, step, frame, "drops")
                 self._discard(key, frame)
             elif renamed is not None:
@@ -924,7 +1180,9 @@ class _Replayer:
                 self._rename(key, new_key)
                 key = new_key  # a guard marks the table under its new name
             elif statement.kind == ALTER_TABLE:
-                table = self.replay.table(*key)  # `ALTER TABLE public.t` changes the `t` created without a schema
+                table = self.replay.table(
+                    *key
+                )  # `ALTER TABLE public.t` changes the `t` created without a schema
                 if table is not None and not _apply_alter(table, chunk, frame, step):
                     table.unsure(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
             elif statement.kind == RENAME_TABLE:
@@ -936,7 +1194,9 @@ class _Replayer:
 
 _SQL_NAME = r"[\w\"`\[\]]+(?:\.[\w\"`\[\]]+)?"
 _ALTER_RENAME = re.compile(rf"^RENAME\s+TO\s+(?P<new>{_SQL_NAME})$", re.IGNORECASE)
-_RENAME_ONE_TABLE = re.compile(rf"^\s*RENAME\s+TABLE\s+{_SQL_NAME}\s+TO\s+(?P<new>{_SQL_NAME})\s*(?:;|$)", re.IGNORECASE)
+_RENAME_ONE_TABLE = re.compile(
+    rf"^\s*RENAME\s+TABLE\s+{_SQL_NAME}\s+TO\s+(?P<new>{_SQL_NAME})\s*(?:;|$)", re.IGNORECASE
+)
 
 
 def _renamed_to(kind: str, chunk: str) -> Optional[str]:
@@ -959,7 +1219,11 @@ def _retargeted(target: str, old: TableKey, new_name: str) -> str:
     for part in target.split(","):
         table, dot, column = part.rpartition(".")
         schema, name = _split_name(table)
-        if dot and name.lower() == old[1].lower() and (schema == old[0] or not old[0] and not schema):
+        if (
+            dot
+            and name.lower() == old[1].lower()
+            and (schema == old[0] or (not old[0] and not schema))
+        ):
             part = f"{schema}.{new_name}.{column}" if schema else f"{new_name}.{column}"
         parts.append(part)
     return ",".join(parts)
@@ -984,11 +1248,22 @@ def _is_dml(expr: Expr) -> bool:
     return bool(parts & _DML_WORDS)
 
 
-_ALTER_HEAD = re.compile(r"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+", re.IGNORECASE)
-_ADD = re.compile(r"^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?P<rest>.+)$", re.IGNORECASE | re.DOTALL)
-_DROP = re.compile(r"^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?P<name>[\w\"`\[\]]+)(?:\s+(?:CASCADE|RESTRICT))?$", re.IGNORECASE)
-_RENAME_COLUMN = re.compile(r"^RENAME\s+(?:COLUMN\s+)?(?P<old>[\w\"`\[\]]+)\s+TO\s+(?P<new>[\w\"`\[\]]+)$", re.IGNORECASE)
-_ALTER_COLUMN = re.compile(r"^ALTER\s+(?:COLUMN\s+)?(?P<name>[\w\"`\[\]]+)\s+(?P<action>.+)$", re.IGNORECASE | re.DOTALL)
+_ALTER_HEAD = re.compile(
+    r"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+", re.IGNORECASE
+)
+_ADD = re.compile(
+    r"^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?P<rest>.+)$", re.IGNORECASE | re.DOTALL
+)
+_DROP = re.compile(
+    r"^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?P<name>[\w\"`\[\]]+)(?:\s+(?:CASCADE|RESTRICT))?$",
+    re.IGNORECASE,
+)
+_RENAME_COLUMN = re.compile(
+    r"^RENAME\s+(?:COLUMN\s+)?(?P<old>[\w\"`\[\]]+)\s+TO\s+(?P<new>[\w\"`\[\]]+)$", re.IGNORECASE
+)
+_ALTER_COLUMN = re.compile(
+    r"^ALTER\s+(?:COLUMN\s+)?(?P<name>[\w\"`\[\]]+)\s+(?P<action>.+)$", re.IGNORECASE | re.DOTALL
+)
 _CONSTRAINT_ACTIONS = re.compile(
     r"^(?:ADD\s+(?:CONSTRAINT|PRIMARY\s+KEY|UNIQUE|FOREIGN\s+KEY|CHECK|EXCLUDE)|DROP\s+CONSTRAINT|"
     r"VALIDATE\s+CONSTRAINT|OWNER\s+TO|ENABLE|DISABLE|SET\s+\(|RESET|CLUSTER|REPLICA|FORCE|NO\s+FORCE)\b",
@@ -1049,8 +1324,16 @@ def _apply_alter(table: ReplayTable, text: str, frame: _Frame, step: MigrationSt
                 return False
             sql_column = parsed[0].columns[0]
             table.columns[sql_column.name] = ReplayColumn(
-                sql_column.name, sql_column.type_name, family_of_type_name(sql_column.type_name), sql_column.nullable,
-                sql_column.primary_key, sql_column.references, frame.revision.id, frame.revision.path, step.line, step.column,
+                sql_column.name,
+                sql_column.type_name,
+                family_of_type_name(sql_column.type_name),
+                sql_column.nullable,
+                sql_column.primary_key,
+                sql_column.references,
+                frame.revision.id,
+                frame.revision.path,
+                step.line,
+                step.column,
             )
         else:
             return False
@@ -1075,14 +1358,16 @@ def _alter_column_sql(column: ReplayColumn, action: str) -> bool:
     return True
 
 
-def replays(index: "ProjectIndex") -> tuple[Replay, ...]:
+def replays(index: ProjectIndex) -> tuple[Replay, ...]:
     """The replay of every revision graph of the project."""
     if _MEMO_KEY not in index.memo:
-        index.memo[_MEMO_KEY] = tuple(_Replayer(index, graph).run() for graph in revision_graphs(index))
+        index.memo[_MEMO_KEY] = tuple(
+            _Replayer(index, graph).run() for graph in revision_graphs(index)
+        )
     return index.memo[_MEMO_KEY]
 
 
-def replay_issues(index: "ProjectIndex") -> Iterable[ReplayIssue]:
+def replay_issues(index: ProjectIndex) -> Iterable[ReplayIssue]:
     """DBL414/DBL415 candidates that hold for the whole project.
 
     A DBL415 candidate is dropped when any migration of any script location creates
@@ -1100,10 +1385,14 @@ def replay_issues(index: "ProjectIndex") -> Iterable[ReplayIssue]:
             if issue.code == "DBL415":
                 name = issue.table[1].lower()
                 qualified = f"{issue.table[0]}.{name}" if issue.table[0] else name
-                if replay.blind_creates or name in created or name in external or qualified in external:
+                if (
+                    replay.blind_creates
+                    or name in created
+                    or name in external
+                    or qualified in external
+                ):
                     continue
                 if (issue.path, name) in reported:
                     continue  # a revision's first operation on the table (with or without its schema) says it all
                 reported.add((issue.path, name))
             yield issue
-

@@ -29,12 +29,13 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import posixpath
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import MIGRATION, ScriptLocation
-from dblint.facts.revision_header import RevisionHeader, revision_header
 from dblint.facts.model import Binding, Expr
+from dblint.facts.revision_header import RevisionHeader, revision_header
 from dblint.index.symbols import Defined
 
 if TYPE_CHECKING:
@@ -48,7 +49,9 @@ MAX_LABEL_HOPS = 8
 class Revision:
     path: str
     header: RevisionHeader
-    labels_unresolved: bool = False  # some `branch_labels` entry names no string constant we can read
+    labels_unresolved: bool = (
+        False  # some `branch_labels` entry names no string constant we can read
+    )
 
     @property
     def id(self) -> str:
@@ -85,7 +88,9 @@ class RevisionGraph:
     cycles: tuple[tuple[str, ...], ...] = ()
     order: tuple[str, ...] = ()
     children: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    subtree: str = ""  # the subdirectory holding this graph when its version directory holds several trees
+    subtree: str = (
+        ""  # the subdirectory holding this graph when its version directory holds several trees
+    )
 
     @property
     def complete(self) -> bool:
@@ -141,7 +146,9 @@ class RevisionGraph:
         Alembic would treat the missing link as a root, but the schema below it is unknown.
         """
         starts = {m.child.id for m in self.missing if m.via == "down_revision"}
-        starts.update(rid for rid, revision in self.revisions.items() if not revision.header.down_known)
+        starts.update(
+            rid for rid, revision in self.revisions.items() if not revision.header.down_known
+        )
         found: set[str] = set()
         for start in sorted(starts):
             if start not in found:
@@ -156,7 +163,11 @@ class RevisionGraph:
         common = self.ancestors(heads[0])
         for head in heads[1:]:
             common &= self.ancestors(head)
-        latest = [rev for rev in common if not any(child in common for child in self.children.get(rev, ()))]
+        latest = [
+            rev
+            for rev in common
+            if not any(child in common for child in self.children.get(rev, ()))
+        ]
         return tuple(sorted(latest))
 
     def branch_labels(self, revision_id: str) -> frozenset[str]:
@@ -165,24 +176,37 @@ class RevisionGraph:
         (Alembic hands a label to all descendants along `down_revision`, which is the same
         as collecting the labels of all ancestors.)
         """
-        return frozenset(key for rid in self.ancestors(revision_id) for key in self.revisions[rid].label_keys)
+        return frozenset(
+            key for rid in self.ancestors(revision_id) for key in self.revisions[rid].label_keys
+        )
 
     @property
     def labels_unresolved(self) -> bool:
         return any(revision.labels_unresolved for revision in self.revisions.values())
 
 
-def _location_files(index: "ProjectIndex") -> list[tuple[ScriptLocation, list[str]]]:
+def _location_files(index: ProjectIndex) -> list[tuple[ScriptLocation, list[str]]]:
     """Migration files grouped by the script location (deepest version directory) holding them."""
     dirs = sorted(
-        ((versions, location) for location in index.script_locations for versions in location.version_dirs),
+        (
+            (versions, location)
+            for location in index.script_locations
+            for versions in location.version_dirs
+        ),
         key=lambda item: (-len(item[0]), item[0]),
     )
     grouped: dict[ScriptLocation, list[str]] = {}
     for path in sorted(index.files):
         if index.contexts.get(path) != MIGRATION:
             continue
-        location = next((loc for versions, loc in dirs if not versions or path.startswith(versions.rstrip("/") + "/")), None)
+        location = next(
+            (
+                loc
+                for versions, loc in dirs
+                if not versions or path.startswith(versions.rstrip("/") + "/")
+            ),
+            None,
+        )
         if location is None:
             location = _inferred_location(path)
         grouped.setdefault(location, []).append(path)
@@ -228,7 +252,9 @@ def _trees(location: ScriptLocation, revisions: list[Revision]) -> list[tuple[st
     if len(groups) < 2 or not _parallel(groups):
         return [("", revisions)]
     declared = {name for revision in revisions for name in _names(revision)}
-    unresolved = any(revision.labels_unresolved for revision in revisions)  # such a label may be any name
+    unresolved = any(
+        revision.labels_unresolved for revision in revisions
+    )  # such a label may be any name
     for members in groups.values():
         own = {name for revision in members for name in _names(revision)}
         if not any(revision.header.is_root for revision in members):
@@ -242,7 +268,18 @@ def _trees(location: ScriptLocation, revisions: list[Revision]) -> list[tuple[st
 
 # Subdirectory names that say "the history of this database" (prefect's `versions/postgresql`).
 _DIALECT_DIRECTORIES = frozenset(
-    {"postgresql", "postgres", "pg", "sqlite", "mysql", "mariadb", "mssql", "oracle", "duckdb", "cockroachdb"}
+    {
+        "postgresql",
+        "postgres",
+        "pg",
+        "sqlite",
+        "mysql",
+        "mariadb",
+        "mssql",
+        "oracle",
+        "duckdb",
+        "cockroachdb",
+    }
 )
 
 
@@ -264,7 +301,9 @@ def _names(revision: Revision) -> tuple[str, ...]:
     return (revision.id, *revision.header.branch_labels)
 
 
-def build_graph(location: ScriptLocation, revisions: list[Revision], subtree: str = "") -> RevisionGraph:
+def build_graph(
+    location: ScriptLocation, revisions: list[Revision], subtree: str = ""
+) -> RevisionGraph:
     """The graph of one location's revisions (given sorted by path)."""
     by_id: dict[str, list[Revision]] = {}
     for revision in revisions:
@@ -275,7 +314,9 @@ def build_graph(location: ScriptLocation, revisions: list[Revision], subtree: st
     for rid in sorted(chosen):
         for label in chosen[rid].header.branch_labels:
             labels.setdefault(label, rid)
-    graph = RevisionGraph(location, dict(sorted(chosen.items())), duplicates, labels, subtree=subtree)
+    graph = RevisionGraph(
+        location, dict(sorted(chosen.items())), duplicates, labels, subtree=subtree
+    )
     missing: list[MissingParent] = []
     children: dict[str, list[str]] = {}
     labels_unresolved = graph.labels_unresolved  # a `depends_on` may name such a label
@@ -288,7 +329,11 @@ def build_graph(location: ScriptLocation, revisions: list[Revision], subtree: st
             else:
                 missing.append(MissingParent(revision, parent, "down_revision"))
         for dependency in revision.header.depends_on:
-            if dependency not in graph.revisions and dependency not in labels and not labels_unresolved:
+            if (
+                dependency not in graph.revisions
+                and dependency not in labels
+                and not labels_unresolved
+            ):
                 missing.append(MissingParent(revision, dependency, "depends_on"))
     graph.missing = tuple(missing)
     graph.children = {rid: tuple(sorted(kids)) for rid, kids in children.items()}
@@ -363,14 +408,14 @@ def _topological_order(graph: RevisionGraph) -> tuple[str, ...]:
     return tuple(order)
 
 
-def revision_graphs(index: "ProjectIndex") -> tuple[RevisionGraph, ...]:
+def revision_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
     """One graph per script location that holds revision files."""
     if _MEMO_KEY not in index.memo:
         index.memo[_MEMO_KEY] = _build_graphs(index)
     return index.memo[_MEMO_KEY]
 
 
-def _build_graphs(index: "ProjectIndex") -> tuple[RevisionGraph, ...]:
+def _build_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
     graphs: list[RevisionGraph] = []
     for location, paths in _location_files(index):
         revisions: list[Revision] = []
@@ -381,11 +426,15 @@ def _build_graphs(index: "ProjectIndex") -> tuple[RevisionGraph, ...]:
             header = revision_header(facts)
             if header is not None:
                 revisions.append(_with_labels(index, path, header))
-        graphs.extend(build_graph(location, members, subtree) for subtree, members in _trees(location, revisions) if members)
+        graphs.extend(
+            build_graph(location, members, subtree)
+            for subtree, members in _trees(location, revisions)
+            if members
+        )
     return tuple(graphs)
 
 
-def _with_labels(index: "ProjectIndex", path: str, header: RevisionHeader) -> Revision:
+def _with_labels(index: ProjectIndex, path: str, header: RevisionHeader) -> Revision:
     """The revision, with `branch_labels` written as names resolved to their strings."""
     if header.labels_expr is None:
         return Revision(path, header)
@@ -407,7 +456,7 @@ def _with_labels(index: "ProjectIndex", path: str, header: RevisionHeader) -> Re
     return Revision(path, dataclasses.replace(header, branch_labels=labels), unresolved)
 
 
-def _followed(index: "ProjectIndex", module: str, expr: Expr) -> Optional[tuple[str, Expr]]:
+def _followed(index: ProjectIndex, module: str, expr: Expr) -> Optional[tuple[str, Expr]]:
     """`expr`, or the value of the module-level constant it names (and the module holding it)."""
     for _ in range(MAX_LABEL_HOPS):
         if expr.kind != "name":

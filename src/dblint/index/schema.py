@@ -76,11 +76,15 @@ class ModelSchema:
     models: tuple[ModelDef, ...]
     holders: tuple[HolderDef, ...]
     tracking: tuple[Tracking, ...]
-    unresolved_target_metadata: tuple[str, ...] = ()  # `target-metadata` entries that name no metadata
+    unresolved_target_metadata: tuple[
+        str, ...
+    ] = ()  # `target-metadata` entries that name no metadata
     index: object = field(repr=False, default=None)
     ids: Optional[MetadataIds] = field(repr=False, default=None)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
-    _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(default=None, repr=False)
+    _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(
+        default=None, repr=False
+    )
 
     @cached_property
     def declared(self) -> tuple[TableDef, ...]:
@@ -132,7 +136,10 @@ class ModelSchema:
         or model uses it, nothing is reflected into it, and every table's metadata is known."""
         if dotted.endswith("()"):  # `MetaData().create_all()`: a new, empty MetaData
             callee = dotted[: -len("()")]
-            return "()" not in callee and self.index.kinds.kind_of(module, callee, scope) == "class:" + METADATA  # type: ignore[attr-defined]
+            return (
+                "()" not in callee
+                and self.index.kinds.kind_of(module, callee, scope) == "class:" + METADATA
+            )  # type: ignore[attr-defined]
         metadata = self.ids.of_name(module, dotted, scope) if self.ids is not None else None
         kinds = {holder.kind for holder in self.holders if holder.metadata == metadata}
         if metadata is None or kinds != {METADATA}:
@@ -149,7 +156,9 @@ class ModelSchema:
             module = self.index.module_of(path)  # type: ignore[attr-defined]
             for call in facts.calls:
                 if call.expr.text.endswith(".reflect") and self.ids is not None:
-                    found.add(self.ids.of_name(module, call.expr.text[: -len(".reflect")], call.scope))
+                    found.add(
+                        self.ids.of_name(module, call.expr.text[: -len(".reflect")], call.scope)
+                    )
         return found
 
     def env_imports(self, env_path: str) -> Optional[frozenset[str]]:
@@ -162,7 +171,7 @@ def _declared(table: TableDef) -> bool:
     return table.context == APP and not table.scope
 
 
-def model_schema(index: "object") -> ModelSchema:
+def model_schema(index: object) -> ModelSchema:
     """The project's model schema, built once per index."""
     memo = index.memo  # type: ignore[attr-defined]
     if MEMO_KEY not in memo:
@@ -170,7 +179,7 @@ def model_schema(index: "object") -> ModelSchema:
     return memo[MEMO_KEY]
 
 
-def _build(index: "object") -> ModelSchema:
+def _build(index: object) -> ModelSchema:
     builder = TableBuilder(index)
     builder.build()
     _resolve_references(builder)
@@ -178,7 +187,9 @@ def _build(index: "object") -> ModelSchema:
     tables.sort(key=lambda t: (t.path, t.line, t.column))
     by_key = {(t.path, t.line, t.column): t for t in tables}
     models = [
-        dataclasses.replace(m, table=by_key.get((m.table.path, m.table.line, m.table.column))) if m.table else m
+        dataclasses.replace(m, table=by_key.get((m.table.path, m.table.line, m.table.column)))
+        if m.table
+        else m
         for m in builder.models
     ]
     models.sort(key=lambda m: (m.path, m.line))
@@ -187,7 +198,9 @@ def _build(index: "object") -> ModelSchema:
     reader = TrackingReader(index, builder.ids, holders, counts)
     configured = index.settings.target_metadata  # type: ignore[attr-defined]
     unresolved = tuple(entry for entry in configured if reader.configured_id(entry) is None)
-    return ModelSchema(tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index, builder.ids)
+    return ModelSchema(
+        tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index, builder.ids
+    )
 
 
 def _resolve_references(builder: TableBuilder) -> None:
@@ -200,7 +213,9 @@ def _resolve_references(builder: TableBuilder) -> None:
             target = builder.resolve_reference(reference)
             foreign = parse_target(target, line, col) if target else None
             if foreign is not None:
-                columns[position] = dataclasses.replace(columns[position], foreign_keys=columns[position].foreign_keys + (foreign,))
+                columns[position] = dataclasses.replace(
+                    columns[position], foreign_keys=(*columns[position].foreign_keys, foreign)
+                )
         for local, remote, module, line, col in table.constraint_refs:
             for name, expr in zip(local, remote):
                 target = written_target(expr) if expr.kind == "str" else None
@@ -211,7 +226,9 @@ def _resolve_references(builder: TableBuilder) -> None:
                     foreign = dataclasses.replace(foreign, schema=default)
                 index = next((i for i, column in enumerate(columns) if column.name == name), None)
                 if foreign is not None and index is not None:
-                    columns[index] = dataclasses.replace(columns[index], foreign_keys=columns[index].foreign_keys + (foreign,))
+                    columns[index] = dataclasses.replace(
+                        columns[index], foreign_keys=(*columns[index].foreign_keys, foreign)
+                    )
         table.definition = dataclasses.replace(table.definition, columns=tuple(columns))
 
 
@@ -219,7 +236,10 @@ def _in_schema(column: ColumnDef, default: Optional[str]) -> ColumnDef:
     """The column with its string foreign keys' schema defaulted (before object references are added)."""
     if default is None or all(foreign.schema is not None for foreign in column.foreign_keys):
         return column
-    keys = tuple(foreign if foreign.schema is not None else dataclasses.replace(foreign, schema=default) for foreign in column.foreign_keys)
+    keys = tuple(
+        foreign if foreign.schema is not None else dataclasses.replace(foreign, schema=default)
+        for foreign in column.foreign_keys
+    )
     return dataclasses.replace(column, foreign_keys=keys)
 
 
@@ -251,17 +271,23 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
     return tables
 
 
-def _referenced_type(column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]) -> tuple[str, frozenset[str]]:
+def _referenced_type(
+    column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]
+) -> tuple[str, frozenset[str]]:
     """The family of the referenced column and what it returns, when all its declarations agree."""
     foreign = column.foreign_keys[0]
     candidates = [
-        t for t in by_name.get(foreign.table, []) if t.metadata == table.metadata and t.schema == foreign.schema
+        t
+        for t in by_name.get(foreign.table, [])
+        if t.metadata == table.metadata and t.schema == foreign.schema
     ]
-    types = {(c.family, c.returns) for t in candidates for c in t.columns if c.name == foreign.column}
+    types = {
+        (c.family, c.returns) for t in candidates for c in t.columns if c.name == foreign.column
+    }
     return types.pop() if len(types) == 1 else (UNKNOWN, frozenset())
 
 
-def _holders(index: "object", builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:
+def _holders(index: object, builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:
     found: list[HolderDef] = []
     files = index.files  # type: ignore[attr-defined]
     for path in sorted(files):
@@ -275,19 +301,43 @@ def _holders(index: "object", builder: TableBuilder, tables: list[TableDef]) -> 
             if kind not in HOLDER_KINDS:
                 continue
             metadata = (
-                builder.ids.of_name(module, binding.name, "") if kind == METADATA else builder.ids.binding_holder(module, binding)
+                builder.ids.of_name(module, binding.name, "")
+                if kind == METADATA
+                else builder.ids.binding_holder(module, binding)
             )
             if metadata is not None:
-                found.append(HolderDef(metadata, binding.name, kind, path, module, binding.line, binding.column))
+                found.append(
+                    HolderDef(
+                        metadata, binding.name, kind, path, module, binding.line, binding.column
+                    )
+                )
         for cls in facts.classes:
             if cls.scope:
                 continue
             info = builder.info(module, cls)
             if info.is_base and info.metadata is not None:
-                found.append(HolderDef(info.metadata, cls.name, "declarative-base", path, module, cls.line, cls.column))
+                found.append(
+                    HolderDef(
+                        info.metadata,
+                        cls.name,
+                        "declarative-base",
+                        path,
+                        module,
+                        cls.line,
+                        cls.column,
+                    )
+                )
     if any(table.metadata == SQLMODEL_METADATA for table in tables):
         found.append(HolderDef(SQLMODEL_METADATA, "SQLModel", "sqlmodel", None, "sqlmodel", 0, 0))
     return found
 
 
-__all__ = ["ColumnDef", "HolderDef", "ModelDef", "ModelSchema", "TableDef", "Tracking", "model_schema"]
+__all__ = [
+    "ColumnDef",
+    "HolderDef",
+    "ModelDef",
+    "ModelSchema",
+    "TableDef",
+    "Tracking",
+    "model_schema",
+]

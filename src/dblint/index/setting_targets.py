@@ -8,7 +8,7 @@ not is described with what the project has instead, for a configuration error.
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from dblint.contexts import configured_directory
 from dblint.index.holders import HolderDef
@@ -54,7 +54,11 @@ def _entry_for(holder: HolderDef) -> str:
 
 
 def _migrations(index: ProjectIndex) -> Iterable[str]:
-    others = sorted(location.directory or "." for location in index.script_locations if location.source != "config")
+    others = sorted(
+        location.directory or "."
+        for location in index.script_locations
+        if location.source != "config"
+    )
     found = "script locations found: " + (_closest("", others) if others else "none")
     for entry in index.settings.migrations:
         directory = configured_directory(entry)
@@ -70,7 +74,14 @@ def _migrations(index: ProjectIndex) -> Iterable[str]:
 
 def _model_modules(indexes: Sequence[ProjectIndex]) -> Iterable[str]:
     modules = {module for index in indexes for module in index.modules.values()}
-    with_models = sorted({table.module for index in indexes for table in model_schema(index).declared if table.module})
+    with_models = sorted(
+        {
+            table.module
+            for index in indexes
+            for table in model_schema(index).declared
+            if table.module
+        }
+    )
     for pattern in indexes[0].settings.model_modules:
         if not any(module_matches(module, pattern) for module in modules):
             found = _closest(pattern, with_models) if with_models else "no module defines models"
@@ -79,6 +90,8 @@ def _model_modules(indexes: Sequence[ProjectIndex]) -> Iterable[str]:
 
 def _closest(entry: str, candidates: list[str]) -> str:
     """The candidates most like `entry` first, at most a few."""
-    ranked = difflib.get_close_matches(entry, candidates, n=_SHOWN, cutoff=0.0) if entry else candidates
+    ranked = (
+        difflib.get_close_matches(entry, candidates, n=_SHOWN, cutoff=0.0) if entry else candidates
+    )
     more = len(candidates) - _SHOWN
     return ", ".join(ranked[:_SHOWN]) + (f" and {more} more" if more > 0 else "")

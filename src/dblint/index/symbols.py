@@ -81,7 +81,9 @@ class ModuleTable:
             for attr in cls.attr_bindings():
                 self.scoped[(attr.scope, attr.name)] = attr
 
-    def lookup(self, name: str, scope: str) -> Optional[Union[Binding, ClassDef, FunctionDef, Import]]:
+    def lookup(
+        self, name: str, scope: str
+    ) -> Optional[Union[Binding, ClassDef, FunctionDef, Import]]:
         """The innermost definition of `name` visible from `scope` (last one wins); an enclosing
         class body is skipped, as in Python."""
         current = scope
@@ -133,7 +135,9 @@ class Resolver:
             return None
         return self._resolve_in(module, parts, scope, MAX_HOPS)
 
-    def _resolve_in(self, module: str, parts: tuple[str, ...], scope: str, hops: int) -> Optional[Resolution]:
+    def _resolve_in(
+        self, module: str, parts: tuple[str, ...], scope: str, hops: int
+    ) -> Optional[Resolution]:
         if hops <= 0:
             return None
         table = self.modules[module]
@@ -144,7 +148,11 @@ class Resolver:
         if isinstance(found, Import):
             qualified = self.imported(table, found)
             # The `from` part of an import is found as a module, whatever its package binds.
-            module_parts = len(self.absolute(table, found).split(".")) if found.name is not None else qualified.count(".") + 1
+            module_parts = (
+                len(self.absolute(table, found).split("."))
+                if found.name is not None
+                else qualified.count(".") + 1
+            )
             return self.follow_qualified(qualified, rest, hops - 1, module_parts)
         return Resolution(Defined(module, found), rest)
 
@@ -168,7 +176,9 @@ class Resolver:
             return False
         return not isinstance(found, Import) or self.imported(table, found) != module
 
-    def _from_star(self, table: ModuleTable, parts: tuple[str, ...], hops: int) -> Optional[Resolution]:
+    def _from_star(
+        self, table: ModuleTable, parts: tuple[str, ...], hops: int
+    ) -> Optional[Resolution]:
         for imp in table.star_imports:
             source = self.project_module(self.absolute(table, imp))
             if source is None:
@@ -184,7 +194,9 @@ class Resolver:
                 return Resolution(External(f"{base}.{parts[0]}"), parts[1:])
         return None
 
-    def follow_qualified(self, qualified: str, rest: tuple[str, ...], hops: int, module_parts: int = 0) -> Optional[Resolution]:
+    def follow_qualified(
+        self, qualified: str, rest: tuple[str, ...], hops: int, module_parts: int = 0
+    ) -> Optional[Resolution]:
         """Resolve an absolute dotted name plus trailing attributes; the first `module_parts`
         names are a module path (an import's), the others attributes."""
         names = tuple(qualified.split(".")) + rest
@@ -200,7 +212,9 @@ class Resolver:
                 return inner
             submodule = self.project_module(f"{module}.{remaining[0]}")
             if submodule is not None:
-                return self.follow_qualified(submodule, remaining[1:], hops - 1, submodule.count(".") + 1)
+                return self.follow_qualified(
+                    submodule, remaining[1:], hops - 1, submodule.count(".") + 1
+                )
             if module != ".".join(names[:split]):
                 break  # only a suffix matched (`sqlalchemy` ~ `app.ext.sqlalchemy`): the library after all
             return None

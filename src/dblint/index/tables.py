@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Optional
 
 from dblint.facts.model import ClassAttr, ClassDef, Expr
 from dblint.index.columns import ColumnSpec, column_from_expr
@@ -29,21 +30,56 @@ ORM, FLASK, SQLMODEL, CORE = "orm", "flask", "sqlmodel", "core"
 MAX_DEPTH = 24
 # Base classes from libraries that add no columns and no mapping.
 _HARMLESS_TOPS = frozenset(
-    {"sqlalchemy", "sqlmodel", "flask_sqlalchemy", "typing", "typing_extensions", "abc", "pydantic", "enum",
-     "dataclasses", "builtins", "collections", "object", "Generic", "Protocol", "fastapi_users_db_sqlalchemy"}
+    {
+        "sqlalchemy",
+        "sqlmodel",
+        "flask_sqlalchemy",
+        "typing",
+        "typing_extensions",
+        "abc",
+        "pydantic",
+        "enum",
+        "dataclasses",
+        "builtins",
+        "collections",
+        "object",
+        "Generic",
+        "Protocol",
+        "fastapi_users_db_sqlalchemy",
+    }
 )
 _BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
 # Names declarative reserves, never columns.
 _RESERVED_ATTRS = frozenset({"metadata", "registry"})
 # Names libraries give a class attribute (Flask-SQLAlchemy's `query`, pydantic's `model_config`): columns only
 # when the class assigns them one (`query = db.Column(db.Text)`).
-_LIBRARY_ATTRS = frozenset({"type_annotation_map", "model_config", "Config", "query", "query_class", "Meta"})
+_LIBRARY_ATTRS = frozenset(
+    {"type_annotation_map", "model_config", "Config", "query", "query_class", "Meta"}
+)
 _WRAPPERS = frozenset({"deferred", "column_property"})
 _DECLARED_ATTR = frozenset({"declared_attr", "cascading", "directive", "always"})
 _NOT_COLUMNS = frozenset(
-    {"relationship", "Relationship", "association_proxy", "backref", "synonym", "composite", "dynamic_loader",
-     "query_expression", "hybrid_property", "column_property", "validates", "declared_attr", "classmethod",
-     "staticmethod", "property", "ConfigDict", "Field", "PrivateAttr", "TypeVar"}
+    {
+        "relationship",
+        "Relationship",
+        "association_proxy",
+        "backref",
+        "synonym",
+        "composite",
+        "dynamic_loader",
+        "query_expression",
+        "hybrid_property",
+        "column_property",
+        "validates",
+        "declared_attr",
+        "classmethod",
+        "staticmethod",
+        "property",
+        "ConfigDict",
+        "Field",
+        "PrivateAttr",
+        "TypeVar",
+    }
 )
 _UNKNOWN_NAME = object()
 _AUTO = object()  # the library names the table (Flask-SQLAlchemy, SQLModel)
@@ -78,7 +114,9 @@ class ColumnDef:
     column: int
     annotation_family: Optional[str] = None  # the Python type of a `Mapped[...]` annotation
     annotation: Optional[str] = None  # that annotation as written (`Mapped[Optional[str]]`)
-    returns: frozenset[str] = frozenset()  # families of the Python values the SQL type returns; empty: unknown
+    returns: frozenset[str] = (
+        frozenset()
+    )  # families of the Python values the SQL type returns; empty: unknown
     server_default: bool = False
     client_default: bool = False
     model: Optional[str] = None  # the class that declares the column
@@ -106,7 +144,9 @@ class TableDef:
     context: str  # file context: "app", "test", "migration", "alembic-env"
     indexed: tuple[tuple[str, ...], ...] = ()  # column lists of Index/Unique/PrimaryKey constraints
     parent: Optional[str] = None  # the parent model of joined-table inheritance
-    schema_known: bool = True  # False: computed (`__table_args__` method, `schema=settings.X`); `schema` is a guess
+    schema_known: bool = (
+        True  # False: computed (`__table_args__` method, `schema=settings.X`); `schema` is a guess
+    )
 
     @property
     def full_name(self) -> str:
@@ -139,8 +179,12 @@ class ModelDef:
 class _Table:
     definition: TableDef
     columns: list[ColumnDef] = field(default_factory=list)
-    references: list[tuple[int, str, int, int]] = field(default_factory=list)  # (column index, ref, line, col)
-    constraint_refs: list[tuple[tuple[str, ...], tuple[Expr, ...], str, int, int]] = field(default_factory=list)
+    references: list[tuple[int, str, int, int]] = field(
+        default_factory=list
+    )  # (column index, ref, line, col)
+    constraint_refs: list[tuple[tuple[str, ...], tuple[Expr, ...], str, int, int]] = field(
+        default_factory=list
+    )
 
     def add(self, column: ColumnDef, reference: Optional[str], line: int, col: int) -> None:
         if any(existing.name == column.name for existing in self.columns):
@@ -160,7 +204,7 @@ class ClassInfo:
     is_base: bool = False
     abstract: bool = False
     table_flag: bool = False  # SQLModel `table=True`
-    bases: list["ClassInfo"] = field(default_factory=list)
+    bases: list[ClassInfo] = field(default_factory=list)
     unresolved: bool = False
     bind_key: Optional[str] = None
     type_map: dict = field(default_factory=dict)
@@ -227,7 +271,7 @@ def _last(text: str) -> str:
 class TableBuilder:
     """Builds the registry from an index's facts. One instance per run."""
 
-    def __init__(self, index: "object") -> None:
+    def __init__(self, index: object) -> None:
         self.index = index
         self.names = Names(index.resolver)  # type: ignore[attr-defined]
         self.kinds = index.kinds  # type: ignore[attr-defined]
@@ -260,7 +304,11 @@ class TableBuilder:
         for decorator in cls.decorators:
             self._decorator(info, decorator)
         for key, value in cls.keywords:
-            if key == "metaclass" and value.kind == "name" and self.kinds.kind_of(module, value.text, cls.scope) == "class:declarative-meta":
+            if (
+                key == "metaclass"
+                and value.kind == "name"
+                and self.kinds.kind_of(module, value.text, cls.scope) == "class:declarative-meta"
+            ):
                 self._become_base(info, None)
         for base in cls.bases:
             self._base(info, base, depth)
@@ -268,7 +316,9 @@ class TableBuilder:
         if bind is not None:
             info.bind_key = _str(bind.value)
         else:
-            info.bind_key = next((base.bind_key for base in info.bases if base.bind_key is not None), None)
+            info.bind_key = next(
+                (base.bind_key for base in info.bases if base.bind_key is not None), None
+            )
         type_map = info.own("type_annotation_map")
         if type_map is not None and type_map.value is not None:
             info.type_map = self._type_map(module, type_map.value, cls.scope)
@@ -281,10 +331,14 @@ class TableBuilder:
             return
         kind = self.kinds.kind_of(info.module, text, info.cls.scope)
         if kind == "decorator:" + DECLARATIVE_BASE:
-            self._become_base(info, decorator.keyword("metadata") if decorator.kind == "call" else None)
+            self._become_base(
+                info, decorator.keyword("metadata") if decorator.kind == "call" else None
+            )
         elif kind == "registry-mapped":
             info.style = info.style or ORM
-            info.root_metadata = info.root_metadata or self.ids.owner(info.module, text.rsplit(".", 1)[0], info.cls.scope)
+            info.root_metadata = info.root_metadata or self.ids.owner(
+                info.module, text.rsplit(".", 1)[0], info.cls.scope
+            )
 
     def _become_base(self, info: ClassInfo, given: Optional[Expr]) -> None:
         info.is_base = True
@@ -313,7 +367,9 @@ class TableBuilder:
             if qualified in ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel"):
                 info.style = info.style or SQLMODEL
                 info.root_metadata = info.root_metadata or self.ids.canonical(SQLMODEL_METADATA)
-            elif last in ("DeclarativeBase", "DeclarativeBaseNoMeta") and target.top == "sqlalchemy":
+            elif (
+                last in ("DeclarativeBase", "DeclarativeBaseNoMeta") and target.top == "sqlalchemy"
+            ):
                 if info.style is None:
                     self._become_base(info, None)
             elif target.top not in _HARMLESS_TOPS:
@@ -337,7 +393,10 @@ class TableBuilder:
             info.unresolved = True
             return
         if info.style is None:
-            is_flask = rest == ("Model",) and self.kinds.kind_of(target.module, node.name, node.scope) == FLASK_DB
+            is_flask = (
+                rest == ("Model",)
+                and self.kinds.kind_of(target.module, node.name, node.scope) == FLASK_DB
+            )
             info.style = FLASK if is_flask else ORM
             info.root_metadata = self.ids.owner(module, base.text, scope)
         self._base_class_option(info, target.module, node, depth)
@@ -352,7 +411,12 @@ class TableBuilder:
         if option is None or option.kind != "name":
             return
         found = self.names.target(module, option.text, getattr(node, "scope", ""))
-        if found is not None and not found.rest and isinstance(found.target, Defined) and isinstance(found.target.node, ClassDef):
+        if (
+            found is not None
+            and not found.rest
+            and isinstance(found.target, Defined)
+            and isinstance(found.target.node, ClassDef)
+        ):
             mixin = self.info(found.target.module, found.target.node, depth + 1)
             if mixin.style is None and not any(mixin is base for base in info.bases):
                 info.bases.append(mixin)
@@ -369,7 +433,10 @@ class TableBuilder:
             if key.kind != "name" or value.kind not in ("name", "call"):
                 continue
             type_name = self.names.qualify(module, value.text.split("()", 1)[0], scope)
-            found[self.names.qualify(module, key.text, scope)] = (self.types.family(type_name), type_name)
+            found[self.names.qualify(module, key.text, scope)] = (
+                self.types.family(type_name),
+                type_name,
+            )
         return found
 
     def mro(self, info: ClassInfo) -> list[ClassInfo]:
@@ -403,14 +470,18 @@ class TableBuilder:
         return table
 
     def _mapped_parent(self, info: ClassInfo) -> Optional[ClassInfo]:
-        return next((base for base in self.mro(info)[1:] if base.is_model and not base.abstract), None)
+        return next(
+            (base for base in self.mro(info)[1:] if base.is_model and not base.abstract), None
+        )
 
     def _own_table(self, info: ClassInfo) -> Optional[_Table]:
         explicit = info.own("__table__")
         if explicit is not None:
             value = explicit.value
             if value is not None and value.kind == "call":
-                table = self._table_call(info.module, value, info.cls.scope, info.path, model=info.cls.name)
+                table = self._table_call(
+                    info.module, value, info.cls.scope, info.path, model=info.cls.name
+                )
                 if table is not None:
                     self.models.append(self._model(info, table, True, None))
                 return table
@@ -430,7 +501,8 @@ class TableBuilder:
             TableDef(
                 name=None if name is _UNKNOWN_NAME else str(name),
                 schema=_schema(schema, self.ids.default_schema(info.metadata)),
-                schema_known=args is not None and _schema_known(schema, self.ids.default_schema_known(info.metadata)),
+                schema_known=args is not None
+                and _schema_known(schema, self.ids.default_schema_known(info.metadata)),
                 metadata=info.metadata,
                 path=info.path,
                 module=info.module,
@@ -439,7 +511,9 @@ class TableBuilder:
                 model=info.cls.name,
                 style=info.style or ORM,
                 columns=(),
-                columns_complete=not info.unresolved and args is not None and not self._opaque(info),
+                columns_complete=not info.unresolved
+                and args is not None
+                and not self._opaque(info),
                 extend_existing=extend,
                 reflected=False,
                 bind_key=info.bind_key,
@@ -454,7 +528,9 @@ class TableBuilder:
         self.models.append(self._model(info, table, True, "joined" if parent is not None else None))
         return table
 
-    def _model(self, info: ClassInfo, table: Optional[_Table], own: bool, inheritance: Optional[str]) -> ModelDef:
+    def _model(
+        self, info: ClassInfo, table: Optional[_Table], own: bool, inheritance: Optional[str]
+    ) -> ModelDef:
         self._modelled.add((info.module, info.cls.name, info.cls.line))
         return ModelDef(
             name=info.cls.name,
@@ -518,7 +594,9 @@ class TableBuilder:
             return info.cls.name.lower()
         return self._name_value(returned, info)
 
-    def _table_args(self, info: ClassInfo) -> tuple[Optional[Expr], bool, Optional[tuple[Expr, ...]]]:
+    def _table_args(
+        self, info: ClassInfo
+    ) -> tuple[Optional[Expr], bool, Optional[tuple[Expr, ...]]]:
         """(schema option, extend_existing, constraint expressions) from `__table_args__` (None: computed)."""
         for base in self.mro(info):
             if base.method("__table_args__") is not None:
@@ -537,7 +615,9 @@ class TableBuilder:
                     options, items = items[-1], items[:-1]
             if options is None:
                 return None, False, items
-            extend = _flag(options.keyword("extend_existing")) or _flag(options.keyword("keep_existing"))
+            extend = _flag(options.keyword("extend_existing")) or _flag(
+                options.keyword("keep_existing")
+            )
             return options.keyword("schema"), extend, items
         return None, False, ()
 
@@ -560,7 +640,9 @@ class TableBuilder:
             stack = current.bases + stack
         return sources
 
-    def _class_columns(self, info: ClassInfo, host: ClassInfo) -> Iterator[tuple[ColumnDef, Optional[str]]]:
+    def _class_columns(
+        self, info: ClassInfo, host: ClassInfo
+    ) -> Iterator[tuple[ColumnDef, Optional[str]]]:
         seen: set[str] = set()
         for source in self._column_sources(info):
             for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
@@ -578,7 +660,8 @@ class TableBuilder:
         return [
             ClassAttr(method.name, method.value, None, method.line, method.column)
             for method in source.cls.methods
-            if method.annotation is not None and _last(method.annotation.text.split("(", 1)[0]) in _DECLARED_ATTR
+            if method.annotation is not None
+            and _last(method.annotation.text.split("(", 1)[0]) in _DECLARED_ATTR
         ]
 
     def _opaque(self, info: ClassInfo) -> bool:
@@ -587,49 +670,81 @@ class TableBuilder:
         for source in self._column_sources(info):
             for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
                 value = attr.value
-                if attr.name.startswith("__") or attr.name.isupper() or value is None or value.kind != "call":
+                if (
+                    attr.name.startswith("__")
+                    or attr.name.isupper()
+                    or value is None
+                    or value.kind != "call"
+                ):
                     continue
-                if _last(value.text) not in _NOT_COLUMNS and self._spec(source.module, value, source.cls.scope) is None:
+                if (
+                    _last(value.text) not in _NOT_COLUMNS
+                    and self._spec(source.module, value, source.cls.scope) is None
+                ):
                     return True
         return False
 
     def _add_columns(self, info: ClassInfo, table: _Table) -> None:
         for column, reference in self._class_columns(info, info):
-            table.add(dataclasses.replace(column, model=info.cls.name), reference, column.line, column.column)
+            table.add(
+                dataclasses.replace(column, model=info.cls.name),
+                reference,
+                column.line,
+                column.column,
+            )
 
-    def _column(self, source: ClassInfo, attr: ClassAttr, host: ClassInfo) -> Optional[tuple[ColumnDef, Optional[str]]]:
+    def _column(
+        self, source: ClassInfo, attr: ClassAttr, host: ClassInfo
+    ) -> Optional[tuple[ColumnDef, Optional[str]]]:
         name = attr.name
-        if name.startswith("__") or name in _RESERVED_ATTRS or (host.style == SQLMODEL and name.startswith("_")):
+        if (
+            name.startswith("__")
+            or name in _RESERVED_ATTRS
+            or (host.style == SQLMODEL and name.startswith("_"))
+        ):
             return None
         module, scope = source.module, source.cls.scope
         spec = self._spec(module, attr.value, scope)
         if name in _LIBRARY_ATTRS and spec is None:
             return None
         annotation = self.types.annotation(module, attr.annotation, scope, host.type_map)
-        mapped = attr.annotation is not None and attr.annotation.kind == "subscript" and annotation.present and (
-            _last(self.names.qualify(module, attr.annotation.text, scope)) == "Mapped"
+        mapped = (
+            attr.annotation is not None
+            and attr.annotation.kind == "subscript"
+            and annotation.present
+            and (_last(self.names.qualify(module, attr.annotation.text, scope)) == "Mapped")
         )
         if annotation.relationship and spec is None:
             return None  # `Mapped[Parent]` / `Mapped[list[Child]]`; `Mapped[GUID] = mapped_column(GUID)` is a column
         if spec is None:
             if not self._annotation_column(attr, annotation, mapped, host, module, scope):
                 return None
-            spec = annotation.column or ColumnSpec(None, None, UNKNOWN, None, False, None, False, False, attr.line, attr.column)
+            spec = annotation.column or ColumnSpec(
+                None, None, UNKNOWN, None, False, None, False, False, attr.line, attr.column
+            )
         elif annotation.column is not None:
             spec = _merge(annotation.column, spec)
         counts = mapped or host.style == SQLMODEL
         # `mapped_column(ForeignKey(...))` with no type takes the referenced column's type whatever the
         # `Mapped[...]` says (SQLAlchemy skips the annotation); SQLModel types a `Field(foreign_key=...)`
         # from its annotation.
-        by_reference = host.style != SQLMODEL and spec.type_name is None and bool(spec.foreign_key or spec.foreign_key_ref)
+        by_reference = (
+            host.style != SQLMODEL
+            and spec.type_name is None
+            and bool(spec.foreign_key or spec.foreign_key_ref)
+        )
         typing = counts and not by_reference
-        family = spec.family if spec.family != UNKNOWN else (annotation.family if typing else UNKNOWN)
+        family = (
+            spec.family if spec.family != UNKNOWN else (annotation.family if typing else UNKNOWN)
+        )
         nullable = spec.nullable
         if nullable is None and spec.primary_key:
             nullable = False
         if nullable is None and counts and annotation.present:
             nullable = bool(annotation.nullable)
-        foreign = parse_target(spec.foreign_key, spec.line, spec.column) if spec.foreign_key else None
+        foreign = (
+            parse_target(spec.foreign_key, spec.line, spec.column) if spec.foreign_key else None
+        )
         column = ColumnDef(
             key=name,
             name=spec.name or name,
@@ -645,14 +760,26 @@ class TableBuilder:
             line=attr.line,
             column=attr.column,
             annotation_family=annotation.family if mapped else None,
-            annotation=attr.annotation.written() if mapped and attr.annotation is not None else None,
-            returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else returned_by(family),
+            annotation=attr.annotation.written()
+            if mapped and attr.annotation is not None
+            else None,
+            returns=self.types.returns(spec.type_name, spec.type_expr)
+            if spec.type_name
+            else returned_by(family),
             server_default=spec.server_default,
             client_default=spec.client_default,
         )
         return column, spec.foreign_key_ref
 
-    def _annotation_column(self, attr: ClassAttr, annotation: Annotation, mapped: bool, host: ClassInfo, module: str, scope: str) -> bool:
+    def _annotation_column(
+        self,
+        attr: ClassAttr,
+        annotation: Annotation,
+        mapped: bool,
+        host: ClassInfo,
+        module: str,
+        scope: str,
+    ) -> bool:
         """An attribute without a column call that still is a column (`x: Mapped[int]`, SQLModel `x: int = 0`)."""
         if not annotation.present:
             return False
@@ -662,7 +789,11 @@ class TableBuilder:
             return True
         if host.style != SQLMODEL or attr.annotation is None:
             return False
-        head = _last(self.names.qualify(module, attr.annotation.text, scope)) if attr.annotation.text else ""
+        head = (
+            _last(self.names.qualify(module, attr.annotation.text, scope))
+            if attr.annotation.text
+            else ""
+        )
         return head != "ClassVar"
 
     def _spec(self, module: str, value: Optional[Expr], scope: str) -> Optional[ColumnSpec]:
@@ -681,14 +812,18 @@ class TableBuilder:
             kind = _last(self.names.qualify(module, item.text, scope))
             if kind == "ForeignKeyConstraint" and len(item.args) >= 2:
                 local = tuple(_column_word(arg) for arg in item.args[0].args)
-                table.constraint_refs.append((local, item.args[1].args, module, item.line, item.column))
+                table.constraint_refs.append(
+                    (local, item.args[1].args, module, item.line, item.column)
+                )
             elif kind in ("Index", "UniqueConstraint", "PrimaryKeyConstraint"):
                 words = tuple(_column_word(arg) for arg in item.args if arg.kind in ("str", "name"))
                 if kind == "Index":
                     words = words[1:]
                 indexed.append(words)
         if indexed:
-            table.definition = dataclasses.replace(table.definition, indexed=table.definition.indexed + tuple(indexed))
+            table.definition = dataclasses.replace(
+                table.definition, indexed=table.definition.indexed + tuple(indexed)
+            )
 
     # -- Core tables -----------------------------------------------------------------
 
@@ -698,17 +833,35 @@ class TableBuilder:
         files = self.index.files  # type: ignore[attr-defined]
         for path in sorted(files):
             module = self.index.module_of(path)  # type: ignore[attr-defined]
-            attributes = (attr for cls in files[path].classes for attr in cls.attr_bindings() if attr.name != "__table__")
+            attributes = (
+                attr
+                for cls in files[path].classes
+                for attr in cls.attr_bindings()
+                if attr.name != "__table__"
+            )
             for binding in (*files[path].bindings, *attributes):
                 value = binding.value
                 # Only callees named for a table (`Table`, `sautils.Table`, `make_table`) are resolved.
-                if value is None or value.kind != "call" or "table" not in _last(value.text).lower():
+                if (
+                    value is None
+                    or value.kind != "call"
+                    or "table" not in _last(value.text).lower()
+                ):
                     continue
                 table = self._table_call(module, value, binding.scope, path, model=None)
                 if table is not None:
-                    self._by_binding[(module, binding.name if not binding.scope else f"{binding.scope}.{binding.name}")] = table
+                    self._by_binding[
+                        (
+                            module,
+                            binding.name
+                            if not binding.scope
+                            else f"{binding.scope}.{binding.name}",
+                        )
+                    ] = table
 
-    def _table_call(self, module: str, expr: Expr, scope: str, path: str, model: Optional[str]) -> Optional[_Table]:
+    def _table_call(
+        self, module: str, expr: Expr, scope: str, path: str, model: Optional[str]
+    ) -> Optional[_Table]:
         if self.kinds.kind_of(module, expr.text + "()", scope) != TABLE or not expr.args:
             return None
         written = _str(expr.args[0])
@@ -725,14 +878,18 @@ class TableBuilder:
         else:
             metadata = self.ids.of_expr(module, expr.args[1], scope) if len(expr.args) > 1 else None
             items = expr.args[2:]
-        reflected = any(expr.keyword(key) is not None for key in ("autoload_with", "autoload", "must_exist"))
+        reflected = any(
+            expr.keyword(key) is not None for key in ("autoload_with", "autoload", "must_exist")
+        )
         qualify = self.names.qualifier(module, scope)
         on_import = self.names.resolver.modules[module].runs_on_import(scope)
         table = _Table(
             TableDef(
                 name=name,
                 schema=_schema(expr.keyword("schema"), self.ids.default_schema(metadata)),
-                schema_known=_schema_known(expr.keyword("schema"), self.ids.default_schema_known(metadata)),
+                schema_known=_schema_known(
+                    expr.keyword("schema"), self.ids.default_schema_known(metadata)
+                ),
                 metadata=metadata,
                 path=path,
                 module=module,
@@ -742,7 +899,8 @@ class TableBuilder:
                 style=FLASK if flask else CORE,
                 columns=(),
                 columns_complete=False,
-                extend_existing=_flag(expr.keyword("extend_existing")) or _flag(expr.keyword("keep_existing")),
+                extend_existing=_flag(expr.keyword("extend_existing"))
+                or _flag(expr.keyword("keep_existing")),
                 reflected=reflected,
                 bind_key=bind_key,
                 scope="" if on_import else scope,
@@ -755,13 +913,28 @@ class TableBuilder:
             if spec is None or spec.name is None:
                 constraints.append(item)
                 continue
-            foreign = parse_target(spec.foreign_key, spec.line, spec.column) if spec.foreign_key else None
+            foreign = (
+                parse_target(spec.foreign_key, spec.line, spec.column) if spec.foreign_key else None
+            )
             column = ColumnDef(
-                key=spec.name, name=spec.name, family=spec.family, type_name=spec.type_name, typed=spec.type_name is not None,
-                nullable=False if spec.primary_key and spec.nullable is None else spec.nullable, primary_key=spec.primary_key,
-                index=spec.index, unique=spec.unique, foreign_keys=(foreign,) if foreign else (), path=path, line=spec.line,
-                column=spec.column, server_default=spec.server_default, client_default=spec.client_default,
-                returns=self.types.returns(spec.type_name, spec.type_expr) if spec.type_name else frozenset(),
+                key=spec.name,
+                name=spec.name,
+                family=spec.family,
+                type_name=spec.type_name,
+                typed=spec.type_name is not None,
+                nullable=False if spec.primary_key and spec.nullable is None else spec.nullable,
+                primary_key=spec.primary_key,
+                index=spec.index,
+                unique=spec.unique,
+                foreign_keys=(foreign,) if foreign else (),
+                path=path,
+                line=spec.line,
+                column=spec.column,
+                server_default=spec.server_default,
+                client_default=spec.client_default,
+                returns=self.types.returns(spec.type_name, spec.type_expr)
+                if spec.type_name
+                else frozenset(),
             )
             table.add(column, spec.foreign_key_ref, spec.line, spec.column)
         complete = bool(table.columns) and not reflected and len(expr.args) < 60
@@ -803,7 +976,11 @@ class TableBuilder:
                 column = next((c for c in table.columns if c.key == rest[0]), None)
                 rest = (column.name,) if column is not None else ()
         else:
-            key = target.node.name if not target.node.scope else f"{target.node.scope}.{target.node.name}"
+            key = (
+                target.node.name
+                if not target.node.scope
+                else f"{target.node.scope}.{target.node.name}"
+            )
             table = self._by_binding.get((target.module, key))
             rest = rest[1:] if rest[:1] in (("c",), ("columns",)) else ()
         if table is None or len(rest) != 1 or table.definition.name is None:

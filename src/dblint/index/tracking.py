@@ -11,8 +11,9 @@ the tracked set is unknown (`Tracking.metadata is None`) and rules stay silent.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Optional
 
 from dblint.contexts import ScriptLocation
 from dblint.facts.model import Binding, Expr, FileFacts
@@ -39,7 +40,7 @@ class _Found:
     flask: bool = False
     why: list[str] = field(default_factory=list)  # what could not be resolved, for the description
 
-    def merge(self, other: "_Found") -> None:
+    def merge(self, other: _Found) -> None:
         self.ids |= other.ids
         self.unknown = self.unknown or other.unknown
         self.flask = self.flask or other.flask
@@ -47,7 +48,9 @@ class _Found:
 
 
 class TrackingReader:
-    def __init__(self, index: "object", ids: MetadataIds, holders: Iterable[HolderDef], counts: Counter) -> None:
+    def __init__(
+        self, index: object, ids: MetadataIds, holders: Iterable[HolderDef], counts: Counter
+    ) -> None:
         self.index = index
         self.ids = ids
         self.holders = list(holders)
@@ -62,7 +65,13 @@ class TrackingReader:
         if configured:
             found = self._configured(configured)
             names = self._names(found)
-            return Tracking(location, names, "config", env_path, f"the target-metadata setting tracks {self._show(names)}")
+            return Tracking(
+                location,
+                names,
+                "config",
+                env_path,
+                f"the target-metadata setting tracks {self._show(names)}",
+            )
         if env_path is not None:
             facts: FileFacts = self.index.files[env_path]  # type: ignore[attr-defined]
             found = self._env(facts)
@@ -117,7 +126,11 @@ class TrackingReader:
             if binding.name == "target_metadata" and binding.value is not None:
                 found.merge(self._evaluate(module, binding.value, binding.scope))
         for call in facts.calls:
-            given = call.expr.keyword("target_metadata") if call.expr.text.endswith("configure") else None
+            given = (
+                call.expr.keyword("target_metadata")
+                if call.expr.text.endswith("configure")
+                else None
+            )
             if given is not None:
                 found.merge(self._evaluate(module, given, call.scope))
         return found
@@ -125,12 +138,16 @@ class TrackingReader:
     def _evaluate(self, module: str, expr: Expr, scope: str, depth: int = 0) -> _Found:
         if depth > 8 or (expr.kind == "const" and expr.text == "None"):
             return _Found(set())
-        if "extensions[]" in expr.text or (expr.kind == "call" and expr.text.rsplit(".", 1)[-1] == "get_metadata"):
+        if "extensions[]" in expr.text or (
+            expr.kind == "call" and expr.text.rsplit(".", 1)[-1] == "get_metadata"
+        ):
             return _Found(set(), flask=True)
         attribute = _literal_getattr(expr)
         if attribute is not None:  # `getattr(Base, "metadata", None)` is `Base.metadata`
             return self._evaluate(module, attribute, scope, depth + 1)
-        if expr.kind == "list" or (expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")):
+        if expr.kind == "list" or (
+            expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")
+        ):
             found = _Found(set())
             for item in expr.args:
                 found.merge(self._evaluate(module, item, scope, depth + 1))
@@ -142,7 +159,11 @@ class TrackingReader:
             if resolved is not None:
                 return _Found({resolved})
             found = self._binding(module, expr.text, scope)
-            if found is not None and found[1].value is not None and found[1].value.kind in ("list", "const", "call"):
+            if (
+                found is not None
+                and found[1].value is not None
+                and found[1].value.kind in ("list", "const", "call")
+            ):
                 return self._evaluate(found[0], found[1].value, found[1].scope, depth + 1)
             if self._mentions_flask(module, expr.text, scope):
                 return _Found(set(), flask=True)
@@ -159,13 +180,23 @@ class TrackingReader:
         """`target_db.metadata` where `target_db = current_app.extensions["migrate"].db`."""
         head = dotted.split(".", 1)[0]
         found = self._binding(module, head, scope)
-        return found is not None and found[1].value is not None and "extensions[]" in found[1].value.text
+        return (
+            found is not None
+            and found[1].value is not None
+            and "extensions[]" in found[1].value.text
+        )
 
     def _flask(self, facts: FileFacts) -> _Found:
         """Flask-Migrate: the project's `SQLAlchemy()`; all binds with the multi-database template."""
-        dbs = self._migrate_dbs() or {holder.metadata for holder in self.holders if holder.kind == "flask-db"}
+        dbs = self._migrate_dbs() or {
+            holder.metadata for holder in self.holders if holder.kind == "flask-db"
+        }
         if len(dbs) != 1:
-            why = f"Flask-Migrate's db is one of {len(dbs)} SQLAlchemy() objects" if dbs else "Flask-Migrate's db is not found"
+            why = (
+                f"Flask-Migrate's db is one of {len(dbs)} SQLAlchemy() objects"
+                if dbs
+                else "Flask-Migrate's db is not found"
+            )
             return _Found(set(), unknown=True, why=[why])
         base = dbs.pop()
         ids = {base}
@@ -180,7 +211,9 @@ class TrackingReader:
             for call in facts.calls:
                 if not is_migrate_setup(call.expr):
                     continue
-                db = call.expr.keyword("db") or (call.expr.args[1] if len(call.expr.args) > 1 else None)
+                db = call.expr.keyword("db") or (
+                    call.expr.args[1] if len(call.expr.args) > 1 else None
+                )
                 if db is not None and db.kind == "name":
                     resolved = self.ids.owner(module, db.text, call.scope)
                     if resolved is not None:

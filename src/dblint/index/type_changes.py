@@ -20,7 +20,11 @@ from dblint.facts.model import Expr
 _VARCHAR = frozenset({"string", "varchar", "unicode", "nvarchar", "autostring"})
 _TEXT = frozenset({"text", "unicodetext"})
 _NUMERIC = frozenset({"numeric", "decimal"})
-_FAMILY_KINDS = {**{name: "varchar" for name in _VARCHAR}, **{name: "text" for name in _TEXT}, **{name: "numeric" for name in _NUMERIC}}
+_FAMILY_KINDS = {
+    **dict.fromkeys(_VARCHAR, "varchar"),
+    **dict.fromkeys(_TEXT, "text"),
+    **dict.fromkeys(_NUMERIC, "numeric"),
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,9 @@ def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     kind = _FAMILY_KINDS.get(name.lower(), name.lower())
     if expr.kind == "name":
         return ColumnType(kind, written)
-    first = expr.keyword("length") or expr.keyword("precision") or (expr.args[0] if expr.args else None)
+    first = (
+        expr.keyword("length") or expr.keyword("precision") or (expr.args[0] if expr.args else None)
+    )
     second = expr.keyword("scale") or (expr.args[1] if len(expr.args) > 1 else None)
     length, length_literal = _number(first)
     scale, scale_literal = _number(second)
@@ -66,7 +72,11 @@ def may_be_widening(old: ColumnType, new: ColumnType) -> bool:
     """True when some sizes would make the change one of the in-place widenings."""
     if old.kind == "numeric":
         return new.kind == "numeric"
-    return old.kind in ("varchar", "text") and new.kind in ("varchar", "text") and not (old.kind == "text" and new.kind == "varchar")
+    return (
+        old.kind in ("varchar", "text")
+        and new.kind in ("varchar", "text")
+        and not (old.kind == "text" and new.kind == "varchar")
+    )
 
 
 def rewrites_table(old: ColumnType, new: ColumnType) -> bool:

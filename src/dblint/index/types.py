@@ -29,36 +29,114 @@ import re
 from typing import Optional
 
 FAMILIES = (
-    "integer", "uuid", "string", "numeric", "float", "boolean", "datetime", "date", "time",
-    "interval", "json", "binary", "enum", "array", "unknown",
+    "integer",
+    "uuid",
+    "string",
+    "numeric",
+    "float",
+    "boolean",
+    "datetime",
+    "date",
+    "time",
+    "interval",
+    "json",
+    "binary",
+    "enum",
+    "array",
+    "unknown",
 )
 UNKNOWN = "unknown"
 
 _NAMES: dict[str, tuple[str, ...]] = {
     "integer": (
-        "integer", "int", "int2", "int4", "int8", "smallinteger", "biginteger", "bigint", "smallint", "tinyint",
-        "mediumint", "serial", "serial4", "serial8", "bigserial", "smallserial", "integertype",
+        "integer",
+        "int",
+        "int2",
+        "int4",
+        "int8",
+        "smallinteger",
+        "biginteger",
+        "bigint",
+        "smallint",
+        "tinyint",
+        "mediumint",
+        "serial",
+        "serial4",
+        "serial8",
+        "bigserial",
+        "smallserial",
+        "integertype",
     ),
     "uuid": ("uuid", "uuidtype", "guid", "uniqueidentifier"),
     "string": (
-        "string", "str", "unicode", "text", "unicodetext", "varchar", "nvarchar", "char", "nchar", "character",
-        "character varying", "autostring", "citext", "clob", "nclob", "tinytext", "mediumtext", "longtext",
-        "ntext", "varchar2", "nvarchar2", "emailstr", "emailtype", "httpurl", "anyurl", "urltype",
+        "string",
+        "str",
+        "unicode",
+        "text",
+        "unicodetext",
+        "varchar",
+        "nvarchar",
+        "char",
+        "nchar",
+        "character",
+        "character varying",
+        "autostring",
+        "citext",
+        "clob",
+        "nclob",
+        "tinytext",
+        "mediumtext",
+        "longtext",
+        "ntext",
+        "varchar2",
+        "nvarchar2",
+        "emailstr",
+        "emailtype",
+        "httpurl",
+        "anyurl",
+        "urltype",
     ),
     "numeric": ("numeric", "decimal", "money", "smallmoney", "number"),
-    "float": ("float", "real", "double", "double_precision", "double precision", "float4", "float8", "binary_double", "binary_float"),
+    "float": (
+        "float",
+        "real",
+        "double",
+        "double_precision",
+        "double precision",
+        "float4",
+        "float8",
+        "binary_double",
+        "binary_float",
+    ),
     "boolean": ("boolean", "bool"),
     "datetime": (
-        "datetime", "timestamp", "timestamptz", "datetime2", "smalldatetime", "datetimeoffset", "arrowtype",
-        "timestamp with time zone", "timestamp without time zone", "awaredatetime",
+        "datetime",
+        "timestamp",
+        "timestamptz",
+        "datetime2",
+        "smalldatetime",
+        "datetimeoffset",
+        "arrowtype",
+        "timestamp with time zone",
+        "timestamp without time zone",
+        "awaredatetime",
     ),
     "date": ("date",),
     "time": ("time", "timetz", "time with time zone", "time without time zone"),
     "interval": ("interval", "timedelta"),
     "json": ("json", "jsonb", "jsontype"),
     "binary": (
-        "largebinary", "binary", "varbinary", "blob", "bytea", "bytes", "tinyblob", "mediumblob", "longblob",
-        "pickletype", "raw",
+        "largebinary",
+        "binary",
+        "varbinary",
+        "blob",
+        "bytea",
+        "bytes",
+        "tinyblob",
+        "mediumblob",
+        "longblob",
+        "pickletype",
+        "raw",
     ),
     "enum": ("enum", "choicetype"),
     "array": ("array",),
@@ -66,17 +144,40 @@ _NAMES: dict[str, tuple[str, ...]] = {
 _FAMILY_BY_NAME = {name: family for family, names in _NAMES.items() for name in names}
 
 _WIDTHS = {
-    "smallinteger": 16, "smallint": 16, "int2": 16, "smallserial": 16, "tinyint": 8,
-    "integer": 32, "int": 32, "int4": 32, "serial": 32, "serial4": 32, "mediumint": 24,
-    "biginteger": 64, "bigint": 64, "int8": 64, "bigserial": 64, "serial8": 64,
+    "smallinteger": 16,
+    "smallint": 16,
+    "int2": 16,
+    "smallserial": 16,
+    "tinyint": 8,
+    "integer": 32,
+    "int": 32,
+    "int4": 32,
+    "serial": 32,
+    "serial4": 32,
+    "mediumint": 24,
+    "biginteger": 64,
+    "bigint": 64,
+    "int8": 64,
+    "bigserial": 64,
+    "serial8": 64,
 }
 
 # Python annotations SQLAlchemy's default type_annotation_map (and SQLModel) knows.
 _PYTHON = {
-    "int": "integer", "str": "string", "float": "float", "bool": "boolean", "bytes": "binary",
-    "decimal.decimal": "numeric", "uuid.uuid": "uuid", "datetime.datetime": "datetime", "datetime.date": "date",
-    "datetime.time": "time", "datetime.timedelta": "interval", "pydantic.emailstr": "string",
-    "pydantic.httpurl": "string", "pydantic.anyurl": "string",
+    "int": "integer",
+    "str": "string",
+    "float": "float",
+    "bool": "boolean",
+    "bytes": "binary",
+    "decimal.decimal": "numeric",
+    "uuid.uuid": "uuid",
+    "datetime.datetime": "datetime",
+    "datetime.date": "date",
+    "datetime.time": "time",
+    "datetime.timedelta": "interval",
+    "pydantic.emailstr": "string",
+    "pydantic.httpurl": "string",
+    "pydantic.anyurl": "string",
 }
 
 # (referencing, referenced) family pairs PostgreSQL accepts for a foreign key and compares exactly:
@@ -91,7 +192,19 @@ _FOREIGN_KEY_PAIRS = frozenset(
 # family's Python type. An `Enum` returns its Python enum's members, or strings.
 _RETURNED = {
     family: frozenset({family})
-    for family in ("integer", "uuid", "string", "numeric", "float", "boolean", "datetime", "date", "time", "interval", "binary")
+    for family in (
+        "integer",
+        "uuid",
+        "string",
+        "numeric",
+        "float",
+        "boolean",
+        "datetime",
+        "date",
+        "time",
+        "interval",
+        "binary",
+    )
 }
 _RETURNED["enum"] = frozenset({"enum", "string"})
 # Python types a returned value is an instance of besides its own: `bool` is an `int`, PEP 484
@@ -143,7 +256,11 @@ def integer_width(name: str) -> Optional[int]:
 
 def foreign_key_compatible(referencing: str, referenced: str) -> bool:
     """True when a foreign key column of family `referencing` may reference a key of family `referenced`."""
-    return UNKNOWN in (referencing, referenced) or referencing == referenced or (referencing, referenced) in _FOREIGN_KEY_PAIRS
+    return (
+        UNKNOWN in (referencing, referenced)
+        or referencing == referenced
+        or (referencing, referenced) in _FOREIGN_KEY_PAIRS
+    )
 
 
 def python_family(name: str) -> str:
@@ -168,4 +285,6 @@ def annotation_fits(annotation: str, returned: frozenset[str]) -> bool:
         return True
     if _STORED_AS.get(annotation) in returned:
         return True
-    return any(annotation == family or annotation in _INSTANCE_OF.get(family, ()) for family in returned)
+    return any(
+        annotation == family or annotation in _INSTANCE_OF.get(family, ()) for family in returned
+    )

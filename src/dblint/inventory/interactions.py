@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from dblint.contexts import ALEMBIC_ENV, MIGRATION
 from dblint.facts import sql
 from dblint.facts.model import FileFacts
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
-from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.rules.schema_outside_migrations import applies, creates_one_table, holds_metadata
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
@@ -39,7 +39,9 @@ class CreationSite:
     tables: tuple[TableKey, ...]
     metadata: str = ""
     receiver: str = ""
-    table_metadata: frozenset[str] = frozenset()  # for `create_all`: the metadata of the tables it creates
+    table_metadata: frozenset[str] = (
+        frozenset()
+    )  # for `create_all`: the metadata of the tables it creates
 
     def creates(self, key: TableKey, metadata: str) -> bool:
         """Whether this site creates the table `key` declared on `metadata`."""
@@ -69,7 +71,9 @@ def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code that creates, alters or drops schema (what DBL101-DBL105 look for)."""
     if not applies(facts, index):
         return False
-    if any(s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements):
+    if any(
+        s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements
+    ):
         return True
     return any(
         (call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index))
@@ -78,7 +82,9 @@ def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     )
 
 
-def creation_sites(facts: FileFacts, index: ProjectIndex, view: ModelView) -> Iterator[CreationSite]:
+def creation_sites(
+    facts: FileFacts, index: ProjectIndex, view: ModelView
+) -> Iterator[CreationSite]:
     """Where application code creates tables: `create_all`, `Table.create`, `CreateTable`, raw `CREATE TABLE`."""
     if not applies(facts, index):
         return
@@ -88,11 +94,15 @@ def creation_sites(facts: FileFacts, index: ProjectIndex, view: ModelView) -> It
             metadata, created = view.created_by_create_all(path, call.receiver, call.scope)
             tables = tuple(sorted({table.key for table in created}))
             table_metadata = frozenset(table.metadata for table in created)
-            yield CreationSite(path, call.line, "create_all", tables, metadata, call.receiver, table_metadata)
+            yield CreationSite(
+                path, call.line, "create_all", tables, metadata, call.receiver, table_metadata
+            )
         elif creates_one_table(call, facts, index):
             table = view.table_of(path, call.receiver, call.scope)
             how = CREATE_TABLE_CONSTRUCT if call.method == CREATE_TABLE_CONSTRUCT else SINGLE_CREATE
-            yield CreationSite(path, call.line, how, (table.key,) if table else (), receiver=call.receiver)
+            yield CreationSite(
+                path, call.line, how, (table.key,) if table else (), receiver=call.receiver
+            )
     for string in facts.sql_strings:
         for statement in string.statements:
             if statement.kind == sql.CREATE_TABLE:

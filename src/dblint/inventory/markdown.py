@@ -70,7 +70,10 @@ FILE_COLUMNS: list[Column] = [
     ("context", lambda row: row.context),
     ("interactions", lambda row: ", ".join(row.interactions) or EMPTY),
     ("tables defined", lambda row: shortened(row.tables_defined)),
-    ("tables created outside migrations", lambda row: shortened(row.tables_created_outside_migrations, name)),
+    (
+        "tables created outside migrations",
+        lambda row: shortened(row.tables_created_outside_migrations, name),
+    ),
     ("metadata", lambda row: shortened(row.metadata)),
     ("findings", lambda row: findings(row.findings)),
     ("risk", lambda row: f"**{row.risk}**" if row.risk == "high" else row.risk),
@@ -81,7 +84,12 @@ TABLE_COLUMNS: list[Column] = [
     ("schema", lambda row: optional(row.schema)),
     ("defined at", lambda row: shortened(row.defined_at)),
     ("metadata", lambda row: optional(row.metadata)),
-    ("tracked", lambda row: row.tracked if isinstance(row.tracked, str) else "yes" if row.tracked else "**no**"),
+    (
+        "tracked",
+        lambda row: (
+            row.tracked if isinstance(row.tracked, str) else "yes" if row.tracked else "**no**"
+        ),
+    ),
     ("created by revision", lambda row: optional(row.created_by_revision)),
     ("created outside migrations", lambda row: shortened(row.created_outside_migrations, location)),
     ("findings", lambda row: findings(row.findings)),
@@ -92,7 +100,9 @@ def table(columns: list[Column], rows: list) -> list[str]:  # type: ignore[type-
     """A GitHub table; a pipe inside a cell is escaped, even inside a code span."""
     lines = ["| " + " | ".join(name for name, _ in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
-        cells = [render_cell(row).replace("|", "\\|").replace("\n", " ") for _, render_cell in columns]
+        cells = [
+            render_cell(row).replace("|", "\\|").replace("\n", " ") for _, render_cell in columns
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -105,7 +115,10 @@ def totals_lines(totals: Totals) -> list[str]:
         f"- Files touching the database: {touching} ({by_risk})",
         f"- Tables: {totals.tables}",
         f"- Tables Alembic does not track: {totals.tables_untracked}",
-        *(f"  - {plain(note)}" for note in totals.alembic_target_metadata or ["no Alembic script location found"]),
+        *(
+            f"  - {plain(note)}"
+            for note in totals.alembic_target_metadata or ["no Alembic script location found"]
+        ),
         f"- Tables created outside migrations: {totals.tables_created_outside_migrations}",
         f"- Findings: {sum(totals.findings.values())}",
     ]
@@ -121,7 +134,10 @@ def render(inventory: Inventory) -> str:
     if inventory.by == "file":
         lines.append("## Files")
         if inventory.min_risk != "low":
-            lines += ["", f"Files with risk {inventory.min_risk} or higher: {len(inventory.files)}."]
+            lines += [
+                "",
+                f"Files with risk {inventory.min_risk} or higher: {len(inventory.files)}.",
+            ]
         columns, empty = FILE_COLUMNS, "No file touches the database."
     else:
         lines.append("## Tables")
@@ -142,5 +158,7 @@ def uncertain_lines(rows: list) -> list[str]:  # type: ignore[type-arg]
         return []
     lines = ["", "## Tables the migration replay is unsure of", ""]
     for row in unsure:
-        lines.append(f"- {code(row.table)}: " + "; ".join(plain(reason) for reason in row.uncertain))
+        lines.append(
+            f"- {code(row.table)}: " + "; ".join(plain(reason) for reason in row.uncertain)
+        )
     return lines

@@ -12,19 +12,25 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 LEVELS = (HIGH, MEDIUM, LOW)
 RANK = {LOW: 0, MEDIUM: 1, HIGH: 2}
 
-HIGH_CODES = frozenset({"DBL101", "DBL102", "DBL103", "DBL104", "DBL105", "DBL201", "DBL202", "DBL301", "DBL308"})
+HIGH_CODES = frozenset(
+    {"DBL101", "DBL102", "DBL103", "DBL104", "DBL105", "DBL201", "DBL202", "DBL301", "DBL308"}
+)
 # Findings about the reading of a file, not about its database use.
 NEUTRAL_CODES = frozenset({"DBL001", "DBL002"})
 
 
 def file_risk(
-    changes_schema: bool, raw_sql: bool, untracked_tables: bool, lone_metadata: bool, findings: Mapping[str, int]
+    changes_schema: bool,
+    raw_sql: bool,
+    untracked_tables: bool,
+    lone_metadata: bool,
+    findings: Mapping[str, int],
 ) -> str:
     """The risk of one file from what it does and what was found in it."""
     if changes_schema or untracked_tables or any(code in HIGH_CODES for code in findings):

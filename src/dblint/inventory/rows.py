@@ -12,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Optional, Union
 
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
@@ -64,7 +65,9 @@ class TableRow:
     schema: Optional[str]
     defined_at: list[str]
     metadata: Optional[str]
-    tracked: Union[bool, str]  # UNKNOWN when what Alembic tracks cannot be resolved (the totals say why)
+    tracked: Union[
+        bool, str
+    ]  # UNKNOWN when what Alembic tracks cannot be resolved (the totals say why)
     created_by_revision: Optional[str]
     created_outside_migrations: list[str]
     findings: Findings
@@ -113,7 +116,11 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
         owners = {path: index for index in run.indexes if index.part for path in index.part.own}
         for index in run.indexes:
             view, revisions = ModelView(index), RevisionView(index)
-            sites = [site for facts in index.files.values() for site in creation_sites(facts, index, view)]
+            sites = [
+                site
+                for facts in index.files.values()
+                for site in creation_sites(facts, index, view)
+            ]
             # A file no project owns (a shared package's, an unreadable one) is listed by the first project.
             paths = [path for path in _listed(run) if owners.get(path, run.indexes[0]) is index]
             files += _file_rows(run, index, paths, view, sites, show)
@@ -121,14 +128,24 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
             notes += view.tracking_notes(show)
         scanned += len(run.reported)
     files.sort(key=lambda row: (row.path, row.project or ""))
-    tables.sort(key=lambda row: (row.table, row.schema or "", row.defined_at, row.created_outside_migrations, row.project or ""))
+    tables.sort(
+        key=lambda row: (
+            row.table,
+            row.schema or "",
+            row.defined_at,
+            row.created_outside_migrations,
+            row.project or "",
+        )
+    )
     risks = Counter(row.risk for row in files)
     totals = Totals(
         files_scanned=scanned,
         files_touching_db={level: risks[level] for level in LEVELS},
         tables=len(tables),
         tables_untracked=sum(row.tracked is False for row in tables),  # not the UNKNOWN ones
-        tables_created_outside_migrations=sum(bool(row.created_outside_migrations) for row in tables),
+        tables_created_outside_migrations=sum(
+            bool(row.created_outside_migrations) for row in tables
+        ),
         findings=_count(result.diagnostics),
         alembic_target_metadata=sorted(notes),
     )
@@ -171,7 +188,12 @@ def _listed(run: ProjectRun) -> list[str]:
 
 
 def _file_rows(  # type: ignore[no-untyped-def]
-    run: ProjectRun, index: ProjectIndex, paths: list[str], view: ModelView, sites: list[CreationSite], show
+    run: ProjectRun,
+    index: ProjectIndex,
+    paths: list[str],
+    view: ModelView,
+    sites: list[CreationSite],
+    show,
 ) -> list[FileRow]:
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in run.diagnostics:
@@ -186,7 +208,11 @@ def _file_rows(  # type: ignore[no-untyped-def]
         kinds = interaction_kinds(facts, index, view) if facts is not None else ()
         defined = view.tables_in(path)
         own_sites = sites_by_path.get(path, [])
-        metadata = {table.metadata for table in defined} | {site.metadata for site in own_sites} | set(view.holders_in(path))
+        metadata = (
+            {table.metadata for table in defined}
+            | {site.metadata for site in own_sites}
+            | set(view.holders_in(path))
+        )
         if not kinds and not findings and not metadata - {""}:
             continue
         untracked_tables, lone_metadata = view.untracked_metadata(path)
@@ -199,7 +225,9 @@ def _file_rows(  # type: ignore[no-untyped-def]
                 context=index.contexts.get(path, APP),
                 interactions=list(kinds),
                 tables_defined=sorted({shown_table(table.key) for table in defined}),
-                tables_created_outside_migrations=sorted({name for site in own_sites for name in _created(site)}),
+                tables_created_outside_migrations=sorted(
+                    {name for site in own_sites for name in _created(site)}
+                ),
                 metadata=sorted(metadata - {""}),
                 findings=findings,
                 risk=file_risk(schema_changes, raw_sql, untracked_tables, lone_metadata, findings),
@@ -237,13 +265,20 @@ def _declaration_groups(tables: list[TableDecl]) -> list[tuple[TableKey, str, li
 
 
 def _table_rows(  # type: ignore[no-untyped-def]
-    run: ProjectRun, index: ProjectIndex, view: ModelView, revisions: RevisionView, sites: list[CreationSite], show
+    run: ProjectRun,
+    index: ProjectIndex,
+    view: ModelView,
+    revisions: RevisionView,
+    sites: list[CreationSite],
+    show,
 ) -> list[TableRow]:
     groups = _declaration_groups(view.tables)
     declared = {key for key, _, _ in groups}
     # A migration's table that a declaration already names (in another case or default schema) is that row.
     covered = {found.key for found in map(revisions.created_by, declared) if found is not None}
-    keys = (set(revisions.keys()) - covered) | {key for site in sites if site.how != "create_all" for key in site.tables}
+    keys = (set(revisions.keys()) - covered) | {
+        key for site in sites if site.how != "create_all" for key in site.tables
+    }
     groups += [(key, "", []) for key in sorted(keys - declared)]
     at_place: dict[tuple[str, int], list[Diagnostic]] = {}
     for diagnostic in run.diagnostics:
@@ -263,11 +298,17 @@ def _table_rows(  # type: ignore[no-untyped-def]
                 project=None if index.part is None else index.part.project.name,
                 table=shown_name(key[1]),
                 schema=key[0] or None,
-                defined_at=[show(decl.path, decl.line) for decl in decls if not decl.reference or decl is decls[0]],
+                defined_at=[
+                    show(decl.path, decl.line)
+                    for decl in decls
+                    if not decl.reference or decl is decls[0]
+                ],
                 metadata=metadata or None,
                 tracked=_tracked(view, metadata, bool(decls)),
                 created_by_revision=creating.revision if creating is not None else None,
-                created_outside_migrations=[f"{show(site.path, site.line)} ({site.how})" for site in own_sites],
+                created_outside_migrations=[
+                    f"{show(site.path, site.line)} ({site.how})" for site in own_sites
+                ],
                 findings=_count(d for place in places for d in at_place.get(place, ())),
                 uncertain=revisions.uncertain(key),
             )

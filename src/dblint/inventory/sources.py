@@ -8,7 +8,6 @@ each table: `index.replay.replays`) only, in the inventory's own terms.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -34,10 +33,14 @@ class TableDecl:
     path: str
     line: int
     lines: frozenset[int]  # lines where findings about this declaration land (class, columns)
-    metadata: str  # as messages show it ("app.db:Base.metadata", "SQLModel.metadata"); "" when unresolved
+    metadata: (
+        str  # as messages show it ("app.db:Base.metadata", "SQLModel.metadata"); "" when unresolved
+    )
     kind: str  # "orm-model" or "core-table"
     extends: bool = False  # `extend_existing=True`: adds to an earlier declaration of the table
-    reference: bool = False  # `Table("name", metadata)` with no columns: the existing table, not a new one
+    reference: bool = (
+        False  # `Table("name", metadata)` with no columns: the existing table, not a new one
+    )
 
     @property
     def key(self) -> TableKey:
@@ -82,12 +85,21 @@ def shown_table(key: TableKey) -> str:
 
 
 def _decl(table: TableDef) -> TableDecl:
-    lines = frozenset({table.line, *(column.line for column in table.columns if column.path == table.path)})
+    lines = frozenset(
+        {table.line, *(column.line for column in table.columns if column.path == table.path)}
+    )
     kind = "core-table" if table.model is None else "orm-model"
     reference = table.model is None and not table.columns and not table.reflected
     return TableDecl(
-        table.name or "", table.schema or "", table.path, table.line, lines, _shown(table.metadata), kind,
-        table.extend_existing, reference,
+        table.name or "",
+        table.schema or "",
+        table.path,
+        table.line,
+        lines,
+        _shown(table.metadata),
+        kind,
+        table.extend_existing,
+        reference,
     )
 
 
@@ -102,24 +114,35 @@ class ModelView:
         self.index = index
         self.schema = model_schema(index)
         self.names = Names(index.resolver)
-        self.tables: list[TableDecl] = [_decl(table) for table in self.schema.declared if table.name]
+        self.tables: list[TableDecl] = [
+            _decl(table) for table in self.schema.declared if table.name
+        ]
         tracked = self.schema.tracked()
         self.tracking_known = tracked is not None or not self.schema.tracking
         self.tracked: frozenset[str] = frozenset(_shown(m) for m in tracked or ())
-        self._holders = [h for h in self.schema.holders if h.path is not None and index.contexts.get(h.path) == APP]
+        self._holders = [
+            h
+            for h in self.schema.holders
+            if h.path is not None and index.contexts.get(h.path) == APP
+        ]
         self._by_path: dict[str, list[TableDecl]] = {}
         for decl in self.tables:
             self._by_path.setdefault(decl.path, []).append(decl)
         self._untracked_paths = {  # files declaring tables Alembic does not track (not another bind's)
             table.path
             for table in self.schema.declared
-            if table.name and table.metadata and table.bind_key is None and not self.is_tracked(_shown(table.metadata))
+            if table.name
+            and table.metadata
+            and table.bind_key is None
+            and not self.is_tracked(_shown(table.metadata))
         }
 
     def tables_in(self, path: str) -> list[TableDecl]:
         return self._by_path.get(path, [])
 
-    def created_by_create_all(self, path: str, dotted: str, scope: str) -> tuple[str, list[TableDecl]]:
+    def created_by_create_all(
+        self, path: str, dotted: str, scope: str
+    ) -> tuple[str, list[TableDecl]]:
         """The metadata a `create_all` receiver stands for, and the tables it creates.
 
         Flask-SQLAlchemy's `db.create_all()` creates the tables of every bind.
@@ -129,7 +152,11 @@ class ModelView:
         created = [
             table
             for table in self.tables
-            if metadata and (table.metadata == metadata or (every_bind and table.metadata.startswith(metadata + "[bind=")))
+            if metadata
+            and (
+                table.metadata == metadata
+                or (every_bind and table.metadata.startswith(metadata + "[bind="))
+            )
         ]
         return metadata, created
 
@@ -160,13 +187,21 @@ class ModelView:
         """
         if not self.tracked or not self.tracking_known:
             return False, False
-        untracked = [h for h in self._holders if h.path == path and not self.is_tracked(_shown(h.metadata))]
-        with_tables = path in self._untracked_paths or any(self.schema.table_count(h.metadata) for h in untracked)
+        untracked = [
+            h for h in self._holders if h.path == path and not self.is_tracked(_shown(h.metadata))
+        ]
+        with_tables = path in self._untracked_paths or any(
+            self.schema.table_count(h.metadata) for h in untracked
+        )
         return with_tables, any(not self.schema.table_count(h.metadata) for h in untracked)
 
     def metadata_of(self, path: str, dotted: str, scope: str) -> str:
         """The metadata a `create_all` receiver stands for (`Base.metadata`, `db`, `metadata`)."""
-        target = self._defined(path, dotted.rsplit(".metadata", 1)[0] if dotted.endswith(".metadata") else dotted, scope)
+        target = self._defined(
+            path,
+            dotted.rsplit(".metadata", 1)[0] if dotted.endswith(".metadata") else dotted,
+            scope,
+        )
         if isinstance(target, str):
             return target
         if target is None:
@@ -181,7 +216,9 @@ class ModelView:
 
     def table_of(self, path: str, dotted: str, scope: str) -> Optional[TableDecl]:
         """The table a `.create()` receiver stands for (`users`, `User.__table__`)."""
-        target = self._defined(path, dotted[: -len(".__table__")] if dotted.endswith(".__table__") else dotted, scope)
+        target = self._defined(
+            path, dotted[: -len(".__table__")] if dotted.endswith(".__table__") else dotted, scope
+        )
         if not isinstance(target, tuple):
             return None
         for model in self.schema.models:
@@ -196,7 +233,11 @@ class ModelView:
             return None
         target = resolution.target
         if isinstance(target, External):
-            return display(SQLMODEL_METADATA) if target.qualname.startswith("sqlmodel.") and target.last == "SQLModel" else None
+            return (
+                display(SQLMODEL_METADATA)
+                if target.qualname.startswith("sqlmodel.") and target.last == "SQLModel"
+                else None
+            )
         if not isinstance(target, Defined):
             return None
         defined_path = self.index.paths_by_module.get(target.module)
@@ -232,4 +273,6 @@ class RevisionView:
             table = replay.table(key[0] or None, key[1])
             if table is not None and not table.is_view:
                 return list(dict.fromkeys([*table.uncertain, *replay.blind_alters]))
-        return list(dict.fromkeys(reason for replay in self._replays for reason in replay.blind_creates))
+        return list(
+            dict.fromkeys(reason for replay in self._replays for reason in replay.blind_creates)
+        )

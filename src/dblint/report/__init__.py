@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Sequence
+from typing import Callable
 
 from dblint.diagnostics import Diagnostic
 from dblint.report import github, json_report, text

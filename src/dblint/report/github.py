@@ -6,7 +6,7 @@ percent-encoded; in a property value `:` and `,` too, since they delimit propert
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from dblint.diagnostics import Diagnostic
 from dblint.report.options import DEFAULT_OPTIONS, ReportOptions

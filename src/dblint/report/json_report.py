@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from dblint.diagnostics import Diagnostic
 from dblint.report.options import DEFAULT_OPTIONS, ReportOptions

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 from dblint import __version__
@@ -21,7 +22,9 @@ from dblint.ruledocs import PROJECT_URL, help_uri, render_rule
 from dblint.rules import Rule, all_rules
 from dblint.rules.internal import InternalError
 
-SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 LEVEL = "error"  # every finding fails the check (exit status 1)
 
 
@@ -51,7 +54,10 @@ def _result(d: Diagnostic, rule_index: dict[str, int]) -> dict[str, Any]:
         locations=[
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": quote(os.fsencode(d.path)), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {
+                        "uri": quote(os.fsencode(d.path)),
+                        "uriBaseId": "%SRCROOT%",
+                    },
                     "region": region,
                 }
             }
@@ -72,9 +78,15 @@ def render(diagnostics: Sequence[Diagnostic], options: ReportOptions = DEFAULT_O
                 "rules": [_descriptor(rule) for rule in rules],
             }
         },
-        "invocations": [{"executionSuccessful": not any(d.code == InternalError.code for d in diagnostics)}],
+        "invocations": [
+            {"executionSuccessful": not any(d.code == InternalError.code for d in diagnostics)}
+        ],
         "columnKind": "unicodeCodePoints",
-        **({"originalUriBaseIds": {"%SRCROOT%": {"uri": options.source_root_uri}}} if options.source_root_uri else {}),
+        **(
+            {"originalUriBaseIds": {"%SRCROOT%": {"uri": options.source_root_uri}}}
+            if options.source_root_uri
+            else {}
+        ),
         "results": [_result(d, rule_index) for d in diagnostics],
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

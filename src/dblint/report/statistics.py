@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from dblint.diagnostics import Diagnostic
 
@@ -20,4 +20,6 @@ def _name(code: str, diagnostics: Sequence[Diagnostic]) -> str:
 
 def render(diagnostics: Sequence[Diagnostic]) -> str:
     counts = Counter(d.code for d in diagnostics)
-    return "".join(f"{counts[code]:<5} {code} {_name(code, diagnostics)}\n" for code in sorted(counts))
+    return "".join(
+        f"{counts[code]:<5} {code} {_name(code, diagnostics)}\n" for code in sorted(counts)
+    )

@@ -3,7 +3,7 @@ a finding `--fix` can fix is marked `[*]`, and a closing line counts the finding
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from dblint.diagnostics import Diagnostic
 from dblint.report.options import DEFAULT_OPTIONS, ReportOptions
@@ -50,7 +50,9 @@ def source_excerpt(diagnostic: Diagnostic, options: ReportOptions) -> str:
 def render(diagnostics: Sequence[Diagnostic], options: ReportOptions = DEFAULT_OPTIONS) -> str:
     parts = []
     for diagnostic in diagnostics:
-        parts.append((_coloured_line_of(diagnostic) if options.color else line_of(diagnostic)) + "\n")
+        parts.append(
+            (_coloured_line_of(diagnostic) if options.color else line_of(diagnostic)) + "\n"
+        )
         if options.show_source:
             parts.append(source_excerpt(diagnostic, options))
     parts.append(summary(diagnostics))

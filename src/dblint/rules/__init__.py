@@ -53,4 +53,6 @@ def rule_by_code(code: str) -> type[Rule] | None:
 
 def rule_named(code_or_name: str) -> type[Rule] | None:
     """The rule with this code (DBL101, dbl101) or kebab-case name (create-all-outside-migrations)."""
-    return rule_by_code(code_or_name) or next((rule for rule in all_rules() if rule.name == code_or_name.lower()), None)
+    return rule_by_code(code_or_name) or next(
+        (rule for rule in all_rules() if rule.name == code_or_name.lower()), None
+    )

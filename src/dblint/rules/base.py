@@ -6,7 +6,8 @@ and every example is executed by the test suite.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Iterable, Mapping, Optional, Union
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, ClassVar, Optional, Union
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
@@ -61,7 +62,17 @@ class Rule:
         """The finding: what is wrong, a `note` (why no automatic fix is offered), then what to do
         (`hint` for this finding, else the rule's `fix_hint`)."""
         text = "; ".join(part for part in (message, note, hint or self.fix_hint) if part)
-        return Diagnostic(path, line, column, self.code, text, self.name, max(end_line, line), fix is not None, fix)
+        return Diagnostic(
+            path,
+            line,
+            column,
+            self.code,
+            text,
+            self.name,
+            max(end_line, line),
+            fix is not None,
+            fix,
+        )
 
 
 def example_files(example: ExampleSource) -> dict[str, str]:

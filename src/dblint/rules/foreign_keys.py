@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional
+from typing import Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
@@ -17,17 +18,41 @@ from dblint.index.types import UNKNOWN, annotation_fits, foreign_key_compatible,
 from dblint.rules.base import Rule
 
 SQL_LABELS = {
-    "integer": "INTEGER", "uuid": "UUID", "string": "VARCHAR", "numeric": "NUMERIC", "float": "FLOAT",
-    "boolean": "BOOLEAN", "datetime": "TIMESTAMP", "date": "DATE", "time": "TIME", "interval": "INTERVAL",
-    "json": "JSON", "binary": "BINARY", "enum": "ENUM", "array": "ARRAY",
+    "integer": "INTEGER",
+    "uuid": "UUID",
+    "string": "VARCHAR",
+    "numeric": "NUMERIC",
+    "float": "FLOAT",
+    "boolean": "BOOLEAN",
+    "datetime": "TIMESTAMP",
+    "date": "DATE",
+    "time": "TIME",
+    "interval": "INTERVAL",
+    "json": "JSON",
+    "binary": "BINARY",
+    "enum": "ENUM",
+    "array": "ARRAY",
 }
 PYTHON_LABELS = {
-    "integer": "int", "uuid": "uuid.UUID", "string": "str", "numeric": "Decimal", "float": "float", "boolean": "bool",
-    "datetime": "datetime", "date": "date", "time": "time", "interval": "timedelta", "json": "dict", "binary": "bytes",
-    "enum": "an enum", "array": "list",
+    "integer": "int",
+    "uuid": "uuid.UUID",
+    "string": "str",
+    "numeric": "Decimal",
+    "float": "float",
+    "boolean": "bool",
+    "datetime": "datetime",
+    "date": "date",
+    "time": "time",
+    "interval": "timedelta",
+    "json": "dict",
+    "binary": "bytes",
+    "enum": "an enum",
+    "array": "list",
 }
 _WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "MEDIUMINT"}
-_TIMESTAMP_COLUMNS = frozenset({"created_at", "updated_at", "created_on", "updated_on", "modified_at", "modified_on"})
+_TIMESTAMP_COLUMNS = frozenset(
+    {"created_at", "updated_at", "created_on", "updated_on", "modified_at", "modified_on"}
+)
 MEMO_KEY = "migration_tables"
 
 
@@ -63,7 +88,9 @@ def migration_tables(index: ProjectIndex) -> frozenset[str]:
 
 def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
     for entry in index.settings.external_tables:
-        if entry == foreign.table or (foreign.schema and entry == f"{foreign.schema}.{foreign.table}"):
+        if entry == foreign.table or (
+            foreign.schema and entry == f"{foreign.schema}.{foreign.table}"
+        ):
             return True
         if "." in entry and foreign.schema is None and entry.rsplit(".", 1)[-1] == foreign.table:
             return True
@@ -72,7 +99,9 @@ def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
 
 def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef) -> Target:
     """Find the referenced table and column, on the foreign key's own metadata first."""
-    named = [t for t in schema.tables if t.name == foreign.table and t.context == "app" and not t.scope]
+    named = [
+        t for t in schema.tables if t.name == foreign.table and t.context == "app" and not t.scope
+    ]
     # A table whose schema is computed may be in any schema.
     if foreign.schema is not None:
         named = [t for t in named if t.schema == foreign.schema or not t.schema_known]
@@ -94,7 +123,9 @@ def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef)
     return Target("found", found[0][0], found[0][1])
 
 
-def referenced_column(table: TableDef, foreign: ForeignKeyDef, target: Target) -> Optional[tuple[TableDef, ColumnDef, bool]]:
+def referenced_column(
+    table: TableDef, foreign: ForeignKeyDef, target: Target
+) -> Optional[tuple[TableDef, ColumnDef, bool]]:
     """The column whose type a foreign key column must agree with, and whether it is on another metadata.
 
     A target only on another metadata (DBL303) is compared too: moving the tables onto one
@@ -105,7 +136,11 @@ def referenced_column(table: TableDef, foreign: ForeignKeyDef, target: Target) -
         return target.table, target.column, False
     if target.status != "other-metadata" or table.bind_key is not None:
         return None
-    found = [(other, column) for other in target.others if (column := other.column_named(foreign.column)) is not None]
+    found = [
+        (other, column)
+        for other in target.others
+        if (column := other.column_named(foreign.column)) is not None
+    ]
     if not found or any(other.bind_key is not None for other, _ in found):
         return None
     if len({(column.family, _width(column)) for _, column in found}) != 1:
@@ -113,7 +148,9 @@ def referenced_column(table: TableDef, foreign: ForeignKeyDef, target: Target) -
     return found[0][0], found[0][1], True
 
 
-def foreign_keys_in(schema: ModelSchema, path: str) -> Iterator[tuple[TableDef, ColumnDef, ForeignKeyDef, Target]]:
+def foreign_keys_in(
+    schema: ModelSchema, path: str
+) -> Iterator[tuple[TableDef, ColumnDef, ForeignKeyDef, Target]]:
     """Foreign keys of columns written in `path` (a mixin's column once per table that uses it)."""
     for table, column in schema.columns_in(path):
         if not table.reflected:
@@ -125,7 +162,6 @@ def _name(table: TableDef, column: ColumnDef) -> str:
     return f"{table.full_name}.{column.name}"
 
 
-
 def _user_and_post(foreign_key: str) -> str:
     """The documentation example shared by the foreign key rules: `post.author_id` -> `user.id`."""
     return (
@@ -133,10 +169,10 @@ def _user_and_post(foreign_key: str) -> str:
         "from sqlalchemy.orm import declarative_base\n\n"
         "Base = declarative_base()\n\n\n"
         "class User(Base):\n"
-        "    __tablename__ = \"user\"\n"
+        '    __tablename__ = "user"\n'
         "    id = Column(Integer, primary_key=True)\n\n\n"
         "class Post(Base):\n"
-        "    __tablename__ = \"post\"\n"
+        '    __tablename__ = "post"\n'
         "    id = Column(Integer, primary_key=True)\n"
         f"    author_id = Column(Integer, {foreign_key})\n"
     )
@@ -172,12 +208,12 @@ class ForeignKeyTypeMismatch(Rule):
         "class Base(DeclarativeBase):\n"
         "    pass\n\n\n"
         "class User(Base):\n"
-        "    __tablename__ = \"user\"\n"
+        '    __tablename__ = "user"\n'
         "    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n\n\n"
         "class Subscription(Base):\n"
-        "    __tablename__ = \"subscriptions\"\n"
+        '    __tablename__ = "subscriptions"\n'
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey(\"user.id\"), index=True)\n"
+        '    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("user.id"), index=True)\n'
     )
     use_instead = (
         "from sqlalchemy import ForeignKey, Integer\n"
@@ -185,12 +221,12 @@ class ForeignKeyTypeMismatch(Rule):
         "class Base(DeclarativeBase):\n"
         "    pass\n\n\n"
         "class User(Base):\n"
-        "    __tablename__ = \"user\"\n"
+        '    __tablename__ = "user"\n'
         "    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n\n\n"
         "class Subscription(Base):\n"
-        "    __tablename__ = \"subscriptions\"\n"
+        '    __tablename__ = "subscriptions"\n'
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    user_id: Mapped[int] = mapped_column(ForeignKey(\"user.id\"), index=True)\n"
+        '    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)\n'
     )
     fix = (
         "`dblint check --fix` (or `--diff` to preview) gives the foreign key column the referenced column's type: "
@@ -220,11 +256,19 @@ class ForeignKeyTypeMismatch(Rule):
                 continue
             fix, note = plan_outcome(plan_type_fix(index, table, column, other, other_column))
             yield self.diagnostic(
-                column.path, column.line, column.column,
+                column.path,
+                column.line,
+                column.column,
                 f"foreign key {_name(table, column)} is {SQL_LABELS[mine]} but {_name(other, other_column)} "
-                f"is {SQL_LABELS[theirs]}" + _across(table, other, elsewhere)
-                + ("; the database refuses the constraint once both tables share one metadata" if elsewhere else ""),
-                fix=fix, note=note,
+                f"is {SQL_LABELS[theirs]}"
+                + _across(table, other, elsewhere)
+                + (
+                    "; the database refuses the constraint once both tables share one metadata"
+                    if elsewhere
+                    else ""
+                ),
+                fix=fix,
+                note=note,
             )
 
 
@@ -234,7 +278,7 @@ class ForeignKeyToUnknownTable(Rule):
     summary = "Foreign key to a table or column that no model, `Table` or migration defines"
     fix_hint = "reference a table and column that exist, or list the table in `external-tables`"
     what_it_does = (
-        "Finds `ForeignKey(\"table.column\")` (and `Field(foreign_key=...)`, `ForeignKeyConstraint`) targets that "
+        'Finds `ForeignKey("table.column")` (and `Field(foreign_key=...)`, `ForeignKeyConstraint`) targets that '
         "name a table no model, `Table(...)` or migration (`op.create_table`, raw `CREATE TABLE` in a migration) "
         "defines, or a column the referenced table does not have. Tables owned by something else can be listed "
         "in `external-tables`. Nothing is reported when some table's name cannot be computed statically."
@@ -242,7 +286,7 @@ class ForeignKeyToUnknownTable(Rule):
     why_bad = (
         "SQLAlchemy raises `NoReferencedTableError` / `NoReferencedColumnError` when it resolves the key (at "
         "`create_all`, at mapper configuration, in autogenerate), and the database rejects the constraint. A "
-        "typo such as `ForeignKey(\"users.id\")` for table `user` usually hides here."
+        'typo such as `ForeignKey("users.id")` for table `user` usually hides here.'
     )
     example = _user_and_post('ForeignKey("users.id"), index=True')
     use_instead = example.replace('ForeignKey("users.id")', 'ForeignKey("user.id")')
@@ -287,19 +331,23 @@ class ForeignKeyAcrossMetadata(Rule):
         "Base = declarative_base()\n"
         "LegacyBase = declarative_base()\n\n\n"
         "class User(Base):\n"
-        "    __tablename__ = \"user\"\n"
+        '    __tablename__ = "user"\n'
         "    id = Column(Integer, primary_key=True)\n\n\n"
         "class Invoice(LegacyBase):\n"
-        "    __tablename__ = \"invoice\"\n"
+        '    __tablename__ = "invoice"\n'
         "    id = Column(Integer, primary_key=True)\n"
-        "    user_id = Column(Integer, ForeignKey(\"user.id\"), index=True)\n"
+        '    user_id = Column(Integer, ForeignKey("user.id"), index=True)\n'
     )
     use_instead = example.replace("class Invoice(LegacyBase)", "class Invoice(Base)")
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
         for table, column, foreign, target in foreign_keys_in(schema, facts.path):
-            if target.status != "other-metadata" or table.metadata is None or table.bind_key is not None:
+            if (
+                target.status != "other-metadata"
+                or table.metadata is None
+                or table.bind_key is not None
+            ):
                 continue
             if any(t.name is None and t.metadata == table.metadata for t in schema.tables):
                 continue
@@ -308,7 +356,9 @@ class ForeignKeyAcrossMetadata(Rule):
                 continue
             where = ", ".join(sorted({display(t.metadata or "") for t in others}))
             yield self.diagnostic(
-                column.path, column.line, column.column,
+                column.path,
+                column.line,
+                column.column,
                 f"foreign key {_name(table, column)} references {foreign.target}, but table {foreign.table} is on "
                 f"{where}, not on {display(table.metadata)}",
             )
@@ -342,7 +392,7 @@ class MappedAnnotationMismatch(Rule):
         "class Base(DeclarativeBase):\n"
         "    pass\n\n\n"
         "class Account(Base):\n"
-        "    __tablename__ = \"account\"\n"
+        '    __tablename__ = "account"\n'
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
         "    iban: Mapped[str] = mapped_column(Integer)\n"
     )
@@ -352,7 +402,7 @@ class MappedAnnotationMismatch(Rule):
     fix = (
         "Only for a foreign key column whose SQL type agrees with the column it references: then the annotation is "
         "the wrong side, and `dblint check --fix` (or `--diff`) replaces its Python type with the one of the SQL "
-        "type (`account_id: Mapped[str] = mapped_column(Integer, ForeignKey(\"account.id\"))` -> `Mapped[int]`, "
+        'type (`account_id: Mapped[str] = mapped_column(Integer, ForeignKey("account.id"))` -> `Mapped[int]`, '
         "keeping `Optional[...]`), adding the import it needs. Other mismatches have no automatic fix: nothing "
         "tells which side is wrong.\n\n"
         "**Safety**: the annotation must be a plain Python type (not a string, an alias or a custom class), and "
@@ -370,15 +420,20 @@ class MappedAnnotationMismatch(Rule):
             if annotation_fits(python, returned):
                 continue
             fix, note = None, ""
-            if _references_family(schema, table, column, sql):  # the SQL side agrees: the annotation is wrong
+            if _references_family(
+                schema, table, column, sql
+            ):  # the SQL side agrees: the annotation is wrong
                 fix, note = plan_outcome(plan_annotation_fix(index, table, column))
             annotation = column.annotation or f"Mapped[{PYTHON_LABELS.get(str(python), python)}]"
             gives = " or ".join(sorted(PYTHON_LABELS.get(family, family) for family in returned))
             yield self.diagnostic(
-                column.path, column.line, column.column,
+                column.path,
+                column.line,
+                column.column,
                 f"column {_name(table, column)} is annotated {annotation} but its SQL type is {SQL_LABELS[sql]}, "
                 f"which returns {gives}",
-                fix=fix, note=note,
+                fix=fix,
+                note=note,
             )
 
 
@@ -407,7 +462,9 @@ class ForeignKeyWithoutIndex(Rule):
             if any(covered and covered[0] == column.name for covered in table.indexed):
                 continue
             yield self.diagnostic(
-                column.path, column.line, column.column,
+                column.path,
+                column.line,
+                column.column,
                 f"foreign key {_name(table, column)} has no index (joins and deletes on "
                 f"{column.foreign_keys[0].table} scan {table.full_name})",
             )
@@ -416,7 +473,9 @@ class ForeignKeyWithoutIndex(Rule):
 class ClientSideTimestamp(Rule):
     code = "DBL306"
     name = "client-side-timestamp-default"
-    summary = "`created_at` / `updated_at` filled by a client-side default instead of `server_default`"
+    summary = (
+        "`created_at` / `updated_at` filled by a client-side default instead of `server_default`"
+    )
     fix_hint = "use `server_default=func.now()` (and `onupdate` for `updated_at`)"
     default = False
     what_it_does = (
@@ -433,7 +492,7 @@ class ClientSideTimestamp(Rule):
         "from sqlalchemy.orm import declarative_base\n\n"
         "Base = declarative_base()\n\n\n"
         "class Event(Base):\n"
-        "    __tablename__ = \"event\"\n"
+        '    __tablename__ = "event"\n'
         "    id = Column(Integer, primary_key=True)\n"
         "    created_at = Column(DateTime, default=datetime.utcnow)\n"
     )
@@ -442,7 +501,7 @@ class ClientSideTimestamp(Rule):
         "from sqlalchemy.orm import declarative_base\n\n"
         "Base = declarative_base()\n\n\n"
         "class Event(Base):\n"
-        "    __tablename__ = \"event\"\n"
+        '    __tablename__ = "event"\n'
         "    id = Column(Integer, primary_key=True)\n"
         "    created_at = Column(DateTime, server_default=func.now())\n"
     )
@@ -450,9 +509,15 @@ class ClientSideTimestamp(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
         for table, column in schema.columns_in(facts.path):
-            if column.name in _TIMESTAMP_COLUMNS and column.client_default and not column.server_default:
+            if (
+                column.name in _TIMESTAMP_COLUMNS
+                and column.client_default
+                and not column.server_default
+            ):
                 yield self.diagnostic(
-                    column.path, column.line, column.column,
+                    column.path,
+                    column.line,
+                    column.column,
                     f"column {_name(table, column)} is filled by a client-side default",
                 )
 
@@ -473,15 +538,18 @@ class MissingForeignKey(Rule):
         "from sqlalchemy.orm import declarative_base\n\n"
         "Base = declarative_base()\n\n\n"
         "class User(Base):\n"
-        "    __tablename__ = \"users\"\n"
+        '    __tablename__ = "users"\n'
         "    id = Column(Integer, primary_key=True)\n\n\n"
         "class Post(Base):\n"
-        "    __tablename__ = \"posts\"\n"
+        '    __tablename__ = "posts"\n'
         "    id = Column(Integer, primary_key=True)\n"
         "    user_id = Column(Integer, index=True)\n"
     )
-    use_instead = example.replace("Column(Integer, index=True)", "Column(Integer, ForeignKey(\"users.id\"), index=True)").replace(
-        "from sqlalchemy import Column, Integer", "from sqlalchemy import Column, ForeignKey, Integer"
+    use_instead = example.replace(
+        "Column(Integer, index=True)", 'Column(Integer, ForeignKey("users.id"), index=True)'
+    ).replace(
+        "from sqlalchemy import Column, Integer",
+        "from sqlalchemy import Column, ForeignKey, Integer",
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -490,13 +558,25 @@ class MissingForeignKey(Rule):
             if column.foreign_keys or column.primary_key or not column.name.endswith("_id"):
                 continue
             stem = column.name[: -len("_id")]
-            names = {stem, stem + "s", stem + "es", stem[:-1] + "ies" if stem.endswith("y") else stem}
+            names = {
+                stem,
+                stem + "s",
+                stem + "es",
+                stem[:-1] + "ies" if stem.endswith("y") else stem,
+            }
             if not stem or table.name in names:
                 continue
-            found = sorted(t.full_name for name in names for t in schema.named(name) if t.metadata == table.metadata)
+            found = sorted(
+                t.full_name
+                for name in names
+                for t in schema.named(name)
+                if t.metadata == table.metadata
+            )
             if found:
                 yield self.diagnostic(
-                    column.path, column.line, column.column,
+                    column.path,
+                    column.line,
+                    column.column,
                     f"column {_name(table, column)} has no foreign key although table {found[0]} exists",
                 )
 
@@ -521,12 +601,12 @@ class ForeignKeyWidthMismatch(Rule):
         "from sqlalchemy.orm import declarative_base\n\n"
         "Base = declarative_base()\n\n\n"
         "class User(Base):\n"
-        "    __tablename__ = \"user\"\n"
+        '    __tablename__ = "user"\n'
         "    id = Column(BigInteger, primary_key=True)\n\n\n"
         "class Post(Base):\n"
-        "    __tablename__ = \"post\"\n"
+        '    __tablename__ = "post"\n'
         "    id = Column(Integer, primary_key=True)\n"
-        "    author_id = Column(Integer, ForeignKey(\"user.id\"), index=True)\n"
+        '    author_id = Column(Integer, ForeignKey("user.id"), index=True)\n'
     )
     use_instead = example.replace("author_id = Column(Integer,", "author_id = Column(BigInteger,")
 
@@ -541,17 +621,26 @@ class ForeignKeyWidthMismatch(Rule):
             if mine is None or theirs is None or mine == theirs:
                 continue
             yield self.diagnostic(
-                column.path, column.line, column.column,
+                column.path,
+                column.line,
+                column.column,
                 f"foreign key {_name(table, column)} is {_WIDTH_NAMES.get(mine, mine)} but "
-                f"{_name(other, other_column)} is {_WIDTH_NAMES.get(theirs, theirs)}" + _across(table, other, elsewhere),
+                f"{_name(other, other_column)} is {_WIDTH_NAMES.get(theirs, theirs)}"
+                + _across(table, other, elsewhere),
             )
 
 
-def _references_family(schema: ModelSchema, table: TableDef, column: ColumnDef, family: str) -> bool:
+def _references_family(
+    schema: ModelSchema, table: TableDef, column: ColumnDef, family: str
+) -> bool:
     """True when `column` has a foreign key to a column of `family`."""
     for foreign in column.foreign_keys:
         target = resolve_target(schema, table, foreign)
-        if target.status == "found" and target.column is not None and target.column.family == family:
+        if (
+            target.status == "found"
+            and target.column is not None
+            and target.column.family == family
+        ):
             return True
     return False
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
@@ -32,7 +32,9 @@ class UnparsableFile(Rule):
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if facts.error is not None:
-            yield self.diagnostic(facts.path, *facts.error_position, f"cannot check file: {facts.error}")
+            yield self.diagnostic(
+                facts.path, *facts.error_position, f"cannot check file: {facts.error}"
+            )
 
 
 class InternalError(Rule):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional
+from collections.abc import Iterable, Iterator
+from typing import Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
@@ -35,7 +36,12 @@ def tracking_text(schema: ModelSchema) -> str:
 
 def untracked(schema: ModelSchema, table: TableDef, tracked: frozenset[str]) -> bool:
     """A declared table on a metadata no script location tracks (and not a Flask bind or reflection)."""
-    if table.metadata is None or table.metadata in tracked or table.bind_key is not None or table.reflected:
+    if (
+        table.metadata is None
+        or table.metadata in tracked
+        or table.bind_key is not None
+        or table.reflected
+    ):
         return False
     if _query_only(schema, table.metadata):
         return False
@@ -49,7 +55,9 @@ def _query_only(schema: ModelSchema, metadata: str) -> bool:
     holds has a primary key. Creating them (`create_all`) is still DBL101."""
     tables = [table for table in schema.declared if table.metadata == metadata]
     return bool(tables) and all(
-        table.style == "core" and table.columns_complete and not table.indexed
+        table.style == "core"
+        and table.columns_complete
+        and not table.indexed
         and not any(column.primary_key or column.foreign_keys for column in table.columns)
         for table in tables
     )
@@ -84,10 +92,10 @@ class UntrackedMetadataTable(Rule):
             "Base = declarative_base()\n"
             "LegacyBase = declarative_base()\n\n\n"
             "class User(Base):\n"
-            "    __tablename__ = \"users\"\n"
+            '    __tablename__ = "users"\n'
             "    id = Column(Integer, primary_key=True)\n\n\n"
             "class ExpertProfile(LegacyBase):\n"
-            "    __tablename__ = \"expert_profiles\"\n"
+            '    __tablename__ = "expert_profiles"\n'
             "    id = Column(Integer, primary_key=True)\n"
         ),
         "alembic.ini": "[alembic]\nscript_location = migrations\n",
@@ -103,10 +111,10 @@ class UntrackedMetadataTable(Rule):
             "from sqlalchemy.orm import declarative_base\n\n"
             "Base = declarative_base()\n\n\n"
             "class User(Base):\n"
-            "    __tablename__ = \"users\"\n"
+            '    __tablename__ = "users"\n'
             "    id = Column(Integer, primary_key=True)\n\n\n"
             "class ExpertProfile(Base):\n"
-            "    __tablename__ = \"expert_profiles\"\n"
+            '    __tablename__ = "expert_profiles"\n'
             "    id = Column(Integer, primary_key=True)\n"
         ),
         "alembic.ini": "[alembic]\nscript_location = migrations\n",
@@ -116,7 +124,9 @@ class UntrackedMetadataTable(Rule):
             "target_metadata = Base.metadata\n"
         ),
     }
-    options = "`target-metadata`: the metadata Alembic tracks, when env.py does not say it statically."
+    options = (
+        "`target-metadata`: the metadata Alembic tracks, when env.py does not say it statically."
+    )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
@@ -162,7 +172,11 @@ class UntrackedMetadataHolder(Rule):
         for holder in _primary_holders(schema, index):
             if holder.path != facts.path or holder.metadata in tracked:
                 continue
-            count = sum(1 for table in schema.declared if table.metadata == holder.metadata and untracked(schema, table, tracked))
+            count = sum(
+                1
+                for table in schema.declared
+                if table.metadata == holder.metadata and untracked(schema, table, tracked)
+            )
             if count:
                 what = _HOLDER_WORDS.get(holder.kind, holder.kind)
                 tables = "table" if count == 1 else "tables"
@@ -212,9 +226,9 @@ class DuplicateTable(Rule):
             "from sqlalchemy.orm import declarative_base\n\n"
             "Base = declarative_base()\n\n\n"
             "class User(Base):\n"
-            "    __tablename__ = \"users\"\n"
+            '    __tablename__ = "users"\n'
             "    id = Column(Integer, primary_key=True)\n\n\n"
-            "users = Table(\"users\", Base.metadata, Column(\"id\", Integer, primary_key=True))\n"
+            'users = Table("users", Base.metadata, Column("id", Integer, primary_key=True))\n'
         ),
     }
     use_instead = {
@@ -223,7 +237,7 @@ class DuplicateTable(Rule):
             "from sqlalchemy.orm import declarative_base\n\n"
             "Base = declarative_base()\n\n\n"
             "class User(Base):\n"
-            "    __tablename__ = \"users\"\n"
+            '    __tablename__ = "users"\n'
             "    id = Column(Integer, primary_key=True)\n\n\n"
             "users = User.__table__\n"
         ),
@@ -241,14 +255,24 @@ class DuplicateTable(Rule):
                     else f"on {display(table.metadata or '')} and on {display(first.metadata or '')}"
                 )
                 yield self.diagnostic(
-                    table.path, table.line, table.column,
+                    table.path,
+                    table.line,
+                    table.column,
                     f"table {table.full_name} is declared twice {on}: {describe(table)} here and "
                     f"{describe(first)} at {where}",
                 )
 
     @staticmethod
-    def _earlier_twin(schema: ModelSchema, index: ProjectIndex, table: TableDef) -> Optional[TableDef]:
-        if table.name is None or table.reflected or table.extend_existing or not table.columns or table.metadata is None:
+    def _earlier_twin(
+        schema: ModelSchema, index: ProjectIndex, table: TableDef
+    ) -> Optional[TableDef]:
+        if (
+            table.name is None
+            or table.reflected
+            or table.extend_existing
+            or not table.columns
+            or table.metadata is None
+        ):
             return None
         if not table.schema_known:
             return None
@@ -260,9 +284,16 @@ class DuplicateTable(Rule):
         for other in sorted(schema.find(table.name, table.schema), key=order):
             if order(other) >= order(table):
                 break
-            if other.reflected or not other.columns or other.metadata is None or other.bind_key != table.bind_key:
+            if (
+                other.reflected
+                or not other.columns
+                or other.metadata is None
+                or other.bind_key != table.bind_key
+            ):
                 continue
-            if not other.schema_known or _separate_databases(schema, other.metadata, table.metadata):
+            if not other.schema_known or _separate_databases(
+                schema, other.metadata, table.metadata
+            ):
                 continue
             if imports_between(index, schema, other.module, table.module):
                 return other
@@ -306,7 +337,7 @@ class ModelNotImportedByEnv(Rule):
             "from sqlalchemy import Column, Integer\n\n"
             "from app.db import Base\n\n\n"
             "class User(Base):\n"
-            "    __tablename__ = \"users\"\n"
+            '    __tablename__ = "users"\n'
             "    id = Column(Integer, primary_key=True)\n"
         ),
         "alembic.ini": "[alembic]\nscript_location = migrations\n",
@@ -318,7 +349,7 @@ class ModelNotImportedByEnv(Rule):
             "from sqlalchemy import Column, Integer\n\n"
             "from app.db import Base\n\n\n"
             "class User(Base):\n"
-            "    __tablename__ = \"users\"\n"
+            '    __tablename__ = "users"\n'
             "    id = Column(Integer, primary_key=True)\n"
         ),
         "alembic.ini": "[alembic]\nscript_location = migrations\n",
@@ -335,13 +366,23 @@ class ModelNotImportedByEnv(Rule):
         for table in _tables_in(schema, facts.path):
             if table.metadata is None or table.bind_key is not None:
                 continue
-            watching = [item for item in schema.tracking if item.metadata is not None and table.metadata in item.metadata]
+            watching = [
+                item
+                for item in schema.tracking
+                if item.metadata is not None and table.metadata in item.metadata
+            ]
             if not watching or any(not self._can_tell(schema, item) for item in watching):
                 continue
-            missing = [item for item in watching if table.module not in (schema.env_imports(item.env_path or "") or ())]
+            missing = [
+                item
+                for item in watching
+                if table.module not in (schema.env_imports(item.env_path or "") or ())
+            ]
             if len(missing) == len(watching):
                 yield self.diagnostic(
-                    table.path, table.line, table.column,
+                    table.path,
+                    table.line,
+                    table.column,
                     f"{describe(table)} is on the tracked {display(table.metadata)}, but {_importers(index, watching[0])} "
                     f"never imports {table.module}, so autogenerate cannot see it",
                 )
@@ -349,7 +390,11 @@ class ModelNotImportedByEnv(Rule):
     @staticmethod
     def _can_tell(schema: ModelSchema, item: Tracking) -> bool:
         env = item.env_path
-        return bool(env) and item.source in ("env.py", "config", "flask-migrate") and schema.env_imports(env or "") is not None
+        return (
+            bool(env)
+            and item.source in ("env.py", "config", "flask-migrate")
+            and schema.env_imports(env or "") is not None
+        )
 
 
 def _importers(index: ProjectIndex, tracking: Tracking) -> str:
@@ -375,28 +420,28 @@ class ModelOutsideModelModules(Rule):
         "them in known modules makes the schema auditable."
     )
     example = {
-        "pyproject.toml": "[tool.dblint]\nmodel-modules = [\"app.models\"]\n",
+        "pyproject.toml": '[tool.dblint]\nmodel-modules = ["app.models"]\n',
         "app/models.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
         "app/billing.py": (
             "from sqlalchemy import Column, Integer\n\n"
             "from app.models import Base\n\n\n"
             "class Invoice(Base):\n"
-            "    __tablename__ = \"invoices\"\n"
+            '    __tablename__ = "invoices"\n'
             "    id = Column(Integer, primary_key=True)\n"
         ),
     }
     use_instead = {
-        "pyproject.toml": "[tool.dblint]\nmodel-modules = [\"app.models\"]\n",
+        "pyproject.toml": '[tool.dblint]\nmodel-modules = ["app.models"]\n',
         "app/models.py": (
             "from sqlalchemy import Column, Integer\n"
             "from sqlalchemy.orm import declarative_base\n\n"
             "Base = declarative_base()\n\n\n"
             "class Invoice(Base):\n"
-            "    __tablename__ = \"invoices\"\n"
+            '    __tablename__ = "invoices"\n'
             "    id = Column(Integer, primary_key=True)\n"
         ),
     }
-    options = "`model-modules`: modules (or glob patterns) where models belong, e.g. `[\"app.models\", \"*.tables\"]`."
+    options = '`model-modules`: modules (or glob patterns) where models belong, e.g. `["app.models", "*.tables"]`.'
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         patterns = index.settings.model_modules
@@ -406,7 +451,8 @@ class ModelOutsideModelModules(Rule):
         for table in _tables_in(schema, facts.path):
             if not any(module_matches(table.module, pattern) for pattern in patterns):
                 yield self.diagnostic(
-                    table.path, table.line, table.column,
+                    table.path,
+                    table.line,
+                    table.column,
                     f"{describe(table)} is defined in {table.module}, outside model-modules ({', '.join(patterns)})",
                 )
-

@@ -10,12 +10,21 @@ computed table name, a call into another module).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional
+from typing import Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
-from dblint.index.replay import Replay, ReplayColumn, ReplayIssue, ReplayTable, replay_issues, replays, uncreated_message
+from dblint.index.replay import (
+    Replay,
+    ReplayColumn,
+    ReplayIssue,
+    ReplayTable,
+    replay_issues,
+    replays,
+    uncreated_message,
+)
 from dblint.index.schema import ColumnDef, TableDef, model_schema
 from dblint.index.tracking import Tracking
 from dblint.index.types import UNKNOWN
@@ -30,7 +39,7 @@ _ENV = (
     "from alembic import context\n\nfrom app.models import Base\n\n"
     "target_metadata = Base.metadata\ncontext.configure(target_metadata=target_metadata)\n"
 )
-_MODELS = '''from sqlalchemy import ForeignKey, Integer, String, Numeric
+_MODELS = """from sqlalchemy import ForeignKey, Integer, String, Numeric
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -43,15 +52,15 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), nullable=False)
 {extra_user}
-{extra_model}'''
-_ORDER_MODEL = '''
+{extra_model}"""
+_ORDER_MODEL = """
 
 class Order(Base):
     __tablename__ = "orders"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-'''
-_MIGRATION = '''from alembic import op
+"""
+_MIGRATION = """from alembic import op
 import sqlalchemy as sa
 
 revision = "{rev}"
@@ -64,24 +73,31 @@ def upgrade():
 
 def downgrade():
     pass
-'''
-_CREATE_USERS = '''    op.create_table(
+"""
+_CREATE_USERS = """    op.create_table(
         "users",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("email", sa.String(320), nullable=False),
-    )'''
-_CREATE_ORDERS = '''    op.create_table(
+    )"""
+_CREATE_ORDERS = """    op.create_table(
         "orders",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False, index=True),
-    )'''
+    )"""
 
 
 def _project(models: str, *migrations: tuple[str, str, str]) -> dict[str, str]:
     """An example project: alembic.ini, env.py, app/models.py and the given revisions."""
-    files = {"alembic.ini": _INI, "migrations/env.py": _ENV, "app/__init__.py": "", "app/models.py": models}
+    files = {
+        "alembic.ini": _INI,
+        "migrations/env.py": _ENV,
+        "app/__init__.py": "",
+        "app/models.py": models,
+    }
     for rev, down, body in migrations:
-        files[f"migrations/versions/{rev}_rev.py"] = _MIGRATION.format(rev=rev, down=down, body=body)
+        files[f"migrations/versions/{rev}_rev.py"] = _MIGRATION.format(
+            rev=rev, down=down, body=body
+        )
     return files
 
 
@@ -105,7 +121,9 @@ def _env_strings(index: ProjectIndex, tracking: Tracking) -> frozenset[str]:
     if facts is None:
         return frozenset()
     found: set[str] = set()
-    stack = [b.value for b in facts.bindings if b.value is not None] + [call.expr for call in facts.calls]
+    stack = [b.value for b in facts.bindings if b.value is not None] + [
+        call.expr for call in facts.calls
+    ]
     while stack:
         expr = stack.pop()
         if expr.kind == "str":
@@ -121,7 +139,8 @@ def _filters_objects(index: ProjectIndex, tracking: Tracking) -> bool:
     if facts is None:
         return False
     return any(
-        call.expr.keyword("include_object") is not None or call.expr.keyword("include_name") is not None
+        call.expr.keyword("include_object") is not None
+        or call.expr.keyword("include_name") is not None
         for call in facts.calls
     )
 
@@ -135,7 +154,9 @@ def _pairs(index: ProjectIndex) -> Iterator[_Pair]:
         replay = by_location.get(tracking.location)
         if replay is None or tracking.metadata is None:
             continue
-        excluded = _env_strings(index, tracking) if _filters_objects(index, tracking) else frozenset()
+        excluded = (
+            _env_strings(index, tracking) if _filters_objects(index, tracking) else frozenset()
+        )
         for model in schema.tracked_tables(tracking):
             if model.name is None or model.reflected or not model.columns:
                 continue  # no columns: inheritance sharing the parent's table (Flask-SQLAlchemy)
@@ -180,7 +201,9 @@ def _comparable(pair: _Pair) -> Optional[ReplayTable]:
     return migrated
 
 
-def _compared_columns(index: ProjectIndex) -> Iterator[tuple[_Pair, ReplayTable, ColumnDef, Optional[ReplayColumn]]]:
+def _compared_columns(
+    index: ProjectIndex,
+) -> Iterator[tuple[_Pair, ReplayTable, ColumnDef, Optional[ReplayColumn]]]:
     """Each model column of a comparable table, with the migrated column of that name (or None)."""
     for pair in _pairs(index):
         migrated = _comparable(pair)
@@ -223,7 +246,11 @@ class TableWithoutMigration(Rule):
         created_anywhere = {key[1].lower() for replay in replays(index) for key in replay.tables}
         blind = _blindly_migrated_metadata(index)
         for pair in _pairs(index):
-            if pair.migrated is not None or pair.replay.blind_creates or blind.intersection(pair.tracking.metadata or ()):
+            if (
+                pair.migrated is not None
+                or pair.replay.blind_creates
+                or blind.intersection(pair.tracking.metadata or ())
+            ):
                 continue
             name = str(pair.model.name)
             if name.lower() in created_anywhere - {key[1].lower() for key in pair.replay.tables}:
@@ -250,7 +277,7 @@ class ColumnWithoutMigration(Rule):
     )
     why_bad = (
         "The code reads and writes a column that a database built by the migrations does not have: "
-        "queries fail with \"column does not exist\" in every environment but the one where it was "
+        'queries fail with "column does not exist" in every environment but the one where it was '
         "added by hand."
     )
     example = _project(
@@ -260,7 +287,11 @@ class ColumnWithoutMigration(Rule):
     use_instead = _project(
         _models(extra_user="    name: Mapped[str] = mapped_column(String(100))"),
         ("1a", "None", _CREATE_USERS),
-        ("2b", '"1a"', '    op.add_column("users", sa.Column("name", sa.String(100), nullable=False))'),
+        (
+            "2b",
+            '"1a"',
+            '    op.add_column("users", sa.Column("name", sa.String(100), nullable=False))',
+        ),
     )
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -292,13 +323,23 @@ class ColumnTypeDrift(Rule):
     )
     example = _project(
         _models(),
-        ("1a", "None", _CREATE_USERS.replace('sa.Column("email", sa.String(320)', 'sa.Column("email", sa.Integer()')),
+        (
+            "1a",
+            "None",
+            _CREATE_USERS.replace(
+                'sa.Column("email", sa.String(320)', 'sa.Column("email", sa.Integer()'
+            ),
+        ),
     )
     use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for pair, _, column, found in _compared_columns(index):
-            if found is None or UNKNOWN in (column.family, found.family) or column.family == found.family:
+            if (
+                found is None
+                or UNKNOWN in (column.family, found.family)
+                or column.family == found.family
+            ):
                 continue
             if frozenset({column.family, found.family}) in _COMPATIBLE:
                 continue
@@ -328,7 +369,9 @@ class MigratedWithoutModel(Rule):
         "outside the models; autogenerate proposes to drop it either way."
     )
     example = _project(_models(), ("1a", "None", _CREATE_USERS + "\n" + _CREATE_ORDERS))
-    use_instead = _project(_models(extra_model=_ORDER_MODEL), ("1a", "None", _CREATE_USERS + "\n" + _CREATE_ORDERS))
+    use_instead = _project(
+        _models(extra_model=_ORDER_MODEL), ("1a", "None", _CREATE_USERS + "\n" + _CREATE_ORDERS)
+    )
     options = "`external-tables`: tables that exist on purpose without a model."
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -337,7 +380,12 @@ class MigratedWithoutModel(Rule):
         by_location = {replay.graph.location: replay for replay in replays(index)}
         for tracking in schema.tracking:
             replay = by_location.get(tracking.location)
-            if replay is None or tracking.metadata is None or replay.blind_alters or replay.blind_creates:
+            if (
+                replay is None
+                or tracking.metadata is None
+                or replay.blind_alters
+                or replay.blind_creates
+            ):
                 continue
             if _filters_objects(index, tracking):
                 continue
@@ -348,12 +396,18 @@ class MigratedWithoutModel(Rule):
             if any(model.name is None for model in schema.tracked_tables(tracking)):
                 continue
             for table in replay.tables.values():
-                if table.is_view or table.uncertain or table.name.lower() in (ALEMBIC_VERSION, *external):
+                if (
+                    table.is_view
+                    or table.uncertain
+                    or table.name.lower() in (ALEMBIC_VERSION, *external)
+                ):
                     continue
                 model = models.get(table.name.lower())
                 if model is None:
                     yield self.diagnostic(
-                        table.path, table.line, table.column,
+                        table.path,
+                        table.line,
+                        table.column,
                         f"table {table.qualified} (created by revision {table.revision}) is on no model of the "
                         f"tracked metadata ({tracking.description})",
                     )
@@ -363,7 +417,9 @@ class MigratedWithoutModel(Rule):
                             c.name.lower() == column.name.lower() for c in model.columns
                         ):
                             yield self.diagnostic(
-                                column.path, column.line, column.column,
+                                column.path,
+                                column.line,
+                                column.column,
                                 f"column {table.qualified}.{column.name} (added by revision {column.revision}) "
                                 f"is not declared by {_label(model)}",
                             )
@@ -375,14 +431,20 @@ class ReplayedOperationRule(Rule):
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for issue in replay_issues(index):
             if issue.code == self.code:
-                yield self.diagnostic(issue.path, issue.line, issue.column, issue.message, issue.end_line)
+                yield self.diagnostic(
+                    issue.path, issue.line, issue.column, issue.message, issue.end_line
+                )
 
 
-def _by_place(issues: Iterable[ReplayIssue]) -> dict[tuple[str, int, int, str, str], list[ReplayIssue]]:
+def _by_place(
+    issues: Iterable[ReplayIssue],
+) -> dict[tuple[str, int, int, str, str], list[ReplayIssue]]:
     """Issues grouped by the operation (and revision, action) they are found at."""
     groups: dict[tuple[str, int, int, str, str], list[ReplayIssue]] = {}
     for issue in issues:
-        groups.setdefault((issue.path, issue.line, issue.column, issue.revision, issue.action), []).append(issue)
+        groups.setdefault(
+            (issue.path, issue.line, issue.column, issue.revision, issue.action), []
+        ).append(issue)
     return groups
 
 
@@ -399,8 +461,8 @@ class CreatesExisting(ReplayedOperationRule):
         "reported."
     )
     why_bad = (
-        "`alembic upgrade` fails on a fresh database (\"column already exists\"). It happens when two "
-        "branches add the same column, or when a new \"initial\" migration is spliced into an existing chain."
+        '`alembic upgrade` fails on a fresh database ("column already exists"). It happens when two '
+        'branches add the same column, or when a new "initial" migration is spliced into an existing chain.'
     )
     example = _project(
         _models(),
@@ -443,8 +505,12 @@ class ChangesUncreated(ReplayedOperationRule):
         issues = (issue for issue in replay_issues(index) if issue.code == self.code)
         for (path, line, column, revision, action), group in _by_place(issues).items():
             names = sorted({issue.shown_name for issue in group})
-            message = group[0].message if len(names) == 1 else uncreated_message(revision, action, names)
-            yield self.diagnostic(path, line, column, message, max(issue.end_line for issue in group))
+            message = (
+                group[0].message if len(names) == 1 else uncreated_message(revision, action, names)
+            )
+            yield self.diagnostic(
+                path, line, column, message, max(issue.end_line for issue in group)
+            )
 
 
 class NullabilityDrift(Rule):
@@ -452,7 +518,9 @@ class NullabilityDrift(Rule):
     name = "nullability-drift"
     default = False
     summary = "Nullability differs between model and migrated schema"
-    fix_hint = "make the model's nullability match the migrations, or alter the column in a migration"
+    fix_hint = (
+        "make the model's nullability match the migrations, or alter the column in a migration"
+    )
     what_it_does = (
         "Compares `nullable` of each tracked model column (explicit, or implied by the primary key or a "
         "`Mapped[Optional[...]]` annotation) with the migrated column and reports a difference."
@@ -461,7 +529,9 @@ class NullabilityDrift(Rule):
         "Inserts the model allows fail on the database (NOT NULL), or the database accepts NULLs the code "
         "does not expect."
     )
-    example = _project(_models(), ("1a", "None", _CREATE_USERS.replace("nullable=False", "nullable=True")))
+    example = _project(
+        _models(), ("1a", "None", _CREATE_USERS.replace("nullable=False", "nullable=True"))
+    )
     use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Iterable, Iterator, Optional
+from collections.abc import Iterable, Iterator
+from typing import Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
@@ -40,7 +41,7 @@ _ENV = (
     "from alembic import context\n\nfrom app.models import Base\n\n"
     "target_metadata = Base.metadata\ncontext.configure(target_metadata=target_metadata)\n"
 )
-_MIGRATION = '''from alembic import op
+_MIGRATION = """from alembic import op
 import sqlalchemy as sa
 
 revision = "{rev}"
@@ -49,13 +50,13 @@ down_revision = {down}
 
 def upgrade():
 {body}
-'''
-_CREATE_USERS = '''    op.create_table(
+"""
+_CREATE_USERS = """    op.create_table(
         "users",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("email", sa.String(100), nullable=False),
-    )'''
-_MODELS = '''from sqlalchemy import Integer, String
+    )"""
+_MODELS = """from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -67,7 +68,7 @@ class User(Base):
     __tablename__ = "{table}"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(100))
-{extra}'''
+{extra}"""
 
 
 _ACTIVE_COLUMN = "    active: Mapped[bool] = mapped_column(nullable=False)\n"
@@ -80,7 +81,9 @@ def _example(body: str, table: str = "users", extra: str = "") -> dict[str, str]
         "migrations/env.py": _ENV,
         "app/__init__.py": "",
         "app/models.py": _MODELS.format(table=table, extra=extra),
-        "migrations/versions/1a_users.py": _MIGRATION.format(rev="1a", down="None", body=_CREATE_USERS),
+        "migrations/versions/1a_users.py": _MIGRATION.format(
+            rev="1a", down="None", body=_CREATE_USERS
+        ),
         "migrations/versions/2b_change.py": _MIGRATION.format(rev="2b", down='"1a"', body=body),
     }
 
@@ -95,7 +98,12 @@ def _argument(view: OperationView, name: str) -> Optional[Expr]:
 def _literal(view: OperationView, name: str) -> Optional[str]:
     """A literal argument's text; the name inside `op.f("name")`; None for `None` or a computed value."""
     value = _argument(view, name)
-    if value is not None and value.kind == "call" and value.text.rsplit(".", 1)[-1] == "f" and value.args:
+    if (
+        value is not None
+        and value.kind == "call"
+        and value.text.rsplit(".", 1)[-1] == "f"
+        and value.args
+    ):
         value = value.args[0]
     if value is None or value.kind not in ("str", "const") or value.text == "None":
         return None
@@ -123,7 +131,11 @@ def _on_existing(index: ProjectIndex, *names: str) -> Iterator[CheckedOperation]
     """Operations named so on a table that existed before their revision."""
     for item in checked_operations(index):
         view = item.view
-        if view.step.kind in ("op", "batch") and view.step.name in names and view.table_state == EXISTED:
+        if (
+            view.step.kind in ("op", "batch")
+            and view.step.name in names
+            and view.table_state == EXISTED
+        ):
             yield item
 
 
@@ -140,7 +152,12 @@ def _model_table(index: ProjectIndex, replay: Replay, key: TableKey) -> Optional
     tables = _tracked_tables(index, replay) or []
     lowered = key[1].lower()
     return next(
-        (table for table in tables if (table.name or "").lower() == lowered and (table.schema == key[0] or not key[0] or not table.schema)),
+        (
+            table
+            for table in tables
+            if (table.name or "").lower() == lowered
+            and (table.schema == key[0] or not key[0] or not table.schema)
+        ),
         None,
     )
 
@@ -163,11 +180,20 @@ class _SafetyRule(Rule):
             step = view.step
             what, _, hint = message.rpartition("; ")
             fix, note = self.planned(index, view)
-            yield self.diagnostic(view.path, step.line, step.column, what, step.end_line, fix=fix, note=note, hint=hint)
+            yield self.diagnostic(
+                view.path,
+                step.line,
+                step.column,
+                what,
+                step.end_line,
+                fix=fix,
+                note=note,
+                hint=hint,
+            )
 
 
 _SINCE_OPTION = (
-    "`safety-since = \"<revision id>\"` checks only the revisions after that one; `dialect = \"postgresql\"` "
+    '`safety-since = "<revision id>"` checks only the revisions after that one; `dialect = "postgresql"` '
     "when neither alembic.ini's `sqlalchemy.url` nor a dialect import says the database is PostgreSQL."
 )
 
@@ -209,10 +235,13 @@ class IndexWithoutConcurrently(_SafetyRule):
                 continue
             table = _table_name(view.table)
             index_name = _literal(view, "index_name") or "the index"
-            yield view, (
-                f"{_operation_name(view)} builds {index_name} on existing table {table} with a SHARE lock that "
-                f"blocks every write to {table} until the build ends; pass postgresql_concurrently=True inside "
-                f"{_AUTOCOMMIT}"
+            yield (
+                view,
+                (
+                    f"{_operation_name(view)} builds {index_name} on existing table {table} with a SHARE lock that "
+                    f"blocks every write to {table} until the build ends; pass postgresql_concurrently=True inside "
+                    f"{_AUTOCOMMIT}"
+                ),
             )
 
 
@@ -243,17 +272,27 @@ class ConcurrentIndexInTransaction(_SafetyRule):
             view = item.view
             if view.autocommit or _without_transactions(index, item.replay):
                 continue
-            statement = _CONCURRENT_SQL.search(view.step.sql or "") if view.step.kind == "sql" else None
+            statement = (
+                _CONCURRENT_SQL.search(view.step.sql or "") if view.step.kind == "sql" else None
+            )
             if statement is not None:
-                yield view, (
-                    f"op.execute() of {' '.join(statement.group(0).split())} runs inside the migration's transaction, "
-                    f"where PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
+                yield (
+                    view,
+                    (
+                        f"op.execute() of {' '.join(statement.group(0).split())} runs inside the migration's transaction, "
+                        f"where PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
+                    ),
                 )
-            elif view.step.name in ("create_index", "drop_index") and _is_true(view, "postgresql_concurrently"):
+            elif view.step.name in ("create_index", "drop_index") and _is_true(
+                view, "postgresql_concurrently"
+            ):
                 index_name = _literal(view, "index_name") or "the index"
-                yield view, (
-                    f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside the "
-                    f"migration's transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside the "
+                        f"migration's transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
+                    ),
                 )
 
 
@@ -285,7 +324,8 @@ class NotNullColumnWithoutDefault(_SafetyRule):
         "database never sees it."
     )
     example = _example(
-        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))', extra=_ACTIVE_COLUMN
+        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))',
+        extra=_ACTIVE_COLUMN,
     )
     use_instead = _example(
         '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.false()))',
@@ -303,10 +343,13 @@ class NotNullColumnWithoutDefault(_SafetyRule):
             if spec.server_default or _generated(column):
                 continue
             table = _table_name(view.table)
-            yield view, (
-                f"{_operation_name(view)} adds NOT NULL column {spec.name or '?'} without server_default to existing "
-                f"table {table}: it fails on any non-empty table because the existing rows get NULL; add it with a "
-                "server_default (or nullable, backfill, then set NOT NULL)"
+            yield (
+                view,
+                (
+                    f"{_operation_name(view)} adds NOT NULL column {spec.name or '?'} without server_default to existing "
+                    f"table {table}: it fails on any non-empty table because the existing rows get NULL; add it with a "
+                    "server_default (or nullable, backfill, then set NOT NULL)"
+                ),
             )
 
 
@@ -314,7 +357,10 @@ def _generated(column: Optional[Expr]) -> bool:
     """A column whose values the database generates (`Identity()`, `Computed(...)`)."""
     if column is None:
         return False
-    return any(arg.kind == "call" and arg.text.rsplit(".", 1)[-1] in ("Identity", "Computed") for arg in column.args)
+    return any(
+        arg.kind == "call" and arg.text.rsplit(".", 1)[-1] in ("Identity", "Computed")
+        for arg in column.args
+    )
 
 
 class TableRewritingTypeChange(_SafetyRule):
@@ -349,20 +395,32 @@ class TableRewritingTypeChange(_SafetyRule):
                 continue
             old = column_type(_argument(view, "existing_type"))
             if old is None and view.column_type:  # the replay knows the type, not its sizes
-                old = dataclasses.replace(column_type(Expr("name", view.column_type)) or ColumnType("", ""), literal=False)
+                old = dataclasses.replace(
+                    column_type(Expr("name", view.column_type)) or ColumnType("", ""), literal=False
+                )
             table, column = _table_name(view.table), _literal(view, "column_name") or "?"
             if old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
-                current = "its current type" if old is None else f"the current size of its {old.written} type"
-                yield view, (
-                    f"{_operation_name(view)} changes the type of {table}.{column} to {new.written}; dblint cannot tell "
-                    f"{current} (no literal existing_type=), and unless this is a widening PostgreSQL does in place "
-                    "it rewrites the table under an ACCESS EXCLUSIVE lock; add a new column, backfill, and switch over"
+                current = (
+                    "its current type"
+                    if old is None
+                    else f"the current size of its {old.written} type"
+                )
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} changes the type of {table}.{column} to {new.written}; dblint cannot tell "
+                        f"{current} (no literal existing_type=), and unless this is a widening PostgreSQL does in place "
+                        "it rewrites the table under an ACCESS EXCLUSIVE lock; add a new column, backfill, and switch over"
+                    ),
                 )
             elif rewrites_table(old, new):
-                yield view, (
-                    f"{_operation_name(view)} changes {table}.{column} from {old.written} to {new.written}, which rewrites "
-                    f"the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes); add a new column, "
-                    "backfill, and switch over"
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} changes {table}.{column} from {old.written} to {new.written}, which rewrites "
+                        f"the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes); add a new column, "
+                        "backfill, and switch over"
+                    ),
                 )
 
 
@@ -381,7 +439,9 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
         "referencing table while holding it: writes to both tables stop. Add it `NOT VALID` (instant) and "
         "run `ALTER TABLE ... VALIDATE CONSTRAINT` in a later migration, which locks much less."
     )
-    example = _example('    op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"])')
+    example = _example(
+        '    op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"])'
+    )
     use_instead = _example(
         '    op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"], postgresql_not_valid=True)\n'
         '    op.execute("ALTER TABLE users VALIDATE CONSTRAINT fk_users_team")'
@@ -396,21 +456,37 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
         for item in _on_existing(index, "create_foreign_key", "add_column"):
             view = item.view
             table = _table_name(view.table)
-            if view.step.name == "create_foreign_key" and not _is_true(view, "postgresql_not_valid"):
+            if view.step.name == "create_foreign_key" and not _is_true(
+                view, "postgresql_not_valid"
+            ):
                 referent = _literal(view, "referent_table") or "?"
                 local = _argument(view, "local_cols")
-                columns = ", ".join(arg.text for arg in local.args if arg.kind == "str") if local is not None else ""
+                columns = (
+                    ", ".join(arg.text for arg in local.args if arg.kind == "str")
+                    if local is not None
+                    else ""
+                )
                 name = _literal(view, "constraint_name") or "(unnamed)"
-                yield view, (
-                    f"{_operation_name(view)} adds validated foreign key {name} on existing table {table}({columns}) "
-                    f"referencing {referent}: it {lock}"
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} adds validated foreign key {name} on existing table {table}({columns}) "
+                        f"referencing {referent}: it {lock}"
+                    ),
                 )
             elif view.step.name == "add_column" and _has_foreign_key(_argument(view, "column")):
                 column = _argument(view, "column")
-                spec = column_from_expr(column, lambda written: written) if column is not None else None
-                yield view, (
-                    f"{_operation_name(view)} adds column {table}({spec.name if spec else '?'}) with a validated foreign "
-                    f"key to existing table {table}: it {lock}"
+                spec = (
+                    column_from_expr(column, lambda written: written)
+                    if column is not None
+                    else None
+                )
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} adds column {table}({spec.name if spec else '?'}) with a validated foreign "
+                        f"key to existing table {table}: it {lock}"
+                    ),
                 )
 
 
@@ -473,12 +549,17 @@ class SetNotNullWithoutCheck(_SafetyRule):
             ):
                 continue
             pattern = re.compile(_NOT_NULL_CHECK.format(column=re.escape(column)), re.IGNORECASE)
-            if any(valid and pattern.search(f"({condition})") for condition, valid in checks.values()):
+            if any(
+                valid and pattern.search(f"({condition})") for condition, valid in checks.values()
+            ):
                 continue
             table = _table_name(view.table)
-            yield view, (
-                f"{_operation_name(view)} sets {table}.{column} NOT NULL, which scans the whole table under an ACCESS "
-                f"EXCLUSIVE lock; first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT it"
+            yield (
+                view,
+                (
+                    f"{_operation_name(view)} sets {table}.{column} NOT NULL, which scans the whole table under an ACCESS "
+                    f"EXCLUSIVE lock; first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT it"
+                ),
             )
 
 
@@ -493,11 +574,20 @@ def _checks_added(view: OperationView) -> list[tuple[str, str, bool]]:
     """CHECK constraints an operation adds or validates: (name, condition, validated)."""
     if view.step.name == "create_check_constraint":
         condition = _literal(view, "condition") or ""
-        return [(_literal(view, "constraint_name") or "", condition, not _is_true(view, "postgresql_not_valid"))]
+        return [
+            (
+                _literal(view, "constraint_name") or "",
+                condition,
+                not _is_true(view, "postgresql_not_valid"),
+            )
+        ]
     sql = view.step.sql or ""
     if view.step.kind != "sql" or not sql:
         return []
-    found = [(m.group("name"), m.group("condition"), m.group("rest") is None) for m in _CHECK_SQL.finditer(sql)]
+    found = [
+        (m.group("name"), m.group("condition"), m.group("rest") is None)
+        for m in _CHECK_SQL.finditer(sql)
+    ]
     found += [(m.group("name"), "", True) for m in _VALIDATE_SQL.finditer(sql)]
     return found
 
@@ -508,7 +598,9 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
     summary = "Unique constraint added to an existing table"
     fix_hint = "build a unique index concurrently, then add the constraint using it"
     default = False
-    what_it_does = "Reports `create_unique_constraint(...)` on a table that existed before the revision."
+    what_it_does = (
+        "Reports `create_unique_constraint(...)` on a table that existed before the revision."
+    )
     why_bad = (
         "Adding a unique constraint builds its index under an ACCESS EXCLUSIVE lock: no reads or writes "
         "until the whole table is indexed. Build a unique index concurrently, then attach it with "
@@ -527,10 +619,13 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
             view = item.view
             table = _table_name(view.table)
             name = _literal(view, "constraint_name") or "(unnamed)"
-            yield view, (
-                f"{_operation_name(view)} of {name} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
-                f"lock (no reads or writes); create a unique index with postgresql_concurrently=True inside "
-                f"{_AUTOCOMMIT}, then ADD CONSTRAINT ... UNIQUE USING INDEX"
+            yield (
+                view,
+                (
+                    f"{_operation_name(view)} of {name} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
+                    f"lock (no reads or writes); create a unique index with postgresql_concurrently=True inside "
+                    f"{_AUTOCOMMIT}, then ADD CONSTRAINT ... UNIQUE USING INDEX"
+                ),
             )
 
 
@@ -565,10 +660,13 @@ class RenameWhileModelUsesOldName(_SafetyRule):
                 continue
             if view.step.name == "rename_table" and replay.table(*view.table) is None:
                 new = _literal(view, "new_table_name") or "?"
-                yield view, (
-                    f"{_operation_name(view)} renames table {_table_name(view.table)} to {new} while model "
-                    f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {model.full_name}: "
-                    f"running code fails until it is deployed; {expand}"
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} renames table {_table_name(view.table)} to {new} while model "
+                        f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {model.full_name}: "
+                        f"running code fails until it is deployed; {expand}"
+                    ),
                 )
             elif view.step.name == "alter_column":
                 old, new = _literal(view, "column_name"), _literal(view, "new_column_name")
@@ -577,10 +675,13 @@ class RenameWhileModelUsesOldName(_SafetyRule):
                     continue
                 if head is None or head.column_named(old) is not None:
                     continue
-                yield view, (
-                    f"{_operation_name(view)} renames column {_table_name(view.table)}.{old} to {new} while model "
-                    f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {old}: running code "
-                    f"fails until it is deployed; {expand}"
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} renames column {_table_name(view.table)}.{old} to {new} while model "
+                        f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {old}: running code "
+                        f"fails until it is deployed; {expand}"
+                    ),
                 )
 
 
@@ -619,16 +720,27 @@ class DropWhileModelDeclaresIt(_SafetyRule):
                 continue
             owner = f"model {model.model or model.full_name} ({model.path}:{model.line})"
             if view.step.name == "drop_table" and head is None:
-                yield view, (
-                    f"{_operation_name(view)} drops table {_table_name(view.table)} while {owner} still declares it: "
-                    "running code fails until it is deployed; remove the model first and drop the table in a later release"
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} drops table {_table_name(view.table)} while {owner} still declares it: "
+                        "running code fails until it is deployed; remove the model first and drop the table in a later release"
+                    ),
                 )
             elif view.step.name == "drop_column":
                 column = _literal(view, "column_name")
-                if column is None or model.column_named(column) is None or head is None or head.column_named(column):
+                if (
+                    column is None
+                    or model.column_named(column) is None
+                    or head is None
+                    or head.column_named(column)
+                ):
                     continue
-                yield view, (
-                    f"{_operation_name(view)} drops column {_table_name(view.table)}.{column} while {owner} still "
-                    "declares it: running code fails until it is deployed; remove it from the model first and drop "
-                    "it in a later release"
+                yield (
+                    view,
+                    (
+                        f"{_operation_name(view)} drops column {_table_name(view.table)}.{column} while {owner} still "
+                        "declares it: running code fails until it is deployed; remove it from the model first and drop "
+                        "it in a later release"
+                    ),
                 )

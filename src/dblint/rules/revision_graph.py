@@ -10,7 +10,7 @@ to labelled branches), heads with the same labels (none, or one branch's) are a 
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
@@ -41,7 +41,7 @@ def downgrade():
 
 
 def _revision_file(rev: str, down: str, body: str = "pass", doc: str = "change") -> str:
-    down_doc = "" if down == "None" else down.strip("\"()").replace('", "', ", ")
+    down_doc = "" if down == "None" else down.strip('"()').replace('", "', ", ")
     return _HEADER_TWO.format(rev=rev, down=down, body=body, doc=doc, down_doc=down_doc)
 
 
@@ -65,7 +65,11 @@ _SEPARATE_TREES = (
 def _where(graph: RevisionGraph) -> str:
     if graph.subtree:
         return graph.subtree
-    return graph.location.version_dirs[0] if graph.location.version_dirs else graph.location.directory or "."
+    return (
+        graph.location.version_dirs[0]
+        if graph.location.version_dirs
+        else graph.location.directory or "."
+    )
 
 
 def _plugin_directory(graph: RevisionGraph, index: ProjectIndex) -> bool:
@@ -103,7 +107,7 @@ class MultipleHeads(Rule):
     ) + _SEPARATE_TREES
     why_bad = (
         "Two developers each added a migration on top of the same revision. `alembic upgrade head` now "
-        "fails with \"Multiple head revisions are present\", and the order the two branches run in is "
+        'fails with "Multiple head revisions are present", and the order the two branches run in is '
         "undefined until someone merges them."
     )
     example = {
@@ -115,7 +119,9 @@ class MultipleHeads(Rule):
         "migrations/versions/3c_add_orders.py": _revision_file("3c", '"1a"', doc="add orders"),
         "migrations/versions/4d_merge.py": _revision_file("4d", '("2b", "3c")', doc="merge heads"),
     }
-    fix = "Run `alembic merge heads` (or re-point one revision's `down_revision` at the other head)."
+    fix = (
+        "Run `alembic merge heads` (or re-point one revision's `down_revision` at the other head)."
+    )
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for graph in revision_graphs(index):
@@ -123,7 +129,9 @@ class MultipleHeads(Rule):
                 continue  # Alembic lists no heads of a graph with a cycle (DBL405); a missing link is a root to it
             for labels, heads in _forks(graph):
                 diverge = graph.diverge_points(heads)
-                where = f"they diverge at {', '.join(diverge)}" if diverge else "they share no ancestor"
+                where = (
+                    f"they diverge at {', '.join(diverge)}" if diverge else "they share no ancestor"
+                )
                 named = sorted(label for label in labels if label in graph.labels)
                 branch = f" on branch {', '.join(named)}" if named else ""
                 for head, others in _with_others(heads):
@@ -159,8 +167,8 @@ class MissingDownRevision(Rule):
         "parents may come from other packages at run time)."
     )
     why_bad = (
-        "Alembic cannot build the revision map: every command fails with \"Revision ... referenced from ... "
-        "is not present\". It usually means a revision file was deleted, renamed or not committed, or an "
+        'Alembic cannot build the revision map: every command fails with "Revision ... referenced from ... '
+        'is not present". It usually means a revision file was deleted, renamed or not committed, or an '
         "id was mistyped when splicing a migration into the chain."
     )
     example = {
@@ -245,7 +253,7 @@ class MultipleRoots(Rule):
         + _SEPARATE_TREES
     )
     why_bad = (
-        "A second root usually is a \"new initial migration\" written next to the real history instead of "
+        'A second root usually is a "new initial migration" written next to the real history instead of '
         "being spliced into the chain: both create the schema from nothing, the graph has two heads, and "
         "on an existing database the new root tries to create tables that already exist."
     )
@@ -282,7 +290,7 @@ class RevisionCycle(Rule):
         "(including a revision that names itself), once per revision."
     )
     why_bad = (
-        "Alembic refuses to load a graph with a cycle (\"Cycle is detected in revisions\"): no command "
+        'Alembic refuses to load a graph with a cycle ("Cycle is detected in revisions"): no command '
         "works until it is broken. It happens when a migration is spliced into the chain and an older "
         "revision is re-pointed at it."
     )

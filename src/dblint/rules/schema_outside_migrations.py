@@ -9,8 +9,8 @@ from typing import ClassVar
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
 from dblint.facts import sql
-from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.facts.model import FileFacts, SchemaCall
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
 from dblint.index.schema import model_schema
@@ -45,7 +45,9 @@ def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> b
     """True when `call.receiver` is a MetaData, a base's `.metadata` or a Flask-SQLAlchemy `db`."""
     kind = index.kind_of(facts.path, call.receiver, call.scope)
     if kind == METADATA:
-        return not model_schema(index).holds_no_table(index.module_of(facts.path), call.receiver, call.scope)
+        return not model_schema(index).holds_no_table(
+            index.module_of(facts.path), call.receiver, call.scope
+        )
     if kind is not None:
         return kind == FLASK_DB
     segments = split_segments(call.receiver)
@@ -53,7 +55,9 @@ def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> b
     if suffix or any(part_suffix for _, part_suffix in segments):
         return False
     # Unresolvable receivers (parameters, `self.metadata`): `<x>.metadata.create_all` is SQLAlchemy's idiom.
-    if last == "metadata" or (len(segments) == 1 and "metadata" in last.lower()):  # `metadata_obj`, `target_metadata`
+    if last == "metadata" or (
+        len(segments) == 1 and "metadata" in last.lower()
+    ):  # `metadata_obj`, `target_metadata`
         return True
     # `app.db`, `current_app.db`, `self.db`: Flask-SQLAlchemy's `db` reached through an attribute.
     return last in _DB_NAMES and not _defined_in_project(call, facts, index)
@@ -74,7 +78,12 @@ def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool
     last, suffix = segments[-1]
     if last == "__table__" and not suffix:
         return True
-    return last == "tables" and suffix == "[]" and len(segments) > 1 and segments[-2][0].endswith("metadata")
+    return (
+        last == "tables"
+        and suffix == "[]"
+        and len(segments) > 1
+        and segments[-2][0].endswith("metadata")
+    )
 
 
 _PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w*\}")
@@ -139,7 +148,7 @@ class CreateAllOutsideMigrations(_WholeMetadataRule):
         "from sqlalchemy.orm import DeclarativeBase\n\n\n"
         "class Base(DeclarativeBase):\n"
         "    pass\n\n\n"
-        "engine = create_engine(\"postgresql://localhost/app\")\n"
+        'engine = create_engine("postgresql://localhost/app")\n'
         "Base.metadata.create_all(engine)\n"
     )
     use_instead = (
@@ -147,7 +156,7 @@ class CreateAllOutsideMigrations(_WholeMetadataRule):
         "from sqlalchemy.orm import DeclarativeBase\n\n\n"
         "class Base(DeclarativeBase):\n"
         "    pass\n\n\n"
-        "engine = create_engine(\"postgresql://localhost/app\")\n"
+        'engine = create_engine("postgresql://localhost/app")\n'
         "# Tables are created by `alembic upgrade head`.\n"
     )
 
@@ -177,7 +186,7 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
     use_instead = (
         "import subprocess\n\n\n"
         "def reset_database() -> None:\n"
-        "    subprocess.run([\"alembic\", \"downgrade\", \"base\"], check=True)\n"
+        '    subprocess.run(["alembic", "downgrade", "base"], check=True)\n'
     )
 
     method = "drop_all"
@@ -185,7 +194,10 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
 
 
 # SchemaCall methods that create one table, and how a message names them.
-_SINGLE_TABLE_CREATES = {"create": "{}.create()", CREATE_TABLE_CONSTRUCT: "executing CreateTable({})"}
+_SINGLE_TABLE_CREATES = {
+    "create": "{}.create()",
+    CREATE_TABLE_CONSTRUCT: "executing CreateTable({})",
+}
 
 
 def creates_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
@@ -200,7 +212,7 @@ class TableCreateOutsideMigrations(Rule):
     fix_hint = "create the table in an Alembic migration (`op.create_table`)"
     what_it_does = (
         "Finds `.create(...)` called on a SQLAlchemy `Table`: a name bound to `Table(...)` or `db.Table(...)`, "
-        "a model's `__table__`, or `metadata.tables[\"name\"]`, and `conn.execute(CreateTable(table))`. "
+        'a model\'s `__table__`, or `metadata.tables["name"]`, and `conn.execute(CreateTable(table))`. '
         "`create()` on anything else (a model "
         "classmethod, a session, an `Enum` type) is not reported."
     )
@@ -211,15 +223,15 @@ class TableCreateOutsideMigrations(Rule):
     example = (
         "from sqlalchemy import Column, Integer, MetaData, Table, create_engine\n\n"
         "metadata = MetaData()\n"
-        "audit_log = Table(\"audit_log\", metadata, Column(\"id\", Integer, primary_key=True))\n\n"
-        "engine = create_engine(\"sqlite://\")\n"
+        'audit_log = Table("audit_log", metadata, Column("id", Integer, primary_key=True))\n\n'
+        'engine = create_engine("sqlite://")\n'
         "audit_log.create(engine, checkfirst=True)\n"
     )
     use_instead = (
         "from sqlalchemy import Column, Integer, MetaData, Table\n\n"
         "metadata = MetaData()\n"
-        "audit_log = Table(\"audit_log\", metadata, Column(\"id\", Integer, primary_key=True))\n"
-        "# audit_log is created by an Alembic migration: op.create_table(\"audit_log\", ...)\n"
+        'audit_log = Table("audit_log", metadata, Column("id", Integer, primary_key=True))\n'
+        '# audit_log is created by an Alembic migration: op.create_table("audit_log", ...)\n'
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -230,7 +242,11 @@ class TableCreateOutsideMigrations(Rule):
                 continue
             what = _SINGLE_TABLE_CREATES[call.method].format(call.receiver)
             yield self.diagnostic(
-                facts.path, call.line, call.column, f"{what} creates a table outside Alembic migrations", call.end_line
+                facts.path,
+                call.line,
+                call.column,
+                f"{what} creates a table outside Alembic migrations",
+                call.end_line,
             )
 
 
@@ -244,7 +260,7 @@ class RawCreateTable(Rule):
         "f-strings, `%` and `.format` templates, `text(...)`) and reports those that have the shape of a "
         "`CREATE [OR REPLACE] [UNLOGGED] TABLE [IF NOT EXISTS] name (...)` or `... AS ...` statement. "
         "Temporary tables, docstrings, comments, log, print and exception messages, and prose such as "
-        "\"could not create table users\" are not reported, nor is a migration runner of the project's own: a "
+        '"could not create table users" are not reported, nor is a migration runner of the project\'s own: a '
         "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`."
     )
     why_bad = (
@@ -255,16 +271,16 @@ class RawCreateTable(Rule):
     example = (
         "from sqlalchemy import text\n\n\n"
         "def ensure_tables(conn) -> None:\n"
-        "    conn.execute(text(\"CREATE TABLE IF NOT EXISTS audit_log (id SERIAL PRIMARY KEY, event TEXT)\"))\n"
+        '    conn.execute(text("CREATE TABLE IF NOT EXISTS audit_log (id SERIAL PRIMARY KEY, event TEXT)"))\n'
     )
     use_instead = (
         "# migrations/versions/3f2a_add_audit_log.py\n"
         "import sqlalchemy as sa\n"
         "from alembic import op\n\n"
-        "revision = \"3f2a\"\n"
+        'revision = "3f2a"\n'
         "down_revision = None\n\n\n"
         "def upgrade() -> None:\n"
-        "    op.create_table(\"audit_log\", sa.Column(\"id\", sa.Integer, primary_key=True), sa.Column(\"event\", sa.Text))\n"
+        '    op.create_table("audit_log", sa.Column("id", sa.Integer, primary_key=True), sa.Column("event", sa.Text))\n'
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -319,25 +335,25 @@ class RawSchemaDdl(Rule):
     )
     example = (
         "def add_column(cursor) -> None:\n"
-        "    cursor.execute(\"ALTER TABLE users ADD COLUMN last_login TIMESTAMP\")\n"
+        '    cursor.execute("ALTER TABLE users ADD COLUMN last_login TIMESTAMP")\n'
     )
     use_instead = {
         EXAMPLE_PATH: "# (the schema changes in a migration)\n",
         "migrations/versions/6b0c_create_users.py": (
             "import sqlalchemy as sa\n"
             "from alembic import op\n\n"
-            "revision = \"6b0c\"\n"
+            'revision = "6b0c"\n'
             "down_revision = None\n\n\n"
             "def upgrade() -> None:\n"
-            "    op.create_table(\"users\", sa.Column(\"id\", sa.Integer(), primary_key=True))\n"
+            '    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True))\n'
         ),
         "migrations/versions/7c1d_add_last_login.py": (
             "import sqlalchemy as sa\n"
             "from alembic import op\n\n"
-            "revision = \"7c1d\"\n"
-            "down_revision = \"6b0c\"\n\n\n"
+            'revision = "7c1d"\n'
+            'down_revision = "6b0c"\n\n\n'
             "def upgrade() -> None:\n"
-            "    op.add_column(\"users\", sa.Column(\"last_login\", sa.DateTime()))\n"
+            '    op.add_column("users", sa.Column("last_login", sa.DateTime()))\n'
         ),
     }
 
