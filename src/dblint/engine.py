@@ -26,7 +26,7 @@ from dblint.discover import (
     without_nested,
 )
 from dblint.pathmatch import matches
-from dblint.snapshot import Inputs, Snapshots
+from dblint.snapshot import FactKeys, Inputs, Snapshots
 
 if TYPE_CHECKING:
     from dblint.index import ProjectIndex
@@ -72,6 +72,7 @@ class ProjectRun:
     ]  # one per project of the repository; none when the findings were stored
     reported: frozenset[str]  # project-relative paths findings are reported for
     diagnostics: list[Diagnostic]
+    fact_keys: FactKeys = field(default_factory=dict)  # what the findings were computed from
 
 
 @dataclass
@@ -206,12 +207,31 @@ def _run_project(
     stored = snapshots.load(inputs)
     if stored is not None:
         return stored_run(files, stored, targets)
+    kept = _kept_findings(files, request, snapshots, inputs)
+    if kept is not None:
+        return stored_run(files, kept, targets)
     whole = _computed_run(files, [root], request, tracebacks)
     if not any(
         d.code == INTERNAL_ERROR for d in whole.diagnostics
     ):  # a dblint bug is not a result to keep
-        snapshots.store(inputs, whole.diagnostics)
+        snapshots.store(inputs, whole.diagnostics, whole.fact_keys)
     return whole if targets == [root] else stored_run(files, whole.diagnostics, targets)
+
+
+def _kept_findings(
+    files: ProjectFiles, request: Request, snapshots: Snapshots, inputs: Inputs
+) -> Optional[list[Diagnostic]]:
+    """The stored findings, when the Python files changed since have the same facts as then."""
+    previous = snapshots.previous(inputs)
+    if previous is None:
+        return None
+    from dblint import reading  # noqa: PLC0415 - reading facts, only when findings may be kept
+
+    new_keys = reading.unchanged_facts(files, request, previous.changed)
+    if new_keys is None:
+        return None
+    snapshots.store(inputs, previous.findings, {**previous.fact_keys, **new_keys})
+    return previous.findings
 
 
 def _computed_run(

@@ -58,8 +58,10 @@ def read_files(
     *,
     full: Iterable[str] = (),
     progress: Optional[Progress] = None,
+    keys: Optional[dict[str, str]] = None,
 ) -> list[FileFacts]:
-    """Facts of `paths` (project-relative), in the same order; `full` skips the prefilter."""
+    """Facts of `paths` (project-relative), in the same order; `full` skips the prefilter.
+    `keys`, when given, receives the cache key of every file that could be read."""
     forced = frozenset(full)
     results: list[Optional[FileFacts]] = [None] * len(paths)
     pending: list[tuple[int, str, bytes, bool, str]] = []
@@ -75,6 +77,8 @@ def read_files(
                 # Keyed before the prefilter runs: a warm run never scans the bytes.
                 whole = rel in forced or not options.use_prefilter
                 key = content_key(data_or_error, whole)
+                if keys is not None:
+                    keys[rel] = key
                 cached = _cached(options.cache, key, rel)
                 if cached is None:
                     pending.append((position, rel, data_or_error, whole, key))
