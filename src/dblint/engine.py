@@ -9,6 +9,7 @@ otherwise `pipeline` (LibCST, the index, the rules: slow to import) computes the
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -210,7 +211,8 @@ def _run_project(
     kept = _kept_findings(files, request, snapshots, inputs)
     if kept is not None:
         return stored_run(files, kept, targets)
-    whole = _computed_run(files, [root], request, tracebacks)
+    # Stored findings are all a check needs from here: the index is freed before the next project.
+    whole = dataclasses.replace(_computed_run(files, [root], request, tracebacks), indexes=())
     if not any(
         d.code == INTERNAL_ERROR for d in whole.diagnostics
     ):  # a dblint bug is not a result to keep
