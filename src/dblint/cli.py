@@ -48,7 +48,7 @@ def _code_list(selector_kind: str):  # type: ignore[no-untyped-def]
 class _Parser(argparse.ArgumentParser):
     """argparse with usage errors as one line that points to the command's --help."""
 
-    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 

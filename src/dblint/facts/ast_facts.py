@@ -104,7 +104,7 @@ class SourceLines:
         column, end = (
             self._column(line, node.col_offset),
             self._column(end_line, node.end_col_offset),
-        )  # type: ignore[attr-defined]
+        )
         if line == end_line:
             segment = self.lines[line - 1][column:end]
         else:

@@ -249,12 +249,12 @@ class _Syntactic:
             computed[id(self.start_node)][:2]
             if self.start_node is not None
             else (self.line, self.column)
-        )  # type: ignore[index]
+        )
         end = (
             computed[id(self.end_node)][2:]
             if self.end_node is not None
             else (state.line, state.column)
-        )  # type: ignore[index]
+        )
         computed[id(self.node)] = (line, column, *end)  # type: ignore[index]
 
 
@@ -278,4 +278,4 @@ def wrapper_positions(wrapper: MetadataWrapper) -> Positions:
         found = positions(wrapper.module)
         if isinstance(metadata, dict):
             metadata[Positions] = found
-    return found  # type: ignore[no-any-return]
+    return found

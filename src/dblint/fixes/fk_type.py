@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from dblint.facts.model import Expr, FileFacts
 from dblint.fixes.model import CALL, NAME, Fix, ImportNeed, Replacement
@@ -30,6 +30,9 @@ from dblint.index.columns import type_argument
 from dblint.index.names import Names
 from dblint.index.tables import ColumnDef, TableDef
 from dblint.index.types import UNKNOWN, python_family
+
+if TYPE_CHECKING:
+    from dblint.index import ProjectIndex
 
 Plan = Union[Fix, Refusal]
 Edit = tuple[Replacement, Optional[ImportNeed]]  # one replacement and the import it needs
@@ -122,12 +125,12 @@ def _column_call(value: Optional[Expr], names: Names, module: str, scope: str) -
     return value
 
 
-def find_site(index: object, names: Names, column: ColumnDef) -> Optional[Site]:
+def find_site(index: ProjectIndex, names: Names, column: ColumnDef) -> Optional[Site]:
     """The declaration of `column` in its file: an ORM/SQLModel attribute or a `Column(...)` inside `Table(...)`."""
-    facts: Optional[FileFacts] = index.files.get(column.path)  # type: ignore[attr-defined]
+    facts: Optional[FileFacts] = index.files.get(column.path)
     if facts is None:
         return None
-    module = index.module_of(column.path)  # type: ignore[attr-defined]
+    module = index.module_of(column.path)
     position = (column.line, column.column)
     for cls in facts.classes:
         for attr in cls.attrs:
@@ -194,7 +197,7 @@ def _arguments(expr: Expr) -> Optional[str]:
 
 
 def referenced_type(
-    index: object, names: Names, target_table: TableDef, target: ColumnDef
+    index: ProjectIndex, names: Names, target_table: TableDef, target: ColumnDef
 ) -> Union[NewType, Refusal]:
     """The type expression of the referenced column, when it is plain enough to copy."""
     site = find_site(index, names, target)
@@ -278,7 +281,11 @@ def _fix(description: str, edits: list[Edit]) -> Fix:
 
 
 def plan_type_fix(
-    index: object, table: TableDef, column: ColumnDef, target_table: TableDef, target: ColumnDef
+    index: ProjectIndex,
+    table: TableDef,
+    column: ColumnDef,
+    target_table: TableDef,
+    target: ColumnDef,
 ) -> Plan:
     """DBL301: give `column` the type of the column its foreign key references."""
     spellings = Spellings.of(index)
@@ -326,7 +333,7 @@ def plan_type_fix(
     return _fix(description, edits)
 
 
-def plan_annotation_fix(index: object, table: TableDef, column: ColumnDef) -> Plan:
+def plan_annotation_fix(index: ProjectIndex, table: TableDef, column: ColumnDef) -> Plan:
     """DBL304 on a foreign key column whose SQL type agrees with the referenced key: fix the annotation."""
     spellings = Spellings.of(index)
     name = _column_name(table, column)

@@ -50,9 +50,9 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from dblint.contexts import APP
+from dblint.contexts import FileContext
 from dblint.index.columns import written_target
 from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef, MetadataIds
 from dblint.index.imports import env_imports
@@ -67,7 +67,8 @@ from dblint.index.tables import (
 from dblint.index.tracking import Tracking, TrackingReader
 from dblint.index.types import UNKNOWN
 
-MEMO_KEY = "model_schema"
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
 
 
 @dataclass
@@ -79,7 +80,7 @@ class ModelSchema:
     unresolved_target_metadata: tuple[
         str, ...
     ] = ()  # `target-metadata` entries that name no metadata
-    index: object = field(repr=False, default=None)
+    index: ProjectIndex = field(repr=False, default=None)
     ids: Optional[MetadataIds] = field(repr=False, default=None)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
     _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(
@@ -139,7 +140,7 @@ class ModelSchema:
             return (
                 "()" not in callee
                 and self.index.kinds.kind_of(module, callee, scope) == "class:" + METADATA
-            )  # type: ignore[attr-defined]
+            )
         metadata = self.ids.of_name(module, dotted, scope) if self.ids is not None else None
         kinds = {holder.kind for holder in self.holders if holder.metadata == metadata}
         if metadata is None or kinds != {METADATA}:
@@ -152,8 +153,8 @@ class ModelSchema:
     def _reflected(self) -> set[Optional[str]]:
         """The metadata of every `<metadata>.reflect(...)` call (None: one we cannot resolve)."""
         found: set[Optional[str]] = set()
-        for path, facts in self.index.files.items():  # type: ignore[attr-defined]
-            module = self.index.module_of(path)  # type: ignore[attr-defined]
+        for path, facts in self.index.files.items():
+            module = self.index.module_of(path)
             for call in facts.calls:
                 if call.expr.text.endswith(".reflect") and self.ids is not None:
                     found.add(
@@ -168,18 +169,15 @@ class ModelSchema:
 
 
 def _declared(table: TableDef) -> bool:
-    return table.context == APP and not table.scope
+    return table.context == FileContext.APP and not table.scope
 
 
-def model_schema(index: object) -> ModelSchema:
+def model_schema(index: ProjectIndex) -> ModelSchema:
     """The project's model schema, built once per index."""
-    memo = index.memo  # type: ignore[attr-defined]
-    if MEMO_KEY not in memo:
-        memo[MEMO_KEY] = _build(index)
-    return memo[MEMO_KEY]
+    return index.view(_build)
 
 
-def _build(index: object) -> ModelSchema:
+def _build(index: ProjectIndex) -> ModelSchema:
     builder = TableBuilder(index)
     builder.build()
     _resolve_references(builder)
@@ -196,7 +194,7 @@ def _build(index: object) -> ModelSchema:
     holders = _holders(index, builder, tables)
     counts = Counter(t.metadata for t in tables if _declared(t) and t.metadata is not None)
     reader = TrackingReader(index, builder.ids, holders, counts)
-    configured = index.settings.target_metadata  # type: ignore[attr-defined]
+    configured = index.settings.target_metadata
     unresolved = tuple(entry for entry in configured if reader.configured_id(entry) is None)
     return ModelSchema(
         tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index, builder.ids
@@ -287,17 +285,17 @@ def _referenced_type(
     return types.pop() if len(types) == 1 else (UNKNOWN, frozenset())
 
 
-def _holders(index: object, builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:
+def _holders(index: ProjectIndex, builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:
     found: list[HolderDef] = []
-    files = index.files  # type: ignore[attr-defined]
+    files = index.files
     for path in sorted(files):
-        module = index.module_of(path)  # type: ignore[attr-defined]
+        module = index.module_of(path)
         facts = files[path]
         for binding in facts.bindings:
             value = binding.value
             if binding.scope or value is None or value.kind != "call" or not value.text:
                 continue
-            kind = index.kinds.kind_of(module, value.text + "()", "")  # type: ignore[attr-defined]
+            kind = index.kinds.kind_of(module, value.text + "()", "")
             if kind not in HOLDER_KINDS:
                 continue
             metadata = (

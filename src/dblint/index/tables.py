@@ -15,8 +15,9 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
+from dblint.contexts import FileContext
 from dblint.facts.model import ClassAttr, ClassDef, Expr
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
@@ -25,6 +26,9 @@ from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
 from dblint.index.types import UNKNOWN, returned_by
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
 
 ORM, FLASK, SQLMODEL, CORE = "orm", "flask", "sqlmodel", "core"
 MAX_DEPTH = 24
@@ -141,7 +145,7 @@ class TableDef:
     reflected: bool
     bind_key: Optional[str]
     scope: str  # "" at module level
-    context: str  # file context: "app", "test", "migration", "alembic-env"
+    context: FileContext
     indexed: tuple[tuple[str, ...], ...] = ()  # column lists of Index/Unique/PrimaryKey constraints
     parent: Optional[str] = None  # the parent model of joined-table inheritance
     schema_known: bool = (
@@ -172,7 +176,7 @@ class ModelDef:
     table: Optional[TableDef]
     own_table: bool
     inheritance: Optional[str]  # "single" | "joined" | None
-    context: str
+    context: FileContext
 
 
 @dataclass
@@ -271,10 +275,10 @@ def _last(text: str) -> str:
 class TableBuilder:
     """Builds the registry from an index's facts. One instance per run."""
 
-    def __init__(self, index: object) -> None:
+    def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.names = Names(index.resolver)  # type: ignore[attr-defined]
-        self.kinds = index.kinds  # type: ignore[attr-defined]
+        self.names = Names(index.resolver)
+        self.kinds = index.kinds
         self.types = TypeFamilies(self.names)
         self.ids = MetadataIds(self.names, self.kinds, self._class_metadata)
         self._infos: dict[tuple[str, str, int], ClassInfo] = {}
@@ -290,7 +294,7 @@ class TableBuilder:
         key = (module, cls.name, cls.line)
         if key in self._infos:
             return self._infos[key]
-        path = self.index.paths_by_module.get(module, "")  # type: ignore[attr-defined]
+        path = self.index.paths_by_module.get(module, "")
         info = ClassInfo(module, cls, path)
         self._infos[key] = info  # cycle guard: a partial info
         if depth < MAX_DEPTH:
@@ -518,7 +522,7 @@ class TableBuilder:
                 reflected=False,
                 bind_key=info.bind_key,
                 scope=info.cls.scope,
-                context=self.index.contexts.get(info.path, "app"),  # type: ignore[attr-defined]
+                context=self.index.contexts.get(info.path, FileContext.APP),
                 parent=f"{parent.module}.{parent.cls.name}" if parent is not None else None,
             )
         )
@@ -543,7 +547,7 @@ class TableBuilder:
             table=table.definition if table is not None else None,
             own_table=own,
             inheritance=inheritance,
-            context=self.index.contexts.get(info.path, "app"),  # type: ignore[attr-defined]
+            context=self.index.contexts.get(info.path, FileContext.APP),
         )
 
     def _table_name(self, info: ClassInfo) -> object:
@@ -830,9 +834,9 @@ class TableBuilder:
     def core_tables(self) -> None:
         """`Table(...)` calls (or calls of a wrapper of it) bound to a name, also as a class attribute
         (`class Model: users = Table("users", metadata, ...)`)."""
-        files = self.index.files  # type: ignore[attr-defined]
+        files = self.index.files
         for path in sorted(files):
-            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            module = self.index.module_of(path)
             attributes = (
                 attr
                 for cls in files[path].classes
@@ -904,7 +908,7 @@ class TableBuilder:
                 reflected=reflected,
                 bind_key=bind_key,
                 scope="" if on_import else scope,
-                context=self.index.contexts.get(path, "app"),  # type: ignore[attr-defined]
+                context=self.index.contexts.get(path, FileContext.APP),
             )
         )
         constraints: list[Expr] = []
@@ -948,9 +952,9 @@ class TableBuilder:
     def build(self) -> None:
         self.ids.learn_aliases(self.index)
         self.core_tables()
-        files = self.index.files  # type: ignore[attr-defined]
+        files = self.index.files
         for path in sorted(files):
-            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            module = self.index.module_of(path)
             for cls in files[path].classes:
                 if cls.scope:
                     continue

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
-from dblint.contexts import APP
+from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
 from dblint.engine import ProjectRun, Result
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
@@ -217,12 +217,12 @@ def _file_rows(  # type: ignore[no-untyped-def]
             continue
         untracked_tables, lone_metadata = view.untracked_metadata(path)
         schema_changes = facts is not None and changes_schema(facts, index)
-        raw_sql = RAW_SQL in kinds and index.contexts.get(path) == APP
+        raw_sql = RAW_SQL in kinds and index.contexts.get(path) == FileContext.APP
         rows.append(
             FileRow(
                 project=project_of(index, path),
                 path=show(path),
-                context=index.contexts.get(path, APP),
+                context=index.contexts.get(path, FileContext.APP),
                 interactions=list(kinds),
                 tables_defined=sorted({shown_table(table.key) for table in defined}),
                 tables_created_outside_migrations=sorted(

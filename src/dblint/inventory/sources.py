@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from dblint.contexts import APP
+from dblint.contexts import FileContext
 from dblint.index import ProjectIndex
 from dblint.index.holders import SQLMODEL_METADATA, display
 from dblint.index.kinds import FLASK_DB
@@ -123,7 +123,7 @@ class ModelView:
         self._holders = [
             h
             for h in self.schema.holders
-            if h.path is not None and index.contexts.get(h.path) == APP
+            if h.path is not None and index.contexts.get(h.path) == FileContext.APP
         ]
         self._by_path: dict[str, list[TableDecl]] = {}
         for decl in self.tables:

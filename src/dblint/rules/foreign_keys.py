@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
+from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.facts.sql import CREATE_TABLE
@@ -53,7 +54,6 @@ _WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "
 _TIMESTAMP_COLUMNS = frozenset(
     {"created_at", "updated_at", "created_on", "updated_on", "modified_at", "modified_on"}
 )
-MEMO_KEY = "migration_tables"
 
 
 @dataclass(frozen=True)
@@ -69,21 +69,23 @@ class Target:
 
 def migration_tables(index: ProjectIndex) -> frozenset[str]:
     """Table names (lower-case, no schema) that migrations create: `op.create_table("x")` or raw CREATE TABLE."""
-    if MEMO_KEY not in index.memo:
-        names: set[str] = set()
-        for path, facts in index.files.items():
-            if index.context_of(path) != "migration":
-                continue
-            for call in facts.calls:
-                args = call.expr.args
-                if call.expr.text.endswith("create_table") and args and args[0].kind == "str":
-                    names.add(args[0].text.lower())
-            for string in facts.sql_strings:
-                for statement in string.statements:
-                    if statement.kind == CREATE_TABLE and statement.name:
-                        names.add(statement.name.rsplit(".", 1)[-1].strip('"`[]').lower())
-        index.memo[MEMO_KEY] = frozenset(names)
-    return index.memo[MEMO_KEY]
+    return index.view(_migration_tables)
+
+
+def _migration_tables(index: ProjectIndex) -> frozenset[str]:
+    names: set[str] = set()
+    for path, facts in index.files.items():
+        if index.context_of(path) != FileContext.MIGRATION:
+            continue
+        for call in facts.calls:
+            args = call.expr.args
+            if call.expr.text.endswith("create_table") and args and args[0].kind == "str":
+                names.add(args[0].text.lower())
+        for string in facts.sql_strings:
+            for statement in string.statements:
+                if statement.kind == CREATE_TABLE and statement.name:
+                    names.add(statement.name.rsplit(".", 1)[-1].strip('"`[]').lower())
+    return frozenset(names)
 
 
 def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
@@ -100,7 +102,9 @@ def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
 def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef) -> Target:
     """Find the referenced table and column, on the foreign key's own metadata first."""
     named = [
-        t for t in schema.tables if t.name == foreign.table and t.context == "app" and not t.scope
+        t
+        for t in schema.tables
+        if t.name == foreign.table and t.context == FileContext.APP and not t.scope
     ]
     # A table whose schema is computed may be in any schema.
     if foreign.schema is not None:
