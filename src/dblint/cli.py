@@ -15,10 +15,11 @@ from dblint import __version__
 from dblint.cache import DEFAULT_DIRECTORY, chosen_directory
 from dblint.config import ConfigError, Settings, code_problem
 from dblint.discover import find_repository_root
-from dblint.engine import Request, Result, run
+from dblint.engine import Result, run
 from dblint.inventory.risk import LEVELS as RISK_LEVELS
 from dblint.report import DOCUMENT_FORMATS, FORMATTERS, ReportOptions, statistics
 from dblint.report.words import counted
+from dblint.run_inputs import Request
 from dblint.sourcelines import SourceLines
 from dblint.terminal import COLOR_CHOICES, progress_bar, use_color
 

@@ -46,6 +46,10 @@ _OPERATORS = {
     ast.BitXor: "BitXor",
     ast.MatMult: "MatrixMultiply",
 }
+# Nodes with a position of their own (`lineno`, `col_offset`).
+Located = Union[ast.expr, ast.stmt, ast.arg]
+# `try` and, from Python 3.11, `try ... except*` (ast.TryStar has ast.Try's fields).
+_TRY_STATEMENTS: tuple[type[ast.Try], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _NOT_CODE = frozenset(
     (
         tokenize.NL,
@@ -68,12 +72,12 @@ class SourceLines:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
 
-    def start(self, node: ast.AST) -> tuple[int, int]:
+    def start(self, node: Located) -> tuple[int, int]:
         """Line and 1-based column of `node` as `walk.Positions.start` gives them.
 
         LibCST starts a parenthesised tuple or generator inside its parentheses; `ast` at them.
         """
-        line, column = node.lineno, self._column(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        line, column = node.lineno, self._column(node.lineno, node.col_offset)
         if (
             isinstance(node, (ast.Tuple, ast.GeneratorExp))
             and self.lines[line - 1][column : column + 1] == "("
@@ -98,12 +102,13 @@ class SourceLines:
         text = self.lines[line - 1]
         return offset if text.isascii() else len(text.encode("utf-8")[:offset].decode("utf-8"))
 
-    def inside_parentheses(self, node: ast.AST) -> Optional[tuple[int, int]]:
+    def inside_parentheses(self, node: ast.expr) -> Optional[tuple[int, int]]:
         """Where the first token after the `(` that opens `node` starts, when that `(` closes at its end."""
-        line, end_line = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        line = node.lineno
+        end_line = node.end_lineno or line  # set by `ast.parse` on every node
         column, end = (
             self._column(line, node.col_offset),
-            self._column(end_line, node.end_col_offset),
+            self._column(end_line, node.end_col_offset or 0),
         )
         if line == end_line:
             segment = self.lines[line - 1][column:end]
@@ -315,7 +320,7 @@ class ShapeCollector:
         if isinstance(node, ast.ClassDef):
             self._class(node)
             return
-        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        if isinstance(node, _TRY_STATEMENTS):
             self._try(node)
             return
         if not self._scopes:
@@ -453,9 +458,9 @@ class ShapeCollector:
     def _class_attrs(self, node: Union[ast.Assign, ast.AnnAssign]) -> list[ClassAttr]:
         position = self._source.start(node)
         if isinstance(node, ast.Assign):
-            value = self.summarize(node.value)
+            assigned = self.summarize(node.value)
             return [
-                ClassAttr(target.id, value, None, *position)
+                ClassAttr(target.id, assigned, None, *position)
                 for target in node.targets
                 if isinstance(target, ast.Name)
             ]

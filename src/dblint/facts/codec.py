@@ -77,7 +77,7 @@ def _record(value: list[Any]) -> Any:
     cls, names, nested = _SPECS[value[0]]
     if len(value) != len(names) + 1:
         raise CodecError(f"{value[0]} record has the wrong number of fields")
-    instance = object.__new__(cls)
+    instance: Any = object.__new__(cls)
     # Frozen dataclasses refuse setattr; filling __dict__ is what their __init__ ends up doing.
     fields = instance.__dict__
     fields.update(zip(names, value[1:]))

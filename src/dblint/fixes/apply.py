@@ -99,7 +99,7 @@ class _Replacer(cst.CSTTransformer):
         super().__init__()
         self.targets = targets
 
-    def on_leave(
+    def on_leave(  # type: ignore[override]  # returns another node type than it gets (an expression for a name, a `with` for a line), as LibCST allows at run time
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> Union[cst.CSTNode, cst.RemovalSentinel]:
         if isinstance(original_node, cst.SimpleStatementLine) and isinstance(

@@ -65,7 +65,7 @@ from dblint.index.tables import (
     parse_target,
 )
 from dblint.index.tracking import Tracking, TrackingReader
-from dblint.index.types import UNKNOWN
+from dblint.index.types import UNKNOWN, TypeFamily
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -77,11 +77,9 @@ class ModelSchema:
     models: tuple[ModelDef, ...]
     holders: tuple[HolderDef, ...]
     tracking: tuple[Tracking, ...]
-    unresolved_target_metadata: tuple[
-        str, ...
-    ] = ()  # `target-metadata` entries that name no metadata
-    index: ProjectIndex = field(repr=False, default=None)
-    ids: Optional[MetadataIds] = field(repr=False, default=None)
+    unresolved_target_metadata: tuple[str, ...]  # `target-metadata` entries that name no metadata
+    index: ProjectIndex = field(repr=False, compare=False)
+    ids: MetadataIds = field(repr=False, compare=False)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
     _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(
         default=None, repr=False
@@ -141,7 +139,7 @@ class ModelSchema:
                 "()" not in callee
                 and self.index.kinds.kind_of(module, callee, scope) == "class:" + METADATA
             )
-        metadata = self.ids.of_name(module, dotted, scope) if self.ids is not None else None
+        metadata = self.ids.of_name(module, dotted, scope)
         kinds = {holder.kind for holder in self.holders if holder.metadata == metadata}
         if metadata is None or kinds != {METADATA}:
             return False
@@ -156,7 +154,7 @@ class ModelSchema:
         for path, facts in self.index.files.items():
             module = self.index.module_of(path)
             for call in facts.calls:
-                if call.expr.text.endswith(".reflect") and self.ids is not None:
+                if call.expr.text.endswith(".reflect"):
                     found.add(
                         self.ids.of_name(module, call.expr.text[: -len(".reflect")], call.scope)
                     )
@@ -197,7 +195,13 @@ def _build(index: ProjectIndex) -> ModelSchema:
     configured = index.settings.target_metadata
     unresolved = tuple(entry for entry in configured if reader.configured_id(entry) is None)
     return ModelSchema(
-        tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index, builder.ids
+        tables=tuple(tables),
+        models=tuple(models),
+        holders=tuple(holders),
+        tracking=reader.all(),
+        unresolved_target_metadata=unresolved,
+        index=index,
+        ids=builder.ids,
     )
 
 
@@ -271,7 +275,7 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
 
 def _referenced_type(
     column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]
-) -> tuple[str, frozenset[str]]:
+) -> tuple[TypeFamily, frozenset[TypeFamily]]:
     """The family of the referenced column and what it returns, when all its declarations agree."""
     foreign = column.foreign_keys[0]
     candidates = [

@@ -25,7 +25,7 @@ from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
 from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
-from dblint.index.types import UNKNOWN, returned_by
+from dblint.index.types import UNKNOWN, TypeFamily, returned_by
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -105,7 +105,7 @@ class ForeignKeyDef:
 class ColumnDef:
     key: str  # attribute name (ORM) or column name
     name: str  # the SQL column name
-    family: str
+    family: TypeFamily
     type_name: Optional[str]
     typed: bool  # a type or annotation fixed the type (else an FK column takes the referenced type)
     nullable: Optional[bool]
@@ -116,9 +116,9 @@ class ColumnDef:
     path: str
     line: int  # the assignment (ORM) or `Column(` (Core) line
     column: int
-    annotation_family: Optional[str] = None  # the Python type of a `Mapped[...]` annotation
+    annotation_family: Optional[TypeFamily] = None  # the Python type of a `Mapped[...]` annotation
     annotation: Optional[str] = None  # that annotation as written (`Mapped[Optional[str]]`)
-    returns: frozenset[str] = (
+    returns: frozenset[TypeFamily] = (
         frozenset()
     )  # families of the Python values the SQL type returns; empty: unknown
     server_default: bool = False
@@ -157,6 +157,10 @@ class TableDef:
         """`schema.name`; `<table of Model>` when the name is computed in a way we cannot evaluate."""
         name = self.name if self.name is not None else f"<table of {self.model}>"
         return f"{self.schema}.{name}" if self.schema else name
+
+    def full_column_name(self, column: ColumnDef) -> str:
+        """`schema.table.column`: how findings name a column of this table."""
+        return f"{self.full_name}.{column.name}"
 
     def column_named(self, name: str) -> Optional[ColumnDef]:
         return next((column for column in self.columns if column.name == name), None)
@@ -211,7 +215,7 @@ class ClassInfo:
     bases: list[ClassInfo] = field(default_factory=list)
     unresolved: bool = False
     bind_key: Optional[str] = None
-    type_map: dict = field(default_factory=dict)
+    type_map: dict[str, tuple[TypeFamily, str]] = field(default_factory=dict)
 
     @property
     def metadata(self) -> Optional[str]:
@@ -303,7 +307,8 @@ class TableBuilder:
 
     def _analyse(self, info: ClassInfo, depth: int) -> None:
         module, cls = info.module, info.cls
-        info.abstract = _flag(info.own("__abstract__").value if info.own("__abstract__") else None)
+        abstract = info.own("__abstract__")
+        info.abstract = _flag(abstract.value if abstract is not None else None)
         info.table_flag = any(key == "table" and _flag(value) for key, value in cls.keywords)
         for decorator in cls.decorators:
             self._decorator(info, decorator)
@@ -428,8 +433,8 @@ class TableBuilder:
     def _class_metadata(self, module: str, cls: ClassDef) -> Optional[str]:
         return self.info(module, cls).metadata
 
-    def _type_map(self, module: str, expr: Expr, scope: str) -> dict:
-        found: dict[str, tuple[str, str]] = {}
+    def _type_map(self, module: str, expr: Expr, scope: str) -> dict[str, tuple[TypeFamily, str]]:
+        found: dict[str, tuple[TypeFamily, str]] = {}
         if expr.kind != "dict":
             return found
         for pair in expr.args:

@@ -52,7 +52,11 @@ class _Found:
 
 class TrackingReader:
     def __init__(
-        self, index: ProjectIndex, ids: MetadataIds, holders: Iterable[HolderDef], counts: Counter
+        self,
+        index: ProjectIndex,
+        ids: MetadataIds,
+        holders: Iterable[HolderDef],
+        counts: Counter[str],
     ) -> None:
         self.index = index
         self.ids = ids
@@ -161,13 +165,13 @@ class TrackingReader:
             resolved = self.ids.of_name(module, expr.text, scope)
             if resolved is not None:
                 return _Found({resolved})
-            found = self._binding(module, expr.text, scope)
+            bound = self._binding(module, expr.text, scope)
             if (
-                found is not None
-                and found[1].value is not None
-                and found[1].value.kind in ("list", "const", "call")
+                bound is not None
+                and bound[1].value is not None
+                and bound[1].value.kind in ("list", "const", "call")
             ):
-                return self._evaluate(found[0], found[1].value, found[1].scope, depth + 1)
+                return self._evaluate(bound[0], bound[1].value, bound[1].scope, depth + 1)
             if self._mentions_flask(module, expr.text, scope):
                 return _Found(set(), flask=True)
         return _Found(set(), unknown=True, why=[_unresolved(expr)])

@@ -11,7 +11,6 @@ from typing import Callable, Optional
 
 from dblint.inventory.risk import LEVELS
 from dblint.inventory.rows import Inventory, Totals
-from dblint.rules import rule_by_code
 
 MAX_ITEMS = 5
 EMPTY = "–"
@@ -107,7 +106,7 @@ def table(columns: list[Column], rows: list) -> list[str]:  # type: ignore[type-
     return lines
 
 
-def totals_lines(totals: Totals) -> list[str]:
+def totals_lines(totals: Totals, rule_names: dict[str, str]) -> list[str]:
     touching = sum(totals.files_touching_db.values())
     by_risk = ", ".join(f"{totals.files_touching_db[level]} {level}" for level in LEVELS)
     lines = [
@@ -123,14 +122,13 @@ def totals_lines(totals: Totals) -> list[str]:
         f"- Findings: {sum(totals.findings.values())}",
     ]
     for item, count in totals.findings.items():
-        rule = rule_by_code(item)
-        name = f" {plain(rule.name)}" if rule is not None else ""
+        name = f" {plain(rule_names[item])}" if item in rule_names else ""
         lines.append(f"  - {item}{name}: {count}")
     return lines
 
 
 def render(inventory: Inventory) -> str:
-    lines = ["# Database inventory", "", *totals_lines(inventory.totals), ""]
+    lines = ["# Database inventory", "", *totals_lines(inventory.totals, inventory.rule_names), ""]
     if inventory.by == "file":
         lines.append("## Files")
         if inventory.min_risk != "low":

@@ -19,7 +19,7 @@ from typing import Optional, Union
 
 from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
-from dblint.engine import ProjectRun, Result
+from dblint.engine import Result
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.index.projects import SHARED
@@ -40,6 +40,7 @@ from dblint.inventory.sources import (
     shown_name,
     shown_table,
 )
+from dblint.run_inputs import ProjectRun
 
 Findings = dict[str, int]
 UNKNOWN = "unknown"  # a fact dblint cannot know statically, shown as such in every format
@@ -93,6 +94,7 @@ class Inventory:
     tables: list[TableRow] = field(default_factory=list)
     min_risk: str = "low"
     projects: bool = False  # the repository holds several projects: rows name theirs
+    rule_names: dict[str, str] = field(default_factory=dict)  # finding code -> its rule's name
 
     @property
     def rows(self) -> list:  # type: ignore[type-arg]
@@ -151,7 +153,8 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
     )
     shown_files = [row for row in files if at_least(row.risk, min_risk)]
     projects = any(len(run.indexes) > 1 for run in result.runs)
-    return Inventory(by, totals, shown_files, tables, min_risk, projects)
+    rule_names = {d.code: d.rule for d in result.diagnostics if d.rule}
+    return Inventory(by, totals, shown_files, tables, min_risk, projects, rule_names)
 
 
 def project_of(index: ProjectIndex, path: str) -> Optional[str]:
