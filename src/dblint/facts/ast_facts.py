@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import io
+import sys
 import tokenize
 from collections.abc import Iterator, Sequence
 from typing import Optional, Union
@@ -48,6 +49,8 @@ _OPERATORS = {
 }
 # Nodes with a position of their own (`lineno`, `col_offset`).
 Located = Union[ast.expr, ast.stmt, ast.arg]
+# `match` (Python 3.10+).
+_MATCH_STATEMENTS: tuple[type[ast.Match], ...] = (ast.Match,) if sys.version_info >= (3, 10) else ()
 # `try` and, from Python 3.11, `try ... except*` (ast.TryStar has ast.Try's fields).
 _TRY_STATEMENTS: tuple[type[ast.Try], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _NOT_CODE = frozenset(
@@ -137,10 +140,10 @@ class SourceLines:
         row, offset = tokens[1].start
         return line + row - 1, offset + column if row == 1 else offset
 
-    def token(self, node: ast.AST) -> str:
+    def token(self, node: ast.expr) -> str:
         """The source text of a one-line token (a number)."""
-        text = self.lines[node.lineno - 1].encode("utf-8")  # type: ignore[attr-defined]
-        return text[node.col_offset : node.end_col_offset].decode("utf-8")  # type: ignore[attr-defined]
+        text = self.lines[node.lineno - 1].encode("utf-8")
+        return text[node.col_offset : node.end_col_offset].decode("utf-8")
 
 
 def dotted(node: ast.AST) -> Optional[str]:
@@ -338,8 +341,8 @@ class ShapeCollector:
             self._type_checking += guarded
             self._block(node.body, node.orelse)
             self._type_checking -= guarded
-        elif isinstance(node, getattr(ast, "Match", ())):
-            for case in node.cases:  # type: ignore[attr-defined]
+        elif isinstance(node, _MATCH_STATEMENTS):
+            for case in node.cases:
                 if not self._scopes:
                     self._record_calls(
                         iter([case.pattern] + ([case.guard] if case.guard is not None else []))
@@ -574,7 +577,12 @@ class ShapeCollector:
         """Callees of the calls under `roots` (module level), in LibCST's visiting order."""
         calls = sorted(
             _calls(roots),
-            key=lambda call: (call.lineno, call.col_offset, -call.end_lineno, -call.end_col_offset),  # type: ignore[operator]
+            key=lambda call: (
+                call.lineno,
+                call.col_offset,
+                -(call.end_lineno or 0),  # set by `ast.parse` on every node
+                -(call.end_col_offset or 0),
+            ),
         )
         for call in calls:
             name = dotted(call.func)

@@ -267,7 +267,8 @@ def _replace_statement(
 
 def _extended(statement: cst.ImportFrom, need: ImportNeed) -> cst.ImportFrom:
     """The statement with `need.name` added where sorting puts it, in the statement's own comma style."""
-    names = list(statement.names)  # type: ignore[arg-type]
+    assert not isinstance(statement.names, cst.ImportStar)  # `_add_import` extends name lists only
+    names = list(statement.names)
     assert need.name is not None
     new = cst.ImportAlias(
         name=cst.Name(need.name),

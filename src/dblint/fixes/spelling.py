@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Optional, Union
 from dblint.facts.model import Import
 from dblint.fixes.model import ImportNeed
 from dblint.index.names import Names
-from dblint.index.symbols import External
+from dblint.index.symbols import External, ModuleTable
 
 if TYPE_CHECKING:
     from dblint.index import ProjectIndex
@@ -104,7 +104,7 @@ class Spellings:
         head = text.split(".", 1)[0]
         return self.qualify(module, text, scope) == qualified and self._runtime(module, head, scope)
 
-    def _table(self, module: str):  # type: ignore[no-untyped-def]
+    def _table(self, module: str) -> Optional[ModuleTable]:
         return self.names.resolver.modules.get(module)
 
     def _runtime(self, module: str, head: str, scope: str) -> bool:

@@ -7,10 +7,11 @@ with "+N more" (the JSON and CSV formats always list everything).
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional
+from collections.abc import Sequence
+from typing import Callable, Optional, Union
 
 from dblint.inventory.risk import LEVELS
-from dblint.inventory.rows import Inventory, Totals
+from dblint.inventory.rows import FileRow, Inventory, TableRow, Totals
 
 MAX_ITEMS = 5
 EMPTY = "–"
@@ -95,7 +96,7 @@ TABLE_COLUMNS: list[Column] = [
 ]
 
 
-def table(columns: list[Column], rows: list) -> list[str]:  # type: ignore[type-arg]
+def table(columns: list[Column], rows: Sequence[Union[FileRow, TableRow]]) -> list[str]:
     """A GitHub table; a pipe inside a cell is escaped, even inside a code span."""
     lines = ["| " + " | ".join(name for name, _ in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
@@ -149,7 +150,7 @@ def render(inventory: Inventory) -> str:
     return "\n".join(lines) + "\n"
 
 
-def uncertain_lines(rows: list) -> list[str]:  # type: ignore[type-arg]
+def uncertain_lines(rows: list[TableRow]) -> list[str]:
     """Why the replay of the migrations is unsure of some tables (no drift findings for them)."""
     unsure = [row for row in rows if row.uncertain]
     if not unsure:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Protocol, Union
 
 from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
@@ -97,7 +97,7 @@ class Inventory:
     rule_names: dict[str, str] = field(default_factory=dict)  # finding code -> its rule's name
 
     @property
-    def rows(self) -> list:  # type: ignore[type-arg]
+    def rows(self) -> Sequence[Union[FileRow, TableRow]]:
         return self.files if self.by == "file" else self.tables
 
     def columns(self) -> list[str]:
@@ -164,7 +164,13 @@ def project_of(index: ProjectIndex, path: str) -> Optional[str]:
     return index.part.project.name if path in index.part.own else SHARED
 
 
-def _shower(root: Path, cwd: Path):  # type: ignore[no-untyped-def]
+class Shower(Protocol):
+    """Shows a project-relative path (with a line, when given) relative to the working directory."""
+
+    def __call__(self, rel: str, line: int = 0) -> str: ...
+
+
+def _shower(root: Path, cwd: Path) -> Shower:
     """A function showing a project-relative path relative to `cwd`, as `dblint check` does."""
 
     def show(rel: str, line: int = 0) -> str:
@@ -190,13 +196,13 @@ def _listed(run: ProjectRun) -> list[str]:
     return sorted(run.reported | {diagnostic.path for diagnostic in run.diagnostics})
 
 
-def _file_rows(  # type: ignore[no-untyped-def]
+def _file_rows(
     run: ProjectRun,
     index: ProjectIndex,
     paths: list[str],
     view: ModelView,
     sites: list[CreationSite],
-    show,
+    show: Shower,
 ) -> list[FileRow]:
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in run.diagnostics:
@@ -267,13 +273,13 @@ def _declaration_groups(tables: list[TableDecl]) -> list[tuple[TableKey, str, li
     return groups
 
 
-def _table_rows(  # type: ignore[no-untyped-def]
+def _table_rows(
     run: ProjectRun,
     index: ProjectIndex,
     view: ModelView,
     revisions: RevisionView,
     sites: list[CreationSite],
-    show,
+    show: Shower,
 ) -> list[TableRow]:
     groups = _declaration_groups(view.tables)
     declared = {key for key, _, _ in groups}
