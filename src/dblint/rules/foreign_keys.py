@@ -1,5 +1,4 @@
-"""DBL301-DBL305, DBL307, DBL308: foreign keys and column types that the database or SQLAlchemy
-will reject, or that leave rows unchecked."""
+"""DBL301-DBL305, DBL307, DBL308: foreign keys and column types that the database or SQLAlchemy will reject."""
 
 from __future__ import annotations
 
