@@ -44,6 +44,15 @@ class Project:
     def holds(self, path: str) -> bool:
         return not self.root or path.startswith(self.root + "/")
 
+    def location_directories(self) -> tuple[str, ...]:
+        """The script and version directories its configuration names (not the repository's root)."""
+        found = (
+            directory
+            for location in self.locations
+            for directory in (location.directory, *location.version_dirs)
+        )
+        return tuple(dict.fromkeys(directory for directory in found if directory))
+
 
 @dataclass(frozen=True)
 class ProjectPart:
@@ -96,6 +105,16 @@ def project_root(location: ScriptLocation, packages: set[str]) -> str:
 
 
 def _owner(path: str, projects: list[Project]) -> Optional[Project]:
-    """The project with the deepest root above `path`; None for a shared file."""
+    """The project whose script location holds `path` (its alembic.ini says so, wherever
+    the directory lies), else the project with the deepest root above `path`; None for
+    a shared file."""
+    declaring = [
+        (len(directory), project)
+        for project in projects
+        for directory in project.location_directories()
+        if path.startswith(directory + "/")
+    ]
+    if declaring:
+        return max(declaring, key=lambda found: found[0])[1]
     holding = [project for project in projects if project.holds(path)]
     return max(holding, key=lambda project: len(project.root), default=None)
