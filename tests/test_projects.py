@@ -347,3 +347,27 @@ def test_a_script_location_belongs_to_the_project_whose_configuration_names_it(
         (other, "DBL410"),
     ], completed.stderr
     assert next(iter(owners)) in findings[0]["message"]
+
+
+def test_an_alembic_ini_in_a_namespace_directory_of_a_package_is_the_package_s_project(
+    tmp_path: Path,
+) -> None:
+    """`pkg/server/lifespan/alembic.ini`, where `lifespan/` has no `__init__.py` but `server/`
+    is a package (OpenHands): Python imports the directory as `pkg.server.lifespan`, so its
+    env.py is the repository root's project, beside a service of its own."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "pkg/__init__.py": "",
+            "pkg/server/__init__.py": "",
+            "pkg/server/lifespan/alembic.ini": INI.format(where="%(here)s/alembic"),
+            "pkg/server/lifespan/service.py": "",
+            "svc/alembic.ini": INI.format(where="migrations"),
+        },
+    )
+    parts = _parts(root)
+    assert {name: locations for name, (_, locations) in parts.items()} == {
+        ".": ("pkg/server/lifespan/alembic",),
+        "svc": ("svc/migrations",),
+    }
+    assert "pkg/server/__init__.py" in parts["."][0]
