@@ -66,9 +66,12 @@ def find_script_locations(
     locations: dict[str, ScriptLocation] = {}
     for rel in config_files:
         name = rel.rsplit("/", 1)[-1]
-        found = (
-            _from_alembic_ini(root, rel) if name == "alembic.ini" else _from_pyproject(root, rel)
-        )
+        if name == "alembic.ini":
+            found = _from_alembic_ini(root, rel)
+        elif name == "pyproject.toml":
+            found = _from_pyproject(root, rel)
+        else:
+            continue  # setup.cfg: import roots only (`dblint.packaging`)
         for location in found:
             locations.setdefault(location.directory, location)
     for entry in settings.migrations:

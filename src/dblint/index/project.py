@@ -13,6 +13,7 @@ from dblint.index.kinds import KindOracle
 from dblint.index.modules import module_name, source_roots
 from dblint.index.projects import ProjectPart, find_projects
 from dblint.index.symbols import ModuleTable, Resolver
+from dblint.packaging import ImportRoot
 
 View = TypeVar("View")
 
@@ -64,12 +65,18 @@ def build_indexes(
     facts: list[FileFacts],
     config_files: list[str],
     script_locations: tuple[ScriptLocation, ...],
+    package_roots: tuple[ImportRoot, ...] = (),
 ) -> tuple[ProjectIndex, ...]:
     """One index per project of the repository (`index.projects`); one for the whole
-    repository when it holds a single project."""
+    repository when it holds a single project. `package_roots`: the import roots
+    packaging declares (`dblint.packaging`)."""
     parts = find_projects((item.path for item in facts), config_files, script_locations)
     if parts is None:
-        return (build_index(root, settings, facts, config_files, script_locations),)
+        return (
+            build_index(
+                root, settings, facts, config_files, script_locations, package_roots=package_roots
+            ),
+        )
     by_path = {item.path: item for item in facts}
     return tuple(
         build_index(
@@ -79,6 +86,7 @@ def build_indexes(
             list(part.config_files),
             part.project.locations,
             part,
+            package_roots,
         )
         for part in parts
     )
@@ -91,6 +99,7 @@ def build_index(
     config_files: list[str],
     script_locations: tuple[ScriptLocation, ...],
     part: Optional[ProjectPart] = None,
+    package_roots: tuple[ImportRoot, ...] = (),
 ) -> ProjectIndex:
     """Join the facts of all files into one index: of the whole repository, or of one
     of its projects (`part`: its own files and the shared ones, its script locations)."""
@@ -100,7 +109,7 @@ def build_index(
         part is not None
     ):  # the project's directory is its import root (Flask-Migrate keeps alembic.ini below it)
         sys_path.append(part.project.root)
-    roots = source_roots(paths, config_files, sys_path)
+    roots = source_roots(paths, config_files, sys_path, package_roots)
     modules: dict[str, str] = {}
     tables: dict[str, ModuleTable] = {}
     paths_by_module: dict[str, str] = {}
