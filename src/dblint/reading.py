@@ -14,9 +14,9 @@ from typing import Optional
 
 from dblint.cache import FactsCache
 from dblint.config import Settings
-from dblint.engine import ProjectFiles, Request, cache_directory
 from dblint.facts import FileFacts, codec
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
+from dblint.run_inputs import ProjectFiles, Request, cache_directory
 
 
 def read_facts(

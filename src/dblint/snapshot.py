@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from dblint import __version__
 from dblint.cache import read_entry, source_digest, write_entry
@@ -90,9 +90,9 @@ class Snapshots:
 
     def _read(self, inputs: Inputs) -> Optional[tuple[list[Diagnostic], Stored]]:
         """The entry stored for these settings, whatever the files were then (None: none usable)."""
-        stored = read_entry(self._path(inputs))
+        stored: Any = read_entry(self._path(inputs))  # None or any shape: checked below
         try:
-            key, files, findings, fact_keys = stored  # type: ignore[misc]  # any shape may be on disk
+            key, files, findings, fact_keys = stored
             if key != inputs.key:
                 return None
             entry = Stored(
