@@ -17,15 +17,6 @@ from dblint.cache import FactsCache
 from dblint.config import ConfigError, Settings
 from dblint.contexts import ScriptLocation, find_script_locations
 from dblint.diagnostics import Diagnostic
-from dblint.engine import (
-    ProjectFiles,
-    ProjectRun,
-    Request,
-    cache_directory,
-    find_files,
-    reported_files,
-    under_any,
-)
 from dblint.facts import FileFacts, extract_facts
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
 from dblint.facts.noqa import suppressed
@@ -36,6 +27,15 @@ from dblint.index.setting_targets import setting_problems
 from dblint.packaging import ImportRoot, find_package_roots
 from dblint.rules import Rule, all_rules
 from dblint.rules.internal import InternalError, UnparsableFile
+from dblint.run_inputs import (
+    ProjectFiles,
+    ProjectRun,
+    Request,
+    cache_directory,
+    find_files,
+    reported_files,
+    under_any,
+)
 from dblint.selection import ignored_for_file, is_enabled
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Callable, Optional, TypeVar, cast
 
 from dblint.config import Settings
-from dblint.contexts import ScriptLocation, classify
+from dblint.contexts import FileContext, ScriptLocation, classify
 from dblint.facts.model import FileFacts
 from dblint.index.kinds import KindOracle
 from dblint.index.modules import module_name, source_roots
 from dblint.index.projects import ProjectPart, find_projects
 from dblint.index.symbols import ModuleTable, Resolver
 from dblint.packaging import ImportRoot
+
+View = TypeVar("View")
 
 
 @dataclass
@@ -23,22 +25,34 @@ class ProjectIndex:
     root: Path
     settings: Settings
     files: dict[str, FileFacts]
-    contexts: dict[str, str]
+    contexts: dict[str, FileContext]
     modules: dict[str, str]  # path -> module name
     script_locations: tuple[ScriptLocation, ...]
     resolver: Resolver
     kinds: KindOracle
     paths_by_module: dict[str, str] = field(default_factory=dict)
     part: Optional[ProjectPart] = None  # None: the repository is one project
-    # Derived views computed on first use (`index.schema.model_schema`), so runs of
-    # rules that do not need them do not pay for them. Keyed by the view's name.
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _views: dict[Callable[[ProjectIndex], object], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def view(self, build: Callable[[ProjectIndex], View]) -> View:
+        """The view `build` derives from the whole index (the model schema, the revision graphs),
+        built on first use and kept: a run pays only for the views its rules ask for."""
+        if build not in self._views:
+            self._views[build] = build(self)
+        return cast(View, self._views[build])  # stored by `build`, which returns a View
 
     def module_of(self, path: str) -> str:
         return self.modules.get(path, "")
 
-    def context_of(self, path: str) -> str:
+    def context_of(self, path: str) -> FileContext:
         return self.contexts[path]
+
+    def is_application_code(self, facts: FileFacts) -> bool:
+        """Parsed application code: what the schema rules (DBL1xx) look at, and the inventory's
+        schema-changing sites; not tests, migrations, env.py or the project's own migration steps."""
+        return facts.parsed and self.context_of(facts.path) == FileContext.APP
 
     def kind_of(self, path: str, dotted: str, scope: str = "") -> Optional[str]:
         """What `dotted` is, seen from `scope` in the file at `path`."""
