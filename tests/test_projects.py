@@ -324,6 +324,18 @@ SCRIPT_LOCATIONS_ELSEWHERE = {
         },
         {"legacy/migrations/env.py": "ops", "svc/db/env.py": "svc"},
     ),
+    # The same, its models in a shared package (under no project's root) only `ops` imports:
+    # they are judged against ops' env.py alone, never as untracked by svc's.
+    "a-shared-package-one-project-uses": (
+        {
+            "ops/alembic.ini": INI.format(where="../legacy/migrations") + "prepend_sys_path = ..\n",
+            **_service("app", "User", "users", "legacy/migrations"),
+            "app/other.py": UNREACHED,
+            "svc/alembic.ini": INI.format(where="db"),
+            **_service("svc/xapp", "Item", "items", "svc/db"),
+        },
+        {"legacy/migrations/env.py": "ops", "svc/db/env.py": "svc"},
+    ),
 }
 
 
