@@ -383,3 +383,21 @@ def test_an_alembic_ini_in_a_namespace_directory_of_a_package_is_the_package_s_p
         "svc": ("svc/migrations",),
     }
     assert "pkg/server/__init__.py" in parts["."][0]
+
+
+def test_a_script_location_above_other_projects_does_not_take_their_files(tmp_path: Path) -> None:
+    """`script_location = ../services` names a directory holding another service: its files
+    stay its own (its root is deeper); what lies in no deeper project is the naming one's."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "ops/alembic.ini": INI.format(where="../services"),
+            "ops/app.py": "",
+            "services/y/alembic.ini": INI.format(where="migrations"),
+            "services/y/app/models.py": "",
+            "services/notes.py": "",
+        },
+    )
+    parts = _parts(root)
+    assert parts["services/y"][0] == {"services/y/app/models.py"}
+    assert parts["ops"][0] == {"ops/app.py", "services/notes.py"}

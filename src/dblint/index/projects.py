@@ -115,16 +115,16 @@ def _in_package(directory: str, packages: set[str]) -> bool:
 
 
 def _owner(path: str, projects: list[Project]) -> Optional[Project]:
-    """The project whose script location holds `path` (its alembic.ini says so, wherever
-    the directory lies), else the project with the deepest root above `path`; None for
-    a shared file."""
-    declaring = [
-        (len(directory), project)
+    """The project of the deepest directory above `path` among the script locations each
+    project's configuration names (wherever they lie) and the projects' roots; at one
+    directory, the script location's. None for a shared file."""
+    candidates = [
+        ((len(directory), True), project)
         for project in projects
         for directory in project.location_directories()
         if path.startswith(directory + "/")
     ]
-    if declaring:
-        return max(declaring, key=lambda found: found[0])[1]
-    holding = [project for project in projects if project.holds(path)]
-    return max(holding, key=lambda project: len(project.root), default=None)
+    candidates += [
+        ((len(project.root), False), project) for project in projects if project.holds(path)
+    ]
+    return max(candidates, key=lambda found: found[0], default=(None, None))[1]
