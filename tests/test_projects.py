@@ -16,6 +16,7 @@ from dblint.pipeline import load_project
 
 MONOREPO = FIXTURES / "monorepo_services"
 SUBPROJECTS = FIXTURES / "sqlmodel_subprojects"
+PLUGINS = FIXTURES / "plugin_environments"
 INI = "[alembic]\nscript_location = {where}\n"
 ENV = "from alembic import context\n"
 
@@ -401,3 +402,18 @@ def test_a_script_location_above_other_projects_does_not_take_their_files(tmp_pa
     parts = _parts(root)
     assert parts["services/y"][0] == {"services/y/app/models.py"}
     assert parts["ops"][0] == {"ops/app.py", "services/notes.py"}
+
+
+def test_env_py_files_inside_one_package_keep_their_own_module_names() -> None:
+    """Plugin environments in namespace directories of their packages (ckan style) are not
+    import roots: each env.py is its own module, not four modules named `env`."""
+    loaded = load_project(PLUGINS, Request(paths=(PLUGINS,)))
+    envs = {
+        path: loaded.index.module_of(path) for path in loaded.index.files if path.endswith("env.py")
+    }
+    assert envs == {
+        "portal/migration/env.py": "portal.migration.env",
+        "portalext/activity/migration/activity/env.py": "portalext.activity.migration.activity.env",
+        "portalext/reports/migration/reports/env.py": "portalext.reports.migration.reports.env",
+        "portalext/tracking/migration/tracking/env.py": "portalext.tracking.migration.tracking.env",
+    }

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from dblint.contexts import ScriptLocation
-from dblint.index.modules import is_package
+from dblint.index.modules import in_package, is_package
 
 SHARED = "(shared)"  # the project reports name for files of shared packages
 
@@ -101,17 +101,11 @@ def project_root(location: ScriptLocation, packages: set[str]) -> str:
     directory = posixpath.dirname(declared_in)
     if location.directory and (directory + "/").startswith(location.directory + "/"):
         directory = posixpath.dirname(location.directory)  # Flask-Migrate: migrations/alembic.ini
-    while directory and _in_package(directory, packages):
+    while directory and in_package(directory, packages):
         directory = posixpath.dirname(directory)
     if posixpath.basename(directory) == "src":
         directory = posixpath.dirname(directory)
     return directory
-
-
-def _in_package(directory: str, packages: set[str]) -> bool:
-    """A package, or a directory without `__init__.py` inside one (Python imports it as a
-    namespace portion of that package: `openhands/app_server/app_lifespan`)."""
-    return directory in packages or posixpath.dirname(directory) in packages
 
 
 def _owner(path: str, projects: list[Project]) -> Optional[Project]:

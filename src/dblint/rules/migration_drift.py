@@ -10,10 +10,11 @@ computed table name, a call into another module).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
+from dblint.contexts import ScriptLocation
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
 from dblint.index.replay import (
@@ -273,7 +274,9 @@ class ColumnWithoutMigration(Rule):
     fix_hint = "add the column in a migration (`op.add_column`)"
     what_it_does = (
         "Reports a column of a tracked model whose table the migrations create but to which no migration "
-        "adds the column. Tables the replay could not follow completely are skipped."
+        "adds the column. A column that another script location on the same metadata adds (a plugin's "
+        "environment changing a core table of one database) counts as added. Tables the replay could not "
+        "follow completely are skipped."
     )
     why_bad = (
         "The code reads and writes a column that a database built by the migrations does not have: "
@@ -295,8 +298,9 @@ class ColumnWithoutMigration(Rule):
     )
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        elsewhere = _added_by_other_locations(index)
         for pair, migrated, column, found in _compared_columns(index):
-            if found is None:
+            if found is None and not elsewhere(pair, column.name):
                 yield self.diagnostic(
                     column.path,
                     column.line,
@@ -305,6 +309,31 @@ class ColumnWithoutMigration(Rule):
                     f"{migrated.qualified} is created by revision {migrated.revision}, but no migration in "
                     f"{_where(pair.replay)} adds the column",
                 )
+
+
+def _added_by_other_locations(index: ProjectIndex) -> Callable[[_Pair, str], bool]:
+    """Whether another script location on the same metadata adds the column to the table
+    (a plugin's environment changing a core table of one database, ckan style): its
+    replay does not hold that table, so the column is in no migrated schema of its own."""
+    added: dict[tuple[str, str], set[ScriptLocation]] = {}
+    for replay in replays(index):
+        for operation in replay.operations:
+            column = dict(operation.bound).get("column")
+            if operation.step.name != "add_column" or operation.table is None or column is None:
+                continue
+            if column.kind == "call" and column.args and column.args[0].kind == "str":
+                key = (operation.table[1].lower(), column.args[0].text.lower())
+                added.setdefault(key, set()).add(replay.graph.location)
+    tracked = {item.location: set(item.metadata or ()) for item in model_schema(index).tracking}
+
+    def elsewhere(pair: _Pair, column: str) -> bool:
+        metadata = set(pair.tracking.metadata or ())
+        return any(
+            location != pair.replay.graph.location and tracked.get(location, set()) & metadata
+            for location in added.get((str(pair.model.name).lower(), column.lower()), ())
+        )
+
+    return elsewhere
 
 
 class ColumnTypeDrift(Rule):
