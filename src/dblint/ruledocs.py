@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dblint.rules import all_rules
+from dblint.rules import all_rules, families
 from dblint.rules.base import Rule, example_files
 
 PROJECT_URL = "https://github.com/dblint/dblint"
@@ -59,25 +59,26 @@ def _change(rule: type[Rule]) -> str:
     return _code_block(changed, named=True) + note
 
 
-def render_rule(rule: type[Rule]) -> str:
-    """The full documentation of one rule, in Markdown."""
+def render_rule(rule: type[Rule], level: int = 2) -> str:
+    """The full documentation of one rule, in Markdown, headed at `level` (its sections one below)."""
     status = "default" if rule.default else "opt-in (enable with `extend-select`)"
+    heading, section = "#" * level, "#" * (level + 1)
     parts = [
-        f"## {rule.code} {rule.name}",
+        f"{heading} {rule.code} {rule.name}",
         f"{rule.summary}. *{status}*",
-        "### What it does",
+        f"{section} What it does",
         rule.what_it_does,
-        "### Why is this bad?",
+        f"{section} Why is this bad?",
         rule.why_bad,
-        "### Example",
+        f"{section} Example",
         _code_block(example_files(rule.example), named=len(example_files(rule.example)) > 1),
-        "### Use instead",
+        f"{section} Use instead",
         _change(rule),
-        "### Options",
+        f"{section} Options",
         rule.options,
     ]
     if rule.fix:
-        parts += ["### Fix", rule.fix]
+        parts += [f"{section} Fix", rule.fix]
     return "\n\n".join(parts) + "\n"
 
 
@@ -96,7 +97,11 @@ def render_rules_markdown() -> str:
         lines.append(
             f"| {link} | `{rule.name}` | {'yes' if rule.default else 'opt-in'} | {rule.summary} |"
         )
-    sections = [render_rule(rule) for rule in all_rules()]
+    sections = [
+        f"## {family.span}: {family.title}\n\n{family.description[0].upper()}{family.description[1:]}.\n"
+        + "".join(f"\n{render_rule(rule, level=3)}" for rule in rules)
+        for family, rules in families()
+    ]
     return "\n".join(lines) + "\n\n" + "\n".join(sections)
 
 
