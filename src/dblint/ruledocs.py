@@ -59,26 +59,25 @@ def _change(rule: type[Rule]) -> str:
     return _code_block(changed, named=True) + note
 
 
-def render_rule(rule: type[Rule], level: int = 2) -> str:
-    """The full documentation of one rule, in Markdown, headed at `level` (its sections one below)."""
+def render_rule(rule: type[Rule]) -> str:
+    """The full documentation of one rule, in Markdown."""
     status = "default" if rule.default else "opt-in (enable with `extend-select`)"
-    heading, section = "#" * level, "#" * (level + 1)
     parts = [
-        f"{heading} {rule.code} {rule.name}",
+        f"## {rule.code} {rule.name}",
         f"{rule.summary}. *{status}*",
-        f"{section} What it does",
+        "### What it does",
         rule.what_it_does,
-        f"{section} Why is this bad?",
+        "### Why is this bad?",
         rule.why_bad,
-        f"{section} Example",
+        "### Example",
         _code_block(example_files(rule.example), named=len(example_files(rule.example)) > 1),
-        f"{section} Use instead",
+        "### Use instead",
         _change(rule),
-        f"{section} Options",
+        "### Options",
         rule.options,
     ]
     if rule.fix:
-        parts += [f"{section} Fix", rule.fix]
+        parts += ["### Fix", rule.fix]
     return "\n\n".join(parts) + "\n"
 
 
@@ -98,8 +97,8 @@ def render_rules_markdown() -> str:
             f"| {link} | `{rule.name}` | {'yes' if rule.default else 'opt-in'} | {rule.summary} |"
         )
     sections = [
-        f"## {family.span}: {family.title}\n\n{family.description[0].upper()}{family.description[1:]}.\n"
-        + "".join(f"\n{render_rule(rule, level=3)}" for rule in rules)
+        f"# {family.span}: {family.title}\n\n{family.description[0].upper()}{family.description[1:]}.\n"
+        + "".join(f"\n{render_rule(rule)}" for rule in rules)
         for family, rules in families()
     ]
     return "\n".join(lines) + "\n\n" + "\n".join(sections)
