@@ -12,6 +12,7 @@ import pytest
 from conftest import expected_findings, write_project
 
 from dblint import cli
+from dblint.ruledocs import render_rules_markdown
 from dblint.rules import _RULE_MODULES, all_rules, families, module_family
 from dblint.rules.base import example_files, marked_files
 from dblint.rules.examples import flagged, source, unmarked
@@ -90,6 +91,10 @@ def test_families_cover_every_rule_once_from_their_first_to_their_last_code() ->
     assert [rule for _, rules in declared for rule in rules] == list(all_rules())
     for family, rules in declared:
         assert (rules[0].code, rules[-1].code) == (family.first, family.last)
+
+
+def test_the_documentation_shows_no_marker() -> None:
+    assert "# error:" not in render_rules_markdown()
 
 
 def test_a_marker_is_shown_without_and_a_shared_line_can_be_flagged() -> None:
