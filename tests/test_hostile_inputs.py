@@ -597,7 +597,7 @@ def test_memory_stays_bounded_on_a_large_generated_repository(tmp_path):
 
 def test_files_that_vanish_during_the_scan(tmp_path, monkeypatch):
     """Listed, then deleted before they are read: a DBL001 for the file, the scan goes on."""
-    from dblint import engine
+    from dblint import engine, run_inputs
     from dblint.engine import Request
 
     root = write_project(
@@ -609,7 +609,7 @@ def test_files_that_vanish_during_the_scan(tmp_path, monkeypatch):
             "migrations/alembic.ini": "[alembic]\n",
         },
     )
-    discover = engine.discover
+    discover = run_inputs.discover  # discovery moved from the engine to run_inputs
 
     def discover_then_delete(*args, **kwargs):
         found = discover(*args, **kwargs)
@@ -618,7 +618,7 @@ def test_files_that_vanish_during_the_scan(tmp_path, monkeypatch):
         (root / "migrations" / "alembic.ini").unlink()
         return found
 
-    monkeypatch.setattr(engine, "discover", discover_then_delete)
+    monkeypatch.setattr(run_inputs, "discover", discover_then_delete)
     result = engine.run(Request(paths=(root,), jobs=1, use_cache=False))
     assert not result.tracebacks
     found = {
