@@ -8,7 +8,6 @@ from typing import Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
-from dblint.facts.sql import CREATE_TABLE
 from dblint.fixes.fk_type import plan_annotation_fix, plan_outcome, plan_type_fix
 from dblint.index import ProjectIndex
 from dblint.index.holders import display
@@ -16,6 +15,7 @@ from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
 from dblint.index.types import UNKNOWN, annotation_fits, foreign_key_compatible, integer_width
 from dblint.rules.base import Rule
+from dblint.sql import CREATE_TABLE
 
 SQL_LABELS = {
     "integer": "INTEGER",

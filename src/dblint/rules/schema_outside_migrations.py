@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
+from dblint import sql
 from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
-from dblint.facts import sql
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex

@@ -1,67 +1,77 @@
-"""A static replay of each script location's migrations into an in-memory schema.
+"""The interpreter of migrations: applies each revision's `upgrade()` to the replay's schema.
 
-Public API (used by the drift rules and the inventory):
-
-- `replays(index) -> tuple[Replay, ...]`, one per revision graph (`index.revisions`),
-  built on first use and kept in `index.memo`.
-- `Replay.tables`: the schema at the head(s) (the union of all branches), by
-  `(schema, name)`; each `ReplayTable` has columns (type family, nullability, keys),
-  indexes, unique constraints, foreign keys, the revision that created it, and
-  `uncertain` reasons when the replay could not follow everything done to it.
-- `Replay.created_by_revision`: qualified table name -> revision id that created it.
-- `Replay.blind_creates` / `blind_alters`: why the replay may have missed a table
-  created, or a change made, anywhere (a computed table name, `create_all()` in a
-  migration, SQL it cannot read, a call into another module).
-- `Replay.assumed`: tables that revisions on a chain starting at a missing (or
-  unreadable) `down_revision` change without creating them: they existed before that
-  chain in a schema the replay cannot know, so they are uncertain, never "uncreated".
-- `Replay.issues`: DBL414 (creates what exists along one ancestry) and DBL415 (changes
-  a table no migration creates) candidates, at the `op.` call.
-- `Replay.issues`: DBL414 (creates what exists) and DBL415 (changes a table no
-  migration creates) candidates, at the `op.` call.
-- `Replay.operations`: every `op.` / `batch_op.` operation and literal SQL step of each
-  `upgrade()` in replay order, with whether its table existed before that revision
-  (`OperationView`; read by the migration-safety rules).
-
-Each revision's `upgrade()` is applied in graph order, over every chain of the graph
-(chains from real roots as usual, chains from a missing link over an unknown schema): `op.*` and `batch_op.*`
-operations, SQL strings (through the SQL classifier), helpers of the same file
-(with literal arguments substituted) and loops over literal lists. Renames
-(`op.rename_table`, `ALTER TABLE t RENAME TO n`, `RENAME TABLE t TO n`) move a table's
-columns to the new name, and foreign keys that pointed at it follow, as in the database.
-Anything else marks the tables it touches uncertain; precision comes first.
+Each revision's `upgrade()` is applied in graph order, over every chain of the graph (chains
+from real roots as usual, chains from a missing link over an unknown schema): `op.*` and
+`batch_op.*` operations, SQL strings (read by the SQL reader, `dblint.sql`), helpers of the
+same file (with literal arguments substituted) and loops over literal lists. Renames
+(`op.rename_table`, `ALTER TABLE t RENAME TO n`, `RENAME TABLE t TO n`) move a table's columns
+to the new name, and foreign keys that pointed at it follow, as in the database. Anything
+else marks the tables it touches uncertain; precision comes first. What happened that a rule
+may judge is recorded as events (`events.py`), never as findings.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from dblint.facts.model import Binding, Expr, FileFacts, MigrationFunction, MigrationStep
-from dblint.facts.sql import (
+from dblint.facts.model import Binding, Expr, MigrationStep
+from dblint.facts.vocabulary import STATEMENT_METHODS
+from dblint.index.columns import ColumnSpec, column_from_expr
+from dblint.index.replay.events import ChangeOfUncreated, OperationPlace, RepeatedCreate, TableKey
+from dblint.index.replay.schema import (
+    CREATED_HERE,
+    EXISTED,
+    STATE_UNKNOWN,
+    OperationView,
+    Replay,
+    ReplayColumn,
+    ReplayTable,
+    retargeted,
+    split_name,
+)
+from dblint.index.replay.values import (
+    MAX_NAME_HOPS,
+    FileView,
+    Frame,
+    bind,
+    resolve,
+    sql_of,
+    text_of,
+    texts_of,
+)
+from dblint.index.revisions import RevisionGraph
+from dblint.index.symbols import Defined
+from dblint.index.types import UNKNOWN, family_of_type_name
+from dblint.sql import (
     ALTER_TABLE,
     CREATE_TABLE,
     CREATE_VIEW,
     DROP_TABLE,
     DROP_VIEW,
     RENAME_TABLE,
+    SqlColumn,
     classify_sql,
+    name_words,
+    starts_as_row_statement,
 )
-from dblint.facts.vocabulary import STATEMENT_METHODS
-from dblint.index.columns import ColumnSpec, column_from_expr
-from dblint.index.revisions import Revision, RevisionGraph, revision_graphs
-from dblint.index.symbols import Defined
-from dblint.index.types import UNKNOWN, family_of_type_name
+from dblint.sql.changes import (
+    ADD_COLUMN,
+    ALTER_COLUMN,
+    CONSTRAINT_ACTION,
+    DROP_COLUMN,
+    RENAME_COLUMN,
+    AlterAction,
+    alter_actions,
+    creates_if_not_exists,
+    drops_if_exists,
+    renamed_to,
+    unquote_dotted,
+)
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
 
-TableKey = tuple[Optional[str], str]
 MAX_HELPER_DEPTH = 8
-MAX_NAME_HOPS = 4
-_MEMO_KEY = "migration_replays"
 
 # Positional parameters of each operation after the table (for `op.`) or without it (`batch_op.`).
 _OP_PARAMS: dict[str, tuple[str, ...]] = {
@@ -104,273 +114,13 @@ _TABLE_PARAM["rename_table"] = "old_table_name"
 _SCHEMA_KEYWORD = {"create_foreign_key": "source_schema"}
 _OPAQUE_OPS = frozenset({"invoke", "run_async"})
 _DML_WORDS = frozenset({"insert", "update", "delete", "select", "values", "where", "bulk_insert"})
-_DML_START = re.compile(
-    r"^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|VALUES)\b", re.IGNORECASE
-)
-_SQL_WORDS = re.compile(r"[\w.]+")
-_IF_NOT_EXISTS = re.compile(r"^\s*CREATE\b[^(]*?\bIF\s+NOT\s+EXISTS\b", re.IGNORECASE)
-_IF_EXISTS = re.compile(r"^\s*DROP\s+TABLE\s+IF\s+EXISTS\b", re.IGNORECASE)
-
-
-@dataclass
-class ReplayColumn:
-    name: str
-    type_name: Optional[str]
-    family: str
-    nullable: bool
-    primary_key: bool
-    foreign_key: Optional[str]
-    revision: str
-    path: str
-    line: int
-    column: int
-    certain: bool = True  # False when added or changed under a guard
-
-
-@dataclass
-class ReplayTable:
-    schema: Optional[str]
-    name: str
-    columns: dict[str, ReplayColumn]
-    revision: str  # the revision that created it
-    path: str
-    line: int
-    column: int
-    indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    unique: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    foreign_keys: dict[str, tuple[tuple[str, ...], str]] = field(
-        default_factory=dict
-    )  # name -> (columns, target)
-    is_view: bool = False
-    columns_known: bool = True  # False when created without a readable column list
-    uncertain: list[str] = field(default_factory=list)  # why drift findings are not raised for it
-    opaque: bool = False  # changed in a way the replay could not read (not just under a guard)
-    created_guarded: bool = False  # created under `if` / `try` / a computed loop
-
-    def unsure(self, reason: str, opaque: bool = True) -> None:
-        """Record why the replay may not know this table exactly."""
-        if reason not in self.uncertain:
-            self.uncertain.append(reason)
-        self.opaque = self.opaque or opaque
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.schema}.{self.name}" if self.schema else self.name
-
-    def column_named(self, name: str) -> Optional[ReplayColumn]:
-        found = self.columns.get(name)
-        if found is None:
-            lowered = name.lower()
-            found = next((col for key, col in self.columns.items() if key.lower() == lowered), None)
-        return found
-
-
-@dataclass(frozen=True)
-class ReplayIssue:
-    """A DBL414 / DBL415 candidate at an operation."""
-
-    code: str
-    table: TableKey
-    path: str
-    line: int
-    column: int
-    end_line: int
-    message: str
-    revision: str = ""
-    action: str = ""  # DBL415: what the operation does to the table ("adds a column to")
-    shown_name: str = ""  # DBL415: the table as named in the message
-
-
-def uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
-    """DBL415's words for one operation on one table, or on several (an `op.` call in a loop)."""
-    tables = f"table {names[0]}" if len(names) == 1 else f"tables {', '.join(names)}"
-    return f"revision {revision} {action} {tables}, which no earlier migration creates"
-
-
-EXISTED = "existed"  # created by an earlier revision, or by something the replay never saw
-CREATED_HERE = "created-here"  # created earlier in the same revision
-STATE_UNKNOWN = "unknown"  # not seen, and this revision creates tables the replay cannot see
-
-
-@dataclass(frozen=True)
-class OperationView:
-    """An operation as the replay met it: the state of its table just before it ran."""
-
-    revision: str
-    path: str
-    step: MigrationStep
-    table: Optional[TableKey]  # None for SQL steps and computed table names
-    table_state: str  # EXISTED, CREATED_HERE or STATE_UNKNOWN
-    column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
-    autocommit: bool  # inside `autocommit_block()`, directly or through a helper called there
-    bound: tuple[tuple[str, Expr], ...]  # the operation's arguments by parameter name
-
-
-@dataclass
-class Replay:
-    graph: RevisionGraph
-    tables: dict[TableKey, ReplayTable] = field(default_factory=dict)
-    issues: list[ReplayIssue] = field(default_factory=list)
-    blind_creates: list[str] = field(default_factory=list)
-    blind_alters: list[str] = field(default_factory=list)
-    ever_created: set[TableKey] = field(default_factory=set)
-    dropped: dict[TableKey, str] = field(
-        default_factory=dict
-    )  # table -> revision that dropped it last
-    assumed: dict[TableKey, ReplayTable] = field(
-        default_factory=dict
-    )  # changed on an unrooted chain, never created
-    operations: list[OperationView] = field(default_factory=list)
-
-    @property
-    def created_by_revision(self) -> dict[str, str]:
-        return {
-            table.qualified: table.revision
-            for _, table in sorted(self.tables.items(), key=_key_text)
-        }
-
-    def table(self, schema: Optional[str], name: str) -> Optional[ReplayTable]:
-        """The table named so, also when only the case or an unnamed default schema differs."""
-        found = self.tables.get((schema, name))
-        if found is not None:
-            return found
-        lowered = name.lower()
-        candidates = [
-            t
-            for (s, n), t in self.tables.items()
-            if n.lower() == lowered and (s == schema or not s or not schema)
-        ]
-        return candidates[0] if len(candidates) == 1 else None
-
-
-def _key_text(item: tuple[TableKey, ReplayTable]) -> tuple[str, str]:
-    (schema, name), _ = item
-    return (schema or "", name)
-
-
-def _split_name(text: str) -> TableKey:
-    schema, _, name = text.rpartition(".")
-    return (schema or None, name)
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] in '"`[' and text[-1] in '"`]':
-        return text[1:-1]
-    return text
-
-
-# -- one file's names -------------------------------------------------------------------
-
-
-class _FileView:
-    """Literal values and qualified names as seen from one migration file."""
-
-    def __init__(self, facts: FileFacts) -> None:
-        self.facts = facts
-        self.imports = {
-            imp.local: imp for imp in facts.imports if not imp.scope and imp.name != "*"
-        }
-        self.bindings: dict[tuple[str, str], list[Expr]] = {}
-        for binding in facts.bindings:
-            if binding.value is not None:
-                self.bindings.setdefault((binding.scope, binding.name), []).append(binding.value)
-
-    def qualify(self, written: str, hops: int = MAX_NAME_HOPS) -> str:
-        head, _, rest = written.partition(".")
-        imp = self.imports.get(head)
-        if imp is not None:
-            if imp.name is not None:
-                base = f"{imp.module}.{imp.name}" if imp.module else imp.name
-            else:  # `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`
-                base = head if imp.local == imp.module.split(".", 1)[0] else imp.module
-            return f"{base}.{rest}" if rest else base
-        values = self.bindings.get(("", head))
-        if (
-            hops > 0
-            and not rest
-            and values
-            and len(values) == 1
-            and values[0].kind in ("call", "name")
-        ):
-            return self.qualify(values[0].text.split("()", 1)[0], hops - 1)
-        return written
-
-
-@dataclass
-class _Frame:
-    revision: Revision
-    view: _FileView
-    function: MigrationFunction
-    values: dict[str, Optional[Expr]]  # parameters and loop variables with known values
-    guards: tuple[str, ...]
-    depth: int = 0
-    autocommit: bool = False  # called from inside `autocommit_block()`
-
-    def where(self, line: int) -> str:
-        return f"{self.revision.path}:{line}"
-
-
-def _resolve(expr: Optional[Expr], frame: _Frame, hops: int = MAX_NAME_HOPS) -> Optional[Expr]:
-    """`expr` with a plain name replaced by the literal it is bound to (None when unknown)."""
-    if expr is None or expr.kind != "name" or "." in expr.text:
-        return expr
-    name = expr.text
-    if name in frame.values:
-        return frame.values[name]
-    if hops <= 0 or name in frame.function.params or name in frame.function.rebound:
-        return None
-    local = frame.view.bindings.get((frame.function.name, name))
-    if local is not None:
-        return _resolve(local[0], frame, hops - 1) if len(local) == 1 else None
-    module = frame.view.bindings.get(("", name))
-    if module is not None and len(module) == 1:
-        return _resolve(module[0], frame, hops - 1)
-    return None
-
-
-def _text(expr: Optional[Expr], frame: _Frame) -> Optional[str]:
-    """The string an argument evaluates to, when the replay can tell."""
-    expr = _resolve(expr, frame)
-    if expr is None:
-        return None
-    if expr.kind == "str":
-        return None if "{}" in expr.text else expr.text
-    if (
-        expr.kind == "call"
-        and expr.text.rsplit(".", 1)[-1] in ("f", "quoted_name", "conv")
-        and expr.args
-    ):
-        return _text(expr.args[0], frame)
-    return None
-
-
-def _texts(expr: Optional[Expr], frame: _Frame) -> Optional[tuple[str, ...]]:
-    expr = _resolve(expr, frame)
-    if expr is None:
-        return None
-    if expr.kind == "list":
-        values = [_text(arg, frame) for arg in expr.args]
-        return tuple(v for v in values if v is not None)
-    single = _text(expr, frame)
-    return (single,) if single is not None else None
-
-
-def _bind(step: MigrationStep, params: tuple[str, ...]) -> dict[str, Expr]:
-    bound = dict(zip(params, step.args))
-    for key, value in step.keywords:
-        bound.setdefault(key, value)
-    return bound
-
-
-# -- the replay ---------------------------------------------------------------------------
 
 
 class _Replayer:
     def __init__(self, index: ProjectIndex, graph: RevisionGraph) -> None:
         self.index = index
         self.replay = Replay(graph)
-        self.views: dict[str, _FileView] = {}
+        self.views: dict[str, FileView] = {}
         self.unrooted = graph.unrooted
         self._blind_before_revision = 0  # len(blind_creates) when the current revision started
 
@@ -385,40 +135,14 @@ class _Replayer:
         if table is not None:
             table.unsure(reason, opaque)
 
-    def _issue(
-        self,
-        code: str,
-        key: TableKey,
-        step: MigrationStep,
-        frame: _Frame,
-        message: str,
-        action: str = "",
-        name: str = "",
-    ) -> None:
-        if step.guards or frame.guards:
-            return
-        if code == "DBL414" and (self.replay.blind_alters or self.replay.blind_creates):
-            return
+    def _place(self, step: MigrationStep, frame: Frame) -> OperationPlace:
         revision = frame.revision
-        self.replay.issues.append(
-            ReplayIssue(
-                code,
-                key,
-                revision.path,
-                step.line,
-                step.column,
-                step.end_line,
-                message,
-                revision.id,
-                action,
-                name,
-            )
-        )
+        return OperationPlace(revision.id, revision.path, step.line, step.column, step.end_line)
 
     def _existing(
-        self, key: TableKey, step: MigrationStep, frame: _Frame, action: str
+        self, key: TableKey, step: MigrationStep, frame: Frame, action: str
     ) -> Optional[ReplayTable]:
-        """The table an operation changes; a DBL415 candidate when it does not exist.
+        """The table an operation changes; a change of an uncreated table when it does not exist.
 
         On a chain that starts at a missing link the table may come from the unknown
         schema before it: it is assumed (uncertain) instead.
@@ -428,20 +152,45 @@ class _Replayer:
             return table
         if frame.revision.id in self.unrooted:
             return self._assumed(key, frame)
-        name = f"{key[0]}.{key[1]}" if key[0] else key[1]
         if key not in self.replay.dropped:
-            self._issue(
-                "DBL415",
-                key,
-                step,
-                frame,
-                uncreated_message(frame.revision.id, action, [name]),
-                action,
-                name,
+            self.replay.uncreated_changes.append(
+                ChangeOfUncreated(
+                    self._place(step, frame), key, action, bool(step.guards or frame.guards)
+                )
             )
         return None
 
-    def _assumed(self, key: TableKey, frame: _Frame) -> ReplayTable:
+    def _repeated_create(
+        self,
+        key: TableKey,
+        column: Optional[ReplayColumn],
+        earlier: ReplayTable,
+        step: MigrationStep,
+        frame: Frame,
+        *,
+        tolerated: bool,
+        earlier_certain: bool,
+    ) -> None:
+        """Record a create of a table (or column) that a revision run with this one created."""
+        made = column if column is not None else earlier
+        if not self._repeated(made.revision, frame):
+            return
+        self.replay.repeated_creates.append(
+            RepeatedCreate(
+                self._place(step, frame),
+                key,
+                column.name if column is not None else None,
+                made.revision,
+                made.path,
+                made.line,
+                guarded=bool(step.guards or frame.guards),
+                tolerated=tolerated,
+                earlier_certain=earlier_certain,
+                after_unseen=bool(self.replay.blind_alters or self.replay.blind_creates),
+            )
+        )
+
+    def _assumed(self, key: TableKey, frame: Frame) -> ReplayTable:
         """The table as a chain from an unknown schema sees it: columns it adds are known, the rest is not."""
         table = self.replay.assumed.get(key)
         if table is None:
@@ -457,13 +206,13 @@ class _Replayer:
             self.replay.assumed[key] = table
         return table
 
-    def _discard(self, key: TableKey, frame: _Frame) -> None:
+    def _discard(self, key: TableKey, frame: Frame) -> None:
         """Forget a dropped table, whether created or assumed."""
         if self.tables.pop(key, None) is not None:
             self.replay.dropped[key] = frame.revision.id
         self.replay.assumed.pop(key, None)
 
-    def _repeated(self, earlier: str, frame: _Frame) -> bool:
+    def _repeated(self, earlier: str, frame: Frame) -> bool:
         """True when `earlier` and the current revision run together on the way to some revision."""
         return self.replay.graph.on_one_ancestry(earlier, frame.revision.id)
 
@@ -480,12 +229,12 @@ class _Replayer:
             upgrade = migration.function("upgrade") if migration is not None else None
             if upgrade is None:
                 continue  # no `op` import or no `upgrade()`: nothing to replay
-            view = self.views.setdefault(revision.path, _FileView(facts))
+            view = self.views.setdefault(revision.path, FileView(facts))
             self._blind_before_revision = len(self.replay.blind_creates)
-            self._run_function(_Frame(revision, view, upgrade, {}, ()))
+            self._run_function(Frame(revision, view, upgrade, {}, ()))
         return self.replay
 
-    def _run_function(self, frame: _Frame) -> None:
+    def _run_function(self, frame: Frame) -> None:
         for step in frame.function.steps:
             if step.loop_var:
                 for value in step.loop_values:
@@ -495,7 +244,7 @@ class _Replayer:
                     }
                     self._run_step(
                         step,
-                        _Frame(
+                        Frame(
                             frame.revision,
                             frame.view,
                             frame.function,
@@ -508,7 +257,7 @@ class _Replayer:
             else:
                 self._run_step(step, frame)
 
-    def _run_step(self, step: MigrationStep, frame: _Frame) -> None:
+    def _run_step(self, step: MigrationStep, frame: Frame) -> None:
         if step.kind in ("op", "batch"):
             self._operation(step, frame)
         elif step.kind == "sql":
@@ -523,7 +272,7 @@ class _Replayer:
         elif step.kind == "call":
             self._call(step, frame)
 
-    def _call(self, step: MigrationStep, frame: _Frame) -> None:
+    def _call(self, step: MigrationStep, frame: Frame) -> None:
         migration = frame.view.facts.migration
         helper = (
             migration.function(step.name)
@@ -531,16 +280,16 @@ class _Replayer:
             else None
         )
         if helper is not None and helper.name != "upgrade" and frame.depth < MAX_HELPER_DEPTH:
-            values = {param: _resolve(arg, frame) for param, arg in zip(helper.params, step.args)}
+            values = {param: resolve(arg, frame) for param, arg in zip(helper.params, step.args)}
             for key, arg in step.keywords:
                 if key in helper.params:
-                    values[key] = _resolve(arg, frame)
+                    values[key] = resolve(arg, frame)
             guards = frame.guards + step.guards
             if step.star:
                 guards += (f"helper called with *args at {frame.where(step.line)}",)
             autocommit = frame.autocommit or step.autocommit
             self._run_function(
-                _Frame(
+                Frame(
                     frame.revision, frame.view, helper, values, guards, frame.depth + 1, autocommit
                 )
             )
@@ -550,8 +299,8 @@ class _Replayer:
         reason = (
             f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
         )
-        names = [text for text in (_text(arg, frame) for arg in step.args) if text]
-        touched = [key for key in (_split_name(name) for name in names) if key in self.tables]
+        names = [text for text in (text_of(arg, frame) for arg in step.args) if text]
+        touched = [key for key in (split_name(name) for name in names) if key in self.tables]
         if touched:
             for key in touched:
                 self._mark(key, reason)
@@ -559,7 +308,7 @@ class _Replayer:
             self.replay.blind_creates.append(reason)
             self.replay.blind_alters.append(reason)
 
-    def _is_project_call(self, frame: _Frame, callee: str) -> bool:
+    def _is_project_call(self, frame: Frame, callee: str) -> bool:
         """A function of the project: `helper()` imported from a project module, or `module.helper()`.
 
         Methods of project objects (`db.session.commit()`) are not followed: they change rows, not tables.
@@ -579,7 +328,7 @@ class _Replayer:
             and self.index.resolver.project_module(base) is not None
         )
 
-    def _from_library(self, frame: _Frame, expr: Expr) -> bool:
+    def _from_library(self, frame: Frame, expr: Expr) -> bool:
         """True for a name imported from outside the project (`from sqlalchemy_searchable import sql_expressions`)."""
         if expr.kind != "name":
             return False
@@ -592,20 +341,20 @@ class _Replayer:
             and self.index.resolver.project_module(target) is None
         )
 
-    def _relative(self, frame: _Frame, module: str, level: int) -> str:
+    def _relative(self, frame: Frame, module: str, level: int) -> str:
         here = self.index.module_of(frame.revision.path).split(".")
         base = here[: max(len(here) - level, 0)]
         return ".".join([*base, module] if module else base)
 
     # -- operations
 
-    def _guarded(self, step: MigrationStep, frame: _Frame) -> Optional[str]:
+    def _guarded(self, step: MigrationStep, frame: Frame) -> Optional[str]:
         guards = frame.guards + step.guards
         if not guards:
             return None
         return f"{guards[-1]} in {frame.revision.path} (revision {frame.revision.id})"
 
-    def _operation(self, step: MigrationStep, frame: _Frame) -> None:
+    def _operation(self, step: MigrationStep, frame: Frame) -> None:
         name = _OP_ALIASES.get(step.name, step.name)
         if name == "execute":
             self._execute(step, frame)
@@ -623,23 +372,23 @@ class _Replayer:
         schema_keyword = _SCHEMA_KEYWORD.get(name, "schema")
         if step.kind == "batch":
             params = tuple(param for param in params if param != table_param)
-            bound = _bind(step, params)
+            bound = bind(step, params)
             batch = step.batch or Expr("other")
-            batch_args = _bind(
+            batch_args = bind(
                 MigrationStep("op", "", batch.args, batch.keywords, 0, 0, 0),
                 ("table_name", "schema"),
             )
             bound[table_param] = batch_args.get("table_name", Expr("other"))
             schema_expr = batch_args.get("schema")
         else:
-            bound = _bind(step, params)
+            bound = bind(step, params)
             schema_expr = bound.get(schema_keyword)
-        table_name = _text(bound.get(table_param), frame)
-        schema = _text(schema_expr, frame) if schema_expr is not None else None
+        table_name = text_of(bound.get(table_param), frame)
+        schema = text_of(schema_expr, frame) if schema_expr is not None else None
         self._observe(step, frame, (schema, table_name) if table_name is not None else None, bound)
         guard = self._guarded(step, frame)
         if table_name is None and name == "drop_index" and step.kind == "op":
-            self._drop_index_anywhere(_text(bound.get("index_name"), frame))
+            self._drop_index_anywhere(text_of(bound.get("index_name"), frame))
             return
         if table_name is None:
             reason = f"`{name}` on a table whose name the replay cannot compute at {frame.where(step.line)}"
@@ -654,10 +403,10 @@ class _Replayer:
         else:
             self._existing(key, step, frame, "changes")
         if guard is not None:
-            target = _text(bound.get("new_table_name"), frame) if name == "rename_table" else None
+            target = text_of(bound.get("new_table_name"), frame) if name == "rename_table" else None
             self._mark((schema, target) if target else key, guard, opaque=False)
 
-    def _unknown_operation(self, step: MigrationStep, frame: _Frame) -> None:
+    def _unknown_operation(self, step: MigrationStep, frame: Frame) -> None:
         """An operation the replay does not know (one a plugin registers on `Operations`): the tables it
         names (a `batch_op`'s table, or a literal argument naming a table) become uncertain."""
         args = (
@@ -668,13 +417,13 @@ class _Replayer:
         reason = (
             f"`{step.name}()` at {frame.where(step.line)}, an operation the replay does not know"
         )
-        for text in filter(None, (_text(arg, frame) for arg in args)):
-            table = self.replay.table(*_split_name(text))
+        for text in filter(None, (text_of(arg, frame) for arg in args)):
+            table = self.replay.table(*split_name(text))
             if table is not None:
                 table.unsure(reason)
 
     def _observe(
-        self, step: MigrationStep, frame: _Frame, key: Optional[TableKey], bound: dict[str, Expr]
+        self, step: MigrationStep, frame: Frame, key: Optional[TableKey], bound: dict[str, Expr]
     ) -> None:
         """Record the operation with the state of its table before it runs (`Replay.operations`)."""
         table = self.replay.table(*key) if key is not None else None
@@ -685,11 +434,11 @@ class _Replayer:
         else:
             state = EXISTED
         column_type = None
-        column_name = _text(bound.get("column_name"), frame)
+        column_name = text_of(bound.get("column_name"), frame)
         if table is not None and column_name is not None:
             column = table.column_named(column_name)
             column_type = column.type_name if column is not None else None
-        resolved = tuple((name, _resolve(value, frame) or value) for name, value in bound.items())
+        resolved = tuple((name, resolve(value, frame) or value) for name, value in bound.items())
         self.replay.operations.append(
             OperationView(
                 frame.revision.id,
@@ -703,15 +452,15 @@ class _Replayer:
             )
         )
 
-    def _column(self, expr: Optional[Expr], frame: _Frame) -> Optional[ColumnSpec]:
-        expr = _resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
+    def _column(self, expr: Optional[Expr], frame: Frame) -> Optional[ColumnSpec]:
+        expr = resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
         if expr is None:
             return None
         spec = column_from_expr(expr, frame.view.qualify, family_of_type_name)
         return spec if spec is not None and spec.name else None
 
     def _new_column(
-        self, spec: ColumnSpec, frame: _Frame, primary_key: bool = False
+        self, spec: ColumnSpec, frame: Frame, primary_key: bool = False
     ) -> ReplayColumn:
         pk = spec.primary_key or primary_key
         nullable = spec.nullable if spec.nullable is not None else not pk
@@ -729,7 +478,7 @@ class _Replayer:
         )
 
     def _op_create_table(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         self._create(key, step, frame)
         table = ReplayTable(
@@ -744,30 +493,25 @@ class _Replayer:
         self.tables[key] = table
 
     def _create(
-        self, key: TableKey, step: MigrationStep, frame: _Frame, if_not_exists: bool = False
+        self, key: TableKey, step: MigrationStep, frame: Frame, if_not_exists: bool = False
     ) -> None:
         existing = self.tables.get(key)
-        if (
-            existing is not None
-            and not existing.opaque
-            and not existing.created_guarded
-            and not if_not_exists
-            and self._repeated(existing.revision, frame)
-        ):
-            self._issue(
-                "DBL414",
+        if existing is not None:
+            self._repeated_create(
                 key,
+                None,
+                existing,
                 step,
                 frame,
-                f"revision {frame.revision.id} creates table {existing.qualified}, which revision "
-                f"{existing.revision} already created ({existing.path}:{existing.line})",
+                tolerated=if_not_exists,
+                earlier_certain=not existing.opaque and not existing.created_guarded,
             )
         self.replay.ever_created.add(key)
         self.replay.dropped.pop(key, None)
         self.replay.assumed.pop(key, None)
 
-    def _table_item(self, table: ReplayTable, item: Expr, frame: _Frame) -> None:
-        resolved = _resolve(item, frame) if item.kind == "name" else item
+    def _table_item(self, table: ReplayTable, item: Expr, frame: Frame) -> None:
+        resolved = resolve(item, frame) if item.kind == "name" else item
         callee = (
             frame.view.qualify(resolved.text.split("()", 1)[0]).rsplit(".", 1)[-1]
             if resolved is not None
@@ -794,11 +538,11 @@ class _Replayer:
                 )
             return
         columns = (
-            tuple(text for text in (_text(arg, frame) for arg in resolved.args) if text)
+            tuple(text for text in (text_of(arg, frame) for arg in resolved.args) if text)
             if resolved
             else ()
         )
-        constraint_name = _text(resolved.keyword("name"), frame) if resolved else None
+        constraint_name = text_of(resolved.keyword("name"), frame) if resolved else None
         if callee == "PrimaryKeyConstraint":
             for name in columns:
                 column = table.column_named(name)
@@ -808,12 +552,12 @@ class _Replayer:
         elif callee == "UniqueConstraint":
             table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
         elif callee == "Index":
-            table.indexes[_text(resolved.args[0], frame) if resolved and resolved.args else ""] = (
-                columns[1:]
-            )
+            table.indexes[
+                text_of(resolved.args[0], frame) if resolved and resolved.args else ""
+            ] = columns[1:]
         elif callee == "ForeignKeyConstraint" and resolved is not None and len(resolved.args) >= 2:
-            local = _texts(resolved.args[0], frame) or ()
-            remote = _texts(resolved.args[1], frame) or ()
+            local = texts_of(resolved.args[0], frame) or ()
+            remote = texts_of(resolved.args[1], frame) or ()
             table.foreign_keys[constraint_name or f"fk_{table.name}_{'_'.join(local)}"] = (
                 local,
                 ",".join(remote),
@@ -825,15 +569,15 @@ class _Replayer:
             )
 
     def _op_drop_table(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         if self._existing(key, step, frame, "drops") is not None:
             self._discard(key, frame)
 
     def _op_rename_table(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
-        new_name = _text(bound.get("new_table_name"), frame)
+        new_name = text_of(bound.get("new_table_name"), frame)
         table = self._existing(key, step, frame, "renames")
         if new_name is None:
             self.replay.blind_creates.append(
@@ -857,13 +601,13 @@ class _Replayer:
             for other in self.tables.values():
                 for column in other.columns.values():
                     if column.foreign_key:
-                        column.foreign_key = _retargeted(column.foreign_key, key, new_key[1])
+                        column.foreign_key = retargeted(column.foreign_key, key, new_key[1])
                 for name, (columns, target) in list(other.foreign_keys.items()):
-                    other.foreign_keys[name] = (columns, _retargeted(target, key, new_key[1]))
+                    other.foreign_keys[name] = (columns, retargeted(target, key, new_key[1]))
         self.replay.ever_created.add(new_key)
 
     def _op_add_column(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "adds a column to")
         spec = self._column(bound.get("column"), frame)
@@ -873,22 +617,18 @@ class _Replayer:
             table.unsure(f"a column added at {frame.where(step.line)} the replay cannot read")
             return
         existing = table.column_named(spec.name or "")
-        known = table.columns_known or key in self.replay.assumed
-        if (
-            existing is not None
-            and known
-            and existing.certain
-            and not table.opaque
-            and not table.created_guarded
-            and self._repeated(existing.revision, frame)
-        ):
-            self._issue(
-                "DBL414",
+        if existing is not None:
+            known = table.columns_known or key in self.replay.assumed
+            self._repeated_create(
                 key,
+                existing,
+                table,
                 step,
                 frame,
-                f"revision {frame.revision.id} adds column {table.qualified}.{existing.name}, which revision "
-                f"{existing.revision} already added ({existing.path}:{existing.line})",
+                tolerated=False,
+                earlier_certain=(
+                    known and existing.certain and not table.opaque and not table.created_guarded
+                ),
             )
         guarded = bool(step.guards or frame.guards)
         if guarded and existing is not None:
@@ -903,10 +643,10 @@ class _Replayer:
             )
 
     def _op_drop_column(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "drops a column of")
-        name = _text(bound.get("column_name"), frame)
+        name = text_of(bound.get("column_name"), frame)
         if table is None:
             return
         if name is None:
@@ -917,10 +657,10 @@ class _Replayer:
             del table.columns[column.name]
 
     def _op_alter_column(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "alters a column of")
-        name = _text(bound.get("column_name"), frame)
+        name = text_of(bound.get("column_name"), frame)
         if table is None:
             return
         column = table.column_named(name) if name is not None else None
@@ -944,27 +684,27 @@ class _Replayer:
                 column.nullable = nullable.text == "True"
             else:
                 table.unsure(f"alter_column with a computed nullable at {frame.where(step.line)}")
-        new_name = _text(dict(step.keywords).get("new_column_name"), frame)
+        new_name = text_of(dict(step.keywords).get("new_column_name"), frame)
         if new_name:
             del table.columns[column.name]
             column.name = new_name
             table.columns[new_name] = column
 
     def _op_create_index(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "creates an index on")
         if table is not None:
-            table.indexes[_text(bound.get("index_name"), frame) or ""] = (
-                _texts(bound.get("columns"), frame) or ()
+            table.indexes[text_of(bound.get("index_name"), frame) or ""] = (
+                texts_of(bound.get("columns"), frame) or ()
             )
 
     def _op_drop_index(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "drops an index of")
         if table is not None:
-            table.indexes.pop(_text(bound.get("index_name"), frame) or "", None)
+            table.indexes.pop(text_of(bound.get("index_name"), frame) or "", None)
 
     def _drop_index_anywhere(self, name: Optional[str]) -> None:
         for table in self.tables.values():
@@ -972,56 +712,56 @@ class _Replayer:
                 del table.indexes[name]
 
     def _op_create_foreign_key(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "adds a foreign key to")
         if table is not None:
-            local = _texts(bound.get("local_cols"), frame) or ()
-            target = _text(bound.get("referent_table"), frame) or "?"
-            remote = _texts(bound.get("remote_cols"), frame) or ()
+            local = texts_of(bound.get("local_cols"), frame) or ()
+            target = text_of(bound.get("referent_table"), frame) or "?"
+            remote = texts_of(bound.get("remote_cols"), frame) or ()
             name = (
-                _text(bound.get("constraint_name"), frame) or f"fk_{table.name}_{'_'.join(local)}"
+                text_of(bound.get("constraint_name"), frame) or f"fk_{table.name}_{'_'.join(local)}"
             )
             table.foreign_keys[name] = (local, f"{target}.{','.join(remote)}")
 
     def _op_create_unique_constraint(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "adds a unique constraint to")
         if table is not None:
-            columns = _texts(bound.get("columns"), frame) or ()
+            columns = texts_of(bound.get("columns"), frame) or ()
             table.unique[
-                _text(bound.get("constraint_name"), frame) or f"uq_{'_'.join(columns)}"
+                text_of(bound.get("constraint_name"), frame) or f"uq_{'_'.join(columns)}"
             ] = columns
 
     def _op_create_primary_key(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "adds a primary key to")
         if table is not None:
-            for name in _texts(bound.get("columns"), frame) or ():
+            for name in texts_of(bound.get("columns"), frame) or ():
                 column = table.column_named(name)
                 if column is not None:
                     column.primary_key, column.nullable = True, False
 
     def _op_drop_constraint(
-        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: _Frame
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self._existing(key, step, frame, "drops a constraint of")
-        name = _text(bound.get("constraint_name"), frame)
+        name = text_of(bound.get("constraint_name"), frame)
         if table is not None and name is not None:
             for constraints in (table.unique, table.foreign_keys, table.indexes):
                 constraints.pop(name, None)
 
     # -- SQL
 
-    def _execute(self, step: MigrationStep, frame: _Frame) -> None:
+    def _execute(self, step: MigrationStep, frame: Frame) -> None:
         """Run a statement. One the replay cannot read in full makes uncertain only what it could
         change: a DML-shaped one (`UPDATE ...` built in a loop, `sa.update(t)`, `stmt.bindparams()` of
         a `SELECT`) nothing, other text the tables it names; only a statement of which nothing at all
         can be read blinds the replay."""
-        expr = _resolve(step.args[0], frame) if step.args else None
-        text = _sql_of(expr, frame)
+        expr = resolve(step.args[0], frame) if step.args else None
+        text = sql_of(expr, frame)
         if text is not None:
             self._sql(text, step, frame)
             return
@@ -1030,7 +770,7 @@ class _Replayer:
         if step.args and self._from_library(frame, step.args[0]):
             return  # SQL a library ships (functions, triggers, extensions), not the project's tables
         partial = self._statement_text(step.args[0], frame) if step.args else None
-        if partial is not None and (classify_sql(partial) or not _DML_START.match(partial)):
+        if partial is not None and (classify_sql(partial) or not starts_as_row_statement(partial)):
             if classify_sql(partial):
                 self._sql(
                     partial, step, frame
@@ -1047,13 +787,13 @@ class _Replayer:
         self.replay.blind_creates.append(reason)
         self.replay.blind_alters.append(reason)
 
-    def _statement_text(self, expr: Optional[Expr], frame: _Frame, depth: int = 0) -> Optional[str]:
+    def _statement_text(self, expr: Optional[Expr], frame: Frame, depth: int = 0) -> Optional[str]:
         """What can be read of a statement built at run time: its string pieces, `{}` for the rest
         (`"UPDATE t SET a = %s" % x`, `"..." + name`, `text(q).bindparams(...)`, a constant of a project
         module). None when no piece is a string."""
         if expr is None or depth > MAX_NAME_HOPS:
             return None
-        resolved = _resolve(expr, frame) if expr.kind == "name" else expr
+        resolved = resolve(expr, frame) if expr.kind == "name" else expr
         if resolved is None and expr.kind == "name":
             resolved = self._project_constant(expr.text, frame) or self._same_kind(
                 expr.text, frame, depth
@@ -1079,7 +819,7 @@ class _Replayer:
                 return self._statement_text(Expr("name", callee), frame, depth + 1)
         return None
 
-    def _same_kind(self, name: str, frame: _Frame, depth: int) -> Optional[Expr]:
+    def _same_kind(self, name: str, frame: Frame, depth: int) -> Optional[Expr]:
         """A local bound in several branches (`if postgres: stmt = "SELECT ..." else: stmt = "SELECT ..."`):
         the first value, when every value reads as row-only SQL (else None)."""
         if name in frame.function.params or name in frame.function.rebound:
@@ -1087,12 +827,13 @@ class _Replayer:
         values = frame.view.bindings.get((frame.function.name, name), [])
         texts = [self._statement_text(value, frame, depth + 1) for value in values]
         if len(values) > 1 and all(
-            text is not None and _DML_START.match(text) and not classify_sql(text) for text in texts
+            text is not None and starts_as_row_statement(text) and not classify_sql(text)
+            for text in texts
         ):
             return Expr("str", texts[0] or "")
         return None
 
-    def _project_constant(self, name: str, frame: _Frame) -> Optional[Expr]:
+    def _project_constant(self, name: str, frame: Frame) -> Optional[Expr]:
         """The literal a name imported from a project module is bound to (`from app.sql import PURGE`)."""
         if name in frame.function.params or name in frame.function.rebound:
             return None
@@ -1106,15 +847,15 @@ class _Replayer:
 
     def _unsure_of_named(self, text: str, reason: str) -> None:
         """Mark uncertain the tables a statement the replay cannot read names (none: nothing)."""
-        words = {word.lower() for word in _SQL_WORDS.findall(text)}
+        words = name_words(text)
         for key, table in self.tables.items():
             if table.name.lower() in words or table.qualified.lower() in words:
                 self._mark(key, reason)
 
-    def _sql(self, text: str, step: MigrationStep, frame: _Frame) -> None:
+    def _sql(self, text: str, step: MigrationStep, frame: Frame) -> None:
         guard = self._guarded(step, frame)
         statements = classify_sql(text)
-        if not statements and "{}" in text and not _DML_START.match(text):
+        if not statements and "{}" in text and not starts_as_row_statement(text):
             # Computed parts the classifier cannot see past: the statement may be DDL on the tables it names.
             self._unsure_of_named(
                 text,
@@ -1128,18 +869,17 @@ class _Replayer:
                     self.replay.blind_creates.append(reason)
                 self.replay.blind_alters.append(reason)
                 continue
-            key = _split_name(".".join(_unquote(part) for part in name.split(".")))
+            key = split_name(unquote_dotted(name))
             chunk = text[statement.offset :]
-            renamed = _renamed_to(statement.kind, chunk)
+            renamed = renamed_to(statement.kind, chunk)
             if statement.kind in (CREATE_TABLE, CREATE_VIEW):
                 self._create(
                     key,
                     step,
                     frame,
-                    if_not_exists=bool(_IF_NOT_EXISTS.match(chunk))
-                    or statement.kind == CREATE_VIEW,
+                    if_not_exists=creates_if_not_exists(chunk) or statement.kind == CREATE_VIEW,
                 )
-                if key in self.tables and _IF_NOT_EXISTS.match(chunk):
+                if key in self.tables and creates_if_not_exists(chunk):
                     continue
                 table = ReplayTable(
                     key[0],
@@ -1153,29 +893,18 @@ class _Replayer:
                 table.is_view = statement.kind == CREATE_VIEW
                 table.columns_known = bool(statement.columns) and not table.is_view
                 for column in statement.columns:
-                    table.columns[column.name] = ReplayColumn(
-                        column.name,
-                        column.type_name,
-                        family_of_type_name(column.type_name),
-                        column.nullable,
-                        column.primary_key,
-                        column.references,
-                        frame.revision.id,
-                        frame.revision.path,
-                        step.line,
-                        step.column,
-                    )
+                    table.columns[column.name] = _sql_column(column, step, frame)
                 self.tables[key] = table
             elif statement.kind in (DROP_TABLE, DROP_VIEW):
                 if (
                     key not in self.tables
                     and statement.kind == DROP_TABLE
-                    and not _IF_EXISTS.match(chunk)
+                    and not drops_if_exists(chunk)
                 ):
                     self._existing(key, step, frame, "drops")
                 self._discard(key, frame)
             elif renamed is not None:
-                new_schema, new_name = _split_name(renamed)
+                new_schema, new_name = split_name(renamed)
                 new_key = (new_schema or key[0], new_name)
                 self._rename(key, new_key)
                 key = new_key  # a guard marks the table under its new name
@@ -1183,7 +912,7 @@ class _Replayer:
                 table = self.replay.table(
                     *key
                 )  # `ALTER TABLE public.t` changes the `t` created without a schema
-                if table is not None and not _apply_alter(table, chunk, frame, step):
+                if table is not None and not self._alter(table, alter_actions(chunk), step, frame):
                     table.unsure(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
             elif statement.kind == RENAME_TABLE:
                 self._mark(key, f"RENAME at {frame.where(step.line)}")
@@ -1191,53 +920,59 @@ class _Replayer:
             if guard is not None:
                 self._mark(key, guard, opaque=False)
 
+    def _alter(
+        self,
+        table: ReplayTable,
+        actions: Optional[tuple[AlterAction, ...]],
+        step: MigrationStep,
+        frame: Frame,
+    ) -> bool:
+        """Apply `ALTER TABLE t <actions>` to `table` in order; False at the first action the
+        replay cannot apply (one the SQL reader could not read, or on a column it does not know)."""
+        if actions is None:
+            return False
+        for action in actions:
+            if action.kind == CONSTRAINT_ACTION:
+                continue
+            column = table.column_named(action.column) if action.column else None
+            if action.kind == RENAME_COLUMN:
+                if column is None:
+                    return False
+                del table.columns[column.name]
+                column.name = action.new_name
+                table.columns[column.name] = column
+            elif action.kind == DROP_COLUMN:
+                if column is not None:
+                    del table.columns[column.name]
+            elif action.kind == ALTER_COLUMN:
+                if column is None:
+                    return False
+                if action.nullable is not None:
+                    column.nullable = action.nullable
+                if action.type_name is not None:
+                    column.type_name = action.type_name
+                    column.family = family_of_type_name(action.type_name)
+            elif action.kind == ADD_COLUMN and action.added is not None:
+                table.columns[action.added.name] = _sql_column(action.added, step, frame)
+            else:
+                return False
+        return True
 
-_SQL_NAME = r"[\w\"`\[\]]+(?:\.[\w\"`\[\]]+)?"
-_ALTER_RENAME = re.compile(rf"^RENAME\s+TO\s+(?P<new>{_SQL_NAME})$", re.IGNORECASE)
-_RENAME_ONE_TABLE = re.compile(
-    rf"^\s*RENAME\s+TABLE\s+{_SQL_NAME}\s+TO\s+(?P<new>{_SQL_NAME})\s*(?:;|$)", re.IGNORECASE
-)
 
-
-def _renamed_to(kind: str, chunk: str) -> Optional[str]:
-    """The new name of `ALTER TABLE t RENAME TO n` / `RENAME TABLE t TO n` (one table), unquoted."""
-    found = None
-    if kind == RENAME_TABLE:
-        found = _RENAME_ONE_TABLE.match(chunk)
-    elif kind == ALTER_TABLE:
-        head = _ALTER_HEAD.match(chunk)
-        actions = _split_actions(chunk[head.end() :]) if head else []
-        found = _ALTER_RENAME.match(actions[0]) if len(actions) == 1 else None
-    if found is None:
-        return None
-    return ".".join(_unquote(part) for part in found.group("new").split("."))
-
-
-def _retargeted(target: str, old: TableKey, new_name: str) -> str:
-    """A foreign key target (`table.col`, `schema.table.col`, comma-separated) with table `old` renamed."""
-    parts = []
-    for part in target.split(","):
-        table, dot, column = part.rpartition(".")
-        schema, name = _split_name(table)
-        if (
-            dot
-            and name.lower() == old[1].lower()
-            and (schema == old[0] or (not old[0] and not schema))
-        ):
-            part = f"{schema}.{new_name}.{column}" if schema else f"{new_name}.{column}"
-        parts.append(part)
-    return ",".join(parts)
-
-
-def _sql_of(expr: Optional[Expr], frame: _Frame) -> Optional[str]:
-    if expr is None:
-        return None
-    if expr.kind == "str":
-        return expr.text
-    if expr.kind == "call" and expr.text.rsplit(".", 1)[-1] in ("text", "DDL") and expr.args:
-        inner = _resolve(expr.args[0], frame)
-        return inner.text if inner is not None and inner.kind == "str" else None
-    return None
+def _sql_column(column: SqlColumn, step: MigrationStep, frame: Frame) -> ReplayColumn:
+    """A column of a `CREATE TABLE` / `ALTER TABLE ... ADD` statement, made at its step."""
+    return ReplayColumn(
+        column.name,
+        column.type_name,
+        family_of_type_name(column.type_name),
+        column.nullable,
+        column.primary_key,
+        column.references,
+        frame.revision.id,
+        frame.revision.path,
+        step.line,
+        step.column,
+    )
 
 
 def _is_dml(expr: Expr) -> bool:
@@ -1248,151 +983,6 @@ def _is_dml(expr: Expr) -> bool:
     return bool(parts & _DML_WORDS)
 
 
-_ALTER_HEAD = re.compile(
-    r"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+", re.IGNORECASE
-)
-_ADD = re.compile(
-    r"^ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?P<rest>.+)$", re.IGNORECASE | re.DOTALL
-)
-_DROP = re.compile(
-    r"^DROP\s+(?:COLUMN\s+)?(?:IF\s+EXISTS\s+)?(?P<name>[\w\"`\[\]]+)(?:\s+(?:CASCADE|RESTRICT))?$",
-    re.IGNORECASE,
-)
-_RENAME_COLUMN = re.compile(
-    r"^RENAME\s+(?:COLUMN\s+)?(?P<old>[\w\"`\[\]]+)\s+TO\s+(?P<new>[\w\"`\[\]]+)$", re.IGNORECASE
-)
-_ALTER_COLUMN = re.compile(
-    r"^ALTER\s+(?:COLUMN\s+)?(?P<name>[\w\"`\[\]]+)\s+(?P<action>.+)$", re.IGNORECASE | re.DOTALL
-)
-_CONSTRAINT_ACTIONS = re.compile(
-    r"^(?:ADD\s+(?:CONSTRAINT|PRIMARY\s+KEY|UNIQUE|FOREIGN\s+KEY|CHECK|EXCLUDE)|DROP\s+CONSTRAINT|"
-    r"VALIDATE\s+CONSTRAINT|OWNER\s+TO|ENABLE|DISABLE|SET\s+\(|RESET|CLUSTER|REPLICA|FORCE|NO\s+FORCE)\b",
-    re.IGNORECASE,
-)
-
-
-def _split_actions(text: str) -> list[str]:
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-        elif char == ";" and depth == 0:
-            break
-        else:
-            current.append(char)
-    parts.append("".join(current).strip())
-    return [part for part in parts if part]
-
-
-def _apply_alter(table: ReplayTable, text: str, frame: _Frame, step: MigrationStep) -> bool:
-    """Apply `ALTER TABLE t <actions>` to `table`; False when an action is not understood."""
-    head = _ALTER_HEAD.match(text)
-    if head is None:
-        return False
-    for action in _split_actions(text[head.end() :]):
-        if _CONSTRAINT_ACTIONS.match(action):
-            continue
-        renamed = _RENAME_COLUMN.match(action)
-        dropped = _DROP.match(action)
-        altered = _ALTER_COLUMN.match(action)
-        added = _ADD.match(action)
-        if renamed and not action.upper().startswith("RENAME TO"):
-            column = table.column_named(_unquote(renamed.group("old")))
-            if column is None:
-                return False
-            del table.columns[column.name]
-            column.name = _unquote(renamed.group("new"))
-            table.columns[column.name] = column
-        elif dropped:
-            column = table.column_named(_unquote(dropped.group("name")))
-            if column is not None:
-                del table.columns[column.name]
-        elif altered:
-            column = table.column_named(_unquote(altered.group("name")))
-            if column is None or not _alter_column_sql(column, altered.group("action")):
-                return False
-        elif added:
-            parsed = classify_sql(f"CREATE TABLE t ({added.group('rest')})")
-            if not parsed or len(parsed[0].columns) != 1:
-                return False
-            sql_column = parsed[0].columns[0]
-            table.columns[sql_column.name] = ReplayColumn(
-                sql_column.name,
-                sql_column.type_name,
-                family_of_type_name(sql_column.type_name),
-                sql_column.nullable,
-                sql_column.primary_key,
-                sql_column.references,
-                frame.revision.id,
-                frame.revision.path,
-                step.line,
-                step.column,
-            )
-        else:
-            return False
-    return True
-
-
-def _alter_column_sql(column: ReplayColumn, action: str) -> bool:
-    words = action.upper().split()
-    if words[:3] == ["SET", "NOT", "NULL"]:
-        column.nullable = False
-    elif words[:3] == ["DROP", "NOT", "NULL"]:
-        column.nullable = True
-    elif words[:2] in (["SET", "DEFAULT"], ["DROP", "DEFAULT"]):
-        pass
-    elif words[:1] == ["TYPE"] or words[:3] == ["SET", "DATA", "TYPE"]:
-        type_text = action.split(None, 3 if words[0] == "SET" else 1)[-1]
-        type_text = re.split(r"\s+USING\s+", type_text, flags=re.IGNORECASE)[0]
-        column.type_name = type_text.strip()
-        column.family = family_of_type_name(column.type_name)
-    else:
-        return False
-    return True
-
-
-def replays(index: ProjectIndex) -> tuple[Replay, ...]:
-    """The replay of every revision graph of the project."""
-    if _MEMO_KEY not in index.memo:
-        index.memo[_MEMO_KEY] = tuple(
-            _Replayer(index, graph).run() for graph in revision_graphs(index)
-        )
-    return index.memo[_MEMO_KEY]
-
-
-def replay_issues(index: ProjectIndex) -> Iterable[ReplayIssue]:
-    """DBL414/DBL415 candidates that hold for the whole project.
-
-    A DBL415 candidate is dropped when any migration of any script location creates
-    the table (branches replayed in another order, several locations on one database)
-    or when some migration creates tables the replay cannot see; each revision reports
-    its first operation on each such table name (`t` and `schema.t` are usually the
-    same table, reached through the search path).
-    """
-    all_replays = replays(index)
-    created = {key[1].lower() for replay in all_replays for key in replay.ever_created}
-    external = {name.lower() for name in index.settings.external_tables}
-    for replay in all_replays:
-        reported: set[tuple[str, str]] = set()
-        for issue in replay.issues:
-            if issue.code == "DBL415":
-                name = issue.table[1].lower()
-                qualified = f"{issue.table[0]}.{name}" if issue.table[0] else name
-                if (
-                    replay.blind_creates
-                    or name in created
-                    or name in external
-                    or qualified in external
-                ):
-                    continue
-                if (issue.path, name) in reported:
-                    continue  # a revision's first operation on the table (with or without its schema) says it all
-                reported.add((issue.path, name))
-            yield issue
+def replay_graph(index: ProjectIndex, graph: RevisionGraph) -> Replay:
+    """The replay of one revision graph."""
+    return _Replayer(index, graph).run()
