@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dblint.engine import Request
 from dblint.diagnostics import Diagnostic
+from dblint.engine import Request
 from dblint.index import ProjectIndex
 from dblint.index.replay import Replay, replays
 from dblint.pipeline import load_project

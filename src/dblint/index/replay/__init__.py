@@ -3,7 +3,7 @@
 Public API (used by the drift and safety rules, the databases view and the inventory):
 
 - `replays(index) -> tuple[Replay, ...]`, one per revision graph (`index.revisions`),
-  built on first use and kept in `index.memo`.
+  built on first use and kept (`ProjectIndex.view`).
 - `Replay.tables`: the schema at the head(s) (the union of all branches), by
   `(schema, name)`; each `ReplayTable` has columns (type family, nullability, keys),
   indexes, unique constraints, foreign keys, the revision that created it, and
@@ -61,13 +61,11 @@ __all__ = [
     "replays",
 ]
 
-_MEMO_KEY = "migration_replays"
-
 
 def replays(index: ProjectIndex) -> tuple[Replay, ...]:
     """The replay of every revision graph of the project."""
-    if _MEMO_KEY not in index.memo:
-        index.memo[_MEMO_KEY] = tuple(
-            replay_graph(index, graph) for graph in revision_graphs(index)
-        )
-    return index.memo[_MEMO_KEY]
+    return index.view(_replay_all)
+
+
+def _replay_all(index: ProjectIndex) -> tuple[Replay, ...]:
+    return tuple(replay_graph(index, graph) for graph in revision_graphs(index))

@@ -300,10 +300,10 @@ class _Replayer:
             f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
         )
         names = [text for text in (text_of(arg, frame) for arg in step.args) if text]
-        touched = [key for key in (split_name(name) for name in names) if key in self.tables]
+        touched = [named for named in (split_name(name) for name in names) if named in self.tables]
         if touched:
-            for key in touched:
-                self._mark(key, reason)
+            for named in touched:
+                self._mark(named, reason)
         else:
             self.replay.blind_creates.append(reason)
             self.replay.blind_alters.append(reason)
@@ -545,10 +545,10 @@ class _Replayer:
         constraint_name = text_of(resolved.keyword("name"), frame) if resolved else None
         if callee == "PrimaryKeyConstraint":
             for name in columns:
-                column = table.column_named(name)
-                if column is not None:
-                    column.primary_key = True
-                    column.nullable = False
+                key_column = table.column_named(name)
+                if key_column is not None:
+                    key_column.primary_key = True
+                    key_column.nullable = False
         elif callee == "UniqueConstraint":
             table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
         elif callee == "Index":
@@ -909,11 +909,14 @@ class _Replayer:
                 self._rename(key, new_key)
                 key = new_key  # a guard marks the table under its new name
             elif statement.kind == ALTER_TABLE:
-                table = self.replay.table(
-                    *key
-                )  # `ALTER TABLE public.t` changes the `t` created without a schema
-                if table is not None and not self._alter(table, alter_actions(chunk), step, frame):
-                    table.unsure(f"ALTER TABLE the replay cannot read at {frame.where(step.line)}")
+                # `ALTER TABLE public.t` changes the `t` created without a schema
+                altered = self.replay.table(*key)
+                if altered is not None and not self._alter(
+                    altered, alter_actions(chunk), step, frame
+                ):
+                    altered.unsure(
+                        f"ALTER TABLE the replay cannot read at {frame.where(step.line)}"
+                    )
             elif statement.kind == RENAME_TABLE:
                 self._mark(key, f"RENAME at {frame.where(step.line)}")
                 self.replay.blind_creates.append(f"RENAME TABLE at {frame.where(step.line)}")

@@ -39,7 +39,8 @@ class ReplayTable:
     path: str
     line: int
     column: int
-    indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # name -> columns; None: an `Index(...)` whose name the replay cannot compute
+    indexes: dict[Optional[str], tuple[str, ...]] = field(default_factory=dict)
     unique: dict[str, tuple[str, ...]] = field(default_factory=dict)
     foreign_keys: dict[str, tuple[tuple[str, ...], str]] = field(
         default_factory=dict
