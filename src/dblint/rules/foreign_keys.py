@@ -12,6 +12,7 @@ from dblint.facts.model import FileFacts
 from dblint.fixes.fk_type import plan_annotation_fix, plan_outcome, plan_type_fix
 from dblint.index import ProjectIndex
 from dblint.index.holders import display
+from dblint.index.replay import tables_migrations_create
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
 from dblint.index.types import (
@@ -23,7 +24,6 @@ from dblint.index.types import (
     integer_width,
 )
 from dblint.rules.base import Rule
-from dblint.sql import CREATE_TABLE
 from dblint.text_enum import TextEnum
 
 _WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "MEDIUMINT"}
@@ -47,27 +47,6 @@ class Target:
     table: Optional[TableDef] = None
     column: Optional[ColumnDef] = None
     others: tuple[TableDef, ...] = ()
-
-
-def migration_tables(index: ProjectIndex) -> frozenset[str]:
-    """Table names (lower-case, no schema) that migrations create: `op.create_table("x")` or raw CREATE TABLE."""
-    return index.view(_migration_tables)
-
-
-def _migration_tables(index: ProjectIndex) -> frozenset[str]:
-    names: set[str] = set()
-    for path, facts in index.files.items():
-        if index.context_of(path) != FileContext.MIGRATION:
-            continue
-        for call in facts.calls:
-            args = call.expr.args
-            if call.expr.text.endswith("create_table") and args and args[0].kind == "str":
-                names.add(args[0].text.lower())
-        for string in facts.sql_strings:
-            for statement in string.statements:
-                if statement.kind == CREATE_TABLE and statement.name:
-                    names.add(statement.name.rsplit(".", 1)[-1].strip('"`[]').lower())
-    return frozenset(names)
 
 
 def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
@@ -288,7 +267,9 @@ class ForeignKeyToUnknownTable(Rule):
             return
         for table, column, foreign, target in foreign_keys_in(schema, facts.path):
             if target.status == TargetStatus.MISSING_TABLE:
-                if _external(index, foreign) or foreign.table.lower() in migration_tables(index):
+                if _external(index, foreign) or foreign.table.lower() in tables_migrations_create(
+                    index
+                ):
                     continue
                 if any(t.name == foreign.table for t in schema.tables):
                     continue  # declared in a test, a migration or a function: exists somewhere

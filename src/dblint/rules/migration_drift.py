@@ -23,6 +23,7 @@ from dblint.index.replay import (
     ReplayColumn,
     ReplayTable,
     replays,
+    tables_migrations_create,
 )
 from dblint.index.replay.schema import qualified_name
 from dblint.index.schema import ColumnDef, TableDef, model_schema
@@ -464,10 +465,9 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
     table name (`t` and `schema.t` are usually the same table, reached through the search
     path).
     """
-    all_replays = replays(index)
-    created = {key[1].lower() for replay in all_replays for key in replay.ever_created}
+    created = tables_migrations_create(index)
     external = {name.lower() for name in index.settings.external_tables}
-    for replay in all_replays:
+    for replay in replays(index):
         reported: set[tuple[str, str]] = set()
         for event in replay.uncreated_changes:
             name = event.table[1].lower()

@@ -18,6 +18,8 @@ Public API (used by the drift and safety rules, the databases view and the inven
 - `Replay.repeated_creates` / `uncreated_changes`: events (`events.py`) at the `op.`
   call: a table or column created again along one ancestry, a change of a table no
   revision before it created; the rules decide which are findings.
+- `tables_migrations_create(index)`: the names of the tables the migrations create,
+  what every rule that asks "do the migrations create it?" reads.
 - `Replay.operations`: every `op.` / `batch_op.` operation and literal SQL step of each
   `upgrade()` in replay order, with whether its table existed before that revision
   (`OperationView`; read by the migration-safety rules).
@@ -59,6 +61,7 @@ __all__ = [
     "ReplayTable",
     "TableKey",
     "replays",
+    "tables_migrations_create",
 ]
 
 
@@ -69,3 +72,18 @@ def replays(index: ProjectIndex) -> tuple[Replay, ...]:
 
 def _replay_all(index: ProjectIndex) -> tuple[Replay, ...]:
     return tuple(replay_graph(index, graph) for graph in revision_graphs(index))
+
+
+def tables_migrations_create(index: ProjectIndex) -> frozenset[str]:
+    """The tables some migration of the project creates at any point of its replay: lower-case
+    names, schema left out (`t` and `s.t` are usually one table, through the search path).
+
+    `op.create_table`, `CREATE TABLE` / `CREATE VIEW` and the new name of a rename count, also
+    when a later revision drops the table. The one answer to "do the migrations create this
+    table?" for the rules that ask it (a foreign key's target, a change of an uncreated table).
+    """
+    return index.view(_created_names)
+
+
+def _created_names(index: ProjectIndex) -> frozenset[str]:
+    return frozenset(key[1].lower() for replay in replays(index) for key in replay.ever_created)
