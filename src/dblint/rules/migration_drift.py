@@ -565,13 +565,12 @@ class ChangesUncreated(Rule):
         groups = _by_place(_uncreated_changes(index))
         for (path, line, column, revision, action), group in groups.items():
             names = sorted({qualified_name(event.table) for event in group})
-            message = (
-                _uncreated_message(revision, action, [qualified_name(group[0].table)])
-                if len(names) == 1
-                else _uncreated_message(revision, action, names)
-            )
             yield self.diagnostic(
-                path, line, column, message, max(event.at.end_line for event in group)
+                path,
+                line,
+                column,
+                _uncreated_message(revision, action, names),
+                max(event.at.end_line for event in group),
             )
 
 
