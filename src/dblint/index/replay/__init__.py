@@ -24,8 +24,9 @@ Public API (used by the drift and safety rules, the databases view and the inven
   `upgrade()` in replay order, with whether its table existed before that revision
   (`OperationView`; read by the migration-safety rules).
 
-The package: `values.py` evaluates migration values, `interpreter.py` applies the
-operations, `schema.py` is the state it builds, `events.py` what it saw happen.
+The package: `values.py` evaluates migration values, `interpreter.py` runs each
+revision's `op` calls, `sql_steps.py` the SQL it executes, `changes.py` is what both do to
+the schema, `schema.py` the state they build, `events.py` what the replay saw happen.
 """
 
 from __future__ import annotations
