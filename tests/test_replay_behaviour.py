@@ -9,7 +9,7 @@ from dblint.engine import Request
 from dblint.index import ProjectIndex
 from dblint.index.replay import Replay, replays
 from dblint.pipeline import load_project
-from dblint.rules.migration_drift import ChangesUncreated, CreatesExisting
+from dblint.rules.migration_drift import MigrationChangesUncreatedTable, MigrationCreatesExisting
 
 HEADER = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\n'
 
@@ -33,7 +33,10 @@ def _replay(
 
 def _replay_findings(index: ProjectIndex) -> list[Diagnostic]:
     """The DBL414 / DBL415 findings the replay's events make, in report order."""
-    found = [*CreatesExisting().check_project(index), *ChangesUncreated().check_project(index)]
+    found = [
+        *MigrationCreatesExisting().check_project(index),
+        *MigrationChangesUncreatedTable().check_project(index),
+    ]
     return sorted(found, key=Diagnostic.sort_key)
 
 

@@ -99,6 +99,15 @@ class SchemaChanges:
             self.replay.assumed[key] = table
         return table
 
+    def known_key(self, key: TableKey) -> TableKey:
+        """The key of the table an operation changes when it names it with a schema the table
+        was created without, or the other way round (`t` and `public.t`, one table through the
+        search path), or in another case."""
+        if key in self.tables:
+            return key
+        found = self.replay.table(*key)
+        return (found.schema, found.name) if found is not None else key
+
     def discard(self, key: TableKey, frame: Frame) -> None:
         """Forget a dropped table, whether created or assumed."""
         if self.tables.pop(key, None) is not None:

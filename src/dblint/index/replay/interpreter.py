@@ -242,6 +242,8 @@ class _Replayer:
             self.changes.blind(reason, creates=name in ("create_table", "rename_table"))
             return
         key: TableKey = (schema, table_name)
+        if name != "create_table":
+            key = self.changes.known_key(key)
         handler = getattr(self, f"_op_{name}", None)
         if handler is not None:
             handler(key, bound, step, frame)
