@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -66,6 +67,16 @@ def run_tool(
         env=full_env,
         timeout=600,
     )
+
+
+@functools.cache
+def run_tool_once(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`run_tool` whose result is shared by every test (of this worker) that asks for the same run.
+
+    Only for a tree no test changes (a fixture project) and a run whose output several tests
+    read and check differently, such as one `dblint inventory --format json` of a fixture.
+    """
+    return run_tool(name, *args, cwd=cwd)
 
 
 def expected_findings(project: Path) -> set[tuple[str, int, str]]:
