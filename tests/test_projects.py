@@ -271,3 +271,103 @@ def test_each_flask_service_tracks_its_own_db(tmp_path: Path) -> None:
         "admin": [("app.extensions:db.metadata",)],
         "shop": [("app.extensions:db.metadata",)],
     }
+
+
+MODELS = (
+    "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\n"
+    "Base = declarative_base()\n\n\nclass {name}(Base):\n"
+    '    __tablename__ = "{table}"\n    id = Column(Integer, primary_key=True)\n'
+)
+UNREACHED = (
+    "from sqlalchemy import Column, Integer\n\nfrom app.models import Base\n\n\n"
+    'class Other(Base):\n    __tablename__ = "others"\n    id = Column(Integer, primary_key=True)\n'
+)
+REVISION = (
+    "import sqlalchemy as sa\nfrom alembic import op\n\n"
+    'revision = "{revision}"\ndown_revision = None\n\n\ndef upgrade():\n'
+    '    op.create_table("{table}", sa.Column("id", sa.Integer, primary_key=True))\n'
+)
+
+
+def _service(directory: str, name: str, table: str, migrations: str) -> dict[str, str]:
+    """A package with a model, an env.py under `migrations` tracking it, and one revision."""
+    package = directory.rsplit("/", 1)[-1]
+    return {
+        f"{directory}/__init__.py": "",
+        f"{directory}/models.py": MODELS.format(name=name, table=table),
+        f"{migrations}/env.py": ENV
+        + f"from {package}.models import Base\ntarget_metadata = Base.metadata\n",
+        f"{migrations}/versions/{table}.py": REVISION.format(revision=table, table=table),
+    }
+
+
+SCRIPT_LOCATIONS_ELSEWHERE = {
+    # The repository's alembic.ini names a script directory inside a nested project.
+    "in-a-nested-project": (
+        {
+            "alembic.ini": INI.format(where="plugins/x/migrations"),
+            **_service("app", "User", "users", "plugins/x/migrations"),
+            "app/other.py": UNREACHED,
+            "plugins/x/alembic.ini": INI.format(where="db"),
+            **_service("plugins/x/xapp", "Item", "items", "plugins/x/db"),
+        },
+        {"plugins/x/migrations/env.py": ".", "plugins/x/db/env.py": "plugins/x"},
+    ),
+    # A service's alembic.ini names a script directory beside it, under no project's root.
+    "beside-the-configuration": (
+        {
+            "ops/alembic.ini": INI.format(where="../legacy/migrations"),
+            **_service("ops/app", "User", "users", "legacy/migrations"),
+            "ops/app/other.py": UNREACHED,
+            "svc/alembic.ini": INI.format(where="db"),
+            **_service("svc/xapp", "Item", "items", "svc/db"),
+        },
+        {"legacy/migrations/env.py": "ops", "svc/db/env.py": "svc"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCRIPT_LOCATIONS_ELSEWHERE))
+def test_a_script_location_belongs_to_the_project_whose_configuration_names_it(
+    tmp_path: Path, case: str
+) -> None:
+    """Wherever its directory lies, a script location's env.py and revisions are the project
+    of the alembic.ini that names it: its models are judged against them."""
+    files, owners = SCRIPT_LOCATIONS_ELSEWHERE[case]
+    root = write_project(tmp_path / "repo", files)
+    parts = _parts(root)
+    for env, owner in owners.items():
+        assert env in parts[owner][0]
+        assert env.replace("env.py", "versions/") in " ".join(parts[owner][0])
+    completed = run_tool("dblint", "check", ".", "--format", "json", cwd=root)
+    findings = json.loads(completed.stdout)
+    other = next(path for path in files if path.endswith("other.py"))
+    assert [(item["path"], item["code"]) for item in findings] == [
+        (other, "DBL204"),
+        (other, "DBL410"),
+    ], completed.stderr
+    assert next(iter(owners)) in findings[0]["message"]
+
+
+def test_an_alembic_ini_in_a_namespace_directory_of_a_package_is_the_package_s_project(
+    tmp_path: Path,
+) -> None:
+    """`pkg/server/lifespan/alembic.ini`, where `lifespan/` has no `__init__.py` but `server/`
+    is a package (OpenHands): Python imports the directory as `pkg.server.lifespan`, so its
+    env.py is the repository root's project, beside a service of its own."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "pkg/__init__.py": "",
+            "pkg/server/__init__.py": "",
+            "pkg/server/lifespan/alembic.ini": INI.format(where="%(here)s/alembic"),
+            "pkg/server/lifespan/service.py": "",
+            "svc/alembic.ini": INI.format(where="migrations"),
+        },
+    )
+    parts = _parts(root)
+    assert {name: locations for name, (_, locations) in parts.items()} == {
+        ".": ("pkg/server/lifespan/alembic",),
+        "svc": ("svc/migrations",),
+    }
+    assert "pkg/server/__init__.py" in parts["."][0]

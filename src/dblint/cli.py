@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Optional, TextIO
 
@@ -15,14 +15,16 @@ from dblint import __version__
 from dblint.cache import DEFAULT_DIRECTORY, chosen_directory
 from dblint.config import ConfigError, Settings, code_problem
 from dblint.discover import find_repository_root
-from dblint.engine import Request, Result, run
+from dblint.engine import Result, run
 from dblint.inventory.risk import LEVELS as RISK_LEVELS
 from dblint.report import DOCUMENT_FORMATS, FORMATTERS, ReportOptions, statistics
 from dblint.report.words import counted
+from dblint.run_inputs import Request, SettingsOverride
 from dblint.sourcelines import SourceLines
 from dblint.terminal import COLOR_CHOICES, progress_bar, use_color
 
 if TYPE_CHECKING:
+    from dblint.diagnostics import Diagnostic
     from dblint.fixes.files import FileChange
 
 # A warm `dblint check` can finish without LibCST, the index or any rule (engine.py),
@@ -31,7 +33,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 INVENTORY_FORMATS = ("csv", "json", "markdown")  # the keys of inventory.renderers.RENDERERS
 
 
-def _code_list(selector_kind: str):  # type: ignore[no-untyped-def]
+def _code_list(selector_kind: str) -> Callable[[str], tuple[str, ...]]:
     """An argparse type: comma-separated codes or prefixes, each naming at least one rule."""
 
     def parse(value: str) -> tuple[str, ...]:
@@ -48,7 +50,7 @@ def _code_list(selector_kind: str):  # type: ignore[no-untyped-def]
 class _Parser(argparse.ArgumentParser):
     """argparse with usage errors as one line that points to the command's --help."""
 
-    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
@@ -251,7 +253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return EXIT_ERROR
 
 
-def _override(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _override(args: argparse.Namespace) -> SettingsOverride:
     def apply(settings: Settings) -> Settings:
         return settings.with_overrides(
             select=args.select,
@@ -493,9 +495,9 @@ def _inventory(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return _exit_status(args, result)
 
 
-def displayed(result: Result, cwd: Path):  # type: ignore[no-untyped-def]
+def displayed(result: Result, cwd: Path) -> list[Diagnostic]:
     """Findings with paths relative to `cwd`, sorted as flake8 sorts them."""
-    shown = []
+    shown: list[Diagnostic] = []
     for project in result.runs:
         for diagnostic in project.diagnostics:
             path = os.path.relpath(project.root / diagnostic.path, cwd)

@@ -1,9 +1,11 @@
-"""File contexts: `migration`, `alembic-env`, `test` or `app`.
+"""File contexts: `migration`, `alembic-env`, `own-migration`, `test` or `app`.
 
 Alembic script locations come from every alembic.ini of the project, from
 `[tool.alembic]` in pyproject.toml and from the `migrations` setting. A module
 that looks like a revision (module-level `revision` and `down_revision`, uses
-`alembic.op`) is a migration even where no configuration says so.
+`alembic.op`) is a migration even where no configuration says so. "Migration"
+means an Alembic revision; the numbered steps of a migration runner of the
+project's own are an `own-migration`, which no rule treats as application code.
 """
 
 from __future__ import annotations
@@ -19,16 +21,22 @@ from pathlib import Path
 from dblint.config import Settings
 from dblint.facts.model import FileFacts
 from dblint.pathmatch import matches
+from dblint.text_enum import TextEnum
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-MIGRATION = "migration"
-ALEMBIC_ENV = "alembic-env"
-TEST = "test"
-APP = "app"
+
+class FileContext(TextEnum):
+    """What a file of the project is, which decides the rules that look at it."""
+
+    MIGRATION = "migration"  # an Alembic revision (or a helper module beside env.py)
+    ALEMBIC_ENV = "alembic-env"
+    OWN_MIGRATION = "own-migration"  # a step module of the project's own migration runner
+    TEST = "test"
+    APP = "app"
 
 
 @dataclass(frozen=True)
@@ -58,9 +66,12 @@ def find_script_locations(
     locations: dict[str, ScriptLocation] = {}
     for rel in config_files:
         name = rel.rsplit("/", 1)[-1]
-        found = (
-            _from_alembic_ini(root, rel) if name == "alembic.ini" else _from_pyproject(root, rel)
-        )
+        if name == "alembic.ini":
+            found = _from_alembic_ini(root, rel)
+        elif name == "pyproject.toml":
+            found = _from_pyproject(root, rel)
+        else:
+            continue  # setup.cfg: import roots only (`dblint.packaging`)
         for location in found:
             locations.setdefault(location.directory, location)
     for entry in settings.migrations:
@@ -269,20 +280,37 @@ def looks_like_env(facts: FileFacts) -> bool:
     )
 
 
-def classify(facts: FileFacts, locations: Iterable[ScriptLocation], settings: Settings) -> str:
+# `async def m001_initial(db)`: a numbered step of a migration runner of the project's own.
+_NUMBERED_STEP = re.compile(r"m\d{3,}_\w+")
+
+
+def looks_like_own_migrations(facts: FileFacts) -> bool:
+    """A `migrations.py` (or a module under `migrations/`) made of numbered steps (`def m001_initial`,
+    `def m002_add_wallets`) that a runner of the project applies in order, as Alembic applies its
+    versions (LNbits and its extensions): DDL there is the migration, not a bypass of one."""
+    parts = facts.path.split("/")
+    named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
+    return named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions)
+
+
+def classify(
+    facts: FileFacts, locations: Iterable[ScriptLocation], settings: Settings
+) -> FileContext:
     """The context of one file."""
     path = facts.path
     for location in locations:
         if path == location.env_path:
-            return ALEMBIC_ENV
+            return FileContext.ALEMBIC_ENV
         if any(_under(path, versions) for versions in location.version_dirs):
-            return MIGRATION
+            return FileContext.MIGRATION
         if location.directory and _under(path, location.directory) and _uses_alembic_op(facts):
-            return MIGRATION  # a helper module of the migrations, beside env.py
+            return FileContext.MIGRATION  # a helper module of the migrations, beside env.py
     if looks_like_revision(facts):
-        return MIGRATION
+        return FileContext.MIGRATION
     if looks_like_env(facts):
-        return ALEMBIC_ENV
+        return FileContext.ALEMBIC_ENV
     if matches(path, settings.test_paths):
-        return TEST
-    return APP
+        return FileContext.TEST
+    if looks_like_own_migrations(facts):
+        return FileContext.OWN_MIGRATION
+    return FileContext.APP

@@ -37,7 +37,7 @@ SKIPPED_DIRECTORIES = frozenset(
     }
 )
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
-CONFIG_NAMES = frozenset({"alembic.ini", "pyproject.toml"})
+CONFIG_NAMES = frozenset({"alembic.ini", "pyproject.toml", "setup.cfg"})
 
 
 @dataclass

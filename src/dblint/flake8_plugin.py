@@ -26,10 +26,11 @@ from dblint.cache import chosen_directory
 from dblint.config import ConfigError, Settings
 from dblint.diagnostics import Diagnostic
 from dblint.discover import find_checked_root
-from dblint.engine import ProjectRun, Request, run
+from dblint.engine import run
 from dblint.facts.source import SourceError, decode
 from dblint.pathmatch import matches
 from dblint.rulecodes import RULE_CODES
+from dblint.run_inputs import ProjectRun, Request
 
 if TYPE_CHECKING:
     from dblint.pipeline import LoadedProject

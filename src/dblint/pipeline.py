@@ -17,7 +17,17 @@ from dblint.cache import FactsCache
 from dblint.config import ConfigError, Settings
 from dblint.contexts import ScriptLocation, find_script_locations
 from dblint.diagnostics import Diagnostic
-from dblint.engine import (
+from dblint.facts import FileFacts, extract_facts
+from dblint.facts.batch import ReadOptions, available_cpus, read_files
+from dblint.facts.noqa import suppressed
+from dblint.index import ProjectIndex, build_indexes
+from dblint.index.databases import validate_safety_since
+from dblint.index.reach import files_to_parse
+from dblint.index.setting_targets import setting_problems
+from dblint.packaging import ImportRoot, find_package_roots
+from dblint.rules import Rule, all_rules
+from dblint.rules.internal import InternalError, UnparsableFile
+from dblint.run_inputs import (
     ProjectFiles,
     ProjectRun,
     Request,
@@ -26,15 +36,6 @@ from dblint.engine import (
     reported_files,
     under_any,
 )
-from dblint.facts import FileFacts, extract_facts
-from dblint.facts.batch import ReadOptions, available_cpus, read_files
-from dblint.facts.noqa import suppressed
-from dblint.index import ProjectIndex, build_indexes
-from dblint.index.databases import validate_safety_since
-from dblint.index.reach import files_to_parse
-from dblint.index.setting_targets import setting_problems
-from dblint.rules import Rule, all_rules
-from dblint.rules.internal import InternalError, UnparsableFile
 from dblint.selection import ignored_for_file, is_enabled
 
 
@@ -66,6 +67,7 @@ class LoadedProject:
     facts: list[FileFacts]
     indexes: tuple[ProjectIndex, ...]
     unreported: frozenset[str]  # excluded files: their facts count, their findings are not shown
+    package_roots: tuple[ImportRoot, ...] = ()  # what packaging declares (`dblint.packaging`)
 
     @property
     def index(self) -> ProjectIndex:
@@ -81,7 +83,12 @@ class LoadedProject:
         )  # one file: no prefilter to keep sound
         facts = [item for item in self.facts if item.path != rel] + [replaced]
         indexes = build_indexes(
-            self.root, self.settings, facts, self.config_files, self.script_locations
+            self.root,
+            self.settings,
+            facts,
+            self.config_files,
+            self.script_locations,
+            self.package_roots,
         )
         return dataclasses.replace(
             self, python_files=self.python_files | {rel}, facts=facts, indexes=indexes
@@ -111,7 +118,8 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
     root, settings = files.root, files.settings
     facts = read_facts(root, sorted(files.python_files), settings, request)
     locations = find_script_locations(root, files.config_files, settings)
-    indexes = build_indexes(root, settings, facts, files.config_files, locations)
+    package_roots = find_package_roots(root, [*files.config_files, *files.python_files])
+    indexes = build_indexes(root, settings, facts, files.config_files, locations, package_roots)
     reached = (
         sorted({path for index in indexes for path in files_to_parse(index)})
         if request.use_prefilter
@@ -127,7 +135,7 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
             )
         )
         facts = [replaced.get(item.path, item) for item in facts]
-        indexes = build_indexes(root, settings, facts, files.config_files, locations)
+        indexes = build_indexes(root, settings, facts, files.config_files, locations, package_roots)
     problems = setting_problems(indexes)
     if problems:
         raise ConfigError(f"{settings.config_path}: {problems[0]}")
@@ -140,6 +148,7 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
         facts,
         indexes,
         files.unreported,
+        package_roots,
     )
 
 

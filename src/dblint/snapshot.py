@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from dblint import __version__
 from dblint.cache import read_entry, source_digest, write_entry
@@ -84,9 +84,9 @@ class Snapshots:
 
     def load(self, inputs: Inputs) -> Optional[list[Diagnostic]]:
         """The findings stored for exactly these inputs, or None."""
-        stored = read_entry(self._path(inputs))
+        stored: Any = read_entry(self._path(inputs))  # None or any shape: checked below
         try:
-            key, files, findings = stored  # type: ignore[misc]
+            key, files, findings = stored
             if key != inputs.key or tuple(map(tuple, files)) != inputs.files:
                 return None
             return [Diagnostic(*finding) for finding in findings]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import io
+import sys
 import tokenize
 from collections.abc import Iterator, Sequence
 from typing import Optional, Union
@@ -46,6 +47,12 @@ _OPERATORS = {
     ast.BitXor: "BitXor",
     ast.MatMult: "MatrixMultiply",
 }
+# Nodes with a position of their own (`lineno`, `col_offset`).
+Located = Union[ast.expr, ast.stmt, ast.arg]
+# `match` (Python 3.10+).
+_MATCH_STATEMENTS: tuple[type[ast.Match], ...] = (ast.Match,) if sys.version_info >= (3, 10) else ()
+# `try` and, from Python 3.11, `try ... except*` (ast.TryStar has ast.Try's fields).
+_TRY_STATEMENTS: tuple[type[ast.Try], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
 _NOT_CODE = frozenset(
     (
         tokenize.NL,
@@ -68,12 +75,12 @@ class SourceLines:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
 
-    def start(self, node: ast.AST) -> tuple[int, int]:
+    def start(self, node: Located) -> tuple[int, int]:
         """Line and 1-based column of `node` as `walk.Positions.start` gives them.
 
         LibCST starts a parenthesised tuple or generator inside its parentheses; `ast` at them.
         """
-        line, column = node.lineno, self._column(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+        line, column = node.lineno, self._column(node.lineno, node.col_offset)
         if (
             isinstance(node, (ast.Tuple, ast.GeneratorExp))
             and self.lines[line - 1][column : column + 1] == "("
@@ -98,13 +105,14 @@ class SourceLines:
         text = self.lines[line - 1]
         return offset if text.isascii() else len(text.encode("utf-8")[:offset].decode("utf-8"))
 
-    def inside_parentheses(self, node: ast.AST) -> Optional[tuple[int, int]]:
+    def inside_parentheses(self, node: ast.expr) -> Optional[tuple[int, int]]:
         """Where the first token after the `(` that opens `node` starts, when that `(` closes at its end."""
-        line, end_line = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        line = node.lineno
+        end_line = node.end_lineno or line  # set by `ast.parse` on every node
         column, end = (
             self._column(line, node.col_offset),
-            self._column(end_line, node.end_col_offset),
-        )  # type: ignore[attr-defined]
+            self._column(end_line, node.end_col_offset or 0),
+        )
         if line == end_line:
             segment = self.lines[line - 1][column:end]
         else:
@@ -132,10 +140,10 @@ class SourceLines:
         row, offset = tokens[1].start
         return line + row - 1, offset + column if row == 1 else offset
 
-    def token(self, node: ast.AST) -> str:
+    def token(self, node: ast.expr) -> str:
         """The source text of a one-line token (a number)."""
-        text = self.lines[node.lineno - 1].encode("utf-8")  # type: ignore[attr-defined]
-        return text[node.col_offset : node.end_col_offset].decode("utf-8")  # type: ignore[attr-defined]
+        text = self.lines[node.lineno - 1].encode("utf-8")
+        return text[node.col_offset : node.end_col_offset].decode("utf-8")
 
 
 def dotted(node: ast.AST) -> Optional[str]:
@@ -315,7 +323,7 @@ class ShapeCollector:
         if isinstance(node, ast.ClassDef):
             self._class(node)
             return
-        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        if isinstance(node, _TRY_STATEMENTS):
             self._try(node)
             return
         if not self._scopes:
@@ -333,8 +341,8 @@ class ShapeCollector:
             self._type_checking += guarded
             self._block(node.body, node.orelse)
             self._type_checking -= guarded
-        elif isinstance(node, getattr(ast, "Match", ())):
-            for case in node.cases:  # type: ignore[attr-defined]
+        elif isinstance(node, _MATCH_STATEMENTS):
+            for case in node.cases:
                 if not self._scopes:
                     self._record_calls(
                         iter([case.pattern] + ([case.guard] if case.guard is not None else []))
@@ -453,9 +461,9 @@ class ShapeCollector:
     def _class_attrs(self, node: Union[ast.Assign, ast.AnnAssign]) -> list[ClassAttr]:
         position = self._source.start(node)
         if isinstance(node, ast.Assign):
-            value = self.summarize(node.value)
+            assigned = self.summarize(node.value)
             return [
-                ClassAttr(target.id, value, None, *position)
+                ClassAttr(target.id, assigned, None, *position)
                 for target in node.targets
                 if isinstance(target, ast.Name)
             ]
@@ -569,7 +577,12 @@ class ShapeCollector:
         """Callees of the calls under `roots` (module level), in LibCST's visiting order."""
         calls = sorted(
             _calls(roots),
-            key=lambda call: (call.lineno, call.col_offset, -call.end_lineno, -call.end_col_offset),  # type: ignore[operator]
+            key=lambda call: (
+                call.lineno,
+                call.col_offset,
+                -(call.end_lineno or 0),  # set by `ast.parse` on every node
+                -(call.end_col_offset or 0),
+            ),
         )
         for call in calls:
             name = dotted(call.func)

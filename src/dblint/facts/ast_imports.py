@@ -7,6 +7,7 @@ keeps cross-file resolution complete (re-exports, model registries).
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from typing import Optional
 
 from dblint.facts.model import Import
@@ -44,7 +45,11 @@ def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str
                 isinstance(el, ast.Constant) and isinstance(el.value, str) for el in node.value.elts
             )
         ):
-            all_names = tuple(el.value for el in node.value.elts)  # type: ignore[attr-defined]
+            all_names = tuple(
+                el.value
+                for el in node.value.elts
+                if isinstance(el, ast.Constant) and isinstance(el.value, str)
+            )
     return found, all_names
 
 
@@ -52,7 +57,9 @@ def _targets_all(node: ast.Assign) -> bool:
     return any(isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets)
 
 
-def _walk(body: list[ast.stmt], scope: str, type_checking: bool):  # type: ignore[no-untyped-def]
+def _walk(
+    body: list[ast.stmt], scope: str, type_checking: bool
+) -> Iterator[tuple[ast.stmt, str, bool]]:
     """Statements with their enclosing function scope, iteratively (no recursion limit)."""
     stack = [(statement, scope, type_checking) for statement in reversed(body)]
     while stack:

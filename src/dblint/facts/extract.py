@@ -235,9 +235,9 @@ class FactCollector(cst.CSTVisitor):
 
     def _class_attrs(self, small: cst.BaseSmallStatement) -> list[ClassAttr]:
         if isinstance(small, cst.Assign):
-            value = summarize(small.value, self._position)
+            assigned = summarize(small.value, self._position)
             return [
-                ClassAttr(target.target.value, value, None, *self._position(small))
+                ClassAttr(target.target.value, assigned, None, *self._position(small))
                 for target in small.targets
                 if isinstance(target.target, cst.Name)
             ]
@@ -314,11 +314,11 @@ class FactCollector(cst.CSTVisitor):
                 and not self._scopes
             ):
                 # `SQLModel.metadata = Base.metadata`: recorded under its dotted name (never a plain name).
-                name = dotted(target.target)
-                if name is not None:
+                attribute = dotted(target.target)
+                if attribute is not None:
                     self.bindings.append(
                         Binding(
-                            name,
+                            attribute,
                             summarize(node.value, self._position),
                             None,
                             *self._position(node),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -20,7 +20,7 @@ from dblint.facts.alembic_imports import op_prefixes
 from dblint.facts.alembic_ops import collect_migration
 from dblint.facts.ast_facts import ShapeCollector, SourceLines
 from dblint.facts.extract import FactCollector, collect
-from dblint.facts.model import FileFacts, Noqa
+from dblint.facts.model import FileFacts, MigrationFacts, Noqa
 from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size
 from dblint.facts.walk import positions, walk
 
@@ -136,7 +136,10 @@ def _collect_batch(
 
 
 def _file_facts(
-    path: str, noqa: tuple[Noqa, ...], collected: Sequence[Collected], migration: Optional[object]
+    path: str,
+    noqa: tuple[Noqa, ...],
+    collected: Sequence[Collected],
+    migration: Optional[MigrationFacts],
 ) -> FileFacts:
     """One file's facts from the collectors of its statements, in source order.
 
@@ -144,7 +147,7 @@ def _file_facts(
     statements: they hold no marker, so LibCST would find none there either.
     """
 
-    def joined(name: str) -> tuple[object, ...]:
+    def joined(name: str) -> tuple[Any, ...]:  # the list of facts named `name`, of its own type
         return tuple(fact for collector in collected for fact in getattr(collector, name, ()))
 
     all_names = None
@@ -154,17 +157,17 @@ def _file_facts(
     return FileFacts(
         path=path,
         parsed=True,
-        imports=joined("imports"),  # type: ignore[arg-type]
-        bindings=joined("bindings"),  # type: ignore[arg-type]
-        classes=joined("classes"),  # type: ignore[arg-type]
-        schema_calls=joined("schema_calls"),  # type: ignore[arg-type]
-        sql_strings=joined("sql_strings"),  # type: ignore[arg-type]
-        interactions=tuple(sorted(set(joined("interactions")))),  # type: ignore[arg-type]
+        imports=joined("imports"),
+        bindings=joined("bindings"),
+        classes=joined("classes"),
+        schema_calls=joined("schema_calls"),
+        sql_strings=joined("sql_strings"),
+        interactions=tuple(sorted(set(joined("interactions")))),
         noqa=noqa,
         all_names=all_names,
-        calls=joined("calls"),  # type: ignore[arg-type]
-        toplevel_calls=tuple(dict.fromkeys(joined("toplevel_calls"))),  # type: ignore[arg-type]
-        migration=migration,  # type: ignore[arg-type]
-        functions=joined("functions"),  # type: ignore[arg-type]
-        function_defs=joined("function_defs"),  # type: ignore[arg-type]
+        calls=joined("calls"),
+        toplevel_calls=tuple(dict.fromkeys(joined("toplevel_calls"))),
+        migration=migration,
+        functions=joined("functions"),
+        function_defs=joined("function_defs"),
     )

@@ -66,7 +66,7 @@ def _units(tree: ast.Module, sizes: Sequence[int]) -> list[Unit]:
 
 def _code_start(statement: ast.stmt) -> int:
     """The first line of a statement, its decorators included."""
-    decorators = getattr(statement, "decorator_list", None) or ()
+    decorators: list[ast.expr] = getattr(statement, "decorator_list", None) or []
     return min([statement.lineno, *(decorator.lineno for decorator in decorators)])
 
 

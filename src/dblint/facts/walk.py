@@ -17,12 +17,12 @@ state); tests/test_walk.py checks them against LibCST's own visit and positions.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Optional
+from typing import Callable, Optional, cast
 
 import libcst as cst
 from libcst._nodes import op, whitespace
 from libcst._typed_visitor import CSTTypedVisitorFunctions
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import BaseMetadataProvider, CodeRange, MetadataWrapper
 from libcst.metadata.position_provider import (
     PositionProvider,
     PositionProvidingCodegenState,
@@ -118,10 +118,10 @@ _SKIPPED: dict[type, frozenset[type]] = {}
 
 def _own_method(visitor_class: type, name: str) -> Optional[Handler]:
     """`visitor_class.<name>` unless it is LibCST's empty default."""
-    method = getattr(visitor_class, name, None)
+    method: Optional[Handler] = getattr(visitor_class, name, None)
     if method is None or method is getattr(CSTTypedVisitorFunctions, name, None):
         return None
-    return method  # type: ignore[no-any-return]
+    return method
 
 
 def _handlers_of(
@@ -203,16 +203,16 @@ class _RangeState(PositionProvidingCodegenState):
             self.column += len(value)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
-        self._stack.append((self.line, self.column))  # type: ignore[arg-type]
+        self._stack.append((self.line, self.column))  # type: ignore[arg-type]  # a plain (line, column) pair stands for LibCST's CodePosition
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        line, column = self._stack.pop()  # type: ignore[misc]
+        line, column = cast("tuple[int, int]", self._stack.pop())  # pushed by before_codegen
         key = id(node)
-        computed = self.provider._computed
+        computed = _ranges(self.provider)
         if key not in computed:
-            computed[key] = (line, column, self.line, self.column)  # type: ignore[index]
+            computed[key] = (line, column, self.line, self.column)
 
-    def record_syntactic_position(  # type: ignore[override]
+    def record_syntactic_position(  # type: ignore[override]  # a plain context manager for LibCST's generator-based one
         self,
         node: cst.CSTNode,
         *,
@@ -244,18 +244,18 @@ class _Syntactic:
 
     def __exit__(self, *exc_info: object) -> None:
         state = self.state
-        computed = state.provider._computed
+        computed = _ranges(state.provider)
         line, column = (
             computed[id(self.start_node)][:2]
             if self.start_node is not None
             else (self.line, self.column)
-        )  # type: ignore[index]
+        )
         end = (
             computed[id(self.end_node)][2:]
             if self.end_node is not None
             else (state.line, state.column)
-        )  # type: ignore[index]
-        computed[id(self.node)] = (line, column, *end)  # type: ignore[index]
+        )
+        computed[id(self.node)] = (line, column, end[0], end[1])
 
 
 def positions(module: cst.Module) -> Positions:
@@ -267,7 +267,13 @@ def positions(module: cst.Module) -> Positions:
         provider=provider,
     )
     module._codegen(state)
-    return Positions(provider._computed)  # type: ignore[arg-type]
+    return Positions(_ranges(provider))
+
+
+def _ranges(provider: BaseMetadataProvider[CodeRange]) -> dict[int, tuple[int, int, int, int]]:
+    """The provider's store of computed ranges, which this module keys by node id (a tuple per
+    node) where LibCST keys CodeRange objects by node."""
+    return cast("dict[int, tuple[int, int, int, int]]", provider._computed)
 
 
 def wrapper_positions(wrapper: MetadataWrapper) -> Positions:
@@ -278,4 +284,4 @@ def wrapper_positions(wrapper: MetadataWrapper) -> Positions:
         found = positions(wrapper.module)
         if isinstance(metadata, dict):
             metadata[Positions] = found
-    return found  # type: ignore[no-any-return]
+    return found

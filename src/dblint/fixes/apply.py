@@ -99,7 +99,7 @@ class _Replacer(cst.CSTTransformer):
         super().__init__()
         self.targets = targets
 
-    def on_leave(
+    def on_leave(  # type: ignore[override]  # returns another node type than it gets (an expression for a name, a `with` for a line), as LibCST allows at run time
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> Union[cst.CSTNode, cst.RemovalSentinel]:
         if isinstance(original_node, cst.SimpleStatementLine) and isinstance(
@@ -267,7 +267,8 @@ def _replace_statement(
 
 def _extended(statement: cst.ImportFrom, need: ImportNeed) -> cst.ImportFrom:
     """The statement with `need.name` added where sorting puts it, in the statement's own comma style."""
-    names = list(statement.names)  # type: ignore[arg-type]
+    assert not isinstance(statement.names, cst.ImportStar)  # `_add_import` extends name lists only
+    names = list(statement.names)
     assert need.name is not None
     new = cst.ImportAlias(
         name=cst.Name(need.name),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from dblint.facts.model import Expr, FileFacts
 from dblint.fixes.model import CALL, NAME, Fix, ImportNeed, Replacement
@@ -29,41 +29,14 @@ from dblint.fixes.spelling import Refusal, Spellings
 from dblint.index.columns import type_argument
 from dblint.index.names import Names
 from dblint.index.tables import ColumnDef, TableDef
-from dblint.index.types import UNKNOWN, python_family
+from dblint.index.types import TRAITS, UNKNOWN, TypeFamily, python_family
+
+if TYPE_CHECKING:
+    from dblint.index import ProjectIndex
 
 Plan = Union[Fix, Refusal]
 Edit = tuple[Replacement, Optional[ImportNeed]]  # one replacement and the import it needs
 
-# The SQL type SQLAlchemy's default `type_annotation_map` gives each family.
-_DEFAULT_SQL = {
-    "integer": "sqlalchemy.Integer",
-    "string": "sqlalchemy.String",
-    "uuid": "sqlalchemy.Uuid",
-    "boolean": "sqlalchemy.Boolean",
-    "float": "sqlalchemy.Float",
-    "numeric": "sqlalchemy.Numeric",
-    "datetime": "sqlalchemy.DateTime",
-    "date": "sqlalchemy.Date",
-    "time": "sqlalchemy.Time",
-    "interval": "sqlalchemy.Interval",
-    "binary": "sqlalchemy.LargeBinary",
-}
-# The Python type that stands for each family in an annotation.
-_PYTHON = {
-    "integer": "int",
-    "string": "str",
-    "float": "float",
-    "boolean": "bool",
-    "binary": "bytes",
-    "uuid": "uuid.UUID",
-    "numeric": "decimal.Decimal",
-    "datetime": "datetime.datetime",
-    "date": "datetime.date",
-    "time": "datetime.time",
-    "interval": "datetime.timedelta",
-}
-# Families whose type from a `type_annotation_map` needs no arguments to mean the same.
-_ARGUMENT_FREE = frozenset({"integer", "uuid"})
 _WRAPPERS = frozenset({"deferred", "column_property"})
 _NULLABLE_WRAPPERS = frozenset({"Optional", "Union"})
 
@@ -122,12 +95,12 @@ def _column_call(value: Optional[Expr], names: Names, module: str, scope: str) -
     return value
 
 
-def find_site(index: object, names: Names, column: ColumnDef) -> Optional[Site]:
+def find_site(index: ProjectIndex, names: Names, column: ColumnDef) -> Optional[Site]:
     """The declaration of `column` in its file: an ORM/SQLModel attribute or a `Column(...)` inside `Table(...)`."""
-    facts: Optional[FileFacts] = index.files.get(column.path)  # type: ignore[attr-defined]
+    facts: Optional[FileFacts] = index.files.get(column.path)
     if facts is None:
         return None
-    module = index.module_of(column.path)  # type: ignore[attr-defined]
+    module = index.module_of(column.path)
     position = (column.line, column.column)
     for cls in facts.classes:
         for attr in cls.attrs:
@@ -194,7 +167,7 @@ def _arguments(expr: Expr) -> Optional[str]:
 
 
 def referenced_type(
-    index: object, names: Names, target_table: TableDef, target: ColumnDef
+    index: ProjectIndex, names: Names, target_table: TableDef, target: ColumnDef
 ) -> Union[NewType, Refusal]:
     """The type expression of the referenced column, when it is plain enough to copy."""
     site = find_site(index, names, target)
@@ -213,9 +186,10 @@ def referenced_type(
     name = _column_name(target_table, target)
     if not target.typed:
         return Refusal(f"the type of {name} is itself taken from a foreign key")
-    if target.type_name is None and target.family in _DEFAULT_SQL:
-        return NewType(_DEFAULT_SQL[target.family])
-    if target.type_name and target.family in _ARGUMENT_FREE and "." in target.type_name:
+    traits = TRAITS[target.family]
+    if target.type_name is None and traits.default_sql is not None:
+        return NewType(traits.default_sql)
+    if target.type_name and traits.argument_free and "." in target.type_name:
         return NewType(target.type_name)
     return Refusal(f"the type of {name} comes from a type_annotation_map entry")
 
@@ -242,7 +216,7 @@ def _annotation_leaf(expr: Optional[Expr], names: Names, module: str, scope: str
     return None
 
 
-def annotation_family(site: Site, names: Names) -> str:
+def annotation_family(site: Site, names: Names) -> TypeFamily:
     """The family of the plain Python type in the site's annotation ("unknown" when not plain)."""
     leaf = _annotation_leaf(site.annotation, names, site.module, site.scope)
     if leaf is None:
@@ -251,10 +225,10 @@ def annotation_family(site: Site, names: Names) -> str:
 
 
 def annotation_edit(
-    spellings: Spellings, site: Site, family: str, name: str
+    spellings: Spellings, site: Site, family: TypeFamily, name: str
 ) -> Union[Edit, Refusal]:
-    """Replace the Python type in the site's annotation by the one of `family`."""
-    python = _PYTHON.get(family)
+    """Replace the Python type in the site's annotation by the one standing for `family`."""
+    python = next(iter(TRAITS[family].annotations), None)
     if python is None:
         return Refusal(f"no plain Python type stands for {family}")
     leaf = _annotation_leaf(site.annotation, spellings.names, site.module, site.scope)
@@ -278,7 +252,11 @@ def _fix(description: str, edits: list[Edit]) -> Fix:
 
 
 def plan_type_fix(
-    index: object, table: TableDef, column: ColumnDef, target_table: TableDef, target: ColumnDef
+    index: ProjectIndex,
+    table: TableDef,
+    column: ColumnDef,
+    target_table: TableDef,
+    target: ColumnDef,
 ) -> Plan:
     """DBL301: give `column` the type of the column its foreign key references."""
     spellings = Spellings.of(index)
@@ -326,7 +304,7 @@ def plan_type_fix(
     return _fix(description, edits)
 
 
-def plan_annotation_fix(index: object, table: TableDef, column: ColumnDef) -> Plan:
+def plan_annotation_fix(index: ProjectIndex, table: TableDef, column: ColumnDef) -> Plan:
     """DBL304 on a foreign key column whose SQL type agrees with the referenced key: fix the annotation."""
     spellings = Spellings.of(index)
     name = _column_name(table, column)

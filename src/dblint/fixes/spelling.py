@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from dblint.facts.model import Import
 from dblint.fixes.model import ImportNeed
 from dblint.index.names import Names
-from dblint.index.symbols import External
+from dblint.index.symbols import External, ModuleTable
 
-MEMO_KEY = "fix_spellings"
+if TYPE_CHECKING:
+    from dblint.index import ProjectIndex
+
 MAX_HOPS = 24
 _BUILTINS = frozenset(dir(builtins))
 
@@ -36,18 +38,15 @@ class Refusal(str):
 
 
 class Spellings:
-    """Spells qualified names in the files of one index; memoised on it."""
+    """Spells qualified names in the files of one index; one per index (`ProjectIndex.view`)."""
 
-    def __init__(self, index: object) -> None:
+    def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.names = Names(index.resolver)  # type: ignore[attr-defined]
+        self.names = Names(index.resolver)
 
     @classmethod
-    def of(cls, index: object) -> Spellings:
-        memo = index.memo  # type: ignore[attr-defined]
-        if MEMO_KEY not in memo:
-            memo[MEMO_KEY] = cls(index)
-        return memo[MEMO_KEY]
+    def of(cls, index: ProjectIndex) -> Spellings:
+        return index.view(cls)
 
     def qualify(self, module: str, dotted: str, scope: str = "") -> str:
         return self.names.qualify(module, dotted, scope)
@@ -59,7 +58,7 @@ class Spellings:
 
         `alias` is a local name to try when the plain name is taken (the name the
         declaring file uses, such as `PG_UUID`)."""
-        module = self.index.module_of(path)  # type: ignore[attr-defined]
+        module = self.index.module_of(path)
         found = self._existing(path, module, scope, qualified)
         if found is not None:
             return Spelling(found)
@@ -79,7 +78,7 @@ class Spellings:
 
     def _existing(self, path: str, module: str, scope: str, qualified: str) -> Optional[str]:
         """The shortest runtime spelling of `qualified` among the file's imports and definitions."""
-        facts = self.index.files[path]  # type: ignore[attr-defined]
+        facts = self.index.files[path]
         candidates = {qualified.rsplit(".", 1)[-1]}
         if qualified.startswith(module + "."):
             candidates.add(qualified[len(module) + 1 :])
@@ -105,7 +104,7 @@ class Spellings:
         head = text.split(".", 1)[0]
         return self.qualify(module, text, scope) == qualified and self._runtime(module, head, scope)
 
-    def _table(self, module: str):  # type: ignore[no-untyped-def]
+    def _table(self, module: str) -> Optional[ModuleTable]:
         return self.names.resolver.modules.get(module)
 
     def _runtime(self, module: str, head: str, scope: str) -> bool:

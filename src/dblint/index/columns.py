@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from dblint.facts.model import Expr
-from dblint.index.types import UNKNOWN, family_of_type_name
+from dblint.index.types import UNKNOWN, TypeFamily, family_of_type_name
 
 COLUMN_CALLS = frozenset({"Column", "mapped_column"})
 # Positional arguments of Column() that are schema items, not the type.
@@ -90,7 +90,7 @@ Qualify = Callable[[str], str]
 class ColumnSpec:
     name: Optional[str]
     type_name: Optional[str]
-    family: str
+    family: TypeFamily
     nullable: Optional[bool]
     primary_key: bool
     foreign_key: Optional[str]
@@ -158,7 +158,7 @@ def _foreign_key(expr: Expr, qualify: Qualify) -> tuple[Optional[str], Optional[
 
 
 def column_from_expr(
-    expr: Expr, qualify: Qualify, family_of: Callable[[str], str] = family_of_type_name
+    expr: Expr, qualify: Qualify, family_of: Callable[[str], TypeFamily] = family_of_type_name
 ) -> Optional[ColumnSpec]:
     """Read a Column(...)/sa.Column/db.Column/mapped_column(...)/Field(...) call summary."""
     if expr.kind != "call" or not expr.text:
@@ -221,7 +221,7 @@ def type_argument(expr: Expr, qualify: Qualify) -> Optional[Expr]:
 
 
 def _from_field(
-    expr: Expr, qualify: Qualify, family_of: Callable[[str], str]
+    expr: Expr, qualify: Qualify, family_of: Callable[[str], TypeFamily]
 ) -> Optional[ColumnSpec]:
     """SQLModel `Field(...)`: keywords, or the `sa_column=Column(...)` it wraps."""
     inner = expr.keyword("sa_column")

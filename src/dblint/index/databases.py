@@ -50,7 +50,6 @@ _ALIASES = {
     "duckdb": "duckdb",
 }
 _DIALECT_PACKAGE = "sqlalchemy.dialects"
-_MEMO_KEY = "safety_operations"
 
 
 @dataclass(frozen=True)
@@ -162,16 +161,16 @@ class CheckedOperation:
 
 def checked_operations(index: ProjectIndex) -> tuple[CheckedOperation, ...]:
     """Operations of the revisions after `safety-since` of every PostgreSQL script location."""
-    if _MEMO_KEY not in index.memo:
-        found: list[CheckedOperation] = []
-        for replay in replays(index):
-            if not graph_dialect(index, replay.graph).is_postgresql:
-                continue
-            checked = checked_revisions(index, replay.graph)
-            found += [
-                CheckedOperation(replay, view)
-                for view in replay.operations
-                if view.revision in checked
-            ]
-        index.memo[_MEMO_KEY] = tuple(found)
-    return index.memo[_MEMO_KEY]
+    return index.view(_checked_operations)
+
+
+def _checked_operations(index: ProjectIndex) -> tuple[CheckedOperation, ...]:
+    found: list[CheckedOperation] = []
+    for replay in replays(index):
+        if not graph_dialect(index, replay.graph).is_postgresql:
+            continue
+        checked = checked_revisions(index, replay.graph)
+        found += [
+            CheckedOperation(replay, view) for view in replay.operations if view.revision in checked
+        ]
+    return tuple(found)

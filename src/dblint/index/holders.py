@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.kinds import (
@@ -38,6 +38,9 @@ from dblint.index.kinds import (
 )
 from dblint.index.names import Names, qualified_target
 from dblint.index.symbols import Defined, External
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
 
 SQLMODEL_METADATA = "sqlmodel:SQLModel.metadata"
 MAX_DEPTH = 12
@@ -98,10 +101,10 @@ class MetadataIds:
             self._computed_schemas.add(metadata)
         return metadata
 
-    def learn_aliases(self, index: object) -> None:
+    def learn_aliases(self, index: ProjectIndex) -> None:
         """`SQLModel.metadata = Base.metadata` at module level: SQLModel's tables go on Base's metadata."""
-        for path, facts in sorted(index.files.items()):  # type: ignore[attr-defined]
-            module = index.module_of(path)  # type: ignore[attr-defined]
+        for path, facts in sorted(index.files.items()):
+            module = index.module_of(path)
             for binding in facts.bindings:
                 if binding.scope or not binding.name.endswith(".metadata") or binding.value is None:
                     continue

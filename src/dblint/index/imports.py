@@ -17,23 +17,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from dblint.contexts import APP
+from dblint.contexts import FileContext
 from dblint.facts.model import Expr, FileFacts, Import
-from dblint.index.symbols import ModuleTable
+from dblint.index.symbols import ModuleTable, Resolver
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
+    from dblint.index.schema import ModelSchema
 
 DYNAMIC_IMPORTERS = frozenset({"importlib", "pkgutil", "imp", "runpy"})
-MEMO_KEY = "import_closures"
 
 
-def _targets(resolver: object, table: ModuleTable, imp: Import) -> Iterable[str]:
-    absolute = resolver.absolute(table, imp)  # type: ignore[attr-defined]
+def _targets(resolver: Resolver, table: ModuleTable, imp: Import) -> Iterable[str]:
+    absolute = resolver.absolute(table, imp)
     names = [absolute] if imp.name in (None, "*") else [absolute, f"{absolute}.{imp.name}"]
     for name in names:
         parts = name.split(".")
         for size in range(1, len(parts) + 1):
-            found = resolver.project_module(".".join(parts[:size]))  # type: ignore[attr-defined]
+            found = resolver.project_module(".".join(parts[:size]))
             if found is not None:
                 yield found
 
@@ -45,9 +48,9 @@ def _runs(imp: Import, functions: set[str]) -> bool:
 
 
 def _walk(
-    index: object, starts: Iterable[str], functions_of: dict[str, set[str]]
+    index: ProjectIndex, starts: Iterable[str], functions_of: dict[str, set[str]]
 ) -> Optional[frozenset[str]]:
-    resolver = index.resolver  # type: ignore[attr-defined]
+    resolver = index.resolver
     seen = set(starts)
     queue = list(seen)
     while queue:
@@ -68,8 +71,8 @@ def _walk(
     return frozenset(seen)
 
 
-def direct_imports(index: object, module: str) -> frozenset[str]:
-    resolver = index.resolver  # type: ignore[attr-defined]
+def direct_imports(index: ProjectIndex, module: str) -> frozenset[str]:
+    resolver = index.resolver
     table = resolver.modules.get(module)
     if table is None:
         return frozenset()
@@ -81,10 +84,10 @@ def direct_imports(index: object, module: str) -> frozenset[str]:
     )
 
 
-def closure(index: object, module: str) -> frozenset[str]:
+def closure(index: ProjectIndex, module: str) -> frozenset[str]:
     """Modules importing `module` runs (dynamic imports ignored)."""
-    memo = index.memo.setdefault(MEMO_KEY, {})  # type: ignore[attr-defined]
-    if module not in memo:
+    closures = index.view(_Closures)
+    if module not in closures:
         seen = {module}
         queue = [module]
         while queue:
@@ -92,16 +95,23 @@ def closure(index: object, module: str) -> frozenset[str]:
                 if found not in seen:
                     seen.add(found)
                     queue.append(found)
-        memo[module] = frozenset(seen)
-    return memo[module]
+        closures[module] = frozenset(seen)
+    return closures[module]
 
 
-def env_imports(index: object, env_path: str) -> Optional[frozenset[str]]:
+class _Closures(dict[str, frozenset[str]]):
+    """Import closures computed so far, by module (a view of the index)."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        super().__init__()
+
+
+def env_imports(index: ProjectIndex, env_path: str) -> Optional[frozenset[str]]:
     """Modules an env.py run imports. A Flask-Migrate env.py (`current_app`) runs inside the Flask
     app: the modules that set Flask-Migrate up (`Migrate(app, db)`, `migrate.init_app(app, db)`,
     in the app factory) are imported too, and none found means we cannot tell (None)."""
-    resolver = index.resolver  # type: ignore[attr-defined]
-    start = index.module_of(env_path)  # type: ignore[attr-defined]
+    resolver = index.resolver
+    start = index.module_of(env_path)
     table = resolver.modules.get(start)
     if table is None:
         return None
@@ -124,7 +134,7 @@ def env_imports(index: object, env_path: str) -> Optional[frozenset[str]]:
 
 
 def _enter(
-    resolver: object, table: ModuleTable, running: set[str], functions_of: dict[str, set[str]]
+    resolver: Resolver, table: ModuleTable, running: set[str], functions_of: dict[str, set[str]]
 ) -> None:
     """Mark what runs when a module is run: the functions `running` and those it calls at module
     level, its own or imported ones (`app = create_app()`), whose imports then count."""
@@ -135,7 +145,7 @@ def _enter(
     for imp in table.facts.imports:
         if imp.scope or imp.type_checking or imp.name in (None, "*") or imp.local not in called:
             continue
-        source = resolver.project_module(resolver.absolute(table, imp))  # type: ignore[attr-defined]
+        source = resolver.project_module(resolver.absolute(table, imp))
         if source is not None:
             functions_of.setdefault(source, set()).add(imp.name)
 
@@ -148,15 +158,15 @@ def uses_flask_app(facts: FileFacts) -> bool:
     )
 
 
-def migrate_setups(index: object) -> dict[str, set[str]]:
+def migrate_setups(index: ProjectIndex) -> dict[str, set[str]]:
     """Application modules that set Flask-Migrate up, with the functions doing it (the app factory)."""
     found: dict[str, set[str]] = {}
-    for path, facts in index.files.items():  # type: ignore[attr-defined]
-        if index.contexts.get(path) != APP:  # type: ignore[attr-defined]
+    for path, facts in index.files.items():
+        if index.contexts.get(path) != FileContext.APP:
             continue
         for call in facts.calls:
             if is_migrate_setup(call.expr):
-                functions = found.setdefault(index.module_of(path), set())  # type: ignore[attr-defined]
+                functions = found.setdefault(index.module_of(path), set())
                 if call.scope:
                     functions.add(call.scope.split(".", 1)[0])
     return found
@@ -174,11 +184,11 @@ def _function_scopes(table: ModuleTable) -> set[str]:
     return {imp.scope.split(".", 1)[0] for imp in table.facts.imports if imp.scope}
 
 
-def imports_between(index: object, schema: object, first: str, second: str) -> bool:
+def imports_between(index: ProjectIndex, schema: ModelSchema, first: str, second: str) -> bool:
     if first == second or second in closure(index, first) or first in closure(index, second):
         return True
-    for tracking in schema.tracking:  # type: ignore[attr-defined]
-        reach = schema.env_imports(tracking.env_path) if tracking.env_path else None  # type: ignore[attr-defined]
+    for tracking in schema.tracking:
+        reach = schema.env_imports(tracking.env_path) if tracking.env_path else None
         if reach is not None and first in reach and second in reach:
             return True
     return False

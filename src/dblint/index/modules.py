@@ -1,4 +1,5 @@
-"""Module names from file paths: src/ layouts, packages, namespace packages, monorepos."""
+"""Module names from file paths: src/ layouts, packages, namespace packages, monorepos,
+and the package roots packaging declares."""
 
 from __future__ import annotations
 
@@ -6,15 +7,21 @@ import posixpath
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
+from dblint.packaging import ImportRoot
+
 SOURCE_ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "alembic.ini")
 
 
 def source_roots(
-    python_files: Iterable[str], config_files: Iterable[str], sys_path: Iterable[str] = ()
-) -> list[str]:
+    python_files: Iterable[str],
+    config_files: Iterable[str],
+    sys_path: Iterable[str] = (),
+    declared: Iterable[ImportRoot] = (),
+) -> list[ImportRoot]:
     """Candidate import roots: the project root, each directory holding a project
     marker or named by Alembic's `prepend_sys_path` (unless it is itself a package),
-    and the `src/` directory beside it. Deepest first."""
+    the `src/` directory beside it, and the roots packaging declares (`declared`).
+    Deepest first."""
     roots = {""}
     python_files = list(python_files)
     packages = {posixpath.dirname(path) for path in python_files if is_package(path)}
@@ -33,19 +40,28 @@ def source_roots(
         for index, part in enumerate(parts[:-1]):
             if part == "src":
                 roots.add("/".join(parts[: index + 1]))
-    return sorted(roots, key=lambda root: (-root.count("/") - (1 if root else 0), root))
+    found = {ImportRoot(directory) for directory in roots} | set(declared)
+    return sorted(found, key=_deepest_first)
 
 
-def module_name(path: str, roots: list[str]) -> str:
+def _deepest_first(root: ImportRoot) -> tuple[int, str, bool, str]:
+    """Deepest directory first; at one directory, a declared package before a plain root."""
+    directory = root.directory
+    depth = directory.count("/") + (1 if directory else 0)
+    return (-depth, directory, not root.package, root.package)
+
+
+def module_name(path: str, roots: list[ImportRoot]) -> str:
     """The dotted module name of a project-relative path, against the nearest root."""
     for root in roots:
-        if not root or path.startswith(root + "/"):
-            rel = path[len(root) + 1 :] if root else path
+        if not root.directory or path.startswith(root.directory + "/"):
+            rel = path[len(root.directory) + 1 :] if root.directory else path
+            prefix = root.package.split(".") if root.package else []
             break
     else:  # pragma: no cover - "" always matches
-        rel = path
+        rel, prefix = path, []
     rel = rel[: -len(".py")] if rel.endswith(".py") else rel
-    parts = [part for part in rel.split("/") if part]
+    parts = [*prefix, *(part for part in rel.split("/") if part)]
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Callable, Optional, TypeVar, cast
 
 from dblint.config import Settings
-from dblint.contexts import ScriptLocation, classify
+from dblint.contexts import FileContext, ScriptLocation, classify
 from dblint.facts.model import FileFacts
 from dblint.index.kinds import KindOracle
 from dblint.index.modules import module_name, source_roots
 from dblint.index.projects import ProjectPart, find_projects
 from dblint.index.symbols import ModuleTable, Resolver
+from dblint.packaging import ImportRoot
+
+View = TypeVar("View")
 
 
 @dataclass
@@ -22,22 +25,34 @@ class ProjectIndex:
     root: Path
     settings: Settings
     files: dict[str, FileFacts]
-    contexts: dict[str, str]
+    contexts: dict[str, FileContext]
     modules: dict[str, str]  # path -> module name
     script_locations: tuple[ScriptLocation, ...]
     resolver: Resolver
     kinds: KindOracle
     paths_by_module: dict[str, str] = field(default_factory=dict)
     part: Optional[ProjectPart] = None  # None: the repository is one project
-    # Derived views computed on first use (`index.schema.model_schema`), so runs of
-    # rules that do not need them do not pay for them. Keyed by the view's name.
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _views: dict[Callable[[ProjectIndex], object], object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def view(self, build: Callable[[ProjectIndex], View]) -> View:
+        """The view `build` derives from the whole index (the model schema, the revision graphs),
+        built on first use and kept: a run pays only for the views its rules ask for."""
+        if build not in self._views:
+            self._views[build] = build(self)
+        return cast(View, self._views[build])  # stored by `build`, which returns a View
 
     def module_of(self, path: str) -> str:
         return self.modules.get(path, "")
 
-    def context_of(self, path: str) -> str:
+    def context_of(self, path: str) -> FileContext:
         return self.contexts[path]
+
+    def is_application_code(self, facts: FileFacts) -> bool:
+        """Parsed application code: what the schema rules (DBL1xx) look at, and the inventory's
+        schema-changing sites; not tests, migrations, env.py or the project's own migration steps."""
+        return facts.parsed and self.context_of(facts.path) == FileContext.APP
 
     def kind_of(self, path: str, dotted: str, scope: str = "") -> Optional[str]:
         """What `dotted` is, seen from `scope` in the file at `path`."""
@@ -50,12 +65,18 @@ def build_indexes(
     facts: list[FileFacts],
     config_files: list[str],
     script_locations: tuple[ScriptLocation, ...],
+    package_roots: tuple[ImportRoot, ...] = (),
 ) -> tuple[ProjectIndex, ...]:
     """One index per project of the repository (`index.projects`); one for the whole
-    repository when it holds a single project."""
+    repository when it holds a single project. `package_roots`: the import roots
+    packaging declares (`dblint.packaging`)."""
     parts = find_projects((item.path for item in facts), config_files, script_locations)
     if parts is None:
-        return (build_index(root, settings, facts, config_files, script_locations),)
+        return (
+            build_index(
+                root, settings, facts, config_files, script_locations, package_roots=package_roots
+            ),
+        )
     by_path = {item.path: item for item in facts}
     return tuple(
         build_index(
@@ -65,6 +86,7 @@ def build_indexes(
             list(part.config_files),
             part.project.locations,
             part,
+            package_roots,
         )
         for part in parts
     )
@@ -77,6 +99,7 @@ def build_index(
     config_files: list[str],
     script_locations: tuple[ScriptLocation, ...],
     part: Optional[ProjectPart] = None,
+    package_roots: tuple[ImportRoot, ...] = (),
 ) -> ProjectIndex:
     """Join the facts of all files into one index: of the whole repository, or of one
     of its projects (`part`: its own files and the shared ones, its script locations)."""
@@ -86,7 +109,7 @@ def build_index(
         part is not None
     ):  # the project's directory is its import root (Flask-Migrate keeps alembic.ini below it)
         sys_path.append(part.project.root)
-    roots = source_roots(paths, config_files, sys_path)
+    roots = source_roots(paths, config_files, sys_path, package_roots)
     modules: dict[str, str] = {}
     tables: dict[str, ModuleTable] = {}
     paths_by_module: dict[str, str] = {}

@@ -32,7 +32,13 @@ from dblint.facts.model import Binding, ClassDef, Expr, FunctionDef
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.symbols import Defined
-from dblint.index.types import UNKNOWN, family_of_type_name, python_family, returned_by
+from dblint.index.types import (
+    UNKNOWN,
+    TypeFamily,
+    family_of_type_name,
+    python_family,
+    returned_by,
+)
 
 MAX_DEPTH = 8
 _TYPE_BASES = frozenset(
@@ -63,14 +69,14 @@ _RELATIONSHIP_WRAPPERS = frozenset(
     {"WriteOnlyMapped", "DynamicMapped", "Relationship", "AssociationProxy"}
 )
 
-TypeMap = Mapping[str, tuple[str, str]]
+TypeMap = Mapping[str, tuple[TypeFamily, str]]
 
 
 @dataclass(frozen=True)
 class Annotation:
     """What an annotation says about a column."""
 
-    family: str = UNKNOWN
+    family: TypeFamily = UNKNOWN
     nullable: Optional[bool] = None
     column: Optional[ColumnSpec] = None  # from `Annotated[X, mapped_column(...)]`
     relationship: bool = False  # a model class or a collection: not a column
@@ -83,17 +89,17 @@ class TypeFamilies:
 
     def __init__(self, names: Names) -> None:
         self.names = names
-        self._families: dict[str, str] = {}
+        self._families: dict[str, TypeFamily] = {}
 
     # -- SQL types ------------------------------------------------------------
 
-    def family(self, qualified: str, depth: int = 0) -> str:
+    def family(self, qualified: str, depth: int = 0) -> TypeFamily:
         if qualified not in self._families:
             self._families[qualified] = UNKNOWN  # cycle guard
             self._families[qualified] = self._compute(qualified, depth)
         return self._families[qualified]
 
-    def _compute(self, qualified: str, depth: int) -> str:
+    def _compute(self, qualified: str, depth: int) -> TypeFamily:
         if depth > MAX_DEPTH:
             return UNKNOWN
         resolution = self.names.resolver.follow_qualified(qualified, (), MAX_DEPTH)
@@ -119,10 +125,10 @@ class TypeFamilies:
             return None
         return self.names.qualify(target.module, value.text.split("()", 1)[0], scope), value
 
-    def _class_family(self, module: str, cls: ClassDef, depth: int) -> str:
+    def _class_family(self, module: str, cls: ClassDef, depth: int) -> TypeFamily:
         lowered = cls.name.lower()
         if "uuid" in lowered or "guid" in lowered:
-            return "uuid"
+            return TypeFamily.UUID
         for attr in cls.attrs:
             if (
                 attr.name == "impl"
@@ -144,7 +150,7 @@ class TypeFamilies:
 
     def returns(
         self, qualified: Optional[str], written: Optional[Expr] = None, depth: int = 0
-    ) -> frozenset[str]:
+    ) -> frozenset[TypeFamily]:
         """Families of the Python values a column of type `qualified` (written as `written`) returns."""
         if not qualified or depth > MAX_DEPTH:
             return frozenset()
@@ -157,7 +163,7 @@ class TypeFamilies:
             return self.returns(alias[0], alias[1], depth + 1) if alias is not None else frozenset()
         return _library_returns(qualified, written)
 
-    def _class_returns(self, module: str, cls: ClassDef, depth: int) -> frozenset[str]:
+    def _class_returns(self, module: str, cls: ClassDef, depth: int) -> frozenset[TypeFamily]:
         lineage = self._lineage(module, cls)
         methods = [(owner, klass, method) for owner, klass in lineage for method in klass.methods]
         result = next((found for found in methods if found[2].name == "process_result_value"), None)
@@ -330,7 +336,7 @@ class TypeFamilies:
                 )
             if isinstance(node, ClassDef):
                 if self.is_enum_class(found.target.module, node):
-                    return Annotation("enum", type_name="sqlalchemy.Enum", present=True)
+                    return Annotation(TypeFamily.ENUM, type_name="sqlalchemy.Enum", present=True)
                 return Annotation(relationship=True, present=True)
         return Annotation(python_family(qualified), present=True)
 
@@ -365,19 +371,19 @@ class TypeFamilies:
         return False
 
 
-def _library_returns(qualified: str, written: Optional[Expr]) -> frozenset[str]:
+def _library_returns(qualified: str, written: Optional[Expr]) -> frozenset[TypeFamily]:
     """What a library type returns: its family's default, as `as_uuid=` / `asdecimal=` change it."""
     family = family_of_type_name(qualified)
     as_uuid = _literal_flag(written, "as_uuid")
-    if family == "uuid" and as_uuid is not None:
-        return frozenset({"uuid" if as_uuid else "string"})
-    if family == "uuid" and qualified.startswith("sqlalchemy.dialects.postgresql"):
+    if family == TypeFamily.UUID and as_uuid is not None:
+        return frozenset({TypeFamily.UUID if as_uuid else TypeFamily.STRING})
+    if family == TypeFamily.UUID and qualified.startswith("sqlalchemy.dialects.postgresql"):
         return frozenset(
-            {"uuid", "string"}
+            {TypeFamily.UUID, TypeFamily.STRING}
         )  # as_uuid defaults to False before SQLAlchemy 2.0, True since
     asdecimal = _literal_flag(written, "asdecimal")
-    if family in ("numeric", "float") and asdecimal is not None:
-        return frozenset({"numeric" if asdecimal else "float"})
+    if family in (TypeFamily.NUMERIC, TypeFamily.FLOAT) and asdecimal is not None:
+        return frozenset({TypeFamily.NUMERIC if asdecimal else TypeFamily.FLOAT})
     return returned_by(family)
 
 

@@ -11,8 +11,12 @@ A project's root is the import root of the directory that declares its script
 location: the `alembic.ini` / `pyproject.toml` directory, its parent when the
 file sits inside the script directory (Flask-Migrate), above any package it lies
 in (`cloud/db/api/alembic.ini` inside package `cloud` belongs to the repository's
-root), and above a `src/` directory. Script locations with one root are one
-project. A file belongs to the project with the deepest root above it; files
+root; so does a directory without `__init__.py` inside a package, which Python
+imports as part of it), and above a `src/` directory. Script locations with one
+root are one project. A file under a script location belongs to the project
+whose configuration names it, even when the directory lies in another project's
+directory or under no project root (`script_location = ../legacy/migrations`);
+any other file belongs to the project with the deepest root above it. Files
 under no project root are shared packages, seen by every project.
 """
 
@@ -43,6 +47,15 @@ class Project:
 
     def holds(self, path: str) -> bool:
         return not self.root or path.startswith(self.root + "/")
+
+    def location_directories(self) -> tuple[str, ...]:
+        """The script and version directories its configuration names (not the repository's root)."""
+        found = (
+            directory
+            for location in self.locations
+            for directory in (location.directory, *location.version_dirs)
+        )
+        return tuple(dict.fromkeys(directory for directory in found if directory))
 
 
 @dataclass(frozen=True)
@@ -88,14 +101,30 @@ def project_root(location: ScriptLocation, packages: set[str]) -> str:
     directory = posixpath.dirname(declared_in)
     if location.directory and (directory + "/").startswith(location.directory + "/"):
         directory = posixpath.dirname(location.directory)  # Flask-Migrate: migrations/alembic.ini
-    while directory and directory in packages:
+    while directory and _in_package(directory, packages):
         directory = posixpath.dirname(directory)
     if posixpath.basename(directory) == "src":
         directory = posixpath.dirname(directory)
     return directory
 
 
+def _in_package(directory: str, packages: set[str]) -> bool:
+    """A package, or a directory without `__init__.py` inside one (Python imports it as a
+    namespace portion of that package: `openhands/app_server/app_lifespan`)."""
+    return directory in packages or posixpath.dirname(directory) in packages
+
+
 def _owner(path: str, projects: list[Project]) -> Optional[Project]:
-    """The project with the deepest root above `path`; None for a shared file."""
+    """The project whose script location holds `path` (its alembic.ini says so, wherever
+    the directory lies), else the project with the deepest root above `path`; None for
+    a shared file."""
+    declaring = [
+        (len(directory), project)
+        for project in projects
+        for directory in project.location_directories()
+        if path.startswith(directory + "/")
+    ]
+    if declaring:
+        return max(declaring, key=lambda found: found[0])[1]
     holding = [project for project in projects if project.holds(path)]
     return max(holding, key=lambda project: len(project.root), default=None)

@@ -3,7 +3,7 @@
 Public API (used by the drift rules and the inventory):
 
 - `replays(index) -> tuple[Replay, ...]`, one per revision graph (`index.revisions`),
-  built on first use and kept in `index.memo`.
+  built on first use and kept (`ProjectIndex.view`).
 - `Replay.tables`: the schema at the head(s) (the union of all branches), by
   `(schema, name)`; each `ReplayTable` has columns (type family, nullability, keys),
   indexes, unique constraints, foreign keys, the revision that created it, and
@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 TableKey = tuple[Optional[str], str]
 MAX_HELPER_DEPTH = 8
 MAX_NAME_HOPS = 4
-_MEMO_KEY = "migration_replays"
 
 # Positional parameters of each operation after the table (for `op.`) or without it (`batch_op.`).
 _OP_PARAMS: dict[str, tuple[str, ...]] = {
@@ -1360,11 +1359,11 @@ def _alter_column_sql(column: ReplayColumn, action: str) -> bool:
 
 def replays(index: ProjectIndex) -> tuple[Replay, ...]:
     """The replay of every revision graph of the project."""
-    if _MEMO_KEY not in index.memo:
-        index.memo[_MEMO_KEY] = tuple(
-            _Replayer(index, graph).run() for graph in revision_graphs(index)
-        )
-    return index.memo[_MEMO_KEY]
+    return index.view(_replay_all)
+
+
+def _replay_all(index: ProjectIndex) -> tuple[Replay, ...]:
+    return tuple(_Replayer(index, graph).run() for graph in revision_graphs(index))
 
 
 def replay_issues(index: ProjectIndex) -> Iterable[ReplayIssue]:

@@ -3,8 +3,8 @@
 Public API (used by the revision-graph rules, the replay and the inventory):
 
 - `revision_graphs(index) -> tuple[RevisionGraph, ...]`, one per script location
-  that holds revision files, sorted by directory (built on first use, kept in
-  `index.memo`). Revision files that no
+  that holds revision files, sorted by directory (built on first use, kept
+  by `ProjectIndex.view`). Revision files that no
   configured location holds (found by the `looks_like_revision` fallback) are grouped
   by their nearest `versions` directory. A version directory whose first-level
   subdirectories hold separate trees (each with its own root, none referring to
@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from dblint.contexts import MIGRATION, ScriptLocation
+from dblint.contexts import FileContext, ScriptLocation
 from dblint.facts.model import Binding, Expr
 from dblint.facts.revision_header import RevisionHeader, revision_header
 from dblint.index.symbols import Defined
@@ -41,7 +41,6 @@ from dblint.index.symbols import Defined
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
 
-_MEMO_KEY = "revision_graphs"
 MAX_LABEL_HOPS = 8
 
 
@@ -197,7 +196,7 @@ def _location_files(index: ProjectIndex) -> list[tuple[ScriptLocation, list[str]
     )
     grouped: dict[ScriptLocation, list[str]] = {}
     for path in sorted(index.files):
-        if index.contexts.get(path) != MIGRATION:
+        if index.contexts.get(path) != FileContext.MIGRATION:
             continue
         location = next(
             (
@@ -410,9 +409,7 @@ def _topological_order(graph: RevisionGraph) -> tuple[str, ...]:
 
 def revision_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
     """One graph per script location that holds revision files."""
-    if _MEMO_KEY not in index.memo:
-        index.memo[_MEMO_KEY] = _build_graphs(index)
-    return index.memo[_MEMO_KEY]
+    return index.view(_build_graphs)
 
 
 def _build_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:

@@ -50,9 +50,9 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from dblint.contexts import APP
+from dblint.contexts import FileContext
 from dblint.index.columns import written_target
 from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef, MetadataIds
 from dblint.index.imports import env_imports
@@ -65,9 +65,10 @@ from dblint.index.tables import (
     parse_target,
 )
 from dblint.index.tracking import Tracking, TrackingReader
-from dblint.index.types import UNKNOWN
+from dblint.index.types import UNKNOWN, TypeFamily
 
-MEMO_KEY = "model_schema"
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
 
 
 @dataclass
@@ -76,11 +77,9 @@ class ModelSchema:
     models: tuple[ModelDef, ...]
     holders: tuple[HolderDef, ...]
     tracking: tuple[Tracking, ...]
-    unresolved_target_metadata: tuple[
-        str, ...
-    ] = ()  # `target-metadata` entries that name no metadata
-    index: object = field(repr=False, default=None)
-    ids: Optional[MetadataIds] = field(repr=False, default=None)
+    unresolved_target_metadata: tuple[str, ...]  # `target-metadata` entries that name no metadata
+    index: ProjectIndex = field(repr=False, compare=False)
+    ids: MetadataIds = field(repr=False, compare=False)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
     _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(
         default=None, repr=False
@@ -139,8 +138,8 @@ class ModelSchema:
             return (
                 "()" not in callee
                 and self.index.kinds.kind_of(module, callee, scope) == "class:" + METADATA
-            )  # type: ignore[attr-defined]
-        metadata = self.ids.of_name(module, dotted, scope) if self.ids is not None else None
+            )
+        metadata = self.ids.of_name(module, dotted, scope)
         kinds = {holder.kind for holder in self.holders if holder.metadata == metadata}
         if metadata is None or kinds != {METADATA}:
             return False
@@ -152,10 +151,10 @@ class ModelSchema:
     def _reflected(self) -> set[Optional[str]]:
         """The metadata of every `<metadata>.reflect(...)` call (None: one we cannot resolve)."""
         found: set[Optional[str]] = set()
-        for path, facts in self.index.files.items():  # type: ignore[attr-defined]
-            module = self.index.module_of(path)  # type: ignore[attr-defined]
+        for path, facts in self.index.files.items():
+            module = self.index.module_of(path)
             for call in facts.calls:
-                if call.expr.text.endswith(".reflect") and self.ids is not None:
+                if call.expr.text.endswith(".reflect"):
                     found.add(
                         self.ids.of_name(module, call.expr.text[: -len(".reflect")], call.scope)
                     )
@@ -168,18 +167,15 @@ class ModelSchema:
 
 
 def _declared(table: TableDef) -> bool:
-    return table.context == APP and not table.scope
+    return table.context == FileContext.APP and not table.scope
 
 
-def model_schema(index: object) -> ModelSchema:
+def model_schema(index: ProjectIndex) -> ModelSchema:
     """The project's model schema, built once per index."""
-    memo = index.memo  # type: ignore[attr-defined]
-    if MEMO_KEY not in memo:
-        memo[MEMO_KEY] = _build(index)
-    return memo[MEMO_KEY]
+    return index.view(_build)
 
 
-def _build(index: object) -> ModelSchema:
+def _build(index: ProjectIndex) -> ModelSchema:
     builder = TableBuilder(index)
     builder.build()
     _resolve_references(builder)
@@ -196,10 +192,16 @@ def _build(index: object) -> ModelSchema:
     holders = _holders(index, builder, tables)
     counts = Counter(t.metadata for t in tables if _declared(t) and t.metadata is not None)
     reader = TrackingReader(index, builder.ids, holders, counts)
-    configured = index.settings.target_metadata  # type: ignore[attr-defined]
+    configured = index.settings.target_metadata
     unresolved = tuple(entry for entry in configured if reader.configured_id(entry) is None)
     return ModelSchema(
-        tuple(tables), tuple(models), tuple(holders), reader.all(), unresolved, index, builder.ids
+        tables=tuple(tables),
+        models=tuple(models),
+        holders=tuple(holders),
+        tracking=reader.all(),
+        unresolved_target_metadata=unresolved,
+        index=index,
+        ids=builder.ids,
     )
 
 
@@ -273,7 +275,7 @@ def _infer_types(tables: list[TableDef]) -> list[TableDef]:
 
 def _referenced_type(
     column: ColumnDef, table: TableDef, by_name: dict[str, list[TableDef]]
-) -> tuple[str, frozenset[str]]:
+) -> tuple[TypeFamily, frozenset[TypeFamily]]:
     """The family of the referenced column and what it returns, when all its declarations agree."""
     foreign = column.foreign_keys[0]
     candidates = [
@@ -287,17 +289,17 @@ def _referenced_type(
     return types.pop() if len(types) == 1 else (UNKNOWN, frozenset())
 
 
-def _holders(index: object, builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:
+def _holders(index: ProjectIndex, builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:
     found: list[HolderDef] = []
-    files = index.files  # type: ignore[attr-defined]
+    files = index.files
     for path in sorted(files):
-        module = index.module_of(path)  # type: ignore[attr-defined]
+        module = index.module_of(path)
         facts = files[path]
         for binding in facts.bindings:
             value = binding.value
             if binding.scope or value is None or value.kind != "call" or not value.text:
                 continue
-            kind = index.kinds.kind_of(module, value.text + "()", "")  # type: ignore[attr-defined]
+            kind = index.kinds.kind_of(module, value.text + "()", "")
             if kind not in HOLDER_KINDS:
                 continue
             metadata = (

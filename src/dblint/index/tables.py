@@ -15,8 +15,9 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
+from dblint.contexts import FileContext
 from dblint.facts.model import ClassAttr, ClassDef, Expr
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
@@ -24,7 +25,10 @@ from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
 from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
-from dblint.index.types import UNKNOWN, returned_by
+from dblint.index.types import UNKNOWN, TypeFamily, returned_by
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
 
 ORM, FLASK, SQLMODEL, CORE = "orm", "flask", "sqlmodel", "core"
 MAX_DEPTH = 24
@@ -101,7 +105,7 @@ class ForeignKeyDef:
 class ColumnDef:
     key: str  # attribute name (ORM) or column name
     name: str  # the SQL column name
-    family: str
+    family: TypeFamily
     type_name: Optional[str]
     typed: bool  # a type or annotation fixed the type (else an FK column takes the referenced type)
     nullable: Optional[bool]
@@ -112,9 +116,9 @@ class ColumnDef:
     path: str
     line: int  # the assignment (ORM) or `Column(` (Core) line
     column: int
-    annotation_family: Optional[str] = None  # the Python type of a `Mapped[...]` annotation
+    annotation_family: Optional[TypeFamily] = None  # the Python type of a `Mapped[...]` annotation
     annotation: Optional[str] = None  # that annotation as written (`Mapped[Optional[str]]`)
-    returns: frozenset[str] = (
+    returns: frozenset[TypeFamily] = (
         frozenset()
     )  # families of the Python values the SQL type returns; empty: unknown
     server_default: bool = False
@@ -141,7 +145,7 @@ class TableDef:
     reflected: bool
     bind_key: Optional[str]
     scope: str  # "" at module level
-    context: str  # file context: "app", "test", "migration", "alembic-env"
+    context: FileContext
     indexed: tuple[tuple[str, ...], ...] = ()  # column lists of Index/Unique/PrimaryKey constraints
     parent: Optional[str] = None  # the parent model of joined-table inheritance
     schema_known: bool = (
@@ -153,6 +157,10 @@ class TableDef:
         """`schema.name`; `<table of Model>` when the name is computed in a way we cannot evaluate."""
         name = self.name if self.name is not None else f"<table of {self.model}>"
         return f"{self.schema}.{name}" if self.schema else name
+
+    def full_column_name(self, column: ColumnDef) -> str:
+        """`schema.table.column`: how findings name a column of this table."""
+        return f"{self.full_name}.{column.name}"
 
     def column_named(self, name: str) -> Optional[ColumnDef]:
         return next((column for column in self.columns if column.name == name), None)
@@ -172,7 +180,7 @@ class ModelDef:
     table: Optional[TableDef]
     own_table: bool
     inheritance: Optional[str]  # "single" | "joined" | None
-    context: str
+    context: FileContext
 
 
 @dataclass
@@ -207,7 +215,7 @@ class ClassInfo:
     bases: list[ClassInfo] = field(default_factory=list)
     unresolved: bool = False
     bind_key: Optional[str] = None
-    type_map: dict = field(default_factory=dict)
+    type_map: dict[str, tuple[TypeFamily, str]] = field(default_factory=dict)
 
     @property
     def metadata(self) -> Optional[str]:
@@ -271,10 +279,10 @@ def _last(text: str) -> str:
 class TableBuilder:
     """Builds the registry from an index's facts. One instance per run."""
 
-    def __init__(self, index: object) -> None:
+    def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self.names = Names(index.resolver)  # type: ignore[attr-defined]
-        self.kinds = index.kinds  # type: ignore[attr-defined]
+        self.names = Names(index.resolver)
+        self.kinds = index.kinds
         self.types = TypeFamilies(self.names)
         self.ids = MetadataIds(self.names, self.kinds, self._class_metadata)
         self._infos: dict[tuple[str, str, int], ClassInfo] = {}
@@ -290,7 +298,7 @@ class TableBuilder:
         key = (module, cls.name, cls.line)
         if key in self._infos:
             return self._infos[key]
-        path = self.index.paths_by_module.get(module, "")  # type: ignore[attr-defined]
+        path = self.index.paths_by_module.get(module, "")
         info = ClassInfo(module, cls, path)
         self._infos[key] = info  # cycle guard: a partial info
         if depth < MAX_DEPTH:
@@ -299,7 +307,8 @@ class TableBuilder:
 
     def _analyse(self, info: ClassInfo, depth: int) -> None:
         module, cls = info.module, info.cls
-        info.abstract = _flag(info.own("__abstract__").value if info.own("__abstract__") else None)
+        abstract = info.own("__abstract__")
+        info.abstract = _flag(abstract.value if abstract is not None else None)
         info.table_flag = any(key == "table" and _flag(value) for key, value in cls.keywords)
         for decorator in cls.decorators:
             self._decorator(info, decorator)
@@ -424,8 +433,8 @@ class TableBuilder:
     def _class_metadata(self, module: str, cls: ClassDef) -> Optional[str]:
         return self.info(module, cls).metadata
 
-    def _type_map(self, module: str, expr: Expr, scope: str) -> dict:
-        found: dict[str, tuple[str, str]] = {}
+    def _type_map(self, module: str, expr: Expr, scope: str) -> dict[str, tuple[TypeFamily, str]]:
+        found: dict[str, tuple[TypeFamily, str]] = {}
         if expr.kind != "dict":
             return found
         for pair in expr.args:
@@ -518,7 +527,7 @@ class TableBuilder:
                 reflected=False,
                 bind_key=info.bind_key,
                 scope=info.cls.scope,
-                context=self.index.contexts.get(info.path, "app"),  # type: ignore[attr-defined]
+                context=self.index.contexts.get(info.path, FileContext.APP),
                 parent=f"{parent.module}.{parent.cls.name}" if parent is not None else None,
             )
         )
@@ -543,7 +552,7 @@ class TableBuilder:
             table=table.definition if table is not None else None,
             own_table=own,
             inheritance=inheritance,
-            context=self.index.contexts.get(info.path, "app"),  # type: ignore[attr-defined]
+            context=self.index.contexts.get(info.path, FileContext.APP),
         )
 
     def _table_name(self, info: ClassInfo) -> object:
@@ -830,9 +839,9 @@ class TableBuilder:
     def core_tables(self) -> None:
         """`Table(...)` calls (or calls of a wrapper of it) bound to a name, also as a class attribute
         (`class Model: users = Table("users", metadata, ...)`)."""
-        files = self.index.files  # type: ignore[attr-defined]
+        files = self.index.files
         for path in sorted(files):
-            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            module = self.index.module_of(path)
             attributes = (
                 attr
                 for cls in files[path].classes
@@ -904,7 +913,7 @@ class TableBuilder:
                 reflected=reflected,
                 bind_key=bind_key,
                 scope="" if on_import else scope,
-                context=self.index.contexts.get(path, "app"),  # type: ignore[attr-defined]
+                context=self.index.contexts.get(path, FileContext.APP),
             )
         )
         constraints: list[Expr] = []
@@ -948,9 +957,9 @@ class TableBuilder:
     def build(self) -> None:
         self.ids.learn_aliases(self.index)
         self.core_tables()
-        files = self.index.files  # type: ignore[attr-defined]
+        files = self.index.files
         for path in sorted(files):
-            module = self.index.module_of(path)  # type: ignore[attr-defined]
+            module = self.index.module_of(path)
             for cls in files[path].classes:
                 if cls.scope:
                     continue

@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import ScriptLocation
 from dblint.facts.model import Binding, Expr, FileFacts
 from dblint.index.holders import SQLMODEL_METADATA, HolderDef, MetadataIds, display
 from dblint.index.imports import is_migrate_setup
 from dblint.index.symbols import Defined
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,11 @@ class _Found:
 
 class TrackingReader:
     def __init__(
-        self, index: object, ids: MetadataIds, holders: Iterable[HolderDef], counts: Counter
+        self,
+        index: ProjectIndex,
+        ids: MetadataIds,
+        holders: Iterable[HolderDef],
+        counts: Counter[str],
     ) -> None:
         self.index = index
         self.ids = ids
@@ -57,11 +64,11 @@ class TrackingReader:
         self.counts = counts
 
     def all(self) -> tuple[Tracking, ...]:
-        return tuple(self.location(location) for location in self.index.script_locations)  # type: ignore[attr-defined]
+        return tuple(self.location(location) for location in self.index.script_locations)
 
     def location(self, location: ScriptLocation) -> Tracking:
-        env_path = location.env_path if location.env_path in self.index.files else None  # type: ignore[attr-defined]
-        configured = self.index.settings.target_metadata  # type: ignore[attr-defined]
+        env_path = location.env_path if location.env_path in self.index.files else None
+        configured = self.index.settings.target_metadata
         if configured:
             found = self._configured(configured)
             names = self._names(found)
@@ -73,7 +80,7 @@ class TrackingReader:
                 f"the target-metadata setting tracks {self._show(names)}",
             )
         if env_path is not None:
-            facts: FileFacts = self.index.files[env_path]  # type: ignore[attr-defined]
+            facts: FileFacts = self.index.files[env_path]
             found = self._env(facts)
             if found.flask:
                 found.merge(self._flask(facts))
@@ -116,11 +123,11 @@ class TrackingReader:
         if entry == SQLMODEL_METADATA:
             return self.ids.canonical(SQLMODEL_METADATA)
         module, _, dotted = entry.partition(":")
-        project = self.index.resolver.project_module(module) if dotted else None  # type: ignore[attr-defined]
+        project = self.index.resolver.project_module(module) if dotted else None
         return self.ids.of_name(project, dotted, "") if project else None
 
     def _env(self, facts: FileFacts) -> _Found:
-        module = self.index.module_of(facts.path)  # type: ignore[attr-defined]
+        module = self.index.module_of(facts.path)
         found = _Found(set())
         for binding in facts.bindings:
             if binding.name == "target_metadata" and binding.value is not None:
@@ -158,13 +165,13 @@ class TrackingReader:
             resolved = self.ids.of_name(module, expr.text, scope)
             if resolved is not None:
                 return _Found({resolved})
-            found = self._binding(module, expr.text, scope)
+            bound = self._binding(module, expr.text, scope)
             if (
-                found is not None
-                and found[1].value is not None
-                and found[1].value.kind in ("list", "const", "call")
+                bound is not None
+                and bound[1].value is not None
+                and bound[1].value.kind in ("list", "const", "call")
             ):
-                return self._evaluate(found[0], found[1].value, found[1].scope, depth + 1)
+                return self._evaluate(bound[0], bound[1].value, bound[1].scope, depth + 1)
             if self._mentions_flask(module, expr.text, scope):
                 return _Found(set(), flask=True)
         return _Found(set(), unknown=True, why=[_unresolved(expr)])
@@ -206,8 +213,8 @@ class TrackingReader:
 
     def _migrate_dbs(self) -> set[str]:
         found: set[str] = set()
-        for path, facts in self.index.files.items():  # type: ignore[attr-defined]
-            module = self.index.module_of(path)  # type: ignore[attr-defined]
+        for path, facts in self.index.files.items():
+            module = self.index.module_of(path)
             for call in facts.calls:
                 if not is_migrate_setup(call.expr):
                     continue

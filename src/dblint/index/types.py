@@ -2,7 +2,9 @@
 
 Public API (stable; used by the model rules and by the migration replay):
 
-- `FAMILIES`: every family name; "unknown" never mismatches anything.
+- `TypeFamily`: every family (`FAMILIES`); UNKNOWN never mismatches anything.
+- `TRAITS[family]`: the one table of what dblint knows of each family (type names,
+  labels for messages, Python annotations, SQLAlchemy's default type, returned values).
 - `family_of_type_name(name) -> str`: the family of a SQL or Python type given by
   its qualified name (`sqlalchemy.Integer`, `sqlalchemy.dialects.postgresql.UUID`,
   `uuid.UUID`, `datetime.datetime`), its plain name (`Integer`, `str`) or SQL text
@@ -26,122 +28,186 @@ Only the last dotted component matters (after a `()` variant call is cut off), s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
 
-FAMILIES = (
-    "integer",
-    "uuid",
-    "string",
-    "numeric",
-    "float",
-    "boolean",
-    "datetime",
-    "date",
-    "time",
-    "interval",
-    "json",
-    "binary",
-    "enum",
-    "array",
-    "unknown",
-)
-UNKNOWN = "unknown"
+from dblint.text_enum import TextEnum
 
-_NAMES: dict[str, tuple[str, ...]] = {
-    "integer": (
-        "integer",
-        "int",
-        "int2",
-        "int4",
-        "int8",
-        "smallinteger",
-        "biginteger",
-        "bigint",
-        "smallint",
-        "tinyint",
-        "mediumint",
-        "serial",
-        "serial4",
-        "serial8",
-        "bigserial",
-        "smallserial",
-        "integertype",
+
+class TypeFamily(TextEnum):
+    """Which kind of value a column holds; UNKNOWN never mismatches anything."""
+
+    INTEGER = "integer"
+    UUID = "uuid"
+    STRING = "string"
+    NUMERIC = "numeric"
+    FLOAT = "float"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    DATE = "date"
+    TIME = "time"
+    INTERVAL = "interval"
+    JSON = "json"
+    BINARY = "binary"
+    ENUM = "enum"
+    ARRAY = "array"
+    UNKNOWN = "unknown"
+
+
+UNKNOWN = TypeFamily.UNKNOWN
+FAMILIES = tuple(TypeFamily)
+
+
+@dataclass(frozen=True)
+class FamilyTraits:
+    """Everything dblint knows of one family, in one row.
+
+    `names`: lower-case type names and SQL spellings of the family. `annotations`: the Python
+    types SQLAlchemy's default `type_annotation_map` (and SQLModel) maps to it; the first stands
+    for the family in an annotation a fix writes. `default_sql`: the SQL type that map gives it.
+    `argument_free`: a type of the family from a `type_annotation_map` needs no arguments to mean
+    the same. `returns`: the families of the Python values a column of it returns by default
+    (its SQLAlchemy type's `python_type`; empty: unknown).
+    """
+
+    names: tuple[str, ...]
+    sql_label: str  # how a message names the SQL type
+    python_label: str  # how a message names the Python type
+    annotations: tuple[str, ...] = ()
+    default_sql: Optional[str] = None
+    argument_free: bool = False
+    returns: frozenset[TypeFamily] = frozenset()
+
+
+_F = TypeFamily
+TRAITS: dict[TypeFamily, FamilyTraits] = {
+    _F.INTEGER: FamilyTraits(
+        names=(
+            "integer", "int", "int2", "int4", "int8", "smallinteger", "biginteger", "bigint",
+            "smallint", "tinyint", "mediumint", "serial", "serial4", "serial8", "bigserial",
+            "smallserial", "integertype",
+        ),
+        sql_label="INTEGER",
+        python_label="int",
+        annotations=("int",),
+        default_sql="sqlalchemy.Integer",
+        argument_free=True,
+        returns=frozenset({_F.INTEGER}),
     ),
-    "uuid": ("uuid", "uuidtype", "guid", "uniqueidentifier"),
-    "string": (
-        "string",
-        "str",
-        "unicode",
-        "text",
-        "unicodetext",
-        "varchar",
-        "nvarchar",
-        "char",
-        "nchar",
-        "character",
-        "character varying",
-        "autostring",
-        "citext",
-        "clob",
-        "nclob",
-        "tinytext",
-        "mediumtext",
-        "longtext",
-        "ntext",
-        "varchar2",
-        "nvarchar2",
-        "emailstr",
-        "emailtype",
-        "httpurl",
-        "anyurl",
-        "urltype",
+    _F.UUID: FamilyTraits(
+        names=("uuid", "uuidtype", "guid", "uniqueidentifier"),
+        sql_label="UUID",
+        python_label="uuid.UUID",
+        annotations=("uuid.UUID",),
+        default_sql="sqlalchemy.Uuid",
+        argument_free=True,
+        returns=frozenset({_F.UUID}),
     ),
-    "numeric": ("numeric", "decimal", "money", "smallmoney", "number"),
-    "float": (
-        "float",
-        "real",
-        "double",
-        "double_precision",
-        "double precision",
-        "float4",
-        "float8",
-        "binary_double",
-        "binary_float",
+    _F.STRING: FamilyTraits(
+        names=(
+            "string", "str", "unicode", "text", "unicodetext", "varchar", "nvarchar", "char",
+            "nchar", "character", "character varying", "autostring", "citext", "clob", "nclob",
+            "tinytext", "mediumtext", "longtext", "ntext", "varchar2", "nvarchar2", "emailstr",
+            "emailtype", "httpurl", "anyurl", "urltype",
+        ),
+        sql_label="VARCHAR",
+        python_label="str",
+        annotations=("str", "pydantic.EmailStr", "pydantic.HttpUrl", "pydantic.AnyUrl"),
+        default_sql="sqlalchemy.String",
+        returns=frozenset({_F.STRING}),
     ),
-    "boolean": ("boolean", "bool"),
-    "datetime": (
-        "datetime",
-        "timestamp",
-        "timestamptz",
-        "datetime2",
-        "smalldatetime",
-        "datetimeoffset",
-        "arrowtype",
-        "timestamp with time zone",
-        "timestamp without time zone",
-        "awaredatetime",
+    _F.NUMERIC: FamilyTraits(
+        names=("numeric", "decimal", "money", "smallmoney", "number"),
+        sql_label="NUMERIC",
+        python_label="Decimal",
+        annotations=("decimal.Decimal",),
+        default_sql="sqlalchemy.Numeric",
+        returns=frozenset({_F.NUMERIC}),
     ),
-    "date": ("date",),
-    "time": ("time", "timetz", "time with time zone", "time without time zone"),
-    "interval": ("interval", "timedelta"),
-    "json": ("json", "jsonb", "jsontype"),
-    "binary": (
-        "largebinary",
-        "binary",
-        "varbinary",
-        "blob",
-        "bytea",
-        "bytes",
-        "tinyblob",
-        "mediumblob",
-        "longblob",
-        "pickletype",
-        "raw",
+    _F.FLOAT: FamilyTraits(
+        names=(
+            "float", "real", "double", "double_precision", "double precision", "float4",
+            "float8", "binary_double", "binary_float",
+        ),
+        sql_label="FLOAT",
+        python_label="float",
+        annotations=("float",),
+        default_sql="sqlalchemy.Float",
+        returns=frozenset({_F.FLOAT}),
     ),
-    "enum": ("enum", "choicetype"),
-    "array": ("array",),
+    _F.BOOLEAN: FamilyTraits(
+        names=("boolean", "bool"),
+        sql_label="BOOLEAN",
+        python_label="bool",
+        annotations=("bool",),
+        default_sql="sqlalchemy.Boolean",
+        returns=frozenset({_F.BOOLEAN}),
+    ),
+    _F.DATETIME: FamilyTraits(
+        names=(
+            "datetime", "timestamp", "timestamptz", "datetime2", "smalldatetime",
+            "datetimeoffset", "arrowtype", "timestamp with time zone",
+            "timestamp without time zone", "awaredatetime",
+        ),
+        sql_label="TIMESTAMP",
+        python_label="datetime",
+        annotations=("datetime.datetime",),
+        default_sql="sqlalchemy.DateTime",
+        returns=frozenset({_F.DATETIME}),
+    ),
+    _F.DATE: FamilyTraits(
+        names=("date",),
+        sql_label="DATE",
+        python_label="date",
+        annotations=("datetime.date",),
+        default_sql="sqlalchemy.Date",
+        returns=frozenset({_F.DATE}),
+    ),
+    _F.TIME: FamilyTraits(
+        names=("time", "timetz", "time with time zone", "time without time zone"),
+        sql_label="TIME",
+        python_label="time",
+        annotations=("datetime.time",),
+        default_sql="sqlalchemy.Time",
+        returns=frozenset({_F.TIME}),
+    ),
+    _F.INTERVAL: FamilyTraits(
+        names=("interval", "timedelta"),
+        sql_label="INTERVAL",
+        python_label="timedelta",
+        annotations=("datetime.timedelta",),
+        default_sql="sqlalchemy.Interval",
+        returns=frozenset({_F.INTERVAL}),
+    ),
+    _F.JSON: FamilyTraits(names=("json", "jsonb", "jsontype"), sql_label="JSON", python_label="dict"),
+    _F.BINARY: FamilyTraits(
+        names=(
+            "largebinary", "binary", "varbinary", "blob", "bytea", "bytes", "tinyblob",
+            "mediumblob", "longblob", "pickletype", "raw",
+        ),
+        sql_label="BINARY",
+        python_label="bytes",
+        annotations=("bytes",),
+        default_sql="sqlalchemy.LargeBinary",
+        returns=frozenset({_F.BINARY}),
+    ),
+    # An `Enum` returns its Python enum's members, or strings.
+    _F.ENUM: FamilyTraits(
+        names=("enum", "choicetype"),
+        sql_label="ENUM",
+        python_label="an enum",
+        returns=frozenset({_F.ENUM, _F.STRING}),
+    ),
+    _F.ARRAY: FamilyTraits(names=("array",), sql_label="ARRAY", python_label="list"),
+    _F.UNKNOWN: FamilyTraits(names=(), sql_label="UNKNOWN", python_label="unknown"),
+}  # fmt: skip
+_FAMILY_BY_NAME = {name: family for family, traits in TRAITS.items() for name in traits.names}
+# Python annotations SQLAlchemy's default type_annotation_map (and SQLModel) knows, lower-cased.
+_PYTHON = {
+    annotation.lower(): family
+    for family, traits in TRAITS.items()
+    for annotation in traits.annotations
 }
-_FAMILY_BY_NAME = {name: family for family, names in _NAMES.items() for name in names}
 
 _WIDTHS = {
     "smallinteger": 16,
@@ -162,57 +228,29 @@ _WIDTHS = {
     "serial8": 64,
 }
 
-# Python annotations SQLAlchemy's default type_annotation_map (and SQLModel) knows.
-_PYTHON = {
-    "int": "integer",
-    "str": "string",
-    "float": "float",
-    "bool": "boolean",
-    "bytes": "binary",
-    "decimal.decimal": "numeric",
-    "uuid.uuid": "uuid",
-    "datetime.datetime": "datetime",
-    "datetime.date": "date",
-    "datetime.time": "time",
-    "datetime.timedelta": "interval",
-    "pydantic.emailstr": "string",
-    "pydantic.httpurl": "string",
-    "pydantic.anyurl": "string",
-}
-
 # (referencing, referenced) family pairs PostgreSQL accepts for a foreign key and compares exactly:
 # the key's btree operator family has a cross-type equality operator (date/timestamp), or the
 # referencing type casts implicitly and losslessly to the key's (integer -> numeric, time -> interval).
 # PostgreSQL also accepts integer and numeric references to a float key, through a rounding cast: not listed.
 _FOREIGN_KEY_PAIRS = frozenset(
-    {("integer", "numeric"), ("date", "datetime"), ("datetime", "date"), ("time", "interval")}
+    {
+        (_F.INTEGER, _F.NUMERIC),
+        (_F.DATE, _F.DATETIME),
+        (_F.DATETIME, _F.DATE),
+        (_F.TIME, _F.INTERVAL),
+    }
 )
 
-# What a column of each family returns (`python_type` of the SQLAlchemy type): a value of that
-# family's Python type. An `Enum` returns its Python enum's members, or strings.
-_RETURNED = {
-    family: frozenset({family})
-    for family in (
-        "integer",
-        "uuid",
-        "string",
-        "numeric",
-        "float",
-        "boolean",
-        "datetime",
-        "date",
-        "time",
-        "interval",
-        "binary",
-    )
-}
-_RETURNED["enum"] = frozenset({"enum", "string"})
 # Python types a returned value is an instance of besides its own: `bool` is an `int`, PEP 484
 # accepts an `int` where a `float` is expected, a `datetime` is a `date`.
-_INSTANCE_OF = {"boolean": ("integer", "float"), "integer": ("float",), "datetime": ("date",)}
+_INSTANCE_OF = {
+    _F.BOOLEAN: (_F.INTEGER, _F.FLOAT),
+    _F.INTEGER: (_F.FLOAT,),
+    _F.DATETIME: (_F.DATE,),
+}
 # The one exception: an enum annotation on a column that returns the strings its members are stored
 # as (`Mapped[Status] = mapped_column(String)`), the usual idiom with `StrEnum`, whose members equal them.
-_STORED_AS = {"enum": "string"}
+_STORED_AS = {_F.ENUM: _F.STRING}
 
 _PARENS = re.compile(r"\([^()]*\)")
 _SPACES = re.compile(r"\s+")
@@ -229,13 +267,13 @@ def _key(name: str) -> str:
     return _SPACES.sub(" ", text).lower()
 
 
-def family_of_type_name(name: str) -> str:
+def family_of_type_name(name: str) -> TypeFamily:
     """Family of a type given by its qualified or plain name or its SQL text ("unknown" when unknown)."""
     if not name:
         return UNKNOWN
     stripped = name.strip()
     if stripped.endswith("[]"):
-        return "array"
+        return TypeFamily.ARRAY
     key = _key(stripped)
     if key in _FAMILY_BY_NAME:
         return _FAMILY_BY_NAME[key]
@@ -254,7 +292,7 @@ def integer_width(name: str) -> Optional[int]:
     return _WIDTHS.get(key.split(" ")[0]) if key else None
 
 
-def foreign_key_compatible(referencing: str, referenced: str) -> bool:
+def foreign_key_compatible(referencing: TypeFamily, referenced: TypeFamily) -> bool:
     """True when a foreign key column of family `referencing` may reference a key of family `referenced`."""
     return (
         UNKNOWN in (referencing, referenced)
@@ -263,7 +301,7 @@ def foreign_key_compatible(referencing: str, referenced: str) -> bool:
     )
 
 
-def python_family(name: str) -> str:
+def python_family(name: str) -> TypeFamily:
     """Family SQLAlchemy's default annotation map gives a Python type (`int`, `uuid.UUID`)."""
     lowered = (name or "").strip().lower()
     if lowered in _PYTHON:
@@ -274,12 +312,12 @@ def python_family(name: str) -> str:
     return UNKNOWN
 
 
-def returned_by(family: str) -> frozenset[str]:
+def returned_by(family: TypeFamily) -> frozenset[TypeFamily]:
     """Families of the Python values a column of `family` returns by default (empty: unknown)."""
-    return _RETURNED.get(family, frozenset())
+    return TRAITS[family].returns
 
 
-def annotation_fits(annotation: str, returned: frozenset[str]) -> bool:
+def annotation_fits(annotation: TypeFamily, returned: frozenset[TypeFamily]) -> bool:
     """True when what the column returns is an instance of the annotated type (unknown fits anything)."""
     if annotation == UNKNOWN or not returned:
         return True

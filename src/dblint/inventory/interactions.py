@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dblint.contexts import ALEMBIC_ENV, MIGRATION
+from dblint.contexts import FileContext
 from dblint.facts import sql
 from dblint.facts.model import FileFacts
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
+from dblint.index.receivers import creates_one_table, holds_metadata
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
-from dblint.rules.schema_outside_migrations import applies, creates_one_table, holds_metadata
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
 SESSION, QUERY, RAW_SQL, DDL = "session", "query", "raw-sql", "ddl"
@@ -60,16 +60,16 @@ def interaction_kinds(facts: FileFacts, index: ProjectIndex, view: ModelView) ->
         elif creates_one_table(call, facts, index):
             found.add(DDL)
     context = index.context_of(facts.path)
-    if context == MIGRATION:
+    if context == FileContext.MIGRATION:
         found.add(MIGRATION_OP)
-    elif context == ALEMBIC_ENV:
+    elif context == FileContext.ALEMBIC_ENV:
         found.add(ENV)
     return tuple(kind for kind in KINDS if kind in found)
 
 
 def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code that creates, alters or drops schema (what DBL101-DBL105 look for)."""
-    if not applies(facts, index):
+    if not index.is_application_code(facts):
         return False
     if any(
         s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements
@@ -86,7 +86,7 @@ def creation_sites(
     facts: FileFacts, index: ProjectIndex, view: ModelView
 ) -> Iterator[CreationSite]:
     """Where application code creates tables: `create_all`, `Table.create`, `CreateTable`, raw `CREATE TABLE`."""
-    if not applies(facts, index):
+    if not index.is_application_code(facts):
         return
     path = facts.path
     for call in facts.schema_calls:

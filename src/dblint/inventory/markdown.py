@@ -7,11 +7,11 @@ with "+N more" (the JSON and CSV formats always list everything).
 from __future__ import annotations
 
 import re
-from typing import Callable, Optional
+from collections.abc import Sequence
+from typing import Callable, Optional, Union
 
 from dblint.inventory.risk import LEVELS
-from dblint.inventory.rows import Inventory, Totals
-from dblint.rules import rule_by_code
+from dblint.inventory.rows import FileRow, Inventory, TableRow, Totals
 
 MAX_ITEMS = 5
 EMPTY = "–"
@@ -96,7 +96,7 @@ TABLE_COLUMNS: list[Column] = [
 ]
 
 
-def table(columns: list[Column], rows: list) -> list[str]:  # type: ignore[type-arg]
+def table(columns: list[Column], rows: Sequence[Union[FileRow, TableRow]]) -> list[str]:
     """A GitHub table; a pipe inside a cell is escaped, even inside a code span."""
     lines = ["| " + " | ".join(name for name, _ in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
@@ -107,7 +107,7 @@ def table(columns: list[Column], rows: list) -> list[str]:  # type: ignore[type-
     return lines
 
 
-def totals_lines(totals: Totals) -> list[str]:
+def totals_lines(totals: Totals, rule_names: dict[str, str]) -> list[str]:
     touching = sum(totals.files_touching_db.values())
     by_risk = ", ".join(f"{totals.files_touching_db[level]} {level}" for level in LEVELS)
     lines = [
@@ -123,14 +123,13 @@ def totals_lines(totals: Totals) -> list[str]:
         f"- Findings: {sum(totals.findings.values())}",
     ]
     for item, count in totals.findings.items():
-        rule = rule_by_code(item)
-        name = f" {plain(rule.name)}" if rule is not None else ""
+        name = f" {plain(rule_names[item])}" if item in rule_names else ""
         lines.append(f"  - {item}{name}: {count}")
     return lines
 
 
 def render(inventory: Inventory) -> str:
-    lines = ["# Database inventory", "", *totals_lines(inventory.totals), ""]
+    lines = ["# Database inventory", "", *totals_lines(inventory.totals, inventory.rule_names), ""]
     if inventory.by == "file":
         lines.append("## Files")
         if inventory.min_risk != "low":
@@ -151,7 +150,7 @@ def render(inventory: Inventory) -> str:
     return "\n".join(lines) + "\n"
 
 
-def uncertain_lines(rows: list) -> list[str]:  # type: ignore[type-arg]
+def uncertain_lines(rows: list[TableRow]) -> list[str]:
     """Why the replay of the migrations is unsure of some tables (no drift findings for them)."""
     unsure = [row for row in rows if row.uncertain]
     if not unsure:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Protocol, Union
 
-from dblint.contexts import APP
+from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
-from dblint.engine import ProjectRun, Result
+from dblint.engine import Result
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.index.projects import SHARED
@@ -40,6 +40,7 @@ from dblint.inventory.sources import (
     shown_name,
     shown_table,
 )
+from dblint.run_inputs import ProjectRun
 
 Findings = dict[str, int]
 UNKNOWN = "unknown"  # a fact dblint cannot know statically, shown as such in every format
@@ -93,9 +94,10 @@ class Inventory:
     tables: list[TableRow] = field(default_factory=list)
     min_risk: str = "low"
     projects: bool = False  # the repository holds several projects: rows name theirs
+    rule_names: dict[str, str] = field(default_factory=dict)  # finding code -> its rule's name
 
     @property
-    def rows(self) -> list:  # type: ignore[type-arg]
+    def rows(self) -> Sequence[Union[FileRow, TableRow]]:
         return self.files if self.by == "file" else self.tables
 
     def columns(self) -> list[str]:
@@ -151,7 +153,8 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
     )
     shown_files = [row for row in files if at_least(row.risk, min_risk)]
     projects = any(len(run.indexes) > 1 for run in result.runs)
-    return Inventory(by, totals, shown_files, tables, min_risk, projects)
+    rule_names = {d.code: d.rule for d in result.diagnostics if d.rule}
+    return Inventory(by, totals, shown_files, tables, min_risk, projects, rule_names)
 
 
 def project_of(index: ProjectIndex, path: str) -> Optional[str]:
@@ -161,7 +164,13 @@ def project_of(index: ProjectIndex, path: str) -> Optional[str]:
     return index.part.project.name if path in index.part.own else SHARED
 
 
-def _shower(root: Path, cwd: Path):  # type: ignore[no-untyped-def]
+class Shower(Protocol):
+    """Shows a project-relative path (with a line, when given) relative to the working directory."""
+
+    def __call__(self, rel: str, line: int = 0) -> str: ...
+
+
+def _shower(root: Path, cwd: Path) -> Shower:
     """A function showing a project-relative path relative to `cwd`, as `dblint check` does."""
 
     def show(rel: str, line: int = 0) -> str:
@@ -187,13 +196,13 @@ def _listed(run: ProjectRun) -> list[str]:
     return sorted(run.reported | {diagnostic.path for diagnostic in run.diagnostics})
 
 
-def _file_rows(  # type: ignore[no-untyped-def]
+def _file_rows(
     run: ProjectRun,
     index: ProjectIndex,
     paths: list[str],
     view: ModelView,
     sites: list[CreationSite],
-    show,
+    show: Shower,
 ) -> list[FileRow]:
     by_path: dict[str, list[Diagnostic]] = {}
     for diagnostic in run.diagnostics:
@@ -217,12 +226,12 @@ def _file_rows(  # type: ignore[no-untyped-def]
             continue
         untracked_tables, lone_metadata = view.untracked_metadata(path)
         schema_changes = facts is not None and changes_schema(facts, index)
-        raw_sql = RAW_SQL in kinds and index.contexts.get(path) == APP
+        raw_sql = RAW_SQL in kinds and index.contexts.get(path) == FileContext.APP
         rows.append(
             FileRow(
                 project=project_of(index, path),
                 path=show(path),
-                context=index.contexts.get(path, APP),
+                context=index.contexts.get(path, FileContext.APP),
                 interactions=list(kinds),
                 tables_defined=sorted({shown_table(table.key) for table in defined}),
                 tables_created_outside_migrations=sorted(
@@ -264,13 +273,13 @@ def _declaration_groups(tables: list[TableDecl]) -> list[tuple[TableKey, str, li
     return groups
 
 
-def _table_rows(  # type: ignore[no-untyped-def]
+def _table_rows(
     run: ProjectRun,
     index: ProjectIndex,
     view: ModelView,
     revisions: RevisionView,
     sites: list[CreationSite],
-    show,
+    show: Shower,
 ) -> list[TableRow]:
     groups = _declaration_groups(view.tables)
     declared = {key for key, _, _ in groups}

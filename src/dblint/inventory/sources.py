@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
-from dblint.contexts import APP
+from dblint.contexts import FileContext
 from dblint.index import ProjectIndex
 from dblint.index.holders import SQLMODEL_METADATA, display
 from dblint.index.kinds import FLASK_DB
@@ -123,7 +123,7 @@ class ModelView:
         self._holders = [
             h
             for h in self.schema.holders
-            if h.path is not None and index.contexts.get(h.path) == APP
+            if h.path is not None and index.contexts.get(h.path) == FileContext.APP
         ]
         self._by_path: dict[str, list[TableDecl]] = {}
         for decl in self.tables:
@@ -226,7 +226,7 @@ class ModelView:
                 target = (model.table.path, model.table.line)
         return next((table for table in self.tables if (table.path, table.line) == target), None)
 
-    def _defined(self, path: str, dotted: str, scope: str):  # type: ignore[no-untyped-def]
+    def _defined(self, path: str, dotted: str, scope: str) -> Union[tuple[str, int], str, None]:
         """(path, line) of the project definition `dotted` names, or SQLModel's metadata, or None."""
         resolution = self.names.target(self.index.module_of(path), dotted, scope)
         if resolution is None or resolution.rest:

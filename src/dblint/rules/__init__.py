@@ -10,6 +10,7 @@ from functools import lru_cache
 from types import ModuleType
 
 from dblint.rules import (
+    client_side_timestamps,
     foreign_keys,
     internal,
     metadata_tracking,
@@ -27,6 +28,7 @@ _RULE_MODULES: tuple[ModuleType, ...] = (
     schema_outside_migrations,
     metadata_tracking,
     foreign_keys,
+    client_side_timestamps,
     revision_graph,
     migration_drift,
     migration_safety,

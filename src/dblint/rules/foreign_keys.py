@@ -1,4 +1,4 @@
-"""DBL301-DBL308: foreign keys and column types that the database or SQLAlchemy will reject."""
+"""DBL301-DBL305, DBL307, DBL308: foreign keys and column types that the database or SQLAlchemy will reject."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Optional
 
+from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.facts.sql import CREATE_TABLE
@@ -14,54 +15,35 @@ from dblint.index import ProjectIndex
 from dblint.index.holders import display
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
-from dblint.index.types import UNKNOWN, annotation_fits, foreign_key_compatible, integer_width
-from dblint.rules.base import Rule
-
-SQL_LABELS = {
-    "integer": "INTEGER",
-    "uuid": "UUID",
-    "string": "VARCHAR",
-    "numeric": "NUMERIC",
-    "float": "FLOAT",
-    "boolean": "BOOLEAN",
-    "datetime": "TIMESTAMP",
-    "date": "DATE",
-    "time": "TIME",
-    "interval": "INTERVAL",
-    "json": "JSON",
-    "binary": "BINARY",
-    "enum": "ENUM",
-    "array": "ARRAY",
-}
-PYTHON_LABELS = {
-    "integer": "int",
-    "uuid": "uuid.UUID",
-    "string": "str",
-    "numeric": "Decimal",
-    "float": "float",
-    "boolean": "bool",
-    "datetime": "datetime",
-    "date": "date",
-    "time": "time",
-    "interval": "timedelta",
-    "json": "dict",
-    "binary": "bytes",
-    "enum": "an enum",
-    "array": "list",
-}
-_WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "MEDIUMINT"}
-_TIMESTAMP_COLUMNS = frozenset(
-    {"created_at", "updated_at", "created_on", "updated_on", "modified_at", "modified_on"}
+from dblint.index.types import (
+    TRAITS,
+    UNKNOWN,
+    TypeFamily,
+    annotation_fits,
+    foreign_key_compatible,
+    integer_width,
 )
-MEMO_KEY = "migration_tables"
+from dblint.rules.base import Rule
+from dblint.text_enum import TextEnum
+
+_WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "MEDIUMINT"}
+
+
+class TargetStatus(TextEnum):
+    """Where a foreign key leads."""
+
+    FOUND = "found"  # its table and column
+    OTHER_METADATA = "other-metadata"  # a table of that name only on other metadata
+    MISSING_TABLE = "missing-table"
+    MISSING_COLUMN = "missing-column"
+    UNKNOWN = "unknown"  # dblint cannot tell
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where a foreign key leads: "found" (table and column), "other-metadata", "missing-table",
-    "missing-column" or "unknown" (we cannot tell)."""
+    """Where a foreign key leads, and the table and column (or the other metadata's tables) found."""
 
-    status: str
+    status: TargetStatus
     table: Optional[TableDef] = None
     column: Optional[ColumnDef] = None
     others: tuple[TableDef, ...] = ()
@@ -69,21 +51,23 @@ class Target:
 
 def migration_tables(index: ProjectIndex) -> frozenset[str]:
     """Table names (lower-case, no schema) that migrations create: `op.create_table("x")` or raw CREATE TABLE."""
-    if MEMO_KEY not in index.memo:
-        names: set[str] = set()
-        for path, facts in index.files.items():
-            if index.context_of(path) != "migration":
-                continue
-            for call in facts.calls:
-                args = call.expr.args
-                if call.expr.text.endswith("create_table") and args and args[0].kind == "str":
-                    names.add(args[0].text.lower())
-            for string in facts.sql_strings:
-                for statement in string.statements:
-                    if statement.kind == CREATE_TABLE and statement.name:
-                        names.add(statement.name.rsplit(".", 1)[-1].strip('"`[]').lower())
-        index.memo[MEMO_KEY] = frozenset(names)
-    return index.memo[MEMO_KEY]
+    return index.view(_migration_tables)
+
+
+def _migration_tables(index: ProjectIndex) -> frozenset[str]:
+    names: set[str] = set()
+    for path, facts in index.files.items():
+        if index.context_of(path) != FileContext.MIGRATION:
+            continue
+        for call in facts.calls:
+            args = call.expr.args
+            if call.expr.text.endswith("create_table") and args and args[0].kind == "str":
+                names.add(args[0].text.lower())
+        for string in facts.sql_strings:
+            for statement in string.statements:
+                if statement.kind == CREATE_TABLE and statement.name:
+                    names.add(statement.name.rsplit(".", 1)[-1].strip('"`[]').lower())
+    return frozenset(names)
 
 
 def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
@@ -100,7 +84,9 @@ def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
 def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef) -> Target:
     """Find the referenced table and column, on the foreign key's own metadata first."""
     named = [
-        t for t in schema.tables if t.name == foreign.table and t.context == "app" and not t.scope
+        t
+        for t in schema.tables
+        if t.name == foreign.table and t.context == FileContext.APP and not t.scope
     ]
     # A table whose schema is computed may be in any schema.
     if foreign.schema is not None:
@@ -110,17 +96,21 @@ def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef)
     same = [t for t in named if t.metadata == table.metadata]
     if not same:
         if named:
-            return Target("other-metadata", others=tuple(named))
-        return Target("missing-table")
+            return Target(TargetStatus.OTHER_METADATA, others=tuple(named))
+        return Target(TargetStatus.MISSING_TABLE)
     columns = {(t.path, t.line): t.column_named(foreign.column) for t in same}
     found = [(t, c) for t in same if (c := columns[(t.path, t.line)]) is not None]
     if not found:
         complete = all(t.columns_complete for t in same)
-        return Target("missing-column", same[0]) if complete else Target("unknown")
+        return (
+            Target(TargetStatus.MISSING_COLUMN, same[0])
+            if complete
+            else Target(TargetStatus.UNKNOWN)
+        )
     families = {column.family for _, column in found}
     if len(families) != 1:
-        return Target("unknown")
-    return Target("found", found[0][0], found[0][1])
+        return Target(TargetStatus.UNKNOWN)
+    return Target(TargetStatus.FOUND, found[0][0], found[0][1])
 
 
 def referenced_column(
@@ -132,9 +122,13 @@ def referenced_column(
     metadata is how DBL303 gets fixed, and then the database judges the types. Not across
     Flask-SQLAlchemy binds (separate databases) or when the other metadata's tables disagree.
     """
-    if target.status == "found" and target.table is not None and target.column is not None:
+    if (
+        target.status == TargetStatus.FOUND
+        and target.table is not None
+        and target.column is not None
+    ):
         return target.table, target.column, False
-    if target.status != "other-metadata" or table.bind_key is not None:
+    if target.status != TargetStatus.OTHER_METADATA or table.bind_key is not None:
         return None
     found = [
         (other, column)
@@ -156,10 +150,6 @@ def foreign_keys_in(
         if not table.reflected:
             for foreign in column.foreign_keys:
                 yield table, column, foreign, resolve_target(schema, table, foreign)
-
-
-def _name(table: TableDef, column: ColumnDef) -> str:
-    return f"{table.full_name}.{column.name}"
 
 
 def _user_and_post(foreign_key: str) -> str:
@@ -259,8 +249,8 @@ class ForeignKeyTypeMismatch(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"foreign key {_name(table, column)} is {SQL_LABELS[mine]} but {_name(other, other_column)} "
-                f"is {SQL_LABELS[theirs]}"
+                f"foreign key {table.full_column_name(column)} is {TRAITS[mine].sql_label} but "
+                f"{other.full_column_name(other_column)} is {TRAITS[theirs].sql_label}"
                 + _across(table, other, elsewhere)
                 + (
                     "; the database refuses the constraint once both tables share one metadata"
@@ -297,14 +287,14 @@ class ForeignKeyToUnknownTable(Rule):
         if schema.has_unnamed_table:
             return
         for table, column, foreign, target in foreign_keys_in(schema, facts.path):
-            if target.status == "missing-table":
+            if target.status == TargetStatus.MISSING_TABLE:
                 if _external(index, foreign) or foreign.table.lower() in migration_tables(index):
                     continue
                 if any(t.name == foreign.table for t in schema.tables):
                     continue  # declared in a test, a migration or a function: exists somewhere
-                message = f"foreign key {_name(table, column)} references {foreign.target}, but no model, Table or migration defines table {foreign.table}"
-            elif target.status == "missing-column" and target.table is not None:
-                message = f"foreign key {_name(table, column)} references {foreign.target}, but table {target.table.full_name} has no column {foreign.column}"
+                message = f"foreign key {table.full_column_name(column)} references {foreign.target}, but no model, Table or migration defines table {foreign.table}"
+            elif target.status == TargetStatus.MISSING_COLUMN and target.table is not None:
+                message = f"foreign key {table.full_column_name(column)} references {foreign.target}, but table {target.table.full_name} has no column {foreign.column}"
             else:
                 continue
             yield self.diagnostic(column.path, column.line, column.column, message)
@@ -344,7 +334,7 @@ class ForeignKeyAcrossMetadata(Rule):
         schema = model_schema(index)
         for table, column, foreign, target in foreign_keys_in(schema, facts.path):
             if (
-                target.status != "other-metadata"
+                target.status != TargetStatus.OTHER_METADATA
                 or table.metadata is None
                 or table.bind_key is not None
             ):
@@ -359,7 +349,7 @@ class ForeignKeyAcrossMetadata(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"foreign key {_name(table, column)} references {foreign.target}, but table {foreign.table} is on "
+                f"foreign key {table.full_column_name(column)} references {foreign.target}, but table {foreign.table} is on "
                 f"{where}, not on {display(table.metadata)}",
             )
 
@@ -414,7 +404,7 @@ class MappedAnnotationMismatch(Rule):
         schema = model_schema(index)
         for table, column in schema.columns_in(facts.path):
             python, sql = column.annotation_family, column.family
-            if python in (None, UNKNOWN) or sql == UNKNOWN or "json" in (python, sql):
+            if python in (None, UNKNOWN) or sql == UNKNOWN or TypeFamily.JSON in (python, sql):
                 continue
             returned = column.returns
             if annotation_fits(python, returned):
@@ -424,13 +414,13 @@ class MappedAnnotationMismatch(Rule):
                 schema, table, column, sql
             ):  # the SQL side agrees: the annotation is wrong
                 fix, note = plan_outcome(plan_annotation_fix(index, table, column))
-            annotation = column.annotation or f"Mapped[{PYTHON_LABELS.get(str(python), python)}]"
-            gives = " or ".join(sorted(PYTHON_LABELS.get(family, family) for family in returned))
+            annotation = column.annotation or f"Mapped[{TRAITS[python].python_label}]"
+            gives = " or ".join(sorted(TRAITS[family].python_label for family in returned))
             yield self.diagnostic(
                 column.path,
                 column.line,
                 column.column,
-                f"column {_name(table, column)} is annotated {annotation} but its SQL type is {SQL_LABELS[sql]}, "
+                f"column {table.full_column_name(column)} is annotated {annotation} but its SQL type is {TRAITS[sql].sql_label}, "
                 f"which returns {gives}",
                 fix=fix,
                 note=note,
@@ -465,61 +455,9 @@ class ForeignKeyWithoutIndex(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"foreign key {_name(table, column)} has no index (joins and deletes on "
+                f"foreign key {table.full_column_name(column)} has no index (joins and deletes on "
                 f"{column.foreign_keys[0].table} scan {table.full_name})",
             )
-
-
-class ClientSideTimestamp(Rule):
-    code = "DBL306"
-    name = "client-side-timestamp-default"
-    summary = (
-        "`created_at` / `updated_at` filled by a client-side default instead of `server_default`"
-    )
-    fix_hint = "use `server_default=func.now()` (and `onupdate` for `updated_at`)"
-    default = False
-    what_it_does = (
-        "Finds `created_at` / `updated_at` (and `*_on`, `modified_at`) columns that have `default=` / `onupdate=` "
-        "(or SQLModel `default_factory=`) and no `server_default`."
-    )
-    why_bad = (
-        "A Python-side default only applies to inserts made through this ORM: rows written by raw SQL, other "
-        "services or data migrations get NULL, and application servers' clocks disagree."
-    )
-    example = (
-        "from datetime import datetime\n\n"
-        "from sqlalchemy import Column, DateTime, Integer\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class Event(Base):\n"
-        '    __tablename__ = "event"\n'
-        "    id = Column(Integer, primary_key=True)\n"
-        "    created_at = Column(DateTime, default=datetime.utcnow)\n"
-    )
-    use_instead = (
-        "from sqlalchemy import Column, DateTime, Integer, func\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class Event(Base):\n"
-        '    __tablename__ = "event"\n'
-        "    id = Column(Integer, primary_key=True)\n"
-        "    created_at = Column(DateTime, server_default=func.now())\n"
-    )
-
-    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        schema = model_schema(index)
-        for table, column in schema.columns_in(facts.path):
-            if (
-                column.name in _TIMESTAMP_COLUMNS
-                and column.client_default
-                and not column.server_default
-            ):
-                yield self.diagnostic(
-                    column.path,
-                    column.line,
-                    column.column,
-                    f"column {_name(table, column)} is filled by a client-side default",
-                )
 
 
 class MissingForeignKey(Rule):
@@ -577,7 +515,7 @@ class MissingForeignKey(Rule):
                     column.path,
                     column.line,
                     column.column,
-                    f"column {_name(table, column)} has no foreign key although table {found[0]} exists",
+                    f"column {table.full_column_name(column)} has no foreign key although table {found[0]} exists",
                 )
 
 
@@ -624,20 +562,20 @@ class ForeignKeyWidthMismatch(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"foreign key {_name(table, column)} is {_WIDTH_NAMES.get(mine, mine)} but "
-                f"{_name(other, other_column)} is {_WIDTH_NAMES.get(theirs, theirs)}"
+                f"foreign key {table.full_column_name(column)} is {_WIDTH_NAMES.get(mine, mine)} but "
+                f"{other.full_column_name(other_column)} is {_WIDTH_NAMES.get(theirs, theirs)}"
                 + _across(table, other, elsewhere),
             )
 
 
 def _references_family(
-    schema: ModelSchema, table: TableDef, column: ColumnDef, family: str
+    schema: ModelSchema, table: TableDef, column: ColumnDef, family: TypeFamily
 ) -> bool:
     """True when `column` has a foreign key to a column of `family`."""
     for foreign in column.foreign_keys:
         target = resolve_target(schema, table, foreign)
         if (
-            target.status == "found"
+            target.status == TargetStatus.FOUND
             and target.column is not None
             and target.column.family == family
         ):
@@ -653,7 +591,7 @@ def _across(table: TableDef, other: TableDef, elsewhere: bool) -> str:
 
 
 def _width(column: ColumnDef) -> Optional[int]:
-    if column.family != "integer":
+    if column.family != TypeFamily.INTEGER:
         return None
     if column.type_name:
         return integer_width(column.type_name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Optional
 
+from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
@@ -193,7 +194,7 @@ def _primary_holders(schema: ModelSchema, index: ProjectIndex) -> list[HolderDef
     """One holder per metadata: the `MetaData()` definition if any, else the first definition."""
     chosen: dict[str, HolderDef] = {}
     for holder in schema.holders:
-        if holder.path is None or index.context_of(holder.path) != "app":
+        if holder.path is None or index.context_of(holder.path) != FileContext.APP:
             continue
         current = chosen.get(holder.metadata)
         if current is None or (holder.kind == "metadata" and current.kind != "metadata"):

@@ -27,12 +27,12 @@ from dblint.index.replay import (
 )
 from dblint.index.schema import ColumnDef, TableDef, model_schema
 from dblint.index.tracking import Tracking
-from dblint.index.types import UNKNOWN
+from dblint.index.types import UNKNOWN, TypeFamily
 from dblint.rules.base import Rule
 
 ALEMBIC_VERSION = "alembic_version"
 # Families that the same column legitimately shows in a model and in a migration.
-_COMPATIBLE = frozenset({frozenset({"enum", "string"})})
+_COMPATIBLE = frozenset({frozenset({TypeFamily.ENUM, TypeFamily.STRING})})
 
 _INI = "[alembic]\nscript_location = migrations\n"
 _ENV = (
@@ -389,11 +389,12 @@ class MigratedWithoutModel(Rule):
                 continue
             if _filters_objects(index, tracking):
                 continue
-            models = {}
-            for model in schema.tracked_tables(tracking):
-                if model.name is not None:
-                    models[model.name.lower()] = model
-            if any(model.name is None for model in schema.tracked_tables(tracking)):
+            models = {
+                tracked.name.lower(): tracked
+                for tracked in schema.tracked_tables(tracking)
+                if tracked.name is not None
+            }
+            if any(tracked.name is None for tracked in schema.tracked_tables(tracking)):
                 continue
             for table in replay.tables.values():
                 if (

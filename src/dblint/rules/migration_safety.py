@@ -659,11 +659,11 @@ class RenameWhileModelUsesOldName(_SafetyRule):
             if model is None:
                 continue
             if view.step.name == "rename_table" and replay.table(*view.table) is None:
-                new = _literal(view, "new_table_name") or "?"
+                new_name = _literal(view, "new_table_name") or "?"
                 yield (
                     view,
                     (
-                        f"{_operation_name(view)} renames table {_table_name(view.table)} to {new} while model "
+                        f"{_operation_name(view)} renames table {_table_name(view.table)} to {new_name} while model "
                         f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {model.full_name}: "
                         f"running code fails until it is deployed; {expand}"
                     ),

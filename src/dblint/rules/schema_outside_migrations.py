@@ -6,85 +6,13 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
-from dblint.contexts import APP
 from dblint.diagnostics import Diagnostic
 from dblint.facts import sql
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
-from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
-from dblint.index.schema import model_schema
-from dblint.index.symbols import Defined
+from dblint.index.receivers import creates_one_table, holds_metadata
 from dblint.rules.base import EXAMPLE_PATH, Rule
-
-
-def applies(facts: FileFacts, index: ProjectIndex) -> bool:
-    """Schema rules look at application code only: not tests, migrations or env.py, nor the
-    project's own migration modules (`homegrown_migrations`)."""
-    return facts.parsed and index.context_of(facts.path) == APP and not homegrown_migrations(facts)
-
-
-# `async def m001_initial(db)`: a numbered step of a migration runner of the project's own.
-_NUMBERED_STEP = re.compile(r"m\d{3,}_\w+")
-
-
-def homegrown_migrations(facts: FileFacts) -> bool:
-    """A `migrations.py` (or a module under `migrations/`) made of numbered steps (`def m001_initial`,
-    `def m002_add_wallets`) that a runner of the project applies in order, as Alembic applies its
-    versions (LNbits and its extensions): DDL there is the migration, not a bypass of one."""
-    parts = facts.path.split("/")
-    named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
-    return named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions)
-
-
-# Names a Flask-SQLAlchemy extension goes by when dblint cannot see where it comes from.
-_DB_NAMES = frozenset({"db", "_db"})
-
-
-def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
-    """True when `call.receiver` is a MetaData, a base's `.metadata` or a Flask-SQLAlchemy `db`."""
-    kind = index.kind_of(facts.path, call.receiver, call.scope)
-    if kind == METADATA:
-        return not model_schema(index).holds_no_table(
-            index.module_of(facts.path), call.receiver, call.scope
-        )
-    if kind is not None:
-        return kind == FLASK_DB
-    segments = split_segments(call.receiver)
-    last, suffix = segments[-1]
-    if suffix or any(part_suffix for _, part_suffix in segments):
-        return False
-    # Unresolvable receivers (parameters, `self.metadata`): `<x>.metadata.create_all` is SQLAlchemy's idiom.
-    if last == "metadata" or (
-        len(segments) == 1 and "metadata" in last.lower()
-    ):  # `metadata_obj`, `target_metadata`
-        return True
-    # `app.db`, `current_app.db`, `self.db`: Flask-SQLAlchemy's `db` reached through an attribute.
-    return last in _DB_NAMES and not _defined_in_project(call, facts, index)
-
-
-def _defined_in_project(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
-    """True when the receiver is a project binding or class dblint can see (so it is not a `db`)."""
-    resolution = index.resolver.resolve(index.module_of(facts.path), call.receiver, call.scope)
-    return resolution is not None and not resolution.rest and isinstance(resolution.target, Defined)
-
-
-def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
-    """True when `call.receiver` is a `Table`, a model's `__table__` or `metadata.tables[...]`."""
-    kind = index.kind_of(facts.path, call.receiver, call.scope)
-    if kind is not None:
-        return kind == TABLE
-    segments = split_segments(call.receiver)
-    last, suffix = segments[-1]
-    if last == "__table__" and not suffix:
-        return True
-    return (
-        last == "tables"
-        and suffix == "[]"
-        and len(segments) > 1
-        and segments[-2][0].endswith("metadata")
-    )
-
 
 _PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w*\}")
 
@@ -112,7 +40,7 @@ class _WholeMetadataRule(Rule):
     effect: ClassVar[str]
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not applies(facts, index):
+        if not index.is_application_code(facts):
             return
         for call in _calls(facts, self.method):
             if holds_metadata(call, facts, index):
@@ -193,16 +121,11 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
     effect = "drops"
 
 
-# SchemaCall methods that create one table, and how a message names them.
+# How a message names each single-table create (`receivers.SINGLE_TABLE_CREATES`).
 _SINGLE_TABLE_CREATES = {
     "create": "{}.create()",
     CREATE_TABLE_CONSTRUCT: "executing CreateTable({})",
 }
-
-
-def creates_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
-    """`table.create(...)` or an executed `CreateTable(table)` on a SQLAlchemy table (what DBL104 reports)."""
-    return call.method in _SINGLE_TABLE_CREATES and call.called and holds_table(call, facts, index)
 
 
 class TableCreateOutsideMigrations(Rule):
@@ -235,7 +158,7 @@ class TableCreateOutsideMigrations(Rule):
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not applies(facts, index):
+        if not index.is_application_code(facts):
             return
         for call in facts.schema_calls:
             if not creates_one_table(call, facts, index):
@@ -284,7 +207,7 @@ class RawCreateTable(Rule):
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not applies(facts, index):
+        if not index.is_application_code(facts):
             return
         for string in facts.sql_strings:
             for statement in string.statements:
@@ -358,7 +281,7 @@ class RawSchemaDdl(Rule):
     }
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not applies(facts, index):
+        if not index.is_application_code(facts):
             return
         for string in facts.sql_strings:
             for statement in string.statements:

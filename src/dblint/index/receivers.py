@@ -1,0 +1,75 @@
+"""What the receiver of a schema call holds, completing the kind resolution (`index.kinds`).
+
+Where the index resolves the receiver, its kind answers. Where it cannot (a parameter,
+`self.metadata`, `current_app.db`), SQLAlchemy's and Flask-SQLAlchemy's idioms answer:
+`<x>.metadata`, a name containing "metadata", `<x>.db`, `<x>.__table__`,
+`<x>.metadata.tables[...]`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dblint.facts.model import FileFacts, SchemaCall
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
+from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
+from dblint.index.schema import model_schema
+from dblint.index.symbols import Defined
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
+
+# Names a Flask-SQLAlchemy extension goes by when dblint cannot see where it comes from.
+_DB_NAMES = frozenset({"db", "_db"})
+# SchemaCall methods that create one table: `table.create()`, an executed `CreateTable(table)`.
+SINGLE_TABLE_CREATES = frozenset({"create", CREATE_TABLE_CONSTRUCT})
+
+
+def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """True when `call.receiver` is a MetaData, a base's `.metadata` or a Flask-SQLAlchemy `db`."""
+    kind = index.kind_of(facts.path, call.receiver, call.scope)
+    if kind == METADATA:
+        return not model_schema(index).holds_no_table(
+            index.module_of(facts.path), call.receiver, call.scope
+        )
+    if kind is not None:
+        return kind == FLASK_DB
+    segments = split_segments(call.receiver)
+    last, suffix = segments[-1]
+    if suffix or any(part_suffix for _, part_suffix in segments):
+        return False
+    # Unresolvable receivers (parameters, `self.metadata`): `<x>.metadata.create_all` is SQLAlchemy's idiom.
+    if last == "metadata" or (
+        len(segments) == 1 and "metadata" in last.lower()
+    ):  # `metadata_obj`, `target_metadata`
+        return True
+    # `app.db`, `current_app.db`, `self.db`: Flask-SQLAlchemy's `db` reached through an attribute.
+    return last in _DB_NAMES and not _defined_in_project(call, facts, index)
+
+
+def _defined_in_project(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """True when the receiver is a project binding or class dblint can see (so it is not a `db`)."""
+    resolution = index.resolver.resolve(index.module_of(facts.path), call.receiver, call.scope)
+    return resolution is not None and not resolution.rest and isinstance(resolution.target, Defined)
+
+
+def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """True when `call.receiver` is a `Table`, a model's `__table__` or `metadata.tables[...]`."""
+    kind = index.kind_of(facts.path, call.receiver, call.scope)
+    if kind is not None:
+        return kind == TABLE
+    segments = split_segments(call.receiver)
+    last, suffix = segments[-1]
+    if last == "__table__" and not suffix:
+        return True
+    return (
+        last == "tables"
+        and suffix == "[]"
+        and len(segments) > 1
+        and segments[-2][0].endswith("metadata")
+    )
+
+
+def creates_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """`table.create(...)` or an executed `CreateTable(table)` on a SQLAlchemy table."""
+    return call.method in SINGLE_TABLE_CREATES and call.called and holds_table(call, facts, index)
