@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,84 @@ def finding_set(stdout: str) -> set[tuple[str, int, str]]:
         path, number, _column, rest = line.split(":", 3)
         found.add((path, int(number), rest.split()[0]))
     return found
+
+
+# Debian installs the server binaries outside PATH, one directory per major version.
+POSTGRES_BIN_DIRS = (
+    Path("/usr/local/bin"),
+    *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
+)
+
+
+def _postgres_bin_dir() -> Path | None:
+    for directory in POSTGRES_BIN_DIRS:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    found = shutil.which("initdb")
+    return Path(found).parent if found and shutil.which("pg_ctl") else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a unix socket, started once per session (per xdist worker)."""
+    bin_dir = _postgres_bin_dir()
+    if bin_dir is None:
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed; install Debian's postgresql package"
+        )
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'dblint[test]')")
+    workdir = Path(tempfile.mkdtemp(prefix="dblint-pg-"))
+    workdir.chmod(0o777)
+    data, socket_dir = workdir / "data", workdir / "sock"
+    socket_dir.mkdir()
+    socket_dir.chmod(0o777)
+    # initdb refuses to run as root: drop to `nobody` when the tests run as root (containers).
+    as_user = (
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        if os.geteuid() == 0
+        else []
+    )
+    env = {**os.environ, "LC_ALL": "C"}
+    subprocess.run(
+        [
+            *as_user,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    options = f"-k {socket_dir} -c listen_addresses='' -p 54329"
+    subprocess.run(
+        [
+            *as_user,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(workdir / "log"),
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}&port=54329"
+    finally:
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+            env=env,
+        )
+        shutil.rmtree(workdir, ignore_errors=True)
