@@ -7,10 +7,11 @@ Alembic revision, so only the configuration can make them migrations.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from conftest import finding_set, run_tool, write_project
+from conftest import FIXTURES, finding_set, run_tool, write_project
 
 DB = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
 CREATE_ALL = "from app.db import Base\n\n\ndef upgrade(bind):\n    Base.metadata.create_all(bind)\n"
@@ -205,3 +206,16 @@ def test_test_paths_match_at_any_depth_unless_anchored(tmp_path: Path) -> None:
     pyproject = '\n[tool.dblint]\ntest-paths = ["qa/", "/fixtures/"]\n'
     root = make(tmp_path, candidates, pyproject=pyproject)
     assert reported(root) == {"app/fixtures/seed.py", "tests/x.py"}
+
+
+def test_own_migration_runner_is_a_context_of_its_own() -> None:
+    """The inventory shows the context: a numbered-step `migrations.py` is an own-migration,
+    whose raw SQL counts as a migration's (low risk); its look-alikes are application code."""
+    root = FIXTURES / "own_migrations"
+    completed = run_tool("dblint", "inventory", "--format", "json", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    rows = {row["path"]: row for row in json.loads(completed.stdout)["files"]}
+    own = rows["app/plugins/loyalty/migrations.py"]
+    assert (own["context"], own["risk"], own["findings"]) == ("own-migration", "low", {})
+    assert rows["app/plugins/rewards/steps.py"]["context"] == "app"
+    assert rows["app/plugins/vouchers/migrations.py"]["context"] == "app"

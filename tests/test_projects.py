@@ -16,6 +16,7 @@ from dblint.pipeline import load_project
 
 MONOREPO = FIXTURES / "monorepo_services"
 SUBPROJECTS = FIXTURES / "sqlmodel_subprojects"
+PLUGINS = FIXTURES / "plugin_environments"
 INI = "[alembic]\nscript_location = {where}\n"
 ENV = "from alembic import context\n"
 
@@ -324,6 +325,18 @@ SCRIPT_LOCATIONS_ELSEWHERE = {
         },
         {"legacy/migrations/env.py": "ops", "svc/db/env.py": "svc"},
     ),
+    # The same, its models in a shared package (under no project's root) only `ops` imports:
+    # they are judged against ops' env.py alone, never as untracked by svc's.
+    "a-shared-package-one-project-uses": (
+        {
+            "ops/alembic.ini": INI.format(where="../legacy/migrations") + "prepend_sys_path = ..\n",
+            **_service("app", "User", "users", "legacy/migrations"),
+            "app/other.py": UNREACHED,
+            "svc/alembic.ini": INI.format(where="db"),
+            **_service("svc/xapp", "Item", "items", "svc/db"),
+        },
+        {"legacy/migrations/env.py": "ops", "svc/db/env.py": "svc"},
+    ),
 }
 
 
@@ -371,3 +384,36 @@ def test_an_alembic_ini_in_a_namespace_directory_of_a_package_is_the_package_s_p
         "svc": ("svc/migrations",),
     }
     assert "pkg/server/__init__.py" in parts["."][0]
+
+
+def test_a_script_location_above_other_projects_does_not_take_their_files(tmp_path: Path) -> None:
+    """`script_location = ../services` names a directory holding another service: its files
+    stay its own (its root is deeper); what lies in no deeper project is the naming one's."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "ops/alembic.ini": INI.format(where="../services"),
+            "ops/app.py": "",
+            "services/y/alembic.ini": INI.format(where="migrations"),
+            "services/y/app/models.py": "",
+            "services/notes.py": "",
+        },
+    )
+    parts = _parts(root)
+    assert parts["services/y"][0] == {"services/y/app/models.py"}
+    assert parts["ops"][0] == {"ops/app.py", "services/notes.py"}
+
+
+def test_env_py_files_inside_one_package_keep_their_own_module_names() -> None:
+    """Plugin environments in namespace directories of their packages (ckan style) are not
+    import roots: each env.py is its own module, not four modules named `env`."""
+    loaded = load_project(PLUGINS, Request(paths=(PLUGINS,)))
+    envs = {
+        path: loaded.index.module_of(path) for path in loaded.index.files if path.endswith("env.py")
+    }
+    assert envs == {
+        "portal/migration/env.py": "portal.migration.env",
+        "portalext/activity/migration/activity/env.py": "portalext.activity.migration.activity.env",
+        "portalext/reports/migration/reports/env.py": "portalext.reports.migration.reports.env",
+        "portalext/tracking/migration/tracking/env.py": "portalext.tracking.migration.tracking.env",
+    }

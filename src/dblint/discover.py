@@ -12,6 +12,7 @@ import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from dblint.config import Settings, has_dblint_table
 from dblint.pathmatch import matches
@@ -69,15 +70,23 @@ def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
     `path` whose pyproject.toml has `[tool.dblint]`, within the repository (the
     search stops at the directory holding `.git`). The files under it are one
     project with those settings. Without such a file (or with `--config`), the
-    nearest project root."""
+    nearest project root, or the outermost directory holding an `alembic.ini` above it
+    when that lies further up: a package with its own pyproject.toml inside a repository whose
+    Alembic environment is further up (`components/ledger/pyproject.toml`) is checked
+    with that environment, as when dblint runs from the repository root."""
     start = path if path.is_dir() else path.parent
-    if not explicit_config:
-        for directory in (start, *start.parents):
-            if has_dblint_table(directory / "pyproject.toml"):
-                return directory
-            if (directory / ".git").exists():
-                break
-    return find_project_root(path)
+    alembic_root: Optional[Path] = None
+    for directory in (start, *start.parents):
+        if not explicit_config and has_dblint_table(directory / "pyproject.toml"):
+            return directory
+        if (directory / "alembic.ini").is_file():
+            alembic_root = directory
+        if (directory / ".git").exists():
+            break
+    nearest = find_project_root(path)
+    if alembic_root is not None and nearest in alembic_root.parents:
+        return nearest
+    return alembic_root or nearest
 
 
 def nested_config_roots(root: Path, config_files: list[str]) -> list[str]:

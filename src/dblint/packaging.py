@@ -26,9 +26,8 @@ from dblint.contexts import configured_directory
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # pragma: no cover
-    # tomli is a dependency below Python 3.11 only: not installed where mypy runs.
-    import tomli as tomllib  # type: ignore[import-not-found]  # see the line above
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
 
 PACKAGING_FILES = ("setup.cfg", "pyproject.toml", "setup.py")
 _GLOB = frozenset("*?[")

@@ -7,32 +7,23 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from itertools import groupby
 from pathlib import Path
 
 from dblint.cli import build_parser
-from dblint.rules import all_rules
+from dblint.rules import families
 
 # <!-- generated: NAME -->, the block, <!-- end: NAME -->
 _BLOCK = re.compile(
     r"(<!-- generated: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- end: (?P=name) -->)", re.S
 )
-# A rule module's docstring starts with its codes: "DBL101-DBL105: what they find."
-_FAMILY_DOC = re.compile(r"^DBL\d+(?:-DBL\d+)?(?:, DBL\d+(?:-DBL\d+)?)*: (?P<what>.+?)\.?$")
 
 
 def rule_families() -> str:
-    """One row per family (the codes sharing their tens, DBL30x): its first and last code and
-    what the docstring of the module of its first rule says it finds."""
-    rows = ["| family | what it finds |", "|---|---|"]
-    for _, family in groupby(all_rules(), key=lambda rule: rule.code[:-1]):
-        rules = list(family)
-        codes = [rule.code for rule in rules]
-        first_line = (sys.modules[rules[0].__module__].__doc__ or "").strip().splitlines()[0]
-        match = _FAMILY_DOC.match(first_line)
-        what = match["what"] if match else first_line
-        span = codes[0] if len(codes) == 1 else f"{codes[0]}–{codes[-1]}"
-        rows.append(f"| {span} | {what} |")
+    """One row per rule family, as the rule modules declare it."""
+    rows = ["| codes | family | what it finds |", "|---|---|---|"]
+    rows += [
+        f"| {family.span} | {family.title} | {family.description} |" for family, _ in families()
+    ]
     return "\n".join(rows) + "\n"
 
 

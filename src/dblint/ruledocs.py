@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dblint.rules import all_rules
+from dblint.rules import all_rules, families
 from dblint.rules.base import Rule, example_files
 
 PROJECT_URL = "https://github.com/dblint/dblint"
@@ -96,7 +96,11 @@ def render_rules_markdown() -> str:
         lines.append(
             f"| {link} | `{rule.name}` | {'yes' if rule.default else 'opt-in'} | {rule.summary} |"
         )
-    sections = [render_rule(rule) for rule in all_rules()]
+    sections = [
+        f"# {family.span}: {family.title}\n\n{family.description[0].upper()}{family.description[1:]}.\n"
+        + "".join(f"\n{render_rule(rule)}" for rule in rules)
+        for family, rules in families()
+    ]
     return "\n".join(lines) + "\n\n" + "\n".join(sections)
 
 

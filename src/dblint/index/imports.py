@@ -84,6 +84,24 @@ def direct_imports(index: ProjectIndex, module: str) -> frozenset[str]:
     )
 
 
+def used_modules(index: ProjectIndex, starts: Iterable[str]) -> frozenset[str]:
+    """Modules `starts` import, transitively, wherever the import statement stands (in a
+    function, under `TYPE_CHECKING`): the code those modules use at all."""
+    resolver = index.resolver
+    seen = set(starts)
+    queue = list(seen)
+    while queue:
+        table = resolver.modules.get(queue.pop())
+        if table is None:
+            continue
+        for imp in table.facts.imports:
+            for found in _targets(resolver, table, imp):
+                if found not in seen:
+                    seen.add(found)
+                    queue.append(found)
+    return frozenset(seen)
+
+
 def closure(index: ProjectIndex, module: str) -> frozenset[str]:
     """Modules importing `module` runs (dynamic imports ignored)."""
     closures = index.view(_Closures)

@@ -33,7 +33,7 @@ def source_roots(
     }
     for directory in marker_dirs:
         # A package holding an alembic.ini (`src/app/alembic.ini`) is imported from its parent.
-        if directory not in packages:
+        if not in_package(directory, packages):
             roots.add(directory)
     for path in python_files:
         parts = path.split("/")
@@ -65,6 +65,16 @@ def module_name(path: str, roots: list[ImportRoot]) -> str:
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+def in_package(directory: str, packages: set[str]) -> bool:
+    """A package, or a directory without `__init__.py` somewhere inside one (Python imports
+    it as a namespace portion of that package: `ckanext/activity/migration/activity`)."""
+    while directory:
+        if directory in packages:
+            return True
+        directory = posixpath.dirname(directory)
+    return False
 
 
 def is_package(path: str) -> bool:

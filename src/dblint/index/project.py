@@ -9,6 +9,7 @@ from typing import Callable, Optional, TypeVar, cast
 from dblint.config import Settings
 from dblint.contexts import FileContext, ScriptLocation, classify
 from dblint.facts.model import FileFacts
+from dblint.index.imports import used_modules
 from dblint.index.kinds import KindOracle
 from dblint.index.modules import module_name, source_roots
 from dblint.index.projects import ProjectPart, find_projects
@@ -32,6 +33,9 @@ class ProjectIndex:
     kinds: KindOracle
     paths_by_module: dict[str, str] = field(default_factory=dict)
     part: Optional[ProjectPart] = None  # None: the repository is one project
+    # Shared files (`index.projects`) of packages no file of the project imports: their
+    # models, tables and metadata are not the project's (another project may use them).
+    unused_shared: frozenset[str] = frozenset()
     _views: dict[Callable[[ProjectIndex], object], object] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -42,6 +46,10 @@ class ProjectIndex:
         if build not in self._views:
             self._views[build] = build(self)
         return cast(View, self._views[build])  # stored by `build`, which returns a View
+
+    def model_files(self) -> list[str]:
+        """The files whose models, tables and metadata holders are the project's, sorted."""
+        return sorted(path for path in self.files if path not in self.unused_shared)
 
     def module_of(self, path: str) -> str:
         return self.modules.get(path, "")
@@ -124,7 +132,7 @@ def build_index(
             paths_by_module[name] = item.path
     resolver = Resolver(tables)
     contexts = {item.path: classify(item, script_locations, settings) for item in facts}
-    return ProjectIndex(
+    index = ProjectIndex(
         root=root,
         settings=settings,
         files={item.path: item for item in facts},
@@ -135,6 +143,22 @@ def build_index(
         kinds=KindOracle(resolver),
         paths_by_module=paths_by_module,
         part=part,
+    )
+    if part is not None:
+        index.unused_shared = _unused_shared(index, part)
+    return index
+
+
+def _unused_shared(index: ProjectIndex, part: ProjectPart) -> frozenset[str]:
+    """Shared files of top-level packages the project's own files never import (directly or
+    through other shared files): a model in a package the project uses is the project's
+    (env.py may forget to import it: DBL204); one in a package it never touches is not."""
+    used = used_modules(index, (index.module_of(path) for path in part.own))
+    packages = {module.split(".", 1)[0] for module in used}
+    return frozenset(
+        path
+        for path in index.files
+        if path not in part.own and index.module_of(path).split(".", 1)[0] not in packages
     )
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from dblint.contexts import ScriptLocation
-from dblint.index.modules import is_package
+from dblint.index.modules import in_package, is_package
 
 SHARED = "(shared)"  # the project reports name for files of shared packages
 
@@ -101,30 +101,24 @@ def project_root(location: ScriptLocation, packages: set[str]) -> str:
     directory = posixpath.dirname(declared_in)
     if location.directory and (directory + "/").startswith(location.directory + "/"):
         directory = posixpath.dirname(location.directory)  # Flask-Migrate: migrations/alembic.ini
-    while directory and _in_package(directory, packages):
+    while directory and in_package(directory, packages):
         directory = posixpath.dirname(directory)
     if posixpath.basename(directory) == "src":
         directory = posixpath.dirname(directory)
     return directory
 
 
-def _in_package(directory: str, packages: set[str]) -> bool:
-    """A package, or a directory without `__init__.py` inside one (Python imports it as a
-    namespace portion of that package: `openhands/app_server/app_lifespan`)."""
-    return directory in packages or posixpath.dirname(directory) in packages
-
-
 def _owner(path: str, projects: list[Project]) -> Optional[Project]:
-    """The project whose script location holds `path` (its alembic.ini says so, wherever
-    the directory lies), else the project with the deepest root above `path`; None for
-    a shared file."""
-    declaring = [
-        (len(directory), project)
+    """The project of the deepest directory above `path` among the script locations each
+    project's configuration names (wherever they lie) and the projects' roots; at one
+    directory, the script location's. None for a shared file."""
+    candidates = [
+        ((len(directory), True), project)
         for project in projects
         for directory in project.location_directories()
         if path.startswith(directory + "/")
     ]
-    if declaring:
-        return max(declaring, key=lambda found: found[0])[1]
-    holding = [project for project in projects if project.holds(path)]
-    return max(holding, key=lambda project: len(project.root), default=None)
+    candidates += [
+        ((len(project.root), False), project) for project in projects if project.holds(path)
+    ]
+    return max(candidates, key=lambda found: found[0], default=(None, None))[1]

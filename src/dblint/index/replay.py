@@ -456,6 +456,15 @@ class _Replayer:
             self.replay.assumed[key] = table
         return table
 
+    def _known_key(self, key: TableKey) -> TableKey:
+        """The key of the table an operation changes when it names it with a schema the table
+        was created without, or the other way round (`t` and `public.t`, one table through the
+        search path), or in another case."""
+        if key in self.tables:
+            return key
+        found = self.replay.table(*key)
+        return (found.schema, found.name) if found is not None else key
+
     def _discard(self, key: TableKey, frame: _Frame) -> None:
         """Forget a dropped table, whether created or assumed."""
         if self.tables.pop(key, None) is not None:
@@ -647,6 +656,8 @@ class _Replayer:
             self.replay.blind_alters.append(reason)
             return
         key: TableKey = (schema, table_name)
+        if name != "create_table":
+            key = self._known_key(key)
         handler = getattr(self, f"_op_{name}", None)
         if handler is not None:
             handler(key, bound, step, frame)

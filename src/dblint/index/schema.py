@@ -292,7 +292,7 @@ def _referenced_type(
 def _holders(index: ProjectIndex, builder: TableBuilder, tables: list[TableDef]) -> list[HolderDef]:
     found: list[HolderDef] = []
     files = index.files
-    for path in sorted(files):
+    for path in index.model_files():
         module = index.module_of(path)
         facts = files[path]
         for binding in facts.bindings:

@@ -840,7 +840,7 @@ class TableBuilder:
         """`Table(...)` calls (or calls of a wrapper of it) bound to a name, also as a class attribute
         (`class Model: users = Table("users", metadata, ...)`)."""
         files = self.index.files
-        for path in sorted(files):
+        for path in self.index.model_files():
             module = self.index.module_of(path)
             attributes = (
                 attr
@@ -958,7 +958,7 @@ class TableBuilder:
         self.ids.learn_aliases(self.index)
         self.core_tables()
         files = self.index.files
-        for path in sorted(files):
+        for path in self.index.model_files():
             module = self.index.module_of(path)
             for cls in files[path].classes:
                 if cls.scope:

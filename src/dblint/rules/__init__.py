@@ -1,6 +1,7 @@
 """Stage 4 of the pipeline: the rule catalog.
 
-Each module listed in `_RULE_MODULES` defines `Rule` subclasses; they are
+Each module listed in `_RULE_MODULES` defines `Rule` subclasses and declares the
+`FAMILY` (a `Family`: code range, title, description) they belong to; they are
 collected here, ordered by code. Adding a rule family is adding a module here.
 """
 
@@ -19,9 +20,9 @@ from dblint.rules import (
     revision_graph,
     schema_outside_migrations,
 )
-from dblint.rules.base import Rule
+from dblint.rules.base import Family, Rule
 
-__all__ = ["Rule", "all_rules", "rule_by_code", "rule_named"]
+__all__ = ["Family", "Rule", "all_rules", "families", "module_family", "rule_by_code", "rule_named"]
 
 _RULE_MODULES: tuple[ModuleType, ...] = (
     internal,
@@ -44,6 +45,24 @@ def all_rules() -> tuple[type[Rule], ...]:
             if isinstance(value, type) and issubclass(value, Rule) and "code" in vars(value):
                 found[value.code] = value
     return tuple(found[code] for code in sorted(found))
+
+
+def module_family(module: ModuleType) -> Family:
+    """The family a rule module declares (`FAMILY = Family(...)`)."""
+    family = vars(module).get("FAMILY")
+    if not isinstance(family, Family):
+        raise TypeError(f"{module.__name__} declares no FAMILY")
+    return family
+
+
+@lru_cache(maxsize=1)
+def families() -> tuple[tuple[Family, tuple[type[Rule], ...]], ...]:
+    """Every family with its rules, by code (modules that declare the same family share it)."""
+    declared = sorted({module_family(module) for module in _RULE_MODULES}, key=lambda f: f.first)
+    return tuple(
+        (family, tuple(rule for rule in all_rules() if family.covers(rule.code)))
+        for family in declared
+    )
 
 
 def rule_by_code(code: str) -> type[Rule] | None:

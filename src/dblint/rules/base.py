@@ -7,18 +7,41 @@ and every example is executed by the test suite.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Optional, Union
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
+from dblint.rules.examples import unmarked
 
 if TYPE_CHECKING:
     from dblint.fixes.model import Fix
 
-# An example is one file's source (placed at `app/main.py`) or a whole small project.
+# An example is one file's source (placed at `app/main.py`) or a whole small project, written
+# with the helpers of `dblint.rules.examples` (read-only: `files(...)`), `# error:` markers on the
+# lines its findings are expected at.
 ExampleSource = Union[str, Mapping[str, str]]
 EXAMPLE_PATH = "app/main.py"
+
+
+@dataclass(frozen=True)
+class Family:
+    """A range of codes that one rule module (or a few) checks: the README's family table and the
+    family headings of docs/rules.md are generated from these declarations."""
+
+    first: str  # the range's first code, that of a rule
+    last: str  # and its last
+    title: str  # a heading, sentence case
+    description: str  # what its rules find, lower case, no final period
+
+    def covers(self, code: str) -> bool:
+        return self.first <= code <= self.last
+
+    @property
+    def span(self) -> str:
+        """The first and last code joined by an en dash (a single code alone), as tables show it."""
+        return self.first if self.first == self.last else f"{self.first}\u2013{self.last}"
 
 
 class Rule:
@@ -75,8 +98,13 @@ class Rule:
         )
 
 
-def example_files(example: ExampleSource) -> dict[str, str]:
-    """An example as a mapping of project-relative path to source."""
+def marked_files(example: ExampleSource) -> dict[str, str]:
+    """An example as a mapping of project-relative path to source, with its `# error:` markers."""
     if isinstance(example, str):
         return {EXAMPLE_PATH: example}
     return dict(example)
+
+
+def example_files(example: ExampleSource) -> dict[str, str]:
+    """An example as the documentation shows it: path to source, without markers."""
+    return {path: unmarked(text) for path, text in marked_files(example).items()}

@@ -9,13 +9,15 @@ from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
 from dblint.index.schema import model_schema
 from dblint.rules.base import Rule
+from dblint.rules.examples import legacy_models, source
+from dblint.rules.foreign_keys import FAMILY as FAMILY  # one family with the foreign key rules
 
 _TIMESTAMP_COLUMNS = frozenset(
     {"created_at", "updated_at", "created_on", "updated_on", "modified_at", "modified_on"}
 )
 
 
-class ClientSideTimestamp(Rule):
+class ClientSideTimestampDefault(Rule):
     code = "DBL306"
     name = "client-side-timestamp-default"
     summary = (
@@ -31,24 +33,27 @@ class ClientSideTimestamp(Rule):
         "A Python-side default only applies to inserts made through this ORM: rows written by raw SQL, other "
         "services or data migrations get NULL, and application servers' clocks disagree."
     )
-    example = (
-        "from datetime import datetime\n\n"
-        "from sqlalchemy import Column, DateTime, Integer\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class Event(Base):\n"
-        '    __tablename__ = "event"\n'
-        "    id = Column(Integer, primary_key=True)\n"
-        "    created_at = Column(DateTime, default=datetime.utcnow)\n"
+    example = legacy_models(
+        source("""
+            from datetime import datetime
+
+            from sqlalchemy import Column, DateTime, Integer
+        """),
+        source("""
+            class Event(Base):
+                __tablename__ = "event"
+                id = Column(Integer, primary_key=True)
+                created_at = Column(DateTime, default=datetime.utcnow)  # error: DBL306
+        """),
     )
-    use_instead = (
-        "from sqlalchemy import Column, DateTime, Integer, func\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class Event(Base):\n"
-        '    __tablename__ = "event"\n'
-        "    id = Column(Integer, primary_key=True)\n"
-        "    created_at = Column(DateTime, server_default=func.now())\n"
+    use_instead = legacy_models(
+        "from sqlalchemy import Column, DateTime, Integer, func",
+        source("""
+            class Event(Base):
+                __tablename__ = "event"
+                id = Column(Integer, primary_key=True)
+                created_at = Column(DateTime, server_default=func.now())
+        """),
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:

@@ -23,8 +23,16 @@ from dblint.index.types import (
     foreign_key_compatible,
     integer_width,
 )
-from dblint.rules.base import Rule
+from dblint.rules.base import Family, Rule
+from dblint.rules.examples import declarative_models, legacy_models, source, unmarked
 from dblint.text_enum import TextEnum
+
+FAMILY = Family(
+    "DBL301",
+    "DBL308",
+    "Foreign keys and column types",
+    "foreign keys and column types that the database or SQLAlchemy will reject",
+)
 
 _WIDTH_NAMES = {16: "SMALLINT", 32: "INTEGER", 64: "BIGINT", 8: "TINYINT", 24: "MEDIUMINT"}
 
@@ -152,19 +160,22 @@ def foreign_keys_in(
                 yield table, column, foreign, resolve_target(schema, table, foreign)
 
 
-def _user_and_post(foreign_key: str) -> str:
-    """The documentation example shared by the foreign key rules: `post.author_id` -> `user.id`."""
-    return (
-        "from sqlalchemy import Column, ForeignKey, Integer\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class User(Base):\n"
-        '    __tablename__ = "user"\n'
-        "    id = Column(Integer, primary_key=True)\n\n\n"
-        "class Post(Base):\n"
-        '    __tablename__ = "post"\n'
-        "    id = Column(Integer, primary_key=True)\n"
-        f"    author_id = Column(Integer, {foreign_key})\n"
+def _user_and_post(author_id: str) -> str:
+    """The documentation example shared by the foreign key rules: `post.author_id` -> `user.id`,
+    with `author_id` assigned the given column."""
+    return legacy_models(
+        "from sqlalchemy import Column, ForeignKey, Integer",
+        source("""
+            class User(Base):
+                __tablename__ = "user"
+                id = Column(Integer, primary_key=True)
+
+
+            class Post(Base):
+                __tablename__ = "post"
+                id = Column(Integer, primary_key=True)
+        """)
+        + f"    author_id = {author_id}\n",
     )
 
 
@@ -190,33 +201,28 @@ class ForeignKeyTypeMismatch(Rule):
         "are of incompatible types: uuid and integer`), so the migration fails in production, or — on databases "
         "that accept it — joins compare values that can never be equal."
     )
-    example = (
-        "import uuid\n\n"
-        "from sqlalchemy import ForeignKey, Integer\n"
-        "from sqlalchemy.dialects.postgresql import UUID\n"
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
-        "class Base(DeclarativeBase):\n"
-        "    pass\n\n\n"
-        "class User(Base):\n"
-        '    __tablename__ = "user"\n'
-        "    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n\n\n"
-        "class Subscription(Base):\n"
-        '    __tablename__ = "subscriptions"\n'
-        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        '    user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("user.id"), index=True)\n'
+    example = declarative_models(
+        source("""
+            import uuid
+
+            from sqlalchemy import ForeignKey, Integer
+            from sqlalchemy.dialects.postgresql import UUID
+        """),
+        source("""
+            class User(Base):
+                __tablename__ = "user"
+                id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+
+
+            class Subscription(Base):
+                __tablename__ = "subscriptions"
+                id: Mapped[int] = mapped_column(Integer, primary_key=True)
+                user_id: Mapped[int] = mapped_column(Integer, ForeignKey("user.id"), index=True)  # error: DBL301
+        """),
     )
-    use_instead = (
-        "from sqlalchemy import ForeignKey, Integer\n"
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
-        "class Base(DeclarativeBase):\n"
-        "    pass\n\n\n"
-        "class User(Base):\n"
-        '    __tablename__ = "user"\n'
-        "    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n\n\n"
-        "class Subscription(Base):\n"
-        '    __tablename__ = "subscriptions"\n'
-        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        '    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)\n'
+    use_instead = unmarked(example).replace(
+        'user_id: Mapped[int] = mapped_column(Integer, ForeignKey("user.id")',
+        'user_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), ForeignKey("user.id")',
     )
     fix = (
         "`dblint check --fix` (or `--diff` to preview) gives the foreign key column the referenced column's type: "
@@ -278,8 +284,8 @@ class ForeignKeyToUnknownTable(Rule):
         "`create_all`, at mapper configuration, in autogenerate), and the database rejects the constraint. A "
         'typo such as `ForeignKey("users.id")` for table `user` usually hides here.'
     )
-    example = _user_and_post('ForeignKey("users.id"), index=True')
-    use_instead = example.replace('ForeignKey("users.id")', 'ForeignKey("user.id")')
+    example = _user_and_post('Column(Integer, ForeignKey("users.id"), index=True)  # error: DBL302')
+    use_instead = _user_and_post('Column(Integer, ForeignKey("user.id"), index=True)')
     options = "`external-tables`: tables (`table` or `schema.table`) that exist although this project does not define them."
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -315,20 +321,22 @@ class ForeignKeyAcrossMetadata(Rule):
         "`NoReferencedTableError` at `create_all`, mapper configuration or autogenerate, and the two halves of "
         "the schema cannot be migrated together."
     )
-    example = (
-        "from sqlalchemy import Column, ForeignKey, Integer\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n"
-        "LegacyBase = declarative_base()\n\n\n"
-        "class User(Base):\n"
-        '    __tablename__ = "user"\n'
-        "    id = Column(Integer, primary_key=True)\n\n\n"
-        "class Invoice(LegacyBase):\n"
-        '    __tablename__ = "invoice"\n'
-        "    id = Column(Integer, primary_key=True)\n"
-        '    user_id = Column(Integer, ForeignKey("user.id"), index=True)\n'
+    example = legacy_models(
+        "from sqlalchemy import Column, ForeignKey, Integer",
+        source("""
+            class User(Base):
+                __tablename__ = "user"
+                id = Column(Integer, primary_key=True)
+
+
+            class Invoice(LegacyBase):
+                __tablename__ = "invoice"
+                id = Column(Integer, primary_key=True)
+                user_id = Column(Integer, ForeignKey("user.id"), index=True)  # error: DBL303
+        """),
+        bases=("Base", "LegacyBase"),
     )
-    use_instead = example.replace("class Invoice(LegacyBase)", "class Invoice(Base)")
+    use_instead = unmarked(example).replace("class Invoice(LegacyBase)", "class Invoice(Base)")
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
@@ -354,7 +362,7 @@ class ForeignKeyAcrossMetadata(Rule):
             )
 
 
-class MappedAnnotationMismatch(Rule):
+class MappedAnnotationTypeMismatch(Rule):
     code = "DBL304"
     name = "mapped-annotation-type-mismatch"
     summary = "`Mapped[...]` annotation whose Python type disagrees with the column's SQL type"
@@ -376,18 +384,19 @@ class MappedAnnotationMismatch(Rule):
         "When they disagree, code is type-checked against values it never receives, and a foreign key declared "
         "from the annotation gets the wrong type."
     )
-    example = (
-        "from sqlalchemy import Integer\n"
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
-        "class Base(DeclarativeBase):\n"
-        "    pass\n\n\n"
-        "class Account(Base):\n"
-        '    __tablename__ = "account"\n'
-        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    iban: Mapped[str] = mapped_column(Integer)\n"
+    example = declarative_models(
+        "from sqlalchemy import Integer",
+        source("""
+            class Account(Base):
+                __tablename__ = "account"
+                id: Mapped[int] = mapped_column(primary_key=True)
+                iban: Mapped[str] = mapped_column(Integer)  # error: DBL304
+        """),
     )
-    use_instead = example.replace("mapped_column(Integer)", "mapped_column(String(34))").replace(
-        "from sqlalchemy import Integer", "from sqlalchemy import String"
+    use_instead = (
+        unmarked(example)
+        .replace("mapped_column(Integer)", "mapped_column(String(34))")
+        .replace("from sqlalchemy import Integer", "from sqlalchemy import String")
     )
     fix = (
         "Only for a foreign key column whose SQL type agrees with the column it references: then the annotation is "
@@ -441,8 +450,8 @@ class ForeignKeyWithoutIndex(Rule):
         "PostgreSQL does not index the referencing side of a foreign key. Joins from the parent and every "
         "`ON DELETE` / update of the parent scan the child table."
     )
-    example = _user_and_post('ForeignKey("user.id")')
-    use_instead = example.replace('ForeignKey("user.id"))', 'ForeignKey("user.id"), index=True)')
+    example = _user_and_post('Column(Integer, ForeignKey("user.id"))  # error: DBL305')
+    use_instead = _user_and_post('Column(Integer, ForeignKey("user.id"), index=True)')
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
@@ -460,7 +469,7 @@ class ForeignKeyWithoutIndex(Rule):
             )
 
 
-class MissingForeignKey(Rule):
+class IdColumnWithoutForeignKey(Rule):
     code = "DBL307"
     name = "id-column-without-foreign-key"
     summary = "`<table>_id` column with no foreign key although table `<table>` exists"
@@ -471,23 +480,29 @@ class MissingForeignKey(Rule):
         "`<nam>ies`) exists on the same metadata."
     )
     why_bad = "Without the constraint the database accepts ids of rows that do not exist, and orphans accumulate."
-    example = (
-        "from sqlalchemy import Column, Integer\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class User(Base):\n"
-        '    __tablename__ = "users"\n'
-        "    id = Column(Integer, primary_key=True)\n\n\n"
-        "class Post(Base):\n"
-        '    __tablename__ = "posts"\n'
-        "    id = Column(Integer, primary_key=True)\n"
-        "    user_id = Column(Integer, index=True)\n"
-    )
-    use_instead = example.replace(
-        "Column(Integer, index=True)", 'Column(Integer, ForeignKey("users.id"), index=True)'
-    ).replace(
+    example = legacy_models(
         "from sqlalchemy import Column, Integer",
-        "from sqlalchemy import Column, ForeignKey, Integer",
+        source("""
+            class User(Base):
+                __tablename__ = "users"
+                id = Column(Integer, primary_key=True)
+
+
+            class Post(Base):
+                __tablename__ = "posts"
+                id = Column(Integer, primary_key=True)
+                user_id = Column(Integer, index=True)  # error: DBL307
+        """),
+    )
+    use_instead = (
+        unmarked(example)
+        .replace(
+            "Column(Integer, index=True)", 'Column(Integer, ForeignKey("users.id"), index=True)'
+        )
+        .replace(
+            "from sqlalchemy import Column, Integer",
+            "from sqlalchemy import Column, ForeignKey, Integer",
+        )
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
@@ -519,7 +534,7 @@ class MissingForeignKey(Rule):
                 )
 
 
-class ForeignKeyWidthMismatch(Rule):
+class ForeignKeyIntegerWidthMismatch(Rule):
     code = "DBL308"
     name = "foreign-key-integer-width-mismatch"
     summary = "Foreign key integer width differs from the referenced key (BIGINT -> INTEGER)"
@@ -534,19 +549,23 @@ class ForeignKeyWidthMismatch(Rule):
         "An `INTEGER` foreign key to a `BIGINT` key overflows once ids pass 2^31; the reverse wastes space and "
         "hides the intent. Both usually come from copy-paste."
     )
-    example = (
-        "from sqlalchemy import BigInteger, Column, ForeignKey, Integer\n"
-        "from sqlalchemy.orm import declarative_base\n\n"
-        "Base = declarative_base()\n\n\n"
-        "class User(Base):\n"
-        '    __tablename__ = "user"\n'
-        "    id = Column(BigInteger, primary_key=True)\n\n\n"
-        "class Post(Base):\n"
-        '    __tablename__ = "post"\n'
-        "    id = Column(Integer, primary_key=True)\n"
-        '    author_id = Column(Integer, ForeignKey("user.id"), index=True)\n'
+    example = legacy_models(
+        "from sqlalchemy import BigInteger, Column, ForeignKey, Integer",
+        source("""
+            class User(Base):
+                __tablename__ = "user"
+                id = Column(BigInteger, primary_key=True)
+
+
+            class Post(Base):
+                __tablename__ = "post"
+                id = Column(Integer, primary_key=True)
+                author_id = Column(Integer, ForeignKey("user.id"), index=True)  # error: DBL308
+        """),
     )
-    use_instead = example.replace("author_id = Column(Integer,", "author_id = Column(BigInteger,")
+    use_instead = unmarked(example).replace(
+        "author_id = Column(Integer,", "author_id = Column(BigInteger,"
+    )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)

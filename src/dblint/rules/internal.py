@@ -7,7 +7,15 @@ from collections.abc import Iterable
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
-from dblint.rules.base import Rule
+from dblint.rules.base import Family, Rule
+from dblint.rules.examples import source
+
+FAMILY = Family(
+    "DBL001",
+    "DBL002",
+    "Unreadable files and internal errors",
+    "what dblint could not read, and where dblint itself failed",
+)
 
 
 class UnparsableFile(Rule):
@@ -26,8 +34,14 @@ class UnparsableFile(Rule):
         "A file that cannot be parsed cannot be checked: any schema change or model in it is invisible "
         "to dblint, and usually the interpreter rejects it as well."
     )
-    example = "def create_tables(:\n    pass\n"
-    use_instead = "def create_tables():\n    pass\n"
+    example = source("""
+        def create_tables(:  # error: DBL001
+            pass
+    """)
+    use_instead = source("""
+        def create_tables():
+            pass
+    """)
     options = "`max-file-size` (bytes, default 10 MB): larger files are reported and skipped."
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:

@@ -15,7 +15,33 @@ from dblint.index.modules import module_matches
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
 from dblint.index.tracking import Tracking
-from dblint.rules.base import Rule
+from dblint.rules.base import Family, Rule, example_files
+from dblint.rules.examples import ALEMBIC_INI, files, legacy_models, source
+
+FAMILY = Family(
+    "DBL201",
+    "DBL205",
+    "Metadata tracking",
+    "tables Alembic cannot see (untracked metadata, duplicates, unimported models)",
+)
+
+# Example files: a script location whose env.py tracks `app.models.Base`, and a module
+# that only defines a declarative base.
+_TRACKING_BASE = {
+    "alembic.ini": ALEMBIC_INI,
+    "migrations/env.py": source("""
+        from alembic import context
+
+        from app.models import Base
+
+        target_metadata = Base.metadata
+    """),
+}
+_BASE_ONLY = source("""
+    from sqlalchemy.orm import declarative_base
+
+    Base = declarative_base()
+""")
 
 _HOLDER_WORDS = {
     "declarative-base": "declarative base",
@@ -68,7 +94,7 @@ def _tables_in(schema: ModelSchema, path: str) -> Iterator[TableDef]:
     return iter(schema.tables_in(path))
 
 
-class UntrackedMetadataTable(Rule):
+class TableOnUntrackedMetadata(Rule):
     code = "DBL201"
     name = "table-on-untracked-metadata"
     summary = "Table registered on a metadata that Alembic does not track"
@@ -86,45 +112,46 @@ class UntrackedMetadataTable(Rule):
         "a migration: a database built by `alembic upgrade head` lacks them, and someone ends up calling "
         "`create_all()` to paper over it. Teams have found dozens of such models only after production incidents."
     )
-    example = {
-        "app/models.py": (
-            "from sqlalchemy import Column, Integer\n"
-            "from sqlalchemy.orm import declarative_base\n\n"
-            "Base = declarative_base()\n"
-            "LegacyBase = declarative_base()\n\n\n"
-            "class User(Base):\n"
-            '    __tablename__ = "users"\n'
-            "    id = Column(Integer, primary_key=True)\n\n\n"
-            "class ExpertProfile(LegacyBase):\n"
-            '    __tablename__ = "expert_profiles"\n'
-            "    id = Column(Integer, primary_key=True)\n"
-        ),
-        "alembic.ini": "[alembic]\nscript_location = migrations\n",
-        "migrations/env.py": (
-            "from alembic import context\n\n"
-            "from app.models import Base\n\n"
-            "target_metadata = Base.metadata\n"
-        ),
-    }
-    use_instead = {
-        "app/models.py": (
-            "from sqlalchemy import Column, Integer\n"
-            "from sqlalchemy.orm import declarative_base\n\n"
-            "Base = declarative_base()\n\n\n"
-            "class User(Base):\n"
-            '    __tablename__ = "users"\n'
-            "    id = Column(Integer, primary_key=True)\n\n\n"
-            "class ExpertProfile(Base):\n"
-            '    __tablename__ = "expert_profiles"\n'
-            "    id = Column(Integer, primary_key=True)\n"
-        ),
-        "alembic.ini": "[alembic]\nscript_location = migrations\n",
-        "migrations/env.py": (
-            "from alembic import context\n\n"
-            "from app.models import Base\n\n"
-            "target_metadata = Base.metadata\n"
-        ),
-    }
+    example = files(
+        {
+            "app/models.py": source("""
+                from sqlalchemy import Column, Integer
+                from sqlalchemy.orm import declarative_base
+
+                Base = declarative_base()
+                LegacyBase = declarative_base()  # error: DBL202
+
+
+                class User(Base):
+                    __tablename__ = "users"
+                    id = Column(Integer, primary_key=True)
+
+
+                class ExpertProfile(LegacyBase):  # error: DBL201
+                    __tablename__ = "expert_profiles"
+                    id = Column(Integer, primary_key=True)
+            """),
+            **_TRACKING_BASE,
+        }
+    )
+    use_instead = files(
+        {
+            "app/models.py": legacy_models(
+                "from sqlalchemy import Column, Integer",
+                source("""
+                    class User(Base):
+                        __tablename__ = "users"
+                        id = Column(Integer, primary_key=True)
+
+
+                    class ExpertProfile(Base):
+                        __tablename__ = "expert_profiles"
+                        id = Column(Integer, primary_key=True)
+                """),
+            ),
+            **_TRACKING_BASE,
+        }
+    )
     options = (
         "`target-metadata`: the metadata Alembic tracks, when env.py does not say it statically."
     )
@@ -162,8 +189,8 @@ class UntrackedMetadataHolder(Rule):
         "holder's definition is where to fix it, by deriving from the tracked base or adding its metadata to "
         "`target_metadata`."
     )
-    example = UntrackedMetadataTable.example
-    use_instead = UntrackedMetadataTable.use_instead
+    example = TableOnUntrackedMetadata.example
+    use_instead = TableOnUntrackedMetadata.use_instead
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
@@ -221,28 +248,36 @@ class DuplicateTable(Rule):
         "on two metadata objects both definitions silently target one database table and drift apart, and "
         "Alembic sees at most one of them."
     )
-    example = {
-        "app/models.py": (
-            "from sqlalchemy import Column, Integer, MetaData, Table\n"
-            "from sqlalchemy.orm import declarative_base\n\n"
-            "Base = declarative_base()\n\n\n"
-            "class User(Base):\n"
-            '    __tablename__ = "users"\n'
-            "    id = Column(Integer, primary_key=True)\n\n\n"
-            'users = Table("users", Base.metadata, Column("id", Integer, primary_key=True))\n'
-        ),
-    }
-    use_instead = {
-        "app/models.py": (
-            "from sqlalchemy import Column, Integer\n"
-            "from sqlalchemy.orm import declarative_base\n\n"
-            "Base = declarative_base()\n\n\n"
-            "class User(Base):\n"
-            '    __tablename__ = "users"\n'
-            "    id = Column(Integer, primary_key=True)\n\n\n"
-            "users = User.__table__\n"
-        ),
-    }
+    example = files(
+        {
+            "app/models.py": legacy_models(
+                "from sqlalchemy import Column, Integer, MetaData, Table",
+                source("""
+                    class User(Base):
+                        __tablename__ = "users"
+                        id = Column(Integer, primary_key=True)
+
+
+                    users = Table("users", Base.metadata, Column("id", Integer, primary_key=True))  # error: DBL203
+                """),
+            ),
+        }
+    )
+    use_instead = files(
+        {
+            "app/models.py": legacy_models(
+                "from sqlalchemy import Column, Integer",
+                source("""
+                    class User(Base):
+                        __tablename__ = "users"
+                        id = Column(Integer, primary_key=True)
+
+
+                    users = User.__table__
+                """),
+            ),
+        }
+    )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
@@ -332,35 +367,42 @@ class ModelNotImportedByEnv(Rule):
         "A model registers its table on the metadata only when its module is imported. If env.py never imports "
         "it, autogenerate does not see the table and proposes to drop it, or never creates it."
     )
-    example = {
-        "app/db.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
-        "app/models/user.py": (
-            "from sqlalchemy import Column, Integer\n\n"
-            "from app.db import Base\n\n\n"
-            "class User(Base):\n"
-            '    __tablename__ = "users"\n'
-            "    id = Column(Integer, primary_key=True)\n"
-        ),
-        "alembic.ini": "[alembic]\nscript_location = migrations\n",
-        "migrations/env.py": "from alembic import context\n\nfrom app.db import Base\n\ntarget_metadata = Base.metadata\n",
-    }
-    use_instead = {
-        "app/db.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
-        "app/models/user.py": (
-            "from sqlalchemy import Column, Integer\n\n"
-            "from app.db import Base\n\n\n"
-            "class User(Base):\n"
-            '    __tablename__ = "users"\n'
-            "    id = Column(Integer, primary_key=True)\n"
-        ),
-        "alembic.ini": "[alembic]\nscript_location = migrations\n",
-        "migrations/env.py": (
-            "from alembic import context\n\n"
-            "import app.models.user  # noqa: F401 - registers the models\n"
-            "from app.db import Base\n\n"
-            "target_metadata = Base.metadata\n"
-        ),
-    }
+    example = files(
+        {
+            "app/db.py": _BASE_ONLY,
+            "app/models/user.py": source("""
+                from sqlalchemy import Column, Integer
+
+                from app.db import Base
+
+
+                class User(Base):  # error: DBL204
+                    __tablename__ = "users"
+                    id = Column(Integer, primary_key=True)
+            """),
+            "alembic.ini": ALEMBIC_INI,
+            "migrations/env.py": source("""
+                from alembic import context
+
+                from app.db import Base
+
+                target_metadata = Base.metadata
+            """),
+        }
+    )
+    use_instead = files(
+        {
+            **example_files(example),
+            "migrations/env.py": source("""
+                from alembic import context
+
+                import app.models.user  # noqa: F401 - registers the models
+                from app.db import Base
+
+                target_metadata = Base.metadata
+            """),
+        }
+    )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
@@ -420,28 +462,38 @@ class ModelOutsideModelModules(Rule):
         "Models scattered across feature modules are easy to forget in env.py's imports and in reviews; keeping "
         "them in known modules makes the schema auditable."
     )
-    example = {
-        "pyproject.toml": '[tool.dblint]\nmodel-modules = ["app.models"]\n',
-        "app/models.py": "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n",
-        "app/billing.py": (
-            "from sqlalchemy import Column, Integer\n\n"
-            "from app.models import Base\n\n\n"
-            "class Invoice(Base):\n"
-            '    __tablename__ = "invoices"\n'
-            "    id = Column(Integer, primary_key=True)\n"
-        ),
-    }
-    use_instead = {
-        "pyproject.toml": '[tool.dblint]\nmodel-modules = ["app.models"]\n',
-        "app/models.py": (
-            "from sqlalchemy import Column, Integer\n"
-            "from sqlalchemy.orm import declarative_base\n\n"
-            "Base = declarative_base()\n\n\n"
-            "class Invoice(Base):\n"
-            '    __tablename__ = "invoices"\n'
-            "    id = Column(Integer, primary_key=True)\n"
-        ),
-    }
+    example = files(
+        {
+            "pyproject.toml": source("""
+                [tool.dblint]
+                model-modules = ["app.models"]
+            """),
+            "app/models.py": _BASE_ONLY,
+            "app/billing.py": source("""
+                from sqlalchemy import Column, Integer
+
+                from app.models import Base
+
+
+                class Invoice(Base):  # error: DBL205
+                    __tablename__ = "invoices"
+                    id = Column(Integer, primary_key=True)
+            """),
+        }
+    )
+    use_instead = files(
+        {
+            "pyproject.toml": example["pyproject.toml"],
+            "app/models.py": legacy_models(
+                "from sqlalchemy import Column, Integer",
+                source("""
+                    class Invoice(Base):
+                        __tablename__ = "invoices"
+                        id = Column(Integer, primary_key=True)
+                """),
+            ),
+        }
+    )
     options = '`model-modules`: modules (or glob patterns) where models belong, e.g. `["app.models", "*.tables"]`.'
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:

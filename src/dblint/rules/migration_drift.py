@@ -10,10 +10,11 @@ computed table name, a call into another module).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Optional
 
+from dblint.contexts import ScriptLocation
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
 from dblint.index.replay import (
@@ -28,77 +29,74 @@ from dblint.index.replay import (
 from dblint.index.schema import ColumnDef, TableDef, model_schema
 from dblint.index.tracking import Tracking
 from dblint.index.types import UNKNOWN, TypeFamily
-from dblint.rules.base import Rule
+from dblint.rules.base import Family, Rule
+from dblint.rules.examples import (
+    ALEMBIC_INI,
+    TRACKING_ENV,
+    declarative_models,
+    files,
+    flagged,
+    migration_file,
+    source,
+)
+
+FAMILY = Family(
+    "DBL410",
+    "DBL416",
+    "Migration drift",
+    "the models against the schema the migrations build",
+)
 
 ALEMBIC_VERSION = "alembic_version"
 # Families that the same column legitimately shows in a model and in a migration.
 _COMPATIBLE = frozenset({frozenset({TypeFamily.ENUM, TypeFamily.STRING})})
 
-_INI = "[alembic]\nscript_location = migrations\n"
-_ENV = (
-    "from alembic import context\n\nfrom app.models import Base\n\n"
-    "target_metadata = Base.metadata\ncontext.configure(target_metadata=target_metadata)\n"
+_MODELS = declarative_models(
+    "from sqlalchemy import ForeignKey, Integer, String, Numeric",
+    source("""
+        class User(Base):
+            __tablename__ = "users"
+            id: Mapped[int] = mapped_column(Integer, primary_key=True)
+            email: Mapped[str] = mapped_column(String(320), nullable=False)
+        {extra_user}
+        {extra_model}"""),
 )
-_MODELS = """from sqlalchemy import ForeignKey, Integer, String, Numeric
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+_ORDER_MODEL = source("""
 
 
-class Base(DeclarativeBase):
-    pass
+    class Order(Base):
+        __tablename__ = "orders"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+""")
+_CREATE_USERS = source("""
+        op.create_table(
+            "users",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("email", sa.String(320), nullable=False),
+        )""")
+_CREATE_ORDERS = source("""
+        op.create_table(
+            "orders",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False, index=True),
+        )""")
 
 
-class User(Base):
-    __tablename__ = "users"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), nullable=False)
-{extra_user}
-{extra_model}"""
-_ORDER_MODEL = """
-
-class Order(Base):
-    __tablename__ = "orders"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-"""
-_MIGRATION = """from alembic import op
-import sqlalchemy as sa
-
-revision = "{rev}"
-down_revision = {down}
-
-
-def upgrade():
-{body}
-
-
-def downgrade():
-    pass
-"""
-_CREATE_USERS = """    op.create_table(
-        "users",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("email", sa.String(320), nullable=False),
-    )"""
-_CREATE_ORDERS = """    op.create_table(
-        "orders",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False, index=True),
-    )"""
-
-
-def _project(models: str, *migrations: tuple[str, str, str]) -> dict[str, str]:
-    """An example project: alembic.ini, env.py, app/models.py and the given revisions."""
-    files = {
-        "alembic.ini": _INI,
-        "migrations/env.py": _ENV,
+def _project(models: str, *migrations: tuple[str, str, str]) -> Mapping[str, str]:
+    """An example project: alembic.ini, env.py, app/models.py and the given revisions
+    (id, `down_revision`, the body of `upgrade()`)."""
+    project = {
+        "alembic.ini": ALEMBIC_INI,
+        "migrations/env.py": TRACKING_ENV,
         "app/__init__.py": "",
         "app/models.py": models,
     }
     for rev, down, body in migrations:
-        files[f"migrations/versions/{rev}_rev.py"] = _MIGRATION.format(
-            rev=rev, down=down, body=body
+        project[f"migrations/versions/{rev}_rev.py"] = migration_file(
+            rev, down, body, downgrade=True
         )
-    return files
+    return files(project)
 
 
 def _models(extra_user: str = "", extra_model: str = "") -> str:
@@ -232,7 +230,7 @@ class TableWithoutMigration(Rule):
         "autogenerate run proposes to create it in an unrelated migration."
     )
     example = _project(
-        _models(extra_model=_ORDER_MODEL),
+        _models(extra_model=flagged(_ORDER_MODEL, "class Order(Base):", "DBL410")),
         ("1a", "None", _CREATE_USERS),
     )
     use_instead = _project(
@@ -273,7 +271,9 @@ class ColumnWithoutMigration(Rule):
     fix_hint = "add the column in a migration (`op.add_column`)"
     what_it_does = (
         "Reports a column of a tracked model whose table the migrations create but to which no migration "
-        "adds the column. Tables the replay could not follow completely are skipped."
+        "adds the column. A column that another script location on the same metadata adds (a plugin's "
+        "environment changing a core table of one database) counts as added. Tables the replay could not "
+        "follow completely are skipped."
     )
     why_bad = (
         "The code reads and writes a column that a database built by the migrations does not have: "
@@ -281,7 +281,7 @@ class ColumnWithoutMigration(Rule):
         "added by hand."
     )
     example = _project(
-        _models(extra_user="    name: Mapped[str] = mapped_column(String(100))"),
+        _models(extra_user="    name: Mapped[str] = mapped_column(String(100))  # error: DBL411"),
         ("1a", "None", _CREATE_USERS),
     )
     use_instead = _project(
@@ -290,13 +290,14 @@ class ColumnWithoutMigration(Rule):
         (
             "2b",
             '"1a"',
-            '    op.add_column("users", sa.Column("name", sa.String(100), nullable=False))',
+            'op.add_column("users", sa.Column("name", sa.String(100), nullable=False))',
         ),
     )
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        elsewhere = _added_by_other_locations(index)
         for pair, migrated, column, found in _compared_columns(index):
-            if found is None:
+            if found is None and not elsewhere(pair, column.name):
                 yield self.diagnostic(
                     column.path,
                     column.line,
@@ -305,6 +306,31 @@ class ColumnWithoutMigration(Rule):
                     f"{migrated.qualified} is created by revision {migrated.revision}, but no migration in "
                     f"{_where(pair.replay)} adds the column",
                 )
+
+
+def _added_by_other_locations(index: ProjectIndex) -> Callable[[_Pair, str], bool]:
+    """Whether another script location on the same metadata adds the column to the table
+    (a plugin's environment changing a core table of one database, ckan style): its
+    replay does not hold that table, so the column is in no migrated schema of its own."""
+    added: dict[tuple[str, str], set[ScriptLocation]] = {}
+    for replay in replays(index):
+        for operation in replay.operations:
+            column = dict(operation.bound).get("column")
+            if operation.step.name != "add_column" or operation.table is None or column is None:
+                continue
+            if column.kind == "call" and column.args and column.args[0].kind == "str":
+                key = (operation.table[1].lower(), column.args[0].text.lower())
+                added.setdefault(key, set()).add(replay.graph.location)
+    tracked = {item.location: set(item.metadata or ()) for item in model_schema(index).tracking}
+
+    def elsewhere(pair: _Pair, column: str) -> bool:
+        metadata = set(pair.tracking.metadata or ())
+        return any(
+            location != pair.replay.graph.location and tracked.get(location, set()) & metadata
+            for location in added.get((str(pair.model.name).lower(), column.lower()), ())
+        )
+
+    return elsewhere
 
 
 class ColumnTypeDrift(Rule):
@@ -322,7 +348,7 @@ class ColumnTypeDrift(Rule):
         "an ALTER."
     )
     example = _project(
-        _models(),
+        flagged(_models(), "email:", "DBL412"),
         (
             "1a",
             "None",
@@ -368,7 +394,14 @@ class MigratedWithoutModel(Rule):
         "Either the model was deleted without a migration dropping the table, or the table is managed "
         "outside the models; autogenerate proposes to drop it either way."
     )
-    example = _project(_models(), ("1a", "None", _CREATE_USERS + "\n" + _CREATE_ORDERS))
+    example = _project(
+        _models(),
+        (
+            "1a",
+            "None",
+            _CREATE_USERS + "\n" + flagged(_CREATE_ORDERS, "op.create_table(", "DBL413"),
+        ),
+    )
     use_instead = _project(
         _models(extra_model=_ORDER_MODEL), ("1a", "None", _CREATE_USERS + "\n" + _CREATE_ORDERS)
     )
@@ -449,7 +482,7 @@ def _by_place(
     return groups
 
 
-class CreatesExisting(ReplayedOperationRule):
+class MigrationCreatesExisting(ReplayedOperationRule):
     code = "DBL414"
     name = "migration-creates-existing"
     summary = "Migration creates a table or adds a column that already exists at that point"
@@ -468,16 +501,20 @@ class CreatesExisting(ReplayedOperationRule):
     example = _project(
         _models(),
         ("1a", "None", _CREATE_USERS),
-        ("2b", '"1a"', '    op.add_column("users", sa.Column("email", sa.String(320)))'),
+        (
+            "2b",
+            '"1a"',
+            'op.add_column("users", sa.Column("email", sa.String(320)))  # error: DBL414',
+        ),
     )
     use_instead = _project(
         _models(),
         ("1a", "None", _CREATE_USERS),
-        ("2b", '"1a"', '    op.create_index("ix_users_email", "users", ["email"])'),
+        ("2b", '"1a"', 'op.create_index("ix_users_email", "users", ["email"])'),
     )
 
 
-class ChangesUncreated(ReplayedOperationRule):
+class MigrationChangesUncreatedTable(ReplayedOperationRule):
     code = "DBL415"
     name = "migration-changes-uncreated-table"
     summary = "Migration alters, drops or indexes a table that no earlier migration creates"
@@ -495,8 +532,12 @@ class ChangesUncreated(ReplayedOperationRule):
         "(`create_all()`, a manual script): a fresh database cannot be built with `alembic upgrade head`."
     )
     example = _project(
-        _models(),
-        ("1a", "None", '    op.add_column("users", sa.Column("email", sa.String(320)))'),
+        flagged(_models(), "class User(Base):", "DBL410"),
+        (
+            "1a",
+            "None",
+            'op.add_column("users", sa.Column("email", sa.String(320)))  # error: DBL415',
+        ),
     )
     use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
     options = "`external-tables`: tables that exist before the first migration on purpose."
@@ -531,7 +572,8 @@ class NullabilityDrift(Rule):
         "does not expect."
     )
     example = _project(
-        _models(), ("1a", "None", _CREATE_USERS.replace("nullable=False", "nullable=True"))
+        flagged(_models(), "email:", "DBL416"),
+        ("1a", "None", _CREATE_USERS.replace("nullable=False", "nullable=True")),
     )
     use_instead = _project(_models(), ("1a", "None", _CREATE_USERS))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Optional
 
 from dblint.diagnostics import Diagnostic
@@ -25,7 +25,23 @@ from dblint.index.replay import EXISTED, OperationView, Replay, TableKey
 from dblint.index.schema import model_schema
 from dblint.index.tables import TableDef
 from dblint.index.type_changes import ColumnType, column_type, may_be_widening, rewrites_table
-from dblint.rules.base import Rule
+from dblint.rules.base import Family, Rule
+from dblint.rules.examples import (
+    ALEMBIC_INI,
+    TRACKING_ENV,
+    declarative_models,
+    files,
+    flagged,
+    migration_file,
+    source,
+)
+
+FAMILY = Family(
+    "DBL501",
+    "DBL509",
+    "Migration safety",
+    "operations that lock or break a live PostgreSQL database",
+)
 
 _AUTOCOMMIT = "`with op.get_context().autocommit_block():`"
 _CONCURRENT_SQL = re.compile(
@@ -36,56 +52,42 @@ _NOT_NULL_CHECK = r"\(\s*\"?{column}\"?\s+IS\s+NOT\s+NULL\s*\)"
 
 # -- examples -------------------------------------------------------------------------------
 
-_INI = "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://localhost/app\n"
-_ENV = (
-    "from alembic import context\n\nfrom app.models import Base\n\n"
-    "target_metadata = Base.metadata\ncontext.configure(target_metadata=target_metadata)\n"
-)
-_MIGRATION = """from alembic import op
-import sqlalchemy as sa
-
-revision = "{rev}"
-down_revision = {down}
-
-
-def upgrade():
-{body}
-"""
-_CREATE_USERS = """    op.create_table(
+_INI = ALEMBIC_INI + "sqlalchemy.url = postgresql://localhost/app\n"
+_CREATE_USERS = source("""
+    op.create_table(
         "users",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("email", sa.String(100), nullable=False),
-    )"""
-_MODELS = """from sqlalchemy import Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class User(Base):
-    __tablename__ = "{table}"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(100))
-{extra}"""
-
-
+    )""")
+_USER_MODEL = source("""
+    class User(Base):
+        __tablename__ = "{table}"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        email: Mapped[str] = mapped_column(String(100))
+    {extra}""")
 _ACTIVE_COLUMN = "    active: Mapped[bool] = mapped_column(nullable=False)\n"
 
 
-def _example(body: str, table: str = "users", extra: str = "") -> dict[str, str]:
-    """A PostgreSQL project whose first revision creates `users` and whose second runs `body`."""
-    return {
-        "alembic.ini": _INI,
-        "migrations/env.py": _ENV,
-        "app/__init__.py": "",
-        "app/models.py": _MODELS.format(table=table, extra=extra),
-        "migrations/versions/1a_users.py": _MIGRATION.format(
-            rev="1a", down="None", body=_CREATE_USERS
-        ),
-        "migrations/versions/2b_change.py": _MIGRATION.format(rev="2b", down='"1a"', body=body),
-    }
+def _models(table: str = "users", extra: str = "") -> str:
+    """The models: `User` on table `table`, with the `extra` lines at the end of its body."""
+    return declarative_models(
+        "from sqlalchemy import Integer, String", _USER_MODEL.format(table=table, extra=extra)
+    )
+
+
+def _example(body: str, models: str = "") -> Mapping[str, str]:
+    """A PostgreSQL project whose first revision creates `users` and whose second runs `body`
+    (the models: `models`, else those of `_models()`)."""
+    return files(
+        {
+            "alembic.ini": _INI,
+            "migrations/env.py": TRACKING_ENV,
+            "app/__init__.py": "",
+            "app/models.py": models or _models(),
+            "migrations/versions/1a_users.py": migration_file("1a", "None", _CREATE_USERS),
+            "migrations/versions/2b_change.py": migration_file("2b", '"1a"', body),
+        }
+    )
 
 
 # -- reading operations -------------------------------------------------------------------------
@@ -212,10 +214,12 @@ class IndexWithoutConcurrently(_SafetyRule):
         "waits until the index is built, minutes on a large table. `CREATE INDEX CONCURRENTLY` builds it "
         "while writes go on (it cannot run in a transaction, hence `autocommit_block()`)."
     )
-    example = _example('    op.create_index("ix_users_email", "users", ["email"])')
+    example = _example('op.create_index("ix_users_email", "users", ["email"])  # error: DBL501')
     use_instead = _example(
-        "    with op.get_context().autocommit_block():\n"
-        '        op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)'
+        source("""
+            with op.get_context().autocommit_block():
+                op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)
+        """)
     )
     options = _SINCE_OPTION
     fix = (
@@ -262,7 +266,7 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         "this revision."
     )
     example = _example(
-        '    op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)'
+        'op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)  # error: DBL502'
     )
     use_instead = IndexWithoutConcurrently.use_instead
     options = _SINCE_OPTION
@@ -324,12 +328,12 @@ class NotNullColumnWithoutDefault(_SafetyRule):
         "database never sees it."
     )
     example = _example(
-        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))',
-        extra=_ACTIVE_COLUMN,
+        'op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False))  # error: DBL503',
+        _models(extra=_ACTIVE_COLUMN),
     )
     use_instead = _example(
-        '    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.false()))',
-        extra=_ACTIVE_COLUMN,
+        'op.add_column("users", sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.false()))',
+        _models(extra=_ACTIVE_COLUMN),
     )
     options = _SINCE_OPTION
 
@@ -380,10 +384,11 @@ class TableRewritingTypeChange(_SafetyRule):
         "lock: no reads and no writes for the duration, and twice the table's disk space."
     )
     example = _example(
-        '    op.alter_column("users", "email", type_=sa.Integer(), existing_type=sa.String(100))'
+        'op.alter_column("users", "email", type_=sa.Integer(), existing_type=sa.String(100))  # error: DBL504',
+        flagged(_models(), "email:", "DBL412"),
     )
     use_instead = _example(
-        '    op.alter_column("users", "email", type_=sa.String(320), existing_type=sa.String(100))'
+        'op.alter_column("users", "email", type_=sa.String(320), existing_type=sa.String(100))'
     )
     options = _SINCE_OPTION
 
@@ -440,11 +445,13 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
         "run `ALTER TABLE ... VALIDATE CONSTRAINT` in a later migration, which locks much less."
     )
     example = _example(
-        '    op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"])'
+        'op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"])  # error: DBL505'
     )
     use_instead = _example(
-        '    op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"], postgresql_not_valid=True)\n'
-        '    op.execute("ALTER TABLE users VALIDATE CONSTRAINT fk_users_team")'
+        source("""
+            op.create_foreign_key("fk_users_team", "users", "teams", ["team_id"], ["id"], postgresql_not_valid=True)
+            op.execute("ALTER TABLE users VALIDATE CONSTRAINT fk_users_team")
+        """)
     )
     options = _SINCE_OPTION
 
@@ -515,11 +522,13 @@ class SetNotNullWithoutCheck(_SafetyRule):
         "validate in an earlier revision than the one that added the check: in one transaction the lock the "
         "`ADD CONSTRAINT` took is held through the validation."
     )
-    example = _example('    op.alter_column("users", "email", nullable=False)')
+    example = _example('op.alter_column("users", "email", nullable=False)  # error: DBL506')
     use_instead = _example(
-        '    op.execute("ALTER TABLE users ADD CONSTRAINT email_not_null CHECK (email IS NOT NULL) NOT VALID")\n'
-        '    op.execute("ALTER TABLE users VALIDATE CONSTRAINT email_not_null")\n'
-        '    op.alter_column("users", "email", nullable=False)'
+        source("""
+            op.execute("ALTER TABLE users ADD CONSTRAINT email_not_null CHECK (email IS NOT NULL) NOT VALID")
+            op.execute("ALTER TABLE users VALIDATE CONSTRAINT email_not_null")
+            op.alter_column("users", "email", nullable=False)
+        """)
     )
     options = _SINCE_OPTION
 
@@ -606,11 +615,15 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
         "until the whole table is indexed. Build a unique index concurrently, then attach it with "
         "`ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX ...`, which is instant."
     )
-    example = _example('    op.create_unique_constraint("uq_users_email", "users", ["email"])')
+    example = _example(
+        'op.create_unique_constraint("uq_users_email", "users", ["email"])  # error: DBL507'
+    )
     use_instead = _example(
-        "    with op.get_context().autocommit_block():\n"
-        '        op.create_index("uq_users_email", "users", ["email"], unique=True, postgresql_concurrently=True)\n'
-        '    op.execute("ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE USING INDEX uq_users_email")'
+        source("""
+            with op.get_context().autocommit_block():
+                op.create_index("uq_users_email", "users", ["email"], unique=True, postgresql_concurrently=True)
+            op.execute("ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE USING INDEX uq_users_email")
+        """)
     )
     options = _SINCE_OPTION
 
@@ -645,8 +658,11 @@ class RenameWhileModelUsesOldName(_SafetyRule):
         "(expand/contract): add the new column or table, write to both, backfill, switch the code, then drop "
         "the old one in a later release."
     )
-    example = _example('    op.rename_table("users", "accounts")')
-    use_instead = _example('    op.rename_table("users", "accounts")', table="accounts")
+    example = _example(
+        'op.rename_table("users", "accounts")  # error: DBL508',
+        flagged(_models(), "class User(Base):", "DBL410"),
+    )
+    use_instead = _example('op.rename_table("users", "accounts")', _models(table="accounts"))
     options = _SINCE_OPTION
 
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
@@ -700,13 +716,14 @@ class DropWhileModelDeclaresIt(_SafetyRule):
         "such query fails (`column does not exist`) until new code is deployed, and a rollback of the code "
         "cannot bring the data back. Remove it from the model first, deploy, then drop it in a later release."
     )
-    example = _example('    op.drop_column("users", "email")')
-    use_instead = {
-        **_example('    op.drop_column("users", "email")'),
-        "app/models.py": _MODELS.format(table="users", extra="").replace(
-            "    email: Mapped[str] = mapped_column(String(100))\n", ""
-        ),
-    }
+    example = _example(
+        'op.drop_column("users", "email")  # error: DBL509',
+        flagged(_models(), "email:", "DBL411"),
+    )
+    use_instead = _example(
+        'op.drop_column("users", "email")',
+        _models().replace("    email: Mapped[str] = mapped_column(String(100))\n", ""),
+    )
     options = _SINCE_OPTION
 
     def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:

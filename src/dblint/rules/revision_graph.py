@@ -15,43 +15,61 @@ from collections.abc import Iterable, Iterator
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
 from dblint.index.revisions import Revision, RevisionGraph, revision_graphs
-from dblint.rules.base import Rule
+from dblint.rules.base import Family, Rule
+from dblint.rules.examples import ALEMBIC_INI, files, flagged, source
 
-_HEADER_TWO = '''"""{doc}
+FAMILY = Family(
+    "DBL401",
+    "DBL405",
+    "Revision graph",
+    "the Alembic revision graph, read from the revision files alone",
+)
 
-Revision ID: {rev}
-Revises: {down_doc}
-"""
-from alembic import op
-import sqlalchemy as sa
+_HEADER_TWO = source('''
+    """{doc}
 
-revision = "{rev}"
-down_revision = {down}
-branch_labels = None
-depends_on = None
+    Revision ID: {rev}
+    Revises: {down_doc}
+    """
+    from alembic import op
+    import sqlalchemy as sa
 
-
-def upgrade():
-    {body}
-
-
-def downgrade():
-    pass
-'''
+    revision = "{rev}"
+    down_revision = {down}
+    branch_labels = None
+    depends_on = None
 
 
-def _revision_file(rev: str, down: str, body: str = "pass", doc: str = "change") -> str:
+    def upgrade():
+        pass
+
+
+    def downgrade():
+        pass
+''')
+
+
+def _revision_file(
+    rev: str, down: str, doc: str, *, errors: str = "", down_errors: str = ""
+) -> str:
+    """A revision file as `alembic revision` writes it, with `# error:` markers for `errors` on
+    its `revision =` line and for `down_errors` on its `down_revision =` line."""
     down_doc = "" if down == "None" else down.strip('"()').replace('", "', ", ")
-    return _HEADER_TWO.format(rev=rev, down=down, body=body, doc=doc, down_doc=down_doc)
+    text = _HEADER_TWO.format(rev=rev, down=down, doc=doc, down_doc=down_doc)
+    if errors:
+        text = flagged(text, "revision =", errors)
+    return flagged(text, "down_revision =", down_errors) if down_errors else text
 
 
 # The start of every example's history: an initial revision and one that follows it.
-# The configuration that makes `migrations/` a script location (not a package's bare version directory).
-_ALEMBIC_INI = {"alembic.ini": "[alembic]\nscript_location = migrations\n"}
+_INITIAL = _revision_file("1a", "None", "initial")
+_ADD_USERS = _revision_file("2b", '"1a"', "add users")
 _INITIAL_AND_USERS = {
-    "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-    "migrations/versions/2b_add_users.py": _revision_file("2b", '"1a"', doc="add users"),
+    "migrations/versions/1a_initial.py": _INITIAL,
+    "migrations/versions/2b_add_users.py": _ADD_USERS,
 }
+# The configuration that makes `migrations/` a script location (not a package's bare version directory).
+_ALEMBIC_INI = {"alembic.ini": ALEMBIC_INI}
 
 
 # How the graphs are cut, for the rules that judge a whole graph.
@@ -90,7 +108,7 @@ def _intentional(revision: Revision) -> bool:
     return revision.labelled or bool(revision.header.depends_on)
 
 
-class MultipleHeads(Rule):
+class MultipleMigrationHeads(Rule):
     code = "DBL401"
     name = "multiple-migration-heads"
     summary = "The Alembic revision graph has more than one head"
@@ -110,15 +128,24 @@ class MultipleHeads(Rule):
         'fails with "Multiple head revisions are present", and the order the two branches run in is '
         "undefined until someone merges them."
     )
-    example = {
-        **_INITIAL_AND_USERS,
-        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"1a"', doc="add orders"),
-    }
-    use_instead = {
-        **_INITIAL_AND_USERS,
-        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"1a"', doc="add orders"),
-        "migrations/versions/4d_merge.py": _revision_file("4d", '("2b", "3c")', doc="merge heads"),
-    }
+    example = files(
+        {
+            "migrations/versions/1a_initial.py": _INITIAL,
+            "migrations/versions/2b_add_users.py": _revision_file(
+                "2b", '"1a"', "add users", errors="DBL401"
+            ),
+            "migrations/versions/3c_add_orders.py": _revision_file(
+                "3c", '"1a"', "add orders", errors="DBL401"
+            ),
+        }
+    )
+    use_instead = files(
+        {
+            **_INITIAL_AND_USERS,
+            "migrations/versions/3c_add_orders.py": _revision_file("3c", '"1a"', "add orders"),
+            "migrations/versions/4d_merge.py": _revision_file("4d", '("2b", "3c")', "merge heads"),
+        }
+    )
     fix = (
         "Run `alembic merge heads` (or re-point one revision's `down_revision` at the other head)."
     )
@@ -171,15 +198,18 @@ class MissingDownRevision(Rule):
         'is not present". It usually means a revision file was deleted, renamed or not committed, or an '
         "id was mistyped when splicing a migration into the chain."
     )
-    example = {
-        **_ALEMBIC_INI,
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"1x"', doc="add users"),
-    }
-    use_instead = {
-        **_ALEMBIC_INI,
-        **_INITIAL_AND_USERS,
-    }
+    example = files(
+        {
+            **_ALEMBIC_INI,
+            "migrations/versions/1a_initial.py": _revision_file(
+                "1a", "None", "initial", errors="DBL401"
+            ),
+            "migrations/versions/2b_add_users.py": _revision_file(
+                "2b", '"1x"', "add users", errors="DBL401", down_errors="DBL402"
+            ),
+        }
+    )
+    use_instead = files({**_ALEMBIC_INI, **_INITIAL_AND_USERS})
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         graphs = revision_graphs(index)
@@ -205,7 +235,7 @@ class MissingDownRevision(Rule):
                 )
 
 
-class DuplicateRevision(Rule):
+class DuplicateRevisionId(Rule):
     code = "DBL403"
     name = "duplicate-revision-id"
     summary = "Two migration files declare the same revision id"
@@ -219,14 +249,23 @@ class DuplicateRevision(Rule):
         "graph it builds depends on which file it read last. A copied migration file whose id was not "
         "regenerated is the usual cause."
     )
-    example = {
-        **_INITIAL_AND_USERS,
-        "migrations/versions/2b_add_orders.py": _revision_file("2b", '"1a"', doc="add orders"),
-    }
-    use_instead = {
-        **_INITIAL_AND_USERS,
-        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
-    }
+    example = files(
+        {
+            "migrations/versions/1a_initial.py": _INITIAL,
+            "migrations/versions/2b_add_users.py": _revision_file(
+                "2b", '"1a"', "add users", errors="DBL403"
+            ),
+            "migrations/versions/2b_add_orders.py": _revision_file(
+                "2b", '"1a"', "add orders", errors="DBL403"
+            ),
+        }
+    )
+    use_instead = files(
+        {
+            **_INITIAL_AND_USERS,
+            "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', "add orders"),
+        }
+    )
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for graph in revision_graphs(index):
@@ -242,7 +281,7 @@ class DuplicateRevision(Rule):
                     )
 
 
-class MultipleRoots(Rule):
+class MultipleMigrationRoots(Rule):
     code = "DBL404"
     name = "multiple-migration-roots"
     summary = "More than one root revision (`down_revision = None`)"
@@ -257,13 +296,20 @@ class MultipleRoots(Rule):
         "being spliced into the chain: both create the schema from nothing, the graph has two heads, and "
         "on an existing database the new root tries to create tables that already exist."
     )
-    example = {
-        **_INITIAL_AND_USERS,
-        "migrations/versions/9z_baseline.py": _revision_file("9z", "None", doc="baseline"),
-    }
-    use_instead = {
-        **_INITIAL_AND_USERS,
-    }
+    example = files(
+        {
+            "migrations/versions/1a_initial.py": _revision_file(
+                "1a", "None", "initial", down_errors="DBL404"
+            ),
+            "migrations/versions/2b_add_users.py": _revision_file(
+                "2b", '"1a"', "add users", errors="DBL401"
+            ),
+            "migrations/versions/9z_baseline.py": _revision_file(
+                "9z", "None", "baseline", errors="DBL401", down_errors="DBL404"
+            ),
+        }
+    )
+    use_instead = files(_INITIAL_AND_USERS)
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for graph in revision_graphs(index):
@@ -280,7 +326,7 @@ class MultipleRoots(Rule):
                 )
 
 
-class RevisionCycle(Rule):
+class RevisionGraphCycle(Rule):
     code = "DBL405"
     name = "revision-graph-cycle"
     summary = "The revision graph has a cycle"
@@ -294,15 +340,23 @@ class RevisionCycle(Rule):
         "works until it is broken. It happens when a migration is spliced into the chain and an older "
         "revision is re-pointed at it."
     )
-    example = {
-        "migrations/versions/1a_initial.py": _revision_file("1a", "None", doc="initial"),
-        "migrations/versions/2b_add_users.py": _revision_file("2b", '"3c"', doc="add users"),
-        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
-    }
-    use_instead = {
-        **_INITIAL_AND_USERS,
-        "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', doc="add orders"),
-    }
+    example = files(
+        {
+            "migrations/versions/1a_initial.py": _INITIAL,
+            "migrations/versions/2b_add_users.py": _revision_file(
+                "2b", '"3c"', "add users", down_errors="DBL405"
+            ),
+            "migrations/versions/3c_add_orders.py": _revision_file(
+                "3c", '"2b"', "add orders", down_errors="DBL405"
+            ),
+        }
+    )
+    use_instead = files(
+        {
+            **_INITIAL_AND_USERS,
+            "migrations/versions/3c_add_orders.py": _revision_file("3c", '"2b"', "add orders"),
+        }
+    )
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         for graph in revision_graphs(index):

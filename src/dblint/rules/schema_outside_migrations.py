@@ -12,7 +12,16 @@ from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, holds_metadata
-from dblint.rules.base import EXAMPLE_PATH, Rule
+from dblint.rules.base import EXAMPLE_PATH, Family, Rule
+from dblint.rules.examples import files, source
+
+FAMILY = Family(
+    "DBL101",
+    "DBL105",
+    "Schema outside migrations",
+    "schema created, changed or dropped outside Alembic migrations",
+)
+
 
 _PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w*\}")
 
@@ -71,22 +80,30 @@ class CreateAllOutsideMigrations(_WholeMetadataRule):
         "Alembic's version table no longer describes the schema, and the next autogenerate compares "
         "against a database that was never migrated. Schema drift then surfaces late, in production."
     )
-    example = (
-        "from sqlalchemy import create_engine\n"
-        "from sqlalchemy.orm import DeclarativeBase\n\n\n"
-        "class Base(DeclarativeBase):\n"
-        "    pass\n\n\n"
-        'engine = create_engine("postgresql://localhost/app")\n'
-        "Base.metadata.create_all(engine)\n"
-    )
-    use_instead = (
-        "from sqlalchemy import create_engine\n"
-        "from sqlalchemy.orm import DeclarativeBase\n\n\n"
-        "class Base(DeclarativeBase):\n"
-        "    pass\n\n\n"
-        'engine = create_engine("postgresql://localhost/app")\n'
-        "# Tables are created by `alembic upgrade head`.\n"
-    )
+    example = source("""
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import DeclarativeBase
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        engine = create_engine("postgresql://localhost/app")
+        Base.metadata.create_all(engine)  # error: DBL101
+    """)
+    use_instead = source("""
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import DeclarativeBase
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        engine = create_engine("postgresql://localhost/app")
+        # Tables are created by `alembic upgrade head`.
+    """)
 
     method = "create_all"
     effect = "creates"
@@ -106,16 +123,20 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
         "code it is one wrong environment variable away from wiping a production database, and the "
         "Alembic version table is left claiming a schema that no longer exists."
     )
-    example = (
-        "from app.db import Base, engine\n\n\n"
-        "def reset_database() -> None:\n"
-        "    Base.metadata.drop_all(engine)\n"
-    )
-    use_instead = (
-        "import subprocess\n\n\n"
-        "def reset_database() -> None:\n"
-        '    subprocess.run(["alembic", "downgrade", "base"], check=True)\n'
-    )
+    example = source("""
+        from app.db import Base, engine
+
+
+        def reset_database() -> None:
+            Base.metadata.drop_all(engine)  # error: DBL105
+    """)
+    use_instead = source("""
+        import subprocess
+
+
+        def reset_database() -> None:
+            subprocess.run(["alembic", "downgrade", "base"], check=True)
+    """)
 
     method = "drop_all"
     effect = "drops"
@@ -143,19 +164,22 @@ class TableCreateOutsideMigrations(Rule):
         "Creating one table from application code bypasses Alembic just like `create_all()`: the table has "
         "no migration, so fresh environments and the migration history disagree about the schema."
     )
-    example = (
-        "from sqlalchemy import Column, Integer, MetaData, Table, create_engine\n\n"
-        "metadata = MetaData()\n"
-        'audit_log = Table("audit_log", metadata, Column("id", Integer, primary_key=True))\n\n'
-        'engine = create_engine("sqlite://")\n'
-        "audit_log.create(engine, checkfirst=True)\n"
-    )
-    use_instead = (
-        "from sqlalchemy import Column, Integer, MetaData, Table\n\n"
-        "metadata = MetaData()\n"
-        'audit_log = Table("audit_log", metadata, Column("id", Integer, primary_key=True))\n'
-        '# audit_log is created by an Alembic migration: op.create_table("audit_log", ...)\n'
-    )
+    example = source("""
+        from sqlalchemy import Column, Integer, MetaData, Table, create_engine
+
+        metadata = MetaData()
+        audit_log = Table("audit_log", metadata, Column("id", Integer, primary_key=True))
+
+        engine = create_engine("sqlite://")
+        audit_log.create(engine, checkfirst=True)  # error: DBL104
+    """)
+    use_instead = source("""
+        from sqlalchemy import Column, Integer, MetaData, Table
+
+        metadata = MetaData()
+        audit_log = Table("audit_log", metadata, Column("id", Integer, primary_key=True))
+        # audit_log is created by an Alembic migration: op.create_table("audit_log", ...)
+    """)
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not index.is_application_code(facts):
@@ -191,20 +215,25 @@ class RawCreateTable(Rule):
         "can compare: fresh databases miss it or get a different definition, and nobody finds it until an "
         "audit."
     )
-    example = (
-        "from sqlalchemy import text\n\n\n"
-        "def ensure_tables(conn) -> None:\n"
-        '    conn.execute(text("CREATE TABLE IF NOT EXISTS audit_log (id SERIAL PRIMARY KEY, event TEXT)"))\n'
-    )
-    use_instead = (
-        "# migrations/versions/3f2a_add_audit_log.py\n"
-        "import sqlalchemy as sa\n"
-        "from alembic import op\n\n"
-        'revision = "3f2a"\n'
-        "down_revision = None\n\n\n"
-        "def upgrade() -> None:\n"
-        '    op.create_table("audit_log", sa.Column("id", sa.Integer, primary_key=True), sa.Column("event", sa.Text))\n'
-    )
+    example = source("""
+        from sqlalchemy import text
+
+
+        def ensure_tables(conn) -> None:
+            conn.execute(text("CREATE TABLE IF NOT EXISTS audit_log (id SERIAL PRIMARY KEY, event TEXT)"))  # error: DBL102
+    """)
+    use_instead = source("""
+        # migrations/versions/3f2a_add_audit_log.py
+        import sqlalchemy as sa
+        from alembic import op
+
+        revision = "3f2a"
+        down_revision = None
+
+
+        def upgrade() -> None:
+            op.create_table("audit_log", sa.Column("id", sa.Integer, primary_key=True), sa.Column("event", sa.Text))
+    """)
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not index.is_application_code(facts):
@@ -256,29 +285,37 @@ class RawSchemaDdl(Rule):
         "describes the database, autogenerate proposes to undo the change, and other environments never "
         "receive it."
     )
-    example = (
-        "def add_column(cursor) -> None:\n"
-        '    cursor.execute("ALTER TABLE users ADD COLUMN last_login TIMESTAMP")\n'
+    example = source("""
+        def add_column(cursor) -> None:
+            cursor.execute("ALTER TABLE users ADD COLUMN last_login TIMESTAMP")  # error: DBL103
+    """)
+    use_instead = files(
+        {
+            EXAMPLE_PATH: "# (the schema changes in a migration)\n",
+            "migrations/versions/6b0c_create_users.py": source("""
+                import sqlalchemy as sa
+                from alembic import op
+
+                revision = "6b0c"
+                down_revision = None
+
+
+                def upgrade() -> None:
+                    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True))
+            """),
+            "migrations/versions/7c1d_add_last_login.py": source("""
+                import sqlalchemy as sa
+                from alembic import op
+
+                revision = "7c1d"
+                down_revision = "6b0c"
+
+
+                def upgrade() -> None:
+                    op.add_column("users", sa.Column("last_login", sa.DateTime()))
+            """),
+        }
     )
-    use_instead = {
-        EXAMPLE_PATH: "# (the schema changes in a migration)\n",
-        "migrations/versions/6b0c_create_users.py": (
-            "import sqlalchemy as sa\n"
-            "from alembic import op\n\n"
-            'revision = "6b0c"\n'
-            "down_revision = None\n\n\n"
-            "def upgrade() -> None:\n"
-            '    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True))\n'
-        ),
-        "migrations/versions/7c1d_add_last_login.py": (
-            "import sqlalchemy as sa\n"
-            "from alembic import op\n\n"
-            'revision = "7c1d"\n'
-            'down_revision = "6b0c"\n\n\n'
-            "def upgrade() -> None:\n"
-            '    op.add_column("users", sa.Column("last_login", sa.DateTime()))\n'
-        ),
-    }
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not index.is_application_code(facts):
