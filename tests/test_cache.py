@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
+import pickle
 import shutil
 import subprocess
 from pathlib import Path
@@ -140,6 +142,20 @@ def test_codec_round_trip_and_path_independence() -> None:
             dataclasses.replace(extract_facts("c/d.py", data, use_prefilter=False), path="a/b.py")
             == facts
         )
+
+
+def test_decoded_records_are_slotted_and_pickle_round_trips() -> None:
+    """Facts hold no per-instance dict (memory: issue 17 part 2), and still pickle (a worker
+    returns facts the codec cannot encode that way) and copy while staying frozen."""
+    data = (PROJECT / "app" / "models.py").read_bytes()
+    facts = codec.decode(codec.encode(extract_facts("a/b.py", data, use_prefilter=False)))
+    assert facts.classes and facts.classes[0].attrs
+    for record in (facts, facts.classes[0], facts.classes[0].attrs[0], facts.imports[0]):
+        assert not hasattr(record, "__dict__")
+    assert pickle.loads(pickle.dumps(facts)) == facts
+    assert copy.deepcopy(facts) == facts
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        facts.classes[0].name = "Other"  # type: ignore[misc]  # the point: frozen records refuse it
 
 
 def test_records_of_another_schema_are_misses(tmp_path: Path) -> None:

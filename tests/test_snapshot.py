@@ -161,3 +161,93 @@ def test_a_run_from_the_snapshot_does_not_load_libcst_or_the_rules(tmp_path: Pat
 
 def test_the_engine_names_the_internal_error_code_of_the_rule() -> None:
     assert InternalError.code == INTERNAL_ERROR
+
+
+# Issue 17 part 4: after an edit, findings are kept only when the edited files' facts are
+# what they were; whatever the path taken, the output is a cold run's, byte for byte.
+PROBE = (
+    "import sys\n"
+    "from dblint.cli import main\n"
+    "code = main(['check', '--cache-dir', sys.argv[1], '.'])\n"
+    "heavy = sorted(name for name in sys.modules if name.startswith(('dblint.rules', 'dblint.index')))\n"
+    "print('index or rules loaded:', bool(heavy))\n"
+)
+
+
+def probe(root: Path) -> tuple[str, bool]:
+    """A warm check's report, and whether it had to load the index and the rules."""
+    result = subprocess.run(
+        [str(BIN / "python"), "-c", PROBE, str(root.parent / "cache")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    report, _, last = result.stdout.rstrip("\n").rpartition("\n")
+    assert last.startswith("index or rules loaded: "), result.stdout + result.stderr
+    return (report + "\n" if report else ""), last.endswith("True")
+
+
+def cold(root: Path) -> str:
+    return run_tool("dblint", "check", "--no-cache", ".", cwd=root).stdout
+
+
+def edit(root: Path, rel: str, text: str, when: int) -> None:
+    (root / rel).write_text(text)
+    os.utime(root / rel, (when, when))
+
+
+def test_an_edit_that_keeps_the_facts_keeps_the_findings(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    first = check(root, ".").stdout
+    edit(root, "app/models.py", MODELS + "\n# a note below the last fact\n", OLD + 10)
+    assert probe(root) == (first, False)
+    assert cold(root) == first
+    # Kept findings are stored for the new inputs: the next run is answered from them.
+    assert len(snapshots(root)) == 1
+    assert probe(root) == (first, False)
+    # A second edit of the same kind is compared with the facts stored for the first.
+    edit(root, "app/main.py", MAIN + "# and another\n", OLD + 20)
+    assert probe(root) == (first, False)
+
+
+def test_an_edit_that_changes_the_facts_changes_the_findings(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    assert "app/main.py:5:5: DBL101" in check(root, ".").stdout
+    edit(root, "app/main.py", "# moved down a line\n" + MAIN, OLD + 10)
+    report, recomputed = probe(root)
+    assert recomputed
+    assert "app/main.py:6:5: DBL101" in report
+    assert report == cold(root)
+    edit(root, "app/main.py", MAIN_CLEAN, OLD + 20)
+    report, recomputed = probe(root)
+    assert recomputed and "DBL101" not in report
+    assert report == cold(root)
+
+
+def test_a_deleted_file_loses_its_findings(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    assert "app/main.py:5:5: DBL101" in check(root, ".").stdout
+    (root / "app/main.py").unlink()
+    report, recomputed = probe(root)
+    assert recomputed and "DBL101" not in report
+    assert report == cold(root)
+
+
+def test_stored_facts_that_differ_or_are_damaged_are_not_trusted(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    first = check(root, ".").stdout
+    cache = root.parent / "cache"
+    entries = [path for path in cache.glob("*/*/*") if path.is_file()]
+    # Every stored facts entry damaged: the kept findings cannot be confirmed, so recomputed.
+    for path in entries:
+        path.write_bytes(path.read_bytes()[:-3])
+    edit(root, "app/models.py", MODELS + "\n# a note\n", OLD + 10)
+    assert probe(root) == (first, True)
+    # A stored findings entry that is damaged is ignored the same way.
+    edit(root, "app/models.py", MODELS + "\n# another note\n", OLD + 20)
+    for path in snapshots(root):
+        path.write_bytes(b"dblint\x01\n" + bytes(16) + b"junk")
+    assert probe(root) == (first, True)
+    assert cold(root) == first

@@ -9,6 +9,7 @@ otherwise `pipeline` (LibCST, the index, the rules: slow to import) computes the
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from dblint.run_inputs import (
     reported_files,
     under_any,
 )
-from dblint.snapshot import Snapshots
+from dblint.snapshot import Inputs, Snapshots
 
 __all__ = ["INTERNAL_ERROR", "ProjectRun", "Request", "Result", "run", "stored_run"]
 
@@ -98,12 +99,32 @@ def _run_project(
     stored = snapshots.load(inputs)
     if stored is not None:
         return stored_run(files, stored, targets)
-    whole = _computed_run(files, [root], request, tracebacks)
+    kept = _kept_findings(files, request, snapshots, inputs)
+    if kept is not None:
+        return stored_run(files, kept, targets)
+    # Stored findings are all a check needs from here: the index is freed before the next project.
+    whole = dataclasses.replace(_computed_run(files, [root], request, tracebacks), indexes=())
     if not any(
         d.code == INTERNAL_ERROR for d in whole.diagnostics
     ):  # a dblint bug is not a result to keep
-        snapshots.store(inputs, whole.diagnostics)
+        snapshots.store(inputs, whole.diagnostics, whole.fact_keys)
     return whole if targets == [root] else stored_run(files, whole.diagnostics, targets)
+
+
+def _kept_findings(
+    files: ProjectFiles, request: Request, snapshots: Snapshots, inputs: Inputs
+) -> Optional[list[Diagnostic]]:
+    """The stored findings, when the Python files changed since have the same facts as then."""
+    previous = snapshots.previous(inputs)
+    if previous is None:
+        return None
+    from dblint import reading  # noqa: PLC0415 - reading facts, only when findings may be kept
+
+    new_keys = reading.unchanged_facts(files, request, previous.changed)
+    if new_keys is None:
+        return None
+    snapshots.store(inputs, previous.findings, {**previous.fact_keys, **new_keys})
+    return previous.findings
 
 
 def _computed_run(

@@ -13,25 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from dblint.cache import FactsCache
 from dblint.config import ConfigError, Settings
 from dblint.contexts import ScriptLocation, find_script_locations
 from dblint.diagnostics import Diagnostic
 from dblint.facts import FileFacts, extract_facts
-from dblint.facts.batch import ReadOptions, available_cpus, read_files
 from dblint.facts.noqa import suppressed
 from dblint.index import ProjectIndex, build_indexes
 from dblint.index.databases import validate_safety_since
 from dblint.index.reach import files_to_parse
 from dblint.index.setting_targets import setting_problems
 from dblint.packaging import ImportRoot, find_package_roots
+from dblint.reading import read_facts
 from dblint.rules import Rule, all_rules
 from dblint.rules.internal import InternalError, UnparsableFile
 from dblint.run_inputs import (
     ProjectFiles,
     ProjectRun,
     Request,
-    cache_directory,
     find_files,
     reported_files,
     under_any,
@@ -41,18 +39,6 @@ from dblint.selection import ignored_for_file, is_enabled
 
 def enabled_rules(settings: Settings) -> list[Rule]:
     return [rule() for rule in all_rules() if is_enabled(rule.code, rule.default, settings)]
-
-
-def read_facts(
-    root: Path, files: list[str], settings: Settings, request: Request, full: Iterable[str] = ()
-) -> list[FileFacts]:
-    """Facts of `files` (cached, parsed in parallel), with size and read failures turned into `error`."""
-    directory = cache_directory(root, settings, request)
-    cache = FactsCache.open(directory) if directory is not None else None
-    options = ReadOptions(
-        settings.max_file_size, request.use_prefilter, request.jobs or available_cpus(), cache
-    )
-    return read_files(root, files, options, full=full, progress=request.progress)
 
 
 @dataclass
@@ -68,6 +54,9 @@ class LoadedProject:
     indexes: tuple[ProjectIndex, ...]
     unreported: frozenset[str]  # excluded files: their facts count, their findings are not shown
     package_roots: tuple[ImportRoot, ...] = ()  # what packaging declares (`dblint.packaging`)
+    # Per file, the cache keys of the facts it was indexed with: the first pass, then the
+    # full parse when name resolution reached it (what `reading.unchanged_facts` compares).
+    fact_keys: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     @property
     def index(self) -> ProjectIndex:
@@ -116,7 +105,9 @@ def load_project(root: Path, request: Request, extra_files: Iterable[str] = ()) 
 def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
     """Read and index a discovered repository."""
     root, settings = files.root, files.settings
-    facts = read_facts(root, sorted(files.python_files), settings, request)
+    first_keys: dict[str, str] = {}
+    facts = read_facts(root, sorted(files.python_files), settings, request, keys=first_keys)
+    fact_keys: dict[str, tuple[str, ...]] = {rel: (key,) for rel, key in first_keys.items()}
     locations = find_script_locations(root, files.config_files, settings)
     package_roots = find_package_roots(root, [*files.config_files, *files.python_files])
     indexes = build_indexes(root, settings, facts, files.config_files, locations, package_roots)
@@ -126,14 +117,13 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
         else []
     )
     if reached:  # prefiltered files that name resolution can reach: parse them in full
+        full_keys: dict[str, str] = {}
+        quiet = dataclasses.replace(request, progress=None)
         replaced = dict(
-            zip(
-                reached,
-                read_facts(
-                    root, reached, settings, dataclasses.replace(request, progress=None), reached
-                ),
-            )
+            zip(reached, read_facts(root, reached, settings, quiet, reached, full_keys))
         )
+        for rel, key in full_keys.items():
+            fact_keys[rel] = (*fact_keys[rel], key)
         facts = [replaced.get(item.path, item) for item in facts]
         indexes = build_indexes(root, settings, facts, files.config_files, locations, package_roots)
     problems = setting_problems(indexes)
@@ -149,6 +139,7 @@ def load_files(files: ProjectFiles, request: Request) -> LoadedProject:
         indexes,
         files.unreported,
         package_roots,
+        fact_keys,
     )
 
 
@@ -173,7 +164,9 @@ def check_project(
     if request.apply_noqa:
         facts = {item.path: item for item in project.facts}
         diagnostics = [d for d in diagnostics if not _noqa_suppressed(d, facts.get(d.path))]
-    return ProjectRun(root, settings, project.indexes, reported, _distinct(diagnostics))
+    return ProjectRun(
+        root, settings, project.indexes, reported, _distinct(diagnostics), project.fact_keys
+    )
 
 
 def _distinct(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

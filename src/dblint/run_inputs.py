@@ -19,7 +19,7 @@ from dblint.config import Settings, find_config, load_settings
 from dblint.diagnostics import Diagnostic
 from dblint.discover import discover, is_inside, nested_config_roots, without_nested
 from dblint.pathmatch import matches
-from dblint.snapshot import Inputs
+from dblint.snapshot import FactKeys, Inputs
 
 if TYPE_CHECKING:
     from dblint.index import ProjectIndex
@@ -61,6 +61,7 @@ class ProjectRun:
     ]  # one per project of the repository; none when the findings were stored
     reported: frozenset[str]  # project-relative paths findings are reported for
     diagnostics: list[Diagnostic]
+    fact_keys: FactKeys = field(default_factory=dict)  # what the findings were computed from
 
 
 def settings_for(root: Path, request: Request) -> Settings:

@@ -11,6 +11,11 @@ settings and request, the same files, and each file with the size and mtime it h
 the storing run began. As for git's index, a file modified within `RACY_MARGIN_NS` of
 that moment could change again without its mtime moving: a snapshot with such a file is
 not stored, and the next run stores a trustworthy one.
+
+With the findings go the cache keys of every file's facts. When only some Python files
+changed, `previous` hands them back, and the engine keeps the findings if those files'
+facts are still what the keys hold (issue 17 part 4: an edit that leaves the facts alone,
+a comment or a function body the index does not read, costs one file's parse).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,6 +37,7 @@ RACY_MARGIN_NS = 2_000_000_000  # covers filesystems with 2 s timestamps (FAT)
 
 FileState = tuple[str, int, int]  # project-relative path, size, mtime in ns (-1, -1: cannot stat)
 _Stored = tuple[str, int, int, str, str, str, int, bool]  # a Diagnostic without its fix
+FactKeys = Mapping[str, tuple[str, ...]]  # path -> cache keys of the facts it was indexed with
 
 
 @cache
@@ -82,18 +88,43 @@ class Snapshots:
         )
         return self.directory / name.hexdigest()
 
-    def load(self, inputs: Inputs) -> Optional[list[Diagnostic]]:
-        """The findings stored for exactly these inputs, or None."""
+    def _read(self, inputs: Inputs) -> Optional[tuple[list[Diagnostic], Stored]]:
+        """The entry stored for these settings, whatever the files were then (None: none usable)."""
         stored: Any = read_entry(self._path(inputs))  # None or any shape: checked below
         try:
-            key, files, findings = stored
-            if key != inputs.key or tuple(map(tuple, files)) != inputs.files:
+            key, files, findings, fact_keys = stored
+            if key != inputs.key:
                 return None
-            return [Diagnostic(*finding) for finding in findings]
+            entry = Stored(
+                tuple((str(rel), int(size), int(mtime)) for rel, size, mtime in files),
+                {str(rel): tuple(map(str, keys)) for rel, keys in fact_keys},
+            )
+            return [Diagnostic(*finding) for finding in findings], entry
         except (TypeError, ValueError):
             return None
 
-    def store(self, inputs: Inputs, diagnostics: Iterable[Diagnostic]) -> None:
+    def load(self, inputs: Inputs) -> Optional[list[Diagnostic]]:
+        """The findings stored for exactly these inputs, or None."""
+        found = self._read(inputs)
+        if found is None or found[1].files != inputs.files:
+            return None
+        return found[0]
+
+    def previous(self, inputs: Inputs) -> Optional[Previous]:
+        """The findings stored for the same files when only Python files whose facts'
+        keys were kept changed (not a config file, not the set of files), else None."""
+        found = self._read(inputs)
+        if found is None:
+            return None
+        findings, entry = found
+        if [state[0] for state in entry.files] != [state[0] for state in inputs.files]:
+            return None
+        changed = {old[0] for old, now in zip(entry.files, inputs.files) if old != now}
+        if not changed or not changed <= entry.fact_keys.keys():
+            return None
+        return Previous(findings, {rel: entry.fact_keys[rel] for rel in changed}, entry.fact_keys)
+
+    def store(self, inputs: Inputs, diagnostics: Iterable[Diagnostic], fact_keys: FactKeys) -> None:
         """Keep the findings of a whole-project run (quietly nothing when the disk refuses)."""
         if not inputs.trustworthy():
             return
@@ -101,4 +132,22 @@ class Snapshots:
             (d.path, d.line, d.column, d.code, d.message, d.rule, d.end_line, d.fixable)
             for d in diagnostics
         ]
-        write_entry(self._path(inputs), (inputs.key, inputs.files, findings))
+        keys = tuple(sorted(fact_keys.items()))
+        write_entry(self._path(inputs), (inputs.key, inputs.files, findings, keys))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a stored entry says of the files: their states then, and their facts' keys."""
+
+    files: tuple[FileState, ...]
+    fact_keys: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Previous:
+    """Stored findings whose inputs differ only in Python files, with those files' facts' keys then."""
+
+    findings: list[Diagnostic]
+    changed: dict[str, tuple[str, ...]]
+    fact_keys: dict[str, tuple[str, ...]]

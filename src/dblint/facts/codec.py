@@ -75,17 +75,16 @@ Decoder = Callable[[Any], Any]
 def _record(value: list[Any]) -> Any:
     if type(value) is not list:
         raise CodecError(f"unexpected {type(value).__name__} where a record belongs")
-    cls, names, nested = _SPECS[value[0]]
-    if len(value) != len(names) + 1:
+    cls, size, plain, nested = _SPECS[value[0]]
+    if len(value) != size:
         raise CodecError(f"{value[0]} record has the wrong number of fields")
     instance: Any = object.__new__(cls)
-    # Frozen dataclasses refuse setattr; filling __dict__ is what their __init__ ends up doing.
-    fields = instance.__dict__
-    fields.update(zip(names, value[1:]))
-    for name, decoder in nested:
-        item = fields[name]
-        if item:  # None and () stay as they are
-            fields[name] = decoder(item)
+    # Frozen dataclasses refuse setattr; their slots' own setters are what their __init__ ends up using.
+    for setter, position in plain:
+        setter(instance, value[position])
+    for setter, position, decoder in nested:
+        item = value[position]
+        setter(instance, decoder(item) if item else item)  # None and () stay as they are
     return instance
 
 
@@ -114,15 +113,22 @@ def _decoder(hint: str) -> Decoder:
     raise TypeError(f"codec: no decoder for a field typed {hint}")
 
 
-_SPECS: dict[str, tuple[type, tuple[str, ...], tuple[tuple[str, Decoder], ...]]] = {
-    name: (
-        cls,
-        _FIELDS[cls],
-        tuple(
-            (f.name, _decoder(str(f.type)))
-            for f in dataclasses.fields(cls)
-            if _RECORD_NAME.search(str(f.type))
-        ),
-    )
-    for name, cls in CLASSES.items()
-}
+Setter = Callable[[Any, Any], None]
+_Spec = tuple[type, int, tuple[tuple[Setter, int], ...], tuple[tuple[Setter, int, Decoder], ...]]
+
+
+def _spec(cls: type) -> _Spec:
+    """The class, its record's length, and for each field its slot's setter and position in the
+    record: plain fields, then fields holding records with their decoder."""
+    plain: list[tuple[Setter, int]] = []
+    nested: list[tuple[Setter, int, Decoder]] = []
+    for position, field in enumerate(dataclasses.fields(cls), start=1):
+        setter = vars(cls)[field.name].__set__
+        if _RECORD_NAME.search(str(field.type)):
+            nested.append((setter, position, _decoder(str(field.type))))
+        else:
+            plain.append((setter, position))
+    return cls, len(_FIELDS[cls]) + 1, tuple(plain), tuple(nested)
+
+
+_SPECS: dict[str, _Spec] = {name: _spec(cls) for name, cls in CLASSES.items()}

@@ -6,9 +6,45 @@ They never refer to LibCST nodes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+_Record = TypeVar("_Record")
 
 
+def slotted(cls: type[_Record]) -> type[_Record]:
+    """The frozen dataclass `cls` rebuilt with `__slots__`, as `dataclass(slots=True)` does on 3.10+.
+
+    A run holds hundreds of thousands of these records (a 10,000-file project: 490,000);
+    without a per-instance `__dict__` they take about half the memory. Pickling (a
+    worker's facts the codec cannot encode) goes through `__getstate__` / `__setstate__`,
+    since a frozen class refuses the attribute assignments pickle would make.
+    """
+    names = tuple(field.name for field in dataclasses.fields(cls))  # type: ignore[arg-type]  # cls is a dataclass
+    namespace = {
+        key: value
+        for key, value in vars(cls).items()
+        if key not in names and key not in ("__dict__", "__weakref__")
+    }
+    namespace["__slots__"] = names
+    namespace["__getstate__"] = _getstate
+    namespace["__setstate__"] = _setstate
+    rebuilt = cast("type[_Record]", type(cls.__name__, cls.__bases__, namespace))
+    rebuilt.__qualname__ = cls.__qualname__
+    return rebuilt
+
+
+def _getstate(record: Any) -> tuple[Any, ...]:
+    return tuple(getattr(record, name) for name in record.__slots__)
+
+
+def _setstate(record: Any, state: tuple[Any, ...]) -> None:
+    for name, value in zip(record.__slots__, state):
+        object.__setattr__(record, name, value)
+
+
+@slotted
 @dataclass(frozen=True)
 class Expr:
     """A small summary of an expression, enough to resolve names and read literals.
@@ -56,6 +92,7 @@ class Expr:
         return self.text or "..."
 
 
+@slotted
 @dataclass(frozen=True)
 class Import:
     """A name bound by an import statement.
@@ -73,6 +110,7 @@ class Import:
     type_checking: bool = False
 
 
+@slotted
 @dataclass(frozen=True)
 class Binding:
     """`name = value` (or `name: annotation = value`) in some scope. At module level,
@@ -86,6 +124,7 @@ class Binding:
     scope: str  # "" = module level; otherwise "func" or "Class.method"
 
 
+@slotted
 @dataclass(frozen=True)
 class ClassAttr:
     """An assignment in a class body: `__tablename__ = "x"`, `id: Mapped[int] = mapped_column()`."""
@@ -97,6 +136,7 @@ class ClassAttr:
     column: int
 
 
+@slotted
 @dataclass(frozen=True)
 class ClassDef:
     name: str
@@ -126,6 +166,7 @@ class ClassDef:
         )
 
 
+@slotted
 @dataclass(frozen=True)
 class FunctionDef:
     """A function or method, with what it returns: the index follows a call of a project
@@ -149,6 +190,7 @@ class FunctionDef:
         return f"{self.scope}.{self.name}" if self.scope else self.name
 
 
+@slotted
 @dataclass(frozen=True)
 class SchemaCall:
     """A `create_all` / `drop_all` / `create` reference on some receiver.
@@ -167,12 +209,14 @@ class SchemaCall:
     scope: str
 
 
+@slotted
 @dataclass(frozen=True)
 class SqlStatementFact:
     kind: str
     name: str | None
 
 
+@slotted
 @dataclass(frozen=True)
 class SqlString:
     """A string literal in code position whose text holds SQL statements."""
@@ -185,6 +229,7 @@ class SqlString:
     text: str = ""
 
 
+@slotted
 @dataclass(frozen=True)
 class CallFact:
     """A call the index needs (`context.configure(target_metadata=...)`, `op.create_table(...)`)."""
@@ -193,6 +238,7 @@ class CallFact:
     scope: str
 
 
+@slotted
 @dataclass(frozen=True)
 class Noqa:
     """A `# noqa` comment; codes is empty for a blanket noqa; line 0 is `# flake8: noqa` (the whole file)."""
@@ -201,6 +247,7 @@ class Noqa:
     codes: tuple[str, ...]
 
 
+@slotted
 @dataclass(frozen=True)
 class FileFacts:
     """All facts of one file. `error` is set when it could not be read or parsed."""
@@ -225,6 +272,7 @@ class FileFacts:
     function_defs: tuple[FunctionDef, ...] = ()  # every function and method, with what it returns
 
 
+@slotted
 @dataclass(frozen=True)
 class MigrationStep:
     """One step of a function in a migration file, in source order.
@@ -258,6 +306,7 @@ class MigrationStep:
     autocommit: bool = False
 
 
+@slotted
 @dataclass(frozen=True)
 class MigrationFunction:
     """A module-level function of a migration file (`upgrade`, `downgrade`, helpers).
@@ -273,6 +322,7 @@ class MigrationFunction:
     rebound: tuple[str, ...] = ()
 
 
+@slotted
 @dataclass(frozen=True)
 class MigrationFacts:
     """What a module that imports Alembic's `op` does, plus its docstring header."""
