@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +26,28 @@ hypothesis_settings.load_profile("ci")
 FIXTURES = Path(__file__).parent / "fixtures"
 BIN = Path(sys.executable).parent
 CACHE_DIR = tempfile.mkdtemp(prefix="dblint-test-cache-")
+
+
+def _bytecode_cache() -> None:
+    """Let the tools the tests start reuse compiled bytecode (they are started ~1,500 times).
+
+    With PYTHONDONTWRITEBYTECODE set, every `dblint`, `flake8` or `python` subprocess compiles
+    each module that has no .pyc from source again (most of dblint in a fresh checkout): about
+    half of a short run's CPU. The subprocesses write their bytecode to a directory of this
+    test run instead, shared by the xdist workers; nothing is written next to the sources.
+    """
+    if not os.environ.pop("PYTHONDONTWRITEBYTECODE", None) or "PYTHONPYCACHEPREFIX" in os.environ:
+        return
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None:
+        prefix = tempfile.mkdtemp(prefix="dblint-test-pycache-")
+    else:
+        prefix = os.path.join(tempfile.gettempdir(), f"dblint-test-pycache-{run}")
+        os.makedirs(prefix, exist_ok=True)
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+
+
+_bytecode_cache()
 _MARKER = re.compile(r"#\s*error:\s*(?P<codes>DBL\d+(?:\s*,\s*DBL\d+)*)")
 
 
@@ -44,6 +69,16 @@ def run_tool(
         env=full_env,
         timeout=600,
     )
+
+
+@functools.cache
+def run_tool_once(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`run_tool` whose result is shared by every test (of this worker) that asks for the same run.
+
+    Only for a tree no test changes (a fixture project) and a run whose output several tests
+    read and check differently, such as one `dblint inventory --format json` of a fixture.
+    """
+    return run_tool(name, *args, cwd=cwd)
 
 
 def expected_findings(project: Path) -> set[tuple[str, int, str]]:
@@ -129,3 +164,84 @@ def finding_set(stdout: str) -> set[tuple[str, int, str]]:
         path, number, _column, rest = line.split(":", 3)
         found.add((path, int(number), rest.split()[0]))
     return found
+
+
+# Debian installs the server binaries outside PATH, one directory per major version.
+POSTGRES_BIN_DIRS = (
+    Path("/usr/local/bin"),
+    *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
+)
+
+
+def _postgres_bin_dir() -> Path | None:
+    for directory in POSTGRES_BIN_DIRS:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    found = shutil.which("initdb")
+    return Path(found).parent if found and shutil.which("pg_ctl") else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a unix socket, started once per session (per xdist worker)."""
+    bin_dir = _postgres_bin_dir()
+    if bin_dir is None:
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) are not installed; install Debian's postgresql package"
+        )
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'dblint[test]')")
+    workdir = Path(tempfile.mkdtemp(prefix="dblint-pg-"))
+    workdir.chmod(0o777)
+    data, socket_dir = workdir / "data", workdir / "sock"
+    socket_dir.mkdir()
+    socket_dir.chmod(0o777)
+    # initdb refuses to run as root: drop to `nobody` when the tests run as root (containers).
+    as_user = (
+        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        if os.geteuid() == 0
+        else []
+    )
+    env = {**os.environ, "LC_ALL": "C"}
+    subprocess.run(
+        [
+            *as_user,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    options = f"-k {socket_dir} -c listen_addresses='' -p 54329"
+    subprocess.run(
+        [
+            *as_user,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(workdir / "log"),
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}&port=54329"
+    finally:
+        subprocess.run(
+            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+            env=env,
+        )
+        shutil.rmtree(workdir, ignore_errors=True)

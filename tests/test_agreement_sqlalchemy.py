@@ -19,10 +19,10 @@ import pytest
 from conftest import FIXTURES, run_tool
 
 from dblint.engine import Request
+from dblint.index.replay import tables_migrations_create
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
 from dblint.pipeline import load_project
-from dblint.rules.foreign_keys import migration_tables
 
 PROJECTS = [
     "models_second_base",
@@ -234,7 +234,7 @@ def test_unresolvable_foreign_keys_are_reported(project: str) -> None:
         if (column.path, column.line) in reported
     }
     loaded = load_project(root, Request(paths=(root,)))
-    provided = migration_tables(loaded.index) | {
+    provided = tables_migrations_create(loaded.index) | {
         entry.rsplit(".", 1)[-1] for entry in loaded.settings.external_tables
     }
     accepted = set()

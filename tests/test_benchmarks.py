@@ -14,8 +14,8 @@ def test_benchmark_runner_smoke(tmp_path: Path) -> None:
     tree = tmp_path / "given"
     shutil.copytree(Path(__file__).resolve().parent / "fixtures" / "flask_app", tree)
     before = {path: path.read_bytes() for path in tree.rglob("*.py")}
-    report = benchmark(files=120, small=60, repeat=1, workdir=tmp_path / "work", trees=[tree])
-    synthetic = report["trees"]["synthetic monorepo, 120 files"]
+    report = benchmark(files=40, small=20, repeat=1, workdir=tmp_path / "work", trees=[tree])
+    synthetic = report["trees"]["synthetic monorepo, 40 files"]
     runs = synthetic["runs"]
     assert runs["dblint cold"]["exit"] == 1 and runs["dblint warm"]["exit"] == 1
     assert runs["dblint cold"]["rss_mb"] > 0

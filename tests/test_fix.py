@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, finding_set, hinted, run_tool, write_project
 from test_agreement_sqlalchemy import probe, project_schema
-from test_postgres_fk import postgres_url  # noqa: F401 - the PostgreSQL fixture, shared
 
 FIXTURE = FIXTURES / "fix_fk_types"
 CHANGED = ("app/devices.py", "app/heroes.py", "app/subscriptions.py")
@@ -184,7 +183,8 @@ def test_fixed_project_imports_and_creates_its_tables_on_sqlite(project: Path) -
     assert types["hero.team_id"] == ["Integer", "Integer"]
 
 
-def test_postgresql_accepts_the_fixed_constraints(project: Path, postgres_url: str) -> None:  # noqa: F811
+@pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
+def test_postgresql_accepts_the_fixed_constraints(project: Path, postgres_url: str) -> None:
     def rejected() -> set[str]:
         verdicts = probe(project, project_schema(project), postgres_url)["postgres"]
         assert set(verdicts) >= FIXED_COLUMNS | REFUSED_COLUMNS

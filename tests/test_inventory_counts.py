@@ -1,4 +1,7 @@
-"""The inventory reports the same findings as `dblint check` with the same selection."""
+"""The inventory reports the same findings as `dblint check` with the same selection.
+
+The inventory runs of a fixture project are shared with tests/test_inventory_totals.py
+(`run_tool_once`, one xdist group): each is made once and checked by both."""
 
 from __future__ import annotations
 
@@ -7,7 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_tool
+from conftest import FIXTURES, run_tool_once
+
+# One worker runs both modules, so each inventory run of a fixture is made once (`run_tool_once`).
+pytestmark = pytest.mark.xdist_group("inventory-runs")
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECTS = [
@@ -28,7 +34,7 @@ CASES += [
 
 
 def _json(*args: str, cwd: Path) -> object:
-    completed = run_tool("dblint", *args, cwd=cwd)
+    completed = run_tool_once("dblint", *args, cwd=cwd)
     assert completed.returncode in (0, 1), completed.stderr
     return json.loads(completed.stdout)
 

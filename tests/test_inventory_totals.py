@@ -10,7 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_tool
+from conftest import FIXTURES, run_tool_once
+
+# One worker runs both modules, so each inventory run of a fixture is made once (`run_tool_once`).
+pytestmark = pytest.mark.xdist_group("inventory-runs")
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECTS = [
@@ -20,7 +23,7 @@ PROJECTS = [
 
 
 def _inventory(project: Path, *args: str) -> str:
-    completed = run_tool("dblint", "inventory", *args, cwd=project)
+    completed = run_tool_once("dblint", "inventory", *args, cwd=project)
     assert completed.returncode in (0, 1), completed.stderr
     return completed.stdout
 

@@ -9,17 +9,19 @@ when the PostgreSQL server binaries or psycopg are not installed.
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, run_tool
 from test_agreement_sqlalchemy import probe, project_schema
+
+from dblint.index.schema import ModelSchema
+
+# The tests that need PostgreSQL (here and in test_fix.py) run on one worker, which starts one
+# cluster for the session (conftest.postgres_url).
+pytestmark = pytest.mark.xdist_group("postgres")
 
 PROJECTS = [
     "models_fk_types",
@@ -29,84 +31,14 @@ PROJECTS = [
     "models_opt_in",
     "models_cross_metadata",
 ]
-# Debian installs the server binaries outside PATH, one directory per major version.
-BIN_DIRS = (
-    Path("/usr/local/bin"),
-    *sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True),
-)
 
 
-def _bin_dir() -> Path | None:
-    for directory in BIN_DIRS:
-        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
-            return directory
-    found = shutil.which("initdb")
-    return Path(found).parent if found and shutil.which("pg_ctl") else None
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    bin_dir = _bin_dir()
-    if bin_dir is None:
-        pytest.skip(
-            "PostgreSQL server binaries (initdb, pg_ctl) are not installed; install Debian's postgresql package"
-        )
-    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'dblint[test]')")
-    workdir = Path(tempfile.mkdtemp(prefix="dblint-pg-"))
-    workdir.chmod(0o777)
-    data, socket_dir = workdir / "data", workdir / "sock"
-    socket_dir.mkdir()
-    socket_dir.chmod(0o777)
-    # initdb refuses to run as root: drop to `nobody` when the tests run as root (containers).
-    as_user = (
-        ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
-        if os.geteuid() == 0
-        else []
-    )
-    env = {**os.environ, "LC_ALL": "C"}
-    subprocess.run(
-        [
-            *as_user,
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-        ],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
-    options = f"-k {socket_dir} -c listen_addresses='' -p 54329"
-    subprocess.run(
-        [
-            *as_user,
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-w",
-            "-l",
-            str(workdir / "log"),
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
-    try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}&port=54329"
-    finally:
-        subprocess.run(
-            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            check=False,
-            capture_output=True,
-            env=env,
-        )
-        shutil.rmtree(workdir, ignore_errors=True)
+@functools.cache
+def _probed(project: str, postgres_url: str) -> tuple[ModelSchema, dict]:
+    """The fixture's schema as dblint reads it, and what SQLAlchemy and PostgreSQL made of it:
+    probed once per project for every test here that asks."""
+    schema = project_schema(FIXTURES / project)
+    return schema, probe(FIXTURES / project, schema, postgres_url)
 
 
 def _flagged_columns(root: Path) -> set[tuple[str, int]]:
@@ -122,8 +54,7 @@ def _flagged_columns(root: Path) -> set[tuple[str, int]]:
 @pytest.mark.parametrize("project", PROJECTS)
 def test_dbl301_matches_what_postgresql_rejects(project: str, postgres_url: str) -> None:
     root = FIXTURES / project
-    schema = project_schema(root)
-    found = probe(root, schema, postgres_url)
+    schema, found = _probed(project, postgres_url)
     verdicts = {
         **found["postgres"],
         **found["shared_postgres"],
@@ -146,8 +77,7 @@ def test_dbl301_across_metadata_is_what_postgresql_rejects_on_one_metadata(
 ) -> None:
     """Keys to a table on another metadata: once all tables share one, PostgreSQL rejects exactly the DBL301 ones."""
     root = FIXTURES / "models_cross_metadata"
-    schema = project_schema(root)
-    found = probe(root, schema, postgres_url)
+    schema, found = _probed("models_cross_metadata", postgres_url)
     shared = found["shared_postgres"]
     assert set(shared) == set(found["unresolved"]) and len(shared) >= 6
     reported = _flagged_columns(root)
@@ -168,9 +98,7 @@ def test_at_least_three_fixtures_fail_on_postgresql(postgres_url: str) -> None:
         for project in PROJECTS
         if any(
             verdict != "accepted"
-            for verdict in probe(
-                FIXTURES / project, project_schema(FIXTURES / project), postgres_url
-            )["postgres"].values()
+            for verdict in _probed(project, postgres_url)[1]["postgres"].values()
         )
     ]
     assert len(failing) >= 3, failing

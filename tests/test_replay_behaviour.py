@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dblint.diagnostics import Diagnostic
 from dblint.engine import Request
-from dblint.index.replay import Replay, replay_issues, replays
+from dblint.index import ProjectIndex
+from dblint.index.replay import Replay, replays
 from dblint.pipeline import load_project
+from dblint.rules.migration_drift import MigrationChangesUncreatedTable, MigrationCreatesExisting
 
 HEADER = 'from alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\n'
 
@@ -25,7 +28,16 @@ def _replay(
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     index = load_project(tmp_path, Request(paths=())).index
-    return replays(index)[0], list(replay_issues(index))
+    return replays(index)[0], _replay_findings(index)
+
+
+def _replay_findings(index: ProjectIndex) -> list[Diagnostic]:
+    """The DBL414 / DBL415 findings the replay's events make, in report order."""
+    found = [
+        *MigrationCreatesExisting().check_project(index),
+        *MigrationChangesUncreatedTable().check_project(index),
+    ]
+    return sorted(found, key=Diagnostic.sort_key)
 
 
 CREATE = 'def upgrade():\n    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True), sa.Column("name", sa.String(20)))\n'
@@ -226,7 +238,7 @@ def _graph_replay(tmp_path: Path, revisions: dict[str, tuple[str, str]]) -> tupl
     for rev, (down, body) in revisions.items():
         (versions / f"{rev}.py").write_text(HEADER.format(rev=rev, down=down) + body)
     index = load_project(tmp_path, Request(paths=())).index
-    return replays(index)[0], list(replay_issues(index))
+    return replays(index)[0], _replay_findings(index)
 
 
 ADD_NAME = "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.String(20)))\n"

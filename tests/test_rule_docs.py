@@ -64,27 +64,44 @@ def test_use_instead_shows_the_change_in_the_right_fences(rule) -> None:
             assert language == expected, f"{path} in a ```{language} block"
 
 
-def _codes_reported(tmp_path: Path, files: dict[str, str], code: str) -> list[str]:
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "example"\n')
-    for rel, text in files.items():
-        target = tmp_path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+@pytest.fixture(scope="module")
+def example_codes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """The codes reported in each rule's examples, every opt-in rule enabled.
+
+    Each example is its own project (`bad-DBL101/`, `good-DBL101/`, ...) and one `dblint check`
+    runs on all of them: one start-up instead of one per example, the same findings.
+    """
+    root = tmp_path_factory.mktemp("examples")
+    projects = {}
+    for rule in EXECUTABLE_RULES:
+        for kind, example in (("bad", rule.example), ("good", rule.use_instead)):
+            project = root / f"{kind}-{rule.code}"
+            project.mkdir()
+            (project / "pyproject.toml").write_text('[project]\nname = "example"\n')
+            for rel, text in example_files(example).items():
+                target = project / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            projects[project.name] = []
     completed = run_tool(
-        "dblint", "check", ".", "--format", "json", "--extend-select", code, cwd=tmp_path
+        "dblint", "check", *projects, "--format", "json", "--extend-select", OPT_IN, cwd=root
     )
     assert completed.returncode in (0, 1), completed.stderr
-    return [item["code"] for item in json.loads(completed.stdout)]
+    for item in json.loads(completed.stdout):
+        projects[item["path"].split("/", 1)[0]].append(item["code"])
+    return projects
 
 
 @pytest.mark.parametrize("rule", EXECUTABLE_RULES, ids=lambda rule: rule.code)
-def test_bad_example_is_flagged(rule, tmp_path: Path) -> None:
-    assert rule.code in _codes_reported(tmp_path, example_files(rule.example), rule.code)
+def test_bad_example_is_flagged(rule, example_codes: dict[str, list[str]]) -> None:
+    assert rule.code in example_codes[f"bad-{rule.code}"]
 
 
 @pytest.mark.parametrize("rule", EXECUTABLE_RULES, ids=lambda rule: rule.code)
-def test_good_example_is_clean_with_every_rule_enabled(rule, tmp_path: Path) -> None:
-    assert _codes_reported(tmp_path, example_files(rule.use_instead), OPT_IN) == []
+def test_good_example_is_clean_with_every_rule_enabled(
+    rule, example_codes: dict[str, list[str]]
+) -> None:
+    assert example_codes[f"good-{rule.code}"] == []
 
 
 def test_rule_command_prints_the_documentation(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from dblint import engine
 from dblint.facts import batch, codec, extract_facts, slices
 from dblint.facts import parse as parse_module
 from dblint.facts.ast_facts import SourceLines
+from dblint.facts.model import FileFacts
 from dblint.facts.source import MAX_SYNTAX_NODES, statement_sizes
 from dblint.rules import all_rules
 from dblint.rules.base import example_files
@@ -86,28 +87,30 @@ def _python_files(*roots: Path) -> Iterable[Path]:
         yield from sorted(root.rglob("*.py"))
 
 
-def _encoded(rel: str, data: bytes, **options: bool) -> object:
-    facts = extract_facts(rel, data, use_prefilter=False, **options)
+def _sliced_encoded(rel: str, data: bytes) -> object:
+    facts = extract_facts(rel, data, use_prefilter=False, sliced=True)
     assert facts.internal_error is None, facts.internal_error
     return codec.encode(facts)
 
 
-def _corpus(tmp_path: Path) -> dict[str, bytes]:
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Every source the gate runs on, by a readable name."""
+    generated = tmp_path_factory.mktemp("generated")
     sys.path.insert(0, str(REPO / "benchmarks"))
     try:
         from generate import generate
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
-    generate(tmp_path / "generated", 150)
+    generate(generated, 150)
     found = {
         str(path.relative_to(REPO)): path.read_bytes()
         for path in _python_files(FIXTURES, REPO / "examples", REPO / "src")
     }
     found.update(
         {
-            f"generated/{path.relative_to(tmp_path / 'generated')}": path.read_bytes()
-            for path in _python_files(tmp_path / "generated")
+            f"generated/{path.relative_to(generated)}": path.read_bytes()
+            for path in _python_files(generated)
         }
     )
     for rule in all_rules():
@@ -118,42 +121,56 @@ def _corpus(tmp_path: Path) -> dict[str, bytes]:
     return found
 
 
-def test_sliced_facts_are_the_whole_file_facts(tmp_path: Path) -> None:
-    corpus = _corpus(tmp_path)
+@pytest.fixture(scope="module")
+def whole_file_facts(corpus: dict[str, bytes]) -> dict[str, FileFacts]:
+    """The reference: LibCST given each whole file (no slices, no batches), parsed once for the module."""
+    found = {}
+    for rel, data in corpus.items():
+        facts = extract_facts(rel, data, use_prefilter=False, sliced=False)
+        assert facts.internal_error is None, facts.internal_error
+        found[rel] = facts
+    return found
+
+
+def test_sliced_facts_are_the_whole_file_facts(
+    corpus: dict[str, bytes], whole_file_facts: dict[str, FileFacts]
+) -> None:
     assert len(corpus) > 300
     differ = [
         rel
         for rel, data in corpus.items()
-        if _encoded(rel, data, sliced=True) != _encoded(rel, data, sliced=False)
+        if _sliced_encoded(rel, data) != codec.encode(whole_file_facts[rel])
     ]
     assert differ == []
 
 
 def test_facts_are_the_same_when_libcst_is_given_one_statement_at_a_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: dict[str, bytes],
+    whole_file_facts: dict[str, FileFacts],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Batches of statements (how a large file is parsed) give the facts of one parse."""
-    corpus = _corpus(tmp_path)
     monkeypatch.setattr(parse_module, "BATCH_NODES", 1)
     differ = [
         rel
         for rel, data in corpus.items()
-        if _encoded(rel, data, sliced=True) != _encoded(rel, data, sliced=False)
+        if _sliced_encoded(rel, data) != codec.encode(whole_file_facts[rel])
     ]
     assert differ == []
 
 
 def test_the_ast_reader_agrees_wherever_it_reads(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    corpus: dict[str, bytes],
+    whole_file_facts: dict[str, FileFacts],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Markers ignored: every statement `ast` can read is read by it; its facts must be LibCST's."""
-    corpus = _corpus(tmp_path)
     monkeypatch.setattr(slices, "needs_libcst", lambda data: False)
     monkeypatch.setattr(parse_module, "_imports_alembic", lambda tree: False)
     differ = []
     read_by_ast = 0
     for rel, data in corpus.items():
-        whole = extract_facts(rel, data, use_prefilter=False, sliced=False)
+        whole = whole_file_facts[rel]
         sliced = extract_facts(rel, data, use_prefilter=False, sliced=True)
         assert sliced.internal_error is None, sliced.internal_error
         read_by_ast += sliced.parsed and not sliced.sql_strings

@@ -1,4 +1,4 @@
-"""Table-driven tests for dblint.facts.sql: DDL must be found, look-alikes must not."""
+"""Table-driven tests for dblint.sql.statements: DDL must be found, look-alikes must not."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from dblint.facts.sql import (
+from dblint.sql.statements import (
     ALTER_TABLE,
     CREATE_INDEX,
     CREATE_SCHEMA,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-try:
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as _dist_version
-
-    __version__ = _dist_version("dblint")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+# The one place the version is written (pyproject.toml reads it from here): every `dblint`
+# run needs it for its cache key, and asking importlib.metadata costs more than the rest
+# of a warm run's start-up imports.
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

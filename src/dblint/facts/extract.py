@@ -8,7 +8,7 @@ from typing import Optional, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from dblint.facts import sql
+from dblint import sql
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
 from dblint.facts.model import (
     Binding,

@@ -9,10 +9,10 @@ from typing import Optional
 from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
-from dblint.facts.sql import CREATE_TABLE
 from dblint.fixes.fk_type import plan_annotation_fix, plan_outcome, plan_type_fix
 from dblint.index import ProjectIndex
 from dblint.index.holders import display
+from dblint.index.replay import tables_migrations_create
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
 from dblint.index.types import (
@@ -55,27 +55,6 @@ class Target:
     table: Optional[TableDef] = None
     column: Optional[ColumnDef] = None
     others: tuple[TableDef, ...] = ()
-
-
-def migration_tables(index: ProjectIndex) -> frozenset[str]:
-    """Table names (lower-case, no schema) that migrations create: `op.create_table("x")` or raw CREATE TABLE."""
-    return index.view(_migration_tables)
-
-
-def _migration_tables(index: ProjectIndex) -> frozenset[str]:
-    names: set[str] = set()
-    for path, facts in index.files.items():
-        if index.context_of(path) != FileContext.MIGRATION:
-            continue
-        for call in facts.calls:
-            args = call.expr.args
-            if call.expr.text.endswith("create_table") and args and args[0].kind == "str":
-                names.add(args[0].text.lower())
-        for string in facts.sql_strings:
-            for statement in string.statements:
-                if statement.kind == CREATE_TABLE and statement.name:
-                    names.add(statement.name.rsplit(".", 1)[-1].strip('"`[]').lower())
-    return frozenset(names)
 
 
 def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
@@ -294,7 +273,9 @@ class ForeignKeyToUnknownTable(Rule):
             return
         for table, column, foreign, target in foreign_keys_in(schema, facts.path):
             if target.status == TargetStatus.MISSING_TABLE:
-                if _external(index, foreign) or foreign.table.lower() in migration_tables(index):
+                if _external(index, foreign) or foreign.table.lower() in tables_migrations_create(
+                    index
+                ):
                     continue
                 if any(t.name == foreign.table for t in schema.tables):
                     continue  # declared in a test, a migration or a function: exists somewhere

@@ -10,7 +10,7 @@ computed table name, a call into another module).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -18,14 +18,15 @@ from dblint.contexts import ScriptLocation
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
 from dblint.index.replay import (
+    ChangeOfUncreated,
+    RepeatedCreate,
     Replay,
     ReplayColumn,
-    ReplayIssue,
     ReplayTable,
-    replay_issues,
     replays,
-    uncreated_message,
+    tables_migrations_create,
 )
+from dblint.index.replay.schema import qualified_name
 from dblint.index.schema import ColumnDef, TableDef, model_schema
 from dblint.index.tracking import Tracking
 from dblint.index.types import UNKNOWN, TypeFamily
@@ -459,30 +460,81 @@ class MigratedWithoutModel(Rule):
                             )
 
 
-class ReplayedOperationRule(Rule):
-    """A rule reporting the replay's own DBL414/DBL415 candidates at the `op.` call."""
+def _repeated_creates(index: ProjectIndex) -> Iterator[RepeatedCreate]:
+    """Creates of what exists that the replay is sure of: not under a guard, not tolerated by the
+    statement, of an earlier table or column it knows exactly, with nothing unseen before."""
+    for replay in replays(index):
+        for event in replay.repeated_creates:
+            if (
+                not event.guarded
+                and not event.tolerated
+                and event.earlier_certain
+                and not event.after_unseen
+            ):
+                yield event
 
-    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for issue in replay_issues(index):
-            if issue.code == self.code:
-                yield self.diagnostic(
-                    issue.path, issue.line, issue.column, issue.message, issue.end_line
-                )
+
+def _repeated_message(event: RepeatedCreate) -> str:
+    revision, table = event.at.revision, qualified_name(event.table)
+    earlier = f"({event.earlier_path}:{event.earlier_line})"
+    if event.column is None:
+        return (
+            f"revision {revision} creates table {table}, which revision "
+            f"{event.earlier_revision} already created {earlier}"
+        )
+    return (
+        f"revision {revision} adds column {table}.{event.column}, which revision "
+        f"{event.earlier_revision} already added {earlier}"
+    )
+
+
+def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
+    """Changes of uncreated tables that hold for the whole project.
+
+    A change is dropped when it is under a guard, when any migration of any script location
+    creates the table (branches replayed in another order, several locations on one
+    database), when the table is listed in `external-tables`, or when some migration creates
+    tables the replay cannot see; each revision reports its first operation on each such
+    table name (`t` and `schema.t` are usually the same table, reached through the search
+    path).
+    """
+    created = tables_migrations_create(index)
+    external = {name.lower() for name in index.settings.external_tables}
+    for replay in replays(index):
+        reported: set[tuple[str, str]] = set()
+        for event in replay.uncreated_changes:
+            name = event.table[1].lower()
+            qualified = f"{event.table[0]}.{name}" if event.table[0] else name
+            if event.guarded or replay.blind_creates:
+                continue
+            if name in created or name in external or qualified in external:
+                continue
+            if (event.at.path, name) in reported:
+                continue  # a revision's first operation on the table (with or without its schema) says it all
+            reported.add((event.at.path, name))
+            yield event
+
+
+def _uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
+    """DBL415's words for one operation on one table, or on several (an `op.` call in a loop)."""
+    tables = f"table {names[0]}" if len(names) == 1 else f"tables {', '.join(names)}"
+    return f"revision {revision} {action} {tables}, which no earlier migration creates"
 
 
 def _by_place(
-    issues: Iterable[ReplayIssue],
-) -> dict[tuple[str, int, int, str, str], list[ReplayIssue]]:
-    """Issues grouped by the operation (and revision, action) they are found at."""
-    groups: dict[tuple[str, int, int, str, str], list[ReplayIssue]] = {}
-    for issue in issues:
-        groups.setdefault(
-            (issue.path, issue.line, issue.column, issue.revision, issue.action), []
-        ).append(issue)
+    events: Iterable[ChangeOfUncreated],
+) -> dict[tuple[str, int, int, str, str], list[ChangeOfUncreated]]:
+    """Changes grouped by the operation (and revision, action) they are found at."""
+    groups: dict[tuple[str, int, int, str, str], list[ChangeOfUncreated]] = {}
+    for event in events:
+        at = event.at
+        groups.setdefault((at.path, at.line, at.column, at.revision, event.action), []).append(
+            event
+        )
     return groups
 
 
-class MigrationCreatesExisting(ReplayedOperationRule):
+class MigrationCreatesExisting(Rule):
     code = "DBL414"
     name = "migration-creates-existing"
     summary = "Migration creates a table or adds a column that already exists at that point"
@@ -513,8 +565,15 @@ class MigrationCreatesExisting(ReplayedOperationRule):
         ("2b", '"1a"', 'op.create_index("ix_users_email", "users", ["email"])'),
     )
 
+    def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        for event in _repeated_creates(index):
+            at = event.at
+            yield self.diagnostic(
+                at.path, at.line, at.column, _repeated_message(event), at.end_line
+            )
 
-class MigrationChangesUncreatedTable(ReplayedOperationRule):
+
+class MigrationChangesUncreatedTable(Rule):
     code = "DBL415"
     name = "migration-changes-uncreated-table"
     summary = "Migration alters, drops or indexes a table that no earlier migration creates"
@@ -544,14 +603,15 @@ class MigrationChangesUncreatedTable(ReplayedOperationRule):
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         """One finding per operation: an `op.` call in a loop over tables lists them all."""
-        issues = (issue for issue in replay_issues(index) if issue.code == self.code)
-        for (path, line, column, revision, action), group in _by_place(issues).items():
-            names = sorted({issue.shown_name for issue in group})
-            message = (
-                group[0].message if len(names) == 1 else uncreated_message(revision, action, names)
-            )
+        groups = _by_place(_uncreated_changes(index))
+        for (path, line, column, revision, action), group in groups.items():
+            names = sorted({qualified_name(event.table) for event in group})
             yield self.diagnostic(
-                path, line, column, message, max(issue.end_line for issue in group)
+                path,
+                line,
+                column,
+                _uncreated_message(revision, action, names),
+                max(event.at.end_line for event in group),
             )
 
 

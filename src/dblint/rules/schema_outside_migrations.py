@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
+from dblint import sql
 from dblint.diagnostics import Diagnostic
-from dblint.facts import sql
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex

@@ -47,6 +47,8 @@ __all__ = [
     "SqlStatement",
     "classify_sql",
     "is_sql",
+    "name_words",
+    "starts_as_row_statement",
 ]
 
 CREATE_TABLE = "create-table"
@@ -1087,3 +1089,20 @@ def is_sql(text: str) -> bool:
         ):
             return True
     return False
+
+
+_ROW_STATEMENT_START = re.compile(
+    r"^\s*(?:\(\s*)?(?:SELECT|INSERT|UPDATE|DELETE|WITH|MERGE|VALUES)\b", re.IGNORECASE
+)
+_NAME_WORDS = re.compile(r"[\w.]+")
+
+
+def starts_as_row_statement(text: str) -> bool:
+    """True when the text starts with a verb that reads or changes rows, not tables
+    (SELECT, INSERT, UPDATE, DELETE, WITH, MERGE, VALUES), also inside a parenthesis."""
+    return bool(_ROW_STATEMENT_START.match(text))
+
+
+def name_words(text: str) -> frozenset[str]:
+    """The words of a statement (dotted names kept whole), lower-cased: the tables it may name."""
+    return frozenset(word.lower() for word in _NAME_WORDS.findall(text))

@@ -1,0 +1,215 @@
+"""What operations do to the replay's schema: create, change, drop and rename tables, and
+record what happened (events, operations) with the state the table was in.
+
+Shared by the interpreter of `op` calls and of SQL steps, so both change the schema, and
+report repeats and uncreated tables, in one way.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from dblint.facts.model import Expr, MigrationStep
+from dblint.index.replay.events import ChangeOfUncreated, OperationPlace, RepeatedCreate, TableKey
+from dblint.index.replay.schema import (
+    CREATED_HERE,
+    EXISTED,
+    STATE_UNKNOWN,
+    OperationView,
+    Replay,
+    ReplayColumn,
+    ReplayTable,
+    retargeted,
+)
+from dblint.index.replay.values import Frame, resolve, text_of
+from dblint.index.revisions import RevisionGraph
+
+
+class SchemaChanges:
+    """The schema of one revision graph as the replay changes it."""
+
+    def __init__(self, graph: RevisionGraph) -> None:
+        self.replay = Replay(graph)
+        self.unrooted = graph.unrooted
+        self.blind_before_revision = 0  # len(blind_creates) when the current revision started
+
+    def start_revision(self) -> None:
+        """Note what was unseen before the revision about to run (`observe` tells the difference)."""
+        self.blind_before_revision = len(self.replay.blind_creates)
+
+    def blind(self, reason: str, creates: bool = True) -> None:
+        """Something changed tables the replay cannot see (`creates`: it may have created some)."""
+        if creates:
+            self.replay.blind_creates.append(reason)
+        self.replay.blind_alters.append(reason)
+
+    @property
+    def tables(self) -> dict[TableKey, ReplayTable]:
+        return self.replay.tables
+
+    def mark(self, key: TableKey, reason: str, opaque: bool = True) -> None:
+        table = self.tables.get(key)
+        if table is not None:
+            table.unsure(reason, opaque)
+
+    def guarded(self, step: MigrationStep, frame: Frame) -> Optional[str]:
+        guards = frame.guards + step.guards
+        if not guards:
+            return None
+        return f"{guards[-1]} in {frame.revision.path} (revision {frame.revision.id})"
+
+    def _place(self, step: MigrationStep, frame: Frame) -> OperationPlace:
+        revision = frame.revision
+        return OperationPlace(revision.id, revision.path, step.line, step.column, step.end_line)
+
+    def existing(
+        self, key: TableKey, step: MigrationStep, frame: Frame, action: str
+    ) -> Optional[ReplayTable]:
+        """The table an operation changes; a change of an uncreated table when it does not exist.
+
+        On a chain that starts at a missing link the table may come from the unknown
+        schema before it: it is assumed (uncertain) instead.
+        """
+        table = self.tables.get(key)
+        if table is not None:
+            return table
+        if frame.revision.id in self.unrooted:
+            return self._assumed(key, frame)
+        if key not in self.replay.dropped:
+            self.replay.uncreated_changes.append(
+                ChangeOfUncreated(
+                    self._place(step, frame), key, action, bool(step.guards or frame.guards)
+                )
+            )
+        return None
+
+    def _assumed(self, key: TableKey, frame: Frame) -> ReplayTable:
+        """The table as a chain from an unknown schema sees it: columns it adds are known, the rest is not."""
+        table = self.replay.assumed.get(key)
+        if table is None:
+            revision = frame.revision
+            table = ReplayTable(
+                key[0], key[1], {}, revision.id, revision.path, 0, 0, columns_known=False
+            )
+            table.unsure(
+                f"revision {revision.id} changes it on a chain that starts at a missing or unreadable "
+                "down_revision: the schema before that chain is unknown",
+                opaque=False,
+            )
+            self.replay.assumed[key] = table
+        return table
+
+    def known_key(self, key: TableKey) -> TableKey:
+        """The key of the table an operation changes when it names it with a schema the table
+        was created without, or the other way round (`t` and `public.t`, one table through the
+        search path), or in another case."""
+        if key in self.tables:
+            return key
+        found = self.replay.table(*key)
+        return (found.schema, found.name) if found is not None else key
+
+    def discard(self, key: TableKey, frame: Frame) -> None:
+        """Forget a dropped table, whether created or assumed."""
+        if self.tables.pop(key, None) is not None:
+            self.replay.dropped[key] = frame.revision.id
+        self.replay.assumed.pop(key, None)
+
+    def _repeated(self, earlier: str, frame: Frame) -> bool:
+        """True when `earlier` and the current revision run together on the way to some revision."""
+        return self.replay.graph.on_one_ancestry(earlier, frame.revision.id)
+
+    def create(
+        self, key: TableKey, step: MigrationStep, frame: Frame, if_not_exists: bool = False
+    ) -> None:
+        existing = self.tables.get(key)
+        if existing is not None:
+            self.repeated_create(
+                key,
+                None,
+                existing,
+                step,
+                frame,
+                tolerated=if_not_exists,
+                earlier_certain=not existing.opaque and not existing.created_guarded,
+            )
+        self.replay.ever_created.add(key)
+        self.replay.dropped.pop(key, None)
+        self.replay.assumed.pop(key, None)
+
+    def repeated_create(
+        self,
+        key: TableKey,
+        column: Optional[ReplayColumn],
+        earlier: ReplayTable,
+        step: MigrationStep,
+        frame: Frame,
+        *,
+        tolerated: bool,
+        earlier_certain: bool,
+    ) -> None:
+        """Record a create of a table (or column) that a revision run with this one created."""
+        made = column if column is not None else earlier
+        if not self._repeated(made.revision, frame):
+            return
+        self.replay.repeated_creates.append(
+            RepeatedCreate(
+                self._place(step, frame),
+                key,
+                column.name if column is not None else None,
+                made.revision,
+                made.path,
+                made.line,
+                guarded=bool(step.guards or frame.guards),
+                tolerated=tolerated,
+                earlier_certain=earlier_certain,
+                after_unseen=bool(self.replay.blind_alters or self.replay.blind_creates),
+            )
+        )
+
+    def rename(self, key: TableKey, new_key: TableKey) -> None:
+        """Move a table to its new name; foreign keys that pointed at it follow, as in the database."""
+        assumed = self.replay.assumed.pop(key, None)
+        if assumed is not None:
+            assumed.schema, assumed.name = new_key
+            self.replay.assumed[new_key] = assumed
+        table = self.tables.pop(key, None)
+        if table is not None:
+            table.schema, table.name = new_key
+            self.tables[new_key] = table
+            for other in self.tables.values():
+                for column in other.columns.values():
+                    if column.foreign_key:
+                        column.foreign_key = retargeted(column.foreign_key, key, new_key[1])
+                for name, (columns, target) in list(other.foreign_keys.items()):
+                    other.foreign_keys[name] = (columns, retargeted(target, key, new_key[1]))
+        self.replay.ever_created.add(new_key)
+
+    def observe(
+        self, step: MigrationStep, frame: Frame, key: Optional[TableKey], bound: dict[str, Expr]
+    ) -> None:
+        """Record the operation with the state of its table before it runs (`Replay.operations`)."""
+        table = self.replay.table(*key) if key is not None else None
+        if table is not None:
+            state = CREATED_HERE if table.revision == frame.revision.id else EXISTED
+        elif len(self.replay.blind_creates) > self.blind_before_revision:
+            state = STATE_UNKNOWN
+        else:
+            state = EXISTED
+        column_type = None
+        column_name = text_of(bound.get("column_name"), frame)
+        if table is not None and column_name is not None:
+            column = table.column_named(column_name)
+            column_type = column.type_name if column is not None else None
+        resolved = tuple((name, resolve(value, frame) or value) for name, value in bound.items())
+        self.replay.operations.append(
+            OperationView(
+                frame.revision.id,
+                frame.revision.path,
+                step,
+                key,
+                state,
+                column_type,
+                step.autocommit or frame.autocommit,
+                resolved,
+            )
+        )

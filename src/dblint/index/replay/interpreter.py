@@ -1,0 +1,540 @@
+"""The interpreter of migrations: applies each revision's `upgrade()` to the replay's schema.
+
+Each revision's `upgrade()` is applied in graph order, over every chain of the graph (chains
+from real roots as usual, chains from a missing link over an unknown schema): `op.*` and
+`batch_op.*` operations, SQL strings (read by the SQL reader, `dblint.sql`), helpers of the
+same file (with literal arguments substituted) and loops over literal lists. Renames
+(`op.rename_table`, `ALTER TABLE t RENAME TO n`, `RENAME TABLE t TO n`) move a table's columns
+to the new name, and foreign keys that pointed at it follow, as in the database. Anything
+else marks the tables it touches uncertain; precision comes first. What happened that a rule
+may judge is recorded as events (`events.py`), never as findings. SQL steps are applied by
+`sql_steps.py`, and both change the schema through `changes.py`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from dblint.facts.model import Expr, MigrationStep
+from dblint.index.columns import ColumnSpec, column_from_expr
+from dblint.index.replay.changes import SchemaChanges
+from dblint.index.replay.events import TableKey
+from dblint.index.replay.schema import Replay, ReplayColumn, ReplayTable, split_name
+from dblint.index.replay.sql_steps import SqlSteps
+from dblint.index.replay.values import FileView, Frame, bind, resolve, text_of, texts_of
+from dblint.index.revisions import RevisionGraph
+from dblint.index.types import UNKNOWN, family_of_type_name
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
+
+MAX_HELPER_DEPTH = 8
+
+# Positional parameters of each operation after the table (for `op.`) or without it (`batch_op.`).
+_OP_PARAMS: dict[str, tuple[str, ...]] = {
+    "create_table": ("table_name",),
+    "drop_table": ("table_name",),
+    "rename_table": ("old_table_name", "new_table_name"),
+    "add_column": ("table_name", "column"),
+    "drop_column": ("table_name", "column_name"),
+    "alter_column": ("table_name", "column_name"),
+    "create_index": ("index_name", "table_name", "columns"),
+    "drop_index": ("index_name", "table_name"),
+    "create_foreign_key": (
+        "constraint_name",
+        "source_table",
+        "referent_table",
+        "local_cols",
+        "remote_cols",
+    ),
+    "create_unique_constraint": ("constraint_name", "table_name", "columns"),
+    "create_primary_key": ("constraint_name", "table_name", "columns"),
+    "create_check_constraint": ("constraint_name", "table_name", "condition"),
+    "create_exclude_constraint": ("constraint_name", "table_name"),
+    "drop_constraint": ("constraint_name", "table_name"),
+    "create_table_comment": ("table_name", "comment"),
+    "drop_table_comment": ("table_name",),
+}
+# Operations plugins register that do what a core one does (GeoAlchemy2's `alembic_helpers`).
+_OP_ALIASES = {
+    "add_geospatial_column": "add_column",
+    "drop_geospatial_column": "drop_column",
+    "create_geospatial_table": "create_table",
+    "drop_geospatial_table": "drop_table",
+    "create_geospatial_index": "create_index",
+    "drop_geospatial_index": "drop_index",
+}
+_TABLE_PARAM = {
+    name: ("source_table" if name == "create_foreign_key" else "table_name") for name in _OP_PARAMS
+}
+_TABLE_PARAM["rename_table"] = "old_table_name"
+_SCHEMA_KEYWORD = {"create_foreign_key": "source_schema"}
+_OPAQUE_OPS = frozenset({"invoke", "run_async"})
+
+
+class _Replayer:
+    def __init__(self, index: ProjectIndex, graph: RevisionGraph) -> None:
+        self.index = index
+        self.changes = SchemaChanges(graph)
+        self.sql = SqlSteps(index, self.changes)
+        self.views: dict[str, FileView] = {}
+
+    # -- driving
+
+    def run(self) -> Replay:
+        graph = self.changes.replay.graph
+        if graph.cycles or graph.duplicates:
+            self.changes.replay.blind_creates.append(
+                "the revision graph has duplicate or cyclic revisions"
+            )
+        for rid in graph.order:
+            revision = graph.revisions[rid]
+            facts = self.index.files[revision.path]
+            migration = facts.migration
+            upgrade = migration.function("upgrade") if migration is not None else None
+            if upgrade is None:
+                continue  # no `op` import or no `upgrade()`: nothing to replay
+            view = self.views.setdefault(revision.path, FileView(facts))
+            self.changes.start_revision()
+            self._run_function(Frame(revision, view, upgrade, {}, ()))
+        return self.changes.replay
+
+    def _run_function(self, frame: Frame) -> None:
+        for step in frame.function.steps:
+            if step.loop_var:
+                for value in step.loop_values:
+                    values = {
+                        **frame.values,
+                        step.loop_var: Expr("str", value, line=step.line, column=step.column),
+                    }
+                    self._run_step(
+                        step,
+                        Frame(
+                            frame.revision,
+                            frame.view,
+                            frame.function,
+                            values,
+                            frame.guards,
+                            frame.depth,
+                            frame.autocommit,
+                        ),
+                    )
+            else:
+                self._run_step(step, frame)
+
+    def _run_step(self, step: MigrationStep, frame: Frame) -> None:
+        if step.kind in ("op", "batch"):
+            self._operation(step, frame)
+        elif step.kind == "sql":
+            self.changes.observe(step, frame, None, {})
+            self.sql.apply(step.sql or "", step, frame)
+        elif step.kind == "schema":
+            reason = (
+                f"`{step.name}()` at {frame.where(step.line)} changes tables the replay cannot see"
+            )
+            self.changes.blind(reason)
+        elif step.kind == "call":
+            self._call(step, frame)
+
+    def _call(self, step: MigrationStep, frame: Frame) -> None:
+        migration = frame.view.facts.migration
+        helper = (
+            migration.function(step.name)
+            if migration is not None and "." not in step.name
+            else None
+        )
+        if helper is not None and helper.name != "upgrade" and frame.depth < MAX_HELPER_DEPTH:
+            values = {param: resolve(arg, frame) for param, arg in zip(helper.params, step.args)}
+            for key, arg in step.keywords:
+                if key in helper.params:
+                    values[key] = resolve(arg, frame)
+            guards = frame.guards + step.guards
+            if step.star:
+                guards += (f"helper called with *args at {frame.where(step.line)}",)
+            autocommit = frame.autocommit or step.autocommit
+            self._run_function(
+                Frame(
+                    frame.revision, frame.view, helper, values, guards, frame.depth + 1, autocommit
+                )
+            )
+            return
+        if helper is None and not self._is_project_call(frame, step.name):
+            return
+        reason = (
+            f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
+        )
+        names = [text for text in (text_of(arg, frame) for arg in step.args) if text]
+        touched = [
+            named for named in (split_name(name) for name in names) if named in self.changes.tables
+        ]
+        if touched:
+            for named in touched:
+                self.changes.mark(named, reason)
+        else:
+            self.changes.blind(reason)
+
+    def _is_project_call(self, frame: Frame, callee: str) -> bool:
+        """A function of the project: `helper()` imported from a project module, or `module.helper()`.
+
+        Methods of project objects (`db.session.commit()`) are not followed: they change rows, not tables.
+        """
+        parts = callee.split(".")
+        imp = frame.view.imports.get(parts[0])
+        if imp is None or len(parts) > 2:
+            return False
+        base = imp.module if imp.level == 0 else self._relative(frame, imp.module, imp.level)
+        target = f"{base}.{imp.name}" if imp.name else base
+        is_module = self.index.resolver.project_module(target) is not None
+        if len(parts) == 2:
+            return is_module
+        return (
+            imp.name is not None
+            and not is_module
+            and self.index.resolver.project_module(base) is not None
+        )
+
+    def _relative(self, frame: Frame, module: str, level: int) -> str:
+        here = self.index.module_of(frame.revision.path).split(".")
+        base = here[: max(len(here) - level, 0)]
+        return ".".join([*base, module] if module else base)
+
+    # -- operations
+
+    def _operation(self, step: MigrationStep, frame: Frame) -> None:
+        name = _OP_ALIASES.get(step.name, step.name)
+        if name == "execute":
+            self.sql.execute(step, frame)
+            return
+        if name in _OPAQUE_OPS:
+            reason = f"`op.{name}()` at {frame.where(step.line)}"
+            self.changes.blind(reason)
+            return
+        if name not in _OP_PARAMS:
+            self._unknown_operation(step, frame)
+            return
+        params = _OP_PARAMS[name]
+        table_param = _TABLE_PARAM[name]
+        schema_keyword = _SCHEMA_KEYWORD.get(name, "schema")
+        if step.kind == "batch":
+            params = tuple(param for param in params if param != table_param)
+            bound = bind(step, params)
+            batch = step.batch or Expr("other")
+            batch_args = bind(
+                MigrationStep("op", "", batch.args, batch.keywords, 0, 0, 0),
+                ("table_name", "schema"),
+            )
+            bound[table_param] = batch_args.get("table_name", Expr("other"))
+            schema_expr = batch_args.get("schema")
+        else:
+            bound = bind(step, params)
+            schema_expr = bound.get(schema_keyword)
+        table_name = text_of(bound.get(table_param), frame)
+        schema = text_of(schema_expr, frame) if schema_expr is not None else None
+        self.changes.observe(
+            step, frame, (schema, table_name) if table_name is not None else None, bound
+        )
+        guard = self.changes.guarded(step, frame)
+        if table_name is None and name == "drop_index" and step.kind == "op":
+            self._drop_index_anywhere(text_of(bound.get("index_name"), frame))
+            return
+        if table_name is None:
+            reason = f"`{name}` on a table whose name the replay cannot compute at {frame.where(step.line)}"
+            self.changes.blind(reason, creates=name in ("create_table", "rename_table"))
+            return
+        key: TableKey = (schema, table_name)
+        if name != "create_table":
+            key = self.changes.known_key(key)
+        handler = getattr(self, f"_op_{name}", None)
+        if handler is not None:
+            handler(key, bound, step, frame)
+        else:
+            self.changes.existing(key, step, frame, "changes")
+        if guard is not None:
+            target = text_of(bound.get("new_table_name"), frame) if name == "rename_table" else None
+            self.changes.mark((schema, target) if target else key, guard, opaque=False)
+
+    def _unknown_operation(self, step: MigrationStep, frame: Frame) -> None:
+        """An operation the replay does not know (one a plugin registers on `Operations`): the tables it
+        names (a `batch_op`'s table, or a literal argument naming a table) become uncertain."""
+        args = (
+            (step.batch or Expr("other")).args[:1]
+            if step.kind == "batch"
+            else (*step.args, *(v for _, v in step.keywords))
+        )
+        reason = (
+            f"`{step.name}()` at {frame.where(step.line)}, an operation the replay does not know"
+        )
+        for text in filter(None, (text_of(arg, frame) for arg in args)):
+            table = self.changes.replay.table(*split_name(text))
+            if table is not None:
+                table.unsure(reason)
+
+    def _column(self, expr: Optional[Expr], frame: Frame) -> Optional[ColumnSpec]:
+        expr = resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
+        if expr is None:
+            return None
+        spec = column_from_expr(expr, frame.view.qualify, family_of_type_name)
+        return spec if spec is not None and spec.name else None
+
+    def _new_column(
+        self, spec: ColumnSpec, frame: Frame, primary_key: bool = False
+    ) -> ReplayColumn:
+        pk = spec.primary_key or primary_key
+        nullable = spec.nullable if spec.nullable is not None else not pk
+        return ReplayColumn(
+            spec.name or "",
+            spec.type_name,
+            spec.family,
+            nullable,
+            pk,
+            spec.foreign_key,
+            frame.revision.id,
+            frame.revision.path,
+            spec.line,
+            spec.column,
+        )
+
+    def _op_create_table(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        self.changes.create(key, step, frame)
+        table = ReplayTable(
+            key[0], key[1], {}, frame.revision.id, frame.revision.path, step.line, step.column
+        )
+        table.created_guarded = bool(step.guards or frame.guards)
+        if step.star:
+            table.columns_known = False
+            table.unsure(f"columns passed with *args at {frame.where(step.line)}")
+        for item in step.args[1:]:
+            self._table_item(table, item, frame)
+        self.changes.tables[key] = table
+
+    def _table_item(self, table: ReplayTable, item: Expr, frame: Frame) -> None:
+        resolved = resolve(item, frame) if item.kind == "name" else item
+        callee = (
+            frame.view.qualify(resolved.text.split("()", 1)[0]).rsplit(".", 1)[-1]
+            if resolved is not None
+            else ""
+        )
+        if resolved is not None and callee in ("Column", "mapped_column"):
+            spec = self._column(resolved, frame)
+            if spec is None:
+                table.columns_known = False
+                table.unsure(
+                    f"a column of {table.qualified} the replay cannot read at {frame.where(item.line)}"
+                )
+                return
+            column = self._new_column(spec, frame)
+            table.columns[column.name] = column
+            if spec.index or spec.unique:
+                (table.unique if spec.unique and not spec.index else table.indexes)[
+                    f"ix_{table.name}_{column.name}"
+                ] = (column.name,)
+            if spec.foreign_key:
+                table.foreign_keys[f"fk_{table.name}_{column.name}"] = (
+                    (column.name,),
+                    spec.foreign_key,
+                )
+            return
+        columns = (
+            tuple(text for text in (text_of(arg, frame) for arg in resolved.args) if text)
+            if resolved
+            else ()
+        )
+        constraint_name = text_of(resolved.keyword("name"), frame) if resolved else None
+        if callee == "PrimaryKeyConstraint":
+            for name in columns:
+                key_column = table.column_named(name)
+                if key_column is not None:
+                    key_column.primary_key = True
+                    key_column.nullable = False
+        elif callee == "UniqueConstraint":
+            table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
+        elif callee == "Index":
+            table.indexes[
+                text_of(resolved.args[0], frame) if resolved and resolved.args else ""
+            ] = columns[1:]
+        elif callee == "ForeignKeyConstraint" and resolved is not None and len(resolved.args) >= 2:
+            local = texts_of(resolved.args[0], frame) or ()
+            remote = texts_of(resolved.args[1], frame) or ()
+            table.foreign_keys[constraint_name or f"fk_{table.name}_{'_'.join(local)}"] = (
+                local,
+                ",".join(remote),
+            )
+        elif callee not in ("CheckConstraint", "Computed", "Identity"):
+            table.columns_known = False
+            table.unsure(
+                f"an argument of create_table the replay cannot read at {frame.where(item.line)}"
+            )
+
+    def _op_drop_table(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        if self.changes.existing(key, step, frame, "drops") is not None:
+            self.changes.discard(key, frame)
+
+    def _op_rename_table(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        new_name = text_of(bound.get("new_table_name"), frame)
+        table = self.changes.existing(key, step, frame, "renames")
+        if new_name is None:
+            self.changes.replay.blind_creates.append(
+                f"rename_table to a computed name at {frame.where(step.line)}"
+            )
+            if table is not None:
+                del self.changes.tables[key]
+            return
+        self.changes.rename(key, (key[0], new_name))
+
+    def _op_add_column(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "adds a column to")
+        spec = self._column(bound.get("column"), frame)
+        if table is None:
+            return
+        if spec is None:
+            table.unsure(f"a column added at {frame.where(step.line)} the replay cannot read")
+            return
+        existing = table.column_named(spec.name or "")
+        if existing is not None:
+            known = table.columns_known or key in self.changes.replay.assumed
+            self.changes.repeated_create(
+                key,
+                existing,
+                table,
+                step,
+                frame,
+                tolerated=False,
+                earlier_certain=(
+                    known and existing.certain and not table.opaque and not table.created_guarded
+                ),
+            )
+        guarded = bool(step.guards or frame.guards)
+        if guarded and existing is not None:
+            return  # `if not has_column(...)`: the column is there either way
+        column = self._new_column(spec, frame)
+        column.certain = not guarded
+        table.columns[column.name] = column
+        if spec.foreign_key:
+            table.foreign_keys[f"fk_{table.name}_{column.name}"] = (
+                (column.name,),
+                spec.foreign_key,
+            )
+
+    def _op_drop_column(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "drops a column of")
+        name = text_of(bound.get("column_name"), frame)
+        if table is None:
+            return
+        if name is None:
+            table.unsure(f"drop_column of a computed name at {frame.where(step.line)}")
+            return
+        column = table.column_named(name)
+        if column is not None:
+            del table.columns[column.name]
+
+    def _op_alter_column(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "alters a column of")
+        name = text_of(bound.get("column_name"), frame)
+        if table is None:
+            return
+        column = table.column_named(name) if name is not None else None
+        if column is None:
+            table.unsure(
+                f"alter_column of a column the replay does not know at {frame.where(step.line)}"
+            )
+            return
+        type_expr = step.keywords and dict(step.keywords).get("type_")
+        if type_expr:
+            spec = column_from_expr(
+                Expr("call", "Column", (Expr("str", column.name), type_expr)),
+                frame.view.qualify,
+                family_of_type_name,
+            )
+            column.type_name = spec.type_name if spec else None
+            column.family = spec.family if spec else UNKNOWN
+        nullable = dict(step.keywords).get("nullable")
+        if nullable is not None:
+            if nullable.kind == "const" and nullable.text in ("True", "False"):
+                column.nullable = nullable.text == "True"
+            else:
+                table.unsure(f"alter_column with a computed nullable at {frame.where(step.line)}")
+        new_name = text_of(dict(step.keywords).get("new_column_name"), frame)
+        if new_name:
+            del table.columns[column.name]
+            column.name = new_name
+            table.columns[new_name] = column
+
+    def _op_create_index(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "creates an index on")
+        if table is not None:
+            table.indexes[text_of(bound.get("index_name"), frame) or ""] = (
+                texts_of(bound.get("columns"), frame) or ()
+            )
+
+    def _op_drop_index(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "drops an index of")
+        if table is not None:
+            table.indexes.pop(text_of(bound.get("index_name"), frame) or "", None)
+
+    def _drop_index_anywhere(self, name: Optional[str]) -> None:
+        for table in self.changes.tables.values():
+            if name in table.indexes:
+                del table.indexes[name]
+
+    def _op_create_foreign_key(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "adds a foreign key to")
+        if table is not None:
+            local = texts_of(bound.get("local_cols"), frame) or ()
+            target = text_of(bound.get("referent_table"), frame) or "?"
+            remote = texts_of(bound.get("remote_cols"), frame) or ()
+            name = (
+                text_of(bound.get("constraint_name"), frame) or f"fk_{table.name}_{'_'.join(local)}"
+            )
+            table.foreign_keys[name] = (local, f"{target}.{','.join(remote)}")
+
+    def _op_create_unique_constraint(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "adds a unique constraint to")
+        if table is not None:
+            columns = texts_of(bound.get("columns"), frame) or ()
+            table.unique[
+                text_of(bound.get("constraint_name"), frame) or f"uq_{'_'.join(columns)}"
+            ] = columns
+
+    def _op_create_primary_key(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "adds a primary key to")
+        if table is not None:
+            for name in texts_of(bound.get("columns"), frame) or ():
+                column = table.column_named(name)
+                if column is not None:
+                    column.primary_key, column.nullable = True, False
+
+    def _op_drop_constraint(
+        self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
+    ) -> None:
+        table = self.changes.existing(key, step, frame, "drops a constraint of")
+        name = text_of(bound.get("constraint_name"), frame)
+        if table is not None and name is not None:
+            for constraints in (table.unique, table.foreign_keys, table.indexes):
+                constraints.pop(name, None)
+
+
+def replay_graph(index: ProjectIndex, graph: RevisionGraph) -> Replay:
+    """The replay of one revision graph."""
+    return _Replayer(index, graph).run()

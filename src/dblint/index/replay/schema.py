@@ -1,0 +1,160 @@
+"""The schema a replay builds: tables, columns and keys as the migrations leave them.
+
+Plain state, changed only by the interpreter; the drift and safety rules and the
+inventory read it. Uncertainty is part of the state (`ReplayTable.uncertain`, the
+replay's `blind_*` reasons), so readers can say "unknown" instead of guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from dblint.facts.model import Expr, MigrationStep
+from dblint.index.replay.events import ChangeOfUncreated, RepeatedCreate, TableKey
+from dblint.index.revisions import RevisionGraph
+
+
+@dataclass
+class ReplayColumn:
+    name: str
+    type_name: Optional[str]
+    family: str
+    nullable: bool
+    primary_key: bool
+    foreign_key: Optional[str]
+    revision: str
+    path: str
+    line: int
+    column: int
+    certain: bool = True  # False when added or changed under a guard
+
+
+@dataclass
+class ReplayTable:
+    schema: Optional[str]
+    name: str
+    columns: dict[str, ReplayColumn]
+    revision: str  # the revision that created it
+    path: str
+    line: int
+    column: int
+    # name -> columns; None: an `Index(...)` whose name the replay cannot compute
+    indexes: dict[Optional[str], tuple[str, ...]] = field(default_factory=dict)
+    unique: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    foreign_keys: dict[str, tuple[tuple[str, ...], str]] = field(
+        default_factory=dict
+    )  # name -> (columns, target)
+    is_view: bool = False
+    columns_known: bool = True  # False when created without a readable column list
+    uncertain: list[str] = field(default_factory=list)  # why drift findings are not raised for it
+    opaque: bool = False  # changed in a way the replay could not read (not just under a guard)
+    created_guarded: bool = False  # created under `if` / `try` / a computed loop
+
+    def unsure(self, reason: str, opaque: bool = True) -> None:
+        """Record why the replay may not know this table exactly."""
+        if reason not in self.uncertain:
+            self.uncertain.append(reason)
+        self.opaque = self.opaque or opaque
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+    def column_named(self, name: str) -> Optional[ReplayColumn]:
+        found = self.columns.get(name)
+        if found is None:
+            lowered = name.lower()
+            found = next((col for key, col in self.columns.items() if key.lower() == lowered), None)
+        return found
+
+
+EXISTED = "existed"  # created by an earlier revision, or by something the replay never saw
+CREATED_HERE = "created-here"  # created earlier in the same revision
+STATE_UNKNOWN = "unknown"  # not seen, and this revision creates tables the replay cannot see
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """An operation as the replay met it: the state of its table just before it ran."""
+
+    revision: str
+    path: str
+    step: MigrationStep
+    table: Optional[TableKey]  # None for SQL steps and computed table names
+    table_state: str  # EXISTED, CREATED_HERE or STATE_UNKNOWN
+    column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
+    autocommit: bool  # inside `autocommit_block()`, directly or through a helper called there
+    bound: tuple[tuple[str, Expr], ...]  # the operation's arguments by parameter name
+
+
+@dataclass
+class Replay:
+    """One revision graph replayed: the schema at its head(s) and what happened on the way."""
+
+    graph: RevisionGraph
+    tables: dict[TableKey, ReplayTable] = field(default_factory=dict)
+    repeated_creates: list[RepeatedCreate] = field(default_factory=list)
+    uncreated_changes: list[ChangeOfUncreated] = field(default_factory=list)
+    blind_creates: list[str] = field(default_factory=list)
+    blind_alters: list[str] = field(default_factory=list)
+    ever_created: set[TableKey] = field(default_factory=set)
+    dropped: dict[TableKey, str] = field(
+        default_factory=dict
+    )  # table -> revision that dropped it last
+    assumed: dict[TableKey, ReplayTable] = field(
+        default_factory=dict
+    )  # changed on an unrooted chain, never created
+    operations: list[OperationView] = field(default_factory=list)
+
+    @property
+    def created_by_revision(self) -> dict[str, str]:
+        return {
+            table.qualified: table.revision
+            for _, table in sorted(self.tables.items(), key=_key_text)
+        }
+
+    def table(self, schema: Optional[str], name: str) -> Optional[ReplayTable]:
+        """The table named so, also when only the case or an unnamed default schema differs."""
+        found = self.tables.get((schema, name))
+        if found is not None:
+            return found
+        lowered = name.lower()
+        candidates = [
+            t
+            for (s, n), t in self.tables.items()
+            if n.lower() == lowered and (s == schema or not s or not schema)
+        ]
+        return candidates[0] if len(candidates) == 1 else None
+
+
+def _key_text(item: tuple[TableKey, ReplayTable]) -> tuple[str, str]:
+    (schema, name), _ = item
+    return (schema or "", name)
+
+
+def split_name(text: str) -> TableKey:
+    """`schema.table` or `table` as a table key."""
+    schema, _, name = text.rpartition(".")
+    return (schema or None, name)
+
+
+def qualified_name(key: TableKey) -> str:
+    """A table key as written in messages: `schema.table`, or `table` without a schema."""
+    return f"{key[0]}.{key[1]}" if key[0] else key[1]
+
+
+def retargeted(target: str, old: TableKey, new_name: str) -> str:
+    """A foreign key target (`table.col`, `schema.table.col`, comma-separated) with table `old` renamed."""
+    parts = []
+    for part in target.split(","):
+        table, dot, column = part.rpartition(".")
+        schema, name = split_name(table)
+        if (
+            dot
+            and name.lower() == old[1].lower()
+            and (schema == old[0] or (not old[0] and not schema))
+        ):
+            part = f"{schema}.{new_name}.{column}" if schema else f"{new_name}.{column}"
+        parts.append(part)
+    return ",".join(parts)

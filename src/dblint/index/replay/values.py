@@ -1,0 +1,132 @@
+"""The evaluator of migration values: what an argument of an operation evaluates to.
+
+A migration names its tables through literals, module constants, helper parameters
+and loop variables. The replay follows them statically, within one file and a few
+hops, and answers None (unknown) rather than guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from dblint.facts.model import Expr, FileFacts, MigrationFunction, MigrationStep
+from dblint.index.revisions import Revision
+
+MAX_NAME_HOPS = 4
+
+
+class FileView:
+    """Literal values and qualified names as seen from one migration file."""
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.imports = {
+            imp.local: imp for imp in facts.imports if not imp.scope and imp.name != "*"
+        }
+        self.bindings: dict[tuple[str, str], list[Expr]] = {}
+        for binding in facts.bindings:
+            if binding.value is not None:
+                self.bindings.setdefault((binding.scope, binding.name), []).append(binding.value)
+
+    def qualify(self, written: str, hops: int = MAX_NAME_HOPS) -> str:
+        head, _, rest = written.partition(".")
+        imp = self.imports.get(head)
+        if imp is not None:
+            if imp.name is not None:
+                base = f"{imp.module}.{imp.name}" if imp.module else imp.name
+            else:  # `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`
+                base = head if imp.local == imp.module.split(".", 1)[0] else imp.module
+            return f"{base}.{rest}" if rest else base
+        values = self.bindings.get(("", head))
+        if (
+            hops > 0
+            and not rest
+            and values
+            and len(values) == 1
+            and values[0].kind in ("call", "name")
+        ):
+            return self.qualify(values[0].text.split("()", 1)[0], hops - 1)
+        return written
+
+
+@dataclass
+class Frame:
+    """One function of a revision being replayed, with what is known of its local values."""
+
+    revision: Revision
+    view: FileView
+    function: MigrationFunction
+    values: dict[str, Optional[Expr]]  # parameters and loop variables with known values
+    guards: tuple[str, ...]
+    depth: int = 0
+    autocommit: bool = False  # called from inside `autocommit_block()`
+
+    def where(self, line: int) -> str:
+        return f"{self.revision.path}:{line}"
+
+
+def resolve(expr: Optional[Expr], frame: Frame, hops: int = MAX_NAME_HOPS) -> Optional[Expr]:
+    """`expr` with a plain name replaced by the literal it is bound to (None when unknown)."""
+    if expr is None or expr.kind != "name" or "." in expr.text:
+        return expr
+    name = expr.text
+    if name in frame.values:
+        return frame.values[name]
+    if hops <= 0 or name in frame.function.params or name in frame.function.rebound:
+        return None
+    local = frame.view.bindings.get((frame.function.name, name))
+    if local is not None:
+        return resolve(local[0], frame, hops - 1) if len(local) == 1 else None
+    module = frame.view.bindings.get(("", name))
+    if module is not None and len(module) == 1:
+        return resolve(module[0], frame, hops - 1)
+    return None
+
+
+def text_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
+    """The string an argument evaluates to, when the replay can tell."""
+    expr = resolve(expr, frame)
+    if expr is None:
+        return None
+    if expr.kind == "str":
+        return None if "{}" in expr.text else expr.text
+    if (
+        expr.kind == "call"
+        and expr.text.rsplit(".", 1)[-1] in ("f", "quoted_name", "conv")
+        and expr.args
+    ):
+        return text_of(expr.args[0], frame)
+    return None
+
+
+def texts_of(expr: Optional[Expr], frame: Frame) -> Optional[tuple[str, ...]]:
+    """The strings of a list argument (or of a single string), when the replay can tell."""
+    expr = resolve(expr, frame)
+    if expr is None:
+        return None
+    if expr.kind == "list":
+        values = [text_of(arg, frame) for arg in expr.args]
+        return tuple(v for v in values if v is not None)
+    single = text_of(expr, frame)
+    return (single,) if single is not None else None
+
+
+def sql_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
+    """The literal SQL of `op.execute("...")` / `text("...")` / `DDL("...")`, when it is one."""
+    if expr is None:
+        return None
+    if expr.kind == "str":
+        return expr.text
+    if expr.kind == "call" and expr.text.rsplit(".", 1)[-1] in ("text", "DDL") and expr.args:
+        inner = resolve(expr.args[0], frame)
+        return inner.text if inner is not None and inner.kind == "str" else None
+    return None
+
+
+def bind(step: MigrationStep, params: tuple[str, ...]) -> dict[str, Expr]:
+    """A step's arguments by parameter name: positional ones in order, then keywords."""
+    bound = dict(zip(params, step.args))
+    for key, value in step.keywords:
+        bound.setdefault(key, value)
+    return bound
