@@ -204,3 +204,26 @@ def test_malformed_records_are_codec_errors(damage) -> None:  # type: ignore[no-
     assert encoded[IMPORTS] and encoded[IMPORTS][0][0] == "Import"
     with pytest.raises(codec.CodecError):
         codec.decode(damage(encoded))
+
+
+def test_the_cache_key_covers_every_module_that_shapes_facts() -> None:
+    """A change to any module the extractors import makes every entry a miss (the SQL reader
+    moved out of `facts/` once, and its changes would have kept stale facts)."""
+    from test_import_directions import _in, _modules, _reachable
+
+    from dblint.cache import FACT_SOURCES
+
+    shaping = {
+        module
+        for start in _modules()
+        if _in(start, "dblint.facts")
+        for module in _reachable(start)
+        # the cache, the collector pause and the batch runner move facts, never shape them
+        if module not in ("dblint", "dblint.cache", "dblint.gcpause", "dblint.facts.batch")
+    }
+    uncovered = sorted(
+        module
+        for module in shaping
+        if not any(_in(module, f"dblint.{package}") for package in FACT_SOURCES)
+    )
+    assert uncovered == []

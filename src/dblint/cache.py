@@ -42,11 +42,18 @@ def source_digest(prefix: str, sources: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+# The packages whose code decides what a file's facts are (the SQL reader classifies strings).
+FACT_SOURCES = ("facts", "sql")
+
+
 @cache
 def fingerprint() -> str:
     """dblint version + facts schema + the bytes of the fact extractors (read once, on first use)."""
     prefix = f"{__version__}\0{codec.SCHEMA}\0{marshal.version}"
-    return source_digest(prefix, Path(codec.__file__).parent.glob("*.py"))
+    package = Path(codec.__file__).parent.parent
+    return source_digest(
+        prefix, [path for name in FACT_SOURCES for path in (package / name).rglob("*.py")]
+    )
 
 
 def chosen_directory(
