@@ -15,7 +15,6 @@ holds no file's bytes while the workers parse: a worker reads its files itself.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import itertools
 import multiprocessing
 import os
@@ -171,7 +170,8 @@ def _pooled(chunks: list[list[Item]], cache_dir: Optional[str], jobs: int) -> It
     (`max_tasks_per_child` would do it within one pool, but deadlocks from Python 3.11
     to 3.14: CPython issue 115634.)"""
     # Imported once here, so that every generation's forked workers start with LibCST loaded.
-    importlib.import_module("dblint.facts.extract")
+    import dblint.facts.extract  # noqa: F401, PLC0415
+
     per_generation = jobs * GENERATION_CHUNKS
     for start in range(0, len(chunks), per_generation):
         generation = chunks[start : start + per_generation]
