@@ -20,6 +20,7 @@ import tokenize
 from collections.abc import Iterator, Sequence
 from typing import Optional, Union
 
+from dblint.facts.ast_imports import imports_of
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
 from dblint.facts.model import FunctionDef as FunctionFact
 from dblint.facts.vocabulary import (
@@ -497,27 +498,7 @@ class ShapeCollector:
         for name in dotted_names:
             for part in name.split(".")[1:]:
                 self.interactions.update(attribute_interactions(part))
-        checking = self._type_checking > 0
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                local = alias.asname or alias.name.split(".", 1)[0]
-                self.imports.append(
-                    Import(local, alias.name, None, 0, node.lineno, self._scope, checking)
-                )
-            return
-        for alias in node.names:
-            local = alias.asname or alias.name
-            self.imports.append(
-                Import(
-                    local,
-                    node.module or "",
-                    alias.name,
-                    node.level,
-                    node.lineno,
-                    self._scope,
-                    checking,
-                )
-            )
+        self.imports += imports_of(node, self._scope, self._type_checking > 0)
 
     def _assign(self, node: ast.Assign) -> None:
         if self._class_body and self._class_body[-1]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from typing import Optional
+from typing import Optional, Union
 
 from dblint.facts.model import Import
 
@@ -18,24 +18,8 @@ def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str
     found: list[Import] = []
     all_names: Optional[tuple[str, ...]] = None
     for node, scope, type_checking in _walk(tree.body, "", False):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                local = alias.asname or alias.name.split(".", 1)[0]
-                found.append(Import(local, alias.name, None, 0, node.lineno, scope, type_checking))
-        elif isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                local = alias.asname or alias.name
-                found.append(
-                    Import(
-                        local,
-                        node.module or "",
-                        alias.name,
-                        node.level,
-                        node.lineno,
-                        scope,
-                        type_checking,
-                    )
-                )
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found += imports_of(node, scope, type_checking)
         elif (
             isinstance(node, ast.Assign)
             and not scope
@@ -51,6 +35,37 @@ def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str
                 if isinstance(el, ast.Constant) and isinstance(el.value, str)
             )
     return found, all_names
+
+
+def imports_of(
+    node: Union[ast.Import, ast.ImportFrom], scope: str, type_checking: bool
+) -> list[Import]:
+    """The names one import statement binds, as LibCST's reader records them."""
+    if isinstance(node, ast.Import):
+        return [
+            Import(
+                alias.asname or alias.name.split(".", 1)[0],
+                alias.name,
+                None,
+                0,
+                node.lineno,
+                scope,
+                type_checking,
+            )
+            for alias in node.names
+        ]
+    return [
+        Import(
+            alias.asname or alias.name,
+            node.module or "",
+            alias.name,
+            node.level,
+            node.lineno,
+            scope,
+            type_checking,
+        )
+        for alias in node.names
+    ]
 
 
 def _targets_all(node: ast.Assign) -> bool:
