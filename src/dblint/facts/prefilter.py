@@ -9,8 +9,8 @@ engine parses those files in full afterwards (`index.reach.files_to_parse`).
 
 Each alternative below exists for a fact of `extract.FactCollector` or
 `alembic_ops`:
-- library and API names (imports of SQLAlchemy, SQLModel, Alembic, Flask-SQLAlchemy
-  and Flask-Migrate, `declarative`, `mapped`, `Column`, `Table`, `relationship`);
+- library and API names (imports of SQLAlchemy, SQLModel, advanced-alchemy, Alembic,
+  Flask-SQLAlchemy and Flask-Migrate, `declarative`, `mapped`, `Column`, `Table`, `relationship`);
 - schema calls: `create_all`, `drop_all`, any `create` word (`.create(`, with
   whitespace or a line break before the name), `CreateTable`;
 - calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`;
@@ -35,6 +35,7 @@ import tokenize
 _WORDS = (
     b"sqlalchemy",
     b"sqlmodel",
+    b"advanced_alchemy",
     b"alembic",
     b"SQLAlchemy",
     b"flask_migrate",

@@ -9,7 +9,8 @@ A metadata id names one `MetaData` object as the code creates it:
   `metadata = MetaData(...)` in its body or passes `metadata=MetaData(...)` inline;
 - `"app.ext:db.metadata"`: a Flask-SQLAlchemy `db`'s default metadata,
   `"app.ext:db.metadata[bind=auth]"` the metadata of a `__bind_key__`;
-- `"sqlmodel:SQLModel.metadata"`: SQLModel's;
+- `"sqlmodel:SQLModel.metadata"`: SQLModel's; `"advanced_alchemy.base:orm_registry.metadata"`:
+  advanced-alchemy's (`library_bases`);
 - `"app.x:MetaData()@12:5"`: an anonymous `MetaData()` written inline.
 
 `MetaData(schema="x")` gives its tables a default schema (`default_schema(id)`):
@@ -36,6 +37,7 @@ from dblint.index.kinds import (
     REGISTRY,
     KindOracle,
 )
+from dblint.index.library_bases import library_metadata
 from dblint.index.names import Names, qualified_target
 from dblint.index.symbols import Defined, External
 
@@ -162,7 +164,8 @@ class MetadataIds:
             parts = tuple(target.qualname.split(".")) + rest
             if parts[-1] == "metadata" and ".".join(parts[:-1]) in _SQLMODEL:
                 return self.canonical(SQLMODEL_METADATA)
-            return None
+            library = library_metadata(".".join(parts))
+            return self.canonical(library) if library is not None else None
         if rest and rest[-1] == "metadata":
             return self._owner_of(target, rest[:-1], depth + 1)
         if rest or not isinstance(target, Defined) or not isinstance(target.node, Binding):
@@ -184,11 +187,11 @@ class MetadataIds:
 
     def _owner_of(self, target: object, rest: tuple[str, ...], depth: int) -> Optional[str]:
         if isinstance(target, External):
-            return (
-                self.canonical(SQLMODEL_METADATA)
-                if ".".join((target.qualname, *rest)) in _SQLMODEL
-                else None
-            )
+            qualified = ".".join((target.qualname, *rest))
+            if qualified in _SQLMODEL:
+                return self.canonical(SQLMODEL_METADATA)
+            library = library_metadata(qualified + ".metadata")
+            return self.canonical(library) if library is not None else None
         if not isinstance(target, Defined):
             return None
         node = target.node

@@ -28,7 +28,7 @@ from dblint.index.symbols import ModuleTable, Resolver
 
 # Top-level packages whose names the index turns into kinds (`index.kinds`, `index.tables`).
 DATABASE_LIBRARIES = frozenset(
-    {"sqlalchemy", "sqlmodel", "flask_sqlalchemy", "alembic", "flask_migrate"}
+    {"sqlalchemy", "sqlmodel", "advanced_alchemy", "flask_sqlalchemy", "alembic", "flask_migrate"}
 )
 
 

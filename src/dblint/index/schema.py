@@ -57,6 +57,7 @@ from dblint.index.columns import written_target
 from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef, MetadataIds
 from dblint.index.imports import env_imports
 from dblint.index.kinds import METADATA
+from dblint.index.library_bases import LIBRARY_METADATA
 from dblint.index.tables import (
     ColumnDef,
     ModelDef,
@@ -331,6 +332,10 @@ def _holders(index: ProjectIndex, builder: TableBuilder, tables: list[TableDef])
                 )
     if any(table.metadata == SQLMODEL_METADATA for table in tables):
         found.append(HolderDef(SQLMODEL_METADATA, "SQLModel", "sqlmodel", None, "sqlmodel", 0, 0))
+    used = {table.metadata for table in tables if table.metadata is not None}
+    for library in sorted(m for m in used if m.split("[bind=", 1)[0] in LIBRARY_METADATA):
+        module, _, name = library.partition(":")
+        found.append(HolderDef(library, name, "library", None, module, 0, 0))
     return found
 
 

@@ -22,6 +22,7 @@ from dblint.facts.model import ClassAttr, ClassDef, Expr
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
 from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
+from dblint.index.library_bases import LibraryClass, LibraryColumn, library_class
 from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
@@ -49,7 +50,6 @@ _HARMLESS_TOPS = frozenset(
         "object",
         "Generic",
         "Protocol",
-        "fastapi_users_db_sqlalchemy",
     }
 )
 _BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
@@ -124,6 +124,9 @@ class ColumnDef:
     server_default: bool = False
     client_default: bool = False
     model: Optional[str] = None  # the class that declares the column
+    optional: bool = (
+        False  # a library adds it in some of its versions only: its absence is no finding
+    )
 
 
 @dataclass(frozen=True)
@@ -216,10 +219,14 @@ class ClassInfo:
     unresolved: bool = False
     bind_key: Optional[str] = None
     type_map: dict[str, tuple[TypeFamily, str]] = field(default_factory=dict)
+    library: list[LibraryClass] = field(default_factory=list)  # library bases and mixins it names
+    library_binds: bool = False  # its metadata is a library base's, which `__bind_key__` switches
+    snake_case_names: bool = False  # a library base names its table after the class
 
     @property
     def metadata(self) -> Optional[str]:
-        if self.style == FLASK and self.root_metadata is not None:
+        binds = self.style == FLASK or self.library_binds
+        if binds and self.root_metadata is not None:
             return bind_metadata(self.root_metadata, self.bind_key)
         return self.root_metadata
 
@@ -239,6 +246,31 @@ class ClassInfo:
 def camel_to_snake(name: str) -> str:
     """Flask-SQLAlchemy 3's automatic table name."""
     return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")
+
+
+def _library_column(added: LibraryColumn, info: ClassInfo) -> ColumnDef:
+    """A column a library base adds, reported at the model's `class` line."""
+    line, col = info.cls.line, info.cls.column
+    foreign = parse_target(added.foreign_key, line, col) if added.foreign_key else None
+    return ColumnDef(
+        key=added.name,
+        name=added.name,
+        family=added.family,
+        type_name=added.type_name,
+        typed=True,
+        nullable=added.nullable,
+        primary_key=added.primary_key,
+        index=added.index,
+        unique=added.unique,
+        foreign_keys=(foreign,) if foreign is not None else (),
+        path=info.path,
+        line=line,
+        column=col,
+        returns=returned_by(added.family),
+        client_default=added.client_default,
+        model=info.cls.name,
+        optional=added.optional,
+    )
 
 
 def parse_target(target: str, line: int, col: int) -> Optional[ForeignKeyDef]:
@@ -360,9 +392,13 @@ class TableBuilder:
 
     def _base(self, info: ClassInfo, base: Expr, depth: int) -> None:
         module, scope = info.module, info.cls.scope
+        if (
+            base.kind == "subscript"
+        ):  # `Generic[T]` adds nothing; `SQLAlchemyBaseUserTable[int]` does
+            self._library_base(info, base.text)
+            return
         if base.kind != "name":
-            if base.kind != "subscript":  # `Generic[T]` adds nothing
-                info.unresolved = True
+            info.unresolved = True
             return
         resolution = self.names.target(module, base.text, scope)
         if resolution is None:
@@ -376,6 +412,8 @@ class TableBuilder:
             if qualified in ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel"):
                 info.style = info.style or SQLMODEL
                 info.root_metadata = info.root_metadata or self.ids.canonical(SQLMODEL_METADATA)
+            elif self._library_base(info, base.text):
+                pass
             elif (
                 last in ("DeclarativeBase", "DeclarativeBaseNoMeta") and target.top == "sqlalchemy"
             ):
@@ -396,6 +434,8 @@ class TableBuilder:
             if info.style is None and parent.style is not None:
                 info.style = parent.style
                 info.root_metadata = parent.root_metadata
+                info.library_binds = parent.library_binds
+                info.snake_case_names = parent.snake_case_names
             return
         kind = self.kinds.kind_of(module, base.text, scope)
         if kind != DECLARATIVE_BASE:
@@ -409,6 +449,23 @@ class TableBuilder:
             info.style = FLASK if is_flask else ORM
             info.root_metadata = self.ids.owner(module, base.text, scope)
         self._base_class_option(info, target.module, node, depth)
+
+    def _library_base(self, info: ClassInfo, dotted: str) -> bool:
+        """A base class a library defines (`advanced_alchemy.base.UUIDAuditBase`): remembered for
+        its columns and table name; a declarative base's metadata is the model's."""
+        resolution = self.names.target(info.module, dotted, info.cls.scope)
+        if resolution is None or not isinstance(resolution.target, External):
+            return False
+        known = library_class(".".join((resolution.target.qualname, *resolution.rest)))
+        if known is None:
+            return False
+        info.library.append(known)
+        if known.metadata is not None and info.style is None:
+            info.style = ORM
+            info.root_metadata = self.ids.canonical(known.metadata)
+            info.library_binds = known.bind_keys
+            info.snake_case_names = known.snake_case_names
+        return True
 
     def _base_class_option(self, info: ClassInfo, module: str, node: object, depth: int) -> None:
         """`declarative_base(cls=CustomBase)` / `SQLAlchemy(model_class=CustomBase)`: the class's
@@ -504,7 +561,8 @@ class TableBuilder:
             # inheritance, even when the subclass names a `__tablename__` of its own.
             return None
         if name is _AUTO:
-            name = camel_to_snake(info.cls.name) if info.style == FLASK else info.cls.name.lower()
+            snake = info.style == FLASK or info.snake_case_names
+            name = camel_to_snake(info.cls.name) if snake else info.cls.name.lower()
         schema, extend, args = self._table_args(info)
         table = _Table(
             TableDef(
@@ -567,9 +625,22 @@ class TableBuilder:
         inherited = self._inherited_name(info)
         if info.style == FLASK:
             return inherited or _AUTO
+        library = self._library_table_name(info)
+        if library is not None:
+            return library
+        if info.snake_case_names and self._mapped_parent(info) is None:
+            return inherited or _AUTO
         if inherited is not None:
             return inherited
         return None  # ORM without a name: single-table inheritance (or not mapped at all)
+
+    def _library_table_name(self, info: ClassInfo) -> Optional[str]:
+        """The `__tablename__` a library mixin sets (fastapi-users' `"user"`), the nearest first."""
+        for source in self._column_sources(info):
+            for known in source.library:
+                if known.table_name is not None:
+                    return known.table_name
+        return None
 
     def _inherited_name(self, info: ClassInfo) -> object:
         for base in self.mro(info)[1:]:
@@ -701,6 +772,10 @@ class TableBuilder:
                 column.line,
                 column.column,
             )
+        for source in self._column_sources(info):
+            for known in source.library:
+                for added in known.columns:
+                    table.add(_library_column(added, info), None, info.cls.line, info.cls.column)
 
     def _column(
         self, source: ClassInfo, attr: ClassAttr, host: ClassInfo

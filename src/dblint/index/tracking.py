@@ -17,9 +17,21 @@ from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import ScriptLocation
 from dblint.facts.model import Binding, Expr, FileFacts
-from dblint.index.holders import SQLMODEL_METADATA, HolderDef, MetadataIds, display
+from dblint.index.holders import (
+    SQLMODEL_METADATA,
+    HolderDef,
+    MetadataIds,
+    bind_metadata,
+    display,
+)
 from dblint.index.imports import is_migrate_setup
-from dblint.index.symbols import Defined
+from dblint.index.library_bases import (
+    ADVANCED_ALCHEMY_METADATA,
+    LIBRARY_METADATA,
+    is_metadata_registry_get,
+)
+from dblint.index.revisions import revision_graphs
+from dblint.index.symbols import Defined, External
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -64,7 +76,37 @@ class TrackingReader:
         self.counts = counts
 
     def all(self) -> tuple[Tracking, ...]:
-        return tuple(self.location(location) for location in self.index.script_locations)
+        declared = tuple(self.location(location) for location in self.index.script_locations)
+        return declared + self._flask_alembic()
+
+    def _flask_alembic(self) -> tuple[Tracking, ...]:
+        """Flask-Alembic configures Alembic in code (no alembic.ini; it brings its own env.py) and
+        compares against the Flask-SQLAlchemy `db`'s metadata, every bind's. Its script locations
+        are those of the revision files found by their shape, where no env.py is."""
+        if not _uses_flask_alembic(self.index):
+            return ()
+        locations = sorted(
+            {
+                graph.location
+                for graph in revision_graphs(self.index)
+                if graph.location.source == "inferred"
+                and graph.location.env_path not in self.index.files
+            },
+            key=lambda location: location.directory,
+        )
+        if self.index.settings.target_metadata:
+            return tuple(self.location(location) for location in locations)
+        if len(locations) > 1:  # version locations set in code may join them into one history
+            why = f"Flask-Alembic's {len(locations)} revision directories may be one history"
+            found = _Found(set(), unknown=True, why=[f"{why}: what each tracks is unknown"])
+        else:
+            found = self._flask_db(set(), all_binds=True, extension="Flask-Alembic")
+        names = self._names(found)
+        where = "; ".join(found.why) if found.why else f"tracks {self._show(names)}"
+        return tuple(
+            Tracking(location, names, "flask-alembic", None, f"Flask-Alembic {where}")
+            for location in locations
+        )
 
     def location(self, location: ScriptLocation) -> Tracking:
         env_path = location.env_path if location.env_path in self.index.files else None
@@ -120,8 +162,8 @@ class TrackingReader:
 
     def configured_id(self, entry: str) -> Optional[str]:
         """The metadata a `target-metadata` entry (`module:Base.metadata`) names, or None."""
-        if entry == SQLMODEL_METADATA:
-            return self.ids.canonical(SQLMODEL_METADATA)
+        if entry == SQLMODEL_METADATA or entry.split("[bind=", 1)[0] in LIBRARY_METADATA:
+            return self.ids.canonical(entry)
         module, _, dotted = entry.partition(":")
         project = self.index.resolver.project_module(module) if dotted else None
         return self.ids.of_name(project, dotted, "") if project else None
@@ -152,6 +194,8 @@ class TrackingReader:
         attribute = _literal_getattr(expr)
         if attribute is not None:  # `getattr(Base, "metadata", None)` is `Base.metadata`
             return self._evaluate(module, attribute, scope, depth + 1)
+        if expr.kind == "call" and self._registry_get(module, expr.text, scope):
+            return self._bind_key_metadata(expr)
         if expr.kind == "list" or (
             expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")
         ):
@@ -176,6 +220,32 @@ class TrackingReader:
                 return _Found(set(), flask=True)
         return _Found(set(), unknown=True, why=[_unresolved(expr)])
 
+    def _registry_get(self, module: str, callee: str, scope: str) -> bool:
+        resolution = self.ids.names.target(module, callee, scope) if callee else None
+        return (
+            resolution is not None
+            and isinstance(resolution.target, External)
+            and is_metadata_registry_get(".".join((resolution.target.qualname, *resolution.rest)))
+        )
+
+    def _bind_key_metadata(self, call: Expr) -> _Found:
+        """advanced-alchemy's `metadata_registry.get(bind_key)`: the default metadata for no key or
+        `None`, a bind's for a literal key. A computed key (`config.bind_key`) is the default only
+        when no table is on another bind of that metadata; else what is tracked is unknown."""
+        base = self.ids.canonical(ADVANCED_ALCHEMY_METADATA) or ADVANCED_ALCHEMY_METADATA
+        key = call.args[0] if call.args else call.keyword("bind_key")
+        if key is None or (key.kind == "const" and key.text == "None"):
+            return _Found({base})
+        if key.kind == "str":
+            return _Found({bind_metadata(base, key.text)})
+        if not any(name.startswith(base + "[bind=") for name in self.counts):
+            return _Found({base})
+        return _Found(
+            set(),
+            unknown=True,
+            why=[f"{_unresolved(call)}: its bind key is computed and tables are on several binds"],
+        )
+
     def _binding(self, module: str, dotted: str, scope: str) -> Optional[tuple[str, Binding]]:
         resolution = self.ids.names.target(module, dotted, scope)
         if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
@@ -195,19 +265,23 @@ class TrackingReader:
 
     def _flask(self, facts: FileFacts) -> _Found:
         """Flask-Migrate: the project's `SQLAlchemy()`; all binds with the multi-database template."""
-        dbs = self._migrate_dbs() or {
-            holder.metadata for holder in self.holders if holder.kind == "flask-db"
-        }
+        all_binds = any(binding.name == "bind_names" for binding in facts.bindings)
+        return self._flask_db(self._migrate_dbs(), all_binds, "Flask-Migrate")
+
+    def _flask_db(self, given: set[str], all_binds: bool, extension: str) -> _Found:
+        """The metadata of the one Flask-SQLAlchemy `db` an extension uses (`given`, else the
+        project's only one), with its binds' when `all_binds`."""
+        dbs = given or {holder.metadata for holder in self.holders if holder.kind == "flask-db"}
         if len(dbs) != 1:
             why = (
-                f"Flask-Migrate's db is one of {len(dbs)} SQLAlchemy() objects"
+                f"{extension}'s db is one of {len(dbs)} SQLAlchemy() objects"
                 if dbs
-                else "Flask-Migrate's db is not found"
+                else f"{extension}'s db is not found"
             )
             return _Found(set(), unknown=True, why=[why])
         base = dbs.pop()
         ids = {base}
-        if any(binding.name == "bind_names" for binding in facts.bindings):
+        if all_binds:
             ids |= {name for name in self.counts if name.startswith(base + "[bind=")}
         return _Found(ids)
 
@@ -234,6 +308,15 @@ class TrackingReader:
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             return None
         return (ranked[0][0],)
+
+
+def _uses_flask_alembic(index: ProjectIndex) -> bool:
+    """Whether a file of the project imports Flask-Alembic."""
+    return any(
+        not imp.level and imp.module.split(".", 1)[0] == "flask_alembic"
+        for facts in index.files.values()
+        for imp in facts.imports
+    )
 
 
 def _unresolved(expr: Expr) -> str:

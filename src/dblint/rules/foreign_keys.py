@@ -13,6 +13,7 @@ from dblint.fixes.fk_type import plan_annotation_fix, plan_outcome, plan_type_fi
 from dblint.index import ProjectIndex
 from dblint.index.holders import display
 from dblint.index.replay import tables_migrations_create
+from dblint.index.runtime_tables import external_table_names
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
 from dblint.index.types import (
@@ -58,14 +59,15 @@ class Target:
 
 
 def _external(index: ProjectIndex, foreign: ForeignKeyDef) -> bool:
-    for entry in index.settings.external_tables:
-        if entry == foreign.table or (
-            foreign.schema and entry == f"{foreign.schema}.{foreign.table}"
-        ):
-            return True
-        if "." in entry and foreign.schema is None and entry.rsplit(".", 1)[-1] == foreign.table:
-            return True
-    return False
+    """The target is in `external-tables` or made by a library at run time (any schema when
+    the key names none)."""
+    names = external_table_names(index)
+    table = foreign.table.lower()
+    if table in names or (foreign.schema and f"{foreign.schema.lower()}.{table}" in names):
+        return True
+    return foreign.schema is None and any(
+        "." in name and name.rsplit(".", 1)[-1] == table for name in names
+    )
 
 
 def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef) -> Target:

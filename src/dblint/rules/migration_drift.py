@@ -27,6 +27,7 @@ from dblint.index.replay import (
     tables_migrations_create,
 )
 from dblint.index.replay.schema import qualified_name
+from dblint.index.runtime_tables import external_table_names
 from dblint.index.schema import ColumnDef, TableDef, model_schema
 from dblint.index.tracking import Tracking
 from dblint.index.types import UNKNOWN, TypeFamily
@@ -148,7 +149,7 @@ def _pairs(index: ProjectIndex) -> Iterator[_Pair]:
     """Every tracked model table next to its replayed table, for locations where both are known."""
     schema = model_schema(index)
     by_location = {replay.graph.location: replay for replay in replays(index)}
-    external = {name.lower() for name in index.settings.external_tables}
+    external = external_table_names(index)
     for tracking in schema.tracking:
         replay = by_location.get(tracking.location)
         if replay is None or tracking.metadata is None:
@@ -298,7 +299,7 @@ class ColumnWithoutMigration(Rule):
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         elsewhere = _added_by_other_locations(index)
         for pair, migrated, column, found in _compared_columns(index):
-            if found is None and not elsewhere(pair, column.name):
+            if found is None and not column.optional and not elsewhere(pair, column.name):
                 yield self.diagnostic(
                     column.path,
                     column.line,
@@ -410,7 +411,7 @@ class MigratedWithoutModel(Rule):
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
-        external = {name.lower() for name in index.settings.external_tables}
+        external = external_table_names(index)
         by_location = {replay.graph.location: replay for replay in replays(index)}
         for tracking in schema.tracking:
             replay = by_location.get(tracking.location)
@@ -499,7 +500,7 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
     path).
     """
     created = tables_migrations_create(index)
-    external = {name.lower() for name in index.settings.external_tables}
+    external = external_table_names(index)
     for replay in replays(index):
         reported: set[tuple[str, str]] = set()
         for event in replay.uncreated_changes:

@@ -17,13 +17,15 @@ from typing import TYPE_CHECKING, Optional
 
 from dblint.facts.model import Expr, MigrationStep
 from dblint.index.columns import ColumnSpec, column_from_expr
+from dblint.index.names import Names
+from dblint.index.project_types import TypeFamilies
 from dblint.index.replay.changes import SchemaChanges
 from dblint.index.replay.events import TableKey
 from dblint.index.replay.schema import Replay, ReplayColumn, ReplayTable, split_name
 from dblint.index.replay.sql_steps import SqlSteps
 from dblint.index.replay.values import FileView, Frame, bind, resolve, text_of, texts_of
 from dblint.index.revisions import RevisionGraph
-from dblint.index.types import UNKNOWN, family_of_type_name
+from dblint.index.types import UNKNOWN
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -78,6 +80,9 @@ class _Replayer:
         self.changes = SchemaChanges(graph)
         self.sql = SqlSteps(index, self.changes)
         self.views: dict[str, FileView] = {}
+        # A project type a migration names (`myapp.db.types.Enum()`, a TypeDecorator over INT)
+        # has the family the models' side gives it, not the one its last name suggests.
+        self.families = TypeFamilies(Names(index.resolver))
 
     # -- driving
 
@@ -273,7 +278,7 @@ class _Replayer:
         expr = resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
         if expr is None:
             return None
-        spec = column_from_expr(expr, frame.view.qualify, family_of_type_name)
+        spec = column_from_expr(expr, frame.view.qualify, self.families.family)
         return spec if spec is not None and spec.name else None
 
     def _new_column(
@@ -455,7 +460,7 @@ class _Replayer:
             spec = column_from_expr(
                 Expr("call", "Column", (Expr("str", column.name), type_expr)),
                 frame.view.qualify,
-                family_of_type_name,
+                self.families.family,
             )
             column.type_name = spec.type_name if spec else None
             column.family = spec.family if spec else UNKNOWN

@@ -1,0 +1,233 @@
+"""Declarative bases and mixins that libraries define, and what each gives a model.
+
+dblint never imports a library, so what a library class contributes (its metadata,
+a table name, columns) is declared here, as read from the library's source:
+
+- advanced-alchemy (`advanced_alchemy.base.UUIDAuditBase`, ...; re-exported by Litestar):
+  every base maps onto one registry, `orm_registry`, whose metadata is
+  `metadata_registry.get(None)`; a `__bind_key__` picks `metadata_registry.get(key)`.
+  Tables are named after the class in snake_case. The UUID and NanoID bases add a
+  sentinel column, `sa_orm_sentinel`, since version 0.7 only: it is `optional` (a
+  migrated schema may lack it, and may have it).
+- fastapi-users' SQLAlchemy mixins (`SQLAlchemyBaseUserTableUUID`, ...): a table name
+  and the columns the mixin declares; the model's own base gives the metadata.
+
+A library class that is not declared here adds what dblint cannot know: the model's
+columns are then incomplete (`tables.ClassInfo.unresolved`), and rules that need
+them say nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from dblint.index.types import TypeFamily
+
+ADVANCED_ALCHEMY_METADATA = "advanced_alchemy.base:orm_registry.metadata"
+# Metadata a library defines, as holders without a place in the project.
+LIBRARY_METADATA = (ADVANCED_ALCHEMY_METADATA,)
+
+
+@dataclass(frozen=True)
+class LibraryColumn:
+    """A column a library class adds to every model that inherits it."""
+
+    name: str
+    family: TypeFamily
+    type_name: str
+    primary_key: bool = False
+    nullable: Optional[bool] = None
+    unique: bool = False
+    index: bool = False
+    foreign_key: Optional[str] = None  # "table.column"
+    client_default: bool = False
+    optional: bool = False  # added by some versions of the library only
+
+
+@dataclass(frozen=True)
+class LibraryClass:
+    """What inheriting one library class gives a model."""
+
+    name: str  # the qualified name the library documents
+    metadata: Optional[str] = None  # a declarative base's metadata id; None for a mixin
+    bind_keys: bool = False  # `__bind_key__` picks another metadata (`bind_metadata`)
+    snake_case_names: bool = False  # tables without `__tablename__` are named after the class
+    table_name: Optional[str] = None  # a mixin's `__tablename__`
+    columns: tuple[LibraryColumn, ...] = ()
+
+
+def _id(family: TypeFamily, type_name: str) -> LibraryColumn:
+    return LibraryColumn("id", family, type_name, primary_key=True, nullable=False)
+
+
+_UUID = _id(TypeFamily.UUID, "advanced_alchemy.types.GUID")
+_BIGINT = _id(TypeFamily.INTEGER, "sqlalchemy.BigInteger")
+_NANOID = _id(TypeFamily.STRING, "sqlalchemy.String")
+_SENTINEL = LibraryColumn(
+    "sa_orm_sentinel", TypeFamily.INTEGER, "sqlalchemy.Integer", nullable=True, optional=True
+)
+_AUDIT = tuple(
+    LibraryColumn(
+        name,
+        TypeFamily.DATETIME,
+        "advanced_alchemy.types.DateTimeUTC",
+        nullable=False,
+        client_default=True,
+    )
+    for name in ("created_at", "updated_at")
+)
+
+
+def _advanced_alchemy_base(
+    name: str, key: Optional[LibraryColumn], audit: bool, sentinel: bool, named: bool = True
+) -> LibraryClass:
+    return LibraryClass(
+        name=f"advanced_alchemy.base.{name}",
+        metadata=ADVANCED_ALCHEMY_METADATA,
+        bind_keys=True,
+        snake_case_names=named,
+        columns=((key,) if key is not None else ())
+        + (_AUDIT if audit else ())
+        + ((_SENTINEL,) if sentinel else ()),
+    )
+
+
+def _advanced_alchemy_mixin(name: str, *columns: LibraryColumn) -> LibraryClass:
+    return LibraryClass(name=f"advanced_alchemy.mixins.{name}", columns=columns)
+
+
+_ADVANCED_ALCHEMY = {
+    found.name.rsplit(".", 1)[-1]: found
+    for found in (
+        _advanced_alchemy_base("UUIDBase", _UUID, audit=False, sentinel=True),
+        _advanced_alchemy_base("UUIDAuditBase", _UUID, audit=True, sentinel=True),
+        _advanced_alchemy_base("UUIDv6Base", _UUID, audit=False, sentinel=True),
+        _advanced_alchemy_base("UUIDv6AuditBase", _UUID, audit=True, sentinel=True),
+        _advanced_alchemy_base("UUIDv7Base", _UUID, audit=False, sentinel=True),
+        _advanced_alchemy_base("UUIDv7AuditBase", _UUID, audit=True, sentinel=True),
+        _advanced_alchemy_base("NanoIDBase", _NANOID, audit=False, sentinel=True),
+        _advanced_alchemy_base("NanoIDAuditBase", _NANOID, audit=True, sentinel=True),
+        _advanced_alchemy_base("BigIntBase", _BIGINT, audit=False, sentinel=False),
+        _advanced_alchemy_base("BigIntAuditBase", _BIGINT, audit=True, sentinel=False),
+        _advanced_alchemy_base("IdentityBase", _BIGINT, audit=False, sentinel=False),
+        _advanced_alchemy_base("IdentityAuditBase", _BIGINT, audit=True, sentinel=False),
+        _advanced_alchemy_base("DefaultBase", None, audit=False, sentinel=False),
+        _advanced_alchemy_base(
+            "AdvancedDeclarativeBase", None, audit=False, sentinel=False, named=False
+        ),
+        _advanced_alchemy_mixin("AuditColumns", *_AUDIT),
+        _advanced_alchemy_mixin("BigIntPrimaryKey", _BIGINT),
+        _advanced_alchemy_mixin("IdentityPrimaryKey", _BIGINT),
+        _advanced_alchemy_mixin("UUIDPrimaryKey", _UUID, _SENTINEL),
+        _advanced_alchemy_mixin("UUIDv6PrimaryKey", _UUID, _SENTINEL),
+        _advanced_alchemy_mixin("UUIDv7PrimaryKey", _UUID, _SENTINEL),
+        _advanced_alchemy_mixin("NanoIDPrimaryKey", _NANOID, _SENTINEL),
+        _advanced_alchemy_mixin("SentinelMixin", _SENTINEL),
+        _advanced_alchemy_mixin(
+            "SlugKey", LibraryColumn("slug", TypeFamily.STRING, "sqlalchemy.String", nullable=False)
+        ),
+        _advanced_alchemy_mixin("UniqueMixin"),
+    )
+}
+
+
+def _string(name: str, nullable: bool = False, indexed: bool = False) -> LibraryColumn:
+    return LibraryColumn(
+        name, TypeFamily.STRING, "sqlalchemy.String", nullable=nullable, index=indexed
+    )
+
+
+def _boolean(name: str) -> LibraryColumn:
+    return LibraryColumn(name, TypeFamily.BOOLEAN, "sqlalchemy.Boolean", nullable=False)
+
+
+_FASTAPI_USERS_GUID = "fastapi_users_db_sqlalchemy.generics.GUID"
+_USER_COLUMNS = (
+    LibraryColumn(
+        "email", TypeFamily.STRING, "sqlalchemy.String", nullable=False, unique=True, index=True
+    ),
+    _string("hashed_password"),
+    _boolean("is_active"),
+    _boolean("is_superuser"),
+    _boolean("is_verified"),
+)
+_OAUTH_COLUMNS = (
+    _string("oauth_name", indexed=True),
+    _string("access_token"),
+    LibraryColumn("expires_at", TypeFamily.INTEGER, "sqlalchemy.Integer", nullable=True),
+    _string("refresh_token", nullable=True),
+    _string("account_id", indexed=True),
+    _string("account_email"),
+)
+_FASTAPI_USERS = {
+    found.name.rsplit(".", 1)[-1]: found
+    for found in (
+        LibraryClass(
+            "fastapi_users_db_sqlalchemy.SQLAlchemyBaseUserTable",
+            table_name="user",
+            columns=_USER_COLUMNS,
+        ),
+        LibraryClass(
+            "fastapi_users_db_sqlalchemy.SQLAlchemyBaseUserTableUUID",
+            table_name="user",
+            columns=(_id(TypeFamily.UUID, _FASTAPI_USERS_GUID), *_USER_COLUMNS),
+        ),
+        LibraryClass(
+            "fastapi_users_db_sqlalchemy.SQLAlchemyBaseOAuthAccountTable",
+            table_name="oauth_account",
+            columns=_OAUTH_COLUMNS,
+        ),
+        LibraryClass(
+            "fastapi_users_db_sqlalchemy.SQLAlchemyBaseOAuthAccountTableUUID",
+            table_name="oauth_account",
+            columns=(
+                _id(TypeFamily.UUID, _FASTAPI_USERS_GUID),
+                *_OAUTH_COLUMNS,
+                LibraryColumn(
+                    "user_id",
+                    TypeFamily.UUID,
+                    _FASTAPI_USERS_GUID,
+                    nullable=False,
+                    foreign_key="user.id",
+                ),
+            ),
+        ),
+    )
+}
+
+
+def _advanced_alchemy_module(parts: tuple[str, ...]) -> bool:
+    """advanced-alchemy itself, or a Litestar module re-exporting it (`litestar.plugins.sqlalchemy.base`)."""
+    return parts[0] == "advanced_alchemy" or (parts[0] == "litestar" and "sqlalchemy" in parts)
+
+
+def library_class(qualname: str) -> Optional[LibraryClass]:
+    """The library class a qualified name outside the project names, if declared here."""
+    parts = tuple(qualname.split("."))
+    if _advanced_alchemy_module(parts):
+        return _ADVANCED_ALCHEMY.get(parts[-1])
+    if parts[0] == "fastapi_users_db_sqlalchemy":
+        return _FASTAPI_USERS.get(parts[-1])
+    return None
+
+
+def library_metadata(qualname: str) -> Optional[str]:
+    """The metadata id of `advanced_alchemy.base.orm_registry.metadata` (or a base's `.metadata`)."""
+    parts = tuple(qualname.split("."))
+    if len(parts) < 3 or parts[-1] != "metadata" or not _advanced_alchemy_module(parts):
+        return None
+    if parts[-2] == "orm_registry":
+        return ADVANCED_ALCHEMY_METADATA
+    found = _ADVANCED_ALCHEMY.get(parts[-2])
+    return found.metadata if found is not None else None
+
+
+def is_metadata_registry_get(qualname: str) -> bool:
+    """`advanced_alchemy.base.metadata_registry.get`: the metadata of a bind key."""
+    parts = tuple(qualname.split("."))
+    return (
+        len(parts) >= 3
+        and parts[-2:] == ("metadata_registry", "get")
+        and _advanced_alchemy_module(parts)
+    )

@@ -1,0 +1,48 @@
+"""Tables that exist without a model of the project: listed in `external-tables`, or made
+at run time by a library.
+
+SQLAlchemy-Continuum (`make_versioned()` and `__versioned__` on models) builds, when the
+mappers are configured, a `<table>_version` table for each versioned table and a
+`transaction` table (`transaction_changes` and `transaction_meta` with its plugins).
+Migrations create them, and foreign keys may point at them; no model declares them.
+Which models are versioned is decided at run time (`__versioned__` may come from any
+base), so every `<table>_version` of a project table counts once the project uses
+Continuum.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dblint.index.schema import model_schema
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
+
+_CONTINUUM_TABLES = frozenset({"transaction", "transaction_changes", "transaction_meta"})
+_VERSION_SUFFIX = "_version"
+
+
+def external_table_names(index: ProjectIndex) -> frozenset[str]:
+    """Lower-case names (`t` or `schema.t`) of tables that exist without a model."""
+    return index.view(_external_names)
+
+
+def _external_names(index: ProjectIndex) -> frozenset[str]:
+    names = {name.lower() for name in index.settings.external_tables}
+    if _uses_continuum(index):
+        names |= _CONTINUUM_TABLES
+        for table in model_schema(index).tables:
+            if table.name is not None:
+                names.add(table.name.lower() + _VERSION_SUFFIX)
+                names.add(table.full_name.lower() + _VERSION_SUFFIX)
+    return frozenset(names)
+
+
+def _uses_continuum(index: ProjectIndex) -> bool:
+    """Whether a file of the project imports SQLAlchemy-Continuum."""
+    return any(
+        not imp.level and imp.module.split(".", 1)[0] == "sqlalchemy_continuum"
+        for facts in index.files.values()
+        for imp in facts.imports
+    )
