@@ -7,7 +7,7 @@ mappers are configured, a `<table>_version` table for each versioned table and a
 Migrations create them, and foreign keys may point at them; no model declares them.
 Which models are versioned is decided at run time (`__versioned__` may come from any
 base), so every `<table>_version` of a project table counts once the project uses
-Continuum.
+Continuum (imports it, or gives a class `__versioned__`).
 """
 
 from __future__ import annotations
@@ -40,9 +40,13 @@ def _external_names(index: ProjectIndex) -> frozenset[str]:
 
 
 def _uses_continuum(index: ProjectIndex) -> bool:
-    """Whether a file of the project imports SQLAlchemy-Continuum."""
+    """Whether the project imports SQLAlchemy-Continuum or versions a model (`__versioned__`:
+    `make_versioned()` may be called by a package the project depends on, as invenio-db does)."""
     return any(
-        not imp.level and imp.module.split(".", 1)[0] == "sqlalchemy_continuum"
+        any(
+            not imp.level and imp.module.split(".", 1)[0] == "sqlalchemy_continuum"
+            for imp in facts.imports
+        )
+        or any(attr.name == "__versioned__" for cls in facts.classes for attr in cls.attrs)
         for facts in index.files.values()
-        for imp in facts.imports
     )
