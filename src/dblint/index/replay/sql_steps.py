@@ -67,6 +67,8 @@ class SqlSteps:
             return
         if expr is not None and _is_dml(expr):
             return
+        if expr is not None and _sequence_ddl(expr, frame):
+            return  # `DropSequence(Sequence("t_id_seq"))`: a sequence, no table, changes
         if step.args and self._from_library(frame, step.args[0]):
             return  # SQL a library ships (functions, triggers, extensions), not the project's tables
         partial = self._statement_text(step.args[0], frame) if step.args else None
@@ -289,6 +291,20 @@ def _sql_column(column: SqlColumn, step: MigrationStep, frame: Frame) -> ReplayC
         frame.revision.path,
         step.line,
         step.column,
+    )
+
+
+# SQLAlchemy's DDL elements on a sequence: they create or drop a sequence, never a table.
+_SEQUENCE_DDL = frozenset({"CreateSequence", "DropSequence"})
+
+
+def _sequence_ddl(expr: Expr, frame: Frame) -> bool:
+    """`sa.schema.DropSequence(...)` / `CreateSequence(...)` imported from SQLAlchemy."""
+    if expr.kind != "call" or not expr.text:
+        return False
+    qualified = frame.view.qualify(expr.text)
+    return (
+        qualified.split(".", 1)[0] == "sqlalchemy" and qualified.rsplit(".", 1)[-1] in _SEQUENCE_DDL
     )
 
 
