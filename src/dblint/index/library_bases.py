@@ -9,7 +9,8 @@ a table name, columns) is declared here, as read from the library's source:
   Tables are named after the class in snake_case. The UUID and NanoID bases add a
   sentinel column, `sa_orm_sentinel`, since version 0.7 only: it is `optional` (a
   migrated schema may lack it, and may have it).
-- fastapi-users' SQLAlchemy mixins (`SQLAlchemyBaseUserTableUUID`, ...): a table name
+- fastapi-users' SQLAlchemy mixins (`SQLAlchemyBaseUserTableUUID`, ...; also imported from
+  `fastapi_users.db`, which re-exports them): a table name
   and the columns the mixin declares; the model's own base gives the metadata.
 
 A library class that is not declared here adds what dblint cannot know: the model's
@@ -160,13 +161,18 @@ _OAUTH_COLUMNS = (
     _string("account_id", indexed=True),
     _string("account_email"),
 )
+# Before fastapi-users 10 the plain mixins added a GUID `id`; the generic ones of later versions
+# leave it to the model (whose own `id` then shadows this one).
+_OLD_ID = LibraryColumn(
+    "id", TypeFamily.UUID, _FASTAPI_USERS_GUID, primary_key=True, nullable=False, optional=True
+)
 _FASTAPI_USERS = {
     found.name.rsplit(".", 1)[-1]: found
     for found in (
         LibraryClass(
             "fastapi_users_db_sqlalchemy.SQLAlchemyBaseUserTable",
             table_name="user",
-            columns=_USER_COLUMNS,
+            columns=(_OLD_ID, *_USER_COLUMNS),
         ),
         LibraryClass(
             "fastapi_users_db_sqlalchemy.SQLAlchemyBaseUserTableUUID",
@@ -176,7 +182,7 @@ _FASTAPI_USERS = {
         LibraryClass(
             "fastapi_users_db_sqlalchemy.SQLAlchemyBaseOAuthAccountTable",
             table_name="oauth_account",
-            columns=_OAUTH_COLUMNS,
+            columns=(_OLD_ID, *_OAUTH_COLUMNS),
         ),
         LibraryClass(
             "fastapi_users_db_sqlalchemy.SQLAlchemyBaseOAuthAccountTableUUID",
@@ -207,7 +213,10 @@ def library_class(qualname: str) -> Optional[LibraryClass]:
     parts = tuple(qualname.split("."))
     if _advanced_alchemy_module(parts):
         return _ADVANCED_ALCHEMY.get(parts[-1])
-    if parts[0] == "fastapi_users_db_sqlalchemy":
+    if parts[0] in (
+        "fastapi_users_db_sqlalchemy",
+        "fastapi_users",
+    ):  # `fastapi_users.db` re-exports
         return _FASTAPI_USERS.get(parts[-1])
     return None
 
