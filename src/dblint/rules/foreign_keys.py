@@ -528,7 +528,7 @@ def _referable_keys(target: TableDef, column: ColumnDef) -> list[str]:
     primary = [item for item in target.columns if item.primary_key]
     same = target.column_named(column.name)
     if same is not None:
-        candidates = [same] if same.unique or same in primary and len(primary) == 1 else []
+        candidates = [same] if same.unique or (same in primary and len(primary) == 1) else []
     else:
         candidates = primary if len(primary) == 1 else []
         candidates += [item for item in target.columns if item.unique and item.name == "id"]
