@@ -10,7 +10,7 @@ Public API (used by the drift and safety rules, the databases view and the inven
   `uncertain` reasons when the replay could not follow everything done to it.
 - `Replay.created_by_revision`: qualified table name -> revision id that created it.
 - `Replay.blind_creates` / `blind_alters`: why the replay may have missed a table
-  created, or a change made, anywhere (a computed table name, `create_all()` in a
+  created, or a change made, anywhere (`blind_revisions`: in which revisions) (a computed table name, `create_all()` in a
   migration, SQL it cannot read, a call into another module).
 - `Replay.assumed`: tables that revisions on a chain starting at a missing (or
   unreadable) `down_revision` change without creating them: they existed before that
