@@ -10,6 +10,8 @@
   at module level (`app = create_app()`); for a Flask-Migrate env.py, also what the
   app factory that sets Flask-Migrate up imports. None when an importing module uses
   importlib/pkgutil (dynamic imports we cannot follow).
+- `migration_helpers(index)`: application files that only migrations (and tests) import,
+  directly or through other such files: their SQL runs inside migrations.
 - `imports_between(index, schema, a, b)`: True when one module's closure holds
   the other, or one env.py reaches both (they run in one process).
 """
@@ -210,3 +212,48 @@ def imports_between(index: ProjectIndex, schema: ModelSchema, first: str, second
         if reach is not None and first in reach and second in reach:
             return True
     return False
+
+
+_OUTSIDE_APP = frozenset({FileContext.MIGRATION, FileContext.ALEMBIC_ENV, FileContext.TEST})
+
+
+def migration_helpers(index: ProjectIndex) -> frozenset[str]:
+    """Paths of application modules whose importers (any import statement, in functions too)
+    are migrations, env.py files, tests or other such modules, at least one of them a
+    migration: a module of SQL builders for revisions (tracecat's row-level security
+    policies), whose statements run inside migrations. A module nothing imports is not one."""
+    return index.view(_migration_helpers)
+
+
+def _migration_helpers(index: ProjectIndex) -> frozenset[str]:
+    resolver = index.resolver
+    path_of = {index.module_of(path): path for path in index.files}
+    importers: dict[str, set[str]] = {}
+    for path in index.files:
+        table = resolver.modules.get(index.module_of(path))
+        if table is None or table.facts.path != path:
+            continue
+        for imp in table.facts.imports:
+            for found in _targets(resolver, table, imp):
+                target = path_of.get(found)
+                if target is not None and target != path:
+                    importers.setdefault(target, set()).add(path)
+    contexts = index.contexts
+    candidates = {
+        path
+        for path, found in importers.items()
+        if contexts.get(path) == FileContext.APP
+        and any(contexts.get(item) == FileContext.MIGRATION for item in found)
+    }
+    changed = True
+    while changed:
+        kept = {
+            path
+            for path in candidates
+            if all(
+                contexts.get(item) in _OUTSIDE_APP or item in candidates for item in importers[path]
+            )
+        }
+        changed = kept != candidates
+        candidates = kept
+    return frozenset(candidates)

@@ -9,7 +9,7 @@ from typing import Callable, Optional, TypeVar, cast
 from dblint.config import Settings
 from dblint.contexts import FileContext, ScriptLocation, classify
 from dblint.facts.model import FileFacts
-from dblint.index.imports import used_modules
+from dblint.index.imports import migration_helpers, used_modules
 from dblint.index.kinds import KindOracle
 from dblint.index.modules import module_name, source_roots
 from dblint.index.projects import ProjectPart, find_projects
@@ -59,8 +59,13 @@ class ProjectIndex:
 
     def is_application_code(self, facts: FileFacts) -> bool:
         """Parsed application code: what the schema rules (DBL1xx) look at, and the inventory's
-        schema-changing sites; not tests, migrations, env.py or the project's own migration steps."""
-        return facts.parsed and self.context_of(facts.path) == FileContext.APP
+        schema-changing sites; not tests, migrations, env.py, the project's own migration steps, or
+        modules only migrations import (`imports.migration_helpers`)."""
+        return (
+            facts.parsed
+            and self.context_of(facts.path) == FileContext.APP
+            and facts.path not in migration_helpers(self)
+        )
 
     def kind_of(self, path: str, dotted: str, scope: str = "") -> Optional[str]:
         """What `dotted` is, seen from `scope` in the file at `path`."""

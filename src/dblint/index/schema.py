@@ -213,8 +213,11 @@ def _resolve_references(builder: TableBuilder) -> None:
         default = builder.ids.default_schema(table.definition.metadata)
         columns = [_in_schema(column, default) for column in table.columns]
         for position, reference, line, col in table.references:
-            target = builder.resolve_reference(reference)
+            constant = builder.constant_target(reference)
+            target = constant or builder.resolve_reference(reference)
             foreign = parse_target(target, line, col) if target else None
+            if foreign is not None and constant and foreign.schema is None:
+                foreign = dataclasses.replace(foreign, schema=default)
             if foreign is not None:
                 columns[position] = dataclasses.replace(
                     columns[position], foreign_keys=(*columns[position].foreign_keys, foreign)

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import FileContext
-from dblint.facts.model import ClassAttr, ClassDef, Expr
-from dblint.index.columns import ColumnSpec, column_from_expr
+from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr
+from dblint.index.columns import ColumnSpec, column_from_expr, written_target
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
 from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
 from dblint.index.library_bases import LibraryClass, LibraryColumn, library_class
@@ -1044,6 +1044,17 @@ class TableBuilder:
                 table = self.mapped_table(info)
                 if (module, cls.name, cls.line) not in self._modelled and table is not None:
                     self.models.append(self._model(info, table, False, "single"))
+
+    def constant_target(self, reference: str) -> Optional[str]:
+        """`ForeignKey(USER_ID)` with `USER_ID = "user.id"` bound at module level: the string, as
+        if written in place (None for anything else, or a computed string)."""
+        resolution = self.names.resolver.follow_qualified(reference, (), MAX_DEPTH)
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return None
+        node = resolution.target.node
+        if not isinstance(node, Binding) or node.scope or node.value is None:
+            return None
+        return written_target(node.value) if node.value.kind == "str" else None
 
     def resolve_reference(self, reference: str) -> Optional[str]:
         """`app.models.User.id` / `app.tables.users.c.id` -> "users.id" (with the schema when set)."""

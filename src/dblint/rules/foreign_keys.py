@@ -460,7 +460,8 @@ class IdColumnWithoutForeignKey(Rule):
     default = False
     what_it_does = (
         "Finds columns named `<name>_id` with no foreign key, when a table `<name>` (or `<name>s`, `<name>es`, "
-        "`<nam>ies`) exists on the same metadata."
+        "`<nam>ies`) exists on the same metadata with a key the column could reference, of a type the column's fits: a "
+        "unique column of the same name, else its single primary key or a unique `id`."
     )
     why_bad = "Without the constraint the database accepts ids of rows that do not exist, and orphans accumulate."
     example = legacy_models(
@@ -503,18 +504,39 @@ class IdColumnWithoutForeignKey(Rule):
             if not stem or table.name in names:
                 continue
             found = sorted(
-                t.full_name
+                (t.full_name, key)
                 for name in names
                 for t in schema.named(name)
                 if t.metadata == table.metadata
+                for key in _referable_keys(t, column)
             )
             if found:
+                target, key = found[0]
                 yield self.diagnostic(
                     column.path,
                     column.line,
                     column.column,
-                    f"column {table.full_column_name(column)} has no foreign key although table {found[0]} exists",
+                    f"column {table.full_column_name(column)} has no foreign key although table {target} exists "
+                    f"(key {target}.{key})",
                 )
+
+
+def _referable_keys(target: TableDef, column: ColumnDef) -> list[str]:
+    """Keys of `target` a `<name>_id` column could reference, of a type the column's fits: a column
+    of the same name if `target` has one (`scripts.script_id`, repeated across the versions that
+    `script_revision_id` keys, is no key: no foreign key can point at it), else its single primary
+    key or a unique `id`. A table whose columns may be missing (unknown mixins) is assumed keyed
+    by `id`."""
+    primary = [item for item in target.columns if item.primary_key]
+    same = target.column_named(column.name)
+    if same is not None:
+        candidates = [same] if same.unique or (same in primary and len(primary) == 1) else []
+    else:
+        candidates = primary if len(primary) == 1 else []
+        candidates += [item for item in target.columns if item.unique and item.name == "id"]
+    if not candidates and not target.columns_complete and not primary and same is None:
+        return ["id"]
+    return [item.name for item in candidates if foreign_key_compatible(column.family, item.family)]
 
 
 class ForeignKeyIntegerWidthMismatch(Rule):

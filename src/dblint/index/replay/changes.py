@@ -32,16 +32,19 @@ class SchemaChanges:
         self.replay = Replay(graph)
         self.unrooted = graph.unrooted
         self.blind_before_revision = 0  # len(blind_creates) when the current revision started
+        self.revision = ""  # the revision running
 
-    def start_revision(self) -> None:
+    def start_revision(self, revision: str) -> None:
         """Note what was unseen before the revision about to run (`observe` tells the difference)."""
         self.blind_before_revision = len(self.replay.blind_creates)
+        self.revision = revision
 
     def blind(self, reason: str, creates: bool = True) -> None:
         """Something changed tables the replay cannot see (`creates`: it may have created some)."""
         if creates:
             self.replay.blind_creates.append(reason)
         self.replay.blind_alters.append(reason)
+        self.replay.blind_revisions.add(self.revision)
 
     @property
     def tables(self) -> dict[TableKey, ReplayTable]:

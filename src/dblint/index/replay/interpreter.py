@@ -100,7 +100,7 @@ class _Replayer:
             if upgrade is None:
                 continue  # no `op` import or no `upgrade()`: nothing to replay
             view = self.views.setdefault(revision.path, FileView(facts))
-            self.changes.start_revision()
+            self.changes.start_revision(revision.id)
             self._run_function(Frame(revision, view, upgrade, {}, ()))
         return self.changes.replay
 

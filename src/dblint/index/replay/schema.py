@@ -106,6 +106,9 @@ class Replay:
         default_factory=dict
     )  # changed on an unrooted chain, never created
     operations: list[OperationView] = field(default_factory=list)
+    blind_revisions: set[str] = field(
+        default_factory=set
+    )  # revisions in which the replay could not see what changed
 
     @property
     def created_by_revision(self) -> dict[str, str]:
