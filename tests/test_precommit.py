@@ -68,10 +68,10 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     assert hooks["dblint-inventory"]["pass_filenames"] is False
 
 
-def test_try_repo_fails_on_findings_and_passes_after_the_fix(
+def test_hook_fails_on_staged_findings_and_passes_after_the_fix(
     hook_repo: tuple[Path, str], tmp_path: Path, home: Path
 ) -> None:
-    repo_path, _ = hook_repo
+    repo_path, rev = hook_repo
     project = project_repository(PROJECT, tmp_path / "project")
     # pre-commit names every staged file; the hook skips the ones `extend-exclude` excludes.
     (project / "pyproject.toml").write_text(
@@ -81,16 +81,18 @@ def test_try_repo_fails_on_findings_and_passes_after_the_fix(
     (project / "scripts" / "legacy_setup.py").write_text(
         "from notes.db import Base, engine\n\nBase.metadata.create_all(engine)\n"
     )
-    git("add", "--all", cwd=project)  # staged, as for a commit: try-repo checks the staged files
+    config = {"repos": [{"repo": str(repo_path), "rev": rev, "hooks": [{"id": "dblint"}]}]}
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    git("add", "--all", cwd=project)  # staged, as for a commit: `run` checks the staged files
 
-    failed = _pre_commit("try-repo", str(repo_path), "dblint", cwd=project, home=home)
+    failed = _pre_commit("run", "dblint", cwd=project, home=home)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "dblint" in failed.stdout and "Failed" in failed.stdout
     assert _findings(failed.stdout) == expected_findings(PROJECT)
 
     _fix_marked_lines(project)
     git("add", "--all", cwd=project)
-    passed = _pre_commit("try-repo", str(repo_path), "dblint", cwd=project, home=home)
+    passed = _pre_commit("run", "dblint", cwd=project, home=home)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
     assert _findings(passed.stdout) == set()

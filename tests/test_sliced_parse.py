@@ -93,6 +93,10 @@ def _sliced_encoded(rel: str, data: bytes) -> object:
     return codec.encode(facts)
 
 
+# The tests on the whole corpus share its module fixtures: one worker builds them once.
+_ON_THE_CORPUS = pytest.mark.xdist_group("sliced_parse_corpus")
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Every source the gate runs on, by a readable name."""
@@ -132,6 +136,7 @@ def whole_file_facts(corpus: dict[str, bytes]) -> dict[str, FileFacts]:
     return found
 
 
+@_ON_THE_CORPUS
 def test_sliced_facts_are_the_whole_file_facts(
     corpus: dict[str, bytes], whole_file_facts: dict[str, FileFacts]
 ) -> None:
@@ -144,6 +149,7 @@ def test_sliced_facts_are_the_whole_file_facts(
     assert differ == []
 
 
+@_ON_THE_CORPUS
 def test_facts_are_the_same_when_libcst_is_given_one_statement_at_a_time(
     corpus: dict[str, bytes],
     whole_file_facts: dict[str, FileFacts],
@@ -159,6 +165,7 @@ def test_facts_are_the_same_when_libcst_is_given_one_statement_at_a_time(
     assert differ == []
 
 
+@_ON_THE_CORPUS
 def test_the_ast_reader_agrees_wherever_it_reads(
     corpus: dict[str, bytes],
     whole_file_facts: dict[str, FileFacts],
