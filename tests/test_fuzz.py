@@ -19,7 +19,6 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import hypothesmith
 import pytest
 from conftest import FIXTURES, run_tool, write_project
 from hypothesis import HealthCheck, given, settings
@@ -126,6 +125,18 @@ def workspace():
 # -- generated valid programs -------------------------------------------------------
 
 
+def _hypothesmith(strategy: str) -> st.SearchStrategy[str]:
+    """hypothesmith's strategy, built at the first draw: its import and grammar cost a
+    second or two, which a test worker that runs none of these tests need not pay."""
+
+    def build() -> st.SearchStrategy[str]:
+        import hypothesmith
+
+        return getattr(hypothesmith, strategy)()
+
+    return st.deferred(build)
+
+
 @settings(
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -133,7 +144,7 @@ def workspace():
         HealthCheck.filter_too_much,
     ]
 )
-@given(source=hypothesmith.from_grammar())
+@given(source=_hypothesmith("from_grammar"))
 def test_generated_programs(workspace, source):
     root = write_project(workspace / "generated", {"app/__init__.py": "", "app/db.py": DB_MODULE})
     target = root / "app" / "generated.py"
@@ -150,7 +161,7 @@ def test_generated_programs(workspace, source):
         HealthCheck.filter_too_much,
     ],
 )
-@given(source=hypothesmith.from_node())
+@given(source=_hypothesmith("from_node"))
 def test_generated_libcst_modules(workspace, source):
     root = write_project(workspace / "nodes", {"app/__init__.py": "", "app/db.py": DB_MODULE})
     (root / "app" / "generated.py").write_bytes(PRELUDE + source.encode("utf-8", "surrogatepass"))
