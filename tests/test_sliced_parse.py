@@ -97,7 +97,9 @@ def _sliced_encoded(rel: str, data: bytes) -> object:
 _ON_THE_CORPUS = pytest.mark.xdist_group("sliced_parse_corpus")
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: other modules' tests may run between the three corpus tests on their
+# worker, and a module fixture would be built again after each of them.
+@pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Every source the gate runs on, by a readable name."""
     generated = tmp_path_factory.mktemp("generated")
@@ -125,9 +127,9 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def whole_file_facts(corpus: dict[str, bytes]) -> dict[str, FileFacts]:
-    """The reference: LibCST given each whole file (no slices, no batches), parsed once for the module."""
+    """The reference: LibCST given each whole file (no slices, no batches), parsed once per worker."""
     found = {}
     for rel, data in corpus.items():
         facts = extract_facts(rel, data, use_prefilter=False, sliced=False)
