@@ -219,3 +219,15 @@ def test_own_migration_runner_is_a_context_of_its_own() -> None:
     assert (own["context"], own["risk"], own["findings"]) == ("own-migration", "low", {})
     assert rows["app/plugins/rewards/steps.py"]["context"] == "app"
     assert rows["app/plugins/vouchers/migrations.py"]["context"] == "app"
+
+
+def test_modules_only_migrations_import_are_migration_helpers() -> None:
+    """The inventory shows the context the index gives a module that only revisions import,
+    directly or through another such module; a module the application or env.py imports too is
+    application code."""
+    root = FIXTURES / "frozen_models"
+    completed = run_tool("dblint", "inventory", "--format", "json", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    contexts = {row["path"]: row["context"] for row in json.loads(completed.stdout)["files"]}
+    assert contexts["app/backfill/cards.py"] == "migration-helper"
+    assert contexts["app/shared_models.py"] == contexts["app/models.py"] == "app"
