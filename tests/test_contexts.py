@@ -185,6 +185,11 @@ def test_env_py_is_exempt_without_configuration(tmp_path: Path) -> None:
         ("app/testing.py", False),
         ("app/contest.py", False),
         ("app/latest_tests.py", False),
+        # Not pytest's or unittest's names, and application modules are named so (`lab_tests.py`
+        # with a `lab_tests` model); pgAdmin-style projects add them to `test-paths`.
+        ("app/models/lab_tests.py", False),
+        ("web/regression/feature_utils/app_starter.py", False),
+        ("app/regression.py", False),
         ("app/attest/x.py", False),
         ("docs/examples/quickstart.py", False),
         ("examples/demo.py", False),
