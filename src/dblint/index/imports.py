@@ -226,42 +226,46 @@ def migration_helpers(index: ProjectIndex) -> frozenset[str]:
     `deprecated_models.py`), which run only inside migrations. A module an env.py reaches is
     not one (its models are what autogenerate compares), nor is a module nothing imports."""
     importers = _importers(index)
-    contexts = index.contexts
-    imported_by: dict[str, set[str]] = {}
-    for target, found in importers.items():
-        for importer in found:
-            imported_by.setdefault(importer, set()).add(target)
-    seen_by_env = used_modules(
-        index,
-        (
-            index.module_of(path)
-            for path, context in contexts.items()
-            if context == FileContext.ALEMBIC_ENV
-        ),
-    )
-    queue = [path for path, context in contexts.items() if context == FileContext.MIGRATION]
-    candidates: set[str] = set()
-    while queue:
-        for target in imported_by.get(queue.pop(), ()):
-            if (
-                target not in candidates
-                and contexts.get(target) == FileContext.APP
-                and index.module_of(target) not in seen_by_env
-            ):
-                candidates.add(target)
-                queue.append(target)
+    candidates = _reached_from_migrations(index, importers)
     changed = True
     while changed:
         kept = {
             path
             for path in candidates
             if all(
-                contexts.get(item) in _OUTSIDE_APP or item in candidates for item in importers[path]
+                index.contexts.get(item) in _OUTSIDE_APP or item in candidates
+                for item in importers[path]
             )
         }
         changed = kept != candidates
         candidates = kept
     return frozenset(candidates)
+
+
+def _reached_from_migrations(index: ProjectIndex, importers: dict[str, set[str]]) -> set[str]:
+    """Application files migrations import, directly or through other application files,
+    except those an env.py reaches."""
+    contexts = index.contexts
+    imported_by: dict[str, set[str]] = {}
+    for target, found in importers.items():
+        for importer in found:
+            imported_by.setdefault(importer, set()).add(target)
+    envs = (
+        index.module_of(path) for path, kind in contexts.items() if kind == FileContext.ALEMBIC_ENV
+    )
+    seen_by_env = used_modules(index, envs)
+    queue = [path for path, kind in contexts.items() if kind == FileContext.MIGRATION]
+    reached: set[str] = set()
+    while queue:
+        for target in imported_by.get(queue.pop(), ()):
+            if (
+                target not in reached
+                and contexts.get(target) == FileContext.APP
+                and index.module_of(target) not in seen_by_env
+            ):
+                reached.add(target)
+                queue.append(target)
+    return reached
 
 
 def _importers(index: ProjectIndex) -> dict[str, set[str]]:
