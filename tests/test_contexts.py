@@ -185,6 +185,11 @@ def test_env_py_is_exempt_without_configuration(tmp_path: Path) -> None:
         ("app/testing.py", False),
         ("app/contest.py", False),
         ("app/latest_tests.py", False),
+        # Not pytest's or unittest's names, and application modules are named so (`lab_tests.py`
+        # with a `lab_tests` model); pgAdmin-style projects add them to `test-paths`.
+        ("app/models/lab_tests.py", False),
+        ("web/regression/feature_utils/app_starter.py", False),
+        ("app/regression.py", False),
         ("app/attest/x.py", False),
         ("docs/examples/quickstart.py", False),
         ("examples/demo.py", False),
@@ -219,3 +224,15 @@ def test_own_migration_runner_is_a_context_of_its_own() -> None:
     assert (own["context"], own["risk"], own["findings"]) == ("own-migration", "low", {})
     assert rows["app/plugins/rewards/steps.py"]["context"] == "app"
     assert rows["app/plugins/vouchers/migrations.py"]["context"] == "app"
+
+
+def test_modules_only_migrations_import_are_migration_helpers() -> None:
+    """The inventory shows the context the index gives a module that only revisions import,
+    directly or through another such module; a module the application or env.py imports too is
+    application code."""
+    root = FIXTURES / "frozen_models"
+    completed = run_tool("dblint", "inventory", "--format", "json", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    contexts = {row["path"]: row["context"] for row in json.loads(completed.stdout)["files"]}
+    assert contexts["app/backfill/cards.py"] == "migration-helper"
+    assert contexts["app/shared_models.py"] == contexts["app/models.py"] == "app"

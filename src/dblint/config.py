@@ -21,7 +21,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-# `tests.py`: the single test module of Django apps and small Flask projects (unittest discovers `test*.py`).
+# pytest collects `test_*.py` and `*_test.py`; `tests.py` is the single test module of Django apps and
+# small Flask projects (unittest discovers `test*.py`). Not `*_tests.py` or `regression/`: no runner
+# collects them by default, and application modules carry such names (`lab_tests.py`, `ab_tests.py`).
 DEFAULT_TEST_PATHS: tuple[str, ...] = (
     "tests/",
     "test/",

@@ -1,4 +1,4 @@
-"""File contexts: `migration`, `alembic-env`, `own-migration`, `test` or `app`.
+"""File contexts: `migration`, `alembic-env`, `migration-helper`, `own-migration`, `test` or `app`.
 
 Alembic script locations come from every alembic.ini of the project, from
 `[tool.alembic]` in pyproject.toml and from the `migrations` setting. A module
@@ -6,6 +6,9 @@ that looks like a revision (module-level `revision` and `down_revision`, uses
 `alembic.op`) is a migration even where no configuration says so. "Migration"
 means an Alembic revision; the numbered steps of a migration runner of the
 project's own are an `own-migration`, which no rule treats as application code.
+A `migration-helper` is an application module only migrations import (a frozen copy
+of the models for a data migration, SQL builders): the project index decides it from
+the import graph (`index.imports.migration_helpers`), since no file alone can tell.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class FileContext(TextEnum):
 
     MIGRATION = "migration"  # an Alembic revision (or a helper module beside env.py)
     ALEMBIC_ENV = "alembic-env"
+    MIGRATION_HELPER = "migration-helper"  # an app module only migrations (and tests) import
     OWN_MIGRATION = "own-migration"  # a step module of the project's own migration runner
     TEST = "test"
     APP = "app"

@@ -11,7 +11,8 @@
   app factory that sets Flask-Migrate up imports. None when an importing module uses
   importlib/pkgutil (dynamic imports we cannot follow).
 - `migration_helpers(index)`: application files that only migrations (and tests) import,
-  directly or through other such files: their SQL runs inside migrations.
+  directly or through other such files: they run inside migrations (the index gives them
+  the `migration-helper` context).
 - `imports_between(index, schema, a, b)`: True when one module's closure holds
   the other, or one env.py reaches both (they run in one process).
 """
@@ -218,14 +219,57 @@ _OUTSIDE_APP = frozenset({FileContext.MIGRATION, FileContext.ALEMBIC_ENV, FileCo
 
 
 def migration_helpers(index: ProjectIndex) -> frozenset[str]:
-    """Paths of application modules whose importers (any import statement, in functions too)
-    are migrations, env.py files, tests or other such modules, at least one of them a
-    migration: a module of SQL builders for revisions (tracecat's row-level security
-    policies), whose statements run inside migrations. A module nothing imports is not one."""
-    return index.view(_migration_helpers)
+    """Paths of application modules that migrations import, directly or through other such
+    modules, and whose importers (any import statement, in functions too) are all migrations,
+    env.py files, tests or other such modules: SQL builders for revisions (tracecat's row-level
+    security policies) or a frozen copy of the models for a data migration (agenta's
+    `deprecated_models.py`), which run only inside migrations. A module an env.py reaches is
+    not one (its models are what autogenerate compares), nor is a module nothing imports."""
+    importers = _importers(index)
+    candidates = _reached_from_migrations(index, importers)
+    changed = True
+    while changed:
+        kept = {
+            path
+            for path in candidates
+            if all(
+                index.contexts.get(item) in _OUTSIDE_APP or item in candidates
+                for item in importers[path]
+            )
+        }
+        changed = kept != candidates
+        candidates = kept
+    return frozenset(candidates)
 
 
-def _migration_helpers(index: ProjectIndex) -> frozenset[str]:
+def _reached_from_migrations(index: ProjectIndex, importers: dict[str, set[str]]) -> set[str]:
+    """Application files migrations import, directly or through other application files,
+    except those an env.py reaches."""
+    contexts = index.contexts
+    imported_by: dict[str, set[str]] = {}
+    for target, found in importers.items():
+        for importer in found:
+            imported_by.setdefault(importer, set()).add(target)
+    envs = (
+        index.module_of(path) for path, kind in contexts.items() if kind == FileContext.ALEMBIC_ENV
+    )
+    seen_by_env = used_modules(index, envs)
+    queue = [path for path, kind in contexts.items() if kind == FileContext.MIGRATION]
+    reached: set[str] = set()
+    while queue:
+        for target in imported_by.get(queue.pop(), ()):
+            if (
+                target not in reached
+                and contexts.get(target) == FileContext.APP
+                and index.module_of(target) not in seen_by_env
+            ):
+                reached.add(target)
+                queue.append(target)
+    return reached
+
+
+def _importers(index: ProjectIndex) -> dict[str, set[str]]:
+    """The project files importing each project file, by path (any import statement)."""
     resolver = index.resolver
     path_of = {index.module_of(path): path for path in index.files}
     importers: dict[str, set[str]] = {}
@@ -238,22 +282,4 @@ def _migration_helpers(index: ProjectIndex) -> frozenset[str]:
                 target = path_of.get(found)
                 if target is not None and target != path:
                     importers.setdefault(target, set()).add(path)
-    contexts = index.contexts
-    candidates = {
-        path
-        for path, found in importers.items()
-        if contexts.get(path) == FileContext.APP
-        and any(contexts.get(item) == FileContext.MIGRATION for item in found)
-    }
-    changed = True
-    while changed:
-        kept = {
-            path
-            for path in candidates
-            if all(
-                contexts.get(item) in _OUTSIDE_APP or item in candidates for item in importers[path]
-            )
-        }
-        changed = kept != candidates
-        candidates = kept
-    return frozenset(candidates)
+    return importers

@@ -60,12 +60,8 @@ class ProjectIndex:
     def is_application_code(self, facts: FileFacts) -> bool:
         """Parsed application code: what the schema rules (DBL1xx) look at, and the inventory's
         schema-changing sites; not tests, migrations, env.py, the project's own migration steps, or
-        modules only migrations import (`imports.migration_helpers`)."""
-        return (
-            facts.parsed
-            and self.context_of(facts.path) == FileContext.APP
-            and facts.path not in migration_helpers(self)
-        )
+        modules only migrations import."""
+        return facts.parsed and self.context_of(facts.path) == FileContext.APP
 
     def kind_of(self, path: str, dotted: str, scope: str = "") -> Optional[str]:
         """What `dotted` is, seen from `scope` in the file at `path`."""
@@ -149,6 +145,8 @@ def build_index(
         paths_by_module=paths_by_module,
         part=part,
     )
+    # Only the import graph tells a module only migrations import (`migration-helper`).
+    contexts.update(dict.fromkeys(migration_helpers(index), FileContext.MIGRATION_HELPER))
     if part is not None:
         index.unused_shared = _unused_shared(index, part)
     return index
