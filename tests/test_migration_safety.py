@@ -135,3 +135,32 @@ def test_rule_command_explains_the_safe_way(tmp_path: Path) -> None:
         and "autocommit_block()" in completed.stdout
     )
     assert "### Use instead" in completed.stdout
+
+
+def test_names_with_semicolons_keep_the_hint_whole(tmp_path: Path) -> None:
+    """The hint is its own part of a finding, never split back off the message at `; `."""
+    create = (
+        '    op.create_table("orders; archive", sa.Column("id", sa.Integer(), primary_key=True),'
+        ' sa.Column("paid; at", sa.DateTime()))'
+    )
+    change = (
+        '    op.create_index("ix_paid", "orders; archive", ["paid; at"])\n'
+        '    op.alter_column("orders; archive", "paid; at", nullable=False)'
+    )
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://db/app\n",
+        "migrations/env.py": "from alembic import context\n",
+        "migrations/versions/r1.py": _REVISION.format(rev="r1", down="None", body=create),
+        "migrations/versions/r2.py": _REVISION.format(rev="r2", down='"r1"', body=change),
+    }
+    root = write_project(tmp_path / "proj", files, '[tool.dblint]\nextend-select = ["DBL506"]\n')
+    lines = run_tool("dblint", "check", "migrations/versions/r2.py", cwd=root).stdout.splitlines()
+    assert lines[:2] == [
+        "migrations/versions/r2.py:9:5: DBL501 op.create_index builds ix_paid on existing table orders; archive "
+        "with a SHARE lock that blocks every write to orders; archive until the build ends; no automatic fix: "
+        "upgrade() does more in the same transaction (line 10); pass postgresql_concurrently=True inside "
+        "`with op.get_context().autocommit_block():`",
+        "migrations/versions/r2.py:10:5: DBL506 op.alter_column sets orders; archive.paid; at NOT NULL, which "
+        "scans the whole table under an ACCESS EXCLUSIVE lock; first add CHECK (paid; at IS NOT NULL) NOT VALID "
+        "and VALIDATE CONSTRAINT it",
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
@@ -48,6 +48,7 @@ _CONCURRENT_SQL = re.compile(
     r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY(?:\s+IF\s+(?:NOT\s+)?EXISTS)?(?:\s+[\w.\"]+)?",
     re.IGNORECASE,
 )
+_NEW_COLUMN = "add a new column, backfill, and switch over"
 _NOT_NULL_CHECK = r"\(\s*\"?{column}\"?\s+IS\s+NOT\s+NULL\s*\)"
 
 # -- examples -------------------------------------------------------------------------------
@@ -164,13 +165,21 @@ def _model_table(index: ProjectIndex, replay: Replay, key: TableKey) -> Optional
     )
 
 
+class _Finding(NamedTuple):
+    """A finding of a migration-safety rule: the operation, what is wrong with it, and the
+    change that suits its case (the rule's `fix_hint` is the general one)."""
+
+    view: OperationView
+    what: str
+    hint: str
+
+
 class _SafetyRule(Rule):
-    """Reports at the operation; `findings` yields (operation, message), each message
-    ending with the change that suits its case after its last `; ` (the finding's hint)."""
+    """Reports at the operation each finding of `findings`, worded by `Rule.diagnostic`."""
 
     case_hints = True
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         raise NotImplementedError
 
     def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
@@ -178,9 +187,8 @@ class _SafetyRule(Rule):
         return None, ""
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for view, message in self.findings(index):
+        for view, what, hint in self.findings(index):
             step = view.step
-            what, _, hint = message.rpartition("; ")
             fix, note = self.planned(index, view)
             yield self.diagnostic(
                 view.path,
@@ -232,20 +240,20 @@ class IndexWithoutConcurrently(_SafetyRule):
     def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
         return plan_outcome(plan_concurrent_index(index, view))
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "create_index"):
             view = item.view
             if _is_true(view, "postgresql_concurrently"):
                 continue
             table = _table_name(view.table)
             index_name = _literal(view, "index_name") or "the index"
-            yield (
+            yield _Finding(
                 view,
                 (
                     f"{_operation_name(view)} builds {index_name} on existing table {table} with a SHARE lock that "
-                    f"blocks every write to {table} until the build ends; pass postgresql_concurrently=True inside "
-                    f"{_AUTOCOMMIT}"
+                    f"blocks every write to {table} until the build ends"
                 ),
+                f"pass postgresql_concurrently=True inside {_AUTOCOMMIT}",
             )
 
 
@@ -271,7 +279,7 @@ class ConcurrentIndexInTransaction(_SafetyRule):
     use_instead = IndexWithoutConcurrently.use_instead
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in checked_operations(index):
             view = item.view
             if view.autocommit or _without_transactions(index, item.replay):
@@ -280,23 +288,25 @@ class ConcurrentIndexInTransaction(_SafetyRule):
                 _CONCURRENT_SQL.search(view.step.sql or "") if view.step.kind == "sql" else None
             )
             if statement is not None:
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"op.execute() of {' '.join(statement.group(0).split())} runs inside the migration's transaction, "
-                        f"where PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
+                        "where PostgreSQL refuses it"
                     ),
+                    f"run it inside {_AUTOCOMMIT}",
                 )
             elif view.step.name in ("create_index", "drop_index") and _is_true(
                 view, "postgresql_concurrently"
             ):
                 index_name = _literal(view, "index_name") or "the index"
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside the "
-                        f"migration's transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
+                        "migration's transaction, where PostgreSQL refuses it"
                     ),
+                    f"put it inside {_AUTOCOMMIT}",
                 )
 
 
@@ -337,7 +347,7 @@ class NotNullColumnWithoutDefault(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "add_column"):
             view = item.view
             column = _argument(view, "column")
@@ -347,13 +357,13 @@ class NotNullColumnWithoutDefault(_SafetyRule):
             if spec.server_default or _generated(column):
                 continue
             table = _table_name(view.table)
-            yield (
+            yield _Finding(
                 view,
                 (
                     f"{_operation_name(view)} adds NOT NULL column {spec.name or '?'} without server_default to existing "
-                    f"table {table}: it fails on any non-empty table because the existing rows get NULL; add it with a "
-                    "server_default (or nullable, backfill, then set NOT NULL)"
+                    f"table {table}: it fails on any non-empty table because the existing rows get NULL"
                 ),
+                "add it with a server_default (or nullable, backfill, then set NOT NULL)",
             )
 
 
@@ -392,7 +402,7 @@ class TableRewritingTypeChange(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "alter_column"):
             view = item.view
             new = column_type(_argument(view, "type_"))
@@ -410,22 +420,23 @@ class TableRewritingTypeChange(_SafetyRule):
                     if old is None
                     else f"the current size of its {old.written} type"
                 )
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} changes the type of {table}.{column} to {new.written}; dblint cannot tell "
                         f"{current} (no literal existing_type=), and unless this is a widening PostgreSQL does in place "
-                        "it rewrites the table under an ACCESS EXCLUSIVE lock; add a new column, backfill, and switch over"
+                        "it rewrites the table under an ACCESS EXCLUSIVE lock"
                     ),
+                    _NEW_COLUMN,
                 )
             elif rewrites_table(old, new):
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} changes {table}.{column} from {old.written} to {new.written}, which rewrites "
-                        f"the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes); add a new column, "
-                        "backfill, and switch over"
+                        "the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes)"
                     ),
+                    _NEW_COLUMN,
                 )
 
 
@@ -455,10 +466,10 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
-        lock = (
-            "locks both tables against writes while it checks every row; add it with postgresql_not_valid=True, "
-            "then VALIDATE CONSTRAINT in a later migration"
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
+        lock = "locks both tables against writes while it checks every row"
+        hint = (
+            "add it with postgresql_not_valid=True, then VALIDATE CONSTRAINT in a later migration"
         )
         for item in _on_existing(index, "create_foreign_key", "add_column"):
             view = item.view
@@ -474,12 +485,13 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
                     else ""
                 )
                 name = _literal(view, "constraint_name") or "(unnamed)"
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} adds validated foreign key {name} on existing table {table}({columns}) "
                         f"referencing {referent}: it {lock}"
                     ),
+                    hint,
                 )
             elif view.step.name == "add_column" and _has_foreign_key(_argument(view, "column")):
                 column = _argument(view, "column")
@@ -488,12 +500,13 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
                     if column is not None
                     else None
                 )
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} adds column {table}({spec.name if spec else '?'}) with a validated foreign "
                         f"key to existing table {table}: it {lock}"
                     ),
+                    hint,
                 )
 
 
@@ -532,13 +545,13 @@ class SetNotNullWithoutCheck(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         checked = {id(item.view) for item in checked_operations(index)}
         replays = {id(item.replay): item.replay for item in checked_operations(index)}
         for replay in replays.values():
             yield from self._in_replay(replay, checked)
 
-    def _in_replay(self, replay: Replay, checked: set[int]) -> Iterator[tuple[OperationView, str]]:
+    def _in_replay(self, replay: Replay, checked: set[int]) -> Iterator[_Finding]:
         checks: dict[str, tuple[str, bool]] = {}  # constraint name -> (condition, validated)
         for view in replay.operations:
             for name, condition, valid in _checks_added(view):
@@ -563,12 +576,13 @@ class SetNotNullWithoutCheck(_SafetyRule):
             ):
                 continue
             table = _table_name(view.table)
-            yield (
+            yield _Finding(
                 view,
                 (
                     f"{_operation_name(view)} sets {table}.{column} NOT NULL, which scans the whole table under an ACCESS "
-                    f"EXCLUSIVE lock; first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT it"
+                    "EXCLUSIVE lock"
                 ),
+                f"first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT it",
             )
 
 
@@ -627,18 +641,19 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "create_unique_constraint"):
             view = item.view
             table = _table_name(view.table)
             name = _literal(view, "constraint_name") or "(unnamed)"
-            yield (
+            yield _Finding(
                 view,
                 (
                     f"{_operation_name(view)} of {name} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
-                    f"lock (no reads or writes); create a unique index with postgresql_concurrently=True inside "
-                    f"{_AUTOCOMMIT}, then ADD CONSTRAINT ... UNIQUE USING INDEX"
+                    "lock (no reads or writes)"
                 ),
+                f"create a unique index with postgresql_concurrently=True inside {_AUTOCOMMIT}, then ADD "
+                "CONSTRAINT ... UNIQUE USING INDEX",
             )
 
 
@@ -665,7 +680,7 @@ class RenameWhileModelUsesOldName(_SafetyRule):
     use_instead = _example('op.rename_table("users", "accounts")', _models(table="accounts"))
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         expand = "rename in steps (expand/contract: add the new name, copy, switch the code, drop the old later)"
         for item in _on_existing(index, "rename_table", "alter_column"):
             view, replay = item.view, item.replay
@@ -676,13 +691,14 @@ class RenameWhileModelUsesOldName(_SafetyRule):
                 continue
             if view.step.name == "rename_table" and replay.table(*view.table) is None:
                 new_name = _literal(view, "new_table_name") or "?"
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} renames table {_table_name(view.table)} to {new_name} while model "
                         f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {model.full_name}: "
-                        f"running code fails until it is deployed; {expand}"
+                        "running code fails until it is deployed"
                     ),
+                    expand,
                 )
             elif view.step.name == "alter_column":
                 old, new = _literal(view, "column_name"), _literal(view, "new_column_name")
@@ -691,13 +707,14 @@ class RenameWhileModelUsesOldName(_SafetyRule):
                     continue
                 if head is None or head.column_named(old) is not None:
                     continue
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} renames column {_table_name(view.table)}.{old} to {new} while model "
                         f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {old}: running code "
-                        f"fails until it is deployed; {expand}"
+                        "fails until it is deployed"
                     ),
+                    expand,
                 )
 
 
@@ -726,7 +743,7 @@ class DropWhileModelDeclaresIt(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "drop_table", "drop_column"):
             view, replay = item.view, item.replay
             if view.table is None:
@@ -737,12 +754,13 @@ class DropWhileModelDeclaresIt(_SafetyRule):
                 continue  # a later revision the replay cannot read may add it back
             owner = f"model {model.model or model.full_name} ({model.path}:{model.line})"
             if view.step.name == "drop_table" and head is None:
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} drops table {_table_name(view.table)} while {owner} still declares it: "
-                        "running code fails until it is deployed; remove the model first and drop the table in a later release"
+                        "running code fails until it is deployed"
                     ),
+                    "remove the model first and drop the table in a later release",
                 )
             elif view.step.name == "drop_column":
                 column = _literal(view, "column_name")
@@ -753,11 +771,11 @@ class DropWhileModelDeclaresIt(_SafetyRule):
                     or head.column_named(column)
                 ):
                     continue
-                yield (
+                yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} drops column {_table_name(view.table)}.{column} while {owner} still "
-                        "declares it: running code fails until it is deployed; remove it from the model first and drop "
-                        "it in a later release"
+                        "declares it: running code fails until it is deployed"
                     ),
+                    "remove it from the model first and drop it in a later release",
                 )
