@@ -164,3 +164,18 @@ def test_names_with_semicolons_keep_the_hint_whole(tmp_path: Path) -> None:
         "scans the whole table under an ACCESS EXCLUSIVE lock; first add CHECK (paid; at IS NOT NULL) NOT VALID "
         "and VALIDATE CONSTRAINT it",
     ]
+
+
+def test_computed_names_are_said_to_be_computed() -> None:
+    """Names a migration computes at run time (fief's and tracecat's tenant prefixes) are never
+    printed as the template (`{}events`) or as `?`."""
+    completed = run_tool("dblint", "check", ".", cwd=FIXTURES / "pg_computed_names")
+    messages = [line.split(" ", 2)[2] for line in completed.stdout.splitlines() if " DBL5" in line]
+    assert len(messages) == 9
+    assert not [message for message in messages if "{}" in message or "?" in message]
+    assert (
+        "op.create_index builds an index with a computed name on an existing table with a computed name "
+        "with a SHARE lock that blocks every write to it until the build ends" in messages[0]
+    )
+    assert "changes column id of a table with a computed name from sa.Integer()" in messages[3]
+    assert "renames table accounts to a computed name while model Account" in messages[-1]

@@ -22,6 +22,7 @@ from dblint.index import ProjectIndex
 from dblint.index.columns import column_from_expr
 from dblint.index.databases import CheckedOperation, checked_operations
 from dblint.index.replay import EXISTED, OperationView, Replay, TableKey
+from dblint.index.replay.schema import qualified_name
 from dblint.index.schema import model_schema
 from dblint.index.tables import TableDef
 from dblint.index.type_changes import ColumnType, column_type, may_be_widening, rewrites_table
@@ -45,7 +46,7 @@ FAMILY = Family(
 
 _AUTOCOMMIT = "`with op.get_context().autocommit_block():`"
 _CONCURRENT_SQL = re.compile(
-    r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY(?:\s+IF\s+(?:NOT\s+)?EXISTS)?(?:\s+[\w.\"]+)?",
+    r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY(?:\s+IF\s+(?:NOT\s+)?EXISTS)?(?:\s+(?P<name>[\w.\"{}]+))?",
     re.IGNORECASE,
 )
 _NEW_COLUMN = "add a new column, backfill, and switch over"
@@ -110,7 +111,26 @@ def _literal(view: OperationView, name: str) -> Optional[str]:
         value = value.args[0]
     if value is None or value.kind not in ("str", "const") or value.text == "None":
         return None
-    return value.text
+    return _known(value.text)
+
+
+def _known(name: Optional[str]) -> Optional[str]:
+    """A name as written, None when it is a template computed at run time (`f"{prefix}_events"`)."""
+    return None if name is None or "{}" in name else name
+
+
+# How a message names what a migration names with a computed value (never `{}_events` or `?`).
+_COMPUTED = "with a computed name"
+_COMPUTED_INDEX = f"an index {_COMPUTED}"
+
+
+def _named(view: OperationView, name: str, computed: str, absent: str) -> str:
+    """The literal name an argument gives, else `computed` when it is given and computed, else `absent`."""
+    literal = _literal(view, name)
+    if literal is not None:
+        return literal
+    value = _argument(view, name)
+    return absent if value is None or (value.kind == "const" and value.text == "None") else computed
 
 
 def _is_true(view: OperationView, name: str) -> bool:
@@ -119,10 +139,23 @@ def _is_true(view: OperationView, name: str) -> bool:
     return value is not None and not (value.kind == "const" and value.text in ("False", "None"))
 
 
-def _table_name(key: Optional[TableKey]) -> str:
-    if key is None:
-        return "?"
-    return f"{key[0]}.{key[1]}" if key[0] else key[1]
+def _table_name(view: OperationView) -> Optional[str]:
+    """The operation's table as messages write it; None when its name is computed."""
+    return qualified_name(view.table) if view.table is not None else None
+
+
+def _existing_table(view: OperationView) -> str:
+    table = _table_name(view)
+    return f"existing table {table}" if table else f"an existing table {_COMPUTED}"
+
+
+def _column_of(view: OperationView, column: Optional[str]) -> str:
+    """`users.email`, spelled out when the table's or the column's name is computed."""
+    table = _table_name(view)
+    if table and column:
+        return f"{table}.{column}"
+    owner = f"table {table}" if table else f"a table {_COMPUTED}"
+    return f"column {column} of {owner}" if column else f"a column {_COMPUTED} of {owner}"
 
 
 def _operation_name(view: OperationView) -> str:
@@ -245,13 +278,12 @@ class IndexWithoutConcurrently(_SafetyRule):
             view = item.view
             if _is_true(view, "postgresql_concurrently"):
                 continue
-            table = _table_name(view.table)
-            index_name = _literal(view, "index_name") or "the index"
+            index_name = _named(view, "index_name", _COMPUTED_INDEX, "the index")
             yield _Finding(
                 view,
                 (
-                    f"{_operation_name(view)} builds {index_name} on existing table {table} with a SHARE lock that "
-                    f"blocks every write to {table} until the build ends"
+                    f"{_operation_name(view)} builds {index_name} on {_existing_table(view)} with a SHARE lock that "
+                    f"blocks every write to {_table_name(view) or 'it'} until the build ends"
                 ),
                 f"pass postgresql_concurrently=True inside {_AUTOCOMMIT}",
             )
@@ -291,7 +323,7 @@ class ConcurrentIndexInTransaction(_SafetyRule):
                 yield _Finding(
                     view,
                     (
-                        f"op.execute() of {' '.join(statement.group(0).split())} runs inside the migration's transaction, "
+                        f"op.execute() of {_statement(statement)} runs inside the migration's transaction, "
                         "where PostgreSQL refuses it"
                     ),
                     f"run it inside {_AUTOCOMMIT}",
@@ -299,7 +331,7 @@ class ConcurrentIndexInTransaction(_SafetyRule):
             elif view.step.name in ("create_index", "drop_index") and _is_true(
                 view, "postgresql_concurrently"
             ):
-                index_name = _literal(view, "index_name") or "the index"
+                index_name = _named(view, "index_name", _COMPUTED_INDEX, "the index")
                 yield _Finding(
                     view,
                     (
@@ -308,6 +340,14 @@ class ConcurrentIndexInTransaction(_SafetyRule):
                     ),
                     f"put it inside {_AUTOCOMMIT}",
                 )
+
+
+def _statement(found: re.Match[str]) -> str:
+    """The concurrent statement as a message quotes it (an index name computed at run time said so)."""
+    name = found.group("name") or ""
+    if "{}" not in name:
+        return " ".join(found.group(0).split())
+    return f"{' '.join(found.group(0)[: found.start('name') - found.start()].split())} of {_COMPUTED_INDEX}"
 
 
 def _without_transactions(index: ProjectIndex, replay: Replay) -> bool:
@@ -356,12 +396,13 @@ class NotNullColumnWithoutDefault(_SafetyRule):
                 continue
             if spec.server_default or _generated(column):
                 continue
-            table = _table_name(view.table)
+            name = _known(spec.name)
+            added = f"NOT NULL column {name}" if name else f"a NOT NULL column {_COMPUTED}"
             yield _Finding(
                 view,
                 (
-                    f"{_operation_name(view)} adds NOT NULL column {spec.name or '?'} without server_default to existing "
-                    f"table {table}: it fails on any non-empty table because the existing rows get NULL"
+                    f"{_operation_name(view)} adds {added} without server_default to {_existing_table(view)}: it "
+                    "fails on any non-empty table because the existing rows get NULL"
                 ),
                 "add it with a server_default (or nullable, backfill, then set NOT NULL)",
             )
@@ -413,7 +454,7 @@ class TableRewritingTypeChange(_SafetyRule):
                 old = dataclasses.replace(
                     column_type(Expr("name", view.column_type)) or ColumnType("", ""), literal=False
                 )
-            table, column = _table_name(view.table), _literal(view, "column_name") or "?"
+            column = _column_of(view, _literal(view, "column_name"))
             if old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
                 current = (
                     "its current type"
@@ -423,7 +464,7 @@ class TableRewritingTypeChange(_SafetyRule):
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} changes the type of {table}.{column} to {new.written}; dblint cannot tell "
+                        f"{_operation_name(view)} changes the type of {column} to {new.written}; dblint cannot tell "
                         f"{current} (no literal existing_type=), and unless this is a widening PostgreSQL does in place "
                         "it rewrites the table under an ACCESS EXCLUSIVE lock"
                     ),
@@ -433,7 +474,7 @@ class TableRewritingTypeChange(_SafetyRule):
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} changes {table}.{column} from {old.written} to {new.written}, which rewrites "
+                        f"{_operation_name(view)} changes {column} from {old.written} to {new.written}, which rewrites "
                         "the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes)"
                     ),
                     _NEW_COLUMN,
@@ -473,23 +514,30 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
         )
         for item in _on_existing(index, "create_foreign_key", "add_column"):
             view = item.view
-            table = _table_name(view.table)
+            table = _table_name(view)
             if view.step.name == "create_foreign_key" and not _is_true(
                 view, "postgresql_not_valid"
             ):
-                referent = _literal(view, "referent_table") or "?"
+                referent = _named(view, "referent_table", f"a table {_COMPUTED}", "?")
                 local = _argument(view, "local_cols")
                 columns = (
-                    ", ".join(arg.text for arg in local.args if arg.kind == "str")
+                    ", ".join(
+                        _known(arg.text) or "(computed)" for arg in local.args if arg.kind == "str"
+                    )
                     if local is not None
                     else ""
                 )
-                name = _literal(view, "constraint_name") or "(unnamed)"
+                name = _named(view, "constraint_name", _COMPUTED, "(unnamed)")
+                on = (
+                    f"existing table {table}({columns})"
+                    if table
+                    else f"an existing table {_COMPUTED} ({columns})"
+                )
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} adds validated foreign key {name} on existing table {table}({columns}) "
-                        f"referencing {referent}: it {lock}"
+                        f"{_operation_name(view)} adds validated foreign key {name} on {on} referencing {referent}: "
+                        f"it {lock}"
                     ),
                     hint,
                 )
@@ -500,11 +548,19 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
                     if column is not None
                     else None
                 )
+                column_name = _known(spec.name if spec else None)
+                added = (
+                    f"column {table}({column_name})"
+                    if table and column_name
+                    else f"column {column_name}"
+                    if column_name
+                    else f"a column {_COMPUTED}"
+                )
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} adds column {table}({spec.name if spec else '?'}) with a validated foreign "
-                        f"key to existing table {table}: it {lock}"
+                        f"{_operation_name(view)} adds {added} with a validated foreign key to "
+                        f"{_existing_table(view)}: it {lock}"
                     ),
                     hint,
                 )
@@ -575,11 +631,10 @@ class SetNotNullWithoutCheck(_SafetyRule):
                 valid and pattern.search(f"({condition})") for condition, valid in checks.values()
             ):
                 continue
-            table = _table_name(view.table)
             yield _Finding(
                 view,
                 (
-                    f"{_operation_name(view)} sets {table}.{column} NOT NULL, which scans the whole table under an ACCESS "
+                    f"{_operation_name(view)} sets {_column_of(view, column)} NOT NULL, which scans the whole table under an ACCESS "
                     "EXCLUSIVE lock"
                 ),
                 f"first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT it",
@@ -644,12 +699,11 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
     def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "create_unique_constraint"):
             view = item.view
-            table = _table_name(view.table)
-            name = _literal(view, "constraint_name") or "(unnamed)"
+            name = _named(view, "constraint_name", f"a constraint {_COMPUTED}", "(unnamed)")
             yield _Finding(
                 view,
                 (
-                    f"{_operation_name(view)} of {name} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
+                    f"{_operation_name(view)} of {name} on {_existing_table(view)} builds the unique index under an ACCESS EXCLUSIVE "
                     "lock (no reads or writes)"
                 ),
                 f"create a unique index with postgresql_concurrently=True inside {_AUTOCOMMIT}, then ADD "
@@ -690,27 +744,28 @@ class RenameWhileModelUsesOldName(_SafetyRule):
             if model is None:
                 continue
             if view.step.name == "rename_table" and replay.table(*view.table) is None:
-                new_name = _literal(view, "new_table_name") or "?"
+                new_name = _named(view, "new_table_name", "a computed name", "?")
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} renames table {_table_name(view.table)} to {new_name} while model "
+                        f"{_operation_name(view)} renames table {_table_name(view)} to {new_name} while model "
                         f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {model.full_name}: "
                         "running code fails until it is deployed"
                     ),
                     expand,
                 )
             elif view.step.name == "alter_column":
-                old, new = _literal(view, "column_name"), _literal(view, "new_column_name")
+                old = _literal(view, "column_name")
+                new = _named(view, "new_column_name", "a computed name", "")
                 head = replay.table(*view.table)
-                if old is None or new is None or model.column_named(old) is None:
+                if old is None or not new or model.column_named(old) is None:
                     continue
                 if head is None or head.column_named(old) is not None:
                     continue
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} renames column {_table_name(view.table)}.{old} to {new} while model "
+                        f"{_operation_name(view)} renames column {_column_of(view, old)} to {new} while model "
                         f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {old}: running code "
                         "fails until it is deployed"
                     ),
@@ -757,7 +812,7 @@ class DropWhileModelDeclaresIt(_SafetyRule):
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} drops table {_table_name(view.table)} while {owner} still declares it: "
+                        f"{_operation_name(view)} drops table {_table_name(view)} while {owner} still declares it: "
                         "running code fails until it is deployed"
                     ),
                     "remove the model first and drop the table in a later release",
@@ -774,7 +829,7 @@ class DropWhileModelDeclaresIt(_SafetyRule):
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} drops column {_table_name(view.table)}.{column} while {owner} still "
+                        f"{_operation_name(view)} drops column {_column_of(view, column)} while {owner} still "
                         "declares it: running code fails until it is deployed"
                     ),
                     "remove it from the model first and drop it in a later release",
