@@ -179,3 +179,30 @@ def test_computed_names_are_said_to_be_computed() -> None:
     )
     assert "changes column id of a table with a computed name from sa.Integer()" in messages[3]
     assert "renames table accounts to a computed name while model Account" in messages[-1]
+
+
+def test_commit_ends_the_transaction_only_for_drivers_that_begin_no_new_one(tmp_path: Path) -> None:
+    """After `op.execute("COMMIT")` psycopg2 (the default driver) runs a concurrent build outside any
+    transaction; psycopg 3 begins a new one, where PostgreSQL still refuses it."""
+    revision = "migrations/versions/0002_commit_then_concurrently.py"
+    default = run_tool("dblint", "check", revision, cwd=FIXTURES / "pg_safety_lookalikes")
+    assert _safety(default.stdout) == set()
+    root = tmp_path / "psycopg3"
+    shutil.copytree(FIXTURES / "pg_safety_lookalikes", root)
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("postgresql://", "postgresql+psycopg://"))
+    lines = run_tool("dblint", "check", revision, cwd=root).stdout.splitlines()
+    assert _safety("\n".join(lines)) == {(revision, 16, "DBL502"), (revision, 17, "DBL502")}
+    assert (
+        "op.create_index of ix_accounts_email with postgresql_concurrently=True runs inside a transaction the "
+        "driver begins again after the revision's COMMIT, where PostgreSQL refuses it" in lines[0]
+    )
+
+
+def test_constraint_named_through_a_constant_is_named() -> None:
+    revision = "migrations/versions/0007_named_by_constant.py"
+    completed = run_tool("dblint", "check", revision, cwd=FIXTURES / "pg_safety_lookalikes")
+    assert (
+        "adds validated foreign key fk__grants__account_id__accounts on existing table"
+        in completed.stdout
+    )

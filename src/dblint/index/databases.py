@@ -9,6 +9,8 @@ Public API (used by the migration-safety rules and the pipeline):
 - `checked_revisions(index, graph) -> frozenset[str]`: the revisions after `safety-since`
   (all of them when it is unset).
 - `validate_safety_since(indexes)`: a `ConfigError` when `safety-since` names no revision.
+- `commit_ends_transaction(graph) -> bool`: whether a revision's literal `COMMIT` leaves
+  what follows it outside any transaction (the driver of the script location's URL).
 - `checked_operations(index) -> tuple[CheckedOperation, ...]`: the operations of the
   replay (`Replay.operations`) in the checked revisions of PostgreSQL script locations,
   in replay order (memoised).
@@ -33,7 +35,11 @@ if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
 
 POSTGRESQL = "postgresql"
-_URL_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][\w]*)(?:\+[\w.]+)?://")
+_URL_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][\w]*)(?:\+(?P<driver>[\w.]+))?://")
+# PostgreSQL drivers that ask the server whether a transaction is open before each statement and
+# begin a new one after a literal `COMMIT`. psycopg2 (SQLAlchemy's default) and asyncpg do not:
+# what follows `op.execute("COMMIT")` runs outside any transaction.
+_DRIVERS_BEGINNING_AGAIN = frozenset({"psycopg", "psycopg_async", "pg8000"})
 # URL schemes and directory names SQLAlchemy users write for each dialect.
 _ALIASES = {
     "postgresql": POSTGRESQL,
@@ -92,11 +98,23 @@ def graph_dialect(index: ProjectIndex, graph: RevisionGraph) -> Dialect:
     return Dialect(None, "no sqlalchemy.url, `dialect` setting or dialect import says")
 
 
-def _url_dialect(url: str) -> Optional[str]:
+def _url_scheme(url: str) -> Optional[re.Match[str]]:
+    """The scheme (and driver) of a literal URL; None for the template or an interpolated one."""
     if not url or "%(" in url or "${" in url:
         return None
-    found = _URL_SCHEME.match(url)
+    return _URL_SCHEME.match(url)
+
+
+def _url_dialect(url: str) -> Optional[str]:
+    found = _url_scheme(url)
     return _ALIASES.get(found.group("scheme").lower()) if found else None
+
+
+def commit_ends_transaction(graph: RevisionGraph) -> bool:
+    """True unless the script location's `sqlalchemy.url` names a driver that begins a new
+    transaction after a `COMMIT` a revision executes (`postgresql+psycopg://`)."""
+    found = _url_scheme(graph.location.url)
+    return found is None or (found.group("driver") or "").lower() not in _DRIVERS_BEGINNING_AGAIN
 
 
 def _imported_dialects(imports: Iterable[Import]) -> set[str]:

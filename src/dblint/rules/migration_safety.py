@@ -19,13 +19,14 @@ from dblint.fixes.concurrent_index import plan_concurrent_index
 from dblint.fixes.fk_type import plan_outcome
 from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
-from dblint.index.columns import column_from_expr
-from dblint.index.databases import CheckedOperation, checked_operations
+from dblint.index.columns import ColumnSpec, column_from_expr
+from dblint.index.databases import CheckedOperation, checked_operations, commit_ends_transaction
 from dblint.index.replay import EXISTED, OperationView, Replay, TableKey
 from dblint.index.replay.schema import qualified_name
 from dblint.index.schema import model_schema
 from dblint.index.tables import TableDef
 from dblint.index.type_changes import ColumnType, column_type, may_be_widening, rewrites_table
+from dblint.index.types import TypeFamily
 from dblint.rules.base import Family, Rule
 from dblint.rules.examples import (
     ALEMBIC_INI,
@@ -298,7 +299,10 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         "Reports `create_index` / `drop_index` with `postgresql_concurrently=True`, and `op.execute()` of "
         "`CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY` / `REINDEX ... CONCURRENTLY`, that do not run "
         "inside `with op.get_context().autocommit_block():` (directly or through a helper called there), "
-        "unless env.py turns transactional DDL off (`transactional_ddl=False`)."
+        'unless env.py turns transactional DDL off (`transactional_ddl=False`) or an `op.execute("COMMIT")` '
+        "earlier in the revision ended its transaction: psycopg2 (SQLAlchemy's default driver) and asyncpg "
+        "then run what follows outside any transaction. With `postgresql+psycopg://` or `+pg8000://` in "
+        "`sqlalchemy.url` the driver begins a new transaction after the `COMMIT`, and the finding stays."
     )
     why_bad = (
         "Alembic runs each migration in a transaction on PostgreSQL, and PostgreSQL refuses the concurrent "
@@ -316,6 +320,13 @@ class ConcurrentIndexInTransaction(_SafetyRule):
             view = item.view
             if view.autocommit or _without_transactions(index, item.replay):
                 continue
+            if view.after_commit and commit_ends_transaction(item.replay.graph):
+                continue
+            where = (
+                "a transaction the driver begins again after the revision's COMMIT"
+                if view.after_commit
+                else "the migration's transaction"
+            )
             statement = (
                 _CONCURRENT_SQL.search(view.step.sql or "") if view.step.kind == "sql" else None
             )
@@ -323,8 +334,8 @@ class ConcurrentIndexInTransaction(_SafetyRule):
                 yield _Finding(
                     view,
                     (
-                        f"op.execute() of {_statement(statement)} runs inside the migration's transaction, "
-                        "where PostgreSQL refuses it"
+                        f"op.execute() of {_statement(statement)} runs inside {where}, where PostgreSQL "
+                        "refuses it"
                     ),
                     f"run it inside {_AUTOCOMMIT}",
                 )
@@ -335,8 +346,8 @@ class ConcurrentIndexInTransaction(_SafetyRule):
                 yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside the "
-                        "migration's transaction, where PostgreSQL refuses it"
+                        f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside "
+                        f"{where}, where PostgreSQL refuses it"
                     ),
                     f"put it inside {_AUTOCOMMIT}",
                 )
@@ -370,7 +381,8 @@ class NotNullColumnWithoutDefault(_SafetyRule):
     what_it_does = (
         "Reports `op.add_column(...)` / `batch_op.add_column(...)` of a column declared `nullable=False` (or "
         "`primary_key=True`) without `server_default`, `Identity()` or `Computed()`, on a table that existed "
-        "before the revision."
+        "before the revision. An integer primary key that SQLAlchemy adds as `SERIAL` (no foreign key, no "
+        "`default=`, no `autoincrement=False`) is filled by its sequence and not reported."
     )
     why_bad = (
         "The existing rows get NULL in the new column, which violates NOT NULL: on any non-empty table the "
@@ -394,7 +406,7 @@ class NotNullColumnWithoutDefault(_SafetyRule):
             spec = column_from_expr(column, lambda written: written) if column is not None else None
             if spec is None or not (spec.nullable is False or spec.primary_key):
                 continue
-            if spec.server_default or _generated(column):
+            if spec.server_default or _generated(column) or _serial(spec, column):
                 continue
             name = _known(spec.name)
             added = f"NOT NULL column {name}" if name else f"a NOT NULL column {_COMPUTED}"
@@ -418,6 +430,21 @@ def _generated(column: Optional[Expr]) -> bool:
     )
 
 
+def _serial(spec: ColumnSpec, column: Optional[Expr]) -> bool:
+    """An integer primary key SQLAlchemy adds as `SERIAL` / `BIGSERIAL` on PostgreSQL (the sole
+    primary key column `add_column` compiles, with no foreign key, client default or
+    `autoincrement=False`): the sequence fills the existing rows."""
+    if column is None or not spec.primary_key or spec.family != TypeFamily.INTEGER:
+        return False
+    autoincrement = column.keyword("autoincrement")
+    return (
+        spec.foreign_key is None
+        and not _has_foreign_key(column)
+        and column.keyword("default") is None
+        and not (autoincrement is not None and autoincrement.text in ("False", "None"))
+    )
+
+
 class TableRewritingTypeChange(_SafetyRule):
     code = "DBL504"
     name = "table-rewriting-type-change"
@@ -428,7 +455,8 @@ class TableRewritingTypeChange(_SafetyRule):
         "is a widening PostgreSQL does in place: `VARCHAR(n)` to `VARCHAR(m >= n)`, unlimited `VARCHAR` or "
         "`TEXT`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
         "`existing_type=` (which autogenerate writes) or else from the replayed schema; when neither says, "
-        "the finding says so."
+        "the finding says so (a change to `TEXT`, unlimited `VARCHAR` or unconstrained `NUMERIC` needs no old "
+        "size and is not reported)."
     )
     why_bad = (
         "Any other type change rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE "
@@ -454,6 +482,8 @@ class TableRewritingTypeChange(_SafetyRule):
                 old = dataclasses.replace(
                     column_type(Expr("name", view.column_type)) or ColumnType("", ""), literal=False
                 )
+            if old is not None and not rewrites_table(old, new):
+                continue  # a widening in place (to `TEXT`: whatever the old size)
             column = _column_of(view, _literal(view, "column_name"))
             if old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
                 current = (
@@ -470,7 +500,7 @@ class TableRewritingTypeChange(_SafetyRule):
                     ),
                     _NEW_COLUMN,
                 )
-            elif rewrites_table(old, new):
+            else:
                 yield _Finding(
                     view,
                     (

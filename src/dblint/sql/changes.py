@@ -15,6 +15,10 @@ from typing import Optional
 
 from dblint.sql.statements import ALTER_TABLE, RENAME_TABLE, SqlColumn, classify_sql
 
+# A text that is only a statement ending the transaction, or one starting a transaction.
+_COMMIT = re.compile(r"^\s*(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*$", re.IGNORECASE)
+_BEGIN = re.compile(r"^\s*(?:BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
+
 # What an ALTER TABLE action does (`AlterAction.kind`).
 RENAME_COLUMN = "rename-column"
 DROP_COLUMN = "drop-column"
@@ -176,3 +180,11 @@ def _column_change(column: str, action: str) -> AlterAction:
         type_text = action.split(None, 3 if words[0] == "SET" else 1)[-1]
         return AlterAction(ALTER_COLUMN, column, type_name=_USING.split(type_text)[0].strip())
     return AlterAction(UNREAD_ACTION, column)
+
+
+def ends_transaction(text: str) -> Optional[bool]:
+    """True for a text that only ends the transaction (`COMMIT`, `END`), False for one that
+    starts one (`BEGIN`, `START TRANSACTION`), None for anything else."""
+    if _COMMIT.match(text):
+        return True
+    return False if _BEGIN.match(text) else None
