@@ -13,7 +13,8 @@ Public API (used by the migration-safety rules and the pipeline):
   what follows it outside any transaction (the driver of the script location's URL).
 - `checked_operations(index) -> tuple[CheckedOperation, ...]`: the operations of the
   replay (`Replay.operations`) in the checked revisions of PostgreSQL script locations,
-  in replay order (memoised).
+  in replay order (memoised), but for those in a branch for other dialects
+  (`if op.get_bind().dialect.name == "sqlite":`).
 
 Alembic's template URL (`driver://user:pass@localhost/dbname`) and interpolated URLs
 (`%(DB_URL)s`, `${DB_URL}`) say nothing: the next source is asked.
@@ -189,6 +190,16 @@ def _checked_operations(index: ProjectIndex) -> tuple[CheckedOperation, ...]:
             continue
         checked = checked_revisions(index, replay.graph)
         found += [
-            CheckedOperation(replay, view) for view in replay.operations if view.revision in checked
+            CheckedOperation(replay, view)
+            for view in replay.operations
+            if view.revision in checked and _runs_on_postgresql(view)
         ]
     return tuple(found)
+
+
+def _runs_on_postgresql(view: OperationView) -> bool:
+    """False for an operation in a branch for other databases (`if bind.dialect.name == "sqlite":`)."""
+    step = view.step
+    if step.only_dialects and POSTGRESQL not in step.only_dialects:
+        return False
+    return POSTGRESQL not in step.not_dialects
