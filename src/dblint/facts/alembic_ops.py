@@ -164,12 +164,9 @@ class MigrationVisitor(cst.CSTVisitor):
         self._loop_exits: list[tuple[int, str]] = []
         self._batches: list[dict[str, Expr]] = []
         self._autocommit: list[bool] = []  # per `with` block: does it open `autocommit_block()`
-        self._dialects: list[
-            Optional[_DialectBranch]
-        ] = []  # per enclosing `if`: its dialect branch
-        self._orelse_of: dict[
-            int, _DialectBranch
-        ] = {}  # `else` / `elif` node: the negated `if` test
+        # Per enclosing `if`: its dialect branch; per `else` / `elif` node: the negated `if` test.
+        self._dialects: list[Optional[_DialectBranch]] = []
+        self._orelse_of: dict[int, _DialectBranch] = {}
         self._statement_calls: set[int] = set()
 
     # -- functions ----------------------------------------------------------------

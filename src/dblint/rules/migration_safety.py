@@ -439,7 +439,6 @@ def _serial(spec: ColumnSpec, column: Optional[Expr]) -> bool:
     autoincrement = column.keyword("autoincrement")
     return (
         spec.foreign_key is None
-        and not _has_foreign_key(column)
         and column.keyword("default") is None
         and not (autoincrement is not None and autoincrement.text in ("False", "None"))
     )
