@@ -135,3 +135,74 @@ def test_rule_command_explains_the_safe_way(tmp_path: Path) -> None:
         and "autocommit_block()" in completed.stdout
     )
     assert "### Use instead" in completed.stdout
+
+
+def test_names_with_semicolons_keep_the_hint_whole(tmp_path: Path) -> None:
+    """The hint is its own part of a finding, never split back off the message at `; `."""
+    create = (
+        '    op.create_table("orders; archive", sa.Column("id", sa.Integer(), primary_key=True),'
+        ' sa.Column("paid; at", sa.DateTime()))'
+    )
+    change = (
+        '    op.create_index("ix_paid", "orders; archive", ["paid; at"])\n'
+        '    op.alter_column("orders; archive", "paid; at", nullable=False)'
+    )
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://db/app\n",
+        "migrations/env.py": "from alembic import context\n",
+        "migrations/versions/r1.py": _REVISION.format(rev="r1", down="None", body=create),
+        "migrations/versions/r2.py": _REVISION.format(rev="r2", down='"r1"', body=change),
+    }
+    root = write_project(tmp_path / "proj", files, '[tool.dblint]\nextend-select = ["DBL506"]\n')
+    lines = run_tool("dblint", "check", "migrations/versions/r2.py", cwd=root).stdout.splitlines()
+    assert lines[:2] == [
+        "migrations/versions/r2.py:9:5: DBL501 op.create_index builds ix_paid on existing table orders; archive "
+        "with a SHARE lock that blocks every write to orders; archive until the build ends; no automatic fix: "
+        "upgrade() does more in the same transaction (line 10); pass postgresql_concurrently=True inside "
+        "`with op.get_context().autocommit_block():`",
+        "migrations/versions/r2.py:10:5: DBL506 op.alter_column sets orders; archive.paid; at NOT NULL, which "
+        "scans the whole table under an ACCESS EXCLUSIVE lock; first add CHECK (paid; at IS NOT NULL) NOT VALID "
+        "and VALIDATE CONSTRAINT it",
+    ]
+
+
+def test_computed_names_are_said_to_be_computed() -> None:
+    """Names a migration computes at run time (fief's and tracecat's tenant prefixes) are never
+    printed as the template (`{}events`) or as `?`."""
+    completed = run_tool("dblint", "check", ".", cwd=FIXTURES / "pg_computed_names")
+    messages = [line.split(" ", 2)[2] for line in completed.stdout.splitlines() if " DBL5" in line]
+    assert len(messages) == 9
+    assert not [message for message in messages if "{}" in message or "?" in message]
+    assert (
+        "op.create_index builds an index with a computed name on an existing table with a computed name "
+        "with a SHARE lock that blocks every write to it until the build ends" in messages[0]
+    )
+    assert "changes column id of a table with a computed name from sa.Integer()" in messages[3]
+    assert "renames table accounts to a computed name while model Account" in messages[-1]
+
+
+def test_commit_ends_the_transaction_only_for_drivers_that_begin_no_new_one(tmp_path: Path) -> None:
+    """After `op.execute("COMMIT")` psycopg2 (the default driver) runs a concurrent build outside any
+    transaction; psycopg 3 begins a new one, where PostgreSQL still refuses it."""
+    revision = "migrations/versions/0002_commit_then_concurrently.py"
+    default = run_tool("dblint", "check", revision, cwd=FIXTURES / "pg_safety_lookalikes")
+    assert _safety(default.stdout) == set()
+    root = tmp_path / "psycopg3"
+    shutil.copytree(FIXTURES / "pg_safety_lookalikes", root)
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("postgresql://", "postgresql+psycopg://"))
+    lines = run_tool("dblint", "check", revision, cwd=root).stdout.splitlines()
+    assert _safety("\n".join(lines)) == {(revision, 16, "DBL502"), (revision, 17, "DBL502")}
+    assert (
+        "op.create_index of ix_accounts_email with postgresql_concurrently=True runs inside a transaction the "
+        "driver begins again after the revision's COMMIT, where PostgreSQL refuses it" in lines[0]
+    )
+
+
+def test_constraint_named_through_a_constant_is_named() -> None:
+    revision = "migrations/versions/0007_named_by_constant.py"
+    completed = run_tool("dblint", "check", revision, cwd=FIXTURES / "pg_safety_lookalikes")
+    assert (
+        "adds validated foreign key fk__grants__account_id__accounts on existing table"
+        in completed.stdout
+    )

@@ -24,6 +24,7 @@ from dblint.sql.statements import (
     RENAME_TABLE,
     SqlColumn,
     SqlStatement,
+    alter_table_actions,
     classify_sql,
     is_sql,
 )
@@ -440,3 +441,33 @@ def test_large_and_pathological_inputs_are_fast() -> None:
         classify_sql(text)
         is_sql(text)
     assert time.perf_counter() - start < 5.0
+
+
+@pytest.mark.parametrize(
+    ("text", "actions"),
+    [
+        (
+            "ALTER TABLE users ADD COLUMN note text DEFAULT 'a, b', DROP COLUMN legacy; SELECT 1, 2",
+            ["ADD COLUMN note text DEFAULT 'a, b'", "DROP COLUMN legacy"],
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN sep text DEFAULT ';' NOT NULL",
+            ["ADD COLUMN sep text DEFAULT ';' NOT NULL"],
+        ),
+        ('ALTER TABLE "order lines" RENAME TO lines', ["RENAME TO lines"]),
+        (
+            "alter table if exists only public.t alter column c set not null",
+            ["alter column c set not null"],
+        ),
+        (
+            "ALTER TABLE t ADD CONSTRAINT c CHECK (a IN (1, 2)) NOT VALID, VALIDATE CONSTRAINT c",
+            ["ADD CONSTRAINT c CHECK (a IN (1, 2)) NOT VALID", "VALIDATE CONSTRAINT c"],
+        ),
+        ("ALTER TABLE {} DROP COLUMN x", ["DROP COLUMN x"]),
+        ("ALTER INDEX ix RENAME TO iy", None),
+        ("DROP TABLE t", None),
+    ],
+)
+def test_alter_table_actions_split_where_sql_does(text: str, actions: list[str] | None) -> None:
+    """Commas and semicolons inside strings, quoted names and parentheses are no separators."""
+    assert alter_table_actions(text) == actions

@@ -77,6 +77,32 @@ def _is_autocommit_block(node: cst.BaseExpression) -> bool:
     )
 
 
+# A branch on the database's dialect: (dialects, True: runs only on them / False: never on them).
+_DialectBranch = tuple[frozenset[str], bool]
+_DIALECT_NAMES = ("dialect.name", "engine.name")  # `op.get_bind().dialect.name`, `bind.engine.name`
+
+
+def _dialect_branch(test: cst.BaseExpression) -> Optional[_DialectBranch]:
+    """What an `if` test says of the dialect its body runs on: `<bind>.dialect.name == "sqlite"`,
+    `!= "postgresql"`, `in ("sqlite", "mysql")`, `not in (...)`; None for any other test."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    name = dotted(test.left) or ""
+    if not any(name == suffix or name.endswith("." + suffix) for suffix in _DIALECT_NAMES):
+        return None
+    target = test.comparisons[0]
+    single = string_value(target.comparator)
+    values = (single,) if single is not None else _literal_strings(target.comparator)
+    if values is None:
+        return None
+    operator = target.operator
+    if isinstance(operator, (cst.Equal, cst.In)):
+        return frozenset(values), True
+    if isinstance(operator, (cst.NotEqual, cst.NotIn)):
+        return frozenset(values), False
+    return None
+
+
 def _target_names(node: cst.CSTNode) -> list[str]:
     """Names bound by an assignment target (`a`, `a, b`, `[a, *b]`)."""
     if isinstance(node, cst.Name):
@@ -138,6 +164,9 @@ class MigrationVisitor(cst.CSTVisitor):
         self._loop_exits: list[tuple[int, str]] = []
         self._batches: list[dict[str, Expr]] = []
         self._autocommit: list[bool] = []  # per `with` block: does it open `autocommit_block()`
+        # Per enclosing `if`: its dialect branch; per `else` / `elif` node: the negated `if` test.
+        self._dialects: list[Optional[_DialectBranch]] = []
+        self._orelse_of: dict[int, _DialectBranch] = {}
         self._statement_calls: set[int] = set()
 
     # -- functions ----------------------------------------------------------------
@@ -206,9 +235,39 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_If(self, node: cst.If) -> None:
         self._push_guard("`if`", node)
+        self._enter_orelse(node)
+        branch = _dialect_branch(node.test)
+        self._dialects.append(branch)
+        if branch is not None and node.orelse is not None:
+            self._orelse_of[id(node.orelse)] = (branch[0], not branch[1])
 
     def leave_If(self, original_node: cst.If) -> None:
         self._guards.pop()
+        self._dialects.pop()
+
+    def visit_Else(self, node: cst.Else) -> None:
+        self._enter_orelse(node)
+
+    def _enter_orelse(self, node: cst.CSTNode) -> None:
+        """In an `else` / `elif`, the test of the `if` before it failed: its branch is replaced by
+        the negation (left on the stack for `leave_If` of that `if` to pop)."""
+        negated = self._orelse_of.pop(id(node), None)
+        if negated is not None:
+            self._dialects[-1] = negated
+
+    def _dialects_of_step(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(the dialects a step runs on only, those it never runs on), from the branches around it."""
+        only: Optional[frozenset[str]] = None
+        never: set[str] = set()
+        for branch in self._dialects:
+            if branch is None:
+                continue
+            names, positive = branch
+            if positive:
+                only = names if only is None else only & names
+            else:
+                never |= names
+        return tuple(sorted(only or ())), tuple(sorted(never))
 
     def visit_While(self, node: cst.While) -> None:
         self._push_guard("`while` loop", node)
@@ -411,6 +470,7 @@ class MigrationVisitor(cst.CSTVisitor):
             ((var, values) for var, values in self._loops if var), ("", ())
         )
         star = any(arg.star for arg in node.args)
+        only_dialects, not_dialects = self._dialects_of_step()
         self._function.steps.append(
             MigrationStep(
                 kind=kind,
@@ -443,6 +503,8 @@ class MigrationVisitor(cst.CSTVisitor):
                 star=star,
                 sql=sql,
                 autocommit=any(self._autocommit),
+                only_dialects=only_dialects,
+                not_dialects=not_dialects,
             )
         )
 

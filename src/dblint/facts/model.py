@@ -304,6 +304,10 @@ class MigrationStep:
     star: bool = False  # `*args` / `**kwargs` in the call
     sql: str | None = None
     autocommit: bool = False
+    # Under `if <bind>.dialect.name == "sqlite":` (or `!=`, `in`, `not in`, `else`): the dialects
+    # the step runs on only (empty: any), and those it never runs on.
+    only_dialects: tuple[str, ...] = ()
+    not_dialects: tuple[str, ...] = ()
 
 
 @slotted

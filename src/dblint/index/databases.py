@@ -9,9 +9,12 @@ Public API (used by the migration-safety rules and the pipeline):
 - `checked_revisions(index, graph) -> frozenset[str]`: the revisions after `safety-since`
   (all of them when it is unset).
 - `validate_safety_since(indexes)`: a `ConfigError` when `safety-since` names no revision.
+- `commit_ends_transaction(graph) -> bool`: whether a revision's literal `COMMIT` leaves
+  what follows it outside any transaction (the driver of the script location's URL).
 - `checked_operations(index) -> tuple[CheckedOperation, ...]`: the operations of the
   replay (`Replay.operations`) in the checked revisions of PostgreSQL script locations,
-  in replay order (memoised).
+  in replay order (memoised), but for those in a branch for other dialects
+  (`if op.get_bind().dialect.name == "sqlite":`).
 
 Alembic's template URL (`driver://user:pass@localhost/dbname`) and interpolated URLs
 (`%(DB_URL)s`, `${DB_URL}`) say nothing: the next source is asked.
@@ -33,7 +36,11 @@ if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
 
 POSTGRESQL = "postgresql"
-_URL_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][\w]*)(?:\+[\w.]+)?://")
+_URL_SCHEME = re.compile(r"^(?P<scheme>[A-Za-z][\w]*)(?:\+(?P<driver>[\w.]+))?://")
+# PostgreSQL drivers that ask the server whether a transaction is open before each statement and
+# begin a new one after a literal `COMMIT`. psycopg2 (SQLAlchemy's default) and asyncpg do not:
+# what follows `op.execute("COMMIT")` runs outside any transaction.
+_DRIVERS_BEGINNING_AGAIN = frozenset({"psycopg", "psycopg_async", "pg8000"})
 # URL schemes and directory names SQLAlchemy users write for each dialect.
 _ALIASES = {
     "postgresql": POSTGRESQL,
@@ -92,11 +99,23 @@ def graph_dialect(index: ProjectIndex, graph: RevisionGraph) -> Dialect:
     return Dialect(None, "no sqlalchemy.url, `dialect` setting or dialect import says")
 
 
-def _url_dialect(url: str) -> Optional[str]:
+def _url_scheme(url: str) -> Optional[re.Match[str]]:
+    """The scheme (and driver) of a literal URL; None for the template or an interpolated one."""
     if not url or "%(" in url or "${" in url:
         return None
-    found = _URL_SCHEME.match(url)
+    return _URL_SCHEME.match(url)
+
+
+def _url_dialect(url: str) -> Optional[str]:
+    found = _url_scheme(url)
     return _ALIASES.get(found.group("scheme").lower()) if found else None
+
+
+def commit_ends_transaction(graph: RevisionGraph) -> bool:
+    """True unless the script location's `sqlalchemy.url` names a driver that begins a new
+    transaction after a `COMMIT` a revision executes (`postgresql+psycopg://`)."""
+    found = _url_scheme(graph.location.url)
+    return found is None or (found.group("driver") or "").lower() not in _DRIVERS_BEGINNING_AGAIN
 
 
 def _imported_dialects(imports: Iterable[Import]) -> set[str]:
@@ -171,6 +190,16 @@ def _checked_operations(index: ProjectIndex) -> tuple[CheckedOperation, ...]:
             continue
         checked = checked_revisions(index, replay.graph)
         found += [
-            CheckedOperation(replay, view) for view in replay.operations if view.revision in checked
+            CheckedOperation(replay, view)
+            for view in replay.operations
+            if view.revision in checked and _runs_on_postgresql(view)
         ]
     return tuple(found)
+
+
+def _runs_on_postgresql(view: OperationView) -> bool:
+    """False for an operation in a branch for other databases (`if bind.dialect.name == "sqlite":`)."""
+    step = view.step
+    if step.only_dialects and POSTGRESQL not in step.only_dialects:
+        return False
+    return POSTGRESQL not in step.not_dialects

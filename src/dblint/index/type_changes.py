@@ -81,16 +81,26 @@ def may_be_widening(old: ColumnType, new: ColumnType) -> bool:
 
 def rewrites_table(old: ColumnType, new: ColumnType) -> bool:
     """True unless changing `old` to `new` is one of the widenings PostgreSQL does in place."""
+    if new.literal and _unbounded_widening(old, new):
+        return False
     if not (old.literal and new.literal):
         return True
     if old.kind == new.kind and (old.length, old.scale) == (new.length, new.scale):
         return False  # the same type, written the same way
-    if old.kind in ("varchar", "text") and new.kind == "text":
-        return False
     if old.kind == "varchar" and new.kind == "varchar":
-        return not (new.length is None or (old.length is not None and new.length >= old.length))
+        return not (old.length is not None and new.length is not None and new.length >= old.length)
     if old.kind == "numeric" and new.kind == "numeric":
-        if new.length is None:
-            return False
-        return old.length is None or new.length < old.length or old.scale != new.scale
+        return (
+            old.length is None
+            or new.length is None
+            or new.length < old.length
+            or old.scale != new.scale
+        )
     return True
+
+
+def _unbounded_widening(old: ColumnType, new: ColumnType) -> bool:
+    """A change in place whatever the old sizes: to `TEXT`, unlimited `VARCHAR`, unconstrained `NUMERIC`."""
+    if new.kind == "text":
+        return old.kind in ("varchar", "text")
+    return new.kind == old.kind and new.kind in ("varchar", "numeric") and new.length is None

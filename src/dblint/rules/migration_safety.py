@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
@@ -19,12 +19,14 @@ from dblint.fixes.concurrent_index import plan_concurrent_index
 from dblint.fixes.fk_type import plan_outcome
 from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
-from dblint.index.columns import column_from_expr
-from dblint.index.databases import CheckedOperation, checked_operations
+from dblint.index.columns import ColumnSpec, column_from_expr
+from dblint.index.databases import CheckedOperation, checked_operations, commit_ends_transaction
 from dblint.index.replay import EXISTED, OperationView, Replay, TableKey
+from dblint.index.replay.schema import qualified_name
 from dblint.index.schema import model_schema
 from dblint.index.tables import TableDef
 from dblint.index.type_changes import ColumnType, column_type, may_be_widening, rewrites_table
+from dblint.index.types import TypeFamily
 from dblint.rules.base import Family, Rule
 from dblint.rules.examples import (
     ALEMBIC_INI,
@@ -45,9 +47,10 @@ FAMILY = Family(
 
 _AUTOCOMMIT = "`with op.get_context().autocommit_block():`"
 _CONCURRENT_SQL = re.compile(
-    r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY(?:\s+IF\s+(?:NOT\s+)?EXISTS)?(?:\s+[\w.\"]+)?",
+    r"\b(?:CREATE\s+(?:UNIQUE\s+)?INDEX|DROP\s+INDEX|REINDEX\b[^;]*?)\s+CONCURRENTLY(?:\s+IF\s+(?:NOT\s+)?EXISTS)?(?:\s+(?P<name>[\w.\"{}]+))?",
     re.IGNORECASE,
 )
+_NEW_COLUMN = "add a new column, backfill, and switch over"
 _NOT_NULL_CHECK = r"\(\s*\"?{column}\"?\s+IS\s+NOT\s+NULL\s*\)"
 
 # -- examples -------------------------------------------------------------------------------
@@ -109,7 +112,26 @@ def _literal(view: OperationView, name: str) -> Optional[str]:
         value = value.args[0]
     if value is None or value.kind not in ("str", "const") or value.text == "None":
         return None
-    return value.text
+    return _known(value.text)
+
+
+def _known(name: Optional[str]) -> Optional[str]:
+    """A name as written, None when it is a template computed at run time (`f"{prefix}_events"`)."""
+    return None if name is None or "{}" in name else name
+
+
+# How a message names what a migration names with a computed value (never `{}_events` or `?`).
+_COMPUTED = "with a computed name"
+_COMPUTED_INDEX = f"an index {_COMPUTED}"
+
+
+def _named(view: OperationView, name: str, computed: str, absent: str) -> str:
+    """The literal name an argument gives, else `computed` when it is given and computed, else `absent`."""
+    literal = _literal(view, name)
+    if literal is not None:
+        return literal
+    value = _argument(view, name)
+    return absent if value is None or (value.kind == "const" and value.text == "None") else computed
 
 
 def _is_true(view: OperationView, name: str) -> bool:
@@ -118,10 +140,23 @@ def _is_true(view: OperationView, name: str) -> bool:
     return value is not None and not (value.kind == "const" and value.text in ("False", "None"))
 
 
-def _table_name(key: Optional[TableKey]) -> str:
-    if key is None:
-        return "?"
-    return f"{key[0]}.{key[1]}" if key[0] else key[1]
+def _table_name(view: OperationView) -> Optional[str]:
+    """The operation's table as messages write it; None when its name is computed."""
+    return qualified_name(view.table) if view.table is not None else None
+
+
+def _existing_table(view: OperationView) -> str:
+    table = _table_name(view)
+    return f"existing table {table}" if table else f"an existing table {_COMPUTED}"
+
+
+def _column_of(view: OperationView, column: Optional[str]) -> str:
+    """`users.email`, spelled out when the table's or the column's name is computed."""
+    table = _table_name(view)
+    if table and column:
+        return f"{table}.{column}"
+    owner = f"table {table}" if table else f"a table {_COMPUTED}"
+    return f"column {column} of {owner}" if column else f"a column {_COMPUTED} of {owner}"
 
 
 def _operation_name(view: OperationView) -> str:
@@ -164,13 +199,21 @@ def _model_table(index: ProjectIndex, replay: Replay, key: TableKey) -> Optional
     )
 
 
+class _Finding(NamedTuple):
+    """A finding of a migration-safety rule: the operation, what is wrong with it, and the
+    change that suits its case (the rule's `fix_hint` is the general one)."""
+
+    view: OperationView
+    what: str
+    hint: str
+
+
 class _SafetyRule(Rule):
-    """Reports at the operation; `findings` yields (operation, message), each message
-    ending with the change that suits its case after its last `; ` (the finding's hint)."""
+    """Reports at the operation each finding of `findings`, worded by `Rule.diagnostic`."""
 
     case_hints = True
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         raise NotImplementedError
 
     def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
@@ -178,9 +221,8 @@ class _SafetyRule(Rule):
         return None, ""
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for view, message in self.findings(index):
+        for view, what, hint in self.findings(index):
             step = view.step
-            what, _, hint = message.rpartition("; ")
             fix, note = self.planned(index, view)
             yield self.diagnostic(
                 view.path,
@@ -232,20 +274,19 @@ class IndexWithoutConcurrently(_SafetyRule):
     def planned(self, index: ProjectIndex, view: OperationView) -> tuple[Optional[Fix], str]:
         return plan_outcome(plan_concurrent_index(index, view))
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "create_index"):
             view = item.view
             if _is_true(view, "postgresql_concurrently"):
                 continue
-            table = _table_name(view.table)
-            index_name = _literal(view, "index_name") or "the index"
-            yield (
+            index_name = _named(view, "index_name", _COMPUTED_INDEX, "the index")
+            yield _Finding(
                 view,
                 (
-                    f"{_operation_name(view)} builds {index_name} on existing table {table} with a SHARE lock that "
-                    f"blocks every write to {table} until the build ends; pass postgresql_concurrently=True inside "
-                    f"{_AUTOCOMMIT}"
+                    f"{_operation_name(view)} builds {index_name} on {_existing_table(view)} with a SHARE lock that "
+                    f"blocks every write to {_table_name(view) or 'it'} until the build ends"
                 ),
+                f"pass postgresql_concurrently=True inside {_AUTOCOMMIT}",
             )
 
 
@@ -258,7 +299,10 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         "Reports `create_index` / `drop_index` with `postgresql_concurrently=True`, and `op.execute()` of "
         "`CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY` / `REINDEX ... CONCURRENTLY`, that do not run "
         "inside `with op.get_context().autocommit_block():` (directly or through a helper called there), "
-        "unless env.py turns transactional DDL off (`transactional_ddl=False`)."
+        'unless env.py turns transactional DDL off (`transactional_ddl=False`) or an `op.execute("COMMIT")` '
+        "earlier in the revision ended its transaction: psycopg2 (SQLAlchemy's default driver) and asyncpg "
+        "then run what follows outside any transaction. With `postgresql+psycopg://` or `+pg8000://` in "
+        "`sqlalchemy.url` the driver begins a new transaction after the `COMMIT`, and the finding stays."
     )
     why_bad = (
         "Alembic runs each migration in a transaction on PostgreSQL, and PostgreSQL refuses the concurrent "
@@ -271,33 +315,50 @@ class ConcurrentIndexInTransaction(_SafetyRule):
     use_instead = IndexWithoutConcurrently.use_instead
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in checked_operations(index):
             view = item.view
             if view.autocommit or _without_transactions(index, item.replay):
                 continue
+            if view.after_commit and commit_ends_transaction(item.replay.graph):
+                continue
+            where = (
+                "a transaction the driver begins again after the revision's COMMIT"
+                if view.after_commit
+                else "the migration's transaction"
+            )
             statement = (
                 _CONCURRENT_SQL.search(view.step.sql or "") if view.step.kind == "sql" else None
             )
             if statement is not None:
-                yield (
+                yield _Finding(
                     view,
                     (
-                        f"op.execute() of {' '.join(statement.group(0).split())} runs inside the migration's transaction, "
-                        f"where PostgreSQL refuses it; run it inside {_AUTOCOMMIT}"
+                        f"op.execute() of {_statement(statement)} runs inside {where}, where PostgreSQL "
+                        "refuses it"
                     ),
+                    f"run it inside {_AUTOCOMMIT}",
                 )
             elif view.step.name in ("create_index", "drop_index") and _is_true(
                 view, "postgresql_concurrently"
             ):
-                index_name = _literal(view, "index_name") or "the index"
-                yield (
+                index_name = _named(view, "index_name", _COMPUTED_INDEX, "the index")
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside the "
-                        f"migration's transaction, where PostgreSQL refuses it; put it inside {_AUTOCOMMIT}"
+                        f"{_operation_name(view)} of {index_name} with postgresql_concurrently=True runs inside "
+                        f"{where}, where PostgreSQL refuses it"
                     ),
+                    f"put it inside {_AUTOCOMMIT}",
                 )
+
+
+def _statement(found: re.Match[str]) -> str:
+    """The concurrent statement as a message quotes it (an index name computed at run time said so)."""
+    name = found.group("name") or ""
+    if "{}" not in name:
+        return " ".join(found.group(0).split())
+    return f"{' '.join(found.group(0)[: found.start('name') - found.start()].split())} of {_COMPUTED_INDEX}"
 
 
 def _without_transactions(index: ProjectIndex, replay: Replay) -> bool:
@@ -320,7 +381,8 @@ class NotNullColumnWithoutDefault(_SafetyRule):
     what_it_does = (
         "Reports `op.add_column(...)` / `batch_op.add_column(...)` of a column declared `nullable=False` (or "
         "`primary_key=True`) without `server_default`, `Identity()` or `Computed()`, on a table that existed "
-        "before the revision."
+        "before the revision. An integer primary key that SQLAlchemy adds as `SERIAL` (no foreign key, no "
+        "`default=`, no `autoincrement=False`) is filled by its sequence and not reported."
     )
     why_bad = (
         "The existing rows get NULL in the new column, which violates NOT NULL: on any non-empty table the "
@@ -337,23 +399,24 @@ class NotNullColumnWithoutDefault(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "add_column"):
             view = item.view
             column = _argument(view, "column")
             spec = column_from_expr(column, lambda written: written) if column is not None else None
             if spec is None or not (spec.nullable is False or spec.primary_key):
                 continue
-            if spec.server_default or _generated(column):
+            if spec.server_default or _generated(column) or _serial(spec, column):
                 continue
-            table = _table_name(view.table)
-            yield (
+            name = _known(spec.name)
+            added = f"NOT NULL column {name}" if name else f"a NOT NULL column {_COMPUTED}"
+            yield _Finding(
                 view,
                 (
-                    f"{_operation_name(view)} adds NOT NULL column {spec.name or '?'} without server_default to existing "
-                    f"table {table}: it fails on any non-empty table because the existing rows get NULL; add it with a "
-                    "server_default (or nullable, backfill, then set NOT NULL)"
+                    f"{_operation_name(view)} adds {added} without server_default to {_existing_table(view)}: it "
+                    "fails on any non-empty table because the existing rows get NULL"
                 ),
+                "add it with a server_default (or nullable, backfill, then set NOT NULL)",
             )
 
 
@@ -367,6 +430,20 @@ def _generated(column: Optional[Expr]) -> bool:
     )
 
 
+def _serial(spec: ColumnSpec, column: Optional[Expr]) -> bool:
+    """An integer primary key SQLAlchemy adds as `SERIAL` / `BIGSERIAL` on PostgreSQL (the sole
+    primary key column `add_column` compiles, with no foreign key, client default or
+    `autoincrement=False`): the sequence fills the existing rows."""
+    if column is None or not spec.primary_key or spec.family != TypeFamily.INTEGER:
+        return False
+    autoincrement = column.keyword("autoincrement")
+    return (
+        spec.foreign_key is None
+        and column.keyword("default") is None
+        and not (autoincrement is not None and autoincrement.text in ("False", "None"))
+    )
+
+
 class TableRewritingTypeChange(_SafetyRule):
     code = "DBL504"
     name = "table-rewriting-type-change"
@@ -377,7 +454,8 @@ class TableRewritingTypeChange(_SafetyRule):
         "is a widening PostgreSQL does in place: `VARCHAR(n)` to `VARCHAR(m >= n)`, unlimited `VARCHAR` or "
         "`TEXT`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
         "`existing_type=` (which autogenerate writes) or else from the replayed schema; when neither says, "
-        "the finding says so."
+        "the finding says so (a change to `TEXT`, unlimited `VARCHAR` or unconstrained `NUMERIC` needs no old "
+        "size and is not reported)."
     )
     why_bad = (
         "Any other type change rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE "
@@ -392,7 +470,7 @@ class TableRewritingTypeChange(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "alter_column"):
             view = item.view
             new = column_type(_argument(view, "type_"))
@@ -403,29 +481,32 @@ class TableRewritingTypeChange(_SafetyRule):
                 old = dataclasses.replace(
                     column_type(Expr("name", view.column_type)) or ColumnType("", ""), literal=False
                 )
-            table, column = _table_name(view.table), _literal(view, "column_name") or "?"
+            if old is not None and not rewrites_table(old, new):
+                continue  # a widening in place (to `TEXT`: whatever the old size)
+            column = _column_of(view, _literal(view, "column_name"))
             if old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
                 current = (
                     "its current type"
                     if old is None
                     else f"the current size of its {old.written} type"
                 )
-                yield (
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} changes the type of {table}.{column} to {new.written}; dblint cannot tell "
+                        f"{_operation_name(view)} changes the type of {column} to {new.written}; dblint cannot tell "
                         f"{current} (no literal existing_type=), and unless this is a widening PostgreSQL does in place "
-                        "it rewrites the table under an ACCESS EXCLUSIVE lock; add a new column, backfill, and switch over"
+                        "it rewrites the table under an ACCESS EXCLUSIVE lock"
                     ),
+                    _NEW_COLUMN,
                 )
-            elif rewrites_table(old, new):
-                yield (
+            else:
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} changes {table}.{column} from {old.written} to {new.written}, which rewrites "
-                        f"the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes); add a new column, "
-                        "backfill, and switch over"
+                        f"{_operation_name(view)} changes {column} from {old.written} to {new.written}, which rewrites "
+                        "the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes)"
                     ),
+                    _NEW_COLUMN,
                 )
 
 
@@ -455,31 +536,39 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
-        lock = (
-            "locks both tables against writes while it checks every row; add it with postgresql_not_valid=True, "
-            "then VALIDATE CONSTRAINT in a later migration"
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
+        lock = "locks both tables against writes while it checks every row"
+        hint = (
+            "add it with postgresql_not_valid=True, then VALIDATE CONSTRAINT in a later migration"
         )
         for item in _on_existing(index, "create_foreign_key", "add_column"):
             view = item.view
-            table = _table_name(view.table)
+            table = _table_name(view)
             if view.step.name == "create_foreign_key" and not _is_true(
                 view, "postgresql_not_valid"
             ):
-                referent = _literal(view, "referent_table") or "?"
+                referent = _named(view, "referent_table", f"a table {_COMPUTED}", "?")
                 local = _argument(view, "local_cols")
                 columns = (
-                    ", ".join(arg.text for arg in local.args if arg.kind == "str")
+                    ", ".join(
+                        _known(arg.text) or "(computed)" for arg in local.args if arg.kind == "str"
+                    )
                     if local is not None
                     else ""
                 )
-                name = _literal(view, "constraint_name") or "(unnamed)"
-                yield (
+                name = _named(view, "constraint_name", _COMPUTED, "(unnamed)")
+                on = (
+                    f"existing table {table}({columns})"
+                    if table
+                    else f"an existing table {_COMPUTED} ({columns})"
+                )
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} adds validated foreign key {name} on existing table {table}({columns}) "
-                        f"referencing {referent}: it {lock}"
+                        f"{_operation_name(view)} adds validated foreign key {name} on {on} referencing {referent}: "
+                        f"it {lock}"
                     ),
+                    hint,
                 )
             elif view.step.name == "add_column" and _has_foreign_key(_argument(view, "column")):
                 column = _argument(view, "column")
@@ -488,12 +577,21 @@ class ForeignKeyWithoutNotValid(_SafetyRule):
                     if column is not None
                     else None
                 )
-                yield (
+                column_name = _known(spec.name if spec else None)
+                added = (
+                    f"column {table}({column_name})"
+                    if table and column_name
+                    else f"column {column_name}"
+                    if column_name
+                    else f"a column {_COMPUTED}"
+                )
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} adds column {table}({spec.name if spec else '?'}) with a validated foreign "
-                        f"key to existing table {table}: it {lock}"
+                        f"{_operation_name(view)} adds {added} with a validated foreign key to "
+                        f"{_existing_table(view)}: it {lock}"
                     ),
+                    hint,
                 )
 
 
@@ -532,13 +630,13 @@ class SetNotNullWithoutCheck(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         checked = {id(item.view) for item in checked_operations(index)}
         replays = {id(item.replay): item.replay for item in checked_operations(index)}
         for replay in replays.values():
             yield from self._in_replay(replay, checked)
 
-    def _in_replay(self, replay: Replay, checked: set[int]) -> Iterator[tuple[OperationView, str]]:
+    def _in_replay(self, replay: Replay, checked: set[int]) -> Iterator[_Finding]:
         checks: dict[str, tuple[str, bool]] = {}  # constraint name -> (condition, validated)
         for view in replay.operations:
             for name, condition, valid in _checks_added(view):
@@ -562,13 +660,13 @@ class SetNotNullWithoutCheck(_SafetyRule):
                 valid and pattern.search(f"({condition})") for condition, valid in checks.values()
             ):
                 continue
-            table = _table_name(view.table)
-            yield (
+            yield _Finding(
                 view,
                 (
-                    f"{_operation_name(view)} sets {table}.{column} NOT NULL, which scans the whole table under an ACCESS "
-                    f"EXCLUSIVE lock; first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT it"
+                    f"{_operation_name(view)} sets {_column_of(view, column)} NOT NULL, which scans the whole table under an ACCESS "
+                    "EXCLUSIVE lock"
                 ),
+                f"first add CHECK ({column} IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT it",
             )
 
 
@@ -627,18 +725,18 @@ class UniqueConstraintOnExistingTable(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "create_unique_constraint"):
             view = item.view
-            table = _table_name(view.table)
-            name = _literal(view, "constraint_name") or "(unnamed)"
-            yield (
+            name = _named(view, "constraint_name", f"a constraint {_COMPUTED}", "(unnamed)")
+            yield _Finding(
                 view,
                 (
-                    f"{_operation_name(view)} of {name} on existing table {table} builds the unique index under an ACCESS EXCLUSIVE "
-                    f"lock (no reads or writes); create a unique index with postgresql_concurrently=True inside "
-                    f"{_AUTOCOMMIT}, then ADD CONSTRAINT ... UNIQUE USING INDEX"
+                    f"{_operation_name(view)} of {name} on {_existing_table(view)} builds the unique index under an ACCESS EXCLUSIVE "
+                    "lock (no reads or writes)"
                 ),
+                f"create a unique index with postgresql_concurrently=True inside {_AUTOCOMMIT}, then ADD "
+                "CONSTRAINT ... UNIQUE USING INDEX",
             )
 
 
@@ -665,7 +763,7 @@ class RenameWhileModelUsesOldName(_SafetyRule):
     use_instead = _example('op.rename_table("users", "accounts")', _models(table="accounts"))
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         expand = "rename in steps (expand/contract: add the new name, copy, switch the code, drop the old later)"
         for item in _on_existing(index, "rename_table", "alter_column"):
             view, replay = item.view, item.replay
@@ -675,29 +773,32 @@ class RenameWhileModelUsesOldName(_SafetyRule):
             if model is None:
                 continue
             if view.step.name == "rename_table" and replay.table(*view.table) is None:
-                new_name = _literal(view, "new_table_name") or "?"
-                yield (
+                new_name = _named(view, "new_table_name", "a computed name", "?")
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} renames table {_table_name(view.table)} to {new_name} while model "
+                        f"{_operation_name(view)} renames table {_table_name(view)} to {new_name} while model "
                         f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {model.full_name}: "
-                        f"running code fails until it is deployed; {expand}"
+                        "running code fails until it is deployed"
                     ),
+                    expand,
                 )
             elif view.step.name == "alter_column":
-                old, new = _literal(view, "column_name"), _literal(view, "new_column_name")
+                old = _literal(view, "column_name")
+                new = _named(view, "new_column_name", "a computed name", "")
                 head = replay.table(*view.table)
-                if old is None or new is None or model.column_named(old) is None:
+                if old is None or not new or model.column_named(old) is None:
                     continue
                 if head is None or head.column_named(old) is not None:
                     continue
-                yield (
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} renames column {_table_name(view.table)}.{old} to {new} while model "
+                        f"{_operation_name(view)} renames column {_column_of(view, old)} to {new} while model "
                         f"{model.model or model.full_name} ({model.path}:{model.line}) still uses {old}: running code "
-                        f"fails until it is deployed; {expand}"
+                        "fails until it is deployed"
                     ),
+                    expand,
                 )
 
 
@@ -726,7 +827,7 @@ class DropWhileModelDeclaresIt(_SafetyRule):
     )
     options = _SINCE_OPTION
 
-    def findings(self, index: ProjectIndex) -> Iterable[tuple[OperationView, str]]:
+    def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
         for item in _on_existing(index, "drop_table", "drop_column"):
             view, replay = item.view, item.replay
             if view.table is None:
@@ -737,12 +838,13 @@ class DropWhileModelDeclaresIt(_SafetyRule):
                 continue  # a later revision the replay cannot read may add it back
             owner = f"model {model.model or model.full_name} ({model.path}:{model.line})"
             if view.step.name == "drop_table" and head is None:
-                yield (
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} drops table {_table_name(view.table)} while {owner} still declares it: "
-                        "running code fails until it is deployed; remove the model first and drop the table in a later release"
+                        f"{_operation_name(view)} drops table {_table_name(view)} while {owner} still declares it: "
+                        "running code fails until it is deployed"
                     ),
+                    "remove the model first and drop the table in a later release",
                 )
             elif view.step.name == "drop_column":
                 column = _literal(view, "column_name")
@@ -753,11 +855,11 @@ class DropWhileModelDeclaresIt(_SafetyRule):
                     or head.column_named(column)
                 ):
                     continue
-                yield (
+                yield _Finding(
                     view,
                     (
-                        f"{_operation_name(view)} drops column {_table_name(view.table)}.{column} while {owner} still "
-                        "declares it: running code fails until it is deployed; remove it from the model first and drop "
-                        "it in a later release"
+                        f"{_operation_name(view)} drops column {_column_of(view, column)} while {owner} still "
+                        "declares it: running code fails until it is deployed"
                     ),
+                    "remove it from the model first and drop it in a later release",
                 )

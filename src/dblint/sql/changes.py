@@ -13,7 +13,17 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from dblint.sql.statements import ALTER_TABLE, RENAME_TABLE, SqlColumn, classify_sql
+from dblint.sql.statements import (
+    ALTER_TABLE,
+    RENAME_TABLE,
+    SqlColumn,
+    alter_table_actions,
+    classify_sql,
+)
+
+# A text that is only a statement ending the transaction, or one starting a transaction.
+_COMMIT = re.compile(r"^\s*(?:COMMIT|END)(?:\s+(?:WORK|TRANSACTION))?\s*;?\s*$", re.IGNORECASE)
+_BEGIN = re.compile(r"^\s*(?:BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
 
 # What an ALTER TABLE action does (`AlterAction.kind`).
 RENAME_COLUMN = "rename-column"
@@ -25,9 +35,6 @@ UNREAD_ACTION = "unread"  # an action this reader does not understand
 
 _NAME_PART = r"[\w\"`\[\]]+"
 _SQL_NAME = rf"{_NAME_PART}(?:\.{_NAME_PART})?"
-_ALTER_HEAD = re.compile(
-    r"^\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?\S+\s+", re.IGNORECASE
-)
 _ALTER_RENAME = re.compile(rf"^RENAME\s+TO\s+(?P<new>{_SQL_NAME})$", re.IGNORECASE)
 _RENAME_ONE_TABLE = re.compile(
     rf"^\s*RENAME\s+TABLE\s+{_SQL_NAME}\s+TO\s+(?P<new>{_SQL_NAME})\s*(?:;|$)", re.IGNORECASE
@@ -95,35 +102,13 @@ def drops_if_exists(statement: str) -> bool:
     return bool(_DROP_TABLE_IF_EXISTS.match(statement))
 
 
-def split_actions(text: str) -> list[str]:
-    """The comma-separated actions of an ALTER statement's tail, up to its `;`."""
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append("".join(current).strip())
-            current = []
-        elif char == ";" and depth == 0:
-            break
-        else:
-            current.append(char)
-    parts.append("".join(current).strip())
-    return [part for part in parts if part]
-
-
 def renamed_to(kind: str, statement: str) -> Optional[str]:
     """The new name (unquoted) of `ALTER TABLE t RENAME TO n` / `RENAME TABLE t TO n`, one table only."""
     found = None
     if kind == RENAME_TABLE:
         found = _RENAME_ONE_TABLE.match(statement)
     elif kind == ALTER_TABLE:
-        head = _ALTER_HEAD.match(statement)
-        actions = split_actions(statement[head.end() :]) if head else []
+        actions = alter_table_actions(statement) or []
         found = _ALTER_RENAME.match(actions[0]) if len(actions) == 1 else None
     if found is None:
         return None
@@ -132,10 +117,10 @@ def renamed_to(kind: str, statement: str) -> Optional[str]:
 
 def alter_actions(statement: str) -> Optional[tuple[AlterAction, ...]]:
     """The actions of `ALTER TABLE t ...` in order (None when the text does not start so)."""
-    head = _ALTER_HEAD.match(statement)
-    if head is None:
+    actions = alter_table_actions(statement)
+    if actions is None:
         return None
-    return tuple(_action(action) for action in split_actions(statement[head.end() :]))
+    return tuple(_action(action) for action in actions)
 
 
 def _action(action: str) -> AlterAction:
@@ -176,3 +161,11 @@ def _column_change(column: str, action: str) -> AlterAction:
         type_text = action.split(None, 3 if words[0] == "SET" else 1)[-1]
         return AlterAction(ALTER_COLUMN, column, type_name=_USING.split(type_text)[0].strip())
     return AlterAction(UNREAD_ACTION, column)
+
+
+def ends_transaction(text: str) -> Optional[bool]:
+    """True for a text that only ends the transaction (`COMMIT`, `END`), False for one that
+    starts one (`BEGIN`, `START TRANSACTION`), None for anything else."""
+    if _COMMIT.match(text):
+        return True
+    return False if _BEGIN.match(text) else None

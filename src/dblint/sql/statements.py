@@ -45,6 +45,7 @@ __all__ = [
     "RENAME_TABLE",
     "SqlColumn",
     "SqlStatement",
+    "alter_table_actions",
     "classify_sql",
     "is_sql",
     "name_words",
@@ -810,10 +811,25 @@ def _parse_alter(cursor: _Cursor) -> _Parsed | None:
     name = cursor.take_name()
     if name is None:
         return None
-    cursor.take_punct("*")
+    cursor.take_punct("*")  # the cursor is left at the first action
     if cursor.is_kw(*_ALTER_TABLE_ACTIONS) or cursor.at_placeholder():
         return _Parsed(ALTER_TABLE, name)
     return None
+
+
+def alter_table_actions(text: str) -> list[str] | None:
+    """The comma-separated actions of the `ALTER TABLE name ...` that `text` starts with, as
+    written, up to its `;` (None when it starts otherwise). Commas and semicolons inside
+    parentheses, strings, quoted names and comments do not split."""
+    tokens = list(itertools.takewhile(lambda token: token.text != ";", _tokenize(text)))
+    if not tokens or tokens[0].key != "ALTER":
+        return None
+    cursor = _Cursor(text, tokens, pos=1)
+    if _parse_alter(cursor) is None:
+        return None
+    return [
+        text[item[0].start : item[-1].end] for item in _split_commas(tokens[cursor.pos :]) if item
+    ]
 
 
 def _parse_rename(cursor: _Cursor) -> _Parsed | None:

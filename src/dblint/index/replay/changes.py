@@ -21,8 +21,9 @@ from dblint.index.replay.schema import (
     ReplayTable,
     retargeted,
 )
-from dblint.index.replay.values import Frame, resolve, text_of
+from dblint.index.replay.values import Frame, resolved, text_of
 from dblint.index.revisions import RevisionGraph
+from dblint.sql.changes import ends_transaction
 
 
 class SchemaChanges:
@@ -33,11 +34,19 @@ class SchemaChanges:
         self.unrooted = graph.unrooted
         self.blind_before_revision = 0  # len(blind_creates) when the current revision started
         self.revision = ""  # the revision running
+        self.committed = False  # a literal `COMMIT` of the running revision ended its transaction
 
     def start_revision(self, revision: str) -> None:
         """Note what was unseen before the revision about to run (`observe` tells the difference)."""
         self.blind_before_revision = len(self.replay.blind_creates)
         self.revision = revision
+        self.committed = False
+
+    def transaction_statement(self, text: str) -> None:
+        """Follow `op.execute("COMMIT")` (the revision's transaction ends there) and `BEGIN`."""
+        ends = ends_transaction(text)
+        if ends is not None:
+            self.committed = ends
 
     def blind(self, reason: str, creates: bool = True) -> None:
         """Something changed tables the replay cannot see (`creates`: it may have created some)."""
@@ -203,7 +212,7 @@ class SchemaChanges:
         if table is not None and column_name is not None:
             column = table.column_named(column_name)
             column_type = column.type_name if column is not None else None
-        resolved = tuple((name, resolve(value, frame) or value) for name, value in bound.items())
+        arguments = tuple((name, resolved(value, frame)) for name, value in bound.items())
         self.replay.operations.append(
             OperationView(
                 frame.revision.id,
@@ -213,6 +222,7 @@ class SchemaChanges:
                 state,
                 column_type,
                 step.autocommit or frame.autocommit,
-                resolved,
+                self.committed,
+                arguments,
             )
         )

@@ -132,6 +132,7 @@ class _Replayer:
             self._operation(step, frame)
         elif step.kind == "sql":
             self.changes.observe(step, frame, None, {})
+            self.changes.transaction_statement(step.sql or "")
             self.sql.apply(step.sql or "", step, frame)
         elif step.kind == "schema":
             reason = (

@@ -85,6 +85,7 @@ class OperationView:
     table_state: str  # EXISTED, CREATED_HERE or STATE_UNKNOWN
     column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
     autocommit: bool  # inside `autocommit_block()`, directly or through a helper called there
+    after_commit: bool  # after a literal `COMMIT` ended the revision's transaction (and no `BEGIN`)
     bound: tuple[tuple[str, Expr], ...]  # the operation's arguments by parameter name
 
 

@@ -7,13 +7,14 @@ hops, and answers None (unknown) rather than guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from dblint.facts.model import Expr, FileFacts, MigrationFunction, MigrationStep
 from dblint.index.revisions import Revision
 
 MAX_NAME_HOPS = 4
+_NAMING_CALLS = ("f", "quoted_name", "conv")  # `op.f("name")` and the like: the name as given
 
 
 class FileView:
@@ -84,6 +85,21 @@ def resolve(expr: Optional[Expr], frame: Frame, hops: int = MAX_NAME_HOPS) -> Op
     return None
 
 
+def _naming_call(expr: Expr) -> bool:
+    return expr.kind == "call" and expr.text.rsplit(".", 1)[-1] in _NAMING_CALLS and bool(expr.args)
+
+
+def resolved(expr: Expr, frame: Frame) -> Expr:
+    """`expr` with a name bound to a literal replaced by it, also inside `op.f(name)`: an
+    argument as the rules read it (they have no frame to resolve it with)."""
+    value = resolve(expr, frame) or expr
+    if _naming_call(value):
+        inner = resolve(value.args[0], frame)
+        if inner is not None:
+            value = replace(value, args=(inner, *value.args[1:]))
+    return value
+
+
 def text_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
     """The string an argument evaluates to, when the replay can tell."""
     expr = resolve(expr, frame)
@@ -91,11 +107,7 @@ def text_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
         return None
     if expr.kind == "str":
         return None if "{}" in expr.text else expr.text
-    if (
-        expr.kind == "call"
-        and expr.text.rsplit(".", 1)[-1] in ("f", "quoted_name", "conv")
-        and expr.args
-    ):
+    if _naming_call(expr):
         return text_of(expr.args[0], frame)
     return None
 
