@@ -28,6 +28,7 @@ from dblint.facts.vocabulary import (
     TYPE_CHECKING_TESTS,
     attribute_interactions,
     call_interactions,
+    snake_cases,
 )
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 
@@ -100,6 +101,9 @@ class _OpenFunction:
         }
         self.returns: list[Expr] = []
         self.forwards = False
+        self.snake_case = snake_cases(
+            self.params, cst.Module([]).code_for_node(node.body) if len(self.params) == 1 else ""
+        )
 
     def returned(self, value: cst.BaseExpression, summary: Expr) -> None:
         self.returns.append(summary)
@@ -118,6 +122,7 @@ class _OpenFunction:
             self.params,
             tuple(self.returns),
             self.forwards,
+            self.snake_case,
         )
 
 

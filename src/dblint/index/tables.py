@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import FileContext
-from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr
+from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, FunctionDef
 from dblint.index.columns import ColumnSpec, column_from_expr, written_target
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
 from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
@@ -52,6 +52,8 @@ _HARMLESS_TOPS = frozenset(
         "Protocol",
     }
 )
+# Library functions that turn a CamelCase class name into a snake_case table name.
+_SNAKE_CASE_FUNCTIONS = frozenset({"inflection.underscore", "humps.decamelize"})
 _BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
 # Names declarative reserves, never columns.
 _RESERVED_ATTRS = frozenset({"metadata", "registry"})
@@ -241,6 +243,9 @@ class ClassInfo:
 
     def method(self, name: str) -> Optional[ClassAttr]:
         return next((method for method in self.cls.methods if method.name == name), None)
+
+
+_CAPITAL_RUN = re.compile(r"[A-Z]{2}")
 
 
 def camel_to_snake(name: str) -> str:
@@ -619,7 +624,7 @@ class TableBuilder:
         if own is not None:
             return self._name_value(own.value, info)
         if info.method("__tablename__") is not None:
-            return self._computed(info.method("__tablename__"), info)
+            return self._computed(info.method("__tablename__"), info, info)
         if info.style == SQLMODEL:
             return self._inherited_name(info) or _AUTO
         inherited = self._inherited_name(info)
@@ -648,7 +653,7 @@ class TableBuilder:
                 return None if info.style == ORM else _AUTO
             method = base.method("__tablename__")
             if method is not None:
-                return self._computed(method, info)
+                return self._computed(method, base, info)
             attr = base.own("__tablename__")
             if attr is not None:
                 return self._name_value(attr.value, info)
@@ -663,8 +668,9 @@ class TableBuilder:
             return value.text
         return _UNKNOWN_NAME
 
-    def _computed(self, method: Optional[ClassAttr], info: ClassInfo) -> object:
-        """`@declared_attr def __tablename__(cls)`: `cls.__name__` and `.lower()` are understood."""
+    def _computed(self, method: Optional[ClassAttr], owner: ClassInfo, info: ClassInfo) -> object:
+        """`@declared_attr def __tablename__(cls)` of `owner`, for the model `info`: `cls.__name__`,
+        `.lower()` and CamelCase-to-snake_case helpers are understood."""
         returned = method.value if method is not None else None
         if returned is None:
             return _UNKNOWN_NAME
@@ -672,7 +678,35 @@ class TableBuilder:
             return info.cls.name
         if returned.kind == "call" and returned.text == "cls.__name__.lower" and not returned.args:
             return info.cls.name.lower()
+        if self._snake_cased(owner, returned):
+            # Helpers split runs of capitals (`HTTPLog`) differently: such names stay unknown.
+            return (
+                _UNKNOWN_NAME
+                if _CAPITAL_RUN.search(info.cls.name)
+                else camel_to_snake(info.cls.name)
+            )
         return self._name_value(returned, info)
+
+    def _snake_cased(self, owner: ClassInfo, returned: Expr) -> bool:
+        """True when `owner`'s `__tablename__` snake-cases the class name: in its own body, or by
+        returning a project helper's (`vocabulary.snake_cases`) or a library's result on `cls.__name__`."""
+        table = self.index.resolver.modules.get(owner.module)
+        method = table.scoped.get((owner.cls.body_scope, "__tablename__")) if table else None
+        if isinstance(method, FunctionDef) and method.snake_case:
+            return True
+        if returned.kind != "call" or [arg.text for arg in returned.args] != ["cls.__name__"]:
+            return False
+        resolution = self.names.target(owner.module, returned.text, owner.cls.scope)
+        if resolution is None or resolution.rest:
+            return False
+        target = resolution.target
+        if isinstance(target, External):
+            return target.qualname in _SNAKE_CASE_FUNCTIONS
+        return (
+            isinstance(target, Defined)
+            and isinstance(target.node, FunctionDef)
+            and target.node.snake_case
+        )
 
     def _table_args(
         self, info: ClassInfo
