@@ -470,6 +470,15 @@ class TableBuilder:
             info.root_metadata = self.ids.canonical(known.metadata)
             info.library_binds = known.bind_keys
             info.snake_case_names = known.snake_case_names
+            attr = info.own("metadata")
+            if attr is not None and attr.value is not None:
+                # `class Model(SQLQuery): metadata = my_metadata`: SQLAlchemy puts the
+                # subclasses' tables on the class's `metadata`, not the library registry's.
+                own = f"{info.module}:{info.cls.name}.metadata"
+                info.root_metadata = (
+                    self.ids.shared_metadata(info.module, attr.value, info.cls.scope, own)
+                    or info.root_metadata
+                )
         return True
 
     def _base_class_option(self, info: ClassInfo, module: str, node: object, depth: int) -> None:
