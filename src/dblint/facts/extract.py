@@ -35,8 +35,10 @@ from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 # Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
-# `metadata.reflect(...)` (which registers tables on a MetaData).
-NOTABLE_CALLS = frozenset({"configure", "create_table", "Migrate", "init_app", "reflect"})
+# `metadata.reflect(...)` and `table.to_metadata(metadata)` (which register tables on a MetaData).
+NOTABLE_CALLS = frozenset(
+    {"configure", "create_table", "Migrate", "init_app", "reflect", "to_metadata", "tometadata"}
+)
 # Calls whose string arguments are messages for humans, never SQL to run.
 MESSAGE_CALLEES = frozenset(
     {

@@ -390,7 +390,9 @@ class MigratedWithoutModel(Rule):
     what_it_does = (
         "Reports a table the migrations create (at the `op.create_table` call) that is not on the tracked "
         "metadata, and a migrated column of a model's table that the model does not declare. The "
-        "`alembic_version` table, views and tables named in `external-tables` are skipped."
+        "`alembic_version` table, views and tables named in `external-tables` are skipped, and nothing is "
+        "reported against a tracked metadata that tables reach at run time (`metadata.reflect()`, "
+        "`table.to_metadata(metadata)`)."
     )
     why_bad = (
         "Either the model was deleted without a migration dropping the table, or the table is managed "
@@ -431,6 +433,8 @@ class MigratedWithoutModel(Rule):
             }
             if any(tracked.name is None for tracked in schema.tracked_tables(tracking)):
                 continue
+            if schema.filled_at_run_time & set(tracking.metadata):
+                continue  # tables reach the tracked metadata at run time (reflected, copied)
             for table in replay.tables.values():
                 if (
                     table.is_view
