@@ -79,6 +79,7 @@ class ModelSchema:
     holders: tuple[HolderDef, ...]
     tracking: tuple[Tracking, ...]
     unresolved_target_metadata: tuple[str, ...]  # `target-metadata` entries that name no metadata
+    made_metadata: frozenset[str]  # metadata that model classes made inside functions add tables to
     index: ProjectIndex = field(repr=False, compare=False)
     ids: MetadataIds = field(repr=False, compare=False)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
@@ -152,9 +153,10 @@ class ModelSchema:
     @cached_property
     def filled_at_run_time(self) -> frozenset[Optional[str]]:
         """The metadata that tables reach at run time, unseen by the table registry (None: one we
-        cannot resolve): `<metadata>.reflect(...)`, and `table.to_metadata(<metadata>)` (also
-        `tometadata`), which copies another metadata's tables (aiida-core's SQLite schema)."""
-        found: set[Optional[str]] = set()
+        cannot resolve): `<metadata>.reflect(...)`, `table.to_metadata(<metadata>)` (also
+        `tometadata`), which copies another metadata's tables (aiida-core's SQLite schema), and
+        model classes that functions make (mlrun's `make_label(table)`)."""
+        found: set[Optional[str]] = set(self.made_metadata)
         for path, facts in self.index.files.items():
             module = self.index.module_of(path)
             for call in facts.calls:
@@ -206,6 +208,7 @@ def _build(index: ProjectIndex) -> ModelSchema:
         holders=tuple(holders),
         tracking=reader.all(),
         unresolved_target_metadata=unresolved,
+        made_metadata=frozenset(builder.made_metadata),
         index=index,
         ids=builder.ids,
     )

@@ -153,6 +153,8 @@ class TableDef:
     context: FileContext
     indexed: tuple[tuple[str, ...], ...] = ()  # column lists of Index/Unique/PrimaryKey constraints
     parent: Optional[str] = None  # the parent model of joined-table inheritance
+    # The unmapped base class whose `__tablename__` names the table ("module.Class"), when inherited.
+    named_by: Optional[str] = None
     schema_known: bool = (
         True  # False: computed (`__table_args__` method, `schema=settings.X`); `schema` is a guess
     )
@@ -327,6 +329,7 @@ class TableBuilder:
         self._by_binding: dict[tuple[str, str], _Table] = {}
         self.tables: list[_Table] = []
         self.models: list[ModelDef] = []
+        self.made_metadata: set[str] = set()  # metadata that models made by functions add tables to
         self._modelled: set[tuple[str, str, int]] = set()
 
     # -- class analysis -----------------------------------------------------------
@@ -601,6 +604,7 @@ class TableBuilder:
                 scope=info.cls.scope,
                 context=self.index.contexts.get(info.path, FileContext.APP),
                 parent=f"{parent.module}.{parent.cls.name}" if parent is not None else None,
+                named_by=self._named_by(info),
             )
         )
         self.tables.append(table)
@@ -665,17 +669,48 @@ class TableBuilder:
                 return self._computed(method, base, info)
             attr = base.own("__tablename__")
             if attr is not None:
-                return self._name_value(attr.value, info)
+                return self._name_value(attr.value, base)
         return None
 
-    def _name_value(self, value: Optional[Expr], info: ClassInfo) -> object:
+    def _named_by(self, info: ClassInfo) -> Optional[str]:
+        """The mixin or abstract base whose literal `__tablename__` the model inherits, if any."""
+        if info.own("__tablename__") is not None or info.method("__tablename__") is not None:
+            return None
+        for base in self.mro(info)[1:]:
+            if base.is_model and not base.abstract:
+                return None
+            if base.method("__tablename__") is not None:
+                return None  # computed per class: each model has its own name
+            if base.own("__tablename__") is not None:
+                return f"{base.module}.{base.cls.name}"
+        return None
+
+    def _name_value(self, value: Optional[Expr], owner: ClassInfo) -> object:
+        """A `__tablename__` value written in `owner`'s body: a string, or a constant naming one."""
         if value is None:
             return _UNKNOWN_NAME
         if value.kind == "const" and value.text == "None":
             return None
+        if value.kind == "name":
+            value = self._string_constant(owner.module, value.text, owner.cls.scope) or value
         if value.kind == "str" and "{}" not in value.text:
             return value.text
         return _UNKNOWN_NAME
+
+    def _string_constant(self, module: str, dotted: str, scope: str) -> Optional[Expr]:
+        """The string literal a constant is bound to: `TABLE = "events"` at module level, or a class
+        attribute (`__tablename__ = EventFieldType.MODEL_ENDPOINTS`, mlrun's constants classes)."""
+        resolution = self.names.target(module, dotted, scope)
+        if resolution is None or not isinstance(resolution.target, Defined):
+            return None
+        node, rest = resolution.target.node, resolution.rest
+        found: Optional[Expr] = None
+        if isinstance(node, Binding) and not rest:
+            found = node.value
+        elif isinstance(node, ClassDef) and len(rest) == 1:
+            attr = next((a for a in reversed(node.attrs) if a.name == rest[0]), None)
+            found = attr.value if attr is not None else None
+        return found if found is not None and found.kind == "str" else None
 
     def _computed(self, method: Optional[ClassAttr], owner: ClassInfo, info: ClassInfo) -> object:
         """`@declared_attr def __tablename__(cls)` of `owner`, for the model `info`: `cls.__name__`,
@@ -1080,6 +1115,7 @@ class TableBuilder:
             module = self.index.module_of(path)
             for cls in files[path].classes:
                 if cls.scope:
+                    self._note_made_model(module, cls)
                     continue
                 info = self.info(module, cls)
                 if not info.is_model or info.abstract:
@@ -1087,6 +1123,15 @@ class TableBuilder:
                 table = self.mapped_table(info)
                 if (module, cls.name, cls.line) not in self._modelled and table is not None:
                     self.models.append(self._model(info, table, False, "single"))
+
+    def _note_made_model(self, module: str, cls: ClassDef) -> None:
+        """A model class defined inside a function (`def make_label(table): class Label(Base): ...`)
+        puts a table on its metadata each time the function runs: that metadata has tables unseen."""
+        if cls.scope in self.index.resolver.modules[module].class_scopes:
+            return  # a class nested in a class body, not made by a function
+        info = self.info(module, cls)
+        if info.is_model and not info.abstract and info.metadata is not None:
+            self.made_metadata.add(info.metadata)
 
     def constant_target(self, reference: str) -> Optional[str]:
         """`ForeignKey(USER_ID)` with `USER_ID = "user.id"` bound at module level: the string, as

@@ -413,7 +413,7 @@ class MigratedWithoutModel(Rule):
         "metadata, and a migrated column of a model's table that the model does not declare. The "
         "`alembic_version` table, views and tables named in `external-tables` are skipped, and nothing is "
         "reported against a tracked metadata that tables reach at run time (`metadata.reflect()`, "
-        "`table.to_metadata(metadata)`)."
+        "`table.to_metadata(metadata)`, model classes a function makes)."
     )
     why_bad = (
         "Either the model was deleted without a migration dropping the table, or the table is managed "
