@@ -28,14 +28,15 @@ TYPE_CHECKING_TESTS = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYP
 CREATE_TABLE_CONSTRUCT = "CreateTable"
 
 # A helper's body that finds capitals, lower-cases and writes `_`: CamelCase to snake_case.
-_CAPITALS = re.compile(r"A-Z|\.isupper\(")
+_CAPITALS = re.compile(r"\[A-Z\]|\.isupper\(")
 _UNDERSCORE_STRING = re.compile(r"""(['"])[^'"\n]*_[^'"\n]*\1""")
 
 
 def snake_cases(params: tuple[str, ...], body: str) -> bool:
     """True for a function of one parameter whose body (source text) finds capitals (`[A-Z]` in a
-    pattern, `isupper()`), lower-cases (`lower()`) and writes `_`: the CamelCase-to-snake_case
-    helpers a computed `__tablename__` returns (`resolve_table_name(cls.__name__)`)."""
+    pattern, `isupper()`; not `[^A-Za-z0-9]`, which slugifies), lower-cases (`lower()`) and writes
+    `_`: the CamelCase-to-snake_case helpers a computed `__tablename__` returns
+    (`resolve_table_name(cls.__name__)`)."""
     return (
         len(params) == 1
         and params[0] != "self"
