@@ -35,6 +35,11 @@ def found(text: str) -> list[tuple[str, str | None]]:
 
 
 MUST_MATCH = [
+    (
+        "CREATE FUNCTION purge() RETURNS trigger AS $$BODY$$ BEGIN DROP TABLE scratch; END "
+        "$$BODY$$ LANGUAGE plpgsql;\nCREATE TABLE purge_log (id int)",
+        [(CREATE_TABLE, "purge_log")],
+    ),
     # --- PostgreSQL CREATE TABLE -------------------------------------------
     ("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL)", [(CREATE_TABLE, "users")]),
     ("create table users (id integer primary key)", [(CREATE_TABLE, "users")]),
@@ -282,6 +287,9 @@ LOOK_ALIKES = [
     "-- CREATE TABLE users (id int)\nSELECT 1",
     "/* DROP TABLE users; */ SELECT 1",
     "SELECT $$; DROP TABLE users; $$",
+    # a PL/pgSQL body built with string.Template, where `$$BODY$$` is the dollar quote `$BODY$`
+    "CREATE OR REPLACE FUNCTION purge() RETURNS trigger AS\n$$BODY$$\nBEGIN\n"
+    "  CREATE TABLE PurgeList (Id int);\n  DROP TABLE PurgeList;\nEND\n$$BODY$$ LANGUAGE plpgsql;",
 ]
 
 

@@ -30,6 +30,7 @@ from dblint.facts.vocabulary import (
     TYPE_CHECKING_TESTS,
     attribute_interactions,
     call_interactions,
+    snake_cases,
 )
 
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -101,6 +102,10 @@ class SourceLines:
             ].strip()
             else []
         )
+
+    def body_text(self, node: FunctionNode) -> str:
+        """The source lines of a function's body (from its first statement's line)."""
+        return "\n".join(self.lines[node.body[0].lineno - 1 : node.end_lineno])
 
     def _column(self, line: int, offset: int) -> int:
         text = self.lines[line - 1]
@@ -405,6 +410,7 @@ class ShapeCollector:
                 params,
                 tuple(self._returns.pop()),
                 self._forwards.pop(),
+                snake_cases(params, self._source.body_text(node) if len(params) == 1 else ""),
             )
         )
 

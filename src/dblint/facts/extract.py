@@ -28,14 +28,17 @@ from dblint.facts.vocabulary import (
     TYPE_CHECKING_TESTS,
     attribute_interactions,
     call_interactions,
+    snake_cases,
 )
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 # Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
-# `metadata.reflect(...)` (which registers tables on a MetaData).
-NOTABLE_CALLS = frozenset({"configure", "create_table", "Migrate", "init_app", "reflect"})
+# `metadata.reflect(...)` and `table.to_metadata(metadata)` (which register tables on a MetaData).
+NOTABLE_CALLS = frozenset(
+    {"configure", "create_table", "Migrate", "init_app", "reflect", "to_metadata", "tometadata"}
+)
 # Calls whose string arguments are messages for humans, never SQL to run.
 MESSAGE_CALLEES = frozenset(
     {
@@ -100,6 +103,9 @@ class _OpenFunction:
         }
         self.returns: list[Expr] = []
         self.forwards = False
+        self.snake_case = snake_cases(
+            self.params, cst.Module([]).code_for_node(node.body) if len(self.params) == 1 else ""
+        )
 
     def returned(self, value: cst.BaseExpression, summary: Expr) -> None:
         self.returns.append(summary)
@@ -118,6 +124,7 @@ class _OpenFunction:
             self.params,
             tuple(self.returns),
             self.forwards,
+            self.snake_case,
         )
 
 

@@ -173,7 +173,9 @@ class FunctionDef:
     function to its result (a factory returning a declarative base, a `Table` wrapper).
 
     `returns` holds the value of each `return` in its own body (not nested functions);
-    `forwards` is True when a returned call passes the function's `*args` / `**kwargs` on.
+    `forwards` is True when a returned call passes the function's `*args` / `**kwargs` on;
+    `snake_case` when it turns its one parameter from CamelCase into snake_case
+    (`vocabulary.snake_cases`), as the helpers of a computed `__tablename__` do.
     """
 
     name: str
@@ -183,6 +185,7 @@ class FunctionDef:
     params: tuple[str, ...]
     returns: tuple[Expr, ...]
     forwards: bool = False
+    snake_case: bool = False
 
     @property
     def inner_scope(self) -> str:

@@ -13,7 +13,8 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   Flask-SQLAlchemy and Flask-Migrate, `declarative`, `mapped`, `Column`, `Table`, `relationship`);
 - schema calls: `create_all`, `drop_all`, any `create` word (`.create(`, with
   whitespace or a line break before the name), `CreateTable`;
-- calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`;
+- calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`
+  (`to_metadata` / `tometadata` hold `metadata`);
 - interactions: session, query, select, scalar(s), execute, exec_driver_sql, cursor;
 - SQL in string literals: a DDL word anywhere (the classifier needs one), a string
   that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # How deep and how wide an `Expr` summary goes; deeper or larger structures become "other".
 MAX_DEPTH = 6
 MAX_ITEMS = 64
@@ -24,6 +26,25 @@ MESSAGE_KEYWORDS = frozenset(
 TYPE_CHECKING_TESTS = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"})
 # sqlalchemy.schema.CreateTable, recorded as a schema call when executed.
 CREATE_TABLE_CONSTRUCT = "CreateTable"
+
+# A helper's body that finds capitals, lower-cases and writes `_`: CamelCase to snake_case.
+_CAPITALS = re.compile(r"\[A-Z\]|\.isupper\(")
+_UNDERSCORE_STRING = re.compile(r"""(['"])[^'"\n]*_[^'"\n]*\1""")
+
+
+def snake_cases(params: tuple[str, ...], body: str) -> bool:
+    """True for a function of one parameter whose body (source text) finds capitals (`[A-Z]` in a
+    pattern, `isupper()`; not `[^A-Za-z0-9]`, which slugifies), lower-cases (`lower()`) and writes
+    `_`: the CamelCase-to-snake_case helpers a computed `__tablename__` returns
+    (`resolve_table_name(cls.__name__)`)."""
+    return (
+        len(params) == 1
+        and params[0] != "self"
+        and ".lower(" in body
+        and _CAPITALS.search(body) is not None
+        and _UNDERSCORE_STRING.search(body) is not None
+    )
+
 
 # What a call or an attribute says about how a file uses the database (`FileFacts.interactions`).
 SESSION_NAMES = frozenset(

@@ -129,15 +129,17 @@ class MetadataIds:
             return None
         if expr.kind == "name":
             return self.of_name(module, expr.text, scope, depth + 1)
+        factory = self._factory(module, expr.text, scope) if expr.kind == "call" else None
+        if factory is not None and (
+            not self._is_metadata_call(module, expr, scope)
+            or (factory[1].returns and all(r.kind == "name" for r in factory[1].returns))
+        ):  # `get_orm_metadata()` returning `Base.metadata`: that metadata, not a new one
+            return self._agreed(
+                self.of_expr(factory[0], returned, factory[1].inner_scope, depth + 1)
+                for returned in factory[1].returns
+            )
         if expr.kind == "call" and self._is_metadata_call(module, expr, scope):
             return self._made_by(f"{module}:MetaData()@{expr.line}:{expr.column}", expr)
-        if expr.kind == "call":
-            factory = self._factory(module, expr.text, scope)
-            if factory is not None:  # `get_orm_metadata()` returning `Base.metadata`
-                return self._agreed(
-                    self.of_expr(factory[0], returned, factory[1].inner_scope, depth + 1)
-                    for returned in factory[1].returns
-                )
         return None
 
     def _factory(self, module: str, callee: str, scope: str) -> Optional[tuple[str, FunctionDef]]:

@@ -6,7 +6,10 @@ a table name, columns) is declared here, as read from the library's source:
 - advanced-alchemy (`advanced_alchemy.base.UUIDAuditBase`, ...; re-exported by Litestar):
   every base maps onto one registry, `orm_registry`, whose metadata is
   `metadata_registry.get(None)`; a `__bind_key__` picks `metadata_registry.get(key)`.
-  Tables are named after the class in snake_case. The UUID and NanoID bases add a
+  A class that sets `metadata = MetaData(...)` on such a base puts its subclasses' tables
+  on that MetaData instead (`class Model(SQLQuery): metadata = my_metadata`).
+  Tables are named after the class in snake_case (not on `SQLQuery` and
+  `AdvancedDeclarativeBase`, which name none). The UUID and NanoID bases add a
   sentinel column, `sa_orm_sentinel`, since version 0.7 only: it is `optional` (a
   migrated schema may lack it, and may have it).
 - fastapi-users' SQLAlchemy mixins (`SQLAlchemyBaseUserTableUUID`, ...; also imported from
@@ -117,6 +120,7 @@ _ADVANCED_ALCHEMY = {
         _advanced_alchemy_base(
             "AdvancedDeclarativeBase", None, audit=False, sentinel=False, named=False
         ),
+        _advanced_alchemy_base("SQLQuery", None, audit=False, sentinel=False, named=False),
         _advanced_alchemy_mixin("AuditColumns", *_AUDIT),
         _advanced_alchemy_mixin("BigIntPrimaryKey", _BIGINT),
         _advanced_alchemy_mixin("IdentityPrimaryKey", _BIGINT),

@@ -79,6 +79,7 @@ class ModelSchema:
     holders: tuple[HolderDef, ...]
     tracking: tuple[Tracking, ...]
     unresolved_target_metadata: tuple[str, ...]  # `target-metadata` entries that name no metadata
+    made_metadata: frozenset[str]  # metadata that model classes made inside functions add tables to
     index: ProjectIndex = field(repr=False, compare=False)
     ids: MetadataIds = field(repr=False, compare=False)
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
@@ -146,20 +147,26 @@ class ModelSchema:
             return False
         if any(table.metadata in (None, metadata) for table in self.tables):
             return False
-        reflected = self._reflected()
-        return metadata not in reflected and None not in reflected
+        filled = self.filled_at_run_time
+        return metadata not in filled and None not in filled
 
-    def _reflected(self) -> set[Optional[str]]:
-        """The metadata of every `<metadata>.reflect(...)` call (None: one we cannot resolve)."""
-        found: set[Optional[str]] = set()
+    @cached_property
+    def filled_at_run_time(self) -> frozenset[Optional[str]]:
+        """The metadata that tables reach at run time, unseen by the table registry (None: one we
+        cannot resolve): `<metadata>.reflect(...)`, `table.to_metadata(<metadata>)` (also
+        `tometadata`), which copies another metadata's tables (aiida-core's SQLite schema), and
+        model classes that functions make (mlrun's `make_label(table)`)."""
+        found: set[Optional[str]] = set(self.made_metadata)
         for path, facts in self.index.files.items():
             module = self.index.module_of(path)
             for call in facts.calls:
-                if call.expr.text.endswith(".reflect"):
-                    found.add(
-                        self.ids.of_name(module, call.expr.text[: -len(".reflect")], call.scope)
-                    )
-        return found
+                receiver, _, method = call.expr.text.rpartition(".")
+                if method == "reflect" and receiver:
+                    found.add(self.ids.of_name(module, receiver, call.scope))
+                elif method in ("to_metadata", "tometadata") and receiver:
+                    target = call.expr.args[0] if call.expr.args else call.expr.keyword("metadata")
+                    found.add(self.ids.of_expr(module, target, call.scope))
+        return frozenset(found)
 
     def env_imports(self, env_path: str) -> Optional[frozenset[str]]:
         if env_path not in self._imports:
@@ -201,6 +208,7 @@ def _build(index: ProjectIndex) -> ModelSchema:
         holders=tuple(holders),
         tracking=reader.all(),
         unresolved_target_metadata=unresolved,
+        made_metadata=frozenset(builder.made_metadata),
         index=index,
         ids=builder.ids,
     )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import FileContext
-from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr
+from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, FunctionDef
 from dblint.index.columns import ColumnSpec, column_from_expr, written_target
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
 from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
@@ -52,6 +52,8 @@ _HARMLESS_TOPS = frozenset(
         "Protocol",
     }
 )
+# Library functions that turn a CamelCase class name into a snake_case table name.
+_SNAKE_CASE_FUNCTIONS = frozenset({"inflection.underscore", "humps.decamelize"})
 _BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
 # Names declarative reserves, never columns.
 _RESERVED_ATTRS = frozenset({"metadata", "registry"})
@@ -151,6 +153,8 @@ class TableDef:
     context: FileContext
     indexed: tuple[tuple[str, ...], ...] = ()  # column lists of Index/Unique/PrimaryKey constraints
     parent: Optional[str] = None  # the parent model of joined-table inheritance
+    # The unmapped base class whose `__tablename__` names the table ("module.Class"), when inherited.
+    named_by: Optional[str] = None
     schema_known: bool = (
         True  # False: computed (`__table_args__` method, `schema=settings.X`); `schema` is a guess
     )
@@ -243,6 +247,9 @@ class ClassInfo:
         return next((method for method in self.cls.methods if method.name == name), None)
 
 
+_CAPITAL_RUN = re.compile(r"[A-Z]{2}")
+
+
 def camel_to_snake(name: str) -> str:
     """Flask-SQLAlchemy 3's automatic table name."""
     return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")
@@ -322,6 +329,7 @@ class TableBuilder:
         self._by_binding: dict[tuple[str, str], _Table] = {}
         self.tables: list[_Table] = []
         self.models: list[ModelDef] = []
+        self.made_metadata: set[str] = set()  # metadata that models made by functions add tables to
         self._modelled: set[tuple[str, str, int]] = set()
 
     # -- class analysis -----------------------------------------------------------
@@ -465,6 +473,15 @@ class TableBuilder:
             info.root_metadata = self.ids.canonical(known.metadata)
             info.library_binds = known.bind_keys
             info.snake_case_names = known.snake_case_names
+            attr = info.own("metadata")
+            if attr is not None and attr.value is not None:
+                # `class Model(SQLQuery): metadata = my_metadata`: SQLAlchemy puts the
+                # subclasses' tables on the class's `metadata`, not the library registry's.
+                own = f"{info.module}:{info.cls.name}.metadata"
+                info.root_metadata = (
+                    self.ids.shared_metadata(info.module, attr.value, info.cls.scope, own)
+                    or info.root_metadata
+                )
         return True
 
     def _base_class_option(self, info: ClassInfo, module: str, node: object, depth: int) -> None:
@@ -587,6 +604,7 @@ class TableBuilder:
                 scope=info.cls.scope,
                 context=self.index.contexts.get(info.path, FileContext.APP),
                 parent=f"{parent.module}.{parent.cls.name}" if parent is not None else None,
+                named_by=self._named_by(info),
             )
         )
         self.tables.append(table)
@@ -619,7 +637,7 @@ class TableBuilder:
         if own is not None:
             return self._name_value(own.value, info)
         if info.method("__tablename__") is not None:
-            return self._computed(info.method("__tablename__"), info)
+            return self._computed(info.method("__tablename__"), info, info)
         if info.style == SQLMODEL:
             return self._inherited_name(info) or _AUTO
         inherited = self._inherited_name(info)
@@ -648,23 +666,55 @@ class TableBuilder:
                 return None if info.style == ORM else _AUTO
             method = base.method("__tablename__")
             if method is not None:
-                return self._computed(method, info)
+                return self._computed(method, base, info)
             attr = base.own("__tablename__")
             if attr is not None:
-                return self._name_value(attr.value, info)
+                return self._name_value(attr.value, base)
         return None
 
-    def _name_value(self, value: Optional[Expr], info: ClassInfo) -> object:
+    def _named_by(self, info: ClassInfo) -> Optional[str]:
+        """The mixin or abstract base whose literal `__tablename__` the model inherits, if any."""
+        if info.own("__tablename__") is not None or info.method("__tablename__") is not None:
+            return None
+        for base in self.mro(info)[1:]:
+            if base.is_model and not base.abstract:
+                return None
+            if base.method("__tablename__") is not None:
+                return None  # computed per class: each model has its own name
+            if base.own("__tablename__") is not None:
+                return f"{base.module}.{base.cls.name}"
+        return None
+
+    def _name_value(self, value: Optional[Expr], owner: ClassInfo) -> object:
+        """A `__tablename__` value written in `owner`'s body: a string, or a constant naming one."""
         if value is None:
             return _UNKNOWN_NAME
         if value.kind == "const" and value.text == "None":
             return None
+        if value.kind == "name":
+            value = self._string_constant(owner.module, value.text, owner.cls.scope) or value
         if value.kind == "str" and "{}" not in value.text:
             return value.text
         return _UNKNOWN_NAME
 
-    def _computed(self, method: Optional[ClassAttr], info: ClassInfo) -> object:
-        """`@declared_attr def __tablename__(cls)`: `cls.__name__` and `.lower()` are understood."""
+    def _string_constant(self, module: str, dotted: str, scope: str) -> Optional[Expr]:
+        """The string literal a constant is bound to: `TABLE = "events"` at module level, or a class
+        attribute (`__tablename__ = EventFieldType.MODEL_ENDPOINTS`, mlrun's constants classes)."""
+        resolution = self.names.target(module, dotted, scope)
+        if resolution is None or not isinstance(resolution.target, Defined):
+            return None
+        node, rest = resolution.target.node, resolution.rest
+        found: Optional[Expr] = None
+        if isinstance(node, Binding) and not rest:
+            found = node.value
+        elif isinstance(node, ClassDef) and len(rest) == 1:
+            attr = next((a for a in reversed(node.attrs) if a.name == rest[0]), None)
+            found = attr.value if attr is not None else None
+        return found if found is not None and found.kind == "str" else None
+
+    def _computed(self, method: Optional[ClassAttr], owner: ClassInfo, info: ClassInfo) -> object:
+        """`@declared_attr def __tablename__(cls)` of `owner`, for the model `info`: `cls.__name__`,
+        `.lower()` and CamelCase-to-snake_case helpers are understood."""
         returned = method.value if method is not None else None
         if returned is None:
             return _UNKNOWN_NAME
@@ -672,7 +722,35 @@ class TableBuilder:
             return info.cls.name
         if returned.kind == "call" and returned.text == "cls.__name__.lower" and not returned.args:
             return info.cls.name.lower()
+        if self._snake_cased(owner, returned):
+            # Helpers split runs of capitals (`HTTPLog`) differently: such names stay unknown.
+            return (
+                _UNKNOWN_NAME
+                if _CAPITAL_RUN.search(info.cls.name)
+                else camel_to_snake(info.cls.name)
+            )
         return self._name_value(returned, info)
+
+    def _snake_cased(self, owner: ClassInfo, returned: Expr) -> bool:
+        """True when `owner`'s `__tablename__` snake-cases the class name: in its own body, or by
+        returning a project helper's (`vocabulary.snake_cases`) or a library's result on `cls.__name__`."""
+        table = self.index.resolver.modules.get(owner.module)
+        method = table.scoped.get((owner.cls.body_scope, "__tablename__")) if table else None
+        if isinstance(method, FunctionDef) and method.snake_case:
+            return True
+        if returned.kind != "call" or [arg.text for arg in returned.args] != ["cls.__name__"]:
+            return False
+        resolution = self.names.target(owner.module, returned.text, owner.cls.scope)
+        if resolution is None or resolution.rest:
+            return False
+        target = resolution.target
+        if isinstance(target, External):
+            return target.qualname in _SNAKE_CASE_FUNCTIONS
+        return (
+            isinstance(target, Defined)
+            and isinstance(target.node, FunctionDef)
+            and target.node.snake_case
+        )
 
     def _table_args(
         self, info: ClassInfo
@@ -1037,6 +1115,7 @@ class TableBuilder:
             module = self.index.module_of(path)
             for cls in files[path].classes:
                 if cls.scope:
+                    self._note_made_model(module, cls)
                     continue
                 info = self.info(module, cls)
                 if not info.is_model or info.abstract:
@@ -1044,6 +1123,15 @@ class TableBuilder:
                 table = self.mapped_table(info)
                 if (module, cls.name, cls.line) not in self._modelled and table is not None:
                     self.models.append(self._model(info, table, False, "single"))
+
+    def _note_made_model(self, module: str, cls: ClassDef) -> None:
+        """A model class defined inside a function (`def make_label(table): class Label(Base): ...`)
+        puts a table on its metadata each time the function runs: that metadata has tables unseen."""
+        if cls.scope in self.index.resolver.modules[module].class_scopes:
+            return  # a class nested in a class body, not made by a function
+        info = self.info(module, cls)
+        if info.is_model and not info.abstract and info.metadata is not None:
+            self.made_metadata.add(info.metadata)
 
     def constant_target(self, reference: str) -> Optional[str]:
         """`ForeignKey(USER_ID)` with `USER_ID = "user.id"` bound at module level: the string, as

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from dblint.contexts import ScriptLocation
+from dblint.contexts import ScriptLocation, looks_like_env
 from dblint.facts.model import Binding, Expr, FileFacts
 from dblint.index.holders import (
     SQLMODEL_METADATA,
@@ -77,7 +77,25 @@ class TrackingReader:
 
     def all(self) -> tuple[Tracking, ...]:
         declared = tuple(self.location(location) for location in self.index.script_locations)
-        return declared + self._flask_alembic()
+        return declared + self._configured_in_code() + self._flask_alembic()
+
+    def _configured_in_code(self) -> tuple[Tracking, ...]:
+        """Revision files found by their shape under a directory whose env.py configures Alembic:
+        a script location set in code (`config.set_main_option("script_location", ...)`, as
+        aiida-core does), whose env.py says what is tracked as any other's does."""
+        return tuple(
+            self.location(location)
+            for location in sorted(
+                {
+                    graph.location
+                    for graph in revision_graphs(self.index)
+                    if graph.location.source == "inferred"
+                    and graph.location.env_path in self.index.files
+                    and looks_like_env(self.index.files[graph.location.env_path])
+                },
+                key=lambda location: location.directory,
+            )
+        )
 
     def _flask_alembic(self) -> tuple[Tracking, ...]:
         """Flask-Alembic configures Alembic in code (no alembic.ini; it brings its own env.py) and
@@ -196,6 +214,12 @@ class TrackingReader:
             return self._evaluate(module, attribute, scope, depth + 1)
         if expr.kind == "call" and self._registry_get(module, expr.text, scope):
             return self._bind_key_metadata(expr)
+        if expr.kind == "call" and not expr.args:
+            made = self.ids.of_expr(
+                module, expr, scope
+            )  # `get_orm_metadata()` returning `Base.metadata`
+            if made is not None:
+                return _Found({made})
         if expr.kind == "list" or (
             expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")
         ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterable, Iterator
 from typing import Optional
 
@@ -70,7 +71,7 @@ def untracked(schema: ModelSchema, table: TableDef, tracked: frozenset[str]) -> 
         or table.reflected
     ):
         return False
-    if _query_only(schema, table.metadata):
+    if _query_only(schema, table.metadata) or _standalone_script(table.path):
         return False
     twins = schema.find(table.name, table.schema) if table.name is not None else []
     return not any(twin.metadata in tracked for twin in twins)
@@ -88,6 +89,13 @@ def _query_only(schema: ModelSchema, metadata: str) -> bool:
         and not any(column.primary_key or column.foreign_keys for column in table.columns)
         for table in tables
     )
+
+
+def _standalone_script(path: str) -> bool:
+    """A file no code can import (`tools/export-legacy-counters.py`): its metadata describes the
+    database that script connects to by itself, often another application's (privacyidea's LinOTP
+    export tools), not tables the project's Alembic should create. Creating them is still DBL101."""
+    return not posixpath.splitext(posixpath.basename(path))[0].isidentifier()
 
 
 def _tables_in(schema: ModelSchema, path: str) -> Iterator[TableDef]:
@@ -182,7 +190,9 @@ class UntrackedMetadataHolder(Rule):
         "`db` that has tables although Alembic tracks another metadata. Holders sharing one `MetaData` object "
         "are one metadata and are reported once, at the `MetaData()` when there is one. A `MetaData` whose Core "
         "tables have no primary key, foreign key or index at all describes another store for queries (an "
-        "analytics service) and is reported by neither DBL201 nor DBL202."
+        "analytics service) and is reported by neither DBL201 nor DBL202, nor is one defined in a standalone "
+        "script whose file name is no module name (`tools/export-counters.py`), which describes the database "
+        "that script connects to."
     )
     why_bad = (
         "A second metadata splits the schema in two: Alembic autogenerates migrations for one half only. The "
@@ -239,8 +249,9 @@ class DuplicateTable(Rule):
         "or two, when both declarations run in one application (one module imports the other, directly or "
         "transitively, or env.py imports both; separate example scripts are not one application). `extend_existing=True` / `keep_existing=True` redefinitions, reflected tables, "
         "single-table inheritance, different Flask-SQLAlchemy binds, metadata that separate Alembic script "
-        "locations track (two databases) and tables whose schema is computed (a `__table_args__` method) are "
-        "not reported. Reported at every "
+        "locations track (two databases), models on two metadata that take their `__tablename__` from one "
+        "shared mixin (one table built per dialect) and tables whose schema is computed (a `__table_args__` "
+        "method) are not reported. Reported at every "
         "declaration after the first (declarations on the tracked metadata come first)."
     )
     why_bad = (
@@ -331,6 +342,8 @@ class DuplicateTable(Rule):
                 schema, other.metadata, table.metadata
             ):
                 continue
+            if table.named_by is not None and other.named_by == table.named_by:
+                continue  # one mixin's table, built per dialect on two metadata (mlrun's stores)
             if imports_between(index, schema, other.module, table.module):
                 return other
         return None

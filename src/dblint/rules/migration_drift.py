@@ -145,6 +145,23 @@ def _filters_objects(index: ProjectIndex, tracking: Tracking) -> bool:
     )
 
 
+def _split_by_filters(index: ProjectIndex) -> set[ScriptLocation]:
+    """Script locations whose env.py filters objects (`include_object`) on a metadata another location
+    also tracks: which tables each one migrates is decided in code at run time (Netflix/dispatch's core
+    and per-tenant schemas), so a table none of them creates cannot be laid at one's door."""
+    trackings = model_schema(index).tracking
+    return {
+        tracking.location
+        for tracking in trackings
+        if _filters_objects(index, tracking)
+        and any(
+            other.location != tracking.location
+            and set(other.metadata or ()) & set(tracking.metadata or ())
+            for other in trackings
+        )
+    }
+
+
 def _pairs(index: ProjectIndex) -> Iterator[_Pair]:
     """Every tracked model table next to its replayed table, for locations where both are known."""
     schema = model_schema(index)
@@ -224,7 +241,9 @@ class TableWithoutMigration(Rule):
         "revision creates it on any chain, or a later one drops it (a table only changed on a chain that "
         "starts at a missing `down_revision` is not created there). "
         "Reported at the model class or `Table(` line. Nothing is reported for a metadata that some script "
-        "location (e.g. per-tenant schemas next to a core schema) migrates in ways the replay cannot read."
+        "location (e.g. per-tenant schemas next to a core schema) migrates in ways the replay cannot read, "
+        "nor for script locations sharing one metadata whose env.py files pick their tables with "
+        "`include_object` (which of them owns a table is decided at run time)."
     )
     why_bad = (
         "The table exists only where something else created it (a `create_all()` fallback, a script, a "
@@ -245,11 +264,13 @@ class TableWithoutMigration(Rule):
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
         created_anywhere = {key[1].lower() for replay in replays(index) for key in replay.tables}
         blind = _blindly_migrated_metadata(index)
+        split = _split_by_filters(index)
         for pair in _pairs(index):
             if (
                 pair.migrated is not None
                 or pair.replay.blind_creates
                 or blind.intersection(pair.tracking.metadata or ())
+                or pair.tracking.location in split
             ):
                 continue
             name = str(pair.model.name)
@@ -390,7 +411,9 @@ class MigratedWithoutModel(Rule):
     what_it_does = (
         "Reports a table the migrations create (at the `op.create_table` call) that is not on the tracked "
         "metadata, and a migrated column of a model's table that the model does not declare. The "
-        "`alembic_version` table, views and tables named in `external-tables` are skipped."
+        "`alembic_version` table, views and tables named in `external-tables` are skipped, and nothing is "
+        "reported against a tracked metadata that tables reach at run time (`metadata.reflect()`, "
+        "`table.to_metadata(metadata)`, model classes a function makes)."
     )
     why_bad = (
         "Either the model was deleted without a migration dropping the table, or the table is managed "
@@ -431,6 +454,8 @@ class MigratedWithoutModel(Rule):
             }
             if any(tracked.name is None for tracked in schema.tracked_tables(tracking)):
                 continue
+            if schema.filled_at_run_time & set(tracking.metadata):
+                continue  # tables reach the tracked metadata at run time (reflected, copied)
             for table in replay.tables.values():
                 if (
                     table.is_view

@@ -134,6 +134,11 @@ _TOKEN_SPECS: tuple[tuple[str, str], ...] = (
     ("space", r"\s+"),
     ("comment", r"--[^\n]*|/\*(?s:.*?)(?:\*/|\Z)"),
     (_STRING, r"'(?:[^']|'')*(?:'|\Z)"),
+    # `$$body$$` in a `string.Template` is the dollar quote `$body$` (`$$` escapes `$`).
+    (
+        "template_dollar",
+        r"\$\$(?P<template_tag>[A-Za-z_]\w*)\$\$(?s:.*?)(?:\$\$(?P=template_tag)\$\$|\Z)",
+    ),
     ("dollar", r"\$(?P<dollar_tag>[A-Za-z_]\w*|)\$(?s:.*?)(?:\$(?P=dollar_tag)\$|\Z)"),
     (_QIDENT, r'"(?:[^"]|"")*(?:"|\Z)|`[^`]*(?:`|\Z)|\[[^\[\]\n]+\]'),
     (_NUMBER, r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+"),
@@ -158,7 +163,7 @@ def _tokenize(text: str) -> Iterator[_Token]:
         kind = match.lastgroup
         if kind is None or kind == "space" or kind == "comment":
             continue
-        if kind == "dollar":
+        if kind in ("dollar", "template_dollar"):
             kind = _STRING
         value = match.group()
         yield _Token(

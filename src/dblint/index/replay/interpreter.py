@@ -23,7 +23,15 @@ from dblint.index.replay.changes import SchemaChanges
 from dblint.index.replay.events import TableKey
 from dblint.index.replay.schema import Replay, ReplayColumn, ReplayTable, split_name
 from dblint.index.replay.sql_steps import SqlSteps
-from dblint.index.replay.values import FileView, Frame, bind, resolve, text_of, texts_of
+from dblint.index.replay.values import (
+    FileView,
+    Frame,
+    bind,
+    reflected_table_name,
+    resolve,
+    text_of,
+    texts_of,
+)
 from dblint.index.revisions import RevisionGraph
 from dblint.index.types import UNKNOWN
 
@@ -170,13 +178,20 @@ class _Replayer:
             f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
         )
         names = [text for text in (text_of(arg, frame) for arg in step.args) if text]
+        # A helper given a table reflected from the database works on that existing table: it
+        # creates none, so it blinds nothing (sqlalchemy-searchable's `sync_trigger(conn, table, ...)`).
+        reflected = [
+            name for name in (reflected_table_name(arg, frame) for arg in step.args) if name
+        ]
         touched = [
-            named for named in (split_name(name) for name in names) if named in self.changes.tables
+            named
+            for named in (split_name(name) for name in names + reflected)
+            if named in self.changes.tables
         ]
         if touched:
             for named in touched:
                 self.changes.mark(named, reason)
-        else:
+        elif not reflected:
             self.changes.blind(reason)
 
     def _is_project_call(self, frame: Frame, callee: str) -> bool:

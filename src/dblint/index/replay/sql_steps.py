@@ -134,15 +134,24 @@ class SqlSteps:
         return None
 
     def _same_kind(self, name: str, frame: Frame, depth: int) -> Optional[Expr]:
-        """A local bound in several branches (`if postgres: stmt = "SELECT ..." else: stmt = "SELECT ..."`):
-        the first value, when every value reads as row-only SQL (else None)."""
+        """A local bound in several branches (`if postgres: stmt = "SELECT ..." else: stmt = "SELECT ..."`),
+        or bound and then bound again to itself with parameters (`stmt = text("INSERT ...")`, then
+        `stmt = stmt.bindparams(...)`): the first value, when every value reads as row-only SQL (else None)."""
         if name in frame.function.params or name in frame.function.rebound:
             return None
         values = frame.view.bindings.get((frame.function.name, name), [])
-        texts = [self._statement_text(value, frame, depth + 1) for value in values]
-        if len(values) > 1 and all(
-            text is not None and starts_as_row_statement(text) and not classify_sql(text)
-            for text in texts
+        texts = [
+            self._statement_text(value, frame, depth + 1)
+            for value in values
+            if not _restates(value, name)
+        ]
+        if (
+            len(values) > 1
+            and texts
+            and all(
+                text is not None and starts_as_row_statement(text) and not classify_sql(text)
+                for text in texts
+            )
         ):
             return Expr("str", texts[0] or "")
         return None
@@ -314,3 +323,9 @@ def _is_dml(expr: Expr) -> bool:
         return False
     parts = {part.rstrip("()[]") for part in expr.text.split(".")}
     return bool(parts & _DML_WORDS)
+
+
+def _restates(value: Expr, name: str) -> bool:
+    """`stmt.bindparams(...)` bound to `stmt` again: the same statement, with parameters."""
+    callee, _, method = value.text.rpartition(".")
+    return value.kind == "call" and callee == name and method in STATEMENT_METHODS

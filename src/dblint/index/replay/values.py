@@ -112,6 +112,29 @@ def text_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
     return None
 
 
+def reflected_table_name(expr: Optional[Expr], frame: Frame) -> Optional[str]:
+    """The name of a reflected table argument: `Table("signal", metadata, autoload_with=conn)`.
+    A local bound to several reflected tables in turn is the nearest one bound before the argument."""
+    if expr is not None and expr.kind == "name" and "." not in expr.text:
+        local = frame.view.bindings.get((frame.function.name, expr.text), [])
+        before = [value for value in local if value.line <= expr.line]
+        if len(local) > 1 and before and all(_reflected(value) for value in local):
+            expr = before[-1]
+    expr = resolve(expr, frame)
+    if expr is None or not _reflected(expr):
+        return None
+    return text_of(expr.args[0], frame)
+
+
+def _reflected(expr: Expr) -> bool:
+    return (
+        expr.kind == "call"
+        and expr.text.rsplit(".", 1)[-1] == "Table"
+        and bool(expr.args)
+        and any(key in ("autoload_with", "autoload") for key, _ in expr.keywords)
+    )
+
+
 def texts_of(expr: Optional[Expr], frame: Frame) -> Optional[tuple[str, ...]]:
     """The strings of a list argument (or of a single string), when the replay can tell."""
     expr = resolve(expr, frame)
