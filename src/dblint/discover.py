@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from dblint.config import Settings, has_dblint_table
+from dblint.packaging import path_dependencies
 from dblint.pathmatch import matches
 
 SKIPPED_DIRECTORIES = frozenset(
@@ -73,7 +74,9 @@ def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
     nearest project root, or the outermost directory holding an `alembic.ini` above it
     when that lies further up: a package with its own pyproject.toml inside a repository whose
     Alembic environment is further up (`components/ledger/pyproject.toml`) is checked
-    with that environment, as when dblint runs from the repository root."""
+    with that environment, as when dblint runs from the repository root. A project whose
+    pyproject.toml depends on a directory above it by path (poetry's `{ path = ".." }`, uv's
+    sources) imports code from there and is checked from that directory."""
     start = path if path.is_dir() else path.parent
     alembic_root: Optional[Path] = None
     for directory in (start, *start.parents):
@@ -83,10 +86,32 @@ def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
             alembic_root = directory
         if (directory / ".git").exists():
             break
-    nearest = find_project_root(path)
+    nearest = _depended_on(find_project_root(path), top=directory)
     if alembic_root is not None and nearest in alembic_root.parents:
         return nearest
     return alembic_root or nearest
+
+
+def _depended_on(project: Path, top: Path) -> Path:
+    """The outermost directory above `project`, up to `top`, that its pyproject.toml (or, in
+    turn, that directory's) depends on by path: the project imports code from there, so its
+    files are checked with that directory's (an enterprise edition on its open-source parent)."""
+    try:
+        data = (project / "pyproject.toml").read_bytes()
+    except OSError:
+        return project
+    above = [
+        candidate
+        for candidate in (
+            Path(os.path.normpath(project / declared)) for declared in path_dependencies(data)
+        )
+        if candidate in project.parents and (candidate == top or top in candidate.parents)
+    ]
+    return (
+        _depended_on(min(above, key=lambda candidate: len(candidate.parts)), top)
+        if above
+        else project
+    )
 
 
 def nested_config_roots(root: Path, config_files: list[str]) -> list[str]:
