@@ -55,15 +55,6 @@ class Discovery:
     excluded: list[str] = field(default_factory=list)
 
 
-def find_project_root(path: Path) -> Path:
-    """The nearest directory at or above `path` holding a project marker."""
-    start = path if path.is_dir() else path.parent
-    for directory in (start, *start.parents):
-        if any((directory / marker).exists() for marker in PROJECT_MARKERS):
-            return directory
-    return start
-
-
 def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
     """The directory a file or directory is checked from, whichever way dblint is run.
 
@@ -79,14 +70,19 @@ def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
     sources) imports code from there and is checked from that directory."""
     start = path if path.is_dir() else path.parent
     alembic_root: Optional[Path] = None
-    for directory in (start, *start.parents):
+    project_root: Optional[Path] = None  # the nearest directory holding a project marker
+    for directory in (start, *start.parents):  # one walk: `.git` is a marker, so it ends there
         if not explicit_config and has_dblint_table(directory / "pyproject.toml"):
             return directory
         if (directory / "alembic.ini").is_file():
             alembic_root = directory
+        if project_root is None and any(
+            (directory / marker).exists() for marker in PROJECT_MARKERS
+        ):
+            project_root = directory
         if (directory / ".git").exists():
             break
-    nearest = _depended_on(find_project_root(path), top=directory)
+    nearest = _depended_on(project_root or start, top=directory)
     if alembic_root is not None and nearest in alembic_root.parents:
         return nearest
     return alembic_root or nearest
