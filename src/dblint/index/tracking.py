@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from dblint.contexts import ScriptLocation
+from dblint.contexts import FileContext, ScriptLocation
 from dblint.facts.model import Binding, Expr, FileFacts
 from dblint.index.holders import (
     SQLMODEL_METADATA,
@@ -77,7 +77,26 @@ class TrackingReader:
 
     def all(self) -> tuple[Tracking, ...]:
         declared = tuple(self.location(location) for location in self.index.script_locations)
-        return declared + self._flask_alembic()
+        undeclared = tuple(
+            self.location(location)
+            for location in self._inferred()
+            if self.index.contexts.get(location.env_path) == FileContext.ALEMBIC_ENV
+        )
+        return declared + undeclared + self._flask_alembic()
+
+    def _inferred(self) -> list[ScriptLocation]:
+        """The script locations of revision files found by their shape. One beside an env.py is
+        an environment whose ini file dblint does not read (named otherwise,
+        `configs/manager/halfstack.alembic.ini`, or written at deployment): that env.py says
+        what it tracks, as for a declared one."""
+        return sorted(
+            {
+                graph.location
+                for graph in revision_graphs(self.index)
+                if graph.location.source == "inferred"
+            },
+            key=lambda location: location.directory,
+        )
 
     def _flask_alembic(self) -> tuple[Tracking, ...]:
         """Flask-Alembic configures Alembic in code (no alembic.ini; it brings its own env.py) and
@@ -85,15 +104,9 @@ class TrackingReader:
         are those of the revision files found by their shape, where no env.py is."""
         if not _uses_flask_alembic(self.index):
             return ()
-        locations = sorted(
-            {
-                graph.location
-                for graph in revision_graphs(self.index)
-                if graph.location.source == "inferred"
-                and graph.location.env_path not in self.index.files
-            },
-            key=lambda location: location.directory,
-        )
+        locations = [
+            location for location in self._inferred() if location.env_path not in self.index.files
+        ]
         if self.index.settings.target_metadata:
             return tuple(self.location(location) for location in locations)
         if len(locations) > 1:  # version locations set in code may join them into one history
