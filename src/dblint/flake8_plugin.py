@@ -123,6 +123,7 @@ class Plugin:
     opt_in: tuple[
         str, ...
     ] = ()  # opt-in rules flake8's --select / --extend-select name by full code
+    reads_stdin = True  # `flake8 -`: text that may not be the file on disk (an unsaved buffer)
 
     def __init__(self, tree: Any, filename: str, lines: Sequence[str]) -> None:
         self.filename = filename
@@ -137,8 +138,10 @@ class Plugin:
     def parse_options(cls, options: Any) -> None:
         """Stay idle when no DBL code is selected (`flake8 --select F`); run the opt-in
         rules flake8 selects by full code (`--select DBL305`, `--extend-select DBL305`),
-        as flake8-bugbear's B9xx: `--select DBL` keeps them off, as `dblint check` does."""
+        as flake8-bugbear's B9xx: `--select DBL` keeps them off, as `dblint check` does.
+        Only text read from stdin is compared with the file on disk (no second read per file)."""
         try:
+            cls.reads_stdin = "-" in (options.filenames or ())
             decider = DecisionEngine(options)
             cls.active = any(decider.decision_for(code) is Decision.Selected for code in RULE_CODES)
             named = {
@@ -150,7 +153,7 @@ class Plugin:
                 if code in named and decider.decision_for(code) is Decision.Selected
             )
         except (AttributeError, TypeError, ValueError):
-            cls.active, cls.opt_in = True, ()
+            cls.active, cls.opt_in, cls.reads_stdin = True, (), True
 
     def run(self) -> Iterator[_Message]:
         project, path = self.project, self.path
@@ -162,7 +165,8 @@ class Plugin:
         if excludes and matches(rel, excludes):
             return  # flake8 found the file itself; `[tool.dblint]` excludes it, as `dblint check .` does
         source = "".join(self.lines)
-        if rel not in project.run.reported or _differs(path, source):
+        # A file flake8 read from disk is the one the project's findings were computed from.
+        if rel not in project.run.reported or (self.reads_stdin and _differs(path, source)):
             diagnostics = project.with_buffer(rel, source)
         else:
             diagnostics = project.by_path.get(rel, [])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import functools
 import posixpath
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -137,11 +138,13 @@ def _from_pyproject(data: bytes) -> Iterator[tuple[str, str]]:
             yield path, package
 
 
+@functools.lru_cache(maxsize=64)
 def path_dependencies(data: bytes) -> tuple[str, ...]:
     """The directories a pyproject.toml depends on by path, relative to it: poetry's
     `name = { path = "..", develop = true }` in its dependency tables and groups, uv's
     `[tool.uv.sources]`. The project imports their code as installed packages (OpenHands'
-    enterprise edition imports `openhands` from the repository above it)."""
+    enterprise edition imports `openhands` from the repository above it). Kept by content:
+    the flake8 plugin asks once per directory, mostly about the same file."""
     if b"path" not in data:
         return ()
     try:
