@@ -129,10 +129,10 @@ class Plugin:
         self.filename = filename
         self.lines = lines
         self.path = Path(os.path.abspath(filename))
-        self.root = _root_of(self.path)
         # Loaded here, not in run(): flake8 reports an exception raised while it builds
         # a plugin as one line and stops (exit 1), while one raised in run() is a traceback.
-        self.project = _project(self.root, self.opt_in) if self.active else None
+        # Idle (`--select F`), the plugin looks nothing up.
+        self.project = _project(_root_of(self.path), self.opt_in) if self.active else None
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
@@ -159,7 +159,7 @@ class Plugin:
         project, path = self.project, self.path
         if project is None:
             return
-        rel = path.relative_to(self.root).as_posix()
+        rel = path.relative_to(project.run.root).as_posix()
         settings = project.run.settings
         excludes = settings.exclude + settings.extend_exclude
         if excludes and matches(rel, excludes):
