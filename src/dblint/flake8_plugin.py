@@ -72,6 +72,7 @@ class _Project:
     """One project's findings by path, computed (or read from the stored snapshot) once per process."""
 
     def __init__(self, root: Path, request: Request) -> None:
+        self.root = root  # the checked root of the files that share this project
         self.request = request
         self.run: ProjectRun = run(dataclasses.replace(request, paths=(root,))).runs[0]
         self.by_path: dict[str, list[Diagnostic]] = {}
@@ -159,7 +160,7 @@ class Plugin:
         project, path = self.project, self.path
         if project is None:
             return
-        rel = path.relative_to(project.run.root).as_posix()
+        rel = path.relative_to(project.root).as_posix()
         settings = project.run.settings
         excludes = settings.exclude + settings.extend_exclude
         if excludes and matches(rel, excludes):
