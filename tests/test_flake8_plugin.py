@@ -196,3 +196,18 @@ def test_project_root_is_looked_up_once_per_directory(
         plugin = flake8_plugin.Plugin(None, str(path), path.read_text().splitlines(keepends=True))
         assert list(plugin.run()) == []
     assert [path.parent for path in looked_up] == [root / "app", root]
+
+
+def test_an_idle_plugin_looks_nothing_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`flake8 --select F`: flake8 still builds the plugin for every file, which then costs nothing."""
+    from dblint import flake8_plugin
+
+    root = write_project(tmp_path / "project", {"app/a.py": "x = 1\n"})
+    looked_up: list[Path] = []
+    monkeypatch.setattr(flake8_plugin, "find_checked_root", looked_up.append)
+    monkeypatch.setattr(flake8_plugin, "_roots", {})
+    monkeypatch.setattr(flake8_plugin, "_projects", {})
+    monkeypatch.setattr(flake8_plugin.Plugin, "active", False)
+    plugin = flake8_plugin.Plugin(None, str(root / "app/a.py"), ["x = 1\n"])
+    assert list(plugin.run()) == []
+    assert looked_up == [] and flake8_plugin._projects == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -417,3 +418,38 @@ def test_env_py_files_inside_one_package_keep_their_own_module_names() -> None:
         "portalext/reports/migration/reports/env.py": "portalext.reports.migration.reports.env",
         "portalext/tracking/migration/tracking/env.py": "portalext.tracking.migration.tracking.env",
     }
+
+
+SPLIT = FIXTURES / "split_environments"
+_BILLING = "enterprise/storage/billing.py"
+
+
+@pytest.mark.parametrize(
+    ("dependency", "found"),
+    [
+        ('[tool.poetry.dependencies]\nrelay = { path = "../", develop = true }\n', True),
+        ('[tool.poetry.group.dev.dependencies]\nrelay = { path = ".." }\n', True),
+        ('[tool.uv.sources]\nrelay = { path = "..", editable = true }\n', True),
+        # A sibling, not a directory above: the enterprise project is checked on its own.
+        ('[tool.uv.sources]\nrelay = { path = "../relay" }\n', False),
+        ("", False),
+    ],
+)
+def test_a_project_depending_on_its_parent_by_path_is_checked_with_it(
+    tmp_path: Path, dependency: str, found: bool
+) -> None:
+    """Pre-commit names the enterprise edition's file: it imports the open-source `Base` from
+    the directory above, so it is checked from there, as `dblint check .` at the top does."""
+    root = tmp_path / "repo"
+    shutil.copytree(SPLIT, root, ignore=shutil.ignore_patterns(".dblint_cache", "__pycache__"))
+    pyproject = root / "enterprise" / "pyproject.toml"
+    pyproject.write_text(
+        '[tool.poetry]\nname = "relay-enterprise"\npackages = [{ include = "storage" }]\n\n'
+        + dependency,
+        encoding="utf-8",
+    )
+    for cwd, target in ((root, _BILLING), (root / "enterprise", "storage/billing.py")):
+        completed = run_tool("dblint", "check", target, "--format", "json", cwd=cwd)
+        assert completed.returncode == (1 if found else 0), completed.stderr
+        codes = [(item["line"], item["code"]) for item in json.loads(completed.stdout)]
+        assert codes == ([(6, "DBL204")] if found else [])

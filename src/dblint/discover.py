@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from dblint.config import Settings, has_dblint_table
+from dblint.packaging import path_dependencies
 from dblint.pathmatch import matches
 
 SKIPPED_DIRECTORIES = frozenset(
@@ -54,15 +55,6 @@ class Discovery:
     excluded: list[str] = field(default_factory=list)
 
 
-def find_project_root(path: Path) -> Path:
-    """The nearest directory at or above `path` holding a project marker."""
-    start = path if path.is_dir() else path.parent
-    for directory in (start, *start.parents):
-        if any((directory / marker).exists() for marker in PROJECT_MARKERS):
-            return directory
-    return start
-
-
 def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
     """The directory a file or directory is checked from, whichever way dblint is run.
 
@@ -73,20 +65,49 @@ def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
     nearest project root, or the outermost directory holding an `alembic.ini` above it
     when that lies further up: a package with its own pyproject.toml inside a repository whose
     Alembic environment is further up (`components/ledger/pyproject.toml`) is checked
-    with that environment, as when dblint runs from the repository root."""
+    with that environment, as when dblint runs from the repository root. A project whose
+    pyproject.toml depends on a directory above it by path (poetry's `{ path = ".." }`, uv's
+    sources) imports code from there and is checked from that directory."""
     start = path if path.is_dir() else path.parent
     alembic_root: Optional[Path] = None
-    for directory in (start, *start.parents):
+    project_root: Optional[Path] = None  # the nearest directory holding a project marker
+    for directory in (start, *start.parents):  # one walk: `.git` is a marker, so it ends there
         if not explicit_config and has_dblint_table(directory / "pyproject.toml"):
             return directory
         if (directory / "alembic.ini").is_file():
             alembic_root = directory
+        if project_root is None and any(
+            (directory / marker).exists() for marker in PROJECT_MARKERS
+        ):
+            project_root = directory
         if (directory / ".git").exists():
             break
-    nearest = find_project_root(path)
+    nearest = _depended_on(project_root or start, top=directory)
     if alembic_root is not None and nearest in alembic_root.parents:
         return nearest
     return alembic_root or nearest
+
+
+def _depended_on(project: Path, top: Path) -> Path:
+    """The outermost directory above `project`, up to `top`, that its pyproject.toml (or, in
+    turn, that directory's) depends on by path: the project imports code from there, so its
+    files are checked with that directory's (an enterprise edition on its open-source parent)."""
+    try:
+        data = (project / "pyproject.toml").read_bytes()
+    except OSError:
+        return project
+    above = [
+        candidate
+        for candidate in (
+            Path(os.path.normpath(project / declared)) for declared in path_dependencies(data)
+        )
+        if candidate in project.parents and (candidate == top or top in candidate.parents)
+    ]
+    return (
+        _depended_on(min(above, key=lambda candidate: len(candidate.parts)), top)
+        if above
+        else project
+    )
 
 
 def nested_config_roots(root: Path, config_files: list[str]) -> list[str]:

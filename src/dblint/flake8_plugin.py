@@ -72,6 +72,7 @@ class _Project:
     """One project's findings by path, computed (or read from the stored snapshot) once per process."""
 
     def __init__(self, root: Path, request: Request) -> None:
+        self.root = root  # the checked root of the files that share this project
         self.request = request
         self.run: ProjectRun = run(dataclasses.replace(request, paths=(root,))).runs[0]
         self.by_path: dict[str, list[Diagnostic]] = {}
@@ -123,22 +124,25 @@ class Plugin:
     opt_in: tuple[
         str, ...
     ] = ()  # opt-in rules flake8's --select / --extend-select name by full code
+    reads_stdin = True  # `flake8 -`: text that may not be the file on disk (an unsaved buffer)
 
     def __init__(self, tree: Any, filename: str, lines: Sequence[str]) -> None:
         self.filename = filename
         self.lines = lines
         self.path = Path(os.path.abspath(filename))
-        self.root = _root_of(self.path)
         # Loaded here, not in run(): flake8 reports an exception raised while it builds
         # a plugin as one line and stops (exit 1), while one raised in run() is a traceback.
-        self.project = _project(self.root, self.opt_in) if self.active else None
+        # Idle (`--select F`), the plugin looks nothing up.
+        self.project = _project(_root_of(self.path), self.opt_in) if self.active else None
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
         """Stay idle when no DBL code is selected (`flake8 --select F`); run the opt-in
         rules flake8 selects by full code (`--select DBL305`, `--extend-select DBL305`),
-        as flake8-bugbear's B9xx: `--select DBL` keeps them off, as `dblint check` does."""
+        as flake8-bugbear's B9xx: `--select DBL` keeps them off, as `dblint check` does.
+        Only text read from stdin is compared with the file on disk (no second read per file)."""
         try:
+            cls.reads_stdin = "-" in (options.filenames or ())
             decider = DecisionEngine(options)
             cls.active = any(decider.decision_for(code) is Decision.Selected for code in RULE_CODES)
             named = {
@@ -150,19 +154,20 @@ class Plugin:
                 if code in named and decider.decision_for(code) is Decision.Selected
             )
         except (AttributeError, TypeError, ValueError):
-            cls.active, cls.opt_in = True, ()
+            cls.active, cls.opt_in, cls.reads_stdin = True, (), True
 
     def run(self) -> Iterator[_Message]:
         project, path = self.project, self.path
         if project is None:
             return
-        rel = path.relative_to(self.root).as_posix()
+        rel = path.relative_to(project.root).as_posix()
         settings = project.run.settings
         excludes = settings.exclude + settings.extend_exclude
         if excludes and matches(rel, excludes):
             return  # flake8 found the file itself; `[tool.dblint]` excludes it, as `dblint check .` does
         source = "".join(self.lines)
-        if rel not in project.run.reported or _differs(path, source):
+        # A file flake8 read from disk is the one the project's findings were computed from.
+        if rel not in project.run.reported or (self.reads_stdin and _differs(path, source)):
             diagnostics = project.with_buffer(rel, source)
         else:
             diagnostics = project.by_path.get(rel, [])

@@ -8,13 +8,16 @@ where`), `pyproject.toml` (`[tool.setuptools] package-dir`,
 `[tool.setuptools.packages.find] where`, poetry's `packages` with `from`, hatch's
 wheel `packages`) and the literal `package_dir={...}` of a `setup.py` call
 (anything computed is ignored, not guessed). Paths are relative to the file
-that declares them; a path leaving the repository is dropped.
+that declares them; a path leaving the repository is dropped. Also read here: the
+directories a pyproject.toml depends on by path, which decide the directory a nested
+project is checked from.
 """
 
 from __future__ import annotations
 
 import ast
 import configparser
+import functools
 import posixpath
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -133,6 +136,42 @@ def _from_pyproject(data: bytes) -> Iterator[tuple[str, str]]:
         package = posixpath.basename(path.rstrip("/"))
         if package and not _GLOB & set(path):
             yield path, package
+
+
+@functools.lru_cache(maxsize=64)
+def path_dependencies(data: bytes) -> tuple[str, ...]:
+    """The directories a pyproject.toml depends on by path, relative to it: poetry's
+    `name = { path = "..", develop = true }` in its dependency tables and groups, uv's
+    `[tool.uv.sources]`. The project imports their code as installed packages (OpenHands'
+    enterprise edition imports `openhands` from the repository above it). Kept by content:
+    the flake8 plugin asks once per directory, mostly about the same file."""
+    if b"path" not in data:
+        return ()
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ()
+    if not isinstance(tool, dict):
+        return ()
+    poetry = _table(tool, "poetry")
+    groups = [group for group in _table(poetry, "group").values() if isinstance(group, dict)]
+    tables = [
+        _table(poetry, "dependencies"),
+        _table(poetry, "dev-dependencies"),
+        *(_table(group, "dependencies") for group in groups),
+        _table(_table(tool, "uv"), "sources"),
+    ]
+    specs = [
+        spec
+        for table in tables
+        for value in table.values()
+        for spec in (value if isinstance(value, list) else [value])
+    ]
+    return tuple(
+        spec["path"]
+        for spec in specs
+        if isinstance(spec, dict) and isinstance(spec.get("path"), str)
+    )
 
 
 def _table(table: dict[str, object], key: str) -> dict[str, object]:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
-from dblint.contexts import ScriptLocation, looks_like_env
+from dblint.contexts import FileContext, ScriptLocation, looks_like_env
 from dblint.facts.model import Binding, Expr, FileFacts
 from dblint.index.holders import (
     SQLMODEL_METADATA,
@@ -77,24 +77,34 @@ class TrackingReader:
 
     def all(self) -> tuple[Tracking, ...]:
         declared = tuple(self.location(location) for location in self.index.script_locations)
-        return declared + self._configured_in_code() + self._flask_alembic()
-
-    def _configured_in_code(self) -> tuple[Tracking, ...]:
-        """Revision files found by their shape under a directory whose env.py configures Alembic:
-        a script location set in code (`config.set_main_option("script_location", ...)`, as
-        aiida-core does), whose env.py says what is tracked as any other's does."""
-        return tuple(
+        undeclared = tuple(
             self.location(location)
-            for location in sorted(
-                {
-                    graph.location
-                    for graph in revision_graphs(self.index)
-                    if graph.location.source == "inferred"
-                    and graph.location.env_path in self.index.files
-                    and looks_like_env(self.index.files[graph.location.env_path])
-                },
-                key=lambda location: location.directory,
-            )
+            for location in self._inferred()
+            if self._configures_alembic(location.env_path)
+        )
+        return declared + undeclared + self._flask_alembic()
+
+    def _configures_alembic(self, env_path: str) -> bool:
+        """An env.py beside inferred revisions: an Alembic environment file by its context, or one
+        that configures Alembic in code (`config.set_main_option("script_location", ...)`,
+        as aiida-core does)."""
+        if self.index.contexts.get(env_path) == FileContext.ALEMBIC_ENV:
+            return True
+        facts = self.index.files.get(env_path)
+        return facts is not None and looks_like_env(facts)
+
+    def _inferred(self) -> list[ScriptLocation]:
+        """The script locations of revision files found by their shape. One beside an env.py is
+        an environment configured in code or by an ini file dblint does not read (named
+        otherwise, `configs/manager/halfstack.alembic.ini`, or written at deployment): that
+        env.py says what it tracks, as for a declared one."""
+        return sorted(
+            {
+                graph.location
+                for graph in revision_graphs(self.index)
+                if graph.location.source == "inferred"
+            },
+            key=lambda location: location.directory,
         )
 
     def _flask_alembic(self) -> tuple[Tracking, ...]:
@@ -103,15 +113,9 @@ class TrackingReader:
         are those of the revision files found by their shape, where no env.py is."""
         if not _uses_flask_alembic(self.index):
             return ()
-        locations = sorted(
-            {
-                graph.location
-                for graph in revision_graphs(self.index)
-                if graph.location.source == "inferred"
-                and graph.location.env_path not in self.index.files
-            },
-            key=lambda location: location.directory,
-        )
+        locations = [
+            location for location in self._inferred() if location.env_path not in self.index.files
+        ]
         if self.index.settings.target_metadata:
             return tuple(self.location(location) for location in locations)
         if len(locations) > 1:  # version locations set in code may join them into one history

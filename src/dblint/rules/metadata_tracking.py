@@ -13,6 +13,7 @@ from dblint.index import ProjectIndex
 from dblint.index.holders import HolderDef, display
 from dblint.index.imports import imports_between, migrate_setups, uses_flask_app
 from dblint.index.modules import module_matches
+from dblint.index.replay import location_tables
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import TableDef
 from dblint.index.tracking import Tracking
@@ -422,11 +423,15 @@ class ModelNotImportedByEnv(Rule):
         for table in _tables_in(schema, facts.path):
             if table.metadata is None or table.bind_key is not None:
                 continue
-            watching = [
-                item
-                for item in schema.tracking
-                if item.metadata is not None and table.metadata in item.metadata
-            ]
+            watching = _managing(
+                index,
+                table,
+                [
+                    item
+                    for item in schema.tracking
+                    if item.metadata is not None and table.metadata in item.metadata
+                ],
+            )
             if not watching or any(not self._can_tell(schema, item) for item in watching):
                 continue
             missing = [
@@ -451,6 +456,28 @@ class ModelNotImportedByEnv(Rule):
             and item.source in ("env.py", "config", "flask-migrate")
             and schema.env_imports(env or "") is not None
         )
+
+
+def _managing(index: ProjectIndex, table: TableDef, watching: list[Tracking]) -> list[Tracking]:
+    """The script locations on the table's metadata that must see it: those whose migrations leave
+    the table at their head, when the others' migrations are known not to create it (an enterprise
+    environment's own tables, beside an open-source one on the same `Base`); otherwise all of them.
+    An environment is then judged on the tables it manages, whatever another one may import."""
+    if table.name is None:
+        return watching
+    created = location_tables(index)
+    name = table.name.lower()
+    managing = [
+        item
+        for item in watching
+        if item.location in created and name in created[item.location].names
+    ]
+    others = [item for item in watching if item not in managing]
+    if not managing or any(
+        item.location in created and created[item.location].blind for item in others
+    ):
+        return watching
+    return managing
 
 
 def _importers(index: ProjectIndex, tracking: Tracking) -> str:

@@ -20,6 +20,8 @@ Public API (used by the drift and safety rules, the databases view and the inven
   revision before it created; the rules decide which are findings.
 - `tables_migrations_create(index)`: the names of the tables the migrations create,
   what every rule that asks "do the migrations create it?" reads.
+- `location_tables(index)`: by script location, the tables its migrations leave at the
+  head(s) and whether its replay may have missed a create (which locations manage a table).
 - `Replay.operations`: every `op.` / `batch_op.` operation and literal SQL step of each
   `upgrade()` in replay order, with whether its table existed before that revision
   (`OperationView`; read by the migration-safety rules).
@@ -31,6 +33,7 @@ the schema, `schema.py` the state they build, `events.py` what the replay saw ha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dblint.index.replay.events import ChangeOfUncreated, OperationPlace, RepeatedCreate, TableKey
@@ -47,6 +50,7 @@ from dblint.index.replay.schema import (
 from dblint.index.revisions import revision_graphs
 
 if TYPE_CHECKING:
+    from dblint.contexts import ScriptLocation
     from dblint.index.project import ProjectIndex
 
 __all__ = [
@@ -54,6 +58,7 @@ __all__ = [
     "EXISTED",
     "STATE_UNKNOWN",
     "ChangeOfUncreated",
+    "LocationTables",
     "OperationPlace",
     "OperationView",
     "RepeatedCreate",
@@ -61,6 +66,7 @@ __all__ = [
     "ReplayColumn",
     "ReplayTable",
     "TableKey",
+    "location_tables",
     "replays",
     "tables_migrations_create",
 ]
@@ -88,3 +94,31 @@ def tables_migrations_create(index: ProjectIndex) -> frozenset[str]:
 
 def _created_names(index: ProjectIndex) -> frozenset[str]:
     return frozenset(key[1].lower() for replay in replays(index) for key in replay.ever_created)
+
+
+@dataclass(frozen=True)
+class LocationTables:
+    """What one script location's migrations leave: the tables at its head(s), lower-case names,
+    schema left out, and whether its replay may have missed a table it creates."""
+
+    names: frozenset[str]
+    blind: bool
+
+
+def location_tables(index: ProjectIndex) -> dict[ScriptLocation, LocationTables]:
+    """By script location (all the revision graphs of its version directories), the tables its
+    migrations leave at the head(s). A location with no revisions is absent: it creates nothing."""
+    return index.view(_location_tables)
+
+
+def _location_tables(index: ProjectIndex) -> dict[ScriptLocation, LocationTables]:
+    names: dict[ScriptLocation, set[str]] = {}
+    blind: dict[ScriptLocation, bool] = {}
+    for replay in replays(index):
+        location = replay.graph.location
+        names.setdefault(location, set()).update(key[1].lower() for key in replay.tables)
+        blind[location] = blind.get(location, False) or bool(replay.blind_creates)
+    return {
+        location: LocationTables(frozenset(found), blind[location])
+        for location, found in names.items()
+    }
