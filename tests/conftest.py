@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 import re
 import shutil
@@ -73,12 +75,36 @@ def run_tool(
 
 @functools.cache
 def run_tool_once(name: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`run_tool` whose result is shared by every test (of this worker) that asks for the same run.
+    """A `dblint` run whose result is shared by every test (of this worker) that asks for it.
 
-    Only for a tree no test changes (a fixture project) and a run whose output several tests
+    Only for a tree no test changes (a fixture project) and a run whose report several tests
     read and check differently, such as one `dblint inventory --format json` of a fixture.
+    It is the command's own `main`, called in this process with its streams captured, the
+    environment `run_tool` gives and the working directory `cwd`: these tests check reports,
+    and hundreds of them would otherwise pay a process start and import each. Whatever
+    concerns the process itself (exit codes, streams, arguments) is tested with `run_tool`.
     """
-    return run_tool(name, *args, cwd=cwd)
+    assert name == "dblint", "only dblint's own main runs in process"
+    from dblint.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved_environ, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ["DBLINT_CACHE_DIR"] = CACHE_DIR
+    os.environ.pop("NO_COLOR", None)
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                code = main(list(args))
+            except SystemExit as exit:  # argparse's usage errors
+                code = exit.code if isinstance(exit.code, int) else 2
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_environ)
+    return subprocess.CompletedProcess(
+        [name, *args], code, stdout=stdout.getvalue(), stderr=stderr.getvalue()
+    )
 
 
 def expected_findings(project: Path) -> set[tuple[str, int, str]]:

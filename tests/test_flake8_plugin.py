@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, as_flake8, hinted, run_tool, write_project
+from conftest import FIXTURES, as_flake8, hinted, run_tool, run_tool_once, write_project
 
 PROJECTS = sorted(p.parent.name for p in FIXTURES.glob("*/pyproject.toml"))
 
@@ -22,7 +22,7 @@ def lines_of(stdout: str, skip: frozenset[str] = frozenset()) -> list[str]:
 @pytest.mark.parametrize("project", PROJECTS)
 def test_same_findings_as_dblint_on_every_fixture_project(project: str) -> None:
     root = FIXTURES / project
-    dblint = run_tool("dblint", "check", ".", cwd=root)
+    dblint = run_tool_once("dblint", "check", ".", cwd=root)  # main, in this process
     flake8 = run_tool("flake8", "--select", "DBL,E9", ".", cwd=root)
     assert "Traceback" not in flake8.stderr, flake8.stderr
     # flake8 runs no plugin on a file its own interpreter cannot parse (E999, e.g. newer syntax).
