@@ -193,11 +193,11 @@ def _read_only_commands(root: Path) -> list[tuple[str, ...]]:
     commands += [("dblint", "check", *some, "--format", fmt) for fmt in ("json", "sarif", "github")]
     commands += [
         ("dblint", "check", *some, "--extend-select", ALL_OPT_IN, "--statistics", "--show-source"),
-        ("dblint", "check", *projects, "--diff"),
+        ("dblint", "check", *some, "--diff"),
         ("dblint", "check", "fastapi_sa2/app/main.py", "no_exec/ledger/db.py"),
         ("dblint", "rules"),
         ("dblint", "rule", "DBL101"),
-        ("flake8", "--select", "DBL", "."),
+        ("flake8", "--select", "DBL", *some),
     ]
     if "inventory" in _subcommands():
         commands += [("dblint", "inventory", project) for project in projects[:4]]
