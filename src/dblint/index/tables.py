@@ -808,9 +808,33 @@ class TableBuilder:
                     continue
                 # A subclass attribute shadows its ancestors' one, even when we cannot read it.
                 seen.add(attr.name)
-                found = self._column(source, attr, host)
+                owner, written = self._reused(source, attr)
+                found = self._column(owner, dataclasses.replace(written, name=attr.name), host)
                 if found is not None:
                     yield found
+
+    def _reused(self, source: ClassInfo, attr: ClassAttr) -> tuple[ClassInfo, ClassAttr]:
+        """`id = BaseMixin.id`: the column another project class declares (or inherits), read where
+        it is written; any other attribute as is."""
+        value = attr.value
+        if value is None or value.kind != "name" or "." not in value.text:
+            return source, attr
+        found = self.names.target(source.module, value.text, source.cls.scope)
+        if (
+            found is None
+            or len(found.rest) != 1
+            or not isinstance(found.target, Defined)
+            or not isinstance(found.target.node, ClassDef)
+        ):
+            return source, attr
+        owner = self.info(found.target.module, found.target.node)
+        if owner.is_model and not owner.abstract:
+            return source, attr  # a mapped model's attribute is no column to copy
+        for candidate in self._column_sources(owner):
+            for written in candidate.cls.attrs:
+                if written.name == found.rest[0]:
+                    return candidate, written
+        return source, attr
 
     @staticmethod
     def _declared_attrs(source: ClassInfo) -> list[ClassAttr]:
