@@ -37,8 +37,14 @@ def _extract(path: str, data: bytes, use_prefilter: bool, sliced: bool) -> FileF
         return FileFacts(path=path, error=str(error), error_position=(error.line, error.column))
     noqa = find_noqa(text)
     if tree is not None and use_prefilter and not needs_parse(data):
-        imports, all_names = imports_from_ast(tree)
-        return FileFacts(path=path, imports=tuple(imports), noqa=noqa, all_names=all_names)
+        imports, all_names, all_computed = imports_from_ast(tree)
+        return FileFacts(
+            path=path,
+            imports=tuple(imports),
+            noqa=noqa,
+            all_names=all_names,
+            all_computed=all_computed,
+        )
     # LibCST is imported on the first file that needs it: a run answered from caches needs none.
     from dblint.facts.parse import parse_facts, parse_sliced  # noqa: PLC0415
 

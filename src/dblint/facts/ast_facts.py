@@ -20,7 +20,7 @@ import tokenize
 from collections.abc import Iterator, Sequence
 from typing import Optional, Union
 
-from dblint.facts.ast_imports import imports_of
+from dblint.facts.ast_imports import imports_of, literal_all
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
 from dblint.facts.model import FunctionDef as FunctionFact
 from dblint.facts.vocabulary import (
@@ -202,6 +202,7 @@ class ShapeCollector:
         self.functions: list[str] = []
         self.toplevel_calls: list[str] = []
         self.all_names: Optional[tuple[str, ...]] = None
+        self.all_computed = False
         self.interactions: set[str] = set()
         self.function_defs: list[FunctionFact] = []
         self._returns: list[list[Expr]] = []  # per open function: the values of its `return`s
@@ -537,10 +538,11 @@ class ShapeCollector:
         )
 
     def _record_all(self, value: ast.expr) -> None:
-        if isinstance(value, (ast.List, ast.Tuple)):
-            names = [string_value(el) for el in value.elts if not isinstance(el, ast.Starred)]
-            if all(isinstance(name, str) for name in names):
-                self.all_names = tuple(name for name in names if name is not None)
+        names = literal_all(value)
+        if names is None:
+            self.all_computed = True
+        else:
+            self.all_names = names
 
     # -- module-level calls -----------------------------------------------------------
 

@@ -13,28 +13,30 @@ from typing import Optional, Union
 from dblint.facts.model import Import
 
 
-def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str, ...]]]:
-    """Module-level and function-level imports, and a literal `__all__`."""
+def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str, ...]], bool]:
+    """Module-level and function-level imports, a literal `__all__`, and whether `__all__`
+    is computed (assigned anything but a literal list of strings)."""
     found: list[Import] = []
     all_names: Optional[tuple[str, ...]] = None
+    computed = False
     for node, scope, type_checking in _walk(tree.body, "", False):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found += imports_of(node, scope, type_checking)
-        elif (
-            isinstance(node, ast.Assign)
-            and not scope
-            and _targets_all(node)
-            and isinstance(node.value, (ast.List, ast.Tuple))
-            and all(
-                isinstance(el, ast.Constant) and isinstance(el.value, str) for el in node.value.elts
-            )
-        ):
-            all_names = tuple(
-                el.value
-                for el in node.value.elts
-                if isinstance(el, ast.Constant) and isinstance(el.value, str)
-            )
-    return found, all_names
+        elif isinstance(node, ast.Assign) and not scope and _targets_all(node):
+            names = literal_all(node.value)
+            computed = computed or names is None
+            all_names = names if names is not None else all_names
+    return found, all_names, computed
+
+
+def literal_all(value: ast.expr) -> Optional[tuple[str, ...]]:
+    """The names of a literal `__all__` (a list or tuple of strings), None when computed."""
+    if not isinstance(value, (ast.List, ast.Tuple)):
+        return None
+    names = [el.value for el in value.elts if isinstance(el, ast.Constant)]
+    if len(names) != len(value.elts) or not all(isinstance(name, str) for name in names):
+        return None
+    return tuple(str(name) for name in names)
 
 
 def imports_of(

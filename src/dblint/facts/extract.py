@@ -145,6 +145,7 @@ class FactCollector(cst.CSTVisitor):
         self.sql_strings: list[SqlString] = []
         self.interactions: set[str] = set()
         self.all_names: Optional[tuple[str, ...]] = None
+        self.all_computed = False
         self.calls: list[CallFact] = []
         self.toplevel_calls: list[str] = []
         self._scopes: list[str] = []
@@ -345,8 +346,10 @@ class FactCollector(cst.CSTVisitor):
     def _record_all(self, value: cst.BaseExpression) -> None:
         if isinstance(value, (cst.List, cst.Tuple)):
             names = [string_value(el.value) for el in value.elements if isinstance(el, cst.Element)]
-            if all(isinstance(name, str) for name in names):
+            if len(names) == len(value.elements) and all(isinstance(name, str) for name in names):
                 self.all_names = tuple(name for name in names if name is not None)
+                return
+        self.all_computed = True
 
     # -- calls -------------------------------------------------------------------
 

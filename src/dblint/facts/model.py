@@ -267,6 +267,9 @@ class FileFacts:
     interactions: tuple[str, ...] = ()
     noqa: tuple[Noqa, ...] = ()
     all_names: tuple[str, ...] | None = None  # `__all__`, when it is a literal list
+    all_computed: bool = (
+        False  # `__all__` is assigned a non-literal value: a star import's reach is unknown
+    )
     calls: tuple[CallFact, ...] = ()  # calls the index reads (`NOTABLE_CALLS` in extract.py)
     toplevel_calls: tuple[str, ...] = ()  # callees of calls made at module level (not in def/class)
     migration: MigrationFacts | None = None  # set for modules that import Alembic's `op`

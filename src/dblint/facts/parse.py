@@ -165,6 +165,7 @@ def _file_facts(
         interactions=tuple(sorted(set(joined("interactions")))),
         noqa=noqa,
         all_names=all_names,
+        all_computed=any(collector.all_computed for collector in collected),
         calls=joined("calls"),
         toplevel_calls=tuple(dict.fromkeys(joined("toplevel_calls"))),
         migration=migration,

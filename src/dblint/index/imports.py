@@ -9,7 +9,8 @@
   called at module level), as do imports inside a project function env.py calls
   at module level (`app = create_app()`); for a Flask-Migrate env.py, also what the
   app factory that sets Flask-Migrate up imports. None when an importing module uses
-  importlib/pkgutil (dynamic imports we cannot follow).
+  importlib/pkgutil (dynamic imports we cannot follow) or star-imports a project
+  module whose `__all__` is computed (the modules it reaches are unknown).
 - `migration_helpers(index)`: application files that only migrations (and tests) import,
   directly or through other such files: they run inside migrations (the index gives them
   the `migration-helper` context).
@@ -36,12 +37,22 @@ DYNAMIC_IMPORTERS = frozenset({"importlib", "pkgutil", "imp", "runpy"})
 def _targets(resolver: Resolver, table: ModuleTable, imp: Import) -> Iterable[str]:
     absolute = resolver.absolute(table, imp)
     names = [absolute] if imp.name in (None, "*") else [absolute, f"{absolute}.{imp.name}"]
+    if imp.name == "*":
+        names += [f"{absolute}.{name}" for name in _star_names(resolver, absolute)]
     for name in names:
         parts = name.split(".")
         for size in range(1, len(parts) + 1):
             found = resolver.project_module(".".join(parts[:size]))
             if found is not None:
                 yield found
+
+
+def _star_names(resolver: Resolver, module: str) -> tuple[str, ...]:
+    """The names a star import from `module` takes when its `__all__` is literal: a
+    package's submodules listed there are imported by it."""
+    found = resolver.project_module(module)
+    exported = resolver.modules[found].facts.all_names if found is not None else None
+    return exported or ()
 
 
 def _runs(imp: Import, functions: set[str]) -> bool:
@@ -67,11 +78,19 @@ def _walk(
                 continue
             if resolver.absolute(table, imp).split(".", 1)[0] in DYNAMIC_IMPORTERS:
                 return None
+            if imp.name == "*" and _computed_all(resolver, resolver.absolute(table, imp)):
+                return None
             for found in _targets(resolver, table, imp):
                 if found not in seen:
                     seen.add(found)
                     queue.append(found)
     return frozenset(seen)
+
+
+def _computed_all(resolver: Resolver, module: str) -> bool:
+    """A star import from `module` reaches modules we cannot list (its `__all__` is computed)."""
+    found = resolver.project_module(module)
+    return found is not None and resolver.modules[found].facts.all_computed
 
 
 def direct_imports(index: ProjectIndex, module: str) -> frozenset[str]:
