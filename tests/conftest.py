@@ -20,7 +20,7 @@ from hypothesis import settings as hypothesis_settings
 # Fuzzing profiles (tests/test_fuzz.py): a small reproducible one for CI (the
 # default), a long one for local runs: `pytest --hypothesis-profile=long`.
 hypothesis_settings.register_profile(
-    "ci", max_examples=60, deadline=None, derandomize=True, database=None, print_blob=True
+    "ci", max_examples=40, deadline=None, derandomize=True, database=None, print_blob=True
 )
 hypothesis_settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True)
 hypothesis_settings.load_profile("ci")

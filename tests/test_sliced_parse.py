@@ -2,8 +2,8 @@
 
 LibCST parses only the statements the prefilter marks (`facts/slices.py`); the others'
 facts are read from `ast` (`facts/ast_facts.py`). The soundness gate: for every fixture
-file (found afresh each run, so facts added later are covered), the project's own
-sources, the examples, every rule-doc example and a generated corpus, both ways give the
+file (found afresh each run, so facts added later are covered), the examples, every
+rule-doc example and a generated corpus, both ways give the
 same encoded facts, and a check of every fixture project the same findings. A second
 pass reads *every* statement with `ast` where it can (markers ignored) and compares the
 facts that reader owns, so the `ast` reader is tried on far more code than it meets in a run.
@@ -111,7 +111,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     generate(generated, 150)
     found = {
         str(path.relative_to(REPO)): path.read_bytes()
-        for path in _python_files(FIXTURES, REPO / "examples", REPO / "src")
+        for path in _python_files(FIXTURES, REPO / "examples")
     }
     found.update(
         {
@@ -157,15 +157,12 @@ def test_facts_are_the_same_when_libcst_is_given_one_statement_at_a_time(
     whole_file_facts: dict[str, FileFacts],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Batches of statements (how a large file is parsed) give the facts of one parse.
-    dblint's own sources are left out here: they are the slowest to cut up this way and
-    hold none of the database code the batches must keep together."""
+    """Batches of statements (how a large file is parsed) give the facts of one parse."""
     monkeypatch.setattr(parse_module, "BATCH_NODES", 1)
     differ = [
         rel
         for rel, data in corpus.items()
-        if not rel.startswith("src/")
-        and _sliced_encoded(rel, data) != codec.encode(whole_file_facts[rel])
+        if _sliced_encoded(rel, data) != codec.encode(whole_file_facts[rel])
     ]
     assert differ == []
 
