@@ -103,8 +103,16 @@ def run_tool_once(name: str, *args: str, cwd: Path) -> subprocess.CompletedProce
         os.environ.clear()
         os.environ.update(saved_environ)
     return subprocess.CompletedProcess(
-        [name, *args], code, stdout=stdout.getvalue(), stderr=stderr.getvalue()
+        [name, *args],
+        code,
+        stdout=_universal(stdout.getvalue()),
+        stderr=_universal(stderr.getvalue()),
     )
+
+
+def _universal(text: str) -> str:
+    """Line ends as `run_tool` reads a process's output (text mode: universal newlines)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def expected_findings(project: Path) -> set[tuple[str, int, str]]:
