@@ -103,9 +103,7 @@ class _OpenFunction:
         }
         self.returns: list[Expr] = []
         self.forwards = False
-        self.snake_case = snake_cases(
-            self.params, cst.Module([]).code_for_node(node.body) if len(self.params) == 1 else ""
-        )
+        self.snake_case = snake_cases(self.params, lambda: cst.Module([]).code_for_node(node.body))
 
     def returned(self, value: cst.BaseExpression, summary: Expr) -> None:
         self.returns.append(summary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # How deep and how wide an `Expr` summary goes; deeper or larger structures become "other".
 MAX_DEPTH = 6
@@ -32,15 +33,16 @@ _CAPITALS = re.compile(r"\[A-Z\]|\.isupper\(")
 _UNDERSCORE_STRING = re.compile(r"""(['"])[^'"\n]*_[^'"\n]*\1""")
 
 
-def snake_cases(params: tuple[str, ...], body: str) -> bool:
+def snake_cases(params: tuple[str, ...], body_text: Callable[[], str]) -> bool:
     """True for a function of one parameter whose body (source text) finds capitals (`[A-Z]` in a
     pattern, `isupper()`; not `[^A-Za-z0-9]`, which slugifies), lower-cases (`lower()`) and writes
     `_`: the CamelCase-to-snake_case helpers a computed `__tablename__` returns
-    (`resolve_table_name(cls.__name__)`)."""
+    (`resolve_table_name(cls.__name__)`). The body's text is asked for only for such a function."""
+    if len(params) != 1 or params[0] == "self":
+        return False
+    body = body_text()
     return (
-        len(params) == 1
-        and params[0] != "self"
-        and ".lower(" in body
+        ".lower(" in body
         and _CAPITALS.search(body) is not None
         and _UNDERSCORE_STRING.search(body) is not None
     )
