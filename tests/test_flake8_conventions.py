@@ -125,15 +125,23 @@ def test_flake8_noqa_keeps_the_file_s_facts(project: Path) -> None:
     assert finding_set(run_tool("dblint", "check", cwd=project).stdout) == {DEFAULT}
 
 
-def test_a_broken_configuration_under_flake8_is_one_error(project: Path) -> None:
+@pytest.mark.parametrize("where", [".", "sub"])
+def test_a_broken_configuration_under_flake8_is_one_error(project: Path, where: str) -> None:
+    """Also in a project nested in the named path. The error comes from flake8's main
+    process before its workers start: raised in a worker, it can leave flake8's process
+    pool hanging (CPython's Pool.terminate with a worker killed while holding a lock)."""
     for number in range(5):
         (project / f"app/mod{number}.py").write_text("x = 1\n")
-    pyproject = project / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text() + '[tool.dblint]\nselect = ["DBL999"]\n')
+    (project / "sub").mkdir()
+    (project / "sub/mod.py").write_text("x = 1\n")
+    pyproject = project / where / "pyproject.toml"
+    text = pyproject.read_text() if pyproject.exists() else ""
+    pyproject.write_text(text + '[tool.dblint]\nselect = ["DBL999"]\n')
     completed = run_tool("flake8", "--select", "DBL", ".", cwd=project)
     assert completed.returncode != 0
     assert "Traceback" not in completed.stdout + completed.stderr
     assert "DBL001" not in completed.stdout
+    assert "failed during execution" not in completed.stdout  # not from a worker
     errors = [
         line for line in completed.stdout.splitlines() if "dblint configuration error" in line
     ]

@@ -1,12 +1,13 @@
 """The flake8 adapter: `flake8 --select DBL` shows what `dblint check` shows.
 
-flake8 calls the plugin once per file. The plugin finds the file's project
-root, loads and indexes that project once per flake8 process, and checks the
-text flake8 gives it (stdin's text when an editor lints an unsaved buffer).
-flake8 never reads pyproject.toml, so `[tool.dblint]` is loaded here (a broken
-one stops flake8 with one line); noqa comments, `# flake8: noqa` included, and
-which codes are shown are left to flake8, which also turns on the opt-in rules
-it selects by full code.
+flake8 calls the plugin once per file. The projects of the paths flake8 was
+given are checked once, in flake8's main process before it starts its workers
+(which inherit them); a file of another project has its project checked once
+in the worker that meets it. The plugin checks the text flake8 gives it (stdin's
+text when an editor lints an unsaved buffer). flake8 never reads pyproject.toml,
+so `[tool.dblint]` is loaded here (a broken one stops flake8 with one line);
+noqa comments, `# flake8: noqa` included, and which codes are shown are left to
+flake8, which also turns on the opt-in rules it selects by full code.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from flake8.exceptions import ExecutionError
 from flake8.style_guide import Decision, DecisionEngine
 
 from dblint import __version__
@@ -26,7 +28,7 @@ from dblint.cache import chosen_directory
 from dblint.config import ConfigError, Settings
 from dblint.diagnostics import Diagnostic
 from dblint.discover import find_checked_root
-from dblint.engine import run
+from dblint.engine import is_within, run
 from dblint.facts.source import SourceError, decode
 from dblint.pathmatch import matches
 from dblint.rulecodes import RULE_CODES
@@ -38,7 +40,8 @@ if TYPE_CHECKING:
 _Message = tuple[int, int, str, type]
 
 
-# flake8 runs its own worker processes, so the plugin parses in the one it is given.
+# In flake8's workers the plugin parses in the process it is given; flake8's main
+# process, which checks the named paths before the workers start, uses dblint's own.
 _REQUEST = Request(
     paths=(),
     apply_noqa=False,
@@ -50,11 +53,17 @@ _REQUEST = Request(
 _OPT_IN_CODES = tuple(code for code, default in RULE_CODES.items() if not default)
 
 
-class ConfigurationError(Exception):
-    """A broken `[tool.dblint]`: flake8 stops with this one line (never a DBL001 on every file)."""
+class ConfigurationError(ExecutionError):  # type: ignore[misc]  # flake8 ships no types
+    """A broken `[tool.dblint]`: flake8 stops with this one line (never a DBL001 on every file).
 
-    def __repr__(self) -> str:  # flake8 prints the exception's repr
-        return f"dblint configuration error: {self}"
+    Raised while flake8 reads its options, flake8 prints it after its "critical error"
+    line; raised in a worker (a project the named paths did not lead to), flake8 prints
+    its repr inside a "failed during execution" line."""
+
+    def __str__(self) -> str:
+        return f"dblint configuration error: {self.args[0]}"
+
+    __repr__ = __str__
 
 
 def _with_opt_in(codes: tuple[str, ...]) -> Request:
@@ -69,12 +78,12 @@ def _with_opt_in(codes: tuple[str, ...]) -> Request:
 
 
 class _Project:
-    """One project's findings by path, computed (or read from the stored snapshot) once per process."""
+    """One project's findings by path, computed (or read from the stored snapshot) once."""
 
-    def __init__(self, root: Path, request: Request) -> None:
-        self.root = root  # the checked root of the files that share this project
+    def __init__(self, project_run: ProjectRun, request: Request) -> None:
+        self.root = project_run.root  # the checked root of the files that share this project
         self.request = request
-        self.run: ProjectRun = run(dataclasses.replace(request, paths=(root,))).runs[0]
+        self.run = project_run
         self.by_path: dict[str, list[Diagnostic]] = {}
         for diagnostic in self.run.diagnostics:
             self.by_path.setdefault(diagnostic.path, []).append(diagnostic)
@@ -105,14 +114,44 @@ def _root_of(path: Path) -> Path:
 _projects: dict[tuple[Path, tuple[str, ...]], _Project] = {}
 
 
+def _check(roots: Sequence[Path], opt_in: tuple[str, ...], jobs: Optional[int]) -> list[_Project]:
+    """Check the projects at `roots` and those nested in them, once for every later file."""
+    request = _with_opt_in(opt_in)
+    try:
+        result = run(dataclasses.replace(request, paths=tuple(roots), jobs=jobs))
+    except ConfigError as error:
+        raise ConfigurationError(str(error)) from None
+    projects = [_Project(project_run, request) for project_run in result.runs]
+    for project in projects:
+        _projects.setdefault((project.root, opt_in), project)
+    return projects
+
+
 def _project(root: Path, opt_in: tuple[str, ...]) -> _Project:
     key = (root, opt_in)
     if key not in _projects:
-        try:
-            _projects[key] = _Project(root, _with_opt_in(opt_in))
-        except ConfigError as error:
-            raise ConfigurationError(str(error)) from None
+        # The engine may check `root` from a directory above it; its files are that project's.
+        projects = _check([root], opt_in, jobs=1)
+        _projects.setdefault(key, max(projects, key=lambda project: is_within(root, project.root)))
     return _projects[key]
+
+
+def _named_roots(filenames: Sequence[str]) -> list[Path]:
+    """The checked roots of the paths flake8 was given (stdin's text has no path)."""
+    roots = {
+        find_checked_root(path)
+        for path in (Path(os.path.abspath(name)) for name in filenames or ["."] if name != "-")
+        if path.exists()
+    }
+    return sorted(roots)
+
+
+def _flake8_jobs(options: Any) -> Optional[int]:
+    """dblint's parsing processes in flake8's main process: flake8's `--jobs` (None: the CPUs)."""
+    jobs = getattr(options, "jobs", None)
+    if jobs is None or getattr(jobs, "is_auto", True):
+        return None
+    return max(1, int(getattr(jobs, "n_jobs", 1)))
 
 
 class Plugin:
@@ -140,7 +179,10 @@ class Plugin:
         """Stay idle when no DBL code is selected (`flake8 --select F`); run the opt-in
         rules flake8 selects by full code (`--select DBL305`, `--extend-select DBL305`),
         as flake8-bugbear's B9xx: `--select DBL` keeps them off, as `dblint check` does.
-        Only text read from stdin is compared with the file on disk (no second read per file)."""
+        Only text read from stdin is compared with the file on disk (no second read per file).
+        The projects of the named paths are checked here, before flake8 starts its workers:
+        once rather than once per worker, and a broken `[tool.dblint]` stops flake8 before
+        any worker runs (an error raised in a worker can leave flake8's pool hanging)."""
         try:
             cls.reads_stdin = "-" in (options.filenames or ())
             decider = DecisionEngine(options)
@@ -155,6 +197,12 @@ class Plugin:
             )
         except (AttributeError, TypeError, ValueError):
             cls.active, cls.opt_in, cls.reads_stdin = True, (), True
+        if cls.active:
+            _check(
+                _named_roots(getattr(options, "filenames", None) or ()),
+                cls.opt_in,
+                _flake8_jobs(options),
+            )
 
     def run(self) -> Iterator[_Message]:
         project, path = self.project, self.path
