@@ -84,6 +84,23 @@ def test_package_resource_script_location(tmp_path: Path) -> None:
     assert exempt_under(root) == {"app/migrations/versions/001_pkg.py", "app/migrations/env.py"}
 
 
+def test_package_resource_script_location_with_several_steps(tmp_path: Path) -> None:
+    """`prefect:server:database:_migrations`: each colon after the package is a directory step,
+    as Alembic's `coerce_resource_to_filename` reads it (no phantom `server:database:...` dir)."""
+    migration_files = ["app/store/_migrations/versions/001_pkg.py", "app/store/_migrations/env.py"]
+    root = make(
+        tmp_path,
+        ["app/main.py", *migration_files],
+        {
+            "app/store/__init__.py": "",
+            "alembic.ini": "[alembic]\nscript_location = app:store:_migrations\n" + INI_TAIL,
+        },
+    )
+    assert reported(root) == {"app/main.py"}
+    inventory = run_tool("dblint", "inventory", "--format", "json", cwd=root)
+    assert "store:_migrations" not in inventory.stdout
+
+
 @pytest.mark.parametrize(
     ("separator", "joined"),
     [

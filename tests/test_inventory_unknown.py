@@ -144,3 +144,56 @@ def test_a_name_with_a_placeholder_is_computed() -> None:
         "users", "{}_role_map (computed)", "%s_audit (computed)", "tenant_%(id)s (computed)",
     ]  # fmt: skip
     assert not is_computed("{}.invoices"), "a computed schema alone leaves the name known"
+
+
+AUDIT_REVISION = (
+    "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = '0002'\ndown_revision = '0001'\n\n\n"
+    "def upgrade():\n    op.create_table('audit_log', sa.Column('id', sa.Integer, primary_key=True))\n"
+)
+COMPUTED_NAME_MODEL = (
+    "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declared_attr\n\n"
+    "from app.models import Base\nfrom app.naming import table_name\n\n\n"
+    "class AuditLog(Base):\n    @declared_attr\n    def __tablename__(cls):\n"
+    "        return table_name(cls)\n\n    id = Column(Integer, primary_key=True)\n"
+)
+
+
+def _tracked_by_table(root: Path) -> dict[str, object]:
+    return {row["table"]: row["tracked"] for row in json.loads(_inventory(root, "json"))["tables"]}
+
+
+@pytest.mark.parametrize(
+    ("env", "computed_model", "audit_log"),
+    [
+        (PLAIN_ENV, False, False),  # no model declares it: Alembic does not track it
+        (DYNAMIC_ENV, False, "unknown"),  # what Alembic tracks is unknown
+        (PLAIN_ENV, True, "unknown"),  # a tracked model's table name cannot be read
+    ],
+    ids=["known", "unknown-metadata", "computed-model-name"],
+)
+def test_a_table_only_migrations_create(
+    tmp_path: Path, env: str, computed_model: bool, audit_log: object
+) -> None:
+    root = _project(tmp_path, env)
+    (root / "alembic/versions/0002_audit.py").write_text(AUDIT_REVISION)
+    if computed_model:
+        (root / "app/audit.py").write_text(COMPUTED_NAME_MODEL)
+    tracked = _tracked_by_table(root)
+    assert tracked["audit_log"] == audit_log
+    assert tracked["users"] == (True if env == PLAIN_ENV else "unknown")
+
+
+def test_one_reason_for_a_name_env_py_binds_and_passes_on(tmp_path: Path) -> None:
+    """`target_metadata = deps.Base.metadata`, then `configure(target_metadata=target_metadata)`:
+    the reason names what the name stands for, once."""
+    env = (
+        "from alembic import context\n\nfrom app.deps import provide\n\n"
+        "db_interface = provide()\ntarget_metadata = db_interface.Base.metadata\n\n\n"
+        "def run_migrations_online():\n"
+        "    context.configure(url='x', target_metadata=target_metadata)\n"
+    )
+    document = json.loads(_inventory(_project(tmp_path, env), "json"))
+    assert document["totals"]["alembic_target_metadata"] == [
+        "alembic/env.py: what Alembic tracks is unknown: "
+        "target_metadata `db_interface.Base.metadata` cannot be resolved statically"
+    ]

@@ -107,8 +107,9 @@ def _resolve(root: Path, config_dir: str, value: str) -> str | None:
     here = str(root / config_dir) if config_dir else str(root)
     value = value.replace("%(here)s", here).replace("%%", "%").strip()
     if ":" in value and not value.startswith("/") and re.match(r"^\w+(?:\.\w+)*:", value):
-        package, _, sub = value.partition(":")  # "package:dir" resource form
-        value = posixpath.join(_package_dir(root, package.replace(".", "/")), sub)
+        # The resource form: "package:dir", or "package:sub:dir" (each further colon a step down).
+        package, *steps = value.split(":")
+        value = posixpath.join(_package_dir(root, package.replace(".", "/")), *steps)
         return _normalise(value)
     if value.startswith("/"):
         root_text = str(root).rstrip("/")

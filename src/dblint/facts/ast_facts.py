@@ -411,7 +411,7 @@ class ShapeCollector:
                 params,
                 tuple(self._returns.pop()),
                 self._forwards.pop(),
-                snake_cases(params, lambda: self._source.body_text(node)),
+                *snake_cases(params, lambda: self._source.body_text(node)),
             )
         )
 

@@ -103,7 +103,9 @@ class _OpenFunction:
         }
         self.returns: list[Expr] = []
         self.forwards = False
-        self.snake_case = snake_cases(self.params, lambda: cst.Module([]).code_for_node(node.body))
+        self.snake_case, self.snake_case_pattern = snake_cases(
+            self.params, lambda: cst.Module([]).code_for_node(node.body)
+        )
 
     def returned(self, value: cst.BaseExpression, summary: Expr) -> None:
         self.returns.append(summary)
@@ -123,6 +125,7 @@ class _OpenFunction:
             tuple(self.returns),
             self.forwards,
             self.snake_case,
+            self.snake_case_pattern,
         )
 
 

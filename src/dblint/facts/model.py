@@ -175,7 +175,9 @@ class FunctionDef:
     `returns` holds the value of each `return` in its own body (not nested functions);
     `forwards` is True when a returned call passes the function's `*args` / `**kwargs` on;
     `snake_case` when it turns its one parameter from CamelCase into snake_case
-    (`vocabulary.snake_cases`), as the helpers of a computed `__tablename__` do.
+    (`vocabulary.snake_cases`), as the helpers of a computed `__tablename__` do;
+    `snake_case_pattern` the compiled pattern (dotted name) it does so with when that
+    pattern is defined elsewhere: snake_case if the pattern finds capitals (the index reads it).
     """
 
     name: str
@@ -186,6 +188,7 @@ class FunctionDef:
     returns: tuple[Expr, ...]
     forwards: bool = False
     snake_case: bool = False
+    snake_case_pattern: str = ""
 
     @property
     def inner_scope(self) -> str:

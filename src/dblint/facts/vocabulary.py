@@ -31,21 +31,31 @@ CREATE_TABLE_CONSTRUCT = "CreateTable"
 # A helper's body that finds capitals, lower-cases and writes `_`: CamelCase to snake_case.
 _CAPITALS = re.compile(r"\[A-Z\]|\.isupper\(")
 _UNDERSCORE_STRING = re.compile(r"""(['"])[^'"\n]*_[^'"\n]*\1""")
+# `CAMEL_TO_SNAKE.sub(`: a compiled pattern defined elsewhere, substituting in the body.
+_PATTERN_SUB = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.sub\(")
 
 
-def snake_cases(params: tuple[str, ...], body_text: Callable[[], str]) -> bool:
-    """True for a function of one parameter whose body (source text) finds capitals (`[A-Z]` in a
-    pattern, `isupper()`; not `[^A-Za-z0-9]`, which slugifies), lower-cases (`lower()`) and writes
-    `_`: the CamelCase-to-snake_case helpers a computed `__tablename__` returns
-    (`resolve_table_name(cls.__name__)`). The body's text is asked for only for such a function."""
+def snake_cases(params: tuple[str, ...], body_text: Callable[[], str]) -> tuple[bool, str]:
+    """Whether a function of one parameter turns CamelCase into snake_case, as the helpers a
+    computed `__tablename__` returns do (`resolve_table_name(cls.__name__)`): its body (source
+    text) lower-cases (`lower()`), writes `_`, and finds capitals (`[A-Z]` in a pattern,
+    `isupper()`; not `[^A-Za-z0-9]`, which slugifies). When the capitals are found by a compiled
+    pattern defined elsewhere (`CAMEL_TO_SNAKE.sub("_", name).lower()`), (False, its dotted
+    name): the index reads the pattern. The body's text is asked for only for such a function."""
     if len(params) != 1 or params[0] == "self":
-        return False
+        return False, ""
     body = body_text()
-    return (
-        ".lower(" in body
-        and _CAPITALS.search(body) is not None
-        and _UNDERSCORE_STRING.search(body) is not None
-    )
+    if ".lower(" not in body or _UNDERSCORE_STRING.search(body) is None:
+        return False, ""
+    if _CAPITALS.search(body) is not None:
+        return True, ""
+    patterns = {match.group(1) for match in _PATTERN_SUB.finditer(body)} - {"re"}
+    return False, patterns.pop() if len(patterns) == 1 else ""
+
+
+def finds_capitals(pattern: str) -> bool:
+    """True for a regular expression's text that finds capitals (`(?<!^)(?=[A-Z])`)."""
+    return _CAPITALS.search(pattern) is not None
 
 
 # What a call or an attribute says about how a file uses the database (`FileFacts.interactions`).

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import FileContext
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, FunctionDef
+from dblint.facts.vocabulary import finds_capitals
 from dblint.index.columns import ColumnSpec, column_from_expr, written_target
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
 from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
@@ -736,7 +737,7 @@ class TableBuilder:
         returning a project helper's (`vocabulary.snake_cases`) or a library's result on `cls.__name__`."""
         table = self.index.resolver.modules.get(owner.module)
         method = table.scoped.get((owner.cls.body_scope, "__tablename__")) if table else None
-        if isinstance(method, FunctionDef) and method.snake_case:
+        if isinstance(method, FunctionDef) and self._snake_cases(owner.module, method):
             return True
         if returned.kind != "call" or [arg.text for arg in returned.args] != ["cls.__name__"]:
             return False
@@ -749,7 +750,28 @@ class TableBuilder:
         return (
             isinstance(target, Defined)
             and isinstance(target.node, FunctionDef)
-            and target.node.snake_case
+            and self._snake_cases(target.module, target.node)
+        )
+
+    def _snake_cases(self, module: str, function: FunctionDef) -> bool:
+        """A CamelCase-to-snake_case function: in its own body, or with a compiled pattern bound
+        elsewhere that finds capitals (`CAMEL_TO_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")`)."""
+        if function.snake_case or not function.snake_case_pattern:
+            return function.snake_case
+        resolution = self.names.target(module, function.snake_case_pattern, function.inner_scope)
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return False
+        bound = resolution.target.node
+        value = bound.value if isinstance(bound, Binding) else None
+        if value is None or value.kind != "call" or not value.args:
+            return False
+        compiles = self.names.target(resolution.target.module, value.text, bound.scope)
+        return (
+            compiles is not None
+            and isinstance(compiles.target, External)
+            and compiles.target.qualname == "re.compile"
+            and value.args[0].kind == "str"
+            and finds_capitals(value.args[0].text)
         )
 
     def _table_args(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import FileContext, ScriptLocation, looks_like_env
@@ -246,7 +246,19 @@ class TrackingReader:
                 return self._evaluate(bound[0], bound[1].value, bound[1].scope, depth + 1)
             if self._mentions_flask(module, expr.text, scope):
                 return _Found(set(), flask=True)
+            expr = self._as_bound(module, expr, scope)
         return _Found(set(), unknown=True, why=[_unresolved(expr)])
+
+    def _as_bound(self, module: str, name: Expr, scope: str) -> Expr:
+        """A name as what it stands for (`target_metadata` for `db_interface.Base.metadata`),
+        so that env.py's binding and `configure(target_metadata=target_metadata)` give one reason."""
+        resolution = self.ids.names.target(module, name.text, scope)
+        if resolution is None or not isinstance(resolution.target, Defined):
+            return name
+        node = resolution.target.node
+        if not isinstance(node, Binding) or not resolution.rest:
+            return name
+        return replace(name, text=".".join((node.name, *resolution.rest)))
 
     def _registry_get(self, module: str, callee: str, scope: str) -> bool:
         resolution = self.ids.names.target(module, callee, scope) if callee else None

@@ -181,10 +181,14 @@ def _shower(root: Path, cwd: Path) -> Shower:
 
 
 def _tracked(view: ModelView, metadata: str, declared: bool) -> Union[bool, str]:
-    """Whether Alembic tracks a declared table's metadata: True, False or UNKNOWN."""
+    """Whether Alembic tracks a table's metadata: True, False or UNKNOWN. A table no model
+    declares is not tracked, unless what Alembic tracks is unknown or a tracked model's
+    table name is computed beyond reading (it may be that table)."""
+    if not view.tracking_known:
+        return UNKNOWN
     if not declared:
-        return False
-    return view.is_tracked(metadata) if view.tracking_known else UNKNOWN
+        return UNKNOWN if view.unnamed_tracked else False
+    return view.is_tracked(metadata)
 
 
 def _count(diagnostics: Iterable[Diagnostic]) -> Findings:

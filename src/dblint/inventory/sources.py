@@ -120,6 +120,11 @@ class ModelView:
         tracked = self.schema.tracked()
         self.tracking_known = tracked is not None or not self.schema.tracking
         self.tracked: frozenset[str] = frozenset(_shown(m) for m in tracked or ())
+        # A model whose table name is computed beyond reading may be any table a migration creates.
+        self.unnamed_tracked = any(
+            table.name is None and self.is_tracked(_shown(table.metadata))
+            for table in self.schema.declared
+        )
         self._holders = [
             h
             for h in self.schema.holders
