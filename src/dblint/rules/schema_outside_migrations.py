@@ -38,6 +38,11 @@ def _shown_name(name: str | None) -> str:
     return f" {name}"
 
 
+def _shown_receiver(receiver: str) -> str:
+    """A call's receiver as written, its subscripts elided (`metadata.tables[...]`, not `tables[]`)."""
+    return receiver.replace("[]", "[...]")
+
+
 def _calls(facts: FileFacts, method: str) -> Iterator[SchemaCall]:
     return (call for call in facts.schema_calls if call.method == method)
 
@@ -58,7 +63,7 @@ class _WholeMetadataRule(Rule):
                     facts.path,
                     call.line,
                     call.column,
-                    f"{call.receiver}.{self.method}(){how} {self.effect} tables outside Alembic migrations",
+                    f"{_shown_receiver(call.receiver)}.{self.method}(){how} {self.effect} tables outside Alembic migrations",
                     call.end_line,
                 )
 
@@ -187,7 +192,7 @@ class TableCreateOutsideMigrations(Rule):
         for call in facts.schema_calls:
             if not creates_one_table(call, facts, index):
                 continue
-            what = _SINGLE_TABLE_CREATES[call.method].format(call.receiver)
+            what = _SINGLE_TABLE_CREATES[call.method].format(_shown_receiver(call.receiver))
             yield self.diagnostic(
                 facts.path,
                 call.line,
