@@ -37,7 +37,16 @@ SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
 # `metadata.reflect(...)` and `table.to_metadata(metadata)` (which register tables on a MetaData).
 NOTABLE_CALLS = frozenset(
-    {"configure", "create_table", "Migrate", "init_app", "reflect", "to_metadata", "tometadata"}
+    {
+        "configure",
+        "create_table",
+        "Migrate",
+        "init_app",
+        "reflect",
+        "to_metadata",
+        "tometadata",
+        "stamp",
+    }
 )
 # Calls whose string arguments are messages for humans, never SQL to run.
 MESSAGE_CALLEES = frozenset(

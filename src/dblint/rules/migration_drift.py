@@ -17,6 +17,7 @@ from typing import Optional
 from dblint.contexts import ScriptLocation
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
+from dblint.index.baselines import stamp_baseline
 from dblint.index.replay import (
     ChangeOfUncreated,
     RepeatedCreate,
@@ -243,7 +244,10 @@ class TableWithoutMigration(Rule):
         "Reported at the model class or `Table(` line. Nothing is reported for a metadata that some script "
         "location (e.g. per-tenant schemas next to a core schema) migrates in ways the replay cannot read, "
         "nor for script locations sharing one metadata whose env.py files pick their tables with "
-        "`include_object` (which of them owns a table is decided at run time)."
+        "`include_object` (which of them owns a table is decided at run time). When application code "
+        "builds databases with `create_all()` and then an Alembic `stamp` (Alembic's cookbook: a history "
+        "that starts after the first tables), a table some migration changes was built by that baseline "
+        "and is not reported; one no migration mentions still is."
     )
     why_bad = (
         "The table exists only where something else created it (a `create_all()` fallback, a script, a "
@@ -265,6 +269,8 @@ class TableWithoutMigration(Rule):
         created_anywhere = {key[1].lower() for replay in replays(index) for key in replay.tables}
         blind = _blindly_migrated_metadata(index)
         split = _split_by_filters(index)
+        # Under a stamped baseline, a table the migrations change was built by `create_all()`.
+        in_baseline = _changed_uncreated(index) if stamp_baseline(index) else frozenset()
         for pair in _pairs(index):
             if (
                 pair.migrated is not None
@@ -275,6 +281,8 @@ class TableWithoutMigration(Rule):
                 continue
             name = str(pair.model.name)
             if name.lower() in created_anywhere - {key[1].lower() for key in pair.replay.tables}:
+                continue
+            if name.lower() in in_baseline:
                 continue
             dropped = pair.replay.dropped.get((pair.model.schema, name))
             detail = f"revision {dropped} drops it" if dropped else "no migration creates it"
@@ -526,6 +534,8 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
     """
     created = tables_migrations_create(index)
     external = external_table_names(index)
+    stamped = stamp_baseline(index) is not None
+    declared = _declared_tables(index) if stamped else frozenset()
     for replay in replays(index):
         reported: set[tuple[str, str]] = set()
         for event in replay.uncreated_changes:
@@ -535,10 +545,24 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
                 continue
             if name in created or name in external or qualified in external:
                 continue
+            if stamped and (name in declared or event.action == "drops"):
+                continue  # the baseline built it; an old table's drop runs only where it exists
             if (event.at.path, name) in reported:
                 continue  # a revision's first operation on the table (with or without its schema) says it all
             reported.add((event.at.path, name))
             yield event
+
+
+def _declared_tables(index: ProjectIndex) -> frozenset[str]:
+    """The tables (lower-case names) a model or `Table` of the project declares."""
+    return frozenset(table.name.lower() for table in model_schema(index).declared if table.name)
+
+
+def _changed_uncreated(index: ProjectIndex) -> frozenset[str]:
+    """Tables (lower-case names) some migration changes although none creates them."""
+    return frozenset(
+        event.table[1].lower() for replay in replays(index) for event in replay.uncreated_changes
+    )
 
 
 def _uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
@@ -610,7 +634,10 @@ class MigrationChangesUncreatedTable(Rule):
         "location creates, once per revision and table. A revision on a chain that starts at a missing "
         "`down_revision` (DBL402) changes tables of an unknown earlier schema and is not reported. Tables "
         "listed in `external-tables` are skipped, and so are operations under "
-        "`if`/`try` or after an `if ...: return` (`if 'x' not in inspector.get_table_names(): return`)."
+        "`if`/`try` or after an `if ...: return` (`if 'x' not in inspector.get_table_names(): return`). "
+        "When application code builds databases with `create_all()` and then an Alembic `stamp` "
+        '(`command.stamp(cfg, "head")`, Flask-Migrate\'s `stamp()`), the tables the models declare exist '
+        "before the first migration and are skipped too."
     )
     why_bad = (
         "The migrations assume a table that only exists because something outside them created it "

@@ -1,0 +1,84 @@
+"""A database built by `create_all()` and then `alembic stamp` is the migrations' baseline:
+DBL415 and DBL410 stay silent on the tables it builds (fixture `stamp_baseline`); the stamp
+must be Alembic's and in application code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import finding_set, run_tool, write_project
+
+MODELS = (
+    "from sqlalchemy import Column, Integer, String\nfrom sqlalchemy.orm import declarative_base\n\n"
+    "Base = declarative_base()\n\n\nclass User(Base):\n    __tablename__ = 'users'\n"
+    "    id = Column(Integer, primary_key=True)\n    nick = Column(String(20))\n"
+)
+ENV = "from alembic import context\n\nfrom app.models import Base\n\ntarget_metadata = Base.metadata\n"
+REVISION = (
+    "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\n"
+    "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.String(20)))\n"
+)
+UNCREATED = ("migrations/versions/a1_nick.py", 9, "DBL415")
+UNMIGRATED = ("app/models.py", 7, "DBL410")
+
+
+def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, str]]:
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/extensions.py": "from flask_alembic import Alembic\n\nalembic = Alembic()\n",
+        "migrations/env.py": ENV,
+        "migrations/versions/a1_nick.py": REVISION,
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        where: builder,
+    }
+    root = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", "--select", "DBL4", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    return finding_set(completed.stdout)
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        "from alembic import command\n\nfrom app.models import Base\n\n\n"
+        "def init_db(engine, cfg):\n    Base.metadata.create_all(engine)\n    command.stamp(cfg, 'head')\n",
+        "from flask_migrate import stamp\n\nfrom app.models import Base\n\n\n"
+        "def init_db(engine):\n    Base.metadata.create_all(engine)\n    stamp(revision='head')\n",
+        "from app.extensions import alembic\nfrom app.models import Base\n\n\n"
+        "def init_db(engine):\n    Base.metadata.create_all(engine)\n    alembic.stamp()\n",
+    ],
+    ids=["alembic-command", "flask-migrate", "flask-alembic"],
+)
+def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
+    tmp_path: Path, builder: str
+) -> None:
+    assert _findings(tmp_path, "app/manage.py", builder) == set()
+
+
+@pytest.mark.parametrize(
+    ("where", "builder"),
+    [
+        (
+            "tests/conftest.py",
+            "from alembic import command\n\nfrom app.models import Base\n\n\n"
+            "def database(engine, cfg):\n    Base.metadata.create_all(engine)\n    command.stamp(cfg, 'head')\n",
+        ),
+        (
+            "app/manage.py",
+            "from app.models import Base\nfrom app.tools import stamp\n\n\n"
+            "def init_db(engine):\n    Base.metadata.create_all(engine)\n    stamp('ready')\n",
+        ),
+        (
+            "app/manage.py",
+            "from app.models import Base\n\n\n"
+            "def init_db(engine, now):\n    Base.metadata.create_all(engine)\n    return now.timestamp()\n",
+        ),
+    ],
+    ids=["in-tests", "another-stamp", "timestamp"],
+)
+def test_no_baseline_without_alembic_s_stamp_in_application_code(
+    tmp_path: Path, where: str, builder: str
+) -> None:
+    assert _findings(tmp_path, where, builder) == {UNCREATED, UNMIGRATED}
