@@ -1,6 +1,6 @@
 """A database built by `create_all()` and then `alembic stamp` is the migrations' baseline:
-DBL415 and DBL410 stay silent on the tables it builds (fixture `stamp_baseline`); the stamp
-must be Alembic's and in application code."""
+DBL415 stays silent on the tables it builds and DBL410 is not judged (fixture `stamp_baseline`);
+the stamp must be Alembic's and in application code."""
 
 from __future__ import annotations
 
@@ -82,3 +82,28 @@ def test_no_baseline_without_alembic_s_stamp_in_application_code(
     tmp_path: Path, where: str, builder: str
 ) -> None:
     assert _findings(tmp_path, where, builder) == {UNCREATED, UNMIGRATED}
+
+
+def test_a_complete_history_with_a_stamp_fallback_keeps_table_without_migration(
+    tmp_path: Path,
+) -> None:
+    """Migrations that create every table they change claim a complete history: a model no
+    migration creates is DBL410 even beside a `create_all()` + stamp fallback."""
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": MODELS
+        + "\n\nclass Order(Base):\n    __tablename__ = 'orders'\n    id = Column(Integer, primary_key=True)\n",
+        "app/manage.py": "from alembic import command\n\nfrom app.models import Base\n\n\n"
+        "def init_db(engine, cfg):\n    try:\n        command.upgrade(cfg, 'head')\n    except Exception:\n"
+        "        Base.metadata.create_all(engine)\n        command.stamp(cfg, 'head')\n",
+        "migrations/env.py": ENV,
+        "migrations/versions/a1_users.py": REVISION.replace(
+            "op.add_column('users', sa.Column('nick', sa.String(20)))",
+            "op.create_table('users', sa.Column('id', sa.Integer, primary_key=True), "
+            "sa.Column('nick', sa.String(20)))",
+        ),
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    }
+    root = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", "--select", "DBL4", cwd=root)
+    assert finding_set(completed.stdout) == {("app/models.py", 13, "DBL410")}

@@ -5,7 +5,11 @@ from the models and stamps it at head; projects that do so often keep a history 
 first revisions were pruned, or never written, so their migrations change tables no
 revision creates. The baseline is found where application code (a CLI command, an
 install script) calls `create_all()` on a metadata and an Alembic stamp in one file:
-`command.stamp(cfg, "head")`, Flask-Migrate's `stamp()`, Flask-Alembic's `alembic.stamp()`.
+`command.stamp(cfg, "head")`, Flask-Migrate's `stamp()`, Flask-Alembic's `alembic.stamp()`,
+and only when the history shows it starts after the first tables: a migration changes a
+table a model declares that no migration creates. A complete history with a
+`create_all()` + stamp fallback beside it has no baseline: its migrations must create
+every table.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import TYPE_CHECKING, Optional
 
 from dblint.facts.model import FileFacts
 from dblint.index.receivers import holds_metadata
+from dblint.index.replay import replays
+from dblint.index.schema import model_schema
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -42,6 +48,8 @@ def stamp_baseline(index: ProjectIndex) -> Optional[StampBaseline]:
 
 
 def _first_baseline(index: ProjectIndex) -> Optional[StampBaseline]:
+    if not _history_starts_late(index):
+        return None
     for path in sorted(index.files):
         facts = index.files[path]
         if not index.is_application_code(facts) or not _stamps(facts):
@@ -65,3 +73,13 @@ def _stamps(facts: FileFacts) -> bool:
         if imports_stamp or receiver.rsplit(".", 1)[-1] in _EXTENSION_NAMES:
             return True
     return False
+
+
+def _history_starts_late(index: ProjectIndex) -> bool:
+    """Whether an unguarded migration changes a declared table that no migration creates."""
+    declared = {table.name.lower() for table in model_schema(index).declared if table.name}
+    return any(
+        not event.guarded and event.table[1].lower() in declared
+        for replay in replays(index)
+        for event in replay.uncreated_changes
+    )

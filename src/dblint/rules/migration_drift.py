@@ -244,10 +244,12 @@ class TableWithoutMigration(Rule):
         "Reported at the model class or `Table(` line. Nothing is reported for a metadata that some script "
         "location (e.g. per-tenant schemas next to a core schema) migrates in ways the replay cannot read, "
         "nor for script locations sharing one metadata whose env.py files pick their tables with "
-        "`include_object` (which of them owns a table is decided at run time). When application code "
-        "builds databases with `create_all()` and then an Alembic `stamp` (Alembic's cookbook: a history "
-        "that starts after the first tables), a table some migration changes was built by that baseline "
-        "and is not reported; one no migration mentions still is."
+        "`include_object` (which of them owns a table is decided at run time). Nothing is reported "
+        "when application code builds databases with `create_all()` and then an Alembic `stamp` (Alembic's "
+        "cookbook) and the history starts after the first tables (a migration changes a model's table that "
+        "no migration creates): which tables it should create cannot be told statically; the inventory "
+        "still shows the tables no revision creates. With a history that creates what it changes, a "
+        "`create_all()` + `stamp` fallback changes nothing."
     )
     why_bad = (
         "The table exists only where something else created it (a `create_all()` fallback, a script, a "
@@ -266,11 +268,11 @@ class TableWithoutMigration(Rule):
     fix = "Generate the missing migration (`alembic revision --autogenerate`) and review it."
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
+        if stamp_baseline(index) is not None:
+            return  # new databases get every table from `create_all()`, older ones from before the history
         created_anywhere = {key[1].lower() for replay in replays(index) for key in replay.tables}
         blind = _blindly_migrated_metadata(index)
         split = _split_by_filters(index)
-        # Under a stamped baseline, a table the migrations change was built by `create_all()`.
-        in_baseline = _changed_uncreated(index) if stamp_baseline(index) else frozenset()
         for pair in _pairs(index):
             if (
                 pair.migrated is not None
@@ -281,8 +283,6 @@ class TableWithoutMigration(Rule):
                 continue
             name = str(pair.model.name)
             if name.lower() in created_anywhere - {key[1].lower() for key in pair.replay.tables}:
-                continue
-            if name.lower() in in_baseline:
                 continue
             dropped = pair.replay.dropped.get((pair.model.schema, name))
             detail = f"revision {dropped} drops it" if dropped else "no migration creates it"
@@ -558,13 +558,6 @@ def _declared_tables(index: ProjectIndex) -> frozenset[str]:
     return frozenset(table.name.lower() for table in model_schema(index).declared if table.name)
 
 
-def _changed_uncreated(index: ProjectIndex) -> frozenset[str]:
-    """Tables (lower-case names) some migration changes although none creates them."""
-    return frozenset(
-        event.table[1].lower() for replay in replays(index) for event in replay.uncreated_changes
-    )
-
-
 def _uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
     """DBL415's words for one operation on one table, or on several (an `op.` call in a loop)."""
     tables = f"table {names[0]}" if len(names) == 1 else f"tables {', '.join(names)}"
@@ -635,9 +628,11 @@ class MigrationChangesUncreatedTable(Rule):
         "`down_revision` (DBL402) changes tables of an unknown earlier schema and is not reported. Tables "
         "listed in `external-tables` are skipped, and so are operations under "
         "`if`/`try` or after an `if ...: return` (`if 'x' not in inspector.get_table_names(): return`). "
-        "When application code builds databases with `create_all()` and then an Alembic `stamp` "
-        '(`command.stamp(cfg, "head")`, Flask-Migrate\'s `stamp()`), the tables the models declare exist '
-        "before the first migration and are skipped too."
+        "When application code builds databases with `create_all()` and then an Alembic stamp "
+        "(`command.stamp(cfg, \"head\")`, Flask-Migrate's `stamp()`: Alembic's cookbook) and the history "
+        "starts after the first tables (a migration changes a model's table that no migration creates), the "
+        "tables the models declare exist before the first migration and are skipped, and so is dropping a "
+        "table (it runs only on databases older than that baseline)."
     )
     why_bad = (
         "The migrations assume a table that only exists because something outside them created it "
