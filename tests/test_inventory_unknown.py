@@ -197,3 +197,18 @@ def test_one_reason_for_a_name_env_py_binds_and_passes_on(tmp_path: Path) -> Non
         "alembic/env.py: what Alembic tracks is unknown: "
         "target_metadata `db_interface.Base.metadata` cannot be resolved statically"
     ]
+
+
+def test_tables_unsure_for_the_same_reasons_share_one_line(tmp_path: Path) -> None:
+    root = _project(tmp_path, PLAIN_ENV)
+    (root / "alembic/versions/0002_audit.py").write_text(
+        AUDIT_REVISION.replace(
+            "\n    op.create_table(",
+            "\n    op.execute(statement_from_elsewhere())\n    op.create_table(",
+        )
+    )
+    markdown = _inventory(root, "markdown")
+    unsure = markdown.split("## Tables the migration replay is unsure of", 1)[1]
+    reasons = [line for line in unsure.splitlines() if line.startswith("- ")]
+    assert len(reasons) == 1, unsure
+    assert reasons[0].startswith("- `audit_log`, `users`: ")

@@ -156,8 +156,10 @@ def uncertain_lines(rows: list[TableRow]) -> list[str]:
     if not unsure:
         return []
     lines = ["", "## Tables the migration replay is unsure of", ""]
+    # Tables made uncertain by the same steps (one helper call blinds every table) share a line.
+    by_reasons: dict[tuple[str, ...], list[str]] = {}
     for row in unsure:
-        lines.append(
-            f"- {code(row.table)}: " + "; ".join(plain(reason) for reason in row.uncertain)
-        )
+        by_reasons.setdefault(tuple(row.uncertain), []).append(code(row.table))
+    for reasons, tables in by_reasons.items():
+        lines.append(f"- {', '.join(tables)}: " + "; ".join(plain(reason) for reason in reasons))
     return lines
