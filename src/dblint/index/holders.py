@@ -37,7 +37,7 @@ from dblint.index.kinds import (
     REGISTRY,
     KindOracle,
 )
-from dblint.index.library_bases import library_metadata
+from dblint.index.library_bases import external_base_metadata, library_metadata
 from dblint.index.names import Names, qualified_target
 from dblint.index.symbols import Defined, External
 
@@ -83,6 +83,9 @@ class MetadataIds:
         self.kinds = kinds
         self.class_metadata = class_metadata
         self.aliases: dict[str, str] = {}
+        # Undeclared library bases models inherit directly (`class Project(Base)` with `Base` from
+        # `sqlalchemy_helpers`), filled by the class analysis before env.py is read.
+        self.external_bases: set[str] = set()
         self._schemas: dict[str, str] = {}
         self._computed_schemas: set[str] = set()
 
@@ -167,6 +170,8 @@ class MetadataIds:
             if parts[-1] == "metadata" and ".".join(parts[:-1]) in _SQLMODEL:
                 return self.canonical(SQLMODEL_METADATA)
             library = library_metadata(".".join(parts))
+            if library is None and parts[-1] == "metadata":
+                library = self._external_base(".".join(parts[:-1]))
             return self.canonical(library) if library is not None else None
         if rest and rest[-1] == "metadata":
             return self._owner_of(target, rest[:-1], depth + 1)
@@ -192,7 +197,7 @@ class MetadataIds:
             qualified = ".".join((target.qualname, *rest))
             if qualified in _SQLMODEL:
                 return self.canonical(SQLMODEL_METADATA)
-            library = library_metadata(qualified + ".metadata")
+            library = library_metadata(qualified + ".metadata") or self._external_base(qualified)
             return self.canonical(library) if library is not None else None
         if not isinstance(target, Defined):
             return None
@@ -206,6 +211,14 @@ class MetadataIds:
         if isinstance(node, Binding) and (rest == ("Model",) or not rest):
             return self.binding_holder(target.module, node, depth + 1)
         return None
+
+    def is_external(self, metadata: Optional[str]) -> bool:
+        """The metadata of an undeclared library base: whether it is the one another (tracked)
+        metadata shares cannot be known, so a table on it is not judged untracked."""
+        return metadata in {external_base_metadata(base) for base in self.external_bases}
+
+    def _external_base(self, qualified: str) -> Optional[str]:
+        return external_base_metadata(qualified) if qualified in self.external_bases else None
 
     def _class_attribute(self, module: str, cls: ClassDef) -> Optional[str]:
         """`class Model: metadata = sa.MetaData()`: a plain class holding a MetaData, reached as `Model.metadata`."""

@@ -212,6 +212,13 @@ def _advanced_alchemy_module(parts: tuple[str, ...]) -> bool:
     return parts[0] == "advanced_alchemy" or (parts[0] == "litestar" and "sqlalchemy" in parts)
 
 
+def external_base_metadata(qualname: str) -> str:
+    """The metadata id of a declarative base an undeclared library defines (`sqlalchemy_helpers.Base`),
+    named after the name it is imported by: every module importing it shares that one metadata."""
+    module, _, name = qualname.rpartition(".")
+    return f"{module}:{name}.metadata"
+
+
 def library_class(qualname: str) -> Optional[LibraryClass]:
     """The library class a qualified name outside the project names, if declared here."""
     parts = tuple(qualname.split("."))

@@ -23,7 +23,12 @@ from dblint.facts.vocabulary import finds_capitals
 from dblint.index.columns import ColumnSpec, column_from_expr, written_target
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
 from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
-from dblint.index.library_bases import LibraryClass, LibraryColumn, library_class
+from dblint.index.library_bases import (
+    LibraryClass,
+    LibraryColumn,
+    external_base_metadata,
+    library_class,
+)
 from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies
 from dblint.index.symbols import Defined, External
@@ -56,6 +61,8 @@ _HARMLESS_TOPS = frozenset(
 # Library functions that turn a CamelCase class name into a snake_case table name.
 _SNAKE_CASE_FUNCTIONS = frozenset({"inflection.underscore", "humps.decamelize"})
 _BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
+# Class attributes only a mapped class (or an abstract mapped base) declares.
+_MAPPED_MARKERS = ("__tablename__", "__table__", "__abstract__")
 # Names declarative reserves, never columns.
 _RESERVED_ATTRS = frozenset({"metadata", "registry"})
 # Names libraries give a class attribute (Flask-SQLAlchemy's `query`, pydantic's `model_config`): columns only
@@ -227,6 +234,9 @@ class ClassInfo:
     library: list[LibraryClass] = field(default_factory=list)  # library bases and mixins it names
     library_binds: bool = False  # its metadata is a library base's, which `__bind_key__` switches
     snake_case_names: bool = False  # a library base names its table after the class
+    external_bases: list[str] = field(
+        default_factory=list
+    )  # bases of libraries dblint does not know
 
     @property
     def metadata(self) -> Optional[str]:
@@ -362,6 +372,7 @@ class TableBuilder:
                 self._become_base(info, None)
         for base in cls.bases:
             self._base(info, base, depth)
+        self._external_declarative_base(info)
         bind = info.own("__bind_key__")
         if bind is not None:
             info.bind_key = _str(bind.value)
@@ -430,6 +441,7 @@ class TableBuilder:
                     self._become_base(info, None)
             elif target.top not in _HARMLESS_TOPS:
                 info.unresolved = True
+                info.external_bases.append(qualified)
             return
         if not isinstance(target, Defined):
             info.unresolved = True
@@ -458,6 +470,22 @@ class TableBuilder:
             info.style = FLASK if is_flask else ORM
             info.root_metadata = self.ids.owner(module, base.text, scope)
         self._base_class_option(info, target.module, node, depth)
+
+    def _external_declarative_base(self, info: ClassInfo) -> None:
+        """A class mapped by its own declaration (`__tablename__`, `__table__`, `__abstract__`) whose
+        one unknown base comes from a library dblint does not know (fedora's `sqlalchemy_helpers.Base`):
+        that base is a declarative base, whose metadata env.py may name through the same import.
+        What the base adds (columns, a table name) stays unknown."""
+        if (
+            info.style is not None
+            or len(info.external_bases) != 1
+            or not any(info.own(name) is not None for name in _MAPPED_MARKERS)
+        ):
+            return
+        qualified = info.external_bases[0]
+        self.ids.external_bases.add(qualified)
+        info.style = ORM
+        info.root_metadata = self.ids.canonical(external_base_metadata(qualified))
 
     def _library_base(self, info: ClassInfo, dotted: str) -> bool:
         """A base class a library defines (`advanced_alchemy.base.UUIDAuditBase`): remembered for

@@ -183,12 +183,15 @@ def _shower(root: Path, cwd: Path) -> Shower:
 def _tracked(view: ModelView, metadata: str, declared: bool) -> Union[bool, str]:
     """Whether Alembic tracks a table's metadata: True, False or UNKNOWN. A table no model
     declares is not tracked, unless what Alembic tracks is unknown or a tracked model's
-    table name is computed beyond reading (it may be that table)."""
+    table name is computed beyond reading (it may be that table). A table on an undeclared
+    library base Alembic does not name is unknown: that base may share a tracked metadata."""
     if not view.tracking_known:
         return UNKNOWN
     if not declared:
         return UNKNOWN if view.unnamed_tracked else False
-    return view.is_tracked(metadata)
+    if view.is_tracked(metadata):
+        return True
+    return UNKNOWN if view.schema.ids.is_external(metadata) else False
 
 
 def _count(diagnostics: Iterable[Diagnostic]) -> Findings:

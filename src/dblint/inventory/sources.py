@@ -140,6 +140,7 @@ class ModelView:
             and table.metadata
             and table.bind_key is None
             and not self.is_tracked(_shown(table.metadata))
+            and not self.schema.ids.is_external(table.metadata)
         }
 
     def tables_in(self, path: str) -> list[TableDecl]:

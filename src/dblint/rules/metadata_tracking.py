@@ -64,12 +64,14 @@ def tracking_text(schema: ModelSchema) -> str:
 
 
 def untracked(schema: ModelSchema, table: TableDef, tracked: frozenset[str]) -> bool:
-    """A declared table on a metadata no script location tracks (and not a Flask bind or reflection)."""
+    """A declared table on a metadata no script location tracks (and not a Flask bind, a reflection,
+    or an undeclared library base, which may share a tracked metadata)."""
     if (
         table.metadata is None
         or table.metadata in tracked
         or table.bind_key is not None
         or table.reflected
+        or schema.ids.is_external(table.metadata)
     ):
         return False
     if _query_only(schema, table.metadata) or _standalone_script(table.path):
