@@ -12,6 +12,9 @@ a table name, columns) is declared here, as read from the library's source:
   `AdvancedDeclarativeBase`, which name none). The UUID and NanoID bases add a
   sentinel column, `sa_orm_sentinel`, since version 0.7 only: it is `optional` (a
   migrated schema may lack it, and may have it).
+- sqlalchemy-helpers (fedora-infra: `sqlalchemy_helpers.Base`, also `sqlalchemy_helpers.manager.Base`,
+  and `sqlalchemy_helpers.aio.Base`): each a `DeclarativeBase` with a `MetaData` of its own (naming
+  conventions only); they add no column and name no table.
 - fastapi-users' SQLAlchemy mixins (`SQLAlchemyBaseUserTableUUID`, ...; also imported from
   `fastapi_users.db`, which re-exports them): a table name
   and the columns the mixin declares; the model's own base gives the metadata.
@@ -29,8 +32,14 @@ from typing import Optional
 from dblint.index.types import TypeFamily
 
 ADVANCED_ALCHEMY_METADATA = "advanced_alchemy.base:orm_registry.metadata"
+SQLALCHEMY_HELPERS_METADATA = "sqlalchemy_helpers.manager:Base.metadata"
+SQLALCHEMY_HELPERS_AIO_METADATA = "sqlalchemy_helpers.aio:Base.metadata"
 # Metadata a library defines, as holders without a place in the project.
-LIBRARY_METADATA = (ADVANCED_ALCHEMY_METADATA,)
+LIBRARY_METADATA = (
+    ADVANCED_ALCHEMY_METADATA,
+    SQLALCHEMY_HELPERS_METADATA,
+    SQLALCHEMY_HELPERS_AIO_METADATA,
+)
 
 
 @dataclass(frozen=True)
@@ -207,6 +216,15 @@ _FASTAPI_USERS = {
 }
 
 
+def _sqlalchemy_helpers_base(parts: tuple[str, ...]) -> Optional[LibraryClass]:
+    """`sqlalchemy_helpers.Base` (re-exported from `.manager`) or `sqlalchemy_helpers.aio.Base`."""
+    if parts[0] != "sqlalchemy_helpers" or parts[-1] != "Base":
+        return None
+    if "aio" in parts:
+        return LibraryClass("sqlalchemy_helpers.aio.Base", metadata=SQLALCHEMY_HELPERS_AIO_METADATA)
+    return LibraryClass("sqlalchemy_helpers.Base", metadata=SQLALCHEMY_HELPERS_METADATA)
+
+
 def _advanced_alchemy_module(parts: tuple[str, ...]) -> bool:
     """advanced-alchemy itself, or a Litestar module re-exporting it (`litestar.plugins.sqlalchemy.base`)."""
     return parts[0] == "advanced_alchemy" or (parts[0] == "litestar" and "sqlalchemy" in parts)
@@ -229,12 +247,17 @@ def library_class(qualname: str) -> Optional[LibraryClass]:
         "fastapi_users",
     ):  # `fastapi_users.db` re-exports
         return _FASTAPI_USERS.get(parts[-1])
-    return None
+    return _sqlalchemy_helpers_base(parts)
 
 
 def library_metadata(qualname: str) -> Optional[str]:
-    """The metadata id of `advanced_alchemy.base.orm_registry.metadata` (or a base's `.metadata`)."""
+    """The metadata id of `advanced_alchemy.base.orm_registry.metadata` (or a base's `.metadata`),
+    or of a sqlalchemy-helpers base's `.metadata`."""
     parts = tuple(qualname.split("."))
+    if len(parts) >= 3 and parts[-1] == "metadata":
+        helpers = _sqlalchemy_helpers_base(parts[:-1])
+        if helpers is not None:
+            return helpers.metadata
     if len(parts) < 3 or parts[-1] != "metadata" or not _advanced_alchemy_module(parts):
         return None
     if parts[-2] == "orm_registry":
