@@ -1,6 +1,7 @@
 """A database built by `create_all()` and then `alembic stamp` is the migrations' baseline:
 DBL415 stays silent on the tables it builds and DBL410 is not judged (fixture `stamp_baseline`);
-the stamp must be Alembic's and in application code."""
+the stamp must be Alembic's, or a schema manager's `sync()` that does both (sqlalchemy-helpers),
+and in application code."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "app/__init__.py": "",
         "app/models.py": MODELS,
         "app/extensions.py": "from flask_alembic import Alembic\n\nalembic = Alembic()\n",
+        "app/dbext.py": (
+            "from sqlalchemy_helpers.flask_ext import DatabaseExtension\n\ndb = DatabaseExtension()\n"
+        ),
         "migrations/env.py": ENV,
         "migrations/versions/a1_nick.py": REVISION,
         "alembic.ini": "[alembic]\nscript_location = migrations\n",
@@ -48,8 +52,9 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "def init_db(engine):\n    Base.metadata.create_all(engine)\n    stamp(revision='head')\n",
         "from app.extensions import alembic\nfrom app.models import Base\n\n\n"
         "def init_db(engine):\n    Base.metadata.create_all(engine)\n    alembic.stamp()\n",
+        "from app.dbext import db\n\n\ndef init_db():\n    db.manager.sync()\n",
     ],
-    ids=["alembic-command", "flask-migrate", "flask-alembic"],
+    ids=["alembic-command", "flask-migrate", "flask-alembic", "sqlalchemy-helpers-sync"],
 )
 def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
     tmp_path: Path, builder: str
@@ -75,8 +80,13 @@ def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
             "from app.models import Base\n\n\n"
             "def init_db(engine, now):\n    Base.metadata.create_all(engine)\n    return now.timestamp()\n",
         ),
+        (
+            "tests/conftest.py",
+            "from app.dbext import db\n\n\ndef database():\n    db.manager.sync()\n",
+        ),
+        ("app/manage.py", "from app.tools import client\n\n\ndef refresh():\n    client.sync()\n"),
     ],
-    ids=["in-tests", "another-stamp", "timestamp"],
+    ids=["in-tests", "another-stamp", "timestamp", "sync-in-tests", "another-sync"],
 )
 def test_no_baseline_without_alembic_s_stamp_in_application_code(
     tmp_path: Path, where: str, builder: str

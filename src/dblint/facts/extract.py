@@ -35,7 +35,8 @@ from dblint.facts.walk import Positions, positions, walk, wrapper_positions
 SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 # Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
-# `metadata.reflect(...)` and `table.to_metadata(metadata)` (which register tables on a MetaData).
+# `metadata.reflect(...)` and `table.to_metadata(metadata)` (which register tables on a MetaData),
+# Alembic's `stamp` and a schema manager's `sync()` (a stamped `create_all()` baseline).
 NOTABLE_CALLS = frozenset(
     {
         "configure",
@@ -46,6 +47,7 @@ NOTABLE_CALLS = frozenset(
         "to_metadata",
         "tometadata",
         "stamp",
+        "sync",
     }
 )
 # Calls whose string arguments are messages for humans, never SQL to run.

@@ -14,8 +14,9 @@ Each alternative below exists for a fact of `extract.FactCollector` or
 - schema calls: `create_all`, `drop_all`, any `create` word (`.create(`, with
   whitespace or a line break before the name), `CreateTable`;
 - calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`
-  (`to_metadata` / `tometadata` hold `metadata`), and `stamp(` (`alembic stamp` after
-  `create_all()`; `timestamp(` is no such call);
+  (`to_metadata` / `tometadata` hold `metadata`), `stamp(` (`alembic stamp` after
+  `create_all()`; `timestamp(` is no such call) and `sync(` (sqlalchemy-helpers'
+  `db.manager.sync()`, which does both; `fsync(` is no such call);
 - interactions: session, query, select, scalar(s), execute, exec_driver_sql, cursor;
 - SQL in string literals: a DDL word anywhere (the classifier needs one), a string
   that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can
@@ -76,8 +77,8 @@ _STRING = re.compile(
     rb"|[ \t]*#[^\n]*\n\s*[rRbBuUfF]{0,2}[\"']"
     rb")"
 )
-# A call named `stamp` (`command.stamp(cfg, "head")`), never `timestamp(`.
-_STAMP_CALL = re.compile(rb"(?<![\w])stamp[\s\\]*\(")
+# A call named `stamp` (`command.stamp(cfg, "head")`) or `sync`, never `timestamp(` or `fsync(`.
+_STAMP_CALL = re.compile(rb"(?<![\w])(?:stamp|sync)[\s\\]*\(")
 # Encodings whose bytes for ASCII text are ASCII, so the pattern above sees the words.
 ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-8859-1", "cp1252"})
 
@@ -106,7 +107,7 @@ def needs_libcst(data: bytes) -> bool:
     (`ast_facts.ShapeCollector` reads those)."""
     if any(word in data for word in _WORDS):
         return True
-    if b"stamp" in data and _STAMP_CALL.search(data):
+    if (b"stamp" in data or b"sync" in data) and _STAMP_CALL.search(data):
         return True
     lowered = data.lower()
     if any(word in lowered for word in _DDL_WORDS) and _DDL_WORD.search(data):

@@ -6,10 +6,11 @@ first revisions were pruned, or never written, so their migrations change tables
 revision creates. The baseline is found where application code (a CLI command, an
 install script) calls `create_all()` on a metadata and an Alembic stamp in one file:
 `command.stamp(cfg, "head")`, Flask-Migrate's `stamp()`, Flask-Alembic's `alembic.stamp()`,
-and only when the history shows it starts after the first tables: a migration changes a
-table a model declares that no migration creates. A complete history with a
-`create_all()` + stamp fallback beside it has no baseline: its migrations must create
-every table.
+or a library's schema manager that does both (sqlalchemy-helpers' `db.manager.sync()`:
+`create_all()` and `stamp head` on an empty database, `upgrade` otherwise), and only when the
+history shows it starts after the first tables: a migration changes a table a model declares
+that no migration creates. A complete history with a `create_all()` + stamp fallback beside it
+has no baseline: its migrations must create every table.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from dblint.facts.model import FileFacts
+from dblint.index.kinds import SCHEMA_MANAGER
 from dblint.index.receivers import holds_metadata
 from dblint.index.replay import replays
 from dblint.index.schema import model_schema
@@ -52,11 +54,29 @@ def _first_baseline(index: ProjectIndex) -> Optional[StampBaseline]:
         return None
     for path in sorted(index.files):
         facts = index.files[path]
-        if not index.is_application_code(facts) or not _stamps(facts):
+        if not index.is_application_code(facts):
+            continue
+        synced = _manager_sync(index, path, facts)
+        if synced is not None:
+            return StampBaseline(path, synced)
+        if not _stamps(facts):
             continue
         for call in facts.schema_calls:
             if call.method == "create_all" and holds_metadata(call, facts, index):
                 return StampBaseline(path, call.line)
+    return None
+
+
+def _manager_sync(index: ProjectIndex, path: str, facts: FileFacts) -> Optional[int]:
+    """The line of the first `sync()` of a schema manager (`db.manager.sync()`) in the file."""
+    for call in facts.calls:
+        receiver, _, method = call.expr.text.rpartition(".")
+        if (
+            method == "sync"
+            and receiver
+            and index.kind_of(path, receiver, call.scope) == SCHEMA_MANAGER
+        ):
+            return call.expr.line
     return None
 
 

@@ -20,6 +20,10 @@ TABLE = "table"
 TABLE_MAP = "table-map"
 REGISTRY = "registry"
 SQLMODEL_BASE = "sqlmodel-base"
+# A library object whose `sync()` builds a new database from the models and stamps it at head
+# (sqlalchemy-helpers' `DatabaseManager`), and one holding such a manager as `.manager`.
+SCHEMA_MANAGER = "schema-manager"
+SCHEMA_MANAGER_OWNER = "schema-manager-owner"
 
 # Library classes whose project subclasses keep the library kind.
 _INHERITED_CLASS_KINDS = frozenset(
@@ -46,6 +50,9 @@ _EXTERNAL_CLASSES = {
     ("flask_appbuilder", "get_sqla_class"): "func:class:" + FLASK_DB,
     ("sqlmodel", "SQLModel"): SQLMODEL_BASE,
     ("sqlmodel", "MetaData"): "class:" + METADATA,
+    ("sqlalchemy_helpers", "DatabaseManager"): "class:" + SCHEMA_MANAGER,
+    ("sqlalchemy_helpers", "AsyncDatabaseManager"): "class:" + SCHEMA_MANAGER,
+    ("sqlalchemy_helpers", "DatabaseExtension"): "class:" + SCHEMA_MANAGER_OWNER,
 }
 
 
@@ -205,6 +212,8 @@ def step(kind: Optional[str], operation: str) -> Optional[str]:
         return TABLE_MAP
     if kind == MODEL and attribute == "__table__":
         return TABLE
+    if kind == SCHEMA_MANAGER_OWNER and attribute == "manager":
+        return SCHEMA_MANAGER
     return None
 
 
