@@ -53,8 +53,19 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "from app.extensions import alembic\nfrom app.models import Base\n\n\n"
         "def init_db(engine):\n    Base.metadata.create_all(engine)\n    alembic.stamp()\n",
         "from app.dbext import db\n\n\ndef init_db():\n    db.manager.sync()\n",
+        "import asyncio\n\nfrom sqlalchemy_helpers.fastapi import syncdb\n\n\n"
+        "def init_db(settings):\n    asyncio.run(syncdb(settings))\n",
+        "from sqlalchemy_helpers.fastapi import manager_from_config\n\n\n"
+        "async def init_db(settings):\n    await manager_from_config(settings).sync()\n",
     ],
-    ids=["alembic-command", "flask-migrate", "flask-alembic", "sqlalchemy-helpers-sync"],
+    ids=[
+        "alembic-command",
+        "flask-migrate",
+        "flask-alembic",
+        "sqlalchemy-helpers-sync",
+        "sqlalchemy-helpers-syncdb",
+        "sqlalchemy-helpers-manager",
+    ],
 )
 def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
     tmp_path: Path, builder: str
@@ -85,8 +96,16 @@ def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
             "from app.dbext import db\n\n\ndef database():\n    db.manager.sync()\n",
         ),
         ("app/manage.py", "from app.tools import client\n\n\ndef refresh():\n    client.sync()\n"),
+        ("app/manage.py", "from app.tools import syncdb\n\n\ndef refresh():\n    syncdb()\n"),
     ],
-    ids=["in-tests", "another-stamp", "timestamp", "sync-in-tests", "another-sync"],
+    ids=[
+        "in-tests",
+        "another-stamp",
+        "timestamp",
+        "sync-in-tests",
+        "another-sync",
+        "another-syncdb",
+    ],
 )
 def test_no_baseline_without_alembic_s_stamp_in_application_code(
     tmp_path: Path, where: str, builder: str

@@ -25,6 +25,7 @@ from dblint.facts.model import (
 from dblint.facts.vocabulary import (
     CREATE_TABLE_CONSTRUCT,
     MESSAGE_KEYWORDS,
+    SYNC_CALLS,
     TYPE_CHECKING_TESTS,
     attribute_interactions,
     call_interactions,
@@ -47,7 +48,7 @@ NOTABLE_CALLS = frozenset(
         "to_metadata",
         "tometadata",
         "stamp",
-        "sync",
+        *SYNC_CALLS,
     }
 )
 # Calls whose string arguments are messages for humans, never SQL to run.

@@ -16,7 +16,7 @@ Each alternative below exists for a fact of `extract.FactCollector` or
 - calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`
   (`to_metadata` / `tometadata` hold `metadata`), `stamp(` (`alembic stamp` after
   `create_all()`; `timestamp(` is no such call) and `sync(` (sqlalchemy-helpers'
-  `db.manager.sync()`, which does both; `fsync(` is no such call);
+  `db.manager.sync()` and `syncdb(...)`, which do both; `fsync(` is no such call);
 - interactions: session, query, select, scalar(s), execute, exec_driver_sql, cursor;
 - SQL in string literals: a DDL word anywhere (the classifier needs one), a string
   that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can
@@ -78,7 +78,7 @@ _STRING = re.compile(
     rb")"
 )
 # A call named `stamp` (`command.stamp(cfg, "head")`) or `sync`, never `timestamp(` or `fsync(`.
-_STAMP_CALL = re.compile(rb"(?<![\w])(?:stamp|sync)[\s\\]*\(")
+_STAMP_CALL = re.compile(rb"(?<![\w])(?:stamp|sync|syncdb)[\s\\]*\(")
 # Encodings whose bytes for ASCII text are ASCII, so the pattern above sees the words.
 ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-8859-1", "cp1252"})
 

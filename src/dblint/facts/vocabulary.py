@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+# A schema manager's sync (sqlalchemy-helpers' `db.manager.sync()`, `syncdb(settings)`): calls kept.
+SYNC_CALLS = frozenset({"sync", "syncdb"})
 # How deep and how wide an `Expr` summary goes; deeper or larger structures become "other".
 MAX_DEPTH = 6
 MAX_ITEMS = 64

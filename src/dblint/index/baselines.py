@@ -6,10 +6,10 @@ first revisions were pruned, or never written, so their migrations change tables
 revision creates. The baseline is found where application code (a CLI command, an
 install script) calls `create_all()` on a metadata and an Alembic stamp in one file:
 `command.stamp(cfg, "head")`, Flask-Migrate's `stamp()`, Flask-Alembic's `alembic.stamp()`,
-or a library's schema manager that does both (sqlalchemy-helpers' `db.manager.sync()`:
-`create_all()` and `stamp head` on an empty database, `upgrade` otherwise), and only when the
-history shows it starts after the first tables: a migration changes a table a model declares
-that no migration creates. A complete history with a `create_all()` + stamp fallback beside it
+or a library's schema manager that does both (sqlalchemy-helpers' `db.manager.sync()`,
+`syncdb(settings)`: `create_all()` and `stamp head` on an empty database, `upgrade`
+otherwise), and only when the history shows it starts after the first tables: a migration
+changes a table a model declares that no migration creates. A complete history with a `create_all()` + stamp fallback beside it
 has no baseline: its migrations must create every table.
 """
 
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from dblint.facts.model import FileFacts
-from dblint.index.kinds import SCHEMA_MANAGER
+from dblint.facts.vocabulary import SYNC_CALLS
+from dblint.index.kinds import SCHEMA_SYNC
 from dblint.index.receivers import holds_metadata
 from dblint.index.replay import replays
 from dblint.index.schema import model_schema
@@ -68,13 +69,10 @@ def _first_baseline(index: ProjectIndex) -> Optional[StampBaseline]:
 
 
 def _manager_sync(index: ProjectIndex, path: str, facts: FileFacts) -> Optional[int]:
-    """The line of the first `sync()` of a schema manager (`db.manager.sync()`) in the file."""
+    """The line of the first `sync()` of a schema manager (`db.manager.sync()`, `syncdb(...)`)."""
     for call in facts.calls:
-        receiver, _, method = call.expr.text.rpartition(".")
-        if (
-            method == "sync"
-            and receiver
-            and index.kind_of(path, receiver, call.scope) == SCHEMA_MANAGER
+        if call.expr.text.rpartition(".")[2] in SYNC_CALLS and (
+            index.kind_of(path, call.expr.text, call.scope) == SCHEMA_SYNC
         ):
             return call.expr.line
     return None

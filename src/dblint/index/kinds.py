@@ -21,9 +21,11 @@ TABLE_MAP = "table-map"
 REGISTRY = "registry"
 SQLMODEL_BASE = "sqlmodel-base"
 # A library object whose `sync()` builds a new database from the models and stamps it at head
-# (sqlalchemy-helpers' `DatabaseManager`), and one holding such a manager as `.manager`.
+# (sqlalchemy-helpers' `DatabaseManager`), one holding such a manager as `.manager`, and that
+# `sync` (also the library's `syncdb(settings)`).
 SCHEMA_MANAGER = "schema-manager"
 SCHEMA_MANAGER_OWNER = "schema-manager-owner"
+SCHEMA_SYNC = "schema-sync"
 
 # Library classes whose project subclasses keep the library kind.
 _INHERITED_CLASS_KINDS = frozenset(
@@ -53,6 +55,8 @@ _EXTERNAL_CLASSES = {
     ("sqlalchemy_helpers", "DatabaseManager"): "class:" + SCHEMA_MANAGER,
     ("sqlalchemy_helpers", "AsyncDatabaseManager"): "class:" + SCHEMA_MANAGER,
     ("sqlalchemy_helpers", "DatabaseExtension"): "class:" + SCHEMA_MANAGER_OWNER,
+    ("sqlalchemy_helpers", "manager_from_config"): "func:" + SCHEMA_MANAGER,
+    ("sqlalchemy_helpers", "syncdb"): SCHEMA_SYNC,
 }
 
 
@@ -214,6 +218,8 @@ def step(kind: Optional[str], operation: str) -> Optional[str]:
         return TABLE
     if kind == SCHEMA_MANAGER_OWNER and attribute == "manager":
         return SCHEMA_MANAGER
+    if kind == SCHEMA_MANAGER and attribute == "sync":
+        return SCHEMA_SYNC
     return None
 
 
