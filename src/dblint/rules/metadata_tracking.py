@@ -252,7 +252,8 @@ class DuplicateTable(Rule):
         "or two, when both declarations run in one application (one module imports the other, directly or "
         "transitively, or env.py imports both; separate example scripts are not one application). `extend_existing=True` / `keep_existing=True` redefinitions, reflected tables, "
         "single-table inheritance, different Flask-SQLAlchemy binds, metadata that separate Alembic script "
-        "locations track (two databases), models on two metadata that take their `__tablename__` from one "
+        "locations track (two databases), a standalone script's own metadata (a file no code can import, "
+        "`tools/migrate-to-timescaledb.py`: it describes the database that script connects to), models on two metadata that take their `__tablename__` from one "
         "shared mixin (one table built per dialect) and tables whose schema is computed (a `__table_args__` "
         "method) are not reported. Reported at every "
         "declaration after the first (declarations on the tracked metadata come first)."
@@ -345,6 +346,10 @@ class DuplicateTable(Rule):
                 schema, other.metadata, table.metadata
             ):
                 continue
+            if other.metadata != table.metadata and (
+                _standalone_script(other.path) or _standalone_script(table.path)
+            ):
+                continue  # a script's own metadata describes the database it connects to
             if table.named_by is not None and other.named_by == table.named_by:
                 continue  # one mixin's table, built per dialect on two metadata (mlrun's stores)
             if imports_between(index, schema, other.module, table.module):
