@@ -15,6 +15,9 @@ a table name, columns) is declared here, as read from the library's source:
 - sqlalchemy-helpers (fedora-infra: `sqlalchemy_helpers.Base`, also `sqlalchemy_helpers.manager.Base`,
   and `sqlalchemy_helpers.aio.Base`): each a `DeclarativeBase` with a `MetaData` of its own (naming
   conventions only); they add no column and name no table.
+- oslo.db (OpenStack): `oslo_db.sqlalchemy.models.ModelBase` adds no column, `TimestampMixin`
+  adds `created_at` (a client-side default) and `updated_at`, `SoftDeleteMixin` adds
+  `deleted_at` and `deleted` (a `SoftDeleteInteger`); all nullable.
 - fastapi-users' SQLAlchemy mixins (`SQLAlchemyBaseUserTableUUID`, ...; also imported from
   `fastapi_users.db`, which re-exports them): a table name
   and the columns the mixin declares; the model's own base gives the metadata.
@@ -216,6 +219,40 @@ _FASTAPI_USERS = {
 }
 
 
+def _datetime(name: str, client_default: bool = False) -> LibraryColumn:
+    return LibraryColumn(
+        name,
+        TypeFamily.DATETIME,
+        "sqlalchemy.DateTime",
+        nullable=True,
+        client_default=client_default,
+    )
+
+
+_OSLO_DB = {
+    found.name.rsplit(".", 1)[-1]: found
+    for found in (
+        LibraryClass("oslo_db.sqlalchemy.models.ModelBase"),
+        LibraryClass(
+            "oslo_db.sqlalchemy.models.TimestampMixin",
+            columns=(_datetime("created_at", client_default=True), _datetime("updated_at")),
+        ),
+        LibraryClass(
+            "oslo_db.sqlalchemy.models.SoftDeleteMixin",
+            columns=(
+                _datetime("deleted_at"),
+                LibraryColumn(
+                    "deleted",
+                    TypeFamily.INTEGER,
+                    "oslo_db.sqlalchemy.types.SoftDeleteInteger",
+                    nullable=True,
+                ),
+            ),
+        ),
+    )
+}
+
+
 def _sqlalchemy_helpers_base(parts: tuple[str, ...]) -> Optional[LibraryClass]:
     """`sqlalchemy_helpers.Base` (re-exported from `.manager`) or `sqlalchemy_helpers.aio.Base`."""
     if parts[0] != "sqlalchemy_helpers" or parts[-1] != "Base":
@@ -247,6 +284,8 @@ def library_class(qualname: str) -> Optional[LibraryClass]:
         "fastapi_users",
     ):  # `fastapi_users.db` re-exports
         return _FASTAPI_USERS.get(parts[-1])
+    if parts[:3] == ("oslo_db", "sqlalchemy", "models"):
+        return _OSLO_DB.get(parts[-1])
     return _sqlalchemy_helpers_base(parts)
 
 

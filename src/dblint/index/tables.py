@@ -532,6 +532,8 @@ class TableBuilder:
             mixin = self.info(found.target.module, found.target.node, depth + 1)
             if mixin.style is None and not any(mixin is base for base in info.bases):
                 info.bases.append(mixin)
+                # What an unknown library class gives the mixin, it gives the model too.
+                info.unresolved = info.unresolved or mixin.unresolved
 
     def _class_metadata(self, module: str, cls: ClassDef) -> Optional[str]:
         return self.info(module, cls).metadata
