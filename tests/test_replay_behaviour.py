@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import finding_set, run_tool, write_project
+
 from dblint.diagnostics import Diagnostic
 from dblint.engine import Request
 from dblint.index import ProjectIndex
@@ -318,3 +320,47 @@ def test_plugin_operations_and_schema_qualified_sql(tmp_path: Path) -> None:
         "`add_audit_columns()` at migrations/versions/r1.py:12, an operation the replay does not know"
     ]
     assert issues == []
+
+
+def _root_revision_findings(tmp_path: Path, root: str) -> set[tuple[str, int, str]]:
+    """DBL410/DBL415 of a project whose root revision is `root` and whose second revision adds a
+    column to `users`, which only the root can have created."""
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": "from sqlalchemy import Column, Integer, String\n"
+        "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
+        "class User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n"
+        "    nick = Column(String(20))\n",
+        "app/schema_v1.py": "import sqlalchemy as sa\nfrom alembic import op\n\n\ndef upgrade():\n"
+        "    op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True))\n",
+        "migrations/env.py": "from alembic import context\n\nfrom app.models import Base\n\n"
+        "target_metadata = Base.metadata\n",
+        "migrations/versions/r0.py": root,
+        "migrations/versions/r1.py": HEADER.format(rev="r1", down='"r0"')
+        + "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.String(20)))\n",
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    }
+    project = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", "--select", "DBL410,DBL415", cwd=project)
+    assert completed.returncode in (0, 1), completed.stderr
+    return finding_set(completed.stdout)
+
+
+def test_a_root_revision_without_op_that_runs_project_code_blinds_the_replay(
+    tmp_path: Path,
+) -> None:
+    """glance's `liberty` revision imports no `op`: it runs `add_images_tables.upgrade()`, whose
+    tables the replay does not see, so nothing it may have created is reported missing."""
+    root = (
+        'from app import schema_v1\n\nrevision = "r0"\ndown_revision = None\n\n\n'
+        "def upgrade():\n    schema_v1.upgrade()\n"
+    )
+    assert _root_revision_findings(tmp_path, root) == set()
+
+
+def test_a_revision_without_op_that_runs_nothing_blinds_nothing(tmp_path: Path) -> None:
+    root = 'import sqlalchemy as sa\n\nrevision = "r0"\ndown_revision = None\n\n\ndef upgrade():\n    pass\n'
+    assert _root_revision_findings(tmp_path, root) == {
+        ("app/models.py", 7, "DBL410"),
+        ("migrations/versions/r1.py", 9, "DBL415"),
+    }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from dblint.facts.model import Expr, MigrationStep
+from dblint.facts.model import Expr, FileFacts, MigrationStep
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.project_types import TypeFamilies
@@ -33,6 +33,7 @@ from dblint.index.replay.values import (
     texts_of,
 )
 from dblint.index.revisions import RevisionGraph
+from dblint.index.symbols import External
 from dblint.index.types import UNKNOWN
 
 if TYPE_CHECKING:
@@ -105,12 +106,32 @@ class _Replayer:
             facts = self.index.files[revision.path]
             migration = facts.migration
             upgrade = migration.function("upgrade") if migration is not None else None
+            if migration is None and self._imports_project(facts):
+                # No `op` import, so its operations live in the project modules it calls
+                # (glance's root revision runs `add_images_tables.upgrade()`), which are not read.
+                self.changes.start_revision(revision.id)
+                self.changes.blind(
+                    f"revision {revision.id} ({revision.path}) does not import Alembic's `op`: "
+                    "its upgrade() runs project code the replay does not read"
+                )
+                continue
             if upgrade is None:
                 continue  # no `op` import or no `upgrade()`: nothing to replay
             view = self.views.setdefault(revision.path, FileView(facts))
             self.changes.start_revision(revision.id)
             self._run_function(Frame(revision, view, upgrade, {}, ()))
         return self.changes.replay
+
+    def _imports_project(self, facts: FileFacts) -> bool:
+        """Whether a module imports a module or name of the project at module level."""
+        module = self.index.module_of(facts.path)
+        for imp in facts.imports:
+            if imp.scope:
+                continue
+            found = self.index.resolver.resolve(module, imp.local)
+            if found is not None and not isinstance(found.target, External):
+                return True
+        return False
 
     def _run_function(self, frame: Frame) -> None:
         for step in frame.function.steps:
