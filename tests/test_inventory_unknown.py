@@ -212,3 +212,29 @@ def test_tables_unsure_for_the_same_reasons_share_one_line(tmp_path: Path) -> No
     reasons = [line for line in unsure.splitlines() if line.startswith("- ")]
     assert len(reasons) == 1, unsure
     assert reasons[0].startswith("- `audit_log`, `users`: ")
+
+
+def test_tables_copied_into_the_tracked_metadata_make_it_unknown(tmp_path: Path) -> None:
+    """glance's env.py copies another base's tables into its target (`_add_table` in a loop over
+    `BASE_DICT.metadata.sorted_tables`): what Alembic tracks is more than `Base.metadata`, and
+    which is not read, so the other base's tables are not reported untracked (DBL201/DBL202)."""
+    env = PLAIN_ENV + (
+        "from app import extra\n\n"
+        "for table in extra.ExtraBase.metadata.sorted_tables:\n"
+        "    target_metadata._add_table(table.name, table.schema, table)\n"
+    )
+    extra = MODELS.replace("Base", "ExtraBase").replace("users", "notes").replace("User", "Note")
+    root = _project(tmp_path, env)
+    (root / "app" / "extra.py").write_text(extra)
+    document = json.loads(_inventory(root, "json"))
+    assert {row["table"]: row["tracked"] for row in document["tables"]} == {
+        "notes": "unknown",
+        "users": "unknown",
+    }
+    [note] = document["totals"]["alembic_target_metadata"]
+    assert note.endswith("`target_metadata._add_table()` adds tables of other metadata to it")
+    checked = run_tool("dblint", "check", cwd=root)
+    assert "DBL201" not in checked.stdout and "DBL202" not in checked.stdout
+    plain = _project(tmp_path / "plain", PLAIN_ENV)
+    (plain / "app" / "extra.py").write_text(extra)
+    assert "DBL201" in run_tool("dblint", "check", cwd=plain).stdout  # the look-alike

@@ -37,7 +37,8 @@ SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 # Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
 # `metadata.reflect(...)` and `table.to_metadata(metadata)` (which register tables on a MetaData),
-# Alembic's `stamp` and a schema manager's `sync()` (a stamped `create_all()` baseline).
+# Alembic's `stamp` and a schema manager's `sync()` (a stamped `create_all()` baseline), and
+# `metadata._add_table(...)` (env.py copying tables of other metadata into the tracked one).
 NOTABLE_CALLS = frozenset(
     {
         "configure",
@@ -49,6 +50,7 @@ NOTABLE_CALLS = frozenset(
         "tometadata",
         "stamp",
         *SYNC_CALLS,
+        "_add_table",
     }
 )
 # Calls whose string arguments are messages for humans, never SQL to run.

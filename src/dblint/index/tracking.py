@@ -204,6 +204,12 @@ class TrackingReader:
             )
             if given is not None:
                 found.merge(self._evaluate(module, given, call.scope))
+        copied = [call.expr.text for call in facts.calls if call.expr.text.endswith("._add_table")]
+        if found.ids and copied:
+            # glance: `for table in models_metadef.BASE_DICT.metadata.sorted_tables:
+            # target_metadata._add_table(...)` tracks tables of metadata the loop reads.
+            found.unknown = True
+            found.why.append(f"`{copied[0]}()` adds tables of other metadata to it")
         return found
 
     def _evaluate(self, module: str, expr: Expr, scope: str, depth: int = 0) -> _Found:
