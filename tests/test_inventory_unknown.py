@@ -238,3 +238,20 @@ def test_tables_copied_into_the_tracked_metadata_make_it_unknown(tmp_path: Path)
     plain = _project(tmp_path / "plain", PLAIN_ENV)
     (plain / "app" / "extra.py").write_text(extra)
     assert "DBL201" in run_tool("dblint", "check", cwd=plain).stdout  # the look-alike
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ("from alembic import context\n\ntarget_metadata = None\n", "sets target_metadata = None"),
+        ("from alembic import context\n\nconfig = context.config\n", "sets no target_metadata"),
+    ],
+    ids=["none", "unset"],
+)
+def test_an_env_py_without_metadata_says_how_and_assumes_the_largest(
+    tmp_path: Path, env: str, says: str
+) -> None:
+    document = json.loads(_inventory(_project(tmp_path, env), "json"))
+    [note] = document["totals"]["alembic_target_metadata"]
+    assert note.startswith(f"alembic/env.py {says}")
+    assert note.endswith("assuming app.models:Base.metadata, the metadata with the most tables")

@@ -158,10 +158,15 @@ class TrackingReader:
                 return Tracking(location, names, source, env_path, text)
         largest = self._largest()
         where = env_path or location.directory or "the Alembic script location"
+        sets = "sets no target_metadata"
+        if env_path is not None and _sets_none(self.index.files[env_path]):
+            sets = "sets target_metadata = None (no autogenerate)"
         if largest is None:
-            text = f"{where} sets no target_metadata and several metadata have the most tables: what Alembic tracks is unknown"
+            text = f"{where} {sets} and several metadata have the most tables: what Alembic tracks is unknown"
         else:
-            text = f"{where} sets no target_metadata; assuming {self._show(largest)}, the metadata with the most tables"
+            text = (
+                f"{where} {sets}; assuming {self._show(largest)}, the metadata with the most tables"
+            )
         return Tracking(location, largest, "largest", env_path, text)
 
     @staticmethod
@@ -354,6 +359,17 @@ class TrackingReader:
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             return None
         return (ranked[0][0],)
+
+
+def _sets_none(facts: FileFacts) -> bool:
+    """env.py's `target_metadata = None` (Alembic's template before it is filled in)."""
+    return any(
+        binding.name == "target_metadata"
+        and binding.value is not None
+        and binding.value.kind == "const"
+        and binding.value.text == "None"
+        for binding in facts.bindings
+    )
 
 
 def _uses_flask_alembic(index: ProjectIndex) -> bool:
