@@ -60,6 +60,8 @@ class ScriptLocation:
     # the enclosing directory `alembic` runs in when relative paths are not read against the
     # configuration's own directory (`conf/alembic.ini` saying `h/migrations`, run from the root)
     runs_in: str | None = None
+    # `recursive_version_locations = true`: Alembic reads the version directories' subdirectories
+    recursive: bool = False
 
     @property
     def env_path(self) -> str:
@@ -176,6 +178,7 @@ def _location(
     separator: str | None = None,
     sys_path: str | None = None,
     url: str = "",
+    recursive: bool = False,
 ) -> list[ScriptLocation]:
     note = ""
     if script and _PLACEHOLDER.search(script):
@@ -196,7 +199,14 @@ def _location(
     prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
     return [
         ScriptLocation(
-            directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url, note, runs_in
+            directory,
+            tuple(dict.fromkeys(version_dirs)),
+            source,
+            prepended,
+            url,
+            note,
+            runs_in,
+            recursive,
         )
     ]
 
@@ -262,6 +272,8 @@ def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
             separator,
             options.get("prepend_sys_path"),
             url,
+            # Alembic compares the text with "true" exactly (`get_alembic_boolean_option`)
+            options.get("recursive_version_locations") == "true",
         )
     return found
 
@@ -282,7 +294,13 @@ def _from_pyproject(root: Path, rel: str) -> list[ScriptLocation]:
         _joined(table.get("prepend_sys_path")),
     )
     return _location(
-        root, posixpath.dirname(rel), table["script_location"], versions, rel, sys_path=sys_path
+        root,
+        posixpath.dirname(rel),
+        table["script_location"],
+        versions,
+        rel,
+        sys_path=sys_path,
+        recursive=table.get("recursive_version_locations") is True,
     )
 
 
