@@ -138,6 +138,19 @@ class RevisionGraph:
         """True when upgrading to some revision runs both: one descends from the other, or a merge joins them."""
         return not self.descendants(first).isdisjoint(self.descendants(second))
 
+    def separate_histories(self, first: str, second: str) -> bool:
+        """True when two revisions share no ancestor, each history starts at a root of its own
+        (not at a missing `down_revision`) and none of it is a branch on purpose (`branch_labels`,
+        `depends_on`): `alembic upgrade heads` runs both on one database, and no merge can
+        reconcile them (two "initial" revisions side by side)."""
+        below_first, below_second = self.ancestors(first), self.ancestors(second)
+        if not below_first.isdisjoint(below_second) or {first, second} & self.unrooted:
+            return False
+        return not any(
+            self.revisions[rid].labelled or self.revisions[rid].header.depends_on
+            for rid in below_first | below_second
+        )
+
     @property
     def unrooted(self) -> frozenset[str]:
         """Revisions whose history starts at a `down_revision` that is missing or cannot be read.
