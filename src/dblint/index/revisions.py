@@ -9,7 +9,10 @@ Public API (used by the revision-graph rules, the replay and the inventory):
   by their nearest `versions` directory. A version directory whose first-level
   subdirectories hold separate trees (each with its own root, none referring to
   another's revisions: one tree per database dialect, of which env.py picks one) gives
-  one graph per subdirectory, named by `subtree`.
+  one graph per subdirectory, named by `subtree`. A subdirectory beside revisions read
+  directly, whose history links to none of theirs, is not read at all unless the
+  configuration sets `recursive_version_locations = true`, as Alembic does (zou's
+  `versions/legacy/`).
 - `RevisionGraph`: `revisions` (id -> `Revision`; for a duplicated id, the file
   Alembic keeps, the last by path), `duplicates`, `heads`, `roots`, `missing`
   (parents named but absent), `cycles`, `order` (parents before children; revisions on
