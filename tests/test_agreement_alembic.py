@@ -211,6 +211,24 @@ def test_alembic_fails_where_dblint_reports_creating_what_exists(tmp_path: Path)
     assert ("duplicate/versions/e2b3c4d5f6a7_user_email_again.py", "DBL414") in codes
 
 
+def test_alembic_fails_where_dblint_reports_a_second_history_creating_a_table(
+    tmp_path: Path,
+) -> None:
+    """Two unmerged roots creating `song` (testdrivenio/fastapi-sqlmodel-alembic): `upgrade heads`
+    runs both histories on one database; two roots creating different tables run fine."""
+    root = _copy("alembic_broken_ops", tmp_path)
+    completed, _ = _upgrade(root, "twoinit")
+    assert completed.returncode != 0
+    assert "table song already exists" in completed.stderr
+    (root / "agreement.sqlite").unlink()
+    completed, url = _upgrade(root, "twobases")
+    assert completed.returncode == 0, completed.stderr
+    assert sorted(_real_schema(url)) == ["album", "song"]
+    codes = {(item["path"], item["code"]) for item in _findings("alembic_broken_ops")}
+    assert ("twoinit/versions/b2000_init.py", "DBL414") in codes
+    assert not any(code == "DBL414" and path.startswith("twobases/") for path, code in codes)
+
+
 def test_alembic_fails_where_dblint_reports_a_table_no_migration_creates(tmp_path: Path) -> None:
     root = _copy("alembic_broken_ops", tmp_path)
     completed, _ = _upgrade(root, "missing")

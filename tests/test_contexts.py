@@ -101,6 +101,39 @@ def test_package_resource_script_location_with_several_steps(tmp_path: Path) -> 
     assert "store:_migrations" not in inventory.stdout
 
 
+def test_relative_script_location_read_from_the_directory_alembic_runs_in(tmp_path: Path) -> None:
+    """hypothesis/h: `conf/alembic.ini` says `db/migrations`, which Alembic reads against the working
+    directory (`alembic -c conf/alembic.ini` from the root): no phantom `conf/db/migrations`."""
+    root = make(
+        tmp_path,
+        CANDIDATES,
+        {
+            "conf/alembic.ini": "[alembic]\nscript_location = db/migrations\n" + INI_TAIL,
+            "db/migrations/versions/001_init.py": 'revision = "001"\ndown_revision = None\n',
+        },
+    )
+    assert exempt_under(root) == {"db/migrations/versions/001_init.py", "db/migrations/env.py"}
+    inventory = run_tool("dblint", "inventory", "--format", "json", cwd=root)
+    assert "conf/db" not in inventory.stdout
+    # Real Alembic agrees: found from the root, not from the ini's directory.
+    from_root = run_tool("alembic", "-c", "conf/alembic.ini", "heads", cwd=root)
+    assert from_root.returncode == 0 and "001 (head)" in from_root.stdout, from_root.stderr
+    from_conf = run_tool("alembic", "-c", "alembic.ini", "heads", cwd=root / "conf")
+    assert from_conf.returncode != 0 and "doesn't exist" in from_conf.stdout + from_conf.stderr
+
+
+def test_script_location_beside_its_ini_wins_over_one_above(tmp_path: Path) -> None:
+    """The look-alike: `backend/alembic.ini` says `alembic`, and both `backend/alembic` and
+    `alembic/` exist: the ini's own directory is read first; `%(here)s` never falls back."""
+    ini = "[alembic]\nscript_location = alembic\n" + INI_TAIL
+    extra = {"backend/alembic.ini": ini, "alembic/env.py": CREATE_ALL}
+    root = make(tmp_path, CANDIDATES, extra)
+    assert exempt_under(root) == {"backend/alembic/versions/001_init.py", "backend/alembic/env.py"}
+    here = "[alembic]\nscript_location = %(here)s/db/migrations\n" + INI_TAIL
+    root = make(tmp_path / "here", CANDIDATES, {"conf/alembic.ini": here})
+    assert exempt_under(root) == set()
+
+
 @pytest.mark.parametrize(
     ("separator", "joined"),
     [

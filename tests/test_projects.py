@@ -82,6 +82,16 @@ def test_a_repository_with_one_alembic_environment_is_one_index() -> None:
             },
             {".": ("core", "tenant"), "plugins/x": ("plugins/x/migrations",)},
         ),
+        # A relative script location read from the service's directory, where `alembic -c
+        # conf/alembic.ini` runs (nothing beside the ini): the project is the service, not conf/.
+        (
+            {
+                "svc/conf/alembic.ini": INI.format(where="migrations"),
+                "svc/migrations/env.py": ENV,
+                "jobs/alembic.ini": INI.format(where="m"),
+            },
+            {"svc": ("svc/migrations",), "jobs": ("jobs/m",)},
+        ),
         # `[tool.alembic]` in a service's pyproject.toml.
         (
             {

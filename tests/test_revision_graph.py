@@ -95,6 +95,7 @@ def test_heads_and_roots_agree_with_alembic(monkeypatch: pytest.MonkeyPatch) -> 
         ("labels", "labels"),
         ("forked", "forked"),
         ("releases", "releases"),
+        ("archive", "archive"),  # its versions/legacy/ is not read: no recursive_version_locations
     )
     for section, location in sections:
         script = _script(section)
@@ -261,3 +262,39 @@ def test_flake8_reports_on_the_migration_file() -> None:
         "roots/versions/5000_initial.py:8:1:DBL401",
         "roots/versions/5000_initial.py:9:1:DBL404",
     ]
+
+
+def _alembic_heads(root: Path) -> list[str]:
+    config = Config(str(root / "alembic.ini"))
+    config.set_main_option("script_location", str(root / "migrations"))  # not the tests' directory
+    return sorted(ScriptDirectory.from_config(config).get_heads())
+
+
+def test_a_subdirectory_beside_read_revisions_is_read_only_when_recursive(tmp_path: Path) -> None:
+    """zou's `versions/legacy/`: Alembic reads only the files directly in a version directory
+    unless `recursive_version_locations = true`, and dblint reads what Alembic reads."""
+    _write_chain(tmp_path, 2)
+    legacy = tmp_path / "migrations" / "versions" / "legacy"
+    legacy.mkdir()
+    for rev, down in (("x", "None"), ("y", '"x"'), ("z", '"x"')):
+        (legacy / f"{rev}.py").write_text(TEMPLATE.format(rev=rev, down=down))
+    assert _codes(tmp_path) == [] and _alembic_heads(tmp_path) == ["r1"]
+    ini = tmp_path / "alembic.ini"
+    ini.write_text(ini.read_text() + "recursive_version_locations = true\n")
+    assert _alembic_heads(tmp_path) == ["r1", "y", "z"]
+    assert sorted(_codes(tmp_path)) == ["DBL401"] * 3 + ["DBL404"] * 2
+    # Alembic compares with "true" exactly: "True" reads no subdirectory.
+    ini.write_text(ini.read_text().replace("= true", "= True"))
+    assert _codes(tmp_path) == [] and _alembic_heads(tmp_path) == ["r1"]
+
+
+def test_a_subdirectory_chained_to_the_read_revisions_stays_in_the_graph(tmp_path: Path) -> None:
+    """The look-alike: a subdirectory whose revision continues the history (version locations set
+    in code, as neutron's releases) is read; its fork is a second head."""
+    _write_chain(tmp_path, 2)
+    hotfix = tmp_path / "migrations" / "versions" / "hotfix"
+    hotfix.mkdir()
+    (hotfix / "h.py").write_text(TEMPLATE.format(rev="h", down='"r0"'))
+    assert sorted(_codes(tmp_path)) == ["DBL401", "DBL401"]
+    graph = revision_graphs(load_project(tmp_path, Request(paths=())).index)[0]
+    assert sorted(graph.revisions) == ["h", "r0", "r1"]

@@ -46,6 +46,11 @@ TRICKY = {
         'X = f"a\\n{{b}} {c!r:>{w}}"\nY = ("a"\n     "b")\nZ = b"x" b"y"\nW = "é" + name()\n'
         'V = ["a", *rest, f"{x}"]\n__all__ = ["V", "W"]\n__all__ = ["V"] + extra\nU = "\\N{BULLET} \\x41"\n'
     ),
+    "tricky/exports.py": (
+        '__all__ = ["a"]\n__all__ += ["b", "c"]\n__all__.extend(("d",))\n__all__.append("e")\n'
+        'if x:\n    __all__ += ["f"]\ndef g():\n    __all__ = []\n    __all__ += h\nclass I:\n    __all__ += j\n'
+        '__all__.extend(k, l)\n__all__.append(m)\n__all__ -= ["n"]\n__all__ += o.__all__\n'
+    ),
     "tricky/tuples.py": (
         "a = (1, 2)\nb = 1, 2\nc = (1), 2\nd = ()\ne = X[(1, 2)]\nf = X[1, 2]\ng = X[(1), 2]\nh = X[1:2, ::3]\n"
         "i = X[()]\nj = f(x for x in y)\nk = f((x for x in y), 1)\nl = {**a, 'k': (1,), 2: [3], (4, 5): 6}\n"
@@ -255,3 +260,39 @@ def test_a_module_over_the_node_budget_is_analysed(tmp_path: Path) -> None:
     assert finding_set(run_tool("dblint", "check", ".", "--no-cache", cwd=root).stdout) == {
         ("app/big.py", 2, "DBL102")
     }
+
+
+@pytest.mark.parametrize(
+    ("source", "names", "computed"),
+    [
+        (
+            '__all__ = ["a"]\n__all__ += ["b"]\n__all__.extend(["c"])\n__all__.append("d")\n',
+            "abcd",
+            False,
+        ),
+        ('__all__ = ["a"]\n__all__ += ("b",)\n__all__ = ["z"]\n', "z", False),
+        (
+            '__all__ = ["a"]\ndef f():\n    __all__ = []\n    __all__ += [x for x in y]\n',
+            "a",
+            False,
+        ),
+        ('import m\n__all__ = ["a"]\n__all__ += m.__all__\n', "a", True),
+        ('__all__ = ["a"]\n__all__.extend(n for n in dir())\n', "a", True),
+        ('__all__ = ["a"]\n__all__.append(name)\n', "a", True),
+        ('__all__ = ["a"]\n__all__ -= ["a"]\n', "a", True),
+        ("__all__ = [n for n in dir()]\n", "", True),
+    ],
+)
+def test_the_three_readers_build_all_alike(source: str, names: str, computed: bool) -> None:
+    """`__all__ += [...]` / `.extend([...])` / `.append("x")` add literal names; a computed extension
+    makes a star import's reach unknown: the imports-only reader, `ast` and LibCST agree."""
+    data = source.encode()
+    read = {
+        (facts.all_names, facts.all_computed)
+        for facts in (
+            extract_facts("m.py", data),  # no trigger word: the imports-only reader
+            extract_facts("m.py", data, use_prefilter=False),  # sliced: the `ast` reader
+            extract_facts("m.py", data, use_prefilter=False, sliced=False),  # LibCST
+        )
+    }
+    assert read == {(tuple(names) or None, computed)}

@@ -57,6 +57,11 @@ class ScriptLocation:
     note: str = (
         ""  # how it was found when the configuration did not say (an unresolved placeholder)
     )
+    # the enclosing directory `alembic` runs in when relative paths are not read against the
+    # configuration's own directory (`conf/alembic.ini` saying `h/migrations`, run from the root)
+    runs_in: str | None = None
+    # `recursive_version_locations = true`: Alembic reads the version directories' subdirectories
+    recursive: bool = False
 
     @property
     def env_path(self) -> str:
@@ -103,11 +108,20 @@ def _normalise(path: str) -> str | None:
     return "" if normal == "." else normal
 
 
-def _resolve(root: Path, config_dir: str, value: str) -> str | None:
+def _expand(root: Path, config_dir: str, value: str) -> str:
+    """`%(here)s` is the configuration's own directory (absolute), as Alembic's parser fills it in."""
     here = str(root / config_dir) if config_dir else str(root)
-    value = value.replace("%(here)s", here).replace("%%", "%").strip()
-    if ":" in value and not value.startswith("/") and re.match(r"^\w+(?:\.\w+)*:", value):
-        # The resource form: "package:dir", or "package:sub:dir" (each further colon a step down).
+    return value.replace("%(here)s", here).replace("%%", "%").strip()
+
+
+def _is_resource(value: str) -> bool:
+    """The resource form: "package:dir", or "package:sub:dir" (each further colon a step down)."""
+    return ":" in value and not value.startswith("/") and bool(re.match(r"^\w+(?:\.\w+)*:", value))
+
+
+def _resolve(root: Path, config_dir: str, value: str) -> str | None:
+    value = _expand(root, config_dir, value)
+    if _is_resource(value):
         package, *steps = value.split(":")
         value = posixpath.join(_package_dir(root, package.replace(".", "/")), *steps)
         return _normalise(value)
@@ -117,7 +131,18 @@ def _resolve(root: Path, config_dir: str, value: str) -> str | None:
             return None
         value = value[len(root_text) :].lstrip("/")
         return _normalise(value)
-    return _normalise(posixpath.join(config_dir, value) if config_dir else value)
+    return _normalise(posixpath.join(_run_directory(root, config_dir, value), value))
+
+
+def _run_directory(root: Path, config_dir: str, value: str) -> str:
+    """The directory Alembic reads a relative path against: the one `alembic` runs in, which the
+    configuration does not say. Its own directory (where `alembic` usually runs) unless nothing
+    is there; then the nearest enclosing directory where the path exists (`alembic -c
+    conf/alembic.ini` run from the repository root, as hypothesis/h does)."""
+    base = config_dir
+    while base and not (root / base / value).is_dir():
+        base = posixpath.dirname(base)
+    return base if (root / base / value).is_dir() else config_dir
 
 
 # Alembic's `path_separator` / `version_path_separator` values; "os" is ":" on POSIX, ";" on Windows.
@@ -153,6 +178,7 @@ def _location(
     separator: str | None = None,
     sys_path: str | None = None,
     url: str = "",
+    recursive: bool = False,
 ) -> list[ScriptLocation]:
     note = ""
     if script and _PLACEHOLDER.search(script):
@@ -167,12 +193,34 @@ def _location(
         directory = _resolve(root, config_dir, script) if script else config_dir
     if directory is None:
         return []
+    runs_in = _script_run_directory(root, config_dir, script)
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
     version_dirs += _resolved_all(root, config_dir, versions, separator)
     prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
     return [
-        ScriptLocation(directory, tuple(dict.fromkeys(version_dirs)), source, prepended, url, note)
+        ScriptLocation(
+            directory,
+            tuple(dict.fromkeys(version_dirs)),
+            source,
+            prepended,
+            url,
+            note,
+            runs_in,
+            recursive,
+        )
     ]
+
+
+def _script_run_directory(root: Path, config_dir: str, script: str | None) -> str | None:
+    """Where `alembic` must run for a relative `script_location` to be found, when that is not
+    the configuration's own directory (None: its own directory, or the path is not relative)."""
+    if not script or _PLACEHOLDER.search(script):
+        return None
+    value = _expand(root, config_dir, script)
+    if value.startswith("/") or _is_resource(value):
+        return None
+    base = _run_directory(root, config_dir, value)
+    return None if base == config_dir else base
 
 
 # `{alembic_dir}`, `{{ cookiecutter.x }}`, `${DIR}`, `<dir>`: a template's value, filled in elsewhere
@@ -224,6 +272,8 @@ def _from_alembic_ini(root: Path, rel: str) -> list[ScriptLocation]:
             separator,
             options.get("prepend_sys_path"),
             url,
+            # Alembic compares the text with "true" exactly (`get_alembic_boolean_option`)
+            options.get("recursive_version_locations") == "true",
         )
     return found
 
@@ -244,7 +294,13 @@ def _from_pyproject(root: Path, rel: str) -> list[ScriptLocation]:
         _joined(table.get("prepend_sys_path")),
     )
     return _location(
-        root, posixpath.dirname(rel), table["script_location"], versions, rel, sys_path=sys_path
+        root,
+        posixpath.dirname(rel),
+        table["script_location"],
+        versions,
+        rel,
+        sys_path=sys_path,
+        recursive=table.get("recursive_version_locations") is True,
     )
 
 

@@ -20,7 +20,8 @@ import tokenize
 from collections.abc import Iterator, Sequence
 from typing import Optional, Union
 
-from dblint.facts.ast_imports import imports_of, literal_all
+from dblint.facts.ast_imports import imports_of
+from dblint.facts.exports import Exports
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
 from dblint.facts.model import FunctionDef as FunctionFact
 from dblint.facts.vocabulary import (
@@ -201,8 +202,7 @@ class ShapeCollector:
         self.classes: list[ClassDef] = []
         self.functions: list[str] = []
         self.toplevel_calls: list[str] = []
-        self.all_names: Optional[tuple[str, ...]] = None
-        self.all_computed = False
+        self.exports = Exports()
         self.interactions: set[str] = set()
         self.function_defs: list[FunctionFact] = []
         self._returns: list[list[Expr]] = []  # per open function: the values of its `return`s
@@ -335,6 +335,7 @@ class ShapeCollector:
             return
         if not self._scopes:
             self._record_calls(_own_expressions(node))
+            self.exports.read_ast(node)
         if isinstance(node, ast.Return):
             self._return(node)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -512,8 +513,6 @@ class ShapeCollector:
             return
         for target in node.targets:
             if isinstance(target, ast.Name):
-                if target.id == "__all__" and not self._scopes:
-                    self._record_all(node.value)
                 self.bindings.append(
                     Binding(
                         target.id,
@@ -536,13 +535,6 @@ class ShapeCollector:
         self.bindings.append(
             Binding(node.target.id, value, annotation, *self._source.start(node), self._scope)
         )
-
-    def _record_all(self, value: ast.expr) -> None:
-        names = literal_all(value)
-        if names is None:
-            self.all_computed = True
-        else:
-            self.all_names = names
 
     # -- module-level calls -----------------------------------------------------------
 

@@ -10,33 +10,21 @@ import ast
 from collections.abc import Iterator
 from typing import Optional, Union
 
+from dblint.facts.exports import Exports
 from dblint.facts.model import Import
 
 
 def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str, ...]], bool]:
-    """Module-level and function-level imports, a literal `__all__`, and whether `__all__`
-    is computed (assigned anything but a literal list of strings)."""
+    """Module-level and function-level imports, the literal names of `__all__`, and whether
+    `__all__` is computed (`exports.Exports`)."""
     found: list[Import] = []
-    all_names: Optional[tuple[str, ...]] = None
-    computed = False
+    exports = Exports()
     for node, scope, type_checking in _walk(tree.body, "", False):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found += imports_of(node, scope, type_checking)
-        elif isinstance(node, ast.Assign) and not scope and _targets_all(node):
-            names = literal_all(node.value)
-            computed = computed or names is None
-            all_names = names if names is not None else all_names
-    return found, all_names, computed
-
-
-def literal_all(value: ast.expr) -> Optional[tuple[str, ...]]:
-    """The names of a literal `__all__` (a list or tuple of strings), None when computed."""
-    if not isinstance(value, (ast.List, ast.Tuple)):
-        return None
-    names = [el.value for el in value.elts if isinstance(el, ast.Constant)]
-    if len(names) != len(value.elts) or not all(isinstance(name, str) for name in names):
-        return None
-    return tuple(str(name) for name in names)
+        elif not scope:
+            exports.read_ast(node)
+    return found, exports.names, exports.computed
 
 
 def imports_of(
@@ -68,10 +56,6 @@ def imports_of(
         )
         for alias in node.names
     ]
-
-
-def _targets_all(node: ast.Assign) -> bool:
-    return any(isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets)
 
 
 def _walk(

@@ -9,6 +9,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint import sql
+from dblint.facts.exports import EXTENDING_METHODS, Exports
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
 from dblint.facts.model import (
     Binding,
@@ -159,8 +160,7 @@ class FactCollector(cst.CSTVisitor):
         self.schema_calls: list[SchemaCall] = []
         self.sql_strings: list[SqlString] = []
         self.interactions: set[str] = set()
-        self.all_names: Optional[tuple[str, ...]] = None
-        self.all_computed = False
+        self.exports = Exports()
         self.calls: list[CallFact] = []
         self.toplevel_calls: list[str] = []
         self._scopes: list[str] = []
@@ -321,7 +321,7 @@ class FactCollector(cst.CSTVisitor):
             if isinstance(target.target, cst.Name):
                 name = target.target.value
                 if name == "__all__" and not self._scopes:
-                    self._record_all(node.value)
+                    self.exports.assign(_literal_names(node.value))
                 self.bindings.append(
                     Binding(
                         name,
@@ -358,13 +358,31 @@ class FactCollector(cst.CSTVisitor):
             Binding(node.target.value, value, annotation, *self._position(node), self._scope)
         )
 
-    def _record_all(self, value: cst.BaseExpression) -> None:
-        if isinstance(value, (cst.List, cst.Tuple)):
-            names = [string_value(el.value) for el in value.elements if isinstance(el, cst.Element)]
-            if len(names) == len(value.elements) and all(isinstance(name, str) for name in names):
-                self.all_names = tuple(name for name in names if name is not None)
-                return
-        self.all_computed = True
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        """`__all__ += [...]`: literal names add to it; anything else makes it computed."""
+        target = node.target
+        if isinstance(target, cst.Name) and target.value == "__all__" and not self._scopes:
+            added = isinstance(node.operator, cst.AddAssign)
+            self.exports.extend(_literal_names(node.value) if added else None)
+
+    def _record_all_extension(self, func: cst.Attribute, node: cst.Call) -> None:
+        """`__all__.extend([...])` / `__all__.append("x")` at module level."""
+        if not (
+            isinstance(func.value, cst.Name)
+            and func.value.value == "__all__"
+            and func.attr.value in EXTENDING_METHODS
+            and not self._scopes
+        ):
+            return
+        names: Optional[tuple[str, ...]] = None
+        if len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
+            argument = node.args[0].value
+            if func.attr.value == "extend":
+                names = _literal_names(argument)
+            else:
+                text = string_value(argument)
+                names = (text,) if text is not None else None
+        self.exports.extend(names)
 
     # -- calls -------------------------------------------------------------------
 
@@ -377,6 +395,7 @@ class FactCollector(cst.CSTVisitor):
             self._message_depth += 1
         if isinstance(func, cst.Attribute):
             method = func.attr.value
+            self._record_all_extension(func, node)
             if method in SCHEMA_METHODS or method == "create":
                 self._called_attributes.add(id(func))
                 self._record_schema_call(func, method, called=True)
@@ -505,3 +524,13 @@ def collect(module: cst.Module, wrapper: Optional[MetadataWrapper] = None) -> Fa
     )
     walk(module, collector)
     return collector
+
+
+def _literal_names(value: cst.BaseExpression) -> Optional[tuple[str, ...]]:
+    """The names of a literal list or tuple of strings, None when anything else."""
+    if not isinstance(value, (cst.List, cst.Tuple)):
+        return None
+    names = [string_value(el.value) for el in value.elements if isinstance(el, cst.Element)]
+    if len(names) != len(value.elements) or not all(isinstance(name, str) for name in names):
+        return None
+    return tuple(name for name in names if name is not None)

@@ -19,6 +19,7 @@ from dblint.facts import slices
 from dblint.facts.alembic_imports import op_prefixes
 from dblint.facts.alembic_ops import collect_migration
 from dblint.facts.ast_facts import ShapeCollector, SourceLines
+from dblint.facts.exports import Exports
 from dblint.facts.extract import FactCollector, collect
 from dblint.facts.model import FileFacts, MigrationFacts, Noqa
 from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size
@@ -150,10 +151,7 @@ def _file_facts(
     def joined(name: str) -> tuple[Any, ...]:  # the list of facts named `name`, of its own type
         return tuple(fact for collector in collected for fact in getattr(collector, name, ()))
 
-    all_names = None
-    for collector in collected:
-        if collector.all_names is not None:
-            all_names = collector.all_names
+    exports = Exports.joined(collector.exports for collector in collected)
     return FileFacts(
         path=path,
         parsed=True,
@@ -164,8 +162,8 @@ def _file_facts(
         sql_strings=joined("sql_strings"),
         interactions=tuple(sorted(set(joined("interactions")))),
         noqa=noqa,
-        all_names=all_names,
-        all_computed=any(collector.all_computed for collector in collected),
+        all_names=exports.names,
+        all_computed=exports.computed,
         calls=joined("calls"),
         toplevel_calls=tuple(dict.fromkeys(joined("toplevel_calls"))),
         migration=migration,

@@ -9,7 +9,9 @@ compare one project's models with another's migrations.
 
 A project's root is the import root of the directory that declares its script
 location: the `alembic.ini` / `pyproject.toml` directory, its parent when the
-file sits inside the script directory (Flask-Migrate), above any package it lies
+file sits inside the script directory (Flask-Migrate), the enclosing directory `alembic`
+must run in when its relative paths are read from there (`conf/alembic.ini` saying
+`h/migrations`), above any package it lies
 in (`cloud/db/api/alembic.ini` inside package `cloud` belongs to the repository's
 root; so does a directory without `__init__.py` inside a package, which Python
 imports as part of it), and above a `src/` directory. Script locations with one
@@ -98,7 +100,7 @@ def project_root(location: ScriptLocation, packages: set[str]) -> str:
     declared_in = (
         location.source if location.source.endswith((".ini", ".toml")) else location.directory
     )
-    directory = posixpath.dirname(declared_in)
+    directory = posixpath.dirname(declared_in) if location.runs_in is None else location.runs_in
     if location.directory and (directory + "/").startswith(location.directory + "/"):
         directory = posixpath.dirname(location.directory)  # Flask-Migrate: migrations/alembic.ini
     while directory and in_package(directory, packages):

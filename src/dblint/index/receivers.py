@@ -2,7 +2,7 @@
 
 Where the index resolves the receiver, its kind answers. Where it cannot (a parameter,
 `self.metadata`, `current_app.db`), SQLAlchemy's and Flask-SQLAlchemy's idioms answer:
-`<x>.metadata`, a name containing "metadata", `<x>.db`, `<x>.__table__`,
+`<x>.metadata` (also on a container's item, `tables[t].metadata`), a name containing "metadata", `<x>.db`, `<x>.__table__`,
 `<x>.metadata.tables[...]`.
 """
 
@@ -36,9 +36,11 @@ def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> b
         return kind == FLASK_DB
     segments = split_segments(call.receiver)
     last, suffix = segments[-1]
-    if suffix or any(part_suffix for _, part_suffix in segments):
+    # A call's result is not read; an item of a container is (mlrun's `self._tables[t].metadata`).
+    if suffix or any("()" in part_suffix for _, part_suffix in segments):
         return False
-    # Unresolvable receivers (parameters, `self.metadata`): `<x>.metadata.create_all` is SQLAlchemy's idiom.
+    # Unresolvable receivers (parameters, `self.metadata`, `tables[t].metadata`):
+    # `<x>.metadata.create_all` is SQLAlchemy's idiom.
     if last == "metadata" or (
         len(segments) == 1 and "metadata" in last.lower()
     ):  # `metadata_obj`, `target_metadata`

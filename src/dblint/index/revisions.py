@@ -9,7 +9,10 @@ Public API (used by the revision-graph rules, the replay and the inventory):
   by their nearest `versions` directory. A version directory whose first-level
   subdirectories hold separate trees (each with its own root, none referring to
   another's revisions: one tree per database dialect, of which env.py picks one) gives
-  one graph per subdirectory, named by `subtree`.
+  one graph per subdirectory, named by `subtree`. A subdirectory beside revisions read
+  directly, whose history links to none of theirs, is not read at all unless the
+  configuration sets `recursive_version_locations = true`, as Alembic does (zou's
+  `versions/legacy/`).
 - `RevisionGraph`: `revisions` (id -> `Revision`; for a duplicated id, the file
   Alembic keeps, the last by path), `duplicates`, `heads`, `roots`, `missing`
   (parents named but absent), `cycles`, `order` (parents before children; revisions on
@@ -137,6 +140,19 @@ class RevisionGraph:
     def on_one_ancestry(self, first: str, second: str) -> bool:
         """True when upgrading to some revision runs both: one descends from the other, or a merge joins them."""
         return not self.descendants(first).isdisjoint(self.descendants(second))
+
+    def separate_histories(self, first: str, second: str) -> bool:
+        """True when two revisions share no ancestor, each history starts at a root of its own
+        (not at a missing `down_revision`) and none of it is a branch on purpose (`branch_labels`,
+        `depends_on`): `alembic upgrade heads` runs both on one database, and no merge can
+        reconcile them (two "initial" revisions side by side)."""
+        below_first, below_second = self.ancestors(first), self.ancestors(second)
+        if not below_first.isdisjoint(below_second) or {first, second} & self.unrooted:
+            return False
+        return not any(
+            self.revisions[rid].labelled or self.revisions[rid].header.depends_on
+            for rid in below_first | below_second
+        )
 
     @property
     def unrooted(self) -> frozenset[str]:
@@ -425,10 +441,48 @@ def _build_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
                 revisions.append(_with_labels(index, path, header))
         graphs.extend(
             build_graph(location, members, subtree)
-            for subtree, members in _trees(location, revisions)
+            for subtree, members in _trees(location, _read_by_alembic(location, revisions))
             if members
         )
     return tuple(graphs)
+
+
+def _read_by_alembic(location: ScriptLocation, revisions: list[Revision]) -> list[Revision]:
+    """The revisions Alembic reads. Unless `recursive_version_locations = true`, it reads only
+    the files directly in each version directory: a subdirectory beside such files whose
+    revisions make a history of their own (none names a revision outside it, none outside
+    names one of its own) is an archive (zou's `versions/legacy/`), not part of the graph.
+    A subdirectory linked to the rest, or version directories holding revisions only in
+    subdirectories, are read through version locations set in code (neutron's releases,
+    prefect's dialects), as is any location no configuration file declares."""
+    if location.recursive or not location.source.endswith((".ini", ".toml")):
+        return revisions
+    groups: dict[str, list[Revision]] = {}
+    for revision in revisions:
+        groups.setdefault(_subtree(location, revision.path), []).append(revision)
+    if "" not in groups or len(groups) < 2:
+        return revisions
+    kept: list[Revision] = []
+    for subtree, members in groups.items():
+        if not subtree or _linked(members, revisions):
+            kept += members
+    return sorted(kept, key=lambda revision: revision.path)
+
+
+def _linked(members: list[Revision], revisions: list[Revision]) -> bool:
+    """Whether `members` name a revision or label only the others declare, or the others name one
+    only `members` declare (a squash both declare links nothing; an unresolved label may be any
+    name: linked)."""
+    paths = {revision.path for revision in members}
+    others = [revision for revision in revisions if revision.path not in paths]
+    own = {name for revision in members for name in _names(revision)}
+    theirs = {name for revision in others for name in _names(revision)}
+    for revision in revisions:
+        named = {*revision.header.down_revisions, *revision.header.depends_on}
+        only_elsewhere = theirs - own if revision.path in paths else own - theirs
+        if revision.labels_unresolved or named & only_elsewhere:
+            return True
+    return False
 
 
 def _with_labels(index: ProjectIndex, path: str, header: RevisionHeader) -> Revision:

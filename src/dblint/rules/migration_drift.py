@@ -586,8 +586,10 @@ class MigrationCreatesExisting(Rule):
     what_it_does = (
         "Replays the migrations in graph order and reports an `op.create_table` / `op.add_column` (or a "
         "`CREATE TABLE` it executes) whose table or column a revision it runs with already created: one "
-        "below it, or one that a merge above both joins to it (two heads that each add a column are not "
-        "reported; merged, they are). Operations under `if`/`try` (or after an `if ...: return`) and `CREATE TABLE IF NOT EXISTS` are not "
+        "below it, one that a merge above both joins to it (two heads that each add a column are not "
+        "reported; merged, they are), or one on a separate history of the same script location (two "
+        "unmerged roots creating one table: `alembic upgrade heads` runs both on one database, and no "
+        "merge can reconcile them; labelled branches are not counted). Operations under `if`/`try` (or after an `if ...: return`) and `CREATE TABLE IF NOT EXISTS` are not "
         "reported."
     )
     why_bad = (

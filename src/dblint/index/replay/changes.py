@@ -127,8 +127,10 @@ class SchemaChanges:
         self.replay.assumed.pop(key, None)
 
     def _repeated(self, earlier: str, frame: Frame) -> bool:
-        """True when `earlier` and the current revision run together on the way to some revision."""
-        return self.replay.graph.on_one_ancestry(earlier, frame.revision.id)
+        """True when `earlier` and the current revision run together on the way to some revision,
+        or on one database as two separate histories (`upgrade heads`; no merge can join them)."""
+        graph, current = self.replay.graph, frame.revision.id
+        return graph.on_one_ancestry(earlier, current) or graph.separate_histories(earlier, current)
 
     def create(
         self, key: TableKey, step: MigrationStep, frame: Frame, if_not_exists: bool = False
