@@ -28,14 +28,27 @@ def external_table_names(index: ProjectIndex) -> frozenset[str]:
     return index.view(_external_names)
 
 
+def runtime_table_names(index: ProjectIndex) -> frozenset[str]:
+    """Lower-case names (`t` or `schema.t`) of the tables a library builds at run time. They
+    sit on the metadata of the models they come from, so whether Alembic tracks them is
+    unknown, where a table listed in `external-tables` is on no metadata of the project."""
+    return index.view(_runtime_names)
+
+
 def _external_names(index: ProjectIndex) -> frozenset[str]:
-    names = {name.lower() for name in index.settings.external_tables}
-    if _uses_continuum(index):
-        names |= _CONTINUUM_TABLES
-        for table in model_schema(index).tables:
-            if table.name is not None:
-                names.add(table.name.lower() + _VERSION_SUFFIX)
-                names.add(table.full_name.lower() + _VERSION_SUFFIX)
+    return frozenset(name.lower() for name in index.settings.external_tables) | (
+        runtime_table_names(index)
+    )
+
+
+def _runtime_names(index: ProjectIndex) -> frozenset[str]:
+    if not _uses_continuum(index):
+        return frozenset()
+    names = set(_CONTINUUM_TABLES)
+    for table in model_schema(index).tables:
+        if table.name is not None:
+            names.add(table.name.lower() + _VERSION_SUFFIX)
+            names.add(table.full_name.lower() + _VERSION_SUFFIX)
     return frozenset(names)
 
 

@@ -23,6 +23,7 @@ from dblint.engine import Result
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.index.projects import SHARED
+from dblint.index.runtime_tables import runtime_table_names
 from dblint.inventory.interactions import (
     RAW_SQL,
     SINGLE_CREATE,
@@ -180,18 +181,27 @@ def _shower(root: Path, cwd: Path) -> Shower:
     return show
 
 
-def _tracked(view: ModelView, metadata: str, declared: bool) -> Union[bool, str]:
+def _tracked(
+    view: ModelView, metadata: str, declared: bool, built_at_run_time: bool
+) -> Union[bool, str]:
     """Whether Alembic tracks a table's metadata: True, False or UNKNOWN. A table no model
-    declares is not tracked, unless what Alembic tracks is unknown or a tracked model's
-    table name is computed beyond reading (it may be that table). A table on an undeclared
-    library base Alembic does not name is unknown: that base may share a tracked metadata."""
+    declares is not tracked, unless what Alembic tracks is unknown, a tracked model's
+    table name is computed beyond reading (it may be that table) or a library builds it at
+    run time on the metadata of models it cannot tell (SQLAlchemy-Continuum's). A table on
+    an undeclared library base Alembic does not name is unknown: that base may share a
+    tracked metadata."""
     if not view.tracking_known:
         return UNKNOWN
     if not declared:
-        return UNKNOWN if view.unnamed_tracked else False
+        return UNKNOWN if view.unnamed_tracked or built_at_run_time else False
     if view.is_tracked(metadata):
         return True
     return UNKNOWN if view.schema.ids.is_external(metadata) else False
+
+
+def _built_at_run_time(key: TableKey, runtime: frozenset[str]) -> bool:
+    name = key[1].lower()
+    return name in runtime or f"{key[0]}.{name}".lower() in runtime
 
 
 def _count(diagnostics: Iterable[Diagnostic]) -> Findings:
@@ -296,6 +306,7 @@ def _table_rows(
         key for site in sites if site.how != "create_all" for key in site.tables
     }
     groups += [(key, "", []) for key in sorted(keys - declared)]
+    runtime = runtime_table_names(index)
     at_place: dict[tuple[str, int], list[Diagnostic]] = {}
     for diagnostic in run.diagnostics:
         at_place.setdefault((diagnostic.path, diagnostic.line), []).append(diagnostic)
@@ -320,7 +331,7 @@ def _table_rows(
                     if not decl.reference or decl is decls[0]
                 ],
                 metadata=metadata or None,
-                tracked=_tracked(view, metadata, bool(decls)),
+                tracked=_tracked(view, metadata, bool(decls), _built_at_run_time(key, runtime)),
                 created_by_revision=creating.revision if creating is not None else None,
                 created_outside_migrations=[
                     f"{show(site.path, site.line)} ({site.how})" for site in own_sites
