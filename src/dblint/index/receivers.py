@@ -73,5 +73,12 @@ def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool
 
 
 def creates_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
-    """`table.create(...)` or an executed `CreateTable(table)` on a SQLAlchemy table."""
-    return call.method in SINGLE_TABLE_CREATES and call.called and holds_table(call, facts, index)
+    """`table.create(...)` or an executed `CreateTable(table)` on a SQLAlchemy table.
+
+    `CreateTable` takes only a table, so its argument needs no resolving (a loop over
+    `metadata.sorted_tables`, a parameter), unless it resolves to something else."""
+    if call.method not in SINGLE_TABLE_CREATES or not call.called:
+        return False
+    if call.method == CREATE_TABLE_CONSTRUCT:
+        return index.kind_of(facts.path, call.receiver, call.scope) in (None, TABLE)
+    return holds_table(call, facts, index)

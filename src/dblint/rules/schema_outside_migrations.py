@@ -161,7 +161,8 @@ class TableCreateOutsideMigrations(Rule):
     fix_hint = "create the table in an Alembic migration (`op.create_table`)"
     what_it_does = (
         "Finds `.create(...)` called on a SQLAlchemy `Table`: a name bound to `Table(...)` or `db.Table(...)`, "
-        'a model\'s `__table__`, or `metadata.tables["name"]`, and `conn.execute(CreateTable(table))`. '
+        'a model\'s `__table__`, or `metadata.tables["name"]`, and `conn.execute(CreateTable(table))` '
+        "whatever `table` is (a loop variable, a parameter: `CreateTable` takes only a table). "
         "`create()` on anything else (a model "
         "classmethod, a session, an `Enum` type) is not reported."
     )
