@@ -24,9 +24,10 @@ from dblint.facts.model import (
     SqlString,
 )
 from dblint.facts.vocabulary import (
-    CREATE_TABLE_CONSTRUCT,
     MESSAGE_KEYWORDS,
     SYNC_CALLS,
+    TABLE_CONSTRUCTS,
+    TABLE_METHODS,
     TYPE_CHECKING_TESTS,
     attribute_interactions,
     call_interactions,
@@ -396,11 +397,11 @@ class FactCollector(cst.CSTVisitor):
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             self._record_all_extension(func, node)
-            if method in SCHEMA_METHODS or method == "create":
+            if method in SCHEMA_METHODS or method in TABLE_METHODS:
                 self._called_attributes.add(id(func))
                 self._record_schema_call(func, method, called=True)
             if method == "execute" and node.args:
-                self._record_executed_create_table(node.args[0].value)
+                self._record_executed_table_construct(node.args[0].value)
         last = name.rsplit(".", 1)[-1]
         if last in NOTABLE_CALLS:
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
@@ -437,15 +438,15 @@ class FactCollector(cst.CSTVisitor):
             )
         )
 
-    def _record_executed_create_table(self, statement: cst.BaseExpression) -> None:
-        """`conn.execute(CreateTable(table))` creates one table, like `table.create(conn)`."""
+    def _record_executed_table_construct(self, statement: cst.BaseExpression) -> None:
+        """`conn.execute(CreateTable(table))` creates one table, like `table.create(conn)`;
+        `conn.execute(DropTable(table))` drops one, like `table.drop(conn)`."""
         if not isinstance(statement, cst.Call) or not statement.args:
             return
-        if (dotted(statement.func) or "").rsplit(".", 1)[-1] != CREATE_TABLE_CONSTRUCT:
+        construct = (dotted(statement.func) or "").rsplit(".", 1)[-1]
+        if construct not in TABLE_CONSTRUCTS:
             return
-        self._append_schema_call(
-            statement, CREATE_TABLE_CONSTRUCT, dotted(statement.args[0].value) or "?", True
-        )
+        self._append_schema_call(statement, construct, dotted(statement.args[0].value) or "?", True)
 
     def visit_Arg(self, node: cst.Arg) -> Optional[bool]:
         if node.keyword is not None and node.keyword.value in MESSAGE_KEYWORDS:

@@ -12,7 +12,8 @@ Each alternative below exists for a fact of `extract.FactCollector` or
 - library and API names (imports of SQLAlchemy, SQLModel, advanced-alchemy, Alembic,
   Flask-SQLAlchemy and Flask-Migrate, `declarative`, `mapped`, `Column`, `Table`, `relationship`);
 - schema calls: `create_all`, `drop_all`, any `create` word (`.create(`, with
-  whitespace or a line break before the name), `CreateTable`;
+  whitespace or a line break before the name), any `drop` word (`.drop(`), `CreateTable`,
+  `DropTable`;
 - calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`
   (`to_metadata` / `tometadata` hold `metadata`), `stamp(` (`alembic stamp` after
   `create_all()`; `timestamp(` is no such call) and `sync(` (sqlalchemy-helpers'
@@ -49,6 +50,7 @@ _WORDS = (
     b"drop_all",
     b"create_table",
     b"CreateTable",
+    b"DropTable",
     b"configure",
     b"Table",
     b"Column",

@@ -27,8 +27,12 @@ MESSAGE_KEYWORDS = frozenset(
 )
 # `if <this>:` guards imports that exist only for type checkers.
 TYPE_CHECKING_TESTS = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"})
-# sqlalchemy.schema.CreateTable, recorded as a schema call when executed.
+# sqlalchemy.schema.CreateTable and DropTable, recorded as schema calls when executed.
 CREATE_TABLE_CONSTRUCT = "CreateTable"
+DROP_TABLE_CONSTRUCT = "DropTable"
+TABLE_CONSTRUCTS = frozenset({CREATE_TABLE_CONSTRUCT, DROP_TABLE_CONSTRUCT})
+# Methods of a `Table` that create or drop it: `table.create(engine)`, `table.drop(engine)`.
+TABLE_METHODS = frozenset({"create", "drop"})
 
 # A helper's body that finds capitals, lower-cases and writes `_`: CamelCase to snake_case.
 _CAPITALS = re.compile(r"\[A-Z\]|\.isupper\(")

@@ -11,7 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dblint.facts.model import FileFacts, SchemaCall
-from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
+from dblint.facts.vocabulary import (
+    CREATE_TABLE_CONSTRUCT,
+    DROP_TABLE_CONSTRUCT,
+    TABLE_CONSTRUCTS,
+)
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
 from dblint.index.schema import model_schema
 from dblint.index.symbols import Defined
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
 _DB_NAMES = frozenset({"db", "_db"})
 # SchemaCall methods that create one table: `table.create()`, an executed `CreateTable(table)`.
 SINGLE_TABLE_CREATES = frozenset({"create", CREATE_TABLE_CONSTRUCT})
+# SchemaCall methods that drop one table: `table.drop()`, an executed `DropTable(table)`.
+SINGLE_TABLE_DROPS = frozenset({"drop", DROP_TABLE_CONSTRUCT})
 
 
 def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
@@ -73,12 +79,22 @@ def holds_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool
 
 
 def creates_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
-    """`table.create(...)` or an executed `CreateTable(table)` on a SQLAlchemy table.
+    """`table.create(...)` or an executed `CreateTable(table)` on a SQLAlchemy table."""
+    return call.method in SINGLE_TABLE_CREATES and _on_one_table(call, facts, index)
 
-    `CreateTable` takes only a table, so its argument needs no resolving (a loop over
-    `metadata.sorted_tables`, a parameter), unless it resolves to something else."""
-    if call.method not in SINGLE_TABLE_CREATES or not call.called:
+
+def drops_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """`table.drop(...)` or an executed `DropTable(table)` on a SQLAlchemy table."""
+    return call.method in SINGLE_TABLE_DROPS and _on_one_table(call, facts, index)
+
+
+def _on_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """A called table method on a table, or an executed table construct.
+
+    `CreateTable` and `DropTable` take only a table, so their argument needs no resolving
+    (a loop over `metadata.sorted_tables`, a parameter), unless it resolves to something else."""
+    if not call.called:
         return False
-    if call.method == CREATE_TABLE_CONSTRUCT:
+    if call.method in TABLE_CONSTRUCTS:
         return index.kind_of(facts.path, call.receiver, call.scope) in (None, TABLE)
     return holds_table(call, facts, index)

@@ -10,7 +10,7 @@ from dblint.contexts import FileContext
 from dblint.facts.model import FileFacts
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
-from dblint.index.receivers import creates_one_table, holds_metadata
+from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
@@ -57,7 +57,7 @@ def interaction_kinds(facts: FileFacts, index: ProjectIndex, view: ModelView) ->
     for call in facts.schema_calls:
         if call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index):
             found.add(CREATE_ALL if call.method == "create_all" else DDL)
-        elif creates_one_table(call, facts, index):
+        elif creates_one_table(call, facts, index) or drops_one_table(call, facts, index):
             found.add(DDL)
     context = index.context_of(facts.path)
     if context == FileContext.MIGRATION:
@@ -78,6 +78,7 @@ def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     return any(
         (call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index))
         or creates_one_table(call, facts, index)
+        or drops_one_table(call, facts, index)
         for call in facts.schema_calls
     )
 

@@ -9,9 +9,9 @@ from typing import ClassVar
 from dblint import sql
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts, SchemaCall
-from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, DROP_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
-from dblint.index.receivers import creates_one_table, holds_metadata
+from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
 from dblint.rules.examples import files, source
 
@@ -45,6 +45,19 @@ def _shown_receiver(receiver: str) -> str:
 
 def _calls(facts: FileFacts, method: str) -> Iterator[SchemaCall]:
     return (call for call in facts.schema_calls if call.method == method)
+
+
+# How a message names each single-table create or drop (`receivers.SINGLE_TABLE_CREATES`, `_DROPS`).
+_SINGLE_TABLE_CALLS = {
+    "create": "{}.create()",
+    CREATE_TABLE_CONSTRUCT: "executing CreateTable({})",
+    "drop": "{}.drop()",
+    DROP_TABLE_CONSTRUCT: "executing DropTable({})",
+}
+
+
+def _single_table_call(call: SchemaCall) -> str:
+    return _SINGLE_TABLE_CALLS[call.method].format(_shown_receiver(call.receiver))
 
 
 class _WholeMetadataRule(Rule):
@@ -117,11 +130,14 @@ class CreateAllOutsideMigrations(_WholeMetadataRule):
 class DropAllOutsideMigrations(_WholeMetadataRule):
     code = "DBL105"
     name = "drop-all-outside-migrations"
-    summary = "`drop_all()` on a MetaData, declarative base or Flask-SQLAlchemy `db` outside tests and migrations"
+    summary = "`drop_all()` on a MetaData, declarative base or Flask-SQLAlchemy `db`, or a single-table drop, outside tests and migrations"
     fix_hint = "drop tables in an Alembic migration (`op.drop_table`)"
     what_it_does = (
         "Finds `metadata.drop_all()`, `Base.metadata.drop_all()` and `db.drop_all()` in application code, "
-        "called or passed as a callable. Tests, migrations and env.py are not checked."
+        "called or passed as a callable, and single-table drops, found as DBL104 finds creates: `.drop(...)` "
+        "called on a SQLAlchemy `Table` (a model's `__table__`, `metadata.tables[...]`) and "
+        "`conn.execute(DropTable(table))`. `drop()` on anything else (a DataFrame) is not reported. "
+        "Tests, migrations and env.py are not checked."
     )
     why_bad = (
         "`drop_all()` drops every table of the metadata, data included, without a migration. In application "
@@ -146,12 +162,19 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
     method = "drop_all"
     effect = "drops"
 
-
-# How a message names each single-table create (`receivers.SINGLE_TABLE_CREATES`).
-_SINGLE_TABLE_CREATES = {
-    "create": "{}.create()",
-    CREATE_TABLE_CONSTRUCT: "executing CreateTable({})",
-}
+    def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
+        yield from super().check_file(facts, index)
+        if not index.is_application_code(facts):
+            return
+        for call in facts.schema_calls:
+            if drops_one_table(call, facts, index):
+                yield self.diagnostic(
+                    facts.path,
+                    call.line,
+                    call.column,
+                    f"{_single_table_call(call)} drops a table outside Alembic migrations",
+                    call.end_line,
+                )
 
 
 class TableCreateOutsideMigrations(Rule):
@@ -193,12 +216,11 @@ class TableCreateOutsideMigrations(Rule):
         for call in facts.schema_calls:
             if not creates_one_table(call, facts, index):
                 continue
-            what = _SINGLE_TABLE_CREATES[call.method].format(_shown_receiver(call.receiver))
             yield self.diagnostic(
                 facts.path,
                 call.line,
                 call.column,
-                f"{what} creates a table outside Alembic migrations",
+                f"{_single_table_call(call)} creates a table outside Alembic migrations",
                 call.end_line,
             )
 
