@@ -11,13 +11,14 @@ from conftest import FIXTURES, run_tool, write_project
 from dblint import engine
 from dblint.facts import extract_facts
 from dblint.facts.prefilter import needs_parse
+from dblint.facts.vocabulary import is_memory_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate
 
 PROJECTS = sorted(p.parent.name for p in FIXTURES.glob("*/pyproject.toml"))
 # Facts a file has of its own beyond imports, `__all__` and noqa comments.
-OWN_FACTS = ("schema_calls", "sql_strings", "interactions", "calls", "migration")
+OWN_FACTS = ("schema_calls", "sql_strings", "interactions", "calls", "migration", "database_opens")
 
 # Files the prefilter lets through without their own trigger words, and that still
 # change the findings: through name resolution, class hierarchies, or SQL spelled
@@ -154,6 +155,8 @@ def test_a_prefiltered_file_has_no_facts_of_its_own(tmp_path: Path) -> None:
         "# coding: cp500\nx = 1\n",
         'x = "\\N{LATIN CAPITAL LETTER C}REATE TABLE t (id int)"\n',
         "def f(obj):\n    obj .create(1)\n",
+        "def f(path):\n    return sqlite3.connect (\n        path\n    )\n",
+        "engine = create_async_engine(url)\n",
     ],
 )
 def test_trigger_cases(source: str) -> None:
@@ -164,3 +167,22 @@ def test_plain_code_is_not_parsed() -> None:
     assert not needs_parse(
         b'"""Helpers."""\nimport json\n\n\ndef dump(value):\n    return json.dumps(value, indent=2)\n'
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "in_memory"),
+    [
+        (":memory:", True),
+        ("file::memory:?cache=shared", True),
+        ("sqlite://", True),
+        ("sqlite+pysqlite://", True),
+        ("sqlite:///:memory:", True),
+        ("duckdb:///:memory:", True),
+        ("sqlite:///app.db", False),
+        ("postgresql://", False),  # libpq's defaults: a server's database
+        ("inventory.db", False),
+        ("", False),
+    ],
+)
+def test_in_memory_databases(value: str, in_memory: bool) -> None:
+    assert is_memory_database(value) is in_memory

@@ -16,6 +16,7 @@ from dblint.facts.model import (
     CallFact,
     ClassAttr,
     ClassDef,
+    DatabaseOpen,
     Expr,
     FunctionDef,
     Import,
@@ -24,6 +25,8 @@ from dblint.facts.model import (
     SqlString,
 )
 from dblint.facts.vocabulary import (
+    DATABASE_KEYWORDS,
+    DATABASE_OPENERS,
     MESSAGE_KEYWORDS,
     SYNC_CALLS,
     TABLE_CONSTRUCTS,
@@ -31,6 +34,7 @@ from dblint.facts.vocabulary import (
     TYPE_CHECKING_TESTS,
     attribute_interactions,
     call_interactions,
+    is_memory_database,
     snake_cases,
 )
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
@@ -164,6 +168,7 @@ class FactCollector(cst.CSTVisitor):
         self.exports = Exports()
         self.calls: list[CallFact] = []
         self.toplevel_calls: list[str] = []
+        self.database_opens: list[DatabaseOpen] = []
         self._scopes: list[str] = []
         self._class_depth: list[bool] = []  # True where the innermost scope is a class body
         self._type_checking = 0
@@ -405,9 +410,24 @@ class FactCollector(cst.CSTVisitor):
         last = name.rsplit(".", 1)[-1]
         if last in NOTABLE_CALLS:
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
+        if last in DATABASE_OPENERS:
+            self._record_database_open(node)
         if not self._scopes and name:
             self.toplevel_calls.append(name)
         self.interactions.update(call_interactions(name))
+
+    def _record_database_open(self, node: cst.Call) -> None:
+        database = next(
+            (
+                arg.value
+                for arg in node.args
+                if arg.keyword is None or arg.keyword.value in DATABASE_KEYWORDS
+            ),
+            None,
+        )
+        value = string_value(database) if database is not None else None
+        in_memory = value is not None and is_memory_database(value)
+        self.database_opens.append(DatabaseOpen(self._position(node)[0], in_memory))
 
     def leave_Call(self, original_node: cst.Call) -> None:
         if self._message_calls.pop():

@@ -237,6 +237,18 @@ class SqlString:
 
 @slotted
 @dataclass(frozen=True)
+class DatabaseOpen:
+    """A call that opens a database (`sqlite3.connect(...)`, `create_engine(...)`).
+
+    `in_memory` when its literal argument names a database that lives and dies with the
+    connection (`":memory:"`, `"sqlite://"`): what is created there is no one's schema."""
+
+    line: int
+    in_memory: bool
+
+
+@slotted
+@dataclass(frozen=True)
 class CallFact:
     """A call the index needs (`context.configure(target_metadata=...)`, `op.create_table(...)`)."""
 
@@ -279,6 +291,7 @@ class FileFacts:
     internal_error: str | None = None  # traceback of a dblint bug hit while extracting (DBL002)
     functions: tuple[str, ...] = ()  # names of module-level functions
     function_defs: tuple[FunctionDef, ...] = ()  # every function and method, with what it returns
+    database_opens: tuple[DatabaseOpen, ...] = ()  # `connect(...)` / `create_engine(...)` calls
 
 
 @slotted

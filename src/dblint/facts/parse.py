@@ -169,4 +169,5 @@ def _file_facts(
         migration=migration,
         functions=joined("functions"),
         function_defs=joined("function_defs"),
+        database_opens=joined("database_opens"),
     )

@@ -18,6 +18,7 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   (`to_metadata` / `tometadata` hold `metadata`), `stamp(` (`alembic stamp` after
   `create_all()`; `timestamp(` is no such call) and `sync(` (sqlalchemy-helpers'
   `db.manager.sync()` and `syncdb(...)`, which do both; `fsync(` is no such call);
+- calls that open a database: `connect(`, `create_engine(`, `create_async_engine(`;
 - interactions: session, query, select, scalar(s), execute, exec_driver_sql, cursor;
 - SQL in string literals: a DDL word anywhere (the classifier needs one), a string
   that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can
@@ -68,6 +69,7 @@ _WORDS = (
     b"\xe2\x84\xaa",
 )
 _DDL_WORDS = (b"create", b"alter", b"drop", b"rename")
+_DATABASE_OPEN = re.compile(rb"\b(?:connect|create_engine|create_async_engine)\s*\(")
 _DDL_WORD = re.compile(rb"(?i:\b(?:create|alter|drop|rename)\b)")
 _LETTER_ESCAPE = re.compile(rb"\\(?:x|u|U|N\{|[0-7])")
 # One pattern that starts at a quote, so the engine scans for the quote characters only:
@@ -113,6 +115,8 @@ def needs_libcst(data: bytes) -> bool:
         return True
     lowered = data.lower()
     if any(word in lowered for word in _DDL_WORDS) and _DDL_WORD.search(data):
+        return True
+    if (b"connect" in data or b"_engine" in data) and _DATABASE_OPEN.search(data):
         return True
     if b"\\" in data and _LETTER_ESCAPE.search(data):
         return True

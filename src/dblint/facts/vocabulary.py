@@ -33,6 +33,19 @@ DROP_TABLE_CONSTRUCT = "DropTable"
 TABLE_CONSTRUCTS = frozenset({CREATE_TABLE_CONSTRUCT, DROP_TABLE_CONSTRUCT})
 # Methods of a `Table` that create or drop it: `table.create(engine)`, `table.drop(engine)`.
 TABLE_METHODS = frozenset({"create", "drop"})
+# Calls that open a database: DB-API `connect(...)` (sqlite3, duckdb, psycopg), SQLAlchemy engines.
+DATABASE_OPENERS = frozenset({"connect", "create_engine", "create_async_engine"})
+# Their keyword for the database, where it is not the first argument.
+DATABASE_KEYWORDS = frozenset({"database", "url"})
+# A database that lives only as long as its connection: SQLite's and DuckDB's `:memory:`
+# (`file::memory:?cache=shared`, `sqlite:///:memory:`) and a SQLite URL with no path.
+_MEMORY_DATABASE = re.compile(r".*:memory:|sqlite(?:\+\w+)?://\Z", re.DOTALL)
+
+
+def is_memory_database(value: str) -> bool:
+    """Whether a connection string names an in-memory database."""
+    return _MEMORY_DATABASE.match(value.strip()) is not None
+
 
 # A helper's body that finds capitals, lower-cases and writes `_`: CamelCase to snake_case.
 _CAPITALS = re.compile(r"\[A-Z\]|\.isupper\(")

@@ -11,6 +11,7 @@ from dblint.facts.model import FileFacts
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
+from dblint.index.scratch import on_scratch_database
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
@@ -71,7 +72,7 @@ def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code that creates, alters or drops schema (what DBL101-DBL105 look for)."""
     if not index.is_application_code(facts):
         return False
-    if any(
+    if not on_scratch_database(facts) and any(
         s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements
     ):
         return True
@@ -104,7 +105,7 @@ def creation_sites(
             yield CreationSite(
                 path, call.line, how, (table.key,) if table else (), receiver=call.receiver
             )
-    for string in facts.sql_strings:
+    for string in () if on_scratch_database(facts) else facts.sql_strings:
         for statement in string.statements:
             if statement.kind == sql.CREATE_TABLE:
                 computed = not statement.name or is_computed(statement.name)

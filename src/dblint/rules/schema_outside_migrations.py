@@ -8,10 +8,11 @@ from typing import ClassVar
 
 from dblint import sql
 from dblint.diagnostics import Diagnostic
-from dblint.facts.model import FileFacts, SchemaCall
+from dblint.facts.model import FileFacts, SchemaCall, SqlString
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, DROP_TABLE_CONSTRUCT
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
+from dblint.index.scratch import on_scratch_database
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
 from dblint.rules.examples import files, source
 
@@ -54,6 +55,13 @@ _SINGLE_TABLE_CALLS = {
     "drop": "{}.drop()",
     DROP_TABLE_CONSTRUCT: "executing DropTable({})",
 }
+
+
+def _raw_sql(facts: FileFacts, index: ProjectIndex) -> tuple[SqlString, ...]:
+    """The SQL strings of application code, but for a file whose databases are all in memory."""
+    if not index.is_application_code(facts) or on_scratch_database(facts):
+        return ()
+    return facts.sql_strings
 
 
 def _single_table_call(call: SchemaCall) -> str:
@@ -235,7 +243,10 @@ class RawCreateTable(Rule):
         "f-strings, `%` and `.format` templates, `text(...)`) and reports those that have the shape of a "
         "`CREATE [OR REPLACE] [UNLOGGED] TABLE [IF NOT EXISTS] name (...)` or `... AS ...` statement. "
         "Temporary tables, docstrings, comments, log, print and exception messages, and prose such as "
-        '"could not create table users" are not reported, nor is a migration runner of the project\'s own: a '
+        '"could not create table users" are not reported, nor is a module whose every database is in memory '
+        '(`sqlite3.connect(":memory:")`, `create_engine("sqlite://")`: scratch tables that vanish with the '
+        "connection; a module that also opens any other database is checked), nor a migration runner of the "
+        "project's own: a "
         "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`."
     )
     why_bad = (
@@ -264,9 +275,7 @@ class RawCreateTable(Rule):
     """)
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not index.is_application_code(facts):
-            return
-        for string in facts.sql_strings:
+        for string in _raw_sql(facts, index):
             for statement in string.statements:
                 if statement.kind == sql.CREATE_TABLE:
                     yield self.diagnostic(
@@ -305,8 +314,8 @@ class RawSchemaDdl(Rule):
         "Reports string literals in application code that are `ALTER TABLE`, `DROP TABLE`, "
         "`CREATE/DROP [UNIQUE] INDEX`, `CREATE [MATERIALIZED] VIEW`, `CREATE TYPE/SEQUENCE/SCHEMA` (and their "
         "`DROP`) or `RENAME TABLE` statements, read the same way as DBL102. DML (`SELECT`, `INSERT`, "
-        "`UPDATE`, `DELETE`) is never reported, nor are the numbered steps of a project's own migration runner "
-        "(see DBL102)."
+        "`UPDATE`, `DELETE`) is never reported, nor are modules whose every database is in memory and the "
+        "numbered steps of a project's own migration runner (see DBL102)."
     )
     why_bad = (
         "Schema changes made by ad-hoc SQL are invisible to Alembic: the migration history no longer "
@@ -346,9 +355,7 @@ class RawSchemaDdl(Rule):
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not index.is_application_code(facts):
-            return
-        for string in facts.sql_strings:
+        for string in _raw_sql(facts, index):
             for statement in string.statements:
                 words = _DDL_WORDS.get(statement.kind)
                 if words is not None:
