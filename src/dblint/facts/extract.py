@@ -28,6 +28,7 @@ from dblint.facts.vocabulary import (
     DATABASE_KEYWORDS,
     DATABASE_OPENERS,
     MESSAGE_KEYWORDS,
+    SCHEMA_CONSTRUCTS,
     SYNC_CALLS,
     TABLE_CONSTRUCTS,
     TABLE_METHODS,
@@ -405,8 +406,9 @@ class FactCollector(cst.CSTVisitor):
             if method in SCHEMA_METHODS or method in TABLE_METHODS:
                 self._called_attributes.add(id(func))
                 self._record_schema_call(func, method, called=True)
-            if method == "execute" and node.args:
-                self._record_executed_table_construct(node.args[0].value)
+            # Alembic's `op.execute(...)` runs in a migration, also in a helper that is handed `op`.
+            if method == "execute" and node.args and name != "op.execute":
+                self._record_executed_construct(node.args[0].value)
         last = name.rsplit(".", 1)[-1]
         if last in NOTABLE_CALLS:
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
@@ -458,13 +460,14 @@ class FactCollector(cst.CSTVisitor):
             )
         )
 
-    def _record_executed_table_construct(self, statement: cst.BaseExpression) -> None:
+    def _record_executed_construct(self, statement: cst.BaseExpression) -> None:
         """`conn.execute(CreateTable(table))` creates one table, like `table.create(conn)`;
-        `conn.execute(DropTable(table))` drops one, like `table.drop(conn)`."""
+        `conn.execute(DropTable(table))` drops one, like `table.drop(conn)`; other DDL
+        constructs (`CreateIndex(index)`, `CreateSchema("name")`) change the schema."""
         if not isinstance(statement, cst.Call) or not statement.args:
             return
         construct = (dotted(statement.func) or "").rsplit(".", 1)[-1]
-        if construct not in TABLE_CONSTRUCTS:
+        if construct not in TABLE_CONSTRUCTS and construct not in SCHEMA_CONSTRUCTS:
             return
         self._append_schema_call(statement, construct, dotted(statement.args[0].value) or "?", True)
 

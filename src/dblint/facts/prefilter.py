@@ -13,7 +13,7 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   Flask-SQLAlchemy and Flask-Migrate, `declarative`, `mapped`, `Column`, `Table`, `relationship`);
 - schema calls: `create_all`, `drop_all`, any `create` word (`.create(`, with
   whitespace or a line break before the name), any `drop` word (`.drop(`), `CreateTable`,
-  `DropTable`;
+  `DropTable` and the other DDL constructs (`Create...` / `Drop...`, `AddConstraint`);
 - calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`
   (`to_metadata` / `tometadata` hold `metadata`), `stamp(` (`alembic stamp` after
   `create_all()`; `timestamp(` is no such call) and `sync(` (sqlalchemy-helpers'
@@ -52,6 +52,14 @@ _WORDS = (
     b"create_table",
     b"CreateTable",
     b"DropTable",
+    b"AddConstraint",
+    b"DropConstraint",
+    b"CreateIndex",
+    b"DropIndex",
+    b"CreateSchema",
+    b"DropSchema",
+    b"CreateSequence",
+    b"DropSequence",
     b"configure",
     b"Table",
     b"Column",

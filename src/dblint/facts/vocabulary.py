@@ -31,6 +31,19 @@ TYPE_CHECKING_TESTS = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYP
 CREATE_TABLE_CONSTRUCT = "CreateTable"
 DROP_TABLE_CONSTRUCT = "DropTable"
 TABLE_CONSTRUCTS = frozenset({CREATE_TABLE_CONSTRUCT, DROP_TABLE_CONSTRUCT})
+# sqlalchemy.schema's other DDL constructs, recorded as schema calls when executed.
+SCHEMA_CONSTRUCTS = frozenset(
+    {
+        "AddConstraint",
+        "DropConstraint",
+        "CreateIndex",
+        "DropIndex",
+        "CreateSchema",
+        "DropSchema",
+        "CreateSequence",
+        "DropSequence",
+    }
+)
 # Methods of a `Table` that create or drop it: `table.create(engine)`, `table.drop(engine)`.
 TABLE_METHODS = frozenset({"create", "drop"})
 # Calls that open a database: DB-API `connect(...)` (sqlite3, duckdb, psycopg), SQLAlchemy engines.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from dblint import sql
 from dblint.contexts import FileContext
 from dblint.facts.model import FileFacts
-from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT
+from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, SCHEMA_CONSTRUCTS
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
 from dblint.index.scratch import on_scratch_database
@@ -58,7 +58,11 @@ def interaction_kinds(facts: FileFacts, index: ProjectIndex, view: ModelView) ->
     for call in facts.schema_calls:
         if call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index):
             found.add(CREATE_ALL if call.method == "create_all" else DDL)
-        elif creates_one_table(call, facts, index) or drops_one_table(call, facts, index):
+        elif (
+            creates_one_table(call, facts, index)
+            or drops_one_table(call, facts, index)
+            or call.method in SCHEMA_CONSTRUCTS
+        ):
             found.add(DDL)
     context = index.context_of(facts.path)
     if context == FileContext.MIGRATION:
@@ -72,8 +76,11 @@ def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code that creates, alters or drops schema (what DBL101-DBL105 look for)."""
     if not index.is_application_code(facts):
         return False
-    if not on_scratch_database(facts) and any(
-        s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements
+    if not on_scratch_database(facts) and (
+        any(
+            s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements
+        )
+        or any(call.method in SCHEMA_CONSTRUCTS for call in facts.schema_calls)
     ):
         return True
     return any(

@@ -9,7 +9,11 @@ from typing import ClassVar
 from dblint import sql
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts, SchemaCall, SqlString
-from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, DROP_TABLE_CONSTRUCT
+from dblint.facts.vocabulary import (
+    CREATE_TABLE_CONSTRUCT,
+    DROP_TABLE_CONSTRUCT,
+    SCHEMA_CONSTRUCTS,
+)
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
 from dblint.index.scratch import on_scratch_database
@@ -57,11 +61,13 @@ _SINGLE_TABLE_CALLS = {
 }
 
 
+def _checks_raw_ddl(facts: FileFacts, index: ProjectIndex) -> bool:
+    """Application code, but for a file whose databases are all in memory."""
+    return index.is_application_code(facts) and not on_scratch_database(facts)
+
+
 def _raw_sql(facts: FileFacts, index: ProjectIndex) -> tuple[SqlString, ...]:
-    """The SQL strings of application code, but for a file whose databases are all in memory."""
-    if not index.is_application_code(facts) or on_scratch_database(facts):
-        return ()
-    return facts.sql_strings
+    return facts.sql_strings if _checks_raw_ddl(facts, index) else ()
 
 
 def _single_table_call(call: SchemaCall) -> str:
@@ -313,7 +319,9 @@ class RawSchemaDdl(Rule):
     what_it_does = (
         "Reports string literals in application code that are `ALTER TABLE`, `DROP TABLE`, "
         "`CREATE/DROP [UNIQUE] INDEX`, `CREATE [MATERIALIZED] VIEW`, `CREATE TYPE/SEQUENCE/SCHEMA` (and their "
-        "`DROP`) or `RENAME TABLE` statements, read the same way as DBL102. DML (`SELECT`, `INSERT`, "
+        "`DROP`) or `RENAME TABLE` statements, read the same way as DBL102, and SQLAlchemy's DDL constructs "
+        "executed there (`conn.execute(CreateIndex(index))`, `CreateSchema`, `CreateSequence`, "
+        "`AddConstraint`, their `Drop...`). DML (`SELECT`, `INSERT`, "
         "`UPDATE`, `DELETE`) is never reported, nor are modules whose every database is in memory and the "
         "numbered steps of a project's own migration runner (see DBL102)."
     )
@@ -368,3 +376,15 @@ class RawSchemaDdl(Rule):
                         string.end_line,
                     )
                     break
+        if not _checks_raw_ddl(facts, index):
+            return
+        for call in facts.schema_calls:
+            if call.method in SCHEMA_CONSTRUCTS:
+                yield self.diagnostic(
+                    facts.path,
+                    call.line,
+                    call.column,
+                    f"executing {call.method}({_shown_receiver(call.receiver)}) changes the schema "
+                    "outside Alembic migrations",
+                    call.end_line,
+                )
