@@ -13,7 +13,7 @@ SOURCES = {
         "from sqlalchemy import Column, Integer, MetaData, Table, create_engine, text\n"
         "metadata = MetaData()\n"
         "users = Table('users', metadata, Column('id', Integer))\n"
-        "engine = create_engine('sqlite://')\n"
+        "engine = create_engine('sqlite:///app.db')\n"
         "metadata.create_all(engine)\n"
         "metadata.drop_all(engine)\n"
         "\n"
