@@ -536,7 +536,10 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
     created = tables_migrations_create(index)
     external = external_table_names(index)
     stamped = stamp_baseline(index) is not None
-    declared = _declared_tables(index) if stamped else frozenset()
+    # Under a stamped baseline: tables the models declare, and old tables a migration drops.
+    before_baseline = (
+        _declared_tables(index) | _dropped_uncreated(index) if stamped else frozenset()
+    )
     for replay in replays(index):
         reported: set[tuple[str, str]] = set()
         for event in replay.uncreated_changes:
@@ -546,8 +549,8 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
                 continue
             if name in created or name in external or qualified in external:
                 continue
-            if stamped and (name in declared or event.action == "drops"):
-                continue  # the baseline built it; an old table's drop runs only where it exists
+            if stamped and (name in before_baseline or event.action.startswith("drops")):
+                continue  # the baseline built it, or an old table's change runs only where it exists
             if (event.at.path, name) in reported:
                 continue  # a revision's first operation on the table (with or without its schema) says it all
             reported.add((event.at.path, name))
@@ -557,6 +560,16 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
 def _declared_tables(index: ProjectIndex) -> frozenset[str]:
     """The tables (lower-case names) a model or `Table` of the project declares."""
     return frozenset(table.name.lower() for table in model_schema(index).declared if table.name)
+
+
+def _dropped_uncreated(index: ProjectIndex) -> frozenset[str]:
+    """Tables (lower-case names) a migration drops although none creates them: older ones."""
+    return frozenset(
+        event.table[1].lower()
+        for replay in replays(index)
+        for event in replay.uncreated_changes
+        if event.action == "drops"
+    )
 
 
 def _uncreated_message(revision: str, action: str, names: Sequence[str]) -> str:
@@ -635,8 +648,8 @@ class MigrationChangesUncreatedTable(Rule):
         "(`command.stamp(cfg, \"head\")`, Flask-Migrate's `stamp()`: Alembic's cookbook), or with "
         "sqlalchemy-helpers' `db.manager.sync()`, which does both, and the history "
         "starts after the first tables (a migration changes a model's table that no migration creates), the "
-        "tables the models declare exist before the first migration and are skipped, and so is dropping a "
-        "table (it runs only on databases older than that baseline)."
+        "tables the models declare exist before the first migration and are skipped, and so are tables a "
+        "migration drops and dropping a part of any table (they concern databases older than that baseline)."
     )
     why_bad = (
         "The migrations assume a table that only exists because something outside them created it "
