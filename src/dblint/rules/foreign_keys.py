@@ -258,7 +258,8 @@ class ForeignKeyToUnknownTable(Rule):
         'Finds `ForeignKey("table.column")` (and `Field(foreign_key=...)`, `ForeignKeyConstraint`) targets that '
         "name a table no model, `Table(...)` or migration (`op.create_table`, raw `CREATE TABLE` in a migration) "
         "defines, or a column the referenced table does not have. Tables owned by something else can be listed "
-        "in `external-tables`. Nothing is reported when some table's name cannot be computed statically."
+        "in `external-tables`. Nothing is reported when some table's name cannot be computed statically, nor "
+        "for a table on the base of a library dblint does not know (the library may declare the target)."
     )
     why_bad = (
         "SQLAlchemy raises `NoReferencedTableError` / `NoReferencedColumnError` when it resolves the key (at "
@@ -281,6 +282,8 @@ class ForeignKeyToUnknownTable(Rule):
                     continue
                 if any(t.name == foreign.table for t in schema.tables):
                     continue  # declared in a test, a migration or a function: exists somewhere
+                if schema.ids.is_external(table.metadata):
+                    continue  # an unknown library's base may declare it on the same metadata
                 message = f"foreign key {table.full_column_name(column)} references {foreign.target}, but no model, Table or migration defines table {foreign.table}"
             elif target.status == TargetStatus.MISSING_COLUMN and target.table is not None:
                 message = f"foreign key {table.full_column_name(column)} references {foreign.target}, but table {target.table.full_name} has no column {foreign.column}"
