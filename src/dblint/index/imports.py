@@ -149,7 +149,8 @@ class _Closures(dict[str, frozenset[str]]):
 def env_imports(index: ProjectIndex, env_path: str) -> Optional[frozenset[str]]:
     """Modules an env.py run imports. A Flask-Migrate env.py (`current_app`) runs inside the Flask
     app: the modules that set Flask-Migrate up (`Migrate(app, db)`, `migrate.init_app(app, db)`,
-    in the app factory) are imported too, and none found means we cannot tell (None)."""
+    in the app factory) are imported too, with the imports of every function of theirs (the
+    factory's helpers run when it does), and none found means we cannot tell (None)."""
     resolver = index.resolver
     start = index.module_of(env_path)
     table = resolver.modules.get(start)
@@ -168,7 +169,10 @@ def env_imports(index: ProjectIndex, env_path: str) -> Optional[frozenset[str]]:
         if not apps:
             return None
         for module, functions in sorted(apps.items()):
-            _enter(resolver, resolver.modules[module], functions, functions_of)
+            app_module = resolver.modules[module]
+            # The factory calls other functions of its module (`load_api(app)` importing the
+            # blueprints, as zou does), which calls are not recorded: all of them count.
+            _enter(resolver, app_module, functions | _function_scopes(app_module), functions_of)
         starts += sorted(apps)
     return _walk(index, starts, functions_of)
 
