@@ -271,6 +271,9 @@ def test_a_module_over_the_node_budget_is_analysed(tmp_path: Path) -> None:
             False,
         ),
         ('__all__ = ["a"]\n__all__ += ("b",)\n__all__ = ["z"]\n', "z", False),
+        ('__all__ = ["a"]\n__all__ = __all__ + ["b"]\n', "ab", False),
+        ('__all__ = ["a"]\n__all__ = __all__ + m.__all__\n', "a", True),
+        ('__all__ = ["a"]\n__all__ = ["b"] + __all__\n', "a", True),
         (
             '__all__ = ["a"]\ndef f():\n    __all__ = []\n    __all__ += [x for x in y]\n',
             "a",

@@ -2,8 +2,8 @@
 
 The three readers (LibCST's collector, the `ast` collector, the imports-only reader) record
 what each statement does to `__all__` here, so they agree: an assignment of literal names
-sets them, a literal extension (`__all__ += [...]`, `__all__.extend([...])`,
-`__all__.append("x")`) adds names, and anything else (a comprehension, another module's
+sets them, a literal extension (`__all__ += [...]`, `__all__ = __all__ + [...]`,
+`__all__.extend([...])`, `__all__.append("x")`) adds names, and anything else (a comprehension, another module's
 `__all__`) makes the names unknown (`computed`). No LibCST here: the `ast` readers import it.
 """
 
@@ -55,7 +55,15 @@ class Exports:
     def read_ast(self, node: ast.stmt) -> None:
         """Record what a module-level `ast` statement does to `__all__`, if anything."""
         if isinstance(node, ast.Assign) and _names_all(node.targets):
-            self.assign(literal_all(node.value))
+            value = node.value
+            if (
+                isinstance(value, ast.BinOp)
+                and isinstance(value.op, ast.Add)
+                and _names_all([value.left])
+            ):
+                self.extend(literal_all(value.right))  # `__all__ = __all__ + [...]`
+            else:
+                self.assign(literal_all(value))
         elif isinstance(node, ast.AugAssign) and _names_all([node.target]):
             self.extend(literal_all(node.value) if isinstance(node.op, ast.Add) else None)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):

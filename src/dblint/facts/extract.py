@@ -328,7 +328,16 @@ class FactCollector(cst.CSTVisitor):
             if isinstance(target.target, cst.Name):
                 name = target.target.value
                 if name == "__all__" and not self._scopes:
-                    self.exports.assign(_literal_names(node.value))
+                    value = node.value
+                    if (
+                        isinstance(value, cst.BinaryOperation)
+                        and isinstance(value.operator, cst.Add)
+                        and isinstance(value.left, cst.Name)
+                        and value.left.value == "__all__"
+                    ):
+                        self.exports.extend(_literal_names(value.right))  # `__all__ + [...]`
+                    else:
+                        self.exports.assign(_literal_names(value))
                 self.bindings.append(
                     Binding(
                         name,
