@@ -15,8 +15,7 @@ has no baseline: its migrations must create every table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from dblint.facts.model import FileFacts
 from dblint.facts.vocabulary import SYNC_CALLS
@@ -33,49 +32,45 @@ _STAMP_PACKAGES = frozenset({"alembic", "flask_migrate", "flask_alembic"})
 _EXTENSION_NAMES = frozenset({"alembic", "migrate"})
 
 
-@dataclass(frozen=True)
-class StampBaseline:
-    """The `create_all()` call a stamped baseline is built with."""
-
-    path: str
-    line: int
-
-    @property
-    def shown(self) -> str:
-        return f"{self.path}:{self.line}"
+def has_stamp_baseline(index: ProjectIndex) -> bool:
+    """Whether application code builds databases with `create_all()` and an Alembic stamp (or a
+    schema manager's `sync()`) and the history starts after the first tables."""
+    return index.view(_has_baseline)
 
 
-def stamp_baseline(index: ProjectIndex) -> Optional[StampBaseline]:
-    """The first `create_all()` (by path) of a file that also stamps the database, if any."""
-    return index.view(_first_baseline)
+def declared_table_names(index: ProjectIndex) -> frozenset[str]:
+    """The tables (lower-case names) a model or `Table` of the project declares."""
+    return index.view(_declared_names)
 
 
-def _first_baseline(index: ProjectIndex) -> Optional[StampBaseline]:
+def _declared_names(index: ProjectIndex) -> frozenset[str]:
+    return frozenset(table.name.lower() for table in model_schema(index).declared if table.name)
+
+
+def _has_baseline(index: ProjectIndex) -> bool:
     if not _history_starts_late(index):
-        return None
+        return False
     for path in sorted(index.files):
         facts = index.files[path]
         if not index.is_application_code(facts):
             continue
-        synced = _manager_sync(index, path, facts)
-        if synced is not None:
-            return StampBaseline(path, synced)
-        if not _stamps(facts):
-            continue
-        for call in facts.schema_calls:
-            if call.method == "create_all" and holds_metadata(call, facts, index):
-                return StampBaseline(path, call.line)
-    return None
-
-
-def _manager_sync(index: ProjectIndex, path: str, facts: FileFacts) -> Optional[int]:
-    """The line of the first `sync()` of a schema manager (`db.manager.sync()`, `syncdb(...)`)."""
-    for call in facts.calls:
-        if call.expr.text.rpartition(".")[2] in SYNC_CALLS and (
-            index.kind_of(path, call.expr.text, call.scope) == SCHEMA_SYNC
+        if _manager_syncs(index, path, facts):
+            return True
+        if _stamps(facts) and any(
+            call.method == "create_all" and holds_metadata(call, facts, index)
+            for call in facts.schema_calls
         ):
-            return call.expr.line
-    return None
+            return True
+    return False
+
+
+def _manager_syncs(index: ProjectIndex, path: str, facts: FileFacts) -> bool:
+    """Whether the file calls a schema manager's `sync()` (`db.manager.sync()`, `syncdb(...)`)."""
+    return any(
+        call.expr.text.rpartition(".")[2] in SYNC_CALLS
+        and index.kind_of(path, call.expr.text, call.scope) == SCHEMA_SYNC
+        for call in facts.calls
+    )
 
 
 def _stamps(facts: FileFacts) -> bool:
@@ -95,7 +90,7 @@ def _stamps(facts: FileFacts) -> bool:
 
 def _history_starts_late(index: ProjectIndex) -> bool:
     """Whether an unguarded migration changes a declared table that no migration creates."""
-    declared = {table.name.lower() for table in model_schema(index).declared if table.name}
+    declared = declared_table_names(index)
     return any(
         not event.guarded and event.table[1].lower() in declared
         for replay in replays(index)

@@ -50,6 +50,14 @@ class Names:
             resolution = following
         return resolution
 
+    def binding(self, module: str, dotted: str, scope: str = "") -> Optional[tuple[str, Binding]]:
+        """The binding `dotted` names itself (no attribute left to follow), with its module."""
+        resolution = self.target(module, dotted, scope)
+        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+            return None
+        node = resolution.target.node
+        return (resolution.target.module, node) if isinstance(node, Binding) else None
+
     def qualify(self, module: str, dotted: str, scope: str = "") -> str:
         """The qualified name of `dotted` (as written when it cannot be resolved)."""
         key = (module, dotted, scope)

@@ -788,14 +788,14 @@ class TableBuilder:
         elsewhere that finds capitals (`CAMEL_TO_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")`)."""
         if function.snake_case or not function.snake_case_pattern:
             return function.snake_case
-        resolution = self.names.target(module, function.snake_case_pattern, function.inner_scope)
-        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+        found = self.names.binding(module, function.snake_case_pattern, function.inner_scope)
+        if found is None:
             return False
-        bound = resolution.target.node
-        value = bound.value if isinstance(bound, Binding) else None
+        where, bound = found
+        value = bound.value
         if value is None or value.kind != "call" or not value.args:
             return False
-        compiles = self.names.target(resolution.target.module, value.text, bound.scope)
+        compiles = self.names.target(where, value.text, bound.scope)
         return (
             compiles is not None
             and isinstance(compiles.target, External)

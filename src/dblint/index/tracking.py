@@ -298,11 +298,7 @@ class TrackingReader:
         )
 
     def _binding(self, module: str, dotted: str, scope: str) -> Optional[tuple[str, Binding]]:
-        resolution = self.ids.names.target(module, dotted, scope)
-        if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
-            return None
-        node = resolution.target.node
-        return (resolution.target.module, node) if isinstance(node, Binding) else None
+        return self.ids.names.binding(module, dotted, scope)
 
     def _mentions_flask(self, module: str, dotted: str, scope: str) -> bool:
         """`target_db.metadata` where `target_db = current_app.extensions["migrate"].db`."""

@@ -17,7 +17,7 @@ from typing import Optional
 from dblint.contexts import ScriptLocation
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
-from dblint.index.baselines import stamp_baseline
+from dblint.index.baselines import declared_table_names, has_stamp_baseline
 from dblint.index.replay import (
     ChangeOfUncreated,
     RepeatedCreate,
@@ -269,7 +269,7 @@ class TableWithoutMigration(Rule):
     fix = "Generate the missing migration (`alembic revision --autogenerate`) and review it."
 
     def check_project(self, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if stamp_baseline(index) is not None:
+        if has_stamp_baseline(index):
             return  # new databases get every table from `create_all()`, older ones from before the history
         created_anywhere = {key[1].lower() for replay in replays(index) for key in replay.tables}
         blind = _blindly_migrated_metadata(index)
@@ -535,10 +535,10 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
     """
     created = tables_migrations_create(index)
     external = external_table_names(index)
-    stamped = stamp_baseline(index) is not None
+    stamped = has_stamp_baseline(index)
     # Under a stamped baseline: tables the models declare, and old tables a migration drops.
     before_baseline = (
-        _declared_tables(index) | _dropped_uncreated(index) if stamped else frozenset()
+        declared_table_names(index) | _dropped_uncreated(index) if stamped else frozenset()
     )
     for replay in replays(index):
         reported: set[tuple[str, str]] = set()
@@ -555,11 +555,6 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
                 continue  # a revision's first operation on the table (with or without its schema) says it all
             reported.add((event.at.path, name))
             yield event
-
-
-def _declared_tables(index: ProjectIndex) -> frozenset[str]:
-    """The tables (lower-case names) a model or `Table` of the project declares."""
-    return frozenset(table.name.lower() for table in model_schema(index).declared if table.name)
 
 
 def _dropped_uncreated(index: ProjectIndex) -> frozenset[str]:

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from dblint import sql
 from dblint.diagnostics import Diagnostic
-from dblint.facts.model import FileFacts, SchemaCall, SqlString
+from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import (
     CREATE_TABLE_CONSTRUCT,
     DROP_TABLE_CONSTRUCT,
@@ -64,10 +64,6 @@ _SINGLE_TABLE_CALLS = {
 def _checks_raw_ddl(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code, but for a file whose databases are all in memory."""
     return index.is_application_code(facts) and not on_scratch_database(facts)
-
-
-def _raw_sql(facts: FileFacts, index: ProjectIndex) -> tuple[SqlString, ...]:
-    return facts.sql_strings if _checks_raw_ddl(facts, index) else ()
 
 
 def _single_table_call(call: SchemaCall) -> str:
@@ -281,7 +277,9 @@ class RawCreateTable(Rule):
     """)
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for string in _raw_sql(facts, index):
+        if not _checks_raw_ddl(facts, index):
+            return
+        for string in facts.sql_strings:
             for statement in string.statements:
                 if statement.kind == sql.CREATE_TABLE:
                     yield self.diagnostic(
@@ -363,7 +361,9 @@ class RawSchemaDdl(Rule):
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        for string in _raw_sql(facts, index):
+        if not _checks_raw_ddl(facts, index):
+            return
+        for string in facts.sql_strings:
             for statement in string.statements:
                 words = _DDL_WORDS.get(statement.kind)
                 if words is not None:
@@ -376,8 +376,6 @@ class RawSchemaDdl(Rule):
                         string.end_line,
                     )
                     break
-        if not _checks_raw_ddl(facts, index):
-            return
         for call in facts.schema_calls:
             if call.method in SCHEMA_CONSTRUCTS:
                 yield self.diagnostic(
