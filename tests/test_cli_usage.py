@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_tool, write_project
-from gitrepo import REPO
+from gitrepo import REPO, init_repository
 
 from dblint.cli import build_parser
 
@@ -126,6 +126,32 @@ def test_a_path_without_python_files_says_so(tmp_path: Path) -> None:
     assert (completed.returncode, completed.stdout) == (0, "")
     assert completed.stderr == "dblint: warning: no Python files found in docs\n"
     assert run_tool("dblint", "check", cwd=root).stderr == ""
+
+
+@pytest.mark.parametrize("in_git", [True, False], ids=["git", "walk"])
+def test_a_tree_that_is_only_a_project_template_says_what_was_skipped(
+    tmp_path: Path, in_git: bool
+) -> None:
+    """A cookiecutter repository: its Python files lie under `{{cookiecutter.x}}/`, which is
+    not Python yet; the warning names it instead of calling the tree empty."""
+    template = "{{cookiecutter.project_slug}}"
+    root = write_project(
+        tmp_path / "project",
+        {
+            f"{template}/app/models.py": "from app.db import Base, engine\nBase.metadata.create_all(engine)\n",
+            "{% if cookiecutter.docs %}docs{% endif %}/index.md": "# no Python here\n",
+        },
+    )
+    if in_git:
+        init_repository(root)
+    completed = run_tool("dblint", "check", cwd=root)
+    assert (completed.returncode, completed.stdout) == (0, "")
+    assert completed.stderr == (
+        "dblint: warning: no Python files found in . (project templates are not checked"
+        f" unless named: {template}/)\n"
+    )
+    named = run_tool("dblint", "check", template, cwd=root)
+    assert named.returncode == 1 and " DBL101 " in named.stdout, named.stdout + named.stderr
 
 
 def test_rule_accepts_the_code_or_the_kebab_case_name() -> None:

@@ -374,7 +374,11 @@ def _say_when_nothing_was_checked(args: argparse.Namespace, result: Result, err:
     """A path with no Python file is not a clean project: say so (as ruff does)."""
     if result.files_checked == 0:
         named = ", ".join(str(path) for path in args.paths) or "."
-        err.write(f"dblint: warning: no Python files found in {named}\n")
+        skipped = ""
+        if result.templates:
+            shown = ", ".join(f"{os.path.relpath(path)}/" for path in sorted(result.templates))
+            skipped = f" (project templates are not checked unless named: {shown})"
+        err.write(f"dblint: warning: no Python files found in {named}{skipped}\n")
 
 
 def _planned_changes(result: Result, err: TextIO) -> list[FileChange]:

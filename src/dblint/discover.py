@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -53,6 +54,9 @@ class Discovery:
     # Python files `exclude` / `extend-exclude` match: also in `python_files`, since
     # exclusion hides findings, not facts (an excluded model still defines its table).
     excluded: list[str] = field(default_factory=list)
+    # Project templates (`{{cookiecutter.project_slug}}/`) holding Python files, which are
+    # not checked unless named: what a run that found nothing else says it skipped.
+    templates: list[str] = field(default_factory=list)
 
 
 def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
@@ -146,6 +150,7 @@ def without_nested(found: Discovery, nested: list[str]) -> Discovery:
         kept(found.config_files),
         unreadable,
         kept(found.excluded),
+        kept(found.templates),
     )
 
 
@@ -157,14 +162,16 @@ def find_repository_root(directory: Path) -> Path:
     return directory
 
 
-def discover(root: Path, settings: Settings) -> Discovery:
+def discover(root: Path, settings: Settings, named: Collection[str] = ()) -> Discovery:
     """All Python and config files of the project at `root`; excluded config files are left out,
-    excluded Python files are listed in `excluded` too."""
+    excluded Python files are listed in `excluded` too. A project template is skipped unless
+    a `named` path (project-relative) lies in it."""
     result = Discovery(root=root)
     listed = _git_files(root)
-    candidates = listed if listed is not None else _walk(root, result)
+    candidates = listed if listed is not None else _walk(root, result, named)
     excludes = settings.exclude + settings.extend_exclude
     real_root = os.path.realpath(root)
+    templates: set[str] = set()
     for rel in sorted(set(candidates)):
         excluded = bool(excludes) and matches(rel, excludes)
         name = rel.rsplit("/", 1)[-1]
@@ -173,21 +180,44 @@ def discover(root: Path, settings: Settings) -> Discovery:
         absolute = root / rel
         if absolute.is_symlink() and not is_inside(os.path.realpath(absolute), real_root):
             continue
-        if listed is not None and (not absolute.is_file() or _skipped(rel)):
+        if listed is not None and (not absolute.is_file() or _skipped(rel, templates, named)):
             continue
         (result.python_files if rel.endswith(".py") else result.config_files).append(rel)
         if excluded:
             result.excluded.append(rel)
+    result.templates = sorted({*result.templates, *templates})
     return result
 
 
-def _skipped(rel: str) -> bool:
-    return any(_skipped_directory(part) for part in rel.split("/")[:-1])
+def _skipped(rel: str, templates: set[str], named: Collection[str]) -> bool:
+    """Whether a listed file lies in a skipped directory; a Python file's template goes into `templates`."""
+    parts = rel.split("/")
+    for depth, part in enumerate(parts[:-1]):
+        if _template_directory(part):
+            template = "/".join(parts[: depth + 1])
+            if _names_inside(named, template):
+                continue
+            if rel.endswith(".py"):
+                templates.add(template)
+            return True
+        if _skipped_directory(part):
+            return True
+    return False
+
+
+def _names_inside(named: Collection[str], directory: str) -> bool:
+    """Whether a path named on the command line lies at or below `directory`."""
+    return any(_under(path, directory) for path in named)
 
 
 def _skipped_directory(name: str) -> bool:
-    """Tool output, environments, and project templates (`{{cookiecutter.name}}/`) that are not Python yet."""
-    return name in SKIPPED_DIRECTORIES or name.endswith(".egg-info") or "{{" in name or "{%" in name
+    """Tool output, environments, and project templates that are not Python yet."""
+    return name in SKIPPED_DIRECTORIES or name.endswith(".egg-info") or _template_directory(name)
+
+
+def _template_directory(name: str) -> bool:
+    """A project template's directory (`{{cookiecutter.project_slug}}/`, `{% if x %}name{% endif %}/`)."""
+    return "{{" in name or "{%" in name
 
 
 def is_inside(path: str, root: str) -> bool:
@@ -227,7 +257,13 @@ def _git_files(root: Path) -> list[str] | None:
     return names
 
 
-def _walk(root: Path, result: Discovery) -> list[str]:
+def _holds_python(directory: Path) -> bool:
+    return any(
+        name.endswith(".py") for _, _, names in os.walk(directory) for name in names
+    )  # os.walk follows no symlinked directory
+
+
+def _walk(root: Path, result: Discovery, named: Collection[str]) -> list[str]:
     """An iterative walk that never follows symlinked directories."""
     found: list[str] = []
     stack = [""]
@@ -247,8 +283,12 @@ def _walk(root: Path, result: Discovery) -> list[str]:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if not _skipped_directory(entry.name):
+                    if not _skipped_directory(entry.name) or (
+                        _template_directory(entry.name) and _names_inside(named, rel)
+                    ):
                         stack.append(rel)
+                    elif _template_directory(entry.name) and _holds_python(Path(entry.path)):
+                        result.templates.append(rel)
                 elif entry.is_file():
                     found.append(rel)
             except OSError:

@@ -40,6 +40,7 @@ INTERNAL_ERROR = (
 class Result:
     runs: list[ProjectRun]
     tracebacks: list[str] = field(default_factory=list)
+    templates: list[Path] = field(default_factory=list)  # skipped project templates
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -68,8 +69,14 @@ def run(request: Request) -> Result:
     while len(done) < len(groups):
         root = min(set(groups) - done)  # a nested project sorts after the one it is found in
         done.add(root)
-        files = find_files(root, request, _explicit_files(root, groups[root]))
+        named = [rel_path(target, root) for target in groups[root] if target != root]
+        files = find_files(root, request, _explicit_files(root, groups[root]), named)
         result.runs.append(_run_project(files, groups[root], request, result.tracebacks))
+        result.templates += [
+            root / template
+            for template in files.templates
+            if any(is_within(root / template, target) for target in groups[root])
+        ]
         for nested in files.nested_roots:
             directory = root / nested
             if directory not in groups.get(directory, []) and any(

@@ -9,7 +9,7 @@ neither imports the other at module level.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
@@ -97,6 +97,7 @@ class ProjectFiles:
     nested_roots: tuple[
         str, ...
     ] = ()  # directories with their own [tool.dblint]: projects of their own
+    templates: tuple[str, ...] = ()  # project templates with Python files, not checked
 
     def inputs(self, request: Request) -> Inputs:
         """What the project's findings depend on, for the stored snapshot."""
@@ -104,13 +105,16 @@ class ProjectFiles:
         return Inputs.take(self.root, key, [*self.python_files, *self.config_files])
 
 
-def find_files(root: Path, request: Request, extra_files: Iterable[str] = ()) -> ProjectFiles:
+def find_files(
+    root: Path, request: Request, extra_files: Iterable[str] = (), named: Collection[str] = ()
+) -> ProjectFiles:
     """Settings and discovery, plus files named on the command line that discovery skips.
 
     An excluded file is reported on only when named on the command line without
-    `--force-exclude` (as ruff does); its facts count either way."""
+    `--force-exclude` (as ruff does); its facts count either way. `named`: every path
+    named on the command line, project-relative (a project template in it is checked)."""
     settings = settings_for(root, request)
-    found = discover(root, settings)
+    found = discover(root, settings, named)
     nested = [] if request.config is not None else nested_config_roots(root, found.config_files)
     found = without_nested(found, nested)
     python_files = set(found.python_files)
@@ -130,6 +134,7 @@ def find_files(root: Path, request: Request, extra_files: Iterable[str] = ()) ->
     return ProjectFiles(
         root, settings, frozenset(python_files), found.config_files, found.unreadable,
         frozenset(excluded - named_excluded), frozenset(named_excluded), tuple(nested),
+        tuple(found.templates),
     )  # fmt: skip
 
 
