@@ -272,3 +272,18 @@ def test_an_env_py_without_metadata_says_how_and_assumes_the_largest(
     [note] = document["totals"]["alembic_target_metadata"]
     assert note.startswith(f"alembic/env.py {says}")
     assert note.endswith("assuming app.models:Base.metadata, the metadata with the most tables")
+
+
+def test_an_env_py_without_metadata_in_a_project_without_models_tracks_nothing(
+    tmp_path: Path,
+) -> None:
+    """Migrations only, raw queries elsewhere: there is no largest metadata to assume."""
+    root = _project(tmp_path, "from alembic import context\n\ntarget_metadata = None\n")
+    (root / "app" / "models.py").write_text("QUERY = 'SELECT id FROM users'\n")
+    document = json.loads(_inventory(root, "json"))
+    [note] = document["totals"]["alembic_target_metadata"]
+    assert note == (
+        "alembic/env.py sets target_metadata = None (no autogenerate),"
+        " and the project declares no metadata: Alembic tracks no table"
+    )
+    assert [(row["table"], row["tracked"]) for row in document["tables"]] == [("users", False)]

@@ -163,6 +163,8 @@ class TrackingReader:
             sets = "sets target_metadata = None (no autogenerate)"
         if largest is None:
             text = f"{where} {sets} and several metadata have the most tables: what Alembic tracks is unknown"
+        elif not largest:
+            text = f"{where} {sets}, and the project declares no metadata: Alembic tracks no table"
         else:
             text = (
                 f"{where} {sets}; assuming {self._show(largest)}, the metadata with the most tables"
