@@ -183,6 +183,10 @@ _OAUTH_COLUMNS = (
 _OLD_ID = LibraryColumn(
     "id", TypeFamily.UUID, _FASTAPI_USERS_GUID, primary_key=True, nullable=False, optional=True
 )
+# The UUID mixins' key to the user (the generic ones leave `user_id` to the model).
+_USER_ID = LibraryColumn(
+    "user_id", TypeFamily.UUID, _FASTAPI_USERS_GUID, nullable=False, foreign_key="user.id"
+)
 # `fastapi_users_db_sqlalchemy.access_token`: the database strategy's token table.
 _TOKEN_COLUMNS = (
     LibraryColumn(
@@ -208,16 +212,7 @@ _FASTAPI_USERS = {
         LibraryClass(
             "fastapi_users_db_sqlalchemy.access_token.SQLAlchemyBaseAccessTokenTableUUID",
             table_name="accesstoken",
-            columns=(
-                *_TOKEN_COLUMNS,
-                LibraryColumn(
-                    "user_id",
-                    TypeFamily.UUID,
-                    _FASTAPI_USERS_GUID,
-                    nullable=False,
-                    foreign_key="user.id",
-                ),
-            ),
+            columns=(*_TOKEN_COLUMNS, _USER_ID),
         ),
         LibraryClass(
             "fastapi_users_db_sqlalchemy.SQLAlchemyBaseUserTable",
@@ -240,13 +235,7 @@ _FASTAPI_USERS = {
             columns=(
                 _id(TypeFamily.UUID, _FASTAPI_USERS_GUID),
                 *_OAUTH_COLUMNS,
-                LibraryColumn(
-                    "user_id",
-                    TypeFamily.UUID,
-                    _FASTAPI_USERS_GUID,
-                    nullable=False,
-                    foreign_key="user.id",
-                ),
+                _USER_ID,
             ),
         ),
     )
