@@ -70,6 +70,14 @@ UNREADABLE: dict[str, tuple[bytes, str]] = {
     "syntax_error.py": (b"import sqlalchemy\ndef create_tables(:\n    pass\n", "syntax error"),
     "python2.py": (b"import sqlalchemy\nprint 'creating tables'\nexec 'x = 1'\n", "syntax error"),
     "unterminated.py": (b'import sqlalchemy\nsql = """CREATE TABLE users (\n', "syntax error"),
+    # A Jinja / cookiecutter template saved as `.py` (mage-ai's block templates) says so.
+    "template.py": (
+        b"import sqlalchemy\n{% if tables %}\nx = 1\n{% endif %}\n",
+        "a template, not Python (`{%` at line 2)",
+    ),
+    "template_expression.py": (b"  {{ cookiecutter.table }} = 1\n", "a template, not Python"),
+    # Its look-alike: broken Python whose line starts with a brace is a syntax error.
+    "brace_error.py": (b'import sqlalchemy\n{"users": 1 2}\n', "syntax error"),
     # Nesting: some shapes the interpreter rejects, some only LibCST cannot take
     # (`and` chains and dotted names crashed its native parser with a stack overflow).
     "deep_parens.py": (
@@ -107,7 +115,15 @@ UNREADABLE: dict[str, tuple[bytes, str]] = {
 
 # Files the interpreter's parser rejects at a place: their DBL001 is there, not at line 1.
 SYNTAX_ERRORS = frozenset(
-    {"syntax_error.py", "python2.py", "unterminated.py", "deep_parens.py", "deep_if.py"}
+    {
+        "syntax_error.py",
+        "python2.py",
+        "unterminated.py",
+        "deep_parens.py",
+        "deep_if.py",
+        "template.py",
+        "brace_error.py",
+    }
 )
 
 

@@ -872,6 +872,88 @@ CLEAN_PROJECT_TOTALS = {
     "alembic_target_metadata": ["alembic/env.py tracks bistro.db:Base.metadata"],
 }
 
+# Flask-AppBuilder's shape: `Model.metadata.create_all()` on an abstract class under a
+# declarative base creates that base's tables (the other base's stay apart).
+ABSTRACT_BASE_FILES = {
+    "gallery/archive.py": (
+        "app",
+        ["create-all"],
+        [],
+        ["retired_painting"],
+        ["gallery.orm:ArchiveBase.metadata"],
+        {"DBL101": 1},
+        "high",
+    ),
+    "gallery/cli.py": (
+        "app",
+        ["create-all"],
+        [],
+        ["artist", "painting"],
+        ["gallery.orm:Base.metadata"],
+        {"DBL101": 1},
+        "high",
+    ),
+    "gallery/models.py": (
+        "app",
+        ["orm-model"],
+        ["artist", "painting", "retired_painting"],
+        [],
+        ["gallery.orm:ArchiveBase.metadata", "gallery.orm:Base.metadata"],
+        {},
+        "low",
+    ),
+    "gallery/orm.py": (
+        "app",
+        [],
+        [],
+        [],
+        ["gallery.orm:ArchiveBase.metadata", "gallery.orm:Base.metadata"],
+        {},
+        "low",
+    ),
+}
+ABSTRACT_BASE_TABLES = [
+    (
+        "artist",
+        None,
+        ["gallery/models.py:6"],
+        "gallery.orm:Base.metadata",
+        False,
+        None,
+        ["gallery/cli.py:6 (create_all)"],
+        {"DBL101": 1},
+    ),
+    (
+        "painting",
+        None,
+        ["gallery/models.py:13"],
+        "gallery.orm:Base.metadata",
+        False,
+        None,
+        ["gallery/cli.py:6 (create_all)"],
+        {"DBL101": 1},
+    ),
+    (
+        "retired_painting",
+        None,
+        ["gallery/models.py:20"],
+        "gallery.orm:ArchiveBase.metadata",
+        False,
+        None,
+        ["gallery/archive.py:6 (create_all)"],
+        {"DBL101": 1},
+    ),
+]
+ABSTRACT_BASE_TOTALS = {
+    "files_scanned": 5,
+    "files_touching_db": {"high": 2, "medium": 0, "low": 2},
+    "tables": 3,
+    "tables_untracked": 3,
+    "tables_created_outside_migrations": 3,
+    "findings": {"DBL101": 2},
+    "alembic_target_metadata": [],
+}
+
 CASES = {
     "shop": (REPO / "examples" / "shop", (), SHOP_FILES, SHOP_TABLES, SHOP_TOTALS),
     "core_scripts": (
@@ -908,6 +990,13 @@ CASES = {
         CLEAN_PROJECT_FILES,
         CLEAN_PROJECT_TABLES,
         CLEAN_PROJECT_TOTALS,
+    ),
+    "models_abstract_base": (
+        FIXTURES / "models_abstract_base",
+        ("--select", "DBL1"),
+        ABSTRACT_BASE_FILES,
+        ABSTRACT_BASE_TABLES,
+        ABSTRACT_BASE_TOTALS,
     ),
 }
 

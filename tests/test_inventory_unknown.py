@@ -200,6 +200,15 @@ def test_tables_a_library_builds_at_run_time_are_unknown() -> None:
     assert document["totals"]["tables_untracked"] == 1
 
 
+def test_a_table_an_unknown_library_mixin_names_is_not_called_untracked() -> None:
+    """`class ApiKey(KeyTableMixin, Base)` with no `__tablename__`: the mixin of a library dblint
+    does not describe names the table, so the migrated `api_keys` may be that model's, on the
+    tracked metadata; whether Alembic tracks it is unknown, not "no" (it was, before)."""
+    document = json.loads(_inventory(FIXTURES / "library_unknown_mixin", "json"))
+    tracked = {row["table"]: row["tracked"] for row in document["tables"]}
+    assert tracked == {"api_keys": "unknown", "audit": True, "grant": True, "note": True}
+
+
 def test_one_reason_for_a_name_env_py_binds_and_passes_on(tmp_path: Path) -> None:
     """`target_metadata = deps.Base.metadata`, then `configure(target_metadata=target_metadata)`:
     the reason names what the name stands for, once."""

@@ -86,6 +86,20 @@ def _opens_field(text: str, lineno: int | None) -> bool:
     )
 
 
+# What opens a template statement, expression or comment (Jinja, Django, cookiecutter): a line
+# the parser rejects that starts so is a template's, not broken Python.
+_TEMPLATE_MARKS = ("{%", "{{", "{#")
+
+
+def _template_mark(text: str, lineno: int | None) -> str | None:
+    """The template mark that starts the line of a syntax error, if one does."""
+    lines = text.split("\n")
+    if not lineno or not 0 < lineno <= len(lines):
+        return None
+    line = lines[lineno - 1].lstrip()
+    return next((mark for mark in _TEMPLATE_MARKS if line.startswith(mark)), None)
+
+
 def check_syntax(text: str, filename: str) -> ast.Module | None:
     """Parse with the interpreter's own parser; raise SourceError when it rejects the text.
 
@@ -101,6 +115,12 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
             check_token_depth(text)
             return None
         where = f" (line {error.lineno})" if error.lineno else ""
+        mark = _template_mark(text, error.lineno)
+        if mark is not None:  # a Jinja or cookiecutter template saved as `.py`
+            where = f" (`{mark}` at line {error.lineno})"
+            raise SourceError(
+                f"a template, not Python{where}", error.lineno or 1, error.offset or 1
+            ) from None
         # The place flake8's E999 reports: the parser's line and 1-based offset.
         raise SourceError(
             f"syntax error: {error.msg}{where}", error.lineno or 1, error.offset or 1

@@ -19,7 +19,8 @@ a table name, columns) is declared here, as read from the library's source:
   adds `created_at` (a client-side default) and `updated_at`, `SoftDeleteMixin` adds
   `deleted_at` and `deleted` (a `SoftDeleteInteger`); all nullable.
 - fastapi-users' SQLAlchemy mixins (`SQLAlchemyBaseUserTableUUID`, ...; also imported from
-  `fastapi_users.db`, which re-exports them): a table name
+  `fastapi_users.db`, which re-exports them; the access-token ones from
+  `fastapi_users_db_sqlalchemy.access_token`): a table name
   and the columns the mixin declares; the model's own base gives the metadata.
 
 A library class that is not declared here adds what dblint cannot know: the model's
@@ -182,9 +183,37 @@ _OAUTH_COLUMNS = (
 _OLD_ID = LibraryColumn(
     "id", TypeFamily.UUID, _FASTAPI_USERS_GUID, primary_key=True, nullable=False, optional=True
 )
+# The UUID mixins' key to the user (the generic ones leave `user_id` to the model).
+_USER_ID = LibraryColumn(
+    "user_id", TypeFamily.UUID, _FASTAPI_USERS_GUID, nullable=False, foreign_key="user.id"
+)
+# `fastapi_users_db_sqlalchemy.access_token`: the database strategy's token table.
+_TOKEN_COLUMNS = (
+    LibraryColumn(
+        "token", TypeFamily.STRING, "sqlalchemy.String", primary_key=True, nullable=False
+    ),
+    LibraryColumn(
+        "created_at",
+        TypeFamily.DATETIME,
+        "fastapi_users_db_sqlalchemy.generics.TIMESTAMPAware",
+        nullable=False,
+        index=True,
+        client_default=True,
+    ),
+)
 _FASTAPI_USERS = {
     found.name.rsplit(".", 1)[-1]: found
     for found in (
+        LibraryClass(
+            "fastapi_users_db_sqlalchemy.access_token.SQLAlchemyBaseAccessTokenTable",
+            table_name="accesstoken",
+            columns=_TOKEN_COLUMNS,
+        ),
+        LibraryClass(
+            "fastapi_users_db_sqlalchemy.access_token.SQLAlchemyBaseAccessTokenTableUUID",
+            table_name="accesstoken",
+            columns=(*_TOKEN_COLUMNS, _USER_ID),
+        ),
         LibraryClass(
             "fastapi_users_db_sqlalchemy.SQLAlchemyBaseUserTable",
             table_name="user",
@@ -206,13 +235,7 @@ _FASTAPI_USERS = {
             columns=(
                 _id(TypeFamily.UUID, _FASTAPI_USERS_GUID),
                 *_OAUTH_COLUMNS,
-                LibraryColumn(
-                    "user_id",
-                    TypeFamily.UUID,
-                    _FASTAPI_USERS_GUID,
-                    nullable=False,
-                    foreign_key="user.id",
-                ),
+                _USER_ID,
             ),
         ),
     )

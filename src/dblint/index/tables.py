@@ -681,6 +681,10 @@ class TableBuilder:
             return inherited or _AUTO
         if inherited is not None:
             return inherited
+        if info.unresolved and self._mapped_parent(info) is None:
+            # A base dblint cannot read (an undeclared library's mixin) may name the table, and
+            # must: SQLAlchemy refuses a model with no name and no mapped parent. Unknown, not none.
+            return _UNKNOWN_NAME
         return None  # ORM without a name: single-table inheritance (or not mapped at all)
 
     def _library_table_name(self, info: ClassInfo) -> Optional[str]:

@@ -203,11 +203,8 @@ class ModelView:
 
     def metadata_of(self, path: str, dotted: str, scope: str) -> str:
         """The metadata a `create_all` receiver stands for (`Base.metadata`, `db`, `metadata`)."""
-        target = self._defined(
-            path,
-            dotted.rsplit(".metadata", 1)[0] if dotted.endswith(".metadata") else dotted,
-            scope,
-        )
+        owner = dotted.rsplit(".metadata", 1)[0] if dotted.endswith(".metadata") else dotted
+        target = self._defined(path, owner, scope)
         if isinstance(target, str):
             return target
         if target is None:
@@ -218,7 +215,11 @@ class ModelView:
         for model in self.schema.models:
             if (model.path, model.line) == target:
                 return _shown(model.metadata)
-        return ""
+        if owner == dotted:
+            return ""
+        # An abstract class on a base (`class Model(Base): __abstract__ = True`) is neither a
+        # holder nor a model, yet its `.metadata` is the base's (Flask-AppBuilder's `Model`).
+        return _shown(self.schema.ids.owner(self.index.module_of(path), owner, scope))
 
     def table_of(self, path: str, dotted: str, scope: str) -> Optional[TableDecl]:
         """The table a `.create()` receiver stands for (`users`, `User.__table__`)."""

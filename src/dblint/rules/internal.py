@@ -25,7 +25,8 @@ class UnparsableFile(Rule):
     fix_hint = "exclude the file, or make it readable Python"
     what_it_does = (
         "Reports a Python file that dblint could not read or parse: undecodable bytes, a wrong coding "
-        "declaration, a NUL byte, a syntax error (including Python 2 code), nesting too deep to parse, "
+        "declaration, a NUL byte, a syntax error (including Python 2 code, and a Jinja or cookiecutter "
+        "template saved as `.py`, which the message calls a template), nesting too deep to parse, "
         "a file larger than `max-file-size`, a single statement too large to analyse (over 120,000 syntax "
         "nodes, whose LibCST tree would take over 500 MB; a larger file is read a batch of statements at a "
         "time), or a file or directory that cannot be read."
