@@ -199,6 +199,53 @@ def test_computed_and_unresolved_names_are_described_not_invented(tmp_path: Path
     assert _inventory(root, "--by", "table")["tables"] == []
 
 
+def test_a_schema_dblint_cannot_know_is_unknown_not_none(tmp_path: Path) -> None:
+    """A base factory's `MetaData(schema=schema)` parameter and `schema=settings.X` are computed;
+    a literal default schema is read, also through a factory."""
+    models = (
+        "import sqlalchemy as sa\n"
+        "from sqlalchemy.orm import DeclarativeBase\n\n"
+        "from app import settings\n\n\n"
+        "def make_base(schema):\n"
+        "    class _Base(DeclarativeBase):\n"
+        "        metadata = sa.MetaData(schema=schema)\n\n"
+        "    return _Base\n\n\n"
+        "def make_fixed():\n"
+        "    class _Base(DeclarativeBase):\n"
+        "        metadata = sa.MetaData(schema='fixed')\n\n"
+        "    return _Base\n\n\n"
+        "Tenant = make_base('tenant')\n"
+        "Fixed = make_fixed()\n"
+        "plain = sa.MetaData()\n"
+        "events = sa.Table('events', plain, sa.Column('id', sa.Integer), schema=settings.SCHEMA)\n"
+        "notes = sa.Table('notes', plain, sa.Column('id', sa.Integer))\n\n\n"
+        "class Account(Tenant):\n"
+        "    __tablename__ = 'accounts'\n"
+        "    id = sa.Column(sa.Integer, primary_key=True)\n\n\n"
+        "class Ledger(Fixed):\n"
+        "    __tablename__ = 'ledgers'\n"
+        "    id = sa.Column(sa.Integer, primary_key=True)\n"
+    )
+    root = _project(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'x'\n",
+            "app/__init__.py": "",
+            "app/settings.py": "import os\n\nSCHEMA = os.environ['SCHEMA']\n",
+            "app/models.py": models,
+        },
+    )
+    rows = _inventory(root, "--by", "table")["tables"]
+    assert sorted((row["table"], row["schema"]) for row in rows) == [
+        ("accounts", "unknown"),
+        ("events", "unknown"),
+        ("ledgers", "fixed"),
+        ("notes", None),
+    ]
+    markdown = run_tool("dblint", "inventory", "--by", "table", cwd=root).stdout
+    assert "| `accounts` | unknown |" in markdown and "| `ledgers` | `fixed` |" in markdown
+
+
 def test_redefinitions_join_their_table_and_duplicates_are_rows_of_their_own() -> None:
     root = Path(__file__).parent / "fixtures" / "models_duplicates"
     rows = [

@@ -222,6 +222,11 @@ class MetadataIds:
 
     def _class_attribute(self, module: str, cls: ClassDef) -> Optional[str]:
         """`class Model: metadata = sa.MetaData()`: a plain class holding a MetaData, reached as `Model.metadata`."""
+        made = self._metadata_attribute(module, cls)
+        return self._made_by(f"{module}:{cls.body_scope}.metadata", made) if made else None
+
+    def _metadata_attribute(self, module: str, cls: ClassDef) -> Optional[Expr]:
+        """The `MetaData(...)` call a class body assigns to `metadata`, if it does."""
         attr = next((attr for attr in reversed(cls.attrs) if attr.name == "metadata"), None)
         if (
             attr is None
@@ -230,7 +235,7 @@ class MetadataIds:
             or not self._is_metadata_call(module, attr.value, cls.scope)
         ):
             return None
-        return self._made_by(f"{module}:{cls.body_scope}.metadata", attr.value)
+        return attr.value
 
     def binding_holder(self, module: str, binding: Binding, depth: int = 0) -> Optional[str]:
         """The metadata of `binding` when it defines a holder (`Base = declarative_base()`, `db = SQLAlchemy()`)."""
@@ -287,7 +292,12 @@ class MetadataIds:
             return self.made_holder(where, node.value, node.scope, own, depth + 1)
         if isinstance(node, ClassDef):
             metadata = self.class_metadata(where, node)
-            return own if metadata == f"{where}:{node.name}.metadata" else metadata
+            if metadata != f"{where}:{node.name}.metadata":
+                return metadata
+            # Each call's base has its own metadata, made by the class body's `MetaData(...)`:
+            # its default schema is the caller's too (`schema=schema`, a parameter: computed).
+            made = self._metadata_attribute(where, node)
+            return self._made_by(own, made) if made is not None else own
         return None
 
     def shared_metadata(

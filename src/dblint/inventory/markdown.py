@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Callable, Optional, Union
 
 from dblint.inventory.risk import LEVELS
-from dblint.inventory.rows import FileRow, Inventory, TableRow, Totals
+from dblint.inventory.rows import UNKNOWN, FileRow, Inventory, TableRow, Totals
 
 MAX_ITEMS = 5
 EMPTY = "–"
@@ -81,7 +81,7 @@ FILE_COLUMNS: list[Column] = [
 PROJECT_COLUMN: Column = ("project", lambda row: code(row.project))
 TABLE_COLUMNS: list[Column] = [
     ("table", lambda row: code(row.table)),
-    ("schema", lambda row: optional(row.schema)),
+    ("schema", lambda row: row.schema if row.schema == UNKNOWN else optional(row.schema)),
     ("defined at", lambda row: shortened(row.defined_at)),
     ("metadata", lambda row: optional(row.metadata)),
     (

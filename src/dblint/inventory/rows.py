@@ -64,7 +64,7 @@ class FileRow:
 class TableRow:
     project: Optional[str]
     table: str
-    schema: Optional[str]
+    schema: Optional[str]  # UNKNOWN when computed (`schema=settings.SCHEMA`, a factory's parameter)
     defined_at: list[str]
     metadata: Optional[str]
     tracked: Union[
@@ -324,7 +324,7 @@ def _table_rows(
             TableRow(
                 project=None if index.part is None else index.part.project.name,
                 table=shown_name(key[1]),
-                schema=key[0] or None,
+                schema=key[0] or (UNKNOWN if any(not d.schema_known for d in decls) else None),
                 defined_at=[
                     show(decl.path, decl.line)
                     for decl in decls

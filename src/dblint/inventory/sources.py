@@ -41,6 +41,7 @@ class TableDecl:
     reference: bool = (
         False  # `Table("name", metadata)` with no columns: the existing table, not a new one
     )
+    schema_known: bool = True  # False: computed (`schema=settings.SCHEMA`, a factory's parameter)
 
     @property
     def key(self) -> TableKey:
@@ -100,6 +101,7 @@ def _decl(table: TableDef) -> TableDecl:
         kind,
         table.extend_existing,
         reference,
+        table.schema_known,
     )
 
 
