@@ -466,3 +466,39 @@ def test_a_project_depending_on_its_parent_by_path_is_checked_with_it(
         # Checked from the top, the environment is the repository's `enterprise/migrations`;
         # on its own (the base an unknown library's), the enterprise project's `migrations`.
         assert ("enterprise/migrations/env.py never imports" in item["message"]) is found
+
+
+def test_a_drift_message_names_every_version_location(tmp_path: Path) -> None:
+    """`version_locations` with a plugin's directory: the revisions of both are searched, so both are named."""
+    revision = (
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        "revision = {rev!r}\ndown_revision = None\nbranch_labels = ({label!r},)\n{extra}\n\n"
+        "def upgrade():\n    op.create_table({table!r}, sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    root = write_project(
+        tmp_path / "app",
+        {
+            "alembic.ini": "[alembic]\nscript_location = alembic\n"
+            "version_locations = %(here)s/alembic/versions %(here)s/plugins/billing/migrations\n",
+            "alembic/env.py": "from alembic import context\n\nfrom shop.models import Base\n\n"
+            "target_metadata = Base.metadata\n",
+            "alembic/versions/a1.py": revision.format(
+                rev="a1", label="core", extra="", table="users"
+            ),
+            "plugins/billing/migrations/p1.py": revision.format(
+                rev="p1", label="billing", extra="depends_on = 'a1'", table="invoices"
+            ),
+            "shop/__init__.py": "",
+            "shop/models.py": "from sqlalchemy import Column, Integer\n"
+            "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n\n\n"
+            "class User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n\n\n"
+            "class Invoice(Base):\n    __tablename__ = 'invoices'\n"
+            "    id = Column(Integer, primary_key=True)\n    amount = Column(Integer)\n",
+        },
+    )
+    completed = run_tool("dblint", "check", "--select", "DBL4", cwd=root)
+    assert completed.stdout.splitlines()[:-1] == [
+        "shop/models.py:15:5: DBL411 column invoices.amount is not in the migrated schema: table"
+        " invoices is created by revision p1, but no migration in alembic/versions,"
+        " plugins/billing/migrations adds the column; add the column in a migration (`op.add_column`)"
+    ], completed.stdout + completed.stderr

@@ -201,8 +201,9 @@ def _blindly_migrated_metadata(index: ProjectIndex) -> set[str]:
 
 
 def _where(replay: Replay) -> str:
+    """The version directories of the replayed location (every one `version_locations` names)."""
     location = replay.graph.location
-    return location.version_dirs[0] if location.version_dirs else location.directory or "."
+    return ", ".join(location.version_dirs) if location.version_dirs else location.directory or "."
 
 
 def _label(model: TableDef) -> str:
