@@ -252,7 +252,16 @@ class ClassInfo:
         return self.table_flag if self.style == SQLMODEL else True
 
     def own(self, name: str) -> Optional[ClassAttr]:
-        return next((attr for attr in reversed(self.cls.attrs) if attr.name == name), None)
+        """The class body's last assignment to `name`. A bare annotation (`__table__:
+        ClassVar[Table]`, written for type checkers) assigns nothing, so it is not one."""
+        return next(
+            (
+                attr
+                for attr in reversed(self.cls.attrs)
+                if attr.name == name and attr.value is not None
+            ),
+            None,
+        )
 
     def method(self, name: str) -> Optional[ClassAttr]:
         return next((method for method in self.cls.methods if method.name == name), None)
