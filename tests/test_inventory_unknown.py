@@ -272,3 +272,26 @@ def test_an_env_py_without_metadata_says_how_and_assumes_the_largest(
     [note] = document["totals"]["alembic_target_metadata"]
     assert note.startswith(f"alembic/env.py {says}")
     assert note.endswith("assuming app.models:Base.metadata, the metadata with the most tables")
+
+
+def test_steps_that_blind_every_table_are_said_once(tmp_path: Path) -> None:
+    """ckan: twenty operations on tables whose names are computed blind every table; they are
+    said once, naming all the tables, and each table's line keeps only its own further steps."""
+    root = _project(tmp_path, PLAIN_ENV)
+    (root / "alembic/versions/0002_audit.py").write_text(
+        AUDIT_REVISION.replace(
+            "\n    op.create_table(",
+            "\n    op.add_column(name_from_elsewhere(), sa.Column('x', sa.Integer))\n"
+            "    if legacy_database():\n        return\n    op.create_table(",
+        )
+    )
+    markdown = _inventory(root, "markdown")
+    unsure = markdown.split("## Tables the migration replay is unsure of", 1)[1]
+    reasons = [line for line in unsure.splitlines() if line.startswith("- ")]
+    assert len(reasons) == 2, unsure
+    shared, own = reasons
+    assert shared.startswith("- `audit_log`, `users` (all 2): \\`add\\_column\\` on a table whose name")
+    assert "return" not in shared
+    assert own.startswith("- `audit_log` also: early \\`return\\`")
+    assert "add\\_column" not in own
+    assert markdown.count("add\\_column") == 1
