@@ -290,7 +290,9 @@ def test_steps_that_blind_every_table_are_said_once(tmp_path: Path) -> None:
     reasons = [line for line in unsure.splitlines() if line.startswith("- ")]
     assert len(reasons) == 2, unsure
     shared, own = reasons
-    assert shared.startswith("- `audit_log`, `users` (all 2): \\`add\\_column\\` on a table whose name")
+    assert shared.startswith(
+        "- `audit_log`, `users` (all 2): \\`add\\_column\\` on a table whose name"
+    )
     assert "return" not in shared
     assert own.startswith("- `audit_log` also: early \\`return\\`")
     assert "add\\_column" not in own
