@@ -172,8 +172,8 @@ def uncertain_lines(rows: list[TableRow]) -> list[str]:
         for row in unsure:
             by_reasons.setdefault(tuple(row.uncertain), []).append(code(row.table))
     else:
-        tables = ", ".join(code(row.table) for row in unsure)
-        lines.append(f"- {tables} (all {len(unsure)}): " + _reasons(shared))
+        every = ", ".join(code(row.table) for row in unsure)
+        lines.append(f"- {every} (all {len(unsure)}): " + _reasons(shared))
     also = " also" if shared else ""
     for reasons, tables in by_reasons.items():
         if reasons:
