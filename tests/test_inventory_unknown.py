@@ -162,22 +162,35 @@ def _tracked_by_table(root: Path) -> dict[str, object]:
     return {row["table"]: row["tracked"] for row in json.loads(_inventory(root, "json"))["tables"]}
 
 
+# timesketch's mixins: a model class made by `type(...)` on the tracked base, at run time.
+MADE_BY_TYPE_MODEL = (
+    "from sqlalchemy import Column, Integer\n\nfrom app.models import Base\n\n\n"
+    "def audit_model(kind):\n"
+    "    return type(kind + 'Audit', (Base,), {'__tablename__': kind + '_log',"
+    " 'id': Column(Integer, primary_key=True)})\n"
+)
+# The look-alike: a class made by `type(...)` on no mapped base is no model.
+MADE_BY_TYPE_ERROR = "def audit_error(kind):\n    return type(kind + 'Error', (ValueError,), {})\n"
+
+
 @pytest.mark.parametrize(
-    ("env", "computed_model", "audit_log"),
+    ("env", "extra_module", "audit_log"),
     [
-        (PLAIN_ENV, False, False),  # no model declares it: Alembic does not track it
-        (DYNAMIC_ENV, False, "unknown"),  # what Alembic tracks is unknown
-        (PLAIN_ENV, True, "unknown"),  # a tracked model's table name cannot be read
+        (PLAIN_ENV, "", False),  # no model declares it: Alembic does not track it
+        (DYNAMIC_ENV, "", "unknown"),  # what Alembic tracks is unknown
+        (PLAIN_ENV, COMPUTED_NAME_MODEL, "unknown"),  # a tracked model's table name cannot be read
+        (PLAIN_ENV, MADE_BY_TYPE_MODEL, "unknown"),  # a model made at run time may be it
+        (PLAIN_ENV, MADE_BY_TYPE_ERROR, False),  # an exception class made at run time is not
     ],
-    ids=["known", "unknown-metadata", "computed-model-name"],
+    ids=["known", "unknown-metadata", "computed-model-name", "made-by-type", "type-no-model"],
 )
 def test_a_table_only_migrations_create(
-    tmp_path: Path, env: str, computed_model: bool, audit_log: object
+    tmp_path: Path, env: str, extra_module: str, audit_log: object
 ) -> None:
     root = _project(tmp_path, env)
     (root / "alembic/versions/0002_audit.py").write_text(AUDIT_REVISION)
-    if computed_model:
-        (root / "app/audit.py").write_text(COMPUTED_NAME_MODEL)
+    if extra_module:
+        (root / "app/audit.py").write_text(extra_module)
     tracked = _tracked_by_table(root)
     assert tracked["audit_log"] == audit_log
     assert tracked["users"] == (True if env == PLAIN_ENV else "unknown")

@@ -186,10 +186,11 @@ def _tracked(
 ) -> Union[bool, str]:
     """Whether Alembic tracks a table's metadata: True, False or UNKNOWN. A table no model
     declares is not tracked, unless what Alembic tracks is unknown, a tracked model's
-    table name is computed beyond reading (it may be that table) or a library builds it at
-    run time on the metadata of models it cannot tell (SQLAlchemy-Continuum's). A table on
-    an undeclared library base Alembic does not name is unknown: that base may share a
-    tracked metadata."""
+    table name is computed beyond reading or the tracked metadata receives tables at run
+    time (a model class made by a function or `type(...)`: it may be that table), or a
+    library builds it at run time on the metadata of models it cannot tell
+    (SQLAlchemy-Continuum's). A table on an undeclared library base Alembic does not name
+    is unknown: that base may share a tracked metadata."""
     if not view.tracking_known:
         return UNKNOWN
     if not declared:

@@ -120,10 +120,15 @@ class ModelView:
         tracked = self.schema.tracked()
         self.tracking_known = tracked is not None or not self.schema.tracking
         self.tracked: frozenset[str] = frozenset(_shown(m) for m in tracked or ())
-        # A model whose table name is computed beyond reading may be any table a migration creates.
+        # A model whose table name is computed beyond reading may be any table a migration
+        # creates, and so may a table the tracked metadata receives at run time (a model class
+        # made by a function or by `type(...)`, a reflected or copied table).
         self.unnamed_tracked = any(
             table.name is None and self.is_tracked(_shown(table.metadata))
             for table in self.schema.declared
+        ) or any(
+            metadata is not None and self.is_tracked(_shown(metadata))
+            for metadata in self.schema.filled_at_run_time
         )
         self._holders = [
             h
