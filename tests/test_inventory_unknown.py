@@ -174,23 +174,43 @@ MADE_BY_TYPE_ERROR = "def audit_error(kind):\n    return type(kind + 'Error', (V
 
 
 @pytest.mark.parametrize(
-    ("env", "extra_module", "audit_log"),
+    ("env", "extra_module", "module_path", "audit_log"),
     [
-        (PLAIN_ENV, "", False),  # no model declares it: Alembic does not track it
-        (DYNAMIC_ENV, "", "unknown"),  # what Alembic tracks is unknown
-        (PLAIN_ENV, COMPUTED_NAME_MODEL, "unknown"),  # a tracked model's table name cannot be read
-        (PLAIN_ENV, MADE_BY_TYPE_MODEL, "unknown"),  # a model made at run time may be it
-        (PLAIN_ENV, MADE_BY_TYPE_ERROR, False),  # an exception class made at run time is not
+        (PLAIN_ENV, "", "", False),  # no model declares it: Alembic does not track it
+        (DYNAMIC_ENV, "", "", "unknown"),  # what Alembic tracks is unknown
+        # a tracked model's table name cannot be read
+        (PLAIN_ENV, COMPUTED_NAME_MODEL, "app/audit.py", "unknown"),
+        (
+            PLAIN_ENV,
+            MADE_BY_TYPE_MODEL,
+            "app/audit.py",
+            "unknown",
+        ),  # a model made at run time may be it
+        (PLAIN_ENV, MADE_BY_TYPE_MODEL, "tests/test_audit.py", False),  # a test's is not
+        (
+            PLAIN_ENV,
+            MADE_BY_TYPE_ERROR,
+            "app/audit.py",
+            False,
+        ),  # an exception class made at run time is not
     ],
-    ids=["known", "unknown-metadata", "computed-model-name", "made-by-type", "type-no-model"],
+    ids=[
+        "known",
+        "unknown-metadata",
+        "computed-model-name",
+        "made-by-type",
+        "made-by-type-in-a-test",
+        "type-no-model",
+    ],
 )
 def test_a_table_only_migrations_create(
-    tmp_path: Path, env: str, extra_module: str, audit_log: object
+    tmp_path: Path, env: str, extra_module: str, module_path: str, audit_log: object
 ) -> None:
     root = _project(tmp_path, env)
     (root / "alembic/versions/0002_audit.py").write_text(AUDIT_REVISION)
     if extra_module:
-        (root / "app/audit.py").write_text(extra_module)
+        (root / module_path).parent.mkdir(exist_ok=True)
+        (root / module_path).write_text(extra_module)
     tracked = _tracked_by_table(root)
     assert tracked["audit_log"] == audit_log
     assert tracked["users"] == (True if env == PLAIN_ENV else "unknown")

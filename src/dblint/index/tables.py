@@ -1211,11 +1211,14 @@ class TableBuilder:
         files = self.index.files
         for path in self.index.model_files():
             module = self.index.module_of(path)
-            for call in files[path].calls:
+            # Models made at run time by tests or migrations are theirs, not the application's.
+            app = self.index.contexts.get(path, FileContext.APP) == FileContext.APP
+            for call in files[path].calls if app else ():
                 self._note_class_made_by_type(module, call)
             for cls in files[path].classes:
                 if cls.scope:
-                    self._note_made_model(module, cls)
+                    if app:
+                        self._note_made_model(module, cls)
                     continue
                 info = self.info(module, cls)
                 if not info.is_model or info.abstract:
