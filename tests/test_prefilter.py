@@ -159,6 +159,7 @@ def test_a_prefiltered_file_has_no_facts_of_its_own(tmp_path: Path) -> None:
         "engine = create_async_engine(url)\n",
         # A class made at run time, maybe a model (`calls` keeps it).
         "def made(Base, kind):\n    return type(kind + 'Tag', (Base,), {})\n",
+        "def made(Base, row):\n    return type(str('column_' + str(row.id)), (Base,), {})\n",
     ],
 )
 def test_trigger_cases(source: str) -> None:
