@@ -33,6 +33,7 @@ PROJECTS = [
     "models_schemas",
     "models_cross_metadata",
     "models_factories",
+    "models_annotated_table",
 ]
 
 PROBE = r"""

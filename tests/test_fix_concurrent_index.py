@@ -79,3 +79,27 @@ def test_fix_builds_the_index_concurrently_outside_the_transaction(tmp_path: Pat
     ]
     assert concurrent and statements[concurrent[0] - 1].endswith("COMMIT"), rendered.stdout
     assert any(text.startswith("CREATE INDEX CONCURRENTLY ix_items_id_sku") for text in statements)
+
+
+def test_a_refused_fix_names_what_keeps_it_from_being_safe(tmp_path: Path) -> None:
+    """ckan's revisions return early on legacy databases (`if skip(op): return`); the refusal
+    names that guard, or the loop, instead of a list of things it might be."""
+    files = {
+        "alembic.ini": _INI,
+        "migrations/env.py": _ENV,
+        "migrations/versions/r1.py": _FILES["migrations/versions/r1.py"],
+        "migrations/versions/r2.py": _HEADER.format(rev="r2", down='"r1"')
+        + "    if legacy_database(op):\n        return\n"
+        + '    op.create_index("ix_items_sku", "items", ["sku"])\n',
+        "migrations/versions/r3.py": _HEADER.format(rev="r3", down='"r2"')
+        + '    for column in ("id", "sku"):\n'
+        + '        op.create_index("ix_items_" + column, "items", [column])\n',
+    }
+    root = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", ".", cwd=root)
+    lines = {line.split(":")[0]: line for line in completed.stdout.splitlines() if "DBL501" in line}
+    assert (
+        "no automatic fix: the call runs only sometimes (early `return` at line 10);"
+        in (lines["migrations/versions/r2.py"])
+    )
+    assert "no automatic fix: the call runs in a loop;" in lines["migrations/versions/r3.py"]

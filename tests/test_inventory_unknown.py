@@ -162,22 +162,55 @@ def _tracked_by_table(root: Path) -> dict[str, object]:
     return {row["table"]: row["tracked"] for row in json.loads(_inventory(root, "json"))["tables"]}
 
 
+# timesketch's mixins: a model class made by `type(...)` on the tracked base, at run time.
+MADE_BY_TYPE_MODEL = (
+    "from sqlalchemy import Column, Integer\n\nfrom app.models import Base\n\n\n"
+    "def audit_model(kind):\n"
+    "    return type(kind + 'Audit', (Base,), {'__tablename__': kind + '_log',"
+    " 'id': Column(Integer, primary_key=True)})\n"
+)
+# The look-alike: a class made by `type(...)` on no mapped base is no model.
+MADE_BY_TYPE_ERROR = "def audit_error(kind):\n    return type(kind + 'Error', (ValueError,), {})\n"
+
+
 @pytest.mark.parametrize(
-    ("env", "computed_model", "audit_log"),
+    ("env", "extra_module", "module_path", "audit_log"),
     [
-        (PLAIN_ENV, False, False),  # no model declares it: Alembic does not track it
-        (DYNAMIC_ENV, False, "unknown"),  # what Alembic tracks is unknown
-        (PLAIN_ENV, True, "unknown"),  # a tracked model's table name cannot be read
+        (PLAIN_ENV, "", "", False),  # no model declares it: Alembic does not track it
+        (DYNAMIC_ENV, "", "", "unknown"),  # what Alembic tracks is unknown
+        # a tracked model's table name cannot be read
+        (PLAIN_ENV, COMPUTED_NAME_MODEL, "app/audit.py", "unknown"),
+        (
+            PLAIN_ENV,
+            MADE_BY_TYPE_MODEL,
+            "app/audit.py",
+            "unknown",
+        ),  # a model made at run time may be it
+        (PLAIN_ENV, MADE_BY_TYPE_MODEL, "tests/test_audit.py", False),  # a test's is not
+        (
+            PLAIN_ENV,
+            MADE_BY_TYPE_ERROR,
+            "app/audit.py",
+            False,
+        ),  # an exception class made at run time is not
     ],
-    ids=["known", "unknown-metadata", "computed-model-name"],
+    ids=[
+        "known",
+        "unknown-metadata",
+        "computed-model-name",
+        "made-by-type",
+        "made-by-type-in-a-test",
+        "type-no-model",
+    ],
 )
 def test_a_table_only_migrations_create(
-    tmp_path: Path, env: str, computed_model: bool, audit_log: object
+    tmp_path: Path, env: str, extra_module: str, module_path: str, audit_log: object
 ) -> None:
     root = _project(tmp_path, env)
     (root / "alembic/versions/0002_audit.py").write_text(AUDIT_REVISION)
-    if computed_model:
-        (root / "app/audit.py").write_text(COMPUTED_NAME_MODEL)
+    if extra_module:
+        (root / module_path).parent.mkdir(exist_ok=True)
+        (root / module_path).write_text(extra_module)
     tracked = _tracked_by_table(root)
     assert tracked["audit_log"] == audit_log
     assert tracked["users"] == (True if env == PLAIN_ENV else "unknown")
@@ -296,3 +329,28 @@ def test_an_env_py_without_metadata_in_a_project_without_models_tracks_nothing(
         " and the project declares no metadata: Alembic tracks no table"
     )
     assert [(row["table"], row["tracked"]) for row in document["tables"]] == [("users", False)]
+
+
+def test_steps_that_blind_every_table_are_said_once(tmp_path: Path) -> None:
+    """ckan: twenty operations on tables whose names are computed blind every table; they are
+    said once, naming all the tables, and each table's line keeps only its own further steps."""
+    root = _project(tmp_path, PLAIN_ENV)
+    (root / "alembic/versions/0002_audit.py").write_text(
+        AUDIT_REVISION.replace(
+            "\n    op.create_table(",
+            "\n    op.add_column(name_from_elsewhere(), sa.Column('x', sa.Integer))\n"
+            "    if legacy_database():\n        return\n    op.create_table(",
+        )
+    )
+    markdown = _inventory(root, "markdown")
+    unsure = markdown.split("## Tables the migration replay is unsure of", 1)[1]
+    reasons = [line for line in unsure.splitlines() if line.startswith("- ")]
+    assert len(reasons) == 2, unsure
+    shared, own = reasons
+    assert shared.startswith(
+        "- `audit_log`, `users` (all 2): \\`add\\_column\\` on a table whose name"
+    )
+    assert "return" not in shared
+    assert own.startswith("- `audit_log` also: early \\`return\\`")
+    assert "add\\_column" not in own
+    assert markdown.count("add\\_column") == 1

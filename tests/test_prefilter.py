@@ -157,6 +157,9 @@ def test_a_prefiltered_file_has_no_facts_of_its_own(tmp_path: Path) -> None:
         "def f(obj):\n    obj .create(1)\n",
         "def f(path):\n    return sqlite3.connect (\n        path\n    )\n",
         "engine = create_async_engine(url)\n",
+        # A class made at run time, maybe a model (`calls` keeps it).
+        "def made(Base, kind):\n    return type(kind + 'Tag', (Base,), {})\n",
+        "def made(Base, row):\n    return type(str('column_' + str(row.id)), (Base,), {})\n",
     ],
 )
 def test_trigger_cases(source: str) -> None:
@@ -167,6 +170,7 @@ def test_plain_code_is_not_parsed() -> None:
     assert not needs_parse(
         b'"""Helpers."""\nimport json\n\n\ndef dump(value):\n    return json.dumps(value, indent=2)\n'
     )
+    assert not needs_parse(b"def kind(value):\n    return type(value).__name__, type(value)\n")
 
 
 @pytest.mark.parametrize(

@@ -550,6 +550,8 @@ class ShapeCollector:
             roots += [case.pattern] + ([case.guard] if case.guard is not None else [])
         for node in _visited(iter(roots)):
             if isinstance(node, ast.Call):
+                if _makes_class(node):
+                    raise Unsupported("`type(name, bases, namespace)` is kept whole by LibCST")
                 self.interactions.update(call_interactions(dotted(node.func) or ""))
             elif isinstance(node, ast.Attribute):
                 self.interactions.update(attribute_interactions(node.attr))
@@ -580,6 +582,17 @@ def _own_expressions(statement: ast.stmt) -> Iterator[ast.AST]:
             yield from (item for item in value if isinstance(item, ast.AST))
         elif isinstance(value, ast.AST):
             yield value
+
+
+def _makes_class(call: ast.Call) -> bool:
+    """`type(name, bases, namespace)`, which the LibCST collector records (`extract._makes_class`)."""
+    return (
+        isinstance(call.func, ast.Name)
+        and call.func.id == "type"
+        and len(call.args) == 3
+        and not call.keywords
+        and not any(isinstance(arg, ast.Starred) for arg in call.args)
+    )
 
 
 def _calls(roots: Iterator[ast.AST]) -> Iterator[ast.Call]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Optional, Union
 
 import libcst as cst
@@ -148,6 +149,14 @@ class _OpenFunction:
             self.snake_case,
             self.snake_case_pattern,
         )
+
+
+def _makes_class(name: str, args: Sequence[cst.Arg]) -> bool:
+    """`type(name, bases, namespace)`: a class made at run time, a model when a base is one
+    (timesketch's mixins make `<table>_label` models so); kept whole as a `CallFact`."""
+    return (
+        name == "type" and len(args) == 3 and all(not arg.keyword and not arg.star for arg in args)
+    )
 
 
 class FactCollector(cst.CSTVisitor):
@@ -419,7 +428,7 @@ class FactCollector(cst.CSTVisitor):
             if method == "execute" and node.args and name != "op.execute":
                 self._record_executed_construct(node.args[0].value)
         last = name.rsplit(".", 1)[-1]
-        if last in NOTABLE_CALLS:
+        if last in NOTABLE_CALLS or _makes_class(name, node.args):
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
         if last in DATABASE_OPENERS:
             self._record_database_open(node)

@@ -19,6 +19,8 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   `create_all()`; `timestamp(` is no such call) and `sync(` (sqlalchemy-helpers'
   `db.manager.sync()` and `syncdb(...)`, which do both; `fsync(` is no such call);
 - calls that open a database: `connect(`, `create_engine(`, `create_async_engine(`;
+- classes made at run time: `type(` whose first argument ends at a comma (`type(name, bases,
+  namespace)`, never `type(self)`);
 - interactions: session, query, select, scalar(s), execute, exec_driver_sql, cursor;
 - SQL in string literals: a DDL word anywhere (the classifier needs one), a string
   that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can
@@ -89,6 +91,10 @@ _STRING = re.compile(
     rb"|[ \t]*#[^\n]*\n\s*[rRbBuUfF]{0,2}[\"']"
     rb")"
 )
+# `type(name, bases, namespace)`: its first argument, with calls two deep in it
+# (calibre-web's `type(str("custom_column_" + str(row.id)), (Base,), ...)`), ends at a comma;
+# `type(self)` has none.
+_MADE_CLASS = re.compile(rb"\btype\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*,")
 # A call named `stamp` (`command.stamp(cfg, "head")`) or `sync`, never `timestamp(` or `fsync(`.
 _STAMP_CALL = re.compile(rb"(?<![\w])(?:stamp|sync|syncdb)[\s\\]*\(")
 # Encodings whose bytes for ASCII text are ASCII, so the pattern above sees the words.
@@ -125,6 +131,8 @@ def needs_libcst(data: bytes) -> bool:
     if any(word in lowered for word in _DDL_WORDS) and _DDL_WORD.search(data):
         return True
     if (b"connect" in data or b"_engine" in data) and _DATABASE_OPEN.search(data):
+        return True
+    if b"type" in data and _MADE_CLASS.search(data):
         return True
     if b"\\" in data and _LETTER_ESCAPE.search(data):
         return True

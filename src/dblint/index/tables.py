@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import FileContext
-from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, FunctionDef
+from dblint.facts.model import Binding, CallFact, ClassAttr, ClassDef, Expr, FunctionDef
 from dblint.facts.vocabulary import finds_capitals
 from dblint.index.columns import ColumnSpec, column_from_expr, written_target
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
@@ -252,7 +252,16 @@ class ClassInfo:
         return self.table_flag if self.style == SQLMODEL else True
 
     def own(self, name: str) -> Optional[ClassAttr]:
-        return next((attr for attr in reversed(self.cls.attrs) if attr.name == name), None)
+        """The class body's last assignment to `name`. A bare annotation (`__table__:
+        ClassVar[Table]`, written for type checkers) assigns nothing, so it is not one."""
+        return next(
+            (
+                attr
+                for attr in reversed(self.cls.attrs)
+                if attr.name == name and attr.value is not None
+            ),
+            None,
+        )
 
     def method(self, name: str) -> Optional[ClassAttr]:
         return next((method for method in self.cls.methods if method.name == name), None)
@@ -753,9 +762,10 @@ class TableBuilder:
         returned = method.value if method is not None else None
         if returned is None:
             return _UNKNOWN_NAME
-        if returned.kind == "name" and returned.text == "cls.__name__":
+        class_name = f"{self._class_parameter(owner)}.__name__"
+        if returned.kind == "name" and returned.text == class_name:
             return info.cls.name
-        if returned.kind == "call" and returned.text == "cls.__name__.lower" and not returned.args:
+        if returned.kind == "call" and returned.text == f"{class_name}.lower" and not returned.args:
             return info.cls.name.lower()
         if self._snake_cased(owner, returned):
             # Helpers split runs of capitals (`HTTPLog`) differently: such names stay unknown.
@@ -769,11 +779,11 @@ class TableBuilder:
     def _snake_cased(self, owner: ClassInfo, returned: Expr) -> bool:
         """True when `owner`'s `__tablename__` snake-cases the class name: in its own body, or by
         returning a project helper's (`vocabulary.snake_cases`) or a library's result on `cls.__name__`."""
-        table = self.index.resolver.modules.get(owner.module)
-        method = table.scoped.get((owner.cls.body_scope, "__tablename__")) if table else None
-        if isinstance(method, FunctionDef) and self._snake_cases(owner.module, method):
+        method = self._tablename_method(owner)
+        if method is not None and self._snake_cases(owner.module, method):
             return True
-        if returned.kind != "call" or [arg.text for arg in returned.args] != ["cls.__name__"]:
+        class_name = f"{self._class_parameter(owner)}.__name__"
+        if returned.kind != "call" or [arg.text for arg in returned.args] != [class_name]:
             return False
         resolution = self.names.target(owner.module, returned.text, owner.cls.scope)
         if resolution is None or resolution.rest:
@@ -786,6 +796,18 @@ class TableBuilder:
             and isinstance(target.node, FunctionDef)
             and self._snake_cases(target.module, target.node)
         )
+
+    def _tablename_method(self, owner: ClassInfo) -> Optional[FunctionDef]:
+        """The `def __tablename__` of `owner`'s body."""
+        table = self.index.resolver.modules.get(owner.module)
+        method = table.scoped.get((owner.cls.body_scope, "__tablename__")) if table else None
+        return method if isinstance(method, FunctionDef) else None
+
+    def _class_parameter(self, owner: ClassInfo) -> str:
+        """The name `@declared_attr def __tablename__` gives the class: its first parameter,
+        whatever it is called (timesketch's `def __tablename__(self)`)."""
+        method = self._tablename_method(owner)
+        return method.params[0] if method is not None and method.params else "cls"
 
     def _snake_cases(self, module: str, function: FunctionDef) -> bool:
         """A CamelCase-to-snake_case function: in its own body, or with a compiled pattern bound
@@ -1193,9 +1215,14 @@ class TableBuilder:
         files = self.index.files
         for path in self.index.model_files():
             module = self.index.module_of(path)
+            # Models made at run time by tests or migrations are theirs, not the application's.
+            app = self.index.contexts.get(path, FileContext.APP) == FileContext.APP
+            for call in files[path].calls if app else ():
+                self._note_class_made_by_type(module, call)
             for cls in files[path].classes:
                 if cls.scope:
-                    self._note_made_model(module, cls)
+                    if app:
+                        self._note_made_model(module, cls)
                     continue
                 info = self.info(module, cls)
                 if not info.is_model or info.abstract:
@@ -1211,6 +1238,27 @@ class TableBuilder:
             return  # a class nested in a class body, not made by a function
         info = self.info(module, cls)
         if info.is_model and not info.abstract and info.metadata is not None:
+            self.made_metadata.add(info.metadata)
+
+    def _note_class_made_by_type(self, module: str, call: CallFact) -> None:
+        """`type(name, (Label, BaseModel), {...})` (timesketch's mixins, in a `declared_attr`) makes
+        a model on the metadata of its mapped base each time it runs: that metadata has tables
+        unseen. The bases are read as a class statement's would be."""
+        expr = call.expr
+        if expr.text != "type" or len(expr.args) != 3 or expr.args[1].kind != "list":
+            return
+        made = ClassDef(
+            name="type()",
+            line=expr.line,
+            column=expr.column,
+            bases=expr.args[1].args,
+            keywords=(),
+            decorators=(),
+            attrs=(),
+            scope=call.scope,
+        )
+        info = self.info(module, made)
+        if info.is_model and info.metadata is not None:
             self.made_metadata.add(info.metadata)
 
     def constant_target(self, reference: str) -> Optional[str]:

@@ -156,10 +156,30 @@ def uncertain_lines(rows: list[TableRow]) -> list[str]:
     if not unsure:
         return []
     lines = ["", "## Tables the migration replay is unsure of", ""]
-    # Tables made uncertain by the same steps (one helper call blinds every table) share a line.
+    # Steps that blind every table (an operation on a table whose name is computed) are said
+    # once, naming all the tables, instead of again in each table's line (ckan: 20 such steps).
+    shared = [
+        reason for reason in unsure[0].uncertain if all(reason in row.uncertain for row in unsure)
+    ]
+    # Tables made uncertain by the same further steps share a line.
     by_reasons: dict[tuple[str, ...], list[str]] = {}
     for row in unsure:
-        by_reasons.setdefault(tuple(row.uncertain), []).append(code(row.table))
+        rest = tuple(reason for reason in row.uncertain if reason not in shared)
+        by_reasons.setdefault(rest, []).append(code(row.table))
+    if len(by_reasons) == 1 or not shared:
+        shared = []
+        by_reasons = {}
+        for row in unsure:
+            by_reasons.setdefault(tuple(row.uncertain), []).append(code(row.table))
+    else:
+        every = ", ".join(code(row.table) for row in unsure)
+        lines.append(f"- {every} (all {len(unsure)}): " + _reasons(shared))
+    also = " also" if shared else ""
     for reasons, tables in by_reasons.items():
-        lines.append(f"- {', '.join(tables)}: " + "; ".join(plain(reason) for reason in reasons))
+        if reasons:
+            lines.append(f"- {', '.join(tables)}{also}: " + _reasons(reasons))
     return lines
+
+
+def _reasons(reasons: Sequence[str]) -> str:
+    return "; ".join(plain(reason) for reason in reasons)

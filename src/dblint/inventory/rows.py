@@ -35,6 +35,7 @@ from dblint.inventory.interactions import (
 from dblint.inventory.risk import LEVELS, at_least, file_risk
 from dblint.inventory.sources import (
     ModelView,
+    RevisionCreate,
     RevisionView,
     TableDecl,
     TableKey,
@@ -182,18 +183,24 @@ def _shower(root: Path, cwd: Path) -> Shower:
 
 
 def _tracked(
-    view: ModelView, metadata: str, declared: bool, built_at_run_time: bool
+    view: ModelView,
+    metadata: str,
+    declared: bool,
+    built_at_run_time: bool,
+    creating: Optional[RevisionCreate],
 ) -> Union[bool, str]:
     """Whether Alembic tracks a table's metadata: True, False or UNKNOWN. A table no model
     declares is not tracked, unless what Alembic tracks is unknown, a tracked model's
-    table name is computed beyond reading (it may be that table) or a library builds it at
-    run time on the metadata of models it cannot tell (SQLAlchemy-Continuum's). A table on
-    an undeclared library base Alembic does not name is unknown: that base may share a
-    tracked metadata."""
+    table name is computed beyond reading or the metadata tracked where it is migrated
+    receives models at run time (classes made by a function or `type(...)`: it may be one of
+    theirs), or a library builds it at run time on the metadata of models it cannot tell
+    (SQLAlchemy-Continuum's). A table on an undeclared library base Alembic does not name
+    is unknown: that base may share a tracked metadata."""
     if not view.tracking_known:
         return UNKNOWN
     if not declared:
-        return UNKNOWN if view.unnamed_tracked or built_at_run_time else False
+        made = creating is not None and creating.location in view.made_models_at
+        return UNKNOWN if view.unnamed_tracked or made or built_at_run_time else False
     if view.is_tracked(metadata):
         return True
     return UNKNOWN if view.schema.ids.is_external(metadata) else False
@@ -331,7 +338,9 @@ def _table_rows(
                     if not decl.reference or decl is decls[0]
                 ],
                 metadata=metadata or None,
-                tracked=_tracked(view, metadata, bool(decls), _built_at_run_time(key, runtime)),
+                tracked=_tracked(
+                    view, metadata, bool(decls), _built_at_run_time(key, runtime), creating
+                ),
                 created_by_revision=creating.revision if creating is not None else None,
                 created_outside_migrations=[
                     f"{show(site.path, site.line)} ({site.how})" for site in own_sites

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
-from dblint.contexts import FileContext
+from dblint.contexts import FileContext, ScriptLocation
 from dblint.index import ProjectIndex
 from dblint.index.holders import SQLMODEL_METADATA, display
 from dblint.index.kinds import FLASK_DB
@@ -56,6 +56,7 @@ class RevisionCreate:
     revision: str
     path: str
     line: int
+    location: ScriptLocation
 
 
 # `{}` (f-strings, `.format`), `%s` / `%(name)s` / `%d`: the text is a template, not a name
@@ -126,6 +127,16 @@ class ModelView:
         self.unnamed_tracked = any(
             table.name is None and self.is_tracked(_shown(table.metadata))
             for table in self.schema.declared
+        )
+        # Script locations whose tracked metadata receives model classes that a function or
+        # `type(...)` makes at run time (timesketch's `<table>_label`): a table their migrations
+        # create may be one of those. (Tables reflected or copied into a metadata at run time
+        # are the database's own, not models'.)
+        self.made_models_at = frozenset(
+            tracking.location
+            for tracking in self.schema.tracking
+            if tracking.metadata is not None
+            and not self.schema.made_metadata.isdisjoint(tracking.metadata)
         )
         self._holders = [
             h
@@ -262,7 +273,9 @@ class RevisionView:
             for table in replay.tables.values():
                 key = (table.schema or "", table.name)
                 if not table.is_view and key not in self.creates:
-                    self.creates[key] = RevisionCreate(key, table.revision, table.path, table.line)
+                    self.creates[key] = RevisionCreate(
+                        key, table.revision, table.path, table.line, replay.graph.location
+                    )
         self._replays = replays(index)
 
     def created_by(self, key: TableKey) -> Optional[RevisionCreate]:
