@@ -50,6 +50,16 @@ TRICKY = {
         "from app.fields import pk\nfrom app.legacy import LegacyBase\n\n\n"
         'class Audit(LegacyBase):\n    __tablename__ = "audit"\n    id = pk()\n'
     ),
+    # A library base re-exported by a project module; the model names no table (advanced-alchemy
+    # names it after the class), so only its import of that module leads to it.
+    "app/aa_base.py": "from litestar.plugins.sqlalchemy import base\n\nAABase = base.UUIDBase\n",
+    "app/aa_models.py": "from app.aa_base import AABase\n\n\nclass Invoice(AABase):\n    pass\n",
+    # A base from a library dblint does not know, re-exported without a trigger word: the model
+    # maps itself (`__tablename__`), and the alias it inherits through must be read too.
+    "app/corp.py": "import corp_orm\n\nCorpBase = corp_orm.Base\n",
+    "app/corp_models.py": (
+        'from app.corp import CorpBase\n\n\nclass Ledger(CorpBase):\n    __tablename__ = "ledger"\n'
+    ),
     # SQL the bytes do not spell out.
     "app/escaped.py": 'def run(conn):\n    conn.run("\\x43REATE TABLE scratch (id int)")\n',
     "app/split.py": 'def run(conn):\n    conn.run("CRE" "ATE TABLE scratch2 (id int)")\n',
@@ -116,13 +126,34 @@ def test_the_tricky_files_are_prefiltered_yet_found(tmp_path: Path) -> None:
     for rel in (
         "app/startup.py",
         "app/legacy_models.py",
+        "app/aa_models.py",
         "app/escaped.py",
         "app/split.py",
         "app/commented.py",
     ):
         assert f'"path": "{rel}"' in shown, rel
-    assert not needs_parse(TRICKY["app/aliases.py"].encode())
-    assert not needs_parse(TRICKY["app/legacy_models.py"].encode())
+    for rel in ("app/aliases.py", "app/aa_models.py", "app/corp.py"):
+        assert not needs_parse(TRICKY[rel].encode()), rel
+
+
+def _tables(root: Path, *flags: str) -> list[str]:
+    result = run_tool(
+        "dblint", "inventory", "--by", "table", "--format", "csv", *flags, ".", cwd=root
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout.splitlines()
+
+
+def test_models_on_library_bases_are_in_the_inventory(tmp_path: Path) -> None:
+    """A model on a library base that a project module re-exports, and one that maps itself on a
+    base from an unknown library, are tables whether or not the prefilter runs."""
+    root = tricky_project(tmp_path / "project")
+    rows = _tables(root)
+    assert rows == _tables(root, "--no-prefilter")
+    invoice = next(row for row in rows if row.startswith("invoice,"))
+    assert "app/aa_models.py:4" in invoice and "advanced_alchemy.base" in invoice
+    ledger = next(row for row in rows if row.startswith("ledger,"))
+    assert "app/corp_models.py:4" in ledger and "corp_orm:Base.metadata" in ledger
 
 
 def _python_files() -> list[Path]:
@@ -160,6 +191,10 @@ def test_a_prefiltered_file_has_no_facts_of_its_own(tmp_path: Path) -> None:
         # A class made at run time, maybe a model (`calls` keeps it).
         "def made(Base, kind):\n    return type(kind + 'Tag', (Base,), {})\n",
         "def made(Base, row):\n    return type(str('column_' + str(row.id)), (Base,), {})\n",
+        'class Ledger(CorpBase):\n    __tablename__ = "ledger"\n',
+        "class Ledger(CorpBase):\n    __table__ = ledger_table\n",
+        "class Entry(CorpBase):\n    __abstract__ = True\n",
+        "class Named:\n    @declared_attr\n    def __tablename__(cls):\n        return cls.__name__\n",
     ],
 )
 def test_trigger_cases(source: str) -> None:

@@ -26,7 +26,9 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   that starts with a DML verb, `(`, `;` or a SQL comment, an escape sequence that can
   spell a letter (`\\x43REATE`), and adjacent literals whose implicit concatenation
   can join a keyword (`"CRE" "ATE"`);
-- Alembic revisions: `revision` (`op.` calls are read only where `alembic` is imported).
+- Alembic revisions: `revision` (`op.` calls are read only where `alembic` is imported);
+- classes that map themselves (`__tablename__`, `__table__`, `__abstract__`): parsed (their
+  shape is read by `ast`), since their base may come from a library no import marks.
 Text that is not ASCII-compatible (UTF-16, EBCDIC code pages) is always parsed, and so
 is UTF-8 text holding one of the letters that case-insensitive matching folds onto ASCII
 (`ſ`, `ı`, `İ`, the Kelvin sign), which the SQL classifier would read as `s`, `i`, `k`.
@@ -37,6 +39,8 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+
+from dblint.facts.vocabulary import MAPPED_MARKERS
 
 # Case-sensitive words: library names, API names, calls and attributes the collector records.
 _WORDS = (
@@ -115,9 +119,19 @@ _INTERACTION_WORDS = (
 )
 
 
+# A class that maps itself (`__tablename__`, `__table__`, `__abstract__`): a model, also on a
+# base from a library dblint does not know, which no database import leads to (`index.reach`).
+# The `ast` reader records classes, so these need a parse, never LibCST.
+_MODEL_WORDS = tuple(marker.encode() for marker in MAPPED_MARKERS)
+
+
 def needs_parse(data: bytes) -> bool:
     """True when the bytes may contain anything a rule looks at beyond imports."""
-    return any(word in data for word in _INTERACTION_WORDS) or needs_libcst(data)
+    return (
+        any(word in data for word in _INTERACTION_WORDS)
+        or any(word in data for word in _MODEL_WORDS)
+        or needs_libcst(data)
+    )
 
 
 def needs_libcst(data: bytes) -> bool:

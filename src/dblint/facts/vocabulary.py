@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+# Class attributes only a mapped class (or an abstract mapped base, or a mixin naming the table)
+# declares: a class with one is a model even on a base from a library dblint does not know.
+MAPPED_MARKERS = ("__tablename__", "__table__", "__abstract__")
 # A schema manager's sync (sqlalchemy-helpers' `db.manager.sync()`, `syncdb(settings)`): calls kept.
 SYNC_CALLS = frozenset({"sync", "syncdb"})
 # How deep and how wide an `Expr` summary goes; deeper or larger structures become "other".

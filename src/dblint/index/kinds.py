@@ -59,6 +59,9 @@ _EXTERNAL_CLASSES = {
     ("sqlalchemy_helpers", "syncdb"): SCHEMA_SYNC,
 }
 
+# Top-level packages whose names `external_kind` knows (`flask` only for its `SQLAlchemy`).
+KIND_PACKAGES = frozenset(top for top, _ in _EXTERNAL_CLASSES)
+
 
 def external_kind(qualname: str) -> Optional[str]:
     """The kind of a qualified name from outside the project, if it is one we know."""

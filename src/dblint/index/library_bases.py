@@ -297,19 +297,31 @@ def external_base_metadata(qualname: str) -> str:
     return f"{module}:{name}.metadata"
 
 
+# `fastapi_users.db` re-exports fastapi_users_db_sqlalchemy's mixins.
+_FASTAPI_USERS_PACKAGES = ("fastapi_users_db_sqlalchemy", "fastapi_users")
+
+
 def library_class(qualname: str) -> Optional[LibraryClass]:
     """The library class a qualified name outside the project names, if declared here."""
     parts = tuple(qualname.split("."))
     if _advanced_alchemy_module(parts):
         return _ADVANCED_ALCHEMY.get(parts[-1])
-    if parts[0] in (
-        "fastapi_users_db_sqlalchemy",
-        "fastapi_users",
-    ):  # `fastapi_users.db` re-exports
+    if parts[0] in _FASTAPI_USERS_PACKAGES:
         return _FASTAPI_USERS.get(parts[-1])
     if parts[:3] == ("oslo_db", "sqlalchemy", "models"):
         return _OSLO_DB.get(parts[-1])
     return _sqlalchemy_helpers_base(parts)
+
+
+def declares_module(dotted: str) -> bool:
+    """Whether names imported from this module (or this `module.name`) may be library classes
+    declared here: the packages `library_class` and `library_metadata` read."""
+    parts = tuple(dotted.split("."))
+    return (
+        _advanced_alchemy_module(parts)
+        or parts[0] in _FASTAPI_USERS_PACKAGES
+        or parts[0] in ("oslo_db", "sqlalchemy_helpers")
+    )
 
 
 def library_metadata(qualname: str) -> Optional[str]:

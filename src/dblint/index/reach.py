@@ -6,10 +6,13 @@ can reach them: a model class deriving from a base imported from another
 module (`class Admin(User)`), or a constant, alias or type another module
 imports. Resolution only moves along imports, and every kind the rules know
 (a MetaData, a declarative base, a model, a Table ...) starts at a name
-imported from a database library. So these files are
+imported from a database library (one `index.kinds` or `index.library_bases` knows), or at
+a class that maps itself (`__tablename__`, `__table__`, `__abstract__`) on a base from a
+library dblint does not know (the prefilter parses those files). So these files are
 
 - the modules that import, directly or transitively, a module that imports a
-  database library (their classes and bindings may derive from what they import), and
+  database library or maps a class itself (their classes and bindings may derive
+  from what they import), and
 - the modules that any of those import transitively (their bindings may be what
   a model or a migration resolves a name, a type or a constant to).
 
@@ -23,13 +26,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dblint.facts.model import FileFacts
+from dblint.facts.vocabulary import MAPPED_MARKERS
+from dblint.index.kinds import KIND_PACKAGES
+from dblint.index.library_bases import declares_module
 from dblint.index.project import ProjectIndex
 from dblint.index.symbols import ModuleTable, Resolver
 
-# Top-level packages whose names the index turns into kinds (`index.kinds`, `index.tables`).
-DATABASE_LIBRARIES = frozenset(
-    {"sqlalchemy", "sqlmodel", "advanced_alchemy", "flask_sqlalchemy", "alembic", "flask_migrate"}
-)
+# Top-level packages whose names the index turns into kinds (`index.kinds`; `flask` only for
+# its `SQLAlchemy`), and the migration tools env.py and the revisions import.
+DATABASE_LIBRARIES = (KIND_PACKAGES - {"flask"}) | {"alembic", "flask_migrate", "flask_alembic"}
 
 
 def files_to_parse(index: ProjectIndex) -> list[str]:
@@ -52,7 +57,12 @@ def files_to_parse(index: ProjectIndex) -> list[str]:
         for target in targets:
             importers.setdefault(target, set()).add(path)
     upward = _closure(
-        (path for path, facts in index.files.items() if _imports_database_library(facts)), importers
+        (
+            path
+            for path, facts in index.files.items()
+            if _imports_database_library(facts) or _maps_a_class(facts)
+        ),
+        importers,
     )
     reached = _closure(upward, imports)
     return sorted(path for path in reached if _prefiltered(index.files[path]))
@@ -60,12 +70,23 @@ def files_to_parse(index: ProjectIndex) -> list[str]:
 
 def _imports_database_library(facts: FileFacts) -> bool:
     for imp in facts.imports:
-        top = imp.module.split(".", 1)[0] if not imp.level else ""
-        if top in DATABASE_LIBRARIES or (
-            top == "flask" and ("sqlalchemy" in imp.module or imp.name == "SQLAlchemy")
+        if imp.level:
+            continue
+        top = imp.module.split(".", 1)[0]
+        if (
+            top in DATABASE_LIBRARIES
+            or declares_module(f"{imp.module}.{imp.name}" if imp.name else imp.module)
+            or (top == "flask" and ("sqlalchemy" in imp.module or imp.name == "SQLAlchemy"))
         ):
             return True
     return False
+
+
+def _maps_a_class(facts: FileFacts) -> bool:
+    """A class declaring its own table (`__tablename__` ...), whatever its base is."""
+    return any(
+        attr.name in MAPPED_MARKERS for cls in facts.classes for attr in (*cls.attrs, *cls.methods)
+    )
 
 
 def _prefiltered(facts: FileFacts) -> bool:

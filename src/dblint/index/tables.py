@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import FileContext
 from dblint.facts.model import Binding, CallFact, ClassAttr, ClassDef, Expr, FunctionDef
-from dblint.facts.vocabulary import finds_capitals
+from dblint.facts.vocabulary import MAPPED_MARKERS, finds_capitals
 from dblint.index.columns import ColumnSpec, column_from_expr, written_target
 from dblint.index.holders import SQLMODEL_METADATA, MetadataIds, bind_metadata
 from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
@@ -61,8 +61,6 @@ _HARMLESS_TOPS = frozenset(
 # Library functions that turn a CamelCase class name into a snake_case table name.
 _SNAKE_CASE_FUNCTIONS = frozenset({"inflection.underscore", "humps.decamelize"})
 _BUILTIN_BASES = frozenset({"object", "Exception", "dict", "str", "int"})
-# Class attributes only a mapped class (or an abstract mapped base) declares.
-_MAPPED_MARKERS = ("__tablename__", "__table__", "__abstract__")
 # Names declarative reserves, never columns.
 _RESERVED_ATTRS = frozenset({"metadata", "registry"})
 # Names libraries give a class attribute (Flask-SQLAlchemy's `query`, pydantic's `model_config`): columns only
@@ -488,7 +486,7 @@ class TableBuilder:
         if (
             info.style is not None
             or len(info.external_bases) != 1
-            or not any(info.own(name) is not None for name in _MAPPED_MARKERS)
+            or not any(info.own(name) is not None for name in MAPPED_MARKERS)
         ):
             return
         qualified = info.external_bases[0]
