@@ -229,6 +229,39 @@ def test_alembic_fails_where_dblint_reports_a_second_history_creating_a_table(
     assert not any(code == "DBL414" and path.startswith("twobases/") for path, code in codes)
 
 
+def test_alembic_fails_where_dblint_reports_two_heads_creating_one_thing(tmp_path: Path) -> None:
+    """Two unmerged heads from one parent that each add `tickets.assignee` (or each create
+    `labels`): `upgrade heads` runs both on one database; the second is DBL414. Merged branches
+    adding different columns, then a column dropped and added back, upgrade fine and are quiet."""
+    root = _copy("alembic_broken_ops", tmp_path)
+    for section, error in (
+        ("twoheads", "duplicate column name: assignee"),
+        ("headtables", "table labels already exists"),
+    ):
+        completed, _ = _upgrade(root, section)
+        assert completed.returncode != 0, section
+        assert error in completed.stderr, section
+        (root / "agreement.sqlite").unlink()
+    completed, url = _upgrade(root, "mergedheads")
+    assert completed.returncode == 0, completed.stderr
+    assert sorted(_real_schema(url)["tickets"]["columns"]) == [
+        "assignee",
+        "id",
+        "priority",
+        "title",
+    ]
+    found = {
+        (item["path"], item["line"], item["code"])
+        for item in _findings("alembic_broken_ops")
+        if item["code"] == "DBL414"
+    }
+    assert ("twoheads/versions/g1002_assignee_too.py", 14, "DBL414") in found
+    assert ("headtables/versions/h1002_labels_too.py", 14, "DBL414") in found
+    # Quiet: merged branches; and a head whose sibling drops the column again, which fails or
+    # not depending on the order Alembic picks for the branches.
+    assert not any(path.startswith(("mergedheads/", "headsdrop/")) for path, _, _ in found)
+
+
 def test_alembic_fails_where_dblint_reports_a_table_no_migration_creates(tmp_path: Path) -> None:
     root = _copy("alembic_broken_ops", tmp_path)
     completed, _ = _upgrade(root, "missing")

@@ -275,10 +275,29 @@ def test_a_chain_from_a_missing_revision_starts_from_an_unknown_schema(tmp_path:
     assert not replay.blind_creates
 
 
-def test_the_same_column_is_a_duplicate_only_on_one_ancestry(tmp_path: Path) -> None:
+def test_the_same_column_is_a_duplicate_on_one_ancestry_or_on_unmerged_heads(
+    tmp_path: Path,
+) -> None:
     branches = {"a0": ("None", CREATE), "b1": ('"a0"', ADD_NAME), "c1": ('"a0"', ADD_NAME)}
     _, issues = _graph_replay(tmp_path / "apart", branches)
-    assert issues == []  # two heads, each adding it: `upgrade b1` or `upgrade c1` runs one of them
+    # Two heads, each adding it: `upgrade heads` runs both, and so would their merge.
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == [
+        ("DBL414", "c1.py")
+    ]
+    labelled = {
+        **branches,
+        "c1": ('"a0"', ADD_NAME.replace("def upgrade", "branch_labels = ('x',)\n\n\ndef upgrade")),
+    }
+    _, issues = _graph_replay(tmp_path / "labelled", labelled)
+    assert issues == []  # a branch on purpose (it may run on another database)
+    dropped = {
+        **branches,
+        "d2": ('"b1"', "def upgrade():\n    op.drop_column('users', 'nick')\n"),
+    }
+    _, issues = _graph_replay(tmp_path / "dropped", dropped)
+    assert (
+        issues == []
+    )  # d2 may run between b1 and c1 (the replay runs it after c1): Alembic picks the order
     _, issues = _graph_replay(
         tmp_path / "merged", {**branches, "m2": ('("b1", "c1")', "def upgrade():\n    pass\n")}
     )

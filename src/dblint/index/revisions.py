@@ -149,9 +149,33 @@ class RevisionGraph:
         below_first, below_second = self.ancestors(first), self.ancestors(second)
         if not below_first.isdisjoint(below_second) or {first, second} & self.unrooted:
             return False
-        return not any(
+        return not self._on_purpose(below_first | below_second)
+
+    def unmerged_branches(self, first: str, second: str) -> bool:
+        """True when two revisions grow from a common ancestor on branches no merge joins, and
+        none of either branch is a branch on purpose (`branch_labels`, `depends_on`): `alembic
+        upgrade heads` runs both on one database, and a merge of the heads would run both too."""
+        below_first, below_second = self.ancestors(first), self.ancestors(second)
+        if (
+            below_first.isdisjoint(below_second)
+            or {first, second} & self.unrooted
+            or self.on_one_ancestry(first, second)
+        ):
+            return False
+        above = self.descendants(first) | self.descendants(second)
+        return not self._on_purpose(below_first | below_second | above)
+
+    def between_branches(self, earlier: str, later: str) -> set[str]:
+        """Revisions of two unmerged branches that `upgrade heads` may run after `earlier` and
+        before `later`: the rest of `earlier`'s branch, and `later`'s branch below it."""
+        own = self.ancestors(later) - self.ancestors(earlier)
+        return (self.descendants(earlier) | own) - {earlier, later}
+
+    def _on_purpose(self, revisions: Iterable[str]) -> bool:
+        """Whether any of the revisions is part of a branch on purpose (`branch_labels`, `depends_on`)."""
+        return any(
             self.revisions[rid].labelled or self.revisions[rid].header.depends_on
-            for rid in below_first | below_second
+            for rid in revisions
         )
 
     @property

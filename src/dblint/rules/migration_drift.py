@@ -513,6 +513,8 @@ def _repeated_creates(index: ProjectIndex) -> Iterator[RepeatedCreate]:
 def _repeated_message(event: RepeatedCreate) -> str:
     revision, table = event.at.revision, qualified_name(event.table)
     earlier = f"({event.earlier_path}:{event.earlier_line})"
+    if event.across_heads:
+        earlier += " on a branch not merged with this one (`alembic upgrade heads` runs both)"
     if event.column is None:
         return (
             f"revision {revision} creates table {table}, which revision "
@@ -595,11 +597,13 @@ class MigrationCreatesExisting(Rule):
     what_it_does = (
         "Replays the migrations in graph order and reports an `op.create_table` / `op.add_column` (or a "
         "`CREATE TABLE` it executes) whose table or column a revision it runs with already created: one "
-        "below it, one that a merge above both joins to it (two heads that each add a column are not "
-        "reported; merged, they are), or one on a separate history of the same script location (two "
-        "unmerged roots creating one table: `alembic upgrade heads` runs both on one database, and no "
-        "merge can reconcile them; labelled branches are not counted). Operations under `if`/`try` (or after an `if ...: return`) and `CREATE TABLE IF NOT EXISTS` are not "
-        "reported."
+        "below it, one that a merge above both joins to it, one on another branch that no merge joins "
+        "to it (two heads that each add the column: `alembic upgrade heads` runs both on one database, "
+        "and merging them does not help; reported only when no revision either branch runs between the "
+        "two could drop, rename or alter the table, as Alembic may order the branches otherwise than the "
+        "replay), or one on a separate history of the same script location (two unmerged roots creating "
+        "one table); branches with `branch_labels` or `depends_on` are not counted. Operations under "
+        "`if`/`try` (or after an `if ...: return`) and `CREATE TABLE IF NOT EXISTS` are not reported."
     )
     why_bad = (
         '`alembic upgrade` fails on a fresh database ("column already exists"). It happens when two '

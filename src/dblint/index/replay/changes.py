@@ -24,6 +24,28 @@ from dblint.index.replay.schema import (
 from dblint.index.replay.values import Frame, resolved, text_of
 from dblint.index.revisions import RevisionGraph
 from dblint.sql.changes import ends_transaction
+from dblint.sql.statements import name_words
+
+# Operations that leave a table and every column of it in place.
+_KEEP_COLUMNS = frozenset(
+    {
+        "add_column",
+        "add_geospatial_column",
+        "create_index",
+        "create_geospatial_index",
+        "drop_index",
+        "drop_geospatial_index",
+        "create_unique_constraint",
+        "create_foreign_key",
+        "create_check_constraint",
+        "create_primary_key",
+        "create_exclude_constraint",
+        "drop_constraint",
+        "create_table_comment",
+        "drop_table_comment",
+        "bulk_insert",
+    }
+)
 
 
 class SchemaChanges:
@@ -126,11 +148,15 @@ class SchemaChanges:
             self.replay.dropped[key] = frame.revision.id
         self.replay.assumed.pop(key, None)
 
-    def _repeated(self, earlier: str, frame: Frame) -> bool:
-        """True when `earlier` and the current revision run together on the way to some revision,
-        or on one database as two separate histories (`upgrade heads`; no merge can join them)."""
+    def _repeated(self, earlier: str, frame: Frame) -> Optional[bool]:
+        """False when `earlier` and the current revision run together on the way to some revision,
+        or on one database as two separate histories (`upgrade heads`; no merge can join them);
+        True when they are on two unmerged branches of one history (`upgrade heads` runs both,
+        and so would a merge); None when they never run on one database."""
         graph, current = self.replay.graph, frame.revision.id
-        return graph.on_one_ancestry(earlier, current) or graph.separate_histories(earlier, current)
+        if graph.on_one_ancestry(earlier, current) or graph.separate_histories(earlier, current):
+            return False
+        return True if graph.unmerged_branches(earlier, current) else None
 
     def create(
         self, key: TableKey, step: MigrationStep, frame: Frame, if_not_exists: bool = False
@@ -163,7 +189,8 @@ class SchemaChanges:
     ) -> None:
         """Record a create of a table (or column) that a revision run with this one created."""
         made = column if column is not None else earlier
-        if not self._repeated(made.revision, frame):
+        across_heads = self._repeated(made.revision, frame)
+        if across_heads is None:
             return
         self.replay.repeated_creates.append(
             RepeatedCreate(
@@ -177,8 +204,44 @@ class SchemaChanges:
                 tolerated=tolerated,
                 earlier_certain=earlier_certain,
                 after_unseen=bool(self.replay.blind_alters or self.replay.blind_creates),
+                across_heads=across_heads,
             )
         )
+
+    def settle_unmerged(self) -> None:
+        """Once every revision ran: drop the creates repeated across unmerged branches that
+        `upgrade heads` may run apart. The replay runs the branches in one order, Alembic may
+        run them in another, so such a repeat stands only when no revision either may run
+        between the two could remove what the first created (`between_branches`)."""
+        self.replay.repeated_creates[:] = [
+            event
+            for event in self.replay.repeated_creates
+            if not event.across_heads or not self._removable_between(event)
+        ]
+
+    def _removable_between(self, event: RepeatedCreate) -> bool:
+        """Whether a revision between the two creates may drop, rename or alter the table (or
+        change tables unseen): any operation on it but those that keep every column."""
+        replay = self.replay
+        between = replay.graph.between_branches(event.earlier_revision, event.at.revision)
+        if between & replay.blind_revisions:
+            return True
+        table = replay.table(*event.table)
+        if table is not None and table.opaque:
+            return True
+        name = event.table[1].lower()
+        for operation in replay.operations:
+            if operation.revision not in between:
+                continue
+            if operation.table is None:
+                words = (
+                    name_words(operation.step.sql or "") if operation.step.kind == "sql" else {name}
+                )
+                if any(word.rsplit(".", 1)[-1] == name for word in words):
+                    return True
+            elif operation.table[1].lower() == name and operation.step.name not in _KEEP_COLUMNS:
+                return True
+        return False
 
     def rename(self, key: TableKey, new_key: TableKey) -> None:
         """Move a table to its new name; foreign keys that pointed at it follow, as in the database."""

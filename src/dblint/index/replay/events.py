@@ -33,7 +33,9 @@ class RepeatedCreate:
     `column` is None for a table. The replay's certainty: `guarded` (under `if` / `try` / after
     a conditional return), `tolerated` (the statement accepts an existing table: `IF NOT
     EXISTS`, a view), `earlier_certain` (the replay knows the earlier table or column exactly),
-    `after_unseen` (something the replay cannot see had changed tables before).
+    `after_unseen` (something the replay cannot see had changed tables before). `across_heads`:
+    the earlier create is on another branch that no merge joins to this one (`upgrade heads`
+    runs both).
     """
 
     at: OperationPlace
@@ -46,6 +48,7 @@ class RepeatedCreate:
     tolerated: bool
     earlier_certain: bool
     after_unseen: bool
+    across_heads: bool = False
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ class _Replayer:
             view = self.views.setdefault(revision.path, FileView(facts))
             self.changes.start_revision(revision.id)
             self._run_function(Frame(revision, view, upgrade, {}, ()))
+        self.changes.settle_unmerged()
         return self.changes.replay
 
     def _imports_project(self, facts: FileFacts) -> bool:
