@@ -354,3 +354,21 @@ def test_steps_that_blind_every_table_are_said_once(tmp_path: Path) -> None:
     assert own.startswith("- `audit_log` also: early \\`return\\`")
     assert "add\\_column" not in own
     assert markdown.count("add\\_column") == 1
+
+
+def test_a_script_location_with_nothing_in_the_repository_is_no_environment() -> None:
+    """alembic_templates: a plugin skeleton's alembic.ini names `plugin_migrations`, which only a
+    copy of the skeleton has. It is said to be unread, not guessed to track the largest metadata
+    (which hid ReportBase's DBL201/DBL202); the environment plugins share, whose env.py is in
+    the repository and whose revisions come from each plugin, stays one."""
+    root = FIXTURES / "alembic_templates"
+    document = json.loads(_inventory(root, "json"))
+    assert document["totals"]["alembic_target_metadata"] == [
+        "crm/plugin_skeleton/alembic.ini: script location crm/plugin_skeleton/plugin_migrations has "
+        "neither env.py nor revisions in the repository (a template's configuration, or one "
+        "completed elsewhere): not read as an Alembic environment",
+        "crm/plugins/shared_env/env.py tracks crm.db:Base.metadata",
+        "migrations/env.py tracks crm.db:Base.metadata",
+    ]
+    tracked = {row["table"]: row["tracked"] for row in document["tables"]}
+    assert tracked == {"contacts": True, "daily_totals": False, "weekly_totals": False}

@@ -29,7 +29,9 @@ build it):
   `metadata` (a tuple of ids, or None when unknown), `source`, `env_path`,
   `description`. `tracked()` is the union over locations (None if any is unknown
   or there is no location), `tracked_tables(tracking)` the declared tables one
-  location tracks (what autogenerate compares; for the drift rules).
+  location tracks (what autogenerate compares; for the drift rules). A script location an
+  alembic.ini declares with neither env.py nor revisions in the repository (a template's
+  configuration) has none: it is in `unread_locations`.
 - `declared`: the tables of application code at module level (not tests,
   migrations or env.py; not inside functions) — what the model rules check.
 - `find(name, schema=None)`: declared tables with this name and exactly this
@@ -52,7 +54,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Optional
 
-from dblint.contexts import FileContext
+from dblint.contexts import FileContext, ScriptLocation
 from dblint.index.columns import written_target
 from dblint.index.holders import HOLDER_KINDS, SQLMODEL_METADATA, HolderDef, MetadataIds
 from dblint.index.imports import env_imports
@@ -82,6 +84,8 @@ class ModelSchema:
     made_metadata: frozenset[str]  # metadata that model classes made inside functions add tables to
     index: ProjectIndex = field(repr=False, compare=False)
     ids: MetadataIds = field(repr=False, compare=False)
+    # declared script locations with neither env.py nor revisions in the repository
+    unread_locations: tuple[ScriptLocation, ...] = ()
     _imports: dict[str, Optional[frozenset[str]]] = field(default_factory=dict, repr=False)
     _by_path: Optional[dict[str, tuple[list[TableDef], list[tuple[TableDef, ColumnDef]]]]] = field(
         default=None, repr=False
@@ -207,6 +211,7 @@ def _build(index: ProjectIndex) -> ModelSchema:
         models=tuple(models),
         holders=tuple(holders),
         tracking=reader.all(),
+        unread_locations=reader.unread(),
         unresolved_target_metadata=unresolved,
         made_metadata=frozenset(builder.made_metadata),
         index=index,

@@ -76,13 +76,34 @@ class TrackingReader:
         self.counts = counts
 
     def all(self) -> tuple[Tracking, ...]:
-        declared = tuple(self.location(location) for location in self.index.script_locations)
+        declared = tuple(
+            self.location(location)
+            for location in self.index.script_locations
+            if not self._names_nothing(location)
+        )
         undeclared = tuple(
             self.location(location)
             for location in self._inferred()
             if self._configures_alembic(location.env_path)
         )
         return declared + undeclared + self._flask_alembic()
+
+    def unread(self) -> tuple[ScriptLocation, ...]:
+        """The declared script locations that name nothing in the repository: no environments."""
+        return tuple(
+            location for location in self.index.script_locations if self._names_nothing(location)
+        )
+
+    def _names_nothing(self, location: ScriptLocation) -> bool:
+        """A script location an alembic.ini or pyproject.toml declares whose env.py and revisions are
+        not in the repository: what it would compare against is nothing dblint can read, so it
+        is no environment (guessing the largest metadata would make a phantom one)."""
+        if location.source == "config" or location.env_path in self.index.files:
+            return False
+        return not any(
+            graph.revisions and graph.location.directory == location.directory
+            for graph in revision_graphs(self.index)
+        )
 
     def _configures_alembic(self, env_path: str) -> bool:
         """An env.py beside inferred revisions: an Alembic environment file by its context, or one

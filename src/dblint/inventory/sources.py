@@ -192,6 +192,12 @@ class ModelView:
             if item.location.note:
                 text = f"{show(item.location.source)}: {item.location.note}; {text}"
             notes.append(text)
+        for location in self.schema.unread_locations:
+            notes.append(
+                f"{show(location.source)}: script location {show(location.directory or '.')} has "
+                "neither env.py nor revisions in the repository (a template's configuration, or "
+                "one completed elsewhere): not read as an Alembic environment"
+            )
         return notes
 
     def holders_in(self, path: str) -> list[str]:
