@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, finding_set, run_tool, write_project
 
+from dblint.contexts import in_benchmark_scripts
+
 DB = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
 CREATE_ALL = "from app.db import Base\n\n\ndef upgrade(bind):\n    Base.metadata.create_all(bind)\n"
 INI_TAIL = "\n[loggers]\nkeys = root\n"
@@ -274,6 +276,41 @@ def test_own_migration_runner_is_a_context_of_its_own() -> None:
     assert (own["context"], own["risk"], own["findings"]) == ("own-migration", "low", {})
     assert rows["app/plugins/rewards/steps.py"]["context"] == "app"
     assert rows["app/plugins/vouchers/migrations.py"]["context"] == "app"
+
+
+def test_benchmark_scripts_are_a_context_of_their_own() -> None:
+    """benchmark_scripts: files under `benches/` and `benchmarks/` (no `__init__.py`) build scratch
+    databases, as tests do: no DBL1xx, shown as `benchmark`, low risk. A `benchmarks` package of
+    the application and a module named `benchmark.py` are application code."""
+    root = FIXTURES / "benchmark_scripts"
+    completed = run_tool("dblint", "inventory", "--format", "json", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    rows = {row["path"]: row for row in json.loads(completed.stdout)["files"]}
+    for path in ("benches/bench_balance.py", "benchmarks/io/bench_import.py"):
+        assert (rows[path]["context"], rows[path]["risk"], rows[path]["findings"]) == (
+            "benchmark",
+            "low",
+            {},
+        )
+    assert rows["ledger/benchmarks/store.py"]["context"] == "app"
+    assert rows["tools/benchmark.py"]["context"] == "app"
+
+
+@pytest.mark.parametrize(
+    ("path", "packages", "scripts"),
+    [
+        ("benches/bench_x.py", set(), True),
+        ("bench/x.py", set(), True),
+        ("services/api/benchmarks/sub/x.py", {"services/api/benchmarks/sub"}, True),
+        ("app/benchmarks/x.py", {"app/benchmarks"}, False),
+        # The nearest benchmark directory decides.
+        ("benchmarks/app/benches/x.py", {"benchmarks"}, True),
+        ("tools/benchmark.py", set(), False),
+        ("benchmarking/x.py", set(), False),
+    ],
+)
+def test_benchmark_directories(path: str, packages: set[str], scripts: bool) -> None:
+    assert in_benchmark_scripts(path, packages) is scripts
 
 
 def test_modules_only_migrations_import_are_migration_helpers() -> None:

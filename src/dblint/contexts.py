@@ -1,4 +1,5 @@
-"""File contexts: `migration`, `alembic-env`, `migration-helper`, `own-migration`, `test` or `app`.
+"""File contexts: `migration`, `alembic-env`, `migration-helper`, `own-migration`, `test`,
+`benchmark` or `app`.
 
 Alembic script locations come from every alembic.ini of the project, from
 `[tool.alembic]` in pyproject.toml and from the `migrations` setting. A module
@@ -9,6 +10,8 @@ project's own are an `own-migration`, which no rule treats as application code.
 A `migration-helper` is an application module only migrations import (a frozen copy
 of the models for a data migration, SQL builders): the project index decides it from
 the import graph (`index.imports.migration_helpers`), since no file alone can tell.
+A `benchmark` is a script of a benchmark directory (`benches/`) that is no package: it
+times code against databases it builds, as tests do.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import configparser
 import posixpath
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +43,7 @@ class FileContext(TextEnum):
     MIGRATION_HELPER = "migration-helper"  # an app module only migrations (and tests) import
     OWN_MIGRATION = "own-migration"  # a step module of the project's own migration runner
     TEST = "test"
+    BENCHMARK = "benchmark"  # a script of a benchmark directory that is no package (`benches/`)
     APP = "app"
 
 
@@ -354,10 +358,29 @@ def looks_like_own_migrations(facts: FileFacts) -> bool:
     return named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions)
 
 
+# Directories of benchmark scripts (pytest-benchmark's and asv's `benchmarks/`, Rust-style `benches/`).
+BENCHMARK_DIRECTORIES = frozenset({"bench", "benches", "benchmarks"})
+
+
+def in_benchmark_scripts(path: str, packages: Collection[str]) -> bool:
+    """Under a directory named `bench`, `benches` or `benchmarks` (the nearest decides) that holds
+    no `__init__.py`: scripts that time code against databases they build (prefect's `benches/`
+    makes scratch indexes). A package so named is importable application code, so it stays `app`
+    (a `benchmarks` feature of an application may define its models there)."""
+    parts = path.split("/")[:-1]
+    for depth in range(len(parts), 0, -1):
+        if parts[depth - 1] in BENCHMARK_DIRECTORIES:
+            return "/".join(parts[:depth]) not in packages
+    return False
+
+
 def classify(
-    facts: FileFacts, locations: Iterable[ScriptLocation], settings: Settings
+    facts: FileFacts,
+    locations: Iterable[ScriptLocation],
+    settings: Settings,
+    packages: Collection[str] = frozenset(),
 ) -> FileContext:
-    """The context of one file."""
+    """The context of one file; `packages` are the directories holding an `__init__.py`."""
     path = facts.path
     for location in locations:
         if path == location.env_path:
@@ -374,4 +397,6 @@ def classify(
         return FileContext.TEST
     if looks_like_own_migrations(facts):
         return FileContext.OWN_MIGRATION
+    if in_benchmark_scripts(path, packages):
+        return FileContext.BENCHMARK
     return FileContext.APP

@@ -238,13 +238,15 @@ def imports_between(index: ProjectIndex, schema: ModelSchema, first: str, second
     return False
 
 
-_OUTSIDE_APP = frozenset({FileContext.MIGRATION, FileContext.ALEMBIC_ENV, FileContext.TEST})
+_OUTSIDE_APP = frozenset(
+    {FileContext.MIGRATION, FileContext.ALEMBIC_ENV, FileContext.TEST, FileContext.BENCHMARK}
+)
 
 
 def migration_helpers(index: ProjectIndex) -> frozenset[str]:
     """Paths of application modules that migrations import, directly or through other such
     modules, and whose importers (any import statement, in functions too) are all migrations,
-    env.py files, tests or other such modules: SQL builders for revisions (tracecat's row-level
+    env.py files, tests, benchmarks or other such modules: SQL builders for revisions (tracecat's row-level
     security policies) or a frozen copy of the models for a data migration (agenta's
     `deprecated_models.py`), which run only inside migrations. A module an env.py reaches is
     not one (its models are what autogenerate compares), nor is a module nothing imports."""

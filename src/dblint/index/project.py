@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, TypeVar, cast
@@ -132,7 +133,10 @@ def build_index(
             tables[name] = ModuleTable(name, item)
             paths_by_module[name] = item.path
     resolver = Resolver(tables)
-    contexts = {item.path: classify(item, script_locations, settings) for item in facts}
+    packages = frozenset(
+        posixpath.dirname(item.path) for item in facts if item.path.endswith("__init__.py")
+    )
+    contexts = {item.path: classify(item, script_locations, settings, packages) for item in facts}
     index = ProjectIndex(
         root=root,
         settings=settings,
