@@ -9,6 +9,9 @@ import pytest
 from conftest import as_flake8, finding_set, hinted, run_tool, write_project
 from gitrepo import commit_all, git, init_repository
 
+from dblint import engine
+from dblint.discover import is_markerless
+
 CREATE_ALL = "from app.db import Base, engine\n\nBase.metadata.create_all(engine)\n"
 DB = (
     "from sqlalchemy import create_engine\n"
@@ -207,3 +210,40 @@ def test_nothing_in_the_scanned_tree_is_created(tmp_path: Path) -> None:
     before = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
     paths_reported(root)
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == before
+
+
+LOOSE_BASE = "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+LOOSE_JOB = "from helpers import Base\n\n\ndef run(engine):\n    Base.metadata.create_all(engine)\n"
+
+
+def _loose_directory(root: Path) -> Path:
+    """A directory no project marker claims (as `/tmp`), with a script, its sibling helper and a
+    deep tree of other files."""
+    for rel, text in {
+        "helpers.py": LOOSE_BASE,
+        "job.py": LOOSE_JOB,
+        "archive/2019/old_job.py": LOOSE_JOB.replace("from helpers", "from archive.helpers"),
+        "archive/helpers.py": LOOSE_BASE,
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    if not is_markerless(root):
+        pytest.skip(f"{root} is below a project marker")
+    return root
+
+
+def _indexed(target: Path) -> set[str]:
+    [project] = engine.run(engine.Request(paths=(target,), jobs=1)).runs
+    return set(project.fact_keys)
+
+
+def test_a_loose_file_is_checked_with_the_files_beside_it_only(tmp_path: Path) -> None:
+    """`dblint check /tmp/job.py`: no marker above, so the file's directory is read without
+    walking below it; the sibling its import names still resolves (DBL101)."""
+    root = _loose_directory(tmp_path / "loose")
+    assert _indexed(root / "job.py") == {"helpers.py", "job.py"}
+    assert paths_reported(root, "job.py") == {"job.py"}
+    # A directory named is walked, as before; so is a loose file's directory under a marker.
+    assert "archive/2019/old_job.py" in _indexed(root)
+    (root / "setup.cfg").write_text("[metadata]\nname = loose\n")
+    assert "archive/2019/old_job.py" in _indexed(root / "job.py")

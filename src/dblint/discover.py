@@ -92,6 +92,17 @@ def find_checked_root(path: Path, explicit_config: bool = False) -> Path:
     return alembic_root or nearest
 
 
+def is_markerless(directory: Path) -> bool:
+    """True when neither `directory` nor any directory above it holds a project marker
+    (pyproject.toml, setup.cfg, setup.py, `.git`) or an alembic.ini: a loose file's directory
+    (`/tmp`), which `find_checked_root` falls back to, is no project to walk."""
+    return not any(
+        (candidate / marker).exists()
+        for candidate in (directory, *directory.parents)
+        for marker in (*PROJECT_MARKERS, "alembic.ini")
+    )
+
+
 def _depended_on(project: Path, top: Path) -> Path:
     """The outermost directory above `project`, up to `top`, that its pyproject.toml (or, in
     turn, that directory's) depends on by path: the project imports code from there, so its
@@ -162,13 +173,16 @@ def find_repository_root(directory: Path) -> Path:
     return directory
 
 
-def discover(root: Path, settings: Settings, named: Collection[str] = ()) -> Discovery:
+def discover(
+    root: Path, settings: Settings, named: Collection[str] = (), shallow: bool = False
+) -> Discovery:
     """All Python and config files of the project at `root`; excluded config files are left out,
     excluded Python files are listed in `excluded` too. A project template is skipped unless
-    a `named` path (project-relative) lies in it."""
+    a `named` path (project-relative) lies in it. `shallow`: only the files directly in `root`
+    (a loose file's directory, which may be large: `/tmp`, a downloads folder)."""
     result = Discovery(root=root)
-    listed = _git_files(root)
-    candidates = listed if listed is not None else _walk(root, result, named)
+    listed = None if shallow else _git_files(root)
+    candidates = listed if listed is not None else _walk(root, result, named, not shallow)
     excludes = settings.exclude + settings.extend_exclude
     real_root = os.path.realpath(root)
     templates: set[str] = set()
@@ -263,8 +277,11 @@ def _holds_python(directory: Path) -> bool:
     )  # os.walk follows no symlinked directory
 
 
-def _walk(root: Path, result: Discovery, named: Collection[str]) -> list[str]:
-    """An iterative walk that never follows symlinked directories."""
+def _walk(
+    root: Path, result: Discovery, named: Collection[str], recursive: bool = True
+) -> list[str]:
+    """An iterative walk that never follows symlinked directories (only `root`'s own files
+    unless `recursive`)."""
     found: list[str] = []
     stack = [""]
     while stack:
@@ -283,6 +300,8 @@ def _walk(root: Path, result: Discovery, named: Collection[str]) -> list[str]:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
+                    if not recursive:
+                        continue
                     if not _skipped_directory(entry.name) or (
                         _template_directory(entry.name) and _names_inside(named, rel)
                     ):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Optional
 
 from dblint.diagnostics import Diagnostic
-from dblint.discover import find_checked_root
+from dblint.discover import find_checked_root, is_markerless
 from dblint.run_inputs import (
     ProjectFiles,
     ProjectRun,
@@ -70,7 +70,13 @@ def run(request: Request) -> Result:
         root = min(set(groups) - done)  # a nested project sorts after the one it is found in
         done.add(root)
         named = [rel_path(target, root) for target in groups[root] if target != root]
-        files = find_files(root, request, _explicit_files(root, groups[root]), named)
+        files = find_files(
+            root,
+            request,
+            _explicit_files(root, groups[root]),
+            named,
+            _loose(root, groups[root]),
+        )
         result.runs.append(_run_project(files, groups[root], request, result.tracebacks))
         result.templates += [
             root / template
@@ -89,6 +95,12 @@ def run(request: Request) -> Result:
 
 def is_within(path: Path, directory: Path) -> bool:
     return path == directory or directory in path.parents
+
+
+def _loose(root: Path, targets: list[Path]) -> bool:
+    """Files named in a directory no project marker claims (a script in `/tmp`): their findings
+    need the files beside them, never a walk of everything below that directory."""
+    return all(target != root and not target.is_dir() for target in targets) and is_markerless(root)
 
 
 def _explicit_files(root: Path, targets: list[Path]) -> list[str]:

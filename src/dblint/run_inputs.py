@@ -106,15 +106,20 @@ class ProjectFiles:
 
 
 def find_files(
-    root: Path, request: Request, extra_files: Iterable[str] = (), named: Collection[str] = ()
+    root: Path,
+    request: Request,
+    extra_files: Iterable[str] = (),
+    named: Collection[str] = (),
+    shallow: bool = False,
 ) -> ProjectFiles:
     """Settings and discovery, plus files named on the command line that discovery skips.
 
     An excluded file is reported on only when named on the command line without
     `--force-exclude` (as ruff does); its facts count either way. `named`: every path
-    named on the command line, project-relative (a project template in it is checked)."""
+    named on the command line, project-relative (a project template in it is checked).
+    `shallow`: only the files directly in `root` are read (`discover`)."""
     settings = settings_for(root, request)
-    found = discover(root, settings, named)
+    found = discover(root, settings, named, shallow)
     nested = [] if request.config is not None else nested_config_roots(root, found.config_files)
     found = without_nested(found, nested)
     python_files = set(found.python_files)
