@@ -124,6 +124,39 @@ def test_relative_script_location_read_from_the_directory_alembic_runs_in(tmp_pa
     assert from_conf.returncode != 0 and "doesn't exist" in from_conf.stdout + from_conf.stderr
 
 
+def test_every_relative_path_is_read_from_the_one_directory_alembic_runs_in(
+    tmp_path: Path,
+) -> None:
+    """`conf/alembic.ini` says `db/migrations`, found from the root, where `alembic` runs: its
+    `version_locations` entry `db/plugin_versions` is read from the root too, even though the ini's own
+    directory has a `db/plugin_versions` (each path used to be looked for on its own)."""
+    ini = (
+        "[alembic]\nscript_location = db/migrations\n"
+        "version_locations = db/migrations/versions db/plugin_versions\n" + INI_TAIL
+    )
+    plugin_revision = 'revision = "002"\ndown_revision = "001"\n'
+    root = make(
+        tmp_path,
+        ["db/plugin_versions/002_helpers.py", "conf/db/plugin_versions/002_helpers.py"],
+        {
+            "conf/alembic.ini": ini,
+            "db/migrations/versions/001_init.py": 'revision = "001"\ndown_revision = None\n',
+            "db/plugin_versions/002_plugin.py": plugin_revision,
+        },
+    )
+    assert reported(root) == {"conf/db/plugin_versions/002_helpers.py"}
+    # Real Alembic agrees: run from the root, it reads the root's plugin versions, not the
+    # ones beside the ini (Alembic imports every file there, so the helpers go first).
+    for helpers in root.glob("**/plugin_versions/002_helpers.py"):
+        helpers.unlink()
+    (root / "conf/db/plugin_versions/003_beside.py").write_text(
+        'revision = "003"\ndown_revision = "001"\n'
+    )
+    from_root = run_tool("alembic", "-c", "conf/alembic.ini", "heads", cwd=root)
+    assert from_root.returncode == 0, from_root.stderr
+    assert from_root.stdout.split() == ["002", "(head)"]
+
+
 def test_script_location_beside_its_ini_wins_over_one_above(tmp_path: Path) -> None:
     """The look-alike: `backend/alembic.ini` says `alembic`, and both `backend/alembic` and
     `alembic/` exist: the ini's own directory is read first; `%(here)s` never falls back."""

@@ -123,7 +123,9 @@ def _is_resource(value: str) -> bool:
     return ":" in value and not value.startswith("/") and bool(re.match(r"^\w+(?:\.\w+)*:", value))
 
 
-def _resolve(root: Path, config_dir: str, value: str) -> str | None:
+def _resolve(root: Path, config_dir: str, value: str, run_dir: str) -> str | None:
+    """A path option as a project-relative directory: `%(here)s` expanded, a resource found in the
+    project, an absolute path inside it, or a relative path read against `run_dir`."""
     value = _expand(root, config_dir, value)
     if _is_resource(value):
         package, *steps = value.split(":")
@@ -135,18 +137,26 @@ def _resolve(root: Path, config_dir: str, value: str) -> str | None:
             return None
         value = value[len(root_text) :].lstrip("/")
         return _normalise(value)
-    return _normalise(posixpath.join(_run_directory(root, config_dir, value), value))
+    return _normalise(posixpath.join(run_dir, value))
 
 
-def _run_directory(root: Path, config_dir: str, value: str) -> str:
-    """The directory Alembic reads a relative path against: the one `alembic` runs in, which the
-    configuration does not say. Its own directory (where `alembic` usually runs) unless nothing
-    is there; then the nearest enclosing directory where the path exists (`alembic -c
-    conf/alembic.ini` run from the repository root, as hypothesis/h does)."""
-    base = config_dir
-    while base and not (root / base / value).is_dir():
-        base = posixpath.dirname(base)
-    return base if (root / base / value).is_dir() else config_dir
+def _run_directory(root: Path, config_dir: str, values: Iterable[str]) -> str:
+    """The one directory Alembic reads every relative path of a section against: the one
+    `alembic` runs in, which the configuration does not say. Decided by the first relative
+    path that exists somewhere (`script_location`, else a version location, else a
+    `prepend_sys_path` entry): its own directory (where `alembic` usually runs) when the path is
+    there, else the nearest enclosing directory where it is (`alembic -c conf/alembic.ini` run
+    from the repository root, as hypothesis/h does); the configuration's directory when none is."""
+    for value in values:
+        value = _expand(root, config_dir, value)
+        if value.startswith("/") or _is_resource(value):
+            continue
+        base = config_dir
+        while base and not (root / base / value).is_dir():
+            base = posixpath.dirname(base)
+        if (root / base / value).is_dir():
+            return base
+    return config_dir
 
 
 # Alembic's `path_separator` / `version_path_separator` values; "os" is ":" on POSIX, ";" on Windows.
@@ -185,7 +195,14 @@ def _location(
     recursive: bool = False,
 ) -> list[ScriptLocation]:
     note = ""
-    if script and _PLACEHOLDER.search(script):
+    placeholder = bool(script and _PLACEHOLDER.search(script))
+    relative = [
+        *([script] if script and not placeholder else []),
+        *_split_locations(versions or "", separator),
+        *_split_locations(sys_path or "", separator),
+    ]
+    run_dir = _run_directory(root, config_dir, relative)
+    if script and placeholder:
         directory = _conventional_directory(root, config_dir)
         where = (
             f"the conventional {posixpath.join(directory, 'env.py')} beside it is used"
@@ -194,13 +211,13 @@ def _location(
         )
         note = f"script_location `{script}` is a template placeholder, not resolved; {where}"
     else:
-        directory = _resolve(root, config_dir, script) if script else config_dir
+        directory = _resolve(root, config_dir, script, run_dir) if script else config_dir
     if directory is None:
         return []
-    runs_in = _script_run_directory(root, config_dir, script)
+    runs_in = None if run_dir == config_dir else run_dir
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
-    version_dirs += _resolved_all(root, config_dir, versions, separator)
-    prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
+    version_dirs += _resolved_all(root, config_dir, versions, separator, run_dir)
+    prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator, run_dir)))
     return [
         ScriptLocation(
             directory,
@@ -213,18 +230,6 @@ def _location(
             recursive,
         )
     ]
-
-
-def _script_run_directory(root: Path, config_dir: str, script: str | None) -> str | None:
-    """Where `alembic` must run for a relative `script_location` to be found, when that is not
-    the configuration's own directory (None: its own directory, or the path is not relative)."""
-    if not script or _PLACEHOLDER.search(script):
-        return None
-    value = _expand(root, config_dir, script)
-    if value.startswith("/") or _is_resource(value):
-        return None
-    base = _run_directory(root, config_dir, value)
-    return None if base == config_dir else base
 
 
 # `{alembic_dir}`, `{{ cookiecutter.x }}`, `${DIR}`, `<dir>`: a template's value, filled in elsewhere
@@ -242,11 +247,12 @@ def _conventional_directory(root: Path, config_dir: str) -> str | None:
 
 
 def _resolved_all(
-    root: Path, config_dir: str, value: str | None, separator: str | None
+    root: Path, config_dir: str, value: str | None, separator: str | None, run_dir: str
 ) -> list[str]:
     """The project-relative directories of a list-valued option (entries leaving the project dropped)."""
     found = (
-        _resolve(root, config_dir, entry) for entry in _split_locations(value or "", separator)
+        _resolve(root, config_dir, entry, run_dir)
+        for entry in _split_locations(value or "", separator)
     )
     return [resolved for resolved in found if resolved is not None]
 
