@@ -230,13 +230,17 @@ def test_alembic_fails_where_dblint_reports_a_second_history_creating_a_table(
 
 
 def test_alembic_fails_where_dblint_reports_two_heads_creating_one_thing(tmp_path: Path) -> None:
-    """Two unmerged heads from one parent that each add `tickets.assignee` (or each create
-    `labels`): `upgrade heads` runs both on one database; the second is DBL414. Merged branches
-    adding different columns, then a column dropped and added back, upgrade fine and are quiet."""
+    """Two unmerged heads from one parent that each add `tickets.assignee` (each create `labels`,
+    each create index `ix_tickets_title`): `upgrade heads` runs both on one database; the second
+    is DBL414, as is an index created again under the name `create_table` gave it. Merged
+    branches adding different columns, then a column dropped and added back, and indexes
+    dropped and created again, upgrade fine and are quiet."""
     root = _copy("alembic_broken_ops", tmp_path)
     for section, error in (
         ("twoheads", "duplicate column name: assignee"),
         ("headtables", "table labels already exists"),
+        ("headindexes", "index ix_tickets_title already exists"),
+        ("indexesagain", "index ix_tickets_status already exists"),
     ):
         completed, _ = _upgrade(root, section)
         assert completed.returncode != 0, section
@@ -250,6 +254,9 @@ def test_alembic_fails_where_dblint_reports_two_heads_creating_one_thing(tmp_pat
         "priority",
         "title",
     ]
+    (root / "agreement.sqlite").unlink()
+    completed, _ = _upgrade(root, "indexesback")
+    assert completed.returncode == 0, completed.stderr
     found = {
         (item["path"], item["line"], item["code"])
         for item in _findings("alembic_broken_ops")
@@ -257,9 +264,13 @@ def test_alembic_fails_where_dblint_reports_two_heads_creating_one_thing(tmp_pat
     }
     assert ("twoheads/versions/g1002_assignee_too.py", 14, "DBL414") in found
     assert ("headtables/versions/h1002_labels_too.py", 14, "DBL414") in found
-    # Quiet: merged branches; and a head whose sibling drops the column again, which fails or
-    # not depending on the order Alembic picks for the branches.
-    assert not any(path.startswith(("mergedheads/", "headsdrop/")) for path, _, _ in found)
+    assert ("headindexes/versions/i1002_title_index_too.py", 14, "DBL414") in found
+    assert ("indexesagain/versions/j1001_status_index_again.py", 14, "DBL414") in found
+    # Quiet: merged branches; indexes dropped (or dropped with their column) and created again,
+    # or created `if_not_exists`; and a head whose sibling drops the column again, which fails
+    # or not depending on the order Alembic picks for the branches.
+    quiet = ("mergedheads/", "headsdrop/", "indexesback/")
+    assert not any(path.startswith(quiet) for path, _, _ in found)
 
 
 def test_alembic_fails_where_dblint_reports_a_table_no_migration_creates(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import finding_set, run_tool, write_project
 
 from dblint.diagnostics import Diagnostic
@@ -383,3 +384,68 @@ def test_a_revision_without_op_that_runs_nothing_blinds_nothing(tmp_path: Path) 
         ("app/models.py", 7, "DBL410"),
         ("migrations/versions/r1.py", 9, "DBL415"),
     }
+
+
+UNIQUE = "    op.create_unique_constraint('uq_users_name', 'users', ['name'])\n"
+INDEX = "    op.create_index('ix_users_name', 'users', ['name'])\n"
+
+
+@pytest.mark.parametrize(
+    ("between", "repeated"),
+    [
+        ("    pass\n", True),
+        ("    op.drop_constraint('uq_users_name', 'users')\n", False),
+        (
+            "    op.drop_column('users', 'name')\n    op.add_column('users', sa.Column('name', sa.Text()))\n",
+            False,
+        ),
+        ("    op.execute('ALTER TABLE users DROP CONSTRAINT uq_users_name')\n", False),
+        ("    op.alter_column('users', 'name', type_=sa.String(40))\n", True),
+    ],
+    ids=["kept", "dropped", "column-dropped", "sql-dropped", "altered"],
+)
+def test_a_named_unique_constraint_created_again(
+    tmp_path: Path, between: str, repeated: bool
+) -> None:
+    """`create_unique_constraint` under a name the table already has fails on every database; a
+    drop of the constraint or of its column in between (or SQL naming it) makes way for it."""
+    _, issues = _graph_replay(
+        tmp_path,
+        {
+            "a0": ("None", CREATE),
+            "b1": ('"a0"', "def upgrade():\n" + UNIQUE),
+            "c1": ('"b1"', "def upgrade():\n" + between),
+            "d1": ('"c1"', "def upgrade():\n" + UNIQUE),
+        },
+    )
+    expected = [("DBL414", "d1.py")] if repeated else []
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == expected
+
+
+def test_a_named_index_created_again_under_a_guard_or_a_computed_name(tmp_path: Path) -> None:
+    """Not reported: the second create under `if` (it may not run), or the first one (it may
+    not have run); a name the replay cannot read is no name."""
+    guarded = "def upgrade():\n    if not has_index():\n    " + INDEX
+    for first, second in (
+        (INDEX, guarded[len("def upgrade():\n") :]),
+        (guarded[len("def upgrade():\n") :], INDEX),
+    ):
+        _, issues = _graph_replay(
+            tmp_path / str(len(first)),
+            {
+                "a0": ("None", CREATE),
+                "b1": ('"a0"', "def upgrade():\n" + first),
+                "c1": ('"b1"', "def upgrade():\n" + second),
+            },
+        )
+        assert issues == []
+    computed = INDEX.replace("'ix_users_name'", "name_of('users')")
+    _, issues = _graph_replay(
+        tmp_path / "computed",
+        {
+            "a0": ("None", CREATE),
+            "b1": ('"a0"', "def upgrade():\n" + computed),
+            "c1": ('"b1"', "def upgrade():\n" + computed),
+        },
+    )
+    assert issues == []

@@ -515,6 +515,11 @@ def _repeated_message(event: RepeatedCreate) -> str:
     earlier = f"({event.earlier_path}:{event.earlier_line})"
     if event.across_heads:
         earlier += " on a branch not merged with this one (`alembic upgrade heads` runs both)"
+    if event.index is not None:
+        return (
+            f"revision {revision} creates {event.index_kind} {event.index} on table {table}, "
+            f"which revision {event.earlier_revision} already created {earlier}"
+        )
     if event.column is None:
         return (
             f"revision {revision} creates table {table}, which revision "
@@ -592,11 +597,14 @@ def _by_place(
 class MigrationCreatesExisting(Rule):
     code = "DBL414"
     name = "migration-creates-existing"
-    summary = "Migration creates a table or adds a column that already exists at that point"
+    summary = "Migration creates a table, column, index or unique constraint that already exists at that point"
     fix_hint = "remove the repeated create, or make the later migration change something else"
     what_it_does = (
         "Replays the migrations in graph order and reports an `op.create_table` / `op.add_column` (or a "
-        "`CREATE TABLE` it executes) whose table or column a revision it runs with already created: one "
+        "`CREATE TABLE` it executes), or an `op.create_index` / `op.create_unique_constraint` under a "
+        'literal name on a table where that name already is (`sa.Index("ix_...")` in `create_table`, '
+        "an earlier `create_index`; dropping the index, the constraint or one of its columns removes it), "
+        "whose table, column or name a revision it runs with already created: one "
         "below it, one that a merge above both joins to it, one on another branch that no merge joins "
         "to it (two heads that each add the column: `alembic upgrade heads` runs both on one database, "
         "and merging them does not help; reported only when no revision either branch runs between the "

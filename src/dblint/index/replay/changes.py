@@ -7,6 +7,7 @@ report repeats and uncreated tables, in one way.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Optional
 
 from dblint.facts.model import Expr, MigrationStep
@@ -15,6 +16,7 @@ from dblint.index.replay.schema import (
     CREATED_HERE,
     EXISTED,
     STATE_UNKNOWN,
+    NamedOrigin,
     OperationView,
     Replay,
     ReplayColumn,
@@ -46,6 +48,10 @@ _KEEP_COLUMNS = frozenset(
         "bulk_insert",
     }
 )
+# Operations that leave a table's named indexes and unique constraints in place.
+_KEEP_NAMED = (_KEEP_COLUMNS - {"drop_index", "drop_geospatial_index", "drop_constraint"}) | {
+    "alter_column"
+}
 
 
 class SchemaChanges:
@@ -189,10 +195,7 @@ class SchemaChanges:
     ) -> None:
         """Record a create of a table (or column) that a revision run with this one created."""
         made = column if column is not None else earlier
-        across_heads = self._repeated(made.revision, frame)
-        if across_heads is None:
-            return
-        self.replay.repeated_creates.append(
+        self._record(
             RepeatedCreate(
                 self._place(step, frame),
                 key,
@@ -204,9 +207,55 @@ class SchemaChanges:
                 tolerated=tolerated,
                 earlier_certain=earlier_certain,
                 after_unseen=bool(self.replay.blind_alters or self.replay.blind_creates),
-                across_heads=across_heads,
-            )
+            ),
+            frame,
         )
+
+    def create_named(
+        self,
+        key: TableKey,
+        table: ReplayTable,
+        origin: NamedOrigin,
+        step: MigrationStep,
+        frame: Frame,
+        tolerated: bool = False,
+    ) -> None:
+        """An index or unique constraint created under a literal name on `table`: a repeat when a
+        revision run with this one created that name on it and nothing dropped it since."""
+        earlier = table.named.get(origin.name.lower())
+        if earlier is not None:
+            self._record(
+                RepeatedCreate(
+                    self._place(step, frame),
+                    key,
+                    None,
+                    earlier.revision,
+                    earlier.path,
+                    earlier.line,
+                    guarded=origin.guarded,
+                    tolerated=tolerated,
+                    earlier_certain=not earlier.guarded and not table.opaque,
+                    after_unseen=bool(self.replay.blind_alters or self.replay.blind_creates),
+                    index=origin.name,
+                    index_kind=origin.kind,
+                ),
+                frame,
+            )
+        table.named[origin.name.lower()] = origin
+
+    def _record(self, event: RepeatedCreate, frame: Frame) -> None:
+        across_heads = self._repeated(event.earlier_revision, frame)
+        if across_heads is not None:
+            self.replay.repeated_creates.append(
+                dataclasses.replace(event, across_heads=across_heads)
+            )
+
+    def forget_named_in(self, text: str) -> None:
+        """A SQL statement may drop the indexes and constraints it names (`DROP INDEX ix`): the
+        replay no longer vouches for them."""
+        words = {word.rsplit(".", 1)[-1] for word in name_words(text)}
+        for table in self.tables.values():
+            table.forget_named(names=words.intersection(table.named))
 
     def settle_unmerged(self) -> None:
         """Once every revision ran: drop the creates repeated across unmerged branches that
@@ -230,16 +279,18 @@ class SchemaChanges:
         if table is not None and table.opaque:
             return True
         name = event.table[1].lower()
+        names = {name, (event.index or name).lower()}
+        keep = _KEEP_NAMED if event.index is not None else _KEEP_COLUMNS
         for operation in replay.operations:
             if operation.revision not in between:
                 continue
             if operation.table is None:
                 words = (
-                    name_words(operation.step.sql or "") if operation.step.kind == "sql" else {name}
+                    name_words(operation.step.sql or "") if operation.step.kind == "sql" else names
                 )
-                if any(word.rsplit(".", 1)[-1] == name for word in words):
+                if names.intersection(word.rsplit(".", 1)[-1] for word in words):
                     return True
-            elif operation.table[1].lower() == name and operation.step.name not in _KEEP_COLUMNS:
+            elif operation.table[1].lower() == name and operation.step.name not in keep:
                 return True
         return False
 

@@ -27,10 +27,10 @@ class OperationPlace:
 
 @dataclass(frozen=True)
 class RepeatedCreate:
-    """An operation creates a table, or adds a column, that a revision it runs with (one below
-    it, or one a merge joins to it) already created.
+    """An operation creates a table, adds a column, or creates an index or unique constraint under
+    a name, that a revision it runs with (one below it, or one a merge joins to it) already created.
 
-    `column` is None for a table. The replay's certainty: `guarded` (under `if` / `try` / after
+    `column` and `index` are None for a table. The replay's certainty: `guarded` (under `if` / `try` / after
     a conditional return), `tolerated` (the statement accepts an existing table: `IF NOT
     EXISTS`, a view), `earlier_certain` (the replay knows the earlier table or column exactly),
     `after_unseen` (something the replay cannot see had changed tables before). `across_heads`:
@@ -49,6 +49,9 @@ class RepeatedCreate:
     earlier_certain: bool
     after_unseen: bool
     across_heads: bool = False
+    # An index or unique constraint created again under one name (`column` is then None).
+    index: Optional[str] = None
+    index_kind: str = ""  # "index" | "unique constraint"
 
 
 @dataclass(frozen=True)

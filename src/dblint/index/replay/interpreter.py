@@ -21,7 +21,7 @@ from dblint.index.names import Names
 from dblint.index.project_types import TypeFamilies
 from dblint.index.replay.changes import SchemaChanges
 from dblint.index.replay.events import TableKey
-from dblint.index.replay.schema import Replay, ReplayColumn, ReplayTable, split_name
+from dblint.index.replay.schema import NamedOrigin, Replay, ReplayColumn, ReplayTable, split_name
 from dblint.index.replay.sql_steps import SqlSteps
 from dblint.index.replay.values import (
     FileView,
@@ -393,10 +393,17 @@ class _Replayer:
                     key_column.nullable = False
         elif callee == "UniqueConstraint":
             table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
+            if constraint_name:
+                table.named[constraint_name.lower()] = self._origin(
+                    constraint_name, "unique constraint", columns, item.line, frame
+                )
         elif callee == "Index":
-            table.indexes[
-                text_of(resolved.args[0], frame) if resolved and resolved.args else ""
-            ] = columns[1:]
+            index_name = text_of(resolved.args[0], frame) if resolved and resolved.args else None
+            table.indexes[index_name or ""] = columns[1:]
+            if index_name:
+                table.named[index_name.lower()] = self._origin(
+                    index_name, "index", columns[1:], item.line, frame
+                )
         elif callee == "ForeignKeyConstraint" and resolved is not None and len(resolved.args) >= 2:
             local = texts_of(resolved.args[0], frame) or ()
             remote = texts_of(resolved.args[1], frame) or ()
@@ -479,6 +486,7 @@ class _Replayer:
         column = table.column_named(name)
         if column is not None:
             del table.columns[column.name]
+        table.forget_named(columns=(name,))  # its indexes go with it
 
     def _op_alter_column(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
@@ -510,6 +518,7 @@ class _Replayer:
                 table.unsure(f"alter_column with a computed nullable at {frame.where(step.line)}")
         new_name = text_of(dict(step.keywords).get("new_column_name"), frame)
         if new_name:
+            table.forget_named(columns=(column.name,))  # not followed under the new name
             del table.columns[column.name]
             column.name = new_name
             table.columns[new_name] = column
@@ -518,22 +527,45 @@ class _Replayer:
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self.changes.existing(key, step, frame, "creates an index on")
-        if table is not None:
-            table.indexes[text_of(bound.get("index_name"), frame) or ""] = (
-                texts_of(bound.get("columns"), frame) or ()
+        if table is None:
+            return
+        name = text_of(bound.get("index_name"), frame)
+        columns = texts_of(bound.get("columns"), frame) or ()
+        table.indexes[name or ""] = columns
+        if name:
+            origin = self._origin(name, "index", columns, step.line, frame, step)
+            self.changes.create_named(
+                key, table, origin, step, frame, tolerated=_keyword_true(step, "if_not_exists")
             )
+
+    def _origin(
+        self,
+        name: str,
+        kind: str,
+        columns: tuple[str, ...],
+        line: int,
+        frame: Frame,
+        step: Optional[MigrationStep] = None,
+    ) -> NamedOrigin:
+        guarded = bool(frame.guards or (step is not None and step.guards))
+        revision = frame.revision
+        return NamedOrigin(name, kind, columns, revision.id, revision.path, line, guarded)
 
     def _op_drop_index(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self.changes.existing(key, step, frame, "drops an index of")
         if table is not None:
-            table.indexes.pop(text_of(bound.get("index_name"), frame) or "", None)
+            name = text_of(bound.get("index_name"), frame) or ""
+            table.indexes.pop(name, None)
+            table.forget_named(names=(name,))
 
     def _drop_index_anywhere(self, name: Optional[str]) -> None:
         for table in self.changes.tables.values():
             if name in table.indexes:
                 del table.indexes[name]
+            if name is not None:
+                table.forget_named(names=(name,))
 
     def _op_create_foreign_key(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
@@ -554,9 +586,11 @@ class _Replayer:
         table = self.changes.existing(key, step, frame, "adds a unique constraint to")
         if table is not None:
             columns = texts_of(bound.get("columns"), frame) or ()
-            table.unique[
-                text_of(bound.get("constraint_name"), frame) or f"uq_{'_'.join(columns)}"
-            ] = columns
+            name = text_of(bound.get("constraint_name"), frame)
+            table.unique[name or f"uq_{'_'.join(columns)}"] = columns
+            if name:
+                origin = self._origin(name, "unique constraint", columns, step.line, frame, step)
+                self.changes.create_named(key, table, origin, step, frame)
 
     def _op_create_primary_key(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
@@ -576,6 +610,13 @@ class _Replayer:
         if table is not None and name is not None:
             for constraints in (table.unique, table.foreign_keys, table.indexes):
                 constraints.pop(name, None)
+            table.forget_named(names=(name,))
+
+
+def _keyword_true(step: MigrationStep, name: str) -> bool:
+    """Whether the operation passes `name=True` (`if_not_exists=True`)."""
+    value = dict(step.keywords).get(name)
+    return value is not None and value.kind == "const" and value.text == "True"
 
 
 def replay_graph(index: ProjectIndex, graph: RevisionGraph) -> Replay:

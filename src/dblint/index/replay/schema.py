@@ -7,6 +7,7 @@ replay's `blind_*` reasons), so readers can say "unknown" instead of guessing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -30,6 +31,19 @@ class ReplayColumn:
     certain: bool = True  # False when added or changed under a guard
 
 
+@dataclass(frozen=True)
+class NamedOrigin:
+    """Where an index or unique constraint was created under its literal name."""
+
+    name: str
+    kind: str  # "index" | "unique constraint"
+    columns: tuple[str, ...]
+    revision: str
+    path: str
+    line: int
+    guarded: bool
+
+
 @dataclass
 class ReplayTable:
     schema: Optional[str]
@@ -50,6 +64,16 @@ class ReplayTable:
     uncertain: list[str] = field(default_factory=list)  # why drift findings are not raised for it
     opaque: bool = False  # changed in a way the replay could not read (not just under a guard)
     created_guarded: bool = False  # created under `if` / `try` / a computed loop
+    # Indexes and unique constraints created under a literal name, by lower-case name: where.
+    named: dict[str, NamedOrigin] = field(default_factory=dict)
+
+    def forget_named(self, columns: Iterable[str] = (), names: Iterable[str] = ()) -> None:
+        """Forget the named indexes and constraints dropped with these columns or by these names."""
+        gone = {column.lower() for column in columns}
+        dropped = {name.lower() for name in names}
+        for key, origin in list(self.named.items()):
+            if key in dropped or gone.intersection(column.lower() for column in origin.columns):
+                del self.named[key]
 
     def unsure(self, reason: str, opaque: bool = True) -> None:
         """Record why the replay may not know this table exactly."""

@@ -177,6 +177,7 @@ class SqlSteps:
 
     def apply(self, text: str, step: MigrationStep, frame: Frame) -> None:
         guard = self.changes.guarded(step, frame)
+        self.changes.forget_named_in(text)
         statements = classify_sql(text)
         if not statements and "{}" in text and not starts_as_row_statement(text):
             # Computed parts the classifier cannot see past: the statement may be DDL on the tables it names.
@@ -263,6 +264,8 @@ class SqlSteps:
             if action.kind == CONSTRAINT_ACTION:
                 continue
             column = table.column_named(action.column) if action.column else None
+            if action.column and action.kind in (RENAME_COLUMN, DROP_COLUMN):
+                table.forget_named(columns=(action.column,))
             if action.kind == RENAME_COLUMN:
                 if column is None:
                     return False
