@@ -60,6 +60,11 @@ TRICKY = {
     "app/corp_models.py": (
         'from app.corp import CorpBase\n\n\nclass Ledger(CorpBase):\n    __tablename__ = "ledger"\n'
     ),
+    # A SQLModel `table=True` class on a project base: no trigger word, reached through its base.
+    "app/sqlm_base.py": "from sqlmodel import SQLModel\n\n\nclass Stamped(SQLModel):\n    pass\n",
+    "app/sqlm_models.py": (
+        "from app.sqlm_base import Stamped\n\n\nclass Hero(Stamped, table=True):\n    pass\n"
+    ),
     # SQL the bytes do not spell out.
     "app/escaped.py": 'def run(conn):\n    conn.run("\\x43REATE TABLE scratch (id int)")\n',
     "app/split.py": 'def run(conn):\n    conn.run("CRE" "ATE TABLE scratch2 (id int)")\n',
@@ -132,7 +137,7 @@ def test_the_tricky_files_are_prefiltered_yet_found(tmp_path: Path) -> None:
         "app/commented.py",
     ):
         assert f'"path": "{rel}"' in shown, rel
-    for rel in ("app/aliases.py", "app/aa_models.py", "app/corp.py"):
+    for rel in ("app/aliases.py", "app/aa_models.py", "app/corp.py", "app/sqlm_models.py"):
         assert not needs_parse(TRICKY[rel].encode()), rel
 
 
@@ -145,8 +150,9 @@ def _tables(root: Path, *flags: str) -> list[str]:
 
 
 def test_models_on_library_bases_are_in_the_inventory(tmp_path: Path) -> None:
-    """A model on a library base that a project module re-exports, and one that maps itself on a
-    base from an unknown library, are tables whether or not the prefilter runs."""
+    """A model on a library base that a project module re-exports, one that maps itself on a base
+    from an unknown library, and a SQLModel `table=True` class on a project base are tables
+    whether or not the prefilter runs."""
     root = tricky_project(tmp_path / "project")
     rows = _tables(root)
     assert rows == _tables(root, "--no-prefilter")
@@ -154,6 +160,8 @@ def test_models_on_library_bases_are_in_the_inventory(tmp_path: Path) -> None:
     assert "app/aa_models.py:4" in invoice and "advanced_alchemy.base" in invoice
     ledger = next(row for row in rows if row.startswith("ledger,"))
     assert "app/corp_models.py:4" in ledger and "corp_orm:Base.metadata" in ledger
+    hero = next(row for row in rows if row.startswith("hero,"))
+    assert "app/sqlm_models.py:4" in hero and "SQLModel.metadata" in hero
 
 
 def _python_files() -> list[Path]:
