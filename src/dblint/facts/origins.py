@@ -1,0 +1,150 @@
+"""Which of a file's interactions come from a library that is not a database.
+
+The readers match interaction words loosely (`session.get(...)`, `x.select(...)`), so
+Flask's cookie `session`, `requests.Session()` or `select.select(...)` look like
+database access. Each interaction keeps the dotted expression that shows it; here, once
+the whole file has been read, an interaction is dropped when that expression's name is
+bound, everywhere in the file, only to something in `vocabulary.NOT_DATABASE`: by an
+import (`from flask import session`, `import requests`) or by assigning what such a
+library returns (`session = requests.Session()`, `async with aiohttp.ClientSession() as
+session`). A name bound any other way too (a parameter, a loop variable, an import from
+elsewhere) keeps today's reading: its origin is unknown. Both readers give the same
+pairs, and this runs on their union, so sliced and whole parses agree.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Optional
+
+from dblint.facts.ast_facts import dotted
+from dblint.facts.model import Import
+from dblint.facts.vocabulary import Interaction, is_not_database, may_lead_to_not_database
+
+# Nodes that bind the `name` they carry (3.10's match patterns, 3.12's type parameters).
+_NAMED_BINDERS = tuple(
+    getattr(ast, kind)
+    for kind in (
+        "FunctionDef",
+        "AsyncFunctionDef",
+        "ClassDef",
+        "ExceptHandler",
+        "MatchAs",
+        "MatchStar",
+        "TypeVar",
+        "ParamSpec",
+        "TypeVarTuple",
+    )
+    if hasattr(ast, kind)
+)
+
+
+def database_interactions(
+    found: Iterable[Interaction],
+    imports: Sequence[Import],
+    tree: Callable[[], Optional[ast.Module]],
+) -> tuple[str, ...]:
+    """The kinds of `found` that may touch a database, sorted. `tree` gives the file's `ast`
+    (None when this Python cannot read it); it is asked for only when the file imports
+    something in `NOT_DATABASE`, since nothing else can make an interaction not count."""
+    pairs = set(found)
+    if not any(may_lead_to_not_database(_qualified(imported)) for imported in imports):
+        return tuple(sorted({kind for kind, _ in pairs}))
+    module = tree()
+    if module is None:
+        return tuple(sorted({kind for kind, _ in pairs}))
+    origins = _Origins(imports, module)
+    return tuple(
+        sorted({kind for kind, source in pairs if not source or not origins.not_database(source)})
+    )
+
+
+def _qualified(imported: Import) -> str:
+    """What an import binds, as a qualified name ("" for a relative import or a star)."""
+    if imported.level or imported.local == "*":
+        return ""
+    if imported.name is None:  # `import a.b` binds `a`; `import a.b as c` binds `a.b`
+        top = imported.module.split(".", 1)[0]
+        return top if imported.local == top else imported.module
+    return f"{imported.module}.{imported.name}"
+
+
+class _Origins:
+    """The bindings of a file's names: by imports (qualified) and by everything else."""
+
+    def __init__(self, imports: Sequence[Import], tree: ast.Module) -> None:
+        self._imported: dict[str, list[str]] = {}
+        for imported in imports:
+            if imported.local != "*":
+                self._imported.setdefault(imported.local, []).append(_qualified(imported))
+        self._modules = {imported.module for imported in imports if not imported.level}
+        # Every other binding of a name or attribute chain: the callee whose result it is
+        # assigned (`s = requests.Session()`), or None (a parameter, a loop variable, ...).
+        self._bound: dict[str, list[Optional[str]]] = {}
+        _read_bindings(tree, self._bound)
+
+    def not_database(self, source: str) -> bool:
+        """Whether the dotted expression `source` surely is not a database's. The longest
+        prefix the file binds decides (`self.http` in `self.http.session.get`)."""
+        parts = source.split(".")
+        for end in range(len(parts), 0, -1):
+            key = ".".join(parts[:end])
+            imported = self._imported.get(key, []) if end == 1 else []
+            assigned = self._bound.get(key, [])
+            if not imported and not assigned:
+                continue
+            rest = source[len(key) :]
+            return all(
+                callee is not None and self._imported_not_database(callee) for callee in assigned
+            ) and all(qualified and is_not_database(qualified + rest) for qualified in imported)
+        # A module path an import statement names (`from boto3.session import Session`).
+        return any(
+            module == source or module.startswith(source + ".") for module in self._modules
+        ) and is_not_database(source)
+
+    def _imported_not_database(self, callee: str) -> bool:
+        """A callee whose first name only imports bind, all to something in `NOT_DATABASE`."""
+        root, _, rest = callee.partition(".")
+        imported = self._imported.get(root, [])
+        if not imported or root in self._bound:
+            return False
+        suffix = f".{rest}" if rest else ""
+        return all(qualified and is_not_database(qualified + suffix) for qualified in imported)
+
+
+def _read_bindings(tree: ast.Module, bound: dict[str, list[Optional[str]]]) -> None:
+    """Record into `bound` every binding of `tree` that is not an import, with the callee whose
+    result it is assigned, when it is a plain assignment of one call's result."""
+    assigned: dict[int, str] = {}  # id of a target -> the callee of the value assigned to it
+    for node in ast.walk(tree):  # breadth first: a statement before its targets
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            _note_assigned(targets, node.value, assigned)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            _note_assigned([node.optional_vars], node.context_expr, assigned)
+        elif isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            key = dotted(node)
+            if key is not None:
+                bound.setdefault(key, []).append(assigned.get(id(node)))
+        elif isinstance(node, ast.arg):
+            bound.setdefault(node.arg, []).append(None)
+        elif isinstance(node, _NAMED_BINDERS) and isinstance(getattr(node, "name", None), str):
+            bound.setdefault(node.name, []).append(None)
+        elif sys.version_info >= (3, 10) and isinstance(node, ast.MatchMapping) and node.rest:
+            bound.setdefault(node.rest, []).append(None)
+
+
+def _note_assigned(
+    targets: Sequence[ast.expr], value: Optional[ast.expr], assigned: dict[int, str]
+) -> None:
+    """`name = callee(...)`: remember the callee for each plain name or attribute target."""
+    if not isinstance(value, ast.Call):
+        return
+    callee = dotted(value.func)
+    if callee is None:
+        return
+    for target in targets:
+        if isinstance(target, (ast.Name, ast.Attribute)):
+            assigned[id(target)] = callee
