@@ -52,6 +52,12 @@ CASES = [
         (),
     ),
     ("from select import select\n\nselect([], [], [], 1)\n", ()),
+    ("from urllib.parse import urlparse\n\nurlparse(u).query\n", ()),
+    (
+        "from urllib.parse import urlsplit\n\ndef f(u):\n    parts = urlsplit(u)\n    return parts.query\n",
+        (),
+    ),
+    ("from bs4 import BeautifulSoup\n\nBeautifulSoup(h).select('a')\n", ()),
     # A name bound any other way too keeps today's reading.
     (
         "from flask import session\n\ndef f(session):\n    return session.execute(q)\n",
@@ -71,6 +77,8 @@ CASES = [
     ),
     ("import requests\n\ndef f(soup):\n    return soup.select('a')\n", ("query",)),
     ("import requests\nfrom sqlalchemy import select\n\nselect(User)\n", ("query",)),
+    ("import requests\n\nmake_session().query(User)\n", ("query",)),
+    ("from urllib.parse import urlparse\n\nurlparse = None\nurlparse(u).query\n", ("query",)),
     ("from flask import g\n\ng.db.execute(q)\n", ("query",)),
     ("from flask import current_app\n\ncurrent_app.db.session.add(x)\n", ("session",)),
     ("from .http import session\n\nsession.get('/')\n", ("session",)),

@@ -15,6 +15,7 @@ pairs, and this runs on their union, so sliced and whole parses agree.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Optional
@@ -23,6 +24,8 @@ from dblint.facts.ast_facts import dotted
 from dblint.facts.model import Import
 from dblint.facts.vocabulary import Interaction, is_not_database, may_lead_to_not_database
 
+# The call or subscript suffixes `dotted` gives a name (`urlparse()`, `sessions[]`).
+_RESULT = re.compile(r"(?:\(\)|\[\])+\Z")
 # Nodes that bind the `name` they carry (3.10's match patterns, 3.12's type parameters).
 _NAMED_BINDERS = tuple(
     getattr(ast, kind)
@@ -89,29 +92,40 @@ class _Origins:
         """Whether the dotted expression `source` surely is not a database's. The longest
         prefix the file binds decides (`self.http` in `self.http.session.get`)."""
         parts = source.split(".")
-        for end in range(len(parts), 0, -1):
-            key = ".".join(parts[:end])
-            imported = self._imported.get(key, []) if end == 1 else []
-            assigned = self._bound.get(key, [])
-            if not imported and not assigned:
-                continue
-            rest = source[len(key) :]
-            return all(
-                callee is not None and self._imported_not_database(callee) for callee in assigned
-            ) and all(qualified and is_not_database(qualified + rest) for qualified in imported)
+        for end in range(len(parts), 1, -1):  # an attribute chain the file assigns
+            assigned = self._bound.get(".".join(parts[:end]))
+            if assigned:
+                return self._all_not_database(assigned)
+        name = _RESULT.sub("", parts[0])
+        if name != parts[0]:  # what an imported name returns: `urlparse(url).query`
+            return self._imported_not_database(source)
+        assigned = self._bound.get(name, [])
+        imported = self._imported.get(name, [])
+        if assigned or imported:
+            rest = source[len(name) :]
+            return self._all_not_database(assigned) and all(
+                qualified and is_not_database(qualified + rest) for qualified in imported
+            )
         # A module path an import statement names (`from boto3.session import Session`).
         return any(
             module == source or module.startswith(source + ".") for module in self._modules
         ) and is_not_database(source)
 
-    def _imported_not_database(self, callee: str) -> bool:
-        """A callee whose first name only imports bind, all to something in `NOT_DATABASE`."""
-        root, _, rest = callee.partition(".")
-        imported = self._imported.get(root, [])
-        if not imported or root in self._bound:
+    def _all_not_database(self, assigned: list[Optional[str]]) -> bool:
+        """Every binding assigns what a callee `_imported_not_database` returns."""
+        return all(
+            callee is not None and self._imported_not_database(callee) for callee in assigned
+        )
+
+    def _imported_not_database(self, source: str) -> bool:
+        """A dotted expression (`requests.Session`, `urlsplit().query`) whose first name only
+        imports bind, all to something in `NOT_DATABASE`."""
+        name = _RESULT.sub("", source.split(".", 1)[0])
+        imported = self._imported.get(name, [])
+        if not imported or name in self._bound:
             return False
-        suffix = f".{rest}" if rest else ""
-        return all(qualified and is_not_database(qualified + suffix) for qualified in imported)
+        rest = source[len(name) :]
+        return all(qualified and is_not_database(qualified + rest) for qualified in imported)
 
 
 def _read_bindings(tree: ast.Module, bound: dict[str, list[Optional[str]]]) -> None:

@@ -129,8 +129,9 @@ def attribute_interactions(attribute: str, source: str) -> list[Interaction]:
 
 # Libraries whose sessions, queries and selects are not a database's, as qualified name prefixes:
 # Flask's cookie session, HTTP clients, AWS SDK sessions, HTML selectors, I/O multiplexing,
-# TensorFlow's graph sessions. A name bound to one of these (by an import, or by assigning what
-# one returns) shows no database interaction. `flask` alone is not here: `g.db` may be a database.
+# TensorFlow's graph sessions, a parsed URL's `query`. A name bound to one of these (by an
+# import, or by assigning what one returns) shows no database interaction. `flask` alone is
+# not here: `g.db` may be a database.
 NOT_DATABASE = (
     "flask.session",
     "flask.sessions",
@@ -147,6 +148,9 @@ NOT_DATABASE = (
     "select",
     "selectors",
     "tensorflow",
+    "urllib.parse",
+    "yarl",
+    "furl",
 )
 
 
