@@ -4,8 +4,9 @@ Flask's cookie `session`, HTTP clients' sessions (requests, httpx, aiohttp, boto
 BeautifulSoup `select` and `select.select` look like database access to a word match.
 The fixture `flask_cookie_session` has views using only those (no row) next to look-alikes
 that stay: `db.session`, a `session` parameter in a file that imports flask's `session`,
-SQLAlchemy's own `Session` and `select`, `g.db.execute(...)` and a `self.session` made by a
-`sessionmaker`.
+SQLAlchemy's own `Session` and `select`, `g.db.execute(...)`, a `self.session` made by a `sessionmaker`, and a
+`self.session` inherited from a base class beside another class whose `self.session` is
+an HTTP session.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ EXPECTED = {
     "notes/legacy.py": ["query"],
     "notes/models.py": ["orm-model"],
     "notes/reports.py": ["session", "query"],
+    "notes/repository.py": ["session"],
+    "notes/services.py": ["session", "query"],
     "notes/sync.py": ["session"],
     "notes/views.py": ["session"],
 }
@@ -58,7 +61,27 @@ CASES = [
         (),
     ),
     ("from bs4 import BeautifulSoup\n\nBeautifulSoup(h).select('a')\n", ()),
+    (
+        "import requests\n\nclass C:\n    def __init__(self):\n        self.session = requests.Session()\n\n"
+        "    def f(self):\n        return self.session.get('/')\n",
+        (),
+    ),
+    (
+        "import requests\n\nclass C:\n    session = requests.Session()\n\n"
+        "    def f(self):\n        def g():\n            return self.session.get('/')\n        return g()\n",
+        (),
+    ),
     # A name bound any other way too keeps today's reading.
+    (
+        "import requests\n\nclass C:\n    def __init__(self):\n        self.session = requests.Session()\n\n"
+        "class D(Base):\n    def f(self):\n        return self.session.query(User)\n",
+        ("query", "session"),
+    ),
+    (
+        "import requests\n\nclass C:\n    session = requests.Session()\n\n"
+        "    def f(self, db):\n        self.session = db\n        return self.session.execute(q)\n",
+        ("query", "session"),
+    ),
     (
         "from flask import session\n\ndef f(session):\n    return session.execute(q)\n",
         ("query", "session"),

@@ -510,7 +510,9 @@ class ShapeCollector:
             for end in range(2, len(parts) + 1):
                 if parts[end - 1] in INTERACTION_ATTRIBUTES:
                     source = ".".join(parts[:end])
-                    self.interactions.update(attribute_interactions(parts[end - 1], source))
+                    self.interactions.update(
+                        attribute_interactions(parts[end - 1], source, self._scope)
+                    )
         self.imports += imports_of(node, self._scope, self._type_checking > 0)
 
     def _assign(self, node: ast.Assign) -> None:
@@ -555,9 +557,11 @@ class ShapeCollector:
             roots += [case.pattern] + ([case.guard] if case.guard is not None else [])
         for node in _visited(iter(roots)):
             if isinstance(node, ast.Call):
-                self.interactions.update(call_interactions(dotted(node.func) or ""))
+                self.interactions.update(call_interactions(dotted(node.func) or "", self._scope))
             elif isinstance(node, ast.Attribute) and node.attr in INTERACTION_ATTRIBUTES:
-                self.interactions.update(attribute_interactions(node.attr, dotted(node) or ""))
+                self.interactions.update(
+                    attribute_interactions(node.attr, dotted(node) or "", self._scope)
+                )
 
     def _record_calls(self, roots: Iterator[ast.AST]) -> None:
         """Callees of the calls under `roots` (module level), in LibCST's visiting order."""

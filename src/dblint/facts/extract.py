@@ -427,7 +427,7 @@ class FactCollector(cst.CSTVisitor):
             self._record_database_open(node)
         if not self._scopes and name:
             self.toplevel_calls.append(name)
-        self.interactions.update(call_interactions(name))
+        self.interactions.update(call_interactions(name, self._scope))
 
     def _record_database_open(self, node: cst.Call) -> None:
         database = next(
@@ -451,7 +451,9 @@ class FactCollector(cst.CSTVisitor):
         if method in SCHEMA_METHODS and id(node) not in self._called_attributes:
             self._record_schema_call(node, method, called=False)
         if method in INTERACTION_ATTRIBUTES:
-            self.interactions.update(attribute_interactions(method, dotted(node) or ""))
+            self.interactions.update(
+                attribute_interactions(method, dotted(node) or "", self._scope)
+            )
 
     def _record_schema_call(self, func: cst.Attribute, method: str, called: bool) -> None:
         self._append_schema_call(func, method, dotted(func.value) or "?", called)
@@ -537,9 +539,9 @@ class FactCollector(cst.CSTVisitor):
         statements = sql.classify_sql(bounded)
         if not statements:
             if sql.is_sql(bounded):
-                self.interactions.add(("raw-sql", ""))
+                self.interactions.add(("raw-sql", "", ""))
             return
-        self.interactions.add(("raw-sql", ""))
+        self.interactions.add(("raw-sql", "", ""))
         line, column, end_line = self._span(node)
         self.sql_strings.append(
             SqlString(

@@ -99,21 +99,22 @@ QUERY_CALLS = frozenset(
 )
 
 
-# One interaction and where it comes from: (kind, the dotted expression that shows it), the
-# source "" when it has none (a SQL string). `origins.database_interactions` reads the source.
-Interaction = tuple[str, str]
+# One interaction and where it comes from: (kind, the dotted expression that shows it, the
+# scope it is read in), the source "" when it has none (a SQL string).
+# `origins.database_interactions` reads the source.
+Interaction = tuple[str, str, str]
 
 
-def call_interactions(name: str) -> list[Interaction]:
+def call_interactions(name: str, scope: str) -> list[Interaction]:
     """The interactions a call of the dotted callee `name` shows."""
     last = name.rsplit(".", 1)[-1]
     found = []
     if last in SESSION_NAMES or ".session." in f".{name}.":
-        found.append(("session", name))
+        found.append(("session", name, scope))
     if last in QUERY_CALLS:
-        found.append(("query", name))
+        found.append(("query", name, scope))
     if last == "cursor":
-        found.append(("raw-sql", name))
+        found.append(("raw-sql", name, scope))
     return found
 
 
@@ -121,10 +122,10 @@ def call_interactions(name: str) -> list[Interaction]:
 INTERACTION_ATTRIBUTES = frozenset({"session", "query"})
 
 
-def attribute_interactions(attribute: str, source: str) -> list[Interaction]:
+def attribute_interactions(attribute: str, source: str, scope: str) -> list[Interaction]:
     """The interactions an attribute access `x.<attribute>` shows; `source` is its dotted name
     (readers compute it only for an attribute in `INTERACTION_ATTRIBUTES`)."""
-    return [(attribute, source)] if attribute in INTERACTION_ATTRIBUTES else []
+    return [(attribute, source, scope)] if attribute in INTERACTION_ATTRIBUTES else []
 
 
 # Libraries whose sessions, queries and selects are not a database's, as qualified name prefixes:
@@ -132,6 +133,8 @@ def attribute_interactions(attribute: str, source: str) -> list[Interaction]:
 # TensorFlow's graph sessions, a parsed URL's `query`. A name bound to one of these (by an
 # import, or by assigning what one returns) shows no database interaction. `flask` alone is
 # not here: `g.db` may be a database.
+# The names of an instance (or its class) in a method: their attributes are per class.
+INSTANCE_NAMES = frozenset({"self", "cls"})
 NOT_DATABASE = (
     "flask.session",
     "flask.sessions",
