@@ -25,10 +25,12 @@ from dblint.facts.exports import Exports
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
 from dblint.facts.model import FunctionDef as FunctionFact
 from dblint.facts.vocabulary import (
+    INTERACTION_ATTRIBUTES,
     MAX_DEPTH,
     MAX_ITEMS,
     MESSAGE_KEYWORDS,
     TYPE_CHECKING_TESTS,
+    Interaction,
     attribute_interactions,
     call_interactions,
     snake_cases,
@@ -203,7 +205,7 @@ class ShapeCollector:
         self.functions: list[str] = []
         self.toplevel_calls: list[str] = []
         self.exports = Exports()
-        self.interactions: set[str] = set()
+        self.interactions: set[Interaction] = set()  # with their sources: `origins`
         self.function_defs: list[FunctionFact] = []
         self._returns: list[list[Expr]] = []  # per open function: the values of its `return`s
         self._forwards: list[bool] = []
@@ -504,8 +506,13 @@ class ShapeCollector:
             else [node.module or ""]
         )
         for name in dotted_names:
-            for part in name.split(".")[1:]:
-                self.interactions.update(attribute_interactions(part))
+            parts = name.split(".")
+            for end in range(2, len(parts) + 1):
+                if parts[end - 1] in INTERACTION_ATTRIBUTES:
+                    source = ".".join(parts[:end])
+                    self.interactions.update(
+                        attribute_interactions(parts[end - 1], source, self._scope)
+                    )
         self.imports += imports_of(node, self._scope, self._type_checking > 0)
 
     def _assign(self, node: ast.Assign) -> None:
@@ -552,9 +559,11 @@ class ShapeCollector:
             if isinstance(node, ast.Call):
                 if _makes_class(node):
                     raise Unsupported("`type(name, bases, namespace)` is kept whole by LibCST")
-                self.interactions.update(call_interactions(dotted(node.func) or ""))
-            elif isinstance(node, ast.Attribute):
-                self.interactions.update(attribute_interactions(node.attr))
+                self.interactions.update(call_interactions(dotted(node.func) or "", self._scope))
+            elif isinstance(node, ast.Attribute) and node.attr in INTERACTION_ATTRIBUTES:
+                self.interactions.update(
+                    attribute_interactions(node.attr, dotted(node) or "", self._scope)
+                )
 
     def _record_calls(self, roots: Iterator[ast.AST]) -> None:
         """Callees of the calls under `roots` (module level), in LibCST's visiting order."""

@@ -28,12 +28,14 @@ from dblint.facts.model import (
 from dblint.facts.vocabulary import (
     DATABASE_KEYWORDS,
     DATABASE_OPENERS,
+    INTERACTION_ATTRIBUTES,
     MESSAGE_KEYWORDS,
     SCHEMA_CONSTRUCTS,
     SYNC_CALLS,
     TABLE_CONSTRUCTS,
     TABLE_METHODS,
     TYPE_CHECKING_TESTS,
+    Interaction,
     attribute_interactions,
     call_interactions,
     is_memory_database,
@@ -174,7 +176,7 @@ class FactCollector(cst.CSTVisitor):
         self.classes: list[ClassDef] = []
         self.schema_calls: list[SchemaCall] = []
         self.sql_strings: list[SqlString] = []
-        self.interactions: set[str] = set()
+        self.interactions: set[Interaction] = set()  # with their sources: `origins`
         self.exports = Exports()
         self.calls: list[CallFact] = []
         self.toplevel_calls: list[str] = []
@@ -434,7 +436,7 @@ class FactCollector(cst.CSTVisitor):
             self._record_database_open(node)
         if not self._scopes and name:
             self.toplevel_calls.append(name)
-        self.interactions.update(call_interactions(name))
+        self.interactions.update(call_interactions(name, self._scope))
 
     def _record_database_open(self, node: cst.Call) -> None:
         database = next(
@@ -457,7 +459,10 @@ class FactCollector(cst.CSTVisitor):
         method = node.attr.value
         if method in SCHEMA_METHODS and id(node) not in self._called_attributes:
             self._record_schema_call(node, method, called=False)
-        self.interactions.update(attribute_interactions(method))
+        if method in INTERACTION_ATTRIBUTES:
+            self.interactions.update(
+                attribute_interactions(method, dotted(node) or "", self._scope)
+            )
 
     def _record_schema_call(self, func: cst.Attribute, method: str, called: bool) -> None:
         self._append_schema_call(func, method, dotted(func.value) or "?", called)
@@ -543,9 +548,9 @@ class FactCollector(cst.CSTVisitor):
         statements = sql.classify_sql(bounded)
         if not statements:
             if sql.is_sql(bounded):
-                self.interactions.add("raw-sql")
+                self.interactions.add(("raw-sql", "", ""))
             return
-        self.interactions.add("raw-sql")
+        self.interactions.add(("raw-sql", "", ""))
         line, column, end_line = self._span(node)
         self.sql_strings.append(
             SqlString(

@@ -9,7 +9,7 @@ need it (`slices`), reading the others' facts from `ast`. Both give the same fac
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Optional, Union
 
 import libcst as cst
@@ -22,6 +22,7 @@ from dblint.facts.ast_facts import ShapeCollector, SourceLines
 from dblint.facts.exports import Exports
 from dblint.facts.extract import FactCollector, collect
 from dblint.facts.model import FileFacts, MigrationFacts, Noqa
+from dblint.facts.origins import database_interactions
 from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size
 from dblint.facts.walk import positions, walk
 
@@ -60,7 +61,7 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
         migration = collect_migration(wrapper, collector.imports)
     except _LIBCST_FAILURES as error:
         return _failure(path, error)
-    return _file_facts(path, noqa, [collector], migration)
+    return _file_facts(path, noqa, [collector], migration, lambda: _ast_of(text))
 
 
 def parse_sliced(
@@ -88,7 +89,7 @@ def parse_sliced(
         for unit in units
         if unit.shape is not None or id(unit) in by_unit
     ]
-    facts = _file_facts(path, noqa, collected, None)
+    facts = _file_facts(path, noqa, collected, None, lambda: tree)
     if op_prefixes(facts.imports):  # `from alembic import op` nested in a top-level block
         return _whole(path, text, noqa, sizes)
     return facts
@@ -100,6 +101,14 @@ def _whole(path: str, text: str, noqa: tuple[Noqa, ...], sizes: Sequence[int]) -
     except SourceError as error:
         return FileFacts(path=path, error=str(error))
     return parse_facts(path, text, noqa)
+
+
+def _ast_of(text: str) -> Optional[ast.Module]:
+    """The `ast` tree of a file LibCST parsed whole (None: syntax newer than this Python)."""
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _imports_alembic(tree: ast.Module) -> bool:
@@ -141,6 +150,7 @@ def _file_facts(
     noqa: tuple[Noqa, ...],
     collected: Sequence[Collected],
     migration: Optional[MigrationFacts],
+    tree: Callable[[], Optional[ast.Module]],
 ) -> FileFacts:
     """One file's facts from the collectors of its statements, in source order.
 
@@ -152,15 +162,16 @@ def _file_facts(
         return tuple(fact for collector in collected for fact in getattr(collector, name, ()))
 
     exports = Exports.joined(collector.exports for collector in collected)
+    imports = joined("imports")
     return FileFacts(
         path=path,
         parsed=True,
-        imports=joined("imports"),
+        imports=imports,
         bindings=joined("bindings"),
         classes=joined("classes"),
         schema_calls=joined("schema_calls"),
         sql_strings=joined("sql_strings"),
-        interactions=tuple(sorted(set(joined("interactions")))),
+        interactions=database_interactions(joined("interactions"), imports, tree),
         noqa=noqa,
         all_names=exports.names,
         all_computed=exports.computed,

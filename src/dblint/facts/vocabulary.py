@@ -102,22 +102,77 @@ QUERY_CALLS = frozenset(
 )
 
 
-def call_interactions(name: str) -> list[str]:
+# One interaction and where it comes from: (kind, the dotted expression that shows it, the
+# scope it is read in), the source "" when it has none (a SQL string).
+# `origins.database_interactions` reads the source.
+Interaction = tuple[str, str, str]
+
+
+def call_interactions(name: str, scope: str) -> list[Interaction]:
     """The interactions a call of the dotted callee `name` shows."""
     last = name.rsplit(".", 1)[-1]
     found = []
     if last in SESSION_NAMES or ".session." in f".{name}.":
-        found.append("session")
+        found.append(("session", name, scope))
     if last in QUERY_CALLS:
-        found.append("query")
+        found.append(("query", name, scope))
     if last == "cursor":
-        found.append("raw-sql")
+        found.append(("raw-sql", name, scope))
     return found
 
 
-def attribute_interactions(attribute: str) -> list[str]:
-    """The interactions an attribute access `x.<attribute>` shows."""
-    return [attribute] if attribute in ("session", "query") else []
+# Attributes that show an interaction of their own name: `db.session`, `User.query`.
+INTERACTION_ATTRIBUTES = frozenset({"session", "query"})
+
+
+def attribute_interactions(attribute: str, source: str, scope: str) -> list[Interaction]:
+    """The interactions an attribute access `x.<attribute>` shows; `source` is its dotted name
+    (readers compute it only for an attribute in `INTERACTION_ATTRIBUTES`)."""
+    return [(attribute, source, scope)] if attribute in INTERACTION_ATTRIBUTES else []
+
+
+# Libraries whose sessions, queries and selects are not a database's, as qualified name prefixes:
+# Flask's cookie session, HTTP clients, AWS SDK sessions, HTML selectors, I/O multiplexing,
+# TensorFlow's graph sessions, a parsed URL's `query`. A name bound to one of these (by an
+# import, or by assigning what one returns) shows no database interaction. `flask` alone is
+# not here: `g.db` may be a database.
+# The names of an instance (or its class) in a method: their attributes are per class.
+INSTANCE_NAMES = frozenset({"self", "cls"})
+NOT_DATABASE = (
+    "flask.session",
+    "flask.sessions",
+    "flask.globals.session",
+    "requests",
+    "httpx",
+    "aiohttp",
+    "urllib3",
+    "boto3",
+    "botocore",
+    "aioboto3",
+    "aiobotocore",
+    "bs4",
+    "select",
+    "selectors",
+    "tensorflow",
+    "urllib.parse",
+    "yarl",
+    "furl",
+)
+
+
+def is_not_database(qualified: str) -> bool:
+    """Whether a qualified name (`requests.Session`, `flask.session.get`) lies in `NOT_DATABASE`."""
+    return any(
+        qualified == prefix or (qualified.startswith(prefix) and qualified[len(prefix)] in ".([")
+        for prefix in NOT_DATABASE
+    )
+
+
+def may_lead_to_not_database(qualified: str) -> bool:
+    """Whether an imported name may be, or hold, something in `NOT_DATABASE` (`flask` holds `session`)."""
+    return is_not_database(qualified) or any(
+        prefix.startswith(qualified + ".") for prefix in NOT_DATABASE
+    )
 
 
 # Methods of a SQL statement that leave its text alone.
