@@ -119,7 +119,9 @@ def _is_resource(value: str) -> bool:
     return ":" in value and not value.startswith("/") and bool(re.match(r"^\w+(?:\.\w+)*:", value))
 
 
-def _resolve(root: Path, config_dir: str, value: str) -> str | None:
+def _resolve(root: Path, config_dir: str, value: str, runs_in: str | None = None) -> str | None:
+    """A path of the configuration, project-relative; a relative one is read against `runs_in`
+    when the script location says `alembic` runs there, else against `_run_directory`."""
     value = _expand(root, config_dir, value)
     if _is_resource(value):
         package, *steps = value.split(":")
@@ -131,7 +133,8 @@ def _resolve(root: Path, config_dir: str, value: str) -> str | None:
             return None
         value = value[len(root_text) :].lstrip("/")
         return _normalise(value)
-    return _normalise(posixpath.join(_run_directory(root, config_dir, value), value))
+    base = _run_directory(root, config_dir, value) if runs_in is None else runs_in
+    return _normalise(posixpath.join(base, value))
 
 
 def _run_directory(root: Path, config_dir: str, value: str) -> str:
@@ -196,7 +199,9 @@ def _location(
     runs_in = _script_run_directory(root, config_dir, script)
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
     version_dirs += _resolved_all(root, config_dir, versions, separator)
-    prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator)))
+    # Alembic puts `prepend_sys_path` on sys.path as written: a relative entry is read against
+    # the directory `alembic` runs in (keep's `keep/alembic.ini`: `.` is the repository root).
+    prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator, runs_in)))
     return [
         ScriptLocation(
             directory,
@@ -238,11 +243,16 @@ def _conventional_directory(root: Path, config_dir: str) -> str | None:
 
 
 def _resolved_all(
-    root: Path, config_dir: str, value: str | None, separator: str | None
+    root: Path,
+    config_dir: str,
+    value: str | None,
+    separator: str | None,
+    runs_in: str | None = None,
 ) -> list[str]:
     """The project-relative directories of a list-valued option (entries leaving the project dropped)."""
     found = (
-        _resolve(root, config_dir, entry) for entry in _split_locations(value or "", separator)
+        _resolve(root, config_dir, entry, runs_in)
+        for entry in _split_locations(value or "", separator)
     )
     return [resolved for resolved in found if resolved is not None]
 
