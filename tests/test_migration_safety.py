@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, finding_set, run_tool, write_project
 
 _REVISION = """from alembic import op
@@ -206,3 +207,50 @@ def test_constraint_named_through_a_constant_is_named() -> None:
         "adds validated foreign key fk__grants__account_id__accounts on existing table"
         in completed.stdout
     )
+
+
+_PG_ENV = """from alembic import context
+from sqlalchemy import create_engine
+
+config = context.config
+with create_engine(config.get_main_option("sqlalchemy.url")).connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+
+@pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
+def test_concurrent_builds_on_an_autocommit_connection_agree_with_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """letta: `connection.commit()` then `connection.execution_options(isolation_level=
+    "AUTOCOMMIT")` runs the concurrent builds outside any transaction (no DBL502); another
+    isolation level keeps the transaction, and PostgreSQL refuses the build (DBL502)."""
+    versions = FIXTURES / "pg_safety_lookalikes" / "migrations" / "versions"
+    initial = _REVISION.format(
+        rev="0008",
+        down="None",
+        body="\n".join(
+            f'    op.create_table("{table}", sa.Column("{column}", sa.Integer()))'
+            for table, column in (("accounts", "name"), ("entries", "account_id"))
+        )
+        + '\n    op.create_table("grants", sa.Column("account_id", sa.Integer()))',
+    )
+    files = {
+        "alembic.ini": f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {postgres_url}\n",
+        "migrations/env.py": _PG_ENV,
+        "migrations/versions/0008_tables.py": initial,
+        "migrations/versions/0009.py": (versions / "0009_autocommit_connection.py").read_text(),
+        "migrations/versions/0010.py": (versions / "0010_other_isolation_level.py").read_text(),
+    }
+    root = write_project(tmp_path / "pg", files)
+    reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert {(path, code) for path, _, code in reported} == {
+        ("migrations/versions/0010.py", "DBL502")
+    }
+    upgraded = run_tool("alembic", "upgrade", "0009", cwd=root)
+    assert upgraded.returncode == 0, upgraded.stderr
+    refused = run_tool("alembic", "upgrade", "0010", cwd=root)
+    assert refused.returncode != 0
+    assert "cannot run inside a transaction block" in refused.stderr

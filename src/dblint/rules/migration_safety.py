@@ -302,7 +302,10 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         'unless env.py turns transactional DDL off (`transactional_ddl=False`) or an `op.execute("COMMIT")` '
         "earlier in the revision ended its transaction: psycopg2 (SQLAlchemy's default driver) and asyncpg "
         "then run what follows outside any transaction. With `postgresql+psycopg://` or `+pg8000://` in "
-        "`sqlalchemy.url` the driver begins a new transaction after the `COMMIT`, and the finding stays."
+        "`sqlalchemy.url` the driver begins a new transaction after the `COMMIT`, and the finding stays. "
+        "A statement executed on a connection that the revision committed (`conn.commit()`) and then "
+        'switched to `conn.execution_options(isolation_level="AUTOCOMMIT")` runs outside any transaction '
+        "with every driver, and is not reported."
     )
     why_bad = (
         "Alembic runs each migration in a transaction on PostgreSQL, and PostgreSQL refuses the concurrent "
