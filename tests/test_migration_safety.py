@@ -254,3 +254,66 @@ def test_concurrent_builds_on_an_autocommit_connection_agree_with_postgresql(
     refused = run_tool("alembic", "upgrade", "0010", cwd=root)
     assert refused.returncode != 0
     assert "cannot run inside a transaction block" in refused.stderr
+
+
+# (old type, new type) as autogenerate writes them: one PostgreSQL type spelled two ways, and
+# real changes (the time zone, the integer's width).
+_TYPE_PAIRS = [
+    ("postgresql.TIMESTAMP()", "sa.DateTime()"),
+    ("sa.DateTime(timezone=True)", "postgresql.TIMESTAMP(timezone=True)"),
+    ("sa.BIGINT()", "sa.BigInteger()"),
+    ("sa.SmallInteger()", "sa.SMALLINT()"),
+    ("postgresql.TIMESTAMP(timezone=True)", "sa.DateTime()"),
+    ("sa.BIGINT()", "sa.Integer()"),
+    ("sa.Integer()", "sa.BigInteger()"),
+]
+
+
+@pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
+def test_type_changes_reported_are_the_ones_postgresql_rewrites(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """letta: `existing_type=postgresql.TIMESTAMP(timezone=True)` to `sa.DateTime()` is a rewrite,
+    and the message shows the time zone; `postgresql.TIMESTAMP()` to `sa.DateTime()` is the same
+    type. PostgreSQL (session time zone not UTC) rewrites exactly the tables dblint reports."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    columns = "\n".join(
+        f'        sa.Column("c{number}", {old}),' for number, (old, _) in enumerate(_TYPE_PAIRS)
+    )
+    alters = "\n".join(
+        f'    op.alter_column("t", "c{number}", type_={new}, existing_type={old})'
+        for number, (old, new) in enumerate(_TYPE_PAIRS)
+    )
+    header = "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://x@h/db\n",
+        "migrations/env.py": "from alembic import context\n",
+        "migrations/versions/r1.py": header
+        + f'revision = "r1"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table(\n        "t",\n{columns}\n    )\n',
+        "migrations/versions/r2.py": header
+        + f'revision = "r2"\ndown_revision = "r1"\n\n\ndef upgrade():\n{alters}\n',
+    }
+    root = write_project(tmp_path / "types", files)
+    lines = run_tool("dblint", "check", ".", cwd=root).stdout.splitlines()
+    # r2.py: the alter_column calls start at line 9 (3 imports, 2 revision lines, 2 blank, `def`)
+    reported = {int(line.split(":")[1]) - 9 for line in lines if " DBL504 " in line}
+    assert "from postgresql.TIMESTAMP(timezone=True) to sa.DateTime()" in "\n".join(lines)
+    engine = sa.create_engine(postgres_url)
+    rewritten = set()
+    with engine.begin() as connection:
+        connection.exec_driver_sql("SET TimeZone = 'Europe/Paris'")
+        for number, (old, new) in enumerate(_TYPE_PAIRS):
+            names = {"sa": sa, "postgresql": postgresql}
+            old_type = eval(old, names).compile(dialect=engine.dialect)  # our own literals above
+            new_type = eval(new, names).compile(dialect=engine.dialect)
+            table = f"types_{number}"
+            connection.exec_driver_sql(f"CREATE TABLE {table} (c {old_type})")
+            node = f"SELECT relfilenode FROM pg_class WHERE relname = '{table}'"
+            before = connection.exec_driver_sql(node).scalar()
+            connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN c TYPE {new_type}")
+            if connection.exec_driver_sql(node).scalar() != before:
+                rewritten.add(number)
+    assert rewritten == {4, 5, 6}
+    assert reported == rewritten

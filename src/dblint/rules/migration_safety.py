@@ -458,7 +458,8 @@ class TableRewritingTypeChange(_SafetyRule):
         "`TEXT`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
         "`existing_type=` (which autogenerate writes) or else from the replayed schema; when neither says, "
         "the finding says so (a change to `TEXT`, unlimited `VARCHAR` or unconstrained `NUMERIC` needs no old "
-        "size and is not reported)."
+        "size and is not reported). One type spelled two ways is no change (`postgresql.TIMESTAMP()` and "
+        "`sa.DateTime()`, `sa.BIGINT()` and `sa.BigInteger()`); `timezone=True` makes another type."
     )
     why_bad = (
         "Any other type change rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE "
