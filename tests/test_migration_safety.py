@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FIXTURES, finding_set, run_tool, write_project
@@ -300,6 +301,7 @@ def test_type_changes_reported_are_the_ones_postgresql_rewrites(
     # r2.py: the alter_column calls start at line 9 (3 imports, 2 revision lines, 2 blank, `def`)
     reported = {int(line.split(":")[1]) - 9 for line in lines if " DBL504 " in line}
     assert "from postgresql.TIMESTAMP(timezone=True) to sa.DateTime()" in "\n".join(lines)
+    assert "(no reads or writes) unless the migration's session runs with TimeZone UTC" in lines[0]
     engine = sa.create_engine(postgres_url)
     rewritten = set()
     with engine.begin() as connection:
@@ -310,10 +312,20 @@ def test_type_changes_reported_are_the_ones_postgresql_rewrites(
             new_type = eval(new, names).compile(dialect=engine.dialect)
             table = f"types_{number}"
             connection.exec_driver_sql(f"CREATE TABLE {table} (c {old_type})")
-            node = f"SELECT relfilenode FROM pg_class WHERE relname = '{table}'"
-            before = connection.exec_driver_sql(node).scalar()
+            before = _file_node(connection, table)
             connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN c TYPE {new_type}")
-            if connection.exec_driver_sql(node).scalar() != before:
+            if _file_node(connection, table) != before:
                 rewritten.add(number)
+        # The time-zone change back is done in place when the session's time zone is UTC.
+        connection.exec_driver_sql("SET TimeZone = 'UTC'")
+        before = _file_node(connection, "types_4")
+        connection.exec_driver_sql("ALTER TABLE types_4 ALTER COLUMN c TYPE timestamptz")
+        assert _file_node(connection, "types_4") == before
     assert rewritten == {4, 5, 6}
     assert reported == rewritten
+
+
+def _file_node(connection: Any, table: str) -> int:
+    """The table's file: a new one when PostgreSQL rewrote the table."""
+    query = f"SELECT relfilenode FROM pg_class WHERE relname = '{table}'"
+    return int(connection.exec_driver_sql(query).scalar())

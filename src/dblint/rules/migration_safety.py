@@ -509,9 +509,16 @@ class TableRewritingTypeChange(_SafetyRule):
                     (
                         f"{_operation_name(view)} changes {column} from {old.written} to {new.written}, which rewrites "
                         "the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes)"
+                        + _ZONE_NOTE
+                        * ({old.kind, new.kind} == {"timestamp", "timestamptz"})
                     ),
                     _NEW_COLUMN,
                 )
+
+
+# PostgreSQL 12 release notes: a change between `timestamp` and `timestamptz` is done in place
+# when the session's time zone is UTC (the values then read the same).
+_ZONE_NOTE = " unless the migration's session runs with TimeZone UTC (PostgreSQL 12 and later)"
 
 
 class ForeignKeyWithoutNotValid(_SafetyRule):
