@@ -172,6 +172,8 @@ def _ours(table: TableDef) -> dict:
         column.name: {
             "family": column.family,
             "fks": sorted(fk.target for fk in column.foreign_keys),
+            # a key whose target dblint cannot read (`ForeignKey(key_of(Supplier))`)
+            "unread": column.declares_foreign_key and not column.foreign_keys,
         }
         for column in table.columns
     }
@@ -194,6 +196,9 @@ def test_index_agrees_with_sqlalchemy(project: str) -> None:
             assert sorted(ours[name]) == sorted(columns), f"columns of {name}"
             for column, facts in columns.items():
                 mine = ours[name][column]
+                if mine["unread"]:  # a key, where to unknown: SQLAlchemy has one
+                    assert facts["fks"], f"foreign keys of {name}.{column}"
+                    continue
                 assert mine["fks"] == facts["fks"], f"foreign keys of {name}.{column}"
                 if facts["family"] != "unknown":
                     assert mine["family"] == facts["family"], f"type family of {name}.{column}"
@@ -204,8 +209,15 @@ def test_index_agrees_with_sqlalchemy(project: str) -> None:
         for table in schema.declared
         for column in table.columns
     }
+    unread = {
+        f"{table.full_name}.{column.name}"
+        for table in schema.declared
+        for column in table.columns
+        if column.declares_foreign_key and not column.foreign_keys
+    }
     for column, targets in real["resolved"].items():
-        assert ours_resolved[column] == sorted(targets), f"referenced table of {column}"
+        if column not in unread:
+            assert ours_resolved[column] == sorted(targets), f"referenced table of {column}"
     assert real["resolved"], "no foreign key resolved"
     for model in schema.models:
         if model.context != "app":

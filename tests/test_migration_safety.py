@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import FIXTURES, finding_set, run_tool, write_project
 
 _REVISION = """from alembic import op
@@ -206,3 +208,124 @@ def test_constraint_named_through_a_constant_is_named() -> None:
         "adds validated foreign key fk__grants__account_id__accounts on existing table"
         in completed.stdout
     )
+
+
+_PG_ENV = """from alembic import context
+from sqlalchemy import create_engine
+
+config = context.config
+with create_engine(config.get_main_option("sqlalchemy.url")).connect() as connection:
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+
+@pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
+def test_concurrent_builds_on_an_autocommit_connection_agree_with_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """letta: `connection.commit()` then `connection.execution_options(isolation_level=
+    "AUTOCOMMIT")` runs the concurrent builds outside any transaction (no DBL502); another
+    isolation level keeps the transaction, and PostgreSQL refuses the build (DBL502)."""
+    versions = FIXTURES / "pg_safety_lookalikes" / "migrations" / "versions"
+    initial = _REVISION.format(
+        rev="0008",
+        down="None",
+        body="\n".join(
+            f'    op.create_table("{table}", sa.Column("{column}", sa.Integer()))'
+            for table, column in (("accounts", "name"), ("entries", "account_id"))
+        )
+        + '\n    op.create_table("grants", sa.Column("account_id", sa.Integer()))',
+    )
+    files = {
+        "alembic.ini": f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {postgres_url}\n",
+        "migrations/env.py": _PG_ENV,
+        "migrations/versions/0008_tables.py": initial,
+        "migrations/versions/0009.py": (versions / "0009_autocommit_connection.py").read_text(),
+        "migrations/versions/0010.py": (versions / "0010_other_isolation_level.py").read_text(),
+    }
+    root = write_project(tmp_path / "pg", files)
+    reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert {(path, code) for path, _, code in reported} == {
+        ("migrations/versions/0010.py", "DBL502")
+    }
+    upgraded = run_tool("alembic", "upgrade", "0009", cwd=root)
+    assert upgraded.returncode == 0, upgraded.stderr
+    refused = run_tool("alembic", "upgrade", "0010", cwd=root)
+    assert refused.returncode != 0
+    assert "cannot run inside a transaction block" in refused.stderr
+
+
+# (old type, new type) as autogenerate writes them: one PostgreSQL type spelled two ways, and
+# real changes (the time zone, the integer's width).
+_TYPE_PAIRS = [
+    ("postgresql.TIMESTAMP()", "sa.DateTime()"),
+    ("sa.DateTime(timezone=True)", "postgresql.TIMESTAMP(timezone=True)"),
+    ("sa.BIGINT()", "sa.BigInteger()"),
+    ("sa.SmallInteger()", "sa.SMALLINT()"),
+    ("postgresql.TIMESTAMP(timezone=True)", "sa.DateTime()"),
+    ("sa.BIGINT()", "sa.Integer()"),
+    ("sa.Integer()", "sa.BigInteger()"),
+]
+
+
+@pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
+def test_type_changes_reported_are_the_ones_postgresql_rewrites(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """letta: `existing_type=postgresql.TIMESTAMP(timezone=True)` to `sa.DateTime()` is a rewrite,
+    and the message shows the time zone; `postgresql.TIMESTAMP()` to `sa.DateTime()` is the same
+    type. PostgreSQL (session time zone not UTC) rewrites exactly the tables dblint reports."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    columns = "\n".join(
+        f'        sa.Column("c{number}", {old}),' for number, (old, _) in enumerate(_TYPE_PAIRS)
+    )
+    alters = "\n".join(
+        f'    op.alter_column("t", "c{number}", type_={new}, existing_type={old})'
+        for number, (old, new) in enumerate(_TYPE_PAIRS)
+    )
+    header = "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://x@h/db\n",
+        "migrations/env.py": "from alembic import context\n",
+        "migrations/versions/r1.py": header
+        + f'revision = "r1"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table(\n        "t",\n{columns}\n    )\n',
+        "migrations/versions/r2.py": header
+        + f'revision = "r2"\ndown_revision = "r1"\n\n\ndef upgrade():\n{alters}\n',
+    }
+    root = write_project(tmp_path / "types", files)
+    lines = run_tool("dblint", "check", ".", cwd=root).stdout.splitlines()
+    # r2.py: the alter_column calls start at line 9 (3 imports, 2 revision lines, 2 blank, `def`)
+    reported = {int(line.split(":")[1]) - 9 for line in lines if " DBL504 " in line}
+    assert "from postgresql.TIMESTAMP(timezone=True) to sa.DateTime()" in "\n".join(lines)
+    assert "(no reads or writes) unless the migration's session runs with TimeZone UTC" in lines[0]
+    engine = sa.create_engine(postgres_url)
+    rewritten = set()
+    with engine.begin() as connection:
+        connection.exec_driver_sql("SET TimeZone = 'Europe/Paris'")
+        for number, (old, new) in enumerate(_TYPE_PAIRS):
+            names = {"sa": sa, "postgresql": postgresql}
+            old_type = eval(old, names).compile(dialect=engine.dialect)  # our own literals above
+            new_type = eval(new, names).compile(dialect=engine.dialect)
+            table = f"types_{number}"
+            connection.exec_driver_sql(f"CREATE TABLE {table} (c {old_type})")
+            before = _file_node(connection, table)
+            connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN c TYPE {new_type}")
+            if _file_node(connection, table) != before:
+                rewritten.add(number)
+        # The time-zone change back is done in place when the session's time zone is UTC.
+        connection.exec_driver_sql("SET TimeZone = 'UTC'")
+        before = _file_node(connection, "types_4")
+        connection.exec_driver_sql("ALTER TABLE types_4 ALTER COLUMN c TYPE timestamptz")
+        assert _file_node(connection, "types_4") == before
+    assert rewritten == {4, 5, 6}
+    assert reported == rewritten
+
+
+def _file_node(connection: Any, table: str) -> int:
+    """The table's file: a new one when PostgreSQL rewrote the table."""
+    query = f"SELECT relfilenode FROM pg_class WHERE relname = '{table}'"
+    return int(connection.exec_driver_sql(query).scalar())

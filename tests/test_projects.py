@@ -502,3 +502,32 @@ def test_a_drift_message_names_every_version_location(tmp_path: Path) -> None:
         " invoices is created by revision p1, but no migration in alembic/versions,"
         " plugins/billing/migrations adds the column; add the column in a migration (`op.add_column`)"
     ], completed.stdout + completed.stderr
+
+
+INI_IN_PACKAGE = FIXTURES / "alembic_ini_in_package_dir"
+
+
+def test_an_alembic_ini_run_from_an_enclosing_directory_is_no_import_root(
+    tmp_path: Path,
+) -> None:
+    """keephq/keep: `shop/alembic.ini` (in a namespace package) says `shop/db/migrations` and
+    `prepend_sys_path = .`, read from the root where `alembic` runs: env.py's `shop.db.models.*`
+    imports are the models' modules (only the model it never imports is DBL204), as real
+    Alembic agrees: run from the root, its check sees `refund` and nothing else missing."""
+    loaded = load_project(INI_IN_PACKAGE, Request(paths=(INI_IN_PACKAGE,)))
+    assert loaded.index.paths_by_module["shop.db.models.order"] == "shop/db/models/order.py"
+    completed = run_tool("dblint", "check", ".", "--format", "json", cwd=INI_IN_PACKAGE)
+    reported = [(item["path"], item["code"]) for item in json.loads(completed.stdout)]
+    assert reported == [("shop/db/models/refund.py", "DBL204")]
+    root = tmp_path / "repo"
+    shutil.copytree(INI_IN_PACKAGE, root)
+    ini = root / "shop" / "alembic.ini"
+    ini.write_text(ini.read_text().replace("sqlite://", f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    upgraded = run_tool("alembic", "-c", "shop/alembic.ini", "upgrade", "head", cwd=root)
+    assert upgraded.returncode == 0, upgraded.stderr
+    checked = run_tool("alembic", "-c", "shop/alembic.ini", "check", cwd=root)
+    assert "remove_table" in checked.stdout + checked.stderr
+    assert "'refund'" in checked.stdout + checked.stderr
+    assert "'order'" not in checked.stdout + checked.stderr
+    from_ini_dir = run_tool("alembic", "-c", "alembic.ini", "heads", cwd=root / "shop")
+    assert from_ini_dir.returncode != 0

@@ -77,6 +77,23 @@ def _is_autocommit_block(node: cst.BaseExpression) -> bool:
     )
 
 
+def _sets_autocommit(node: cst.BaseExpression) -> bool:
+    """`<connection>.execution_options(isolation_level="AUTOCOMMIT")`: what runs on that connection
+    afterwards runs outside any transaction, whatever the driver (letta's concurrent builds)."""
+    if not (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "execution_options"
+    ):
+        return False
+    return any(
+        arg.keyword is not None
+        and arg.keyword.value == "isolation_level"
+        and string_value(arg.value) == "AUTOCOMMIT"
+        for arg in node.args
+    )
+
+
 # A branch on the database's dialect: (dialects, True: runs only on them / False: never on them).
 _DialectBranch = tuple[frozenset[str], bool]
 _DIALECT_NAMES = ("dialect.name", "engine.name")  # `op.get_bind().dialect.name`, `bind.engine.name`
@@ -142,6 +159,12 @@ class _Function:
         self.steps: list[MigrationStep] = []
         self.rebound: set[str] = set()
         self.early_return = ""  # `if ...: return` seen: what follows runs only sometimes
+        # Connections committed so far (`conn.commit()`), and those then switched to
+        # `isolation_level="AUTOCOMMIT"` (SQLAlchemy sets it on the connection itself: the name it
+        # was called on and the name bound to the result). Inside Alembic's transaction, without
+        # the commit, SQLAlchemy refuses the switch: no statement runs outside a transaction.
+        self.committed: set[str] = set()
+        self.autocommit_connections: set[str] = set()
 
 
 class MigrationVisitor(cst.CSTVisitor):
@@ -354,6 +377,17 @@ class MigrationVisitor(cst.CSTVisitor):
         if self._function is not None:
             self._function.rebound.update(_target_names(node.target))
 
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._function is None:
+            return
+        names = [name for target in node.targets for name in _target_names(target.target)]
+        connections = self._function.autocommit_connections
+        self._function.committed.difference_update(names)
+        if self._switches_to_autocommit(node.value):
+            connections.update(names)
+        else:
+            connections.difference_update(names)
+
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if self._function is not None:
             self._function.rebound.update(_target_names(node.target))
@@ -412,6 +446,11 @@ class MigrationVisitor(cst.CSTVisitor):
         if self._function is None:
             return
         func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            if func.attr.value == "commit" and not node.args:
+                self._function.committed.add(func.value.value)
+            elif self._switches_to_autocommit(node):
+                self._function.autocommit_connections.add(func.value.value)
         method = func.attr.value if isinstance(func, cst.Attribute) else ""
         if self._is_op(func):
             if method in _EXECUTE_METHODS:
@@ -434,6 +473,31 @@ class MigrationVisitor(cst.CSTVisitor):
             self._record(node, "call", func.value)
         elif isinstance(func, (cst.Name, cst.Attribute)) and self._is_statement_call(node):
             self._record(node, "call", dotted(func) or "")
+
+    def _switches_to_autocommit(self, node: cst.BaseExpression) -> bool:
+        """`conn.execution_options(isolation_level="AUTOCOMMIT")` on a connection committed
+        earlier in the function (letta's `connection.commit()` first)."""
+        return (
+            self._function is not None
+            and _sets_autocommit(node)
+            and isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and isinstance(node.func.value, cst.Name)
+            and node.func.value.value in self._function.committed
+        )
+
+    def _on_autocommit_connection(self, node: cst.Call) -> bool:
+        """`conn.execute(...)` on a connection switched to AUTOCOMMIT earlier in the function, or
+        `conn.execution_options(isolation_level="AUTOCOMMIT").execute(...)` after `conn.commit()`."""
+        func = node.func
+        if self._function is None or not isinstance(func, cst.Attribute):
+            return False
+        if func.attr.value not in _EXECUTE_METHODS:
+            return False
+        receiver = func.value
+        if isinstance(receiver, cst.Name):
+            return receiver.value in self._function.autocommit_connections
+        return self._switches_to_autocommit(receiver)
 
     def _is_statement_call(self, node: cst.Call) -> bool:
         """A call made for its effect: a whole expression statement."""
@@ -502,7 +566,7 @@ class MigrationVisitor(cst.CSTVisitor):
                 batch=batch,
                 star=star,
                 sql=sql,
-                autocommit=any(self._autocommit),
+                autocommit=any(self._autocommit) or self._on_autocommit_connection(node),
                 only_dialects=only_dialects,
                 not_dialects=not_dialects,
             )

@@ -104,6 +104,9 @@ class ColumnSpec:
     type_expr: Optional[Expr] = (
         None  # the type as written (`UUID(as_uuid=False)`): its arguments change what it returns
     )
+    # A `ForeignKey(...)` / `Field(foreign_key=...)` is written, whether or not its target can be
+    # read (`ForeignKey(Policy.id_field_path)`, a computed path: the column has a key all the same).
+    declares_foreign_key: bool = False
 
 
 def _last(qualified: str) -> str:
@@ -172,12 +175,14 @@ def column_from_expr(
     type_expr = type_argument(expr, qualify)
     foreign_key: Optional[str] = None
     reference: Optional[str] = None
+    declares_foreign_key = False
     for arg in expr.args:
         if (
             arg.kind == "call"
             and _last(qualify(arg.text.split("()", 1)[0]) or arg.text) == "ForeignKey"
         ):
             foreign_key, reference = _foreign_key(arg, qualify)
+            declares_foreign_key = True
     explicit_name = expr.keyword("name")
     if name is None and explicit_name is not None and explicit_name.kind == "str":
         name = explicit_name.text
@@ -197,6 +202,7 @@ def column_from_expr(
         server_default=expr.keyword("server_default") is not None,
         client_default=expr.keyword("default") is not None or expr.keyword("onupdate") is not None,
         type_expr=type_expr,
+        declares_foreign_key=declares_foreign_key,
     )
 
 
@@ -251,6 +257,7 @@ def _from_field(
         server_default=_has_server_default(expr),
         client_default=has_default,
         type_expr=sa_type,
+        declares_foreign_key=foreign is not None,
     )
 
 

@@ -102,6 +102,21 @@ def build_indexes(
     )
 
 
+def _root_markers(
+    config_files: list[str], script_locations: tuple[ScriptLocation, ...]
+) -> list[str]:
+    """The configuration files that mark an import root: an alembic.ini whose script locations
+    are all read from an enclosing directory does not, since `alembic` runs there (keep's
+    `keep/alembic.ini` saying `keep/api/models/db/migrations`: its env.py imports `keep.api`)."""
+    here = {location.source for location in script_locations if location.runs_in is None}
+    elsewhere = {
+        location.source
+        for location in script_locations
+        if location.runs_in is not None and location.source.endswith("alembic.ini")
+    }
+    return [path for path in config_files if path not in elsewhere - here]
+
+
 def build_index(
     root: Path,
     settings: Settings,
@@ -119,7 +134,9 @@ def build_index(
         part is not None
     ):  # the project's directory is its import root (Flask-Migrate keeps alembic.ini below it)
         sys_path.append(part.project.root)
-    roots = source_roots(paths, config_files, sys_path, package_roots)
+    roots = source_roots(
+        paths, _root_markers(config_files, script_locations), sys_path, package_roots
+    )
     modules: dict[str, str] = {}
     tables: dict[str, ModuleTable] = {}
     paths_by_module: dict[str, str] = {}

@@ -135,6 +135,8 @@ class ColumnDef:
     optional: bool = (
         False  # a library adds it in some of its versions only: its absence is no finding
     )
+    # a foreign key is written, readable or not (`ForeignKey(Policy.id_field_path)`)
+    declares_foreign_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -1030,6 +1032,7 @@ class TableBuilder:
             else returned_by(family),
             server_default=spec.server_default,
             client_default=spec.client_default,
+            declares_foreign_key=spec.declares_foreign_key,
         )
         return column, spec.foreign_key_ref
 
@@ -1197,6 +1200,7 @@ class TableBuilder:
                 returns=self.types.returns(spec.type_name, spec.type_expr)
                 if spec.type_name
                 else frozenset(),
+                declares_foreign_key=spec.declares_foreign_key,
             )
             table.add(column, spec.foreign_key_ref, spec.line, spec.column)
         complete = bool(table.columns) and not reflected and len(expr.args) < 60
@@ -1309,6 +1313,7 @@ def _merge(base: ColumnSpec, override: ColumnSpec) -> ColumnSpec:
         primary_key=override.primary_key or base.primary_key,
         foreign_key=override.foreign_key or base.foreign_key,
         foreign_key_ref=override.foreign_key_ref or base.foreign_key_ref,
+        declares_foreign_key=override.declares_foreign_key or base.declares_foreign_key,
         index=override.index or base.index,
         unique=override.unique or base.unique,
         line=override.line,

@@ -24,7 +24,16 @@ _FAMILY_KINDS = {
     **dict.fromkeys(_VARCHAR, "varchar"),
     **dict.fromkeys(_TEXT, "text"),
     **dict.fromkeys(_NUMERIC, "numeric"),
+    # SQLAlchemy's generic types and the PostgreSQL types they compile to: one type, two spellings
+    # (autogenerate writes `existing_type=postgresql.TIMESTAMP()` for a model's `sa.DateTime()`).
+    "datetime": "timestamp",
+    "biginteger": "bigint",
+    "smallinteger": "smallint",
+    "int": "integer",
+    "largebinary": "bytea",
 }
+# Types whose first positional argument is `timezone`, not a size: `with time zone` is another type.
+_ZONED = frozenset({"timestamp", "time"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,8 @@ def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     kind = _FAMILY_KINDS.get(name.lower(), name.lower())
     if expr.kind == "name":
         return ColumnType(kind, written)
+    if kind in _ZONED:
+        return _zoned_type(kind, written, expr)
     first = (
         expr.keyword("length") or expr.keyword("precision") or (expr.args[0] if expr.args else None)
     )
@@ -56,6 +67,30 @@ def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     scale, scale_literal = _number(second)
     sizes = ", ".join(str(size) for size in (length, scale) if size is not None)
     return ColumnType(kind, f"{written}({sizes})", length, scale, length_literal and scale_literal)
+
+
+def _zoned_type(kind: str, written: str, expr: Expr) -> ColumnType:
+    """`sa.DateTime(timezone=True)`, `postgresql.TIMESTAMP(True, precision=3)`: `timestamptz` is
+    a kind of its own, and the message shows the time zone as written."""
+    zone = expr.keyword("timezone") or (expr.args[0] if expr.args else None)
+    precision, precise_literal = _number(expr.keyword("precision"))
+    zoned = zone is not None and zone.kind == "const" and zone.text == "True"
+    zone_literal = zone is None or (zone.kind == "const" and zone.text in ("True", "False"))
+    shown = ", ".join(
+        part
+        for part in (
+            "timezone=True" if zoned else "" if zone_literal else "timezone=(computed)",
+            f"precision={precision}" if precision is not None else "",
+        )
+        if part
+    )
+    return ColumnType(
+        kind + "tz" if zoned else kind,
+        f"{written}({shown})",
+        precision,
+        None,
+        zone_literal and precise_literal,
+    )
 
 
 def _number(expr: Optional[Expr]) -> tuple[Optional[int], bool]:

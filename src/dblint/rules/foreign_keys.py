@@ -464,7 +464,9 @@ class IdColumnWithoutForeignKey(Rule):
     what_it_does = (
         "Finds columns named `<name>_id` with no foreign key, when a table `<name>` (or `<name>s`, `<name>es`, "
         "`<nam>ies`) exists on the same metadata with a key the column could reference, of a type the column's fits: a "
-        "unique column of the same name, else its single primary key or a unique `id`."
+        "unique column of the same name, else its single primary key or a unique `id`. A column with a "
+        "`ForeignKey(...)` whose target dblint cannot read (`ForeignKey(Policy.id_field_path)`) has a key, and "
+        "is not reported."
     )
     why_bad = "Without the constraint the database accepts ids of rows that do not exist, and orphans accumulate."
     example = legacy_models(
@@ -495,7 +497,12 @@ class IdColumnWithoutForeignKey(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
         for table, column in schema.columns_in(facts.path):
-            if column.foreign_keys or column.primary_key or not column.name.endswith("_id"):
+            if (
+                column.foreign_keys
+                or column.declares_foreign_key
+                or column.primary_key
+                or not column.name.endswith("_id")
+            ):
                 continue
             stem = column.name[: -len("_id")]
             names = {

@@ -302,7 +302,10 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         'unless env.py turns transactional DDL off (`transactional_ddl=False`) or an `op.execute("COMMIT")` '
         "earlier in the revision ended its transaction: psycopg2 (SQLAlchemy's default driver) and asyncpg "
         "then run what follows outside any transaction. With `postgresql+psycopg://` or `+pg8000://` in "
-        "`sqlalchemy.url` the driver begins a new transaction after the `COMMIT`, and the finding stays."
+        "`sqlalchemy.url` the driver begins a new transaction after the `COMMIT`, and the finding stays. "
+        "A statement executed on a connection that the revision committed (`conn.commit()`) and then "
+        'switched to `conn.execution_options(isolation_level="AUTOCOMMIT")` runs outside any transaction '
+        "with every driver, and is not reported."
     )
     why_bad = (
         "Alembic runs each migration in a transaction on PostgreSQL, and PostgreSQL refuses the concurrent "
@@ -455,7 +458,8 @@ class TableRewritingTypeChange(_SafetyRule):
         "`TEXT`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
         "`existing_type=` (which autogenerate writes) or else from the replayed schema; when neither says, "
         "the finding says so (a change to `TEXT`, unlimited `VARCHAR` or unconstrained `NUMERIC` needs no old "
-        "size and is not reported)."
+        "size and is not reported). One type spelled two ways is no change (`postgresql.TIMESTAMP()` and "
+        "`sa.DateTime()`, `sa.BIGINT()` and `sa.BigInteger()`); `timezone=True` makes another type."
     )
     why_bad = (
         "Any other type change rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE "
@@ -505,9 +509,16 @@ class TableRewritingTypeChange(_SafetyRule):
                     (
                         f"{_operation_name(view)} changes {column} from {old.written} to {new.written}, which rewrites "
                         "the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes)"
+                        + _ZONE_NOTE
+                        * ({old.kind, new.kind} == {"timestamp", "timestamptz"})
                     ),
                     _NEW_COLUMN,
                 )
+
+
+# PostgreSQL 12 release notes: a change between `timestamp` and `timestamptz` is done in place
+# when the session's time zone is UTC (the values then read the same).
+_ZONE_NOTE = " unless the migration's session runs with TimeZone UTC (PostgreSQL 12 and later)"
 
 
 class ForeignKeyWithoutNotValid(_SafetyRule):
