@@ -166,6 +166,8 @@ class TableDef:
     schema_known: bool = (
         True  # False: computed (`__table_args__` method, `schema=settings.X`); `schema` is a guess
     )
+    # A computed `Table(...)` name as written, `{}` for the computed parts (`f"{t.name}_history"`).
+    name_template: Optional[str] = None
 
     @property
     def full_name(self) -> str:
@@ -1169,6 +1171,7 @@ class TableBuilder:
                 bind_key=bind_key,
                 scope="" if on_import else scope,
                 context=self.index.contexts.get(path, FileContext.APP),
+                name_template=written if name is None else None,
             )
         )
         constraints: list[Expr] = []
