@@ -207,6 +207,24 @@ def test_data_migrations_do_not_blind_the_replay(tmp_path: Path) -> None:
     ]
 
 
+def test_statements_formatted_with_str_format_are_read(tmp_path: Path) -> None:
+    """tasking-manager: `op.execute("UPDATE organisations SET type = {}".format(...))` and
+    `sa.text("SELECT ... WHERE project_id={0}".format(project_id))` change rows, not tables, so
+    they no longer blind the replay; a formatted DDL statement is replayed as an f-string's."""
+    replay, _ = _replay(
+        tmp_path,
+        CREATE,
+        "def upgrade():\n"
+        '    op.execute("UPDATE users SET name = {}".format(DEFAULT))\n'
+        "    conn = op.get_bind()\n"
+        '    conn.execute(sa.text("SELECT id FROM users WHERE id={0}".format(1)))\n'
+        '    op.execute("ALTER TABLE users ADD COLUMN {name} INTEGER".format(name=column))\n'
+        '    op.execute("ALTER TABLE users ADD COLUMN email VARCHAR(20)".format())\n',
+    )
+    assert replay.blind_creates == [] and replay.blind_alters == []
+    assert "email" in replay.tables[(None, "users")].columns
+
+
 def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path) -> None:
     replay, _ = _replay(
         tmp_path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from typing import Callable, Optional
 
 import libcst as cst
@@ -64,6 +65,29 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
                 pieces.append("{}")
         return "".join(pieces)
     return None
+
+
+def format_template(node: cst.BaseExpression) -> Optional[str]:
+    """The text of `"UPDATE t SET a = {}".format(x)`, each replacement field as `{}` (as an
+    f-string's); None for anything else or a template `str.format` would reject."""
+    if not (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "format"
+    ):
+        return None
+    template = string_value(node.func.value)
+    if template is None:
+        return None
+    pieces: list[str] = []
+    try:
+        for literal, field, _, _ in string.Formatter().parse(template):
+            pieces.append(literal.replace("{", "{{").replace("}", "}}"))
+            if field is not None:
+                pieces.append("{}")
+    except ValueError:  # an unmatched brace: `str.format` raises at run time
+        return None
+    return "".join(pieces)
 
 
 def concatenation_value(node: cst.BinaryOperation) -> Optional[str]:
