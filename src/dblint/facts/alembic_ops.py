@@ -45,12 +45,20 @@ _DOC_REVISION = re.compile(r"^\s*Revision ID:[ \t]*(?P<value>\S*)[ \t]*$", re.MU
 _DOC_REVISES = re.compile(r"^\s*Revises:[ \t]*(?P<value>[^\n]*)$", re.MULTILINE)
 
 
+# `str` methods that leave a statement's SQL as it is (`dedent("""...""").strip()`).
+_WHITESPACE_METHODS = frozenset({"strip", "lstrip", "rstrip"})
+
+
 def _statement(node: cst.BaseExpression) -> cst.BaseExpression:
-    """The statement without the statement methods chained on (`text("...").bindparams(...)`)."""
+    """The statement without the statement methods chained on (`text("...").bindparams(...)`)
+    or the whitespace trimmed off it (`dedent("...").strip()`)."""
     while (
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Attribute)
-        and node.func.attr.value in STATEMENT_METHODS
+        and (
+            node.func.attr.value in STATEMENT_METHODS
+            or (node.func.attr.value in _WHITESPACE_METHODS and not node.args)
+        )
     ):
         node = node.func.value
     return node

@@ -77,8 +77,12 @@ def format_template(node: cst.BaseExpression) -> Optional[str]:
     ):
         return None
     template = string_value(node.func.value)
-    if template is None:
-        return None
+    return format_fields(template) if template is not None else None
+
+
+def format_fields(template: str) -> Optional[str]:
+    """`template` with each `str.format` replacement field (`{0}`, `{name!r}`) as `{}`; None
+    when `str.format` would reject it."""
     pieces: list[str] = []
     try:
         for literal, field, _, _ in string.Formatter().parse(template):
@@ -128,6 +132,9 @@ def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) ->
         node.expression, (cst.Integer, cst.Float)
     ):
         return Expr("const", "-" + node.expression.value, line=line, column=column)
+    formatted = format_template(node)
+    if formatted is not None:  # `"{}_history".format(name)` is read as `f"{name}_history"`
+        return Expr("str", formatted, line=line, column=column)
     if isinstance(node, cst.Call):
         callee = dotted(node.func) or ""
         args = tuple(
