@@ -12,7 +12,7 @@ from dblint.facts.model import FileFacts
 from dblint.fixes.fk_type import plan_annotation_fix, plan_outcome, plan_type_fix
 from dblint.index import ProjectIndex
 from dblint.index.holders import display
-from dblint.index.replay import tables_migrations_create
+from dblint.index.replay import tables_migrations_create, views_migrations_create
 from dblint.index.runtime_tables import external_table_names
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
@@ -464,7 +464,8 @@ class IdColumnWithoutForeignKey(Rule):
     what_it_does = (
         "Finds columns named `<name>_id` with no foreign key, when a table `<name>` (or `<name>s`, `<name>es`, "
         "`<nam>ies`) exists on the same metadata with a key the column could reference, of a type the column's fits: a "
-        "unique column of the same name, else its single primary key or a unique `id`."
+        "unique column of the same name, else its single primary key or a unique `id`. A model of a view the "
+        "migrations create (`CREATE VIEW`) is skipped: a view has no foreign keys."
     )
     why_bad = "Without the constraint the database accepts ids of rows that do not exist, and orphans accumulate."
     example = legacy_models(
@@ -494,9 +495,12 @@ class IdColumnWithoutForeignKey(Rule):
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
+        views = views_migrations_create(index)
         for table, column in schema.columns_in(facts.path):
             if column.foreign_keys or column.primary_key or not column.name.endswith("_id"):
                 continue
+            if table.name is not None and table.name.lower() in views:
+                continue  # notifications-api's model of `notifications_all_time_view`
             stem = column.name[: -len("_id")]
             names = {
                 stem,
