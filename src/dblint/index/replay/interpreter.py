@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from dblint.facts.model import Expr, FileFacts, MigrationStep
+from dblint.facts.model import Expr, FileFacts, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.project_types import TypeFamilies
@@ -119,7 +119,8 @@ class _Replayer:
                 continue  # no `op` import or no `upgrade()`: nothing to replay
             view = self.views.setdefault(revision.path, FileView(facts))
             self.changes.start_revision(revision.id)
-            self._run_function(Frame(revision, view, upgrade, {}, ()))
+            for function in _upgrade_functions(upgrade, migration):
+                self._run_function(Frame(revision, view, function, {}, ()))
         return self.changes.replay
 
     def _imports_project(self, facts: FileFacts) -> bool:
@@ -580,3 +581,15 @@ class _Replayer:
 def replay_graph(index: ProjectIndex, graph: RevisionGraph) -> Replay:
     """The replay of one revision graph."""
     return _Replayer(index, graph).run()
+
+
+def _upgrade_functions(
+    upgrade: MigrationFunction, migration: Optional[MigrationFacts]
+) -> list[MigrationFunction]:
+    """`upgrade()`, and with Flask-Migrate's multi-database template (`upgrade(engine_name)` calls
+    `upgrade_<engine>()` through `globals()`) every `upgrade_<engine>()` in source order: the
+    default database's `upgrade_()` and each bind's."""
+    if migration is None or "engine_name" not in upgrade.params:
+        return [upgrade]
+    engines = [item for item in migration.functions if item.name.startswith("upgrade_")]
+    return [upgrade, *sorted(engines, key=lambda item: item.line)]
