@@ -452,7 +452,7 @@ class TableRewritingTypeChange(_SafetyRule):
     what_it_does = (
         "Reports `alter_column(..., type_=...)` on a table that existed before the revision unless the change "
         "is a widening PostgreSQL does in place: `VARCHAR(n)` to `VARCHAR(m >= n)`, unlimited `VARCHAR` or "
-        "`TEXT`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
+        "`TEXT`, `TEXT` to unlimited `VARCHAR`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
         "`existing_type=` (which autogenerate writes) or else from the replayed schema; when neither says, "
         "the finding says so (a change to `TEXT`, unlimited `VARCHAR` or unconstrained `NUMERIC` needs no old "
         "size and is not reported)."
