@@ -234,6 +234,25 @@ def test_statements_formatted_with_str_format_are_read(tmp_path: Path) -> None:
     assert "email" in users.columns and "age" in users.columns
 
 
+def test_a_recursion_over_data_does_not_blind_the_replay(tmp_path: Path) -> None:
+    """security_monkey: `sub_list` and `sub_dict` call each other to sort a revision's JSON, beyond
+    the depth the replay follows; they reach no operation, so nothing is blinded. A recursion
+    that does reach one still blinds the replay."""
+    walk = (
+        "def sub_list(items):\n    for item in items:\n        sub_dict(item)\n\n\n"
+        "def sub_dict(data):\n    for key in data:\n        sub_list(data[key])\n\n\n"
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "ops").mkdir()
+    replay, _ = _replay(tmp_path / "data", CREATE, walk + "def upgrade():\n    sub_list(ROWS)\n")
+    assert replay.blind_creates == [] and replay.blind_alters == []
+    altering = walk.replace(
+        "        sub_list(data[key])\n", "        sub_list(data[key])\n        op.drop_table(key)\n"
+    )
+    replay, _ = _replay(tmp_path / "ops", CREATE, altering + "def upgrade():\n    sub_list(ROWS)\n")
+    assert replay.blind_creates
+
+
 def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path) -> None:
     replay, _ = _replay(
         tmp_path,

@@ -196,6 +196,8 @@ class _Replayer:
             return
         if helper is None and not self._is_project_call(frame, step.name):
             return
+        if helper is not None and not self._may_change_schema(frame, helper, {helper.name}):
+            return  # past the depth limit, a recursion over data (security_monkey's `sub_list`)
         reason = (
             f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
         )
@@ -215,6 +217,27 @@ class _Replayer:
                 self.changes.mark(named, reason)
         elif not reflected:
             self.changes.blind(reason)
+
+    def _may_change_schema(self, frame: Frame, function: MigrationFunction, seen: set[str]) -> bool:
+        """Whether a helper of the revision reaches, directly or through the helpers it calls, an
+        operation, SQL or a call into the project: one that only walks data changes no table."""
+        migration = frame.view.facts.migration
+        for step in function.steps:
+            if step.kind != "call":
+                return True
+            helper = (
+                migration.function(step.name)
+                if migration is not None and "." not in step.name
+                else None
+            )
+            if helper is None:
+                if self._is_project_call(frame, step.name):
+                    return True
+            elif helper.name not in seen:
+                seen.add(helper.name)
+                if self._may_change_schema(frame, helper, seen):
+                    return True
+        return False
 
     def _is_project_call(self, frame: Frame, callee: str) -> bool:
         """A function of the project: `helper()` imported from a project module, or `module.helper()`.
