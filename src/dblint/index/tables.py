@@ -168,6 +168,8 @@ class TableDef:
     )
     # A computed `Table(...)` name as written, `{}` for the computed parts (`f"{t.name}_history"`).
     name_template: Optional[str] = None
+    # Columns a `ForeignKeyConstraint` of the table names, whether or not its target is read.
+    constrained: tuple[str, ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -1072,12 +1074,14 @@ class TableBuilder:
 
     def _constraints(self, module: str, items: tuple[Expr, ...], scope: str, table: _Table) -> None:
         indexed: list[tuple[str, ...]] = []
+        constrained: list[str] = []
         for item in items:
             if item.kind != "call":
                 continue
             kind = _last(self.names.qualify(module, item.text, scope))
             if kind == "ForeignKeyConstraint" and len(item.args) >= 2:
                 local = tuple(_column_word(arg) for arg in item.args[0].args)
+                constrained += local
                 table.constraint_refs.append(
                     (local, item.args[1].args, module, item.line, item.column)
                 )
@@ -1086,9 +1090,11 @@ class TableBuilder:
                 if kind == "Index":
                     words = words[1:]
                 indexed.append(words)
-        if indexed:
+        if indexed or constrained:
             table.definition = dataclasses.replace(
-                table.definition, indexed=table.definition.indexed + tuple(indexed)
+                table.definition,
+                indexed=table.definition.indexed + tuple(indexed),
+                constrained=table.definition.constrained + tuple(constrained),
             )
 
     # -- Core tables -----------------------------------------------------------------

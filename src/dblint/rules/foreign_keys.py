@@ -465,7 +465,8 @@ class IdColumnWithoutForeignKey(Rule):
         "Finds columns named `<name>_id` with no foreign key, when a table `<name>` (or `<name>s`, `<name>es`, "
         "`<nam>ies`) exists on the same metadata with a key the column could reference, of a type the column's fits: a "
         "unique column of the same name, else its single primary key or a unique `id`. A model of a view the "
-        "migrations create (`CREATE VIEW`) is skipped: a view has no foreign keys."
+        "migrations create (`CREATE VIEW`) is skipped: a view has no foreign keys; so is a column a "
+        "`ForeignKeyConstraint` of the table names, also when dblint cannot read its target."
     )
     why_bad = "Without the constraint the database accepts ids of rows that do not exist, and orphans accumulate."
     example = legacy_models(
@@ -501,6 +502,8 @@ class IdColumnWithoutForeignKey(Rule):
                 continue
             if table.name is not None and table.name.lower() in views:
                 continue  # notifications-api's model of `notifications_all_time_view`
+            if column.name in table.constrained:
+                continue  # a `ForeignKeyConstraint` names it, its target unread (funnel's wrapped columns)
             stem = column.name[: -len("_id")]
             names = {
                 stem,
