@@ -76,8 +76,14 @@ UNREADABLE: dict[str, tuple[bytes, str]] = {
         "a template, not Python (`{%` at line 2)",
     ),
     "template_expression.py": (b"  {{ cookiecutter.table }} = 1\n", "a template, not Python"),
+    # cookiecutter-flask: the package name is a template expression inside an import.
+    "template_import.py": (
+        b"import sqlalchemy\nfrom {{cookiecutter.app_name}}.app import create_app\n",
+        "a template, not Python (`{{` at line 2)",
+    ),
     # Its look-alike: broken Python whose line starts with a brace is a syntax error.
     "brace_error.py": (b'import sqlalchemy\n{"users": 1 2}\n', "syntax error"),
+    "set_of_sets_error.py": (b"import sqlalchemy\nx = {{1}} {{2}}\n", "syntax error"),
     # Nesting: some shapes the interpreter rejects, some only LibCST cannot take
     # (`and` chains and dotted names crashed its native parser with a stack overflow).
     "deep_parens.py": (
@@ -122,7 +128,9 @@ SYNTAX_ERRORS = frozenset(
         "deep_parens.py",
         "deep_if.py",
         "template.py",
+        "template_import.py",
         "brace_error.py",
+        "set_of_sets_error.py",
     }
 )
 

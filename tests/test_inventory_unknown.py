@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -231,6 +232,45 @@ def test_tables_a_library_builds_at_run_time_are_unknown() -> None:
         "transaction": "unknown",
     }
     assert document["totals"]["tables_untracked"] == 1
+
+
+def test_tables_the_versioned_history_recipe_builds_are_unknown() -> None:
+    """SQLAlchemy's versioned-history recipe, copied into the project (notifications-api's
+    `history_meta.py`), builds `Table(f"{mapper.local_table.name}_history", ...)` on the metadata
+    of each versioned model: the migrated `senders_history` may be that table (unknown), while
+    `daily_counts`, which no template explains, is on no metadata Alembic tracks. env.py's
+    `courier.models.db.metadata` resolves through the `db` that `courier.models` imports, not to
+    the test module `tests/courier/db.py`, so the tracked tables are known at all."""
+    document = json.loads(_inventory(FIXTURES / "flask_history_tables", "json"))
+    tracked = {row["table"]: row["tracked"] for row in document["tables"]}
+    assert tracked == {"daily_counts": False, "senders": True, "senders_history": "unknown"}
+    assert document["totals"]["tables_untracked"] == 1
+
+
+SINGLE_DATABASE_ENV = (
+    "from alembic import context\nfrom flask import current_app\n\n"
+    'target_metadata = current_app.extensions["migrate"].db.metadata\n'
+    "context.configure(target_metadata=target_metadata)\n"
+)
+
+
+@pytest.mark.parametrize(("env", "cities"), [(None, "unknown"), (SINGLE_DATABASE_ENV, False)])
+def test_a_bind_base_under_the_multi_database_template(
+    tmp_path: Path, env: str | None, cities: object
+) -> None:
+    """funnel: `GeonameModel(DeclarativeBase)` with `__bind_key__`, whose metadata a library adds to
+    the db's binds; Flask-Migrate's multi-database env.py compares `db.metadatas[bind]` for every
+    bind, so whether it tracks `cities` is unknown, not "no" (a single-database env.py does not
+    track it). The template's `upgrade_()` and `upgrade_places()` are what creates the tables."""
+    root = tmp_path / "atlas"
+    shutil.copytree(FIXTURES / "flask_multidb_bases", root)
+    if env is not None:
+        (root / "migrations/env.py").write_text(env)
+    document = json.loads(_inventory(root, "json"))
+    rows = {
+        row["table"]: (row["tracked"], row["created_by_revision"]) for row in document["tables"]
+    }
+    assert rows == {"accounts": (True, "0001_accounts"), "cities": (cities, "0001_accounts")}
 
 
 def test_a_table_an_unknown_library_mixin_names_is_not_called_untracked() -> None:

@@ -329,3 +329,18 @@ def _file_node(connection: Any, table: str) -> int:
     """The table's file: a new one when PostgreSQL rewrote the table."""
     query = f"SELECT relfilenode FROM pg_class WHERE relname = '{table}'"
     return int(connection.exec_driver_sql(query).scalar())
+
+
+def test_a_type_change_to_a_library_type_says_its_sql_type_is_not_read() -> None:
+    """funnel's `UrlType()` (a TEXT underneath): dblint cannot tell a rewrite from a widening in place,
+    and says so instead of claiming the rewrite; SQLAlchemy's own types are still judged."""
+    revision = "migrations/versions/0006_widen_types.py"
+    completed = run_tool("dblint", "check", revision, cwd=FIXTURES / "pg_safety_lookalikes")
+    lines = completed.stdout.splitlines()
+    [library] = [line for line in lines if ":25:5: DBL504" in line]
+    assert (
+        "changes the type of accounts.name to URLType(), whose SQL type dblint cannot read "
+        "(a library's or the project's type); unless that is a widening PostgreSQL does in place"
+    ) in library
+    [own] = [line for line in lines if ":23:5: DBL504" in line]
+    assert "changes accounts.name from sa.Text() to sa.String(80), which rewrites the table" in own

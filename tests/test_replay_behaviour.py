@@ -208,6 +208,52 @@ def test_data_migrations_do_not_blind_the_replay(tmp_path: Path) -> None:
     ]
 
 
+def test_statements_formatted_with_str_format_are_read(tmp_path: Path) -> None:
+    """tasking-manager: `op.execute("UPDATE organisations SET type = {}".format(...))` and
+    `sa.text("SELECT ... WHERE project_id={0}".format(project_id))` change rows, not tables, so
+    they no longer blind the replay, nor does notifications-api's `textwrap.dedent("...").strip()`;
+    a formatted DDL statement is replayed as an f-string's."""
+    replay, _ = _replay(
+        tmp_path,
+        CREATE,
+        "def upgrade():\n"
+        '    op.execute("UPDATE users SET name = {}".format(DEFAULT))\n'
+        "    conn = op.get_bind()\n"
+        '    conn.execute(sa.text("SELECT id FROM users WHERE id={0}".format(1)))\n'
+        '    op.execute("ALTER TABLE users ADD COLUMN {name} INTEGER".format(name=column))\n'
+        '    op.execute("ALTER TABLE users ADD COLUMN email VARCHAR(20)".format())\n'
+        '    insert = """INSERT INTO users (id, name) VALUES ({}, {!r})"""\n'
+        "    op.execute(insert.format(1, DEFAULT))\n"
+        '    add = "ALTER TABLE users ADD COLUMN {} INTEGER, ADD COLUMN age INTEGER"\n'
+        "    op.execute(add.format(column))\n"
+        '    update = """UPDATE users SET name = {} WHERE name IS NULL""".format(DEFAULT)\n'
+        "    op.execute(update)\n"
+        '    op.execute(textwrap.dedent("""\n        DELETE FROM users WHERE id > 10;\n        """).strip())\n',
+    )
+    assert replay.blind_creates == [] and replay.blind_alters == []
+    users = replay.tables[(None, "users")]
+    assert "email" in users.columns and "age" in users.columns
+
+
+def test_a_recursion_over_data_does_not_blind_the_replay(tmp_path: Path) -> None:
+    """security_monkey: `sub_list` and `sub_dict` call each other to sort a revision's JSON, beyond
+    the depth the replay follows; they reach no operation, so nothing is blinded. A recursion
+    that does reach one still blinds the replay."""
+    walk = (
+        "def sub_list(items):\n    for item in items:\n        sub_dict(item)\n\n\n"
+        "def sub_dict(data):\n    for key in data:\n        sub_list(data[key])\n\n\n"
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "ops").mkdir()
+    replay, _ = _replay(tmp_path / "data", CREATE, walk + "def upgrade():\n    sub_list(ROWS)\n")
+    assert replay.blind_creates == [] and replay.blind_alters == []
+    altering = walk.replace(
+        "        sub_list(data[key])\n", "        sub_list(data[key])\n        op.drop_table(key)\n"
+    )
+    replay, _ = _replay(tmp_path / "ops", CREATE, altering + "def upgrade():\n    sub_list(ROWS)\n")
+    assert replay.blind_creates
+
+
 def test_ddl_through_a_variable_or_a_project_constant_is_replayed(tmp_path: Path) -> None:
     replay, _ = _replay(
         tmp_path,

@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint.facts.alembic_imports import op_prefixes
-from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
+from dblint.facts.exprs import concatenation_value, dotted, format_template, string_value, summarize
 from dblint.facts.model import Expr, Import, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.facts.walk import Positions, walk, wrapper_positions
@@ -45,24 +45,39 @@ _DOC_REVISION = re.compile(r"^\s*Revision ID:[ \t]*(?P<value>\S*)[ \t]*$", re.MU
 _DOC_REVISES = re.compile(r"^\s*Revises:[ \t]*(?P<value>[^\n]*)$", re.MULTILINE)
 
 
+# `str` methods that leave a statement's SQL as it is (`dedent("""...""").strip()`).
+_WHITESPACE_METHODS = frozenset({"strip", "lstrip", "rstrip"})
+
+
 def _statement(node: cst.BaseExpression) -> cst.BaseExpression:
-    """The statement without the statement methods chained on (`text("...").bindparams(...)`)."""
+    """The statement without the statement methods chained on (`text("...").bindparams(...)`)
+    or the whitespace trimmed off it (`dedent("...").strip()`)."""
     while (
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Attribute)
-        and node.func.attr.value in STATEMENT_METHODS
+        and (
+            node.func.attr.value in STATEMENT_METHODS
+            or (node.func.attr.value in _WHITESPACE_METHODS and not node.args)
+        )
     ):
         node = node.func.value
     return node
 
 
 def _sql_text(node: cst.BaseExpression) -> Optional[str]:
-    """The SQL of `"..."`, `f"..."`, `"a" + b`, `text("...")`, `sa.text("...")`, `DDL("...")`."""
+    """The SQL of `"..."`, `f"..."`, `"a" + b`, `"... {}".format(x)`, `text("...")`, `sa.text("...")`,
+    `DDL("...")`."""
+    template = format_template(node)
+    if template is not None:
+        return template
     if isinstance(node, cst.Call):
         name = dotted(node.func) or ""
         if name.rsplit(".", 1)[-1] not in _TEXT_CALLS or not node.args:
             return None
         node = node.args[0].value
+        template = format_template(node)
+        if template is not None:
+            return template
     if isinstance(node, cst.BinaryOperation):
         return concatenation_value(node) if isinstance(node.operator, cst.Add) else None
     return string_value(node)

@@ -22,6 +22,7 @@ from typing import Optional, Union
 
 from dblint.facts.ast_imports import imports_of
 from dblint.facts.exports import Exports
+from dblint.facts.exprs import format_fields
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
 from dblint.facts.model import FunctionDef as FunctionFact
 from dblint.facts.vocabulary import (
@@ -190,6 +191,18 @@ def string_value(node: ast.AST) -> Optional[str]:
     return None
 
 
+def format_template(node: ast.AST) -> Optional[str]:
+    """`exprs.format_template`: `"...".format(...)` on a string literal, its fields as `{}`."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        return None
+    template = string_value(node.func.value)
+    return format_fields(template) if template is not None else None
+
+
 def _in_source_order(call: ast.Call) -> list[Union[ast.expr, ast.keyword]]:
     return sorted((*call.args, *call.keywords), key=lambda item: (item.lineno, item.col_offset))
 
@@ -243,6 +256,9 @@ class ShapeCollector:
             and type(node.operand.value) in (int, float)
         ):
             return Expr("const", "-" + self._source.token(node.operand), line=line, column=column)
+        formatted = format_template(node)
+        if formatted is not None:
+            return Expr("str", formatted, line=line, column=column)
         if isinstance(node, ast.Call):
             items = _in_source_order(node)[:MAX_ITEMS]
             args = tuple(

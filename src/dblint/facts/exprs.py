@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from typing import Callable, Optional
 
 import libcst as cst
@@ -66,6 +67,33 @@ def string_value(node: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def format_template(node: cst.BaseExpression) -> Optional[str]:
+    """The text of `"UPDATE t SET a = {}".format(x)`, each replacement field as `{}` (as an
+    f-string's); None for anything else or a template `str.format` would reject."""
+    if not (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "format"
+    ):
+        return None
+    template = string_value(node.func.value)
+    return format_fields(template) if template is not None else None
+
+
+def format_fields(template: str) -> Optional[str]:
+    """`template` with each `str.format` replacement field (`{0}`, `{name!r}`) as `{}`; None
+    when `str.format` would reject it."""
+    pieces: list[str] = []
+    try:
+        for literal, field, _, _ in string.Formatter().parse(template):
+            pieces.append(literal.replace("{", "{{").replace("}", "}}"))
+            if field is not None:
+                pieces.append("{}")
+    except ValueError:  # an unmatched brace: `str.format` raises at run time
+        return None
+    return "".join(pieces)
+
+
 def concatenation_value(node: cst.BinaryOperation) -> Optional[str]:
     """The text of `"DROP TABLE " + name + ";"`: string pieces kept, other operands as `{}`.
 
@@ -104,6 +132,9 @@ def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) ->
         node.expression, (cst.Integer, cst.Float)
     ):
         return Expr("const", "-" + node.expression.value, line=line, column=column)
+    formatted = format_template(node)
+    if formatted is not None:  # `"{}_history".format(name)` is read as `f"{name}_history"`
+        return Expr("str", formatted, line=line, column=column)
     if isinstance(node, cst.Call):
         callee = dotted(node.func) or ""
         args = tuple(

@@ -91,13 +91,22 @@ def _opens_field(text: str, lineno: int | None) -> bool:
 _TEMPLATE_MARKS = ("{%", "{{", "{#")
 
 
-def _template_mark(text: str, lineno: int | None) -> str | None:
-    """The template mark that starts the line of a syntax error, if one does."""
+def _template_mark(text: str, lineno: int | None, offset: int | None) -> str | None:
+    """The template mark that starts the line of a syntax error, or stands where the parser
+    stopped (`from {{cookiecutter.app_name}}.app import create_app`), if one does."""
     lines = text.split("\n")
     if not lineno or not 0 < lineno <= len(lines):
         return None
-    line = lines[lineno - 1].lstrip()
-    return next((mark for mark in _TEMPLATE_MARKS if line.startswith(mark)), None)
+    line = lines[lineno - 1]
+    start = next((mark for mark in _TEMPLATE_MARKS if line.lstrip().startswith(mark)), None)
+    if start is not None or not offset or not 0 < offset <= len(line):
+        return start
+    # Mid-line, only a template expression of a name (`{{ x.y }}`, `{{ x | f }}`): a set of
+    # sets where the parser stopped (`{{1}} {{2}}`) is broken Python.
+    return "{{" if _TEMPLATE_EXPRESSION.match(line, offset - 1) else None
+
+
+_TEMPLATE_EXPRESSION = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*(?:\}\}|\|)")
 
 
 def check_syntax(text: str, filename: str) -> ast.Module | None:
@@ -115,7 +124,7 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
             check_token_depth(text)
             return None
         where = f" (line {error.lineno})" if error.lineno else ""
-        mark = _template_mark(text, error.lineno)
+        mark = _template_mark(text, error.lineno, error.offset)
         if mark is not None:  # a Jinja or cookiecutter template saved as `.py`
             where = f" (`{mark}` at line {error.lineno})"
             raise SourceError(

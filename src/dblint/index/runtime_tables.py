@@ -8,12 +8,19 @@ Migrations create them, and foreign keys may point at them; no model declares th
 Which models are versioned is decided at run time (`__versioned__` may come from any
 base), so every `<table>_version` of a project table counts once the project uses
 Continuum (imports it, or gives a class `__versioned__`).
+
+SQLAlchemy's versioned-history recipe, which projects copy into their own code (a
+`history_meta.py`), does the same with a `Table(f"{mapper.local_table.name}_history",
+mapper.local_table.metadata, ...)` built for each versioned model when it is mapped. So
+an application `Table(...)` whose name is one computed part and literal text builds, for
+all dblint can tell, that name for every project table (`<table>_history`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dblint.contexts import FileContext
 from dblint.index.schema import model_schema
 
 if TYPE_CHECKING:
@@ -42,13 +49,22 @@ def _external_names(index: ProjectIndex) -> frozenset[str]:
 
 
 def _runtime_names(index: ProjectIndex) -> frozenset[str]:
-    if not _uses_continuum(index):
-        return frozenset()
-    names = set(_CONTINUUM_TABLES)
-    for table in model_schema(index).tables:
-        if table.name is not None:
-            names.add(table.name.lower() + _VERSION_SUFFIX)
-            names.add(table.full_name.lower() + _VERSION_SUFFIX)
+    schema = model_schema(index)
+    templates = {"{}" + _VERSION_SUFFIX} if _uses_continuum(index) else set()
+    names = set(_CONTINUUM_TABLES) if templates else set()
+    templates |= {
+        table.name_template.lower()
+        for table in schema.tables
+        if table.name_template is not None
+        and table.name_template.count("{}") == 1
+        and table.name_template.strip("{}")  # some literal text: not a name computed whole
+        and table.context == FileContext.APP
+    }
+    for template in templates:
+        for table in schema.tables:
+            if table.name is not None:
+                names.add(template.replace("{}", table.name.lower()))
+                names.add(template.replace("{}", table.full_name.lower()))
     return frozenset(names)
 
 

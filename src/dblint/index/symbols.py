@@ -117,9 +117,16 @@ class Resolver:
                 self._suffix.setdefault(".".join(parts[index:]), []).append(name)
 
     def project_module(self, name: str) -> Optional[str]:
-        """The project module for an absolute import name, tolerating unknown prefixes."""
+        """The project module for an absolute import name, tolerating unknown prefixes.
+
+        A name whose top-level package is a project module is that package's or nothing:
+        `app.db` is no `tests.app.db` when package `app` has no submodule `db` (notifications-api's
+        `from app import db` names the `db` that `app/__init__.py` binds)."""
         if name in self.modules:
             return name
+        head = name.split(".", 1)[0]
+        if head != name and head in self.modules:
+            return None
         candidates = self._suffix.get(name)
         if candidates and len(candidates) == 1:
             return candidates[0]

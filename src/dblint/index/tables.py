@@ -166,6 +166,10 @@ class TableDef:
     schema_known: bool = (
         True  # False: computed (`__table_args__` method, `schema=settings.X`); `schema` is a guess
     )
+    # A computed `Table(...)` name as written, `{}` for the computed parts (`f"{t.name}_history"`).
+    name_template: Optional[str] = None
+    # Columns a `ForeignKeyConstraint` of the table names, whether or not its target is read.
+    constrained: tuple[str, ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -1071,12 +1075,14 @@ class TableBuilder:
 
     def _constraints(self, module: str, items: tuple[Expr, ...], scope: str, table: _Table) -> None:
         indexed: list[tuple[str, ...]] = []
+        constrained: list[str] = []
         for item in items:
             if item.kind != "call":
                 continue
             kind = _last(self.names.qualify(module, item.text, scope))
             if kind == "ForeignKeyConstraint" and len(item.args) >= 2:
                 local = tuple(_column_word(arg) for arg in item.args[0].args)
+                constrained += local
                 table.constraint_refs.append(
                     (local, item.args[1].args, module, item.line, item.column)
                 )
@@ -1085,9 +1091,11 @@ class TableBuilder:
                 if kind == "Index":
                     words = words[1:]
                 indexed.append(words)
-        if indexed:
+        if indexed or constrained:
             table.definition = dataclasses.replace(
-                table.definition, indexed=table.definition.indexed + tuple(indexed)
+                table.definition,
+                indexed=table.definition.indexed + tuple(indexed),
+                constrained=table.definition.constrained + tuple(constrained),
             )
 
     # -- Core tables -----------------------------------------------------------------
@@ -1170,6 +1178,7 @@ class TableBuilder:
                 bind_key=bind_key,
                 scope="" if on_import else scope,
                 context=self.index.contexts.get(path, FileContext.APP),
+                name_template=written if name is None else None,
             )
         )
         constraints: list[Expr] = []

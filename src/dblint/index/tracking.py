@@ -46,6 +46,9 @@ class Tracking:
     source: str  # "config" | "env.py" | "flask-migrate" | "largest"
     env_path: Optional[str]  # the env.py read, when it exists
     description: str  # for messages: "migrations/env.py tracks SQLModel.metadata"
+    # Flask-Migrate's multi-database env.py: each bind's metadata (`db.metadatas[bind]`) is
+    # compared too, also that of a base with `__bind_key__` a library registers there.
+    every_bind: bool = False
 
 
 @dataclass
@@ -54,11 +57,13 @@ class _Found:
     unknown: bool = False
     flask: bool = False
     why: list[str] = field(default_factory=list)  # what could not be resolved, for the description
+    every_bind: bool = False
 
     def merge(self, other: _Found) -> None:
         self.ids |= other.ids
         self.unknown = self.unknown or other.unknown
         self.flask = self.flask or other.flask
+        self.every_bind = self.every_bind or other.every_bind
         self.why += other.why
 
 
@@ -176,7 +181,7 @@ class TrackingReader:
                     text = f"{env_path}: what Alembic tracks is unknown: {'; '.join(dict.fromkeys(found.why))}"
                 else:
                     text = f"{env_path} tracks {self._show(names)}"
-                return Tracking(location, names, source, env_path, text)
+                return Tracking(location, names, source, env_path, text, found.every_bind)
         largest = self._largest()
         where = env_path or location.directory or "the Alembic script location"
         sets = "sets no target_metadata"
@@ -336,7 +341,9 @@ class TrackingReader:
     def _flask(self, facts: FileFacts) -> _Found:
         """Flask-Migrate: the project's `SQLAlchemy()`; all binds with the multi-database template."""
         all_binds = any(binding.name == "bind_names" for binding in facts.bindings)
-        return self._flask_db(self._migrate_dbs(), all_binds, "Flask-Migrate")
+        found = self._flask_db(self._migrate_dbs(), all_binds, "Flask-Migrate")
+        found.every_bind = all_binds
+        return found
 
     def _flask_db(self, given: set[str], all_binds: bool, extension: str) -> _Found:
         """The metadata of the one Flask-SQLAlchemy `db` an extension uses (`given`, else the

@@ -2,8 +2,8 @@
 
 PostgreSQL changes a type in place, without rewriting the table or rebuilding its
 indexes, only when the old type is binary-coercible to the new one and the new one
-accepts every old value: `VARCHAR(n)` to `VARCHAR(m >= n)`, to unlimited `VARCHAR` or
-to `TEXT`; `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. Every
+accepts every old value: `VARCHAR(n)` to `VARCHAR(m >= n)`, `VARCHAR(n)` or `TEXT` to
+unlimited `VARCHAR` or to `TEXT`; `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. Every
 other change rewrites the table under an ACCESS EXCLUSIVE lock.
 
 Types are read from the summaries of `type_=` / `existing_type=` expressions
@@ -135,7 +135,9 @@ def rewrites_table(old: ColumnType, new: ColumnType) -> bool:
 
 
 def _unbounded_widening(old: ColumnType, new: ColumnType) -> bool:
-    """A change in place whatever the old sizes: to `TEXT`, unlimited `VARCHAR`, unconstrained `NUMERIC`."""
-    if new.kind == "text":
+    """A change in place whatever the old sizes: to `TEXT`, unlimited `VARCHAR` (also from `TEXT`,
+    binary-coercible to it: PostgreSQL 15 keeps the table's and its indexes' files), unconstrained
+    `NUMERIC`."""
+    if new.kind == "text" or (new.kind == "varchar" and new.length is None):
         return old.kind in ("varchar", "text")
-    return new.kind == old.kind and new.kind in ("varchar", "numeric") and new.length is None
+    return new.kind == old.kind and new.kind == "numeric" and new.length is None

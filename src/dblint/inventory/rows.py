@@ -195,7 +195,8 @@ def _tracked(
     receives models at run time (classes made by a function or `type(...)`: it may be one of
     theirs), or a library builds it at run time on the metadata of models it cannot tell
     (SQLAlchemy-Continuum's). A table on an undeclared library base Alembic does not name
-    is unknown: that base may share a tracked metadata."""
+    is unknown: that base may share a tracked metadata; so is a table on a bind that Flask-Migrate's
+    multi-database env.py may compare through `db.metadatas[bind]`."""
     if not view.tracking_known:
         return UNKNOWN
     if not declared:
@@ -203,7 +204,8 @@ def _tracked(
         return UNKNOWN if view.unnamed_tracked or made or built_at_run_time else False
     if view.is_tracked(metadata):
         return True
-    return UNKNOWN if view.schema.ids.is_external(metadata) else False
+    external = view.schema.ids.is_external(metadata)
+    return UNKNOWN if external or metadata in view.bind_metadata else False
 
 
 def _built_at_run_time(key: TableKey, runtime: frozenset[str]) -> bool:

@@ -122,6 +122,17 @@ class ModelView:
         ]
         tracked = self.schema.tracked()
         self.tracking_known = tracked is not None or not self.schema.tracking
+        # Metadata of tables on a Flask-SQLAlchemy bind (`__bind_key__`) that a multi-database
+        # env.py may compare through `db.metadatas[bind]` (funnel's `GeonameModel`).
+        self.bind_metadata: frozenset[str] = (
+            frozenset(
+                _shown(table.metadata)
+                for table in self.schema.declared
+                if table.bind_key is not None and table.metadata
+            )
+            if any(item.every_bind for item in self.schema.tracking)
+            else frozenset()
+        )
         self.tracked: frozenset[str] = frozenset(_shown(m) for m in tracked or ())
         # A model whose table name is computed beyond reading may be any table a migration creates.
         self.unnamed_tracked = any(

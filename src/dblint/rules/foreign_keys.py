@@ -12,7 +12,7 @@ from dblint.facts.model import FileFacts
 from dblint.fixes.fk_type import plan_annotation_fix, plan_outcome, plan_type_fix
 from dblint.index import ProjectIndex
 from dblint.index.holders import display
-from dblint.index.replay import tables_migrations_create
+from dblint.index.replay import tables_migrations_create, views_migrations_create
 from dblint.index.runtime_tables import external_table_names
 from dblint.index.schema import ModelSchema, model_schema
 from dblint.index.tables import ColumnDef, ForeignKeyDef, TableDef
@@ -466,7 +466,9 @@ class IdColumnWithoutForeignKey(Rule):
         "`<nam>ies`) exists on the same metadata with a key the column could reference, of a type the column's fits: a "
         "unique column of the same name, else its single primary key or a unique `id`. A column with a "
         "`ForeignKey(...)` whose target dblint cannot read (`ForeignKey(Policy.id_field_path)`) has a key, and "
-        "is not reported."
+        "is not reported; nor is a column a `ForeignKeyConstraint` of the table names, also when dblint cannot "
+        "read its target. A model of a view the migrations create (`CREATE VIEW`) is skipped: a view has no "
+        "foreign keys."
     )
     why_bad = "Without the constraint the database accepts ids of rows that do not exist, and orphans accumulate."
     example = legacy_models(
@@ -496,6 +498,7 @@ class IdColumnWithoutForeignKey(Rule):
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
+        views = views_migrations_create(index)
         for table, column in schema.columns_in(facts.path):
             if (
                 column.foreign_keys
@@ -504,6 +507,10 @@ class IdColumnWithoutForeignKey(Rule):
                 or not column.name.endswith("_id")
             ):
                 continue
+            if table.name is not None and table.name.lower() in views:
+                continue  # notifications-api's model of `notifications_all_time_view`
+            if column.name in table.constrained:
+                continue  # a `ForeignKeyConstraint` names it, its target unread (funnel's wrapped columns)
             stem = column.name[: -len("_id")]
             names = {
                 stem,

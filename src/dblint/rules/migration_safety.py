@@ -21,6 +21,7 @@ from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.databases import CheckedOperation, checked_operations, commit_ends_transaction
+from dblint.index.names import Names
 from dblint.index.replay import EXISTED, OperationView, Replay, TableKey
 from dblint.index.replay.schema import qualified_name
 from dblint.index.schema import model_schema
@@ -455,11 +456,13 @@ class TableRewritingTypeChange(_SafetyRule):
     what_it_does = (
         "Reports `alter_column(..., type_=...)` on a table that existed before the revision unless the change "
         "is a widening PostgreSQL does in place: `VARCHAR(n)` to `VARCHAR(m >= n)`, unlimited `VARCHAR` or "
-        "`TEXT`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
+        "`TEXT`, `TEXT` to unlimited `VARCHAR`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
         "`existing_type=` (which autogenerate writes) or else from the replayed schema; when neither says, "
         "the finding says so (a change to `TEXT`, unlimited `VARCHAR` or unconstrained `NUMERIC` needs no old "
         "size and is not reported). One type spelled two ways is no change (`postgresql.TIMESTAMP()` and "
-        "`sa.DateTime()`, `sa.BIGINT()` and `sa.BigInteger()`); `timezone=True` makes another type."
+        "`sa.DateTime()`, `sa.BIGINT()` and `sa.BigInteger()`); `timezone=True` makes another type. A change "
+        "to a type that is not SQLAlchemy's own (a library's or the project's, such as sqlalchemy-utils' "
+        "`URLType`), whose SQL type dblint does not read, is reported saying so."
     )
     why_bad = (
         "Any other type change rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE "
@@ -475,6 +478,7 @@ class TableRewritingTypeChange(_SafetyRule):
     options = _SINCE_OPTION
 
     def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
+        names = Names(index.resolver)
         for item in _on_existing(index, "alter_column"):
             view = item.view
             new = column_type(_argument(view, "type_"))
@@ -488,7 +492,18 @@ class TableRewritingTypeChange(_SafetyRule):
             if old is not None and not rewrites_table(old, new):
                 continue  # a widening in place (to `TEXT`: whatever the old size)
             column = _column_of(view, _literal(view, "column_name"))
-            if old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
+            if not _sqlalchemy_type(names, index.module_of(view.path), new):
+                # funnel's `UrlType()` (coaster's, over `TEXT`): its SQL type is the library's to say.
+                yield _Finding(
+                    view,
+                    (
+                        f"{_operation_name(view)} changes the type of {column} to {new.written}, whose SQL type "
+                        "dblint cannot read (a library's or the project's type); unless that is a widening "
+                        "PostgreSQL does in place, it rewrites the table under an ACCESS EXCLUSIVE lock"
+                    ),
+                    _NEW_COLUMN,
+                )
+            elif old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
                 current = (
                     "its current type"
                     if old is None
@@ -519,6 +534,13 @@ class TableRewritingTypeChange(_SafetyRule):
 # PostgreSQL 12 release notes: a change between `timestamp` and `timestamptz` is done in place
 # when the session's time zone is UTC (the values then read the same).
 _ZONE_NOTE = " unless the migration's session runs with TimeZone UTC (PostgreSQL 12 and later)"
+
+
+def _sqlalchemy_type(names: Names, module: str, written: ColumnType) -> bool:
+    """Whether a type is SQLAlchemy's own (`sa.Unicode`, `postgresql.ARRAY`), whose SQL type dblint
+    reads, rather than a library's or the project's (`UrlType`), whose SQL type only its `impl` says."""
+    qualified = names.qualify(module, written.written.split("(", 1)[0])
+    return qualified.split(".", 1)[0] == "sqlalchemy"
 
 
 class ForeignKeyWithoutNotValid(_SafetyRule):

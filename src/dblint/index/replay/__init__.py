@@ -96,6 +96,21 @@ def _created_names(index: ProjectIndex) -> frozenset[str]:
     return frozenset(key[1].lower() for replay in replays(index) for key in replay.ever_created)
 
 
+def views_migrations_create(index: ProjectIndex) -> frozenset[str]:
+    """The views (`CREATE VIEW`) some migration's replay leaves at a head: lower-case names, schema
+    left out. A model mapped onto one reads rows the view computes; it has no keys of its own."""
+    return index.view(_view_names)
+
+
+def _view_names(index: ProjectIndex) -> frozenset[str]:
+    return frozenset(
+        key[1].lower()
+        for replay in replays(index)
+        for key, table in replay.tables.items()
+        if table.is_view
+    )
+
+
 @dataclass(frozen=True)
 class LocationTables:
     """What one script location's migrations leave: the tables at its head(s), lower-case names,

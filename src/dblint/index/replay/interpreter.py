@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from dblint.facts.model import Expr, FileFacts, MigrationStep
+from dblint.facts.model import Expr, FileFacts, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.project_types import TypeFamilies
@@ -119,7 +119,8 @@ class _Replayer:
                 continue  # no `op` import or no `upgrade()`: nothing to replay
             view = self.views.setdefault(revision.path, FileView(facts))
             self.changes.start_revision(revision.id)
-            self._run_function(Frame(revision, view, upgrade, {}, ()))
+            for function in _upgrade_functions(upgrade, migration):
+                self._run_function(Frame(revision, view, function, {}, ()))
         self.changes.settle_unmerged()
         return self.changes.replay
 
@@ -196,6 +197,8 @@ class _Replayer:
             return
         if helper is None and not self._is_project_call(frame, step.name):
             return
+        if helper is not None and not self._may_change_schema(frame, helper, {helper.name}):
+            return  # past the depth limit, a recursion over data (security_monkey's `sub_list`)
         reason = (
             f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
         )
@@ -215,6 +218,27 @@ class _Replayer:
                 self.changes.mark(named, reason)
         elif not reflected:
             self.changes.blind(reason)
+
+    def _may_change_schema(self, frame: Frame, function: MigrationFunction, seen: set[str]) -> bool:
+        """Whether a helper of the revision reaches, directly or through the helpers it calls, an
+        operation, SQL or a call into the project: one that only walks data changes no table."""
+        migration = frame.view.facts.migration
+        for step in function.steps:
+            if step.kind != "call":
+                return True
+            helper = (
+                migration.function(step.name)
+                if migration is not None and "." not in step.name
+                else None
+            )
+            if helper is None:
+                if self._is_project_call(frame, step.name):
+                    return True
+            elif helper.name not in seen:
+                seen.add(helper.name)
+                if self._may_change_schema(frame, helper, seen):
+                    return True
+        return False
 
     def _is_project_call(self, frame: Frame, callee: str) -> bool:
         """A function of the project: `helper()` imported from a project module, or `module.helper()`.
@@ -622,3 +646,15 @@ def _keyword_true(step: MigrationStep, name: str) -> bool:
 def replay_graph(index: ProjectIndex, graph: RevisionGraph) -> Replay:
     """The replay of one revision graph."""
     return _Replayer(index, graph).run()
+
+
+def _upgrade_functions(
+    upgrade: MigrationFunction, migration: Optional[MigrationFacts]
+) -> list[MigrationFunction]:
+    """`upgrade()`, and with Flask-Migrate's multi-database template (`upgrade(engine_name)` calls
+    `upgrade_<engine>()` through `globals()`) every `upgrade_<engine>()` in source order: the
+    default database's `upgrade_()` and each bind's."""
+    if migration is None or "engine_name" not in upgrade.params:
+        return [upgrade]
+    engines = [item for item in migration.functions if item.name.startswith("upgrade_")]
+    return [upgrade, *sorted(engines, key=lambda item: item.line)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from dblint.facts.exprs import format_fields
 from dblint.facts.model import Binding, Expr, MigrationStep
 from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.index.replay.changes import SchemaChanges
@@ -103,8 +104,8 @@ class SqlSteps:
 
     def _statement_text(self, expr: Optional[Expr], frame: Frame, depth: int = 0) -> Optional[str]:
         """What can be read of a statement built at run time: its string pieces, `{}` for the rest
-        (`"UPDATE t SET a = %s" % x`, `"..." + name`, `text(q).bindparams(...)`, a constant of a project
-        module). None when no piece is a string."""
+        (`"UPDATE t SET a = %s" % x`, `"..." + name`, `text(q).bindparams(...)`, `q.format(x)`, a constant
+        of a project module). None when no piece is a string."""
         if expr is None or depth > MAX_NAME_HOPS:
             return None
         resolved = resolve(expr, frame) if expr.kind == "name" else expr
@@ -129,8 +130,12 @@ class SqlSteps:
             callee, _, method = resolved.text.rpartition(".")
             if method in ("text", "DDL", "dedent") and resolved.args:
                 return self._statement_text(resolved.args[0], frame, depth + 1)
-            if method in STATEMENT_METHODS and callee and "()" not in callee and "[]" not in callee:
+            plain = bool(callee) and "()" not in callee and "[]" not in callee
+            if method in STATEMENT_METHODS and plain:
                 return self._statement_text(Expr("name", callee), frame, depth + 1)
+            if method == "format" and plain:  # `insert.format(user_id, ...)` of a bound template
+                template = self._statement_text(Expr("name", callee), frame, depth + 1)
+                return format_fields(template) if template is not None else None
         return None
 
     def _same_kind(self, name: str, frame: Frame, depth: int) -> Optional[Expr]:
