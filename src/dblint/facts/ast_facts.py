@@ -22,7 +22,6 @@ from typing import Optional, Union
 
 from dblint.facts.ast_imports import imports_of
 from dblint.facts.exports import Exports
-from dblint.facts.exprs import format_fields
 from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
 from dblint.facts.model import FunctionDef as FunctionFact
 from dblint.facts.vocabulary import (
@@ -34,6 +33,7 @@ from dblint.facts.vocabulary import (
     Interaction,
     attribute_interactions,
     call_interactions,
+    format_fields,
     snake_cases,
 )
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import string
 from typing import Callable, Optional
 
 import libcst as cst
 
 from dblint.facts.model import Expr
-from dblint.facts.vocabulary import MAX_DEPTH, MAX_ITEMS
+from dblint.facts.vocabulary import MAX_DEPTH, MAX_ITEMS, format_fields
 
 PositionOf = Callable[[cst.CSTNode], "tuple[int, int]"]
 
@@ -78,20 +77,6 @@ def format_template(node: cst.BaseExpression) -> Optional[str]:
         return None
     template = string_value(node.func.value)
     return format_fields(template) if template is not None else None
-
-
-def format_fields(template: str) -> Optional[str]:
-    """`template` with each `str.format` replacement field (`{0}`, `{name!r}`) as `{}`; None
-    when `str.format` would reject it."""
-    pieces: list[str] = []
-    try:
-        for literal, field, _, _ in string.Formatter().parse(template):
-            pieces.append(literal.replace("{", "{{").replace("}", "}}"))
-            if field is not None:
-                pieces.append("{}")
-    except ValueError:  # an unmatched brace: `str.format` raises at run time
-        return None
-    return "".join(pieces)
 
 
 def concatenation_value(node: cst.BinaryOperation) -> Optional[str]:

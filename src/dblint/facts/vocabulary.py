@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable
+from typing import Optional
 
 # Class attributes only a mapped class (or an abstract mapped base, or a mixin naming the table)
 # declares: a class with one is a model even on a base from a library dblint does not know.
@@ -177,3 +179,17 @@ def may_lead_to_not_database(qualified: str) -> bool:
 
 # Methods of a SQL statement that leave its text alone.
 STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})
+
+
+def format_fields(template: str) -> Optional[str]:
+    """`template` with each `str.format` replacement field (`{0}`, `{name!r}`) as `{}`; None
+    when `str.format` would reject it."""
+    pieces: list[str] = []
+    try:
+        for literal, field, _, _ in string.Formatter().parse(template):
+            pieces.append(literal.replace("{", "{{").replace("}", "}}"))
+            if field is not None:
+                pieces.append("{}")
+    except ValueError:  # an unmatched brace: `str.format` raises at run time
+        return None
+    return "".join(pieces)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from dblint.facts.exprs import format_fields
 from dblint.facts.model import Binding, Expr, MigrationStep
-from dblint.facts.vocabulary import STATEMENT_METHODS
+from dblint.facts.vocabulary import STATEMENT_METHODS, format_fields
 from dblint.index.replay.changes import SchemaChanges
 from dblint.index.replay.schema import ReplayColumn, ReplayTable, split_name
 from dblint.index.replay.values import MAX_NAME_HOPS, Frame, resolve, sql_of
