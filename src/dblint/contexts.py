@@ -355,13 +355,39 @@ def looks_like_env(facts: FileFacts) -> bool:
 _NUMBERED_STEP = re.compile(r"m\d{3,}_\w+")
 
 
+# Directories a project's own migration steps live in: `migrations/0003_add_flags.py`,
+# `schema/delta/27/add_ts.py` (Synapse's numbered schema deltas).
+_OWN_MIGRATION_DIRECTORIES = frozenset({"migration", "migrations", "delta", "deltas"})
+# A numbered step module (`0003_add_flags`, `0004.add-index`) or version directory (`27`).
+_NUMBERED_MODULE = re.compile(r"[0-9]+(?:[_.-].*)?")
+_VERSION_DIRECTORY = re.compile(r"[0-9]+")
+
+
 def looks_like_own_migrations(facts: FileFacts) -> bool:
     """A `migrations.py` (or a module under `migrations/`) made of numbered steps (`def m001_initial`,
     `def m002_add_wallets`) that a runner of the project applies in order, as Alembic applies its
-    versions (LNbits and its extensions): DDL there is the migration, not a bypass of one."""
+    versions (LNbits and its extensions): DDL there is the migration, not a bypass of one. So is a
+    numbered step module of such a runner: `migrations/0003_add_flags.py`, or a module of a
+    version directory `delta/27/` (Synapse loads each and runs it once, as it runs `.sql` deltas)."""
     parts = facts.path.split("/")
     named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
-    return named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions)
+    if named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions):
+        return True
+    return _numbered_step_module(parts)
+
+
+def _numbered_step_module(parts: list[str]) -> bool:
+    """`<migrations dir>/<number>_<name>.py` or `<migrations dir>/<number>/<name>.py`; a number
+    elsewhere (`reports/2024/x.py`) or an unnumbered module of the directory (`migrations/runner.py`)
+    is no step."""
+    directories, module = parts[:-1], parts[-1].removesuffix(".py")
+    if directories and directories[-1] in _OWN_MIGRATION_DIRECTORIES:
+        return module != "__init__" and _NUMBERED_MODULE.fullmatch(module) is not None
+    return (
+        len(directories) >= 2
+        and directories[-2] in _OWN_MIGRATION_DIRECTORIES
+        and _VERSION_DIRECTORY.fullmatch(directories[-1]) is not None
+    )
 
 
 # Directories of benchmark scripts (pytest-benchmark's and asv's `benchmarks/`, Rust-style `benches/`).

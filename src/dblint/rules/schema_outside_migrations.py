@@ -249,7 +249,9 @@ class RawCreateTable(Rule):
         '(`sqlite3.connect(":memory:")`, `create_engine("sqlite://")`: scratch tables that vanish with the '
         "connection; a module that also opens any other database is checked), nor a migration runner of the "
         "project's own: a "
-        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`."
+        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`, "
+        "a numbered module of a `migrations/` or `delta/` directory (`migrations/0003_add_flags.py`) or a "
+        "module of a numbered version directory there (`schema/delta/27/add_ts.py`)."
     )
     why_bad = (
         "A table created by a SQL string in a script or at startup has no migration and no model Alembic "
