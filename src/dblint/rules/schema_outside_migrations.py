@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from dblint import sql
 from dblint.diagnostics import Diagnostic
-from dblint.facts.model import FileFacts, SchemaCall, SqlStatementFact
+from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import (
     CREATE_TABLE_CONSTRUCT,
     DROP_TABLE_CONSTRUCT,
@@ -16,7 +16,7 @@ from dblint.facts.vocabulary import (
 )
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
-from dblint.index.scratch import on_scratch_database
+from dblint.index.scratch import on_scratch_database, on_temporary_table, temporary_tables
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
 from dblint.rules.examples import files, source
 
@@ -64,38 +64,6 @@ _SINGLE_TABLE_CALLS = {
 def _checks_raw_ddl(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code, but for a file whose databases are all in memory."""
     return index.is_application_code(facts) and not on_scratch_database(facts)
-
-
-def _plain_name(name: str | None) -> str | None:
-    """A name as SQL compares it (unquoted names ignore case), or None when it is computed."""
-    if not name or any(mark in name for mark in "{}%$?:"):
-        return None
-    return name.lower()
-
-
-def _temporary_tables(facts: FileFacts) -> frozenset[str]:
-    """The tables the module creates as `CREATE TEMP[ORARY] TABLE`, by name."""
-    return frozenset(
-        name
-        for string in facts.sql_strings
-        for statement in string.statements
-        if statement.kind == sql.CREATE_TEMP_TABLE
-        for name in (_plain_name(statement.name),)
-        if name is not None
-    )
-
-
-def _on_temporary_table(statement: SqlStatementFact, temporary: frozenset[str]) -> bool:
-    """DDL on a temporary table the same module creates (`DROP TABLE`, `ALTER TABLE`, or
-    `CREATE INDEX ... ON` it): scratch work of one connection, which no migration could hold."""
-    if statement.kind in (sql.DROP_TABLE, sql.ALTER_TABLE):
-        target = statement.name
-    elif statement.kind == sql.CREATE_INDEX:
-        target = statement.table
-    else:
-        return False
-    name = _plain_name(target)
-    return name is not None and name in temporary
 
 
 def _single_table_call(call: SchemaCall) -> str:
@@ -399,11 +367,11 @@ class RawSchemaDdl(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not _checks_raw_ddl(facts, index):
             return
-        temporary = _temporary_tables(facts)
+        temporary = temporary_tables(facts)
         for string in facts.sql_strings:
             for statement in string.statements:
                 words = _DDL_WORDS.get(statement.kind)
-                if words is not None and not _on_temporary_table(statement, temporary):
+                if words is not None and not on_temporary_table(statement, temporary):
                     target = _shown_name(statement.name)
                     yield self.diagnostic(
                         facts.path,
