@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dblint import sql
-from dblint.contexts import FileContext
+from dblint.contexts import FileContext, in_own_migration_step
 from dblint.facts.model import FileFacts
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, SCHEMA_CONSTRUCTS
 from dblint.index import ProjectIndex
@@ -81,6 +81,7 @@ def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
         any(
             s.kind in SCHEMA_CHANGING_SQL and not on_temporary_table(s, temporary)
             for string in facts.sql_strings
+            if not in_own_migration_step(facts, string.scope)
             for s in string.statements
         )
         or any(call.method in SCHEMA_CONSTRUCTS for call in facts.schema_calls)
@@ -116,6 +117,8 @@ def creation_sites(
                 path, call.line, how, (table.key,) if table else (), receiver=call.receiver
             )
     for string in () if on_scratch_database(facts) else facts.sql_strings:
+        if in_own_migration_step(facts, string.scope):
+            continue
         for statement in string.statements:
             if statement.kind == sql.CREATE_TABLE:
                 computed = not statement.name or is_computed(statement.name)

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from dblint import sql
+from dblint.contexts import in_own_migration_step
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import (
@@ -250,8 +251,10 @@ class RawCreateTable(Rule):
         "connection; a module that also opens any other database is checked), nor a migration runner of the "
         "project's own: a "
         "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`, "
-        "a numbered module of a `migrations/` or `delta/` directory (`migrations/0003_add_flags.py`) or a "
-        "module of a numbered version directory there (`schema/delta/27/add_ts.py`)."
+        "a numbered module of a `migrations/`, `delta/` or `upgrade/` directory (`migrations/0003_add_flags.py`, "
+        "`upgrade/v02_engine.py`) or a module of a numbered version directory there "
+        "(`schema/delta/27/add_ts.py`), nor a module-level function named as a numbered upgrade step "
+        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`)."
     )
     why_bad = (
         "A table created by a SQL string in a script or at startup has no migration and no model Alembic "
@@ -282,6 +285,8 @@ class RawCreateTable(Rule):
         if not _checks_raw_ddl(facts, index):
             return
         for string in facts.sql_strings:
+            if in_own_migration_step(facts, string.scope):
+                continue
             for statement in string.statements:
                 if statement.kind == sql.CREATE_TABLE:
                     yield self.diagnostic(
@@ -369,6 +374,8 @@ class RawSchemaDdl(Rule):
             return
         temporary = temporary_tables(facts)
         for string in facts.sql_strings:
+            if in_own_migration_step(facts, string.scope):
+                continue
             for statement in string.statements:
                 words = _DDL_WORDS.get(statement.kind)
                 if words is not None and not on_temporary_table(statement, temporary):
