@@ -311,6 +311,38 @@ def test_own_migration_runner_is_a_context_of_its_own() -> None:
     assert rows["app/plugins/vouchers/migrations.py"]["context"] == "app"
 
 
+def test_numbered_step_modules_of_an_own_runner_are_own_migrations() -> None:
+    """own_delta_migrations: a numbered module of `migrations/` (`0003_add_flags.py`,
+    `0004.room-index.py`, `upgrade/v01_initial.py`) and a module of a numbered version directory
+    under `delta/` (`schema/delta/27/add_origin_ts.py`, Synapse's shape) are steps of the project's
+    own runner: no DBL102/DBL103. The runner, an unnumbered module of the delta directory, a
+    numbered module elsewhere and a numbered directory elsewhere are application code and
+    reported. In an application module, only the DDL of its `upgrade_v1`, `upgrade_v2` steps
+    (mautrix's `UpgradeTable`) is the migration; its other functions and methods are checked."""
+    root = FIXTURES / "own_delta_migrations"
+    completed = run_tool("dblint", "inventory", "--format", "json", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    rows = {row["path"]: row for row in json.loads(completed.stdout)["files"]}
+    for path in (
+        "chatd/store/migrations/0003_add_flags.py",
+        "chatd/store/migrations/0004.room-index.py",
+        "chatd/store/schema/delta/27/add_origin_ts.py",
+        "chatd/store/schema/delta/31/receipts.py",
+        "chatd/db/upgrade/v01_initial.py",
+    ):
+        assert (rows[path]["context"], rows[path]["findings"]) == ("own-migration", {}), path
+    checked = run_tool("dblint", "check", cwd=root)
+    assert finding_set(checked.stdout) == {
+        ("chatd/bots/notes.py", 20, "DBL103"),
+        ("chatd/bots/notes.py", 25, "DBL102"),
+        ("chatd/reports/2024/monthly.py", 5, "DBL102"),
+        ("chatd/store/delta_tools/sync.py", 5, "DBL103"),
+        ("chatd/store/jobs/27_reindex.py", 5, "DBL103"),
+        ("chatd/store/migrations/runner.py", 5, "DBL103"),
+        ("chatd/store/schema/delta/helpers.py", 5, "DBL103"),
+    }
+
+
 def test_benchmark_scripts_are_a_context_of_their_own() -> None:
     """benchmark_scripts: files under `benches/` and `benchmarks/` (no `__init__.py`) build scratch
     databases, as tests do: no DBL1xx, shown as `benchmark`, low risk. A `benchmarks` package of

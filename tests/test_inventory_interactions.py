@@ -116,3 +116,17 @@ def test_interactions_of_a_file(source: str, expected: tuple[str, ...], sliced: 
     facts = extract_facts("m.py", source.encode(), use_prefilter=False, sliced=sliced)
     assert facts.error is None and facts.internal_error is None
     assert facts.interactions == expected
+
+
+def test_ddl_on_a_module_s_own_temporary_table_is_no_schema_change() -> None:
+    """raw_ddl_temporary_tables: a module whose only DDL is on its own temporary table has no
+    DBL103 and is no high-risk schema change; the same statements on a permanent table are."""
+    completed = run_tool_once(
+        "dblint", "inventory", "--format", "json", cwd=FIXTURES / "raw_ddl_temporary_tables"
+    )
+    rows = {row["path"]: row for row in json.loads(completed.stdout)["files"]}
+    assert (rows["purge/media.py"]["findings"], rows["purge/media.py"]["risk"]) == ({}, "medium")
+    assert (rows["purge/export.py"]["findings"], rows["purge/export.py"]["risk"]) == (
+        {"DBL103": 3},
+        "high",
+    )

@@ -317,6 +317,20 @@ def test_offsets_point_at_statement_keyword() -> None:
     assert all(isinstance(s, SqlStatement) for s in statements)
 
 
+@pytest.mark.parametrize(
+    ("text", "table"),
+    [
+        ("CREATE INDEX ix ON users (email)", "users"),
+        ('CREATE UNIQUE INDEX IF NOT EXISTS ux ON ONLY "app"."users" USING btree (a)', "app.users"),
+        ("CREATE INDEX ON {}_rooms (room_id)", "{}_rooms"),
+    ],
+)
+def test_create_index_names_its_table(text: str, table: str) -> None:
+    """DBL103 leaves an index on the module's own temporary table alone, so it needs the table."""
+    (statement,) = classify_sql(text)
+    assert (statement.kind, statement.table) == (CREATE_INDEX, table)
+
+
 def test_columns_postgres() -> None:
     (statement,) = classify_sql(
         """

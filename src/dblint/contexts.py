@@ -355,13 +355,56 @@ def looks_like_env(facts: FileFacts) -> bool:
 _NUMBERED_STEP = re.compile(r"m\d{3,}_\w+")
 
 
+# Directories a project's own migration steps live in: `migrations/0003_add_flags.py`,
+# `schema/delta/27/add_ts.py` (Synapse's numbered schema deltas), `db/upgrade/v02_engine.py`
+# (mautrix's `UpgradeTable` steps, one module each).
+_OWN_MIGRATION_DIRECTORIES = frozenset(
+    {"migration", "migrations", "delta", "deltas", "upgrade", "upgrades"}
+)
+# A numbered step module (`0003_add_flags`, `0004.add-index`, `v02_engine`) or version directory (`27`).
+_NUMBERED_MODULE = re.compile(r"v?[0-9]+(?:[_.-].*)?")
+_VERSION_DIRECTORY = re.compile(r"[0-9]+")
+
+
 def looks_like_own_migrations(facts: FileFacts) -> bool:
     """A `migrations.py` (or a module under `migrations/`) made of numbered steps (`def m001_initial`,
     `def m002_add_wallets`) that a runner of the project applies in order, as Alembic applies its
-    versions (LNbits and its extensions): DDL there is the migration, not a bypass of one."""
+    versions (LNbits and its extensions): DDL there is the migration, not a bypass of one. So is a
+    numbered step module of such a runner: `migrations/0003_add_flags.py`, `upgrade/v02_engine.py`,
+    or a module of a version directory `delta/27/` (Synapse loads each and runs it once, as it
+    runs `.sql` deltas)."""
     parts = facts.path.split("/")
     named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
-    return named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions)
+    if named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions):
+        return True
+    return _numbered_step_module(parts)
+
+
+# `@upgrade_table.register(...) async def upgrade_v2(conn)`: a step of mautrix's `UpgradeTable`.
+_NUMBERED_UPGRADE = re.compile(r"upgrade_v[0-9]+")
+
+
+def in_own_migration_step(facts: FileFacts, scope: str) -> bool:
+    """Whether code of `scope` runs in a module-level function named as a numbered upgrade step
+    (`upgrade_v1`, `upgrade_v2`: the steps an `UpgradeTable` of mautrix registers and applies in
+    order, in maubot and its plugins): its DDL is the migration, in whatever module it is, while
+    the rest of the module is application code."""
+    function = scope.split(".", 1)[0]
+    return function in facts.functions and _NUMBERED_UPGRADE.fullmatch(function) is not None
+
+
+def _numbered_step_module(parts: list[str]) -> bool:
+    """`<migrations dir>/<number>_<name>.py` or `<migrations dir>/<number>/<name>.py`; a number
+    elsewhere (`reports/2024/x.py`) or an unnumbered module of the directory (`migrations/runner.py`)
+    is no step."""
+    directories, module = parts[:-1], parts[-1].removesuffix(".py")
+    if directories and directories[-1] in _OWN_MIGRATION_DIRECTORIES:
+        return module != "__init__" and _NUMBERED_MODULE.fullmatch(module) is not None
+    return (
+        len(directories) >= 2
+        and directories[-2] in _OWN_MIGRATION_DIRECTORIES
+        and _VERSION_DIRECTORY.fullmatch(directories[-1]) is not None
+    )
 
 
 # Directories of benchmark scripts (pytest-benchmark's and asv's `benchmarks/`, Rust-style `benches/`).

@@ -554,7 +554,7 @@ class FactCollector(cst.CSTVisitor):
         line, column, end_line = self._span(node)
         self.sql_strings.append(
             SqlString(
-                statements=tuple(SqlStatementFact(s.kind, s.name) for s in statements),
+                statements=tuple(SqlStatementFact(s.kind, s.name, s.table) for s in statements),
                 line=line,
                 column=column,
                 end_line=end_line,

@@ -220,6 +220,7 @@ class SchemaCall:
 class SqlStatementFact:
     kind: str
     name: str | None
+    table: str | None = None  # the table a CREATE INDEX is on
 
 
 @slotted

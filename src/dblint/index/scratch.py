@@ -4,15 +4,49 @@ A module whose every database is in memory (`sqlite3.connect(":memory:")`,
 `duckdb.connect(":memory:")`, `create_engine("sqlite://")`) builds scratch tables there,
 as redash's query-results runner loads other queries' rows into SQLite to join them:
 like a temporary table, that is no one's schema. A module that also opens any other
-database (or a connection dblint cannot read) is not one.
+database (or a connection dblint cannot read) is not one. Nor is DDL on a temporary table
+the module creates (`CREATE TEMPORARY TABLE t`, then `CREATE INDEX ... ON t`, `DROP TABLE t`).
 """
 
 from __future__ import annotations
 
-from dblint.facts.model import FileFacts
+from dblint import sql
+from dblint.facts.model import FileFacts, SqlStatementFact
 
 
 def on_scratch_database(facts: FileFacts) -> bool:
     """Whether the raw SQL of `facts` can only run on in-memory databases the file opens."""
     opens = facts.database_opens
     return bool(opens) and all(opened.in_memory for opened in opens)
+
+
+def _plain_name(name: str | None) -> str | None:
+    """A name as SQL compares it (unquoted names ignore case), or None when it is computed."""
+    if not name or any(mark in name for mark in "{}%$?:"):
+        return None
+    return name.lower()
+
+
+def temporary_tables(facts: FileFacts) -> frozenset[str]:
+    """The tables the module creates as `CREATE TEMP[ORARY] TABLE`, by name."""
+    return frozenset(
+        name
+        for string in facts.sql_strings
+        for statement in string.statements
+        if statement.kind == sql.CREATE_TEMP_TABLE
+        for name in (_plain_name(statement.name),)
+        if name is not None
+    )
+
+
+def on_temporary_table(statement: SqlStatementFact, temporary: frozenset[str]) -> bool:
+    """DDL on a temporary table the same module creates (`DROP TABLE`, `ALTER TABLE`, or
+    `CREATE INDEX ... ON` it): scratch work of one connection, which no migration could hold."""
+    if statement.kind in (sql.DROP_TABLE, sql.ALTER_TABLE):
+        target = statement.name
+    elif statement.kind == sql.CREATE_INDEX:
+        target = statement.table
+    else:
+        return False
+    name = _plain_name(target)
+    return name is not None and name in temporary

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dblint import sql
-from dblint.contexts import FileContext
+from dblint.contexts import FileContext, in_own_migration_step
 from dblint.facts.model import FileFacts
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, SCHEMA_CONSTRUCTS
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
-from dblint.index.scratch import on_scratch_database
+from dblint.index.scratch import on_scratch_database, on_temporary_table, temporary_tables
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
@@ -76,9 +76,13 @@ def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code that creates, alters or drops schema (what DBL101-DBL105 look for)."""
     if not index.is_application_code(facts):
         return False
+    temporary = temporary_tables(facts)
     if not on_scratch_database(facts) and (
         any(
-            s.kind in SCHEMA_CHANGING_SQL for string in facts.sql_strings for s in string.statements
+            s.kind in SCHEMA_CHANGING_SQL and not on_temporary_table(s, temporary)
+            for string in facts.sql_strings
+            if not in_own_migration_step(facts, string.scope)
+            for s in string.statements
         )
         or any(call.method in SCHEMA_CONSTRUCTS for call in facts.schema_calls)
     ):
@@ -113,6 +117,8 @@ def creation_sites(
                 path, call.line, how, (table.key,) if table else (), receiver=call.receiver
             )
     for string in () if on_scratch_database(facts) else facts.sql_strings:
+        if in_own_migration_step(facts, string.scope):
+            continue
         for statement in string.statements:
             if statement.kind == sql.CREATE_TABLE:
                 computed = not statement.name or is_computed(statement.name)

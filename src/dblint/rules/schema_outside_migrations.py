@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from dblint import sql
+from dblint.contexts import in_own_migration_step
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import (
@@ -16,7 +17,7 @@ from dblint.facts.vocabulary import (
 )
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
-from dblint.index.scratch import on_scratch_database
+from dblint.index.scratch import on_scratch_database, on_temporary_table, temporary_tables
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
 from dblint.rules.examples import files, source
 
@@ -249,7 +250,11 @@ class RawCreateTable(Rule):
         '(`sqlite3.connect(":memory:")`, `create_engine("sqlite://")`: scratch tables that vanish with the '
         "connection; a module that also opens any other database is checked), nor a migration runner of the "
         "project's own: a "
-        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`."
+        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`, "
+        "a numbered module of a `migrations/`, `delta/` or `upgrade/` directory (`migrations/0003_add_flags.py`, "
+        "`upgrade/v02_engine.py`) or a module of a numbered version directory there "
+        "(`schema/delta/27/add_ts.py`), nor a module-level function named as a numbered upgrade step "
+        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`)."
     )
     why_bad = (
         "A table created by a SQL string in a script or at startup has no migration and no model Alembic "
@@ -280,6 +285,8 @@ class RawCreateTable(Rule):
         if not _checks_raw_ddl(facts, index):
             return
         for string in facts.sql_strings:
+            if in_own_migration_step(facts, string.scope):
+                continue
             for statement in string.statements:
                 if statement.kind == sql.CREATE_TABLE:
                     yield self.diagnostic(
@@ -321,7 +328,9 @@ class RawSchemaDdl(Rule):
         "executed there (`conn.execute(CreateIndex(index))`, `CreateSchema`, `CreateSequence`, "
         "`AddConstraint`, their `Drop...`). DML (`SELECT`, `INSERT`, "
         "`UPDATE`, `DELETE`) is never reported, nor are modules whose every database is in memory and the "
-        "numbered steps of a project's own migration runner (see DBL102)."
+        "numbered steps of a project's own migration runner (see DBL102), nor DDL on a temporary table the "
+        "same module creates (`DROP TABLE`, `ALTER TABLE` or `CREATE INDEX ... ON` a table of its "
+        "`CREATE TEMPORARY TABLE`): scratch work of one connection."
     )
     why_bad = (
         "Schema changes made by ad-hoc SQL are invisible to Alembic: the migration history no longer "
@@ -363,10 +372,13 @@ class RawSchemaDdl(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not _checks_raw_ddl(facts, index):
             return
+        temporary = temporary_tables(facts)
         for string in facts.sql_strings:
+            if in_own_migration_step(facts, string.scope):
+                continue
             for statement in string.statements:
                 words = _DDL_WORDS.get(statement.kind)
-                if words is not None:
+                if words is not None and not on_temporary_table(statement, temporary):
                     target = _shown_name(statement.name)
                     yield self.diagnostic(
                         facts.path,

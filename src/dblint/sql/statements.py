@@ -109,6 +109,7 @@ class SqlStatement:
     name: str | None
     offset: int
     columns: tuple[SqlColumn, ...] = ()
+    table: str | None = None  # the table a CREATE INDEX is on
 
 
 # ---------------------------------------------------------------------------
@@ -457,6 +458,7 @@ class _Parsed(NamedTuple):
     kind: str
     name: str | None
     columns: tuple[SqlColumn, ...] = ()
+    table: str | None = None  # the table a CREATE INDEX is on
 
 
 def _ends_after_names(names: Sequence[str], cursor: _Cursor) -> bool:
@@ -695,10 +697,11 @@ def _create_index(cursor: _Cursor, modifiers: frozenset[str]) -> _Parsed | None:
     if not cursor.take_kw("ON"):
         return None
     cursor.take_kw("ONLY")
-    if cursor.take_name() is None:
+    table = cursor.take_name()
+    if table is None:
         return None
     if cursor.is_punct("(") or cursor.is_kw("USING"):
-        return _Parsed(CREATE_INDEX, name)
+        return _Parsed(CREATE_INDEX, name, table=table)
     return None
 
 
@@ -1085,7 +1088,11 @@ def classify_sql(text: str) -> tuple[SqlStatement, ...]:
     for tokens in _statements(text):
         parsed = _classify_statement(text, tokens)
         if parsed is not None:
-            found.append(SqlStatement(parsed.kind, parsed.name, tokens[0].start, parsed.columns))
+            found.append(
+                SqlStatement(
+                    parsed.kind, parsed.name, tokens[0].start, parsed.columns, parsed.table
+                )
+            )
     return tuple(found)
 
 
