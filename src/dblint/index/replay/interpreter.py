@@ -418,14 +418,14 @@ class _Replayer:
         elif callee == "UniqueConstraint":
             table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
             if constraint_name:
-                table.named[constraint_name.lower()] = self._origin(
+                table.named[constraint_name.lower()] = _named_origin(
                     constraint_name, "unique constraint", columns, item.line, frame
                 )
         elif callee == "Index":
             index_name = text_of(resolved.args[0], frame) if resolved and resolved.args else None
             table.indexes[index_name or ""] = columns[1:]
             if index_name:
-                table.named[index_name.lower()] = self._origin(
+                table.named[index_name.lower()] = _named_origin(
                     index_name, "index", columns[1:], item.line, frame
                 )
         elif callee == "ForeignKeyConstraint" and resolved is not None and len(resolved.args) >= 2:
@@ -557,23 +557,10 @@ class _Replayer:
         columns = texts_of(bound.get("columns"), frame) or ()
         table.indexes[name or ""] = columns
         if name:
-            origin = self._origin(name, "index", columns, step.line, frame, step)
+            origin = _named_origin(name, "index", columns, step.line, frame, step)
             self.changes.create_named(
                 key, table, origin, step, frame, tolerated=_keyword_true(step, "if_not_exists")
             )
-
-    def _origin(
-        self,
-        name: str,
-        kind: str,
-        columns: tuple[str, ...],
-        line: int,
-        frame: Frame,
-        step: Optional[MigrationStep] = None,
-    ) -> NamedOrigin:
-        guarded = bool(frame.guards or (step is not None and step.guards))
-        revision = frame.revision
-        return NamedOrigin(name, kind, columns, revision.id, revision.path, line, guarded)
 
     def _op_drop_index(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
@@ -613,7 +600,7 @@ class _Replayer:
             name = text_of(bound.get("constraint_name"), frame)
             table.unique[name or f"uq_{'_'.join(columns)}"] = columns
             if name:
-                origin = self._origin(name, "unique constraint", columns, step.line, frame, step)
+                origin = _named_origin(name, "unique constraint", columns, step.line, frame, step)
                 self.changes.create_named(key, table, origin, step, frame)
 
     def _op_create_primary_key(
@@ -635,6 +622,21 @@ class _Replayer:
             for constraints in (table.unique, table.foreign_keys, table.indexes):
                 constraints.pop(name, None)
             table.forget_named(names=(name,))
+
+
+def _named_origin(
+    name: str,
+    kind: str,
+    columns: tuple[str, ...],
+    line: int,
+    frame: Frame,
+    step: Optional[MigrationStep] = None,
+) -> NamedOrigin:
+    """Where the current revision creates an index or unique constraint named `name` (at `line`,
+    by `step`, or inside the `create_table` step the frame runs), guarded as that step is."""
+    guarded = bool(frame.guards or (step is not None and step.guards))
+    revision = frame.revision
+    return NamedOrigin(name, kind, columns, revision.id, revision.path, line, guarded)
 
 
 def _keyword_true(step: MigrationStep, name: str) -> bool:
