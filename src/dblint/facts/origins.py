@@ -58,21 +58,16 @@ def database_interactions(
     (None when this Python cannot read it); it is asked for only when the file imports
     something in `NOT_DATABASE`, since nothing else can make an interaction not count."""
     pairs = set(found)
-    if not any(may_lead_to_not_database(_qualified(imported)) for imported in imports):
-        return tuple(sorted({kind for kind, _, _ in pairs}))
-    module = tree()
-    if module is None:
-        return tuple(sorted({kind for kind, _, _ in pairs}))
-    origins = _Origins(imports, module)
-    return tuple(
-        sorted(
-            {
-                kind
+    if any(may_lead_to_not_database(_qualified(imported)) for imported in imports):
+        module = tree()
+        if module is not None:
+            origins = _Origins(imports, module)
+            pairs = {
+                (kind, source, scope)
                 for kind, source, scope in pairs
                 if not source or not origins.not_database(source, scope)
             }
-        )
-    )
+    return tuple(sorted({kind for kind, _, _ in pairs}))
 
 
 def _qualified(imported: Import) -> str:
