@@ -177,17 +177,23 @@ def _read_bindings(
             bound.setdefault(node.name, []).append(None)
         elif sys.version_info >= (3, 10) and isinstance(node, ast.MatchMapping) and node.rest:
             bound.setdefault(node.rest, []).append(None)
-        stack.extend(_children(node, scope, klass, in_body, classes))
+        if isinstance(node, ast.ClassDef):
+            classes.add(_inner_scope(scope, node))
+        stack.extend(_children(node, scope, klass, in_body))
+
+
+def _inner_scope(scope: str, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
+    """The scope of a function's or class's body (`Class.method`), as the readers write it."""
+    return f"{scope}.{node.name}" if scope else node.name
 
 
 def _children(
-    node: ast.AST, scope: str, klass: str, in_body: bool, classes: set[str]
+    node: ast.AST, scope: str, klass: str, in_body: bool
 ) -> list[tuple[ast.AST, str, str, bool]]:
     """`node`'s children with their scope, innermost class and whether they are in its body."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        inner = f"{scope}.{node.name}" if scope else node.name
+        inner = _inner_scope(scope, node)
         if isinstance(node, ast.ClassDef):
-            classes.add(inner)
             body = [(child, inner, inner, True) for child in node.body]
         else:
             body = [(child, inner, klass, False) for child in node.body]
