@@ -272,6 +272,8 @@ def _git_files(root: Path) -> list[str] | None:
 
 
 def _holds_python(directory: Path) -> bool:
+    """Whether a skipped template holds a Python file: only such a template is worth naming when
+    a run finds nothing else to check."""
     return any(
         name.endswith(".py") for _, _, names in os.walk(directory) for name in names
     )  # os.walk follows no symlinked directory
