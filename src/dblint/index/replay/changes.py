@@ -284,8 +284,10 @@ class SchemaChanges:
         ]
 
     def _removable_between(self, event: RepeatedCreate) -> bool:
-        """Whether a revision between the two creates may drop, rename or alter the table (or
-        change tables unseen): any operation on it but those that keep every column."""
+        """Whether a revision between the two creates may remove what the first made: an operation
+        on the table but those that keep every column (for an index or constraint: that keep its
+        name too), SQL naming the table or that name, an operation on a table the replay cannot
+        name, or a change it could not see."""
         replay = self.replay
         between = replay.graph.between_branches(event.earlier_revision, event.at.revision)
         if between & replay.blind_revisions:
@@ -293,19 +295,19 @@ class SchemaChanges:
         table = replay.table(*event.table)
         if table is not None and table.opaque:
             return True
-        name = event.table[1].lower()
-        names = {name, (event.index or name).lower()}
+        table_name = event.table[1].lower()
+        names = {table_name, (event.index or table_name).lower()}
         keep = _KEEP_NAMED if event.index is not None else _KEEP_COLUMNS
         for operation in replay.operations:
             if operation.revision not in between:
                 continue
-            if operation.table is None:
+            if operation.table is None:  # SQL, or an operation on a computed table name
                 words = (
                     name_words(operation.step.sql or "") if operation.step.kind == "sql" else names
                 )
                 if names.intersection(word.rsplit(".", 1)[-1] for word in words):
                     return True
-            elif operation.table[1].lower() == name and operation.step.name not in keep:
+            elif operation.table[1].lower() == table_name and operation.step.name not in keep:
                 return True
         return False
 
