@@ -110,10 +110,7 @@ class _Origins:
         assigned = self._bound.get(name, [])
         imported = self._imported.get(name, [])
         if assigned or imported:
-            rest = source[len(name) :]
-            return self._all_not_database(assigned) and all(
-                qualified and is_not_database(qualified + rest) for qualified in imported
-            )
+            return self._all_not_database(assigned) and self._all_imports_not_database(name, source)
         # A module path an import statement names (`from boto3.session import Session`).
         return any(
             module == source or module.startswith(source + ".") for module in self._modules
@@ -140,8 +137,16 @@ class _Origins:
         imported = self._imported.get(name, [])
         if not imported or name in self._bound:
             return False
+        return self._all_imports_not_database(name, source)
+
+    def _all_imports_not_database(self, name: str, source: str) -> bool:
+        """Every import binding `name` makes `source`, which starts with it, a qualified name in
+        `NOT_DATABASE` (true when no import binds it)."""
         rest = source[len(name) :]
-        return all(qualified and is_not_database(qualified + rest) for qualified in imported)
+        return all(
+            qualified and is_not_database(qualified + rest)
+            for qualified in self._imported.get(name, [])
+        )
 
 
 def _read_bindings(
