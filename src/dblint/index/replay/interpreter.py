@@ -174,12 +174,7 @@ class _Replayer:
             self._call(step, frame)
 
     def _call(self, step: MigrationStep, frame: Frame) -> None:
-        migration = frame.view.facts.migration
-        helper = (
-            migration.function(step.name)
-            if migration is not None and "." not in step.name
-            else None
-        )
+        helper = _helper_of(step, frame)
         if helper is not None and helper.name != "upgrade" and frame.depth < MAX_HELPER_DEPTH:
             values = {param: resolve(arg, frame) for param, arg in zip(helper.params, step.args)}
             for key, arg in step.keywords:
@@ -222,15 +217,10 @@ class _Replayer:
     def _may_change_schema(self, frame: Frame, function: MigrationFunction, seen: set[str]) -> bool:
         """Whether a helper of the revision reaches, directly or through the helpers it calls, an
         operation, SQL or a call into the project: one that only walks data changes no table."""
-        migration = frame.view.facts.migration
         for step in function.steps:
             if step.kind != "call":
                 return True
-            helper = (
-                migration.function(step.name)
-                if migration is not None and "." not in step.name
-                else None
-            )
+            helper = _helper_of(step, frame)
             if helper is None:
                 if self._is_project_call(frame, step.name):
                     return True
@@ -637,6 +627,12 @@ def _named_origin(
     guarded = bool(frame.guards or (step is not None and step.guards))
     revision = frame.revision
     return NamedOrigin(name, kind, columns, revision.id, revision.path, line, guarded)
+
+
+def _helper_of(step: MigrationStep, frame: Frame) -> Optional[MigrationFunction]:
+    """The function of the revision's own file that a call step calls (`helper(op)`), if any."""
+    migration = frame.view.facts.migration
+    return migration.function(step.name) if migration is not None and "." not in step.name else None
 
 
 def _keyword_true(step: MigrationStep, name: str) -> bool:
