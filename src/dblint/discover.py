@@ -182,7 +182,7 @@ def discover(
     (a loose file's directory, which may be large: `/tmp`, a downloads folder)."""
     result = Discovery(root=root)
     listed = None if shallow else _git_files(root)
-    candidates = listed if listed is not None else _walk(root, result, named, not shallow)
+    candidates = listed if listed is not None else _walk(root, result, named, recursive=not shallow)
     excludes = settings.exclude + settings.extend_exclude
     real_root = os.path.realpath(root)
     templates: set[str] = set()
@@ -272,6 +272,8 @@ def _git_files(root: Path) -> list[str] | None:
 
 
 def _holds_python(directory: Path) -> bool:
+    """Whether a skipped template holds a Python file: only such a template is worth naming when
+    a run finds nothing else to check."""
     return any(
         name.endswith(".py") for _, _, names in os.walk(directory) for name in names
     )  # os.walk follows no symlinked directory

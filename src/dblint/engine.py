@@ -74,8 +74,8 @@ def run(request: Request) -> Result:
             root,
             request,
             _explicit_files(root, groups[root]),
-            named,
-            _loose(root, groups[root]),
+            named=named,
+            shallow=_loose(root, groups[root]),
         )
         result.runs.append(_run_project(files, groups[root], request, result.tracebacks))
         result.templates += [

@@ -119,7 +119,7 @@ def find_files(
     named on the command line, project-relative (a project template in it is checked).
     `shallow`: only the files directly in `root` are read (`discover`)."""
     settings = settings_for(root, request)
-    found = discover(root, settings, named, shallow)
+    found = discover(root, settings, named, shallow=shallow)
     nested = [] if request.config is not None else nested_config_roots(root, found.config_files)
     found = without_nested(found, nested)
     python_files = set(found.python_files)

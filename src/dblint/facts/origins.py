@@ -58,21 +58,16 @@ def database_interactions(
     (None when this Python cannot read it); it is asked for only when the file imports
     something in `NOT_DATABASE`, since nothing else can make an interaction not count."""
     pairs = set(found)
-    if not any(may_lead_to_not_database(_qualified(imported)) for imported in imports):
-        return tuple(sorted({kind for kind, _, _ in pairs}))
-    module = tree()
-    if module is None:
-        return tuple(sorted({kind for kind, _, _ in pairs}))
-    origins = _Origins(imports, module)
-    return tuple(
-        sorted(
-            {
-                kind
+    if any(may_lead_to_not_database(_qualified(imported)) for imported in imports):
+        module = tree()
+        if module is not None:
+            origins = _Origins(imports, module)
+            pairs = {
+                (kind, source, scope)
                 for kind, source, scope in pairs
                 if not source or not origins.not_database(source, scope)
             }
-        )
-    )
+    return tuple(sorted({kind for kind, _, _ in pairs}))
 
 
 def _qualified(imported: Import) -> str:
@@ -115,10 +110,7 @@ class _Origins:
         assigned = self._bound.get(name, [])
         imported = self._imported.get(name, [])
         if assigned or imported:
-            rest = source[len(name) :]
-            return self._all_not_database(assigned) and all(
-                qualified and is_not_database(qualified + rest) for qualified in imported
-            )
+            return self._all_not_database(assigned) and self._all_imports_not_database(name, source)
         # A module path an import statement names (`from boto3.session import Session`).
         return any(
             module == source or module.startswith(source + ".") for module in self._modules
@@ -145,8 +137,16 @@ class _Origins:
         imported = self._imported.get(name, [])
         if not imported or name in self._bound:
             return False
+        return self._all_imports_not_database(name, source)
+
+    def _all_imports_not_database(self, name: str, source: str) -> bool:
+        """Every import binding `name` makes `source`, which starts with it, a qualified name in
+        `NOT_DATABASE` (true when no import binds it)."""
         rest = source[len(name) :]
-        return all(qualified and is_not_database(qualified + rest) for qualified in imported)
+        return all(
+            qualified and is_not_database(qualified + rest)
+            for qualified in self._imported.get(name, [])
+        )
 
 
 def _read_bindings(
@@ -182,17 +182,23 @@ def _read_bindings(
             bound.setdefault(node.name, []).append(None)
         elif sys.version_info >= (3, 10) and isinstance(node, ast.MatchMapping) and node.rest:
             bound.setdefault(node.rest, []).append(None)
-        stack.extend(_children(node, scope, klass, in_body, classes))
+        if isinstance(node, ast.ClassDef):
+            classes.add(_inner_scope(scope, node))
+        stack.extend(_children(node, scope, klass, in_body))
+
+
+def _inner_scope(scope: str, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
+    """The scope of a function's or class's body (`Class.method`), as the readers write it."""
+    return f"{scope}.{node.name}" if scope else node.name
 
 
 def _children(
-    node: ast.AST, scope: str, klass: str, in_body: bool, classes: set[str]
+    node: ast.AST, scope: str, klass: str, in_body: bool
 ) -> list[tuple[ast.AST, str, str, bool]]:
     """`node`'s children with their scope, innermost class and whether they are in its body."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        inner = f"{scope}.{node.name}" if scope else node.name
+        inner = _inner_scope(scope, node)
         if isinstance(node, ast.ClassDef):
-            classes.add(inner)
             body = [(child, inner, inner, True) for child in node.body]
         else:
             body = [(child, inner, klass, False) for child in node.body]

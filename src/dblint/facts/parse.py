@@ -23,7 +23,7 @@ from dblint.facts.exports import Exports
 from dblint.facts.extract import FactCollector, collect
 from dblint.facts.model import FileFacts, MigrationFacts, Noqa
 from dblint.facts.origins import database_interactions
-from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size
+from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size, check_syntax
 from dblint.facts.walk import positions, walk
 
 Collected = Union[FactCollector, ShapeCollector]
@@ -61,7 +61,7 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
         migration = collect_migration(wrapper, collector.imports)
     except _LIBCST_FAILURES as error:
         return _failure(path, error)
-    return _file_facts(path, noqa, [collector], migration, lambda: _ast_of(text))
+    return _file_facts(path, noqa, [collector], migration, lambda: _ast_of(path, text))
 
 
 def parse_sliced(
@@ -103,11 +103,12 @@ def _whole(path: str, text: str, noqa: tuple[Noqa, ...], sizes: Sequence[int]) -
     return parse_facts(path, text, noqa)
 
 
-def _ast_of(text: str) -> Optional[ast.Module]:
-    """The `ast` tree of a file LibCST parsed whole (None: syntax newer than this Python)."""
+def _ast_of(path: str, text: str) -> Optional[ast.Module]:
+    """The `ast` tree of a file LibCST parsed whole (None: syntax newer than this Python), read as
+    `check_syntax` reads every file: its warnings (`invalid escape sequence`) silenced."""
     try:
-        return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return check_syntax(text, path)
+    except SourceError:
         return None
 
 

@@ -133,13 +133,13 @@ def attribute_interactions(attribute: str, source: str, scope: str) -> list[Inte
     return [(attribute, source, scope)] if attribute in INTERACTION_ATTRIBUTES else []
 
 
+# The names of an instance (or its class) in a method: their attributes are per class.
+INSTANCE_NAMES = frozenset({"self", "cls"})
 # Libraries whose sessions, queries and selects are not a database's, as qualified name prefixes:
 # Flask's cookie session, HTTP clients, AWS SDK sessions, HTML selectors, I/O multiplexing,
 # TensorFlow's graph sessions, a parsed URL's `query`. A name bound to one of these (by an
 # import, or by assigning what one returns) shows no database interaction. `flask` alone is
 # not here: `g.db` may be a database.
-# The names of an instance (or its class) in a method: their attributes are per class.
-INSTANCE_NAMES = frozenset({"self", "cls"})
 NOT_DATABASE = (
     "flask.session",
     "flask.sessions",

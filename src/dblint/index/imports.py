@@ -246,10 +246,11 @@ _OUTSIDE_APP = frozenset(
 def migration_helpers(index: ProjectIndex) -> frozenset[str]:
     """Paths of application modules that migrations import, directly or through other such
     modules, and whose importers (any import statement, in functions too) are all migrations,
-    env.py files, tests, benchmarks or other such modules: SQL builders for revisions (tracecat's row-level
-    security policies) or a frozen copy of the models for a data migration (agenta's
-    `deprecated_models.py`), which run only inside migrations. A module an env.py reaches is
-    not one (its models are what autogenerate compares), nor is a module nothing imports."""
+    env.py files, tests, benchmarks or other such modules: SQL builders for revisions
+    (tracecat's row-level security policies) or a frozen copy of the models for a data
+    migration (agenta's `deprecated_models.py`), which run only inside migrations. A module an
+    env.py reaches is not one (its models are what autogenerate compares), nor is a module
+    nothing imports."""
     importers = _importers(index)
     candidates = _reached_from_migrations(index, importers)
     changed = True

@@ -7,7 +7,7 @@ with "+N more" (the JSON and CSV formats always list everything).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Callable, Optional, Union
 
 from dblint.inventory.risk import LEVELS
@@ -161,25 +161,31 @@ def uncertain_lines(rows: list[TableRow]) -> list[str]:
     shared = [
         reason for reason in unsure[0].uncertain if all(reason in row.uncertain for row in unsure)
     ]
-    # Tables made uncertain by the same further steps share a line.
-    by_reasons: dict[tuple[str, ...], list[str]] = {}
-    for row in unsure:
-        rest = tuple(reason for reason in row.uncertain if reason not in shared)
-        by_reasons.setdefault(rest, []).append(code(row.table))
-    if len(by_reasons) == 1 or not shared:
-        shared = []
-        by_reasons = {}
-        for row in unsure:
-            by_reasons.setdefault(tuple(row.uncertain), []).append(code(row.table))
-    else:
+    by_reasons = _tables_by_reasons(unsure, shared)
+    if shared and len(by_reasons) > 1:
         every = ", ".join(code(row.table) for row in unsure)
         lines.append(f"- {every} (all {len(unsure)}): " + _reasons(shared))
-    also = " also" if shared else ""
+        also = " also"
+    else:  # nothing shared, or every table has the same steps: one line per group says them all
+        by_reasons, also = _tables_by_reasons(unsure, ()), ""
     for reasons, tables in by_reasons.items():
         if reasons:
             lines.append(f"- {', '.join(tables)}{also}: " + _reasons(reasons))
     return lines
 
 
+def _tables_by_reasons(
+    rows: list[TableRow], said: Collection[str]
+) -> dict[tuple[str, ...], list[str]]:
+    """The tables of `rows` by their reasons beyond those already `said`, in order: tables made
+    uncertain by the same further steps share a line."""
+    by_reasons: dict[tuple[str, ...], list[str]] = {}
+    for row in rows:
+        rest = tuple(reason for reason in row.uncertain if reason not in said)
+        by_reasons.setdefault(rest, []).append(code(row.table))
+    return by_reasons
+
+
 def _reasons(reasons: Sequence[str]) -> str:
+    """Reasons as one Markdown item's text."""
     return "; ".join(plain(reason) for reason in reasons)

@@ -524,8 +524,11 @@ class TableRewritingTypeChange(_SafetyRule):
                     (
                         f"{_operation_name(view)} changes {column} from {old.written} to {new.written}, which rewrites "
                         "the table and its indexes under an ACCESS EXCLUSIVE lock (no reads or writes)"
-                        + _ZONE_NOTE
-                        * ({old.kind, new.kind} == {"timestamp", "timestamptz"})
+                        + (
+                            _ZONE_NOTE
+                            if {old.kind, new.kind} == {"timestamp", "timestamptz"}
+                            else ""
+                        )
                     ),
                     _NEW_COLUMN,
                 )

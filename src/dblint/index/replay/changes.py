@@ -7,8 +7,7 @@ report repeats and uncreated tables, in one way.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Optional
+from typing import Optional, Union
 
 from dblint.facts.model import Expr, MigrationStep
 from dblint.index.replay.events import ChangeOfUncreated, OperationPlace, RepeatedCreate, TableKey
@@ -154,11 +153,11 @@ class SchemaChanges:
             self.replay.dropped[key] = frame.revision.id
         self.replay.assumed.pop(key, None)
 
-    def _repeated(self, earlier: str, frame: Frame) -> Optional[bool]:
-        """False when `earlier` and the current revision run together on the way to some revision,
-        or on one database as two separate histories (`upgrade heads`; no merge can join them);
-        True when they are on two unmerged branches of one history (`upgrade heads` runs both,
-        and so would a merge); None when they never run on one database."""
+    def _across_heads(self, earlier: str, frame: Frame) -> Optional[bool]:
+        """How `earlier` and the current revision run on one database: None when they never do
+        (a create there is no repeat); False when together on the way to some revision, or as two
+        separate histories (`upgrade heads`; no merge can join them); True when on two unmerged
+        branches of one history (`upgrade heads` runs both, and so would a merge)."""
         graph, current = self.replay.graph, frame.revision.id
         if graph.on_one_ancestry(earlier, current) or graph.separate_histories(earlier, current):
             return False
@@ -194,21 +193,15 @@ class SchemaChanges:
         earlier_certain: bool,
     ) -> None:
         """Record a create of a table (or column) that a revision run with this one created."""
-        made = column if column is not None else earlier
         self._record(
-            RepeatedCreate(
-                self._place(step, frame),
-                key,
-                column.name if column is not None else None,
-                made.revision,
-                made.path,
-                made.line,
-                guarded=bool(step.guards or frame.guards),
-                tolerated=tolerated,
-                earlier_certain=earlier_certain,
-                after_unseen=bool(self.replay.blind_alters or self.replay.blind_creates),
-            ),
+            key,
+            step,
             frame,
+            column if column is not None else earlier,
+            column=column.name if column is not None else None,
+            guarded=bool(step.guards or frame.guards),
+            tolerated=tolerated,
+            earlier_certain=earlier_certain,
         )
 
     def create_named(
@@ -225,30 +218,52 @@ class SchemaChanges:
         earlier = table.named.get(origin.name.lower())
         if earlier is not None:
             self._record(
-                RepeatedCreate(
-                    self._place(step, frame),
-                    key,
-                    None,
-                    earlier.revision,
-                    earlier.path,
-                    earlier.line,
-                    guarded=origin.guarded,
-                    tolerated=tolerated,
-                    earlier_certain=not earlier.guarded and not table.opaque,
-                    after_unseen=bool(self.replay.blind_alters or self.replay.blind_creates),
-                    index=origin.name,
-                    index_kind=origin.kind,
-                ),
+                key,
+                step,
                 frame,
+                earlier,
+                named=origin,
+                guarded=origin.guarded,
+                tolerated=tolerated,
+                earlier_certain=not earlier.guarded and not table.opaque,
             )
         table.named[origin.name.lower()] = origin
 
-    def _record(self, event: RepeatedCreate, frame: Frame) -> None:
-        across_heads = self._repeated(event.earlier_revision, frame)
-        if across_heads is not None:
-            self.replay.repeated_creates.append(
-                dataclasses.replace(event, across_heads=across_heads)
+    def _record(
+        self,
+        key: TableKey,
+        step: MigrationStep,
+        frame: Frame,
+        earlier: Union[ReplayTable, ReplayColumn, NamedOrigin],
+        *,
+        column: Optional[str] = None,
+        named: Optional[NamedOrigin] = None,
+        guarded: bool,
+        tolerated: bool,
+        earlier_certain: bool,
+    ) -> None:
+        """Record that `step` creates again the table, `column` or `named` index or constraint that
+        `earlier` made, unless the two revisions never run on one database."""
+        across_heads = self._across_heads(earlier.revision, frame)
+        if across_heads is None:
+            return
+        self.replay.repeated_creates.append(
+            RepeatedCreate(
+                self._place(step, frame),
+                key,
+                column,
+                earlier.revision,
+                earlier.path,
+                earlier.line,
+                guarded=guarded,
+                tolerated=tolerated,
+                earlier_certain=earlier_certain,
+                after_unseen=bool(self.replay.blind_alters or self.replay.blind_creates),
+                across_heads=across_heads,
+                index=named.name if named is not None else None,
+                index_kind=named.kind if named is not None else "",
             )
+        )
 
     def forget_named_in(self, text: str) -> None:
         """A SQL statement may drop the indexes and constraints it names (`DROP INDEX ix`): the
@@ -269,8 +284,10 @@ class SchemaChanges:
         ]
 
     def _removable_between(self, event: RepeatedCreate) -> bool:
-        """Whether a revision between the two creates may drop, rename or alter the table (or
-        change tables unseen): any operation on it but those that keep every column."""
+        """Whether a revision between the two creates may remove what the first made: an operation
+        on the table but those that keep every column (for an index or constraint: that keep its
+        name too), SQL naming the table or that name, an operation on a table the replay cannot
+        name, or a change it could not see."""
         replay = self.replay
         between = replay.graph.between_branches(event.earlier_revision, event.at.revision)
         if between & replay.blind_revisions:
@@ -278,19 +295,19 @@ class SchemaChanges:
         table = replay.table(*event.table)
         if table is not None and table.opaque:
             return True
-        name = event.table[1].lower()
-        names = {name, (event.index or name).lower()}
+        table_name = event.table[1].lower()
+        names = {table_name, (event.index or table_name).lower()}
         keep = _KEEP_NAMED if event.index is not None else _KEEP_COLUMNS
         for operation in replay.operations:
             if operation.revision not in between:
                 continue
-            if operation.table is None:
+            if operation.table is None:  # SQL, or an operation on a computed table name
                 words = (
                     name_words(operation.step.sql or "") if operation.step.kind == "sql" else names
                 )
                 if names.intersection(word.rsplit(".", 1)[-1] for word in words):
                     return True
-            elif operation.table[1].lower() == name and operation.step.name not in keep:
+            elif operation.table[1].lower() == table_name and operation.step.name not in keep:
                 return True
         return False
 

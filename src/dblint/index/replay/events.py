@@ -28,14 +28,15 @@ class OperationPlace:
 @dataclass(frozen=True)
 class RepeatedCreate:
     """An operation creates a table, adds a column, or creates an index or unique constraint under
-    a name, that a revision it runs with (one below it, or one a merge joins to it) already created.
+    a name, that a revision it runs with (one below it, one a merge joins to it, or one on an
+    unmerged branch: `across_heads`) already created.
 
-    `column` and `index` are None for a table. The replay's certainty: `guarded` (under `if` / `try` / after
-    a conditional return), `tolerated` (the statement accepts an existing table: `IF NOT
-    EXISTS`, a view), `earlier_certain` (the replay knows the earlier table or column exactly),
-    `after_unseen` (something the replay cannot see had changed tables before). `across_heads`:
-    the earlier create is on another branch that no merge joins to this one (`upgrade heads`
-    runs both).
+    `column` and `index` are None for a table. The replay's certainty: `guarded` (under `if` /
+    `try` / after a conditional return), `tolerated` (the statement accepts an existing table:
+    `IF NOT EXISTS`, a view), `earlier_certain` (the replay knows the earlier table, column or
+    name exactly), `after_unseen` (something the replay cannot see had changed tables before).
+    `across_heads`: the earlier create is on another branch that no merge joins to this one
+    (`upgrade heads` runs both).
     """
 
     at: OperationPlace

@@ -174,12 +174,7 @@ class _Replayer:
             self._call(step, frame)
 
     def _call(self, step: MigrationStep, frame: Frame) -> None:
-        migration = frame.view.facts.migration
-        helper = (
-            migration.function(step.name)
-            if migration is not None and "." not in step.name
-            else None
-        )
+        helper = _helper_of(step, frame)
         if helper is not None and helper.name != "upgrade" and frame.depth < MAX_HELPER_DEPTH:
             values = {param: resolve(arg, frame) for param, arg in zip(helper.params, step.args)}
             for key, arg in step.keywords:
@@ -222,15 +217,10 @@ class _Replayer:
     def _may_change_schema(self, frame: Frame, function: MigrationFunction, seen: set[str]) -> bool:
         """Whether a helper of the revision reaches, directly or through the helpers it calls, an
         operation, SQL or a call into the project: one that only walks data changes no table."""
-        migration = frame.view.facts.migration
         for step in function.steps:
             if step.kind != "call":
                 return True
-            helper = (
-                migration.function(step.name)
-                if migration is not None and "." not in step.name
-                else None
-            )
+            helper = _helper_of(step, frame)
             if helper is None:
                 if self._is_project_call(frame, step.name):
                     return True
@@ -418,14 +408,14 @@ class _Replayer:
         elif callee == "UniqueConstraint":
             table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
             if constraint_name:
-                table.named[constraint_name.lower()] = self._origin(
+                table.named[constraint_name.lower()] = _named_origin(
                     constraint_name, "unique constraint", columns, item.line, frame
                 )
         elif callee == "Index":
             index_name = text_of(resolved.args[0], frame) if resolved and resolved.args else None
             table.indexes[index_name or ""] = columns[1:]
             if index_name:
-                table.named[index_name.lower()] = self._origin(
+                table.named[index_name.lower()] = _named_origin(
                     index_name, "index", columns[1:], item.line, frame
                 )
         elif callee == "ForeignKeyConstraint" and resolved is not None and len(resolved.args) >= 2:
@@ -557,23 +547,10 @@ class _Replayer:
         columns = texts_of(bound.get("columns"), frame) or ()
         table.indexes[name or ""] = columns
         if name:
-            origin = self._origin(name, "index", columns, step.line, frame, step)
+            origin = _named_origin(name, "index", columns, step.line, frame, step)
             self.changes.create_named(
                 key, table, origin, step, frame, tolerated=_keyword_true(step, "if_not_exists")
             )
-
-    def _origin(
-        self,
-        name: str,
-        kind: str,
-        columns: tuple[str, ...],
-        line: int,
-        frame: Frame,
-        step: Optional[MigrationStep] = None,
-    ) -> NamedOrigin:
-        guarded = bool(frame.guards or (step is not None and step.guards))
-        revision = frame.revision
-        return NamedOrigin(name, kind, columns, revision.id, revision.path, line, guarded)
 
     def _op_drop_index(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
@@ -613,7 +590,7 @@ class _Replayer:
             name = text_of(bound.get("constraint_name"), frame)
             table.unique[name or f"uq_{'_'.join(columns)}"] = columns
             if name:
-                origin = self._origin(name, "unique constraint", columns, step.line, frame, step)
+                origin = _named_origin(name, "unique constraint", columns, step.line, frame, step)
                 self.changes.create_named(key, table, origin, step, frame)
 
     def _op_create_primary_key(
@@ -635,6 +612,27 @@ class _Replayer:
             for constraints in (table.unique, table.foreign_keys, table.indexes):
                 constraints.pop(name, None)
             table.forget_named(names=(name,))
+
+
+def _named_origin(
+    name: str,
+    kind: str,
+    columns: tuple[str, ...],
+    line: int,
+    frame: Frame,
+    step: Optional[MigrationStep] = None,
+) -> NamedOrigin:
+    """Where the current revision creates an index or unique constraint named `name` (at `line`,
+    by `step`, or inside the `create_table` step the frame runs), guarded as that step is."""
+    guarded = bool(frame.guards or (step is not None and step.guards))
+    revision = frame.revision
+    return NamedOrigin(name, kind, columns, revision.id, revision.path, line, guarded)
+
+
+def _helper_of(step: MigrationStep, frame: Frame) -> Optional[MigrationFunction]:
+    """The function of the revision's own file that a call step calls (`helper(op)`), if any."""
+    migration = frame.view.facts.migration
+    return migration.function(step.name) if migration is not None and "." not in step.name else None
 
 
 def _keyword_true(step: MigrationStep, name: str) -> bool:
