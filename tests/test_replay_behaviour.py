@@ -495,3 +495,27 @@ def test_a_named_index_created_again_under_a_guard_or_a_computed_name(tmp_path: 
         },
     )
     assert issues == []
+
+
+@pytest.mark.parametrize(
+    "guard", ["", '    if os.environ.get("FULL"):\n    '], ids=["plain", "guarded"]
+)
+def test_an_index_of_create_table_then_created_again(tmp_path: Path, guard: str) -> None:
+    """`sa.Index` inside `create_table` names the index as `op.create_index` does; under `if` the
+    table (and its index) may not have been made, so the later create is no certain repeat."""
+    table = (
+        "op.create_table('events', sa.Column('id', sa.Integer()), sa.Column('kind', sa.Text()),"
+        " sa.Index('ix_events_kind', 'kind'))\n"
+    )
+    _, issues = _graph_replay(
+        tmp_path,
+        {
+            "a0": ("None", "import os\n\n\ndef upgrade():\n" + guard + "    " + table),
+            "b1": (
+                '"a0"',
+                "def upgrade():\n    op.create_index('ix_events_kind', 'events', ['kind'])\n",
+            ),
+        },
+    )
+    expected = [] if guard else [("DBL414", "b1.py")]
+    assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == expected

@@ -363,10 +363,13 @@ class _Replayer:
             table.columns_known = False
             table.unsure(f"columns passed with *args at {frame.where(step.line)}")
         for item in step.args[1:]:
-            self._table_item(table, item, frame)
+            self._table_item(table, item, frame, step)
         self.changes.tables[key] = table
 
-    def _table_item(self, table: ReplayTable, item: Expr, frame: Frame) -> None:
+    def _table_item(
+        self, table: ReplayTable, item: Expr, frame: Frame, step: MigrationStep
+    ) -> None:
+        """One item of `create_table(...)` (a column, a constraint, an index), guarded as `step` is."""
         resolved = resolve(item, frame) if item.kind == "name" else item
         callee = (
             frame.view.qualify(resolved.text.split("()", 1)[0]).rsplit(".", 1)[-1]
@@ -409,14 +412,14 @@ class _Replayer:
             table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
             if constraint_name:
                 table.named[constraint_name.lower()] = _named_origin(
-                    constraint_name, "unique constraint", columns, item.line, frame
+                    constraint_name, "unique constraint", columns, item.line, frame, step
                 )
         elif callee == "Index":
             index_name = text_of(resolved.args[0], frame) if resolved and resolved.args else None
             table.indexes[index_name or ""] = columns[1:]
             if index_name:
                 table.named[index_name.lower()] = _named_origin(
-                    index_name, "index", columns[1:], item.line, frame
+                    index_name, "index", columns[1:], item.line, frame, step
                 )
         elif callee == "ForeignKeyConstraint" and resolved is not None and len(resolved.args) >= 2:
             local = texts_of(resolved.args[0], frame) or ()
