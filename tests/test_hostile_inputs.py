@@ -659,3 +659,20 @@ def test_files_that_vanish_during_the_scan(tmp_path, monkeypatch):
         ("gone.py", 1, *reason),
         ("gone_dir/models.py", 1, *reason),
     }
+
+
+def test_invalid_escapes_in_the_code_print_no_warnings(tmp_path: Path) -> None:
+    """Reading a string's value runs Python's parser on it, which warns about `"\\d"` (on stderr by
+    default from Python 3.12 on; here every warning is shown): the user's escapes are not dblint's
+    to report, and a clean run prints nothing on stderr."""
+    root = write_project(
+        tmp_path / "escapes",
+        {
+            "app/queries.py": 'from sqlalchemy import text\n\nPATTERN = "\\d+ CREATE TABLE"\n'
+            'QUERY = text("SELECT \\d FROM users")\n'
+        },
+    )
+    completed = run_tool(
+        "dblint", "check", "--no-cache", ".", cwd=root, env={"PYTHONWARNINGS": "always"}
+    )
+    assert (completed.returncode, completed.stderr) == (0, ""), completed.stderr

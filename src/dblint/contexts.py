@@ -427,7 +427,7 @@ def classify(
     facts: FileFacts,
     locations: Iterable[ScriptLocation],
     settings: Settings,
-    packages: Collection[str] = frozenset(),
+    packages: Collection[str],
 ) -> FileContext:
     """The context of one file; `packages` are the directories holding an `__init__.py`."""
     path = facts.path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+import warnings
 
 from dblint.facts.ast_imports import imports_from_ast
 from dblint.facts.model import FileFacts
@@ -24,7 +25,12 @@ def extract_facts(
     `internal_error` (reported as DBL002), so one file never stops the run.
     """
     try:
-        return _extract(path, data, use_prefilter, sliced)
+        with warnings.catch_warnings():
+            # Reading a string literal's value runs Python's own parser on it, which warns about
+            # the user's invalid escapes (`"\d"`): a SyntaxWarning on stderr per string on 3.12+.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return _extract(path, data, use_prefilter, sliced)
     except Exception:  # noqa: BLE001 - any failure must stay on this file
         return FileFacts(path=path, internal_error=traceback.format_exc())
 
