@@ -103,3 +103,25 @@ def test_a_refused_fix_names_what_keeps_it_from_being_safe(tmp_path: Path) -> No
         in (lines["migrations/versions/r2.py"])
     )
     assert "no automatic fix: the call runs in a loop;" in lines["migrations/versions/r3.py"]
+
+
+def test_fix_builds_a_geospatial_index_concurrently_too(tmp_path: Path) -> None:
+    """GeoAlchemy2's `create_geospatial_index` hands its keywords to the index it builds with
+    `create_index` on PostgreSQL (alembic_helpers.py), so the same fix applies, under its name."""
+    files = {
+        **_FILES,
+        "migrations/versions/r2.py": _HEADER.format(rev="r2", down='"r1"')
+        + '    op.create_geospatial_index("ix_items_sku", "items", ["sku"], postgresql_using="gist")\n',
+    }
+    del files["migrations/versions/r3.py"]
+    root = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", "--fix", ".", cwd=root)
+    assert "fixed 1 finding in 1 file" in completed.stderr, completed.stderr
+    assert (root / "migrations/versions/r2.py").read_text() == _HEADER.format(
+        rev="r2", down='"r1"'
+    ) + (
+        "    with op.get_context().autocommit_block():\n"
+        '        op.create_geospatial_index("ix_items_sku", "items", ["sku"], postgresql_using="gist", '
+        "postgresql_concurrently=True)\n"
+    )
+    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()

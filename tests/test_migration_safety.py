@@ -344,3 +344,24 @@ def test_a_type_change_to_a_library_type_says_its_sql_type_is_not_read() -> None
     ) in library
     [own] = [line for line in lines if ":23:5: DBL504" in line]
     assert "changes accounts.name from sa.Text() to sa.String(80), which rewrites the table" in own
+
+
+def test_concurrent_sql_and_spatial_indexes_are_named_as_called() -> None:
+    """A concurrent statement run through the connection is named by the call as written, not
+    `op.execute()`; GeoAlchemy2's spatial index operations are index builds and drops too."""
+    revision = "migrations/versions/0012_driver_sql_and_spatial.py"
+    completed = run_tool("dblint", "check", revision, cwd=FIXTURES / "pg_safety_lookalikes")
+    lines = [line for line in completed.stdout.splitlines() if "DBL50" in line]
+    assert {line.split(":")[1] for line in lines} == {"15", "16", "17", "19", "20", "21"}
+    assert (
+        "DBL502 bind.exec_driver_sql() of CREATE INDEX CONCURRENTLY ix_entries_by_account"
+        in lines[0]
+    )
+    assert (
+        "DBL502 op.get_bind().execute() of DROP INDEX CONCURRENTLY ix_entries_by_account"
+        in lines[1]
+    )
+    assert "DBL501 op.create_geospatial_index builds ix_accounts_spot on existing table" in lines[2]
+    assert "DBL501 batch_op.create_geospatial_index builds ix_grants_spot" in lines[3]
+    assert "DBL502 op.drop_geospatial_index of ix_accounts_spot" in lines[5]
+    assert "op.execute()" not in completed.stdout

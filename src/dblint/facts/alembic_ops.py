@@ -528,10 +528,11 @@ class MigrationVisitor(cst.CSTVisitor):
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
         statement = _statement(first) if first is not None else None
         text = _sql_text(statement) if statement is not None else None
+        call = dotted(node.func) or ""
         if text is not None and len(text) <= MAX_SQL_LENGTH:
-            self._record(node, "sql", "execute", batch, sql=text)
+            self._record(node, "sql", "execute", batch, sql=text, call=call)
         else:
-            self._record(node, via, "execute", batch, first=statement)
+            self._record(node, via, "execute", batch, first=statement, call=call)
 
     def _record(
         self,
@@ -541,6 +542,7 @@ class MigrationVisitor(cst.CSTVisitor):
         batch: Optional[Expr] = None,
         sql: Optional[str] = None,
         first: Optional[cst.BaseExpression] = None,
+        call: str = "",
     ) -> None:
         """Record a step; `first` stands for the first positional argument when given."""
         assert self._function is not None
@@ -584,6 +586,7 @@ class MigrationVisitor(cst.CSTVisitor):
                 autocommit=any(self._autocommit) or self._on_autocommit_connection(node),
                 only_dialects=only_dialects,
                 not_dialects=not_dialects,
+                call=call,
             )
         )
 

@@ -311,6 +311,8 @@ class MigrationStep:
     `guards` says why the step might not run as written ("if at line 12", "try at line 3");
     `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop);
     `autocommit` is set inside `with op.get_context().autocommit_block():`.
+    `call` is the callee as written for an SQL execution (`op.execute`, `conn.exec_driver_sql`,
+    `op.get_bind().execute`), so that messages name the call the migration makes.
     """
 
     kind: str
@@ -331,6 +333,7 @@ class MigrationStep:
     # the step runs on only (empty: any), and those it never runs on.
     only_dialects: tuple[str, ...] = ()
     not_dialects: tuple[str, ...] = ()
+    call: str = ""
 
 
 @slotted

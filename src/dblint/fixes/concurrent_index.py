@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from dblint.index.replay import OperationView
 
 _KEYWORD = "postgresql_concurrently=True"
+# GeoAlchemy2's `create_geospatial_index` passes its keywords to the index like `create_index`
+# on PostgreSQL, so it takes the same fix.
+_INDEX_BUILDS = ("create_index", "create_geospatial_index")
 
 
 def plan_concurrent_index(index: ProjectIndex, view: OperationView) -> Plan:
@@ -34,7 +37,7 @@ def plan_concurrent_index(index: ProjectIndex, view: OperationView) -> Plan:
     upgrade = facts.migration.function("upgrade") if facts.migration is not None else None
     prefixes = op_prefixes(facts.imports)
     if upgrade is None or step not in upgrade.steps or step.kind != "op" or len(prefixes) != 1:
-        return Refusal("the call is not written as `op.create_index(...)` in upgrade()")
+        return Refusal(f"the call is not written as `op.{step.name}(...)` in upgrade()")
     if view.autocommit:
         return Refusal("the call is in an autocommit block already")
     if step.loop_var:
@@ -47,12 +50,12 @@ def plan_concurrent_index(index: ProjectIndex, view: OperationView) -> Plan:
     others = [
         other
         for other in upgrade.steps
-        if (other.kind, other.name) != ("op", "create_index") or other.guards
+        if other.kind != "op" or other.name not in _INDEX_BUILDS or other.guards
     ]
     if others:
         return Refusal(f"upgrade() does more in the same transaction (line {others[0].line})")
     (prefix,) = prefixes
-    callee = f"{prefix}.create_index"
+    callee = f"{prefix}.{step.name}"
     return Fix(
         f"create the index concurrently inside {prefix}.get_context().autocommit_block()",
         (

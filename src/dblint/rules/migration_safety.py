@@ -165,6 +165,18 @@ def _operation_name(view: OperationView) -> str:
     return f"{prefix}.{view.step.name}"
 
 
+# GeoAlchemy2's `alembic_helpers` operations are `CreateIndexOp` / `DropIndexOp` subclasses: on
+# PostgreSQL they build or drop a plain index, `postgresql_concurrently=True` included.
+_CREATE_INDEX = ("create_index", "create_geospatial_index")
+_INDEX_OPS = (*_CREATE_INDEX, "drop_index", "drop_geospatial_index")
+
+
+def _execution_name(view: OperationView) -> str:
+    """An SQL execution as the migration calls it: `op.execute()`, `conn.exec_driver_sql()`,
+    `op.get_bind().execute()` (`execute()` when the receiver is no plain chain)."""
+    return f"{view.step.call or 'execute'}()"
+
+
 def _on_existing(index: ProjectIndex, *names: str) -> Iterator[CheckedOperation]:
     """Operations named so on a table that existed before their revision."""
     for item in checked_operations(index):
@@ -249,8 +261,8 @@ class IndexWithoutConcurrently(_SafetyRule):
     summary = "Index created on an existing table without `postgresql_concurrently=True`"
     fix_hint = "build the index with `postgresql_concurrently=True` inside `autocommit_block()`"
     what_it_does = (
-        "Reports `op.create_index(...)` and `batch_op.create_index(...)` on a table that existed before the "
-        "revision (PostgreSQL script locations only), unless it passes `postgresql_concurrently=True`."
+        "Reports `op.create_index(...)` and `batch_op.create_index(...)` (and GeoAlchemy2's "
+        "`create_geospatial_index`) on a table that existed before the revision (PostgreSQL script locations only), unless it passes `postgresql_concurrently=True`."
     )
     why_bad = (
         "`CREATE INDEX` takes a SHARE lock on the table for the whole build: every INSERT, UPDATE and DELETE "
@@ -276,7 +288,7 @@ class IndexWithoutConcurrently(_SafetyRule):
         return plan_outcome(plan_concurrent_index(index, view))
 
     def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
-        for item in _on_existing(index, "create_index"):
+        for item in _on_existing(index, *_CREATE_INDEX):
             view = item.view
             if _is_true(view, "postgresql_concurrently"):
                 continue
@@ -297,7 +309,9 @@ class ConcurrentIndexInTransaction(_SafetyRule):
     summary = "Concurrent index create or drop outside `autocommit_block()`"
     fix_hint = "run the concurrent operation inside `autocommit_block()`"
     what_it_does = (
-        "Reports `create_index` / `drop_index` with `postgresql_concurrently=True`, and `op.execute()` of "
+        "Reports `create_index` / `drop_index` (and GeoAlchemy2's `create_geospatial_index` / "
+        "`drop_geospatial_index`) with `postgresql_concurrently=True`, and SQL executed (`op.execute()`, "
+        "`conn.execute(text(...))`, `conn.exec_driver_sql()`) with "
         "`CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY` / `REINDEX ... CONCURRENTLY`, that do not run "
         "inside `with op.get_context().autocommit_block():` (directly or through a helper called there), "
         'unless env.py turns transactional DDL off (`transactional_ddl=False`) or an `op.execute("COMMIT")` '
@@ -338,14 +352,12 @@ class ConcurrentIndexInTransaction(_SafetyRule):
                 yield _Finding(
                     view,
                     (
-                        f"op.execute() of {_statement(statement)} runs inside {where}, where PostgreSQL "
+                        f"{_execution_name(view)} of {_statement(statement)} runs inside {where}, where PostgreSQL "
                         "refuses it"
                     ),
                     f"run it inside {_AUTOCOMMIT}",
                 )
-            elif view.step.name in ("create_index", "drop_index") and _is_true(
-                view, "postgresql_concurrently"
-            ):
+            elif view.step.name in _INDEX_OPS and _is_true(view, "postgresql_concurrently"):
                 index_name = _named(view, "index_name", _COMPUTED_INDEX, "the index")
                 yield _Finding(
                     view,
