@@ -12,9 +12,10 @@ an HTTP session.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_tool_once
+from conftest import FIXTURES, run_tool, run_tool_once, write_project
 
 from dblint.facts import extract_facts
 
@@ -130,3 +131,63 @@ def test_ddl_on_a_module_s_own_temporary_table_is_no_schema_change() -> None:
         {"DBL103": 3},
         "high",
     )
+
+
+# The shape of a VM controller using no database (GNS3's server): an HTTP session handed
+# in as a parameter, a Docker client's own `query` method, a list helper named `select`,
+# and a WMI query string, which is SQL text and keeps counting as raw SQL.
+NO_DATABASE = {
+    "vmctl/__init__.py": "",
+    "vmctl/fetch.py": (
+        "async def fetch_json(session, url):\n"
+        "    async with session.get(url) as response:\n"
+        "        return await response.json()\n"
+    ),
+    "vmctl/containers.py": (
+        "class ContainerClient:\n"
+        "    async def query(self, method, path, data=None):\n"
+        "        return (method, path, data)\n\n"
+        "    async def images(self):\n"
+        "        return await self.query('GET', 'images/json')\n"
+    ),
+    "vmctl/pick.py": (
+        "def select(items, key):\n    return [item for item in items if key in item]\n\n\n"
+        "def running(vms):\n    return select(vms, 'running')\n"
+    ),
+    "vmctl/hyperv.py": (
+        "def adapters(conn, vm_id):\n"
+        "    wql = f\"SELECT * FROM Msvm_NetworkAdapter WHERE InstanceID like '{vm_id}%'\"\n"
+        "    return conn.run(wql)\n"
+    ),
+}
+
+
+def _file_interactions(root: Path) -> dict[str, list[str]]:
+    completed = run_tool("dblint", "inventory", "--format", "json", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr  # 1: the unreadable file's DBL001
+    return {row["path"]: row["interactions"] for row in json.loads(completed.stdout)["files"]}
+
+
+def test_a_project_using_no_database_library_has_no_session_or_query(tmp_path: Path) -> None:
+    root = write_project(tmp_path, NO_DATABASE)
+    assert _file_interactions(root) == {"vmctl/hyperv.py": ["raw-sql"]}
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        "import sqlite3\n",
+        "import psycopg2.extras\n",
+        "from mysql import connector\n",
+        "from django.db import connection\n",
+        "from sqlalchemy.orm import Session\n",
+        "class Vm(Model):\n    __tablename__ = 'vms'\n",  # a class mapping itself on an unknown base
+        "def broken(:\n",  # what an unreadable file imports is unknown: today's reading stays
+    ],
+)
+def test_where_some_file_uses_a_database_the_same_code_counts(tmp_path: Path, store: str) -> None:
+    root = write_project(tmp_path, {**NO_DATABASE, "vmctl/store.py": store})
+    found = _file_interactions(root)
+    assert found["vmctl/fetch.py"] == ["session"]
+    assert found["vmctl/containers.py"] == ["query"]
+    assert found["vmctl/pick.py"] == ["query"]

@@ -295,3 +295,57 @@ def test_an_executed_create_table_construct_creates_its_table(tmp_path: Path) ->
     ]
     assert "ddl" in files["app/reports.py"]["interactions"]
     assert files["app/reports.py"]["risk"] == "high"
+
+
+def test_a_table_a_later_revision_drops_names_its_creator_and_its_dropper(tmp_path: Path) -> None:
+    """A model whose table the migrations create and later drop: the row says both revisions,
+    in every format, never only the creator (the migrations do not leave it) nor nothing.
+    A table dropped and created again is the re-creator's, with no word of the drop."""
+    models = (
+        "from sqlalchemy.orm import Mapped, mapped_column\n\n"
+        "from app.db import Base\n\n\n"
+        "class Label(Base):\n"
+        "    __tablename__ = 'labels'\n\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n\n\n"
+        "class Note(Base):\n"
+        "    __tablename__ = 'notes'\n\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    )
+    first = (
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        "revision = 'aaa111'\ndown_revision = None\n\n\n"
+        "def upgrade():\n"
+        "    op.create_table('labels', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "    op.create_table('notes', sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    second = (
+        "from alembic import op\n\n"
+        "revision = 'bbb222'\ndown_revision = 'aaa111'\n\n\n"
+        "def upgrade():\n"
+        "    op.drop_table('labels')\n"
+        "    op.drop_table('notes')\n"
+    )
+    third = (
+        "import sqlalchemy as sa\nfrom alembic import op\n\n"
+        "revision = 'ccc333'\ndown_revision = 'bbb222'\n\n\n"
+        "def upgrade():\n"
+        "    op.create_table('notes', sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    root = _project(
+        tmp_path,
+        {
+            **ALEMBIC,
+            "app/db.py": DB,
+            "app/models.py": models,
+            "migrations/versions/a_first.py": first,
+            "migrations/versions/b_second.py": second,
+            "migrations/versions/c_third.py": third,
+        },
+    )
+    tables = {row["table"]: row for row in _inventory(root, "--by", "table")["tables"]}
+    assert tables["labels"]["created_by_revision"] == "aaa111 (dropped by bbb222)"
+    assert tables["notes"]["created_by_revision"] == "ccc333"
+    csv_out = run_tool("dblint", "inventory", "--by", "table", "--format", "csv", cwd=root).stdout
+    assert "aaa111 (dropped by bbb222)" in csv_out
+    markdown = run_tool("dblint", "inventory", "--by", "table", cwd=root).stdout
+    assert "`aaa111 (dropped by bbb222)`" in markdown

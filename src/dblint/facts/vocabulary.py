@@ -177,6 +177,63 @@ def may_lead_to_not_database(qualified: str) -> bool:
     )
 
 
+# Database drivers and libraries beyond those `index.kinds` turns into kinds, as qualified
+# module prefixes: a project importing none of them (nor SQLAlchemy, SQLModel, Alembic ...)
+# has no database session or query for the name heuristics above to find (an aiohttp
+# `session.get`, a Docker client's `self.query(...)`).
+DATABASE_MODULES = (
+    "sqlite3",
+    "aiosqlite",
+    "apsw",
+    "sqlite_utils",
+    "psycopg",
+    "psycopg2",
+    "psycopg2cffi",
+    "asyncpg",
+    "aiopg",
+    "pg8000",
+    "pymysql",
+    "MySQLdb",
+    "mysql.connector",
+    "aiomysql",
+    "asyncmy",
+    "mariadb",
+    "pyodbc",
+    "aioodbc",
+    "pymssql",
+    "cx_Oracle",
+    "oracledb",
+    "ibm_db",
+    "duckdb",
+    "clickhouse_driver",
+    "clickhouse_connect",
+    "databases",
+    "records",
+    "dataset",
+    "peewee",
+    "playhouse",
+    "pony",
+    "tortoise",
+    "ormar",
+    "piccolo",
+    "gino",
+    "sqlobject",
+    "pydal",
+    "edgedb",
+    "django.db",
+    "pymongo",
+    "motor",
+    "mongoengine",
+)
+
+
+def is_database_module(qualified: str) -> bool:
+    """Whether a qualified name (`sqlite3`, `django.db.models`) lies in `DATABASE_MODULES`."""
+    return any(
+        qualified == prefix or qualified.startswith(prefix + ".") for prefix in DATABASE_MODULES
+    )
+
+
 # Methods of a SQL statement that leave its text alone.
 STATEMENT_METHODS = frozenset({"bindparams", "execution_options", "columns", "params"})
 

@@ -60,7 +60,7 @@ def files_to_parse(index: ProjectIndex) -> list[str]:
         (
             path
             for path, facts in index.files.items()
-            if _imports_database_library(facts) or _maps_a_class(facts)
+            if imports_database_library(facts) or maps_a_class(facts)
         ),
         importers,
     )
@@ -68,7 +68,8 @@ def files_to_parse(index: ProjectIndex) -> list[str]:
     return sorted(path for path in reached if _prefiltered(index.files[path]))
 
 
-def _imports_database_library(facts: FileFacts) -> bool:
+def imports_database_library(facts: FileFacts) -> bool:
+    """An import of a library whose names `index.kinds` or `index.library_bases` knows."""
     for imp in facts.imports:
         if imp.level:
             continue
@@ -82,7 +83,7 @@ def _imports_database_library(facts: FileFacts) -> bool:
     return False
 
 
-def _maps_a_class(facts: FileFacts) -> bool:
+def maps_a_class(facts: FileFacts) -> bool:
     """A class declaring its own table (`__tablename__` ...), whatever its base is."""
     return any(
         attr.name in MAPPED_MARKERS for cls in facts.classes for attr in (*cls.attrs, *cls.methods)

@@ -10,6 +10,7 @@ from dblint.contexts import FileContext, in_own_migration_step
 from dblint.facts.model import FileFacts
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, SCHEMA_CONSTRUCTS
 from dblint.index import ProjectIndex
+from dblint.index.database_use import uses_database
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
 from dblint.index.scratch import on_scratch_database, on_temporary_table, temporary_tables
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
@@ -50,8 +51,11 @@ class CreationSite:
 
 
 def interaction_kinds(facts: FileFacts, index: ProjectIndex, view: ModelView) -> tuple[str, ...]:
-    """The interaction kinds of one file, in the fixed order of `KINDS`."""
-    found = set(facts.interactions) & {SESSION, QUERY, RAW_SQL}
+    """The interaction kinds of one file, in the fixed order of `KINDS`. A session or query
+    found by name alone counts only in a project that uses a database library at all."""
+    found = set(facts.interactions) & (
+        {SESSION, QUERY, RAW_SQL} if uses_database(index) else {RAW_SQL}
+    )
     found |= {table.kind for table in view.tables_in(facts.path)}
     if facts.sql_strings:
         found.add(DDL)

@@ -282,6 +282,19 @@ def _created(site: CreationSite) -> list[str]:
     return ["(computed name)"]
 
 
+def _created_by_revision(
+    creating: Optional[RevisionCreate], dropped: Optional[tuple[RevisionCreate, str]]
+) -> Optional[str]:
+    """The revision that creates a table; for one a later revision drops (no head has it),
+    the creator with the dropping revision: `abc123 (dropped by def456)`, never the creator
+    alone, which would say the migrations leave the table."""
+    if creating is not None:
+        return creating.revision
+    if dropped is not None:
+        return f"{dropped[0].revision} (dropped by {dropped[1]})"
+    return None
+
+
 def _declaration_groups(tables: list[TableDecl]) -> list[tuple[TableKey, str, list[TableDecl]]]:
     """One group per table SQLAlchemy builds: a declaration, plus the later `extend_existing`
     redefinitions of and column-less references to it on the same metadata. Another
@@ -322,11 +335,13 @@ def _table_rows(
     rows: list[TableRow] = []
     for key, metadata, decls in groups:
         creating = revisions.created_by(key)
+        dropped = revisions.dropped(key) if creating is None else None
+        creator = creating if dropped is None else dropped[0]
         own_sites = [site for site in sites if site.creates(key, metadata)]
         places = {(decl.path, line) for decl in decls for line in decl.lines}
         places |= {(site.path, site.line) for site in own_sites}
-        if creating is not None:
-            places.add((creating.path, creating.line))
+        if creator is not None:
+            places.add((creator.path, creator.line))
         if not any(path in run.reported for path, _ in places):
             continue
         rows.append(
@@ -343,7 +358,7 @@ def _table_rows(
                 tracked=_tracked(
                     view, metadata, bool(decls), _built_at_run_time(key, runtime), creating
                 ),
-                created_by_revision=creating.revision if creating is not None else None,
+                created_by_revision=_created_by_revision(creating, dropped),
                 created_outside_migrations=[
                     f"{show(site.path, site.line)} ({site.how})" for site in own_sites
                 ],

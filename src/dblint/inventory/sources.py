@@ -302,6 +302,19 @@ class RevisionView:
                 return self.creates[(table.schema or "", table.name)]
         return None
 
+    def dropped(self, key: TableKey) -> Optional[tuple[RevisionCreate, str]]:
+        """For a table no head of the migrations has: the migration that created it and the
+        revision that dropped it last, when a replay saw both."""
+        for replay in self._replays:
+            table = replay.dropped_table(key[0] or None, key[1])
+            if table is not None and not table.is_view:
+                found = (table.schema or "", table.name)
+                creator = RevisionCreate(
+                    found, table.revision, table.path, table.line, replay.graph.location
+                )
+                return creator, replay.dropped[(table.schema, table.name)]
+        return None
+
     def keys(self) -> list[TableKey]:
         return sorted(self.creates)
 

@@ -149,8 +149,10 @@ class SchemaChanges:
 
     def discard(self, key: TableKey, frame: Frame) -> None:
         """Forget a dropped table, whether created or assumed."""
-        if self.tables.pop(key, None) is not None:
+        table = self.tables.pop(key, None)
+        if table is not None:
             self.replay.dropped[key] = frame.revision.id
+            self.replay.dropped_tables[key] = table
         self.replay.assumed.pop(key, None)
 
     def _across_heads(self, earlier: str, frame: Frame) -> Optional[bool]:
@@ -179,6 +181,7 @@ class SchemaChanges:
             )
         self.replay.ever_created.add(key)
         self.replay.dropped.pop(key, None)
+        self.replay.dropped_tables.pop(key, None)
         self.replay.assumed.pop(key, None)
 
     def repeated_create(

@@ -127,6 +127,9 @@ class Replay:
     dropped: dict[TableKey, str] = field(
         default_factory=dict
     )  # table -> revision that dropped it last
+    dropped_tables: dict[TableKey, ReplayTable] = field(
+        default_factory=dict
+    )  # table -> what the replay knew of it when it was dropped last (its creator)
     assumed: dict[TableKey, ReplayTable] = field(
         default_factory=dict
     )  # changed on an unrooted chain, never created
@@ -144,16 +147,29 @@ class Replay:
 
     def table(self, schema: Optional[str], name: str) -> Optional[ReplayTable]:
         """The table named so, also when only the case or an unnamed default schema differs."""
-        found = self.tables.get((schema, name))
-        if found is not None:
-            return found
-        lowered = name.lower()
-        candidates = [
-            t
-            for (s, n), t in self.tables.items()
-            if n.lower() == lowered and (s == schema or not s or not schema)
-        ]
-        return candidates[0] if len(candidates) == 1 else None
+        return _named(self.tables, schema, name)
+
+    def dropped_table(self, schema: Optional[str], name: str) -> Optional[ReplayTable]:
+        """The table named so (matched as `table` does) as it was when a revision dropped it
+        last, when no head has it again: its `revision` is the one that created it."""
+        return _named(self.dropped_tables, schema, name)
+
+
+def _named(
+    tables: dict[TableKey, ReplayTable], schema: Optional[str], name: str
+) -> Optional[ReplayTable]:
+    """The table of `tables` named so, also when only the case or an unnamed default schema
+    differs; None when several match so."""
+    found = tables.get((schema, name))
+    if found is not None:
+        return found
+    lowered = name.lower()
+    candidates = [
+        t
+        for (s, n), t in tables.items()
+        if n.lower() == lowered and (s == schema or not s or not schema)
+    ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _key_text(item: tuple[TableKey, ReplayTable]) -> tuple[str, str]:
