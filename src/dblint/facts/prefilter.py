@@ -40,7 +40,12 @@ import io
 import re
 import tokenize
 
-from dblint.facts.vocabulary import MAPPED_MARKERS
+from dblint.facts.vocabulary import (
+    DATABASE_OPENERS,
+    MAPPED_MARKERS,
+    SCHEMA_CONSTRUCTS,
+    TABLE_CONSTRUCTS,
+)
 
 # Case-sensitive words: library names, API names, calls and attributes the collector records.
 _WORDS = (
@@ -56,16 +61,8 @@ _WORDS = (
     b"create_all",
     b"drop_all",
     b"create_table",
-    b"CreateTable",
-    b"DropTable",
-    b"AddConstraint",
-    b"DropConstraint",
-    b"CreateIndex",
-    b"DropIndex",
-    b"CreateSchema",
-    b"DropSchema",
-    b"CreateSequence",
-    b"DropSequence",
+    # The DDL constructs the collector records when executed (`CreateTable`, `AddConstraint`).
+    *sorted(construct.encode() for construct in TABLE_CONSTRUCTS | SCHEMA_CONSTRUCTS),
     b"configure",
     b"Table",
     b"Column",
@@ -83,7 +80,9 @@ _WORDS = (
     b"\xe2\x84\xaa",
 )
 _DDL_WORDS = (b"create", b"alter", b"drop", b"rename")
-_DATABASE_OPEN = re.compile(rb"\b(?:connect|create_engine|create_async_engine)\s*\(")
+_DATABASE_OPEN = re.compile(
+    rb"\b(?:%s)\s*\(" % b"|".join(sorted(name.encode() for name in DATABASE_OPENERS))
+)
 _DDL_WORD = re.compile(rb"(?i:\b(?:create|alter|drop|rename)\b)")
 _LETTER_ESCAPE = re.compile(rb"\\(?:x|u|U|N\{|[0-7])")
 # One pattern that starts at a quote, so the engine scans for the quote characters only:
