@@ -92,21 +92,24 @@ def _is_autocommit_block(node: cst.BaseExpression) -> bool:
     )
 
 
-def _sets_autocommit(node: cst.BaseExpression) -> bool:
-    """`<connection>.execution_options(isolation_level="AUTOCOMMIT")`: what runs on that connection
-    afterwards runs outside any transaction, whatever the driver (letta's concurrent builds)."""
+def _autocommit_switch(node: cst.BaseExpression) -> Optional[str]:
+    """The connection `<connection>.execution_options(isolation_level="AUTOCOMMIT")` switches,
+    when it is a name: what runs on that connection afterwards runs outside any transaction,
+    whatever the driver (letta's concurrent builds)."""
     if not (
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Attribute)
         and node.func.attr.value == "execution_options"
+        and isinstance(node.func.value, cst.Name)
     ):
-        return False
-    return any(
+        return None
+    sets = any(
         arg.keyword is not None
         and arg.keyword.value == "isolation_level"
         and string_value(arg.value) == "AUTOCOMMIT"
         for arg in node.args
     )
+    return node.func.value.value if sets else None
 
 
 # A branch on the database's dialect: (dialects, True: runs only on them / False: never on them).
@@ -492,13 +495,11 @@ class MigrationVisitor(cst.CSTVisitor):
     def _switches_to_autocommit(self, node: cst.BaseExpression) -> bool:
         """`conn.execution_options(isolation_level="AUTOCOMMIT")` on a connection committed
         earlier in the function (letta's `connection.commit()` first)."""
+        connection = _autocommit_switch(node)
         return (
             self._function is not None
-            and _sets_autocommit(node)
-            and isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and isinstance(node.func.value, cst.Name)
-            and node.func.value.value in self._function.committed
+            and connection is not None
+            and connection in self._function.committed
         )
 
     def _on_autocommit_connection(self, node: cst.Call) -> bool:
