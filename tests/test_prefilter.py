@@ -203,6 +203,10 @@ def test_a_prefiltered_file_has_no_facts_of_its_own(tmp_path: Path) -> None:
         "class Ledger(CorpBase):\n    __table__ = ledger_table\n",
         "class Entry(CorpBase):\n    __abstract__ = True\n",
         "class Named:\n    @declared_attr\n    def __tablename__(cls):\n        return cls.__name__\n",
+        # Alembic's stamp and a schema manager's sync (`calls` keeps them).
+        'def baseline(cfg):\n    command.stamp (cfg, "head")\n',
+        "def setup(db):\n    db.manager.sync()\n",
+        "syncdb(settings)\n",
     ],
 )
 def test_trigger_cases(source: str) -> None:
@@ -214,6 +218,10 @@ def test_plain_code_is_not_parsed() -> None:
         b'"""Helpers."""\nimport json\n\n\ndef dump(value):\n    return json.dumps(value, indent=2)\n'
     )
     assert not needs_parse(b"def kind(value):\n    return type(value).__name__, type(value)\n")
+    # `stamp(` and `sync(` inside longer names are no such calls.
+    assert not needs_parse(
+        b"def save(fd, moment):\n    os.fsync(fd)\n    return moment.timestamp()\n"
+    )
 
 
 @pytest.mark.parametrize(
