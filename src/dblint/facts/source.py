@@ -89,6 +89,8 @@ def _opens_field(text: str, lineno: int | None) -> bool:
 # What opens a template statement, expression or comment (Jinja, Django, cookiecutter): a line
 # the parser rejects that starts so is a template's, not broken Python.
 _TEMPLATE_MARKS = ("{%", "{{", "{#")
+# Mid-line, a template expression of a name: `{{ x.y }}`, `{{ x | f }}`.
+_TEMPLATE_EXPRESSION = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*(?:\}\}|\|)")
 
 
 def _template_mark(text: str, lineno: int | None, offset: int | None) -> str | None:
@@ -106,9 +108,6 @@ def _template_mark(text: str, lineno: int | None, offset: int | None) -> str | N
     return "{{" if _TEMPLATE_EXPRESSION.match(line, offset - 1) else None
 
 
-_TEMPLATE_EXPRESSION = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*(?:\}\}|\|)")
-
-
 def check_syntax(text: str, filename: str) -> ast.Module | None:
     """Parse with the interpreter's own parser; raise SourceError when it rejects the text.
 
@@ -123,13 +122,14 @@ def check_syntax(text: str, filename: str) -> ast.Module | None:
         if _uses_newer_syntax(text, error):
             check_token_depth(text)
             return None
-        where = f" (line {error.lineno})" if error.lineno else ""
         mark = _template_mark(text, error.lineno, error.offset)
         if mark is not None:  # a Jinja or cookiecutter template saved as `.py`
-            where = f" (`{mark}` at line {error.lineno})"
             raise SourceError(
-                f"a template, not Python{where}", error.lineno or 1, error.offset or 1
+                f"a template, not Python (`{mark}` at line {error.lineno})",
+                error.lineno or 1,
+                error.offset or 1,
             ) from None
+        where = f" (line {error.lineno})" if error.lineno else ""
         # The place flake8's E999 reports: the parser's line and 1-based offset.
         raise SourceError(
             f"syntax error: {error.msg}{where}", error.lineno or 1, error.offset or 1
