@@ -365,3 +365,30 @@ def test_concurrent_sql_and_spatial_indexes_are_named_as_called() -> None:
     assert "DBL501 batch_op.create_geospatial_index builds ix_grants_spot" in lines[3]
     assert "DBL502 op.drop_geospatial_index of ix_accounts_spot" in lines[5]
     assert "op.execute()" not in completed.stdout
+
+
+def test_an_autocommit_switch_without_a_commit_keeps_the_transaction(tmp_path: Path) -> None:
+    """The look-alike of letta's shape: without `connection.commit()` first, Alembic's transaction
+    is still open when the isolation level is switched, so the concurrent build is still DBL502."""
+    body = (
+        "    connection = op.get_bind()\n"
+        '    outside = connection.execution_options(isolation_level="AUTOCOMMIT")\n'
+        '    outside.exec_driver_sql("CREATE INDEX CONCURRENTLY ix_entries_account ON entries (account_id)")\n'
+    )
+    root = write_project(
+        tmp_path / "pg",
+        {
+            "alembic.ini": "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql:///x\n",
+            "migrations/env.py": "from alembic import context\n",
+            "migrations/versions/0001.py": _REVISION.format(
+                rev="0001",
+                down="None",
+                body='    op.create_table("entries", sa.Column("account_id", sa.Integer()))',
+            ),
+            "migrations/versions/0002.py": _REVISION.format(rev="0002", down='"0001"', body=body),
+        },
+    )
+    reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert {(path, code) for path, _, code in reported} == {
+        ("migrations/versions/0002.py", "DBL502")
+    }
