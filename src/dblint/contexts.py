@@ -151,12 +151,20 @@ def _run_directory(root: Path, config_dir: str, values: Iterable[str]) -> str:
         value = _expand(root, config_dir, value)
         if value.startswith("/") or _is_resource(value):
             continue
-        base = config_dir
-        while base and not (root / base / value).is_dir():
-            base = posixpath.dirname(base)
-        if (root / base / value).is_dir():
+        base = _nearest_holding(root, config_dir, value)
+        if base is not None:
             return base
     return config_dir
+
+
+def _nearest_holding(root: Path, start: str, value: str) -> str | None:
+    """`start` or the nearest directory above it (up to the root) in which `value` is a directory."""
+    base = start
+    while not (root / base / value).is_dir():
+        if not base:
+            return None
+        base = posixpath.dirname(base)
+    return base
 
 
 # Alembic's `path_separator` / `version_path_separator` values; "os" is ":" on POSIX, ";" on Windows.
@@ -202,7 +210,7 @@ def _location(
         *_split_locations(sys_path or "", separator),
     ]
     run_dir = _run_directory(root, config_dir, relative)
-    if script and placeholder:
+    if placeholder:
         directory = _conventional_directory(root, config_dir)
         where = (
             f"the conventional {posixpath.join(directory, 'env.py')} beside it is used"
