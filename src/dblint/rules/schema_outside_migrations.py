@@ -78,7 +78,7 @@ def _single_table_findings(
     matches: Callable[[SchemaCall, FileFacts, ProjectIndex], bool],
     effect: str,
 ) -> Iterator[Diagnostic]:
-    """The single-table creates or drops (`matches`) of application code: DBL104's and DBL101's."""
+    """The single-table creates or drops (`matches`) of application code: DBL104's and DBL105's."""
     if not index.is_application_code(facts):
         return
     for call in facts.schema_calls:
