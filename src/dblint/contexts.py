@@ -151,12 +151,20 @@ def _run_directory(root: Path, config_dir: str, values: Iterable[str]) -> str:
         value = _expand(root, config_dir, value)
         if value.startswith("/") or _is_resource(value):
             continue
-        base = config_dir
-        while base and not (root / base / value).is_dir():
-            base = posixpath.dirname(base)
-        if (root / base / value).is_dir():
+        base = _nearest_holding(root, config_dir, value)
+        if base is not None:
             return base
     return config_dir
+
+
+def _nearest_holding(root: Path, start: str, value: str) -> str | None:
+    """`start` or the nearest directory above it (up to the root) in which `value` is a directory."""
+    base = start
+    while not (root / base / value).is_dir():
+        if not base:
+            return None
+        base = posixpath.dirname(base)
+    return base
 
 
 # Alembic's `path_separator` / `version_path_separator` values; "os" is ":" on POSIX, ";" on Windows.
@@ -196,13 +204,11 @@ def _location(
 ) -> list[ScriptLocation]:
     note = ""
     placeholder = bool(script and _PLACEHOLDER.search(script))
-    relative = [
-        *([script] if script and not placeholder else []),
-        *_split_locations(versions or "", separator),
-        *_split_locations(sys_path or "", separator),
-    ]
+    version_entries = _split_locations(versions or "", separator)
+    path_entries = _split_locations(sys_path or "", separator)
+    relative = [*([script] if script and not placeholder else []), *version_entries, *path_entries]
     run_dir = _run_directory(root, config_dir, relative)
-    if script and placeholder:
+    if placeholder:
         directory = _conventional_directory(root, config_dir)
         where = (
             f"the conventional {posixpath.join(directory, 'env.py')} beside it is used"
@@ -216,8 +222,8 @@ def _location(
         return []
     runs_in = None if run_dir == config_dir else run_dir
     version_dirs = [posixpath.join(directory, "versions") if directory else "versions"]
-    version_dirs += _resolved_all(root, config_dir, versions, separator, run_dir)
-    prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, sys_path, separator, run_dir)))
+    version_dirs += _resolved_all(root, config_dir, version_entries, run_dir)
+    prepended = tuple(dict.fromkeys(_resolved_all(root, config_dir, path_entries, run_dir)))
     return [
         ScriptLocation(
             directory,
@@ -246,14 +252,10 @@ def _conventional_directory(root: Path, config_dir: str) -> str | None:
     return None
 
 
-def _resolved_all(
-    root: Path, config_dir: str, value: str | None, separator: str | None, run_dir: str
-) -> list[str]:
-    """The project-relative directories of a list-valued option (entries leaving the project dropped)."""
-    found = (
-        _resolve(root, config_dir, entry, run_dir)
-        for entry in _split_locations(value or "", separator)
-    )
+def _resolved_all(root: Path, config_dir: str, entries: Iterable[str], run_dir: str) -> list[str]:
+    """The project-relative directories of a list-valued option's entries (those leaving the
+    project dropped)."""
+    found = (_resolve(root, config_dir, entry, run_dir) for entry in entries)
     return [resolved for resolved in found if resolved is not None]
 
 

@@ -225,8 +225,8 @@ def _names_inside(named: Collection[str], directory: str) -> bool:
 
 
 def _skipped_directory(name: str) -> bool:
-    """Tool output, environments, and project templates that are not Python yet."""
-    return name in SKIPPED_DIRECTORIES or name.endswith(".egg-info") or _template_directory(name)
+    """Tool output and environments (project templates are judged apart: `_template_directory`)."""
+    return name in SKIPPED_DIRECTORIES or name.endswith(".egg-info")
 
 
 def _template_directory(name: str) -> bool:
@@ -304,12 +304,13 @@ def _walk(
                 if entry.is_dir(follow_symlinks=False):
                     if not recursive:
                         continue
-                    if not _skipped_directory(entry.name) or (
-                        _template_directory(entry.name) and _names_inside(named, rel)
-                    ):
+                    if _template_directory(entry.name):
+                        if _names_inside(named, rel):
+                            stack.append(rel)
+                        elif _holds_python(Path(entry.path)):
+                            result.templates.append(rel)
+                    elif not _skipped_directory(entry.name):
                         stack.append(rel)
-                    elif _template_directory(entry.name) and _holds_python(Path(entry.path)):
-                        result.templates.append(rel)
                 elif entry.is_file():
                     found.append(rel)
             except OSError:

@@ -16,7 +16,7 @@ from dblint.index import ProjectIndex
 from dblint.index.holders import SQLMODEL_METADATA, display
 from dblint.index.kinds import FLASK_DB
 from dblint.index.names import Names
-from dblint.index.replay import replays
+from dblint.index.replay import Replay, ReplayTable, replays
 from dblint.index.schema import model_schema
 from dblint.index.symbols import Defined, External
 from dblint.index.tables import TableDef
@@ -286,14 +286,12 @@ class RevisionView:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.creates: dict[TableKey, RevisionCreate] = {}
-        for replay in replays(index):
-            for table in replay.tables.values():
-                key = (table.schema or "", table.name)
-                if not table.is_view and key not in self.creates:
-                    self.creates[key] = RevisionCreate(
-                        key, table.revision, table.path, table.line, replay.graph.location
-                    )
         self._replays = replays(index)
+        for replay in self._replays:
+            for table in replay.tables.values():
+                if not table.is_view:
+                    creator = _revision_create(replay, table)
+                    self.creates.setdefault(creator.key, creator)
 
     def created_by(self, key: TableKey) -> Optional[RevisionCreate]:
         for replay in self._replays:
@@ -308,11 +306,7 @@ class RevisionView:
         for replay in self._replays:
             table = replay.dropped_table(key[0] or None, key[1])
             if table is not None and not table.is_view:
-                found = (table.schema or "", table.name)
-                creator = RevisionCreate(
-                    found, table.revision, table.path, table.line, replay.graph.location
-                )
-                return creator, replay.dropped[(table.schema, table.name)]
+                return _revision_create(replay, table), replay.dropped[(table.schema, table.name)]
         return None
 
     def keys(self) -> list[TableKey]:
@@ -328,3 +322,9 @@ class RevisionView:
         return list(
             dict.fromkeys(reason for replay in self._replays for reason in replay.blind_creates)
         )
+
+
+def _revision_create(replay: Replay, table: ReplayTable) -> RevisionCreate:
+    """The revision of `replay` that created `table` (the one its replay last saw created)."""
+    key = (table.schema or "", table.name)
+    return RevisionCreate(key, table.revision, table.path, table.line, replay.graph.location)

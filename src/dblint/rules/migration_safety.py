@@ -15,7 +15,7 @@ from typing import NamedTuple, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
-from dblint.fixes.concurrent_index import plan_concurrent_index
+from dblint.fixes.concurrent_index import INDEX_BUILDS, plan_concurrent_index
 from dblint.fixes.fk_type import plan_outcome
 from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
@@ -167,8 +167,7 @@ def _operation_name(view: OperationView) -> str:
 
 # GeoAlchemy2's `alembic_helpers` operations are `CreateIndexOp` / `DropIndexOp` subclasses: on
 # PostgreSQL they build or drop a plain index, `postgresql_concurrently=True` included.
-_CREATE_INDEX = ("create_index", "create_geospatial_index")
-_INDEX_OPS = (*_CREATE_INDEX, "drop_index", "drop_geospatial_index")
+_INDEX_OPS = (*INDEX_BUILDS, "drop_index", "drop_geospatial_index")
 
 
 def _execution_name(view: OperationView) -> str:
@@ -288,7 +287,7 @@ class IndexWithoutConcurrently(_SafetyRule):
         return plan_outcome(plan_concurrent_index(index, view))
 
     def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
-        for item in _on_existing(index, *_CREATE_INDEX):
+        for item in _on_existing(index, *INDEX_BUILDS):
             view = item.view
             if _is_true(view, "postgresql_concurrently"):
                 continue

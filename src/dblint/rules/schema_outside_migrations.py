@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar
 
 from dblint import sql
@@ -69,6 +69,27 @@ def _checks_raw_ddl(facts: FileFacts, index: ProjectIndex) -> bool:
 
 def _single_table_call(call: SchemaCall) -> str:
     return _SINGLE_TABLE_CALLS[call.method].format(_shown_receiver(call.receiver))
+
+
+def _single_table_findings(
+    rule: Rule,
+    facts: FileFacts,
+    index: ProjectIndex,
+    matches: Callable[[SchemaCall, FileFacts, ProjectIndex], bool],
+    effect: str,
+) -> Iterator[Diagnostic]:
+    """The single-table creates or drops (`matches`) of application code: DBL104's and DBL105's."""
+    if not index.is_application_code(facts):
+        return
+    for call in facts.schema_calls:
+        if matches(call, facts, index):
+            yield rule.diagnostic(
+                facts.path,
+                call.line,
+                call.column,
+                f"{_single_table_call(call)} {effect} a table outside Alembic migrations",
+                call.end_line,
+            )
 
 
 class _WholeMetadataRule(Rule):
@@ -175,17 +196,7 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         yield from super().check_file(facts, index)
-        if not index.is_application_code(facts):
-            return
-        for call in facts.schema_calls:
-            if drops_one_table(call, facts, index):
-                yield self.diagnostic(
-                    facts.path,
-                    call.line,
-                    call.column,
-                    f"{_single_table_call(call)} drops a table outside Alembic migrations",
-                    call.end_line,
-                )
+        yield from _single_table_findings(self, facts, index, drops_one_table, "drops")
 
 
 class TableCreateOutsideMigrations(Rule):
@@ -222,18 +233,7 @@ class TableCreateOutsideMigrations(Rule):
     """)
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not index.is_application_code(facts):
-            return
-        for call in facts.schema_calls:
-            if not creates_one_table(call, facts, index):
-                continue
-            yield self.diagnostic(
-                facts.path,
-                call.line,
-                call.column,
-                f"{_single_table_call(call)} creates a table outside Alembic migrations",
-                call.end_line,
-            )
+        yield from _single_table_findings(self, facts, index, creates_one_table, "creates")
 
 
 class RawCreateTable(Rule):
