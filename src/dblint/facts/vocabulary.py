@@ -250,3 +250,20 @@ def format_fields(template: str) -> Optional[str]:
     except ValueError:  # an unmatched brace: `str.format` raises at run time
         return None
     return "".join(pieces)
+
+
+# Operations plugins register that do what a core Alembic one does (GeoAlchemy2's
+# `alembic_helpers`): the replay, the safety rules and their fixes judge them as that one.
+OPERATION_ALIASES = {
+    "add_geospatial_column": "add_column",
+    "drop_geospatial_column": "drop_column",
+    "create_geospatial_table": "create_table",
+    "drop_geospatial_table": "drop_table",
+    "create_geospatial_index": "create_index",
+    "drop_geospatial_index": "drop_index",
+}
+
+
+def core_operation(name: str) -> str:
+    """The core Alembic operation an operation name stands for (`create_geospatial_index`: `create_index`)."""
+    return OPERATION_ALIASES.get(name, name)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dblint.facts.alembic_imports import op_prefixes
+from dblint.facts.vocabulary import core_operation
 from dblint.fixes.model import ADD_KEYWORD, WRAP_IN_WITH, Fix, Replacement
 from dblint.fixes.spelling import Refusal
 
@@ -26,8 +27,7 @@ if TYPE_CHECKING:
 
 _KEYWORD = "postgresql_concurrently=True"
 # GeoAlchemy2's `create_geospatial_index` passes its keywords to the index like `create_index`
-# on PostgreSQL, so it takes the same fix (and DBL501 reports it alike).
-INDEX_BUILDS = ("create_index", "create_geospatial_index")
+# on PostgreSQL (`vocabulary.core_operation`), so it takes the same fix.
 
 
 def plan_concurrent_index(index: ProjectIndex, view: OperationView) -> Plan:
@@ -50,7 +50,7 @@ def plan_concurrent_index(index: ProjectIndex, view: OperationView) -> Plan:
     others = [
         other
         for other in upgrade.steps
-        if other.kind != "op" or other.name not in INDEX_BUILDS or other.guards
+        if other.kind != "op" or core_operation(other.name) != "create_index" or other.guards
     ]
     if others:
         return Refusal(f"upgrade() does more in the same transaction (line {others[0].line})")

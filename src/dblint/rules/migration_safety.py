@@ -15,7 +15,8 @@ from typing import NamedTuple, Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import Expr
-from dblint.fixes.concurrent_index import INDEX_BUILDS, plan_concurrent_index
+from dblint.facts.vocabulary import core_operation
+from dblint.fixes.concurrent_index import plan_concurrent_index
 from dblint.fixes.fk_type import plan_outcome
 from dblint.fixes.model import Fix
 from dblint.index import ProjectIndex
@@ -167,7 +168,7 @@ def _operation_name(view: OperationView) -> str:
 
 # GeoAlchemy2's `alembic_helpers` operations are `CreateIndexOp` / `DropIndexOp` subclasses: on
 # PostgreSQL they build or drop a plain index, `postgresql_concurrently=True` included.
-_INDEX_OPS = (*INDEX_BUILDS, "drop_index", "drop_geospatial_index")
+_INDEX_OPS = ("create_index", "drop_index")
 
 
 def _execution_name(view: OperationView) -> str:
@@ -182,7 +183,7 @@ def _on_existing(index: ProjectIndex, *names: str) -> Iterator[CheckedOperation]
         view = item.view
         if (
             view.step.kind in ("op", "batch")
-            and view.step.name in names
+            and core_operation(view.step.name) in names
             and view.table_state == EXISTED
         ):
             yield item
@@ -287,7 +288,7 @@ class IndexWithoutConcurrently(_SafetyRule):
         return plan_outcome(plan_concurrent_index(index, view))
 
     def findings(self, index: ProjectIndex) -> Iterable[_Finding]:
-        for item in _on_existing(index, *INDEX_BUILDS):
+        for item in _on_existing(index, "create_index"):
             view = item.view
             if _is_true(view, "postgresql_concurrently"):
                 continue
@@ -356,7 +357,9 @@ class ConcurrentIndexInTransaction(_SafetyRule):
                     ),
                     f"run it inside {_AUTOCOMMIT}",
                 )
-            elif view.step.name in _INDEX_OPS and _is_true(view, "postgresql_concurrently"):
+            elif core_operation(view.step.name) in _INDEX_OPS and _is_true(
+                view, "postgresql_concurrently"
+            ):
                 index_name = _named(view, "index_name", _COMPUTED_INDEX, "the index")
                 yield _Finding(
                     view,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Optional, Union
 
 from dblint.facts.model import Expr, MigrationStep
+from dblint.facts.vocabulary import core_operation
 from dblint.index.replay.events import ChangeOfUncreated, OperationPlace, RepeatedCreate, TableKey
 from dblint.index.replay.schema import (
     CREATED_HERE,
@@ -31,11 +32,8 @@ from dblint.sql.statements import name_words
 _KEEP_COLUMNS = frozenset(
     {
         "add_column",
-        "add_geospatial_column",
         "create_index",
-        "create_geospatial_index",
         "drop_index",
-        "drop_geospatial_index",
         "create_unique_constraint",
         "create_foreign_key",
         "create_check_constraint",
@@ -48,9 +46,7 @@ _KEEP_COLUMNS = frozenset(
     }
 )
 # Operations that leave a table's named indexes and unique constraints in place.
-_KEEP_NAMED = (_KEEP_COLUMNS - {"drop_index", "drop_geospatial_index", "drop_constraint"}) | {
-    "alter_column"
-}
+_KEEP_NAMED = (_KEEP_COLUMNS - {"drop_index", "drop_constraint"}) | {"alter_column"}
 
 
 class SchemaChanges:
@@ -310,7 +306,10 @@ class SchemaChanges:
                 )
                 if names.intersection(word.rsplit(".", 1)[-1] for word in words):
                     return True
-            elif operation.table[1].lower() == table_name and operation.step.name not in keep:
+            elif (
+                operation.table[1].lower() == table_name
+                and core_operation(operation.step.name) not in keep
+            ):
                 return True
         return False
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from dblint.facts.model import Expr, FileFacts, MigrationFacts, MigrationFunction, MigrationStep
+from dblint.facts.vocabulary import core_operation
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.project_types import TypeFamilies
@@ -65,15 +66,6 @@ _OP_PARAMS: dict[str, tuple[str, ...]] = {
     "drop_constraint": ("constraint_name", "table_name"),
     "create_table_comment": ("table_name", "comment"),
     "drop_table_comment": ("table_name",),
-}
-# Operations plugins register that do what a core one does (GeoAlchemy2's `alembic_helpers`).
-_OP_ALIASES = {
-    "add_geospatial_column": "add_column",
-    "drop_geospatial_column": "drop_column",
-    "create_geospatial_table": "create_table",
-    "drop_geospatial_table": "drop_table",
-    "create_geospatial_index": "create_index",
-    "drop_geospatial_index": "drop_index",
 }
 _TABLE_PARAM = {
     name: ("source_table" if name == "create_foreign_key" else "table_name") for name in _OP_PARAMS
@@ -258,7 +250,7 @@ class _Replayer:
     # -- operations
 
     def _operation(self, step: MigrationStep, frame: Frame) -> None:
-        name = _OP_ALIASES.get(step.name, step.name)
+        name = core_operation(step.name)
         if name == "execute":
             self.sql.execute(step, frame)
             return
