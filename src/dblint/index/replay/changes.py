@@ -305,9 +305,9 @@ class SchemaChanges:
             if operation.revision not in between:
                 continue
             if operation.table is None:  # SQL, or an operation on a computed table name
-                words = (
-                    name_words(operation.step.sql or "") if operation.step.kind == "sql" else names
-                )
+                if operation.step.kind != "sql":
+                    return True
+                words = name_words(operation.step.sql or "")
                 if names.intersection(word.rsplit(".", 1)[-1] for word in words):
                     return True
             elif operation.table[1].lower() == table_name and operation.step.name not in keep:
