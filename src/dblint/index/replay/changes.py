@@ -273,7 +273,9 @@ class SchemaChanges:
         replay no longer vouches for them."""
         words = {word.rsplit(".", 1)[-1] for word in name_words(text)}
         for table in self.tables.values():
-            table.forget_named(names=words.intersection(table.named))
+            dropped = words.intersection(table.named)
+            if dropped:  # most statements name none: no walk over every table's names
+                table.forget_named(names=dropped)
 
     def settle_unmerged(self) -> None:
         """Once every revision ran: drop the creates repeated across unmerged branches that
