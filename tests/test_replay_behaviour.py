@@ -235,6 +235,24 @@ def test_statements_formatted_with_str_format_are_read(tmp_path: Path) -> None:
     assert "email" in users.columns and "age" in users.columns
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "load_sql('add').format(column)",
+        "STATEMENTS['add'].format(column)",
+        "template.format(column)",
+    ],
+    ids=["call-result", "container-item", "unbound-name"],
+)
+def test_a_formatted_template_the_replay_cannot_read_still_blinds_it(
+    tmp_path: Path, statement: str
+) -> None:
+    """The look-alike: `.format(...)` on a template read from a call, a container or a name
+    bound nowhere in the revision may be any DDL, so the replay says it cannot read it."""
+    replay, _ = _replay(tmp_path, CREATE, f"def upgrade():\n    op.execute({statement})\n")
+    assert replay.blind_creates and replay.blind_alters
+
+
 def test_a_recursion_over_data_does_not_blind_the_replay(tmp_path: Path) -> None:
     """security_monkey: `sub_list` and `sub_dict` call each other to sort a revision's JSON, beyond
     the depth the replay follows; they reach no operation, so nothing is blinded. A recursion

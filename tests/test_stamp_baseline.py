@@ -113,18 +113,15 @@ def test_no_baseline_without_alembic_s_stamp_in_application_code(
     assert _findings(tmp_path, where, builder) == {UNCREATED, UNMIGRATED}
 
 
-def test_a_complete_history_with_a_stamp_fallback_keeps_table_without_migration(
-    tmp_path: Path,
-) -> None:
-    """Migrations that create every table they change claim a complete history: a model no
-    migration creates is DBL410 even beside a `create_all()` + stamp fallback."""
+def _complete_history_findings(
+    tmp_path: Path, builders: dict[str, str]
+) -> set[tuple[str, int, str]]:
+    """DBL4 findings of a project whose one migration creates the table it changes, beside an
+    `orders` model no migration creates, with `builders` (path -> text) added."""
     files = {
         "app/__init__.py": "",
         "app/models.py": MODELS
         + "\n\nclass Order(Base):\n    __tablename__ = 'orders'\n    id = Column(Integer, primary_key=True)\n",
-        "app/manage.py": "from alembic import command\n\nfrom app.models import Base\n\n\n"
-        "def init_db(engine, cfg):\n    try:\n        command.upgrade(cfg, 'head')\n    except Exception:\n"
-        "        Base.metadata.create_all(engine)\n        command.stamp(cfg, 'head')\n",
         "migrations/env.py": ENV,
         "migrations/versions/a1_users.py": REVISION.replace(
             "op.add_column('users', sa.Column('nick', sa.String(20)))",
@@ -132,7 +129,36 @@ def test_a_complete_history_with_a_stamp_fallback_keeps_table_without_migration(
             "sa.Column('nick', sa.String(20)))",
         ),
         "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        **builders,
     }
     root = write_project(tmp_path / "proj", files)
     completed = run_tool("dblint", "check", "--select", "DBL4", cwd=root)
-    assert finding_set(completed.stdout) == {("app/models.py", 13, "DBL410")}
+    return finding_set(completed.stdout)
+
+
+def test_a_complete_history_with_a_stamp_fallback_keeps_table_without_migration(
+    tmp_path: Path,
+) -> None:
+    """Migrations that create every table they change claim a complete history: a model no
+    migration creates is DBL410 even beside a `create_all()` + stamp fallback."""
+    manage = (
+        "from alembic import command\n\nfrom app.models import Base\n\n\n"
+        "def init_db(engine, cfg):\n    try:\n        command.upgrade(cfg, 'head')\n    except Exception:\n"
+        "        Base.metadata.create_all(engine)\n        command.stamp(cfg, 'head')\n"
+    )
+    found = _complete_history_findings(tmp_path, {"app/manage.py": manage})
+    assert found == {("app/models.py", 13, "DBL410")}
+
+
+def test_a_complete_history_beside_a_schema_manager_s_sync_keeps_table_without_migration(
+    tmp_path: Path,
+) -> None:
+    """The look-alike for sqlalchemy-helpers: `db.manager.sync()` in application code is no
+    baseline either when the migrations create every table they change."""
+    builders = {
+        "app/dbext.py": (
+            "from sqlalchemy_helpers.flask_ext import DatabaseExtension\n\ndb = DatabaseExtension()\n"
+        ),
+        "app/manage.py": "from app.dbext import db\n\n\ndef init_db():\n    db.manager.sync()\n",
+    }
+    assert _complete_history_findings(tmp_path, builders) == {("app/models.py", 13, "DBL410")}

@@ -276,13 +276,19 @@ _OSLO_DB = {
 }
 
 
+_SQLALCHEMY_HELPERS_BASE = LibraryClass(
+    "sqlalchemy_helpers.Base", metadata=SQLALCHEMY_HELPERS_METADATA
+)
+_SQLALCHEMY_HELPERS_AIO_BASE = LibraryClass(
+    "sqlalchemy_helpers.aio.Base", metadata=SQLALCHEMY_HELPERS_AIO_METADATA
+)
+
+
 def _sqlalchemy_helpers_base(parts: tuple[str, ...]) -> Optional[LibraryClass]:
     """`sqlalchemy_helpers.Base` (re-exported from `.manager`) or `sqlalchemy_helpers.aio.Base`."""
     if parts[0] != "sqlalchemy_helpers" or parts[-1] != "Base":
         return None
-    if "aio" in parts:
-        return LibraryClass("sqlalchemy_helpers.aio.Base", metadata=SQLALCHEMY_HELPERS_AIO_METADATA)
-    return LibraryClass("sqlalchemy_helpers.Base", metadata=SQLALCHEMY_HELPERS_METADATA)
+    return _SQLALCHEMY_HELPERS_AIO_BASE if "aio" in parts else _SQLALCHEMY_HELPERS_BASE
 
 
 def _advanced_alchemy_module(parts: tuple[str, ...]) -> bool:

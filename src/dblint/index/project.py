@@ -114,7 +114,8 @@ def _root_markers(
         for location in script_locations
         if location.runs_in is not None and location.source.endswith("alembic.ini")
     }
-    return [path for path in config_files if path not in elsewhere - here]
+    not_roots = elsewhere - here
+    return [path for path in config_files if path not in not_roots]
 
 
 def build_index(

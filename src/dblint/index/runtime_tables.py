@@ -50,8 +50,9 @@ def _external_names(index: ProjectIndex) -> frozenset[str]:
 
 def _runtime_names(index: ProjectIndex) -> frozenset[str]:
     schema = model_schema(index)
-    templates = {"{}" + _VERSION_SUFFIX} if _uses_continuum(index) else set()
-    names = set(_CONTINUUM_TABLES) if templates else set()
+    continuum = _uses_continuum(index)
+    templates = {"{}" + _VERSION_SUFFIX} if continuum else set()
+    names = set(_CONTINUUM_TABLES) if continuum else set()
     templates |= {
         table.name_template.lower()
         for table in schema.tables

@@ -771,7 +771,7 @@ class TableBuilder:
             return info.cls.name
         if returned.kind == "call" and returned.text == f"{class_name}.lower" and not returned.args:
             return info.cls.name.lower()
-        if self._snake_cased(owner, returned):
+        if self._snake_cased(owner, returned, class_name):
             # Helpers split runs of capitals (`HTTPLog`) differently: such names stay unknown.
             return (
                 _UNKNOWN_NAME
@@ -780,13 +780,13 @@ class TableBuilder:
             )
         return self._name_value(returned, info)
 
-    def _snake_cased(self, owner: ClassInfo, returned: Expr) -> bool:
-        """True when `owner`'s `__tablename__` snake-cases the class name: in its own body, or by
-        returning a project helper's (`vocabulary.snake_cases`) or a library's result on `cls.__name__`."""
+    def _snake_cased(self, owner: ClassInfo, returned: Expr, class_name: str) -> bool:
+        """True when `owner`'s `__tablename__` snake-cases the class name (`class_name`,
+        `cls.__name__`): in its own body, or by returning a project helper's
+        (`vocabulary.snake_cases`) or a library's result on it."""
         method = self._tablename_method(owner)
         if method is not None and self._snake_cases(owner.module, method):
             return True
-        class_name = f"{self._class_parameter(owner)}.__name__"
         if returned.kind != "call" or [arg.text for arg in returned.args] != [class_name]:
             return False
         resolution = self.names.target(owner.module, returned.text, owner.cls.scope)

@@ -276,7 +276,7 @@ class TrackingReader:
             resolved = self.ids.of_name(module, expr.text, scope)
             if resolved is not None:
                 return _Found({resolved})
-            bound = self._binding(module, expr.text, scope)
+            bound = self.ids.names.binding(module, expr.text, scope)
             if (
                 bound is not None
                 and bound[1].value is not None
@@ -325,13 +325,10 @@ class TrackingReader:
             why=[f"{_unresolved(call)}: its bind key is computed and tables are on several binds"],
         )
 
-    def _binding(self, module: str, dotted: str, scope: str) -> Optional[tuple[str, Binding]]:
-        return self.ids.names.binding(module, dotted, scope)
-
     def _mentions_flask(self, module: str, dotted: str, scope: str) -> bool:
         """`target_db.metadata` where `target_db = current_app.extensions["migrate"].db`."""
         head = dotted.split(".", 1)[0]
-        found = self._binding(module, head, scope)
+        found = self.ids.names.binding(module, head, scope)
         return (
             found is not None
             and found[1].value is not None

@@ -269,7 +269,9 @@ class SchemaChanges:
         replay no longer vouches for them."""
         words = {word.rsplit(".", 1)[-1] for word in name_words(text)}
         for table in self.tables.values():
-            table.forget_named(names=words.intersection(table.named))
+            dropped = words.intersection(table.named)
+            if dropped:  # most statements name none: no walk over every table's names
+                table.forget_named(names=dropped)
 
     def settle_unmerged(self) -> None:
         """Once every revision ran: drop the creates repeated across unmerged branches that
@@ -301,9 +303,9 @@ class SchemaChanges:
             if operation.revision not in between:
                 continue
             if operation.table is None:  # SQL, or an operation on a computed table name
-                words = (
-                    name_words(operation.step.sql or "") if operation.step.kind == "sql" else names
-                )
+                if operation.step.kind != "sql":
+                    return True
+                words = name_words(operation.step.sql or "")
                 if names.intersection(word.rsplit(".", 1)[-1] for word in words):
                     return True
             elif (

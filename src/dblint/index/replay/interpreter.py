@@ -615,11 +615,11 @@ def _named_origin(
     columns: tuple[str, ...],
     line: int,
     frame: Frame,
-    step: Optional[MigrationStep] = None,
+    step: MigrationStep,
 ) -> NamedOrigin:
     """Where the current revision creates an index or unique constraint named `name` (at `line`,
-    by `step`, or inside the `create_table` step the frame runs), guarded as that step is."""
-    guarded = bool(frame.guards or (step is not None and step.guards))
+    by `step` or inside its `create_table`), guarded as that step is."""
+    guarded = bool(frame.guards or step.guards)
     revision = frame.revision
     return NamedOrigin(name, kind, columns, revision.id, revision.path, line, guarded)
 
