@@ -537,3 +537,28 @@ def test_an_index_of_create_table_then_created_again(tmp_path: Path, guard: str)
     )
     expected = [] if guard else [("DBL414", "b1.py")]
     assert [(issue.code, issue.path.rsplit("/", 1)[-1]) for issue in issues] == expected
+
+
+@pytest.mark.parametrize(
+    ("second", "repeated"),
+    [
+        (
+            "    op.create_table('users', sa.Column('id', sa.Integer()), if_not_exists=True)\n",
+            False,
+        ),
+        ("    op.create_table('users', sa.Column('id', sa.Integer()))\n", True),
+        (
+            "    op.add_column('users', sa.Column('name', sa.String(20)), if_not_exists=True)\n",
+            False,
+        ),
+        ("    op.add_column('users', sa.Column('name', sa.String(20)))\n", True),
+    ],
+    ids=["table-if-not-exists", "table", "column-if-not-exists", "column"],
+)
+def test_if_not_exists_tolerates_a_repeated_create(
+    tmp_path: Path, second: str, repeated: bool
+) -> None:
+    """Alembic's `if_not_exists=True` on `create_table` / `add_column` emits `IF NOT EXISTS`:
+    creating what exists is then no error (as `create_index(..., if_not_exists=True)` already is)."""
+    _, issues = _replay(tmp_path, CREATE, "def upgrade():\n" + second)
+    assert [issue.code for issue in issues] == (["DBL414"] if repeated else [])

@@ -346,7 +346,7 @@ class _Replayer:
     def _op_create_table(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
-        self.changes.create(key, step, frame)
+        self.changes.create(key, step, frame, if_not_exists=_keyword_true(step, "if_not_exists"))
         table = ReplayTable(
             key[0], key[1], {}, frame.revision.id, frame.revision.path, step.line, step.column
         )
@@ -465,7 +465,7 @@ class _Replayer:
                 table,
                 step,
                 frame,
-                tolerated=False,
+                tolerated=_keyword_true(step, "if_not_exists"),
                 earlier_certain=(
                     known and existing.certain and not table.opaque and not table.created_guarded
                 ),
