@@ -215,14 +215,92 @@ def test_an_edit_that_keeps_the_facts_keeps_the_findings(tmp_path: Path) -> None
 def test_an_edit_that_changes_the_facts_changes_the_findings(tmp_path: Path) -> None:
     root = project(tmp_path)
     assert "app/main.py:5:5: DBL101" in check(root, ".").stdout
-    edit(root, "app/main.py", "# moved down a line\n" + MAIN, OLD + 10)
-    report, recomputed = probe(root)
-    assert recomputed
-    assert "app/main.py:6:5: DBL101" in report
-    assert report == cold(root)
-    edit(root, "app/main.py", MAIN_CLEAN, OLD + 20)
+    edit(root, "app/main.py", MAIN_CLEAN, OLD + 10)
     report, recomputed = probe(root)
     assert recomputed and "DBL101" not in report
+    assert report == cold(root)
+    # An added import is a new fact, whatever it moves.
+    edit(root, "app/main.py", "import os\n" + MAIN, OLD + 20)
+    report, recomputed = probe(root)
+    assert recomputed and "app/main.py:6:5: DBL101" in report
+    assert report == cold(root)
+
+
+def test_an_edit_that_moves_the_facts_moves_the_findings(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    assert "app/main.py:5:5: DBL101" in check(root, ".").stdout
+    edit(root, "app/main.py", "# moved down a line\n" + MAIN, OLD + 10)
+    report, recomputed = probe(root)
+    assert not recomputed
+    assert "app/main.py:6:5: DBL101" in report
+    assert report == cold(root)
+    # Moved findings are stored for the new inputs, and the next move starts from them.
+    edit(
+        root, "app/main.py", MAIN.replace("\n\n\ndef", "\n\n\n# above\n# and above\ndef"), OLD + 20
+    )
+    report, recomputed = probe(root)
+    assert not recomputed and "app/main.py:7:5: DBL101" in report
+    assert report == cold(root)
+
+
+def test_lines_that_change_order_or_columns_are_recomputed(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    team = '\n\nclass Team(Base):\n    __tablename__ = "teams"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+    head, user = MODELS.split("\n\n\nclass User")
+    edit(root, "app/models.py", MODELS + team, OLD)
+    check(root, ".")
+    edit(root, "app/models.py", head + team + "\n\nclass User" + user, OLD + 10)
+    report, recomputed = probe(root)
+    assert recomputed and report == cold(root)
+    indented = MAIN.replace("    Base.metadata", "    if True:\n        Base.metadata")
+    edit(root, "app/main.py", indented, OLD + 20)
+    report, recomputed = probe(root)
+    assert recomputed and "app/main.py:6:9: DBL101" in report
+    assert report == cold(root)
+
+
+REVISION = """\
+\"\"\"{name}
+
+Revision ID: {revision}
+Revises: {down}
+\"\"\"
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{revision}"
+down_revision = {down_literal}
+
+
+def upgrade():
+    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade():
+    op.drop_table("users")
+"""
+
+
+def test_a_message_naming_a_moved_line_is_recomputed(tmp_path: Path) -> None:
+    """DBL414 names the earlier revision's line: moving that revision's lines changes
+    a finding of the later one, so the findings are computed again."""
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+        "migrations/env.py": "from alembic import context\n\ntarget_metadata = None\n",
+    }
+    for name, revision, down in (("first", "aaa", None), ("again", "bbb", "aaa")):
+        files[f"migrations/versions/{revision}_{name}.py"] = REVISION.format(
+            name=name, revision=revision, down=down or "", down_literal=repr(down)
+        )
+    root = write_project(tmp_path / "project", files)
+    age(root)
+    first = check(root, ".").stdout
+    assert "(migrations/versions/aaa_first.py:14)" in first
+    earlier = root / "migrations/versions/aaa_first.py"
+    edit(root, "migrations/versions/aaa_first.py", "# a note\n" + earlier.read_text(), OLD + 10)
+    report, recomputed = probe(root)
+    assert recomputed
+    assert "(migrations/versions/aaa_first.py:15)" in report
     assert report == cold(root)
 
 

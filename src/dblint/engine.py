@@ -27,7 +27,7 @@ from dblint.run_inputs import (
     reported_files,
     under_any,
 )
-from dblint.snapshot import Inputs, Snapshots
+from dblint.snapshot import Inputs, Snapshots, moved
 
 __all__ = ["INTERNAL_ERROR", "ProjectRun", "Request", "Result", "run", "stored_run"]
 
@@ -133,17 +133,22 @@ def _run_project(
 def _kept_findings(
     files: ProjectFiles, request: Request, snapshots: Snapshots, inputs: Inputs
 ) -> Optional[list[Diagnostic]]:
-    """The stored findings, when the Python files changed since have the same facts as then."""
+    """The stored findings, when the Python files changed since have the same facts as then,
+    or the same facts on other lines (the findings then move with them)."""
     previous = snapshots.previous(inputs)
     if previous is None:
         return None
     from dblint import reading  # noqa: PLC0415 - reading facts, only when findings may be kept
 
-    new_keys = reading.unchanged_facts(files, request, previous.changed)
-    if new_keys is None:
+    unchanged = reading.unchanged_facts(files, request, previous.changed)
+    if unchanged is None:
         return None
-    snapshots.store(inputs, previous.findings, {**previous.fact_keys, **new_keys})
-    return previous.findings
+    new_keys, moves = unchanged
+    findings = moved(previous.findings, moves)
+    if findings is None:
+        return None
+    snapshots.store(inputs, findings, {**previous.fact_keys, **new_keys})
+    return findings
 
 
 def _computed_run(

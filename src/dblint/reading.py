@@ -16,6 +16,7 @@ from dblint.cache import FactsCache
 from dblint.config import Settings
 from dblint.facts import FileFacts, codec
 from dblint.facts.batch import ReadOptions, available_cpus, read_files
+from dblint.facts.moves import LineMoves, line_moves
 from dblint.run_inputs import ProjectFiles, Request, cache_directory
 
 
@@ -45,14 +46,14 @@ def _facts_cache(root: Path, settings: Settings, request: Request) -> Optional[F
 
 def unchanged_facts(
     files: ProjectFiles, request: Request, previous: dict[str, tuple[str, ...]]
-) -> Optional[dict[str, tuple[str, ...]]]:
-    """The new cache keys of the changed files when each one's facts are what they were
-    (`previous`: their keys then, as `LoadedProject.fact_keys` holds them), else None.
+) -> Optional[tuple[dict[str, tuple[str, ...]], dict[str, LineMoves]]]:
+    """The new cache keys of the changed files, and how each one's lines moved, when each
+    one's facts are what they were (`previous`: their keys then, as
+    `LoadedProject.fact_keys` holds them) or those facts moved by whole lines; else None.
 
     Findings depend on the files only through their facts (with the settings and config
-    files, which are unchanged here), so equal facts mean the stored findings still hold.
-    Facts carry line numbers, so that is an edit that moves no fact: below a file's last
-    fact, on one line, or in a file read only for its imports that leaves them in place.
+    files, which are unchanged here), so equal facts mean the stored findings still hold,
+    and facts that only moved mean findings that only moved with them (`snapshot.moved`).
     """
     root, settings = files.root, files.settings
     cache = _facts_cache(root, settings, request)
@@ -60,26 +61,36 @@ def unchanged_facts(
         return None
     quiet = dataclasses.replace(request, progress=None)
     found: dict[str, tuple[str, ...]] = {}
+    moves: dict[str, LineMoves] = {}
     for rel, old_keys in sorted(previous.items()):
         new_keys: list[str] = []
         for number, old_key in enumerate(old_keys):  # the first pass, then the full parse
             keys: dict[str, str] = {}
             [facts] = read_facts(root, [rel], settings, quiet, [rel] if number else (), keys)
             key = keys.get(rel)
-            if key is None or (key != old_key and not _stored_facts_equal(cache, old_key, facts)):
+            if key is None:
                 return None
+            if key != old_key:
+                moved = _stored_facts_moves(cache, old_key, facts)
+                if moved is not None and rel in moves:
+                    moved = moves[rel].merged(moved)
+                if moved is None:
+                    return None
+                if moved.moved:
+                    moves[rel] = moved
             new_keys.append(key)
         found[rel] = tuple(new_keys)
-    return found
+    return found, moves
 
 
-def _stored_facts_equal(cache: FactsCache, key: str, facts: FileFacts) -> bool:
-    """Whether the facts stored under `key` are `facts` (a missing or damaged entry: no)."""
+def _stored_facts_moves(cache: FactsCache, key: str, facts: FileFacts) -> Optional[LineMoves]:
+    """How the facts stored under `key` moved to become `facts` (None: a missing or damaged
+    entry, or facts that differ in more than their line numbers)."""
     encoded = cache.load(key)
     if encoded is None:
-        return False
+        return None
     try:
         stored = codec.decode(encoded)
     except codec.CodecError:
-        return False
-    return dataclasses.replace(stored, path=facts.path) == facts
+        return None
+    return line_moves(stored, facts)

@@ -15,25 +15,36 @@ not stored, and the next run stores a trustworthy one.
 With the findings go the cache keys of every file's facts. When only some Python files
 changed, `previous` hands them back, and the engine keeps the findings if those files'
 facts are still what the keys hold (issue 17 part 4: an edit that leaves the facts alone,
-a comment or a function body the index does not read, costs one file's parse).
+a comment or a function body the index does not read, costs one file's parse). When those
+facts only moved by whole lines (`facts.moves`), the findings move with them (`moved`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from dblint import __version__
 from dblint.cache import read_entry, source_digest, write_entry
 from dblint.diagnostics import Diagnostic
 
+if TYPE_CHECKING:  # the facts model is slow to import; a run that reuses findings needs none of it
+    from dblint.facts.moves import LineMoves
+
 RACY_MARGIN_NS = 2_000_000_000  # covers filesystems with 2 s timestamps (FAT)
+# Findings placed at the top of a file whatever its facts say (unreadable file, internal error).
+FILE_LEVEL_CODES = frozenset({"DBL001", "DBL002"})
+# A message naming a line without a file's path: an inline `MetaData()` ("app.db:MetaData()@12:5"),
+# a guard ("if at line 12").
+_UNPATHED_LINE = re.compile(r"@\d+:\d|\blines? \d")
 
 FileState = tuple[str, int, int]  # project-relative path, size, mtime in ns (-1, -1: cannot stat)
 _Stored = tuple[str, int, int, str, str, str, int, bool]  # a Diagnostic without its fix
@@ -134,6 +145,35 @@ class Snapshots:
         ]
         keys = tuple(sorted(fact_keys.items()))
         write_entry(self._path(inputs), (inputs.key, inputs.files, findings, keys))
+
+
+def moved(findings: list[Diagnostic], moves: Mapping[str, LineMoves]) -> Optional[list[Diagnostic]]:
+    """`findings` with those of each moved file moved as its facts moved, or None when that
+    cannot be sure: a finding that does not start where a fact of the file started, a finding
+    placed at the file's top whatever its facts, or a message that names a line of a moved
+    file (findings depend on a file only through its facts, and no rule judges a line number
+    other than by its order, so findings move with the facts they were found at).
+    """
+    if not moves:
+        return findings
+    named = tuple(f"{path}:" for path in moves)
+    result: list[Diagnostic] = []
+    for finding in findings:
+        if any(name in finding.message for name in named) or _UNPATHED_LINE.search(finding.message):
+            return None
+        move = moves.get(finding.path)
+        if move is None:
+            result.append(finding)
+            continue
+        if finding.code in FILE_LEVEL_CODES or (finding.line, finding.column) not in move.places:
+            return None
+        end_line = move.lines.get(finding.end_line) if finding.end_line else 0
+        if end_line is None:
+            return None
+        result.append(
+            dataclasses.replace(finding, line=move.lines[finding.line], end_line=end_line)
+        )
+    return result
 
 
 @dataclass(frozen=True)
