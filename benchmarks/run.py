@@ -4,8 +4,8 @@
     python benchmarks/run.py --files 300 --small 100 --repeat 1 --json out.json   # smoke
     python benchmarks/run.py --files 0 /tmp/nova /tmp/warehouse   # directories as they are
 
-A given directory is measured in place (the one-edited-file case appends a comment to
-one model file and restores it); its cache goes to the work directory.
+A given directory is measured in place (the one-edited-file cases edit one model file and
+restore it); its cache goes to the work directory.
 
 Every command runs in a fresh child process whose peak RSS is read from
 `getrusage(RUSAGE_CHILDREN)` (the largest process of the command's tree).
@@ -111,16 +111,20 @@ def measure_tree(
         [dblint, "check", "-q", one_file], tree, env, repeat
     )
     # What pre-commit meets: the file it checks was just edited, so stored findings cannot answer
-    # as they are. Two edits: a comment appended (the file's facts stay the same, so the stored
-    # findings are kept once its facts are compared) and a line inserted at the top (every
-    # fact of the file moves: the project's findings are recomputed).
+    # as they are. Three edits: a comment appended (the file's facts stay the same, so the stored
+    # findings are kept once its facts are compared), a line inserted at the top (every fact of
+    # the file moves by a line: the stored findings move with them) and an import appended (a
+    # new fact: the project's findings are recomputed).
     original = (tree / one_file).read_bytes()
     mtime = (tree / one_file).stat().st_mtime_ns
-    edits = iter(range(2 * repeat))
     cases = {
         "dblint one edited file warm": lambda n: original + f"\n# edit {n}\n".encode(),
-        "dblint one edited file warm, facts changed": lambda n: f"# edit {n}\n".encode() + original,
+        "dblint one edited file warm, facts moved": lambda n: f"# edit {n}\n".encode() + original,
+        "dblint one edited file warm, facts changed": lambda n: (
+            original + f"\nimport json as edit_{n}\n".encode()
+        ),
     }
+    edits = iter(range(len(cases) * repeat))
 
     def restore() -> None:
         (tree / one_file).write_bytes(original)
@@ -202,6 +206,9 @@ def targets(results: dict[str, dict[str, float]]) -> dict[str, Optional[float]]:
         ),
         "one edited file warm / ruff on the whole tree (target <= 2.0)": ratio(
             "dblint one edited file warm", "ruff check --select F --no-cache"
+        ),
+        "one edited file warm, facts moved / ruff on the whole tree (target <= 2.0)": ratio(
+            "dblint one edited file warm, facts moved", "ruff check --select F --no-cache"
         ),
         "one edited file warm, facts changed / ruff on the whole tree (target <= 2.0)": ratio(
             "dblint one edited file warm, facts changed", "ruff check --select F --no-cache"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import BIN, as_flake8, hinted, run_tool, write_project
+from conftest import BIN, FIXTURES, as_flake8, findings_of, hinted, run_tool, write_project
 
 from dblint.engine import INTERNAL_ERROR
 from dblint.rules.internal import InternalError
@@ -329,3 +330,36 @@ def test_stored_facts_that_differ_or_are_damaged_are_not_trusted(tmp_path: Path)
         path.write_bytes(b"dblint\x01\n" + bytes(16) + b"junk")
     assert probe(root) == (first, True)
     assert cold(root) == first
+
+
+MOVED_PROJECTS = ("alembic_drift", "alembic_graph", "models_fk_types", "pg_safety")
+
+
+def test_moved_findings_are_a_cold_runs_on_fixture_projects(tmp_path: Path) -> None:
+    """A comment line inserted above a finding, file by file: whatever path the warm run
+    takes (findings moved, or computed again), its report is a cold run's."""
+    sources = [Path(__file__).parents[1] / "examples" / "shop"]
+    sources += [FIXTURES / name for name in MOVED_PROJECTS]
+    moved = 0
+    for number, source in enumerate(sources):
+        root = tmp_path / f"p{number}" / "project"
+        shutil.copytree(source, root)
+        age(root)
+        first = check(root, ".").stdout
+        places = {}
+        for line in findings_of(first):
+            path, line_number = line.split(":")[:2]
+            places.setdefault(path, int(line_number))
+        assert places, source
+        for rel, line_number in sorted(places.items())[:3]:
+            original = (root / rel).read_text()
+            lines = original.splitlines(keepends=True)
+            indent = lines[line_number - 1][: -len(lines[line_number - 1].lstrip())]
+            lines.insert(line_number - 1, indent + "# moved\n")
+            edit(root, rel, "".join(lines), OLD + 10)
+            report, recomputed = probe(root)
+            assert report == cold(root), (source.name, rel)
+            moved += not recomputed
+            edit(root, rel, original, OLD)
+            check(root, ".")
+    assert moved >= 5
