@@ -93,6 +93,9 @@ _NOT_COLUMNS = frozenset(
         "TypeVar",
     }
 )
+# Names Declarative reserves on a mapped class and its bases, never columns: the base's own
+# `metadata = MetaData(naming_convention=...)` (phoenix) and `registry = registry(...)`.
+_RESERVED_ATTRIBUTES = frozenset({"metadata", "registry"})
 _UNKNOWN_NAME = object()
 _AUTO = object()  # the library names the table (Flask-SQLAlchemy, SQLModel)
 
@@ -937,6 +940,7 @@ class TableBuilder:
                 if (
                     attr.name.startswith("__")
                     or attr.name.isupper()
+                    or attr.name in _RESERVED_ATTRIBUTES
                     or value is None
                     or value.kind != "call"
                 ):
