@@ -30,7 +30,7 @@ from dblint.index.library_bases import (
     library_class,
 )
 from dblint.index.names import Names
-from dblint.index.project_types import Annotation, TypeFamilies
+from dblint.index.project_types import Annotation, TypeFamilies, type_map_key
 from dblint.index.symbols import Defined, External
 from dblint.index.types import UNKNOWN, TypeFamily, returned_by
 
@@ -560,10 +560,11 @@ class TableBuilder:
             return found
         for pair in expr.args:
             key, value = pair.args
-            if key.kind != "name" or value.kind not in ("name", "call"):
+            written = type_map_key(self.names, module, key, scope)
+            if written is None or value.kind not in ("name", "call"):
                 continue
             type_name = self.names.qualify(module, value.text.split("()", 1)[0], scope)
-            found[self.names.qualify(module, key.text, scope)] = (
+            found[written] = (
                 self.types.family(type_name),
                 type_name,
             )
