@@ -72,6 +72,19 @@ _RELATIONSHIP_WRAPPERS = frozenset(
 TypeMap = Mapping[str, tuple[TypeFamily, str]]
 
 
+def type_map_key(names: Names, module: str, expr: Expr, scope: str) -> Optional[str]:
+    """A Python type as a `type_annotation_map` key: its qualified name, with the qualified
+    parameters of a generic (`dict[str, Any]`, phoenix's JSON columns); None when not a type."""
+    if expr.kind == "name":
+        return names.qualify(module, expr.text, scope)
+    if expr.kind != "subscript" or not expr.args:
+        return None
+    inner = [type_map_key(names, module, arg, scope) for arg in expr.args]
+    if any(key is None for key in inner):
+        return None
+    return f"{names.qualify(module, expr.text, scope)}[{', '.join(map(str, inner))}]"
+
+
 @dataclass(frozen=True)
 class Annotation:
     """What an annotation says about a column."""
@@ -282,6 +295,9 @@ class TypeFamilies:
         if expr.kind == "op" and expr.text == "|":
             return self._union(module, expr.args, scope, type_map, depth)
         if expr.kind == "subscript":
+            mapped = type_map.get(type_map_key(self.names, module, expr, scope) or "")
+            if mapped is not None:  # `type_annotation_map = {dict[str, Any]: JSON}`
+                return Annotation(mapped[0], type_name=mapped[1], present=True)
             qualified = self.names.qualify(module, expr.text, scope)
             last = qualified.rsplit(".", 1)[-1]
             if last == "Optional" and expr.args:

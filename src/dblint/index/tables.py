@@ -30,7 +30,7 @@ from dblint.index.library_bases import (
     library_class,
 )
 from dblint.index.names import Names
-from dblint.index.project_types import Annotation, TypeFamilies
+from dblint.index.project_types import Annotation, TypeFamilies, type_map_key
 from dblint.index.symbols import Defined, External
 from dblint.index.types import UNKNOWN, TypeFamily, returned_by
 
@@ -93,6 +93,9 @@ _NOT_COLUMNS = frozenset(
         "TypeVar",
     }
 )
+# Names Declarative reserves on a mapped class and its bases, never columns: the base's own
+# `metadata = MetaData(naming_convention=...)` (phoenix) and `registry = registry(...)`.
+_RESERVED_ATTRIBUTES = frozenset({"metadata", "registry"})
 _UNKNOWN_NAME = object()
 _AUTO = object()  # the library names the table (Flask-SQLAlchemy, SQLModel)
 
@@ -557,10 +560,11 @@ class TableBuilder:
             return found
         for pair in expr.args:
             key, value = pair.args
-            if key.kind != "name" or value.kind not in ("name", "call"):
+            written = type_map_key(self.names, module, key, scope)
+            if written is None or value.kind not in ("name", "call"):
                 continue
             type_name = self.names.qualify(module, value.text.split("()", 1)[0], scope)
-            found[self.names.qualify(module, key.text, scope)] = (
+            found[written] = (
                 self.types.family(type_name),
                 type_name,
             )
@@ -937,6 +941,7 @@ class TableBuilder:
                 if (
                     attr.name.startswith("__")
                     or attr.name.isupper()
+                    or attr.name in _RESERVED_ATTRIBUTES
                     or value is None
                     or value.kind != "call"
                 ):

@@ -142,6 +142,14 @@ def _is_true(view: OperationView, name: str) -> bool:
     return value is not None and not (value.kind == "const" and value.text in ("False", "None"))
 
 
+def _is_literally_true(view: OperationView, name: str) -> bool:
+    """True when the keyword is `True` (or a constant the replay resolves to it). A computed value
+    (`postgresql_concurrently=concurrently`) is concurrent only on some runs, and phoenix takes the
+    revision out of its transaction on exactly those runs: whether it fails is not known."""
+    value = _argument(view, name)
+    return value is not None and value.kind == "const" and value.text == "True"
+
+
 def _table_name(view: OperationView) -> Optional[str]:
     """The operation's table as messages write it; None when its name is computed."""
     return qualified_name(view.table) if view.table is not None else None
@@ -314,6 +322,8 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         "`conn.execute(text(...))`, `conn.exec_driver_sql()`) with "
         "`CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY` / `REINDEX ... CONCURRENTLY`, that do not run "
         "inside `with op.get_context().autocommit_block():` (directly or through a helper called there), "
+        "when the keyword is `True` (a computed value is concurrent only on some runs, which may be the ones "
+        "the revision takes out of its transaction: not reported), "
         'unless env.py turns transactional DDL off (`transactional_ddl=False`) or an `op.execute("COMMIT")` '
         "earlier in the revision ended its transaction: psycopg2 (SQLAlchemy's default driver) and asyncpg "
         "then run what follows outside any transaction. With `postgresql+psycopg://` or `+pg8000://` in "
@@ -357,7 +367,7 @@ class ConcurrentIndexInTransaction(_SafetyRule):
                     ),
                     f"run it inside {_AUTOCOMMIT}",
                 )
-            elif core_operation(view.step.name) in _INDEX_OPS and _is_true(
+            elif core_operation(view.step.name) in _INDEX_OPS and _is_literally_true(
                 view, "postgresql_concurrently"
             ):
                 index_name = _named(view, "index_name", _COMPUTED_INDEX, "the index")
