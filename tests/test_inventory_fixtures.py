@@ -213,6 +213,7 @@ SHOP_TOTALS = {
     "tables": 8,
     "tables_untracked": 4,
     "tables_created_outside_migrations": 6,
+    "unknown_tables_created_at": [],
     "findings": {
         "DBL101": 2,
         "DBL102": 1,
@@ -421,6 +422,13 @@ CORE_SCRIPTS_TOTALS = {
     "tables": 11,
     "tables_untracked": 11,
     "tables_created_outside_migrations": 11,
+    "unknown_tables_created_at": [
+        "scripts/archive.py:18 (CREATE TABLE): computed name",
+        "scripts/provision_tenant.py:39 (CREATE TABLE): computed name",
+        "scripts/reporting.py:47 (Table.create): unnamed table: report_meta.tables[]",
+        "scripts/reporting.py:53 (Table.create): unnamed table: sa.Table",
+        "scripts/sqlite_import.py:26 (CREATE TABLE): computed name",
+    ],
     "findings": {"DBL101": 3, "DBL102": 8, "DBL103": 12, "DBL104": 3, "DBL105": 2},
     "alembic_target_metadata": [],
 }
@@ -510,6 +518,7 @@ SQLMODEL_APP_TOTALS = {
     "tables": 4,
     "tables_untracked": 4,
     "tables_created_outside_migrations": 4,
+    "unknown_tables_created_at": [],
     "findings": {"DBL101": 2, "DBL104": 1, "DBL105": 1},
     "alembic_target_metadata": [],
 }
@@ -640,6 +649,7 @@ FLASK_APP_TOTALS = {
     "tables": 5,
     "tables_untracked": 1,
     "tables_created_outside_migrations": 5,
+    "unknown_tables_created_at": [],
     "findings": {"DBL101": 2, "DBL103": 1, "DBL105": 1},
     "alembic_target_metadata": ["migrations/env.py tracks app.extensions:Base.metadata"],
 }
@@ -763,6 +773,7 @@ FASTAPI_SA2_TOTALS = {
     "tables": 5,
     "tables_untracked": 3,
     "tables_created_outside_migrations": 4,
+    "unknown_tables_created_at": [],
     "findings": {"DBL101": 2, "DBL102": 2, "DBL103": 1},
     "alembic_target_metadata": ["migrations/env.py tracks app.db:Base.metadata"],
 }
@@ -868,6 +879,7 @@ CLEAN_PROJECT_TOTALS = {
     "tables": 5,
     "tables_untracked": 0,
     "tables_created_outside_migrations": 0,
+    "unknown_tables_created_at": [],
     "findings": {},
     "alembic_target_metadata": ["alembic/env.py tracks bistro.db:Base.metadata"],
 }
@@ -950,6 +962,7 @@ ABSTRACT_BASE_TOTALS = {
     "tables": 3,
     "tables_untracked": 3,
     "tables_created_outside_migrations": 3,
+    "unknown_tables_created_at": [],
     "findings": {"DBL101": 2},
     "alembic_target_metadata": [],
 }

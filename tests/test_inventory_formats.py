@@ -42,6 +42,7 @@ TOTALS_KEYS = [
     "tables",
     "tables_untracked",
     "tables_created_outside_migrations",
+    "unknown_tables_created_at",
     "findings",
     "alembic_target_metadata",
 ]

@@ -120,6 +120,10 @@ def totals_lines(totals: Totals, rule_names: dict[str, str]) -> list[str]:
             for note in totals.alembic_target_metadata or ["no Alembic script location found"]
         ),
         f"- Tables created outside migrations: {totals.tables_created_outside_migrations}",
+        *(
+            f"  - and tables dblint cannot name at {plain(place)}"
+            for place in totals.unknown_tables_created_at
+        ),
         f"- Findings: {sum(totals.findings.values())}",
     ]
     for item, count in totals.findings.items():

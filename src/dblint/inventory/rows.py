@@ -84,6 +84,9 @@ class Totals:
     tables: int
     tables_untracked: int
     tables_created_outside_migrations: int
+    # Places outside migrations that create tables dblint cannot name (a `create_all()` on a
+    # receiver it cannot resolve): the count above leaves them out, so they are listed.
+    unknown_tables_created_at: list[str]
     findings: Findings
     alembic_target_metadata: list[str]  # what each Alembic script location compares against
 
@@ -115,6 +118,7 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
     tables: list[TableRow] = []
     scanned = 0
     notes: list[str] = []
+    unknown_creations: set[str] = set()
     for run in result.runs:
         show = _shower(run.root, cwd)
         owners = {path: index for index in run.indexes if index.part for path in index.part.own}
@@ -129,6 +133,11 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
             paths = [path for path in _listed(run) if owners.get(path, run.indexes[0]) is index]
             files += _file_rows(run, index, paths, view, sites, show)
             tables += _table_rows(run, index, view, revisions, sites, show)
+            unknown_creations |= {
+                f"{show(site.path, site.line)} ({site.how}): {_created(site)[0].strip('()')}"
+                for site in sites
+                if not site.tables and site.path in run.reported
+            }
             notes += view.tracking_notes(show)
         scanned += len(run.reported)
     files.sort(key=lambda row: (row.path, row.project or ""))
@@ -150,6 +159,7 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
         tables_created_outside_migrations=sum(
             bool(row.created_outside_migrations) for row in tables
         ),
+        unknown_tables_created_at=sorted(unknown_creations),
         findings=_count(result.diagnostics),
         alembic_target_metadata=sorted(notes),
     )
