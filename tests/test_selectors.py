@@ -33,6 +33,7 @@ def test_the_code_table_matches_the_rule_declarations() -> None:
     [
         ("--select", "DBL999", "'DBL999' matches no rule code"),
         ("--select", "FOO", "'FOO' matches no rule code"),
+        ("--select", "ALL", "'ALL' matches no rule code: 'DBL' selects every default rule"),
         ("--select", "DBL6", "'DBL6' matches no rule code"),
         ("--extend-select", "DBL101,DBL99", "'DBL99' matches no rule code"),
         ("--ignore", "DBL7", "'DBL7' matches no rule code"),

@@ -38,6 +38,11 @@ def selector_problem(selector: str, selector_kind: str) -> Optional[str]:
     nothing else, does not do what it says.
     """
     matched = [code for code in RULE_CODES if code.startswith(selector)]
+    if not matched and selector.upper() == "ALL":  # ruff's spelling
+        return (
+            f"'{selector}' matches no rule code: 'DBL' selects every default rule, "
+            "and an opt-in rule runs when selected by its full code (`dblint rules` lists them)"
+        )
     if not matched:
         return f"'{selector}' matches no rule code (`dblint rules` lists them)"
     if selector_kind not in ENABLING_SELECTORS or selector in RULE_CODES:
