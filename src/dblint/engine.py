@@ -59,11 +59,15 @@ def run(request: Request) -> Result:
     """Check every project the requested paths belong to; a directory below a checked one
     with its own `[tool.dblint]` is checked as its own project, with its own settings."""
     groups: dict[Path, list[Path]] = {}
+    # A path's checked root depends on its directory only (the walk up starts there): one walk
+    # per directory, not per file named (pre-commit names every changed file).
+    roots: dict[Path, Path] = {}
     for path in request.paths:
         absolute = Path(os.path.abspath(path))
-        groups.setdefault(find_checked_root(absolute, request.config is not None), []).append(
-            absolute
-        )
+        directory = absolute if absolute.is_dir() else absolute.parent
+        if directory not in roots:
+            roots[directory] = find_checked_root(absolute, request.config is not None)
+        groups.setdefault(roots[directory], []).append(absolute)
     result = Result(runs=[])
     done: set[Path] = set()
     while len(done) < len(groups):

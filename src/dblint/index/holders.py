@@ -84,8 +84,12 @@ class MetadataIds:
         self.class_metadata = class_metadata
         self.aliases: dict[str, str] = {}
         # Undeclared library bases models inherit directly (`class Project(Base)` with `Base` from
-        # `sqlalchemy_helpers`), filled by the class analysis before env.py is read.
-        self.external_bases: set[str] = set()
+        # a library `library_bases` does not declare), and their metadata ids: written only through
+        # `note_external_base`, by the class analysis. Whoever reads them depends on that analysis
+        # having run: env.py and the rules read after the models are analysed, but a read made
+        # earlier in the build (a core `Table(..., Base.metadata)`) sees only the bases noted so far.
+        self._external_bases: set[str] = set()
+        self._external_metadata: set[str] = set()
         self._schemas: dict[str, str] = {}
         self._computed_schemas: set[str] = set()
 
@@ -212,13 +216,21 @@ class MetadataIds:
             return self.binding_holder(target.module, node, depth + 1)
         return None
 
+    def note_external_base(self, qualified: str) -> str:
+        """Record that a model inherits `qualified`, an undeclared library's declarative base
+        (called by the class analysis); the id of that base's metadata."""
+        metadata = external_base_metadata(qualified)
+        self._external_bases.add(qualified)
+        self._external_metadata.add(metadata)
+        return metadata
+
     def is_external(self, metadata: Optional[str]) -> bool:
         """The metadata of an undeclared library base: whether it is the one another (tracked)
         metadata shares cannot be known, so a table on it is not judged untracked."""
-        return metadata in {external_base_metadata(base) for base in self.external_bases}
+        return metadata in self._external_metadata
 
     def _external_base(self, qualified: str) -> Optional[str]:
-        return external_base_metadata(qualified) if qualified in self.external_bases else None
+        return external_base_metadata(qualified) if qualified in self._external_bases else None
 
     def _class_attribute(self, module: str, cls: ClassDef) -> Optional[str]:
         """`class Model: metadata = sa.MetaData()`: a plain class holding a MetaData, reached as `Model.metadata`."""

@@ -31,7 +31,7 @@ them say nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from dblint.index.types import TypeFamily
 
@@ -303,47 +303,82 @@ def external_base_metadata(qualname: str) -> str:
     return f"{module}:{name}.metadata"
 
 
-# `fastapi_users.db` re-exports fastapi_users_db_sqlalchemy's mixins.
-_FASTAPI_USERS_PACKAGES = ("fastapi_users_db_sqlalchemy", "fastapi_users")
+def _fastapi_users_module(parts: tuple[str, ...]) -> bool:
+    """fastapi-users' SQLAlchemy package, or `fastapi_users.db`, which re-exports its mixins."""
+    return parts[0] in ("fastapi_users_db_sqlalchemy", "fastapi_users")
+
+
+def _oslo_db_class(parts: tuple[str, ...]) -> Optional[LibraryClass]:
+    """The classes of `oslo_db.sqlalchemy.models` (other oslo.db modules declare none)."""
+    return _OSLO_DB.get(parts[-1]) if parts[1:3] == ("sqlalchemy", "models") else None
+
+
+def _advanced_alchemy_metadata(parts: tuple[str, ...]) -> Optional[str]:
+    """`orm_registry`'s metadata, or that of an advanced-alchemy base (`parts` names the owner)."""
+    if parts[-1] == "orm_registry":
+        return ADVANCED_ALCHEMY_METADATA
+    found = _ADVANCED_ALCHEMY.get(parts[-1])
+    return found.metadata if found is not None else None
+
+
+def _sqlalchemy_helpers_metadata(parts: tuple[str, ...]) -> Optional[str]:
+    helpers = _sqlalchemy_helpers_base(parts)
+    return helpers.metadata if helpers is not None else None
+
+
+@dataclass(frozen=True)
+class _Library:
+    """One library declared here: which modules are its own, the class a qualified name of them
+    names, and the metadata an owner of `.metadata` among them has (each given the name's parts)."""
+
+    modules: Callable[[tuple[str, ...]], bool]
+    class_named: Callable[[tuple[str, ...]], Optional[LibraryClass]]
+    metadata_of: Callable[[tuple[str, ...]], Optional[str]] = lambda parts: None
+
+
+# The one table `library_class`, `library_metadata` and `declares_module` dispatch on.
+_LIBRARIES = (
+    _Library(
+        _advanced_alchemy_module,
+        lambda parts: _ADVANCED_ALCHEMY.get(parts[-1]),
+        _advanced_alchemy_metadata,
+    ),
+    _Library(_fastapi_users_module, lambda parts: _FASTAPI_USERS.get(parts[-1])),
+    _Library(lambda parts: parts[0] == "oslo_db", _oslo_db_class),
+    _Library(
+        lambda parts: parts[0] == "sqlalchemy_helpers",
+        _sqlalchemy_helpers_base,
+        _sqlalchemy_helpers_metadata,
+    ),
+)
+
+
+def _library(parts: tuple[str, ...]) -> Optional[_Library]:
+    """The declared library whose module `parts` names, if any."""
+    return next((library for library in _LIBRARIES if library.modules(parts)), None)
 
 
 def library_class(qualname: str) -> Optional[LibraryClass]:
     """The library class a qualified name outside the project names, if declared here."""
     parts = tuple(qualname.split("."))
-    if _advanced_alchemy_module(parts):
-        return _ADVANCED_ALCHEMY.get(parts[-1])
-    if parts[0] in _FASTAPI_USERS_PACKAGES:
-        return _FASTAPI_USERS.get(parts[-1])
-    if parts[:3] == ("oslo_db", "sqlalchemy", "models"):
-        return _OSLO_DB.get(parts[-1])
-    return _sqlalchemy_helpers_base(parts)
+    library = _library(parts)
+    return library.class_named(parts) if library is not None else None
 
 
 def declares_module(dotted: str) -> bool:
     """Whether names imported from this module (or this `module.name`) may be library classes
     declared here: the packages `library_class` and `library_metadata` read."""
-    parts = tuple(dotted.split("."))
-    return (
-        _advanced_alchemy_module(parts)
-        or parts[0] in _FASTAPI_USERS_PACKAGES
-        or parts[0] in ("oslo_db", "sqlalchemy_helpers")
-    )
+    return _library(tuple(dotted.split("."))) is not None
 
 
 def library_metadata(qualname: str) -> Optional[str]:
     """The metadata id of `advanced_alchemy.base.orm_registry.metadata` (or a base's `.metadata`),
     or of a sqlalchemy-helpers base's `.metadata`."""
     parts = tuple(qualname.split("."))
-    if len(parts) >= 3 and parts[-1] == "metadata":
-        helpers = _sqlalchemy_helpers_base(parts[:-1])
-        if helpers is not None:
-            return helpers.metadata
-    if len(parts) < 3 or parts[-1] != "metadata" or not _advanced_alchemy_module(parts):
+    if len(parts) < 3 or parts[-1] != "metadata":
         return None
-    if parts[-2] == "orm_registry":
-        return ADVANCED_ALCHEMY_METADATA
-    found = _ADVANCED_ALCHEMY.get(parts[-2])
-    return found.metadata if found is not None else None
+    library = _library(parts[:-1])
+    return library.metadata_of(parts[:-1]) if library is not None else None
 
 
 def is_metadata_registry_get(qualname: str) -> bool:

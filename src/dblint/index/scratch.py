@@ -6,12 +6,22 @@ as redash's query-results runner loads other queries' rows into SQLite to join t
 like a temporary table, that is no one's schema. A module that also opens any other
 database (or a connection dblint cannot read) is not one. Nor is DDL on a temporary table
 the module creates (`CREATE TEMPORARY TABLE t`, then `CREATE INDEX ... ON t`, `DROP TABLE t`).
+
+`lasting_ddl` and `executed_constructs` apply these filters (and that of the steps of a
+project's own migration runner) once, for DBL102/DBL103 and the inventory alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dblint import sql
-from dblint.facts.model import FileFacts, SqlStatementFact
+from dblint.contexts import in_own_migration_step
+from dblint.facts.model import FileFacts, SchemaCall, SqlStatementFact, SqlString
+from dblint.facts.vocabulary import SCHEMA_CONSTRUCTS
+
+#: Raw SQL that changes the schema for good (a temporary table does not).
+LASTING_DDL_KINDS = frozenset(sql.DDL_KINDS - {sql.CREATE_TEMP_TABLE})
 
 
 def on_scratch_database(facts: FileFacts) -> bool:
@@ -50,3 +60,32 @@ def on_temporary_table(statement: SqlStatementFact, temporary: frozenset[str]) -
         return False
     name = _plain_name(target)
     return name is not None and name in temporary
+
+
+def lasting_ddl(facts: FileFacts) -> Iterator[tuple[SqlString, list[SqlStatementFact]]]:
+    """Each SQL string of `facts` with its statements that change the schema for good, in order.
+
+    None on a scratch database, none in a step of the project's own migration runner, none on
+    a temporary table the module creates: what DBL102/DBL103 report and the inventory counts,
+    decided here once so that the two cannot drift."""
+    if on_scratch_database(facts):
+        return
+    temporary = temporary_tables(facts)
+    for string in facts.sql_strings:
+        if in_own_migration_step(facts, string.scope):
+            continue
+        statements = [
+            statement
+            for statement in string.statements
+            if statement.kind in LASTING_DDL_KINDS and not on_temporary_table(statement, temporary)
+        ]
+        if statements:
+            yield string, statements
+
+
+def executed_constructs(facts: FileFacts) -> list[SchemaCall]:
+    """The executed DDL constructs of `facts` (`CreateIndex(...)`, `AddConstraint(...)`, ...)
+    that change the schema: none on a scratch database (DBL103's and the inventory's view)."""
+    if on_scratch_database(facts):
+        return []
+    return [call for call in facts.schema_calls if call.method in SCHEMA_CONSTRUCTS]

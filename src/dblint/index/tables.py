@@ -26,7 +26,6 @@ from dblint.index.kinds import DECLARATIVE_BASE, FLASK_DB, TABLE
 from dblint.index.library_bases import (
     LibraryClass,
     LibraryColumn,
-    external_base_metadata,
     library_class,
 )
 from dblint.index.names import Names
@@ -498,10 +497,8 @@ class TableBuilder:
             or not any(info.own(name) is not None for name in MAPPED_MARKERS)
         ):
             return
-        qualified = info.external_bases[0]
-        self.ids.external_bases.add(qualified)
         info.style = ORM
-        info.root_metadata = self.ids.canonical(external_base_metadata(qualified))
+        info.root_metadata = self.ids.canonical(self.ids.note_external_base(info.external_bases[0]))
 
     def _library_base(self, info: ClassInfo, dotted: str) -> bool:
         """A base class a library defines (`advanced_alchemy.base.UUIDAuditBase`): remembered for

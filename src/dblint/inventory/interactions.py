@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dblint import sql
-from dblint.contexts import FileContext, in_own_migration_step
+from dblint.contexts import FileContext
 from dblint.facts.model import FileFacts
 from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, SCHEMA_CONSTRUCTS
 from dblint.index import ProjectIndex
 from dblint.index.database_use import uses_database
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
-from dblint.index.scratch import on_scratch_database, on_temporary_table, temporary_tables
+from dblint.index.scratch import executed_constructs, lasting_ddl
 from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
@@ -20,9 +20,6 @@ SESSION, QUERY, RAW_SQL, DDL = "session", "query", "raw-sql", "ddl"
 CREATE_ALL, MIGRATION_OP, ENV = "create-all", "migration-op", "alembic-env"
 SINGLE_CREATE = "Table.create"
 KINDS = (ORM_MODEL, CORE_TABLE, SESSION, QUERY, RAW_SQL, DDL, CREATE_ALL, MIGRATION_OP, ENV)
-
-# Raw SQL that changes the schema for good (temporary tables do not).
-SCHEMA_CHANGING_SQL = frozenset(sql.DDL_KINDS - {sql.CREATE_TEMP_TABLE})
 
 
 @dataclass(frozen=True)
@@ -80,16 +77,7 @@ def changes_schema(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code that creates, alters or drops schema (what DBL101-DBL105 look for)."""
     if not index.is_application_code(facts):
         return False
-    temporary = temporary_tables(facts)
-    if not on_scratch_database(facts) and (
-        any(
-            s.kind in SCHEMA_CHANGING_SQL and not on_temporary_table(s, temporary)
-            for string in facts.sql_strings
-            if not in_own_migration_step(facts, string.scope)
-            for s in string.statements
-        )
-        or any(call.method in SCHEMA_CONSTRUCTS for call in facts.schema_calls)
-    ):
+    if any(lasting_ddl(facts)) or executed_constructs(facts):
         return True
     return any(
         (call.method in ("create_all", "drop_all") and holds_metadata(call, facts, index))
@@ -120,10 +108,8 @@ def creation_sites(
             yield CreationSite(
                 path, call.line, how, (table.key,) if table else (), receiver=call.receiver
             )
-    for string in () if on_scratch_database(facts) else facts.sql_strings:
-        if in_own_migration_step(facts, string.scope):
-            continue
-        for statement in string.statements:
+    for string, statements in lasting_ddl(facts):
+        for statement in statements:
             if statement.kind == sql.CREATE_TABLE:
                 computed = not statement.name or is_computed(statement.name)
                 tables = () if computed else (table_key(statement.name or ""),)

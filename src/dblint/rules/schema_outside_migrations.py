@@ -7,17 +7,15 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar
 
 from dblint import sql
-from dblint.contexts import in_own_migration_step
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts, SchemaCall
 from dblint.facts.vocabulary import (
     CREATE_TABLE_CONSTRUCT,
     DROP_TABLE_CONSTRUCT,
-    SCHEMA_CONSTRUCTS,
 )
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
-from dblint.index.scratch import on_scratch_database, on_temporary_table, temporary_tables
+from dblint.index.scratch import executed_constructs, lasting_ddl
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
 from dblint.rules.examples import files, source
 
@@ -60,11 +58,6 @@ _SINGLE_TABLE_CALLS = {
     "drop": "{}.drop()",
     DROP_TABLE_CONSTRUCT: "executing DropTable({})",
 }
-
-
-def _checks_raw_ddl(facts: FileFacts, index: ProjectIndex) -> bool:
-    """Application code, but for a file whose databases are all in memory."""
-    return index.is_application_code(facts) and not on_scratch_database(facts)
 
 
 def _single_table_call(call: SchemaCall) -> str:
@@ -282,12 +275,10 @@ class RawCreateTable(Rule):
     """)
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not _checks_raw_ddl(facts, index):
+        if not index.is_application_code(facts):
             return
-        for string in facts.sql_strings:
-            if in_own_migration_step(facts, string.scope):
-                continue
-            for statement in string.statements:
+        for string, statements in lasting_ddl(facts):
+            for statement in statements:
                 if statement.kind == sql.CREATE_TABLE:
                     yield self.diagnostic(
                         facts.path,
@@ -370,15 +361,12 @@ class RawSchemaDdl(Rule):
     )
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
-        if not _checks_raw_ddl(facts, index):
+        if not index.is_application_code(facts):
             return
-        temporary = temporary_tables(facts)
-        for string in facts.sql_strings:
-            if in_own_migration_step(facts, string.scope):
-                continue
-            for statement in string.statements:
+        for string, statements in lasting_ddl(facts):
+            for statement in statements:
                 words = _DDL_WORDS.get(statement.kind)
-                if words is not None and not on_temporary_table(statement, temporary):
+                if words is not None:
                     target = _shown_name(statement.name)
                     yield self.diagnostic(
                         facts.path,
@@ -388,13 +376,12 @@ class RawSchemaDdl(Rule):
                         string.end_line,
                     )
                     break
-        for call in facts.schema_calls:
-            if call.method in SCHEMA_CONSTRUCTS:
-                yield self.diagnostic(
-                    facts.path,
-                    call.line,
-                    call.column,
-                    f"executing {call.method}({_shown_receiver(call.receiver)}) changes the schema "
-                    "outside Alembic migrations",
-                    call.end_line,
-                )
+        for call in executed_constructs(facts):
+            yield self.diagnostic(
+                facts.path,
+                call.line,
+                call.column,
+                f"executing {call.method}({_shown_receiver(call.receiver)}) changes the schema "
+                "outside Alembic migrations",
+                call.end_line,
+            )

@@ -212,8 +212,9 @@ class SchemaChanges:
         frame: Frame,
         tolerated: bool = False,
     ) -> None:
-        """An index or unique constraint created under a literal name on `table`: a repeat when a
-        revision run with this one created that name on it and nothing dropped it since."""
+        """An index or unique constraint created under a literal name on `table` (recorded there):
+        a repeat when a revision run with this one created that name on it and nothing dropped it
+        since."""
         earlier = table.named.get(origin.name.lower())
         if earlier is not None:
             self._record(
@@ -226,7 +227,7 @@ class SchemaChanges:
                 tolerated=tolerated,
                 earlier_certain=not earlier.guarded and not table.opaque,
             )
-        table.named[origin.name.lower()] = origin
+        table.add_constraint(origin.kind, origin.name, origin.columns, origin)
 
     def _record(
         self,

@@ -22,7 +22,15 @@ from dblint.index.names import Names
 from dblint.index.project_types import TypeFamilies
 from dblint.index.replay.changes import SchemaChanges
 from dblint.index.replay.events import TableKey
-from dblint.index.replay.schema import NamedOrigin, Replay, ReplayColumn, ReplayTable, split_name
+from dblint.index.replay.schema import (
+    INDEX,
+    UNIQUE_CONSTRAINT,
+    NamedOrigin,
+    Replay,
+    ReplayColumn,
+    ReplayTable,
+    split_name,
+)
 from dblint.index.replay.sql_steps import SqlSteps
 from dblint.index.replay.values import (
     FileView,
@@ -384,9 +392,11 @@ class _Replayer:
             column = self._new_column(spec, frame)
             table.columns[column.name] = column
             if spec.index or spec.unique:
-                (table.unique if spec.unique and not spec.index else table.indexes)[
-                    f"ix_{table.name}_{column.name}"
-                ] = (column.name,)
+                table.add_constraint(
+                    UNIQUE_CONSTRAINT if spec.unique and not spec.index else INDEX,
+                    f"ix_{table.name}_{column.name}",
+                    (column.name,),
+                )
             if spec.foreign_key:
                 table.foreign_keys[f"fk_{table.name}_{column.name}"] = (
                     (column.name,),
@@ -406,18 +416,24 @@ class _Replayer:
                     key_column.primary_key = True
                     key_column.nullable = False
         elif callee == "UniqueConstraint":
-            table.unique[constraint_name or f"uq_{table.name}_{'_'.join(columns)}"] = columns
-            if constraint_name:
-                table.named[constraint_name.lower()] = _named_origin(
-                    constraint_name, "unique constraint", columns, item.line, frame, step
-                )
+            table.add_constraint(
+                UNIQUE_CONSTRAINT,
+                constraint_name or f"uq_{table.name}_{'_'.join(columns)}",
+                columns,
+                _named_origin(constraint_name, UNIQUE_CONSTRAINT, columns, item.line, frame, step)
+                if constraint_name
+                else None,
+            )
         elif callee == "Index":
             index_name = text_of(resolved.args[0], frame) if resolved and resolved.args else None
-            table.indexes[index_name or ""] = columns[1:]
-            if index_name:
-                table.named[index_name.lower()] = _named_origin(
-                    index_name, "index", columns[1:], item.line, frame, step
-                )
+            table.add_constraint(
+                INDEX,
+                index_name or "",
+                columns[1:],
+                _named_origin(index_name, INDEX, columns[1:], item.line, frame, step)
+                if index_name
+                else None,
+            )
         elif callee == "ForeignKeyConstraint" and resolved is not None and len(resolved.args) >= 2:
             local = texts_of(resolved.args[0], frame) or ()
             remote = texts_of(resolved.args[1], frame) or ()
@@ -545,28 +561,26 @@ class _Replayer:
             return
         name = text_of(bound.get("index_name"), frame)
         columns = texts_of(bound.get("columns"), frame) or ()
-        table.indexes[name or ""] = columns
         if name:
-            origin = _named_origin(name, "index", columns, step.line, frame, step)
+            origin = _named_origin(name, INDEX, columns, step.line, frame, step)
             self.changes.create_named(
                 key, table, origin, step, frame, tolerated=_keyword_true(step, "if_not_exists")
             )
+        else:
+            table.add_constraint(INDEX, "", columns)
 
     def _op_drop_index(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         table = self.changes.existing(key, step, frame, "drops an index of")
         if table is not None:
-            name = text_of(bound.get("index_name"), frame) or ""
-            table.indexes.pop(name, None)
-            table.forget_named(names=(name,))
+            table.drop_constraint(text_of(bound.get("index_name"), frame) or "", (INDEX,))
 
     def _drop_index_anywhere(self, name: Optional[str]) -> None:
+        if name is None:
+            return
         for table in self.changes.tables.values():
-            if name in table.indexes:
-                del table.indexes[name]
-            if name is not None:
-                table.forget_named(names=(name,))
+            table.drop_constraint(name, (INDEX,))
 
     def _op_create_foreign_key(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
@@ -588,10 +602,11 @@ class _Replayer:
         if table is not None:
             columns = texts_of(bound.get("columns"), frame) or ()
             name = text_of(bound.get("constraint_name"), frame)
-            table.unique[name or f"uq_{'_'.join(columns)}"] = columns
             if name:
-                origin = _named_origin(name, "unique constraint", columns, step.line, frame, step)
+                origin = _named_origin(name, UNIQUE_CONSTRAINT, columns, step.line, frame, step)
                 self.changes.create_named(key, table, origin, step, frame)
+            else:
+                table.add_constraint(UNIQUE_CONSTRAINT, f"uq_{'_'.join(columns)}", columns)
 
     def _op_create_primary_key(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
@@ -609,9 +624,8 @@ class _Replayer:
         table = self.changes.existing(key, step, frame, "drops a constraint of")
         name = text_of(bound.get("constraint_name"), frame)
         if table is not None and name is not None:
-            for constraints in (table.unique, table.foreign_keys, table.indexes):
-                constraints.pop(name, None)
-            table.forget_named(names=(name,))
+            table.foreign_keys.pop(name, None)
+            table.drop_constraint(name)
 
 
 def _named_origin(

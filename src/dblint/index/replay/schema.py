@@ -31,17 +31,29 @@ class ReplayColumn:
     certain: bool = True  # False when added or changed under a guard
 
 
+INDEX, UNIQUE_CONSTRAINT = "index", "unique constraint"  # the kinds of `ReplayIndex`
+
+
 @dataclass(frozen=True)
 class NamedOrigin:
     """Where an index or unique constraint was created under its literal name."""
 
     name: str
-    kind: str  # "index" | "unique constraint"
+    kind: str  # INDEX | UNIQUE_CONSTRAINT
     columns: tuple[str, ...]
     revision: str
     path: str
     line: int
     guarded: bool
+
+
+@dataclass
+class ReplayIndex:
+    """An index or unique constraint of a table: its columns, and where a revision created it
+    under this literal name while the replay still vouches for that (else None)."""
+
+    columns: tuple[str, ...]
+    origin: Optional[NamedOrigin] = None
 
 
 @dataclass
@@ -53,9 +65,11 @@ class ReplayTable:
     path: str
     line: int
     column: int
-    # name -> columns; None: an `Index(...)` whose name the replay cannot compute
-    indexes: dict[Optional[str], tuple[str, ...]] = field(default_factory=dict)
-    unique: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Indexes and unique constraints by (kind, name): the one record of both, which `indexes` and
+    # `named` view. The name is as written, `ix_<table>_<column>` for a column's `index=True` or
+    # `unique=True`, `uq_...` for an unnamed unique constraint, "" for an index whose name the
+    # replay cannot compute.
+    constraints: dict[tuple[str, str], ReplayIndex] = field(default_factory=dict)
     foreign_keys: dict[str, tuple[tuple[str, ...], str]] = field(
         default_factory=dict
     )  # name -> (columns, target)
@@ -64,16 +78,59 @@ class ReplayTable:
     uncertain: list[str] = field(default_factory=list)  # why drift findings are not raised for it
     opaque: bool = False  # changed in a way the replay could not read (not just under a guard)
     created_guarded: bool = False  # created under `if` / `try` / a computed loop
-    # Indexes and unique constraints created under a literal name, by lower-case name: where.
-    named: dict[str, NamedOrigin] = field(default_factory=dict)
+
+    @property
+    def indexes(self) -> dict[str, tuple[str, ...]]:
+        """The indexes by name: their columns."""
+        return {
+            name: item.columns for (kind, name), item in self.constraints.items() if kind == INDEX
+        }
+
+    @property
+    def named(self) -> dict[str, NamedOrigin]:
+        """The indexes and unique constraints created under a literal name, by lower-case name:
+        where (one per name: the newest, whatever its case or kind)."""
+        return {
+            item.origin.name.lower(): item.origin
+            for item in self.constraints.values()
+            if item.origin is not None
+        }
+
+    def add_constraint(
+        self,
+        kind: str,
+        name: str,
+        columns: tuple[str, ...],
+        origin: Optional[NamedOrigin] = None,
+    ) -> None:
+        """Record an index or unique constraint; with `origin`, as created under that literal
+        name, which then stands for that name in `named` (an earlier one no longer does)."""
+        item = self.constraints.get((kind, name))
+        if item is None:
+            self.constraints[(kind, name)] = item = ReplayIndex(columns)
+        else:
+            item.columns = columns
+        if origin is not None:
+            self.forget_named(names=(origin.name,))
+            item.origin = origin
+
+    def drop_constraint(self, name: str, kinds: Iterable[str] = (INDEX, UNIQUE_CONSTRAINT)) -> None:
+        """An index or constraint of these kinds dropped by its name."""
+        for kind in kinds:
+            self.constraints.pop((kind, name), None)
+        self.forget_named(names=(name,))
 
     def forget_named(self, columns: Iterable[str] = (), names: Iterable[str] = ()) -> None:
         """Forget the named indexes and constraints dropped with these columns or by these names."""
         gone = {column.lower() for column in columns}
         dropped = {name.lower() for name in names}
-        for key, origin in list(self.named.items()):
-            if key in dropped or gone.intersection(column.lower() for column in origin.columns):
-                del self.named[key]
+        for item in self.constraints.values():
+            origin = item.origin
+            if origin is not None and (
+                origin.name.lower() in dropped
+                or gone.intersection(column.lower() for column in origin.columns)
+            ):
+                item.origin = None
 
     def unsure(self, reason: str, opaque: bool = True) -> None:
         """Record why the replay may not know this table exactly."""
