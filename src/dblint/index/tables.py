@@ -1224,6 +1224,13 @@ class TableBuilder:
 
     def build(self) -> None:
         self.ids.learn_aliases(self.index)
+        # The class analysis first: it learns the library bases the project never declares
+        # (`orm_toolkit.Model`), whose metadata a core `Table("t", Model.metadata)` names.
+        for path in self.index.model_files():
+            module = self.index.module_of(path)
+            for cls in self.index.files[path].classes:
+                if not cls.scope:
+                    self.info(module, cls)
         self.core_tables()
         files = self.index.files
         for path in self.index.model_files():
