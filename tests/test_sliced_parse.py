@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import finding_set, run_tool, write_project
 
+import dblint.facts as facts_package
 from dblint import engine
 from dblint.facts import batch, codec, extract_facts, slices
 from dblint.facts import parse as parse_module
@@ -85,6 +86,81 @@ TRICKY = {
         "from app.session import make\nimport lib.query.x as y\nfrom .session import z\n"
     ),
 }
+# Every way a module can touch `__all__`, each in a file of its own after `__all__ = ["a"]` (so
+# that a computed answer in one shape cannot hide another's), with what it leaves: the literal
+# names, and whether `__all__` changes in a way that cannot be read (a star import's reach is then
+# unknown). Only a whole statement directly in the module body adds names; a change anywhere else
+# (an expression, a block, a function through the global list) is unknown.
+ALL_SHAPES = (
+    ("__all__ += ['b']", "ab", False),
+    ("__all__ = __all__ + ['b']", "ab", False),
+    ("__all__ = ['b'] + __all__", "a", True),
+    ("__all__.extend(('b', 'c')); __all__.append('d')", "abcd", False),
+    ("__all__.insert(0, 'b')", "ab", False),
+    ("__all__.insert(0, name)", "a", True),
+    ("__all__.insert(0)", "a", True),
+    ("__all__.append(b='x')", "a", True),
+    ("__all__.remove('a')", "a", True),
+    ("__all__.pop()", "a", True),
+    ("__all__.clear()", "a", True),
+    ("__all__.sort()\n__all__.reverse()\nn = __all__.count('a') + __all__.index('a')", "a", False),
+    ("names = __all__.copy()", "a", False),
+    ("__all__: list[str] = ['b']", "b", False),
+    ("__all__: 'list[str]'", "a", False),
+    ("__all__[:] = ['b']", "a", True),
+    ("__all__[0] = 'b'", "a", True),
+    ("__all__[0] += 'b'", "a", True),
+    ("del __all__[0]", "a", True),
+    ("del __all__", "a", True),
+    ("del other, __all__", "a", True),
+    ("__all__, other = ['b'], 1", "a", True),
+    ("[__all__, other] = ['b'], 1", "a", True),
+    ("x = y = __all__ = ['b']", "b", False),
+    ("(__all__ := ['b'])", "a", True),
+    ("[__all__.append(n) for n in names]", "a", True),
+    ("[__all__.append('b') for _ in range(1)]", "a", True),
+    ("x = __all__.append('b')", "a", True),
+    ("print(__all__.extend(['b']))", "a", True),
+    ("__all__.append('b') or None", "a", True),
+    ("(__all__.append('b'), 1)", "a", True),
+    ("f = lambda: __all__.append('b')", "a", True),
+    ("if cond:\n    __all__.append('b')", "a", True),
+    ("if cond: __all__.append('b')", "a", True),
+    ("if cond:\n    pass\nelse:\n    __all__ += ['b']", "a", True),
+    ("if cond:\n    __all__ = ['b']", "a", True),
+    ("for n in names:\n    __all__.append('b')", "a", True),
+    ("while cond:\n    __all__.extend(['b'])", "a", True),
+    ("try:\n    __all__.extend(['b'])\nexcept ImportError:\n    pass", "a", True),
+    ("try:\n    import b\nexcept ImportError:\n    pass\nelse:\n    __all__ += ['b']", "a", True),
+    ("with ctx():\n    __all__.append('b')", "a", True),
+    ("match cond:\n    case 1:\n        __all__.append('b')", "a", True),
+    ("def export(obj):\n    __all__.append(obj.__name__)\n    return obj", "a", True),
+    ("def f():\n    global __all__\n    __all__ = ['b']", "a", True),
+    ("def f():\n    __all__ = ['z']\n    __all__ += ['y']\n    del __all__", "a", False),
+    ("def f():\n    __all__[0] = 'b'", "a", True),
+    ("def f():\n    return __all__.index('a')", "a", False),
+    ("class C:\n    __all__ = ['z']", "a", False),
+    ("class C:\n    __all__ += ['z']", "a", True),
+    ("class C:\n    __all__.append('z')", "a", True),
+    ("@__all__.append\ndef g(): pass", "a", True),
+    ("def g(x=__all__.pop()): pass", "a", True),
+    ("print(__all__)", "a", False),
+    ("__all__.append(f'b')", "a", True),
+    ("__all__ = [f'b']", "a", True),
+    ("__all__ = ['' 'b']", "b", False),  # adjacent literals: one name
+    ("__all__.extend(*more)", "a", True),
+    ("f = __all__.append", "a", True),
+    ("parser.add(help=__all__.pop())", "a", True),
+    ("f'{__all__.pop()}'", "a", True),
+    ("x = 'a' + f'{__all__.pop()}'", "a", True),
+    ("log.info('%s', __all__.pop())", "a", True),
+)
+TRICKY.update(
+    {
+        f"tricky/all_shapes/s{i:02}.py": f'__all__ = ["a"]\n{shape}\n'
+        for i, (shape, _, _) in enumerate(ALL_SHAPES)
+    }
+)
 
 
 def _python_files(*roots: Path) -> Iterable[Path]:
@@ -201,6 +277,25 @@ def test_the_ast_reader_agrees_wherever_it_reads(
     assert read_by_ast > 100
 
 
+@_ON_THE_CORPUS
+def test_the_imports_only_reader_builds_all_as_libcst_does(
+    corpus: dict[str, bytes],
+    whole_file_facts: dict[str, FileFacts],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file the prefilter skips gets `__all__` from the imports-only reader: LibCST's answer."""
+    monkeypatch.setattr(facts_package, "needs_parse", lambda data: False)
+    differ = []
+    for rel, data in corpus.items():
+        whole = whole_file_facts[rel]
+        skipped = extract_facts(rel, data)
+        if skipped.parsed or not whole.parsed:  # syntax newer than this Python: LibCST reads it
+            continue
+        if (skipped.all_names, skipped.all_computed) != (whole.all_names, whole.all_computed):
+            differ.append(rel)
+    assert differ == []
+
+
 def _parsed_by_libcst(text: str) -> list[int]:
     """The first lines of the units of `text` that LibCST is given."""
     tree = ast.parse(text)
@@ -262,6 +357,17 @@ def test_a_module_over_the_node_budget_is_analysed(tmp_path: Path) -> None:
     }
 
 
+def _all_as_the_three_readers_read_it(data: bytes) -> set[object]:
+    return {
+        (facts.all_names, facts.all_computed)
+        for facts in (
+            extract_facts("m.py", data),  # no trigger word: the imports-only reader
+            extract_facts("m.py", data, use_prefilter=False),  # sliced: the `ast` reader
+            extract_facts("m.py", data, use_prefilter=False, sliced=False),  # LibCST
+        )
+    }
+
+
 @pytest.mark.parametrize(
     ("source", "names", "computed"),
     [
@@ -290,12 +396,14 @@ def test_the_three_readers_build_all_alike(source: str, names: str, computed: bo
     """`__all__ += [...]` / `.extend([...])` / `.append("x")` add literal names; a computed extension
     makes a star import's reach unknown: the imports-only reader, `ast` and LibCST agree."""
     data = source.encode()
-    read = {
-        (facts.all_names, facts.all_computed)
-        for facts in (
-            extract_facts("m.py", data),  # no trigger word: the imports-only reader
-            extract_facts("m.py", data, use_prefilter=False),  # sliced: the `ast` reader
-            extract_facts("m.py", data, use_prefilter=False, sliced=False),  # LibCST
-        )
-    }
+    read = _all_as_the_three_readers_read_it(data)
     assert read == {(tuple(names) or None, computed)}
+
+
+@pytest.mark.parametrize(("shape", "names", "computed"), ALL_SHAPES)
+def test_each_use_of_all_is_read_alike_by_the_three_readers(
+    shape: str, names: str, computed: bool
+) -> None:
+    data = f'__all__ = ["a"]\n{shape}\n'.encode()
+    read = _all_as_the_three_readers_read_it(data)
+    assert read == {(tuple(names), computed)}
