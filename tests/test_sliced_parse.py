@@ -154,6 +154,15 @@ ALL_SHAPES = (
     ("f'{__all__.pop()}'", "a", True),
     ("x = 'a' + f'{__all__.pop()}'", "a", True),
     ("log.info('%s', __all__.pop())", "a", True),
+    # A function that assigns `__all__` has its own: its changes are not the module's.
+    ("def f():\n    __all__ = []\n    __all__.extend(names)\n    __all__[0] = 'x'", "a", False),
+    ("def f():\n    __all__.append('b')\n    __all__ = []", "a", False),
+    ("def f():\n    __all__: list = []\n    __all__.append('b')", "a", False),
+    ("class C:\n    def m(self):\n        __all__ = ['z']\n        __all__.pop()", "a", False),
+    ("def f():\n    global __all__\n    __all__ += ['b']", "a", True),
+    ("def f():\n    def g():\n        __all__.append('b')\n    __all__ = []", "a", True),
+    ("def f():\n    for __all__ in x:\n        __all__.append('b')", "a", True),
+    ("def f(x=__all__.pop()):\n    pass", "a", True),
 )
 TRICKY.update(
     {

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal, Optional, Union
 
 # Methods of a list that add to it, when given literal names: `__all__.extend([...])` adds
 # each, `.append("x")` and `.insert(i, "x")` one name.
@@ -28,8 +28,9 @@ ADDING_METHODS = frozenset({"extend", "append", "insert"})
 KEEPING_METHODS = frozenset({"count", "index", "copy", "sort", "reverse"})
 
 # Where a statement touching `__all__` stands: directly in the module body (`top`), elsewhere at
-# module level (a block of a compound statement: `module`), in a class body or in a function.
-Place = Literal["top", "module", "class", "function"]
+# module level (a block of a compound statement: `module`), in a class body, in a function, or
+# in a function with an `__all__` of its own (`local`: it assigns the name, `own_all`).
+Place = Literal["top", "module", "class", "function", "local"]
 
 
 @dataclass
@@ -81,7 +82,10 @@ class Exports:
         """`__all__ += value` (and `__all__ = __all__ + value` directly in the module body)."""
         if place == "top":
             self.extend(names)
-        elif place != "function":  # a class body without its own `__all__` extends the global list
+        elif place in (
+            "module",
+            "class",
+        ):  # a class body without its own `__all__` extends the global list
             self.computed = True
 
     def called(
@@ -90,16 +94,20 @@ class Exports:
         """`__all__.method(...)` (`names`: the literal names it adds; `statement`: the call is a
         whole statement), or the method taken (`@__all__.append`: not a statement). It reaches
         the module's list from anywhere, a function included."""
-        if method in KEEPING_METHODS:
+        if method in KEEPING_METHODS or place == "local":
             return
         if place == "top" and statement and method in ADDING_METHODS:
             self.extend(names)
         else:
             self.computed = True
 
+    def item_changed(self, place: Place) -> None:
+        """`__all__[i] = ...`, `del __all__[i]`: never read."""
+        if place != "local":
+            self.computed = True
+
     def changed(self) -> None:
-        """A change never read, wherever it stands: an item set or deleted, `global __all__`,
-        `(__all__ := ...)`."""
+        """A change never read, wherever it stands: `global __all__`, `(__all__ := ...)`."""
         self.computed = True
 
     # -- the `ast` reader -------------------------------------------------------------------
@@ -158,7 +166,7 @@ class Exports:
         elif isinstance(target, ast.Starred):
             self._read_target(target.value, place, None)
         elif isinstance(target, ast.Subscript) and _is_all(target.value):
-            self.changed()
+            self.item_changed(place)
 
 
 def _nodes(statement: ast.stmt) -> Iterator[tuple[ast.AST, Place]]:
@@ -168,13 +176,38 @@ def _nodes(statement: ast.stmt) -> Iterator[tuple[ast.AST, Place]]:
     while stack:
         node, place = stack.pop()
         yield node, place
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            inner: Place = "function"
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inner: Place = "local" if own_all(node) else "function"
+        elif isinstance(node, ast.Lambda):
+            inner = "function"
         elif isinstance(node, ast.ClassDef):
             inner = "class"
         else:
             inner = "module" if place == "top" else place
         stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+
+
+def own_all(function: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> bool:
+    """Whether a function has an `__all__` of its own: its body (not a nested def's) assigns
+    the name plainly (`__all__ = ...`, `__all__: T = ...`, `__all__ += ...`) and declares it
+    neither global nor nonlocal. Other bindings (loops, `del`, unpacking) are not looked for:
+    a change there counts as the module's."""
+    assigns = False
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and "__all__" in node.names:
+            return False
+        if isinstance(node, ast.Assign):
+            assigns = assigns or any(_is_all(target) for target in node.targets)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            assigns = assigns or _is_all(node.target)
+        if not isinstance(node, _SCOPES):
+            stack.extend(ast.iter_child_nodes(node))
+    return assigns
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _method_of_all(call: ast.Call) -> Optional[str]:

@@ -5,65 +5,69 @@ rule). The collector (`extract.FactCollector`) says where each node stands.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
 from dblint.facts.exports import Exports, Place
 from dblint.facts.exprs import string_value
 
+# Where the node stands (`exports.Place`), asked only of a use of `__all__`: the collector may
+# have to look through the enclosing function for it (`own_all`).
+Where = Callable[[], Place]
+
 
 def read_target(
     exports: Exports,
     target: cst.BaseExpression,
-    place: Place,
+    where: Where,
     value: Optional[cst.BaseExpression],
 ) -> None:
     """`target = value` (`value` None: `target` is unpacked into, deleted or augmented)."""
     if _is_all(target):
         if (
             value is not None
-            and place == "top"
+            and where() == "top"
             and isinstance(value, cst.BinaryOperation)
             and isinstance(value.operator, cst.Add)
             and _is_all(value.left)
         ):
-            exports.added(place, literal_names(value.right))  # `__all__ = __all__ + [...]`
+            exports.added(where(), literal_names(value.right))  # `__all__ = __all__ + [...]`
         else:
-            exports.bound(place, literal_names(value) if value is not None else None)
+            exports.bound(where(), literal_names(value) if value is not None else None)
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
-            read_target(exports, element.value, place, None)
+            read_target(exports, element.value, where, None)
     elif isinstance(target, cst.StarredElement):
-        read_target(exports, target.value, place, None)
+        read_target(exports, target.value, where, None)
     elif isinstance(target, cst.Subscript) and _is_all(target.value):
-        exports.changed()
+        exports.item_changed(where())
 
 
-def read_augmented(exports: Exports, node: cst.AugAssign, place: Place) -> None:
+def read_augmented(exports: Exports, node: cst.AugAssign, where: Where) -> None:
     """`target += value` and the other augmented assignments."""
     if _is_all(node.target):
         added = isinstance(node.operator, cst.AddAssign)
-        exports.added(place, literal_names(node.value) if added else None)
+        exports.added(where(), literal_names(node.value) if added else None)
     else:
-        read_target(exports, node.target, place, None)
+        read_target(exports, node.target, where, None)
 
 
-def read_statement(exports: Exports, call: cst.Call, place: Place) -> bool:
+def read_statement(exports: Exports, call: cst.Call, where: Where) -> bool:
     """A call that is a whole statement: `__all__.method(...)` is judged with its arguments
     (True); False for any other call."""
     method = _method_of_all(call)
     if method is None:
         return False
-    exports.called(place, method, _addition(method, call), statement=True)
+    exports.called(where(), method, _addition(method, call), statement=True)
     return True
 
 
-def read_attribute(exports: Exports, node: cst.Attribute, place: Place) -> None:
+def read_attribute(exports: Exports, node: cst.Attribute, where: Where) -> None:
     """`__all__.method` anywhere but as a whole statement's call: called inside an expression
     or taken (`@__all__.append`)."""
     if _is_all(node.value):
-        exports.called(place, node.attr.value, None, statement=False)
+        exports.called(where(), node.attr.value, None, statement=False)
 
 
 def read_unvisited(exports: Exports, node: cst.CSTNode) -> None:
@@ -73,10 +77,29 @@ def read_unvisited(exports: Exports, node: cst.CSTNode) -> None:
     while stack:
         current = stack.pop()
         if isinstance(current, cst.Attribute):
-            read_attribute(exports, current, "module")
+            read_attribute(exports, current, lambda: "module")
         elif isinstance(current, cst.NamedExpr) and _is_all(current.target):
             exports.changed()
         stack.extend(current.children)
+
+
+def own_all(function: cst.FunctionDef) -> bool:
+    """Whether a function has an `__all__` of its own (`exports.own_all`, the same shapes)."""
+    assigns = False
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(
+            item.name.value == "__all__" for item in node.names
+        ):
+            return False
+        if isinstance(node, cst.Assign):
+            assigns = assigns or any(_is_all(target.target) for target in node.targets)
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            assigns = assigns or _is_all(node.target)
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(node.children)
+    return assigns
 
 
 def literal_names(value: cst.BaseExpression) -> Optional[tuple[str, ...]]:

@@ -114,6 +114,8 @@ class _OpenFunction:
 
     def __init__(self, node: cst.FunctionDef, scope: str, line: int, column: int) -> None:
         params = node.params
+        self.node = node
+        self.own_all: Optional[bool] = None  # `exports_cst.own_all`, when a use of `__all__` asked
         self.name = node.name.value
         self.scope = scope
         self.line, self.column = line, column
@@ -202,9 +204,14 @@ class FactCollector(cst.CSTVisitor):
 
     def _place(self) -> Place:
         """Where the node being visited stands, for `__all__` (`exports.Place`)."""
-        if self._scopes:
-            return "class" if self._in_class_body() else "function"
-        return "module" if self._blocks else "top"
+        if not self._scopes:
+            return "module" if self._blocks else "top"
+        if self._in_class_body():
+            return "class"
+        function = self._open_functions[-1]
+        if function.own_all is None:  # looked for on the first use of `__all__` only
+            function.own_all = exports_cst.own_all(function.node)
+        return "local" if function.own_all else "function"
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self._blocks += 1
@@ -355,7 +362,7 @@ class FactCollector(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
-            exports_cst.read_target(self.exports, target.target, self._place(), node.value)
+            exports_cst.read_target(self.exports, target.target, self._place, node.value)
         if self._in_class_body():
             return
         for target in node.targets:
@@ -390,7 +397,7 @@ class FactCollector(cst.CSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            exports_cst.read_target(self.exports, node.target, self._place(), node.value)
+            exports_cst.read_target(self.exports, node.target, self._place, node.value)
         if self._in_class_body() or not isinstance(node.target, cst.Name):
             return
         value = summarize(node.value, self._position) if node.value is not None else None
@@ -400,10 +407,10 @@ class FactCollector(cst.CSTVisitor):
         )
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        exports_cst.read_augmented(self.exports, node, self._place())
+        exports_cst.read_augmented(self.exports, node, self._place)
 
     def visit_Del(self, node: cst.Del) -> None:
-        exports_cst.read_target(self.exports, node.target, self._place(), None)
+        exports_cst.read_target(self.exports, node.target, self._place, None)
 
     def visit_Global(self, node: cst.Global) -> None:
         if any(item.name.value == "__all__" for item in node.names):
@@ -462,7 +469,7 @@ class FactCollector(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         if id(node) not in self._whole_calls:
-            exports_cst.read_attribute(self.exports, node, self._place())
+            exports_cst.read_attribute(self.exports, node, self._place)
         method = node.attr.value
         if method in SCHEMA_METHODS and id(node) not in self._called_attributes:
             self._record_schema_call(node, method, called=False)
@@ -523,7 +530,7 @@ class FactCollector(cst.CSTVisitor):
             exports_cst.read_unvisited(self.exports, node.value)
             return False
         if isinstance(node.value, cst.Call) and exports_cst.read_statement(
-            self.exports, node.value, self._place()
+            self.exports, node.value, self._place
         ):
             self._whole_calls.add(id(node.value.func))
         return None
