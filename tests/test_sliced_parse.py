@@ -39,6 +39,7 @@ SHAPE_FIELDS = (
     "function_defs",
     "toplevel_calls",
     "all_names",
+    "all_computed",
 )
 
 # Constructs where `ast` and LibCST could disagree: each is either read identically or left to LibCST.
