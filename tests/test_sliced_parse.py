@@ -164,6 +164,11 @@ ALL_SHAPES = (
     ("def f():\n    def g():\n        __all__.append('b')\n    __all__ = []", "a", True),
     ("def f():\n    for __all__ in x:\n        __all__.append('b')", "a", True),
     ("def f(x=__all__.pop()):\n    pass", "a", True),
+    (
+        "def f():\n    __all__ = []\n    log.info(f'{__all__.pop()}', extra=__all__.pop())",
+        "a",
+        False,
+    ),
 )
 TRICKY.update(
     {

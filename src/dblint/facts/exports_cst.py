@@ -70,14 +70,14 @@ def read_attribute(exports: Exports, node: cst.Attribute, where: Where) -> None:
         exports.called(where(), node.attr.value, None, statement=False)
 
 
-def read_unvisited(exports: Exports, node: cst.CSTNode) -> None:
+def read_unvisited(exports: Exports, node: cst.CSTNode, where: Where) -> None:
     """The uses of `__all__` inside a subtree the collector does not enter (a message argument,
-    an f-string): expressions only, so where they stand does not matter."""
+    an f-string): expressions only."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, cst.Attribute):
-            read_attribute(exports, current, lambda: "module")
+            read_attribute(exports, current, where)
         elif isinstance(current, cst.NamedExpr) and _is_all(current.target):
             exports.changed()
         stack.extend(current.children)

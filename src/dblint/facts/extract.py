@@ -510,7 +510,7 @@ class FactCollector(cst.CSTVisitor):
 
     def visit_Arg(self, node: cst.Arg) -> Optional[bool]:
         if node.keyword is not None and node.keyword.value in MESSAGE_KEYWORDS:
-            exports_cst.read_unvisited(self.exports, node.value)
+            exports_cst.read_unvisited(self.exports, node.value, self._place)
             return False
         return None
 
@@ -527,7 +527,7 @@ class FactCollector(cst.CSTVisitor):
     def visit_Expr(self, node: cst.Expr) -> Optional[bool]:
         # A bare string statement (docstring or disabled code) never runs as SQL.
         if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-            exports_cst.read_unvisited(self.exports, node.value)
+            exports_cst.read_unvisited(self.exports, node.value, self._place)
             return False
         if isinstance(node.value, cst.Call) and exports_cst.read_statement(
             self.exports, node.value, self._place
@@ -541,12 +541,12 @@ class FactCollector(cst.CSTVisitor):
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> Optional[bool]:
         self._record_string(node)
-        exports_cst.read_unvisited(self.exports, node)
+        exports_cst.read_unvisited(self.exports, node, self._place)
         return False
 
     def visit_FormattedString(self, node: cst.FormattedString) -> Optional[bool]:
         self._record_string(node)
-        exports_cst.read_unvisited(self.exports, node)
+        exports_cst.read_unvisited(self.exports, node, self._place)
         return False
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> Optional[bool]:
@@ -556,7 +556,7 @@ class FactCollector(cst.CSTVisitor):
         if text is None:
             return None
         self._record_string(node, text)
-        exports_cst.read_unvisited(self.exports, node)
+        exports_cst.read_unvisited(self.exports, node, self._place)
         return False
 
     def _record_string(
