@@ -171,15 +171,14 @@ class Exports:
 
 def _nodes(statement: ast.stmt) -> Iterator[tuple[ast.AST, Place]]:
     """Every node of a module-level statement, with where it stands (iteratively: no
-    recursion limit); a def's decorators and defaults count as its body (only calls stand there)."""
+    recursion limit); a def's decorators and defaults count as its body, a lambda's body (an
+    expression) stands where the lambda does, as in LibCST's collector."""
     stack: list[tuple[ast.AST, Place]] = [(statement, "top")]
     while stack:
         node, place = stack.pop()
         yield node, place
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             inner: Place = "local" if own_all(node) else "function"
-        elif isinstance(node, ast.Lambda):
-            inner = "function"
         elif isinstance(node, ast.ClassDef):
             inner = "class"
         else:
