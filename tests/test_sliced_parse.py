@@ -12,6 +12,7 @@ facts that reader owns, so the `ast` reader is tried on far more code than it me
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -422,3 +423,41 @@ def test_each_use_of_all_is_read_alike_by_the_three_readers(
     data = f'__all__ = ["a"]\n{shape}\n'.encode()
     read = _all_as_the_three_readers_read_it(data)
     assert read == {(tuple(names), computed)}
+
+
+# The places a use of `__all__` may stand, each wrapping a body (indented by `_indented`).
+_ALL_PLACES = (
+    "{body}",
+    "if c:\n{body}",
+    "try:\n{body}except E:\n    pass\n",
+    "while c:\n    pass\nelse:\n{body}",
+    "with m() as n:\n{body}",
+    "def f(a=__all__.index('a')):\n{body}",
+    "async def f():\n    __all__ = []\n{body}",
+    "def f():\n    global __all__\n{body}",
+    "def f():\n    def g():\n{inner}    __all__ = []\n",
+    "def f():\n    class C:\n{inner}",
+    "class C:\n{body}",
+    "class C:\n    def m(self):\n{inner}",
+    "match v:\n    case 1:\n{inner}",
+)
+
+
+def _indented(body: str) -> str:
+    return "".join(f"    {line}\n" for line in body.splitlines())
+
+
+def test_every_use_of_all_in_every_place_is_read_alike() -> None:
+    """Each shape of `ALL_SHAPES` in each place (a block, a function with or without its own
+    `__all__`, a class, a closure): the three readers give the same answer."""
+    differ = []
+    for (shape, _, _), place in itertools.product(ALL_SHAPES, _ALL_PLACES):
+        body = shape if place == "{body}" else _indented(shape)
+        source = '__all__ = ["a"]\n' + place.format(body=body, inner=_indented(body)) + "\n"
+        try:
+            compile(source, "m.py", "exec")
+        except SyntaxError:  # `global` at module level after a use, `match` before 3.10
+            continue
+        if len(_all_as_the_three_readers_read_it(source.encode())) != 1:
+            differ.append(source)
+    assert differ == []
