@@ -8,9 +8,10 @@ statement directly in the module body that assigns literal names (`__all__ = [..
 them. Any other change, wherever it stands (inside an expression, a comprehension or a lambda,
 in an if/for/while/try/with/match block, in a function through the global list, a
 non-literal argument, `.remove`, `del`, a subscript, `global __all__`), makes the names unknown
-(`computed`): the reader cannot know whether or how often it runs. A function's own local
-`__all__` and a class attribute are not the module's. Not followed: `__all__` bound by
-for/with/except/import, or the list reached through another name (`names = __all__`).
+(`computed`): the reader cannot know whether or how often it runs. A class attribute and the
+local `__all__` of a function that assigns one (`own_all`) are not the module's. Not followed:
+`__all__` bound by for/with/except/import, or the list reached through another name
+(`names = __all__`).
 No LibCST here: the `ast` readers import it.
 """
 
@@ -82,10 +83,7 @@ class Exports:
         """`__all__ += value` (and `__all__ = __all__ + value` directly in the module body)."""
         if place == "top":
             self.extend(names)
-        elif place in (
-            "module",
-            "class",
-        ):  # a class body without its own `__all__` extends the global list
+        elif place in ("module", "class"):  # a class without its own extends the module's list
             self.computed = True
 
     def called(
