@@ -8,6 +8,7 @@ per-operation expectations as `# error:` markers (test_fixture_projects.py).
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +254,59 @@ def test_concurrent_builds_on_an_autocommit_connection_agree_with_postgresql(
     upgraded = run_tool("alembic", "upgrade", "0009", cwd=root)
     assert upgraded.returncode == 0, upgraded.stderr
     refused = run_tool("alembic", "upgrade", "0010", cwd=root)
+    assert refused.returncode != 0
+    assert "cannot run inside a transaction block" in refused.stderr
+
+
+def _own_database(postgres_url: str, name: str) -> str:
+    """A new, empty database in the test cluster, and its URL."""
+    psycopg = pytest.importorskip("psycopg")
+    server = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url.replace("@/postgres?", f"@/{name}?")
+
+
+@pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
+def test_rebound_connections_agree_with_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    """A connection switched to AUTOCOMMIT after a commit, then a name bound again: every
+    `op.get_bind()` is Alembic's one connection, still outside any transaction (so are `op.*`
+    operations and `conn = conn.execution_options(...)`), while a name bound to a connection of
+    its own (annotated, walrus, `with ... as`) runs in that connection's transaction (DBL502)."""
+    versions = FIXTURES / "pg_safety_lookalikes" / "migrations" / "versions"
+    initial = _REVISION.format(
+        rev="0012",
+        down="None",
+        body='    op.create_table("accounts", sa.Column("email", sa.String()), sa.Column("name", sa.String()))\n'
+        + "\n".join(
+            f'    op.create_table("{table}", sa.Column("account_id", sa.Integer()))'
+            for table in ("entries", "grants")
+        ),
+    )
+    revisions = {
+        "0013": "0013_alembic_connection_rebound.py",
+        "0014": "0014_switched_connection_reassigned.py",
+        "0015": "0015_name_rebound_to_new_connection.py",
+    }
+    files = {
+        "alembic.ini": f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {postgres_url}\n",
+        "migrations/env.py": _PG_ENV,
+        "migrations/versions/0012_tables.py": initial,
+        **{
+            f"migrations/versions/{rev}.py": (versions / name).read_text()
+            for rev, name in revisions.items()
+        },
+    }
+    files["alembic.ini"] = files["alembic.ini"].replace(
+        postgres_url, _own_database(postgres_url, f"rebound_{uuid.uuid4().hex}")
+    )  # the tables of the test above live in the cluster's default database
+    root = write_project(tmp_path / "pg", files)
+    reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert reported == {("migrations/versions/0015.py", line, "DBL502") for line in (19, 21, 23)}
+    for rev in ("0013", "0014"):  # one upgrade each: a switched connection ends with its process
+        upgraded = run_tool("alembic", "upgrade", rev, cwd=root)
+        assert upgraded.returncode == 0, upgraded.stderr
+    refused = run_tool("alembic", "upgrade", "0015", cwd=root)
     assert refused.returncode != 0
     assert "cannot run inside a transaction block" in refused.stderr
 

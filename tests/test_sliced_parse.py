@@ -12,6 +12,7 @@ facts that reader owns, so the `ast` reader is tried on far more code than it me
 from __future__ import annotations
 
 import ast
+import itertools
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import finding_set, run_tool, write_project
 
+import dblint.facts as facts_package
 from dblint import engine
 from dblint.facts import batch, codec, extract_facts, slices
 from dblint.facts import parse as parse_module
@@ -38,6 +40,7 @@ SHAPE_FIELDS = (
     "function_defs",
     "toplevel_calls",
     "all_names",
+    "all_computed",
 )
 
 # Constructs where `ast` and LibCST could disagree: each is either read identically or left to LibCST.
@@ -85,6 +88,95 @@ TRICKY = {
         "from app.session import make\nimport lib.query.x as y\nfrom .session import z\n"
     ),
 }
+# Every way a module can touch `__all__`, each in a file of its own after `__all__ = ["a"]` (so
+# that a computed answer in one shape cannot hide another's), with what it leaves: the literal
+# names, and whether `__all__` changes in a way that cannot be read (a star import's reach is then
+# unknown). Only a whole statement directly in the module body adds names; a change anywhere else
+# (an expression, a block, a function through the global list) is unknown.
+ALL_SHAPES = (
+    ("__all__ += ['b']", "ab", False),
+    ("__all__ = __all__ + ['b']", "ab", False),
+    ("__all__ = ['b'] + __all__", "a", True),
+    ("__all__.extend(('b', 'c')); __all__.append('d')", "abcd", False),
+    ("__all__.insert(0, 'b')", "ab", False),
+    ("__all__.insert(0, name)", "a", True),
+    ("__all__.insert(0)", "a", True),
+    ("__all__.append(b='x')", "a", True),
+    ("__all__.remove('a')", "a", True),
+    ("__all__.pop()", "a", True),
+    ("__all__.clear()", "a", True),
+    ("__all__.sort()\n__all__.reverse()\nn = __all__.count('a') + __all__.index('a')", "a", False),
+    ("names = __all__.copy()", "a", False),
+    ("__all__: list[str] = ['b']", "b", False),
+    ("__all__: 'list[str]'", "a", False),
+    ("__all__[:] = ['b']", "a", True),
+    ("__all__[0] = 'b'", "a", True),
+    ("__all__[0] += 'b'", "a", True),
+    ("del __all__[0]", "a", True),
+    ("del __all__", "a", True),
+    ("del other, __all__", "a", True),
+    ("__all__, other = ['b'], 1", "a", True),
+    ("[__all__, other] = ['b'], 1", "a", True),
+    ("x = y = __all__ = ['b']", "b", False),
+    ("(__all__ := ['b'])", "a", True),
+    ("[__all__.append(n) for n in names]", "a", True),
+    ("[__all__.append('b') for _ in range(1)]", "a", True),
+    ("x = __all__.append('b')", "a", True),
+    ("print(__all__.extend(['b']))", "a", True),
+    ("__all__.append('b') or None", "a", True),
+    ("(__all__.append('b'), 1)", "a", True),
+    ("f = lambda: __all__.append('b')", "a", True),
+    ("if cond:\n    __all__.append('b')", "a", True),
+    ("if cond: __all__.append('b')", "a", True),
+    ("if cond:\n    pass\nelse:\n    __all__ += ['b']", "a", True),
+    ("if cond:\n    __all__ = ['b']", "a", True),
+    ("for n in names:\n    __all__.append('b')", "a", True),
+    ("while cond:\n    __all__.extend(['b'])", "a", True),
+    ("try:\n    __all__.extend(['b'])\nexcept ImportError:\n    pass", "a", True),
+    ("try:\n    import b\nexcept ImportError:\n    pass\nelse:\n    __all__ += ['b']", "a", True),
+    ("with ctx():\n    __all__.append('b')", "a", True),
+    ("match cond:\n    case 1:\n        __all__.append('b')", "a", True),
+    ("def export(obj):\n    __all__.append(obj.__name__)\n    return obj", "a", True),
+    ("def f():\n    global __all__\n    __all__ = ['b']", "a", True),
+    ("def f():\n    __all__ = ['z']\n    __all__ += ['y']\n    del __all__", "a", False),
+    ("def f():\n    __all__[0] = 'b'", "a", True),
+    ("def f():\n    return __all__.index('a')", "a", False),
+    ("class C:\n    __all__ = ['z']", "a", False),
+    ("class C:\n    __all__ += ['z']", "a", True),
+    ("class C:\n    __all__.append('z')", "a", True),
+    ("@__all__.append\ndef g(): pass", "a", True),
+    ("def g(x=__all__.pop()): pass", "a", True),
+    ("print(__all__)", "a", False),
+    ("__all__.append(f'b')", "a", True),
+    ("__all__ = [f'b']", "a", True),
+    ("__all__ = ['' 'b']", "b", False),  # adjacent literals: one name
+    ("__all__.extend(*more)", "a", True),
+    ("f = __all__.append", "a", True),
+    ("parser.add(help=__all__.pop())", "a", True),
+    ("f'{__all__.pop()}'", "a", True),
+    ("x = 'a' + f'{__all__.pop()}'", "a", True),
+    ("log.info('%s', __all__.pop())", "a", True),
+    # A function that assigns `__all__` has its own: its changes are not the module's.
+    ("def f():\n    __all__ = []\n    __all__.extend(names)\n    __all__[0] = 'x'", "a", False),
+    ("def f():\n    __all__.append('b')\n    __all__ = []", "a", False),
+    ("def f():\n    __all__: list = []\n    __all__.append('b')", "a", False),
+    ("class C:\n    def m(self):\n        __all__ = ['z']\n        __all__.pop()", "a", False),
+    ("def f():\n    global __all__\n    __all__ += ['b']", "a", True),
+    ("def f():\n    def g():\n        __all__.append('b')\n    __all__ = []", "a", True),
+    ("def f():\n    for __all__ in x:\n        __all__.append('b')", "a", True),
+    ("def f(x=__all__.pop()):\n    pass", "a", True),
+    (
+        "def f():\n    __all__ = []\n    log.info(f'{__all__.pop()}', extra=__all__.pop())",
+        "a",
+        False,
+    ),
+)
+TRICKY.update(
+    {
+        f"tricky/all_shapes/s{i:02}.py": f'__all__ = ["a"]\n{shape}\n'
+        for i, (shape, _, _) in enumerate(ALL_SHAPES)
+    }
+)
 
 
 def _python_files(*roots: Path) -> Iterable[Path]:
@@ -201,6 +293,25 @@ def test_the_ast_reader_agrees_wherever_it_reads(
     assert read_by_ast > 100
 
 
+@_ON_THE_CORPUS
+def test_the_imports_only_reader_builds_all_as_libcst_does(
+    corpus: dict[str, bytes],
+    whole_file_facts: dict[str, FileFacts],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file the prefilter skips gets `__all__` from the imports-only reader: LibCST's answer."""
+    monkeypatch.setattr(facts_package, "needs_parse", lambda data: False)
+    differ = []
+    for rel, data in corpus.items():
+        whole = whole_file_facts[rel]
+        skipped = extract_facts(rel, data)
+        if skipped.parsed or not whole.parsed:  # syntax newer than this Python: LibCST reads it
+            continue
+        if (skipped.all_names, skipped.all_computed) != (whole.all_names, whole.all_computed):
+            differ.append(rel)
+    assert differ == []
+
+
 def _parsed_by_libcst(text: str) -> list[int]:
     """The first lines of the units of `text` that LibCST is given."""
     tree = ast.parse(text)
@@ -262,6 +373,17 @@ def test_a_module_over_the_node_budget_is_analysed(tmp_path: Path) -> None:
     }
 
 
+def _all_as_the_three_readers_read_it(data: bytes) -> set[object]:
+    return {
+        (facts.all_names, facts.all_computed)
+        for facts in (
+            extract_facts("m.py", data),  # no trigger word: the imports-only reader
+            extract_facts("m.py", data, use_prefilter=False),  # sliced: the `ast` reader
+            extract_facts("m.py", data, use_prefilter=False, sliced=False),  # LibCST
+        )
+    }
+
+
 @pytest.mark.parametrize(
     ("source", "names", "computed"),
     [
@@ -290,12 +412,52 @@ def test_the_three_readers_build_all_alike(source: str, names: str, computed: bo
     """`__all__ += [...]` / `.extend([...])` / `.append("x")` add literal names; a computed extension
     makes a star import's reach unknown: the imports-only reader, `ast` and LibCST agree."""
     data = source.encode()
-    read = {
-        (facts.all_names, facts.all_computed)
-        for facts in (
-            extract_facts("m.py", data),  # no trigger word: the imports-only reader
-            extract_facts("m.py", data, use_prefilter=False),  # sliced: the `ast` reader
-            extract_facts("m.py", data, use_prefilter=False, sliced=False),  # LibCST
-        )
-    }
+    read = _all_as_the_three_readers_read_it(data)
     assert read == {(tuple(names) or None, computed)}
+
+
+@pytest.mark.parametrize(("shape", "names", "computed"), ALL_SHAPES)
+def test_each_use_of_all_is_read_alike_by_the_three_readers(
+    shape: str, names: str, computed: bool
+) -> None:
+    data = f'__all__ = ["a"]\n{shape}\n'.encode()
+    read = _all_as_the_three_readers_read_it(data)
+    assert read == {(tuple(names), computed)}
+
+
+# The places a use of `__all__` may stand, each wrapping a body (indented by `_indented`).
+_ALL_PLACES = (
+    "{body}",
+    "if c:\n{body}",
+    "try:\n{body}except E:\n    pass\n",
+    "while c:\n    pass\nelse:\n{body}",
+    "with m() as n:\n{body}",
+    "def f(a=__all__.index('a')):\n{body}",
+    "async def f():\n    __all__ = []\n{body}",
+    "def f():\n    global __all__\n{body}",
+    "def f():\n    def g():\n{inner}    __all__ = []\n",
+    "def f():\n    class C:\n{inner}",
+    "class C:\n{body}",
+    "class C:\n    def m(self):\n{inner}",
+    "match v:\n    case 1:\n{inner}",
+)
+
+
+def _indented(body: str) -> str:
+    return "".join(f"    {line}\n" for line in body.splitlines())
+
+
+def test_every_use_of_all_in_every_place_is_read_alike() -> None:
+    """Each shape of `ALL_SHAPES` in each place (a block, a function with or without its own
+    `__all__`, a class, a closure): the three readers give the same answer."""
+    differ = []
+    for (shape, _, _), place in itertools.product(ALL_SHAPES, _ALL_PLACES):
+        body = shape if place == "{body}" else _indented(shape)
+        source = '__all__ = ["a"]\n' + place.format(body=body, inner=_indented(body)) + "\n"
+        try:
+            compile(source, "m.py", "exec")
+        except SyntaxError:  # `global` at module level after a use, `match` before 3.10
+            continue
+        if len(_all_as_the_three_readers_read_it(source.encode())) != 1:
+            differ.append(source)
+    assert differ == []

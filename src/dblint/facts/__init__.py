@@ -43,7 +43,7 @@ def _extract(path: str, data: bytes, use_prefilter: bool, sliced: bool) -> FileF
         return FileFacts(path=path, error=str(error), error_position=(error.line, error.column))
     noqa = find_noqa(text)
     if tree is not None and use_prefilter and not needs_parse(data):
-        imports, all_names, all_computed = imports_from_ast(tree)
+        imports, all_names, all_computed = imports_from_ast(tree, "__all__" in text)
         return FileFacts(
             path=path,
             imports=tuple(imports),

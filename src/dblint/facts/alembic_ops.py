@@ -92,15 +92,14 @@ def _is_autocommit_block(node: cst.BaseExpression) -> bool:
     )
 
 
-def _autocommit_switch(node: cst.BaseExpression) -> Optional[str]:
-    """The connection `<connection>.execution_options(isolation_level="AUTOCOMMIT")` switches,
-    when it is a name: what runs on that connection afterwards runs outside any transaction,
-    whatever the driver (letta's concurrent builds)."""
+def _autocommit_switch(node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """The connection `<connection>.execution_options(isolation_level="AUTOCOMMIT")` switches:
+    what runs on that connection afterwards runs outside any transaction, whatever the driver
+    (letta's concurrent builds)."""
     if not (
         isinstance(node, cst.Call)
         and isinstance(node.func, cst.Attribute)
         and node.func.attr.value == "execution_options"
-        and isinstance(node.func.value, cst.Name)
     ):
         return None
     sets = any(
@@ -109,7 +108,12 @@ def _autocommit_switch(node: cst.BaseExpression) -> Optional[str]:
         and string_value(arg.value) == "AUTOCOMMIT"
         for arg in node.args
     )
-    return node.func.value.value if sets else None
+    return node.func.value if sets else None
+
+
+# The connection Alembic runs the migration on: what every `op.get_bind()` returns, and
+# where `op.*` operations run.
+MIGRATION_CONNECTION = "op.get_bind()"
 
 
 # A branch on the database's dialect: (dialects, True: runs only on them / False: never on them).
@@ -181,8 +185,13 @@ class _Function:
         # `isolation_level="AUTOCOMMIT"` (SQLAlchemy sets it on the connection itself: the name it
         # was called on and the name bound to the result). Inside Alembic's transaction, without
         # the commit, SQLAlchemy refuses the switch: no statement runs outside a transaction.
+        # Both hold connections, not names: `holds` says which connection a name bound in the
+        # function holds (`MIGRATION_CONNECTION` for `op.get_bind()`; a name bound to anything
+        # else holds a connection of its own); a name never bound here stands for itself.
         self.committed: set[str] = set()
         self.autocommit_connections: set[str] = set()
+        self.holds: dict[str, str] = {}
+        self.bindings = 0  # names bound to connections of their own so far
 
 
 class MigrationVisitor(cst.CSTVisitor):
@@ -336,12 +345,15 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if self._function is not None and node.name is not None:
-            self._function.rebound.update(_target_names(node.name.name))
+            names = _target_names(node.name.name)
+            self._function.rebound.update(names)
+            self._bind(names, None)
 
     def visit_For(self, node: cst.For) -> None:
         names = _target_names(node.target)
         if self._function is not None:
             self._function.rebound.update(names)
+        self._bind(names, None)
         values = _literal_strings(node.iter)
         if (
             values is not None
@@ -396,27 +408,71 @@ class MigrationVisitor(cst.CSTVisitor):
             self._function.rebound.update(_target_names(node.target))
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if self._function is None:
-            return
         names = [name for target in node.targets for name in _target_names(target.target)]
-        connections = self._function.autocommit_connections
-        self._function.committed.difference_update(names)
-        if self._switches_to_autocommit(node.value):
-            connections.update(names)
-        else:
-            connections.difference_update(names)
+        self._bind(names, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(_target_names(node.target), node.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        names = _target_names(node.target)
         if self._function is not None:
-            self._function.rebound.update(_target_names(node.target))
+            self._function.rebound.update(names)
+        self._bind(names, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        names = _target_names(node.target)
         if self._function is not None:
-            self._function.rebound.update(_target_names(node.target))
+            self._function.rebound.update(names)
+        self._bind(names, None)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._bind(_target_names(node.target), None)
 
     def visit_Global(self, node: cst.Global) -> None:
         if self._function is not None:
             self._function.rebound.update(item.name.value for item in node.names)
+
+    def _bind(self, names: Sequence[str], value: Optional[cst.BaseExpression]) -> None:
+        """Names bound anew (`value` None: by a loop, `except ... as`, `+=`, `del`): they hold
+        the connection `value` gives (`_connection_of`), else one of their own, neither
+        committed nor in AUTOCOMMIT, whatever the names held before."""
+        function = self._function
+        if function is None or not names:
+            return
+        held = self._connection_of(value) if value is not None else None
+        if held is not None and value is not None and self._switches_to_autocommit(value):
+            function.autocommit_connections.add(held)  # read before the names are rebound
+        for name in names:
+            if held is None:
+                function.bindings += 1
+                function.holds[name] = f"{name}#{function.bindings}"
+            else:
+                function.holds[name] = held
+
+    def _connection_of(self, node: cst.BaseExpression) -> Optional[str]:
+        """The connection an expression gives: `op.get_bind()` Alembic's, a name the one it
+        holds, `<connection>.execution_options(...)` that connection (SQLAlchemy sets the
+        options on it and returns it); None for anything else (a new connection, or unknown)."""
+        while (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "execution_options"
+        ):
+            node = node.func.value
+        if isinstance(node, cst.Name):
+            if self._function is None:
+                return node.value
+            return self._function.holds.get(node.value, node.value)
+        if (
+            isinstance(node, cst.Call)
+            and not node.args
+            and isinstance(node.func, cst.Attribute)
+            and self._is_op(node.func, "get_bind")
+        ):
+            return MIGRATION_CONNECTION
+        return None
 
     # -- with blocks ----------------------------------------------------------------
 
@@ -426,6 +482,7 @@ class MigrationVisitor(cst.CSTVisitor):
             names = _target_names(item.asname.name) if item.asname is not None else []
             if self._function is not None:
                 self._function.rebound.update(names)
+            self._bind(names, item.item)  # a connection used as a context manager gives itself
             call = item.item
             if (
                 isinstance(call, cst.Call)
@@ -464,11 +521,15 @@ class MigrationVisitor(cst.CSTVisitor):
         if self._function is None:
             return
         func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        if isinstance(func, cst.Attribute):
             if func.attr.value == "commit" and not node.args:
-                self._function.committed.add(func.value.value)
+                committed = self._connection_of(func.value)
+                if committed is not None:
+                    self._function.committed.add(committed)
             elif self._switches_to_autocommit(node):
-                self._function.autocommit_connections.add(func.value.value)
+                switched = self._connection_of(func.value)
+                if switched is not None:
+                    self._function.autocommit_connections.add(switched)
         method = func.attr.value if isinstance(func, cst.Attribute) else ""
         if self._is_op(func):
             if method in _EXECUTE_METHODS:
@@ -495,7 +556,8 @@ class MigrationVisitor(cst.CSTVisitor):
     def _switches_to_autocommit(self, node: cst.BaseExpression) -> bool:
         """`conn.execution_options(isolation_level="AUTOCOMMIT")` on a connection committed
         earlier in the function (letta's `connection.commit()` first)."""
-        connection = _autocommit_switch(node)
+        switched = _autocommit_switch(node)
+        connection = self._connection_of(switched) if switched is not None else None
         return (
             self._function is not None
             and connection is not None
@@ -504,16 +566,21 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def _on_autocommit_connection(self, node: cst.Call) -> bool:
         """`conn.execute(...)` on a connection switched to AUTOCOMMIT earlier in the function, or
-        `conn.execution_options(isolation_level="AUTOCOMMIT").execute(...)` after `conn.commit()`."""
+        `conn.execution_options(isolation_level="AUTOCOMMIT").execute(...)` after `conn.commit()`;
+        an `op.*` operation when Alembic's own connection was so switched."""
         func = node.func
         if self._function is None or not isinstance(func, cst.Attribute):
             return False
+        switched = self._function.autocommit_connections
+        if self._is_op(func) or self._batch_of(func) is not None:
+            return MIGRATION_CONNECTION in switched
         if func.attr.value not in _EXECUTE_METHODS:
             return False
         receiver = func.value
-        if isinstance(receiver, cst.Name):
-            return receiver.value in self._function.autocommit_connections
-        return self._switches_to_autocommit(receiver)
+        if self._switches_to_autocommit(receiver):
+            return True
+        connection = self._connection_of(receiver)
+        return connection is not None and connection in switched
 
     def _is_statement_call(self, node: cst.Call) -> bool:
         """A call made for its effect: a whole expression statement."""

@@ -80,6 +80,7 @@ class SourceLines:
 
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
+        self.mentions_all = "__all__" in text  # else no statement can touch `__all__`
 
     def start(self, node: Located) -> tuple[int, int]:
         """Line and 1-based column of `node` as `walk.Positions.start` gives them.
@@ -230,6 +231,8 @@ class ShapeCollector:
     def collect(self, statements: Sequence[ast.stmt]) -> ShapeCollector:
         """Record the facts of module-level `statements` (raises `Unsupported`)."""
         for statement in statements:
+            if self._source.mentions_all:
+                self.exports.read_ast(statement)
             self._statement(statement)
         return self
 
@@ -353,7 +356,6 @@ class ShapeCollector:
             return
         if not self._scopes:
             self._record_calls(_own_expressions(node))
-            self.exports.read_ast(node)
         if isinstance(node, ast.Return):
             self._return(node)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):

@@ -14,16 +14,20 @@ from dblint.facts.exports import Exports
 from dblint.facts.model import Import
 
 
-def imports_from_ast(tree: ast.Module) -> tuple[list[Import], Optional[tuple[str, ...]], bool]:
+def imports_from_ast(
+    tree: ast.Module, mentions_all: bool = True
+) -> tuple[list[Import], Optional[tuple[str, ...]], bool]:
     """Module-level and function-level imports, the literal names of `__all__`, and whether
-    `__all__` is computed (`exports.Exports`)."""
+    `__all__` is computed (`exports.Exports`); `mentions_all` False (the text never says
+    `__all__`) spares looking into every expression for it."""
     found: list[Import] = []
-    exports = Exports()
     for node, scope, type_checking in _walk(tree.body, "", False):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             found += imports_of(node, scope, type_checking)
-        elif not scope:
-            exports.read_ast(node)
+    exports = Exports()
+    if mentions_all:
+        for statement in tree.body:
+            exports.read_ast(statement)
     return found, exports.names, exports.computed
 
 

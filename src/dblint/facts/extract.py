@@ -10,7 +10,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint import sql
-from dblint.facts.exports import EXTENDING_METHODS, Exports
+from dblint.facts import exports_cst
+from dblint.facts.exports import Exports, Place
 from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
 from dblint.facts.model import (
     Binding,
@@ -113,6 +114,8 @@ class _OpenFunction:
 
     def __init__(self, node: cst.FunctionDef, scope: str, line: int, column: int) -> None:
         params = node.params
+        self.node = node
+        self.own_all: Optional[bool] = None  # `exports_cst.own_all`, when a use of `__all__` asked
         self.name = node.name.value
         self.scope = scope
         self.line, self.column = line, column
@@ -183,6 +186,8 @@ class FactCollector(cst.CSTVisitor):
         self.database_opens: list[DatabaseOpen] = []
         self._scopes: list[str] = []
         self._class_depth: list[bool] = []  # True where the innermost scope is a class body
+        self._blocks = 0  # indented blocks (or one-line bodies) the walk is in
+        self._whole_calls: set[int] = set()  # `__all__.method` of calls read as statements
         self._type_checking = 0
         self._message_depth = 0
         self._message_calls: list[bool] = []  # per enclosing call: is it a message call
@@ -196,6 +201,29 @@ class FactCollector(cst.CSTVisitor):
 
     def _in_class_body(self) -> bool:
         return bool(self._class_depth) and self._class_depth[-1]
+
+    def _place(self) -> Place:
+        """Where the node being visited stands, for `__all__` (`exports.Place`)."""
+        if not self._scopes:
+            return "module" if self._blocks else "top"
+        if self._in_class_body():
+            return "class"
+        function = self._open_functions[-1]
+        if function.own_all is None:  # looked for on the first use of `__all__` only
+            function.own_all = exports_cst.own_all(function.node)
+        return "local" if function.own_all else "function"
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._blocks += 1
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        self._blocks -= 1
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._blocks += 1
+
+    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
+        self._blocks -= 1
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not self._scopes:
@@ -333,22 +361,13 @@ class FactCollector(cst.CSTVisitor):
     # -- bindings ---------------------------------------------------------------
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            exports_cst.read_target(self.exports, target.target, self._place, node.value)
         if self._in_class_body():
             return
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 name = target.target.value
-                if name == "__all__" and not self._scopes:
-                    value = node.value
-                    if (
-                        isinstance(value, cst.BinaryOperation)
-                        and isinstance(value.operator, cst.Add)
-                        and isinstance(value.left, cst.Name)
-                        and value.left.value == "__all__"
-                    ):
-                        self.exports.extend(_literal_names(value.right))  # `__all__ + [...]`
-                    else:
-                        self.exports.assign(_literal_names(value))
                 self.bindings.append(
                     Binding(
                         name,
@@ -377,6 +396,8 @@ class FactCollector(cst.CSTVisitor):
                     )
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            exports_cst.read_target(self.exports, node.target, self._place, node.value)
         if self._in_class_body() or not isinstance(node.target, cst.Name):
             return
         value = summarize(node.value, self._position) if node.value is not None else None
@@ -386,30 +407,22 @@ class FactCollector(cst.CSTVisitor):
         )
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        """`__all__ += [...]`: literal names add to it; anything else makes it computed."""
-        target = node.target
-        if isinstance(target, cst.Name) and target.value == "__all__" and not self._scopes:
-            added = isinstance(node.operator, cst.AddAssign)
-            self.exports.extend(_literal_names(node.value) if added else None)
+        exports_cst.read_augmented(self.exports, node, self._place)
 
-    def _record_all_extension(self, func: cst.Attribute, node: cst.Call) -> None:
-        """`__all__.extend([...])` / `__all__.append("x")` at module level."""
-        if not (
-            isinstance(func.value, cst.Name)
-            and func.value.value == "__all__"
-            and func.attr.value in EXTENDING_METHODS
-            and not self._scopes
-        ):
-            return
-        names: Optional[tuple[str, ...]] = None
-        if len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
-            argument = node.args[0].value
-            if func.attr.value == "extend":
-                names = _literal_names(argument)
-            else:
-                text = string_value(argument)
-                names = (text,) if text is not None else None
-        self.exports.extend(names)
+    def visit_Del(self, node: cst.Del) -> None:
+        exports_cst.read_target(self.exports, node.target, self._place, None)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        if any(item.name.value == "__all__" for item in node.names):
+            self.exports.changed()
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        if any(item.name.value == "__all__" for item in node.names):
+            self.exports.changed()
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name) and node.target.value == "__all__":
+            self.exports.changed()
 
     # -- calls -------------------------------------------------------------------
 
@@ -422,7 +435,6 @@ class FactCollector(cst.CSTVisitor):
             self._message_depth += 1
         if isinstance(func, cst.Attribute):
             method = func.attr.value
-            self._record_all_extension(func, node)
             if method in SCHEMA_METHODS or method in TABLE_METHODS:
                 self._called_attributes.add(id(func))
                 self._record_schema_call(func, method, called=True)
@@ -456,6 +468,8 @@ class FactCollector(cst.CSTVisitor):
             self._message_depth -= 1
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if id(node) not in self._whole_calls:
+            exports_cst.read_attribute(self.exports, node, self._place)
         method = node.attr.value
         if method in SCHEMA_METHODS and id(node) not in self._called_attributes:
             self._record_schema_call(node, method, called=False)
@@ -496,6 +510,7 @@ class FactCollector(cst.CSTVisitor):
 
     def visit_Arg(self, node: cst.Arg) -> Optional[bool]:
         if node.keyword is not None and node.keyword.value in MESSAGE_KEYWORDS:
+            exports_cst.read_unvisited(self.exports, node.value, self._place)
             return False
         return None
 
@@ -512,7 +527,12 @@ class FactCollector(cst.CSTVisitor):
     def visit_Expr(self, node: cst.Expr) -> Optional[bool]:
         # A bare string statement (docstring or disabled code) never runs as SQL.
         if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            exports_cst.read_unvisited(self.exports, node.value, self._place)
             return False
+        if isinstance(node.value, cst.Call) and exports_cst.read_statement(
+            self.exports, node.value, self._place
+        ):
+            self._whole_calls.add(id(node.value.func))
         return None
 
     def visit_SimpleString(self, node: cst.SimpleString) -> Optional[bool]:
@@ -521,10 +541,12 @@ class FactCollector(cst.CSTVisitor):
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> Optional[bool]:
         self._record_string(node)
+        exports_cst.read_unvisited(self.exports, node, self._place)
         return False
 
     def visit_FormattedString(self, node: cst.FormattedString) -> Optional[bool]:
         self._record_string(node)
+        exports_cst.read_unvisited(self.exports, node, self._place)
         return False
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> Optional[bool]:
@@ -534,6 +556,7 @@ class FactCollector(cst.CSTVisitor):
         if text is None:
             return None
         self._record_string(node, text)
+        exports_cst.read_unvisited(self.exports, node, self._place)
         return False
 
     def _record_string(
@@ -571,13 +594,3 @@ def collect(module: cst.Module, wrapper: Optional[MetadataWrapper] = None) -> Fa
     )
     walk(module, collector)
     return collector
-
-
-def _literal_names(value: cst.BaseExpression) -> Optional[tuple[str, ...]]:
-    """The names of a literal list or tuple of strings, None when anything else."""
-    if not isinstance(value, (cst.List, cst.Tuple)):
-        return None
-    names = [string_value(el.value) for el in value.elements if isinstance(el, cst.Element)]
-    if len(names) != len(value.elements) or not all(isinstance(name, str) for name in names):
-        return None
-    return tuple(name for name in names if name is not None)

@@ -39,7 +39,10 @@ def plan_concurrent_index(index: ProjectIndex, view: OperationView) -> Plan:
     if upgrade is None or step not in upgrade.steps or step.kind != "op" or len(prefixes) != 1:
         return Refusal(f"the call is not written as `op.{step.name}(...)` in upgrade()")
     if view.autocommit:
-        return Refusal("the call is in an autocommit block already")
+        return Refusal(
+            "the call runs outside a transaction already (an autocommit block, or Alembic's "
+            "connection switched to AUTOCOMMIT)"
+        )
     if step.loop_var:
         return Refusal("the call runs in a loop")
     if step.guards:

@@ -330,7 +330,11 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         "`sqlalchemy.url` the driver begins a new transaction after the `COMMIT`, and the finding stays. "
         "A statement executed on a connection that the revision committed (`conn.commit()`) and then "
         'switched to `conn.execution_options(isolation_level="AUTOCOMMIT")` runs outside any transaction '
-        "with every driver, and is not reported."
+        "with every driver, and is not reported. Every `op.get_bind()` is Alembic's one connection, "
+        "whatever name holds it, so once it is switched, `op.*` operations and names bound to "
+        "`op.get_bind()` again are not reported either; a name bound to anything else (`conn: "
+        "Connection = engine.connect()`, `with ... as conn`, `(conn := ...)`, a loop) holds a "
+        "connection of its own, in a transaction until the revision commits and switches that one."
     )
     why_bad = (
         "Alembic runs each migration in a transaction on PostgreSQL, and PostgreSQL refuses the concurrent "
