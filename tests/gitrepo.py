@@ -65,7 +65,8 @@ def snapshot_of_this_repository(dest: Path) -> str:
 
 
 def project_repository(fixture: Path, dest: Path) -> Path:
-    """A copy of a fixture project as a new git repository with nothing committed."""
-    shutil.copytree(fixture, dest)
+    """A copy of a fixture project as a new git repository with nothing committed (without a
+    facts cache a local run may have left in the fixture: a fresh clone has none)."""
+    shutil.copytree(fixture, dest, ignore=shutil.ignore_patterns(".dblint_cache"))
     init_repository(dest)
     return dest
