@@ -343,7 +343,7 @@ def test_moved_findings_are_a_cold_runs_on_fixture_projects(tmp_path: Path) -> N
     moved = 0
     for number, source in enumerate(sources):
         root = tmp_path / f"p{number}" / "project"
-        shutil.copytree(source, root)
+        shutil.copytree(source, root, ignore=shutil.ignore_patterns(".dblint_cache"))
         age(root)
         first = check(root, ".").stdout
         places = {}
