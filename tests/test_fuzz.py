@@ -302,6 +302,24 @@ def test_output_is_deterministic(tmp_path):
     }
     assert rejected, "the corpus must hold damaged files"
     assert rejected <= {item["path"] for item in first if item["code"] == "DBL001"}
-    flake8 = run_tool("flake8", "--select", "DBL", ".", cwd=root)
+    # flake8 itself (pycodestyle's logical lines) dies on some damaged files, such as a lone
+    # carriage return inside a line (pycodestyle 2.15's `_is_string_literal`): not dblint's to test.
+    excluded = sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*.py") if _breaks_pycodestyle(p)
+    )
+    flake8 = run_tool(
+        "flake8", "--select", "DBL", "--extend-exclude", ",".join(excluded) or "-", ".", cwd=root
+    )
     assert "Traceback" not in flake8.stderr + flake8.stdout
     assert "DBL002" not in flake8.stdout
+
+
+def _breaks_pycodestyle(path: Path) -> bool:
+    """Whether pycodestyle alone raises on the file (flake8 runs it whatever is selected)."""
+    import pycodestyle
+
+    try:
+        pycodestyle.Checker(str(path), quiet=True).check_all()
+    except Exception:  # noqa: BLE001 - any crash of the third-party checker
+        return True
+    return False
