@@ -34,6 +34,11 @@ _FAMILY_KINDS = {
 }
 # Types whose first positional argument is `timezone`, not a size: `with time zone` is another type.
 _ZONED = frozenset({"timestamp", "time"})
+# PostgreSQL's two floating-point types and their spellings: `FLOAT(p)` is `real` for p up to 24,
+# `double precision` above and without p (SQLAlchemy's `Float()` compiles to `FLOAT`).
+_REAL = frozenset({"real", "float4"})
+_DOUBLE = frozenset({"double", "double_precision", "float8"})
+_FLOATS = frozenset({"float"})
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,13 @@ def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     name = written.rsplit(".", 1)[-1]
     kind = _FAMILY_KINDS.get(name.lower(), name.lower())
     if expr.kind == "name":
+        if kind in _FLOATS | _REAL | _DOUBLE:
+            return _float_type(kind, written, None)
         return ColumnType(kind, written)
     if kind in _ZONED:
         return _zoned_type(kind, written, expr)
+    if kind in _FLOATS | _REAL | _DOUBLE:
+        return _float_type(kind, written, expr)
     first = (
         expr.keyword("length") or expr.keyword("precision") or (expr.args[0] if expr.args else None)
     )
@@ -91,6 +100,24 @@ def _zoned_type(kind: str, written: str, expr: Expr) -> ColumnType:
         None,
         zone_literal and precise_literal,
     )
+
+
+def _float_type(kind: str, written: str, expr: Optional[Expr]) -> ColumnType:
+    """`sa.REAL()`, `sa.Float(precision=3, asdecimal=True)`, `postgresql.DOUBLE_PRECISION()`: the
+    PostgreSQL type they compile to, `real` or `double precision` (faraday's `sa.REAL()` to
+    `sa.Float(precision=3)` is no change); `asdecimal` changes only what Python gets back."""
+    if kind in _REAL:
+        return ColumnType("real", written if expr is None else f"{written}()")
+    if kind in _DOUBLE:
+        return ColumnType("double precision", written if expr is None else f"{written}()")
+    precision_expr = None
+    if expr is not None:
+        precision_expr = expr.keyword("precision") or (expr.args[0] if expr.args else None)
+    precision, literal = _number(precision_expr)
+    shown = written if expr is None else f"{written}({precision if precision is not None else ''})"
+    if not literal:
+        return ColumnType(kind, f"{written}(...)", literal=False)
+    return ColumnType("real" if precision is not None and precision <= 24 else "double precision", shown)
 
 
 def _number(expr: Optional[Expr]) -> tuple[Optional[int], bool]:
