@@ -70,7 +70,9 @@ class ModuleTable:
         # Class bodies: their names are visible in the body itself, not in its methods.
         self.class_scopes = {cls.body_scope: cls.scope for cls in facts.classes}
         found: list[tuple[tuple[str, str], Definition]] = []
-        found.extend(((function.scope, function.name), function) for function in facts.function_defs)
+        found.extend(
+            ((function.scope, function.name), function) for function in facts.function_defs
+        )
         for imp in facts.imports:
             if imp.name == "*":
                 if not imp.scope:

@@ -541,7 +541,9 @@ class TableBuilder:
             # `Base = declarative_base(cls=Base)`: the argument is the class the line rebinds.
             table = self.names.resolver.modules.get(module)
             earlier = table.earlier(option.text, scope, getattr(node, "line", 0)) if table else None
-            found = Resolution(Defined(module, earlier), ()) if isinstance(earlier, ClassDef) else None
+            found = (
+                Resolution(Defined(module, earlier), ()) if isinstance(earlier, ClassDef) else None
+            )
         if (
             found is not None
             and not found.rest

@@ -117,7 +117,9 @@ def _float_type(kind: str, written: str, expr: Optional[Expr]) -> ColumnType:
     shown = written if expr is None else f"{written}({precision if precision is not None else ''})"
     if not literal:
         return ColumnType(kind, f"{written}(...)", literal=False)
-    return ColumnType("real" if precision is not None and precision <= 24 else "double precision", shown)
+    return ColumnType(
+        "real" if precision is not None and precision <= 24 else "double precision", shown
+    )
 
 
 def _number(expr: Optional[Expr]) -> tuple[Optional[int], bool]:
