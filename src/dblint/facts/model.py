@@ -234,6 +234,10 @@ class SqlString:
     end_line: int
     scope: str
     text: str = ""
+    # The statement of a SQLAlchemy `DDL("...")` construct: the module-level name it is bound to
+    # (`uniqueness = DDL("CREATE UNIQUE INDEX ...")`), `<listener>` when it is handed to
+    # `event.listen(table, "after_create", ...)` directly, else "" (any other string).
+    ddl_construct: str = ""
 
 
 @slotted

@@ -9,7 +9,7 @@ from typing import ClassVar
 from dblint import sql
 from dblint.contexts import in_own_migration_step
 from dblint.diagnostics import Diagnostic
-from dblint.facts.model import FileFacts, SchemaCall
+from dblint.facts.model import FileFacts, SchemaCall, SqlString
 from dblint.facts.vocabulary import (
     CREATE_TABLE_CONSTRUCT,
     DROP_TABLE_CONSTRUCT,
@@ -18,6 +18,7 @@ from dblint.facts.vocabulary import (
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
 from dblint.index.scratch import on_scratch_database, on_temporary_table, temporary_tables
+from dblint.index.table_events import runs_with_table_event, table_event_names
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
 from dblint.rules.examples import files, source
 
@@ -65,6 +66,24 @@ _SINGLE_TABLE_CALLS = {
 def _checks_raw_ddl(facts: FileFacts, index: ProjectIndex) -> bool:
     """Application code, but for a file whose databases are all in memory."""
     return index.is_application_code(facts) and not on_scratch_database(facts)
+
+
+def _run_strings(facts: FileFacts) -> Iterator[tuple[SqlString, str]]:
+    """The SQL strings DBL102/DBL103 judge (not the steps of the project's own migration runner),
+    each with what a message adds to say when it runs: the statement of a `DDL` construct that
+    `event.listen` hands to a table's create or drop events runs whenever SQLAlchemy creates or
+    drops the table (`create_all()` or `create()`), never in a migration (faraday's
+    `uix_vulnerability`), so the migrations must make the change themselves."""
+    listeners = table_event_names(facts)
+    for string in facts.sql_strings:
+        if not in_own_migration_step(facts, string.scope):
+            yield string, _WHEN_TABLE_EVENT if runs_with_table_event(string, listeners) else ""
+
+
+_WHEN_TABLE_EVENT = (
+    " (run by `event.listen` when SQLAlchemy creates or drops the table: "
+    "`create_all()`, `create()` or their drops, never a migration)"
+)
 
 
 def _single_table_call(call: SchemaCall) -> str:
@@ -254,7 +273,12 @@ class RawCreateTable(Rule):
         "a numbered module of a `migrations/`, `delta/` or `upgrade/` directory (`migrations/0003_add_flags.py`, "
         "`upgrade/v02_engine.py`) or a module of a numbered version directory there "
         "(`schema/delta/27/add_ts.py`), nor a module-level function named as a numbered upgrade step "
-        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`)."
+        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`). The statement of a `DDL(...)` "
+        'construct handed to `event.listen(table, "after_create", ...)` (or `before_create`, `after_drop`, '
+        "`before_drop`, on a table or a MetaData; directly or by its module-level name, `.execute_if(...)` "
+        "allowed) is reported saying so: it runs whenever SQLAlchemy creates or drops the table "
+        "(`create_all()`, `create()`), never in a migration, so a database built by migrations lacks it unless "
+        "a migration makes the same change."
     )
     why_bad = (
         "A table created by a SQL string in a script or at startup has no migration and no model Alembic "
@@ -284,16 +308,14 @@ class RawCreateTable(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not _checks_raw_ddl(facts, index):
             return
-        for string in facts.sql_strings:
-            if in_own_migration_step(facts, string.scope):
-                continue
+        for string, when in _run_strings(facts):
             for statement in string.statements:
                 if statement.kind == sql.CREATE_TABLE:
                     yield self.diagnostic(
                         facts.path,
                         string.line,
                         string.column,
-                        f"raw SQL creates table{_shown_name(statement.name)} outside Alembic migrations",
+                        f"raw SQL creates table{_shown_name(statement.name)}{when} outside Alembic migrations",
                         string.end_line,
                     )
                     break
@@ -373,9 +395,7 @@ class RawSchemaDdl(Rule):
         if not _checks_raw_ddl(facts, index):
             return
         temporary = temporary_tables(facts)
-        for string in facts.sql_strings:
-            if in_own_migration_step(facts, string.scope):
-                continue
+        for string, when in _run_strings(facts):
             for statement in string.statements:
                 words = _DDL_WORDS.get(statement.kind)
                 if words is not None and not on_temporary_table(statement, temporary):
@@ -384,7 +404,7 @@ class RawSchemaDdl(Rule):
                         facts.path,
                         string.line,
                         string.column,
-                        f"raw SQL {words}{target} changes the schema outside Alembic migrations",
+                        f"raw SQL {words}{target}{when} changes the schema outside Alembic migrations",
                         string.end_line,
                     )
                     break
