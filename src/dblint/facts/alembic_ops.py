@@ -176,6 +176,9 @@ class _Function:
         )
         self.steps: list[MigrationStep] = []
         self.rebound: set[str] = set()
+        # Names assigned at least once under a guard (`if`, a loop, `try`, ...): which of their
+        # values holds at a later line depends on the path taken.
+        self.branched: set[str] = set()
         self.early_return = ""  # `if ...: return` seen: what follows runs only sometimes
         # Connections committed so far (`conn.commit()`), and those then switched to
         # `isolation_level="AUTOCOMMIT"` (SQLAlchemy sets it on the connection itself: the name it
@@ -230,6 +233,7 @@ class MigrationVisitor(cst.CSTVisitor):
                     function.line,
                     tuple(function.steps),
                     tuple(sorted(function.rebound)),
+                    tuple(sorted(function.branched)),
                 )
             )
             self._function = None
@@ -399,12 +403,18 @@ class MigrationVisitor(cst.CSTVisitor):
         if self._function is None:
             return
         names = [name for target in node.targets for name in _target_names(target.target)]
+        if self._guards:
+            self._function.branched.update(names)
         connections = self._function.autocommit_connections
         self._function.committed.difference_update(names)
         if self._switches_to_autocommit(node.value):
             connections.update(names)
         else:
             connections.difference_update(names)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._function is not None and self._guards:
+            self._function.branched.update(_target_names(node.target))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if self._function is not None:

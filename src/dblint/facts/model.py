@@ -346,7 +346,9 @@ class MigrationFunction:
     """A module-level function of a migration file (`upgrade`, `downgrade`, helpers).
 
     `rebound` names are bound by loops, `with ... as`, `except ... as` and the like:
-    their value is not the literal assignment the bindings show.
+    their value is not the literal assignment the bindings show. `branched` names are
+    assigned at least once under a guard (`if`, a loop, `try`); a name assigned only in the
+    function's straight-line body holds, at a line, the last value assigned above it.
     """
 
     name: str
@@ -354,6 +356,7 @@ class MigrationFunction:
     line: int
     steps: tuple[MigrationStep, ...]
     rebound: tuple[str, ...] = ()
+    branched: tuple[str, ...] = ()
 
 
 @slotted

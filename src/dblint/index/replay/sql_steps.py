@@ -268,14 +268,12 @@ class SqlSteps:
             if action.kind == CONSTRAINT_ACTION:
                 continue
             column = table.column_named(action.column) if action.column else None
-            if action.column and action.kind in (RENAME_COLUMN, DROP_COLUMN):
+            if action.column and action.kind == DROP_COLUMN:
                 table.forget_named(columns=(action.column,))
             if action.kind == RENAME_COLUMN:
                 if column is None:
                     return False
-                del table.columns[column.name]
-                column.name = action.new_name
-                table.columns[column.name] = column
+                table.rename_column(column, action.new_name)
             elif action.kind == DROP_COLUMN:
                 if column is not None:
                     del table.columns[column.name]
