@@ -275,6 +275,7 @@ _TYPE_PAIRS = [
     ("sa.Float(25)", "sa.Double()"),
     ("sa.Float(24)", "sa.Float(25)"),
     ("postgresql.DOUBLE_PRECISION()", "sa.REAL()"),
+    ("postgresql.DOUBLE_PRECISION(53)", "sa.Float()"),
 ]
 
 

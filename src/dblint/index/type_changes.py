@@ -103,18 +103,19 @@ def _zoned_type(kind: str, written: str, expr: Expr) -> ColumnType:
 
 
 def _float_type(kind: str, written: str, expr: Optional[Expr]) -> ColumnType:
-    """`sa.REAL()`, `sa.Float(precision=3, asdecimal=True)`, `postgresql.DOUBLE_PRECISION()`: the
+    """`sa.REAL()`, `sa.Float(precision=3, asdecimal=True)`, `postgresql.DOUBLE_PRECISION(53)`: the
     PostgreSQL type they compile to, `real` or `double precision` (faraday's `sa.REAL()` to
-    `sa.Float(precision=3)` is no change); `asdecimal` changes only what Python gets back."""
-    if kind in _REAL:
-        return ColumnType("real", written if expr is None else f"{written}()")
-    if kind in _DOUBLE:
-        return ColumnType("double precision", written if expr is None else f"{written}()")
+    `sa.Float(precision=3)` is no change). Only `Float`'s precision picks the type: `REAL` and
+    `DOUBLE_PRECISION` compile to themselves whatever it says, and `asdecimal` changes only what
+    Python gets back. A message shows the precision as written."""
     precision_expr = None
     if expr is not None:
         precision_expr = expr.keyword("precision") or (expr.args[0] if expr.args else None)
     precision, literal = _number(precision_expr)
     shown = written if expr is None else f"{written}({precision if precision is not None else ''})"
+    if kind in _REAL or kind in _DOUBLE:
+        shown = shown if literal else f"{written}(...)"
+        return ColumnType("real" if kind in _REAL else "double precision", shown)
     if not literal:
         return ColumnType(kind, f"{written}(...)", literal=False)
     return ColumnType(
