@@ -18,6 +18,8 @@ def test_rebound_statements_leave_the_replay_sure() -> None:
     assert "cannot read" not in completed.stdout
     reported = finding_set(run_tool("dblint", "check", ".", cwd=ROOT).stdout)
     assert reported == {("crowd/models.py", 19, "DBL411")}
+    # d4: `conn.execute(sa.text(orphaned("task")))`, a helper of the revision returning a `SELECT`
+    # (securedrop's shape), changes no table
 
 
 _MODELS = """\
@@ -81,3 +83,33 @@ def test_a_statement_bound_in_a_branch_is_not_guessed(tmp_path: Path) -> None:
         "`op.execute()` of a statement the replay cannot read at migrations/versions/r2.py:14"
         in (inventory.replace("\\", ""))
     )
+
+
+def test_a_helper_building_ddl_still_blinds_the_replay(tmp_path: Path) -> None:
+    """The look-alike of securedrop's `SELECT` helper: a helper that builds `ALTER TABLE` changes
+    tables the replay cannot name, so no column is judged (no DBL411 on `task.title`)."""
+    helper = (
+        "def add_title(table_name: str) -> str:\n"
+        '    return f"ALTER TABLE {table_name} ADD COLUMN title VARCHAR(80)"\n'
+    )
+    body = "    conn = op.get_bind()\n    conn.execute(sa.text(add_title(os.environ['TABLE'])))\n"
+    root = write_project(
+        tmp_path / "ddl_helper",
+        {
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "app/__init__.py": "",
+            "app/models.py": _MODELS,
+            "migrations/env.py": "from alembic import context\n\nfrom app.models import Base\n\n"
+            "target_metadata = Base.metadata\n",
+            "migrations/versions/r1.py": _REVISION.format(
+                rev="r1",
+                down="None",
+                body='    op.create_table("task", sa.Column("id", sa.Integer(), primary_key=True))',
+            ),
+            "migrations/versions/r2.py": helper
+            + _REVISION.format(rev="r2", down='"r1"', body=body),
+        },
+    )
+    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
+    inventory = run_tool("dblint", "inventory", "--by", "table", ".", cwd=root).stdout
+    assert "the replay cannot read" in inventory.replace("\\", "")
