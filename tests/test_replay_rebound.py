@@ -50,6 +50,32 @@ def upgrade() -> None:
 """
 
 
+def _task_project(root: Path, second_revision: str) -> Path:
+    """A model `task` with a `title` no migration adds, r1 creating `task`, and `second_revision`."""
+    return write_project(
+        root,
+        {
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "app/__init__.py": "",
+            "app/models.py": _MODELS,
+            "migrations/env.py": "from alembic import context\n\nfrom app.models import Base\n\n"
+            "target_metadata = Base.metadata\n",
+            "migrations/versions/r1.py": _REVISION.format(
+                rev="r1",
+                down="None",
+                body='    op.create_table("task", sa.Column("id", sa.Integer(), primary_key=True))',
+            ),
+            "migrations/versions/r2.py": second_revision,
+        },
+    )
+
+
+def _unjudged(root: Path) -> str:
+    """No finding (no DBL411 on `task.title`): the inventory's table report, to say why."""
+    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
+    return run_tool("dblint", "inventory", "--by", "table", ".", cwd=root).stdout.replace("\\", "")
+
+
 def test_a_statement_bound_in_a_branch_is_not_guessed(tmp_path: Path) -> None:
     """The look-alike: `query` is rebound under an `if`, so which statement runs is unknown;
     the replay says so and judges no column of the tables (no DBL411 on `task.title`)."""
@@ -61,27 +87,10 @@ def test_a_statement_bound_in_a_branch_is_not_guessed(tmp_path: Path) -> None:
         '    query = "ALTER TABLE task ADD COLUMN done BOOLEAN;"\n'
         "    op.execute(query)\n"
     )
-    root = write_project(
-        tmp_path / "branched",
-        {
-            "alembic.ini": "[alembic]\nscript_location = migrations\n",
-            "app/__init__.py": "",
-            "app/models.py": _MODELS,
-            "migrations/env.py": "from alembic import context\n\nfrom app.models import Base\n\n"
-            "target_metadata = Base.metadata\n",
-            "migrations/versions/r1.py": _REVISION.format(
-                rev="r1",
-                down="None",
-                body='    op.create_table("task", sa.Column("id", sa.Integer(), primary_key=True))',
-            ),
-            "migrations/versions/r2.py": _REVISION.format(rev="r2", down='"r1"', body=body),
-        },
-    )
-    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
-    inventory = run_tool("dblint", "inventory", "--by", "table", ".", cwd=root).stdout
+    root = _task_project(tmp_path / "branched", _REVISION.format(rev="r2", down='"r1"', body=body))
     assert (
         "`op.execute()` of a statement the replay cannot read at migrations/versions/r2.py:14"
-        in (inventory.replace("\\", ""))
+        in _unjudged(root)
     )
 
 
@@ -93,23 +102,5 @@ def test_a_helper_building_ddl_still_blinds_the_replay(tmp_path: Path) -> None:
         '    return f"ALTER TABLE {table_name} ADD COLUMN title VARCHAR(80)"\n'
     )
     body = "    conn = op.get_bind()\n    conn.execute(sa.text(add_title(os.environ['TABLE'])))\n"
-    root = write_project(
-        tmp_path / "ddl_helper",
-        {
-            "alembic.ini": "[alembic]\nscript_location = migrations\n",
-            "app/__init__.py": "",
-            "app/models.py": _MODELS,
-            "migrations/env.py": "from alembic import context\n\nfrom app.models import Base\n\n"
-            "target_metadata = Base.metadata\n",
-            "migrations/versions/r1.py": _REVISION.format(
-                rev="r1",
-                down="None",
-                body='    op.create_table("task", sa.Column("id", sa.Integer(), primary_key=True))',
-            ),
-            "migrations/versions/r2.py": helper
-            + _REVISION.format(rev="r2", down='"r1"', body=body),
-        },
-    )
-    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
-    inventory = run_tool("dblint", "inventory", "--by", "table", ".", cwd=root).stdout
-    assert "the replay cannot read" in inventory.replace("\\", "")
+    revision = helper + _REVISION.format(rev="r2", down='"r1"', body=body)
+    assert "the replay cannot read" in _unjudged(_task_project(tmp_path / "ddl_helper", revision))
