@@ -17,9 +17,10 @@ def test_rebound_statements_leave_the_replay_sure() -> None:
     assert "unsure" not in completed.stdout
     assert "cannot read" not in completed.stdout
     reported = finding_set(run_tool("dblint", "check", ".", cwd=ROOT).stdout)
-    assert reported == {("crowd/models.py", 19, "DBL411")}
+    assert reported == {("crowd/models.py", 19, "DBL411"), ("crowd/models.py", 32, "DBL411")}
     # d4: `conn.execute(sa.text(orphaned("task")))`, a helper of the revision returning a `SELECT`
-    # (securedrop's shape), changes no table
+    # (securedrop's shape), changes no table; e5 (nyaa's shape): `for site in SITES:` over a module
+    # constant creates `site + "_stats"` for each, so `south_stats.visits` is judged
 
 
 _MODELS = """\
@@ -104,3 +105,49 @@ def test_a_helper_building_ddl_still_blinds_the_replay(tmp_path: Path) -> None:
     body = "    conn = op.get_bind()\n    conn.execute(sa.text(add_title(os.environ['TABLE'])))\n"
     revision = helper + _REVISION.format(rev="r2", down='"r1"', body=body)
     assert "the replay cannot read" in _unjudged(_task_project(tmp_path / "ddl_helper", revision))
+
+
+def test_a_loop_over_a_shadowed_constant_is_not_unrolled(tmp_path: Path) -> None:
+    """The look-alike of nyaa's loop: the function binds `SITES` itself, so the module's tuple is
+    not what it loops over; the tables it creates are unknown and nothing is judged."""
+    body = (
+        '    SITES = os.environ["SITES"].split()\n'
+        "    for site in SITES:\n"
+        '        op.add_column(site, sa.Column("title", sa.String(80)))\n'
+    )
+    revision = 'SITES = ("task",)\n\n' + _REVISION.format(rev="r2", down='"r1"', body=body)
+    assert "cannot compute" in _unjudged(_task_project(tmp_path / "shadowed", revision))
+
+
+def test_a_choice_type_is_compared_by_no_family(tmp_path: Path) -> None:
+    """sqlalchemy-utils' `ChoiceType(Status, impl=Integer())` is an INTEGER column (nyaa's
+    `users.status`): its `enum` family is what Python gets back, no DBL412 against `sa.Integer()`."""
+    models = _MODELS.replace(
+        "from sqlalchemy import Column, Integer, String\n",
+        "import enum\n\nfrom sqlalchemy import Column, Integer, String\n"
+        "from sqlalchemy_utils import ChoiceType\n",
+    ).replace(
+        "    title = Column(String(80))\n",
+        "    title = Column(String(80))\n    status = Column(ChoiceType(Status, impl=Integer()))\n",
+    )
+    models = models.replace(
+        "Base = declarative_base()\n",
+        "Base = declarative_base()\n\n\nclass Status(enum.Enum):\n    OPEN = 0\n",
+    )
+    body = (
+        '    op.add_column("task", sa.Column("title", sa.String(80)))\n'
+        '    op.add_column("task", sa.Column("status", sa.Integer()))\n'
+    )
+    root = _task_project(tmp_path / "choices", _REVISION.format(rev="r2", down='"r1"', body=body))
+    (root / "app" / "models.py").write_text(models)
+    assert "status = Column(ChoiceType" in (root / "app" / "models.py").read_text()
+    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
+    (root / "migrations" / "versions" / "r2.py").write_text(
+        _REVISION.format(rev="r2", down='"r1"', body=body.replace("sa.Integer()", "sa.Boolean()"))
+    )
+    # The look-alike: a plain `Integer` model column against `Boolean` is still a DBL412.
+    (root / "app" / "models.py").write_text(
+        models.replace("ChoiceType(Status, impl=Integer())", "Integer")
+    )
+    reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert {code for _, _, code in reported} == {"DBL412"}

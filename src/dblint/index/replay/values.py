@@ -116,6 +116,9 @@ def text_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
         return None if "{}" in expr.text else expr.text
     if _naming_call(expr):
         return text_of(expr.args[0], frame)
+    if expr.kind == "op" and expr.text == "Add":  # nyaa's `prefix + "_torrents"` in a literal loop
+        pieces = [text_of(arg, frame) for arg in expr.args]
+        return "".join(pieces) if all(piece is not None for piece in pieces) else None  # type: ignore[arg-type]
     return None
 
 
