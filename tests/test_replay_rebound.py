@@ -151,3 +151,22 @@ def test_a_choice_type_is_compared_by_no_family(tmp_path: Path) -> None:
     )
     reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
     assert {code for _, _, code in reported} == {"DBL412"}
+
+
+def test_a_computed_rename_on_a_chain_from_a_missing_revision_does_not_crash(
+    tmp_path: Path,
+) -> None:
+    """A table assumed on a chain from an unknown schema, renamed to a computed name, was dropped
+    from a table list it was never in (DBL002 on every replay rule; found by the fuzz corpus)."""
+    body = (
+        '    prefix = op.get_context().opts["table_prefix"]\n'
+        '    op.rename_table("accounts", f"{prefix}accounts")\n'
+    )
+    root = _task_project(
+        tmp_path / "unrooted", _REVISION.format(rev="r2", down='"gone"', body=body)
+    )
+    completed = run_tool("dblint", "check", ".", cwd=root)
+    assert completed.returncode == 1, completed.stderr
+    codes = {code for _, _, code in finding_set(completed.stdout)}
+    assert "DBL402" in codes
+    assert "DBL002" not in codes

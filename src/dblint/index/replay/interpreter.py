@@ -442,13 +442,13 @@ class _Replayer:
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         new_name = text_of(bound.get("new_table_name"), frame)
-        table = self.changes.existing(key, step, frame, "renames")
+        self.changes.existing(key, step, frame, "renames")  # records a rename of an uncreated table
         if new_name is None:
             self.changes.replay.blind_creates.append(
                 f"rename_table to a computed name at {frame.where(step.line)}"
             )
-            if table is not None:
-                del self.changes.tables[key]
+            # A table assumed on a chain from an unknown schema is in no table list to leave.
+            self.changes.tables.pop(key, None)
             return
         self.changes.rename(key, (key[0], new_name))
 
