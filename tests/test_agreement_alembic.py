@@ -24,7 +24,12 @@ from dblint.index.replay import Replay, replays
 from dblint.index.types import UNKNOWN, family_of_type_name
 from dblint.pipeline import load_project
 
-MIGRATION_FIXTURES = ["alembic_replay", "alembic_drift", "alembic_data_migrations"]
+MIGRATION_FIXTURES = [
+    "alembic_replay",
+    "alembic_drift",
+    "alembic_data_migrations",
+    "alembic_rebound_statements",
+]
 
 _COMPARE = """
 import json, sys
@@ -178,6 +183,7 @@ _RULE_FOR_DIFF = {
         ("alembic_drift", "crm.models:Base.metadata"),
         ("alembic_replay", "library.models:Base.metadata"),
         ("alembic_data_migrations", "ledger.models:Base.metadata"),
+        ("alembic_rebound_statements", "crowd.models:Base.metadata"),
     ],
 )
 def test_every_difference_alembic_reports_is_a_finding(

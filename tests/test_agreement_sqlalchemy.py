@@ -34,6 +34,7 @@ PROJECTS = [
     "models_cross_metadata",
     "models_factories",
     "models_annotated_table",
+    "models_rebound_base",
 ]
 
 PROBE = r"""

@@ -321,6 +321,15 @@ _TYPE_PAIRS = [
     ("postgresql.TIMESTAMP(timezone=True)", "sa.DateTime()"),
     ("sa.BIGINT()", "sa.Integer()"),
     ("sa.Integer()", "sa.BigInteger()"),
+    # faraday: `FLOAT(p)` is `real` up to p = 24, `double precision` above and without p
+    ("sa.REAL()", "sa.Float(precision=3, asdecimal=True)"),
+    ("sa.REAL()", "sa.Float()"),
+    ("sa.Float()", "postgresql.DOUBLE_PRECISION()"),
+    ("sa.Float(24)", "postgresql.REAL()"),
+    ("sa.Float(25)", "sa.Double()"),
+    ("sa.Float(24)", "sa.Float(25)"),
+    ("postgresql.DOUBLE_PRECISION()", "sa.REAL()"),
+    ("postgresql.DOUBLE_PRECISION(53)", "sa.Float()"),
 ]
 
 
@@ -330,7 +339,8 @@ def test_type_changes_reported_are_the_ones_postgresql_rewrites(
 ) -> None:
     """letta: `existing_type=postgresql.TIMESTAMP(timezone=True)` to `sa.DateTime()` is a rewrite,
     and the message shows the time zone; `postgresql.TIMESTAMP()` to `sa.DateTime()` is the same
-    type. PostgreSQL (session time zone not UTC) rewrites exactly the tables dblint reports."""
+    type. faraday: `sa.REAL()` to `sa.Float(precision=3)` is the same type (`FLOAT(3)` is `real`).
+    PostgreSQL (session time zone not UTC) rewrites exactly the tables dblint reports."""
     import sqlalchemy as sa
     from sqlalchemy.dialects import postgresql
 
@@ -375,7 +385,7 @@ def test_type_changes_reported_are_the_ones_postgresql_rewrites(
         before = _file_node(connection, "types_4")
         connection.exec_driver_sql("ALTER TABLE types_4 ALTER COLUMN c TYPE timestamptz")
         assert _file_node(connection, "types_4") == before
-    assert rewritten == {4, 5, 6}
+    assert rewritten == {4, 5, 6, 8, 12, 13}
     assert reported == rewritten
 
 

@@ -493,3 +493,23 @@ def test_large_and_pathological_inputs_are_fast() -> None:
 def test_alter_table_actions_split_where_sql_does(text: str, actions: list[str] | None) -> None:
     """Commas and semicolons inside strings, quoted names and parentheses are no separators."""
     assert alter_table_actions(text) == actions
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "column"),
+    [
+        # pybossa: a constraint renamed with its table changes no column
+        (
+            "ALTER TABLE blogpost RENAME CONSTRAINT blogpost_app_id_fkey TO b_fkey",
+            "constraint",
+            None,
+        ),
+        ("ALTER TABLE task RENAME app_id TO project_id", "rename-column", "app_id"),
+        ("ALTER TABLE task RENAME COLUMN constraint_id TO c_id", "rename-column", "constraint_id"),
+    ],
+)
+def test_alter_actions_read_constraint_renames(text: str, kind: str, column: str | None) -> None:
+    from dblint.sql.changes import alter_actions
+
+    [action] = alter_actions(text) or ()
+    assert (action.kind, action.column or None) == (kind, column)

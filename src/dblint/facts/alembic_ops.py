@@ -168,6 +168,84 @@ def _literal_strings(node: cst.BaseExpression) -> Optional[tuple[str, ...]]:
     return tuple(values)
 
 
+class _BoundNames(cst.CSTVisitor):
+    """Every name a piece of code binds (assignments, loop and `with` targets, `global`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.names.update(_target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.names.update(_target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.names.update(_target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.names.update(_target_names(node.target))
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self.names.update(_target_names(node.name))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.names.update(_target_names(node.target))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.names.update(item.name.value for item in node.names)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.names.add(node.name.value)
+
+
+def _bound_names(node: cst.CSTNode) -> set[str]:
+    visitor = _BoundNames()
+    node.visit(visitor)
+    return visitor.names
+
+
+def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
+    """Names the module binds once, at its top level, to a literal list or tuple of strings
+    (nyaa's `TABLE_PREFIXES = ("nyaa", "sukebei")`): a loop over one is a literal loop. A name
+    bound again anywhere (also under `if`, or by a function's `global`) is no constant."""
+    found: dict[str, Optional[tuple[str, ...]]] = {}
+    for statement in module.body:
+        single = None
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            small = statement.body[0]
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+            ):
+                single = (small.targets[0].target.value, _literal_strings(small.value))
+        if single is not None:
+            name, values = single
+            found[name] = values if name not in found else None
+            continue
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            bound = {item.name.value for node in _globals_of(statement) for item in node.names}
+        else:
+            bound = _bound_names(statement)
+        for name in bound:
+            found[name] = None
+    return {name: values for name, values in found.items() if values is not None}
+
+
+def _globals_of(node: cst.CSTNode) -> list[cst.Global]:
+    """The `global` statements inside a function or class (they rebind module names)."""
+    found: list[cst.Global] = []
+
+    class _Globals(cst.CSTVisitor):
+        def visit_Global(self, global_node: cst.Global) -> None:
+            found.append(global_node)
+
+    node.visit(_Globals())
+    return found
+
+
 class _Function:
     """A module-level function being visited."""
 
@@ -180,6 +258,11 @@ class _Function:
         )
         self.steps: list[MigrationStep] = []
         self.rebound: set[str] = set()
+        # Every name the function binds (parameters too): a module constant it shadows is not read.
+        self.locals = _bound_names(node)
+        # Names assigned at least once under a guard (`if`, a loop, `try`, ...): which of their
+        # values holds at a later line depends on the path taken.
+        self.branched: set[str] = set()
         self.early_return = ""  # `if ...: return` seen: what follows runs only sometimes
         # Connections committed so far (`conn.commit()`), and those then switched to
         # `isolation_level="AUTOCOMMIT"` (SQLAlchemy sets it on the connection itself: the name it
@@ -198,9 +281,14 @@ class MigrationVisitor(cst.CSTVisitor):
     """Records the steps of every module-level function of a migration file (visited by `walk.walk`)."""
 
     def __init__(
-        self, op_names: frozenset[str], module_functions: frozenset[str], node_positions: Positions
+        self,
+        op_names: frozenset[str],
+        module_functions: frozenset[str],
+        node_positions: Positions,
+        constants: Optional[dict[str, tuple[str, ...]]] = None,
     ) -> None:
         super().__init__()
+        self.constants = constants or {}
         self._position = node_positions.start
         self._span = node_positions.span
         self.op_names = op_names
@@ -239,6 +327,7 @@ class MigrationVisitor(cst.CSTVisitor):
                     function.line,
                     tuple(function.steps),
                     tuple(sorted(function.rebound)),
+                    tuple(sorted(function.branched)),
                 )
             )
             self._function = None
@@ -356,6 +445,13 @@ class MigrationVisitor(cst.CSTVisitor):
         self._bind(names, None)
         values = _literal_strings(node.iter)
         if (
+            values is None
+            and isinstance(node.iter, cst.Name)
+            and self._function is not None
+            and node.iter.value not in self._function.locals
+        ):
+            values = self.constants.get(node.iter.value)
+        if (
             values is not None
             and len(names) == 1
             and not self._loops
@@ -409,11 +505,16 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [name for target in node.targets for name in _target_names(target.target)]
+        if self._function is not None and self._guards:
+            self._function.branched.update(names)
         self._bind(names, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        names = _target_names(node.target)
+        if self._function is not None and self._guards:
+            self._function.branched.update(names)
         if node.value is not None:
-            self._bind(_target_names(node.target), node.value)
+            self._bind(names, node.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         names = _target_names(node.target)
@@ -688,7 +789,9 @@ def collect_migration(
     functions = frozenset(
         statement.name.value for statement in module.body if isinstance(statement, cst.FunctionDef)
     )
-    visitor = MigrationVisitor(op_names, functions, wrapper_positions(wrapper))
+    visitor = MigrationVisitor(
+        op_names, functions, wrapper_positions(wrapper), module_constants(module)
+    )
     walk(module, visitor)
     doc_revision, doc_revises = _doc_header(module)
     return MigrationFacts(tuple(visitor.functions), doc_revision, doc_revises)

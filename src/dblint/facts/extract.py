@@ -29,11 +29,13 @@ from dblint.facts.model import (
 from dblint.facts.vocabulary import (
     DATABASE_KEYWORDS,
     DATABASE_OPENERS,
+    EVENT_LISTENER,
     INTERACTION_ATTRIBUTES,
     MESSAGE_KEYWORDS,
     SCHEMA_CONSTRUCTS,
     SYNC_CALLS,
     TABLE_CONSTRUCTS,
+    TABLE_EVENTS,
     TABLE_METHODS,
     TYPE_CHECKING_TESTS,
     Interaction,
@@ -49,7 +51,8 @@ SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
 # `metadata.reflect(...)` and `table.to_metadata(metadata)` (which register tables on a MetaData),
 # Alembic's `stamp` and a schema manager's `sync()` (a stamped `create_all()` baseline), and
-# `metadata._add_table(...)` (env.py copying tables of other metadata into the tracked one).
+# `metadata._add_table(...)` (env.py copying tables of other metadata into the tracked one), and
+# `event.listen(table, "after_create", ddl)` (a `DDL` construct run by a table's create or drop).
 NOTABLE_CALLS = frozenset(
     {
         "configure",
@@ -62,6 +65,7 @@ NOTABLE_CALLS = frozenset(
         "stamp",
         *SYNC_CALLS,
         "_add_table",
+        "listen",
     }
 )
 # Calls whose string arguments are messages for humans, never SQL to run.
@@ -192,6 +196,8 @@ class FactCollector(cst.CSTVisitor):
         self._message_depth = 0
         self._message_calls: list[bool] = []  # per enclosing call: is it a message call
         self._called_attributes: set[int] = set()
+        # The statement arguments of `DDL(...)` constructs (by node id), with what `ddl_construct` says.
+        self._ddl_statements: dict[int, str] = {}
 
     # -- positions and scopes -------------------------------------------------
 
@@ -365,6 +371,12 @@ class FactCollector(cst.CSTVisitor):
             exports_cst.read_target(self.exports, target.target, self._place, node.value)
         if self._in_class_body():
             return
+        if (
+            not self._scopes
+            and len(node.targets) == 1
+            and isinstance(node.targets[0].target, cst.Name)
+        ):
+            self._note_ddl_statement(node.value, node.targets[0].target.value)
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 name = target.target.value
@@ -426,9 +438,35 @@ class FactCollector(cst.CSTVisitor):
 
     # -- calls -------------------------------------------------------------------
 
+    def _note_ddl_statement(self, value: cst.BaseExpression, construct: str) -> None:
+        """`DDL("...")`, also with `.execute_if(...)`: its statement belongs to `construct`."""
+        while (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == "execute_if"
+        ):
+            value = value.func.value
+        if (
+            isinstance(value, cst.Call)
+            and (dotted(value.func) or "").rsplit(".", 1)[-1] == "DDL"
+            and value.args
+            and not value.args[0].keyword
+        ):
+            self._ddl_statements[id(value.args[0].value)] = construct
+
+    def _note_table_event_listener(self, name: str, args: Sequence[cst.Arg]) -> None:
+        """`event.listen(table, "after_create", DDL("..."))`: the construct runs with the create."""
+        if (
+            name.rsplit(".", 1)[-1] == "listen"
+            and len(args) >= 3
+            and string_value(args[1].value) in TABLE_EVENTS
+        ):
+            self._note_ddl_statement(args[2].value, EVENT_LISTENER)
+
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         name = dotted(func) or ""
+        self._note_table_event_listener(name, node.args)
         is_message = _is_message_callee(name)
         self._message_calls.append(is_message)
         if is_message:
@@ -583,6 +621,7 @@ class FactCollector(cst.CSTVisitor):
                 end_line=end_line,
                 scope=self._scope,
                 text=text if len(text) <= 4000 else "",
+                ddl_construct=self._ddl_statements.get(id(node), ""),
             )
         )
 

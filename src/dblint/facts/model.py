@@ -234,6 +234,10 @@ class SqlString:
     end_line: int
     scope: str
     text: str = ""
+    # The statement of a SQLAlchemy `DDL("...")` construct: the module-level name it is bound to
+    # (`uniqueness = DDL("CREATE UNIQUE INDEX ...")`), `<listener>` when it is handed to
+    # `event.listen(table, "after_create", ...)` directly, else "" (any other string).
+    ddl_construct: str = ""
 
 
 @slotted
@@ -342,7 +346,9 @@ class MigrationFunction:
     """A module-level function of a migration file (`upgrade`, `downgrade`, helpers).
 
     `rebound` names are bound by loops, `with ... as`, `except ... as` and the like:
-    their value is not the literal assignment the bindings show.
+    their value is not the literal assignment the bindings show. `branched` names are
+    assigned at least once under a guard (`if`, a loop, `try`); a name assigned only in the
+    function's straight-line body holds, at a line, the last value assigned above it.
     """
 
     name: str
@@ -350,6 +356,7 @@ class MigrationFunction:
     line: int
     steps: tuple[MigrationStep, ...]
     rebound: tuple[str, ...] = ()
+    branched: tuple[str, ...] = ()
 
 
 @slotted

@@ -45,6 +45,7 @@ from dblint.facts.vocabulary import (
     MAPPED_MARKERS,
     SCHEMA_CONSTRUCTS,
     TABLE_CONSTRUCTS,
+    TABLE_EVENTS,
 )
 
 # Case-sensitive words: library names, API names, calls and attributes the collector records.
@@ -63,6 +64,8 @@ _WORDS = (
     b"create_table",
     # The DDL constructs the collector records when executed (`CreateTable`, `AddConstraint`).
     *sorted(construct.encode() for construct in TABLE_CONSTRUCTS | SCHEMA_CONSTRUCTS),
+    # `event.listen(table, "after_create", DDL(...))`: the collector keeps the call.
+    *sorted(event.encode() for event in TABLE_EVENTS),
     b"configure",
     b"Table",
     b"Column",

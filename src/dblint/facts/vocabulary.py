@@ -51,6 +51,11 @@ SCHEMA_CONSTRUCTS = frozenset(
 )
 # Methods of a `Table` that create or drop it: `table.create(engine)`, `table.drop(engine)`.
 TABLE_METHODS = frozenset({"create", "drop"})
+# The events SQLAlchemy fires around a table's (or a MetaData's) `create()` / `create_all()` and
+# their drops: a `DDL(...)` construct listening to one runs as part of that create or drop.
+TABLE_EVENTS = frozenset({"before_create", "after_create", "before_drop", "after_drop"})
+# `SqlString.ddl_construct` of a `DDL(...)` passed to `event.listen(...)` for one of them directly.
+EVENT_LISTENER = "<listener>"
 # Calls that open a database: DB-API `connect(...)` (sqlite3, duckdb, psycopg), SQLAlchemy engines.
 DATABASE_OPENERS = frozenset({"connect", "create_engine", "create_async_engine"})
 # Their keyword for the database, where it is not the first argument.

@@ -45,6 +45,7 @@ class Defined:
 
 
 Target = Union[External, ModuleRef, Defined]
+Definition = Union[Binding, ClassDef, FunctionDef, Import]
 
 
 @dataclass(frozen=True)
@@ -62,28 +63,34 @@ class ModuleTable:
         self.name = name
         self.facts = facts
         self.package = is_package(facts.path)
-        self.scoped: dict[tuple[str, str], Union[Binding, ClassDef, FunctionDef, Import]] = {}
+        self.scoped: dict[tuple[str, str], Definition] = {}
+        # Every definition of a name in a scope, in source order (`earlier` reads it).
+        self.history: dict[tuple[str, str], list[Definition]] = {}
         self.star_imports: list[Import] = []
         # Class bodies: their names are visible in the body itself, not in its methods.
         self.class_scopes = {cls.body_scope: cls.scope for cls in facts.classes}
-        for function in facts.function_defs:
-            self.scoped[(function.scope, function.name)] = function
+        found: list[tuple[tuple[str, str], Definition]] = []
+        found.extend(
+            ((function.scope, function.name), function) for function in facts.function_defs
+        )
         for imp in facts.imports:
             if imp.name == "*":
                 if not imp.scope:
                     self.star_imports.append(imp)
                 continue
-            self.scoped[(imp.scope, imp.local)] = imp
-        for binding in facts.bindings:
-            self.scoped[(binding.scope, binding.name)] = binding
+            found.append(((imp.scope, imp.local), imp))
+        found.extend(((binding.scope, binding.name), binding) for binding in facts.bindings)
         for cls in facts.classes:
-            self.scoped[(cls.scope, cls.name)] = cls
-            for attr in cls.attr_bindings():
-                self.scoped[(attr.scope, attr.name)] = attr
+            found.append(((cls.scope, cls.name), cls))
+            found.extend(((attr.scope, attr.name), attr) for attr in cls.attr_bindings())
+        # The last definition in the source wins, as when the module runs: `class Base: ...`
+        # then `Base = declarative_base(cls=Base)` leaves `Base` the declarative base (the
+        # sort is stable, so definitions on one line keep the order above).
+        for key, definition in sorted(found, key=lambda item: item[1].line):
+            self.scoped[key] = definition
+            self.history.setdefault(key, []).append(definition)
 
-    def lookup(
-        self, name: str, scope: str
-    ) -> Optional[Union[Binding, ClassDef, FunctionDef, Import]]:
+    def lookup(self, name: str, scope: str) -> Optional[Definition]:
         """The innermost definition of `name` visible from `scope` (last one wins); an enclosing
         class body is skipped, as in Python."""
         current = scope
@@ -95,6 +102,12 @@ class ModuleTable:
             if not current:
                 return None
             current = current.rsplit(".", 1)[0] if "." in current else ""
+
+    def earlier(self, name: str, scope: str, line: int) -> Optional[Definition]:
+        """The definition of `name` in `scope` itself that a statement on `line` sees: the last
+        one above it (`declarative_base(cls=Base)` names the class `Base` the line rebinds)."""
+        before = [d for d in self.history.get((scope, name), ()) if d.line < line]
+        return before[-1] if before else None
 
     def runs_on_import(self, scope: str) -> bool:
         """True for module level and the bodies of classes defined there (not function bodies)."""

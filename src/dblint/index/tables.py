@@ -30,7 +30,7 @@ from dblint.index.library_bases import (
 )
 from dblint.index.names import Names
 from dblint.index.project_types import Annotation, TypeFamilies, type_map_key
-from dblint.index.symbols import Defined, External
+from dblint.index.symbols import Defined, External, Resolution
 from dblint.index.types import UNKNOWN, TypeFamily, returned_by
 
 if TYPE_CHECKING:
@@ -535,7 +535,15 @@ class TableBuilder:
         option = value.keyword("cls") or value.keyword("model_class")
         if option is None or option.kind != "name":
             return
-        found = self.names.target(module, option.text, getattr(node, "scope", ""))
+        scope = getattr(node, "scope", "")
+        found = self.names.target(module, option.text, scope)
+        if found is not None and isinstance(found.target, Defined) and found.target.node is node:
+            # `Base = declarative_base(cls=Base)`: the argument is the class the line rebinds.
+            table = self.names.resolver.modules.get(module)
+            earlier = table.earlier(option.text, scope, getattr(node, "line", 0)) if table else None
+            found = (
+                Resolution(Defined(module, earlier), ()) if isinstance(earlier, ClassDef) else None
+            )
         if (
             found is not None
             and not found.rest

@@ -34,6 +34,11 @@ _FAMILY_KINDS = {
 }
 # Types whose first positional argument is `timezone`, not a size: `with time zone` is another type.
 _ZONED = frozenset({"timestamp", "time"})
+# PostgreSQL's two floating-point types and their spellings: `FLOAT(p)` is `real` for p up to 24,
+# `double precision` above and without p (SQLAlchemy's `Float()` compiles to `FLOAT`).
+_REAL = frozenset({"real", "float4"})
+_DOUBLE = frozenset({"double", "double_precision", "float8"})
+_FLOATS = frozenset({"float"})
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,13 @@ def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     name = written.rsplit(".", 1)[-1]
     kind = _FAMILY_KINDS.get(name.lower(), name.lower())
     if expr.kind == "name":
+        if kind in _FLOATS | _REAL | _DOUBLE:
+            return _float_type(kind, written, None)
         return ColumnType(kind, written)
     if kind in _ZONED:
         return _zoned_type(kind, written, expr)
+    if kind in _FLOATS | _REAL | _DOUBLE:
+        return _float_type(kind, written, expr)
     first = (
         expr.keyword("length") or expr.keyword("precision") or (expr.args[0] if expr.args else None)
     )
@@ -90,6 +99,27 @@ def _zoned_type(kind: str, written: str, expr: Expr) -> ColumnType:
         precision,
         None,
         zone_literal and precise_literal,
+    )
+
+
+def _float_type(kind: str, written: str, expr: Optional[Expr]) -> ColumnType:
+    """`sa.REAL()`, `sa.Float(precision=3, asdecimal=True)`, `postgresql.DOUBLE_PRECISION(53)`: the
+    PostgreSQL type they compile to, `real` or `double precision` (faraday's `sa.REAL()` to
+    `sa.Float(precision=3)` is no change). Only `Float`'s precision picks the type: `REAL` and
+    `DOUBLE_PRECISION` compile to themselves whatever it says, and `asdecimal` changes only what
+    Python gets back. A message shows the precision as written."""
+    precision_expr = None
+    if expr is not None:
+        precision_expr = expr.keyword("precision") or (expr.args[0] if expr.args else None)
+    precision, literal = _number(precision_expr)
+    shown = written if expr is None else f"{written}({precision if precision is not None else ''})"
+    if kind in _REAL or kind in _DOUBLE:
+        shown = shown if literal else f"{written}(...)"
+        return ColumnType("real" if kind in _REAL else "double precision", shown)
+    if not literal:
+        return ColumnType(kind, f"{written}(...)", literal=False)
+    return ColumnType(
+        "real" if precision is not None and precision <= 24 else "double precision", shown
     )
 
 

@@ -286,6 +286,17 @@ def family_of_type_name(name: str) -> TypeFamily:
     return UNKNOWN
 
 
+# Library types whose SQL type is the `impl=` they are given (sqlalchemy-utils' `ChoiceType(Status,
+# impl=Integer())`, `Unicode(255)` without one): their family says what Python gets back, not the
+# column's SQL type, which a comparison with the migrated schema cannot read (nyaa's `users.status`).
+_IMPL_DEFINED = frozenset({"choicetype"})
+
+
+def sql_type_unread(name: Optional[str]) -> bool:
+    """Whether the SQL type of a column of type `name` is its `impl=`, which dblint does not read."""
+    return name is not None and _key(name) in _IMPL_DEFINED
+
+
 def integer_width(name: str) -> Optional[int]:
     """Width in bits of an integer type (SmallInteger 16, Integer 32, BigInteger 64), None otherwise."""
     key = _key(name or "")

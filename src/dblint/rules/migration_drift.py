@@ -31,7 +31,7 @@ from dblint.index.replay.schema import qualified_name
 from dblint.index.runtime_tables import external_table_names
 from dblint.index.schema import ColumnDef, TableDef, model_schema
 from dblint.index.tracking import Tracking
-from dblint.index.types import UNKNOWN, TypeFamily
+from dblint.index.types import UNKNOWN, TypeFamily, sql_type_unread
 from dblint.rules.base import Family, Rule
 from dblint.rules.examples import (
     ALEMBIC_INI,
@@ -373,7 +373,9 @@ class ColumnTypeDrift(Rule):
     fix_hint = "change the column's type in a migration (`op.alter_column`), or the model's"
     what_it_does = (
         "Compares the type family (integer, string, uuid, datetime, ...) of each tracked model column with "
-        "the column the migrations build and reports a difference. Unknown types never differ."
+        "the column the migrations build and reports a difference. Unknown types never differ, nor does a "
+        "type whose SQL type is the `impl=` it is given (sqlalchemy-utils' `ChoiceType(Status, "
+        "impl=Integer())`, whose family says what Python gets back)."
     )
     why_bad = (
         "The model and the database disagree on what the column holds: values are converted or rejected "
@@ -398,6 +400,7 @@ class ColumnTypeDrift(Rule):
                 found is None
                 or UNKNOWN in (column.family, found.family)
                 or column.family == found.family
+                or sql_type_unread(column.type_name)
             ):
                 continue
             if frozenset({column.family, found.family}) in _COMPATIBLE:

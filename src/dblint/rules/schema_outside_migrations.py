@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from dblint import sql
 from dblint.diagnostics import Diagnostic
-from dblint.facts.model import FileFacts, SchemaCall
+from dblint.facts.model import FileFacts, SchemaCall, SqlStatementFact, SqlString
 from dblint.facts.vocabulary import (
     CREATE_TABLE_CONSTRUCT,
     DROP_TABLE_CONSTRUCT,
@@ -16,6 +16,7 @@ from dblint.facts.vocabulary import (
 from dblint.index import ProjectIndex
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
 from dblint.index.scratch import executed_constructs, lasting_ddl
+from dblint.index.table_events import runs_with_table_event, table_event_names
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
 from dblint.rules.examples import files, source
 
@@ -58,6 +59,29 @@ _SINGLE_TABLE_CALLS = {
     "drop": "{}.drop()",
     DROP_TABLE_CONSTRUCT: "executing DropTable({})",
 }
+
+
+def _lasting_ddl(
+    facts: FileFacts,
+) -> Iterator[tuple[SqlString, list[SqlStatementFact], str]]:
+    """The schema-changing statements DBL102/DBL103 judge (`scratch.lasting_ddl`), each string
+    with what a message adds to say when it runs: the statement of a `DDL` construct that
+    `event.listen` hands to a table's create or drop events runs whenever SQLAlchemy creates or
+    drops the table (`create_all()` or `create()`), never in a migration (faraday's
+    `uix_vulnerability`), so the migrations must make the change themselves."""
+    listeners = table_event_names(facts)
+    for string, statements in lasting_ddl(facts):
+        yield (
+            string,
+            statements,
+            _WHEN_TABLE_EVENT if runs_with_table_event(string, listeners) else "",
+        )
+
+
+_WHEN_TABLE_EVENT = (
+    " (run by `event.listen` when SQLAlchemy creates or drops the table: "
+    "`create_all()`, `create()` or their drops, never a migration)"
+)
 
 
 def _single_table_call(call: SchemaCall) -> str:
@@ -247,7 +271,12 @@ class RawCreateTable(Rule):
         "a numbered module of a `migrations/`, `delta/` or `upgrade/` directory (`migrations/0003_add_flags.py`, "
         "`upgrade/v02_engine.py`) or a module of a numbered version directory there "
         "(`schema/delta/27/add_ts.py`), nor a module-level function named as a numbered upgrade step "
-        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`)."
+        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`). The statement of a `DDL(...)` "
+        'construct handed to `event.listen(table, "after_create", ...)` (or `before_create`, `after_drop`, '
+        "`before_drop`, on a table or a MetaData; directly or by its module-level name, `.execute_if(...)` "
+        "allowed) is reported saying so: it runs whenever SQLAlchemy creates or drops the table "
+        "(`create_all()`, `create()`), never in a migration, so a database built by migrations lacks it unless "
+        "a migration makes the same change."
     )
     why_bad = (
         "A table created by a SQL string in a script or at startup has no migration and no model Alembic "
@@ -277,14 +306,14 @@ class RawCreateTable(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not index.is_application_code(facts):
             return
-        for string, statements in lasting_ddl(facts):
+        for string, statements, when in _lasting_ddl(facts):
             for statement in statements:
                 if statement.kind == sql.CREATE_TABLE:
                     yield self.diagnostic(
                         facts.path,
                         string.line,
                         string.column,
-                        f"raw SQL creates table{_shown_name(statement.name)} outside Alembic migrations",
+                        f"raw SQL creates table{_shown_name(statement.name)}{when} outside Alembic migrations",
                         string.end_line,
                     )
                     break
@@ -363,7 +392,7 @@ class RawSchemaDdl(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not index.is_application_code(facts):
             return
-        for string, statements in lasting_ddl(facts):
+        for string, statements, when in _lasting_ddl(facts):
             for statement in statements:
                 words = _DDL_WORDS.get(statement.kind)
                 if words is not None:
@@ -372,7 +401,7 @@ class RawSchemaDdl(Rule):
                         facts.path,
                         string.line,
                         string.column,
-                        f"raw SQL {words}{target} changes the schema outside Alembic migrations",
+                        f"raw SQL {words}{target}{when} changes the schema outside Alembic migrations",
                         string.end_line,
                     )
                     break

@@ -13,6 +13,7 @@ may judge is recorded as events (`events.py`), never as findings. SQL steps are 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
 from dblint.facts.model import Expr, FileFacts, MigrationFacts, MigrationFunction, MigrationStep
@@ -335,6 +336,11 @@ class _Replayer:
         expr = resolve(expr, frame) if expr is not None and expr.kind == "name" else expr
         if expr is None:
             return None
+        if expr.kind == "call" and expr.args and expr.args[0].kind == "name":
+            # `sa.Column(field, sa.String)` with `field = "media_url"` bound in the revision
+            named = resolve(expr.args[0], frame)
+            if named is not None and named.kind == "str":
+                expr = replace(expr, args=(named, *expr.args[1:]))
         spec = column_from_expr(expr, frame.view.qualify, self.families.family)
         return spec if spec is not None and spec.name else None
 
@@ -457,13 +463,13 @@ class _Replayer:
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame
     ) -> None:
         new_name = text_of(bound.get("new_table_name"), frame)
-        table = self.changes.existing(key, step, frame, "renames")
+        self.changes.existing(key, step, frame, "renames")  # records a rename of an uncreated table
         if new_name is None:
             self.changes.replay.blind_creates.append(
                 f"rename_table to a computed name at {frame.where(step.line)}"
             )
-            if table is not None:
-                del self.changes.tables[key]
+            # A table assumed on a chain from an unknown schema is in no table list to leave.
+            self.changes.tables.pop(key, None)
             return
         self.changes.rename(key, (key[0], new_name))
 
@@ -548,10 +554,7 @@ class _Replayer:
                 table.unsure(f"alter_column with a computed nullable at {frame.where(step.line)}")
         new_name = text_of(dict(step.keywords).get("new_column_name"), frame)
         if new_name:
-            table.forget_named(columns=(column.name,))  # not followed under the new name
-            del table.columns[column.name]
-            column.name = new_name
-            table.columns[new_name] = column
+            table.rename_column(column, new_name)
 
     def _op_create_index(
         self, key: TableKey, bound: dict[str, Expr], step: MigrationStep, frame: Frame

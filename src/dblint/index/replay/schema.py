@@ -132,6 +132,25 @@ class ReplayTable:
             ):
                 item.origin = None
 
+    def rename_column(self, column: ReplayColumn, new_name: str) -> None:
+        """Rename `column`, in the indexes, unique constraints and foreign keys over it too, as the
+        database does (a key of `task.app_id` is one of `task.project_id` after the rename)."""
+        self.forget_named(columns=(column.name,))  # not followed under the new name
+        old = column.name
+        del self.columns[old]
+        column.name = new_name
+        self.columns[new_name] = column
+
+        def renamed(columns: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(new_name if name == old else name for name in columns)
+
+        for item in self.constraints.values():
+            item.columns = renamed(item.columns)
+        self.foreign_keys = {
+            name: (renamed(columns), target)
+            for name, (columns, target) in self.foreign_keys.items()
+        }
+
     def unsure(self, reason: str, opaque: bool = True) -> None:
         """Record why the replay may not know this table exactly."""
         if reason not in self.uncertain:

@@ -78,7 +78,14 @@ def resolve(expr: Optional[Expr], frame: Frame, hops: int = MAX_NAME_HOPS) -> Op
         return None
     local = frame.view.bindings.get((frame.function.name, name))
     if local is not None:
-        return resolve(local[0], frame, hops - 1) if len(local) == 1 else None
+        if len(local) == 1:
+            return resolve(local[0], frame, hops - 1)
+        # pybossa's `query = "ALTER TABLE ..."; op.execute(query)` again and again: in
+        # straight-line code the value in effect is the last one assigned above the use.
+        before = [value for value in local if 0 < value.line < expr.line]
+        if name in frame.function.branched or not before:
+            return None
+        return resolve(before[-1], frame, hops - 1)
     module = frame.view.bindings.get(("", name))
     if module is not None and len(module) == 1:
         return resolve(module[0], frame, hops - 1)
@@ -109,6 +116,9 @@ def text_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
         return None if "{}" in expr.text else expr.text
     if _naming_call(expr):
         return text_of(expr.args[0], frame)
+    if expr.kind == "op" and expr.text == "Add":  # nyaa's `prefix + "_torrents"` in a literal loop
+        pieces = [text_of(arg, frame) for arg in expr.args]
+        return "".join(pieces) if all(piece is not None for piece in pieces) else None  # type: ignore[arg-type]
     return None
 
 
