@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_tool
+from conftest import FIXTURES, run_tool
 
 ALEMBIC = {
     "pyproject.toml": "[project]\nname = 'inv'\n",
@@ -197,6 +197,25 @@ def test_computed_and_unresolved_names_are_described_not_invented(tmp_path: Path
     ]
     assert row["risk"] == "high"
     assert _inventory(root, "--by", "table")["tables"] == []
+
+
+def test_format_fields_name_no_table(tmp_path: Path) -> None:
+    """library_runtime_tables: a session store's `CREATE TABLE {schema}.{table}` (flask-session,
+    celery's `{table}`, luigi's `{marker_table}`) and `%(log_table)s` are templates: no table row
+    called `{table}`, one `(computed name)` among the file's creates; a literal name stays a row."""
+    root = FIXTURES / "library_runtime_tables"
+    rows = _inventory(root, "--by", "table")["tables"]
+    assert [(row["table"], row["created_outside_migrations"]) for row in rows] == [
+        ("store_audit", ["taskstore/pg_queries.py:6 (CREATE TABLE)"])
+    ]
+    files = {row["path"]: row for row in _inventory(root)["files"]}
+    assert files["taskstore/pg_queries.py"]["tables_created_outside_migrations"] == [
+        "(computed name)",
+        "store_audit",
+    ]
+    assert files["taskstore/sqlstore.py"]["tables_created_outside_migrations"] == [
+        "(all tables of self._metadata)"
+    ]
 
 
 def test_a_schema_dblint_cannot_know_is_unknown_not_none(tmp_path: Path) -> None:

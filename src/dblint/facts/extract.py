@@ -476,10 +476,14 @@ class FactCollector(cst.CSTVisitor):
             if method in SCHEMA_METHODS or method in TABLE_METHODS:
                 self._called_attributes.add(id(func))
                 self._record_schema_call(func, method, called=True)
-            # Alembic's `op.execute(...)` runs in a migration, also in a helper that is handed `op`.
-            if method == "execute" and node.args and name != "op.execute":
-                self._record_executed_construct(node.args[0].value)
         last = name.rsplit(".", 1)[-1]
+        callee = func.attr.value if isinstance(func, cst.Attribute) else last
+        # Alembic's `op.execute(...)` runs in a migration, also in a helper that is handed `op`.
+        if callee.lstrip("_") == "execute" and name != "op.execute":
+            # `conn.execute(DropTable(t))`, or a wrapper handed the connection first
+            # (apscheduler's `self._execute(conn, DropTable(t))`).
+            for arg in node.args:
+                self._record_executed_construct(arg.value)
         if last in NOTABLE_CALLS or _makes_class(name, node.args):
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
         if last in DATABASE_OPENERS:

@@ -2,8 +2,8 @@
 
 Where the index resolves the receiver, its kind answers. Where it cannot (a parameter,
 `self.metadata`, `current_app.db`), SQLAlchemy's and Flask-SQLAlchemy's idioms answer:
-`<x>.metadata` (also on a container's item, `tables[t].metadata`), a name containing "metadata", `<x>.db`, `<x>.__table__`,
-`<x>.metadata.tables[...]`.
+`<x>.metadata` (also `<x>._metadata`, and on a container's item, `tables[t].metadata`),
+a name containing "metadata", `<x>.db`, `<x>.__table__`, `<x>.metadata.tables[...]`.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> b
     if suffix or any("()" in part_suffix for _, part_suffix in segments):
         return False
     # Unresolvable receivers (parameters, `self.metadata`, `tables[t].metadata`):
-    # `<x>.metadata.create_all` is SQLAlchemy's idiom.
-    if last == "metadata" or (
+    # `<x>.metadata.create_all` is SQLAlchemy's idiom, also on a private attribute
+    # (apscheduler's `self._metadata`).
+    if last.lstrip("_") == "metadata" or (
         len(segments) == 1 and "metadata" in last.lower()
     ):  # `metadata_obj`, `target_metadata`
         return True

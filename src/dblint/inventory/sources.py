@@ -7,10 +7,10 @@ each table: `index.replay.replays`) only, in the inventory's own terms.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
+from dblint import sql
 from dblint.contexts import FileContext, ScriptLocation
 from dblint.index import ProjectIndex
 from dblint.index.holders import SQLMODEL_METADATA, display
@@ -59,15 +59,12 @@ class RevisionCreate:
     location: ScriptLocation
 
 
-# `{}` (f-strings, `.format`), `%s` / `%(name)s` / `%d`: the text is a template, not a name
-_PLACEHOLDER = re.compile(r"\{\}|%[sd]|%\(\w+\)s")
-
-
 def is_computed(name: str) -> bool:
     """A table name (`schema.name` allowed) whose name part has a placeholder (`{}_role_map`)
     is computed at run time: no table has that name. A computed schema alone is not."""
     table = name.rpartition(".")[2]
-    return bool(_PLACEHOLDER.search(table)) or table.strip("{}%s()?:") == ""
+    # `{}` / `{table}` (f-strings, `.format`), `%s` / `%(name)s`, and `%d`: a template, not a name.
+    return sql.has_placeholder(table) or "%d" in table or table.strip("{}%s()?:") == ""
 
 
 def shown_name(name: str) -> str:

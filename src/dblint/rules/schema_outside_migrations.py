@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar
 
@@ -28,9 +27,6 @@ FAMILY = Family(
 )
 
 
-_PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w*\}")
-
-
 def _shown_name(name: str | None) -> str:
     """A statement's object name for a message (with a leading space), if it has one.
 
@@ -38,7 +34,7 @@ def _shown_name(name: str | None) -> str:
     """
     if not name:
         return ""
-    if _PLACEHOLDER.sub("", name).strip("{}%s()?:.") == "":
+    if sql.without_placeholders(name).strip("{}%s()?:.") == "":
         return " with a computed name"
     return f" {name}"
 
@@ -185,7 +181,8 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
         "Finds `metadata.drop_all()`, `Base.metadata.drop_all()` and `db.drop_all()` in application code, "
         "called or passed as a callable, and single-table drops, found as DBL104 finds creates: `.drop(...)` "
         "called on a SQLAlchemy `Table` (a model's `__table__`, `metadata.tables[...]`) and "
-        "`conn.execute(DropTable(table))`. `drop()` on anything else (a DataFrame) is not reported. "
+        "`conn.execute(DropTable(table))` (also `self._execute(conn, DropTable(table))`). `drop()` on "
+        "anything else (a DataFrame) is not reported. "
         "Tests, migrations and env.py are not checked."
     )
     why_bad = (
@@ -346,7 +343,8 @@ class RawSchemaDdl(Rule):
         "`CREATE/DROP [UNIQUE] INDEX`, `CREATE [MATERIALIZED] VIEW`, `CREATE TYPE/SEQUENCE/SCHEMA` (and their "
         "`DROP`) or `RENAME TABLE` statements, read the same way as DBL102, and SQLAlchemy's DDL constructs "
         "executed there (`conn.execute(CreateIndex(index))`, `CreateSchema`, `CreateSequence`, "
-        "`AddConstraint`, their `Drop...`). DML (`SELECT`, `INSERT`, "
+        "`AddConstraint`, their `Drop...`; also handed to a wrapper named `execute` or `_execute` with the "
+        "connection, `self._execute(conn, CreateSchema(name))`). DML (`SELECT`, `INSERT`, "
         "`UPDATE`, `DELETE`) is never reported, nor are modules whose every database is in memory and the "
         "numbered steps of a project's own migration runner (see DBL102), nor DDL on a temporary table the "
         "same module creates (`DROP TABLE`, `ALTER TABLE` or `CREATE INDEX ... ON` a table of its "

@@ -22,10 +22,12 @@ from dblint.sql.statements import (
     SqlColumn,
     SqlStatement,
     classify_sql,
+    has_placeholder,
     head,
     is_sql,
     name_words,
     starts_as_row_statement,
+    without_placeholders,
 )
 
 __all__ = [
@@ -49,8 +51,10 @@ __all__ = [
     "SqlColumn",
     "SqlStatement",
     "classify_sql",
+    "has_placeholder",
     "head",
     "is_sql",
     "name_words",
     "starts_as_row_statement",
+    "without_placeholders",
 ]

@@ -128,6 +128,18 @@ _PUNCT = "punct"
 # (string.Template).
 _PLACEHOLDER = r"\{[^{}\s]*\}|%\(\w+\)s|%s|\$\{\w+\}"
 
+
+def without_placeholders(name: str) -> str:
+    """A name read from SQL without its template placeholders (`{table}`, `{}`, `%s`,
+    `%(name)s`, `${name}`), which stand for text computed at run time."""
+    return re.sub(_PLACEHOLDER, "", name)
+
+
+def has_placeholder(name: str) -> bool:
+    """True when a name holds a template placeholder: it names no table of its own."""
+    return without_placeholders(name) != name
+
+
 # Order matters: earlier alternatives win.  Every alternative is linear (no
 # nested quantifiers that can backtrack), and the final punct alternative
 # matches any single non-space character, so tokenizing never fails.
