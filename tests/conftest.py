@@ -172,15 +172,22 @@ def as_flake8(stdout: str) -> str:
     )
 
 
-def hinted(line: str) -> str:
-    """A finding line as dblint words it: what is wrong, then `; ` and what to do (the rule's fix hint)."""
+def hinted(line: str, *, alembic: bool = False) -> str:
+    """A finding line as dblint words it: what is wrong, then `; ` and what to do (the rule's fix
+    hint; for DBL1xx in a project without an Alembic environment, `no_alembic_hint`)."""
     from dblint.rules import rule_by_code
 
     match = re.search(r": (DBL\d+) ", line)
     assert match is not None, line
     rule = rule_by_code(match[1])
     assert rule is not None, line
-    return f"{line}; {rule.fix_hint}"
+    return f"{line}; {_hint_of(rule.code, rule.fix_hint, alembic)}"
+
+
+def _hint_of(code: str, fix_hint: str, alembic: bool) -> str:
+    from dblint.rules.schema_outside_migrations import FAMILY, no_alembic_hint
+
+    return fix_hint if alembic or not FAMILY.covers(code) else no_alembic_hint(code)
 
 
 def without_hint(text: str) -> str:
@@ -188,7 +195,11 @@ def without_hint(text: str) -> str:
     from dblint.rules import rule_by_code
 
     rule = rule_by_code(text.split(" ", 1)[0])
-    return text.removesuffix(f"; {rule.fix_hint}") if rule is not None else text
+    if rule is None:
+        return text
+    for alembic in (True, False):
+        text = text.removesuffix(f"; {_hint_of(rule.code, rule.fix_hint, alembic)}")
+    return text
 
 
 def finding_set(stdout: str) -> set[tuple[str, int, str]]:

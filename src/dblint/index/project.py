@@ -64,6 +64,13 @@ class ProjectIndex:
         modules only migrations import."""
         return facts.parsed and self.context_of(facts.path) == FileContext.APP
 
+    def has_alembic_environment(self) -> bool:
+        """Whether the project migrates with Alembic: a script location, an env.py or a revision."""
+        return bool(self.script_locations) or any(
+            context in (FileContext.MIGRATION, FileContext.ALEMBIC_ENV)
+            for context in self.contexts.values()
+        )
+
     def kind_of(self, path: str, dotted: str, scope: str = "") -> Optional[str]:
         """What `dotted` is, seen from `scope` in the file at `path`."""
         return self.kinds.kind_of(self.module_of(path), dotted, scope)

@@ -44,6 +44,21 @@ def _shown_receiver(receiver: str) -> str:
     return receiver.replace("[]", "[...]")
 
 
+def _hint(rule: Rule, index: ProjectIndex) -> str:
+    """What to do: "" (the rule's own hint) in a project with an Alembic environment, else
+    `no_alembic_hint`."""
+    return "" if index.has_alembic_environment() else no_alembic_hint(rule.code)
+
+
+def no_alembic_hint(code: str) -> str:
+    """What to do in a project without an Alembic environment (a library creating its own
+    tables, a tool for others' databases), where the rules' own hints name Alembic commands."""
+    return (
+        "the project has no Alembic environment: where this runs on purpose (a library's own "
+        f"tables), mark it `# noqa: {code}`; else manage the schema with Alembic (`alembic init`)"
+    )
+
+
 def _calls(facts: FileFacts, method: str) -> Iterator[SchemaCall]:
     return (call for call in facts.schema_calls if call.method == method)
 
@@ -102,6 +117,7 @@ def _single_table_findings(
                 call.column,
                 f"{_single_table_call(call)} {effect} a table outside Alembic migrations",
                 call.end_line,
+                hint=_hint(rule, index),
             )
 
 
@@ -123,6 +139,7 @@ class _WholeMetadataRule(Rule):
                     call.column,
                     f"{_shown_receiver(call.receiver)}.{self.method}(){how} {self.effect} tables outside Alembic migrations",
                     call.end_line,
+                    hint=_hint(self, index),
                 )
 
 
@@ -312,6 +329,7 @@ class RawCreateTable(Rule):
                         string.column,
                         f"raw SQL creates table{_shown_name(statement.name)}{when} outside Alembic migrations",
                         string.end_line,
+                        hint=_hint(self, index),
                     )
                     break
 
@@ -401,6 +419,7 @@ class RawSchemaDdl(Rule):
                         string.column,
                         f"raw SQL {words}{target}{when} changes the schema outside Alembic migrations",
                         string.end_line,
+                        hint=_hint(self, index),
                     )
                     break
         for call in executed_constructs(facts):
@@ -411,4 +430,5 @@ class RawSchemaDdl(Rule):
                 f"executing {call.method}({_shown_receiver(call.receiver)}) changes the schema "
                 "outside Alembic migrations",
                 call.end_line,
+                hint=_hint(self, index),
             )
