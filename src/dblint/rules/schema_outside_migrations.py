@@ -54,8 +54,8 @@ def no_alembic_hint(code: str) -> str:
     """What to do in a project without an Alembic environment (a library creating its own
     tables, a tool for others' databases), where the rules' own hints name Alembic commands."""
     return (
-        "the project has no Alembic environment: where this runs on purpose (a library's own "
-        f"tables), mark it `# noqa: {code}`; else manage the schema with Alembic (`alembic init`)"
+        "the project has no Alembic environment: mark a run-time change that is intended (a "
+        f"library's own tables) with `# noqa: {code}`, or manage the schema with Alembic (`alembic init`)"
     )
 
 
