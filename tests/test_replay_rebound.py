@@ -170,3 +170,19 @@ def test_a_computed_rename_on_a_chain_from_a_missing_revision_does_not_crash(
     codes = {code for _, _, code in finding_set(completed.stdout)}
     assert "DBL402" in codes
     assert "DBL002" not in codes
+
+
+def test_a_loop_over_a_list_changed_in_place_is_not_unrolled(tmp_path: Path) -> None:
+    """A module-level list the module changes in place (`SITES.append("task")`) holds more than
+    its display says: the loop over it is not unrolled as `("other",)` (which judged `task.title`
+    missing and `other` uncreated), and nothing is judged. A list read only by loops still is."""
+    head = 'SITES = ["other"]\nSITES.append("task")\n\n'
+    body = (
+        '    for site in SITES:\n        op.add_column(site, sa.Column("title", sa.String(80)))\n'
+    )
+    revision = head + _REVISION.format(rev="r2", down='"r1"', body=body)
+    assert "cannot compute" in _unjudged(_task_project(tmp_path / "appended", revision))
+    # The look-alike: the list is only looped over, so the loop is unrolled and `title` is added.
+    revision = 'SITES = ["task"]\n\n' + _REVISION.format(rev="r2", down='"r1"', body=body)
+    root = _task_project(tmp_path / "read_only", revision)
+    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()

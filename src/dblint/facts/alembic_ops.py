@@ -13,6 +13,7 @@ The docstring's `Revision ID:` / `Revises:` lines are kept for `revision_header`
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Optional
 
@@ -206,11 +207,34 @@ def _bound_names(node: cst.CSTNode) -> set[str]:
     return visitor.names
 
 
+class _NameUses(cst.CSTVisitor):
+    """How often each name is written in a module, and how often as the iterable of a loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.everywhere: Counter[str] = Counter()
+        self.iterated: Counter[str] = Counter()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.everywhere[node.value] += 1
+
+    def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.iter, cst.Name):
+            self.iterated[node.iter.value] += 1
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if isinstance(node.iter, cst.Name):
+            self.iterated[node.iter.value] += 1
+
+
 def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
     """Names the module binds once, at its top level, to a literal list or tuple of strings
     (nyaa's `TABLE_PREFIXES = ("nyaa", "sukebei")`): a loop over one is a literal loop. A name
-    bound again anywhere (also under `if`, or by a function's `global`) is no constant."""
+    bound again anywhere (also under `if`, or by a function's `global`) is no constant, nor is
+    a list or set the module uses other than by looping over it (`SITES.append("x")`,
+    `helper(SITES)`: it may be changed in place)."""
     found: dict[str, Optional[tuple[str, ...]]] = {}
+    mutable: set[str] = set()
     for statement in module.body:
         single = None
         if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
@@ -221,6 +245,8 @@ def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
                 and isinstance(small.targets[0].target, cst.Name)
             ):
                 single = (small.targets[0].target.value, _literal_strings(small.value))
+                if isinstance(small.value, (cst.List, cst.Set)):
+                    mutable.add(single[0])
         if single is not None:
             name, values = single
             found[name] = values if name not in found else None
@@ -231,6 +257,12 @@ def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
             bound = _bound_names(statement)
         for name in bound:
             found[name] = None
+    if mutable:
+        uses = _NameUses()
+        module.visit(uses)
+        for name in mutable:  # one use is the assignment itself
+            if uses.everywhere[name] > 1 + uses.iterated[name]:
+                found[name] = None
     return {name: values for name, values in found.items() if values is not None}
 
 
