@@ -186,3 +186,23 @@ def test_a_loop_over_a_list_changed_in_place_is_not_unrolled(tmp_path: Path) -> 
     revision = 'SITES = ["task"]\n\n' + _REVISION.format(rev="r2", down='"r1"', body=body)
     root = _task_project(tmp_path / "read_only", revision)
     assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
+
+
+def test_a_statement_bound_on_the_line_of_its_use_is_read(tmp_path: Path) -> None:
+    """`query = "..."; op.execute(query)` on one line: the use reads the value bound on its own
+    line before it, not the one of the line above (which left `title` unadded: a false DBL411)."""
+    body = (
+        '    query = "ALTER TABLE task ADD COLUMN done BOOLEAN"\n'
+        "    op.execute(query)\n"
+        '    query = "ALTER TABLE task ADD COLUMN title VARCHAR(80)"; op.execute(query)\n'
+    )
+    root = _task_project(tmp_path / "one_line", _REVISION.format(rev="r2", down='"r1"', body=body))
+    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
+    # The look-alike: the use comes first on the line, so it reads the value bound above.
+    body = (
+        '    query = "ALTER TABLE task ADD COLUMN done BOOLEAN"\n'
+        '    op.execute(query); query = "ALTER TABLE task ADD COLUMN title VARCHAR(80)"\n'
+    )
+    root = _task_project(tmp_path / "use_first", _REVISION.format(rev="r2", down='"r1"', body=body))
+    reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert reported == {("app/models.py", 10, "DBL411")}

@@ -81,8 +81,13 @@ def resolve(expr: Optional[Expr], frame: Frame, hops: int = MAX_NAME_HOPS) -> Op
         if len(local) == 1:
             return resolve(local[0], frame, hops - 1)
         # pybossa's `query = "ALTER TABLE ..."; op.execute(query)` again and again: in
-        # straight-line code the value in effect is the last one assigned above the use.
-        before = [value for value in local if 0 < value.line < expr.line]
+        # straight-line code the value in effect is the last one assigned above the use (or
+        # before it on its line: `query = "..."; op.execute(query)`).
+        before = [
+            value
+            for value in local
+            if value.line > 0 and (value.line, value.column) < (expr.line, expr.column)
+        ]
         if name in frame.function.branched or not before:
             return None
         return resolve(before[-1], frame, hops - 1)
