@@ -123,7 +123,8 @@ def text_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
         return text_of(expr.args[0], frame)
     if expr.kind == "op" and expr.text == "Add":  # nyaa's `prefix + "_torrents"` in a literal loop
         pieces = [text_of(arg, frame) for arg in expr.args]
-        return "".join(pieces) if all(piece is not None for piece in pieces) else None  # type: ignore[arg-type]
+        known = [piece for piece in pieces if piece is not None]
+        return "".join(known) if len(known) == len(pieces) else None
     return None
 
 
