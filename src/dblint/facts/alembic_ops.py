@@ -466,15 +466,11 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if self._function is not None and node.name is not None:
-            names = _target_names(node.name.name)
-            self._function.rebound.update(names)
-            self._bind(names, None)
+            self._rebind(_target_names(node.name.name), None)
 
     def visit_For(self, node: cst.For) -> None:
         names = _target_names(node.target)
-        if self._function is not None:
-            self._function.rebound.update(names)
-        self._bind(names, None)
+        self._rebind(names, None)
         values = _literal_strings(node.iter)
         if (
             values is None
@@ -537,28 +533,16 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [name for target in node.targets for name in _target_names(target.target)]
-        if self._function is not None and self._guards:
-            self._function.branched.update(names)
-        self._bind(names, node.value)
+        self._assign(names, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        names = _target_names(node.target)
-        if self._function is not None and self._guards:
-            self._function.branched.update(names)
-        if node.value is not None:
-            self._bind(names, node.value)
+        self._assign(_target_names(node.target), node.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        names = _target_names(node.target)
-        if self._function is not None:
-            self._function.rebound.update(names)
-        self._bind(names, node.value)
+        self._rebind(_target_names(node.target), node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        names = _target_names(node.target)
-        if self._function is not None:
-            self._function.rebound.update(names)
-        self._bind(names, None)
+        self._rebind(_target_names(node.target), None)
 
     def visit_Del(self, node: cst.Del) -> None:
         self._bind(_target_names(node.target), None)
@@ -566,6 +550,21 @@ class MigrationVisitor(cst.CSTVisitor):
     def visit_Global(self, node: cst.Global) -> None:
         if self._function is not None:
             self._function.rebound.update(item.name.value for item in node.names)
+
+    def _assign(self, names: Sequence[str], value: Optional[cst.BaseExpression]) -> None:
+        """A plain assignment (`value` None: an annotation alone, which binds nothing): the
+        bindings facts show its value; under a guard, the name is `branched`."""
+        if self._function is not None and self._guards:
+            self._function.branched.update(names)
+        if value is not None:
+            self._bind(names, value)
+
+    def _rebind(self, names: Sequence[str], value: Optional[cst.BaseExpression]) -> None:
+        """Names bound other than by a plain assignment (a loop, `with`/`except ... as`, `:=`,
+        `+=`): `rebound`, their value is not one the bindings facts show."""
+        if self._function is not None:
+            self._function.rebound.update(names)
+        self._bind(names, value)
 
     def _bind(self, names: Sequence[str], value: Optional[cst.BaseExpression]) -> None:
         """Names bound anew (`value` None: by a loop, `except ... as`, `+=`, `del`): they hold
@@ -613,9 +612,7 @@ class MigrationVisitor(cst.CSTVisitor):
         aliases: dict[str, Expr] = {}
         for item in node.items:
             names = _target_names(item.asname.name) if item.asname is not None else []
-            if self._function is not None:
-                self._function.rebound.update(names)
-            self._bind(names, item.item)  # a connection used as a context manager gives itself
+            self._rebind(names, item.item)  # a connection used as a context manager gives itself
             call = item.item
             if (
                 isinstance(call, cst.Call)
