@@ -21,7 +21,14 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint.facts.alembic_imports import op_prefixes
-from dblint.facts.exprs import concatenation_value, dotted, format_template, string_value, summarize
+from dblint.facts.exprs import (
+    chain_receiver,
+    concatenation_value,
+    dotted,
+    format_template,
+    string_value,
+    summarize,
+)
 from dblint.facts.model import Expr, Import, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.facts.walk import Positions, walk, wrapper_positions
@@ -587,12 +594,7 @@ class MigrationVisitor(cst.CSTVisitor):
         """The connection an expression gives: `op.get_bind()` Alembic's, a name the one it
         holds, `<connection>.execution_options(...)` that connection (SQLAlchemy sets the
         options on it and returns it); None for anything else (a new connection, or unknown)."""
-        while (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "execution_options"
-        ):
-            node = node.func.value
+        node = chain_receiver(node, "execution_options")
         if isinstance(node, cst.Name):
             if self._function is None:
                 return node.value
