@@ -61,7 +61,7 @@ class Frame:
     values: dict[str, Optional[Expr]]  # parameters and loop variables with known values
     guards: tuple[str, ...]
     depth: int = 0
-    autocommit: bool = False  # called from inside `autocommit_block()`
+    autocommit: bool = False  # called by a step that runs outside a transaction (`MigrationStep`)
 
     def where(self, line: int) -> str:
         return f"{self.revision.path}:{line}"
