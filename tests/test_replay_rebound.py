@@ -206,3 +206,17 @@ def test_a_statement_bound_on_the_line_of_its_use_is_read(tmp_path: Path) -> Non
     root = _task_project(tmp_path / "use_first", _REVISION.format(rev="r2", down='"r1"', body=body))
     reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
     assert reported == {("app/models.py", 10, "DBL411")}
+
+
+def test_a_constant_imported_over_is_not_unrolled(tmp_path: Path) -> None:
+    """`SITES = ("other",)` and then `from app.sites import SITES`, or an import of it in the
+    function: what the loop reads is the imported value, which dblint does not read here."""
+    body = (
+        '    for site in SITES:\n        op.add_column(site, sa.Column("title", sa.String(80)))\n'
+    )
+    head = 'SITES = ("other",)\n\nfrom app.sites import SITES\n\n'
+    revision = head + _REVISION.format(rev="r2", down='"r1"', body=body)
+    assert "cannot compute" in _unjudged(_task_project(tmp_path / "module_import", revision))
+    local = "    from app.sites import SITES\n\n" + body
+    revision = 'SITES = ("other",)\n\n' + _REVISION.format(rev="r2", down='"r1"', body=local)
+    assert "cannot compute" in _unjudged(_task_project(tmp_path / "function_import", revision))

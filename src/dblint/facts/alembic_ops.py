@@ -177,7 +177,8 @@ def _literal_strings(node: cst.BaseExpression) -> Optional[tuple[str, ...]]:
 
 
 class _BoundNames(cst.CSTVisitor):
-    """Every name a piece of code binds (assignments, loop and `with` targets, `global`)."""
+    """Every name a piece of code binds (assignments, loop and `with` targets, imports, `def`,
+    `class`, `global`); not followed: a star import."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -197,6 +198,16 @@ class _BoundNames(cst.CSTVisitor):
 
     def visit_AsName(self, node: cst.AsName) -> None:
         self.names.update(_target_names(node.name))
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is None:  # `import a.b` binds `a` (an alias is an `AsName`)
+            self.names.add((dotted(node.name) or "").split(".", 1)[0])
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.names.add(node.name.value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.names.add(node.name.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.names.update(_target_names(node.target))
@@ -260,6 +271,7 @@ def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
             continue
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             bound = {item.name.value for node in _globals_of(statement) for item in node.names}
+            bound.add(statement.name.value)
         else:
             bound = _bound_names(statement)
         for name in bound:
