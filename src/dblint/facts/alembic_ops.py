@@ -270,8 +270,7 @@ def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
             found[name] = values if name not in found else None
             continue
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            bound = {item.name.value for node in _globals_of(statement) for item in node.names}
-            bound.add(statement.name.value)
+            bound = {statement.name.value, *_global_names(statement)}
         else:
             bound = _bound_names(statement)
         for name in bound:
@@ -285,16 +284,22 @@ def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
     return {name: values for name, values in found.items() if values is not None}
 
 
-def _globals_of(node: cst.CSTNode) -> list[cst.Global]:
-    """The `global` statements inside a function or class (they rebind module names)."""
-    found: list[cst.Global] = []
+class _GlobalNames(cst.CSTVisitor):
+    """The names `global` statements declare in a piece of code."""
 
-    class _Globals(cst.CSTVisitor):
-        def visit_Global(self, global_node: cst.Global) -> None:
-            found.append(global_node)
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
 
-    node.visit(_Globals())
-    return found
+    def visit_Global(self, node: cst.Global) -> None:
+        self.names.update(item.name.value for item in node.names)
+
+
+def _global_names(node: cst.CSTNode) -> set[str]:
+    """The module names a function or class rebinds through `global`."""
+    visitor = _GlobalNames()
+    node.visit(visitor)
+    return visitor.names
 
 
 class _Function:
