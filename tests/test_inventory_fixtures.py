@@ -426,7 +426,7 @@ CORE_SCRIPTS_TOTALS = {
         "scripts/archive.py:18 (CREATE TABLE): computed name",
         "scripts/provision_tenant.py:39 (CREATE TABLE): computed name",
         "scripts/reporting.py:47 (Table.create): unnamed table: report_meta.tables[]",
-        "scripts/reporting.py:53 (Table.create): unnamed table: sa.Table",
+        "scripts/reporting.py:53 (Table.create): unnamed table: sa.Table()",
         "scripts/sqlite_import.py:26 (CREATE TABLE): computed name",
     ],
     "findings": {"DBL101": 3, "DBL102": 8, "DBL103": 12, "DBL104": 3, "DBL105": 2},

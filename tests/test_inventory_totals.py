@@ -44,13 +44,16 @@ def test_totals_list_every_creation_of_tables_no_row_can_name(project: Path) -> 
     name)`) is left out of the count of created tables, so the totals list its place."""
     data = json.loads(_inventory(project, "--format", "json"))
     unnamed = {
-        row["path"]
+        (row["path"], created[1:-1])
         for row in data["files"]
         for created in row["tables_created_outside_migrations"]
         if created.startswith("(")
     }
     listed = data["totals"]["unknown_tables_created_at"]
-    assert {place.split(" (", 1)[0].rsplit(":", 1)[0] for place in listed} == unnamed
+    # Each place says what its row says, whole (`unnamed table: sa.Table()`, not `sa.Table`).
+    assert {
+        (place.split(" (", 1)[0].rsplit(":", 1)[0], place.split("): ", 1)[1]) for place in listed
+    } == unnamed
     markdown = _inventory(project).splitlines()
     said = [line for line in markdown if line.startswith("  - and tables dblint cannot name at ")]
     assert len(said) == len(listed)

@@ -170,3 +170,53 @@ def test_a_computed_rename_on_a_chain_from_a_missing_revision_does_not_crash(
     codes = {code for _, _, code in finding_set(completed.stdout)}
     assert "DBL402" in codes
     assert "DBL002" not in codes
+
+
+def test_a_loop_over_a_list_changed_in_place_is_not_unrolled(tmp_path: Path) -> None:
+    """A module-level list the module changes in place (`SITES.append("task")`) holds more than
+    its display says: the loop over it is not unrolled as `("other",)` (which judged `task.title`
+    missing and `other` uncreated), and nothing is judged. A list read only by loops still is."""
+    head = 'SITES = ["other"]\nSITES.append("task")\n\n'
+    body = (
+        '    for site in SITES:\n        op.add_column(site, sa.Column("title", sa.String(80)))\n'
+    )
+    revision = head + _REVISION.format(rev="r2", down='"r1"', body=body)
+    assert "cannot compute" in _unjudged(_task_project(tmp_path / "appended", revision))
+    # The look-alike: the list is only looped over, so the loop is unrolled and `title` is added.
+    revision = 'SITES = ["task"]\n\n' + _REVISION.format(rev="r2", down='"r1"', body=body)
+    root = _task_project(tmp_path / "read_only", revision)
+    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
+
+
+def test_a_statement_bound_on_the_line_of_its_use_is_read(tmp_path: Path) -> None:
+    """`query = "..."; op.execute(query)` on one line: the use reads the value bound on its own
+    line before it, not the one of the line above (which left `title` unadded: a false DBL411)."""
+    body = (
+        '    query = "ALTER TABLE task ADD COLUMN done BOOLEAN"\n'
+        "    op.execute(query)\n"
+        '    query = "ALTER TABLE task ADD COLUMN title VARCHAR(80)"; op.execute(query)\n'
+    )
+    root = _task_project(tmp_path / "one_line", _REVISION.format(rev="r2", down='"r1"', body=body))
+    assert finding_set(run_tool("dblint", "check", ".", cwd=root).stdout) == set()
+    # The look-alike: the use comes first on the line, so it reads the value bound above.
+    body = (
+        '    query = "ALTER TABLE task ADD COLUMN done BOOLEAN"\n'
+        '    op.execute(query); query = "ALTER TABLE task ADD COLUMN title VARCHAR(80)"\n'
+    )
+    root = _task_project(tmp_path / "use_first", _REVISION.format(rev="r2", down='"r1"', body=body))
+    reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert reported == {("app/models.py", 10, "DBL411")}
+
+
+def test_a_constant_imported_over_is_not_unrolled(tmp_path: Path) -> None:
+    """`SITES = ("other",)` and then `from app.sites import SITES`, or an import of it in the
+    function: what the loop reads is the imported value, which dblint does not read here."""
+    body = (
+        '    for site in SITES:\n        op.add_column(site, sa.Column("title", sa.String(80)))\n'
+    )
+    head = 'SITES = ("other",)\n\nfrom app.sites import SITES\n\n'
+    revision = head + _REVISION.format(rev="r2", down='"r1"', body=body)
+    assert "cannot compute" in _unjudged(_task_project(tmp_path / "module_import", revision))
+    local = "    from app.sites import SITES\n\n" + body
+    revision = 'SITES = ("other",)\n\n' + _REVISION.format(rev="r2", down='"r1"', body=local)
+    assert "cannot compute" in _unjudged(_task_project(tmp_path / "function_import", revision))

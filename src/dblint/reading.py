@@ -71,13 +71,13 @@ def unchanged_facts(
             if key is None:
                 return None
             if key != old_key:
-                moved = _stored_facts_moves(cache, old_key, facts)
-                if moved is not None and rel in moves:
-                    moved = moves[rel].merged(moved)
-                if moved is None:
+                file_moves = _stored_facts_moves(cache, old_key, facts)
+                if file_moves is not None and rel in moves:
+                    file_moves = moves[rel].merged(file_moves)
+                if file_moves is None:
                     return None
-                if moved.moved:
-                    moves[rel] = moved
+                if file_moves.moved:
+                    moves[rel] = file_moves
             new_keys.append(key)
         found[rel] = tuple(new_keys)
     return found, moves

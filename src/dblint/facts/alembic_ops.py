@@ -13,6 +13,7 @@ The docstring's `Revision ID:` / `Revises:` lines are kept for `revision_header`
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Optional
 
@@ -20,7 +21,14 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from dblint.facts.alembic_imports import op_prefixes
-from dblint.facts.exprs import concatenation_value, dotted, format_template, string_value, summarize
+from dblint.facts.exprs import (
+    chain_receiver,
+    concatenation_value,
+    dotted,
+    format_template,
+    string_value,
+    summarize,
+)
 from dblint.facts.model import Expr, Import, MigrationFacts, MigrationFunction, MigrationStep
 from dblint.facts.vocabulary import STATEMENT_METHODS
 from dblint.facts.walk import Positions, walk, wrapper_positions
@@ -169,7 +177,8 @@ def _literal_strings(node: cst.BaseExpression) -> Optional[tuple[str, ...]]:
 
 
 class _BoundNames(cst.CSTVisitor):
-    """Every name a piece of code binds (assignments, loop and `with` targets, `global`)."""
+    """Every name a piece of code binds (assignments, loop and `with` targets, imports, `def`,
+    `class`, `global`); not followed: a star import."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -190,6 +199,16 @@ class _BoundNames(cst.CSTVisitor):
     def visit_AsName(self, node: cst.AsName) -> None:
         self.names.update(_target_names(node.name))
 
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        if node.asname is None:  # `import a.b` binds `a` (an alias is an `AsName`)
+            self.names.add((dotted(node.name) or "").split(".", 1)[0])
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.names.add(node.name.value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.names.add(node.name.value)
+
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.names.update(_target_names(node.target))
 
@@ -206,11 +225,34 @@ def _bound_names(node: cst.CSTNode) -> set[str]:
     return visitor.names
 
 
+class _NameUses(cst.CSTVisitor):
+    """How often each name is written in a module, and how often as the iterable of a loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.everywhere: Counter[str] = Counter()
+        self.iterated: Counter[str] = Counter()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.everywhere[node.value] += 1
+
+    def visit_For(self, node: cst.For) -> None:
+        if isinstance(node.iter, cst.Name):
+            self.iterated[node.iter.value] += 1
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        if isinstance(node.iter, cst.Name):
+            self.iterated[node.iter.value] += 1
+
+
 def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
     """Names the module binds once, at its top level, to a literal list or tuple of strings
     (nyaa's `TABLE_PREFIXES = ("nyaa", "sukebei")`): a loop over one is a literal loop. A name
-    bound again anywhere (also under `if`, or by a function's `global`) is no constant."""
+    bound again anywhere (also under `if`, or by a function's `global`) is no constant, nor is
+    a list or set the module uses other than by looping over it (`SITES.append("x")`,
+    `helper(SITES)`: it may be changed in place)."""
     found: dict[str, Optional[tuple[str, ...]]] = {}
+    mutable: set[str] = set()
     for statement in module.body:
         single = None
         if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
@@ -221,29 +263,43 @@ def module_constants(module: cst.Module) -> dict[str, tuple[str, ...]]:
                 and isinstance(small.targets[0].target, cst.Name)
             ):
                 single = (small.targets[0].target.value, _literal_strings(small.value))
+                if isinstance(small.value, (cst.List, cst.Set)):
+                    mutable.add(single[0])
         if single is not None:
             name, values = single
             found[name] = values if name not in found else None
             continue
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-            bound = {item.name.value for node in _globals_of(statement) for item in node.names}
+            bound = {statement.name.value, *_global_names(statement)}
         else:
             bound = _bound_names(statement)
         for name in bound:
             found[name] = None
+    if mutable:
+        uses = _NameUses()
+        module.visit(uses)
+        for name in mutable:  # one use is the assignment itself
+            if uses.everywhere[name] > 1 + uses.iterated[name]:
+                found[name] = None
     return {name: values for name, values in found.items() if values is not None}
 
 
-def _globals_of(node: cst.CSTNode) -> list[cst.Global]:
-    """The `global` statements inside a function or class (they rebind module names)."""
-    found: list[cst.Global] = []
+class _GlobalNames(cst.CSTVisitor):
+    """The names `global` statements declare in a piece of code."""
 
-    class _Globals(cst.CSTVisitor):
-        def visit_Global(self, global_node: cst.Global) -> None:
-            found.append(global_node)
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
 
-    node.visit(_Globals())
-    return found
+    def visit_Global(self, node: cst.Global) -> None:
+        self.names.update(item.name.value for item in node.names)
+
+
+def _global_names(node: cst.CSTNode) -> set[str]:
+    """The module names a function or class rebinds through `global`."""
+    visitor = _GlobalNames()
+    node.visit(visitor)
+    return visitor.names
 
 
 class _Function:
@@ -434,15 +490,11 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if self._function is not None and node.name is not None:
-            names = _target_names(node.name.name)
-            self._function.rebound.update(names)
-            self._bind(names, None)
+            self._rebind(_target_names(node.name.name), None)
 
     def visit_For(self, node: cst.For) -> None:
         names = _target_names(node.target)
-        if self._function is not None:
-            self._function.rebound.update(names)
-        self._bind(names, None)
+        self._rebind(names, None)
         values = _literal_strings(node.iter)
         if (
             values is None
@@ -505,28 +557,16 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [name for target in node.targets for name in _target_names(target.target)]
-        if self._function is not None and self._guards:
-            self._function.branched.update(names)
-        self._bind(names, node.value)
+        self._assign(names, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        names = _target_names(node.target)
-        if self._function is not None and self._guards:
-            self._function.branched.update(names)
-        if node.value is not None:
-            self._bind(names, node.value)
+        self._assign(_target_names(node.target), node.value)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        names = _target_names(node.target)
-        if self._function is not None:
-            self._function.rebound.update(names)
-        self._bind(names, node.value)
+        self._rebind(_target_names(node.target), node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        names = _target_names(node.target)
-        if self._function is not None:
-            self._function.rebound.update(names)
-        self._bind(names, None)
+        self._rebind(_target_names(node.target), None)
 
     def visit_Del(self, node: cst.Del) -> None:
         self._bind(_target_names(node.target), None)
@@ -534,6 +574,21 @@ class MigrationVisitor(cst.CSTVisitor):
     def visit_Global(self, node: cst.Global) -> None:
         if self._function is not None:
             self._function.rebound.update(item.name.value for item in node.names)
+
+    def _assign(self, names: Sequence[str], value: Optional[cst.BaseExpression]) -> None:
+        """A plain assignment (`value` None: an annotation alone, which binds nothing): the
+        bindings facts show its value; under a guard, the name is `branched`."""
+        if self._function is not None and self._guards:
+            self._function.branched.update(names)
+        if value is not None:
+            self._bind(names, value)
+
+    def _rebind(self, names: Sequence[str], value: Optional[cst.BaseExpression]) -> None:
+        """Names bound other than by a plain assignment (a loop, `with`/`except ... as`, `:=`,
+        `+=`): `rebound`, their value is not one the bindings facts show."""
+        if self._function is not None:
+            self._function.rebound.update(names)
+        self._bind(names, value)
 
     def _bind(self, names: Sequence[str], value: Optional[cst.BaseExpression]) -> None:
         """Names bound anew (`value` None: by a loop, `except ... as`, `+=`, `del`): they hold
@@ -556,12 +611,7 @@ class MigrationVisitor(cst.CSTVisitor):
         """The connection an expression gives: `op.get_bind()` Alembic's, a name the one it
         holds, `<connection>.execution_options(...)` that connection (SQLAlchemy sets the
         options on it and returns it); None for anything else (a new connection, or unknown)."""
-        while (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value == "execution_options"
-        ):
-            node = node.func.value
+        node = chain_receiver(node, "execution_options")
         if isinstance(node, cst.Name):
             if self._function is None:
                 return node.value
@@ -581,9 +631,7 @@ class MigrationVisitor(cst.CSTVisitor):
         aliases: dict[str, Expr] = {}
         for item in node.items:
             names = _target_names(item.asname.name) if item.asname is not None else []
-            if self._function is not None:
-                self._function.rebound.update(names)
-            self._bind(names, item.item)  # a connection used as a context manager gives itself
+            self._rebind(names, item.item)  # a connection used as a context manager gives itself
             call = item.item
             if (
                 isinstance(call, cst.Call)

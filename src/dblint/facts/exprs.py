@@ -39,6 +39,19 @@ def dotted(node: cst.BaseExpression) -> Optional[str]:
             return None
 
 
+def chain_receiver(node: cst.BaseExpression, method: str) -> cst.BaseExpression:
+    """What a chain of `.method(...)` calls is made on (`ddl.execute_if(...)`: `ddl`), or the
+    node itself: for methods that configure the object they are called on and return it
+    (SQLAlchemy's `execute_if`, `execution_options`)."""
+    while (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == method
+    ):
+        node = node.func.value
+    return node
+
+
 def string_value(node: cst.BaseExpression) -> Optional[str]:
     """The text of a string literal; f-string expressions become `{}`; None for bytes."""
     if isinstance(node, cst.SimpleString):

@@ -12,7 +12,13 @@ from libcst.metadata import MetadataWrapper
 from dblint import sql
 from dblint.facts import exports_cst
 from dblint.facts.exports import Exports, Place
-from dblint.facts.exprs import concatenation_value, dotted, string_value, summarize
+from dblint.facts.exprs import (
+    chain_receiver,
+    concatenation_value,
+    dotted,
+    string_value,
+    summarize,
+)
 from dblint.facts.model import (
     Binding,
     CallFact,
@@ -440,12 +446,7 @@ class FactCollector(cst.CSTVisitor):
 
     def _note_ddl_statement(self, value: cst.BaseExpression, construct: str) -> None:
         """`DDL("...")`, also with `.execute_if(...)`: its statement belongs to `construct`."""
-        while (
-            isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Attribute)
-            and value.func.attr.value == "execute_if"
-        ):
-            value = value.func.value
+        value = chain_receiver(value, "execute_if")
         if (
             isinstance(value, cst.Call)
             and (dotted(value.func) or "").rsplit(".", 1)[-1] == "DDL"

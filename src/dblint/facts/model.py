@@ -314,7 +314,9 @@ class MigrationStep:
       "schema" `<something>.create_all(...)` / `.drop_all(...)`: creates what the replay cannot see
     `guards` says why the step might not run as written ("if at line 12", "try at line 3");
     `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop);
-    `autocommit` is set inside `with op.get_context().autocommit_block():`.
+    `autocommit` is set where the step runs outside a transaction: inside
+    `with op.get_context().autocommit_block():`, or on a connection the function committed and
+    switched to `isolation_level="AUTOCOMMIT"` (Alembic's own, for `op.*` steps).
     `call` is the callee as written for an SQL execution (`op.execute`, `conn.exec_driver_sql`,
     `op.get_bind().execute`), so that messages name the call the migration makes.
     """

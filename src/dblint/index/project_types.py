@@ -80,9 +80,10 @@ def type_map_key(names: Names, module: str, expr: Expr, scope: str) -> Optional[
     if expr.kind != "subscript" or not expr.args:
         return None
     inner = [type_map_key(names, module, arg, scope) for arg in expr.args]
-    if any(key is None for key in inner):
+    known = [key for key in inner if key is not None]
+    if len(known) != len(inner):
         return None
-    return f"{names.qualify(module, expr.text, scope)}[{', '.join(map(str, inner))}]"
+    return f"{names.qualify(module, expr.text, scope)}[{', '.join(known)}]"
 
 
 @dataclass(frozen=True)

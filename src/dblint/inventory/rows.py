@@ -134,7 +134,7 @@ def build(result: Result, cwd: Path, by: str = "file", min_risk: str = "low") ->
             files += _file_rows(run, index, paths, view, sites, show)
             tables += _table_rows(run, index, view, revisions, sites, show)
             unknown_creations |= {
-                f"{show(site.path, site.line)} ({site.how}): {_created(site)[0].strip('()')}"
+                f"{show(site.path, site.line)} ({site.how}): {_unnamed_creation(site)}"
                 for site in sites
                 if not site.tables and site.path in run.reported
             }
@@ -285,11 +285,17 @@ def _created(site: CreationSite) -> list[str]:
     """Names of the tables a site creates; a description in parentheses where they are unknown."""
     if site.tables:
         return [shown_table(key) for key in site.tables]
+    return [f"({_unnamed_creation(site)})"]
+
+
+def _unnamed_creation(site: CreationSite) -> str:
+    """What a site creates when dblint cannot name its tables (a row shows it in parentheses,
+    the totals after the site's place)."""
     if site.how == "create_all":
-        return [f"(all tables of {site.metadata or site.receiver})"]
+        return f"all tables of {site.metadata or site.receiver}"
     if site.how in (SINGLE_CREATE, CREATE_TABLE_CONSTRUCT):
-        return [f"(unnamed table: {site.receiver})"]
-    return ["(computed name)"]
+        return f"unnamed table: {site.receiver}"
+    return "computed name"
 
 
 def _created_by_revision(

@@ -72,6 +72,13 @@ _SINGLE_TABLE_CALLS = {
 }
 
 
+# What DBL102/DBL103 add to the message of a statement run by a table's create or drop.
+_WHEN_TABLE_EVENT = (
+    " (run by `event.listen` when SQLAlchemy creates or drops the table: "
+    "`create_all()`, `create()` or their drops, never a migration)"
+)
+
+
 def _lasting_ddl(
     facts: FileFacts,
 ) -> Iterator[tuple[SqlString, list[SqlStatementFact], str]]:
@@ -87,12 +94,6 @@ def _lasting_ddl(
             statements,
             _WHEN_TABLE_EVENT if runs_with_table_event(string, listeners) else "",
         )
-
-
-_WHEN_TABLE_EVENT = (
-    " (run by `event.listen` when SQLAlchemy creates or drops the table: "
-    "`create_all()`, `create()` or their drops, never a migration)"
-)
 
 
 def _single_table_call(call: SchemaCall) -> str:

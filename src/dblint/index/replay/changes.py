@@ -270,8 +270,10 @@ class SchemaChanges:
         replay no longer vouches for them."""
         words = {word.rsplit(".", 1)[-1] for word in name_words(text)}
         for table in self.tables.values():
+            # `named` is a view built from the table's constraints on each read; most statements
+            # name none of them, and only the tables they do name are changed.
             dropped = words.intersection(table.named)
-            if dropped:  # most statements name none: no walk over every table's names
+            if dropped:
                 table.forget_named(names=dropped)
 
     def settle_unmerged(self) -> None:

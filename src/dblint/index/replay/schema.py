@@ -184,7 +184,8 @@ class OperationView:
     table: Optional[TableKey]  # None for SQL steps and computed table names
     table_state: str  # EXISTED, CREATED_HERE or STATE_UNKNOWN
     column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
-    autocommit: bool  # inside `autocommit_block()`, directly or through a helper called there
+    # Outside a transaction (`MigrationStep.autocommit`), also through a helper called there.
+    autocommit: bool
     after_commit: bool  # after a literal `COMMIT` ended the revision's transaction (and no `BEGIN`)
     bound: tuple[tuple[str, Expr], ...]  # the operation's arguments by parameter name
 

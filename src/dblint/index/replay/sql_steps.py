@@ -151,14 +151,7 @@ class SqlSteps:
             for value in values
             if not _restates(value, name)
         ]
-        if (
-            len(values) > 1
-            and texts
-            and all(
-                text is not None and starts_as_row_statement(text) and not classify_sql(text)
-                for text in texts
-            )
-        ):
+        if len(values) > 1 and _all_row_only(texts):
             return Expr("str", texts[0] or "")
         return None
 
@@ -346,9 +339,13 @@ def _row_statement_returned(function: str, frame: Frame) -> Optional[str]:
     if len(found) != 1 or not found[0].returns:
         return None
     texts = [value.text if value.kind == "str" else None for value in found[0].returns]
-    if all(
+    return texts[0] if _all_row_only(texts) else None
+
+
+def _all_row_only(texts: list[Optional[str]]) -> bool:
+    """Some statement texts, each read and each row-only SQL (`SELECT`, `INSERT`, ...): whichever
+    of them runs changes no table."""
+    return bool(texts) and all(
         text is not None and starts_as_row_statement(text) and not classify_sql(text)
         for text in texts
-    ):
-        return texts[0]
-    return None
+    )

@@ -61,7 +61,7 @@ class Frame:
     values: dict[str, Optional[Expr]]  # parameters and loop variables with known values
     guards: tuple[str, ...]
     depth: int = 0
-    autocommit: bool = False  # called from inside `autocommit_block()`
+    autocommit: bool = False  # called by a step that runs outside a transaction (`MigrationStep`)
 
     def where(self, line: int) -> str:
         return f"{self.revision.path}:{line}"
@@ -81,8 +81,13 @@ def resolve(expr: Optional[Expr], frame: Frame, hops: int = MAX_NAME_HOPS) -> Op
         if len(local) == 1:
             return resolve(local[0], frame, hops - 1)
         # pybossa's `query = "ALTER TABLE ..."; op.execute(query)` again and again: in
-        # straight-line code the value in effect is the last one assigned above the use.
-        before = [value for value in local if 0 < value.line < expr.line]
+        # straight-line code the value in effect is the last one assigned above the use (or
+        # before it on its line: `query = "..."; op.execute(query)`).
+        before = [
+            value
+            for value in local
+            if value.line > 0 and (value.line, value.column) < (expr.line, expr.column)
+        ]
         if name in frame.function.branched or not before:
             return None
         return resolve(before[-1], frame, hops - 1)
@@ -118,7 +123,8 @@ def text_of(expr: Optional[Expr], frame: Frame) -> Optional[str]:
         return text_of(expr.args[0], frame)
     if expr.kind == "op" and expr.text == "Add":  # nyaa's `prefix + "_torrents"` in a literal loop
         pieces = [text_of(arg, frame) for arg in expr.args]
-        return "".join(pieces) if all(piece is not None for piece in pieces) else None  # type: ignore[arg-type]
+        known = [piece for piece in pieces if piece is not None]
+        return "".join(known) if len(known) == len(pieces) else None
     return None
 
 
