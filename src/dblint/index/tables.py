@@ -139,6 +139,9 @@ class ColumnDef:
     )
     # a foreign key is written, readable or not (`ForeignKey(Policy.id_field_path)`)
     declares_foreign_key: bool = False
+    # the library class that adds it (`advanced_alchemy.base.UUIDAuditBase`): the model's source
+    # never shows it, so findings say where it comes from
+    library: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -180,8 +183,10 @@ class TableDef:
         return f"{self.schema}.{name}" if self.schema else name
 
     def full_column_name(self, column: ColumnDef) -> str:
-        """`schema.table.column`: how findings name a column of this table."""
-        return f"{self.full_name}.{column.name}"
+        """`schema.table.column`: how findings name a column of this table, with the library class
+        that adds it when the model's source does not show it."""
+        added = f" (added by {column.library})" if column.library else ""
+        return f"{self.full_name}.{column.name}{added}"
 
     def column_named(self, name: str) -> Optional[ColumnDef]:
         return next((column for column in self.columns if column.name == name), None)
@@ -281,7 +286,7 @@ def camel_to_snake(name: str) -> str:
     return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")
 
 
-def _library_column(added: LibraryColumn, info: ClassInfo) -> ColumnDef:
+def _library_column(added: LibraryColumn, info: ClassInfo, library: str) -> ColumnDef:
     """A column a library base adds, reported at the model's `class` line."""
     line, col = info.cls.line, info.cls.column
     foreign = parse_target(added.foreign_key, line, col) if added.foreign_key else None
@@ -303,6 +308,7 @@ def _library_column(added: LibraryColumn, info: ClassInfo) -> ColumnDef:
         client_default=added.client_default,
         model=info.cls.name,
         optional=added.optional,
+        library=library,
     )
 
 
@@ -969,7 +975,12 @@ class TableBuilder:
         for source in self._column_sources(info):
             for known in source.library:
                 for added in known.columns:
-                    table.add(_library_column(added, info), None, info.cls.line, info.cls.column)
+                    table.add(
+                        _library_column(added, info, known.name),
+                        None,
+                        info.cls.line,
+                        info.cls.column,
+                    )
 
     def _column(
         self, source: ClassInfo, attr: ClassAttr, host: ClassInfo

@@ -335,7 +335,7 @@ class ColumnWithoutMigration(Rule):
                     column.path,
                     column.line,
                     column.column,
-                    f"column {pair.model.full_name}.{column.name} is not in the migrated schema: table "
+                    f"column {pair.model.full_column_name(column)} is not in the migrated schema: table "
                     f"{migrated.qualified} is created by revision {migrated.revision}, but no migration in "
                     f"{_where(pair.replay)} adds the column",
                 )
@@ -410,7 +410,7 @@ class ColumnTypeDrift(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"column {pair.model.full_name}.{column.name} is {column.family} in the model but "
+                f"column {pair.model.full_column_name(column)} is {column.family} in the model but "
                 f"{found.family} ({written}) in the migrated schema (revision {found.revision})",
             )
 
@@ -722,7 +722,7 @@ class NullabilityDrift(Rule):
                     column.path,
                     column.line,
                     column.column,
-                    f"column {pair.model.full_name}.{column.name} is "
+                    f"column {pair.model.full_column_name(column)} is "
                     f"{'nullable' if column.nullable else 'NOT NULL'} in the model but "
                     f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.revision})",
                 )
