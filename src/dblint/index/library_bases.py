@@ -9,7 +9,8 @@ a table name, columns) is declared here, as read from the library's source:
   A class that sets `metadata = MetaData(...)` on such a base puts its subclasses' tables
   on that MetaData instead (`class Model(SQLQuery): metadata = my_metadata`).
   Tables are named after the class in snake_case (not on `SQLQuery` and
-  `AdvancedDeclarativeBase`, which name none). The UUID and NanoID bases add a
+  `AdvancedDeclarativeBase`, which name none); so are those of a project's own declarative
+  base that takes the naming mixin `CommonTableAttributes` (it adds no column). The UUID and NanoID bases add a
   sentinel column, `sa_orm_sentinel`, since version 0.7 only: it is `optional` (a
   migrated schema may lack it, and may have it).
 - sqlalchemy-helpers (fedora-infra: `sqlalchemy_helpers.Base`, also `sqlalchemy_helpers.manager.Base`,
@@ -146,6 +147,10 @@ _ADVANCED_ALCHEMY = {
             "SlugKey", LibraryColumn("slug", TypeFamily.STRING, "sqlalchemy.String", nullable=False)
         ),
         _advanced_alchemy_mixin("UniqueMixin"),
+        # On a project's own `DeclarativeBase` (`class Base(CommonTableAttributes, DeclarativeBase)`):
+        # no column, only the snake_case table name (`BasicAttributes`: only `to_dict`).
+        LibraryClass("advanced_alchemy.base.CommonTableAttributes", snake_case_names=True),
+        LibraryClass("advanced_alchemy.base.BasicAttributes"),
     )
 }
 

@@ -477,7 +477,7 @@ class TableBuilder:
                 info.style = parent.style
                 info.root_metadata = parent.root_metadata
                 info.library_binds = parent.library_binds
-                info.snake_case_names = parent.snake_case_names
+                info.snake_case_names = info.snake_case_names or parent.snake_case_names
             return
         kind = self.kinds.kind_of(module, base.text, scope)
         if kind != DECLARATIVE_BASE:
@@ -516,11 +516,12 @@ class TableBuilder:
         if known is None:
             return False
         info.library.append(known)
+        # A naming mixin on the project's own base (`class Base(CommonTableAttributes, DeclarativeBase)`).
+        info.snake_case_names = info.snake_case_names or known.snake_case_names
         if known.metadata is not None and info.style is None:
             info.style = ORM
             info.root_metadata = self.ids.canonical(known.metadata)
             info.library_binds = known.bind_keys
-            info.snake_case_names = known.snake_case_names
             attr = info.own("metadata")
             if attr is not None and attr.value is not None:
                 # `class Model(SQLQuery): metadata = my_metadata`: SQLAlchemy puts the
