@@ -901,7 +901,7 @@ class TableBuilder:
     ) -> Iterator[tuple[ColumnDef, Optional[str]]]:
         seen: set[str] = set()
         for source in self._column_sources(info):
-            for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
+            for attr in self._bindings(source):
                 if attr.name in seen:
                     continue
                 # A subclass attribute shadows its ancestors' one, even when we cannot read it.
@@ -934,6 +934,23 @@ class TableBuilder:
                     return candidate, written
         return source, attr
 
+    @classmethod
+    def _bindings(cls, source: ClassInfo) -> list[ClassAttr]:
+        """A class's attributes, then its `@declared_attr` methods. A method replaces a bare
+        annotation of its name (`user_id: Mapped[UUID]` written for type checkers above
+        `@declared_attr def user_id(cls): return mapped_column(ForeignKey(...))`): the annotation
+        binds nothing, so SQLAlchemy maps what the method returns."""
+        methods = cls._declared_attrs(source)
+        returned = {method.name for method in methods if method.value is not None}
+        return [
+            *(
+                attr
+                for attr in source.cls.attrs
+                if attr.value is not None or attr.name not in returned
+            ),
+            *methods,
+        ]
+
     @staticmethod
     def _declared_attrs(source: ClassInfo) -> list[ClassAttr]:
         """`@declared_attr` methods, as attributes holding what they return."""
@@ -948,7 +965,7 @@ class TableBuilder:
         """True when an attribute or `@declared_attr` holds a call that may build a column we cannot
         read (`id = primary_key("Org")`, a project helper); constants in CAPITALS are not columns."""
         for source in self._column_sources(info):
-            for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
+            for attr in self._bindings(source):
                 value = attr.value
                 if (
                     attr.name.startswith("__")
