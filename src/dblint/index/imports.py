@@ -8,7 +8,8 @@
   imports inside functions count when the function runs (`run_migrations_*`, or
   called at module level), as do imports inside a project function env.py calls
   at module level (`app = create_app()`); for a Flask-Migrate env.py, also what the
-  app factory that sets Flask-Migrate up imports. None when an importing module uses
+  app factory that sets Flask-Migrate up imports. None for an advanced-alchemy env.py
+  (it runs inside the application's command), and when an importing module uses
   importlib/pkgutil (dynamic imports we cannot follow) or star-imports a project
   module whose `__all__` is computed (the modules it reaches are unknown).
 - `migration_helpers(index)`: application files that only migrations (and tests) import,
@@ -150,11 +151,14 @@ def env_imports(index: ProjectIndex, env_path: str) -> Optional[frozenset[str]]:
     """Modules an env.py run imports. A Flask-Migrate env.py (`current_app`) runs inside the Flask
     app: the modules that set Flask-Migrate up (`Migrate(app, db)`, `migrate.init_app(app, db)`,
     in the app factory) are imported too, with the imports of every function of theirs (the
-    factory's helpers run when it does), and none found means we cannot tell (None)."""
+    factory's helpers run when it does), and none found means we cannot tell (None). So does
+    an env.py of advanced-alchemy's templates: it runs inside whatever process loaded the
+    application's SQLAlchemy config (`litestar database ...`, `alchemy --config ...`), whose
+    imports dblint cannot follow (None)."""
     resolver = index.resolver
     start = index.module_of(env_path)
     table = resolver.modules.get(start)
-    if table is None:
+    if table is None or runs_in_command(table.facts):
         return None
     functions_of: dict[str, set[str]] = {}
     _enter(
@@ -198,6 +202,16 @@ def uses_flask_app(facts: FileFacts) -> bool:
     """An env.py of Flask-Migrate's templates: it reads the app's config through `current_app`."""
     return any(
         imp.name == "current_app" and imp.module.split(".", 1)[0] == "flask"
+        for imp in facts.imports
+    )
+
+
+def runs_in_command(facts: FileFacts) -> bool:
+    """An env.py of advanced-alchemy's templates: it reads the command's config
+    (`config: AlembicCommandConfig = context.config`, imported if only for type checkers), whose
+    `db_url`, `engine` and `bind_key` exist only when advanced-alchemy's commands run it."""
+    return any(
+        imp.name == "AlembicCommandConfig" and imp.module.split(".", 1)[0] == "advanced_alchemy"
         for imp in facts.imports
     )
 

@@ -6,10 +6,14 @@ a table name, columns) is declared here, as read from the library's source:
 - advanced-alchemy (`advanced_alchemy.base.UUIDAuditBase`, ...; re-exported by Litestar):
   every base maps onto one registry, `orm_registry`, whose metadata is
   `metadata_registry.get(None)`; a `__bind_key__` picks `metadata_registry.get(key)`.
+  So do the server-side store and session models of its Litestar extension
+  (`advanced_alchemy.extensions.litestar.store.StoreModelMixin`, `...session.SessionModelMixin`),
+  subclasses of `UUIDv7Base` with columns of their own.
   A class that sets `metadata = MetaData(...)` on such a base puts its subclasses' tables
   on that MetaData instead (`class Model(SQLQuery): metadata = my_metadata`).
   Tables are named after the class in snake_case (not on `SQLQuery` and
-  `AdvancedDeclarativeBase`, which name none). The UUID and NanoID bases add a
+  `AdvancedDeclarativeBase`, which name none); so are those of a project's own declarative
+  base that takes the naming mixin `CommonTableAttributes` (it adds no column). The UUID and NanoID bases add a
   sentinel column, `sa_orm_sentinel`, since version 0.7 only: it is `optional` (a
   migrated schema may lack it, and may have it).
 - sqlalchemy-helpers (fedora-infra: `sqlalchemy_helpers.Base`, also `sqlalchemy_helpers.manager.Base`,
@@ -114,6 +118,30 @@ def _advanced_alchemy_mixin(name: str, *columns: LibraryColumn) -> LibraryClass:
     return LibraryClass(name=f"advanced_alchemy.mixins.{name}", columns=columns)
 
 
+def _required_string(name: str) -> LibraryColumn:
+    return LibraryColumn(name, TypeFamily.STRING, "sqlalchemy.String", nullable=False)
+
+
+def _litestar_storage(module: str, name: str, *columns: LibraryColumn) -> LibraryClass:
+    """Litestar's server-side store and session models: abstract subclasses of `UUIDv7Base`
+    (its registry, its snake_case names, its key and sentinel) with columns of their own.
+    `expires_at` takes its type from the registry's annotation map; its nullability is left
+    unknown (a `declared_attr`'s annotation decides it)."""
+    expires_at = LibraryColumn(
+        "expires_at", TypeFamily.DATETIME, "advanced_alchemy.types.DateTimeUTC", index=True
+    )
+    return LibraryClass(
+        name=f"advanced_alchemy.extensions.litestar.{module}.{name}",
+        metadata=ADVANCED_ALCHEMY_METADATA,
+        bind_keys=True,
+        snake_case_names=True,
+        columns=(_UUID, *columns, expires_at, _SENTINEL),
+    )
+
+
+_BYTES = "sqlalchemy.LargeBinary"
+
+
 _ADVANCED_ALCHEMY = {
     found.name.rsplit(".", 1)[-1]: found
     for found in (
@@ -146,6 +174,23 @@ _ADVANCED_ALCHEMY = {
             "SlugKey", LibraryColumn("slug", TypeFamily.STRING, "sqlalchemy.String", nullable=False)
         ),
         _advanced_alchemy_mixin("UniqueMixin"),
+        _litestar_storage(
+            "store",
+            "StoreModelMixin",
+            _required_string("key"),
+            _required_string("namespace"),
+            LibraryColumn("value", TypeFamily.BINARY, _BYTES, nullable=False),
+        ),
+        _litestar_storage(
+            "session",
+            "SessionModelMixin",
+            _required_string("session_id"),
+            LibraryColumn("data", TypeFamily.BINARY, _BYTES, nullable=False),
+        ),
+        # On a project's own `DeclarativeBase` (`class Base(CommonTableAttributes, DeclarativeBase)`):
+        # no column, only the snake_case table name (`BasicAttributes`: only `to_dict`).
+        LibraryClass("advanced_alchemy.base.CommonTableAttributes", snake_case_names=True),
+        LibraryClass("advanced_alchemy.base.BasicAttributes"),
     )
 }
 

@@ -127,6 +127,16 @@ class ModelSchema:
     def named(self, name: str) -> list[TableDef]:
         return [t for t in self.declared if t.name == name]
 
+    def declared_on_external_base(self, name: str) -> bool:
+        """Whether a model on an undeclared library's base declares a table of this name (any
+        case): that base's metadata may be a tracked one, so whether the table has a model
+        there is unknown."""
+        lowered = name.lower()
+        return any(
+            t.name is not None and t.name.lower() == lowered and self.ids.is_external(t.metadata)
+            for t in self.declared
+        )
+
     def tracked(self) -> Optional[frozenset[str]]:
         if not self.tracking or any(item.metadata is None for item in self.tracking):
             return None

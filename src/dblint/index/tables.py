@@ -139,6 +139,9 @@ class ColumnDef:
     )
     # a foreign key is written, readable or not (`ForeignKey(Policy.id_field_path)`)
     declares_foreign_key: bool = False
+    # the library class that adds it (`advanced_alchemy.base.UUIDAuditBase`): the model's source
+    # never shows it, so findings say where it comes from
+    library: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -180,8 +183,10 @@ class TableDef:
         return f"{self.schema}.{name}" if self.schema else name
 
     def full_column_name(self, column: ColumnDef) -> str:
-        """`schema.table.column`: how findings name a column of this table."""
-        return f"{self.full_name}.{column.name}"
+        """`schema.table.column`: how findings name a column of this table, with the library class
+        that adds it when the model's source does not show it."""
+        added = f" (added by {column.library})" if column.library else ""
+        return f"{self.full_name}.{column.name}{added}"
 
     def column_named(self, name: str) -> Optional[ColumnDef]:
         return next((column for column in self.columns if column.name == name), None)
@@ -281,7 +286,7 @@ def camel_to_snake(name: str) -> str:
     return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower().lstrip("_")
 
 
-def _library_column(added: LibraryColumn, info: ClassInfo) -> ColumnDef:
+def _library_column(added: LibraryColumn, info: ClassInfo, library: str) -> ColumnDef:
     """A column a library base adds, reported at the model's `class` line."""
     line, col = info.cls.line, info.cls.column
     foreign = parse_target(added.foreign_key, line, col) if added.foreign_key else None
@@ -303,6 +308,7 @@ def _library_column(added: LibraryColumn, info: ClassInfo) -> ColumnDef:
         client_default=added.client_default,
         model=info.cls.name,
         optional=added.optional,
+        library=library,
     )
 
 
@@ -471,7 +477,7 @@ class TableBuilder:
                 info.style = parent.style
                 info.root_metadata = parent.root_metadata
                 info.library_binds = parent.library_binds
-                info.snake_case_names = parent.snake_case_names
+                info.snake_case_names = info.snake_case_names or parent.snake_case_names
             return
         kind = self.kinds.kind_of(module, base.text, scope)
         if kind != DECLARATIVE_BASE:
@@ -510,11 +516,12 @@ class TableBuilder:
         if known is None:
             return False
         info.library.append(known)
+        # A naming mixin on the project's own base (`class Base(CommonTableAttributes, DeclarativeBase)`).
+        info.snake_case_names = info.snake_case_names or known.snake_case_names
         if known.metadata is not None and info.style is None:
             info.style = ORM
             info.root_metadata = self.ids.canonical(known.metadata)
             info.library_binds = known.bind_keys
-            info.snake_case_names = known.snake_case_names
             attr = info.own("metadata")
             if attr is not None and attr.value is not None:
                 # `class Model(SQLQuery): metadata = my_metadata`: SQLAlchemy puts the
@@ -894,7 +901,7 @@ class TableBuilder:
     ) -> Iterator[tuple[ColumnDef, Optional[str]]]:
         seen: set[str] = set()
         for source in self._column_sources(info):
-            for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
+            for attr in self._bindings(source):
                 if attr.name in seen:
                     continue
                 # A subclass attribute shadows its ancestors' one, even when we cannot read it.
@@ -927,6 +934,23 @@ class TableBuilder:
                     return candidate, written
         return source, attr
 
+    @classmethod
+    def _bindings(cls, source: ClassInfo) -> list[ClassAttr]:
+        """A class's attributes, then its `@declared_attr` methods. A method replaces a bare
+        annotation of its name (`user_id: Mapped[UUID]` written for type checkers above
+        `@declared_attr def user_id(cls): return mapped_column(ForeignKey(...))`): the annotation
+        binds nothing, so SQLAlchemy maps what the method returns."""
+        methods = cls._declared_attrs(source)
+        returned = {method.name for method in methods if method.value is not None}
+        return [
+            *(
+                attr
+                for attr in source.cls.attrs
+                if attr.value is not None or attr.name not in returned
+            ),
+            *methods,
+        ]
+
     @staticmethod
     def _declared_attrs(source: ClassInfo) -> list[ClassAttr]:
         """`@declared_attr` methods, as attributes holding what they return."""
@@ -941,7 +965,7 @@ class TableBuilder:
         """True when an attribute or `@declared_attr` holds a call that may build a column we cannot
         read (`id = primary_key("Org")`, a project helper); constants in CAPITALS are not columns."""
         for source in self._column_sources(info):
-            for attr in [*source.cls.attrs, *self._declared_attrs(source)]:
+            for attr in self._bindings(source):
                 value = attr.value
                 if (
                     attr.name.startswith("__")
@@ -969,7 +993,12 @@ class TableBuilder:
         for source in self._column_sources(info):
             for known in source.library:
                 for added in known.columns:
-                    table.add(_library_column(added, info), None, info.cls.line, info.cls.column)
+                    table.add(
+                        _library_column(added, info, known.name),
+                        None,
+                        info.cls.line,
+                        info.cls.column,
+                    )
 
     def _column(
         self, source: ClassInfo, attr: ClassAttr, host: ClassInfo

@@ -300,7 +300,8 @@ class ForeignKeyAcrossMetadata(Rule):
     what_it_does = (
         "Finds foreign keys whose target table is declared, but only on another metadata than the referencing "
         "table's (a second declarative base, SQLModel next to a legacy Base, a separate `MetaData()`). Flask-"
-        "SQLAlchemy binds are not reported."
+        "SQLAlchemy binds are not reported, nor is a table on the base of a library dblint does not know (that "
+        "base's metadata may be the other one)."
     )
     why_bad = (
         "SQLAlchemy resolves string foreign keys within the table's own MetaData only: it raises "
@@ -338,6 +339,8 @@ class ForeignKeyAcrossMetadata(Rule):
             others = [t for t in target.others if t.metadata is not None and t.bind_key is None]
             if len(others) != len(target.others) or not others:
                 continue
+            if any(schema.ids.is_external(t.metadata) for t in (table, *others)):
+                continue  # a base from a library dblint does not know may share the metadata
             where = ", ".join(sorted({display(t.metadata or "") for t in others}))
             yield self.diagnostic(
                 column.path,

@@ -382,7 +382,9 @@ class ModelNotImportedByEnv(Rule):
         "level). A Flask-Migrate env.py (`current_app`) runs inside the app: what the modules setting Flask-Migrate "
         "up import (`Migrate(app, db)`, `migrate.init_app(app, db)` in the app factory, imports inside that "
         "function included) counts too. Nothing is reported when env.py imports dynamically (importlib, pkgutil), "
-        "or uses `current_app` and no module sets Flask-Migrate up."
+        "or uses `current_app` and no module sets Flask-Migrate up, or is advanced-alchemy's template (it reads "
+        "`AlembicCommandConfig`: it runs inside the process that loaded the application's SQLAlchemy config, "
+        "`litestar database ...` or `alchemy --config ...`, whose imports dblint cannot follow)."
     )
     why_bad = (
         "A model registers its table on the metadata only when its module is imported. If env.py never imports "

@@ -335,7 +335,7 @@ class ColumnWithoutMigration(Rule):
                     column.path,
                     column.line,
                     column.column,
-                    f"column {pair.model.full_name}.{column.name} is not in the migrated schema: table "
+                    f"column {pair.model.full_column_name(column)} is not in the migrated schema: table "
                     f"{migrated.qualified} is created by revision {migrated.revision}, but no migration in "
                     f"{_where(pair.replay)} adds the column",
                 )
@@ -410,7 +410,7 @@ class ColumnTypeDrift(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"column {pair.model.full_name}.{column.name} is {column.family} in the model but "
+                f"column {pair.model.full_column_name(column)} is {column.family} in the model but "
                 f"{found.family} ({written}) in the migrated schema (revision {found.revision})",
             )
 
@@ -426,7 +426,8 @@ class MigratedWithoutModel(Rule):
         "metadata, and a migrated column of a model's table that the model does not declare. The "
         "`alembic_version` table, views and tables named in `external-tables` are skipped, and nothing is "
         "reported against a tracked metadata that tables reach at run time (`metadata.reflect()`, "
-        "`table.to_metadata(metadata)`, model classes a function makes)."
+        "`table.to_metadata(metadata)`, model classes a function makes). A table a model on the base of a library "
+        "dblint does not know declares is not reported: that base's metadata may be the tracked one."
     )
     why_bad = (
         "Either the model was deleted without a migration dropping the table, or the table is managed "
@@ -477,6 +478,8 @@ class MigratedWithoutModel(Rule):
                 ):
                     continue
                 model = models.get(table.name.lower())
+                if model is None and schema.declared_on_external_base(table.name):
+                    continue  # its model's base comes from a library dblint does not know
                 if model is None:
                     yield self.diagnostic(
                         table.path,
@@ -722,7 +725,7 @@ class NullabilityDrift(Rule):
                     column.path,
                     column.line,
                     column.column,
-                    f"column {pair.model.full_name}.{column.name} is "
+                    f"column {pair.model.full_column_name(column)} is "
                     f"{'nullable' if column.nullable else 'NOT NULL'} in the model but "
                     f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.revision})",
                 )
