@@ -272,7 +272,9 @@ def test_rebound_connections_agree_with_postgresql(tmp_path: Path, postgres_url:
     """A connection switched to AUTOCOMMIT after a commit, then a name bound again: every
     `op.get_bind()` is Alembic's one connection, still outside any transaction (so are `op.*`
     operations and `conn = conn.execution_options(...)`), while a name bound to a connection of
-    its own (annotated, walrus, `with ... as`) runs in that connection's transaction (DBL502)."""
+    its own (annotated, walrus, `with ... as`) runs in that connection's transaction (DBL502).
+    A helper of the revision called after the switch runs outside it too; one called before the
+    switch, or after the switch of a connection of its own, runs in Alembic's transaction (DBL502)."""
     versions = FIXTURES / "pg_safety_lookalikes" / "migrations" / "versions"
     initial = _REVISION.format(
         rev="0012",
@@ -287,6 +289,9 @@ def test_rebound_connections_agree_with_postgresql(tmp_path: Path, postgres_url:
         "0013": "0013_alembic_connection_rebound.py",
         "0014": "0014_switched_connection_reassigned.py",
         "0015": "0015_name_rebound_to_new_connection.py",
+        "0016": "0016_helper_after_switch.py",
+        "0017": "0017_helper_before_switch.py",
+        "0018": "0018_helper_after_other_switch.py",
     }
     files = {
         "alembic.ini": f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {postgres_url}\n",
@@ -302,13 +307,22 @@ def test_rebound_connections_agree_with_postgresql(tmp_path: Path, postgres_url:
     )  # the tables of the test above live in the cluster's default database
     root = write_project(tmp_path / "pg", files)
     reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
-    assert reported == {("migrations/versions/0015.py", line, "DBL502") for line in (19, 21, 23)}
-    for rev in ("0013", "0014"):  # one upgrade each: a switched connection ends with its process
+    assert reported == {
+        *(("migrations/versions/0015.py", line, "DBL502") for line in (19, 21, 23)),
+        ("migrations/versions/0017.py", 13, "DBL502"),
+        ("migrations/versions/0018.py", 13, "DBL502"),
+    }
+    # One upgrade each: a switched connection ends with its process. A refused revision is
+    # stamped as done, so that the next one runs alone.
+    for rev in ("0013", "0014", "0015", "0016", "0017", "0018"):
         upgraded = run_tool("alembic", "upgrade", rev, cwd=root)
-        assert upgraded.returncode == 0, upgraded.stderr
-    refused = run_tool("alembic", "upgrade", "0015", cwd=root)
-    assert refused.returncode != 0
-    assert "cannot run inside a transaction block" in refused.stderr
+        if rev in ("0013", "0014", "0016"):
+            assert upgraded.returncode == 0, upgraded.stderr
+            continue
+        assert upgraded.returncode != 0, rev
+        assert "cannot run inside a transaction block" in upgraded.stderr
+        stamped = run_tool("alembic", "stamp", rev, cwd=root)
+        assert stamped.returncode == 0, stamped.stderr
 
 
 # (old type, new type) as autogenerate writes them: one PostgreSQL type spelled two ways, and

@@ -716,11 +716,16 @@ class MigrationVisitor(cst.CSTVisitor):
     def _on_autocommit_connection(self, node: cst.Call) -> bool:
         """`conn.execute(...)` on a connection switched to AUTOCOMMIT earlier in the function, or
         `conn.execution_options(isolation_level="AUTOCOMMIT").execute(...)` after `conn.commit()`;
-        an `op.*` operation when Alembic's own connection was so switched."""
+        an `op.*` operation, or a call of a helper of the file (whose `op.*` operations and
+        `op.get_bind()` run on the same connection), when Alembic's own connection was so switched."""
         func = node.func
-        if self._function is None or not isinstance(func, cst.Attribute):
+        if self._function is None:
             return False
         switched = self._function.autocommit_connections
+        if isinstance(func, cst.Name):
+            return func.value in self.module_functions and MIGRATION_CONNECTION in switched
+        if not isinstance(func, cst.Attribute):
+            return False
         if self._is_op(func) or self._batch_of(func) is not None:
             return MIGRATION_CONNECTION in switched
         if func.attr.value not in _EXECUTE_METHODS:

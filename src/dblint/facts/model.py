@@ -316,7 +316,8 @@ class MigrationStep:
     `loop_var`/`loop_values` are set under `for name in ("a", "b"):` (a literal loop);
     `autocommit` is set where the step runs outside a transaction: inside
     `with op.get_context().autocommit_block():`, or on a connection the function committed and
-    switched to `isolation_level="AUTOCOMMIT"` (Alembic's own, for `op.*` steps).
+    switched to `isolation_level="AUTOCOMMIT"` (Alembic's own, for `op.*` steps and calls of
+    the file's helpers, whose frames the replay runs outside a transaction too).
     `call` is the callee as written for an SQL execution (`op.execute`, `conn.exec_driver_sql`,
     `op.get_bind().execute`), so that messages name the call the migration makes.
     """

@@ -332,7 +332,8 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         'switched to `conn.execution_options(isolation_level="AUTOCOMMIT")` runs outside any transaction '
         "with every driver, and is not reported. Every `op.get_bind()` is Alembic's one connection, "
         "whatever name holds it, so once it is switched, `op.*` operations and names bound to "
-        "`op.get_bind()` again are not reported either; a name bound to anything else (`conn: "
+        "`op.get_bind()` again are not reported either, nor are those of a helper of the file called "
+        "afterwards; a name bound to anything else (`conn: "
         "Connection = engine.connect()`, `with ... as conn`, `(conn := ...)`, a loop) holds a "
         "connection of its own, in a transaction until the revision commits and switches that one."
     )
