@@ -595,7 +595,7 @@ _ZONE_NOTE = " unless the migration's session runs with TimeZone UTC (PostgreSQL
 def _sqlalchemy_type(names: Names, module: str, written: ColumnType) -> bool:
     """Whether a type is SQLAlchemy's own (`sa.Unicode`, `postgresql.ARRAY`), whose SQL type dblint
     reads, rather than a library's or the project's (`UrlType`), whose SQL type only its `impl` says."""
-    qualified = names.qualify(module, written.written.split("(", 1)[0])
+    qualified = names.qualify(module, written.written.split("(", 1)[0].strip())
     return qualified.split(".", 1)[0] == "sqlalchemy"
 
 
