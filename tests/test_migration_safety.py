@@ -344,6 +344,17 @@ _TYPE_PAIRS = [
     ("sa.Float(24)", "sa.Float(25)"),
     ("postgresql.DOUBLE_PRECISION()", "sa.REAL()"),
     ("postgresql.DOUBLE_PRECISION(53)", "sa.Float()"),
+    # phoenix: a `with_variant` chain is what its PostgreSQL variant is (JSONB to JSON rewrites),
+    # and reported as unknown when its last variant is another database's
+    (
+        'sa.JSON().with_variant(sa.Text(), "sqlite").with_variant(postgresql.JSONB(), "postgresql")',
+        "sa.JSON()",
+    ),
+    ('sa.Text().with_variant(sa.String(50), "postgresql")', "sa.String(100)"),
+    (
+        'sa.JSON().with_variant(postgresql.JSONB(), "postgresql").with_variant(sa.Text(), "sqlite")',
+        "sa.JSON()",
+    ),
 ]
 
 
@@ -379,6 +390,11 @@ def test_type_changes_reported_are_the_ones_postgresql_rewrites(
     # r2.py: the alter_column calls start at line 9 (3 imports, 2 revision lines, 2 blank, `def`)
     reported = {int(line.split(":")[1]) - 9 for line in lines if " DBL504 " in line}
     assert "from postgresql.TIMESTAMP(timezone=True) to sa.DateTime()" in "\n".join(lines)
+    messages = {int(line.split(":")[1]) - 9: line for line in lines if " DBL504 " in line}
+    assert (
+        "from postgresql.JSONB() (the PostgreSQL variant of sa.JSON) to sa.JSON()" in messages[15]
+    )
+    assert "dblint cannot tell its current type on PostgreSQL" in messages[17]
     assert "(no reads or writes) unless the migration's session runs with TimeZone UTC" in lines[0]
     engine = sa.create_engine(postgres_url)
     rewritten = set()
@@ -399,7 +415,7 @@ def test_type_changes_reported_are_the_ones_postgresql_rewrites(
         before = _file_node(connection, "types_4")
         connection.exec_driver_sql("ALTER TABLE types_4 ALTER COLUMN c TYPE timestamptz")
         assert _file_node(connection, "types_4") == before
-    assert rewritten == {4, 5, 6, 8, 12, 13}
+    assert rewritten == {4, 5, 6, 8, 12, 13, 15, 17}
     assert reported == rewritten
 
 
@@ -470,3 +486,26 @@ def test_an_autocommit_switch_without_a_commit_keeps_the_transaction(tmp_path: P
     assert {(path, code) for path, _, code in reported} == {
         ("migrations/versions/0002.py", "DBL502")
     }
+
+
+def test_a_with_variant_type_is_read_as_postgresql_gets_it() -> None:
+    """phoenix: `JSON().with_variant(JSONB(), "postgresql").with_variant(..., "sqlite")` keeps only the
+    last call's arguments, so its PostgreSQL type is unknown and the finding says so; a chain whose last
+    `with_variant` names "postgresql" is judged on that variant, never on sizes read from it."""
+    revision = "migrations/versions/0016_variant_types.py"
+    completed = run_tool("dblint", "check", revision, cwd=FIXTURES / "pg_safety_lookalikes")
+    lines = [line for line in completed.stdout.splitlines() if " DBL504 " in line]
+    assert [line.split(":")[1] for line in lines] == ["25", "27", "29"]
+    assert (
+        "changes accounts.document from postgresql.JSONB() (the PostgreSQL variant of sa.JSON) to "
+        "sa.JSON(), which rewrites the table"
+    ) in lines[0]
+    assert (
+        "changes the type of accounts.settings to sa.JSON(); dblint cannot tell its current type on "
+        'PostgreSQL (existing_type=sa.JSON(...).with_variant(...).with_variant(..., "sqlite") is a '
+        'variant it cannot read: only a last with_variant() naming "postgresql" is read)'
+    ) in lines[1]
+    assert (
+        'changes the type of accounts.motto to sa.JSON(...).with_variant(...).with_variant(..., "sqlite"), '
+        "a variant whose type on PostgreSQL dblint cannot read"
+    ) in lines[2]

@@ -7,11 +7,14 @@ unlimited `VARCHAR` or to `TEXT`; `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unc
 other change rewrites the table under an ACCESS EXCLUSIVE lock.
 
 Types are read from the summaries of `type_=` / `existing_type=` expressions
-(`sa.String(50)`, `sa.VARCHAR(length=50)`, `postgresql.NUMERIC(10, 2)`).
+(`sa.String(50)`, `sa.VARCHAR(length=50)`, `postgresql.NUMERIC(10, 2)`). A `with_variant` type is
+read as PostgreSQL gets it: the variant a last `with_variant(..., "postgresql")` names, else unknown.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -52,11 +55,22 @@ class ColumnType:
     scale: Optional[int] = None
     literal: bool = True  # False when a size argument is not a literal number
 
+    @property
+    def known(self) -> bool:
+        """False for a type whose PostgreSQL type dblint cannot read (a `with_variant` chain)."""
+        return bool(self.kind)
+
+
+# `.with_variant` as a call of the chain (`JSON().with_variant().with_variant`), not a longer name.
+_WITH_VARIANT = re.compile(r"\.with_variant(?:\(\)|$)")
+
 
 def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     """The type an expression names (`sa.String(50)`, `sa.Text`, `VARCHAR(length=50)`), or None."""
     if expr is None or expr.kind not in ("name", "call") or not expr.text:
         return None
+    if expr.kind == "call" and _WITH_VARIANT.search(expr.text):
+        return _variant_type(expr)
     written = expr.text.split("()", 1)[0]
     name = written.rsplit(".", 1)[-1]
     kind = _FAMILY_KINDS.get(name.lower(), name.lower())
@@ -76,6 +90,27 @@ def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     scale, scale_literal = _number(second)
     sizes = ", ".join(str(size) for size in (length, scale) if size is not None)
     return ColumnType(kind, f"{written}({sizes})", length, scale, length_literal and scale_literal)
+
+
+def _variant_type(expr: Expr) -> ColumnType:
+    """`JSON().with_variant(postgresql.JSONB(), "postgresql")`: on PostgreSQL, the variant's type.
+    The facts keep only the last call's arguments (phoenix's chain ends in a "sqlite" variant), so
+    any other chain is unknown (kind ""), never the base type with sizes read from a variant."""
+    base = expr.text.split(".with_variant", 1)[0].split("()", 1)[0]
+    dialects: tuple[Expr, ...] = ()
+    if expr.text.endswith(".with_variant"):
+        # SQLAlchemy 1.x: `with_variant(type_, dialect_name)`; 2.x: `with_variant(type_, *names)`
+        dialect = expr.keyword("dialect_name")
+        dialects = expr.args[1:] + ((dialect,) if dialect is not None else ())
+        if any(name.kind == "str" and name.text == "postgresql" for name in dialects):
+            variant = column_type(expr.keyword("type_") or (expr.args[0] if expr.args else None))
+            if variant is not None and variant.known:
+                written = f"{variant.written} (the PostgreSQL variant of {base})"
+                return dataclasses.replace(variant, written=written)
+    shown = ", ".join(
+        ["..."] + [f'"{name.text}"' if name.kind == "str" else "..." for name in dialects]
+    )
+    return ColumnType("", f"{expr.text.replace('()', '(...)')}({shown})", literal=False)
 
 
 def _zoned_type(kind: str, written: str, expr: Expr) -> ColumnType:

@@ -491,7 +491,9 @@ class TableRewritingTypeChange(_SafetyRule):
         "size and is not reported). One type spelled two ways is no change (`postgresql.TIMESTAMP()` and "
         "`sa.DateTime()`, `sa.BIGINT()` and `sa.BigInteger()`); `timezone=True` makes another type. A change "
         "to a type that is not SQLAlchemy's own (a library's or the project's, such as sqlalchemy-utils' "
-        "`URLType`), whose SQL type dblint does not read, is reported saying so."
+        "`URLType`), whose SQL type dblint does not read, is reported saying so. A `with_variant` type is "
+        'judged on its PostgreSQL variant when the last `with_variant` names `"postgresql"`; any other '
+        "`with_variant` chain is reported as a type dblint cannot read."
     )
     why_bad = (
         "Any other type change rewrites the whole table and rebuilds its indexes under an ACCESS EXCLUSIVE "
@@ -521,7 +523,17 @@ class TableRewritingTypeChange(_SafetyRule):
             if old is not None and not rewrites_table(old, new):
                 continue  # a widening in place (to `TEXT`: whatever the old size)
             column = _column_of(view, _literal(view, "column_name"))
-            if not _sqlalchemy_type(names, index.module_of(view.path), new):
+            if not new.known:
+                yield _Finding(
+                    view,
+                    (
+                        f"{_operation_name(view)} changes the type of {column} to {new.written}, a variant whose "
+                        f"type on PostgreSQL dblint cannot read ({_VARIANT_READ}); unless that is a widening "
+                        "PostgreSQL does in place, it rewrites the table under an ACCESS EXCLUSIVE lock"
+                    ),
+                    _NEW_COLUMN,
+                )
+            elif not _sqlalchemy_type(names, index.module_of(view.path), new):
                 # funnel's `UrlType()` (coaster's, over `TEXT`): its SQL type is the library's to say.
                 yield _Finding(
                     view,
@@ -532,17 +544,27 @@ class TableRewritingTypeChange(_SafetyRule):
                     ),
                     _NEW_COLUMN,
                 )
-            elif old is None or (not (old.literal and new.literal) and may_be_widening(old, new)):
-                current = (
-                    "its current type"
-                    if old is None
-                    else f"the current size of its {old.written} type"
-                )
+            elif (
+                old is None
+                or not old.known
+                or (not (old.literal and new.literal) and may_be_widening(old, new))
+            ):
+                if old is None:
+                    current = "its current type (no literal existing_type=)"
+                elif not old.known:
+                    current = (
+                        f"its current type on PostgreSQL (existing_type={old.written} is a variant it "
+                        f"cannot read: {_VARIANT_READ})"
+                    )
+                else:
+                    current = (
+                        f"the current size of its {old.written} type (no literal existing_type=)"
+                    )
                 yield _Finding(
                     view,
                     (
                         f"{_operation_name(view)} changes the type of {column} to {new.written}; dblint cannot tell "
-                        f"{current} (no literal existing_type=), and unless this is a widening PostgreSQL does in place "
+                        f"{current}, and unless this is a widening PostgreSQL does in place "
                         "it rewrites the table under an ACCESS EXCLUSIVE lock"
                     ),
                     _NEW_COLUMN,
@@ -563,6 +585,9 @@ class TableRewritingTypeChange(_SafetyRule):
                 )
 
 
+# Why a `with_variant` type is unknown: the facts keep only a chain's last call's arguments.
+_VARIANT_READ = 'only a last with_variant() naming "postgresql" is read'
+
 # PostgreSQL 12 release notes: a change between `timestamp` and `timestamptz` is done in place
 # when the session's time zone is UTC (the values then read the same).
 _ZONE_NOTE = " unless the migration's session runs with TimeZone UTC (PostgreSQL 12 and later)"
@@ -571,7 +596,7 @@ _ZONE_NOTE = " unless the migration's session runs with TimeZone UTC (PostgreSQL
 def _sqlalchemy_type(names: Names, module: str, written: ColumnType) -> bool:
     """Whether a type is SQLAlchemy's own (`sa.Unicode`, `postgresql.ARRAY`), whose SQL type dblint
     reads, rather than a library's or the project's (`UrlType`), whose SQL type only its `impl` says."""
-    qualified = names.qualify(module, written.written.split("(", 1)[0])
+    qualified = names.qualify(module, written.written.split("(", 1)[0].strip())
     return qualified.split(".", 1)[0] == "sqlalchemy"
 
 
