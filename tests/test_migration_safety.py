@@ -492,7 +492,7 @@ def test_a_with_variant_type_is_read_as_postgresql_gets_it() -> None:
     """phoenix: `JSON().with_variant(JSONB(), "postgresql").with_variant(..., "sqlite")` keeps only the
     last call's arguments, so its PostgreSQL type is unknown and the finding says so; a chain whose last
     `with_variant` names "postgresql" is judged on that variant, never on sizes read from it."""
-    revision = "migrations/versions/0016_variant_types.py"
+    revision = "migrations/versions/0019_variant_types.py"
     completed = run_tool("dblint", "check", revision, cwd=FIXTURES / "pg_safety_lookalikes")
     lines = [line for line in completed.stdout.splitlines() if " DBL504 " in line]
     assert [line.split(":")[1] for line in lines] == ["25", "27", "29"]
