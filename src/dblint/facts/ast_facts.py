@@ -227,6 +227,8 @@ class ShapeCollector:
         self._scopes: list[str] = []
         self._class_body: list[bool] = []
         self._type_checking = 0
+        # The scopes of the `if TYPE_CHECKING:` `else`s the walk is in (innermost last).
+        self._checking_else: list[str] = []
 
     def collect(self, statements: Sequence[ast.stmt]) -> ShapeCollector:
         """Record the facts of module-level `statements` (raises `Unsupported`)."""
@@ -367,7 +369,12 @@ class ShapeCollector:
         elif isinstance(node, ast.If):
             guarded = dotted(node.test) in TYPE_CHECKING_TESTS
             self._type_checking += guarded
-            self._block(node.body, node.orelse)
+            self._block(node.body)
+            if guarded and node.orelse:
+                self._checking_else.append(self._scope)
+            self._block(node.orelse)
+            if guarded and node.orelse:
+                self._checking_else.pop()
             self._type_checking -= guarded
         elif isinstance(node, _MATCH_STATEMENTS):
             for case in node.cases:
@@ -545,6 +552,7 @@ class ShapeCollector:
                         None,
                         *self._source.start(node),
                         self._scope,
+                        self._in_checking_else(),
                     )
                 )
             elif (
@@ -558,8 +566,19 @@ class ShapeCollector:
         value = self.summarize(node.value) if node.value is not None else None
         annotation = self.summarize(node.annotation)
         self.bindings.append(
-            Binding(node.target.id, value, annotation, *self._source.start(node), self._scope)
+            Binding(
+                node.target.id,
+                value,
+                annotation,
+                *self._source.start(node),
+                self._scope,
+                self._in_checking_else(),
+            )
         )
+
+    def _in_checking_else(self) -> bool:
+        """In the `else:` of an `if TYPE_CHECKING:` of the current scope (`Binding.checking_else`)."""
+        return bool(self._checking_else) and self._checking_else[-1] == self._scope
 
     # -- module-level calls -----------------------------------------------------------
 

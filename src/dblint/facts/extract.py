@@ -199,6 +199,10 @@ class FactCollector(cst.CSTVisitor):
         self._blocks = 0  # indented blocks (or one-line bodies) the walk is in
         self._whole_calls: set[int] = set()  # `__all__.method` of calls read as statements
         self._type_checking = 0
+        # The `else:` blocks (or `elif`s) of `if TYPE_CHECKING:` statements, by node id, and the
+        # scopes of those the walk is in (innermost last).
+        self._checking_orelse: set[int] = set()
+        self._checking_else: list[str] = []
         self._message_depth = 0
         self._message_calls: list[bool] = []  # per enclosing call: is it a message call
         self._called_attributes: set[int] = set()
@@ -331,12 +335,35 @@ class FactCollector(cst.CSTVisitor):
     # -- imports --------------------------------------------------------------
 
     def visit_If(self, node: cst.If) -> None:
+        self._enter_orelse(node)
         if dotted(node.test) in TYPE_CHECKING_TESTS:
             self._type_checking += 1
+            if node.orelse is not None:
+                self._checking_orelse.add(id(node.orelse))
 
     def leave_If(self, original_node: cst.If) -> None:
         if dotted(original_node.test) in TYPE_CHECKING_TESTS:
             self._type_checking -= 1
+        self._leave_orelse(original_node)
+
+    def visit_Else(self, node: cst.Else) -> None:
+        self._enter_orelse(node)
+
+    def leave_Else(self, original_node: cst.Else) -> None:
+        self._leave_orelse(original_node)
+
+    def _enter_orelse(self, node: Union[cst.If, cst.Else]) -> None:
+        if id(node) in self._checking_orelse:
+            self._checking_else.append(self._scope)
+
+    def _leave_orelse(self, node: Union[cst.If, cst.Else]) -> None:
+        if id(node) in self._checking_orelse:
+            self._checking_orelse.discard(id(node))
+            self._checking_else.pop()
+
+    def _in_checking_else(self) -> bool:
+        """In the `else:` of an `if TYPE_CHECKING:` of the current scope (`Binding.checking_else`)."""
+        return bool(self._checking_else) and self._checking_else[-1] == self._scope
 
     def visit_Import(self, node: cst.Import) -> None:
         line, _ = self._position(node)
@@ -393,6 +420,7 @@ class FactCollector(cst.CSTVisitor):
                         None,
                         *self._position(node),
                         self._scope,
+                        self._in_checking_else(),
                     )
                 )
             elif (
@@ -421,7 +449,14 @@ class FactCollector(cst.CSTVisitor):
         value = summarize(node.value, self._position) if node.value is not None else None
         annotation = summarize(node.annotation.annotation, self._position)
         self.bindings.append(
-            Binding(node.target.value, value, annotation, *self._position(node), self._scope)
+            Binding(
+                node.target.value,
+                value,
+                annotation,
+                *self._position(node),
+                self._scope,
+                self._in_checking_else(),
+            )
         )
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:

@@ -122,6 +122,9 @@ class Binding:
     line: int
     column: int
     scope: str  # "" = module level; otherwise "func" or "Class.method"
+    # Bound in the `else:` of an `if TYPE_CHECKING:` (what runs in place of the import type
+    # checkers read there: optuna's `models = _LazyImport(...)`).
+    checking_else: bool = False
 
 
 @slotted

@@ -15,6 +15,7 @@ from dblint.index.kinds import KindOracle
 from dblint.index.modules import module_name, source_roots
 from dblint.index.projects import ProjectPart, find_projects
 from dblint.index.symbols import ModuleTable, Resolver
+from dblint.index.type_checking import prefer_checked_imports
 from dblint.packaging import ImportRoot
 
 View = TypeVar("View")
@@ -158,6 +159,7 @@ def build_index(
             tables[name] = ModuleTable(name, item)
             paths_by_module[name] = item.path
     resolver = Resolver(tables)
+    prefer_checked_imports(resolver)
     packages = frozenset(
         posixpath.dirname(item.path) for item in facts if item.path.endswith("__init__.py")
     )

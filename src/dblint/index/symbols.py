@@ -90,6 +90,27 @@ class ModuleTable:
             self.scoped[key] = definition
             self.history.setdefault(key, []).append(definition)
 
+    def checked_imports(self) -> list[tuple[tuple[str, str], Import, list[Binding]]]:
+        """Names an `if TYPE_CHECKING:` import binds and only its `else:` binds again after it
+        (optuna's `models = _LazyImport("...models")`): (scope and name, the import, those
+        bindings). What the name is for a static reader is then the import's, if the bindings
+        say nothing else (`index.type_checking` decides)."""
+        found = []
+        for key, definitions in self.history.items():
+            after: list[Binding] = []
+            for definition in reversed(definitions):
+                if isinstance(definition, Binding) and definition.checking_else:
+                    after.append(definition)
+                    continue
+                if after and isinstance(definition, Import) and definition.type_checking:
+                    found.append((key, definition, after[::-1]))
+                break
+        return found
+
+    def prefer(self, key: tuple[str, str], imp: Import) -> None:
+        """Let `imp` define the name at `key` for lookups (`checked_imports`)."""
+        self.scoped[key] = imp
+
     def lookup(self, name: str, scope: str) -> Optional[Definition]:
         """The innermost definition of `name` visible from `scope` (last one wins); an enclosing
         class body is skipped, as in Python."""
