@@ -71,3 +71,46 @@ def test_both_readers_mark_else_bindings() -> None:
         facts = extract_facts("m.py", data, sliced=sliced, use_prefilter=False)
         found = [(b.name, b.line, b.checking_else) for b in facts.bindings]
         assert found == expected, (sliced, found)
+
+
+IMPORTS = b"""\
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app import models
+elif FAST:
+    from app import fast_models as models
+else:
+    from app import lazy_models as models
+
+
+def load():
+    if TYPE_CHECKING:
+        import typing_extensions
+    else:
+        import json
+"""
+
+
+def test_an_import_in_the_else_of_type_checking_runs() -> None:
+    """Only the `if TYPE_CHECKING:` branch is for type checkers: the parsed readers (LibCST
+    whole or sliced) and the imports-only one agree that the `elif` / `else` imports run."""
+    expected = [
+        ("TYPE_CHECKING", "typing", False),
+        ("models", "app", True),
+        ("models", "app", False),
+        ("models", "app", False),
+        ("typing_extensions", "typing_extensions", True),
+        ("json", "json", False),
+    ]
+    with_call = IMPORTS + b"models.Base.metadata.create_all(e)\n"  # a marker: LibCST reads it
+    readers = [
+        (IMPORTS, True, True),  # no marker: the imports-only reader
+        (with_call, True, True),
+        (with_call, True, False),
+        (with_call, False, False),
+    ]
+    for data, use_prefilter, sliced in readers:
+        facts = extract_facts("m.py", data, sliced=sliced, use_prefilter=use_prefilter)
+        found = [(imp.local, imp.module, imp.type_checking) for imp in facts.imports]
+        assert sorted(found) == sorted(expected), (use_prefilter, sliced, found)

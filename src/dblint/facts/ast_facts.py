@@ -370,12 +370,12 @@ class ShapeCollector:
             guarded = dotted(node.test) in TYPE_CHECKING_TESTS
             self._type_checking += guarded
             self._block(node.body)
+            self._type_checking -= guarded  # the `else:` runs when not type checking
             if guarded and node.orelse:
                 self._checking_else.append(self._scope)
             self._block(node.orelse)
             if guarded and node.orelse:
                 self._checking_else.pop()
-            self._type_checking -= guarded
         elif isinstance(node, _MATCH_STATEMENTS):
             for case in node.cases:
                 if not self._scopes:

@@ -353,13 +353,15 @@ class FactCollector(cst.CSTVisitor):
         self._leave_orelse(original_node)
 
     def _enter_orelse(self, node: Union[cst.If, cst.Else]) -> None:
-        if id(node) in self._checking_orelse:
+        if id(node) in self._checking_orelse:  # what runs when not type checking
             self._checking_else.append(self._scope)
+            self._type_checking -= 1
 
     def _leave_orelse(self, node: Union[cst.If, cst.Else]) -> None:
         if id(node) in self._checking_orelse:
             self._checking_orelse.discard(id(node))
             self._checking_else.pop()
+            self._type_checking += 1
 
     def _in_checking_else(self) -> bool:
         """In the `else:` of an `if TYPE_CHECKING:` of the current scope (`Binding.checking_else`)."""
