@@ -17,6 +17,7 @@ from typing import Optional
 
 from dblint.diagnostics import Diagnostic
 from dblint.discover import find_checked_root, is_markerless
+from dblint.rulecodes import INTERNAL_ERROR
 from dblint.run_inputs import (
     ProjectFiles,
     ProjectRun,
@@ -30,10 +31,6 @@ from dblint.run_inputs import (
 from dblint.snapshot import Inputs, Snapshots, moved
 
 __all__ = ["INTERNAL_ERROR", "ProjectRun", "Request", "Result", "run", "stored_run"]
-
-INTERNAL_ERROR = (
-    "DBL002"  # rules/internal.py's code, named here so a run from stored findings loads no rule
-)
 
 
 @dataclass

@@ -25,6 +25,11 @@ RULE_CODES: Mapping[str, bool] = {
 }  # fmt: skip
 
 
+# Codes the engine and the stored findings name without loading the rules (rules/internal.py
+# declares them): findings placed at the top of a file whatever its facts say.
+UNREADABLE_FILE = "DBL001"
+INTERNAL_ERROR = "DBL002"
+
 # The selectors that turn rules on; in `ignore` and `per-file-ignores` any prefix of a code is fine.
 ENABLING_SELECTORS = ("select", "extend-select")
 

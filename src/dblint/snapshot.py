@@ -35,13 +35,14 @@ from typing import TYPE_CHECKING, Any, Optional
 from dblint import __version__
 from dblint.cache import read_entry, source_digest, write_entry
 from dblint.diagnostics import Diagnostic
+from dblint.rulecodes import INTERNAL_ERROR, UNREADABLE_FILE
 
 if TYPE_CHECKING:  # the facts model is slow to import; a run that reuses findings needs none of it
     from dblint.facts.moves import LineMoves
 
 RACY_MARGIN_NS = 2_000_000_000  # covers filesystems with 2 s timestamps (FAT)
 # Findings placed at the top of a file whatever its facts say (unreadable file, internal error).
-FILE_LEVEL_CODES = frozenset({"DBL001", "DBL002"})
+FILE_LEVEL_CODES = frozenset({UNREADABLE_FILE, INTERNAL_ERROR})
 # A message naming a line without a file's path: an inline `MetaData()` ("app.db:MetaData()@12:5"),
 # a guard ("if at line 12").
 _UNPATHED_LINE = re.compile(r"@\d+:\d|\blines? \d")

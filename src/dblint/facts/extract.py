@@ -467,13 +467,11 @@ class FactCollector(cst.CSTVisitor):
     def visit_Del(self, node: cst.Del) -> None:
         exports_cst.read_target(self.exports, node.target, self._place, None)
 
-    def visit_Global(self, node: cst.Global) -> None:
+    def visit_Global(self, node: Union[cst.Global, cst.Nonlocal]) -> None:
         if any(item.name.value == "__all__" for item in node.names):
             self.exports.changed()
 
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        if any(item.name.value == "__all__" for item in node.names):
-            self.exports.changed()
+    visit_Nonlocal = visit_Global  # `nonlocal __all__` rebinds it from a nested scope alike
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if isinstance(node.target, cst.Name) and node.target.value == "__all__":

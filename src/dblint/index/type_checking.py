@@ -22,11 +22,17 @@ from dblint.index.symbols import Defined, Resolver
 
 def prefer_checked_imports(resolver: Resolver) -> None:
     """Let the `if TYPE_CHECKING:` import define each name whose `else:` bindings are opaque."""
+    candidates = [
+        (module, table, key, imp, bindings)
+        for module, table in sorted(resolver.modules.items())
+        for key, imp, bindings in table.checked_imports()
+    ]
+    if not candidates:
+        return  # the usual project: no memo of kinds to build
     kinds = KindOracle(resolver)  # judged before any preference: a throwaway memo
     preferred = [
         (table, key, imp)
-        for module, table in sorted(resolver.modules.items())
-        for key, imp, bindings in table.checked_imports()
+        for module, table, key, imp, bindings in candidates
         if all(_opaque(resolver, kinds, module, binding) for binding in bindings)
     ]
     for table, key, imp in preferred:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dblint.diagnostics import Diagnostic
 from dblint.facts.model import FileFacts
 from dblint.index import ProjectIndex
+from dblint.rulecodes import INTERNAL_ERROR, UNREADABLE_FILE
 from dblint.rules.base import Family, Rule
 from dblint.rules.examples import source
 
@@ -19,7 +20,7 @@ FAMILY = Family(
 
 
 class UnparsableFile(Rule):
-    code = "DBL001"
+    code = UNREADABLE_FILE
     name = "unparsable-file"
     summary = "File could not be read or parsed; it was skipped and the scan went on"
     fix_hint = "exclude the file, or make it readable Python"
@@ -53,7 +54,7 @@ class UnparsableFile(Rule):
 
 
 class InternalError(Rule):
-    code = "DBL002"
+    code = INTERNAL_ERROR
     name = "internal-error"
     summary = "A rule raised an exception on this file; the run went on and exits with status 2"
     fix_hint = "report it to dblint with the traceback `--debug` shows"
