@@ -111,3 +111,29 @@ def test_one_operation_in_a_loop_over_tables_is_one_finding() -> None:
         "migration creates; "
     )
     assert "table payments," in findings[1][1] and "table refunds," in findings[2][1]
+
+
+def test_the_no_alembic_hint_only_where_there_is_no_alembic(tmp_path: Path) -> None:
+    """DBL1xx tells a project without an Alembic environment so; a project with one (alembic.ini
+    and env.py beside the same code) keeps the rule's own hint, naming Alembic's commands."""
+    app = (
+        "from sqlalchemy import Column, Integer, MetaData, Table, create_engine\n\n"
+        "metadata = MetaData()\n"
+        "users = Table('users', metadata, Column('id', Integer, primary_key=True))\n\n\n"
+        "def setup(url):\n    metadata.create_all(create_engine(url))\n"
+    )
+    plain = write_project(tmp_path / "plain", {"app.py": app})
+    migrated = write_project(
+        tmp_path / "migrated",
+        {
+            "app.py": app,
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "migrations/env.py": "from alembic import context\n\nfrom app import metadata\n\ntarget_metadata = metadata\n",
+        },
+    )
+    rule = rule_by_code("DBL101")
+    for root, hint in ((plain, no_alembic_hint("DBL101")), (migrated, rule.fix_hint)):
+        lines = findings_of(run_tool("dblint", "check", ".", cwd=root).stdout)
+        assert [line.split(": ", 1)[1] for line in lines] == [
+            f"DBL101 metadata.create_all() creates tables outside Alembic migrations; {hint}"
+        ], root.name
