@@ -646,8 +646,7 @@ def _calls(roots: Iterator[ast.AST]) -> Iterator[ast.Call]:
 
 
 def _visited(roots: Iterator[ast.AST]) -> Iterator[ast.AST]:
-    """Every node LibCST's collector visits under `roots`: not in strings, message arguments nor
-    string concatenations; fieldless leaves (`Load`, `Add`) left out, no caller asks for them."""
+    """Every node LibCST's collector visits under `roots`: not in strings, message arguments nor string concatenations."""
     stack = list(roots)
     while stack:
         node = stack.pop()
@@ -662,14 +661,7 @@ def _visited(roots: Iterator[ast.AST]) -> Iterator[ast.AST]:
         ):
             continue
         yield node
-        for name in type(
-            node
-        )._fields:  # `ast.iter_child_nodes`, inlined: every parsed file's hot path
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                stack.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST) and type(value)._fields:  # not a leaf (`Load`, `Add`)
-                stack.append(value)
+        stack.extend(ast.iter_child_nodes(node))
 
 
 def _concatenates_string(node: ast.BinOp) -> bool:
