@@ -358,6 +358,65 @@ _TYPE_PAIRS = [
 ]
 
 
+# A table a revision creates in raw SQL: its columns' types as PostgreSQL spells them.
+_SQL_TYPE_PAIRS = [
+    ("VARCHAR(50)", "sa.String(100)"),
+    ("character varying(50)", "sa.String(20)"),
+    ("INTEGER", "sa.BigInteger()"),
+    ("SERIAL", "sa.Integer()"),
+    ("TIMESTAMP WITH TIME ZONE", "sa.DateTime(timezone=True)"),
+    ("TIMESTAMP", "sa.DateTime(timezone=True)"),
+    ("NUMERIC(10, 2)", "sa.Numeric(12, 2)"),
+    ("NUMERIC(10, 2)", "sa.Numeric(12, 4)"),
+    ("TEXT", "sa.String()"),
+    ("BOOLEAN", "sa.Boolean()"),
+    ("INT8", "sa.BigInteger()"),
+]
+_HEADER = (
+    "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
+)
+
+
+def _type_changes(tmp_path: Path, name: str, create: str, alters: list[str]) -> dict[int, str]:
+    """DBL504's messages by alter (0-based) when revision r2 runs `alters` on r1's table `t`."""
+    files = {
+        "alembic.ini": "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://x@h/db\n",
+        "migrations/env.py": "from alembic import context\n",
+        "migrations/versions/r1.py": _HEADER
+        + f'revision = "r1"\ndown_revision = None\n\n\ndef upgrade():\n{create}\n',
+        "migrations/versions/r2.py": _HEADER
+        + 'revision = "r2"\ndown_revision = "r1"\n\n\ndef upgrade():\n'
+        + "".join(f"    {alter}\n" for alter in alters),
+    }
+    root = write_project(tmp_path / name, files)
+    lines = run_tool("dblint", "check", ".", cwd=root).stdout.splitlines()
+    # r2.py: the alter_column calls start at line 9 (3 imports, 2 revision lines, 2 blank, `def`)
+    return {int(line.split(":")[1]) - 9: line for line in lines if " DBL504 " in line}
+
+
+def _rewritten(connection: Any, prefix: str, pairs: list[tuple[str, str]]) -> set[int]:
+    """The pairs whose type change PostgreSQL does by rewriting the table (a new file)."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    names = {"sa": sa, "postgresql": postgresql}
+    rewritten = set()
+    for number, (old, new) in enumerate(pairs):
+        old_type = old if prefix == "sql" else _compiled(eval(old, names), connection)
+        new_type = _compiled(eval(new, names), connection)  # our own literals above
+        table = f"{prefix}_{number}"
+        connection.exec_driver_sql(f"CREATE TABLE {table} (c {old_type})")
+        before = _file_node(connection, table)
+        connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN c TYPE {new_type}")
+        if _file_node(connection, table) != before:
+            rewritten.add(number)
+    return rewritten
+
+
+def _compiled(type_: Any, connection: Any) -> str:
+    return str(type_.compile(dialect=connection.dialect))
+
+
 @pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
 def test_type_changes_reported_are_the_ones_postgresql_rewrites(
     tmp_path: Path, postgres_url: str
@@ -365,58 +424,64 @@ def test_type_changes_reported_are_the_ones_postgresql_rewrites(
     """letta: `existing_type=postgresql.TIMESTAMP(timezone=True)` to `sa.DateTime()` is a rewrite,
     and the message shows the time zone; `postgresql.TIMESTAMP()` to `sa.DateTime()` is the same
     type. faraday: `sa.REAL()` to `sa.Float(precision=3)` is the same type (`FLOAT(3)` is `real`).
+    Without `existing_type=`, the old type is the one the replayed migrations wrote, sizes and
+    time zone included (`sa.String(50)` to `sa.String(50)` was called a change of unknown size,
+    `sa.Integer()` to `sa.INTEGER()` a rewrite), also from a raw `CREATE TABLE`.
     PostgreSQL (session time zone not UTC) rewrites exactly the tables dblint reports."""
-    import sqlalchemy as sa
-    from sqlalchemy.dialects import postgresql
-
-    columns = "\n".join(
-        f'        sa.Column("c{number}", {old}),' for number, (old, _) in enumerate(_TYPE_PAIRS)
+    columns = "".join(
+        f'        sa.Column("c{number}", {old}),\n' for number, (old, _) in enumerate(_TYPE_PAIRS)
     )
-    alters = "\n".join(
-        f'    op.alter_column("t", "c{number}", type_={new}, existing_type={old})'
-        for number, (old, new) in enumerate(_TYPE_PAIRS)
+    create = f'    op.create_table(\n        "t",\n{columns}    )'
+    alter = 'op.alter_column("t", "c{}", type_={}{})'
+    declared = _type_changes(
+        tmp_path,
+        "declared",
+        create,
+        [
+            alter.format(n, new, f", existing_type={old}")
+            for n, (old, new) in enumerate(_TYPE_PAIRS)
+        ],
     )
-    header = "from alembic import op\nimport sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n"
-    files = {
-        "alembic.ini": "[alembic]\nscript_location = migrations\nsqlalchemy.url = postgresql://x@h/db\n",
-        "migrations/env.py": "from alembic import context\n",
-        "migrations/versions/r1.py": header
-        + f'revision = "r1"\ndown_revision = None\n\n\ndef upgrade():\n    op.create_table(\n        "t",\n{columns}\n    )\n',
-        "migrations/versions/r2.py": header
-        + f'revision = "r2"\ndown_revision = "r1"\n\n\ndef upgrade():\n{alters}\n',
-    }
-    root = write_project(tmp_path / "types", files)
-    lines = run_tool("dblint", "check", ".", cwd=root).stdout.splitlines()
-    # r2.py: the alter_column calls start at line 9 (3 imports, 2 revision lines, 2 blank, `def`)
-    reported = {int(line.split(":")[1]) - 9 for line in lines if " DBL504 " in line}
-    assert "from postgresql.TIMESTAMP(timezone=True) to sa.DateTime()" in "\n".join(lines)
-    messages = {int(line.split(":")[1]) - 9: line for line in lines if " DBL504 " in line}
+    replayed = _type_changes(
+        tmp_path,
+        "replayed",
+        create,
+        [alter.format(n, new, "") for n, (_, new) in enumerate(_TYPE_PAIRS)],
+    )
+    sql_columns = ", ".join(f"c{number} {old}" for number, (old, _) in enumerate(_SQL_TYPE_PAIRS))
+    from_sql = _type_changes(
+        tmp_path,
+        "sql",
+        f'    op.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, {sql_columns})")',
+        [alter.format(n, new, "") for n, (_, new) in enumerate(_SQL_TYPE_PAIRS)],
+    )
+    assert "from postgresql.TIMESTAMP(timezone=True) to sa.DateTime()" in declared[4]
     assert (
-        "from postgresql.JSONB() (the PostgreSQL variant of sa.JSON) to sa.JSON()" in messages[15]
+        "from postgresql.JSONB() (the PostgreSQL variant of sa.JSON) to sa.JSON()" in declared[15]
     )
-    assert "dblint cannot tell its current type on PostgreSQL" in messages[17]
-    assert "(no reads or writes) unless the migration's session runs with TimeZone UTC" in lines[0]
+    assert "dblint cannot tell its current type on PostgreSQL" in declared[17]
+    assert (
+        "(no reads or writes) unless the migration's session runs with TimeZone UTC" in declared[4]
+    )
+    assert "changes t.c6 from sa.Integer() to sa.BigInteger(), which rewrites" in replayed[6]
+    assert "changes t.c2 from INTEGER to sa.BigInteger(), which rewrites" in from_sql[2]
+    import sqlalchemy as sa
+
     engine = sa.create_engine(postgres_url)
-    rewritten = set()
     with engine.begin() as connection:
         connection.exec_driver_sql("SET TimeZone = 'Europe/Paris'")
-        for number, (old, new) in enumerate(_TYPE_PAIRS):
-            names = {"sa": sa, "postgresql": postgresql}
-            old_type = eval(old, names).compile(dialect=engine.dialect)  # our own literals above
-            new_type = eval(new, names).compile(dialect=engine.dialect)
-            table = f"types_{number}"
-            connection.exec_driver_sql(f"CREATE TABLE {table} (c {old_type})")
-            before = _file_node(connection, table)
-            connection.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN c TYPE {new_type}")
-            if _file_node(connection, table) != before:
-                rewritten.add(number)
+        rewritten = _rewritten(connection, "types", _TYPE_PAIRS)
+        sql_rewritten = _rewritten(connection, "sql", _SQL_TYPE_PAIRS)
         # The time-zone change back is done in place when the session's time zone is UTC.
         connection.exec_driver_sql("SET TimeZone = 'UTC'")
         before = _file_node(connection, "types_4")
         connection.exec_driver_sql("ALTER TABLE types_4 ALTER COLUMN c TYPE timestamptz")
         assert _file_node(connection, "types_4") == before
     assert rewritten == {4, 5, 6, 8, 12, 13, 15, 17}
-    assert reported == rewritten
+    assert set(declared) == rewritten
+    assert set(replayed) == rewritten
+    assert sql_rewritten == {1, 2, 5, 7}
+    assert set(from_sql) == sql_rewritten
 
 
 def _file_node(connection: Any, table: str) -> int:

@@ -92,6 +92,43 @@ def column_type(expr: Optional[Expr]) -> Optional[ColumnType]:
     return ColumnType(kind, f"{written}({sizes})", length, scale, length_literal and scale_literal)
 
 
+# PostgreSQL's names for the types a `CREATE TABLE` in raw SQL writes, as the kinds above.
+_SQL_KINDS = {
+    **dict.fromkeys(("VARCHAR", "CHARACTER VARYING", "NVARCHAR"), "varchar"),
+    **dict.fromkeys(("NUMERIC", "DECIMAL"), "numeric"),
+    **dict.fromkeys(("INTEGER", "INT", "INT4", "SERIAL", "SERIAL4"), "integer"),
+    **dict.fromkeys(("BIGINT", "INT8", "BIGSERIAL", "SERIAL8"), "bigint"),
+    **dict.fromkeys(("SMALLINT", "INT2", "SMALLSERIAL", "SERIAL2"), "smallint"),
+    **dict.fromkeys(("BOOLEAN", "BOOL"), "boolean"),
+    **dict.fromkeys(("REAL", "FLOAT4"), "real"),
+    **dict.fromkeys(("DOUBLE PRECISION", "FLOAT8"), "double precision"),
+    **dict.fromkeys(("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"), "timestamptz"),
+    **dict.fromkeys(("TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE"), "timestamp"),
+    **dict.fromkeys(("TIMETZ", "TIME WITH TIME ZONE"), "timetz"),
+    **dict.fromkeys(("TIME", "TIME WITHOUT TIME ZONE"), "time"),
+    **{name: name.lower() for name in ("TEXT", "DATE", "UUID", "JSON", "JSONB", "BYTEA")},
+}
+_SQL_TYPE = re.compile(
+    r"(?P<name>[A-Z][A-Z0-9 ]*?)\s*(?:\(\s*(?P<length>\d+)\s*(?:,\s*(?P<scale>\d+)\s*)?\))?"
+    r"(?P<zone>\s+WITH(?:OUT)?\s+TIME\s+ZONE)?"
+)
+
+
+def sql_column_type(type_name: Optional[str]) -> Optional[ColumnType]:
+    """The type a raw `CREATE TABLE` / `ALTER COLUMN ... TYPE` writes (`VARCHAR(50)`,
+    `TIMESTAMP WITH TIME ZONE`), or None for a type this does not read (arrays, domains, enums)."""
+    match = _SQL_TYPE.fullmatch(" ".join((type_name or "").upper().split()))
+    if match is None:
+        return None
+    name = match["name"] + (" " + " ".join(match["zone"].split()) if match["zone"] else "")
+    kind = _SQL_KINDS.get(name)
+    if kind is None or (match["length"] and kind not in ("varchar", "numeric")):
+        return None  # `TIMESTAMP(3)`: a precision this does not compare; read as unknown
+    length = int(match["length"]) if match["length"] else None
+    scale = int(match["scale"]) if match["scale"] else None
+    return ColumnType(kind, type_name or "", length, scale)
+
+
 def _variant_type(expr: Expr) -> ColumnType:
     """`JSON().with_variant(postgresql.JSONB(), "postgresql")`: on PostgreSQL, the variant's type.
     The facts keep only the last call's arguments (phoenix's chain ends in a "sqlite" variant), so

@@ -8,7 +8,6 @@ created earlier in the same revision is never reported: nobody uses it yet).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple, Optional
@@ -486,7 +485,8 @@ class TableRewritingTypeChange(_SafetyRule):
         "Reports `alter_column(..., type_=...)` on a table that existed before the revision unless the change "
         "is a widening PostgreSQL does in place: `VARCHAR(n)` to `VARCHAR(m >= n)`, unlimited `VARCHAR` or "
         "`TEXT`, `TEXT` to unlimited `VARCHAR`, `NUMERIC(p, s)` to `NUMERIC(q >= p, s)` or unconstrained `NUMERIC`. The old type comes from "
-        "`existing_type=` (which autogenerate writes) or else from the replayed schema; when neither says, "
+        "`existing_type=` (which autogenerate writes) or else from the replayed schema (the type, sizes and time "
+        "zone the migration that made the column wrote, also in a raw `CREATE TABLE`); when neither says, "
         "the finding says so (a change to `TEXT`, unlimited `VARCHAR` or unconstrained `NUMERIC` needs no old "
         "size and is not reported). One type spelled two ways is no change (`postgresql.TIMESTAMP()` and "
         "`sa.DateTime()`, `sa.BIGINT()` and `sa.BigInteger()`); `timezone=True` makes another type. A change "
@@ -515,11 +515,7 @@ class TableRewritingTypeChange(_SafetyRule):
             new = column_type(_argument(view, "type_"))
             if new is None:
                 continue
-            old = column_type(_argument(view, "existing_type"))
-            if old is None and view.column_type:  # the replay knows the type, not its sizes
-                old = dataclasses.replace(
-                    column_type(Expr("name", view.column_type)) or ColumnType("", ""), literal=False
-                )
+            old = column_type(_argument(view, "existing_type")) or view.column_type
             if old is not None and not rewrites_table(old, new):
                 continue  # a widening in place (to `TEXT`: whatever the old size)
             column = _column_of(view, _literal(view, "column_name"))

@@ -351,7 +351,7 @@ class SchemaChanges:
         column_name = text_of(bound.get("column_name"), frame)
         if table is not None and column_name is not None:
             column = table.column_named(column_name)
-            column_type = column.type_name if column is not None else None
+            column_type = column.sql_type if column is not None else None
         arguments = tuple((name, resolved(value, frame)) for name, value in bound.items())
         self.replay.operations.append(
             OperationView(

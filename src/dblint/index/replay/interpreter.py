@@ -39,11 +39,13 @@ from dblint.index.replay.values import (
     bind,
     reflected_table_name,
     resolve,
+    resolved,
     text_of,
     texts_of,
 )
 from dblint.index.revisions import RevisionGraph
 from dblint.index.symbols import External
+from dblint.index.type_changes import column_type
 from dblint.index.types import UNKNOWN
 
 if TYPE_CHECKING:
@@ -360,6 +362,7 @@ class _Replayer:
             frame.revision.path,
             spec.line,
             spec.column,
+            sql_type=column_type(spec.type_expr),
         )
 
     def _op_create_table(
@@ -546,6 +549,7 @@ class _Replayer:
             )
             column.type_name = spec.type_name if spec else None
             column.family = spec.family if spec else UNKNOWN
+            column.sql_type = column_type(resolved(type_expr, frame))
         nullable = dict(step.keywords).get("nullable")
         if nullable is not None:
             if nullable.kind == "const" and nullable.text in ("True", "False"):

@@ -14,6 +14,7 @@ from typing import Optional
 from dblint.facts.model import Expr, MigrationStep
 from dblint.index.replay.events import ChangeOfUncreated, RepeatedCreate, TableKey
 from dblint.index.revisions import RevisionGraph
+from dblint.index.type_changes import ColumnType
 
 
 @dataclass
@@ -29,6 +30,9 @@ class ReplayColumn:
     line: int
     column: int
     certain: bool = True  # False when added or changed under a guard
+    # Its type's kind and sizes as the migration wrote them (`sa.String(50)`, a `CREATE TABLE`'s
+    # `VARCHAR(50)`): whether a later type change rewrites the table (DBL504). None: not read.
+    sql_type: Optional[ColumnType] = None
 
 
 INDEX, UNIQUE_CONSTRAINT = "index", "unique constraint"  # the kinds of `ReplayIndex`
@@ -183,7 +187,7 @@ class OperationView:
     step: MigrationStep
     table: Optional[TableKey]  # None for SQL steps and computed table names
     table_state: str  # EXISTED, CREATED_HERE or STATE_UNKNOWN
-    column_type: Optional[str]  # `alter_column`: the column's type before the step, when known
+    column_type: Optional[ColumnType]  # `alter_column`: the column's type before the step, if read
     # Outside a transaction (`MigrationStep.autocommit`), also through a helper called there.
     autocommit: bool
     after_commit: bool  # after a literal `COMMIT` ended the revision's transaction (and no `BEGIN`)

@@ -15,6 +15,7 @@ from dblint.index.replay.changes import SchemaChanges
 from dblint.index.replay.schema import ReplayColumn, ReplayTable, split_name
 from dblint.index.replay.values import MAX_NAME_HOPS, Frame, resolve, sql_of
 from dblint.index.symbols import Defined
+from dblint.index.type_changes import sql_column_type
 from dblint.index.types import family_of_type_name
 from dblint.sql import (
     ALTER_TABLE,
@@ -280,6 +281,7 @@ class SqlSteps:
                 if action.type_name is not None:
                     column.type_name = action.type_name
                     column.family = family_of_type_name(action.type_name)
+                    column.sql_type = sql_column_type(action.type_name)
             elif action.kind == ADD_COLUMN and action.added is not None:
                 table.columns[action.added.name] = _sql_column(action.added, step, frame)
             else:
@@ -300,6 +302,7 @@ def _sql_column(column: SqlColumn, step: MigrationStep, frame: Frame) -> ReplayC
         frame.revision.path,
         step.line,
         step.column,
+        sql_type=sql_column_type(column.type_name),
     )
 
 
