@@ -344,8 +344,14 @@ def test_tables_copied_into_the_tracked_metadata_make_it_unknown(tmp_path: Path)
     [
         ("from alembic import context\n\ntarget_metadata = None\n", "sets target_metadata = None"),
         ("from alembic import context\n\nconfig = context.config\n", "sets no target_metadata"),
+        # the multidb template before it is filled in
+        (
+            "from alembic import context\n\ntarget_metadata = {}\n"
+            "context.configure(target_metadata=target_metadata.get('engine1'))\n",
+            "sets target_metadata = {}",
+        ),
     ],
-    ids=["none", "unset"],
+    ids=["none", "unset", "empty-dict"],
 )
 def test_an_env_py_without_metadata_says_how_and_assumes_the_largest(
     tmp_path: Path, env: str, says: str
@@ -412,3 +418,24 @@ def test_a_script_location_with_nothing_in_the_repository_is_no_environment() ->
     ]
     tracked = {row["table"]: row["tracked"] for row in document["tables"]}
     assert tracked == {"contacts": True, "daily_totals": False, "weekly_totals": False}
+
+
+def test_a_metadata_dict_that_unpacks_another_mapping_is_unknown(tmp_path: Path) -> None:
+    """The look-alike of the multidb fixture: `{**SHARED, "accounts": ...}` tracks what SHARED
+    holds too, which dblint does not read, so nothing is reported as untracked."""
+    root = tmp_path / "multidb"
+    shutil.copytree(FIXTURES / "alembic_multidb", root)
+    env = root / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "target_metadata = {\n", "SHARED = load_shared()\ntarget_metadata = {\n    **SHARED,\n"
+        )
+    )
+    completed = run_tool("dblint", "check", ".", cwd=root)
+    assert completed.returncode == 0, completed.stdout
+    document = json.loads(_inventory(root, "json"))
+    [note] = document["totals"]["alembic_target_metadata"]
+    assert note == (
+        "migrations/env.py: what Alembic tracks is unknown: "
+        "target_metadata is a dict that unpacks another mapping (`**`)"
+    )

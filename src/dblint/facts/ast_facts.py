@@ -22,7 +22,7 @@ from typing import Optional, Union
 
 from dblint.facts.ast_imports import imports_of
 from dblint.facts.exports import Exports
-from dblint.facts.model import Binding, ClassAttr, ClassDef, Expr, Import
+from dblint.facts.model import DICT_SPREAD, Binding, ClassAttr, ClassDef, Expr, Import
 from dblint.facts.model import FunctionDef as FunctionFact
 from dblint.facts.vocabulary import (
     INTERACTION_ATTRIBUTES,
@@ -337,7 +337,8 @@ class ShapeCollector:
                         column=key_column,
                     )
                 )
-        return Expr("dict", "", tuple(pairs), tuple(items), line, column)
+        spread = DICT_SPREAD if None in node.keys else ""
+        return Expr("dict", spread, tuple(pairs), tuple(items), line, column)
 
     # -- statements -----------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
-from dblint.facts.model import Expr
+from dblint.facts.model import DICT_SPREAD, Expr
 from dblint.facts.vocabulary import MAX_DEPTH, MAX_ITEMS, format_fields
 
 PositionOf = Callable[[cst.CSTNode], "tuple[int, int]"]
@@ -182,6 +182,7 @@ def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) ->
     if isinstance(node, cst.Dict):
         items: list[tuple[str, Expr]] = []
         pairs: list[Expr] = []
+        spread = any(isinstance(element, cst.StarredDictElement) for element in node.elements)
         for element in node.elements[:MAX_ITEMS]:
             if isinstance(element, cst.DictElement):
                 key = string_value(element.key)
@@ -192,5 +193,5 @@ def summarize(node: cst.BaseExpression, position: PositionOf, depth: int = 0) ->
                     key_line, key_column = position(element.key)
                     pair = (summarize(element.key, position, depth + 1), value)
                     pairs.append(Expr("list", "", pair, line=key_line, column=key_column))
-        return Expr("dict", "", tuple(pairs), tuple(items), line, column)
+        return Expr("dict", DICT_SPREAD if spread else "", tuple(pairs), tuple(items), line, column)
     return Expr("other", line=line, column=column)

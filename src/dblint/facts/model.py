@@ -44,6 +44,10 @@ def _setstate(record: Any, state: tuple[Any, ...]) -> None:
         object.__setattr__(record, name, value)
 
 
+# The text of a "dict" `Expr` whose display also unpacks another mapping (`{**base, "a": x}`).
+DICT_SPREAD = "**"
+
+
 @slotted
 @dataclass(frozen=True)
 class Expr:
@@ -58,7 +62,8 @@ class Expr:
       "op"     a binary operation; text = the operator (`|`), args = both sides
       "list"   a list, tuple or set display; args = the elements
       "dict"   a dict display; keywords = string keys and their values; args = one
-               two-element "list" (key, value) per non-string key (`{int: BigInteger}`)
+               two-element "list" (key, value) per non-string key (`{int: BigInteger}`);
+               text = DICT_SPREAD when it also unpacks a mapping (`**other`) not summarised
       "other"  anything else (text = "")
     """
 

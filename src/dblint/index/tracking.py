@@ -2,7 +2,8 @@
 
 Order (design.md "Tracked metadata"): the `target-metadata` setting; then env.py's
 `target_metadata = ...` / `context.configure(target_metadata=...)` (a name, an
-attribute chain, a list or tuple, a call combining metadata, Flask-Migrate's
+attribute chain, a list or tuple, a dict by database (Alembic's `multidb` template), a call
+combining metadata, Flask-Migrate's
 `current_app.extensions["migrate"].db.metadata` / `get_metadata()`); then the
 metadata with the most tables. When env.py names something we cannot resolve,
 the tracked set is unknown (`Tracking.metadata is None`) and rules stay silent.
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Optional
 
 from dblint.contexts import FileContext, ScriptLocation, looks_like_env
-from dblint.facts.model import Binding, Expr, FileFacts
+from dblint.facts.model import DICT_SPREAD, Binding, Expr, FileFacts
 from dblint.index.holders import (
     SQLMODEL_METADATA,
     HolderDef,
@@ -185,8 +186,9 @@ class TrackingReader:
         largest = self._largest()
         where = env_path or location.directory or "the Alembic script location"
         sets = "sets no target_metadata"
-        if env_path is not None and _sets_none(self.index.files[env_path]):
-            sets = "sets target_metadata = None (no autogenerate)"
+        unset = _unset(self.index.files[env_path]) if env_path is not None else None
+        if unset is not None:
+            sets = f"sets target_metadata = {unset} (no autogenerate)"
         if largest is None:
             text = f"{where} {sets} and several metadata have the most tables: what Alembic tracks is unknown"
         elif not largest:
@@ -263,6 +265,11 @@ class TrackingReader:
             )  # `get_orm_metadata()` returning `Base.metadata`
             if made is not None:
                 return _Found({made})
+        if expr.kind == "dict":
+            return self._per_database(module, expr, scope, depth)
+        looked_up = self._looked_up(module, expr, scope)
+        if looked_up is not None:  # the multidb template's `target_metadata.get(name)`
+            return self._evaluate(looked_up[0], looked_up[1], scope, depth + 1)
         if expr.kind == "list" or (
             expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")
         ):
@@ -280,13 +287,42 @@ class TrackingReader:
             if (
                 bound is not None
                 and bound[1].value is not None
-                and bound[1].value.kind in ("list", "const", "call")
+                and bound[1].value.kind in ("list", "dict", "const", "call")
             ):
                 return self._evaluate(bound[0], bound[1].value, bound[1].scope, depth + 1)
             if self._mentions_flask(module, expr.text, scope):
                 return _Found(set(), flask=True)
             expr = self._as_bound(module, expr, scope)
         return _Found(set(), unknown=True, why=[_unresolved(expr)])
+
+    def _looked_up(self, module: str, expr: Expr, scope: str) -> Optional[tuple[str, Expr]]:
+        """`mapping.get(key)` or `mapping[key]` of a name bound to a dict display: the dict
+        (with its module), whose values are the metadata one of them is."""
+        if expr.kind == "call" and expr.text.endswith(".get") and len(expr.args) == 1:
+            receiver = expr.text[: -len(".get")]
+        elif expr.kind == "subscript" and len(expr.args) == 1:
+            receiver = expr.text
+        else:
+            return None
+        bound = self.ids.names.binding(module, receiver, scope)
+        if bound is None or bound[1].value is None or bound[1].value.kind != "dict":
+            return None
+        return bound[0], bound[1].value
+
+    def _per_database(self, module: str, expr: Expr, scope: str, depth: int) -> _Found:
+        """Alembic's `multidb` template: `{"engine1": Base1.metadata, ...}`, the metadata of each
+        database; together they are what is tracked (`{}`, the template's default: nothing)."""
+        if expr.text == DICT_SPREAD:
+            return _Found(
+                set(),
+                unknown=True,
+                why=["target_metadata is a dict that unpacks another mapping (`**`)"],
+            )
+        values = [value for _, value in expr.keywords] + [pair.args[-1] for pair in expr.args]
+        found = _Found(set())
+        for value in values:
+            found.merge(self._evaluate(module, value, scope, depth + 1))
+        return found
 
     def _as_bound(self, module: str, name: Expr, scope: str) -> Expr:
         """A name as what it stands for (`target_metadata` for `db_interface.Base.metadata`),
@@ -384,15 +420,18 @@ class TrackingReader:
         return (ranked[0][0],)
 
 
-def _sets_none(facts: FileFacts) -> bool:
-    """env.py's `target_metadata = None` (Alembic's template before it is filled in)."""
-    return any(
-        binding.name == "target_metadata"
-        and binding.value is not None
-        and binding.value.kind == "const"
-        and binding.value.text == "None"
-        for binding in facts.bindings
-    )
+def _unset(facts: FileFacts) -> Optional[str]:
+    """How env.py leaves `target_metadata` unset, as Alembic's templates do before it is filled
+    in: `None` (the generic template), `{}` (the multidb template); None when it does not."""
+    for binding in facts.bindings:
+        value = binding.value
+        if binding.name != "target_metadata" or value is None:
+            continue
+        if value.kind == "const" and value.text == "None":
+            return "None"
+        if value.kind == "dict" and not (value.text or value.args or value.keywords):
+            return "{}"
+    return None
 
 
 def _uses_flask_alembic(index: ProjectIndex) -> bool:
