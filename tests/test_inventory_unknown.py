@@ -439,3 +439,26 @@ def test_a_metadata_dict_that_unpacks_another_mapping_is_unknown(tmp_path: Path)
         "migrations/env.py: what Alembic tracks is unknown: "
         "target_metadata is a dict that unpacks another mapping (`**`)"
     )
+
+
+def test_an_unreadable_target_metadata_expression_is_named_as_such(tmp_path: Path) -> None:
+    """A comprehension has no text to show: the reason says what it is, not "target_metadata ``"."""
+    root = tmp_path / "multidb"
+    shutil.copytree(FIXTURES / "alembic_multidb", root)
+    env = root / "migrations" / "env.py"
+    text = env.read_text()
+    start, end = (
+        text.index("target_metadata = {"),
+        text.index("}\n", text.index("target_metadata = {")),
+    )
+    env.write_text(
+        text[:start]
+        + "target_metadata = [base.metadata for base in (AccountsBase, AnalyticsBase)]\n"
+        + text[end + 2 :].replace("target_metadata.get(name)", "target_metadata")
+    )
+    document = json.loads(_inventory(root, "json"))
+    [note] = document["totals"]["alembic_target_metadata"]
+    assert note == (
+        "migrations/env.py: what Alembic tracks is unknown: "
+        "target_metadata is an expression dblint does not read statically"
+    )

@@ -445,6 +445,8 @@ def _uses_flask_alembic(index: ProjectIndex) -> bool:
 
 def _unresolved(expr: Expr) -> str:
     """Why tracking is unknown, naming the expression env.py sets target_metadata to."""
+    if not expr.text:  # a comprehension, a conditional, a lambda: nothing to name
+        return "target_metadata is an expression dblint does not read statically"
     shown = f"{expr.text}(...)" if expr.kind == "call" else expr.text
     return f"target_metadata `{shown}` cannot be resolved statically"
 
