@@ -287,7 +287,7 @@ class TrackingReader:
             if (
                 bound is not None
                 and bound[1].value is not None
-                and bound[1].value.kind in ("list", "dict", "const", "call")
+                and bound[1].value.kind in ("list", "dict", "const", "call", "other")
             ):
                 return self._evaluate(bound[0], bound[1].value, bound[1].scope, depth + 1)
             if self._mentions_flask(module, expr.text, scope):
