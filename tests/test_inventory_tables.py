@@ -368,3 +368,35 @@ def test_a_table_a_later_revision_drops_names_its_creator_and_its_dropper(tmp_pa
     assert "aaa111 (dropped by bbb222)" in csv_out
     markdown = run_tool("dblint", "inventory", "--by", "table", cwd=root).stdout
     assert "`aaa111 (dropped by bbb222)`" in markdown
+
+
+def test_a_table_only_read_from_the_database_is_neither_tracked_nor_untracked(
+    tmp_path: Path,
+) -> None:
+    """A report script reflects `accounts` and names `audit_log` without columns: neither declares
+    a schema Alembic could track, so neither counts as untracked; a table the same script declares
+    with columns on its own metadata still does."""
+    script = (
+        "from sqlalchemy import Column, Integer, MetaData, Table, create_engine\n\n"
+        "engine = create_engine('postgresql:///app')\n"
+        "seen = MetaData()\n"
+        "accounts = Table('accounts', seen, autoload_with=engine)\n"
+        "audit_log = Table('audit_log', MetaData())\n"
+        "snapshots = Table('snapshots', seen, Column('id', Integer, primary_key=True))\n"
+    )
+    root = _accounts_project(tmp_path)
+    (root / "scripts").mkdir()
+    (root / "scripts" / "report.py").write_text(script)
+    document = _inventory(root, "--by", "table")
+    rows = {
+        (row["table"], row["defined_at"][0]): row["tracked"]
+        for row in document["tables"]
+        if row["defined_at"]
+    }
+    assert rows[("accounts", "scripts/report.py:5")] == "read from the database"
+    assert rows[("audit_log", "scripts/report.py:6")] == "read from the database"
+    assert rows[("snapshots", "scripts/report.py:7")] is False
+    assert rows[("accounts", "app/models.py:14")] is True
+    assert document["totals"]["tables_untracked"] == sum(
+        row["tracked"] is False for row in document["tables"]
+    )

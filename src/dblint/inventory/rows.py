@@ -46,6 +46,9 @@ from dblint.run_inputs import ProjectRun
 
 Findings = dict[str, int]
 UNKNOWN = "unknown"  # a fact dblint cannot know statically, shown as such in every format
+# `tracked` of a table the code only reads from the database (reflection, a column-less
+# `Table("name", metadata)`): no schema is declared there for Alembic to track or not.
+READ_FROM_DATABASE = "read from the database"
 
 
 @dataclass(frozen=True)
@@ -371,8 +374,14 @@ def _table_rows(
                     if not decl.reference or decl is decls[0]
                 ],
                 metadata=metadata or None,
-                tracked=_tracked(
-                    view, metadata, bool(decls), _built_at_run_time(key, runtime), creating
+                tracked=(
+                    READ_FROM_DATABASE
+                    if decls
+                    and all(decl.reflected or decl.reference for decl in decls)
+                    and not view.is_tracked(metadata)
+                    else _tracked(
+                        view, metadata, bool(decls), _built_at_run_time(key, runtime), creating
+                    )
                 ),
                 created_by_revision=_created_by_revision(creating, dropped),
                 created_outside_migrations=[

@@ -42,6 +42,9 @@ class TableDecl:
         False  # `Table("name", metadata)` with no columns: the existing table, not a new one
     )
     schema_known: bool = True  # False: computed (`schema=settings.SCHEMA`, a factory's parameter)
+    reflected: bool = (
+        False  # `Table(..., autoload_with=engine)`: read from the database, not declared
+    )
 
     @property
     def key(self) -> TableKey:
@@ -100,6 +103,7 @@ def _decl(table: TableDef) -> TableDecl:
         table.extend_existing,
         reference,
         table.schema_known,
+        table.reflected,
     )
 
 
