@@ -129,6 +129,37 @@ def test_symlinked_directories_are_not_followed_in_a_git_work_tree(tmp_path: Pat
     assert paths_reported(root) == {"app/main.py"}
 
 
+@pytest.mark.parametrize("in_git", [False, True], ids=["walk", "git"])
+def test_a_symlink_to_a_file_of_the_project_is_checked_once_at_its_own_path(
+    tmp_path: Path, in_git: bool
+) -> None:
+    """MediaGoblin's shape: a module symlinked under a second name inside the repository. Read
+    twice, every finding came twice and a model's table was declared twice (DBL203); a link
+    named on the command line is still checked as named."""
+    models = (
+        "from sqlalchemy import Column, Integer\nfrom app.db import Base\n\n\n"
+        "class Item(Base):\n    __tablename__ = 'items'\n    id = Column(Integer, primary_key=True)\n"
+    )
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/main.py": CREATE_ALL,
+            "app/models.py": models,
+        },
+    )
+    os.symlink("main.py", root / "app" / "startup.py")
+    os.symlink(root / "app" / "models.py", root / "app" / "legacy_models.py")
+    if in_git:
+        init_repository(root)
+    completed = run_tool("dblint", "check", ".", cwd=root)
+    assert {(path, code) for path, _, code in finding_set(completed.stdout)} == {
+        ("app/main.py", "DBL101")
+    }
+    assert paths_reported(root, "app/startup.py") == {"app/startup.py"}
+
+
 def test_exclude_patterns(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "plain",

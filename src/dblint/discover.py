@@ -186,21 +186,37 @@ def discover(
     excludes = settings.exclude + settings.extend_exclude
     real_root = os.path.realpath(root)
     templates: set[str] = set()
+    links: dict[str, str] = {}  # a symlinked Python file -> its target, project-relative
     for rel in sorted(set(candidates)):
         excluded = bool(excludes) and matches(rel, excludes)
         name = rel.rsplit("/", 1)[-1]
         if not (rel.endswith(".py") or (name in CONFIG_NAMES and not excluded)):
             continue
         absolute = root / rel
-        if absolute.is_symlink() and not is_inside(os.path.realpath(absolute), real_root):
-            continue
+        if absolute.is_symlink():
+            target = os.path.realpath(absolute)
+            if not is_inside(target, real_root):
+                continue
+            links[rel] = Path(os.path.relpath(target, real_root)).as_posix()
         if listed is not None and (not absolute.is_file() or _skipped(rel, templates, named)):
             continue
         (result.python_files if rel.endswith(".py") else result.config_files).append(rel)
         if excluded:
             result.excluded.append(rel)
     result.templates = sorted({*result.templates, *templates})
+    _drop_second_paths(result, links, named)
     return result
+
+
+def _drop_second_paths(result: Discovery, links: dict[str, str], named: Collection[str]) -> None:
+    """A symlink to another Python file of the project is that file under a second path: it is
+    checked once, at its own path (else each finding is reported twice, and a model file's
+    tables are declared twice: DBL203), unless the link was named on the command line."""
+    checked = set(result.python_files)
+    second = {link for link, target in links.items() if target in checked and link not in named}
+    if second:
+        result.python_files = [rel for rel in result.python_files if rel not in second]
+        result.excluded = [rel for rel in result.excluded if rel not in second]
 
 
 def _skipped(rel: str, templates: set[str], named: Collection[str]) -> bool:
