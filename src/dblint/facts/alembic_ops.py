@@ -694,7 +694,8 @@ class MigrationVisitor(cst.CSTVisitor):
                 self._record(node, "batch", method, batch)
             return
         if method in _EXECUTE_METHODS:
-            self._record_execute(node, "op")  # `op.get_bind().execute(...)`, `conn.execute(...)`
+            # `op.get_bind().execute(...)`, `conn.execute(...)`, `table.update().execute()`
+            self._record_execute(node, "op", on_statement=True)
         elif method in _SCHEMA_METHODS:
             self._record(node, "schema", method)
         elif isinstance(func, cst.Name) and func.value in self.module_functions:
@@ -744,10 +745,18 @@ class MigrationVisitor(cst.CSTVisitor):
         if isinstance(node.value, cst.Call):
             self._statement_calls.add(id(node.value))
 
-    def _record_execute(self, node: cst.Call, via: str, batch: Optional[Expr] = None) -> None:
+    def _record_execute(
+        self, node: cst.Call, via: str, batch: Optional[Expr] = None, on_statement: bool = False
+    ) -> None:
         """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal, else the statement
-        (without the statement methods chained on: `text(q).bindparams(...)` is `text(q)`)."""
+        (without the statement methods chained on: `text(q).bindparams(...)` is `text(q)`). With no
+        positional argument (`on_statement`: not on `op` or a batch) the statement is the receiver:
+        SQLAlchemy 1.x's implicit execution on a bound metadata (kallithea's
+        `ui.update(values=...).where(...).execute()`, `DDL("...").execute(bind=conn)`)."""
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
+        positional = any(arg.keyword is None for arg in node.args)
+        if on_statement and not positional and isinstance(node.func, cst.Attribute):
+            first = node.func.value
         statement = _statement(first) if first is not None else None
         text = _sql_text(statement) if statement is not None else None
         call = dotted(node.func) or ""
@@ -782,6 +791,11 @@ class MigrationVisitor(cst.CSTVisitor):
                     self._summarize(first if first is not None and index == 0 else arg.value)
                     for index, arg in enumerate(node.args)
                     if arg.keyword is None and not arg.star
+                )
+                or (
+                    (self._summarize(first),)
+                    if first is not None and not any(arg.keyword is None for arg in node.args)
+                    else ()
                 ),
                 keywords=tuple(
                     (arg.keyword.value, self._summarize(arg.value))
