@@ -6,6 +6,7 @@ first revisions were pruned, or never written, so their migrations change tables
 revision creates. The baseline is found where application code (a CLI command, an
 install script) calls `create_all()` on a metadata and an Alembic stamp in one file:
 `command.stamp(cfg, "head")`, Flask-Migrate's `stamp()`, Flask-Alembic's `alembic.stamp()`,
+a stamp by hand (`CREATE TABLE alembic_version`, then an `INSERT` of the head: nbgrader),
 or a library's schema manager that does both (sqlalchemy-helpers' `db.manager.sync()`,
 `syncdb(settings)`: `create_all()` and `stamp head` on an empty database, `upgrade`
 otherwise), and only when the history shows it starts after the first tables: a migration
@@ -23,6 +24,7 @@ from dblint.index.kinds import SCHEMA_SYNC
 from dblint.index.receivers import holds_metadata
 from dblint.index.replay import replays
 from dblint.index.schema import model_schema
+from dblint.index.scratch import stamps_by_hand
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -56,7 +58,7 @@ def _has_baseline(index: ProjectIndex) -> bool:
             continue
         if _manager_syncs(index, path, facts):
             return True
-        if _stamps(facts) and any(
+        if (_stamps(facts) or stamps_by_hand(facts)) and any(
             call.method == "create_all" and holds_metadata(call, facts, index)
             for call in facts.schema_calls
         ):
