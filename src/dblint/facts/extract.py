@@ -163,7 +163,19 @@ class _OpenFunction:
             self.forwards,
             self.snake_case,
             self.snake_case_pattern,
+            any(_numbered(decorator.decorator) for decorator in self.node.decorators),
         )
+
+
+def _numbered(decorator: cst.BaseExpression) -> bool:
+    """`@RegisterMigration(4, MIGRATIONS)`: a decorator call whose first argument is an integer."""
+    return (
+        isinstance(decorator, cst.Call)
+        and bool(decorator.args)
+        and decorator.args[0].keyword is None
+        and not decorator.args[0].star
+        and isinstance(decorator.args[0].value, cst.Integer)
+    )
 
 
 def _makes_class(name: str, args: Sequence[cst.Arg]) -> bool:

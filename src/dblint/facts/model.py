@@ -180,7 +180,9 @@ class FunctionDef:
     `snake_case` when it turns its one parameter from CamelCase into snake_case
     (`vocabulary.snake_cases`), as the helpers of a computed `__tablename__` do;
     `snake_case_pattern` the compiled pattern (dotted name) it does so with when that
-    pattern is defined elsewhere: snake_case if the pattern finds capitals (the index reads it).
+    pattern is defined elsewhere: snake_case if the pattern finds capitals (the index reads it);
+    `numbered_step` when a decorator call's first argument is an integer literal: a step a
+    migration runner of the project registers by number (`@RegisterMigration(4, MIGRATIONS)`).
     """
 
     name: str
@@ -192,6 +194,7 @@ class FunctionDef:
     forwards: bool = False
     snake_case: bool = False
     snake_case_pattern: str = ""
+    numbered_step: bool = False
 
     @property
     def inner_scope(self) -> str:

@@ -283,7 +283,8 @@ class RawCreateTable(Rule):
         '(`sqlite3.connect(":memory:")`, `create_engine("sqlite://")`: scratch tables that vanish with the '
         "connection; a module that also opens any other database is checked), nor a migration runner of the "
         "project's own: a "
-        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`, "
+        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)` "
+        "or functions a runner registers by number (`@RegisterMigration(4, MIGRATIONS)`, MediaGoblin), "
         "a numbered module of a `migrations/`, `delta/` or `upgrade/` directory (`migrations/0003_add_flags.py`, "
         "`upgrade/v02_engine.py`) or a module of a numbered version directory there "
         "(`schema/delta/27/add_ts.py`), nor a module-level function named as a numbered upgrade step "
