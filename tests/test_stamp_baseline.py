@@ -193,3 +193,83 @@ def test_alembic_s_version_table_created_by_hand_is_no_inventory_table() -> None
         "pupil",
     ]
     assert inventory["totals"]["tables_untracked"] == 1
+
+
+STAMPING_HELPER = (
+    "from alembic import command\nfrom alembic.config import Config\n\n\n"
+    "def stamp_heads():\n    command.stamp(Config('alembic.ini'), 'heads')\n"
+)
+NOT_STAMPING_HELPER = "import time\n\n\ndef stamp_heads():\n    return time.time()\n"
+CALLS_HELPER = (
+    "from app.migrate import stamp_heads\nfrom app.models import Base\n\n\n"
+    "def init_db(engine):\n    stamp_heads()\n    Base.metadata.create_all(engine)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("helper", "expected"),
+    [(STAMPING_HELPER, set()), (NOT_STAMPING_HELPER, {UNCREATED, UNMIGRATED})],
+    ids=["helper-stamps", "helper-does-not-stamp"],
+)
+def test_a_stamp_helper_of_another_module_is_a_stamp_when_it_stamps(
+    tmp_path: Path, helper: str, expected: set[tuple[str, int, str]]
+) -> None:
+    """Kotti: `initialize_sql()` calls `kotti.migrate.stamp_heads()`, which runs Alembic's stamp,
+    then `create_all()`: a stamped baseline. A `stamp_heads()` that stamps nothing is none."""
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/migrate.py": helper,
+        "app/manage.py": CALLS_HELPER,
+        "migrations/env.py": ENV,
+        "migrations/versions/a1_nick.py": REVISION,
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    }
+    root = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", "--select", "DBL4", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    assert finding_set(completed.stdout) == expected
+
+
+# A model whose table name the base computes beyond reading (Kotti's `"{}s".format(...)`).
+UNNAMED_MODELS = MODELS + (
+    "\n\nclass Named:\n    @declared_attr\n    def __tablename__(cls):\n"
+    "        return '{}s'.format(cls.__name__.lower())\n\n\n"
+    "class Node(Named, Base):\n    id = Column(Integer, primary_key=True)\n"
+)
+NODE_REVISION = REVISION.replace(
+    "op.add_column('users', sa.Column('nick', sa.String(20)))",
+    "op.add_column('users', sa.Column('nick', sa.String(20)))\n"
+    "    op.add_column('nodes', sa.Column('state', sa.String(20)))",
+)
+
+
+@pytest.mark.parametrize("stamped", [True, False], ids=["baseline", "no-baseline"])
+def test_under_a_baseline_a_model_of_unnamed_table_may_be_any_uncreated_table(
+    tmp_path: Path, stamped: bool
+) -> None:
+    """Under a stamped baseline the models' tables exist before the first revision; when one
+    model's table name cannot be read, `nodes` may be it: no DBL415. Without a baseline, the
+    change of `nodes` (and of `users`) is DBL415 as before."""
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": UNNAMED_MODELS.replace(
+            "from sqlalchemy.orm import declarative_base",
+            "from sqlalchemy.orm import declarative_base, declared_attr",
+        ),
+        "migrations/env.py": ENV,
+        "migrations/versions/a1_nick.py": NODE_REVISION,
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    }
+    if stamped:
+        files["app/manage.py"] = (
+            "from alembic import command\n\nfrom app.models import Base\n\n\n"
+            "def init_db(engine, cfg):\n    Base.metadata.create_all(engine)\n    command.stamp(cfg, 'head')\n"
+        )
+    root = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", "--select", "DBL415", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    found = finding_set(completed.stdout)
+    assert found == (
+        set() if stamped else {UNCREATED, ("migrations/versions/a1_nick.py", 10, "DBL415")}
+    )
