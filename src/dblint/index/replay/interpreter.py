@@ -102,6 +102,8 @@ class _Replayer:
             self.changes.replay.blind_creates.append(
                 "the revision graph has duplicate or cyclic revisions"
             )
+        for path in graph.unreadable:  # DBL001: its operations (and place in the history) unknown
+            self.changes.blind(f"revision file {path} could not be read")
         for rid in graph.order:
             revision = graph.revisions[rid]
             facts = self.index.files[revision.path]
