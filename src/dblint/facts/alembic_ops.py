@@ -312,6 +312,12 @@ class _Function:
         self.params = tuple(
             p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
         )
+        # `def helper(*args)`: with no keyword-only parameters, every other one is positional.
+        self.star_param = (
+            params.star_arg.name.value
+            if isinstance(params.star_arg, cst.Param) and not params.kwonly_params
+            else ""
+        )
         self.steps: list[MigrationStep] = []
         self.rebound: set[str] = set()
         # Every name the function binds (parameters too): a module constant it shadows is not read.
@@ -384,6 +390,7 @@ class MigrationVisitor(cst.CSTVisitor):
                     tuple(function.steps),
                     tuple(sorted(function.rebound)),
                     tuple(sorted(function.branched)),
+                    function.star_param,
                 )
             )
             self._function = None
@@ -818,6 +825,7 @@ class MigrationVisitor(cst.CSTVisitor):
                 loop_values=loop_values,
                 batch=batch,
                 star=star,
+                star_name=_star_name(node.args),
                 sql=sql,
                 autocommit=any(self._autocommit) or self._on_autocommit_connection(node),
                 only_dialects=only_dialects,
@@ -825,6 +833,15 @@ class MigrationVisitor(cst.CSTVisitor):
                 call=call,
             )
         )
+
+
+def _star_name(args: Sequence[cst.Arg]) -> str:
+    """`f(a, *rest)`: `rest`, the one starred argument, a name after the plain positional ones."""
+    starred = [arg for arg in args if arg.star]
+    if len(starred) != 1 or starred[0].star != "*" or not isinstance(starred[0].value, cst.Name):
+        return ""
+    after = args[args.index(starred[0]) + 1 :]
+    return starred[0].value.value if all(arg.keyword is not None for arg in after) else ""
 
 
 def _doc_header(module: cst.Module) -> tuple[Optional[str], Optional[tuple[str, ...]]]:

@@ -340,6 +340,9 @@ class MigrationStep:
     loop_values: tuple[str, ...] = ()
     batch: Expr | None = None
     star: bool = False  # `*args` / `**kwargs` in the call
+    # `op.create_table(*args)`: the name passed with `*` after the plain positional arguments,
+    # when it is the only starred argument (a helper's `*args` the replay can fill in).
+    star_name: str = ""
     sql: str | None = None
     autocommit: bool = False
     # Under `if <bind>.dialect.name == "sqlite":` (or `!=`, `in`, `not in`, `else`): the dialects
@@ -366,6 +369,7 @@ class MigrationFunction:
     steps: tuple[MigrationStep, ...]
     rebound: tuple[str, ...] = ()
     branched: tuple[str, ...] = ()
+    star_param: str = ""  # the `*args` parameter's name
 
 
 @slotted
