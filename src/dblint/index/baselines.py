@@ -6,8 +6,9 @@ first revisions were pruned, or never written, so their migrations change tables
 revision creates. The baseline is found where application code (a CLI command, an
 install script) calls `create_all()` on a metadata and an Alembic stamp in one file:
 `command.stamp(cfg, "head")`, Flask-Migrate's `stamp()`, Flask-Alembic's `alembic.stamp()`,
-a `stamp_<what>()` helper of another project module that calls one of those (Kotti's
-`stamp_heads()`), a stamp by hand (`CREATE TABLE alembic_version`, then an `INSERT` of the head: nbgrader),
+a `stamp_<what>()` function of another project module that stamps so (Kotti's
+`kotti.migrate.stamp_heads()`; the module is judged as a whole: its stamp may sit in a helper
+the function calls), a stamp by hand (`CREATE TABLE alembic_version`, then an `INSERT` of the head: nbgrader),
 or a library's schema manager that does both (sqlalchemy-helpers' `db.manager.sync()`,
 `syncdb(settings)`: `create_all()` and `stamp head` on an empty database, `upgrade`
 otherwise), and only when the history shows it starts after the first tables: a migration
@@ -103,8 +104,8 @@ def _stamps(facts: FileFacts) -> bool:
 
 def _stamps_through_helper(index: ProjectIndex, path: str, facts: FileFacts) -> bool:
     """Whether the file calls a `stamp_<what>()` function of another project module that calls
-    Alembic's stamp itself (Kotti's `initialize_sql()` calls `kotti.migrate.stamp_heads()`, which
-    runs `context.stamp(...)` for each script location)."""
+    Alembic's stamp somewhere, the module judged as a whole (Kotti's `initialize_sql()` calls
+    `kotti.migrate.stamp_heads()`, which stamps through `stamp_head()` and a nested callback)."""
     names = Names(index.resolver)
     module = index.module_of(path)
     paths = {module_name: file for file, module_name in index.modules.items()}
