@@ -462,3 +462,41 @@ def test_an_unreadable_target_metadata_expression_is_named_as_such(tmp_path: Pat
         "migrations/env.py: what Alembic tracks is unknown: "
         "target_metadata is an expression dblint does not read statically"
     )
+
+
+def test_an_env_py_handing_alembic_to_a_library_tracks_unknown() -> None:
+    """sourcehut's env.py (`from srht.database import alembic_env; alembic_env()`, no alembic.ini)
+    beside revisions found by their shape: Alembic runs it, so the script location is an
+    environment whose tracked metadata is unknown; a table only migrations create is `unknown`,
+    not untracked, and the totals say why instead of "no Alembic script location found"."""
+    document = json.loads(_inventory(FIXTURES / "library_env_handover", "json"))
+    tracked = {row["table"]: row["tracked"] for row in document["tables"]}
+    assert tracked == {"ticket": "unknown", "ticket_webhook_sub": "unknown"}
+    assert document["totals"]["tables_untracked"] == 0
+    assert document["totals"]["alembic_target_metadata"] == [
+        "tracker/alembic/env.py: what Alembic tracks is unknown: it does not configure "
+        "Alembic's context itself (it imports hutcore.database)"
+    ]
+
+
+def test_an_env_py_configuring_alembic_beside_revisions_found_by_shape_stays_known(
+    tmp_path: Path,
+) -> None:
+    """The look-alike: the same layout with an env.py that configures Alembic's context on a
+    project base; a table only migrations create is untracked."""
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "library_env_handover", root)
+    (root / "tracker/types/ticket.py").write_text(
+        (root / "tracker/types/ticket.py")
+        .read_text()
+        .replace("from hutcore.database import Base", "from tracker.base import Base")
+    )
+    (root / "tracker/base.py").write_text(
+        "from sqlalchemy.orm import declarative_base\n\nBase = declarative_base()\n"
+    )
+    (root / "tracker/alembic/env.py").write_text(
+        "from alembic import context\n\nimport tracker.types  # noqa: F401\n"
+        "from tracker.base import Base\n\ntarget_metadata = Base.metadata\n"
+    )
+    tracked = _tracked_by_table(root)
+    assert tracked == {"ticket": True, "ticket_webhook_sub": False}

@@ -562,3 +562,39 @@ def test_if_not_exists_tolerates_a_repeated_create(
     creating what exists is then no error (as `create_index(..., if_not_exists=True)` already is)."""
     _, issues = _replay(tmp_path, CREATE, "def upgrade():\n" + second)
     assert [issue.code for issue in issues] == (["DBL414"] if repeated else [])
+
+
+def test_a_helper_s_star_args_passed_on_to_create_table_are_read(tmp_path: Path) -> None:
+    """nbgrader's `_get_or_create_table(*args)` hands its `*args` to `op.create_table(*args)`:
+    the call's arguments are the table's name and columns."""
+    replay, issues = _replay(
+        tmp_path,
+        "def _create(*args):\n    return op.create_table(*args)\n\n\n"
+        "def upgrade():\n    _create('grade_cells', sa.Column('id', sa.String(32), primary_key=True),"
+        " sa.Column('max_score', sa.Float()))\n",
+    )
+    cells = replay.tables[(None, "grade_cells")]
+    assert sorted(cells.columns) == ["id", "max_score"]
+    assert not cells.uncertain and not replay.blind_creates and issues == []
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        # the tuple is changed before it is passed on
+        "def _create(*args):\n    columns = args[1:]\n    return op.create_table(args[0], *columns)\n",
+        # keyword-only parameters after `*args`: which arguments the tuple holds is not read
+        "def _create(*args, schema=None):\n    return op.create_table(*args, schema=schema)\n",
+    ],
+    ids=["rebuilt", "keyword-only"],
+)
+def test_star_args_the_replay_cannot_follow_still_blind_it(tmp_path: Path, helper: str) -> None:
+    replay, _ = _replay(
+        tmp_path,
+        helper + "\n\ndef upgrade():\n    _create('grade_cells', sa.Column('id', sa.Integer()))\n",
+    )
+    assert (
+        (None, "grade_cells") not in replay.tables
+        or replay.tables[(None, "grade_cells")].uncertain
+        or replay.blind_creates
+    )

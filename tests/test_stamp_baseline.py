@@ -1,14 +1,15 @@
 """A database built by `create_all()` and then `alembic stamp` is the migrations' baseline:
 DBL415 stays silent on the tables it builds and DBL410 is not judged (fixture `stamp_baseline`);
 the stamp must be Alembic's, or a schema manager's `sync()` that does both (sqlalchemy-helpers),
-and in application code."""
+or Alembic's version table created by hand (nbgrader), and in application code."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from conftest import finding_set, run_tool, write_project
+from conftest import FIXTURES, finding_set, run_tool, write_project
 
 MODELS = (
     "from sqlalchemy import Column, Integer, String\nfrom sqlalchemy.orm import declarative_base\n\n"
@@ -19,6 +20,13 @@ ENV = "from alembic import context\n\nfrom app.models import Base\n\ntarget_meta
 REVISION = (
     "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\n"
     "def upgrade():\n    op.add_column('users', sa.Column('nick', sa.String(20)))\n"
+)
+# nbgrader's gradebook: `create_all()`, then Alembic's version table created and stamped by hand.
+HAND_STAMP = (
+    "from sqlalchemy import text\n\nfrom app.models import Base\n\n\n"
+    "def init_db(engine, session, head):\n    Base.metadata.create_all(engine)\n"
+    "    session.execute(text('CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)'))\n"
+    "    session.execute(text(f\"INSERT INTO alembic_version (version_num) VALUES ('{head}')\"))\n"
 )
 UNCREATED = ("migrations/versions/a1_nick.py", 9, "DBL415")
 UNMIGRATED = ("app/models.py", 7, "DBL410")
@@ -57,6 +65,7 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "def init_db(settings):\n    asyncio.run(syncdb(settings))\n",
         "from sqlalchemy_helpers.fastapi import manager_from_config\n\n\n"
         "async def init_db(settings):\n    await manager_from_config(settings).sync()\n",
+        HAND_STAMP,
     ],
     ids=[
         "alembic-command",
@@ -65,6 +74,7 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "sqlalchemy-helpers-sync",
         "sqlalchemy-helpers-syncdb",
         "sqlalchemy-helpers-manager",
+        "by-hand",
     ],
 )
 def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
@@ -97,6 +107,8 @@ def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
         ),
         ("app/manage.py", "from app.tools import client\n\n\ndef refresh():\n    client.sync()\n"),
         ("app/manage.py", "from app.tools import syncdb\n\n\ndef refresh():\n    syncdb()\n"),
+        ("tests/conftest.py", HAND_STAMP),
+        ("app/manage.py", HAND_STAMP.replace("alembic_version", "alembic_version_log")),
     ],
     ids=[
         "in-tests",
@@ -105,6 +117,8 @@ def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
         "sync-in-tests",
         "another-sync",
         "another-syncdb",
+        "by-hand-in-tests",
+        "another-version-table",
     ],
 )
 def test_no_baseline_without_alembic_s_stamp_in_application_code(
@@ -162,3 +176,100 @@ def test_a_complete_history_beside_a_schema_manager_s_sync_keeps_table_without_m
         "app/manage.py": "from app.dbext import db\n\n\ndef init_db():\n    db.manager.sync()\n",
     }
     assert _complete_history_findings(tmp_path, builders) == {("app/models.py", 13, "DBL410")}
+
+
+def test_alembic_s_version_table_created_by_hand_is_no_inventory_table() -> None:
+    """The fixture `stamp_by_hand` (nbgrader): `alembic_version` is Alembic's bookkeeping, so the
+    inventory lists no such table (untracked, created outside migrations); the application's own
+    `alembic_version_log` stays."""
+    completed = run_tool(
+        "dblint", "inventory", "--by", "table", "--format", "json", cwd=FIXTURES / "stamp_by_hand"
+    )
+    assert completed.returncode in (0, 1), completed.stderr
+    inventory = json.loads(completed.stdout)
+    assert [row["table"] for row in inventory["tables"]] == [
+        "alembic_version_log",
+        "course",
+        "pupil",
+    ]
+    assert inventory["totals"]["tables_untracked"] == 1
+
+
+STAMPING_HELPER = (
+    "from alembic import command\nfrom alembic.config import Config\n\n\n"
+    "def stamp_heads():\n    command.stamp(Config('alembic.ini'), 'heads')\n"
+)
+NOT_STAMPING_HELPER = "import time\n\n\ndef stamp_heads():\n    return time.time()\n"
+CALLS_HELPER = (
+    "from app.migrate import stamp_heads\nfrom app.models import Base\n\n\n"
+    "def init_db(engine):\n    stamp_heads()\n    Base.metadata.create_all(engine)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("helper", "expected"),
+    [(STAMPING_HELPER, set()), (NOT_STAMPING_HELPER, {UNCREATED, UNMIGRATED})],
+    ids=["helper-stamps", "helper-does-not-stamp"],
+)
+def test_a_stamp_helper_of_another_module_is_a_stamp_when_it_stamps(
+    tmp_path: Path, helper: str, expected: set[tuple[str, int, str]]
+) -> None:
+    """Kotti: `initialize_sql()` calls `kotti.migrate.stamp_heads()`, which runs Alembic's stamp,
+    then `create_all()`: a stamped baseline. A `stamp_heads()` that stamps nothing is none."""
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": MODELS,
+        "app/migrate.py": helper,
+        "app/manage.py": CALLS_HELPER,
+        "migrations/env.py": ENV,
+        "migrations/versions/a1_nick.py": REVISION,
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    }
+    root = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", "--select", "DBL4", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    assert finding_set(completed.stdout) == expected
+
+
+# A model whose table name the base computes beyond reading (Kotti's `"{}s".format(...)`).
+UNNAMED_MODELS = MODELS + (
+    "\n\nclass Named:\n    @declared_attr\n    def __tablename__(cls):\n"
+    "        return '{}s'.format(cls.__name__.lower())\n\n\n"
+    "class Node(Named, Base):\n    id = Column(Integer, primary_key=True)\n"
+)
+NODE_REVISION = REVISION.replace(
+    "op.add_column('users', sa.Column('nick', sa.String(20)))",
+    "op.add_column('users', sa.Column('nick', sa.String(20)))\n"
+    "    op.add_column('nodes', sa.Column('state', sa.String(20)))",
+)
+
+
+@pytest.mark.parametrize("stamped", [True, False], ids=["baseline", "no-baseline"])
+def test_under_a_baseline_a_model_of_unnamed_table_may_be_any_uncreated_table(
+    tmp_path: Path, stamped: bool
+) -> None:
+    """Under a stamped baseline the models' tables exist before the first revision; when one
+    model's table name cannot be read, `nodes` may be it: no DBL415. Without a baseline, the
+    change of `nodes` (and of `users`) is DBL415 as before."""
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": UNNAMED_MODELS.replace(
+            "from sqlalchemy.orm import declarative_base",
+            "from sqlalchemy.orm import declarative_base, declared_attr",
+        ),
+        "migrations/env.py": ENV,
+        "migrations/versions/a1_nick.py": NODE_REVISION,
+        "alembic.ini": "[alembic]\nscript_location = migrations\n",
+    }
+    if stamped:
+        files["app/manage.py"] = (
+            "from alembic import command\n\nfrom app.models import Base\n\n\n"
+            "def init_db(engine, cfg):\n    Base.metadata.create_all(engine)\n    command.stamp(cfg, 'head')\n"
+        )
+    root = write_project(tmp_path / "proj", files)
+    completed = run_tool("dblint", "check", "--select", "DBL415", cwd=root)
+    assert completed.returncode in (0, 1), completed.stderr
+    found = finding_set(completed.stdout)
+    assert found == (
+        set() if stamped else {UNCREATED, ("migrations/versions/a1_nick.py", 10, "DBL415")}
+    )

@@ -374,10 +374,13 @@ def looks_like_own_migrations(facts: FileFacts) -> bool:
     versions (LNbits and its extensions): DDL there is the migration, not a bypass of one. So is a
     numbered step module of such a runner: `migrations/0003_add_flags.py`, `upgrade/v02_engine.py`,
     or a module of a version directory `delta/27/` (Synapse loads each and runs it once, as it
-    runs `.sql` deltas)."""
+    runs `.sql` deltas). So is such a module whose module-level functions a runner registers by
+    number (MediaGoblin's pre-Alembic `@RegisterMigration(4, MIGRATIONS) def add_collection_tables`)."""
     parts = facts.path.split("/")
     named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
     if named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions):
+        return True
+    if named and any(f.numbered_step and not f.scope for f in facts.function_defs):
         return True
     return _numbered_step_module(parts)
 

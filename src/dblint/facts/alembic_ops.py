@@ -312,6 +312,12 @@ class _Function:
         self.params = tuple(
             p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
         )
+        # `def helper(*args)`: with no keyword-only parameters, every other one is positional.
+        self.star_param = (
+            params.star_arg.name.value
+            if isinstance(params.star_arg, cst.Param) and not params.kwonly_params
+            else ""
+        )
         self.steps: list[MigrationStep] = []
         self.rebound: set[str] = set()
         # Every name the function binds (parameters too): a module constant it shadows is not read.
@@ -384,6 +390,7 @@ class MigrationVisitor(cst.CSTVisitor):
                     tuple(function.steps),
                     tuple(sorted(function.rebound)),
                     tuple(sorted(function.branched)),
+                    function.star_param,
                 )
             )
             self._function = None
@@ -694,7 +701,8 @@ class MigrationVisitor(cst.CSTVisitor):
                 self._record(node, "batch", method, batch)
             return
         if method in _EXECUTE_METHODS:
-            self._record_execute(node, "op")  # `op.get_bind().execute(...)`, `conn.execute(...)`
+            # `op.get_bind().execute(...)`, `conn.execute(...)`, `table.update().execute()`
+            self._record_execute(node, "op", on_statement=True)
         elif method in _SCHEMA_METHODS:
             self._record(node, "schema", method)
         elif isinstance(func, cst.Name) and func.value in self.module_functions:
@@ -744,10 +752,18 @@ class MigrationVisitor(cst.CSTVisitor):
         if isinstance(node.value, cst.Call):
             self._statement_calls.add(id(node.value))
 
-    def _record_execute(self, node: cst.Call, via: str, batch: Optional[Expr] = None) -> None:
+    def _record_execute(
+        self, node: cst.Call, via: str, batch: Optional[Expr] = None, on_statement: bool = False
+    ) -> None:
         """`op.execute(...)`, `conn.execute(text(...))`: SQL when the text is literal, else the statement
-        (without the statement methods chained on: `text(q).bindparams(...)` is `text(q)`)."""
+        (without the statement methods chained on: `text(q).bindparams(...)` is `text(q)`). With no
+        positional argument (`on_statement`: not on `op` or a batch) the statement is the receiver:
+        SQLAlchemy 1.x's implicit execution on a bound metadata (kallithea's
+        `ui.update(values=...).where(...).execute()`, `DDL("...").execute(bind=conn)`)."""
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
+        positional = any(arg.keyword is None for arg in node.args)
+        if on_statement and not positional and isinstance(node.func, cst.Attribute):
+            first = node.func.value
         statement = _statement(first) if first is not None else None
         text = _sql_text(statement) if statement is not None else None
         call = dotted(node.func) or ""
@@ -782,6 +798,11 @@ class MigrationVisitor(cst.CSTVisitor):
                     self._summarize(first if first is not None and index == 0 else arg.value)
                     for index, arg in enumerate(node.args)
                     if arg.keyword is None and not arg.star
+                )
+                or (
+                    (self._summarize(first),)
+                    if first is not None and not any(arg.keyword is None for arg in node.args)
+                    else ()
                 ),
                 keywords=tuple(
                     (arg.keyword.value, self._summarize(arg.value))
@@ -804,6 +825,7 @@ class MigrationVisitor(cst.CSTVisitor):
                 loop_values=loop_values,
                 batch=batch,
                 star=star,
+                star_name=_star_name(node.args),
                 sql=sql,
                 autocommit=any(self._autocommit) or self._on_autocommit_connection(node),
                 only_dialects=only_dialects,
@@ -811,6 +833,15 @@ class MigrationVisitor(cst.CSTVisitor):
                 call=call,
             )
         )
+
+
+def _star_name(args: Sequence[cst.Arg]) -> str:
+    """`f(a, *rest)`: `rest`, the one starred argument, a name after the plain positional ones."""
+    starred = [arg for arg in args if arg.star]
+    if len(starred) != 1 or starred[0].star != "*" or not isinstance(starred[0].value, cst.Name):
+        return ""
+    after = args[args.index(starred[0]) + 1 :]
+    return starred[0].value.value if all(arg.keyword is not None for arg in after) else ""
 
 
 def _doc_header(module: cst.Module) -> tuple[Optional[str], Optional[tuple[str, ...]]]:

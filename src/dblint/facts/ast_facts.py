@@ -441,6 +441,7 @@ class ShapeCollector:
                 tuple(self._returns.pop()),
                 self._forwards.pop(),
                 *snake_cases(params, lambda: self._source.body_text(node)),
+                any(_numbered(decorator) for decorator in node.decorator_list),
             )
         )
 
@@ -677,3 +678,14 @@ def _concatenates_string(node: ast.BinOp) -> bool:
         ):
             return True
     return False
+
+
+def _numbered(decorator: ast.expr) -> bool:
+    """`@RegisterMigration(4, MIGRATIONS)`: a decorator call whose first argument is an integer
+    literal, as `extract._numbered` reads it from LibCST (not a bool, not a starred argument)."""
+    return (
+        isinstance(decorator, ast.Call)
+        and bool(decorator.args)
+        and isinstance(decorator.args[0], ast.Constant)
+        and type(decorator.args[0].value) is int
+    )

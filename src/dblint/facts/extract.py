@@ -48,6 +48,7 @@ from dblint.facts.vocabulary import (
     attribute_interactions,
     call_interactions,
     is_memory_database,
+    is_stamp_call,
     snake_cases,
 )
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
@@ -56,7 +57,8 @@ SCHEMA_METHODS = frozenset({"create_all", "drop_all"})
 # Calls kept whole as `CallFact`s: Alembic's `context.configure(target_metadata=...)`,
 # `op.create_table(...)` in migrations, Flask-Migrate's `Migrate(app, db)` / `migrate.init_app(app, db)`,
 # `metadata.reflect(...)` and `table.to_metadata(metadata)` (which register tables on a MetaData),
-# Alembic's `stamp` and a schema manager's `sync()` (a stamped `create_all()` baseline), and
+# Alembic's `stamp` (and `stamp_<what>()` helpers) and a schema manager's `sync()` (a stamped
+# `create_all()` baseline), and
 # `metadata._add_table(...)` (env.py copying tables of other metadata into the tracked one), and
 # `event.listen(table, "after_create", ddl)` (a `DDL` construct run by a table's create or drop).
 NOTABLE_CALLS = frozenset(
@@ -163,7 +165,19 @@ class _OpenFunction:
             self.forwards,
             self.snake_case,
             self.snake_case_pattern,
+            any(_numbered(decorator.decorator) for decorator in self.node.decorators),
         )
+
+
+def _numbered(decorator: cst.BaseExpression) -> bool:
+    """`@RegisterMigration(4, MIGRATIONS)`: a decorator call whose first argument is an integer."""
+    return (
+        isinstance(decorator, cst.Call)
+        and bool(decorator.args)
+        and decorator.args[0].keyword is None
+        and not decorator.args[0].star
+        and isinstance(decorator.args[0].value, cst.Integer)
+    )
 
 
 def _makes_class(name: str, args: Sequence[cst.Arg]) -> bool:
@@ -520,7 +534,7 @@ class FactCollector(cst.CSTVisitor):
             # (apscheduler's `self._execute(conn, DropTable(t))`).
             for arg in node.args:
                 self._record_executed_construct(arg.value)
-        if last in NOTABLE_CALLS or _makes_class(name, node.args):
+        if last in NOTABLE_CALLS or is_stamp_call(last) or _makes_class(name, node.args):
             self.calls.append(CallFact(summarize(node, self._position), self._scope))
         if last in DATABASE_OPENERS:
             self._record_database_open(node)

@@ -185,7 +185,9 @@ class FunctionDef:
     `snake_case` when it turns its one parameter from CamelCase into snake_case
     (`vocabulary.snake_cases`), as the helpers of a computed `__tablename__` do;
     `snake_case_pattern` the compiled pattern (dotted name) it does so with when that
-    pattern is defined elsewhere: snake_case if the pattern finds capitals (the index reads it).
+    pattern is defined elsewhere: snake_case if the pattern finds capitals (the index reads it);
+    `numbered_step` when a decorator call's first argument is an integer literal: a step a
+    migration runner of the project registers by number (`@RegisterMigration(4, MIGRATIONS)`).
     """
 
     name: str
@@ -197,6 +199,7 @@ class FunctionDef:
     forwards: bool = False
     snake_case: bool = False
     snake_case_pattern: str = ""
+    numbered_step: bool = False
 
     @property
     def inner_scope(self) -> str:
@@ -342,6 +345,9 @@ class MigrationStep:
     loop_values: tuple[str, ...] = ()
     batch: Expr | None = None
     star: bool = False  # `*args` / `**kwargs` in the call
+    # `op.create_table(*args)`: the name passed with `*` after the plain positional arguments,
+    # when it is the only starred argument (a helper's `*args` the replay can fill in).
+    star_name: str = ""
     sql: str | None = None
     autocommit: bool = False
     # Under `if <bind>.dialect.name == "sqlite":` (or `!=`, `in`, `not in`, `else`): the dialects
@@ -368,6 +374,7 @@ class MigrationFunction:
     steps: tuple[MigrationStep, ...]
     rebound: tuple[str, ...] = ()
     branched: tuple[str, ...] = ()
+    star_param: str = ""  # the `*args` parameter's name
 
 
 @slotted

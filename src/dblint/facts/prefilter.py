@@ -16,7 +16,7 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   `DropTable` and the other DDL constructs (`Create...` / `Drop...`, `AddConstraint`);
 - calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`
   (`to_metadata` / `tometadata` hold `metadata`), `stamp(` (`alembic stamp` after
-  `create_all()`; `timestamp(` is no such call) and `sync(` (sqlalchemy-helpers'
+  `create_all()`; `timestamp(` is no such call) and `stamp_<what>(` (a project helper that stamps) and `sync(` (sqlalchemy-helpers'
   `db.manager.sync()` and `syncdb(...)`, which do both; `fsync(` is no such call);
 - calls that open a database: `connect(`, `create_engine(`, `create_async_engine(`;
 - classes made at run time: `type(` whose first argument ends at a comma (`type(name, bases,
@@ -101,8 +101,9 @@ _STRING = re.compile(
 # (calibre-web's `type(str("custom_column_" + str(row.id)), (Base,), ...)`), ends at a comma;
 # `type(self)` has none.
 _MADE_CLASS = re.compile(rb"\btype\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*,")
-# A call named `stamp` (`command.stamp(cfg, "head")`) or `sync`, never `timestamp(` or `fsync(`.
-_STAMP_CALL = re.compile(rb"(?<![\w])(?:stamp|sync|syncdb)[\s\\]*\(")
+# A call named `stamp` (`command.stamp(cfg, "head")`), `stamp_<what>` (a project helper that
+# stamps: Kotti's `stamp_heads()`) or `sync`, never `timestamp(` or `fsync(`.
+_STAMP_CALL = re.compile(rb"(?<![\w])(?:stamp(?:_\w+)?|sync|syncdb)[\s\\]*\(")
 # Encodings whose bytes for ASCII text are ASCII, so the pattern above sees the words.
 ASCII_COMPATIBLE = frozenset({"utf-8", "utf-8-sig", "ascii", "latin-1", "iso-8859-1", "cp1252"})
 

@@ -12,6 +12,15 @@ from typing import Optional
 MAPPED_MARKERS = ("__tablename__", "__table__", "__abstract__")
 # A schema manager's sync (sqlalchemy-helpers' `db.manager.sync()`, `syncdb(settings)`): calls kept.
 SYNC_CALLS = frozenset({"sync", "syncdb"})
+
+
+def is_stamp_call(name: str) -> bool:
+    """`stamp(...)` (Alembic's) or `stamp_<what>(...)`, a project helper that may stamp (Kotti's
+    `stamp_heads()`); never `timestamp(...)`."""
+    last = name.rsplit(".", 1)[-1]
+    return last == "stamp" or last.startswith("stamp_")
+
+
 # How deep and how wide an `Expr` summary goes; deeper or larger structures become "other".
 MAX_DEPTH = 6
 MAX_ITEMS = 64

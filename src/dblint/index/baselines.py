@@ -6,6 +6,9 @@ first revisions were pruned, or never written, so their migrations change tables
 revision creates. The baseline is found where application code (a CLI command, an
 install script) calls `create_all()` on a metadata and an Alembic stamp in one file:
 `command.stamp(cfg, "head")`, Flask-Migrate's `stamp()`, Flask-Alembic's `alembic.stamp()`,
+a `stamp_<what>()` function of another project module that stamps so (Kotti's
+`kotti.migrate.stamp_heads()`; the module is judged as a whole: its stamp may sit in a helper
+the function calls), a stamp by hand (`CREATE TABLE alembic_version`, then an `INSERT` of the head: nbgrader),
 or a library's schema manager that does both (sqlalchemy-helpers' `db.manager.sync()`,
 `syncdb(settings)`: `create_all()` and `stamp head` on an empty database, `upgrade`
 otherwise), and only when the history shows it starts after the first tables: a migration
@@ -17,12 +20,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dblint.facts.model import FileFacts
+from dblint.facts.model import FileFacts, FunctionDef
 from dblint.facts.vocabulary import SYNC_CALLS
 from dblint.index.kinds import SCHEMA_SYNC
+from dblint.index.names import Names
 from dblint.index.receivers import holds_metadata
 from dblint.index.replay import replays
 from dblint.index.schema import model_schema
+from dblint.index.scratch import stamps_by_hand
+from dblint.index.symbols import Defined
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -47,6 +53,12 @@ def _declared_names(index: ProjectIndex) -> frozenset[str]:
     return frozenset(table.name.lower() for table in model_schema(index).declared if table.name)
 
 
+def declares_unnamed_tables(index: ProjectIndex) -> bool:
+    """Whether a model of the project has a table name computed beyond reading (Kotti's
+    `"{}s".format(camel_case_to_name(cls.__name__))`): a baseline may have built any table."""
+    return any(table.name is None for table in model_schema(index).declared)
+
+
 def _has_baseline(index: ProjectIndex) -> bool:
     if not _history_starts_late(index):
         return False
@@ -56,7 +68,9 @@ def _has_baseline(index: ProjectIndex) -> bool:
             continue
         if _manager_syncs(index, path, facts):
             return True
-        if _stamps(facts) and any(
+        if (
+            _stamps(facts) or stamps_by_hand(facts) or _stamps_through_helper(index, path, facts)
+        ) and any(
             call.method == "create_all" and holds_metadata(call, facts, index)
             for call in facts.schema_calls
         ):
@@ -84,6 +98,27 @@ def _stamps(facts: FileFacts) -> bool:
         if method != "stamp":
             continue
         if imports_stamp or receiver.rsplit(".", 1)[-1] in _EXTENSION_NAMES:
+            return True
+    return False
+
+
+def _stamps_through_helper(index: ProjectIndex, path: str, facts: FileFacts) -> bool:
+    """Whether the file calls a `stamp_<what>()` function of another project module that calls
+    Alembic's stamp somewhere, the module judged as a whole (Kotti's `initialize_sql()` calls
+    `kotti.migrate.stamp_heads()`, which stamps through `stamp_head()` and a nested callback)."""
+    names = Names(index.resolver)
+    module = index.module_of(path)
+    paths = {module_name: file for file, module_name in index.modules.items()}
+    for call in facts.calls:
+        if not call.expr.text.rpartition(".")[2].startswith("stamp_"):
+            continue
+        found = names.target(module, call.expr.text, call.scope)
+        if found is None or found.rest or not isinstance(found.target, Defined):
+            continue
+        if not isinstance(found.target.node, FunctionDef):
+            continue
+        helper = index.files.get(paths.get(found.target.module, ""))
+        if helper is not None and helper.path != path and _stamps(helper):
             return True
     return False
 

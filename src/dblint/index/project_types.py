@@ -38,6 +38,7 @@ from dblint.index.types import (
     family_of_type_name,
     python_family,
     returned_by,
+    returns_any_object,
 )
 
 MAX_DEPTH = 8
@@ -321,11 +322,13 @@ class TypeFamilies:
                     ),
                     None,
                 )
+                # `Annotated[dict[str, str], mapped_column(JSONEncodedDict)]` is a column whatever its
+                # first argument looks like (meltano's `StateType`): only a bare one may be a relationship.
                 return Annotation(
                     inner.family,
                     inner.nullable,
                     spec or inner.column,
-                    inner.relationship,
+                    inner.relationship and spec is None,
                     inner.type_name,
                     True,
                 )
@@ -389,7 +392,10 @@ class TypeFamilies:
 
 
 def _library_returns(qualified: str, written: Optional[Expr]) -> frozenset[TypeFamily]:
-    """What a library type returns: its family's default, as `as_uuid=` / `asdecimal=` change it."""
+    """What a library type returns: its family's default, as `as_uuid=` / `asdecimal=` change it
+    (nothing known of `PickleType`, which returns any object)."""
+    if returns_any_object(qualified):
+        return frozenset()
     family = family_of_type_name(qualified)
     as_uuid = _literal_flag(written, "as_uuid")
     if family == TypeFamily.UUID and as_uuid is not None:

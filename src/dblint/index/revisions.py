@@ -17,7 +17,8 @@ Public API (used by the revision-graph rules, the replay and the inventory):
   Alembic keeps, the last by path), `duplicates`, `heads`, `roots`, `missing`
   (parents named but absent), `cycles`, `order` (parents before children; revisions on
   or after a cycle are left out), `unrooted` (revisions whose history starts at a
-  missing or unreadable `down_revision`), and helpers for ancestors, branch points,
+  missing or unreadable `down_revision`), `unreadable` (files of its version directories that
+  could not be parsed: their revisions are unknown), and helpers for ancestors, branch points,
   shared ancestries and the branch labels each revision carries.
 
 `branch_labels` written with names (`(cli.EXPAND_BRANCH,)`, a module-level tuple) are
@@ -93,12 +94,17 @@ class RevisionGraph:
     subtree: str = (
         ""  # the subdirectory holding this graph when its version directory holds several trees
     )
+    # Files of the location's version directories that could not be read (DBL001: a Python 2
+    # revision's `print` statement): their revisions, parents and operations are unknown.
+    unreadable: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
-        """True when every revision's parents are known and present and the graph has no cycle."""
+        """True when every revision's parents are known and present, every revision file could be
+        read and the graph has no cycle."""
         return (
-            not self.missing
+            not self.unreadable
+            and not self.missing
             and not self.cycles
             and not self.duplicates
             and all(revision.header.down_known for revision in self.revisions.values())
@@ -456,15 +462,21 @@ def _build_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
     graphs: list[RevisionGraph] = []
     for location, paths in _location_files(index):
         revisions: list[Revision] = []
+        unreadable: list[str] = []
         for path in paths:
             facts = index.files[path]
-            if path.endswith("/__init__.py") or facts.error is not None:
+            if path.endswith("/__init__.py"):
+                continue
+            if facts.error is not None:
+                unreadable.append(path)
                 continue
             header = revision_header(facts)
             if header is not None:
                 revisions.append(_with_labels(index, path, header))
         graphs.extend(
-            build_graph(location, members, subtree)
+            dataclasses.replace(
+                build_graph(location, members, subtree), unreadable=tuple(unreadable)
+            )
             for subtree, members in _trees(location, _read_by_alembic(location, revisions))
             if members
         )

@@ -5,7 +5,9 @@ A module whose every database is in memory (`sqlite3.connect(":memory:")`,
 as redash's query-results runner loads other queries' rows into SQLite to join them:
 like a temporary table, that is no one's schema. A module that also opens any other
 database (or a connection dblint cannot read) is not one. Nor is DDL on a temporary table
-the module creates (`CREATE TEMPORARY TABLE t`, then `CREATE INDEX ... ON t`, `DROP TABLE t`).
+the module creates (`CREATE TEMPORARY TABLE t`, then `CREATE INDEX ... ON t`, `DROP TABLE t`),
+nor creating Alembic's own version table (`CREATE TABLE alembic_version (...)`, then `INSERT`
+the head: a stamp written by hand, as nbgrader's gradebook does after `create_all()`).
 
 `lasting_ddl` and `executed_constructs` apply these filters (and that of the steps of a
 project's own migration runner) once, for DBL102/DBL103 and the inventory alike.
@@ -62,12 +64,32 @@ def on_temporary_table(statement: SqlStatementFact, temporary: frozenset[str]) -
     return name is not None and name in temporary
 
 
+#: The table Alembic records the applied revisions in (its `version_table` default).
+ALEMBIC_VERSION_TABLE = "alembic_version"
+
+
+def creates_version_table(statement: SqlStatementFact) -> bool:
+    """`CREATE TABLE alembic_version (...)`: Alembic's bookkeeping, a stamp by hand, not a schema."""
+    return (
+        statement.kind == sql.CREATE_TABLE and _plain_name(statement.name) == ALEMBIC_VERSION_TABLE
+    )
+
+
+def stamps_by_hand(facts: FileFacts) -> bool:
+    """Whether the file creates Alembic's version table itself (to stamp a database it built)."""
+    return any(
+        creates_version_table(statement)
+        for string in facts.sql_strings
+        for statement in string.statements
+    )
+
+
 def lasting_ddl(facts: FileFacts) -> Iterator[tuple[SqlString, list[SqlStatementFact]]]:
     """Each SQL string of `facts` with its statements that change the schema for good, in order.
 
     None on a scratch database, none in a step of the project's own migration runner, none on
-    a temporary table the module creates: what DBL102/DBL103 report and the inventory counts,
-    decided here once so that the two cannot drift."""
+    a temporary table the module creates, nor Alembic's version table created by hand: what
+    DBL102/DBL103 report and the inventory counts, decided here once so that the two cannot drift."""
     if on_scratch_database(facts):
         return
     temporary = temporary_tables(facts)
@@ -77,7 +99,9 @@ def lasting_ddl(facts: FileFacts) -> Iterator[tuple[SqlString, list[SqlStatement
         statements = [
             statement
             for statement in string.statements
-            if statement.kind in LASTING_DDL_KINDS and not on_temporary_table(statement, temporary)
+            if statement.kind in LASTING_DDL_KINDS
+            and not on_temporary_table(statement, temporary)
+            and not creates_version_table(statement)
         ]
         if statements:
             yield string, statements

@@ -489,7 +489,9 @@ class TableBuilder:
                 and self.kinds.kind_of(target.module, node.name, node.scope) == FLASK_DB
             )
             info.style = FLASK if is_flask else ORM
-            info.root_metadata = self.ids.owner(module, base.text, scope)
+            # `Base.metadata = metadata` after `Base = declarative_base()` (Kotti): the models'
+            # tables go on the metadata assigned, as SQLAlchemy reads `Base.metadata` per class.
+            info.root_metadata = self.ids.canonical(self.ids.owner(module, base.text, scope))
         self._base_class_option(info, target.module, node, depth)
 
     def _external_declarative_base(self, info: ClassInfo) -> None:

@@ -89,8 +89,10 @@ class TrackingReader:
         )
         undeclared = tuple(
             self.location(location)
-            for location in self._inferred()
             if self._configures_alembic(location.env_path)
+            else self._handed_over(location)
+            for location in self._inferred()
+            if location.env_path in self.index.files
         )
         return declared + undeclared + self._flask_alembic()
 
@@ -119,6 +121,27 @@ class TrackingReader:
             return True
         facts = self.index.files.get(env_path)
         return facts is not None and looks_like_env(facts)
+
+    def _handed_over(self, location: ScriptLocation) -> Tracking:
+        """The env.py beside revisions found by their shape that does not configure Alembic's
+        context itself: Alembic runs it all the same (every script directory has one), and it hands
+        the configuration to code dblint does not read (sourcehut's `from srht.database import
+        alembic_env; alembic_env()`), so what Alembic tracks is unknown, not nothing."""
+        env_path = location.env_path
+        facts = self.index.files[env_path]
+        outside = sorted(
+            {
+                imp.module
+                for imp in facts.imports
+                if not imp.level and self.index.resolver.project_module(imp.module) is None
+            }
+        )
+        hands = f" (it imports {', '.join(outside)})" if outside else ""
+        text = (
+            f"{env_path}: what Alembic tracks is unknown: it does not configure Alembic's "
+            f"context itself{hands}"
+        )
+        return Tracking(location, None, "env.py", env_path, text)
 
     def _inferred(self) -> list[ScriptLocation]:
         """The script locations of revision files found by their shape. One beside an env.py is

@@ -18,6 +18,8 @@ Public API (stable; used by the model rules and by the migration replay):
 - `returned_by(family) -> frozenset[str]`: the families of the Python values a column
   of that family returns by default (its SQLAlchemy type's `python_type`); empty
   when unknown. `project_types.TypeFamilies.returns` refines it per type.
+- `returns_any_object(name) -> bool`: whether a type returns whatever Python object was
+  stored (`PickleType`: its `python_type` is `object`), whatever its SQL family.
 - `annotation_fits(annotation, returned) -> bool`: whether a value of one of the
   `returned` families is an instance of the annotation's Python type.
 
@@ -321,6 +323,16 @@ def python_family(name: str) -> TypeFamily:
         if "." in qualified and lowered.endswith("." + qualified):
             return family
     return UNKNOWN
+
+
+# Types whose SQL type has a family but whose values are any Python object: `PickleType` is a BLOB
+# that unpickles (meltano's `Mapped[Optional[str]] = mapped_column(PickleType)` holds strings).
+_ANY_OBJECT = frozenset({"pickletype"})
+
+
+def returns_any_object(name: Optional[str]) -> bool:
+    """Whether a column of type `name` returns any Python object stored in it (`PickleType`)."""
+    return name is not None and _key(name) in _ANY_OBJECT
 
 
 def returned_by(family: TypeFamily) -> frozenset[TypeFamily]:

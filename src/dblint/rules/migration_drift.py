@@ -17,7 +17,11 @@ from typing import Optional
 from dblint.contexts import ScriptLocation
 from dblint.diagnostics import Diagnostic
 from dblint.index import ProjectIndex
-from dblint.index.baselines import declared_table_names, has_stamp_baseline
+from dblint.index.baselines import (
+    declared_table_names,
+    declares_unnamed_tables,
+    has_stamp_baseline,
+)
 from dblint.index.replay import (
     ChangeOfUncreated,
     RepeatedCreate,
@@ -247,7 +251,8 @@ class TableWithoutMigration(Rule):
         "nor for script locations sharing one metadata whose env.py files pick their tables with "
         "`include_object` (which of them owns a table is decided at run time). Nothing is reported "
         "when application code builds databases with `create_all()` and then an Alembic `stamp` (Alembic's "
-        "cookbook), or with sqlalchemy-helpers' `db.manager.sync()`, which does both, and the history "
+        "cookbook, also through a project helper `stamp_<what>()` that calls it, or by hand: "
+        "`CREATE TABLE alembic_version` and an `INSERT` of the head), or with sqlalchemy-helpers' `db.manager.sync()`, which does both, and the history "
         "starts after the first tables (a migration changes a model's table that "
         "no migration creates): which tables it should create cannot be told statically; the inventory "
         "still shows the tables no revision creates. With a history that creates what it changes, a "
@@ -543,13 +548,16 @@ def _uncreated_changes(index: ProjectIndex) -> Iterator[ChangeOfUncreated]:
     A change is dropped when it is under a guard, when any migration of any script location
     creates the table (branches replayed in another order, several locations on one
     database), when the table is listed in `external-tables`, or when some migration creates
-    tables the replay cannot see; each revision reports its first operation on each such
+    tables the replay cannot see; none under a stamped baseline when a model's table name
+    cannot be read (the baseline built that table, whichever it is); each revision reports its first operation on each such
     table name (`t` and `schema.t` are usually the same table, reached through the search
     path).
     """
     created = tables_migrations_create(index)
     external = external_table_names(index)
     stamped = has_stamp_baseline(index)
+    if stamped and declares_unnamed_tables(index):
+        return  # the baseline built the models' tables, and which those are cannot be read
     # Under a stamped baseline: tables the models declare, and old tables a migration drops.
     before_baseline = (
         declared_table_names(index) | _dropped_uncreated(index) if stamped else frozenset()
@@ -659,10 +667,13 @@ class MigrationChangesUncreatedTable(Rule):
         "listed in `external-tables` are skipped, and so are operations under "
         "`if`/`try` or after an `if ...: return` (`if 'x' not in inspector.get_table_names(): return`). "
         "When application code builds databases with `create_all()` and then an Alembic stamp "
-        "(`command.stamp(cfg, \"head\")`, Flask-Migrate's `stamp()`: Alembic's cookbook), or with "
+        "(`command.stamp(cfg, \"head\")`, Flask-Migrate's `stamp()`: Alembic's cookbook, also through a "
+        "project helper `stamp_<what>()` that calls it; or by hand, `CREATE TABLE alembic_version` and an "
+        "`INSERT` of the head), or with "
         "sqlalchemy-helpers' `db.manager.sync()`, which does both, and the history "
         "starts after the first tables (a migration changes a model's table that no migration creates), the "
-        "tables the models declare exist before the first migration and are skipped, and so are tables a "
+        "tables the models declare exist before the first migration and are skipped (every table, when a "
+        "model's table name is computed beyond reading), and so are tables a "
         "migration drops and dropping a part of any table (they concern databases older than that baseline)."
     )
     why_bad = (

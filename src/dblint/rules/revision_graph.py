@@ -121,7 +121,9 @@ class MultipleMigrationHeads(Rule):
         "on any revision below it, also when written as constants such as `(cli.EXPAND_BRANCH,)`). "
         "Expand/contract or plugin branches, and one unlabelled main line next to labelled branches, are "
         "fine; two heads of the same labelled branch are not. A `down_revision` naming a missing revision "
-        "(DBL402) does not hide the heads: they are those Alembic lists once the missing link is a root."
+        "(DBL402) does not hide the heads: they are those Alembic lists once the missing link is a root. "
+        "Nothing is reported for a script location with a revision file dblint cannot read (DBL001: a "
+        "Python 2 revision's `print` statement): it may merge or extend any head."
     ) + _SEPARATE_TREES
     why_bad = (
         "Two developers each added a migration on top of the same revision. `alembic upgrade head` now "
@@ -154,6 +156,8 @@ class MultipleMigrationHeads(Rule):
         for graph in revision_graphs(index):
             if graph.cycles:
                 continue  # Alembic lists no heads of a graph with a cycle (DBL405); a missing link is a root to it
+            if graph.unreadable:
+                continue  # a revision file dblint cannot read (DBL001) may merge or extend any head
             for labels, heads in _forks(graph):
                 diverge = graph.diverge_points(heads)
                 where = (
@@ -191,7 +195,8 @@ class MissingDownRevision(Rule):
         "revision file of the same script location declares (branch labels count for `depends_on`). "
         "An id declared in another version directory of the project is not reported, nor are the "
         "revisions of a package's version directory that has no alembic.ini or env.py of its own (its "
-        "parents may come from other packages at run time)."
+        "parents may come from other packages at run time), nor a script location with a revision file "
+        "dblint cannot read (DBL001: a Python 2 revision's `print` statement), which may declare the id."
     )
     why_bad = (
         'Alembic cannot build the revision map: every command fails with "Revision ... referenced from ... '
@@ -215,8 +220,8 @@ class MissingDownRevision(Rule):
         graphs = revision_graphs(index)
         declared = {name for graph in graphs for name in (*graph.revisions, *graph.labels)}
         for graph in graphs:
-            if _plugin_directory(graph, index):
-                continue
+            if _plugin_directory(graph, index) or graph.unreadable:
+                continue  # a parent may be declared by a revision file dblint cannot read (DBL001)
             for missing in graph.missing:
                 if missing.parent in declared:
                     continue  # another version directory of the project has it: combined at run time

@@ -277,12 +277,14 @@ class RawCreateTable(Rule):
         "Reads every string literal of application code (implicit concatenation, triple-quoted strings, "
         "f-strings, `%` and `.format` templates, `text(...)`) and reports those that have the shape of a "
         "`CREATE [OR REPLACE] [UNLOGGED] TABLE [IF NOT EXISTS] name (...)` or `... AS ...` statement. "
-        "Temporary tables, docstrings, comments, log, print and exception messages, and prose such as "
+        "Temporary tables, Alembic's own `alembic_version` table created by hand (a stamp, as after "
+        "`create_all()`), docstrings, comments, log, print and exception messages, and prose such as "
         '"could not create table users" are not reported, nor is a module whose every database is in memory '
         '(`sqlite3.connect(":memory:")`, `create_engine("sqlite://")`: scratch tables that vanish with the '
         "connection; a module that also opens any other database is checked), nor a migration runner of the "
         "project's own: a "
-        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`, "
+        "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)` "
+        "or functions a runner registers by number (`@RegisterMigration(4, MIGRATIONS)`, MediaGoblin), "
         "a numbered module of a `migrations/`, `delta/` or `upgrade/` directory (`migrations/0003_add_flags.py`, "
         "`upgrade/v02_engine.py`) or a module of a numbered version directory there "
         "(`schema/delta/27/add_ts.py`), nor a module-level function named as a numbered upgrade step "

@@ -104,6 +104,8 @@ class _Replayer:
             self.changes.replay.blind_creates.append(
                 "the revision graph has duplicate or cyclic revisions"
             )
+        for path in graph.unreadable:  # DBL001: its operations (and place in the history) unknown
+            self.changes.blind(f"revision file {path} could not be read")
         for rid in graph.order:
             revision = graph.revisions[rid]
             facts = self.index.files[revision.path]
@@ -183,6 +185,13 @@ class _Replayer:
             for key, arg in step.keywords:
                 if key in helper.params:
                     values[key] = resolve(arg, frame)
+            if helper.star_param and not step.star and len(step.args) >= len(helper.params):
+                # nbgrader's `_get_or_create_table("grade_cells", sa.Column(...), ...)` collecting
+                # `*args` for `op.create_table(*args)`: the extra positional arguments, as a tuple.
+                rest = step.args[len(helper.params) :]
+                values[helper.star_param] = Expr(
+                    "list", args=tuple(resolve(arg, frame) or arg for arg in rest)
+                )
             guards = frame.guards + step.guards
             if step.star:
                 guards += (f"helper called with *args at {frame.where(step.line)}",)
@@ -261,6 +270,7 @@ class _Replayer:
     # -- operations
 
     def _operation(self, step: MigrationStep, frame: Frame) -> None:
+        step = _spread(step, frame)
         name = core_operation(step.name)
         if name == "execute":
             self.sql.execute(step, frame)
@@ -677,3 +687,14 @@ def _upgrade_functions(
         return [upgrade]
     engines = [item for item in migration.functions if item.name.startswith("upgrade_")]
     return [upgrade, *sorted(engines, key=lambda item: item.line)]
+
+
+def _spread(step: MigrationStep, frame: Frame) -> MigrationStep:
+    """`op.create_table(*args)` where the frame holds `args` as a tuple of known arguments (a
+    helper's `*args`): the step with them written out, as Python passes them."""
+    if not step.star or not step.star_name or step.star_name not in frame.values:
+        return step
+    value = frame.values[step.star_name]
+    if value is None or value.kind != "list":
+        return step
+    return replace(step, args=step.args + value.args, star=False, star_name="")
