@@ -160,6 +160,33 @@ def test_a_symlink_to_a_file_of_the_project_is_checked_once_at_its_own_path(
     assert paths_reported(root, "app/startup.py") == {"app/startup.py"}
 
 
+@pytest.mark.parametrize("in_git", [False, True], ids=["walk", "git"])
+def test_packages_installed_into_the_tree_are_not_the_projects_code(
+    tmp_path: Path, in_git: bool
+) -> None:
+    """bazarr's `libs/`: `pip install --target libs` (a `*.dist-info` beside the packages) vendors
+    SQLAlchemy and Alembic, whose own DDL and `create_all()` were 33 findings; a file of it named
+    on the command line is still checked, and a `*.dist-info` at the root skips nothing."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/main.py": CREATE_ALL,
+            "libs/SQLAlchemy-2.0.37.dist-info/METADATA": "Name: SQLAlchemy\n",
+            "libs/sqlalchemy_helpers/setup.py": CREATE_ALL,
+            "libs/vendored/deep/more.py": CREATE_ALL,
+            "toolkit-1.0.dist-info/METADATA": "Name: toolkit\n",
+        },
+    )
+    if in_git:
+        init_repository(root)
+    assert paths_reported(root) == {"app/main.py"}
+    assert paths_reported(root, "libs/sqlalchemy_helpers/setup.py") == {
+        "libs/sqlalchemy_helpers/setup.py"
+    }
+
+
 def test_exclude_patterns(tmp_path: Path) -> None:
     root = write_project(
         tmp_path / "plain",

@@ -187,7 +187,10 @@ def discover(
     real_root = os.path.realpath(root)
     templates: set[str] = set()
     links: dict[str, str] = {}  # a symlinked Python file -> its target, project-relative
+    installed = _install_targets(listed or [], named) if listed is not None else ()
     for rel in sorted(set(candidates)):
+        if installed and any(_under(rel, directory) for directory in installed):
+            continue
         excluded = bool(excludes) and matches(rel, excludes)
         name = rel.rsplit("/", 1)[-1]
         if not (rel.endswith(".py") or (name in CONFIG_NAMES and not excluded)):
@@ -217,6 +220,20 @@ def _drop_second_paths(result: Discovery, links: dict[str, str], named: Collecti
     if second:
         result.python_files = [rel for rel in result.python_files if rel not in second]
         result.excluded = [rel for rel in result.excluded if rel not in second]
+
+
+def _install_targets(listed: list[str], named: Collection[str]) -> tuple[str, ...]:
+    """Directories below the root that hold a `*.dist-info` directory: packages installed there
+    (`pip install --target libs`, a vendored copy of SQLAlchemy or Alembic), not the project's
+    code, skipped like a virtual environment unless a path named on the command line lies in one."""
+    found: set[str] = set()
+    for rel in listed:
+        parts = rel.split("/")
+        for depth, part in enumerate(parts[:-1]):
+            if depth and part.endswith(".dist-info"):
+                found.add("/".join(parts[:depth]))
+                break
+    return tuple(sorted(d for d in found if not _names_inside(named, d)))
 
 
 def _skipped(rel: str, templates: set[str], named: Collection[str]) -> bool:
@@ -295,6 +312,13 @@ def _holds_python(directory: Path) -> bool:
     )  # os.walk follows no symlinked directory
 
 
+def _installed_metadata(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.name.endswith(".dist-info") and entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
 def _walk(
     root: Path, result: Discovery, named: Collection[str], recursive: bool = True
 ) -> list[str]:
@@ -314,6 +338,12 @@ def _walk(
             continue
         if rel_dir and any(entry.name == "pyvenv.cfg" for entry in entries):
             continue
+        if (
+            rel_dir
+            and any(_installed_metadata(entry) for entry in entries)
+            and not _names_inside(named, rel_dir)
+        ):
+            continue  # packages installed here (`_install_targets`)
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
