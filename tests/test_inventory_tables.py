@@ -400,3 +400,28 @@ def test_a_table_only_read_from_the_database_is_neither_tracked_nor_untracked(
     assert document["totals"]["tables_untracked"] == sum(
         row["tracked"] is False for row in document["tables"]
     )
+
+
+def test_create_all_on_a_name_bound_to_a_base_metadata_creates_its_tables(tmp_path: Path) -> None:
+    """bazarr: `metadata = Base.metadata` at module level, `metadata.create_all(engine)` in a
+    function: the tables of Base are created there (it said "all tables of metadata", unnamed),
+    not those of another base's metadata."""
+    bootstrap = (
+        "from app.db import Base, engine\n\n"
+        "metadata = Base.metadata\n\n\n"
+        "def init_db():\n"
+        "    metadata.create_all(engine)\n"  # line 7
+    )
+    root = _accounts_project(tmp_path)
+    (root / "app" / "bootstrap.py").write_text(bootstrap)
+    document = _inventory(root, "--by", "table")
+    created = {
+        (row["table"], row["metadata"]): row["created_outside_migrations"]
+        for row in document["tables"]
+    }
+    assert "app/bootstrap.py:7 (create_all)" in created[("users", "app.db:Base.metadata")]
+    assert "app/bootstrap.py:7 (create_all)" in created[("accounts", "app.db:Base.metadata")]
+    assert (
+        "app/bootstrap.py:7 (create_all)" not in created[("accounts", "app.db:LegacyBase.metadata")]
+    )
+    assert document["totals"]["unknown_tables_created_at"] == []

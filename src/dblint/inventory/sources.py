@@ -238,8 +238,8 @@ class ModelView:
         target = self._defined(path, owner, scope)
         if isinstance(target, str):
             return target
-        if target is None:
-            return ""
+        if target is None:  # a name bound to a metadata: `metadata = Base.metadata` (bazarr)
+            return _shown(self.schema.ids.of_name(self.index.module_of(path), dotted, scope))
         for holder in self._holders:
             if (holder.path, holder.line) == target:
                 return _shown(holder.metadata)
