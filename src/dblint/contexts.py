@@ -363,12 +363,16 @@ _NUMBERED_STEP = re.compile(r"m\d{3,}_\w+")
 _OWN_MIGRATION_DIRECTORIES = frozenset(
     {"migration", "migrations", "delta", "deltas", "upgrade", "upgrades"}
 )
-# A numbered step module (`0003_add_flags`, `0004.add-index`, `v02_engine`) or version directory (`27`).
+# A numbered step module (`0003_add_flags`, `0004.add-index`, `v02_engine`, `v2_3_0`) or version
+# directory (`27`, `v1_to_v2`).
 _NUMBERED_MODULE = re.compile(r"v?[0-9]+(?:[_.-].*)?")
-_VERSION_DIRECTORY = re.compile(r"[0-9]+")
+_VERSION_DIRECTORY = _NUMBERED_MODULE
+# The directory of step modules a runner laid out as Alembic lays out revisions
+# (`migrations/versions/v2_3_0.py`, loaded by `importlib` in version order).
+_STEPS_DIRECTORY = "versions"
 
 
-def looks_like_own_migrations(facts: FileFacts) -> bool:
+def looks_like_own_migrations(facts: FileFacts, packages: Collection[str] = ()) -> bool:
     """A `migrations.py` (or a module under `migrations/`) made of numbered steps (`def m001_initial`,
     `def m002_add_wallets`) that a runner of the project applies in order, as Alembic applies its
     versions (LNbits and its extensions): DDL there is the migration, not a bypass of one. So is a
@@ -379,7 +383,7 @@ def looks_like_own_migrations(facts: FileFacts) -> bool:
     named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
     if named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions):
         return True
-    return _numbered_step_module(parts)
+    return _numbered_step_module(parts, packages)
 
 
 # `@upgrade_table.register(...) async def upgrade_v2(conn)`: a step of mautrix's `UpgradeTable`.
@@ -395,11 +399,20 @@ def in_own_migration_step(facts: FileFacts, scope: str) -> bool:
     return function in facts.functions and _NUMBERED_UPGRADE.fullmatch(function) is not None
 
 
-def _numbered_step_module(parts: list[str]) -> bool:
-    """`<migrations dir>/<number>_<name>.py` or `<migrations dir>/<number>/<name>.py`; a number
-    elsewhere (`reports/2024/x.py`) or an unnumbered module of the directory (`migrations/runner.py`)
-    is no step."""
+def _numbered_step_module(parts: list[str], packages: Collection[str]) -> bool:
+    """`<migrations dir>/<number>_<name>.py`, `<migrations dir>/versions/<number>_<name>.py` in a
+    package `versions` (a runner's steps laid out as Alembic's, which it imports by name: agno's
+    `db/migrations/versions/v2_3_0.py`; Alembic loads revisions by path and needs none) or
+    `<migrations dir>/<number>/<name>.py` (`delta/27/`, a one-off `migrations/v1_to_v2/`); a number
+    elsewhere (`reports/2024/x.py`, `store/versions/v2.py`) or an unnumbered module of the
+    directory (`migrations/runner.py`) is no step."""
     directories, module = parts[:-1], parts[-1].removesuffix(".py")
+    if directories and directories[-1] == _STEPS_DIRECTORY:
+        if "/".join(directories) not in packages:
+            return False
+        directories = directories[:-1]
+        if not (directories and directories[-1] in _OWN_MIGRATION_DIRECTORIES):
+            return False
     if directories and directories[-1] in _OWN_MIGRATION_DIRECTORIES:
         return module != "__init__" and _NUMBERED_MODULE.fullmatch(module) is not None
     return (
@@ -446,7 +459,7 @@ def classify(
         return FileContext.ALEMBIC_ENV
     if matches(path, settings.test_paths):
         return FileContext.TEST
-    if looks_like_own_migrations(facts):
+    if looks_like_own_migrations(facts, packages):
         return FileContext.OWN_MIGRATION
     if in_benchmark_scripts(path, packages):
         return FileContext.BENCHMARK

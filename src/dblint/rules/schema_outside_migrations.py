@@ -284,8 +284,9 @@ class RawCreateTable(Rule):
         "project's own: a "
         "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)`, "
         "a numbered module of a `migrations/`, `delta/` or `upgrade/` directory (`migrations/0003_add_flags.py`, "
-        "`upgrade/v02_engine.py`) or a module of a numbered version directory there "
-        "(`schema/delta/27/add_ts.py`), nor a module-level function named as a numbered upgrade step "
+        "`upgrade/v02_engine.py`) or of a package `versions` in one (`migrations/versions/v2_3_0.py`) "
+        "or a module of a numbered version directory there "
+        "(`schema/delta/27/add_ts.py`, `migrations/v1_to_v2/convert.py`), nor a module-level function named as a numbered upgrade step "
         "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`). The statement of a `DDL(...)` "
         'construct handed to `event.listen(table, "after_create", ...)` (or `before_create`, `after_drop`, '
         "`before_drop`, on a table or a MetaData; directly or by its module-level name, `.execute_if(...)` "
