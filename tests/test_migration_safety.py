@@ -258,6 +258,50 @@ def test_concurrent_builds_on_an_autocommit_connection_agree_with_postgresql(
     assert "cannot run inside a transaction block" in refused.stderr
 
 
+@pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
+def test_concurrent_builds_on_a_new_autocommit_connection_agree_with_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """onyx: after `bind.commit()`, `with bind.engine.connect().execution_options(isolation_level=
+    "AUTOCOMMIT") as conn:` (or such a connection held in a name) is a new connection that runs
+    the concurrent builds outside any transaction (no DBL502); a new connection given another
+    isolation level begins a transaction of its own, and PostgreSQL refuses the build (DBL502)."""
+    versions = FIXTURES / "pg_safety_lookalikes" / "migrations" / "versions"
+    initial = _REVISION.format(
+        rev="0019",
+        down="None",
+        body="\n".join(
+            f'    op.create_table("{table}", sa.Column("{column}", sa.Integer()))'
+            for table, column in (("accounts", "name"), ("entries", "account_id"))
+        )
+        + '\n    op.create_table("grants", sa.Column("account_id", sa.Integer()))',
+    )
+    files = {
+        "alembic.ini": f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {postgres_url}\n",
+        "migrations/env.py": _PG_ENV,
+        "migrations/versions/0019_tables.py": initial,
+        "migrations/versions/0020.py": (
+            versions / "0020_new_connection_in_autocommit.py"
+        ).read_text(),
+        "migrations/versions/0021.py": (
+            versions / "0021_new_connection_other_level.py"
+        ).read_text(),
+    }
+    files["alembic.ini"] = files["alembic.ini"].replace(
+        postgres_url, _own_database(postgres_url, f"fresh_{uuid.uuid4().hex}")
+    )  # the tables of the tests above live in the cluster's default database
+    root = write_project(tmp_path / "pg", files)
+    reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
+    assert {(path, code) for path, _, code in reported} == {
+        ("migrations/versions/0021.py", "DBL502")
+    }
+    upgraded = run_tool("alembic", "upgrade", "0020", cwd=root)
+    assert upgraded.returncode == 0, upgraded.stderr
+    refused = run_tool("alembic", "upgrade", "0021", cwd=root)
+    assert refused.returncode != 0
+    assert "cannot run inside a transaction block" in refused.stderr
+
+
 def _own_database(postgres_url: str, name: str) -> str:
     """A new, empty database in the test cluster, and its URL."""
     psycopg = pytest.importorskip("psycopg")
