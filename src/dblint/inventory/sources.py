@@ -60,11 +60,9 @@ class RevisionCreate:
 
 
 def is_computed(name: str) -> bool:
-    """A table name (`schema.name` allowed) whose name part has a placeholder (`{}_role_map`)
-    is computed at run time: no table has that name. A computed schema alone is not."""
-    table = name.rpartition(".")[2]
-    # `{}` / `{table}` (f-strings, `.format`), `%s` / `%(name)s`, and `%d`: a template, not a name.
-    return sql.has_placeholder(table) or "%d" in table or table.strip("{}%s()?:") == ""
+    """A table name (`schema.name` allowed) computed at run time (`sql.computed_name`): no
+    table has that name."""
+    return sql.computed_name(name)
 
 
 def shown_name(name: str) -> str:

@@ -30,11 +30,12 @@ FAMILY = Family(
 def _shown_name(name: str | None) -> str:
     """A statement's object name for a message (with a leading space), if it has one.
 
-    A name that is only a placeholder (`{}`, `%s`) is computed at run time.
+    A name that is or holds a placeholder (`{}`, `%s`, `idx_{}_created_at`) is computed at run
+    time: the template is no name, and a message quoting it reads as one (DBL502 says the same).
     """
     if not name:
         return ""
-    if sql.without_placeholders(name).strip("{}%s()?:.") == "":
+    if sql.computed_name(name):
         return " with a computed name"
     return f" {name}"
 
