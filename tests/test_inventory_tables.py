@@ -218,6 +218,28 @@ def test_format_fields_name_no_table(tmp_path: Path) -> None:
     ]
 
 
+def test_a_table_built_with_a_computed_name_is_said_so() -> None:
+    """library_runtime_tables: agno's storage classes build `table = Table(table_name, ...)` in a
+    method and call `table.create(engine, checkfirst=True)`: DBL104 (and DBL105 for its drop)
+    says the name is computed, and the inventory says "computed name", where it said "unnamed
+    table: table"; a table built from a module constant or a literal is not computed."""
+    root = FIXTURES / "library_runtime_tables"
+    completed = run_tool("dblint", "check", "taskstore/kvstore.py", cwd=root)
+    messages = [line.split(" outside ")[0] for line in completed.stdout.splitlines()[:-1]]
+    assert messages == [
+        "taskstore/kvstore.py:17:9: DBL104 table.create() creates a table with a computed name",
+        "taskstore/kvstore.py:22:9: DBL105 items.drop() drops a table with a computed name",
+        "taskstore/kvstore.py:27:9: DBL104 events.create() creates a table",
+        "taskstore/kvstore.py:29:9: DBL104 meta.create() creates a table",
+    ]
+    files = {row["path"]: row for row in _inventory(root)["files"]}
+    assert files["taskstore/kvstore.py"]["tables_created_outside_migrations"] == [
+        "(computed name)",
+        "(unnamed table: events)",
+        "(unnamed table: meta)",
+    ]
+
+
 def test_a_schema_dblint_cannot_know_is_unknown_not_none(tmp_path: Path) -> None:
     """A base factory's `MetaData(schema=schema)` parameter and `schema=settings.X` are computed;
     a literal default schema is read, also through a factory."""

@@ -293,7 +293,7 @@ def _unnamed_creation(site: CreationSite) -> str:
     the totals after the site's place)."""
     if site.how == "create_all":
         return f"all tables of {site.metadata or site.receiver}"
-    if site.how in (SINGLE_CREATE, CREATE_TABLE_CONSTRUCT):
+    if site.how in (SINGLE_CREATE, CREATE_TABLE_CONSTRUCT) and not site.computed:
         return f"unnamed table: {site.receiver}"
     return "computed name"
 

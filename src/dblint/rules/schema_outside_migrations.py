@@ -13,7 +13,7 @@ from dblint.facts.vocabulary import (
     DROP_TABLE_CONSTRUCT,
 )
 from dblint.index import ProjectIndex
-from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
+from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata, table_of
 from dblint.index.scratch import executed_constructs, lasting_ddl
 from dblint.index.table_events import runs_with_table_event, table_event_names
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
@@ -113,11 +113,14 @@ def _single_table_findings(
         return
     for call in facts.schema_calls:
         if matches(call, facts, index):
+            # A table whose name is computed at run time (`Table(table_name, ...)`) is said so.
+            computed = table_of(index, facts.path, call.receiver, call.scope) is True
+            table = "a table with a computed name" if computed else "a table"
             yield rule.diagnostic(
                 facts.path,
                 call.line,
                 call.column,
-                f"{_single_table_call(call)} {effect} a table outside Alembic migrations",
+                f"{_single_table_call(call)} {effect} {table} outside Alembic migrations",
                 call.end_line,
                 hint=_hint(rule, index),
             )
