@@ -298,6 +298,14 @@ def _unnamed_creation(site: CreationSite) -> str:
     return "computed name"
 
 
+def _schema_unknown(decls: list[TableDecl], creator: Optional[RevisionCreate]) -> bool:
+    """A table without a schema dblint read: computed at run time by a declaration, or, for a
+    table only migrations create, by the migration (`op.create_table(..., schema=project_name)`)."""
+    if decls:
+        return any(not decl.schema_known for decl in decls)
+    return creator is not None and not creator.schema_known
+
+
 def _created_by_revision(
     creating: Optional[RevisionCreate], dropped: Optional[tuple[RevisionCreate, str]]
 ) -> Optional[str]:
@@ -364,7 +372,7 @@ def _table_rows(
             TableRow(
                 project=None if index.part is None else index.part.project.name,
                 table=shown_name(key[1]),
-                schema=key[0] or (UNKNOWN if any(not d.schema_known for d in decls) else None),
+                schema=key[0] or (UNKNOWN if _schema_unknown(decls, creator) else None),
                 defined_at=[
                     show(decl.path, decl.line)
                     for decl in decls

@@ -57,6 +57,7 @@ class RevisionCreate:
     path: str
     line: int
     location: ScriptLocation
+    schema_known: bool = True  # False when the migration creates it in a computed schema
 
 
 def is_computed(name: str) -> bool:
@@ -319,4 +320,6 @@ class RevisionView:
 def _revision_create(replay: Replay, table: ReplayTable) -> RevisionCreate:
     """The revision of `replay` that created `table` (the one its replay last saw created)."""
     key = (table.schema or "", table.name)
-    return RevisionCreate(key, table.revision, table.path, table.line, replay.graph.location)
+    return RevisionCreate(
+        key, table.revision, table.path, table.line, replay.graph.location, table.schema_known
+    )
