@@ -322,7 +322,10 @@ def test_numbered_step_modules_of_an_own_runner_are_own_migrations() -> None:
     numbered module of a `migrations/versions/` that is no package, a numbered module elsewhere
     (`store/versions/`) and a numbered directory elsewhere are application code and reported. In
     an application module, only the DDL of its `upgrade_v1`, `upgrade_v2` steps (mautrix's
-    `UpgradeTable`) is the migration; its other functions and methods are checked."""
+    `UpgradeTable`) and the items of a module- or class-level `MIGRATIONS` / `*_MIGRATIONS`
+    list (langgraph's checkpointers, also a step object's statement) are the migration; its
+    other functions and methods, a list of another name and the runner's own version table
+    are checked."""
     root = FIXTURES / "own_delta_migrations"
     completed = run_tool("dblint", "inventory", "--format", "json", cwd=root)
     assert completed.returncode in (0, 1), completed.stderr
@@ -346,6 +349,8 @@ def test_numbered_step_modules_of_an_own_runner_are_own_migrations() -> None:
         ("chatd/store/delta_tools/sync.py", 5, "DBL103"),
         ("chatd/store/jobs/27_reindex.py", 5, "DBL103"),
         ("chatd/store/migrations/runner.py", 5, "DBL103"),
+        ("chatd/store/checkpoints.py", 27, "DBL102"),
+        ("chatd/store/checkpoints.py", 39, "DBL102"),
         ("chatd/store/migrations/tools/cleanup.py", 5, "DBL103"),
         ("chatd/store/migrations/versions/loader.py", 5, "DBL103"),
         ("chatd/store/versions/v2_4_0.py", 5, "DBL103"),

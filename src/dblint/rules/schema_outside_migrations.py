@@ -291,7 +291,10 @@ class RawCreateTable(Rule):
         "`upgrade/v02_engine.py`) or of a package `versions` in one (`migrations/versions/v2_3_0.py`) "
         "or a module of a numbered version directory there "
         "(`schema/delta/27/add_ts.py`, `migrations/v1_to_v2/convert.py`), nor a module-level function named as a numbered upgrade step "
-        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`). The statement of a `DDL(...)` "
+        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`), nor an item of a module- or "
+        'class-level list, tuple or dict named `MIGRATIONS` or `*_MIGRATIONS` (`MIGRATIONS = ["CREATE TABLE '
+        '...", "ALTER TABLE ..."]`, also the statement a step object wraps: the steps of a runner that '
+        "applies them in order and records the version reached, as langgraph's checkpointers do). The statement of a `DDL(...)` "
         'construct handed to `event.listen(table, "after_create", ...)` (or `before_create`, `after_drop`, '
         "`before_drop`, on a table or a MetaData; directly or by its module-level name, `.execute_if(...)` "
         "allowed) is reported saying so: it runs whenever SQLAlchemy creates or drops the table "
