@@ -372,7 +372,7 @@ _VERSION_DIRECTORY = _NUMBERED_MODULE
 _STEPS_DIRECTORY = "versions"
 
 
-def looks_like_own_migrations(facts: FileFacts, packages: Collection[str] = ()) -> bool:
+def looks_like_own_migrations(facts: FileFacts) -> bool:
     """A `migrations.py` (or a module under `migrations/`) made of numbered steps (`def m001_initial`,
     `def m002_add_wallets`) that a runner of the project applies in order, as Alembic applies its
     versions (LNbits and its extensions): DDL there is the migration, not a bypass of one. So is a
@@ -383,7 +383,7 @@ def looks_like_own_migrations(facts: FileFacts, packages: Collection[str] = ()) 
     named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
     if named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions):
         return True
-    return _numbered_step_module(parts, packages)
+    return _numbered_step_module(parts)
 
 
 # `@upgrade_table.register(...) async def upgrade_v2(conn)`: a step of mautrix's `UpgradeTable`.
@@ -399,26 +399,33 @@ def in_own_migration_step(facts: FileFacts, scope: str) -> bool:
     return function in facts.functions and _NUMBERED_UPGRADE.fullmatch(function) is not None
 
 
-def _numbered_step_module(parts: list[str], packages: Collection[str]) -> bool:
-    """`<migrations dir>/<number>_<name>.py`, `<migrations dir>/versions/<number>_<name>.py` in a
-    package `versions` (a runner's steps laid out as Alembic's, which it imports by name: agno's
-    `db/migrations/versions/v2_3_0.py`; Alembic loads revisions by path and needs none) or
-    `<migrations dir>/<number>/<name>.py` (`delta/27/`, a one-off `migrations/v1_to_v2/`); a number
-    elsewhere (`reports/2024/x.py`, `store/versions/v2.py`) or an unnumbered module of the
-    directory (`migrations/runner.py`) is no step."""
+def _numbered_step_module(parts: list[str]) -> bool:
+    """`<migrations dir>/<number>_<name>.py` or `<migrations dir>/<number>/<name>.py` (`delta/27/`,
+    a one-off `migrations/v1_to_v2/`); a number elsewhere (`reports/2024/x.py`) or an unnumbered
+    module of the directory (`migrations/runner.py`) is no step."""
     directories, module = parts[:-1], parts[-1].removesuffix(".py")
-    if directories and directories[-1] == _STEPS_DIRECTORY:
-        if "/".join(directories) not in packages:
-            return False
-        directories = directories[:-1]
-        if not (directories and directories[-1] in _OWN_MIGRATION_DIRECTORIES):
-            return False
     if directories and directories[-1] in _OWN_MIGRATION_DIRECTORIES:
         return module != "__init__" and _NUMBERED_MODULE.fullmatch(module) is not None
     return (
         len(directories) >= 2
         and directories[-2] in _OWN_MIGRATION_DIRECTORIES
         and _VERSION_DIRECTORY.fullmatch(directories[-1]) is not None
+    )
+
+
+def in_steps_package(path: str, packages: Collection[str]) -> bool:
+    """`<migrations dir>/versions/<number>_<name>.py` in a package `versions`: a step module of a
+    runner laid out as Alembic lays out revisions, which the runner imports by name (agno's
+    `db/migrations/versions/v2_3_0.py`, loaded with `importlib` in version order). Alembic loads
+    its revisions by path and needs no package, so a `versions/` that is none stays application
+    code unless a configuration makes it a script location; so does `store/versions/v2.py`."""
+    *directories, module = path.removesuffix(".py").split("/")
+    return (
+        len(directories) >= 2
+        and directories[-1] == _STEPS_DIRECTORY
+        and directories[-2] in _OWN_MIGRATION_DIRECTORIES
+        and "/".join(directories) in packages
+        and _NUMBERED_MODULE.fullmatch(module) is not None
     )
 
 
@@ -459,7 +466,7 @@ def classify(
         return FileContext.ALEMBIC_ENV
     if matches(path, settings.test_paths):
         return FileContext.TEST
-    if looks_like_own_migrations(facts, packages):
+    if looks_like_own_migrations(facts) or in_steps_package(facts.path, packages):
         return FileContext.OWN_MIGRATION
     if in_benchmark_scripts(path, packages):
         return FileContext.BENCHMARK

@@ -48,7 +48,6 @@ from dblint.facts.vocabulary import (
     attribute_interactions,
     call_interactions,
     is_memory_database,
-    is_migration_list,
     snake_cases,
 )
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
@@ -493,7 +492,7 @@ class FactCollector(cst.CSTVisitor):
         migrations, not a bypass of them."""
         if self._scopes and not self._in_class_body():
             return
-        if not isinstance(target, cst.Name) or not is_migration_list(target.value):
+        if not isinstance(target, cst.Name) or not _is_migration_list(target.value):
             return
         for item in _container_items(value):
             step: Optional[cst.BaseExpression] = item
@@ -689,6 +688,13 @@ class FactCollector(cst.CSTVisitor):
                 migration_list=self._migration_steps.get(id(node), ""),
             )
         )
+
+
+def _is_migration_list(name: str) -> bool:
+    """A name a migration runner of the project's own keeps its steps under: `MIGRATIONS`,
+    `VECTOR_MIGRATIONS`, `migrations` (any case)."""
+    upper = name.upper()
+    return upper == "MIGRATIONS" or upper.endswith("_MIGRATIONS")
 
 
 def _container_items(value: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -272,10 +272,3 @@ OPERATION_ALIASES = {
 def core_operation(name: str) -> str:
     """The core Alembic operation an operation name stands for (`create_geospatial_index`: `create_index`)."""
     return OPERATION_ALIASES.get(name, name)
-
-
-def is_migration_list(name: str) -> bool:
-    """A name a migration runner of the project's own keeps its steps under: `MIGRATIONS`,
-    `VECTOR_MIGRATIONS`, `migrations` (any case)."""
-    upper = name.upper()
-    return upper == "MIGRATIONS" or upper.endswith("_MIGRATIONS")

@@ -65,8 +65,7 @@ def on_temporary_table(statement: SqlStatementFact, temporary: frozenset[str]) -
 def lasting_ddl(facts: FileFacts) -> Iterator[tuple[SqlString, list[SqlStatementFact]]]:
     """Each SQL string of `facts` with its statements that change the schema for good, in order.
 
-    None on a scratch database, none in a step of the project's own migration runner (a step
-    function or module, an item of a `MIGRATIONS` list), none on
+    None on a scratch database, none in a step of the project's own migration runner, none on
     a temporary table the module creates: what DBL102/DBL103 report and the inventory counts,
     decided here once so that the two cannot drift."""
     if on_scratch_database(facts):
