@@ -313,12 +313,19 @@ def test_own_migration_runner_is_a_context_of_its_own() -> None:
 
 def test_numbered_step_modules_of_an_own_runner_are_own_migrations() -> None:
     """own_delta_migrations: a numbered module of `migrations/` (`0003_add_flags.py`,
-    `0004.room-index.py`, `upgrade/v01_initial.py`) and a module of a numbered version directory
-    under `delta/` (`schema/delta/27/add_origin_ts.py`, Synapse's shape) are steps of the project's
-    own runner: no DBL102/DBL103. The runner, an unnumbered module of the delta directory, a
-    numbered module elsewhere and a numbered directory elsewhere are application code and
-    reported. In an application module, only the DDL of its `upgrade_v1`, `upgrade_v2` steps
-    (mautrix's `UpgradeTable`) is the migration; its other functions and methods are checked."""
+    `0004.room-index.py`, `upgrade/v01_initial.py`), of `migrations/versions/` when it is a
+    package (`v2_3_0.py`, agno's steps laid out as Alembic's revisions, imported by name) and a
+    module of a numbered version directory under `delta/` or `migrations/`
+    (`schema/delta/27/add_origin_ts.py`, Synapse's shape; `migrations/v1_to_v2/convert_rooms.py`)
+    are steps of the project's own runner: no DBL102/DBL103. The runner, an unnumbered module of
+    the delta or versions directory, a module of an unnumbered directory of `migrations/`, a
+    numbered module of a `migrations/versions/` that is no package, a numbered module elsewhere
+    (`store/versions/`) and a numbered directory elsewhere are application code and reported. In
+    an application module, only the DDL of its `upgrade_v1`, `upgrade_v2` steps (mautrix's
+    `UpgradeTable`) and the items of a module- or class-level `MIGRATIONS` / `*_MIGRATIONS`
+    list (langgraph's checkpointers, also a step object's statement) are the migration; its
+    other functions and methods, a list of another name and the runner's own version table
+    are checked."""
     root = FIXTURES / "own_delta_migrations"
     completed = run_tool("dblint", "inventory", "--format", "json", cwd=root)
     assert completed.returncode in (0, 1), completed.stderr
@@ -329,16 +336,24 @@ def test_numbered_step_modules_of_an_own_runner_are_own_migrations() -> None:
         "chatd/store/schema/delta/27/add_origin_ts.py",
         "chatd/store/schema/delta/31/receipts.py",
         "chatd/db/upgrade/v01_initial.py",
+        "chatd/store/migrations/versions/v2_3_0.py",
+        "chatd/store/migrations/v1_to_v2/convert_rooms.py",
     ):
         assert (rows[path]["context"], rows[path]["findings"]) == ("own-migration", {}), path
     checked = run_tool("dblint", "check", cwd=root)
     assert finding_set(checked.stdout) == {
         ("chatd/bots/notes.py", 20, "DBL103"),
         ("chatd/bots/notes.py", 25, "DBL102"),
+        ("chatd/bots/migrations/versions/v3_0_0.py", 6, "DBL103"),
         ("chatd/reports/2024/monthly.py", 5, "DBL102"),
         ("chatd/store/delta_tools/sync.py", 5, "DBL103"),
         ("chatd/store/jobs/27_reindex.py", 5, "DBL103"),
         ("chatd/store/migrations/runner.py", 5, "DBL103"),
+        ("chatd/store/checkpoints.py", 27, "DBL102"),
+        ("chatd/store/checkpoints.py", 39, "DBL102"),
+        ("chatd/store/migrations/tools/cleanup.py", 5, "DBL103"),
+        ("chatd/store/migrations/versions/loader.py", 5, "DBL103"),
+        ("chatd/store/versions/v2_4_0.py", 5, "DBL103"),
         ("chatd/store/schema/delta/helpers.py", 5, "DBL103"),
     }
 

@@ -218,6 +218,28 @@ def test_format_fields_name_no_table(tmp_path: Path) -> None:
     ]
 
 
+def test_a_table_built_with_a_computed_name_is_said_so() -> None:
+    """library_runtime_tables: agno's storage classes build `table = Table(table_name, ...)` in a
+    method and call `table.create(engine, checkfirst=True)`: DBL104 (and DBL105 for its drop)
+    says the name is computed, and the inventory says "computed name", where it said "unnamed
+    table: table"; a table built from a module constant or a literal is not computed."""
+    root = FIXTURES / "library_runtime_tables"
+    completed = run_tool("dblint", "check", "taskstore/kvstore.py", cwd=root)
+    messages = [line.split(" outside ")[0] for line in completed.stdout.splitlines()[:-1]]
+    assert messages == [
+        "taskstore/kvstore.py:17:9: DBL104 table.create() creates a table with a computed name",
+        "taskstore/kvstore.py:22:9: DBL105 items.drop() drops a table with a computed name",
+        "taskstore/kvstore.py:27:9: DBL104 events.create() creates a table",
+        "taskstore/kvstore.py:29:9: DBL104 meta.create() creates a table",
+    ]
+    files = {row["path"]: row for row in _inventory(root)["files"]}
+    assert files["taskstore/kvstore.py"]["tables_created_outside_migrations"] == [
+        "(computed name)",
+        "(unnamed table: events)",
+        "(unnamed table: meta)",
+    ]
+
+
 def test_a_schema_dblint_cannot_know_is_unknown_not_none(tmp_path: Path) -> None:
     """A base factory's `MetaData(schema=schema)` parameter and `schema=settings.X` are computed;
     a literal default schema is read, also through a factory."""
@@ -263,6 +285,46 @@ def test_a_schema_dblint_cannot_know_is_unknown_not_none(tmp_path: Path) -> None
     ]
     markdown = run_tool("dblint", "inventory", "--by", "table", cwd=root).stdout
     assert "| `accounts` | unknown |" in markdown and "| `ledgers` | `fixed` |" in markdown
+
+
+def test_a_schema_only_a_migration_computes_is_unknown_not_none(tmp_path: Path) -> None:
+    """r2r: `op.create_table("vectors", ..., schema=project_name)` with `project_name` read from
+    the environment, later renamed to `chunks`: no model declares the table, and the inventory
+    said its schema was none (`–`); it is unknown. A literal schema, a constant's and
+    `schema=None` are read."""
+    first = (
+        "import os\n\nimport sqlalchemy as sa\nfrom alembic import op\n\n"
+        "revision = '0001'\ndown_revision = None\n\n"
+        "project_name = os.getenv('PROJECT_NAME') or 'default'\nAUDIT = 'audit'\n\n\n"
+        "def upgrade():\n"
+        "    op.create_table('vectors', sa.Column('id', sa.Integer, primary_key=True), schema=project_name)\n"
+        "    op.create_table('plain', sa.Column('id', sa.Integer, primary_key=True), schema='lit')\n"
+        "    op.create_table('entries', sa.Column('id', sa.Integer, primary_key=True), schema=AUDIT)\n"
+        "    op.create_table('notes', sa.Column('id', sa.Integer, primary_key=True), schema=None)\n"
+    )
+    second = (
+        "import os\n\nfrom alembic import op\n\n"
+        "revision = '0002'\ndown_revision = '0001'\n\n"
+        "project_name = os.getenv('PROJECT_NAME') or 'default'\n\n\n"
+        "def upgrade():\n"
+        "    op.rename_table('vectors', 'chunks', schema=project_name)\n"
+    )
+    root = _project(
+        tmp_path,
+        {
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "migrations/env.py": "from alembic import context\n\ntarget_metadata = None\n",
+            "migrations/versions/0001_init.py": first,
+            "migrations/versions/0002_rename.py": second,
+        },
+    )
+    rows = _inventory(root, "--by", "table")["tables"]
+    assert sorted((row["table"], row["schema"]) for row in rows) == [
+        ("chunks", "unknown"),
+        ("entries", "audit"),
+        ("notes", None),
+        ("plain", "lit"),
+    ]
 
 
 def test_redefinitions_join_their_table_and_duplicates_are_rows_of_their_own() -> None:

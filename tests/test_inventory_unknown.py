@@ -140,6 +140,39 @@ def test_computed_table_names_are_shown_as_computed(tmp_path: Path) -> None:
         assert "(computed name)" in text
 
 
+def test_messages_name_no_template(tmp_path: Path) -> None:
+    """agno's `CREATE INDEX IF NOT EXISTS idx_{table_name}_created_at`: DBL102/DBL103 said
+    "CREATE INDEX idx_{}_created_at", a template read as a name; an object whose name part is
+    computed is said to have a computed name (as DBL502 and the inventory say), while a literal
+    name, also in a computed schema, is quoted."""
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "app/__init__.py": "",
+            "app/store.py": (
+                "def prepare(conn, table_name, schema):\n"
+                '    conn.execute(f"CREATE INDEX IF NOT EXISTS idx_{table_name}_created_at ON {table_name} (created_at)")\n'
+                '    conn.execute(f"DROP TABLE IF EXISTS {schema}.{table_name}_old")\n'
+                '    conn.execute(f"CREATE TABLE {table_name}_archive (id INTEGER)")\n'
+                '    conn.execute("CREATE INDEX idx_events_created_at ON events (created_at)")\n'
+                '    conn.execute(f"DROP TABLE {schema}.invoices")\n'
+            ),
+        },
+    )
+    completed = run_tool("dblint", "check", cwd=root)
+    assert completed.returncode == 1, completed.stderr
+    messages = [
+        line.split(": ", 1)[1].split(" outside ")[0] for line in completed.stdout.splitlines()[:-1]
+    ]
+    assert messages == [
+        "DBL103 raw SQL CREATE INDEX with a computed name changes the schema",
+        "DBL103 raw SQL DROP TABLE with a computed name changes the schema",
+        "DBL102 raw SQL creates table with a computed name",
+        "DBL103 raw SQL CREATE INDEX idx_events_created_at changes the schema",
+        "DBL103 raw SQL DROP TABLE {}.invoices changes the schema",
+    ]
+
+
 def test_a_name_with_a_placeholder_is_computed() -> None:
     assert [shown_name(name) for name in ("users", "{}_role_map", "%s_audit", "tenant_%(id)s")] == [
         "users", "{}_role_map (computed)", "%s_audit (computed)", "tenant_%(id)s (computed)",

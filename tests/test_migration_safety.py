@@ -223,15 +223,27 @@ with create_engine(config.get_main_option("sqlalchemy.url")).connect() as connec
 
 
 @pytest.mark.xdist_group("postgres")  # the worker of test_postgres_fk.py: one cluster
-def test_concurrent_builds_on_an_autocommit_connection_agree_with_postgresql(
-    tmp_path: Path, postgres_url: str
+@pytest.mark.parametrize(
+    ("initial", "outside", "inside"),
+    [
+        ("0008", "0009_autocommit_connection.py", "0010_other_isolation_level.py"),
+        ("0019", "0020_new_connection_in_autocommit.py", "0021_new_connection_other_level.py"),
+    ],
+    ids=["committed-connection", "new-connection"],
+)
+def test_concurrent_builds_outside_a_transaction_agree_with_postgresql(
+    tmp_path: Path, postgres_url: str, initial: str, outside: str, inside: str
 ) -> None:
     """letta: `connection.commit()` then `connection.execution_options(isolation_level=
     "AUTOCOMMIT")` runs the concurrent builds outside any transaction (no DBL502); another
-    isolation level keeps the transaction, and PostgreSQL refuses the build (DBL502)."""
+    isolation level keeps the transaction, and PostgreSQL refuses the build (DBL502). onyx:
+    after `bind.commit()`, `with bind.engine.connect().execution_options(isolation_level=
+    "AUTOCOMMIT") as conn:` (or such a connection held in a name) is a new connection outside
+    any transaction (no DBL502); a new connection given another isolation level begins a
+    transaction of its own, which PostgreSQL refuses the build in (DBL502)."""
     versions = FIXTURES / "pg_safety_lookalikes" / "migrations" / "versions"
-    initial = _REVISION.format(
-        rev="0008",
+    initial_revision = _REVISION.format(
+        rev=initial,
         down="None",
         body="\n".join(
             f'    op.create_table("{table}", sa.Column("{column}", sa.Integer()))'
@@ -239,21 +251,22 @@ def test_concurrent_builds_on_an_autocommit_connection_agree_with_postgresql(
         )
         + '\n    op.create_table("grants", sa.Column("account_id", sa.Integer()))',
     )
+    url = _own_database(postgres_url, f"concurrent_{uuid.uuid4().hex}")
     files = {
-        "alembic.ini": f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {postgres_url}\n",
+        "alembic.ini": f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n",
         "migrations/env.py": _PG_ENV,
-        "migrations/versions/0008_tables.py": initial,
-        "migrations/versions/0009.py": (versions / "0009_autocommit_connection.py").read_text(),
-        "migrations/versions/0010.py": (versions / "0010_other_isolation_level.py").read_text(),
+        f"migrations/versions/{initial}_tables.py": initial_revision,
+        f"migrations/versions/{outside[:4]}.py": (versions / outside).read_text(),
+        f"migrations/versions/{inside[:4]}.py": (versions / inside).read_text(),
     }
     root = write_project(tmp_path / "pg", files)
     reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
     assert {(path, code) for path, _, code in reported} == {
-        ("migrations/versions/0010.py", "DBL502")
+        (f"migrations/versions/{inside[:4]}.py", "DBL502")
     }
-    upgraded = run_tool("alembic", "upgrade", "0009", cwd=root)
+    upgraded = run_tool("alembic", "upgrade", outside[:4], cwd=root)
     assert upgraded.returncode == 0, upgraded.stderr
-    refused = run_tool("alembic", "upgrade", "0010", cwd=root)
+    refused = run_tool("alembic", "upgrade", inside[:4], cwd=root)
     assert refused.returncode != 0
     assert "cannot run inside a transaction block" in refused.stderr
 
@@ -304,7 +317,7 @@ def test_rebound_connections_agree_with_postgresql(tmp_path: Path, postgres_url:
     }
     files["alembic.ini"] = files["alembic.ini"].replace(
         postgres_url, _own_database(postgres_url, f"rebound_{uuid.uuid4().hex}")
-    )  # the tables of the test above live in the cluster's default database
+    )  # a database of its own: other tests make tables of these names
     root = write_project(tmp_path / "pg", files)
     reported = finding_set(run_tool("dblint", "check", ".", cwd=root).stdout)
     assert reported == {

@@ -363,9 +363,13 @@ _NUMBERED_STEP = re.compile(r"m\d{3,}_\w+")
 _OWN_MIGRATION_DIRECTORIES = frozenset(
     {"migration", "migrations", "delta", "deltas", "upgrade", "upgrades"}
 )
-# A numbered step module (`0003_add_flags`, `0004.add-index`, `v02_engine`) or version directory (`27`).
+# A numbered step module (`0003_add_flags`, `0004.add-index`, `v02_engine`, `v2_3_0`) or version
+# directory (`27`, `v1_to_v2`).
 _NUMBERED_MODULE = re.compile(r"v?[0-9]+(?:[_.-].*)?")
-_VERSION_DIRECTORY = re.compile(r"[0-9]+")
+_VERSION_DIRECTORY = _NUMBERED_MODULE
+# The directory of step modules a runner laid out as Alembic lays out revisions
+# (`migrations/versions/v2_3_0.py`, loaded by `importlib` in version order).
+_STEPS_DIRECTORY = "versions"
 
 
 def looks_like_own_migrations(facts: FileFacts) -> bool:
@@ -399,9 +403,9 @@ def in_own_migration_step(facts: FileFacts, scope: str) -> bool:
 
 
 def _numbered_step_module(parts: list[str]) -> bool:
-    """`<migrations dir>/<number>_<name>.py` or `<migrations dir>/<number>/<name>.py`; a number
-    elsewhere (`reports/2024/x.py`) or an unnumbered module of the directory (`migrations/runner.py`)
-    is no step."""
+    """`<migrations dir>/<number>_<name>.py` or `<migrations dir>/<number>/<name>.py` (`delta/27/`,
+    a one-off `migrations/v1_to_v2/`); a number elsewhere (`reports/2024/x.py`) or an unnumbered
+    module of the directory (`migrations/runner.py`) is no step."""
     directories, module = parts[:-1], parts[-1].removesuffix(".py")
     if directories and directories[-1] in _OWN_MIGRATION_DIRECTORIES:
         return module != "__init__" and _NUMBERED_MODULE.fullmatch(module) is not None
@@ -409,6 +413,22 @@ def _numbered_step_module(parts: list[str]) -> bool:
         len(directories) >= 2
         and directories[-2] in _OWN_MIGRATION_DIRECTORIES
         and _VERSION_DIRECTORY.fullmatch(directories[-1]) is not None
+    )
+
+
+def in_steps_package(path: str, packages: Collection[str]) -> bool:
+    """`<migrations dir>/versions/<number>_<name>.py` in a package `versions`: a step module of a
+    runner laid out as Alembic lays out revisions, which the runner imports by name (agno's
+    `db/migrations/versions/v2_3_0.py`, loaded with `importlib` in version order). Alembic loads
+    its revisions by path and needs no package, so a `versions/` that is none stays application
+    code unless a configuration makes it a script location; so does `store/versions/v2.py`."""
+    *directories, module = path.removesuffix(".py").split("/")
+    return (
+        len(directories) >= 2
+        and directories[-1] == _STEPS_DIRECTORY
+        and directories[-2] in _OWN_MIGRATION_DIRECTORIES
+        and "/".join(directories) in packages
+        and _NUMBERED_MODULE.fullmatch(module) is not None
     )
 
 
@@ -449,7 +469,7 @@ def classify(
         return FileContext.ALEMBIC_ENV
     if matches(path, settings.test_paths):
         return FileContext.TEST
-    if looks_like_own_migrations(facts):
+    if looks_like_own_migrations(facts) or in_steps_package(facts.path, packages):
         return FileContext.OWN_MIGRATION
     if in_benchmark_scripts(path, packages):
         return FileContext.BENCHMARK

@@ -119,6 +119,25 @@ def _autocommit_switch(node: cst.BaseExpression) -> Optional[cst.BaseExpression]
     return node.func.value if sets else None
 
 
+def _new_engine_connection(node: cst.BaseExpression) -> bool:
+    """`<engine>.connect()`: a connection of its own from an engine (`op.get_bind().engine`,
+    `bind.engine`, `engine`, `create_engine(...)`), which has begun no transaction yet (a
+    Connection's own `connect()`, SQLAlchemy 1.4's branch, shares its transaction: not one)."""
+    if not (
+        isinstance(node, cst.Call)
+        and not node.args
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "connect"
+    ):
+        return False
+    engine = node.func.value
+    if isinstance(engine, cst.Attribute):
+        return engine.attr.value == "engine"
+    if isinstance(engine, cst.Name):
+        return engine.value == "engine"
+    return isinstance(engine, cst.Call) and (dotted(engine.func) or "").endswith("create_engine")
+
+
 # The connection Alembic runs the migration on: what every `op.get_bind()` returns, and
 # where `op.*` operations run.
 MIGRATION_CONNECTION = "op.get_bind()"
@@ -607,10 +626,13 @@ class MigrationVisitor(cst.CSTVisitor):
         held = self._connection_of(value) if value is not None else None
         if held is not None and value is not None and self._switches_to_autocommit(value):
             function.autocommit_connections.add(held)  # read before the names are rebound
+        fresh = value is not None and held is None and self._switches_to_autocommit(value)
         for name in names:
             if held is None:
                 function.bindings += 1
                 function.holds[name] = f"{name}#{function.bindings}"
+                if fresh:  # `engine.connect().execution_options(isolation_level="AUTOCOMMIT")`
+                    function.autocommit_connections.add(function.holds[name])
             else:
                 function.holds[name] = held
 
@@ -712,8 +734,12 @@ class MigrationVisitor(cst.CSTVisitor):
 
     def _switches_to_autocommit(self, node: cst.BaseExpression) -> bool:
         """`conn.execution_options(isolation_level="AUTOCOMMIT")` on a connection committed
-        earlier in the function (letta's `connection.commit()` first)."""
+        earlier in the function (letta's `connection.commit()` first), or on a new connection
+        from an engine, which has no transaction to leave (onyx's `with bind.engine.connect()
+        .execution_options(isolation_level="AUTOCOMMIT") as conn:`)."""
         switched = _autocommit_switch(node)
+        if switched is not None and _new_engine_connection(switched):
+            return self._function is not None
         connection = self._connection_of(switched) if switched is not None else None
         return (
             self._function is not None

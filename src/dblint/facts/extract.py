@@ -222,6 +222,8 @@ class FactCollector(cst.CSTVisitor):
         self._called_attributes: set[int] = set()
         # The statement arguments of `DDL(...)` constructs (by node id), with what `ddl_construct` says.
         self._ddl_statements: dict[int, str] = {}
+        # The step strings of migration lists (by node id), with the list's name (`migration_list`).
+        self._migration_steps: dict[int, str] = {}
 
     # -- positions and scopes -------------------------------------------------
 
@@ -418,6 +420,8 @@ class FactCollector(cst.CSTVisitor):
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             exports_cst.read_target(self.exports, target.target, self._place, node.value)
+        if len(node.targets) == 1:
+            self._note_migration_list(node.targets[0].target, node.value)
         if self._in_class_body():
             return
         if (
@@ -460,6 +464,7 @@ class FactCollector(cst.CSTVisitor):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             exports_cst.read_target(self.exports, node.target, self._place, node.value)
+            self._note_migration_list(node.target, node.value)
         if self._in_class_body() or not isinstance(node.target, cst.Name):
             return
         value = summarize(node.value, self._position) if node.value is not None else None
@@ -492,6 +497,24 @@ class FactCollector(cst.CSTVisitor):
             self.exports.changed()
 
     # -- calls -------------------------------------------------------------------
+
+    def _note_migration_list(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """`MIGRATIONS = [...]` (also `VECTOR_MIGRATIONS: Sequence[str] = (...)`, a dict's values)
+        at module or class level: a migration runner of the project's own applies its items in
+        order and records the version reached, as Alembic its revisions. Its SQL strings, also the
+        statement a step object wraps (`Migration("CREATE INDEX ...", params=...)`), are the
+        migrations, not a bypass of them."""
+        if self._scopes and not self._in_class_body():
+            return
+        if not isinstance(target, cst.Name) or not _is_migration_list(target.value):
+            return
+        for item in _container_items(value):
+            step: Optional[cst.BaseExpression] = item
+            if isinstance(item, cst.Call):
+                first = item.args[0] if item.args else None
+                step = first.value if first is not None and first.keyword is None else None
+            if step is not None:
+                self._migration_steps[id(step)] = target.value
 
     def _note_ddl_statement(self, value: cst.BaseExpression, construct: str) -> None:
         """`DDL("...")`, also with `.execute_if(...)`: its statement belongs to `construct`."""
@@ -676,8 +699,25 @@ class FactCollector(cst.CSTVisitor):
                 scope=self._scope,
                 text=text if len(text) <= 4000 else "",
                 ddl_construct=self._ddl_statements.get(id(node), ""),
+                migration_list=self._migration_steps.get(id(node), ""),
             )
         )
+
+
+def _is_migration_list(name: str) -> bool:
+    """A name a migration runner of the project's own keeps its steps under: `MIGRATIONS`,
+    `VECTOR_MIGRATIONS`, `migrations` (any case)."""
+    upper = name.upper()
+    return upper == "MIGRATIONS" or upper.endswith("_MIGRATIONS")
+
+
+def _container_items(value: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The items of a list, tuple or set display, or a dict display's values."""
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return [element.value for element in value.elements]
+    if isinstance(value, cst.Dict):
+        return [element.value for element in value.elements if isinstance(element, cst.DictElement)]
+    return []
 
 
 def collect(module: cst.Module, wrapper: Optional[MetadataWrapper] = None) -> FactCollector:

@@ -249,6 +249,10 @@ class SqlString:
     # (`uniqueness = DDL("CREATE UNIQUE INDEX ...")`), `<listener>` when it is handed to
     # `event.listen(table, "after_create", ...)` directly, else "" (any other string).
     ddl_construct: str = ""
+    # The module- or class-level list (tuple, dict) of a migration runner of the project's own
+    # that holds the string as a step (`MIGRATIONS = ["CREATE TABLE ...", "ALTER TABLE ..."]`,
+    # whose positions are the versions: langgraph's checkpointers), else "".
+    migration_list: str = ""
 
 
 @slotted

@@ -4,7 +4,7 @@ and the package roots packaging declares."""
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 
 from dblint.packaging import ImportRoot
@@ -53,18 +53,23 @@ def _deepest_first(root: ImportRoot) -> tuple[int, str, bool, str]:
 
 def module_name(path: str, roots: list[ImportRoot]) -> str:
     """The dotted module name of a project-relative path, against the nearest root."""
+    return next(module_names(path, roots), path)
+
+
+def module_names(path: str, roots: list[ImportRoot]) -> Iterator[str]:
+    """The dotted names of a project-relative path against each root holding it, nearest first:
+    the first is its module name; the others name it when another file of the project already
+    has that name (`examples/a/example.py` and `examples/b/example.py`, each beside a
+    `pyproject.toml` of its own: two programs, one `example` module each)."""
     for root in roots:
         if not root.directory or path.startswith(root.directory + "/"):
             rel = path[len(root.directory) + 1 :] if root.directory else path
             prefix = root.package.split(".") if root.package else []
-            break
-    else:  # pragma: no cover - "" always matches
-        rel, prefix = path, []
-    rel = rel[: -len(".py")] if rel.endswith(".py") else rel
-    parts = [*prefix, *(part for part in rel.split("/") if part)]
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+            rel = rel[: -len(".py")] if rel.endswith(".py") else rel
+            parts = [*prefix, *(part for part in rel.split("/") if part)]
+            if parts and parts[-1] == "__init__":
+                parts.pop()
+            yield ".".join(parts)
 
 
 def in_package(directory: str, packages: set[str]) -> bool:

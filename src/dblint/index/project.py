@@ -12,7 +12,7 @@ from dblint.contexts import FileContext, ScriptLocation, classify
 from dblint.facts.model import FileFacts
 from dblint.index.imports import migration_helpers, used_modules
 from dblint.index.kinds import KindOracle
-from dblint.index.modules import module_name, source_roots
+from dblint.index.modules import module_names, source_roots
 from dblint.index.projects import ProjectPart, find_projects
 from dblint.index.symbols import ModuleTable, Resolver
 from dblint.index.type_checking import prefer_checked_imports
@@ -151,11 +151,17 @@ def build_index(
     paths_by_module: dict[str, str] = {}
     # A project's own module wins over a shared one of the same name: imports resolve inside the project first.
     for item in sorted(facts, key=lambda f: (part is not None and f.path not in part.own, f.path)):
-        name = module_name(item.path, roots)
+        names = module_names(item.path, roots)
+        name = next(names)
+        holder = paths_by_module.get(name)
+        package = item.path.endswith("__init__.py")
+        if holder is not None and not package and _same_side(part, item.path, holder):
+            # Two programs' modules of one name (each script directory a project of its own):
+            # imports of the name reach the first; the other is named from an enclosing root, so
+            # that its own classes and tables stay its own.
+            name = next((other for other in names if other not in paths_by_module), name)
         modules[item.path] = name
-        if name not in tables or (
-            item.path.endswith("__init__.py") and _same_side(part, item.path, paths_by_module[name])
-        ):
+        if name not in tables or (package and _same_side(part, item.path, paths_by_module[name])):
             tables[name] = ModuleTable(name, item)
             paths_by_module[name] = item.path
     resolver = Resolver(tables)

@@ -8,17 +8,19 @@ a name containing "metadata", `<x>.db`, `<x>.__table__`, `<x>.metadata.tables[..
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional, Union
 
-from dblint.facts.model import FileFacts, SchemaCall
+from dblint.facts.model import Binding, FileFacts, SchemaCall
 from dblint.facts.vocabulary import (
     CREATE_TABLE_CONSTRUCT,
     DROP_TABLE_CONSTRUCT,
     TABLE_CONSTRUCTS,
 )
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
+from dblint.index.names import Names
 from dblint.index.schema import model_schema
 from dblint.index.symbols import Defined
+from dblint.index.tables import TableDef
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -99,3 +101,63 @@ def _on_one_table(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bo
     if call.method in TABLE_CONSTRUCTS:
         return index.kind_of(facts.path, call.receiver, call.scope) in (None, TABLE)
     return holds_table(call, facts, index)
+
+
+def defined_at(
+    index: ProjectIndex, names: Names, path: str, dotted: str, scope: str
+) -> Optional[tuple[str, int]]:
+    """(path, line) of the project definition `dotted` names from `scope` of the file at `path`
+    (through plain aliases), or None."""
+    target = _defined(index, names, path, dotted, scope)
+    if target is None:
+        return None
+    defined_path = index.paths_by_module.get(target.module)
+    return (defined_path, target.node.line) if defined_path else None
+
+
+def _defined(
+    index: ProjectIndex, names: Names, path: str, dotted: str, scope: str
+) -> Optional[Defined]:
+    resolution = names.target(index.module_of(path), dotted, scope)
+    if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
+        return None
+    return resolution.target
+
+
+def table_of(index: ProjectIndex, path: str, receiver: str, scope: str) -> Union[TableDef, bool]:
+    """The table a single-table create or drop is made on (`users`, `User.__table__`); True for
+    one whose name is computed at run time (a declared table without a name, or a function's
+    `table = Table(table_name, ...)`, which the schema does not hold); False when the receiver
+    leads to no table dblint sees (a parameter, `metadata.tables[...]`)."""
+    dotted = receiver.removesuffix(".__table__")
+    names = Names(index.resolver)
+    target = defined_at(index, names, path, dotted, scope)
+    if target is None:
+        return False
+    schema = model_schema(index)
+    for model in schema.models:
+        if (model.path, model.line) == target and model.table is not None:
+            target = (model.table.path, model.table.line)
+    table = next((table for table in schema.declared if (table.path, table.line) == target), None)
+    if table is not None:
+        return table if table.name else True
+    bound = _binding(index, names, path, dotted, scope)
+    value = bound.value if bound is not None else None
+    if bound is None or value is None or value.kind != "call":
+        return False
+    if value.text.rsplit(".", 1)[-1] != "Table":
+        return False
+    name = value.args[0] if value.args else None
+    if name is None or name.kind == "str":
+        return False
+    # A name bound to a string (`Table(TABLE_NAME, ...)`) is a name dblint could read: not computed.
+    held = _binding(index, names, path, name.text, bound.scope) if name.kind == "name" else None
+    return held is None or held.value is None or held.value.kind != "str"
+
+
+def _binding(
+    index: ProjectIndex, names: Names, path: str, dotted: str, scope: str
+) -> Optional[Binding]:
+    """The assignment a name is bound by (`table = Table(...)`), if dblint sees it."""
+    target = _defined(index, names, path, dotted, scope)
+    return target.node if target is not None and isinstance(target.node, Binding) else None

@@ -94,7 +94,7 @@ def lasting_ddl(facts: FileFacts) -> Iterator[tuple[SqlString, list[SqlStatement
         return
     temporary = temporary_tables(facts)
     for string in facts.sql_strings:
-        if in_own_migration_step(facts, string.scope):
+        if string.migration_list or in_own_migration_step(facts, string.scope):
             continue
         statements = [
             statement

@@ -13,7 +13,7 @@ from dblint.index import ProjectIndex
 from dblint.index.database_use import uses_database
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
 from dblint.index.scratch import executed_constructs, lasting_ddl
-from dblint.inventory.sources import ModelView, TableKey, is_computed, table_key
+from dblint.inventory.sources import ModelView, TableDecl, TableKey, is_computed, table_key
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
 SESSION, QUERY, RAW_SQL, DDL = "session", "query", "raw-sql", "ddl"
@@ -41,6 +41,7 @@ class CreationSite:
     table_metadata: frozenset[str] = (
         frozenset()
     )  # for `create_all`: the metadata of the tables it creates
+    computed: bool = False  # a single-table create of a table whose name is computed at run time
 
     def creates(self, key: TableKey, metadata: str) -> bool:
         """Whether this site creates the table `key` declared on `metadata`."""
@@ -106,7 +107,12 @@ def creation_sites(
             table = view.table_of(path, call.receiver, call.scope)
             how = CREATE_TABLE_CONSTRUCT if call.method == CREATE_TABLE_CONSTRUCT else SINGLE_CREATE
             yield CreationSite(
-                path, call.line, how, (table.key,) if table else (), receiver=call.receiver
+                path,
+                call.line,
+                how,
+                (table.key,) if isinstance(table, TableDecl) else (),
+                receiver=call.receiver,
+                computed=table is True,
             )
     for string, statements in lasting_ddl(facts):
         for statement in statements:

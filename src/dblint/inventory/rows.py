@@ -296,9 +296,17 @@ def _unnamed_creation(site: CreationSite) -> str:
     the totals after the site's place)."""
     if site.how == "create_all":
         return f"all tables of {site.metadata or site.receiver}"
-    if site.how in (SINGLE_CREATE, CREATE_TABLE_CONSTRUCT):
+    if site.how in (SINGLE_CREATE, CREATE_TABLE_CONSTRUCT) and not site.computed:
         return f"unnamed table: {site.receiver}"
     return "computed name"
+
+
+def _schema_unknown(decls: list[TableDecl], creator: Optional[RevisionCreate]) -> bool:
+    """A table without a schema dblint read: computed at run time by a declaration, or, for a
+    table only migrations create, by the migration (`op.create_table(..., schema=project_name)`)."""
+    if decls:
+        return any(not decl.schema_known for decl in decls)
+    return creator is not None and not creator.schema_known
 
 
 def _created_by_revision(
@@ -367,7 +375,7 @@ def _table_rows(
             TableRow(
                 project=None if index.part is None else index.part.project.name,
                 table=shown_name(key[1]),
-                schema=key[0] or (UNKNOWN if any(not d.schema_known for d in decls) else None),
+                schema=key[0] or (UNKNOWN if _schema_unknown(decls, creator) else None),
                 defined_at=[
                     show(decl.path, decl.line)
                     for decl in decls

@@ -12,13 +12,13 @@ from typing import Callable, Optional, Union
 
 from dblint import sql
 from dblint.contexts import FileContext, ScriptLocation
-from dblint.index import ProjectIndex
+from dblint.index import ProjectIndex, receivers
 from dblint.index.holders import SQLMODEL_METADATA, display
 from dblint.index.kinds import FLASK_DB
 from dblint.index.names import Names
 from dblint.index.replay import Replay, ReplayTable, replays
 from dblint.index.schema import model_schema
-from dblint.index.symbols import Defined, External
+from dblint.index.symbols import External
 from dblint.index.tables import TableDef
 
 TableKey = tuple[str, str]  # (schema or "", name)
@@ -60,14 +60,13 @@ class RevisionCreate:
     path: str
     line: int
     location: ScriptLocation
+    schema_known: bool = True  # False when the migration creates it in a computed schema
 
 
 def is_computed(name: str) -> bool:
-    """A table name (`schema.name` allowed) whose name part has a placeholder (`{}_role_map`)
-    is computed at run time: no table has that name. A computed schema alone is not."""
-    table = name.rpartition(".")[2]
-    # `{}` / `{table}` (f-strings, `.format`), `%s` / `%(name)s`, and `%d`: a template, not a name.
-    return sql.has_placeholder(table) or "%d" in table or table.strip("{}%s()?:") == ""
+    """A table name (`schema.name` allowed) computed at run time (`sql.computed_name`): no
+    table has that name."""
+    return sql.computed_name(name)
 
 
 def shown_name(name: str) -> str:
@@ -252,34 +251,31 @@ class ModelView:
         # holder nor a model, yet its `.metadata` is the base's (Flask-AppBuilder's `Model`).
         return _shown(self.schema.ids.owner(self.index.module_of(path), owner, scope))
 
-    def table_of(self, path: str, dotted: str, scope: str) -> Optional[TableDecl]:
-        """The table a `.create()` receiver stands for (`users`, `User.__table__`)."""
-        target = self._defined(
-            path, dotted[: -len(".__table__")] if dotted.endswith(".__table__") else dotted, scope
-        )
-        if not isinstance(target, tuple):
-            return None
-        for model in self.schema.models:
-            if (model.path, model.line) == target and model.table is not None:
-                target = (model.table.path, model.table.line)
-        return next((table for table in self.tables if (table.path, table.line) == target), None)
+    def table_of(self, path: str, dotted: str, scope: str) -> Union[TableDecl, bool]:
+        """The named table a `.create()` receiver stands for (`users`, `User.__table__`); True
+        for a table whose name is computed at run time (`Table(table_name, ...)`), False when
+        the receiver leads to no table dblint sees."""
+        table = receivers.table_of(self.index, path, dotted, scope)
+        if isinstance(table, bool):
+            return table
+        found = (decl for decl in self.tables if (decl.path, decl.line) == (table.path, table.line))
+        return next(found, False)
 
     def _defined(self, path: str, dotted: str, scope: str) -> Union[tuple[str, int], str, None]:
         """(path, line) of the project definition `dotted` names, or SQLModel's metadata, or None."""
         resolution = self.names.target(self.index.module_of(path), dotted, scope)
-        if resolution is None or resolution.rest:
-            return None
-        target = resolution.target
-        if isinstance(target, External):
+        if (
+            resolution is not None
+            and not resolution.rest
+            and isinstance(resolution.target, External)
+        ):
+            target = resolution.target
             return (
                 display(SQLMODEL_METADATA)
                 if target.qualname.startswith("sqlmodel.") and target.last == "SQLModel"
                 else None
             )
-        if not isinstance(target, Defined):
-            return None
-        defined_path = self.index.paths_by_module.get(target.module)
-        return (defined_path, target.node.line) if defined_path else None
+        return receivers.defined_at(self.index, self.names, path, dotted, scope)
 
 
 class RevisionView:
@@ -328,4 +324,6 @@ class RevisionView:
 def _revision_create(replay: Replay, table: ReplayTable) -> RevisionCreate:
     """The revision of `replay` that created `table` (the one its replay last saw created)."""
     key = (table.schema or "", table.name)
-    return RevisionCreate(key, table.revision, table.path, table.line, replay.graph.location)
+    return RevisionCreate(
+        key, table.revision, table.path, table.line, replay.graph.location, table.schema_known
+    )

@@ -329,7 +329,9 @@ class ConcurrentIndexInTransaction(_SafetyRule):
         "`sqlalchemy.url` the driver begins a new transaction after the `COMMIT`, and the finding stays. "
         "A statement executed on a connection that the revision committed (`conn.commit()`) and then "
         'switched to `conn.execution_options(isolation_level="AUTOCOMMIT")` runs outside any transaction '
-        "with every driver, and is not reported. Every `op.get_bind()` is Alembic's one connection, "
+        "with every driver, and is not reported; nor is one on a new connection from the engine switched so "
+        '(`with bind.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:`), which has '
+        "no transaction to leave. Every `op.get_bind()` is Alembic's one connection, "
         "whatever name holds it, so once it is switched, `op.*` operations and names bound to "
         "`op.get_bind()` again are not reported either, nor are those of a helper of the file called "
         "afterwards; a name bound to anything else (`conn: "

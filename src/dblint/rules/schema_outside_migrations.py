@@ -13,7 +13,7 @@ from dblint.facts.vocabulary import (
     DROP_TABLE_CONSTRUCT,
 )
 from dblint.index import ProjectIndex
-from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
+from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata, table_of
 from dblint.index.scratch import executed_constructs, lasting_ddl
 from dblint.index.table_events import runs_with_table_event, table_event_names
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
@@ -30,11 +30,12 @@ FAMILY = Family(
 def _shown_name(name: str | None) -> str:
     """A statement's object name for a message (with a leading space), if it has one.
 
-    A name that is only a placeholder (`{}`, `%s`) is computed at run time.
+    A name that is or holds a placeholder (`{}`, `%s`, `idx_{}_created_at`) is computed at run
+    time: the template is no name, and a message quoting it reads as one (DBL502 says the same).
     """
     if not name:
         return ""
-    if sql.without_placeholders(name).strip("{}%s()?:.") == "":
+    if sql.computed_name(name):
         return " with a computed name"
     return f" {name}"
 
@@ -112,11 +113,14 @@ def _single_table_findings(
         return
     for call in facts.schema_calls:
         if matches(call, facts, index):
+            # A table whose name is computed at run time (`Table(table_name, ...)`) is said so.
+            computed = table_of(index, facts.path, call.receiver, call.scope) is True
+            table = "a table with a computed name" if computed else "a table"
             yield rule.diagnostic(
                 facts.path,
                 call.line,
                 call.column,
-                f"{_single_table_call(call)} {effect} a table outside Alembic migrations",
+                f"{_single_table_call(call)} {effect} {table} outside Alembic migrations",
                 call.end_line,
                 hint=_hint(rule, index),
             )
@@ -286,9 +290,13 @@ class RawCreateTable(Rule):
         "`migrations.py` (or a module under `migrations/`) of numbered steps such as `async def m001_initial(db)` "
         "or functions a runner registers by number (`@RegisterMigration(4, MIGRATIONS)`, MediaGoblin), "
         "a numbered module of a `migrations/`, `delta/` or `upgrade/` directory (`migrations/0003_add_flags.py`, "
-        "`upgrade/v02_engine.py`) or a module of a numbered version directory there "
-        "(`schema/delta/27/add_ts.py`), nor a module-level function named as a numbered upgrade step "
-        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`). The statement of a `DDL(...)` "
+        "`upgrade/v02_engine.py`) or of a package `versions` in one (`migrations/versions/v2_3_0.py`) "
+        "or a module of a numbered version directory there "
+        "(`schema/delta/27/add_ts.py`, `migrations/v1_to_v2/convert.py`), nor a module-level function named as a numbered upgrade step "
+        "(`upgrade_v1`, `upgrade_v2`: the steps of mautrix's `UpgradeTable`), nor an item of a module- or "
+        'class-level list, tuple or dict named `MIGRATIONS` or `*_MIGRATIONS` (`MIGRATIONS = ["CREATE TABLE '
+        '...", "ALTER TABLE ..."]`, also the statement a step object wraps: the steps of a runner that '
+        "applies them in order and records the version reached, as langgraph's checkpointers do). The statement of a `DDL(...)` "
         'construct handed to `event.listen(table, "after_create", ...)` (or `before_create`, `after_drop`, '
         "`before_drop`, on a table or a MetaData; directly or by its module-level name, `.execute_if(...)` "
         "allowed) is reported saying so: it runs whenever SQLAlchemy creates or drops the table "

@@ -140,6 +140,15 @@ def has_placeholder(name: str) -> bool:
     return without_placeholders(name) != name
 
 
+def computed_name(name: str) -> bool:
+    """A name read from SQL (`schema.name` allowed) whose name part has a placeholder
+    (`{}_role_map`, `idx_{}_created_at`) or is one: it is computed at run time, and names no
+    object of its own. A computed schema alone (`{}.invoices`) is not."""
+    last = name.rpartition(".")[2]
+    # `{}` / `{table}` (f-strings, `.format`), `%s` / `%(name)s`, and `%d`: a template, not a name.
+    return has_placeholder(last) or "%d" in last or last.strip("{}%s()?:") == ""
+
+
 # Order matters: earlier alternatives win.  Every alternative is linear (no
 # nested quantifiers that can backtrack), and the final punct alternative
 # matches any single non-space character, so tokenizing never fails.

@@ -383,6 +383,10 @@ class _Replayer:
             key[0], key[1], {}, frame.revision.id, frame.revision.path, step.line, step.column
         )
         table.created_guarded = bool(step.guards or frame.guards)
+        # `schema=project_name` (r2r's, from the environment): the table is in a schema, which one
+        # is known only at run time; `key` has none, as the replay matches tables of any schema.
+        schema = bound.get("schema")
+        table.schema_known = key[0] is not None or schema is None or schema.text == "None"
         if step.star:
             table.columns_known = False
             table.unsure(f"columns passed with *args at {frame.where(step.line)}")

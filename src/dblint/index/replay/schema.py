@@ -82,6 +82,7 @@ class ReplayTable:
     uncertain: list[str] = field(default_factory=list)  # why drift findings are not raised for it
     opaque: bool = False  # changed in a way the replay could not read (not just under a guard)
     created_guarded: bool = False  # created under `if` / `try` / a computed loop
+    schema_known: bool = True  # False when created in a schema computed at run time (`schema=name`)
 
     @property
     def indexes(self) -> dict[str, tuple[str, ...]]:
