@@ -187,6 +187,9 @@ _RULE_FOR_DIFF = {
         # a TypeDecorator stored as CHAR(36) but returning uuid.UUID: no drift against CHAR(36);
         # not in MIGRATION_FIXTURES, its per-dialect type is CHAR on SQLite and UUID for the replay
         ("drift_stored_uuid", "kiosk.models:Base.metadata"),
+        # a revision importing no `op` that calls a helper module's operations; not in
+        # MIGRATION_FIXTURES: a chore on a raw connection leaves `labels` uncertain in the replay
+        ("alembic_helper_module", "depot.models:Base.metadata"),
     ],
 )
 def test_every_difference_alembic_reports_is_a_finding(

@@ -159,7 +159,7 @@ class SqlSteps:
         """The literal a name imported from a project module is bound to (`from app.sql import PURGE`)."""
         if name in frame.function.params or name in frame.function.rebound:
             return None
-        module = self.index.module_of(frame.revision.path)
+        module = self.index.module_of(frame.path)
         resolution = self.index.resolver.resolve(module, name, frame.function.name)
         if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
             return None
@@ -209,7 +209,7 @@ class SqlSteps:
                     key[1],
                     {},
                     frame.revision.id,
-                    frame.revision.path,
+                    frame.path,
                     step.line,
                     step.column,
                 )
@@ -297,7 +297,7 @@ def _sql_column(column: SqlColumn, step: MigrationStep, frame: Frame) -> ReplayC
         column.primary_key,
         column.references,
         frame.revision.id,
-        frame.revision.path,
+        frame.path,
         step.line,
         step.column,
     )
