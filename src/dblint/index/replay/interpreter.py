@@ -585,10 +585,12 @@ class _Replayer:
             )
             column.type_name = spec.type_name if spec else None
             column.family = spec.family if spec else UNKNOWN
+            column.typed_by = frame.revision.id
         nullable = dict(step.keywords).get("nullable")
         if nullable is not None:
             if nullable.kind == "const" and nullable.text in ("True", "False"):
                 column.nullable = nullable.text == "True"
+                column.nulled_by = frame.revision.id
             else:
                 table.unsure(f"alter_column with a computed nullable at {frame.where(step.line)}")
         new_name = text_of(dict(step.keywords).get("new_column_name"), frame)
