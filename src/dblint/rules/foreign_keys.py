@@ -477,7 +477,10 @@ class ForeignKeyWithoutIndex(Rule):
     default = False
     what_it_does = (
         "Finds foreign key columns with no `index=True`, no `unique=True`, that are not the primary key and do "
-        "not lead an `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` of the table."
+        "not lead an `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` of the table. The "
+        "second column of a composite primary key made of `primary_key=True` columns (an association table's "
+        "`tag_id` after `post_id`) is not covered by the key's index and is reported; the key's columns are in "
+        "SQLAlchemy's order, the class's own columns before those of its mixins and abstract bases."
     )
     why_bad = (
         "PostgreSQL does not index the referencing side of a foreign key. Joins from the parent and every "
@@ -489,7 +492,9 @@ class ForeignKeyWithoutIndex(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
         for table, column in schema.columns_in(facts.path):
-            if not column.foreign_keys or column.index or column.unique or column.primary_key:
+            if not column.foreign_keys or column.index or column.unique:
+                continue
+            if column.primary_key and not _trails_primary_key(table, column):
                 continue
             if any(covered and covered[0] == column.name for covered in table.indexed):
                 continue
@@ -500,6 +505,17 @@ class ForeignKeyWithoutIndex(Rule):
                 f"foreign key {table.full_column_name(column)} has no index (joins and deletes on "
                 f"{column.foreign_keys[0].table} scan {table.full_name})",
             )
+
+
+def _trails_primary_key(table: TableDef, column: ColumnDef) -> bool:
+    """`column` is a column of a composite primary key after its first, so the key's index, led
+    by the first, does not serve lookups on it. The key's columns are in the table's column order
+    (the class's own columns, then those of its mixins and abstract bases, as SQLAlchemy orders
+    them); a column a library base adds is not placed, and then none is judged."""
+    keys = [c for c in table.columns if c.primary_key]
+    if len(keys) < 2 or any(c.library for c in keys):
+        return False
+    return keys[0] is not column
 
 
 class IdColumnWithoutForeignKey(Rule):
