@@ -32,8 +32,11 @@ def test_char_stored_uuid_is_no_drift_and_a_native_uuid_key_to_it_is() -> None:
     assert (28, "DBL412") not in found
     # badges.terminal_id: NativeGUID (UUID on PostgreSQL) -> terminals.id CHAR(36)
     assert (35, "DBL301") in found
-    message = next(i["message"] for i in json.loads(completed.stdout) if i["code"] == "DBL412")
-    assert "terminals.serial is string in the model but integer" in message
+    messages = {i["code"]: i["message"] for i in json.loads(completed.stdout)}
+    assert "terminals.serial is string in the model but integer" in messages["DBL412"]
+    # the messages name the project's type next to the SQL type it is stored as
+    assert "is UUID (NativeGUID) but terminals.id is VARCHAR (TextGUID)" in messages["DBL301"]
+    assert "its SQL type is VARCHAR (TextGUID), which returns uuid.UUID" in messages["DBL304"]
 
 
 def test_fixes_annotate_what_the_type_returns(tmp_path: Path) -> None:

@@ -108,6 +108,21 @@ def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef)
     return Target(TargetStatus.FOUND, found[0][0], found[0][1])
 
 
+def _type_label(column: ColumnDef, family: TypeFamily) -> str:
+    """The SQL type a message names: the family's (`UUID`), with the column's own type when that
+    is no SQLAlchemy type (`VARCHAR (TextGUID)`: a TypeDecorator stored as CHAR(36))."""
+    label = TRAITS[family].sql_label
+    written = column.type_name or ""
+    last = written.rsplit(".", 1)[-1]
+    if (
+        not written
+        or written.split(".", 1)[0] in ("sqlalchemy", "sqlmodel")
+        or last.upper() == label
+    ):
+        return label
+    return f"{label} ({last})"
+
+
 def _no_default_schema(schema: ModelSchema, table: TableDef) -> bool:
     """The referencing table's metadata is known to have no default schema (a plain `MetaData()`)."""
     return (
@@ -262,8 +277,8 @@ class ForeignKeyTypeMismatch(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"foreign key {table.full_column_name(column)} is {TRAITS[mine].sql_label} but "
-                f"{other.full_column_name(other_column)} is {TRAITS[theirs].sql_label}"
+                f"foreign key {table.full_column_name(column)} is {_type_label(column, mine)} but "
+                f"{other.full_column_name(other_column)} is {_type_label(other_column, theirs)}"
                 + _across(table, other, elsewhere)
                 + (
                     "; the database refuses the constraint once both tables share one metadata"
@@ -462,7 +477,7 @@ class MappedAnnotationTypeMismatch(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"column {table.full_column_name(column)} is annotated {annotation} but its SQL type is {TRAITS[sql].sql_label}, "
+                f"column {table.full_column_name(column)} is annotated {annotation} but its SQL type is {_type_label(column, sql)}, "
                 f"which returns {gives}",
                 fix=fix,
                 note=note,
