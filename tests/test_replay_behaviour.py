@@ -574,9 +574,9 @@ def test_a_column_says_which_revision_last_changed_its_type_and_nullability(tmp_
         "def upgrade():\n    op.execute('ALTER TABLE users ALTER COLUMN name SET NOT NULL')\n",
     )
     name = replay.tables[(None, "users")].columns["name"]
-    assert (name.revision, name.type_revision, name.null_revision) == ("r0", "r1", "r2")
+    assert (name.revision, name.typed_by, name.nulled_by) == ("r0", "r1", "r2")
     ident = replay.tables[(None, "users")].columns["id"]
-    assert (ident.type_revision, ident.null_revision) == ("r0", "r0")
+    assert (ident.typed_by, ident.nulled_by) == ("", "")
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "__init__.py").write_text("")
     (tmp_path / "app" / "models.py").write_text(

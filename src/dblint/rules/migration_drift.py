@@ -411,7 +411,7 @@ class ColumnTypeDrift(Rule):
                 column.line,
                 column.column,
                 f"column {pair.model.full_column_name(column)} is {column.family} in the model but "
-                f"{found.family} ({written}) in the migrated schema (revision {found.type_revision})",
+                f"{found.family} ({written}) in the migrated schema (revision {found.typed_by or found.revision})",
             )
 
 
@@ -727,5 +727,5 @@ class NullabilityDrift(Rule):
                     column.column,
                     f"column {pair.model.full_column_name(column)} is "
                     f"{'nullable' if column.nullable else 'NOT NULL'} in the model but "
-                    f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.null_revision})",
+                    f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.nulled_by or found.revision})",
                 )

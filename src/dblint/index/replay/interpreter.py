@@ -578,6 +578,7 @@ class _Replayer:
             return
         type_expr = step.keywords and dict(step.keywords).get("type_")
         if type_expr:
+            column.typed_by = frame.revision.id
             spec = column_from_expr(
                 Expr("call", "Column", (Expr("str", column.name), type_expr)),
                 frame.view.qualify,
@@ -585,7 +586,6 @@ class _Replayer:
             )
             column.type_name = spec.type_name if spec else None
             column.family = spec.family if spec else UNKNOWN
-            column.typed_by = frame.revision.id
         nullable = dict(step.keywords).get("nullable")
         if nullable is not None:
             if nullable.kind == "const" and nullable.text in ("True", "False"):

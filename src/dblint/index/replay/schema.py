@@ -28,19 +28,9 @@ class ReplayColumn:
     path: str
     line: int
     column: int
-    certain: bool = True  # False when added or changed under a guard
     typed_by: str = ""  # the revision that last changed its type (`alter_column(type_=...)`)
     nulled_by: str = ""  # the revision that last changed its nullability
-
-    @property
-    def type_revision(self) -> str:
-        """The revision its type in the migrated schema comes from."""
-        return self.typed_by or self.revision
-
-    @property
-    def null_revision(self) -> str:
-        """The revision its nullability in the migrated schema comes from."""
-        return self.nulled_by or self.revision
+    certain: bool = True  # False when added or changed under a guard
 
 
 INDEX, UNIQUE_CONSTRAINT = "index", "unique constraint"  # the kinds of `ReplayIndex`

@@ -279,9 +279,9 @@ class SqlSteps:
                     column.nullable = action.nullable
                     column.nulled_by = frame.revision.id
                 if action.type_name is not None:
+                    column.typed_by = frame.revision.id
                     column.type_name = action.type_name
                     column.family = family_of_type_name(action.type_name)
-                    column.typed_by = frame.revision.id
             elif action.kind == ADD_COLUMN and action.added is not None:
                 table.columns[action.added.name] = _sql_column(action.added, step, frame)
             else:
