@@ -26,6 +26,7 @@ from dblint.facts.model import (
     MigrationStep,
 )
 from dblint.facts.vocabulary import core_operation
+from dblint.index import symbols
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.project_types import TypeFamilies
@@ -51,7 +52,7 @@ from dblint.index.replay.values import (
     texts_of,
 )
 from dblint.index.revisions import RevisionGraph
-from dblint.index.symbols import Defined, External
+from dblint.index.symbols import External
 from dblint.index.types import UNKNOWN
 
 if TYPE_CHECKING:
@@ -240,7 +241,7 @@ class _Replayer:
         if (
             found is None
             or found.rest
-            or not isinstance(found.target, Defined)
+            or not isinstance(found.target, symbols.Defined)
             or not isinstance(found.target.node, FunctionDef)
             or found.target.node.scope
         ):
