@@ -112,3 +112,42 @@ def test_create_all_lists_the_tables_of_the_binds_it_names(tmp_path: Path) -> No
             assert set(made[function]) <= listed[line]
             continue
         assert listed[line] == set(made[function]), function
+
+
+ENV = """\
+from alembic import context
+from flask import current_app
+
+target_metadata = current_app.extensions["migrate"].db.metadata
+context.configure(url="sqlite://", target_metadata=target_metadata)
+with context.begin_transaction():
+    context.run_migrations()
+"""
+
+
+def test_create_all_of_binds_no_environment_tracks_says_so(tmp_path: Path) -> None:
+    """DBL101 on `create_all(bind_key="reports")` when env.py tracks only the default bind:
+    the message names the bind and says no environment migrates it; a create that includes
+    the default bind, or every bind, or a computed one, keeps the usual wording."""
+    root = write_project(
+        tmp_path / "p",
+        {
+            "shop/__init__.py": "",
+            "shop/app.py": APP,
+            "migrations/alembic.ini": "[alembic]\n",
+            "migrations/env.py": ENV,
+        },
+    )
+    completed = run_tool(
+        "dblint", "check", ".", "--no-cache", "--select", "DBL101", "--format", "json", cwd=root
+    )
+    messages = {item["line"]: item["message"] for item in json.loads(completed.stdout)}
+    assert sorted(messages) == sorted(CALLS.values())
+    bound = messages[CALLS["only_reports"]]
+    assert bound.startswith("db.create_all() creates the tables of bind reports outside Alembic")
+    assert "no Alembic environment tracks bind reports" in bound
+    assert "# noqa: DBL101" in bound
+    for function in ("everything", "default_only", "default_and_audit", "chosen"):
+        message = messages[CALLS[function]]
+        assert message.startswith("db.create_all() creates tables outside Alembic migrations")
+        assert "alembic revision --autogenerate" in message
