@@ -166,6 +166,14 @@ class _OpenFunction:
         )
 
 
+def _makes_class(name: str, args: Sequence[cst.Arg]) -> bool:
+    """`type(name, bases, namespace)`: a class made at run time, a model when a base is one
+    (timesketch's mixins make `<table>_label` models so); kept whole as a `CallFact`."""
+    return (
+        name == "type" and len(args) == 3 and all(not arg.keyword and not arg.star for arg in args)
+    )
+
+
 def _bind_keys(args: Sequence[cst.Arg]) -> Optional[tuple[str, ...]]:
     """`bind_key=` of a Flask-SQLAlchemy `create_all` / `drop_all` (`SchemaCall.binds`)."""
     value = next(
@@ -189,14 +197,6 @@ def _bind_keys(args: Sequence[cst.Arg]) -> Optional[tuple[str, ...]]:
         else:
             keys.append(text if text is not None and "{}" not in text else "?")
     return tuple(keys)
-
-
-def _makes_class(name: str, args: Sequence[cst.Arg]) -> bool:
-    """`type(name, bases, namespace)`: a class made at run time, a model when a base is one
-    (timesketch's mixins make `<table>_label` models so); kept whole as a `CallFact`."""
-    return (
-        name == "type" and len(args) == 3 and all(not arg.keyword and not arg.star for arg in args)
-    )
 
 
 class FactCollector(cst.CSTVisitor):
