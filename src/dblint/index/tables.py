@@ -1064,6 +1064,8 @@ class TableBuilder:
         nullable = spec.nullable
         if nullable is None and spec.primary_key:
             nullable = False
+        if nullable is None and spec.as_given:
+            nullable = True  # SQLModel's `sa_column=Column(...)`: the Column's own default
         if nullable is None and counts and annotation.present:
             nullable = bool(annotation.nullable)
         foreign = (
