@@ -1064,10 +1064,11 @@ class TableBuilder:
         nullable = spec.nullable
         if nullable is None and spec.primary_key:
             nullable = False
-        if nullable is None and spec.as_given:
-            nullable = True  # SQLModel's `sa_column=Column(...)`: the Column's own default
         if nullable is None and counts and annotation.present:
-            nullable = bool(annotation.nullable)
+            # A Core `Column(...)` (also under `Mapped[...]`) or SQLModel's `sa_column=Column(...)`
+            # is used as given: nullable unless it says otherwise, whatever the annotation.
+            given = spec.as_given or self._core_column(module, attr.value, scope)
+            nullable = True if given else bool(annotation.nullable)
         foreign = (
             parse_target(spec.foreign_key, spec.line, spec.column) if spec.foreign_key else None
         )
@@ -1122,6 +1123,14 @@ class TableBuilder:
             else ""
         )
         return head != "ClassVar"
+
+    def _core_column(self, module: str, value: Optional[Expr], scope: str) -> bool:
+        """`Column(...)` (SQLAlchemy's, or `db.Column`), not `mapped_column(...)`."""
+        return (
+            value is not None
+            and value.kind == "call"
+            and _last(self.names.qualify(module, value.text, scope)) == "Column"
+        )
 
     def _spec(self, module: str, value: Optional[Expr], scope: str) -> Optional[ColumnSpec]:
         if value is None or value.kind != "call":
