@@ -35,6 +35,7 @@ PROJECTS = [
     "models_factories",
     "models_annotated_table",
     "models_rebound_base",
+    "models_schema_keys",
 ]
 
 PROBE = r"""

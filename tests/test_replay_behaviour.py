@@ -61,6 +61,41 @@ def test_helpers_loops_and_batches_are_followed(tmp_path: Path) -> None:
     assert replay.created_by_revision == {"users": "r0"}
 
 
+def test_a_column_says_which_revision_last_changed_its_type_and_nullability(tmp_path: Path) -> None:
+    """DBL412 / DBL416 name the revision the migrated type or nullability comes from: the
+    `alter_column` (or `ALTER TABLE ... ALTER COLUMN`) that changed it, not the one that made it."""
+    replay, _ = _replay(
+        tmp_path,
+        CREATE,
+        "def upgrade():\n    op.alter_column('users', 'name', type_=sa.Integer())\n",
+        "def upgrade():\n    op.execute('ALTER TABLE users ALTER COLUMN name SET NOT NULL')\n",
+    )
+    name = replay.tables[(None, "users")].columns["name"]
+    assert (name.revision, name.typed_by, name.nulled_by) == ("r0", "r1", "r2")
+    ident = replay.tables[(None, "users")].columns["id"]
+    assert (ident.typed_by, ident.nulled_by) == ("", "")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "models.py").write_text(
+        "from sqlalchemy import Integer, String\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        "class User(Base):\n    __tablename__ = 'users'\n    id: Mapped[int] = mapped_column(Integer, primary_key=True)\n"
+        "    name: Mapped[str | None] = mapped_column(String(20))\n"
+    )
+    (tmp_path / "migrations" / "env.py").write_text(
+        "from alembic import context\n\nfrom app.models import Base\n\ntarget_metadata = Base.metadata\n"
+    )
+    completed = run_tool(
+        "dblint", "check", "--no-cache", "--extend-select", "DBL416", ".", cwd=tmp_path
+    )
+    assert "in the migrated schema (revision r1)" in completed.stdout, completed.stdout
+    assert "DBL412" in completed.stdout and "DBL416" in completed.stdout
+    assert (
+        "nullable in the model but NOT NULL in the migrated schema (revision r2)"
+        in completed.stdout
+    )
+
+
 def test_guarded_operations_make_the_table_uncertain(tmp_path: Path) -> None:
     replay, issues = _replay(
         tmp_path,

@@ -889,11 +889,14 @@ def _doc_header(module: cst.Module) -> tuple[Optional[str], Optional[tuple[str, 
 
 
 def collect_migration(
-    wrapper: MetadataWrapper, imports: Sequence[Import]
+    wrapper: MetadataWrapper, imports: Sequence[Import], declares_revision: bool = False
 ) -> Optional[MigrationFacts]:
-    """Migration facts of a parsed module, or None when it does not use Alembic's `op`."""
+    """Migration facts of a parsed module, or None when it neither uses Alembic's `op` nor
+    declares a revision. A revision that imports no `op` (its `upgrade()` only calls a project
+    helper, `add_audit_columns("items")`) has its calls and SQL read all the same, so the
+    replay can tell which tables they touch instead of giving up on every table."""
     op_names = op_prefixes(imports)
-    if not op_names:
+    if not op_names and not declares_revision:
         return None
     module = wrapper.module
     functions = frozenset(

@@ -188,6 +188,31 @@ def _makes_class(name: str, args: Sequence[cst.Arg]) -> bool:
     )
 
 
+def _bind_keys(args: Sequence[cst.Arg]) -> Optional[tuple[str, ...]]:
+    """`bind_key=` of a Flask-SQLAlchemy `create_all` / `drop_all` (`SchemaCall.binds`)."""
+    value = next(
+        (arg.value for arg in args if arg.keyword is not None and arg.keyword.value == "bind_key"),
+        None,
+    )
+    if value is None:
+        return None
+    items = (
+        [element.value for element in value.elements]
+        if isinstance(value, (cst.List, cst.Tuple))
+        else [value]
+    )
+    keys: list[str] = []
+    for item in items:
+        text = string_value(item)
+        if isinstance(item, cst.Name) and item.value == "None":
+            keys.append("")
+        elif text == "__all__":
+            return None
+        else:
+            keys.append(text if text is not None and "{}" not in text else "?")
+    return tuple(keys)
+
+
 class FactCollector(cst.CSTVisitor):
     """Walks a module once (`walk.walk`), filling the fact lists."""
 
@@ -548,7 +573,7 @@ class FactCollector(cst.CSTVisitor):
             method = func.attr.value
             if method in SCHEMA_METHODS or method in TABLE_METHODS:
                 self._called_attributes.add(id(func))
-                self._record_schema_call(func, method, called=True)
+                self._record_schema_call(func, method, called=True, binds=_bind_keys(node.args))
         last = name.rsplit(".", 1)[-1]
         callee = func.attr.value if isinstance(func, cst.Attribute) else last
         # Alembic's `op.execute(...)` runs in a migration, also in a helper that is handed `op`.
@@ -593,11 +618,22 @@ class FactCollector(cst.CSTVisitor):
                 attribute_interactions(method, dotted(node) or "", self._scope)
             )
 
-    def _record_schema_call(self, func: cst.Attribute, method: str, called: bool) -> None:
-        self._append_schema_call(func, method, dotted(func.value) or "?", called)
+    def _record_schema_call(
+        self,
+        func: cst.Attribute,
+        method: str,
+        called: bool,
+        binds: Optional[tuple[str, ...]] = None,
+    ) -> None:
+        self._append_schema_call(func, method, dotted(func.value) or "?", called, binds)
 
     def _append_schema_call(
-        self, node: cst.CSTNode, method: str, receiver: str, called: bool
+        self,
+        node: cst.CSTNode,
+        method: str,
+        receiver: str,
+        called: bool,
+        binds: Optional[tuple[str, ...]] = None,
     ) -> None:
         line, column, end_line = self._span(node)
         self.schema_calls.append(
@@ -609,6 +645,7 @@ class FactCollector(cst.CSTVisitor):
                 column=column,
                 end_line=end_line,
                 scope=self._scope,
+                binds=binds,
             )
         )
 

@@ -224,6 +224,9 @@ class SchemaCall:
     column: int
     end_line: int
     scope: str
+    # Flask-SQLAlchemy's `create_all(bind_key=...)` / `drop_all(bind_key=...)`: None when not
+    # given (or `"__all__"`: every bind), "" for `None` (the default bind), "?" when computed.
+    binds: tuple[str, ...] | None = None
 
 
 @slotted

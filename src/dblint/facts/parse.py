@@ -27,6 +27,7 @@ from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size, check
 from dblint.facts.walk import positions, walk
 
 Collected = Union[FactCollector, ShapeCollector]
+REVISION_NAMES = frozenset({"revision", "down_revision"})
 # Nodes LibCST is given at once: about 130 MB of tree with its positions (4.4 kB a node,
 # source.MAX_SYNTAX_NODES), so a large file costs no more memory than a middling one.
 BATCH_NODES = 30_000
@@ -58,7 +59,8 @@ def parse_facts(path: str, text: str, noqa: tuple[Noqa, ...]) -> FileFacts:
         module = cst.parse_module(text)
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         collector = collect(module, wrapper)
-        migration = collect_migration(wrapper, collector.imports)
+        declares = {b.name for b in collector.bindings if not b.scope} >= REVISION_NAMES
+        migration = collect_migration(wrapper, collector.imports, declares)
     except _LIBCST_FAILURES as error:
         return _failure(path, error)
     return _file_facts(path, noqa, [collector], migration, lambda: _ast_of(path, text))
@@ -68,7 +70,7 @@ def parse_sliced(
     path: str, text: str, noqa: tuple[Noqa, ...], tree: ast.Module, sizes: Sequence[int]
 ) -> FileFacts:
     """The facts of `parse_facts`, with LibCST parsing only the statements that need it, a batch at a time."""
-    if _imports_alembic(tree):
+    if _imports_alembic(tree) or _declares_revision(tree):
         return _whole(path, text, noqa, sizes)
     source = SourceLines(text)
     units = slices.plan(tree, source, sizes)
@@ -126,6 +128,22 @@ def _imports_alembic(tree: ast.Module) -> bool:
         ):
             return True
     return False
+
+
+def _declares_revision(tree: ast.Module) -> bool:
+    """Module-level `revision` and `down_revision` assignments: a revision file, whose migration
+    facts `collect_migration` reads even when it imports no Alembic `op`."""
+    names: set[str] = set()
+    for statement in tree.body:
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else [statement.target]
+            if isinstance(statement, ast.AnnAssign)
+            else []
+        )
+        names.update(target.id for target in targets if isinstance(target, ast.Name))
+    return names >= REVISION_NAMES
 
 
 def _collect_batch(

@@ -29,7 +29,7 @@ from dblint.fixes.spelling import Refusal, Spellings
 from dblint.index.columns import type_argument
 from dblint.index.names import Names
 from dblint.index.tables import ColumnDef, TableDef
-from dblint.index.types import TRAITS, UNKNOWN, TypeFamily, python_family
+from dblint.index.types import TRAITS, UNKNOWN, TypeFamily, annotation_fits, python_family
 
 if TYPE_CHECKING:
     from dblint.index import ProjectIndex
@@ -251,6 +251,12 @@ def _fix(description: str, edits: list[Edit]) -> Fix:
     return Fix(description, tuple(sorted(edit for edit, _ in edits)), tuple(imports))
 
 
+def _returned(column: ColumnDef) -> TypeFamily:
+    """The family a `Mapped[...]` annotation of the column must name: what its type returns (a
+    `TypeDecorator` stored as CHAR(36) may return `uuid.UUID`), else its SQL family."""
+    return next(iter(column.returns)) if len(column.returns) == 1 else column.family
+
+
 def plan_type_fix(
     index: ProjectIndex,
     table: TableDef,
@@ -290,8 +296,11 @@ def plan_type_fix(
             )
         )
         description = f"{name}: {written(current)} -> {spelled.text + new.arguments}"
-        if site.annotation is not None and annotation_family(site, names) not in (UNKNOWN, family):
-            changed = annotation_edit(spellings, site, family, name)
+        annotated = annotation_family(site, names) if site.annotation is not None else UNKNOWN
+        returned = _returned(target)
+        fits = annotation_fits(annotated, target.returns) if target.returns else False
+        if annotated not in (UNKNOWN, returned) and not fits:
+            changed = annotation_edit(spellings, site, returned, name)
             if isinstance(changed, Refusal):
                 return changed
             edits.append(changed)
@@ -311,7 +320,7 @@ def plan_annotation_fix(index: ProjectIndex, table: TableDef, column: ColumnDef)
     site = find_site(index, spellings.names, column)
     if site is None:
         return Refusal(f"the declaration of {name} was not found")
-    changed = annotation_edit(spellings, site, column.family, name)
+    changed = annotation_edit(spellings, site, _returned(column), name)
     if isinstance(changed, Refusal):
         return changed
     return _fix(f"{name}: annotation {changed[0].old} -> {changed[0].new}", [changed])

@@ -24,6 +24,7 @@ Public API (stable; used by the model registry and by the migration replay):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -107,6 +108,9 @@ class ColumnSpec:
     # A `ForeignKey(...)` / `Field(foreign_key=...)` is written, whether or not its target can be
     # read (`ForeignKey(Policy.id_field_path)`, a computed path: the column has a key all the same).
     declares_foreign_key: bool = False
+    # SQLModel's `Field(sa_column=Column(...))`: the column is used as given, so the annotation
+    # says nothing of its nullability (a `Column` is nullable unless it says otherwise).
+    as_given: bool = False
 
 
 def _last(qualified: str) -> str:
@@ -234,7 +238,7 @@ def _from_field(
     if inner is not None:
         wrapped = column_from_expr(inner, qualify, family_of)
         if wrapped is not None:
-            return wrapped
+            return dataclasses.replace(wrapped, as_given=True)
     foreign = expr.keyword("foreign_key")
     sa_type = expr.keyword("sa_type")
     type_name = type_name_of(sa_type, qualify) if sa_type is not None else None

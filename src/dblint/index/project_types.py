@@ -2,8 +2,10 @@
 
 - `TypeFamilies.family(qualified)`: like `types.family_of_type_name`, but a name
   defined in the project is followed: a `TypeDecorator` subclass takes its `impl`'s
-  family (a class named like `GUID`/`UUIDType` is "uuid", as the recipe loads UUID
-  on PostgreSQL), a subclass of a SQLAlchemy type takes its base's, and an alias
+  family (a class named like `GUID`/`UUIDType` is "uuid" when it picks its type per
+  dialect with `load_dialect_impl`, as the recipe loads UUID on PostgreSQL, or when
+  no `impl` says otherwise; a `GUID` whose `impl = CHAR(36)` is stored as CHAR on
+  every database, so it is "string"), a subclass of a SQLAlchemy type takes its base's, and an alias
   (`JSONVariant = JSON().with_variant(JSONB(), "postgresql")`) its value's.
 - `TypeFamilies.returns(qualified, written)`: the families of the Python values a
   column of that type returns (empty when unknown): a library type's default
@@ -142,8 +144,14 @@ class TypeFamilies:
 
     def _class_family(self, module: str, cls: ClassDef, depth: int) -> TypeFamily:
         lowered = cls.name.lower()
-        if "uuid" in lowered or "guid" in lowered:
-            return TypeFamily.UUID
+        named_uuid = "uuid" in lowered or "guid" in lowered
+        per_dialect = any(
+            method.name == "load_dialect_impl"
+            for _, klass in self._lineage(module, cls)
+            for method in klass.methods
+        )
+        if named_uuid and per_dialect:
+            return TypeFamily.UUID  # the GUID recipe: UUID on PostgreSQL, CHAR elsewhere
         for attr in cls.attrs:
             if (
                 attr.name == "impl"
@@ -161,7 +169,7 @@ class TypeFamilies:
             found = self.family(qualified, depth + 1)
             if found != UNKNOWN:
                 return found
-        return UNKNOWN
+        return TypeFamily.UUID if named_uuid else UNKNOWN
 
     def returns(
         self, qualified: Optional[str], written: Optional[Expr] = None, depth: int = 0

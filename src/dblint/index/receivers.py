@@ -16,6 +16,7 @@ from dblint.facts.vocabulary import (
     DROP_TABLE_CONSTRUCT,
     TABLE_CONSTRUCTS,
 )
+from dblint.index.holders import bind_metadata
 from dblint.index.kinds import FLASK_DB, METADATA, TABLE, split_segments
 from dblint.index.names import Names
 from dblint.index.schema import model_schema
@@ -56,6 +57,36 @@ def holds_metadata(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> b
         return True
     # `app.db`, `current_app.db`, `self.db`: Flask-SQLAlchemy's `db` reached through an attribute.
     return last in _DB_NAMES and not _defined_in_project(call, facts, index)
+
+
+def untracked_binds(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> tuple[str, ...]:
+    """The binds a Flask-SQLAlchemy `create_all(bind_key=...)` / `drop_all(bind_key=...)` names
+    when it names only binds, and no Alembic environment tracks any of them (another database,
+    such as a cache that is rebuilt at run time); () otherwise, or when that cannot be told."""
+    binds = call.binds
+    if not binds or "" in binds or "?" in binds:
+        return ()
+    if index.kind_of(facts.path, call.receiver, call.scope) != FLASK_DB:
+        return ()
+    schema = model_schema(index)
+    tracked = schema.tracked()
+    found = index.resolver.resolve(index.module_of(facts.path), call.receiver, call.scope)
+    if tracked is None or found is None or found.rest or not isinstance(found.target, Defined):
+        return ()
+    target = found.target
+    metadata = next(
+        (
+            holder.metadata
+            for holder in schema.holders
+            if (holder.module, holder.line) == (target.module, target.node.line)
+        ),
+        None,
+    )
+    if metadata is None:
+        return ()
+    if any(bind_metadata(metadata, key) in tracked for key in binds):
+        return ()
+    return binds
 
 
 def _defined_in_project(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:

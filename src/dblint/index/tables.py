@@ -312,6 +312,23 @@ def _library_column(added: LibraryColumn, info: ClassInfo, library: str) -> Colu
     )
 
 
+def _spelled_name(returned: Expr, class_name: str, name: str) -> Optional[str]:
+    """The table name a `__tablename__` expression spells from the class's name `name` (written
+    `class_name`, `cls.__name__`): the name itself, `.lower()` of it, and `+` of those with
+    string literals (`cls.__name__.lower() + "s"`); None for anything else."""
+    if returned.kind == "name" and returned.text == class_name:
+        return name
+    if returned.kind == "call" and returned.text == f"{class_name}.lower" and not returned.args:
+        return name.lower()
+    if returned.kind == "str" and "{}" not in returned.text:
+        return returned.text
+    if returned.kind == "op" and returned.text == "Add" and len(returned.args) == 2:
+        left, right = (_spelled_name(side, class_name, name) for side in returned.args)
+        if left is not None and right is not None:
+            return left + right
+    return None
+
+
 def parse_target(target: str, line: int, col: int) -> Optional[ForeignKeyDef]:
     parts = target.split(".")
     if len(parts) == 2:
@@ -780,15 +797,15 @@ class TableBuilder:
 
     def _computed(self, method: Optional[ClassAttr], owner: ClassInfo, info: ClassInfo) -> object:
         """`@declared_attr def __tablename__(cls)` of `owner`, for the model `info`: `cls.__name__`,
-        `.lower()` and CamelCase-to-snake_case helpers are understood."""
+        `.lower()`, `+` of those with string literals (`cls.__name__.lower() + "s"`) and
+        CamelCase-to-snake_case helpers are understood."""
         returned = method.value if method is not None else None
         if returned is None:
             return _UNKNOWN_NAME
         class_name = f"{self._class_parameter(owner)}.__name__"
-        if returned.kind == "name" and returned.text == class_name:
-            return info.cls.name
-        if returned.kind == "call" and returned.text == f"{class_name}.lower" and not returned.args:
-            return info.cls.name.lower()
+        spelled = _spelled_name(returned, class_name, info.cls.name)
+        if spelled is not None:
+            return spelled
         if self._snake_cased(owner, returned, class_name):
             # Helpers split runs of capitals (`HTTPLog`) differently: such names stay unknown.
             return (
@@ -1050,7 +1067,10 @@ class TableBuilder:
         if nullable is None and spec.primary_key:
             nullable = False
         if nullable is None and counts and annotation.present:
-            nullable = bool(annotation.nullable)
+            # A Core `Column(...)` (also under `Mapped[...]`) or SQLModel's `sa_column=Column(...)`
+            # is used as given: nullable unless it says otherwise, whatever the annotation.
+            given = spec.as_given or self._core_column(module, attr.value, scope)
+            nullable = True if given else bool(annotation.nullable)
         foreign = (
             parse_target(spec.foreign_key, spec.line, spec.column) if spec.foreign_key else None
         )
@@ -1105,6 +1125,14 @@ class TableBuilder:
             else ""
         )
         return head != "ClassVar"
+
+    def _core_column(self, module: str, value: Optional[Expr], scope: str) -> bool:
+        """`Column(...)` (SQLAlchemy's, or `db.Column`), not `mapped_column(...)`."""
+        return (
+            value is not None
+            and value.kind == "call"
+            and _last(self.names.qualify(module, value.text, scope)) == "Column"
+        )
 
     def _spec(self, module: str, value: Optional[Expr], scope: str) -> Optional[ColumnSpec]:
         if value is None or value.kind != "call":

@@ -97,7 +97,9 @@ def creation_sites(
     path = facts.path
     for call in facts.schema_calls:
         if call.method == "create_all" and holds_metadata(call, facts, index):
-            metadata, created = view.created_by_create_all(path, call.receiver, call.scope)
+            metadata, created = view.created_by_create_all(
+                path, call.receiver, call.scope, call.binds
+            )
             tables = tuple(sorted({table.key for table in created}))
             table_metadata = frozenset(table.metadata for table in created)
             yield CreationSite(

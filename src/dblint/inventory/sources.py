@@ -171,22 +171,29 @@ class ModelView:
         return self._by_path.get(path, [])
 
     def created_by_create_all(
-        self, path: str, dotted: str, scope: str
+        self, path: str, dotted: str, scope: str, binds: Optional[tuple[str, ...]] = None
     ) -> tuple[str, list[TableDecl]]:
         """The metadata a `create_all` receiver stands for, and the tables it creates.
 
-        Flask-SQLAlchemy's `db.create_all()` creates the tables of every bind.
+        Flask-SQLAlchemy's `db.create_all()` creates the tables of every bind, and
+        `db.create_all(bind_key="reports")` those of the binds it names (`None`: the default
+        one); a computed `bind_key` may name any.
         """
         metadata = self.metadata_of(path, dotted, scope)
-        every_bind = self.index.kind_of(path, dotted, scope) == FLASK_DB
+        flask = self.index.kind_of(path, dotted, scope) == FLASK_DB
+        if not flask or binds is None or "?" in binds:
+            wanted = None  # every bind
+        else:
+            wanted = {metadata if key == "" else f"{metadata}[bind={key}]" for key in binds}
         created = [
             table
             for table in self.tables
             if metadata
             and (
                 table.metadata == metadata
-                or (every_bind and table.metadata.startswith(metadata + "[bind="))
+                or (flask and table.metadata.startswith(metadata + "[bind="))
             )
+            and (wanted is None or table.metadata in wanted)
         ]
         return metadata, created
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 from dblint.contexts import FileContext
 from dblint.diagnostics import Diagnostic
@@ -44,6 +44,7 @@ class TargetStatus(TextEnum):
     FOUND = "found"  # its table and column
     OTHER_METADATA = "other-metadata"  # a table of that name only on other metadata
     MISSING_TABLE = "missing-table"
+    OTHER_SCHEMA = "other-schema"  # tables of that name only in other schemas (`others`)
     MISSING_COLUMN = "missing-column"
     UNKNOWN = "unknown"  # dblint cannot tell
 
@@ -77,11 +78,16 @@ def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef)
         for t in schema.tables
         if t.name == foreign.table and t.context == FileContext.APP and not t.scope
     ]
-    # A table whose schema is computed may be in any schema.
-    if foreign.schema is not None:
-        named = [t for t in named if t.schema == foreign.schema or not t.schema_known]
-    elif any(t.schema is None and t.schema_known for t in named):
-        named = [t for t in named if t.schema is None or not t.schema_known]
+    # A table whose schema is computed may be in any schema. SQLAlchemy looks a key without a
+    # schema up in its metadata's default schema only (`ForeignKey("tenants.id")` never finds
+    # `platform.tenants`: NoReferencedTableError).
+    if foreign.schema is not None or (
+        any(t.schema is None and t.schema_known for t in named) or _no_default_schema(schema, table)
+    ):
+        kept = _in_schema_or_other(named, foreign.schema)
+        if isinstance(kept, Target):
+            return kept
+        named = kept
     same = [t for t in named if t.metadata == table.metadata]
     if not same:
         if named:
@@ -100,6 +106,41 @@ def resolve_target(schema: ModelSchema, table: TableDef, foreign: ForeignKeyDef)
     if len(families) != 1:
         return Target(TargetStatus.UNKNOWN)
     return Target(TargetStatus.FOUND, found[0][0], found[0][1])
+
+
+def _type_label(column: ColumnDef, family: TypeFamily) -> str:
+    """The SQL type a message names: the family's (`UUID`), with the column's own type when that
+    is no SQLAlchemy type (`VARCHAR (TextGUID)`: a TypeDecorator stored as CHAR(36))."""
+    label = TRAITS[family].sql_label
+    written = column.type_name or ""
+    last = written.rsplit(".", 1)[-1]
+    if (
+        not written
+        or written.split(".", 1)[0] in ("sqlalchemy", "sqlmodel")
+        or last.upper() == label
+    ):
+        return label
+    return f"{label} ({last})"
+
+
+def _no_default_schema(schema: ModelSchema, table: TableDef) -> bool:
+    """The referencing table's metadata is known to have no default schema (a plain `MetaData()`)."""
+    return (
+        table.metadata is not None
+        and schema.ids.default_schema_known(table.metadata)
+        and schema.ids.default_schema(table.metadata) is None
+    )
+
+
+def _in_schema_or_other(
+    named: list[TableDef], wanted: Optional[str]
+) -> Union[list[TableDef], Target]:
+    """The tables of `named` in schema `wanted` (or whose schema is computed); when there are
+    none but some are in another known schema, the OTHER_SCHEMA target naming them."""
+    kept = [t for t in named if t.schema == wanted or not t.schema_known]
+    if not kept and named:
+        return Target(TargetStatus.OTHER_SCHEMA, others=tuple(named))
+    return kept
 
 
 def referenced_column(
@@ -236,8 +277,8 @@ class ForeignKeyTypeMismatch(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"foreign key {table.full_column_name(column)} is {TRAITS[mine].sql_label} but "
-                f"{other.full_column_name(other_column)} is {TRAITS[theirs].sql_label}"
+                f"foreign key {table.full_column_name(column)} is {_type_label(column, mine)} but "
+                f"{other.full_column_name(other_column)} is {_type_label(other_column, theirs)}"
                 + _across(table, other, elsewhere)
                 + (
                     "; the database refuses the constraint once both tables share one metadata"
@@ -257,7 +298,11 @@ class ForeignKeyToUnknownTable(Rule):
     what_it_does = (
         'Finds `ForeignKey("table.column")` (and `Field(foreign_key=...)`, `ForeignKeyConstraint`) targets that '
         "name a table no model, `Table(...)` or migration (`op.create_table`, raw `CREATE TABLE` in a migration) "
-        "defines, or a column the referenced table does not have. Tables owned by something else can be listed "
+        "defines, or a column the referenced table does not have, and targets in the wrong schema: a key "
+        "without a schema names a table of its metadata's default schema, as SQLAlchemy resolves it, so "
+        '`ForeignKey("tenants.id")` on a plain `MetaData()` does not reach a table declared only as '
+        '`platform.tenants` (whatever schema the referencing table is in), nor `"platform.regions.id"` one '
+        "declared without a schema; the message says where the table is. Tables owned by something else can be listed "
         "in `external-tables`. Nothing is reported when some table's name cannot be computed statically, nor "
         "for a table on the base of a library dblint does not know (the library may declare the target)."
     )
@@ -285,6 +330,20 @@ class ForeignKeyToUnknownTable(Rule):
                 if schema.ids.is_external(table.metadata):
                     continue  # an unknown library's base may declare it on the same metadata
                 message = f"foreign key {table.full_column_name(column)} references {foreign.target}, but no model, Table or migration defines table {foreign.table}"
+            elif target.status == TargetStatus.OTHER_SCHEMA:
+                if _external(index, foreign) or schema.ids.is_external(table.metadata):
+                    continue
+                found = ", ".join(sorted({t.full_name for t in target.others}))
+                why = (
+                    ""
+                    if foreign.schema
+                    else ", and a key without a schema names a table of its metadata's default schema (none)"
+                )
+                message = (
+                    f"foreign key {table.full_column_name(column)} references {foreign.target}, but table "
+                    f"{foreign.table} is declared only as {found}{why}: SQLAlchemy cannot resolve the key "
+                    "(NoReferencedTableError)"
+                )
             elif target.status == TargetStatus.MISSING_COLUMN and target.table is not None:
                 message = f"foreign key {table.full_column_name(column)} references {foreign.target}, but table {target.table.full_name} has no column {foreign.column}"
             else:
@@ -418,7 +477,7 @@ class MappedAnnotationTypeMismatch(Rule):
                 column.path,
                 column.line,
                 column.column,
-                f"column {table.full_column_name(column)} is annotated {annotation} but its SQL type is {TRAITS[sql].sql_label}, "
+                f"column {table.full_column_name(column)} is annotated {annotation} but its SQL type is {_type_label(column, sql)}, "
                 f"which returns {gives}",
                 fix=fix,
                 note=note,
@@ -433,7 +492,10 @@ class ForeignKeyWithoutIndex(Rule):
     default = False
     what_it_does = (
         "Finds foreign key columns with no `index=True`, no `unique=True`, that are not the primary key and do "
-        "not lead an `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` of the table."
+        "not lead an `Index(...)`, `UniqueConstraint(...)` or `PrimaryKeyConstraint(...)` of the table. The "
+        "second column of a composite primary key made of `primary_key=True` columns (an association table's "
+        "`tag_id` after `post_id`) is not covered by the key's index and is reported; the key's columns are in "
+        "SQLAlchemy's order, the class's own columns before those of its mixins and abstract bases."
     )
     why_bad = (
         "PostgreSQL does not index the referencing side of a foreign key. Joins from the parent and every "
@@ -445,7 +507,9 @@ class ForeignKeyWithoutIndex(Rule):
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         schema = model_schema(index)
         for table, column in schema.columns_in(facts.path):
-            if not column.foreign_keys or column.index or column.unique or column.primary_key:
+            if not column.foreign_keys or column.index or column.unique:
+                continue
+            if column.primary_key and not _trails_primary_key(table, column):
                 continue
             if any(covered and covered[0] == column.name for covered in table.indexed):
                 continue
@@ -456,6 +520,17 @@ class ForeignKeyWithoutIndex(Rule):
                 f"foreign key {table.full_column_name(column)} has no index (joins and deletes on "
                 f"{column.foreign_keys[0].table} scan {table.full_name})",
             )
+
+
+def _trails_primary_key(table: TableDef, column: ColumnDef) -> bool:
+    """`column` is a column of a composite primary key after its first, so the key's index, led
+    by the first, does not serve lookups on it. The key's columns are in the table's column order
+    (the class's own columns, then those of its mixins and abstract bases, as SQLAlchemy orders
+    them); a column a library base adds is not placed, and then none is judged."""
+    keys = [c for c in table.columns if c.primary_key]
+    if len(keys) < 2 or any(c.library for c in keys):
+        return False
+    return keys[0] is not column
 
 
 class IdColumnWithoutForeignKey(Rule):

@@ -416,7 +416,7 @@ class ColumnTypeDrift(Rule):
                 column.line,
                 column.column,
                 f"column {pair.model.full_column_name(column)} is {column.family} in the model but "
-                f"{found.family} ({written}) in the migrated schema (revision {found.revision})",
+                f"{found.family} ({written}) in the migrated schema (revision {found.typed_by or found.revision})",
             )
 
 
@@ -738,5 +738,5 @@ class NullabilityDrift(Rule):
                     column.column,
                     f"column {pair.model.full_column_name(column)} is "
                     f"{'nullable' if column.nullable else 'NOT NULL'} in the model but "
-                    f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.revision})",
+                    f"{'nullable' if found.nullable else 'NOT NULL'} in the migrated schema (revision {found.nulled_by or found.revision})",
                 )

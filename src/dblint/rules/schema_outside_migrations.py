@@ -13,7 +13,13 @@ from dblint.facts.vocabulary import (
     DROP_TABLE_CONSTRUCT,
 )
 from dblint.index import ProjectIndex
-from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata, table_of
+from dblint.index.receivers import (
+    creates_one_table,
+    drops_one_table,
+    holds_metadata,
+    table_of,
+    untracked_binds,
+)
 from dblint.index.scratch import executed_constructs, lasting_ddl
 from dblint.index.table_events import runs_with_table_event, table_event_names
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
@@ -57,6 +63,16 @@ def no_alembic_hint(code: str) -> str:
     return (
         "the project has no Alembic environment: mark a run-time change that is intended (a "
         f"library's own tables) with `# noqa: {code}`, or manage the schema with Alembic (`alembic init`)"
+    )
+
+
+def untracked_bind_hint(code: str, verb: str, named: str) -> str:
+    """What to do about a `create_all` / `drop_all` of Flask-SQLAlchemy binds (`named`) that
+    no Alembic environment tracks: another database, where the usual hint names Alembic commands."""
+    return (
+        f"no Alembic environment tracks bind {named} (another database): mark a run-time {verb} "
+        f"that is intended (a cache rebuilt at start) with `# noqa: {code}`, or migrate the bind "
+        "too (Flask-Migrate's multi-database template)"
     )
 
 
@@ -131,6 +147,7 @@ class _WholeMetadataRule(Rule):
 
     method: ClassVar[str]
     effect: ClassVar[str]
+    verb: ClassVar[str]  # what the hint calls one call (`create`, `drop`)
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         if not index.is_application_code(facts):
@@ -138,13 +155,23 @@ class _WholeMetadataRule(Rule):
         for call in _calls(facts, self.method):
             if holds_metadata(call, facts, index):
                 how = "" if call.called else " (passed as a callable)"
+                binds = untracked_binds(call, facts, index)
+                what, hint = "tables", _hint(self, index)
+                if binds:
+                    named = ", ".join(binds)
+                    what = (
+                        f"the tables of bind {named}"
+                        if len(binds) == 1
+                        else f"the tables of binds {named}"
+                    )
+                    hint = hint or untracked_bind_hint(self.code, self.verb, named)
                 yield self.diagnostic(
                     facts.path,
                     call.line,
                     call.column,
-                    f"{_shown_receiver(call.receiver)}.{self.method}(){how} {self.effect} tables outside Alembic migrations",
+                    f"{_shown_receiver(call.receiver)}.{self.method}(){how} {self.effect} {what} outside Alembic migrations",
                     call.end_line,
-                    hint=_hint(self, index),
+                    hint=hint,
                 )
 
 
@@ -157,7 +184,9 @@ class CreateAllOutsideMigrations(_WholeMetadataRule):
         "Finds `metadata.create_all()`, `Base.metadata.create_all()`, `SQLModel.metadata.create_all()` and "
         "Flask-SQLAlchemy's `db.create_all()` in application code, also when the bound method is passed as a "
         "callable (`await conn.run_sync(Base.metadata.create_all)`, `event.listen(..., metadata.create_all)`). "
-        "Tests, Alembic migrations and env.py are not checked. `create_all` on unrelated objects is not reported."
+        "Tests, Alembic migrations and env.py are not checked. `create_all` on unrelated objects is not reported. "
+        '`db.create_all(bind_key="cache")` that names only Flask-SQLAlchemy binds no Alembic environment tracks '
+        "(another database) is reported saying so, with `# noqa` offered for a cache rebuilt at run time."
     )
     why_bad = (
         "`create_all()` creates every missing table from the current models, bypassing Alembic. Tables "
@@ -192,6 +221,7 @@ class CreateAllOutsideMigrations(_WholeMetadataRule):
 
     method = "create_all"
     effect = "creates"
+    verb = "create"
 
 
 class DropAllOutsideMigrations(_WholeMetadataRule):
@@ -229,6 +259,7 @@ class DropAllOutsideMigrations(_WholeMetadataRule):
 
     method = "drop_all"
     effect = "drops"
+    verb = "drop"
 
     def check_file(self, facts: FileFacts, index: ProjectIndex) -> Iterable[Diagnostic]:
         yield from super().check_file(facts, index)

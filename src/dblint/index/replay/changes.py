@@ -91,11 +91,10 @@ class SchemaChanges:
         guards = frame.guards + step.guards
         if not guards:
             return None
-        return f"{guards[-1]} in {frame.revision.path} (revision {frame.revision.id})"
+        return f"{guards[-1]} in {frame.path} (revision {frame.revision.id})"
 
     def _place(self, step: MigrationStep, frame: Frame) -> OperationPlace:
-        revision = frame.revision
-        return OperationPlace(revision.id, revision.path, step.line, step.column, step.end_line)
+        return OperationPlace(frame.revision.id, frame.path, step.line, step.column, step.end_line)
 
     def existing(
         self, key: TableKey, step: MigrationStep, frame: Frame, action: str
@@ -356,7 +355,7 @@ class SchemaChanges:
         self.replay.operations.append(
             OperationView(
                 frame.revision.id,
-                frame.revision.path,
+                frame.path,
                 step,
                 key,
                 state,

@@ -3,7 +3,8 @@
 Each revision's `upgrade()` is applied in graph order, over every chain of the graph (chains
 from real roots as usual, chains from a missing link over an unknown schema): `op.*` and
 `batch_op.*` operations, SQL strings (read by the SQL reader, `dblint.sql`), helpers of the
-same file (with literal arguments substituted) and loops over literal lists. Renames
+same file or of a project module that uses `op` (with literal arguments substituted; their
+steps are placed in the helper's file) and loops over literal lists. Renames
 (`op.rename_table`, `ALTER TABLE t RENAME TO n`, `RENAME TABLE t TO n`) move a table's columns
 to the new name, and foreign keys that pointed at it follow, as in the database. Anything
 else marks the tables it touches uncertain; precision comes first. What happened that a rule
@@ -16,8 +17,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
-from dblint.facts.model import Expr, FileFacts, MigrationFacts, MigrationFunction, MigrationStep
+from dblint.facts.model import (
+    Expr,
+    FileFacts,
+    FunctionDef,
+    MigrationFacts,
+    MigrationFunction,
+    MigrationStep,
+)
 from dblint.facts.vocabulary import core_operation
+from dblint.index import symbols
 from dblint.index.columns import ColumnSpec, column_from_expr
 from dblint.index.names import Names
 from dblint.index.project_types import TypeFamilies
@@ -180,6 +189,11 @@ class _Replayer:
 
     def _call(self, step: MigrationStep, frame: Frame) -> None:
         helper = _helper_of(step, frame)
+        view = frame.view
+        if helper is None:
+            imported = self._imported_helper(step, frame)
+            if imported is not None:
+                helper, view = imported
         if helper is not None and helper.name != "upgrade" and frame.depth < MAX_HELPER_DEPTH:
             values = {param: resolve(arg, frame) for param, arg in zip(helper.params, step.args)}
             for key, arg in step.keywords:
@@ -197,14 +211,16 @@ class _Replayer:
                 guards += (f"helper called with *args at {frame.where(step.line)}",)
             autocommit = frame.autocommit or step.autocommit
             self._run_function(
-                Frame(
-                    frame.revision, frame.view, helper, values, guards, frame.depth + 1, autocommit
-                )
+                Frame(frame.revision, view, helper, values, guards, frame.depth + 1, autocommit)
             )
             return
         if helper is None and not self._is_project_call(frame, step.name):
             return
-        if helper is not None and not self._may_change_schema(frame, helper, {helper.name}):
+        if (
+            helper is not None
+            and view is frame.view
+            and not self._may_change_schema(frame, helper, {helper.name})
+        ):
             return  # past the depth limit, a recursion over data (security_monkey's `sub_list`)
         reason = (
             f"call of `{step.name}` at {frame.where(step.line)}, which the replay does not follow"
@@ -225,6 +241,30 @@ class _Replayer:
                 self.changes.mark(named, reason)
         elif not reflected:
             self.changes.blind(reason)
+
+    def _imported_helper(
+        self, step: MigrationStep, frame: Frame
+    ) -> Optional[tuple[MigrationFunction, FileView]]:
+        """A module-level function of another project module that uses Alembic's `op` (a
+        migrations' helper module: `from app.migration_utils import add_audit_columns`), called
+        by name or as `module.helper`; None for anything else, whose effect stays unknown."""
+        found = self.index.resolver.resolve(self.index.module_of(frame.path), step.name)
+        if (
+            found is None
+            or found.rest
+            or not isinstance(found.target, symbols.Defined)
+            or not isinstance(found.target.node, FunctionDef)
+            or found.target.node.scope
+        ):
+            return None
+        table = self.index.resolver.modules.get(found.target.module)
+        migration = table.facts.migration if table is not None else None
+        if table is None or migration is None or table.facts.path == frame.path:
+            return None
+        function = migration.function(found.target.node.name)
+        if function is None:
+            return None
+        return function, self.views.setdefault(table.facts.path, FileView(table.facts))
 
     def _may_change_schema(self, frame: Frame, function: MigrationFunction, seen: set[str]) -> bool:
         """Whether a helper of the revision reaches, directly or through the helpers it calls, an
@@ -263,7 +303,7 @@ class _Replayer:
         )
 
     def _relative(self, frame: Frame, module: str, level: int) -> str:
-        here = self.index.module_of(frame.revision.path).split(".")
+        here = self.index.module_of(frame.path).split(".")
         base = here[: max(len(here) - level, 0)]
         return ".".join([*base, module] if module else base)
 
@@ -369,7 +409,7 @@ class _Replayer:
             pk,
             spec.foreign_key,
             frame.revision.id,
-            frame.revision.path,
+            frame.path,
             spec.line,
             spec.column,
             sql_type=column_type(spec.type_expr),
@@ -380,7 +420,7 @@ class _Replayer:
     ) -> None:
         self.changes.create(key, step, frame, if_not_exists=_keyword_true(step, "if_not_exists"))
         table = ReplayTable(
-            key[0], key[1], {}, frame.revision.id, frame.revision.path, step.line, step.column
+            key[0], key[1], {}, frame.revision.id, frame.path, step.line, step.column
         )
         table.created_guarded = bool(step.guards or frame.guards)
         # `schema=project_name` (r2r's, from the environment): the table is in a schema, which one
@@ -556,6 +596,7 @@ class _Replayer:
             return
         type_expr = step.keywords and dict(step.keywords).get("type_")
         if type_expr:
+            column.typed_by = frame.revision.id
             spec = column_from_expr(
                 Expr("call", "Column", (Expr("str", column.name), type_expr)),
                 frame.view.qualify,
@@ -568,6 +609,7 @@ class _Replayer:
         if nullable is not None:
             if nullable.kind == "const" and nullable.text in ("True", "False"):
                 column.nullable = nullable.text == "True"
+                column.nulled_by = frame.revision.id
             else:
                 table.unsure(f"alter_column with a computed nullable at {frame.where(step.line)}")
         new_name = text_of(dict(step.keywords).get("new_column_name"), frame)
@@ -660,8 +702,7 @@ def _named_origin(
     """Where the current revision creates an index or unique constraint named `name` (at `line`,
     by `step` or inside its `create_table`), guarded as that step is."""
     guarded = bool(frame.guards or step.guards)
-    revision = frame.revision
-    return NamedOrigin(name, kind, columns, revision.id, revision.path, line, guarded)
+    return NamedOrigin(name, kind, columns, frame.revision.id, frame.path, line, guarded)
 
 
 def _helper_of(step: MigrationStep, frame: Frame) -> Optional[MigrationFunction]:

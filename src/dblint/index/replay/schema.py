@@ -29,6 +29,8 @@ class ReplayColumn:
     path: str
     line: int
     column: int
+    typed_by: str = ""  # the revision that last changed its type (`alter_column(type_=...)`)
+    nulled_by: str = ""  # the revision that last changed its nullability
     certain: bool = True  # False when added or changed under a guard
     # Its type's kind and sizes as the migration wrote them (`sa.String(50)`, a `CREATE TABLE`'s
     # `VARCHAR(50)`): whether a later type change rewrites the table (DBL504). None: not read.

@@ -160,7 +160,7 @@ class SqlSteps:
         """The literal a name imported from a project module is bound to (`from app.sql import PURGE`)."""
         if name in frame.function.params or name in frame.function.rebound:
             return None
-        module = self.index.module_of(frame.revision.path)
+        module = self.index.module_of(frame.path)
         resolution = self.index.resolver.resolve(module, name, frame.function.name)
         if resolution is None or resolution.rest or not isinstance(resolution.target, Defined):
             return None
@@ -210,7 +210,7 @@ class SqlSteps:
                     key[1],
                     {},
                     frame.revision.id,
-                    frame.revision.path,
+                    frame.path,
                     step.line,
                     step.column,
                 )
@@ -278,7 +278,9 @@ class SqlSteps:
                     return False
                 if action.nullable is not None:
                     column.nullable = action.nullable
+                    column.nulled_by = frame.revision.id
                 if action.type_name is not None:
+                    column.typed_by = frame.revision.id
                     column.type_name = action.type_name
                     column.family = family_of_type_name(action.type_name)
                     column.sql_type = sql_column_type(action.type_name)
@@ -299,7 +301,7 @@ def _sql_column(column: SqlColumn, step: MigrationStep, frame: Frame) -> ReplayC
         column.primary_key,
         column.references,
         frame.revision.id,
-        frame.revision.path,
+        frame.path,
         step.line,
         step.column,
         sql_type=sql_column_type(column.type_name),

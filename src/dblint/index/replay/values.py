@@ -63,8 +63,14 @@ class Frame:
     depth: int = 0
     autocommit: bool = False  # called by a step that runs outside a transaction (`MigrationStep`)
 
+    @property
+    def path(self) -> str:
+        """The file the function comes from: the revision's, or a project helper module's
+        (`from app.migration_utils import add_audit_columns`), whose lines its steps carry."""
+        return self.view.facts.path
+
     def where(self, line: int) -> str:
-        return f"{self.revision.path}:{line}"
+        return f"{self.path}:{line}"
 
 
 def resolve(expr: Optional[Expr], frame: Frame, hops: int = MAX_NAME_HOPS) -> Optional[Expr]:
