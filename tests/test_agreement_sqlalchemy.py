@@ -258,3 +258,31 @@ def test_unresolvable_foreign_keys_are_reported(project: str) -> None:
                 accepted.add(f"{table.full_name}.{column.name}")
     assert flagged <= set(real["unresolved"])
     assert set(real["unresolved"]) - flagged <= accepted
+
+
+def test_a_model_mapped_before_its_base_s_metadata_is_rebound_stays_on_the_old_one() -> None:
+    """pyramid_cms (Kotti): `Base.metadata = metadata` puts the models mapped after it on
+    `metadata`; `Setting`, mapped above the rebinding in the same module, keeps the base's own
+    metadata, as SQLAlchemy builds them: DBL201 on `Setting` only."""
+    root = FIXTURES / "pyramid_cms"
+    real = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import cms, cms.resources\n"
+            "print(sorted(t for t in cms.metadata.tables), cms.Setting.__table__.metadata is cms.metadata)",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout.split("\n")[0]
+    assert real == "['nodes', 'principals'] False"
+    completed = run_tool("dblint", "check", "--select", "DBL201", "--no-cache", ".", cwd=root)
+    assert [
+        line.split(" ", 2)[:2] for line in completed.stdout.splitlines() if "DBL201" in line
+    ] == [
+        ["cms/__init__.py:12:1:", "DBL201"],
+        ["cms/legacy.py:9:1:", "DBL201"],
+    ]

@@ -491,7 +491,9 @@ class TableBuilder:
             info.style = FLASK if is_flask else ORM
             # `Base.metadata = metadata` after `Base = declarative_base()` (Kotti): the models'
             # tables go on the metadata assigned, as SQLAlchemy reads `Base.metadata` per class.
-            info.root_metadata = self.ids.canonical(self.ids.owner(module, base.text, scope))
+            info.root_metadata = self.ids.canonical_for_class(
+                self.ids.owner(module, base.text, scope), module, info.cls.line
+            )
         self._base_class_option(info, target.module, node, depth)
 
     def _external_declarative_base(self, info: ClassInfo) -> None:
