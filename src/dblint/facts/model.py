@@ -375,7 +375,9 @@ class MigrationFunction:
     steps: tuple[MigrationStep, ...]
     rebound: tuple[str, ...] = ()
     branched: tuple[str, ...] = ()
-    star_param: str = ""  # the `*args` parameter's name
+    # The `*args` parameter's name; "" without one, or with keyword-only parameters after it
+    # (which arguments it collects is then not read).
+    star_param: str = ""
 
 
 @slotted

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dblint.facts.model import FileFacts, FunctionDef
+from dblint.facts.model import CallFact, FileFacts, FunctionDef
 from dblint.facts.vocabulary import SYNC_CALLS
 from dblint.index.kinds import SCHEMA_SYNC
 from dblint.index.names import Names
@@ -103,6 +103,11 @@ def _stamps(facts: FileFacts, within: str = "") -> bool:
     return False
 
 
+def _calls_stamp_helper(call: CallFact) -> bool:
+    """`stamp_<what>(...)`: a call that may reach a project function stamping the database."""
+    return call.expr.text.rpartition(".")[2].startswith("stamp_")
+
+
 def _inside(scope: str, within: str) -> bool:
     """Whether code of `scope` runs in the function whose inner scope is `within` ("": anywhere)."""
     return not within or scope == within or scope.startswith(within + ".")
@@ -118,7 +123,7 @@ def _stamps_through_helper(index: ProjectIndex, path: str, facts: FileFacts) -> 
     return any(
         helpers.stamps(module, call.expr.text, call.scope, outside=path)
         for call in facts.calls
-        if call.expr.text.rpartition(".")[2].startswith("stamp_")
+        if _calls_stamp_helper(call)
     )
 
 
@@ -149,8 +154,7 @@ class _StampHelpers:
         return _stamps(helper, function.inner_scope) or any(
             self.stamps(found.target.module, call.expr.text, call.scope)
             for call in helper.calls
-            if call.expr.text.rpartition(".")[2].startswith("stamp_")
-            and _inside(call.scope, function.inner_scope)
+            if _calls_stamp_helper(call) and _inside(call.scope, function.inner_scope)
         )
 
 
