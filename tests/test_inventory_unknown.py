@@ -441,6 +441,52 @@ def test_a_metadata_dict_that_unpacks_another_mapping_is_unknown(tmp_path: Path)
     )
 
 
+@pytest.mark.parametrize(
+    ("lookup", "tracked", "note"),
+    [
+        # one database's env.py: only that database's metadata, not every value of the dict
+        (
+            'METADATA_BY_DB["accounts"]',
+            {"accounts": True, "transfers": True, "daily_totals": False},
+            "migrations/env.py tracks ledger.models:AccountsBase.metadata",
+        ),
+        # the template itself: a key read at run time, each database's in turn
+        (
+            "METADATA_BY_DB.get(name)",
+            {"accounts": True, "transfers": True, "daily_totals": True},
+            "migrations/env.py tracks ledger.models:AccountsBase.metadata, "
+            "ledger.models:AnalyticsBase.metadata",
+        ),
+        # a key the dict does not hold (a KeyError at run time): unknown, saying so
+        (
+            'METADATA_BY_DB["acounts"]',
+            {"accounts": "unknown", "transfers": "unknown", "daily_totals": "unknown"},
+            "migrations/env.py: what Alembic tracks is unknown: target_metadata looks up "
+            "the key 'acounts', which the dict does not hold",
+        ),
+    ],
+    ids=["literal-key", "key-at-run-time", "missing-key"],
+)
+def test_a_metadata_dict_looked_up_by_a_literal_key_tracks_that_value(
+    tmp_path: Path, lookup: str, tracked: dict[str, object], note: str
+) -> None:
+    """`METADATA_BY_DB["accounts"]`, the multidb fixture's dict under another name, tracks
+    `AccountsBase.metadata` only: the union of every value called `daily_totals` tracked (no
+    DBL201/DBL202 on its base)."""
+    root = tmp_path / "multidb"
+    shutil.copytree(FIXTURES / "alembic_multidb", root)
+    env = root / "migrations" / "env.py"
+    env.write_text(
+        env.read_text()
+        .replace("target_metadata = {", "METADATA_BY_DB = {")
+        .replace("target_metadata.get(name)", lookup)
+    )
+    document = json.loads(_inventory(root, "json"))
+    rows = {row["table"]: row["tracked"] for row in document["tables"] if row["table"] in tracked}
+    assert rows == tracked
+    assert document["totals"]["alembic_target_metadata"] == [note]
+
+
 def test_an_unreadable_target_metadata_expression_is_named_as_such(tmp_path: Path) -> None:
     """A comprehension has no text to show: the reason says what it is, not "target_metadata ``"."""
     root = tmp_path / "multidb"

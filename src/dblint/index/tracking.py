@@ -292,7 +292,12 @@ class TrackingReader:
             return self._per_database(module, expr, scope, depth)
         looked_up = self._looked_up(module, expr, scope)
         if looked_up is not None:  # the multidb template's `target_metadata.get(name)`
-            return self._evaluate(looked_up[0], looked_up[1], scope, depth + 1)
+            where, value, value_scope = looked_up
+            if value is None:
+                key = expr.args[0].text
+                why = f"target_metadata looks up the key {key!r}, which the dict does not hold"
+                return _Found(set(), unknown=True, why=[why])
+            return self._evaluate(where, value, value_scope, depth + 1)
         if expr.kind == "list" or (
             expr.kind == "call" and expr.args and not expr.text.endswith("MetaData")
         ):
@@ -318,9 +323,14 @@ class TrackingReader:
             expr = self._as_bound(module, expr, scope)
         return _Found(set(), unknown=True, why=[_unresolved(expr)])
 
-    def _looked_up(self, module: str, expr: Expr, scope: str) -> Optional[tuple[str, Expr]]:
-        """`mapping.get(key)` or `mapping[key]` of a name bound to a dict display: the dict
-        (with its module), whose values are the metadata one of them is."""
+    def _looked_up(
+        self, module: str, expr: Expr, scope: str
+    ) -> Optional[tuple[str, Optional[Expr], str]]:
+        """`mapping.get(key)` or `mapping[key]` of a name bound to a dict display, with the module
+        and scope to read it in: the value of a literal key (`METADATAS["main"]`; for a key the
+        dict lacks, `None` through `.get()`, else None: unknown), else the dict, whose values are
+        the metadata one of them is (the multidb template's `target_metadata.get(name)`, for each
+        database in turn)."""
         if expr.kind == "call" and expr.text.endswith(".get") and len(expr.args) == 1:
             receiver = expr.text[: -len(".get")]
         elif expr.kind == "subscript" and len(expr.args) == 1:
@@ -330,7 +340,13 @@ class TrackingReader:
         bound = self.ids.names.binding(module, receiver, scope)
         if bound is None or bound[1].value is None or bound[1].value.kind != "dict":
             return None
-        return bound[0], bound[1].value
+        mapping, key = bound[1].value, expr.args[0]
+        if key.kind == "str" and mapping.text != DICT_SPREAD:
+            value = dict(mapping.keywords).get(key.text)
+            if value is None and expr.kind == "call":
+                value = Expr("const", "None")  # what `.get()` returns for a key the dict lacks
+            return bound[0], value, bound[1].scope
+        return bound[0], mapping, bound[1].scope
 
     def _per_database(self, module: str, expr: Expr, scope: str, depth: int) -> _Found:
         """Alembic's `multidb` template: `{"engine1": Base1.metadata, ...}`, the metadata of each
