@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_tool, write_project
+from conftest import FIXTURES, finding_set, run_tool, write_project
 
 from dblint.inventory.sources import is_computed, shown_name
 
@@ -508,6 +508,42 @@ def test_an_unreadable_target_metadata_expression_is_named_as_such(tmp_path: Pat
         "migrations/env.py: what Alembic tracks is unknown: "
         "target_metadata is an expression dblint does not read statically"
     )
+
+
+def test_a_test_harness_env_py_handing_alembic_over_is_no_environment(tmp_path: Path) -> None:
+    """Look-alike of sourcehut's env.py under the test paths (`tests/data/alembic/env.py` calling a
+    library's runner beside a revision): a test's harness, not the application's environment. Its
+    unknown tracking silenced DBL201/DBL202 for the whole project; they stay."""
+    models = (
+        "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\nOtherBase = declarative_base()\n\n\n"
+        "class User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n\n\n"
+        "class Stray(OtherBase):\n    __tablename__ = 'strays'\n    id = Column(Integer, primary_key=True)\n"
+    )
+    revision = (
+        "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = '{rev}'\ndown_revision = None\n\n\n"
+        "def upgrade():\n    op.create_table('{table}', sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "app/__init__.py": "",
+            "app/models.py": models,
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "migrations/env.py": (
+                "from alembic import context\n\nfrom app.models import Base\n\n"
+                "context.configure(target_metadata=Base.metadata)\n"
+            ),
+            "migrations/versions/a1.py": revision.format(rev="a1", table="users"),
+            "tests/data/alembic/env.py": "from harness import run_env\n\nrun_env()\n",
+            "tests/data/alembic/versions/t1.py": revision.format(rev="t1", table="things"),
+        },
+    )
+    completed = run_tool("dblint", "check", "--select", "DBL2", ".", cwd=root)
+    assert {(path, code) for path, _, code in finding_set(completed.stdout)} == {
+        ("app/models.py", "DBL201"),
+        ("app/models.py", "DBL202"),
+    }
 
 
 def test_an_env_py_handing_alembic_to_a_library_tracks_unknown() -> None:

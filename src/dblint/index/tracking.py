@@ -33,6 +33,7 @@ from dblint.index.library_bases import (
 )
 from dblint.index.revisions import revision_graphs
 from dblint.index.symbols import Defined, External
+from dblint.pathmatch import matches
 
 if TYPE_CHECKING:
     from dblint.index.project import ProjectIndex
@@ -87,14 +88,21 @@ class TrackingReader:
             for location in self.index.script_locations
             if not self._names_nothing(location)
         )
-        undeclared = tuple(
-            self.location(location)
-            if self._configures_alembic(location.env_path)
-            else self._handed_over(location)
-            for location in self._inferred()
-            if location.env_path in self.index.files
-        )
+        inferred = (self._inferred_tracking(location) for location in self._inferred())
+        undeclared = tuple(tracking for tracking in inferred if tracking is not None)
         return declared + undeclared + self._flask_alembic()
+
+    def _inferred_tracking(self, location: ScriptLocation) -> Optional[Tracking]:
+        """What the env.py beside revisions found by their shape tracks; None without an env.py,
+        or for one of the test paths that hands Alembic to other code (a test's harness: its
+        unknown tracking would silence the application's DBL201/DBL202)."""
+        if location.env_path not in self.index.files:
+            return None
+        if self._configures_alembic(location.env_path):
+            return self.location(location)
+        if matches(location.env_path, self.index.settings.test_paths):
+            return None
+        return self._handed_over(location)
 
     def unread(self) -> tuple[ScriptLocation, ...]:
         """The declared script locations that name nothing in the repository: no environments."""
