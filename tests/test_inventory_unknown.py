@@ -313,6 +313,22 @@ def test_tables_unsure_for_the_same_reasons_share_one_line(tmp_path: Path) -> No
     assert reasons[0].startswith("- `audit_log`, `users`: ")
 
 
+def test_a_history_whose_every_revision_file_is_unreadable_is_unsure(tmp_path: Path) -> None:
+    """A script location whose one revision is Python 2 (DBL001): its history is unknown, and the
+    inventory says so, naming the file, instead of showing `users` created by no revision."""
+    root = _project(tmp_path, PLAIN_ENV)
+    revision = root / "alembic/versions/0001_users.py"
+    revision.write_text(
+        revision.read_text().replace("def upgrade():\n", "def upgrade():\n    print 'users'\n")
+    )
+    markdown = _inventory(root, "markdown")
+    unsure = markdown.split("## Tables the migration replay is unsure of", 1)[1]
+    reasons = [line for line in unsure.splitlines() if line.startswith("- ")]
+    assert reasons == [
+        "- `users`: revision file alembic/versions/0001\\_users.py could not be read"
+    ]
+
+
 def test_tables_copied_into_the_tracked_metadata_make_it_unknown(tmp_path: Path) -> None:
     """glance's env.py copies another base's tables into its target (`_add_table` in a loop over
     `BASE_DICT.metadata.sorted_tables`): what Alembic tracks is more than `Base.metadata`, and
