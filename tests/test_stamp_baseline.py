@@ -66,6 +66,8 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "from sqlalchemy_helpers.fastapi import manager_from_config\n\n\n"
         "async def init_db(settings):\n    await manager_from_config(settings).sync()\n",
         HAND_STAMP,
+        # Alembic's `version_table_schema`: the version table of another schema
+        HAND_STAMP.replace("CREATE TABLE alembic_version", "CREATE TABLE public.alembic_version"),
     ],
     ids=[
         "alembic-command",
@@ -75,6 +77,7 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "sqlalchemy-helpers-syncdb",
         "sqlalchemy-helpers-manager",
         "by-hand",
+        "by-hand-in-a-schema",
     ],
 )
 def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
