@@ -452,7 +452,9 @@ class TableBuilder:
             last = _last(qualified)
             if qualified in ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel"):
                 info.style = info.style or SQLMODEL
-                info.root_metadata = info.root_metadata or self.ids.canonical(SQLMODEL_METADATA)
+                info.root_metadata = info.root_metadata or self.ids.canonical_for_class(
+                    SQLMODEL_METADATA, module, info.cls.line
+                )
             elif self._library_base(info, base.text):
                 pass
             elif (
