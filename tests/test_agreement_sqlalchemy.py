@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_tool
+from conftest import FIXTURES, finding_set, run_tool, write_project
 
 from dblint.engine import Request
 from dblint.index.replay import tables_migrations_create
@@ -259,3 +259,92 @@ def test_unresolvable_foreign_keys_are_reported(project: str) -> None:
                 accepted.add(f"{table.full_name}.{column.name}")
     assert flagged <= set(real["unresolved"])
     assert set(real["unresolved"]) - flagged <= accepted
+
+
+def test_a_model_mapped_before_its_base_s_metadata_is_rebound_stays_on_the_old_one() -> None:
+    """pyramid_cms (Kotti): `Base.metadata = metadata` puts the models mapped after it on
+    `metadata`; `Setting`, mapped above the rebinding in the same module, keeps the base's own
+    metadata, as SQLAlchemy builds them: DBL201 on `Setting` only."""
+    root = FIXTURES / "pyramid_cms"
+    real = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import cms, cms.resources\n"
+            "print(sorted(t for t in cms.metadata.tables), cms.Setting.__table__.metadata is cms.metadata)",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout.split("\n")[0]
+    assert real == "['nodes', 'principals'] False"
+    completed = run_tool("dblint", "check", "--select", "DBL201", "--no-cache", ".", cwd=root)
+    assert [
+        line.split(" ", 2)[:2] for line in completed.stdout.splitlines() if "DBL201" in line
+    ] == [
+        ["cms/__init__.py:12:1:", "DBL201"],
+        ["cms/legacy.py:9:1:", "DBL201"],
+    ]
+
+
+SQLMODEL_REBOUND = """from typing import Optional
+
+from sqlalchemy.orm import declarative_base
+from sqlmodel import Field, SQLModel
+
+Base = declarative_base()
+
+
+class Early(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+
+
+SQLModel.metadata = Base.metadata
+
+
+class Late(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+"""
+
+
+def test_a_sqlmodel_model_mapped_before_sqlmodel_metadata_is_rebound_stays_on_it(
+    tmp_path: Path,
+) -> None:
+    """`SQLModel.metadata = Base.metadata` moves only the models mapped after it, as real SQLModel
+    builds them: `Early` stays on SQLModel's own metadata, untracked (DBL201); `Late` is tracked."""
+    revision = (
+        "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = 'a1'\ndown_revision = None\n\n\n"
+        "def upgrade():\n    op.create_table('early', sa.Column('id', sa.Integer, primary_key=True))\n"
+        "    op.create_table('late', sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "app/__init__.py": "",
+            "app/models.py": SQLMODEL_REBOUND,
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "migrations/env.py": (
+                "from alembic import context\n\nfrom app.models import Base\n\n"
+                "target_metadata = Base.metadata\n"
+            ),
+            "migrations/versions/a1.py": revision,
+        },
+    )
+    real = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from app.models import Base, Early, Late\n"
+            "print(Early.__table__.metadata is Base.metadata, Late.__table__.metadata is Base.metadata)",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout.strip()
+    assert real == "False True"
+    completed = run_tool("dblint", "check", "--no-cache", ".", cwd=root)
+    assert finding_set(completed.stdout) == {("app/models.py", 9, "DBL201")}

@@ -305,3 +305,25 @@ def test_a_loose_file_is_checked_with_the_files_beside_it_only(tmp_path: Path) -
     assert "archive/2019/old_job.py" in _indexed(root)
     (root / "setup.cfg").write_text("[metadata]\nname = loose\n")
     assert "archive/2019/old_job.py" in _indexed(root / "job.py")
+
+
+@pytest.mark.parametrize("in_git", [False, True], ids=["walk", "git"])
+def test_a_symlink_to_an_excluded_file_is_checked_at_the_link(tmp_path: Path, in_git: bool) -> None:
+    """`app/startup.py -> ../vendor/main.py` with `vendor` excluded: the link is the one path
+    the code is checked at (dropping it as a second path checked the code nowhere); the link to
+    a file that is not excluded is still dropped."""
+    root = write_project(
+        tmp_path / "repo",
+        {
+            "pyproject.toml": '[project]\nname = "app"\n\n[tool.dblint]\nextend-exclude = ["vendor"]\n',
+            "app/__init__.py": "",
+            "app/db.py": DB,
+            "app/main.py": CREATE_ALL,
+            "vendor/main.py": CREATE_ALL,
+        },
+    )
+    os.symlink("../vendor/main.py", root / "app" / "startup.py")
+    os.symlink("main.py", root / "app" / "boot.py")
+    if in_git:
+        init_repository(root)
+    assert paths_reported(root, ".") == {"app/main.py", "app/startup.py"}

@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, run_tool, write_project
+from conftest import FIXTURES, finding_set, run_tool, write_project
 
 from dblint.inventory.sources import is_computed, shown_name
 
@@ -346,6 +346,22 @@ def test_tables_unsure_for_the_same_reasons_share_one_line(tmp_path: Path) -> No
     assert reasons[0].startswith("- `audit_log`, `users`: ")
 
 
+def test_a_history_whose_every_revision_file_is_unreadable_is_unsure(tmp_path: Path) -> None:
+    """A script location whose one revision is Python 2 (DBL001): its history is unknown, and the
+    inventory says so, naming the file, instead of showing `users` created by no revision."""
+    root = _project(tmp_path, PLAIN_ENV)
+    revision = root / "alembic/versions/0001_users.py"
+    revision.write_text(
+        revision.read_text().replace("def upgrade():\n", "def upgrade():\n    print 'users'\n")
+    )
+    markdown = _inventory(root, "markdown")
+    unsure = markdown.split("## Tables the migration replay is unsure of", 1)[1]
+    reasons = [line for line in unsure.splitlines() if line.startswith("- ")]
+    assert reasons == [
+        "- `users`: revision file alembic/versions/0001\\_users.py could not be read"
+    ]
+
+
 def test_tables_copied_into_the_tracked_metadata_make_it_unknown(tmp_path: Path) -> None:
     """glance's env.py copies another base's tables into its target (`_add_table` in a loop over
     `BASE_DICT.metadata.sorted_tables`): what Alembic tracks is more than `Base.metadata`, and
@@ -474,6 +490,52 @@ def test_a_metadata_dict_that_unpacks_another_mapping_is_unknown(tmp_path: Path)
     )
 
 
+@pytest.mark.parametrize(
+    ("lookup", "tracked", "note"),
+    [
+        # one database's env.py: only that database's metadata, not every value of the dict
+        (
+            'METADATA_BY_DB["accounts"]',
+            {"accounts": True, "transfers": True, "daily_totals": False},
+            "migrations/env.py tracks ledger.models:AccountsBase.metadata",
+        ),
+        # the template itself: a key read at run time, each database's in turn
+        (
+            "METADATA_BY_DB.get(name)",
+            {"accounts": True, "transfers": True, "daily_totals": True},
+            "migrations/env.py tracks ledger.models:AccountsBase.metadata, "
+            "ledger.models:AnalyticsBase.metadata",
+        ),
+        # a key the dict does not hold (a KeyError at run time): unknown, saying so
+        (
+            'METADATA_BY_DB["acounts"]',
+            {"accounts": "unknown", "transfers": "unknown", "daily_totals": "unknown"},
+            "migrations/env.py: what Alembic tracks is unknown: target_metadata looks up "
+            "the key 'acounts', which the dict does not hold",
+        ),
+    ],
+    ids=["literal-key", "key-at-run-time", "missing-key"],
+)
+def test_a_metadata_dict_looked_up_by_a_literal_key_tracks_that_value(
+    tmp_path: Path, lookup: str, tracked: dict[str, object], note: str
+) -> None:
+    """`METADATA_BY_DB["accounts"]`, the multidb fixture's dict under another name, tracks
+    `AccountsBase.metadata` only: the union of every value called `daily_totals` tracked (no
+    DBL201/DBL202 on its base)."""
+    root = tmp_path / "multidb"
+    shutil.copytree(FIXTURES / "alembic_multidb", root)
+    env = root / "migrations" / "env.py"
+    env.write_text(
+        env.read_text()
+        .replace("target_metadata = {", "METADATA_BY_DB = {")
+        .replace("target_metadata.get(name)", lookup)
+    )
+    document = json.loads(_inventory(root, "json"))
+    rows = {row["table"]: row["tracked"] for row in document["tables"] if row["table"] in tracked}
+    assert rows == tracked
+    assert document["totals"]["alembic_target_metadata"] == [note]
+
+
 def test_an_unreadable_target_metadata_expression_is_named_as_such(tmp_path: Path) -> None:
     """A comprehension has no text to show: the reason says what it is, not "target_metadata ``"."""
     root = tmp_path / "multidb"
@@ -495,6 +557,42 @@ def test_an_unreadable_target_metadata_expression_is_named_as_such(tmp_path: Pat
         "migrations/env.py: what Alembic tracks is unknown: "
         "target_metadata is an expression dblint does not read statically"
     )
+
+
+def test_a_test_harness_env_py_handing_alembic_over_is_no_environment(tmp_path: Path) -> None:
+    """Look-alike of sourcehut's env.py under the test paths (`tests/data/alembic/env.py` calling a
+    library's runner beside a revision): a test's harness, not the application's environment. Its
+    unknown tracking silenced DBL201/DBL202 for the whole project; they stay."""
+    models = (
+        "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\n"
+        "Base = declarative_base()\nOtherBase = declarative_base()\n\n\n"
+        "class User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n\n\n"
+        "class Stray(OtherBase):\n    __tablename__ = 'strays'\n    id = Column(Integer, primary_key=True)\n"
+    )
+    revision = (
+        "import sqlalchemy as sa\nfrom alembic import op\n\nrevision = '{rev}'\ndown_revision = None\n\n\n"
+        "def upgrade():\n    op.create_table('{table}', sa.Column('id', sa.Integer, primary_key=True))\n"
+    )
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "app/__init__.py": "",
+            "app/models.py": models,
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "migrations/env.py": (
+                "from alembic import context\n\nfrom app.models import Base\n\n"
+                "context.configure(target_metadata=Base.metadata)\n"
+            ),
+            "migrations/versions/a1.py": revision.format(rev="a1", table="users"),
+            "tests/data/alembic/env.py": "from harness import run_env\n\nrun_env()\n",
+            "tests/data/alembic/versions/t1.py": revision.format(rev="t1", table="things"),
+        },
+    )
+    completed = run_tool("dblint", "check", "--select", "DBL2", ".", cwd=root)
+    assert {(path, code) for path, _, code in finding_set(completed.stdout)} == {
+        ("app/models.py", "DBL201"),
+        ("app/models.py", "DBL202"),
+    }
 
 
 def test_an_env_py_handing_alembic_to_a_library_tracks_unknown() -> None:

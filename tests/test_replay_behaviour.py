@@ -620,8 +620,13 @@ def test_a_helper_s_star_args_passed_on_to_create_table_are_read(tmp_path: Path)
         "def _create(*args):\n    columns = args[1:]\n    return op.create_table(args[0], *columns)\n",
         # keyword-only parameters after `*args`: which arguments the tuple holds is not read
         "def _create(*args, schema=None):\n    return op.create_table(*args, schema=schema)\n",
+        # the tuple is bound anew, under the same name, before it is passed on
+        "def _create(*args):\n    args = args + (sa.Column('extra', sa.Integer()),)\n"
+        "    return op.create_table(*args)\n",
+        "def _create(*args):\n    args += (sa.Column('extra', sa.Integer()),)\n"
+        "    return op.create_table(*args)\n",
     ],
-    ids=["rebuilt", "keyword-only"],
+    ids=["rebuilt", "keyword-only", "rebound", "augmented"],
 )
 def test_star_args_the_replay_cannot_follow_still_blind_it(tmp_path: Path, helper: str) -> None:
     replay, _ = _replay(
@@ -633,3 +638,15 @@ def test_star_args_the_replay_cannot_follow_still_blind_it(tmp_path: Path, helpe
         or replay.tables[(None, "grade_cells")].uncertain
         or replay.blind_creates
     )
+
+
+def test_a_helper_parameter_bound_anew_is_not_the_argument(tmp_path: Path) -> None:
+    """`def _create(name): name = "x_" + name`: the table created is not the one the call names;
+    its name is unknown (a blind create), not `grade_cells`."""
+    replay, _ = _replay(
+        tmp_path,
+        "def _create(name):\n    name = 'x_' + name\n"
+        "    op.create_table(name, sa.Column('id', sa.Integer()))\n\n\n"
+        "def upgrade():\n    _create('grade_cells')\n",
+    )
+    assert (None, "grade_cells") not in replay.tables and replay.blind_creates

@@ -66,6 +66,8 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "from sqlalchemy_helpers.fastapi import manager_from_config\n\n\n"
         "async def init_db(settings):\n    await manager_from_config(settings).sync()\n",
         HAND_STAMP,
+        # Alembic's `version_table_schema`: the version table of another schema
+        HAND_STAMP.replace("CREATE TABLE alembic_version", "CREATE TABLE public.alembic_version"),
     ],
     ids=[
         "alembic-command",
@@ -75,6 +77,7 @@ def _findings(tmp_path: Path, where: str, builder: str) -> set[tuple[str, int, s
         "sqlalchemy-helpers-syncdb",
         "sqlalchemy-helpers-manager",
         "by-hand",
+        "by-hand-in-a-schema",
     ],
 )
 def test_a_stamped_baseline_builds_the_tables_the_migrations_change(
@@ -200,6 +203,18 @@ STAMPING_HELPER = (
     "def stamp_heads():\n    command.stamp(Config('alembic.ini'), 'heads')\n"
 )
 NOT_STAMPING_HELPER = "import time\n\n\ndef stamp_heads():\n    return time.time()\n"
+# Kotti's chain: `stamp_heads()` calls `stamp_head()`, whose nested callback stamps.
+CHAINED_STAMPING_HELPER = (
+    "from alembic.config import Config\nfrom alembic.script import ScriptDirectory\n\n\n"
+    "def stamp_head(location):\n    script = ScriptDirectory.from_config(Config())\n\n"
+    "    def do_stamp(rev, context):\n        context.stamp(script, 'heads')\n        return []\n\n"
+    "    script.run_env(do_stamp)\n\n\n"
+    "def stamp_heads():\n    for location in ('migrations',):\n        stamp_head(location)\n"
+)
+# A `stamp_heads()` that stamps nothing, beside a command of the same module that does.
+STAMPING_MODULE_OTHER_HELPER = STAMPING_HELPER.replace("def stamp_heads", "def stamp_db") + (
+    "\n\ndef stamp_heads():\n    return 'heads seen'\n"
+)
 CALLS_HELPER = (
     "from app.migrate import stamp_heads\nfrom app.models import Base\n\n\n"
     "def init_db(engine):\n    stamp_heads()\n    Base.metadata.create_all(engine)\n"
@@ -208,14 +223,25 @@ CALLS_HELPER = (
 
 @pytest.mark.parametrize(
     ("helper", "expected"),
-    [(STAMPING_HELPER, set()), (NOT_STAMPING_HELPER, {UNCREATED, UNMIGRATED})],
-    ids=["helper-stamps", "helper-does-not-stamp"],
+    [
+        (STAMPING_HELPER, set()),
+        (CHAINED_STAMPING_HELPER, set()),
+        (NOT_STAMPING_HELPER, {UNCREATED, UNMIGRATED}),
+        (STAMPING_MODULE_OTHER_HELPER, {UNCREATED, UNMIGRATED}),
+    ],
+    ids=[
+        "helper-stamps",
+        "helper-stamps-through-another",
+        "helper-does-not-stamp",
+        "module-stamps-elsewhere",
+    ],
 )
 def test_a_stamp_helper_of_another_module_is_a_stamp_when_it_stamps(
     tmp_path: Path, helper: str, expected: set[tuple[str, int, str]]
 ) -> None:
-    """Kotti: `initialize_sql()` calls `kotti.migrate.stamp_heads()`, which runs Alembic's stamp,
-    then `create_all()`: a stamped baseline. A `stamp_heads()` that stamps nothing is none."""
+    """Kotti: `initialize_sql()` calls `kotti.migrate.stamp_heads()`, which runs Alembic's stamp
+    (through `stamp_head()` and its nested callback), then `create_all()`: a stamped baseline. A
+    `stamp_heads()` that stamps nothing is none, also when another function of its module stamps."""
     files = {
         "app/__init__.py": "",
         "app/models.py": MODELS,

@@ -379,7 +379,8 @@ def looks_like_own_migrations(facts: FileFacts) -> bool:
     numbered step module of such a runner: `migrations/0003_add_flags.py`, `upgrade/v02_engine.py`,
     or a module of a version directory `delta/27/` (Synapse loads each and runs it once, as it
     runs `.sql` deltas). So is such a module whose module-level functions a runner registers by
-    number (MediaGoblin's pre-Alembic `@RegisterMigration(4, MIGRATIONS) def add_collection_tables`)."""
+    number (`FunctionDef.numbered_step`: MediaGoblin's pre-Alembic
+    `@RegisterMigration(4, MIGRATIONS) def add_collection_tables`)."""
     parts = facts.path.split("/")
     named = parts[-1] == "migrations.py" or "migrations" in parts[:-1]
     if named and any(_NUMBERED_STEP.fullmatch(name) for name in facts.functions):

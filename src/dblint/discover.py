@@ -214,9 +214,16 @@ def discover(
 def _drop_second_paths(result: Discovery, links: dict[str, str], named: Collection[str]) -> None:
     """A symlink to another Python file of the project is that file under a second path: it is
     checked once, at its own path (else each finding is reported twice, and a model file's
-    tables are declared twice: DBL203), unless the link was named on the command line."""
+    tables are declared twice: DBL203), unless the link was named on the command line or only
+    the file is excluded (`extend-exclude = ["vendor"]` and `app/tools.py -> vendor/tools.py`:
+    the link is then where the code is checked)."""
     checked = set(result.python_files)
-    second = {link for link, target in links.items() if target in checked and link not in named}
+    excluded = set(result.excluded)
+    second = {
+        link
+        for link, target in links.items()
+        if target in checked and link not in named and (target not in excluded or link in excluded)
+    }
     if second:
         result.python_files = [rel for rel in result.python_files if rel not in second]
         result.excluded = [rel for rel in result.excluded if rel not in second]

@@ -34,6 +34,7 @@ from dblint.facts.vocabulary import (
     attribute_interactions,
     call_interactions,
     format_fields,
+    registers_migration,
     snake_cases,
 )
 
@@ -681,10 +682,12 @@ def _concatenates_string(node: ast.BinOp) -> bool:
 
 
 def _numbered(decorator: ast.expr) -> bool:
-    """`@RegisterMigration(4, MIGRATIONS)`: a decorator call whose first argument is an integer
-    literal, as `extract._numbered` reads it from LibCST (not a bool, not a starred argument)."""
+    """`@RegisterMigration(4, MIGRATIONS)`: a decorator call named for migrations whose first
+    argument is an integer literal, as `extract._numbered` reads it from LibCST (not a bool, not
+    a starred argument)."""
     return (
         isinstance(decorator, ast.Call)
+        and registers_migration(dotted(decorator.func) or "")
         and bool(decorator.args)
         and isinstance(decorator.args[0], ast.Constant)
         and type(decorator.args[0].value) is int

@@ -49,6 +49,7 @@ from dblint.facts.vocabulary import (
     call_interactions,
     is_memory_database,
     is_stamp_call,
+    registers_migration,
     snake_cases,
 )
 from dblint.facts.walk import Positions, positions, walk, wrapper_positions
@@ -170,9 +171,11 @@ class _OpenFunction:
 
 
 def _numbered(decorator: cst.BaseExpression) -> bool:
-    """`@RegisterMigration(4, MIGRATIONS)`: a decorator call whose first argument is an integer."""
+    """`@RegisterMigration(4, MIGRATIONS)`: a decorator call named for migrations whose first
+    argument is an integer."""
     return (
         isinstance(decorator, cst.Call)
+        and registers_migration(dotted(decorator.func) or "")
         and bool(decorator.args)
         and decorator.args[0].keyword is None
         and not decorator.args[0].star

@@ -186,8 +186,9 @@ class FunctionDef:
     (`vocabulary.snake_cases`), as the helpers of a computed `__tablename__` do;
     `snake_case_pattern` the compiled pattern (dotted name) it does so with when that
     pattern is defined elsewhere: snake_case if the pattern finds capitals (the index reads it);
-    `numbered_step` when a decorator call's first argument is an integer literal: a step a
-    migration runner of the project registers by number (`@RegisterMigration(4, MIGRATIONS)`).
+    `numbered_step` when a decorator call named for migrations has an integer literal first: a
+    step a migration runner of the project registers by number (`@RegisterMigration(4, MIGRATIONS)`;
+    not `@lru_cache(1)`).
     """
 
     name: str
@@ -381,7 +382,9 @@ class MigrationFunction:
     steps: tuple[MigrationStep, ...]
     rebound: tuple[str, ...] = ()
     branched: tuple[str, ...] = ()
-    star_param: str = ""  # the `*args` parameter's name
+    # The `*args` parameter's name; "" without one, or with keyword-only parameters after it
+    # (which arguments it collects is then not read).
+    star_param: str = ""
 
 
 @slotted

@@ -16,8 +16,9 @@ Each alternative below exists for a fact of `extract.FactCollector` or
   `DropTable` and the other DDL constructs (`Create...` / `Drop...`, `AddConstraint`);
 - calls kept whole: `configure`, `create_table`, `Migrate`, `init_app`, `reflect`
   (`to_metadata` / `tometadata` hold `metadata`), `stamp(` (`alembic stamp` after
-  `create_all()`; `timestamp(` is no such call) and `stamp_<what>(` (a project helper that stamps) and `sync(` (sqlalchemy-helpers'
-  `db.manager.sync()` and `syncdb(...)`, which do both; `fsync(` is no such call);
+  `create_all()`; `timestamp(` is no such call), `stamp_<what>(` (a project helper that may
+  stamp) and `sync(` (sqlalchemy-helpers' `db.manager.sync()` and `syncdb(...)`, which do
+  both; `fsync(` is no such call);
 - calls that open a database: `connect(`, `create_engine(`, `create_async_engine(`;
 - classes made at run time: `type(` whose first argument ends at a comma (`type(name, bases,
   namespace)`, never `type(self)`);

@@ -21,6 +21,13 @@ def is_stamp_call(name: str) -> bool:
     return last == "stamp" or last.startswith("stamp_")
 
 
+def registers_migration(decorator: str) -> bool:
+    """Whether a decorator's (dotted) name says it registers a migration step
+    (`RegisterMigration`, `register_migration`, `migrations.step`), not a cache or a retry
+    (`@lru_cache(1)`, `@retry(3)`) that also takes an integer first."""
+    return "migrat" in decorator.lower()
+
+
 # How deep and how wide an `Expr` summary goes; deeper or larger structures become "other".
 MAX_DEPTH = 6
 MAX_ITEMS = 64

@@ -7,8 +7,8 @@ revision creates. The baseline is found where application code (a CLI command, a
 install script) calls `create_all()` on a metadata and an Alembic stamp in one file:
 `command.stamp(cfg, "head")`, Flask-Migrate's `stamp()`, Flask-Alembic's `alembic.stamp()`,
 a `stamp_<what>()` function of another project module that stamps so (Kotti's
-`kotti.migrate.stamp_heads()`; the module is judged as a whole: its stamp may sit in a helper
-the function calls), a stamp by hand (`CREATE TABLE alembic_version`, then an `INSERT` of the head: nbgrader),
+`kotti.migrate.stamp_heads()`: in its body, a function nested in it, or another `stamp_<what>()`
+it calls), a stamp by hand (`CREATE TABLE alembic_version`, then an `INSERT` of the head: nbgrader),
 or a library's schema manager that does both (sqlalchemy-helpers' `db.manager.sync()`,
 `syncdb(settings)`: `create_all()` and `stamp head` on an empty database, `upgrade`
 otherwise), and only when the history shows it starts after the first tables: a migration
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from dblint.facts.model import FileFacts, FunctionDef
+from dblint.facts.model import CallFact, FileFacts, FunctionDef
 from dblint.facts.vocabulary import SYNC_CALLS
 from dblint.index.kinds import SCHEMA_SYNC
 from dblint.index.names import Names
@@ -87,40 +87,75 @@ def _manager_syncs(index: ProjectIndex, path: str, facts: FileFacts) -> bool:
     )
 
 
-def _stamps(facts: FileFacts) -> bool:
-    """Whether the file calls Alembic's stamp (imported from Alembic, Flask-Migrate or
-    Flask-Alembic, or on a Flask extension named `alembic` / `migrate`)."""
+def _stamps(facts: FileFacts, within: str = "") -> bool:
+    """Whether the file (given `within`, the function of that inner scope, nested ones
+    included) calls Alembic's stamp (imported from Alembic, Flask-Migrate or Flask-Alembic, or
+    on a Flask extension named `alembic` / `migrate`)."""
     imports_stamp = any(
         imp.module.split(".", 1)[0] in _STAMP_PACKAGES for imp in facts.imports if not imp.level
     )
     for call in facts.calls:
         receiver, _, method = call.expr.text.rpartition(".")
-        if method != "stamp":
+        if method != "stamp" or not _inside(call.scope, within):
             continue
         if imports_stamp or receiver.rsplit(".", 1)[-1] in _EXTENSION_NAMES:
             return True
     return False
 
 
+def _calls_stamp_helper(call: CallFact) -> bool:
+    """`stamp_<what>(...)`: a call that may reach a project function stamping the database."""
+    return call.expr.text.rpartition(".")[2].startswith("stamp_")
+
+
+def _inside(scope: str, within: str) -> bool:
+    """Whether code of `scope` runs in the function whose inner scope is `within` ("": anywhere)."""
+    return not within or scope == within or scope.startswith(within + ".")
+
+
 def _stamps_through_helper(index: ProjectIndex, path: str, facts: FileFacts) -> bool:
     """Whether the file calls a `stamp_<what>()` function of another project module that calls
-    Alembic's stamp somewhere, the module judged as a whole (Kotti's `initialize_sql()` calls
-    `kotti.migrate.stamp_heads()`, which stamps through `stamp_head()` and a nested callback)."""
-    names = Names(index.resolver)
+    Alembic's stamp (Kotti's `initialize_sql()` calls `kotti.migrate.stamp_heads()`, which calls
+    `stamp_head()`, whose nested callback stamps). The function is judged, not its module: a
+    `stamp_rows()` beside a module's stamping command stamps nothing."""
+    helpers = _StampHelpers(index)
     module = index.module_of(path)
-    paths = {module_name: file for file, module_name in index.modules.items()}
-    for call in facts.calls:
-        if not call.expr.text.rpartition(".")[2].startswith("stamp_"):
-            continue
-        found = names.target(module, call.expr.text, call.scope)
+    return any(
+        helpers.stamps(module, call.expr.text, call.scope, outside=path)
+        for call in facts.calls
+        if _calls_stamp_helper(call)
+    )
+
+
+class _StampHelpers:
+    """Follows `stamp_<what>()` calls to the project functions they name, and through the
+    `stamp_<what>()` calls of their bodies, to a call of Alembic's stamp."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self.names = Names(index.resolver)
+        self.paths = {module: file for file, module in index.modules.items()}
+        self.seen: set[tuple[str, str]] = set()
+
+    def stamps(self, module: str, called: str, scope: str, outside: str = "") -> bool:
+        """Whether `called`, a function name read from `scope` of `module`, stamps (a function
+        of the file `outside` is not followed: that file is judged as a whole already)."""
+        found = self.names.target(module, called, scope)
         if found is None or found.rest or not isinstance(found.target, Defined):
-            continue
-        if not isinstance(found.target.node, FunctionDef):
-            continue
-        helper = index.files.get(paths.get(found.target.module, ""))
-        if helper is not None and helper.path != path and _stamps(helper):
-            return True
-    return False
+            return False
+        function = found.target.node
+        helper = self.index.files.get(self.paths.get(found.target.module, ""))
+        if not isinstance(function, FunctionDef) or helper is None or helper.path == outside:
+            return False
+        key = (found.target.module, function.inner_scope)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return _stamps(helper, function.inner_scope) or any(
+            self.stamps(found.target.module, call.expr.text, call.scope)
+            for call in helper.calls
+            if _calls_stamp_helper(call) and _inside(call.scope, function.inner_scope)
+        )
 
 
 def _history_starts_late(index: ProjectIndex) -> bool:

@@ -83,6 +83,8 @@ class MetadataIds:
         self.kinds = kinds
         self.class_metadata = class_metadata
         self.aliases: dict[str, str] = {}
+        # Where each alias is made (module, line): `aliases_for_class` reads it.
+        self._aliased_at: dict[str, tuple[str, int]] = {}
         # Undeclared library bases models inherit directly (`class Project(Base)` with `Base` from
         # a library `library_bases` does not declare), and their metadata ids: written only through
         # `note_external_base`, by the class analysis. Whoever reads them depends on that analysis
@@ -121,6 +123,16 @@ class MetadataIds:
                 shared = self.of_expr(module, binding.value, "")
                 if owner is not None and shared is not None and owner != shared:
                     self.aliases[owner] = shared
+                    self._aliased_at[owner] = (module, binding.line)
+
+    def canonical_for_class(self, metadata: Optional[str], module: str, line: int) -> Optional[str]:
+        """`canonical` for the base metadata of a class at `line` of `module`: SQLAlchemy reads
+        `Base.metadata` as it maps the class, so a `Base.metadata = metadata` below the class in
+        its own module comes too late for it (its table stays on the base's own metadata)."""
+        made = self._aliased_at.get(metadata) if metadata is not None else None
+        if made is not None and made[0] == module and made[1] > line:
+            return metadata
+        return self.canonical(metadata)
 
     def canonical(self, metadata: Optional[str]) -> Optional[str]:
         seen = 0

@@ -473,12 +473,18 @@ def _build_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
             header = revision_header(facts)
             if header is not None:
                 revisions.append(_with_labels(index, path, header))
+        trees = [
+            (subtree, members)
+            for subtree, members in _trees(location, _read_by_alembic(location, revisions))
+            if members
+        ]
+        if not trees and unreadable:  # every revision file unreadable: a history all unknown
+            trees = [("", [])]
         graphs.extend(
             dataclasses.replace(
                 build_graph(location, members, subtree), unreadable=tuple(unreadable)
             )
-            for subtree, members in _trees(location, _read_by_alembic(location, revisions))
-            if members
+            for subtree, members in trees
         )
     return tuple(graphs)
 

@@ -69,9 +69,13 @@ ALEMBIC_VERSION_TABLE = "alembic_version"
 
 
 def creates_version_table(statement: SqlStatementFact) -> bool:
-    """`CREATE TABLE alembic_version (...)`: Alembic's bookkeeping, a stamp by hand, not a schema."""
+    """`CREATE TABLE alembic_version (...)`, in any schema (Alembic's `version_table_schema`):
+    Alembic's bookkeeping, a stamp by hand, not a schema."""
+    name = _plain_name(statement.name)
     return (
-        statement.kind == sql.CREATE_TABLE and _plain_name(statement.name) == ALEMBIC_VERSION_TABLE
+        statement.kind == sql.CREATE_TABLE
+        and name is not None
+        and name.rpartition(".")[2] == ALEMBIC_VERSION_TABLE
     )
 
 

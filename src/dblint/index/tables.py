@@ -469,7 +469,9 @@ class TableBuilder:
             last = _last(qualified)
             if qualified in ("sqlmodel.SQLModel", "sqlmodel.main.SQLModel"):
                 info.style = info.style or SQLMODEL
-                info.root_metadata = info.root_metadata or self.ids.canonical(SQLMODEL_METADATA)
+                info.root_metadata = info.root_metadata or self.ids.canonical_for_class(
+                    SQLMODEL_METADATA, module, info.cls.line
+                )
             elif self._library_base(info, base.text):
                 pass
             elif (
@@ -508,7 +510,9 @@ class TableBuilder:
             info.style = FLASK if is_flask else ORM
             # `Base.metadata = metadata` after `Base = declarative_base()` (Kotti): the models'
             # tables go on the metadata assigned, as SQLAlchemy reads `Base.metadata` per class.
-            info.root_metadata = self.ids.canonical(self.ids.owner(module, base.text, scope))
+            info.root_metadata = self.ids.canonical_for_class(
+                self.ids.owner(module, base.text, scope), module, info.cls.line
+            )
         self._base_class_option(info, target.module, node, depth)
 
     def _external_declarative_base(self, info: ClassInfo) -> None:

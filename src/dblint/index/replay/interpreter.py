@@ -206,6 +206,9 @@ class _Replayer:
                 values[helper.star_param] = Expr(
                     "list", args=tuple(resolve(arg, frame) or arg for arg in rest)
                 )
+            for param in values:
+                if _binds_again(helper, param, frame):
+                    values[param] = None  # `args = args + (...)`: not the argument passed
             guards = frame.guards + step.guards
             if step.star:
                 guards += (f"helper called with *args at {frame.where(step.line)}",)
@@ -709,6 +712,12 @@ def _helper_of(step: MigrationStep, frame: Frame) -> Optional[MigrationFunction]
     """The function of the revision's own file that a call step calls (`helper(op)`), if any."""
     migration = frame.view.facts.migration
     return migration.function(step.name) if migration is not None and "." not in step.name else None
+
+
+def _binds_again(helper: MigrationFunction, param: str, frame: Frame) -> bool:
+    """Whether the helper binds its parameter `param` anew in its body (`name = "x_" + name`,
+    `args += (...)`, a loop): its value is then not the argument the call passed."""
+    return param in helper.rebound or (helper.name, param) in frame.view.bindings
 
 
 def _keyword_true(step: MigrationStep, name: str) -> bool:
