@@ -631,3 +631,26 @@ def test_an_env_py_configuring_alembic_beside_revisions_found_by_shape_stays_kno
     )
     tracked = _tracked_by_table(root)
     assert tracked == {"ticket": True, "ticket_webhook_sub": False}
+
+
+def test_configure_given_one_database_of_the_metadata_dict_tracks_that_one_only(
+    tmp_path: Path,
+) -> None:
+    """The multidb fixture with `configure(target_metadata=target_metadata["accounts"])`: the dict
+    bound to target_metadata is a table of metadata by database, and configure() gives Alembic
+    the accounts one only; the analytics model is untracked (the dict's union hid it)."""
+    root = tmp_path / "multidb"
+    shutil.copytree(FIXTURES / "alembic_multidb", root)
+    env = root / "migrations" / "env.py"
+    env.write_text(
+        env.read_text().replace(
+            "target_metadata=target_metadata.get(name)",
+            'target_metadata=target_metadata["accounts"]',
+        )
+    )
+    completed = run_tool("dblint", "check", "--select", "DBL201", ".", cwd=root)
+    assert [line.split(": ")[0] for line in completed.stdout.splitlines()[:-1]] == [
+        "ledger/models.py:27:1",
+        "ledger/models.py:36:11",
+    ]
+    assert "model DailyTotal (table daily_totals)" in completed.stdout

@@ -259,17 +259,21 @@ class TrackingReader:
     def _env(self, facts: FileFacts) -> _Found:
         module = self.index.module_of(facts.path)
         found = _Found(set())
+        configured = [
+            (call, given)
+            for call in facts.calls
+            if call.expr.text.endswith("configure")
+            for given in (call.expr.keyword("target_metadata"),)
+            if given is not None
+        ]
         for binding in facts.bindings:
-            if binding.name == "target_metadata" and binding.value is not None:
-                found.merge(self._evaluate(module, binding.value, binding.scope))
-        for call in facts.calls:
-            given = (
-                call.expr.keyword("target_metadata")
-                if call.expr.text.endswith("configure")
-                else None
-            )
-            if given is not None:
-                found.merge(self._evaluate(module, given, call.scope))
+            if binding.name != "target_metadata" or binding.value is None:
+                continue
+            if configured and binding.value.kind == "dict":
+                continue  # a table of metadata by database: configure() says which one it gives
+            found.merge(self._evaluate(module, binding.value, binding.scope))
+        for call, given in configured:
+            found.merge(self._evaluate(module, given, call.scope))
         copied = [call.expr.text for call in facts.calls if call.expr.text.endswith("._add_table")]
         if found.ids and copied:
             # glance: `for table in models_metadef.BASE_DICT.metadata.sorted_tables:
