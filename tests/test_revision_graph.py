@@ -298,3 +298,38 @@ def test_a_subdirectory_chained_to_the_read_revisions_stays_in_the_graph(tmp_pat
     assert sorted(_codes(tmp_path)) == ["DBL401", "DBL401"]
     graph = revision_graphs(load_project(tmp_path, Request(paths=())).index)[0]
     assert sorted(graph.revisions) == ["h", "r0", "r1"]
+
+
+def _seed_revision(rev: str, down: str, rows: int) -> str:
+    """A data migration whose `upgrade()` inserts `rows` literal rows (over LibCST's node budget
+    from about 10,000 rows)."""
+    values = ",\n".join(
+        f'        {{"id": {n}, "code": "c{n}", "tags": [{n}, {n}]}}' for n in range(rows)
+    )
+    return (
+        '"""seed the lookup table"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+        f'revision = "{rev}"\ndown_revision = "{down}"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        'def upgrade():\n    lookup = sa.table("lookup", sa.column("id"))\n'
+        f"    op.bulk_insert(lookup, [\n{values}\n    ])\n"
+    )
+
+
+def test_a_revision_too_large_to_read_keeps_its_place_in_the_graph(tmp_path: Path) -> None:
+    """A seed migration over LibCST's node budget is DBL001, but its header is read: the revisions
+    after it still have their parent, so a second head branching from it is DBL401 (a graph with
+    an unreadable file judges no heads) and no DBL402 is invented; its operations stay unknown."""
+    _write_chain(tmp_path, 2)
+    versions = tmp_path / "migrations" / "versions"
+    (versions / "seed.py").write_text(_seed_revision("seed", "r1", 30000))
+    (versions / "after.py").write_text(TEMPLATE.format(rev="after", down='"seed"'))
+    (versions / "other.py").write_text(TEMPLATE.format(rev="other", down='"seed"'))
+    completed = run_tool("dblint", "check", ".", cwd=tmp_path)
+    found = sorted(
+        (line.split(": ")[0], line.split(" ")[1]) for line in findings_of(completed.stdout)
+    )
+    assert found == [
+        ("migrations/versions/after.py:3:1", "DBL401"),
+        ("migrations/versions/other.py:3:1", "DBL401"),
+        ("migrations/versions/seed.py:1:1", "DBL001"),
+    ]
+    assert "is too large to analyse" in completed.stdout

@@ -52,7 +52,7 @@ def _extract(path: str, data: bytes, use_prefilter: bool, sliced: bool) -> FileF
             all_computed=all_computed,
         )
     # LibCST is imported on the first file that needs it: a run answered from caches needs none.
-    from dblint.facts.parse import parse_facts, parse_sliced  # noqa: PLC0415
+    from dblint.facts.parse import parse_facts, parse_sliced, too_large  # noqa: PLC0415
 
     if tree is None:
         return parse_facts(
@@ -60,10 +60,13 @@ def _extract(path: str, data: bytes, use_prefilter: bool, sliced: bool) -> FileF
         )  # syntax newer than this Python: LibCST reads all of it
     try:
         sizes = statement_sizes(tree)  # LibCST's limits, measured on the `ast` tree
-        if not sliced:
-            check_size(1 + sum(sizes))
     except SourceError as error:
         return FileFacts(path=path, error=str(error))
+    if not sliced:
+        try:
+            check_size(1 + sum(sizes))
+        except SourceError as error:
+            return too_large(path, error, tree, text)
     if sliced:
         return parse_sliced(path, text, noqa, tree, sizes)
     del tree  # the LibCST tree is the large one: never hold both

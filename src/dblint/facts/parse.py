@@ -23,6 +23,7 @@ from dblint.facts.exports import Exports
 from dblint.facts.extract import FactCollector, collect
 from dblint.facts.model import FileFacts, MigrationFacts, Noqa
 from dblint.facts.origins import database_interactions
+from dblint.facts.oversized import header_bindings
 from dblint.facts.source import MAX_SYNTAX_NODES, SourceError, check_size, check_syntax
 from dblint.facts.walk import positions, walk
 
@@ -71,7 +72,7 @@ def parse_sliced(
 ) -> FileFacts:
     """The facts of `parse_facts`, with LibCST parsing only the statements that need it, a batch at a time."""
     if _imports_alembic(tree) or _declares_revision(tree):
-        return _whole(path, text, noqa, sizes)
+        return _whole(path, text, noqa, tree, sizes)
     source = SourceLines(text)
     units = slices.plan(tree, source, sizes)
     parsed = [unit for unit in units if unit.shape is None]
@@ -93,16 +94,26 @@ def parse_sliced(
     ]
     facts = _file_facts(path, noqa, collected, None, lambda: tree)
     if op_prefixes(facts.imports):  # `from alembic import op` nested in a top-level block
-        return _whole(path, text, noqa, sizes)
+        return _whole(path, text, noqa, tree, sizes)
     return facts
 
 
-def _whole(path: str, text: str, noqa: tuple[Noqa, ...], sizes: Sequence[int]) -> FileFacts:
+def _whole(
+    path: str, text: str, noqa: tuple[Noqa, ...], tree: ast.Module, sizes: Sequence[int]
+) -> FileFacts:
     try:
         check_size(1 + sum(sizes))
     except SourceError as error:
-        return FileFacts(path=path, error=str(error))
+        return too_large(path, error, tree, text)
     return parse_facts(path, text, noqa)
+
+
+def too_large(path: str, error: SourceError, tree: ast.Module, text: str) -> FileFacts:
+    """A file over LibCST's node budget: unreadable (DBL001), but a revision keeps its header."""
+    revision = _imports_alembic(tree) or _declares_revision(tree)
+    return FileFacts(
+        path=path, error=str(error), bindings=header_bindings(tree, text) if revision else ()
+    )
 
 
 def _ast_of(path: str, text: str) -> Optional[ast.Module]:

@@ -97,6 +97,9 @@ class RevisionGraph:
     # Files of the location's version directories that could not be read (DBL001: a Python 2
     # revision's `print` statement): their revisions, parents and operations are unknown.
     unreadable: tuple[str, ...] = ()
+    # Revision files read only as far as their header (too large for LibCST): their place in the
+    # graph is known, their operations are not.
+    opaque: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -104,6 +107,7 @@ class RevisionGraph:
         read and the graph has no cycle."""
         return (
             not self.unreadable
+            and not self.opaque
             and not self.missing
             and not self.cycles
             and not self.duplicates
@@ -453,6 +457,10 @@ def _topological_order(graph: RevisionGraph) -> tuple[str, ...]:
     return tuple(order)
 
 
+def _holds(members: list[Revision], path: str) -> bool:
+    return any(revision.path == path for revision in members)
+
+
 def revision_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
     """One graph per script location that holds revision files."""
     return index.view(_build_graphs)
@@ -463,14 +471,15 @@ def _build_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
     for location, paths in _location_files(index):
         revisions: list[Revision] = []
         unreadable: list[str] = []
+        opaque: list[str] = []
         for path in paths:
             facts = index.files[path]
             if path.endswith("/__init__.py"):
                 continue
-            if facts.error is not None:
-                unreadable.append(path)
-                continue
             header = revision_header(facts)
+            if facts.error is not None:
+                # Too large for LibCST, a revision still has its header (`facts.oversized`).
+                (opaque if header is not None else unreadable).append(path)
             if header is not None:
                 revisions.append(_with_labels(index, path, header))
         trees = [
@@ -482,7 +491,9 @@ def _build_graphs(index: ProjectIndex) -> tuple[RevisionGraph, ...]:
             trees = [("", [])]
         graphs.extend(
             dataclasses.replace(
-                build_graph(location, members, subtree), unreadable=tuple(unreadable)
+                build_graph(location, members, subtree),
+                unreadable=tuple(unreadable),
+                opaque=tuple(path for path in opaque if _holds(members, path)),
             )
             for subtree, members in trees
         )

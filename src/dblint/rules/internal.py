@@ -30,7 +30,9 @@ class UnparsableFile(Rule):
         "template saved as `.py`, which the message calls a template), nesting too deep to parse, "
         "a file larger than `max-file-size`, a single statement too large to analyse (over 120,000 syntax "
         "nodes, whose LibCST tree would take over 500 MB; a larger file is read a batch of statements at a "
-        "time), or a file or directory that cannot be read."
+        "time; an Alembic revision is read whole, and one over that size, a large data migration, keeps its "
+        "`revision` / `down_revision` header, so the revision graph stays judged while its operations are "
+        "unknown), or a file or directory that cannot be read."
     )
     why_bad = (
         "A file that cannot be parsed cannot be checked: any schema change or model in it is invisible "

@@ -115,6 +115,8 @@ class _Replayer:
             )
         for path in graph.unreadable:  # DBL001: its operations (and place in the history) unknown
             self.changes.blind(f"revision file {path} could not be read")
+        for path in graph.opaque:  # DBL001 too large: its place is known, its operations are not
+            self.changes.blind(f"revision file {path} is too large to read its operations")
         for rid in graph.order:
             revision = graph.revisions[rid]
             facts = self.index.files[revision.path]
