@@ -191,6 +191,17 @@ def _makes_class(name: str, args: Sequence[cst.Arg]) -> bool:
     )
 
 
+def _bind_name(args: Sequence[cst.Arg]) -> Optional[str]:
+    """The engine or connection a `create_all` / `drop_all` / `create` runs on, as a dotted name:
+    its first positional argument or `bind=` (`SchemaCall.bind`)."""
+    for arg in args:
+        if arg.star:
+            return None
+        if arg.keyword is None or arg.keyword.value == "bind":
+            return dotted(arg.value)
+    return None
+
+
 def _bind_keys(args: Sequence[cst.Arg]) -> Optional[tuple[str, ...]]:
     """`bind_key=` of a Flask-SQLAlchemy `create_all` / `drop_all` (`SchemaCall.binds`)."""
     value = next(
@@ -576,7 +587,13 @@ class FactCollector(cst.CSTVisitor):
             method = func.attr.value
             if method in SCHEMA_METHODS or method in TABLE_METHODS:
                 self._called_attributes.add(id(func))
-                self._record_schema_call(func, method, called=True, binds=_bind_keys(node.args))
+                self._record_schema_call(
+                    func,
+                    method,
+                    called=True,
+                    binds=_bind_keys(node.args),
+                    bind=_bind_name(node.args),
+                )
         last = name.rsplit(".", 1)[-1]
         callee = func.attr.value if isinstance(func, cst.Attribute) else last
         # Alembic's `op.execute(...)` runs in a migration, also in a helper that is handed `op`.
@@ -627,8 +644,9 @@ class FactCollector(cst.CSTVisitor):
         method: str,
         called: bool,
         binds: Optional[tuple[str, ...]] = None,
+        bind: Optional[str] = None,
     ) -> None:
-        self._append_schema_call(func, method, dotted(func.value) or "?", called, binds)
+        self._append_schema_call(func, method, dotted(func.value) or "?", called, binds, bind)
 
     def _append_schema_call(
         self,
@@ -637,6 +655,7 @@ class FactCollector(cst.CSTVisitor):
         receiver: str,
         called: bool,
         binds: Optional[tuple[str, ...]] = None,
+        bind: Optional[str] = None,
     ) -> None:
         line, column, end_line = self._span(node)
         self.schema_calls.append(
@@ -649,6 +668,7 @@ class FactCollector(cst.CSTVisitor):
                 end_line=end_line,
                 scope=self._scope,
                 binds=binds,
+                bind=bind,
             )
         )
 

@@ -228,6 +228,9 @@ class SchemaCall:
     # Flask-SQLAlchemy's `create_all(bind_key=...)` / `drop_all(bind_key=...)`: None when not
     # given (or `"__all__"`: every bind), "" for `None` (the default bind), "?" when computed.
     binds: tuple[str, ...] | None = None
+    # The engine or connection it runs on, when given as a name (`create_all(engine)`,
+    # `create_all(bind=engine)`): a database that only lives in memory creates no one's schema.
+    bind: str | None = None
 
 
 @slotted

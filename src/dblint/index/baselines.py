@@ -27,7 +27,7 @@ from dblint.index.names import Names
 from dblint.index.receivers import holds_metadata
 from dblint.index.replay import replays
 from dblint.index.schema import model_schema
-from dblint.index.scratch import stamps_by_hand
+from dblint.index.scratch import on_memory_engine, stamps_by_hand
 from dblint.index.symbols import Defined
 
 if TYPE_CHECKING:
@@ -71,7 +71,9 @@ def _has_baseline(index: ProjectIndex) -> bool:
         if (
             _stamps(facts) or stamps_by_hand(facts) or _stamps_through_helper(index, path, facts)
         ) and any(
-            call.method == "create_all" and holds_metadata(call, facts, index)
+            call.method == "create_all"
+            and holds_metadata(call, facts, index)
+            and not on_memory_engine(call, facts, index)
             for call in facts.schema_calls
         ):
             return True

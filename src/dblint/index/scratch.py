@@ -3,7 +3,8 @@
 A module whose every database is in memory (`sqlite3.connect(":memory:")`,
 `duckdb.connect(":memory:")`, `create_engine("sqlite://")`) builds scratch tables there,
 as redash's query-results runner loads other queries' rows into SQLite to join them:
-like a temporary table, that is no one's schema. A module that also opens any other
+like a temporary table, that is no one's schema; so does `create_all()` on an engine made for
+one (`on_memory_engine`). A module that also opens any other
 database (or a connection dblint cannot read) is not one. Nor is DDL on a temporary table
 the module creates (`CREATE TEMPORARY TABLE t`, then `CREATE INDEX ... ON t`, `DROP TABLE t`),
 nor creating Alembic's own version table (`CREATE TABLE alembic_version (...)`, then `INSERT`
@@ -16,11 +17,19 @@ project's own migration runner) once, for DBL102/DBL103 and the inventory alike.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from dblint import sql
 from dblint.contexts import in_own_migration_step
 from dblint.facts.model import FileFacts, SchemaCall, SqlStatementFact, SqlString
-from dblint.facts.vocabulary import SCHEMA_CONSTRUCTS
+from dblint.facts.vocabulary import SCHEMA_CONSTRUCTS, is_memory_database
+from dblint.index.names import Names
+
+if TYPE_CHECKING:
+    from dblint.index.project import ProjectIndex
+
+# The calls that make an engine from a URL (SQLAlchemy's, sync and async).
+_ENGINE_FACTORIES = frozenset({"create_engine", "create_async_engine"})
 
 #: Raw SQL that changes the schema for good (a temporary table does not).
 LASTING_DDL_KINDS = frozenset(sql.DDL_KINDS - {sql.CREATE_TEMP_TABLE})
@@ -30,6 +39,25 @@ def on_scratch_database(facts: FileFacts) -> bool:
     """Whether the raw SQL of `facts` can only run on in-memory databases the file opens."""
     opens = facts.database_opens
     return bool(opens) and all(opened.in_memory for opened in opens)
+
+
+def on_memory_engine(call: SchemaCall, facts: FileFacts, index: ProjectIndex) -> bool:
+    """Whether a `create_all()` / `drop_all()` runs on an engine made for an in-memory database
+    (`engine = create_engine("sqlite://")`, here or imported): its tables vanish with the engine,
+    like the scratch tables above. An engine given any other way (a parameter, a URL read from
+    settings) may be the application's database."""
+    if call.bind is None:
+        return False
+    bound = Names(index.resolver).binding(index.module_of(facts.path), call.bind, call.scope)
+    value = bound[1].value if bound is not None else None
+    if (
+        value is None
+        or value.kind != "call"
+        or value.text.rsplit(".", 1)[-1] not in _ENGINE_FACTORIES
+    ):
+        return False
+    url = value.args[0] if value.args else value.keyword("url")
+    return url is not None and url.kind == "str" and is_memory_database(url.text)
 
 
 def _plain_name(name: str | None) -> str | None:

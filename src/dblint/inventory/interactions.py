@@ -12,7 +12,7 @@ from dblint.facts.vocabulary import CREATE_TABLE_CONSTRUCT, SCHEMA_CONSTRUCTS
 from dblint.index import ProjectIndex
 from dblint.index.database_use import uses_database
 from dblint.index.receivers import creates_one_table, drops_one_table, holds_metadata
-from dblint.index.scratch import executed_constructs, lasting_ddl
+from dblint.index.scratch import executed_constructs, lasting_ddl, on_memory_engine
 from dblint.inventory.sources import ModelView, TableDecl, TableKey, is_computed, table_key
 
 ORM_MODEL, CORE_TABLE = "orm-model", "core-table"
@@ -96,6 +96,8 @@ def creation_sites(
         return
     path = facts.path
     for call in facts.schema_calls:
+        if call.method == "create_all" and on_memory_engine(call, facts, index):
+            continue  # scratch tables of an in-memory database
         if call.method == "create_all" and holds_metadata(call, facts, index):
             metadata, created = view.created_by_create_all(
                 path, call.receiver, call.scope, call.binds

@@ -20,7 +20,7 @@ from dblint.index.receivers import (
     table_of,
     untracked_binds,
 )
-from dblint.index.scratch import executed_constructs, lasting_ddl
+from dblint.index.scratch import executed_constructs, lasting_ddl, on_memory_engine
 from dblint.index.table_events import runs_with_table_event, table_event_names
 from dblint.rules.base import EXAMPLE_PATH, Family, Rule
 from dblint.rules.examples import files, source
@@ -153,7 +153,7 @@ class _WholeMetadataRule(Rule):
         if not index.is_application_code(facts):
             return
         for call in _calls(facts, self.method):
-            if holds_metadata(call, facts, index):
+            if holds_metadata(call, facts, index) and not on_memory_engine(call, facts, index):
                 how = "" if call.called else " (passed as a callable)"
                 binds = untracked_binds(call, facts, index)
                 what, hint = "tables", _hint(self, index)
@@ -184,7 +184,9 @@ class CreateAllOutsideMigrations(_WholeMetadataRule):
         "Finds `metadata.create_all()`, `Base.metadata.create_all()`, `SQLModel.metadata.create_all()` and "
         "Flask-SQLAlchemy's `db.create_all()` in application code, also when the bound method is passed as a "
         "callable (`await conn.run_sync(Base.metadata.create_all)`, `event.listen(..., metadata.create_all)`). "
-        "Tests, Alembic migrations and env.py are not checked. `create_all` on unrelated objects is not reported. "
+        "Tests, Alembic migrations and env.py are not checked. `create_all` on unrelated objects is not reported, "
+        'nor one on an engine made for an in-memory database (`engine = create_engine("sqlite://")`, here or '
+        "imported: its tables vanish with it); an engine passed in as a parameter may be any database. "
         '`db.create_all(bind_key="cache")` that names only Flask-SQLAlchemy binds no Alembic environment tracks '
         "(another database) is reported saying so, with `# noqa` offered for a cache rebuilt at run time."
     )
