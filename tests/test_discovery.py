@@ -22,7 +22,7 @@ DB = (
     "    pass\n"
     "\n"
     "\n"
-    "engine = create_engine('sqlite://')\n"
+    "engine = create_engine('postgresql://localhost/app')\n"
 )
 
 
