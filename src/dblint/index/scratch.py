@@ -48,7 +48,8 @@ def on_memory_engine(call: SchemaCall, facts: FileFacts, index: ProjectIndex) ->
     settings) may be the application's database."""
     if call.bind is None:
         return False
-    bound = Names(index.resolver).binding(index.module_of(facts.path), call.bind, call.scope)
+    names = index.view(_names)
+    bound = names.binding(index.module_of(facts.path), call.bind, call.scope)
     value = bound[1].value if bound is not None else None
     if (
         value is None
@@ -58,6 +59,11 @@ def on_memory_engine(call: SchemaCall, facts: FileFacts, index: ProjectIndex) ->
         return False
     url = value.args[0] if value.args else value.keyword("url")
     return url is not None and url.kind == "str" and is_memory_database(url.text)
+
+
+def _names(index: ProjectIndex) -> Names:
+    """One name resolver per index (`ProjectIndex.view` keeps it), its memo shared by every call."""
+    return Names(index.resolver)
 
 
 def _plain_name(name: str | None) -> str | None:

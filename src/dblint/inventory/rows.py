@@ -198,11 +198,12 @@ def _shower(root: Path, cwd: Path) -> Shower:
 def _tracked(
     view: ModelView,
     metadata: str,
-    declared: bool,
+    decls: list[TableDecl],
     built_at_run_time: bool,
     creating: Optional[RevisionCreate],
 ) -> Union[bool, str]:
-    """Whether Alembic tracks a table's metadata: True, False or UNKNOWN. A table no model
+    """Whether Alembic tracks a table's metadata: True, False, UNKNOWN, or READ_FROM_DATABASE
+    for a table its declarations only reflect or name without columns. A table no model
     declares is not tracked, unless what Alembic tracks is unknown, a tracked model's
     table name is computed beyond reading or the metadata tracked where it is migrated
     receives models at run time (classes made by a function or `type(...)`: it may be one of
@@ -210,9 +211,15 @@ def _tracked(
     (SQLAlchemy-Continuum's). A table on an undeclared library base Alembic does not name
     is unknown: that base may share a tracked metadata; so is a table on a bind that Flask-Migrate's
     multi-database env.py may compare through `db.metadatas[bind]`."""
+    if (
+        decls
+        and all(decl.reflected or decl.reference for decl in decls)
+        and not view.is_tracked(metadata)
+    ):
+        return READ_FROM_DATABASE
     if not view.tracking_known:
         return UNKNOWN
-    if not declared:
+    if not decls:
         made = creating is not None and creating.location in view.made_models_at
         return UNKNOWN if view.unnamed_tracked or made or built_at_run_time else False
     if view.is_tracked(metadata):
@@ -382,15 +389,7 @@ def _table_rows(
                     if not decl.reference or decl is decls[0]
                 ],
                 metadata=metadata or None,
-                tracked=(
-                    READ_FROM_DATABASE
-                    if decls
-                    and all(decl.reflected or decl.reference for decl in decls)
-                    and not view.is_tracked(metadata)
-                    else _tracked(
-                        view, metadata, bool(decls), _built_at_run_time(key, runtime), creating
-                    )
-                ),
+                tracked=_tracked(view, metadata, decls, _built_at_run_time(key, runtime), creating),
                 created_by_revision=_created_by_revision(creating, dropped),
                 created_outside_migrations=[
                     f"{show(site.path, site.line)} ({site.how})" for site in own_sites
